@@ -1,0 +1,30 @@
+//! A company's customer (invoice recipient).
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "customer")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub company_id: i64,
+    /// Unique within the company.
+    pub customer_number: String,
+    pub name: Option<String>,
+    /// Organisation number `NNNNNN-NNNN` or personnummer `YYYYMMDD-NNNN`, normalised.
+    pub organisation_number: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub street: Option<String>,
+    /// Five digits, no space.
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

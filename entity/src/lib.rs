@@ -1,0 +1,15 @@
+//! SeaORM entities of invoice-finance, one module per table.
+//!
+//! Amounts are stored as integer öre (`*_ore` columns, `i64`) on every database:
+//! SeaORM maps `Decimal` to a lossy REAL on SQLite, so the exact representation is
+//! an integer. The one conversion point lives in the server's `domain::money`.
+//! Other fractional numbers are scaled integers too, named after their unit
+//! (`quantity_milli`, `vat_rate_bp`).
+
+pub mod api_token;
+pub mod company;
+pub mod customer;
+pub mod invoice;
+pub mod invoice_row;
+pub mod payment;
+pub mod terms_of_payment;

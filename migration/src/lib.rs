@@ -1,0 +1,16 @@
+//! Schema migrations of invoice-finance. The same code creates the tables on SQLite
+//! and on PostgreSQL; amounts are integer öre columns on both (see `entity`).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_foundation;
+
+/// Every migration, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_foundation::Migration)]
+    }
+}

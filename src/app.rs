@@ -1,0 +1,103 @@
+//! An app instance: database, schema and a bound listener. Binding happens in
+//! [`Application::build`], so tests can ask for port 0 and read the real port.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use tokio::net::TcpListener;
+
+use crate::clock::SharedClock;
+use crate::config::Settings;
+use crate::graphql::{AppSchema, build_schema};
+use crate::http::{HttpState, router};
+use crate::state::{AppState, Metrics};
+
+/// Why an app could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// A started, not yet serving, app.
+pub struct Application {
+    listener: TcpListener,
+    addr: SocketAddr,
+    state: AppState,
+    schema: AppSchema,
+}
+
+/// Opens the database of `settings`, applies migrations and returns the state.
+pub async fn open_state(settings: Settings, clock: SharedClock) -> Result<AppState, sea_orm::DbErr> {
+    let metrics = Arc::new(Metrics::default());
+    let mut db = crate::db::connect(&settings.database_url).await?;
+    let counter = metrics.clone();
+    db.set_metric_callback(move |_| {
+        counter.db_queries.fetch_add(1, Ordering::Relaxed);
+    });
+    crate::db::migrate(&db).await?;
+    Ok(AppState {
+        db,
+        clock,
+        settings: Arc::new(settings),
+        metrics,
+    })
+}
+
+impl Application {
+    /// Opens the database, migrates it and binds the listener.
+    pub async fn build(settings: Settings, clock: SharedClock) -> Result<Self, StartError> {
+        let addr = settings.bind_addr;
+        let state = open_state(settings, clock).await?;
+        Self::with_state(state, addr).await
+    }
+
+    /// Binds the listener for an already opened state.
+    pub async fn with_state(state: AppState, addr: SocketAddr) -> Result<Self, StartError> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Bind { addr, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| StartError::Bind { addr, source })?;
+        let schema = build_schema(state.clone());
+        Ok(Self {
+            listener,
+            addr,
+            state,
+            schema,
+        })
+    }
+
+    /// The address actually bound.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The app state.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let app = router(HttpState {
+            app: self.state,
+            schema: self.schema,
+        });
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}

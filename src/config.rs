@@ -1,0 +1,97 @@
+//! Typed settings, parsed from flags and environment. No global state: tests build
+//! as many independent [`Settings`] as they like.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Everything the server can be configured with.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Database URL: `sqlite://FILE?mode=rwc` (embedded, the default) or
+    /// `postgres://user@host:port/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://invoice-finance.sqlite?mode=rwc", global = true)]
+    pub database_url: String,
+
+    /// Address the HTTP server listens on. Port 0 picks a free port.
+    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8000", global = true)]
+    pub bind_addr: SocketAddr,
+
+    /// Log filter, e.g. `info` or `invoice_finance=debug,sea_orm=warn`.
+    #[arg(long, env = "LOG_LEVEL", default_value = "info", global = true)]
+    pub log_level: String,
+
+    /// Log format.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    pub log_format: LogFormat,
+
+    /// Origins allowed by CORS, comma-separated (e.g. `https://app.example.se`).
+    /// Empty: no cross-origin access.
+    #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',', global = true)]
+    pub cors_origins: Vec<String>,
+
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 256 * 1024, global = true)]
+    pub max_body_bytes: usize,
+
+    /// Time allowed for one HTTP request, in seconds.
+    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30, global = true)]
+    pub request_timeout_secs: u64,
+
+    /// Deepest query nesting accepted.
+    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 12, global = true)]
+    pub max_query_depth: usize,
+
+    /// Highest query complexity accepted (each field counts 1, lists count
+    /// their page size times their children).
+    #[arg(long, env = "MAX_QUERY_COMPLEXITY", default_value_t = 5000, global = true)]
+    pub max_query_complexity: usize,
+
+    /// Largest page (`first`/`last`) a connection serves.
+    #[arg(long, env = "MAX_PAGE_SIZE", default_value_t = 100, global = true)]
+    pub max_page_size: u32,
+
+    /// Most operations in one batched HTTP request.
+    #[arg(long, env = "MAX_BATCH_SIZE", default_value_t = 10, global = true)]
+    pub max_batch_size: usize,
+
+    /// Seed the demo companies, customers and invoices when the database is empty.
+    #[arg(long, env = "SEED_DEMO", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub seed_demo: bool,
+}
+
+impl Settings {
+    /// The request timeout as a [`Duration`].
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// Settings for an app on `database_url`, listening on a free local port, with
+    /// every other value at its default. Used by tests and tools.
+    pub fn for_database(database_url: impl Into<String>) -> Self {
+        Self {
+            database_url: database_url.into(),
+            bind_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            log_level: "warn".into(),
+            log_format: LogFormat::Text,
+            cors_origins: Vec::new(),
+            max_body_bytes: 256 * 1024,
+            request_timeout_secs: 30,
+            max_query_depth: 12,
+            max_query_complexity: 5000,
+            max_page_size: 100,
+            max_batch_size: 10,
+            seed_demo: false,
+        }
+    }
+}

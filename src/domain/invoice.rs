@@ -1,0 +1,323 @@
+//! Invoice rows, totals and derived state.
+//!
+//! Totals are computed here and nowhere else: each row's net amount is rounded to
+//! öre, VAT is summed per rate and rounded once per rate, total = net + VAT.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::FieldError;
+use super::money::{MAX_AMOUNT_ORE, from_ore, from_scaled, round_ore, to_ore, to_scaled};
+
+/// The VAT rates of Swedish invoicing, in basis points (25 %, 12 %, 6 %, 0 %).
+pub const VAT_RATES_BP: &[i64] = &[2500, 1200, 600, 0];
+
+/// The most rows one invoice may have.
+pub const MAX_ROWS: usize = 200;
+
+/// An invoice row as the client sends it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowInput {
+    /// What was sold.
+    pub description: String,
+    /// How many; up to three decimals.
+    pub quantity: Decimal,
+    /// Price per unit excluding VAT; up to two decimals.
+    pub unit_price: Decimal,
+    /// VAT rate in percent, e.g. `25`.
+    pub vat_rate: Decimal,
+}
+
+/// A validated row in stored units.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// What was sold.
+    pub description: String,
+    /// Quantity in thousandths.
+    pub quantity_milli: i64,
+    /// Unit price in öre.
+    pub unit_price_ore: i64,
+    /// VAT rate in basis points.
+    pub vat_rate_bp: i64,
+    /// Net amount in öre: quantity × unit price, rounded.
+    pub amount_ore: i64,
+}
+
+impl Row {
+    /// Quantity as a decimal.
+    pub fn quantity(&self) -> Decimal {
+        from_scaled(self.quantity_milli, 3).normalize()
+    }
+    /// VAT rate in percent.
+    pub fn vat_rate(&self) -> Decimal {
+        from_scaled(self.vat_rate_bp, 2).normalize()
+    }
+}
+
+/// Net, VAT and total of an invoice, in öre.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Totals {
+    /// Sum of the rows' net amounts.
+    pub net_ore: i64,
+    /// VAT, rounded per rate.
+    pub vat_ore: i64,
+    /// Net + VAT.
+    pub total_ore: i64,
+}
+
+/// Validates the rows of an invoice and returns them in stored units.
+pub fn parse_rows(rows: &[RowInput]) -> Result<Vec<Row>, FieldError> {
+    if rows.is_empty() {
+        return Err(FieldError::new("rows", "an invoice needs at least one row"));
+    }
+    if rows.len() > MAX_ROWS {
+        return Err(FieldError::new("rows", format!("at most {MAX_ROWS} rows")));
+    }
+    rows.iter()
+        .enumerate()
+        .map(|(i, r)| parse_row(i, r))
+        .collect()
+}
+
+fn parse_row(i: usize, r: &RowInput) -> Result<Row, FieldError> {
+    let f = |name: &str| format!("rows[{i}].{name}");
+    let description = r.description.trim().to_string();
+    if description.is_empty() || description.chars().count() > 500 {
+        return Err(FieldError::new(f("description"), "must be 1 to 500 characters"));
+    }
+    if r.quantity <= Decimal::ZERO {
+        return Err(FieldError::new(f("quantity"), "must be greater than zero"));
+    }
+    let quantity_milli = to_scaled(r.quantity, 3)
+        .filter(|q| *q <= 1_000_000_000)
+        .ok_or_else(|| FieldError::new(f("quantity"), "must be at most 1 000 000 with at most three decimals"))?;
+    if r.unit_price.is_sign_negative() && !r.unit_price.is_zero() {
+        return Err(FieldError::new(f("unitPrice"), "must not be negative"));
+    }
+    let unit_price_ore = to_ore(r.unit_price)
+        .filter(|p| *p <= MAX_AMOUNT_ORE)
+        .ok_or_else(|| FieldError::new(f("unitPrice"), "must be at most 10 000 000 000 with at most two decimals"))?;
+    let vat_rate_bp = to_scaled(r.vat_rate, 2)
+        .filter(|v| VAT_RATES_BP.contains(v))
+        .ok_or_else(|| FieldError::new(f("vatRate"), "must be one of 25, 12, 6 or 0"))?;
+    let amount = round_ore(from_scaled(quantity_milli, 3) * from_ore(unit_price_ore));
+    let amount_ore = to_ore(amount)
+        .filter(|a| *a <= MAX_AMOUNT_ORE)
+        .ok_or_else(|| FieldError::new(f("unitPrice"), "quantity × unit price is larger than 10 000 000 000"))?;
+    Ok(Row {
+        description,
+        quantity_milli,
+        unit_price_ore,
+        vat_rate_bp,
+        amount_ore,
+    })
+}
+
+/// The totals of validated rows. Fails when the total exceeds the system maximum.
+pub fn totals(rows: &[Row]) -> Result<Totals, FieldError> {
+    let mut net_by_rate: BTreeMap<i64, i64> = BTreeMap::new();
+    for r in rows {
+        *net_by_rate.entry(r.vat_rate_bp).or_default() += r.amount_ore;
+    }
+    let net_ore: i64 = net_by_rate.values().sum();
+    let vat_ore: i64 = net_by_rate
+        .iter()
+        .map(|(rate, net)| {
+            let vat = round_ore(from_ore(*net) * from_scaled(*rate, 4));
+            to_ore(vat).unwrap_or(i64::MAX)
+        })
+        .sum();
+    let total_ore = net_ore.saturating_add(vat_ore);
+    if total_ore > MAX_AMOUNT_ORE {
+        return Err(FieldError::new("rows", "the invoice total is larger than 10 000 000 000"));
+    }
+    Ok(Totals {
+        net_ore,
+        vat_ore,
+        total_ore,
+    })
+}
+
+/// The kind of invoice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvoiceType {
+    /// An ordinary invoice.
+    Invoice,
+    /// A cash invoice (paid at the time of sale).
+    Cash,
+    /// An interest invoice (late-payment interest).
+    Interest,
+}
+
+impl InvoiceType {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Invoice => "INVOICE",
+            Self::Cash => "CASH",
+            Self::Interest => "INTEREST",
+        }
+    }
+    /// Reads the stored form; unknown values read as an ordinary invoice.
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "CASH" => Self::Cash,
+            "INTEREST" => Self::Interest,
+            _ => Self::Invoice,
+        }
+    }
+}
+
+/// Validates a house-work (ROT/RUT) tax reduction against the invoice total.
+pub fn parse_house_work_deductible(deductible: Decimal, totals: &Totals) -> Result<i64, FieldError> {
+    let field = "houseWork.deductibleAmount";
+    let ore = super::money::parse_amount(field, deductible, false)?;
+    if ore == 0 {
+        return Err(FieldError::new(field, "must be greater than zero"));
+    }
+    if ore > totals.total_ore {
+        return Err(FieldError::new(field, "must not exceed the invoice total"));
+    }
+    Ok(ore)
+}
+
+/// Where an invoice stands, derived from its fields and today's date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvoiceState {
+    /// Cancelled (makulerad).
+    Cancelled,
+    /// Marked "not completed" (Ej klar).
+    NotCompleted,
+    /// Nothing left to pay.
+    Paid,
+    /// Unpaid after its due date.
+    Overdue,
+    /// Unpaid, not yet due.
+    Unpaid,
+}
+
+/// The facts [`state`] needs.
+#[derive(Debug, Clone, Copy)]
+pub struct StateFacts {
+    /// Cancelled.
+    pub cancelled: bool,
+    /// Not completed.
+    pub not_completed: bool,
+    /// Balance in öre.
+    pub balance_ore: i64,
+    /// Due date.
+    pub due_date: NaiveDate,
+}
+
+/// The state of an invoice on `today` (Europe/Stockholm).
+pub fn state(f: StateFacts, today: NaiveDate) -> InvoiceState {
+    if f.cancelled {
+        InvoiceState::Cancelled
+    } else if f.not_completed {
+        InvoiceState::NotCompleted
+    } else if f.balance_ore <= 0 {
+        InvoiceState::Paid
+    } else if f.due_date < today {
+        InvoiceState::Overdue
+    } else {
+        InvoiceState::Unpaid
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn row(q: &str, p: &str, v: &str) -> RowInput {
+        RowInput {
+            description: "Work".into(),
+            quantity: d(q),
+            unit_price: d(p),
+            vat_rate: d(v),
+        }
+    }
+
+    #[test]
+    fn totals_round_each_row_and_vat_per_rate() {
+        let rows = parse_rows(&[row("3", "33.33", "25"), row("1.5", "0.01", "12"), row("2", "10", "0")]).unwrap();
+        assert_eq!(rows[1].amount_ore, 2); // 0.015 rounds half away from zero
+        let t = totals(&rows).unwrap();
+        assert_eq!(t.net_ore, 9999 + 2 + 2000);
+        // VAT: 99.99 × 0.25 = 24.9975 → 25.00; 0.02 × 0.12 = 0.0024 → 0.00.
+        assert_eq!(t.vat_ore, 2500);
+        assert_eq!(t.total_ore, 12001 + 2500);
+    }
+
+    #[test]
+    fn rows_are_validated_with_field_names() {
+        assert_eq!(parse_rows(&[]).unwrap_err().field, "rows");
+        assert_eq!(parse_rows(&[row("0", "1", "25")]).unwrap_err().field, "rows[0].quantity");
+        assert_eq!(
+            parse_rows(&[row("1", "1", "25"), row("1", "-1", "25")]).unwrap_err().field,
+            "rows[1].unitPrice"
+        );
+        assert_eq!(parse_rows(&[row("1", "1.001", "25")]).unwrap_err().field, "rows[0].unitPrice");
+        assert_eq!(parse_rows(&[row("1", "1", "20")]).unwrap_err().field, "rows[0].vatRate");
+        assert_eq!(parse_rows(&[row("1", "99999999999", "25")]).unwrap_err().field, "rows[0].unitPrice");
+        let huge = parse_rows(&[row("1000", "10000000000", "25")]).unwrap_err();
+        assert_eq!(huge.field, "rows[0].unitPrice");
+    }
+
+    #[test]
+    fn house_work_deductible_is_bounded_by_total() {
+        let t = Totals { net_ore: 8000, vat_ore: 2000, total_ore: 10000 };
+        assert_eq!(parse_house_work_deductible(d("100"), &t), Ok(10000));
+        assert!(parse_house_work_deductible(d("100.01"), &t).is_err());
+        assert!(parse_house_work_deductible(d("0"), &t).is_err());
+    }
+
+    #[test]
+    fn state_follows_fields_and_today() {
+        let due = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let f = StateFacts { cancelled: false, not_completed: false, balance_ore: 100, due_date: due };
+        assert_eq!(state(f, due), InvoiceState::Unpaid);
+        assert_eq!(state(f, due.succ_opt().unwrap()), InvoiceState::Overdue);
+        assert_eq!(state(StateFacts { balance_ore: 0, ..f }, due), InvoiceState::Paid);
+        assert_eq!(state(StateFacts { cancelled: true, ..f }, due), InvoiceState::Cancelled);
+        assert_eq!(state(StateFacts { not_completed: true, ..f }, due), InvoiceState::NotCompleted);
+    }
+
+    proptest! {
+        #[test]
+        fn total_is_net_plus_vat_and_net_is_sum_of_rows(
+            rows in proptest::collection::vec((1i64..100_000, 0i64..10_000_000, 0usize..4), 1..30)
+        ) {
+            let input: Vec<RowInput> = rows
+                .iter()
+                .map(|(q, p, v)| RowInput {
+                    description: "x".into(),
+                    quantity: Decimal::new(*q, 3),
+                    unit_price: Decimal::new(*p, 2),
+                    vat_rate: Decimal::new(VAT_RATES_BP[*v], 2),
+                })
+                .collect();
+            let parsed = parse_rows(&input).unwrap();
+            let t = totals(&parsed).unwrap();
+            prop_assert_eq!(t.total_ore, t.net_ore + t.vat_ore);
+            prop_assert_eq!(t.net_ore, parsed.iter().map(|r| r.amount_ore).sum::<i64>());
+            // VAT never strays more than half an öre per rate from the exact value.
+            let exact: Decimal = parsed
+                .iter()
+                .map(|r| from_ore(r.amount_ore) * from_scaled(r.vat_rate_bp, 4))
+                .sum();
+            prop_assert!((from_ore(t.vat_ore) - exact).abs() <= d("0.02"));
+            for r in &parsed {
+                let exact_row = from_scaled(r.quantity_milli, 3) * from_ore(r.unit_price_ore);
+                prop_assert!((from_ore(r.amount_ore) - exact_row).abs() <= d("0.005"));
+            }
+        }
+    }
+}

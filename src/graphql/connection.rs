@@ -1,0 +1,79 @@
+//! Relay connection types: `edges { cursor node }`, `pageInfo`, `totalCount`.
+
+use async_graphql::SimpleObject;
+
+/// Where a page sits in its list.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct PageInfo {
+    /// More items follow this page.
+    pub has_next_page: bool,
+    /// More items precede this page.
+    pub has_previous_page: bool,
+    /// Cursor of the first item of the page.
+    pub start_cursor: Option<String>,
+    /// Cursor of the last item of the page; pass it as `after` for the next page.
+    pub end_cursor: Option<String>,
+}
+
+impl PageInfo {
+    /// Page info for a page of rows with these keys.
+    pub fn of<T>(page: &crate::store::page::Page<T>, key: impl Fn(&T) -> i64) -> Self {
+        Self {
+            has_next_page: page.has_next,
+            has_previous_page: page.has_previous,
+            start_cursor: page.items.first().map(|t| super::ids::cursor(key(t))),
+            end_cursor: page.items.last().map(|t| super::ids::cursor(key(t))),
+        }
+    }
+}
+
+/// Declares `<Node>Connection` and `<Node>Edge` for a node type. The connection's
+/// `totalCount` is computed only when asked for, by a closure stored with it.
+#[macro_export]
+macro_rules! connection_types {
+    ($conn:ident, $edge:ident, $node:ty, $doc:literal) => {
+        #[doc = concat!("An edge to ", $doc, ".")]
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $edge {
+            /// Opaque position of this edge; pass as `after`/`before`.
+            pub cursor: String,
+            /// The item.
+            pub node: $node,
+        }
+
+        #[doc = concat!("A page of ", $doc, ".")]
+        pub struct $conn {
+            /// The items of the page.
+            pub edges: Vec<$edge>,
+            /// Where the page sits.
+            pub page_info: $crate::graphql::connection::PageInfo,
+            /// Counts every matching item, run only when `totalCount` is selected.
+            pub total: $crate::graphql::connection::Counter,
+        }
+
+        #[async_graphql::Object]
+        impl $conn {
+            /// The items of the page, with their cursors.
+            async fn edges(&self) -> &Vec<$edge> {
+                &self.edges
+            }
+            /// The items of the page, without cursors.
+            async fn nodes(&self) -> Vec<&$node> {
+                self.edges.iter().map(|e| &e.node).collect()
+            }
+            /// Where the page sits in the list.
+            async fn page_info(&self) -> &$crate::graphql::connection::PageInfo {
+                &self.page_info
+            }
+            /// How many items match, over all pages.
+            async fn total_count(&self) -> $crate::graphql::error::GqlResult<u64> {
+                Ok((self.total)().await?)
+            }
+        }
+    };
+}
+
+/// A deferred count query.
+pub type Counter = Box<
+    dyn Fn() -> futures_util::future::BoxFuture<'static, crate::error::AppResult<u64>> + Send + Sync,
+>;

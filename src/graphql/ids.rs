@@ -1,0 +1,158 @@
+//! Global object IDs and pagination cursors.
+//!
+//! An ID is base64url of `Type:number` (e.g. `Invoice:42`); a cursor is base64url
+//! of `c:number`. Both are opaque to clients. A malformed or foreign ID is
+//! indistinguishable from a missing one, except for being malformed.
+
+use async_graphql::ID;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::error::AppError;
+use crate::store::page::PageRequest;
+
+/// The object types that have global IDs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A company.
+    Company,
+    /// A customer.
+    Customer,
+    /// An invoice.
+    Invoice,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Company => "Company",
+            Self::Customer => "Customer",
+            Self::Invoice => "Invoice",
+        }
+    }
+
+    fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "Company" => Some(Self::Company),
+            "Customer" => Some(Self::Customer),
+            "Invoice" => Some(Self::Invoice),
+            _ => None,
+        }
+    }
+}
+
+/// The global ID of an object.
+pub fn encode(kind: Kind, id: i64) -> ID {
+    ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.name())))
+}
+
+/// Reads any global ID.
+pub fn decode_any(id: &str) -> Option<(Kind, i64)> {
+    let raw = URL_SAFE_NO_PAD.decode(id.as_bytes()).ok()?;
+    let s = String::from_utf8(raw).ok()?;
+    let (kind, n) = s.split_once(':')?;
+    let n: i64 = n.parse().ok()?;
+    (n > 0).then_some(())?;
+    Some((Kind::from_name(kind)?, n))
+}
+
+/// Reads a global ID that must be of `kind`; `VALIDATION` on `field` otherwise.
+pub fn decode(id: &ID, kind: Kind, field: &str) -> Result<i64, AppError> {
+    match decode_any(id) {
+        Some((k, n)) if k == kind => Ok(n),
+        _ => Err(AppError::validation(
+            field,
+            format!("is not a valid {} ID", kind.name()),
+        )),
+    }
+}
+
+/// The cursor of a row with key `key`.
+pub fn cursor(key: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("c:{key}"))
+}
+
+fn decode_cursor(c: &str, field: &str) -> Result<i64, AppError> {
+    URL_SAFE_NO_PAD
+        .decode(c.as_bytes())
+        .ok()
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .and_then(|s| s.strip_prefix("c:").and_then(|n| n.parse().ok()))
+        .ok_or_else(|| AppError::validation(field, "is not a cursor from this list"))
+}
+
+/// Default page size when a client gives neither `first` nor `last`.
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+
+/// Validates Relay pagination arguments against the page-size limit.
+pub fn page_request(
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+    max: u32,
+) -> Result<PageRequest, AppError> {
+    let size = |n: i32, field: &str| {
+        if n < 0 {
+            Err(AppError::validation(field, "must not be negative"))
+        } else if n as u32 > max {
+            Err(AppError::validation(field, format!("must be at most {max}")))
+        } else {
+            Ok(n as u64)
+        }
+    };
+    match (first, last) {
+        (Some(_), Some(_)) => Err(AppError::validation("last", "use either first or last, not both")),
+        (_, Some(l)) => {
+            if after.is_some() {
+                return Err(AppError::validation("after", "use after with first, before with last"));
+            }
+            Ok(PageRequest::Backward {
+                last: size(l, "last")?,
+                before: before.as_deref().map(|b| decode_cursor(b, "before")).transpose()?,
+            })
+        }
+        (f, None) => {
+            if before.is_some() {
+                return Err(AppError::validation("before", "use after with first, before with last"));
+            }
+            Ok(PageRequest::Forward {
+                first: match f {
+                    Some(f) => size(f, "first")?,
+                    None => DEFAULT_PAGE_SIZE.min(u64::from(max)),
+                },
+                after: after.as_deref().map(|a| decode_cursor(a, "after")).transpose()?,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_reject_other_kinds() {
+        let id = encode(Kind::Invoice, 42);
+        assert_eq!(decode(&id, Kind::Invoice, "id").unwrap(), 42);
+        assert!(decode(&id, Kind::Customer, "id").is_err());
+        assert!(decode(&ID("garbage!".into()), Kind::Invoice, "id").is_err());
+        assert!(decode(&ID(URL_SAFE_NO_PAD.encode("Invoice:-1")), Kind::Invoice, "id").is_err());
+    }
+
+    #[test]
+    fn page_arguments() {
+        assert_eq!(
+            page_request(None, None, None, None, 100).unwrap(),
+            PageRequest::Forward { first: 20, after: None }
+        );
+        assert!(page_request(Some(101), None, None, None, 100).is_err());
+        assert!(page_request(Some(-1), None, None, None, 100).is_err());
+        assert!(page_request(Some(1), None, Some(1), None, 100).is_err());
+        assert_eq!(
+            page_request(None, None, Some(5), Some(cursor(9)), 100).unwrap(),
+            PageRequest::Backward { last: 5, before: Some(9) }
+        );
+        assert!(page_request(Some(1), Some("x".into()), None, None, 100).is_err());
+    }
+}

@@ -1,0 +1,158 @@
+//! Query root.
+
+use async_graphql::{Context, ID, InputObject, Object};
+
+use super::connection::PageInfo;
+use super::error::GqlResult;
+use super::ids::{Kind, cursor, decode, decode_any, page_request};
+use super::scalars::Date;
+use super::types::Node;
+use super::types::company::Company;
+use super::types::customer::{Customer, CustomerConnection, CustomerEdge};
+use super::types::invoice::{Invoice, InvoiceConnection, InvoiceEdge, InvoiceStatus};
+use super::{state, tenant};
+use crate::store::invoices::{self, InvoiceFilter as StoreFilter};
+use crate::store::{companies, customers};
+
+/// Query root.
+pub struct Query;
+
+/// Which invoices to list. All conditions must hold.
+#[derive(InputObject, Default)]
+pub struct InvoiceFilter {
+    /// Any of these statuses.
+    pub status: Option<Vec<InvoiceStatus>>,
+    /// Only this customer's invoices.
+    pub customer_id: Option<ID>,
+    /// Only invoices due before this date.
+    pub due_before: Option<Date>,
+    /// Invoice number, OCR or printed customer name contains this (case-insensitive).
+    pub search: Option<String>,
+    /// Only sent (`true`) or not yet sent (`false`) invoices.
+    pub sent: Option<bool>,
+}
+
+impl InvoiceFilter {
+    fn into_store(self) -> Result<StoreFilter, crate::error::AppError> {
+        Ok(StoreFilter {
+            states: self
+                .status
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            customer_id: self
+                .customer_id
+                .map(|id| decode(&id, Kind::Customer, "filter.customerId"))
+                .transpose()?,
+            due_before: self.due_before.map(|d| d.0),
+            search: self.search,
+            sent: self.sent,
+        })
+    }
+}
+
+#[Object]
+impl Query {
+    /// Any object by its global ID; null when it does not exist or is not yours.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Node>> {
+        let t = tenant(ctx)?;
+        let db = &state(ctx).db;
+        Ok(match decode_any(&id) {
+            Some((Kind::Company, n)) if n == t.company_id() => {
+                Some(Node::Company(Company(companies::get(db, t).await?)))
+            }
+            Some((Kind::Customer, n)) => customers::get(db, t, n).await?.map(|c| Node::Customer(Customer(c))),
+            Some((Kind::Invoice, n)) => invoices::get(db, t, n).await?.map(|i| Node::Invoice(Invoice(i))),
+            _ => None,
+        })
+    }
+
+    /// The company the token acts for.
+    async fn viewer(&self, ctx: &Context<'_>) -> GqlResult<Company> {
+        let t = tenant(ctx)?;
+        Ok(Company(companies::get(&state(ctx).db, t).await?))
+    }
+
+    /// The company's customers, oldest first.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 2")]
+    async fn customers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Name, customer number or organisation number contains this.")] search: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> GqlResult<CustomerConnection> {
+        let t = tenant(ctx)?;
+        let st = state(ctx).clone();
+        let req = page_request(first, after, last, before, st.settings.max_page_size)?;
+        let page = customers::list(&st.db, t, search.as_deref(), req).await?;
+        Ok(CustomerConnection {
+            page_info: PageInfo::of(&page, |c| c.id),
+            edges: page
+                .items
+                .into_iter()
+                .map(|c| CustomerEdge {
+                    cursor: cursor(c.id),
+                    node: Customer(c),
+                })
+                .collect(),
+            total: Box::new(move || {
+                let st = st.clone();
+                let search = search.clone();
+                Box::pin(async move { customers::count(&st.db, t, search.as_deref()).await })
+            }),
+        })
+    }
+
+    /// One customer; null when it does not exist or is not yours.
+    async fn customer(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Customer>> {
+        let t = tenant(ctx)?;
+        let n = decode(&id, Kind::Customer, "id")?;
+        Ok(customers::get(&state(ctx).db, t, n).await?.map(Customer))
+    }
+
+    /// The company's invoices, newest first.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 2")]
+    async fn invoices(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<InvoiceFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> GqlResult<InvoiceConnection> {
+        let t = tenant(ctx)?;
+        let st = state(ctx).clone();
+        let req = page_request(first, after, last, before, st.settings.max_page_size)?;
+        let filter = filter.unwrap_or_default().into_store()?;
+        let today = st.clock.today();
+        let page = invoices::list(&st.db, t, &filter, today, req).await?;
+        Ok(InvoiceConnection {
+            page_info: PageInfo::of(&page, |i| i.id),
+            edges: page
+                .items
+                .into_iter()
+                .map(|i| InvoiceEdge {
+                    cursor: cursor(i.id),
+                    node: Invoice(i),
+                })
+                .collect(),
+            total: Box::new(move || {
+                let st = st.clone();
+                let filter = filter.clone();
+                Box::pin(async move { invoices::count(&st.db, t, &filter, today).await })
+            }),
+        })
+    }
+
+    /// One invoice; null when it does not exist or is not yours.
+    async fn invoice(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Invoice>> {
+        let t = tenant(ctx)?;
+        let n = decode(&id, Kind::Invoice, "id")?;
+        Ok(invoices::get(&state(ctx).db, t, n).await?.map(Invoice))
+    }
+}

@@ -1,0 +1,52 @@
+//! The `Company` type.
+
+use async_graphql::{ID, Object, SimpleObject};
+use entity::company;
+
+use crate::graphql::error::GqlResult;
+use crate::graphql::ids::{Kind, encode};
+use crate::graphql::{state, tenant};
+use crate::store::companies;
+
+/// A business that invoices its customers: the tenant of all its data.
+pub struct Company(pub company::Model);
+
+/// A terms-of-payment code a company can put on its invoices.
+#[derive(SimpleObject)]
+pub struct TermsOfPayment {
+    /// The code printed on invoices, e.g. `30`.
+    pub code: String,
+    /// Days from invoice date to due date.
+    pub days: i32,
+    /// Human description.
+    pub description: String,
+}
+
+#[Object]
+impl Company {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        encode(Kind::Company, self.0.id)
+    }
+    /// Registered name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Organisation number, `NNNNNN-NNNN`.
+    async fn organisation_number(&self) -> &str {
+        &self.0.organisation_number
+    }
+    /// The terms of payment the company's invoices can use.
+    async fn terms_of_payment(&self, ctx: &async_graphql::Context<'_>) -> GqlResult<Vec<TermsOfPayment>> {
+        let t = tenant(ctx)?;
+        Ok(companies::terms(&state(ctx).db, t)
+            .await?
+            .into_iter()
+            .map(|m| TermsOfPayment {
+                code: m.code,
+                days: m.days,
+                description: m.description,
+            })
+            .collect())
+    }
+}

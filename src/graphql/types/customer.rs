@@ -1,0 +1,110 @@
+//! The `Customer` type.
+
+use async_graphql::{Context, Enum, ID, Object};
+use chrono::{DateTime, Utc};
+use entity::customer;
+
+use super::Address;
+use super::invoice::{Invoice, InvoiceConnection, InvoiceEdge};
+use crate::domain::identifiers::{IdentityKind, identity_kind_of_normalised};
+use crate::graphql::connection::PageInfo;
+use crate::graphql::error::GqlResult;
+use crate::graphql::ids::{Kind, cursor, encode, page_request};
+use crate::graphql::{state, tenant};
+use crate::store::invoices::{self, InvoiceFilter};
+
+/// A company's customer: who its invoices go to.
+#[derive(Clone)]
+pub struct Customer(pub customer::Model);
+
+/// Whether a customer is a business or a private person, from its identity number.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CustomerKind {
+    /// Has an organisation number.
+    Business,
+    /// Has a personnummer.
+    Private,
+    /// No identity number recorded.
+    Unknown,
+}
+
+#[Object]
+impl Customer {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        encode(Kind::Customer, self.0.id)
+    }
+    /// The company's number for this customer, unique within the company.
+    async fn customer_number(&self) -> &str {
+        &self.0.customer_number
+    }
+    /// Name; null when missing (invoices to it cannot go to Nox Finans).
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+    /// Organisation number (`NNNNNN-NNNN`) or personnummer (`YYYYMMDD-NNNN`).
+    async fn organisation_number(&self) -> Option<&str> {
+        self.0.organisation_number.as_deref()
+    }
+    /// Business or private, from the identity number.
+    async fn kind(&self) -> CustomerKind {
+        match self.0.organisation_number.as_deref().map(identity_kind_of_normalised) {
+            None => CustomerKind::Unknown,
+            Some(IdentityKind::Organisation) => CustomerKind::Business,
+            Some(IdentityKind::Person) => CustomerKind::Private,
+        }
+    }
+    /// E-mail address.
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    /// Phone number.
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    /// Postal address; null when none is recorded.
+    async fn address(&self) -> Option<Address> {
+        let c = &self.0;
+        Address::from_parts(c.street.clone(), c.city.clone(), c.postal_code.clone(), c.country.clone())
+    }
+    /// When the customer was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// This customer's invoices, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 2")]
+    async fn invoices(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size (at most the server's maximum).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+    ) -> GqlResult<InvoiceConnection> {
+        let t = tenant(ctx)?;
+        let st = state(ctx).clone();
+        let req = page_request(first, after, None, None, st.settings.max_page_size)?;
+        let filter = InvoiceFilter {
+            customer_id: Some(self.0.id),
+            ..InvoiceFilter::default()
+        };
+        let today = st.clock.today();
+        let page = invoices::list(&st.db, t, &filter, today, req).await?;
+        Ok(InvoiceConnection {
+            page_info: PageInfo::of(&page, |i| i.id),
+            edges: page
+                .items
+                .into_iter()
+                .map(|i| InvoiceEdge {
+                    cursor: cursor(i.id),
+                    node: Invoice(i),
+                })
+                .collect(),
+            total: Box::new(move || {
+                let st = st.clone();
+                let filter = filter.clone();
+                Box::pin(async move { invoices::count(&st.db, t, &filter, today).await })
+            }),
+        })
+    }
+}
+
+crate::connection_types!(CustomerConnection, CustomerEdge, Customer, "customers");

@@ -1,0 +1,218 @@
+//! The `Invoice` type and its parts.
+
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::invoice;
+use rust_decimal::Decimal;
+
+use super::Address;
+use super::customer::Customer;
+use crate::domain::invoice::{self as rules, InvoiceState, StateFacts};
+use crate::domain::money::{from_ore, from_scaled};
+use crate::error::AppError;
+use crate::graphql::error::GqlResult;
+use crate::graphql::ids::{Kind, encode};
+use crate::graphql::loaders::{CustomerLoader, InvoiceRowsLoader};
+use crate::graphql::scalars::Date;
+use crate::graphql::{loader, state};
+
+/// A customer invoice.
+#[derive(Clone)]
+pub struct Invoice(pub invoice::Model);
+
+/// The kind of invoice.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "rules::InvoiceType")]
+pub enum InvoiceType {
+    /// An ordinary invoice.
+    Invoice,
+    /// A cash invoice, paid at the time of sale.
+    Cash,
+    /// An interest invoice for late payment.
+    Interest,
+}
+
+/// Where an invoice stands today (Europe/Stockholm).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "InvoiceState")]
+pub enum InvoiceStatus {
+    /// Cancelled (makulerad).
+    Cancelled,
+    /// Marked "not completed" (Ej klar).
+    NotCompleted,
+    /// Nothing left to pay.
+    Paid,
+    /// Unpaid after its due date.
+    Overdue,
+    /// Unpaid, not yet due.
+    Unpaid,
+}
+
+/// ROT (repairs) or RUT (household services) tax reduction.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::services::invoices::HouseWorkType")]
+pub enum HouseWorkType {
+    /// Repairs, conversion and extension (ROT).
+    Rot,
+    /// Household services (RUT).
+    Rut,
+}
+
+/// The house-work part of an invoice.
+#[derive(SimpleObject)]
+pub struct HouseWork {
+    /// ROT or RUT.
+    #[graphql(name = "type")]
+    pub kind: HouseWorkType,
+    /// The tax reduction, claimed from Skatteverket rather than the customer.
+    pub deductible_amount: Decimal,
+}
+
+/// One row of an invoice.
+#[derive(SimpleObject)]
+pub struct InvoiceRow {
+    /// What was sold.
+    pub description: String,
+    /// How many.
+    pub quantity: Decimal,
+    /// Price per unit, excluding VAT.
+    pub unit_price: Decimal,
+    /// VAT rate in percent, e.g. `25`.
+    pub vat_rate: Decimal,
+    /// Net amount: quantity × unit price, rounded to öre.
+    pub amount: Decimal,
+}
+
+impl Invoice {
+    fn facts(&self) -> StateFacts {
+        StateFacts {
+            cancelled: self.0.cancelled,
+            not_completed: self.0.not_completed,
+            balance_ore: self.0.balance_ore,
+            due_date: self.0.due_date,
+        }
+    }
+}
+
+#[Object]
+impl Invoice {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        encode(Kind::Invoice, self.0.id)
+    }
+    /// Invoice number, unique within the company.
+    async fn invoice_number(&self) -> &str {
+        &self.0.invoice_number
+    }
+    /// The customer invoiced.
+    async fn customer(&self, ctx: &Context<'_>) -> GqlResult<Customer> {
+        let found = loader::<CustomerLoader>(ctx)?.load_one(self.0.customer_id).await?;
+        found
+            .map(Customer)
+            .ok_or_else(|| AppError::Internal("invoice without its customer".into()).into())
+    }
+    /// Customer name as printed on the invoice.
+    async fn customer_name(&self) -> Option<&str> {
+        self.0.customer_name.as_deref()
+    }
+    /// Invoice address as printed on the invoice.
+    async fn invoice_address(&self) -> Option<Address> {
+        let i = &self.0;
+        Address::from_parts(i.street.clone(), i.city.clone(), i.postal_code.clone(), i.country.clone())
+    }
+    /// Invoice date.
+    async fn invoice_date(&self) -> Date {
+        Date(self.0.invoice_date)
+    }
+    /// Due date: invoice date plus the days of the terms of payment.
+    async fn due_date(&self) -> Date {
+        Date(self.0.due_date)
+    }
+    /// Terms of payment code, e.g. `30`.
+    async fn terms_of_payment(&self) -> &str {
+        &self.0.terms_of_payment
+    }
+    /// ISO 4217 currency.
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+    /// Invoice type.
+    #[graphql(name = "type")]
+    async fn invoice_type(&self) -> InvoiceType {
+        rules::InvoiceType::parse(&self.0.invoice_type).into()
+    }
+    /// Where the invoice stands today.
+    async fn status(&self, ctx: &Context<'_>) -> InvoiceStatus {
+        rules::state(self.facts(), state(ctx).clock.today()).into()
+    }
+    /// The rows, in order.
+    async fn rows(&self, ctx: &Context<'_>) -> GqlResult<Vec<InvoiceRow>> {
+        let rows = loader::<InvoiceRowsLoader>(ctx)?
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .map(|r| InvoiceRow {
+                description: r.description,
+                quantity: from_scaled(r.quantity_milli, 3).normalize(),
+                unit_price: from_ore(r.unit_price_ore),
+                vat_rate: from_scaled(r.vat_rate_bp, 2).normalize(),
+                amount: from_ore(r.amount_ore),
+            })
+            .collect())
+    }
+    /// Sum of the rows, excluding VAT.
+    async fn net(&self) -> Decimal {
+        from_ore(self.0.net_ore)
+    }
+    /// VAT.
+    async fn vat(&self) -> Decimal {
+        from_ore(self.0.vat_ore)
+    }
+    /// Net + VAT.
+    async fn total(&self) -> Decimal {
+        from_ore(self.0.total_ore)
+    }
+    /// What remains to be paid: total minus payments.
+    async fn balance(&self) -> Decimal {
+        from_ore(self.0.balance_ore)
+    }
+    /// ROT/RUT details; null when the invoice has no house work.
+    async fn house_work(&self) -> Option<HouseWork> {
+        let kind = match self.0.house_work_type.as_deref()? {
+            "ROT" => HouseWorkType::Rot,
+            _ => HouseWorkType::Rut,
+        };
+        Some(HouseWork {
+            kind,
+            deductible_amount: from_ore(self.0.house_work_deductible_ore.unwrap_or(0)),
+        })
+    }
+    /// OCR payment reference, with length and check digit.
+    async fn ocr(&self) -> &str {
+        &self.0.ocr
+    }
+    /// Cancelled (makulerad).
+    async fn cancelled(&self) -> bool {
+        self.0.cancelled
+    }
+    /// Marked "not completed" (Ej klar).
+    async fn not_completed(&self) -> bool {
+        self.0.not_completed
+    }
+    /// Printed or sent to the customer.
+    async fn sent(&self) -> bool {
+        self.0.sent
+    }
+    /// When the invoice was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the invoice last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+crate::connection_types!(InvoiceConnection, InvoiceEdge, Invoice, "invoices");

@@ -1,0 +1,58 @@
+//! GraphQL object types. They wrap stored models and never derive from entities:
+//! the API and the tables change for different reasons.
+
+pub mod company;
+pub mod customer;
+pub mod inputs;
+pub mod invoice;
+
+use async_graphql::Interface;
+
+use company::Company;
+use customer::Customer;
+use invoice::Invoice;
+
+/// An object with a global ID, fetchable with `node(id:)`.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "async_graphql::ID", desc = "Global ID."))]
+pub enum Node {
+    /// A company.
+    Company(Company),
+    /// A customer.
+    Customer(Customer),
+    /// An invoice.
+    Invoice(Invoice),
+}
+
+/// A postal address.
+#[derive(Debug, Clone, async_graphql::SimpleObject)]
+pub struct Address {
+    /// Street and number.
+    pub street: Option<String>,
+    /// City (ort).
+    pub city: Option<String>,
+    /// Swedish postal code, shown `NNN NN`.
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: String,
+}
+
+impl Address {
+    /// The address, or `None` when street, city and postal code are all missing.
+    pub fn from_parts(
+        street: Option<String>,
+        city: Option<String>,
+        postal_code: Option<String>,
+        country: String,
+    ) -> Option<Self> {
+        if street.is_none() && city.is_none() && postal_code.is_none() {
+            return None;
+        }
+        Some(Self {
+            street,
+            city,
+            postal_code: postal_code.map(|p| crate::domain::identifiers::format_postal_code(&p)),
+            country,
+        })
+    }
+}

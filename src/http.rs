@@ -1,0 +1,365 @@
+//! The axum router: `/graphql` (POST, GET queries, GraphiQL, WebSocket),
+//! `/healthz` and `/metrics`.
+//!
+//! The GraphQL HTTP handler is ours rather than async-graphql-axum's extractor so
+//! that every refusal (bad JSON, wrong media type, oversized body, mutation over
+//! GET, bad token) is a GraphQL error body with an `extensions.code`, never a
+//! bare text 4xx, and so that the response media type follows `Accept`.
+
+use std::sync::atomic::Ordering;
+
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+use async_graphql::parser::types::OperationType;
+use async_graphql::{BatchRequest, BatchResponse};
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use axum::body::to_bytes;
+use axum::extract::{FromRequestParts, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Router, extract::Request};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::timeout::TimeoutLayer;
+
+use crate::graphql::error::server_error;
+use crate::graphql::{AppSchema, request_data};
+use crate::state::AppState;
+use crate::store::{Actor, tokens};
+
+/// Everything a request handler needs.
+#[derive(Clone)]
+pub struct HttpState {
+    /// App state.
+    pub app: AppState,
+    /// The schema.
+    pub schema: AppSchema,
+}
+
+/// Builds the router.
+pub fn router(state: HttpState) -> Router {
+    let settings = state.app.settings.clone();
+    let cors = if settings.cors_origins.is_empty() {
+        CorsLayer::new()
+    } else {
+        let origins: Vec<HeaderValue> = settings
+            .cors_origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o.trim()).ok())
+            .collect();
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+    };
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .layer(cors)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            settings.request_timeout(),
+        ))
+        .with_state(state)
+}
+
+async fn healthz(State(s): State<HttpState>) -> Response {
+    match crate::db::ping(&s.app.db).await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+    }
+}
+
+async fn metrics(State(s): State<HttpState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        s.app.metrics.render(),
+    )
+        .into_response()
+}
+
+/// The media type of GraphQL responses per the GraphQL-over-HTTP specification.
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+/// Which response media type the client accepts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Media {
+    GraphqlResponseJson,
+    Json,
+}
+
+fn negotiate(headers: &HeaderMap) -> Option<Media> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(Media::Json);
+    };
+    let mut best: Option<(Media, f32)> = None;
+    for part in accept.split(',') {
+        let mut it = part.split(';');
+        let mime = it.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = it
+            .filter_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok()))
+            .next()
+            .unwrap_or(1.0);
+        let media = match mime.as_str() {
+            GRAPHQL_RESPONSE_JSON => Media::GraphqlResponseJson,
+            "application/json" | "application/*" | "*/*" => Media::Json,
+            _ => continue,
+        };
+        if q > 0.0 && best.is_none_or(|(m, bq)| q > bq || (q == bq && media == Media::GraphqlResponseJson && m != media)) {
+            best = Some((media, q));
+        }
+    }
+    best.map(|(m, _)| m)
+}
+
+fn error_response(status: StatusCode, media: Media, message: &str, code: &str) -> Response {
+    let body = async_graphql::Response::from_errors(vec![server_error(message, code)]);
+    let status = if media == Media::Json && status.is_client_error() && code == "UNAUTHENTICATED" {
+        StatusCode::UNAUTHORIZED
+    } else {
+        status
+    };
+    json_response(status, media, &BatchResponse::Single(body))
+}
+
+fn json_response(status: StatusCode, media: Media, body: &BatchResponse) -> Response {
+    let content_type = match media {
+        Media::GraphqlResponseJson => "application/graphql-response+json; charset=utf-8",
+        Media::Json => "application/json; charset=utf-8",
+    };
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (status, [(header::CONTENT_TYPE, content_type)], bytes).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "serialising a response failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// Looks up the bearer token, if one was sent.
+async fn identify(app: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, &'static str> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().map_err(|_| "the Authorization header is not readable")?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .ok_or("the Authorization header must be 'Bearer <token>'")?
+        .trim();
+    match tokens::authenticate(&app.db, token).await {
+        Ok(actor) => Ok(Some(actor)),
+        Err(crate::error::AppError::Unauthenticated(_)) => Err("the API token is not valid"),
+        Err(e) => {
+            tracing::error!(error = %e, "token lookup failed");
+            Err("the API token could not be checked")
+        }
+    }
+}
+
+async fn execute(s: &HttpState, media: Media, headers: &HeaderMap, batch: BatchRequest) -> Response {
+    s.app.metrics.graphql_requests.fetch_add(1, Ordering::Relaxed);
+    let actor = match identify(&s.app, headers).await {
+        Ok(a) => a,
+        Err(msg) => return error_response(StatusCode::UNAUTHORIZED, media, msg, "UNAUTHENTICATED"),
+    };
+    let batch = match batch {
+        BatchRequest::Single(mut r) => {
+            r.data = request_data(&s.app, actor);
+            BatchRequest::Single(r)
+        }
+        BatchRequest::Batch(items) => BatchRequest::Batch(
+            items
+                .into_iter()
+                .map(|mut r| {
+                    r.data = request_data(&s.app, actor.clone());
+                    r
+                })
+                .collect(),
+        ),
+    };
+    let resp = s.schema.execute_batch(batch).await;
+    // Under application/graphql-response+json a request that failed before
+    // execution (parse or validation) is a 400; application/json keeps 200.
+    let failed_early = match &resp {
+        BatchResponse::Single(r) => r.data == async_graphql::Value::Null && !r.errors.is_empty(),
+        BatchResponse::Batch(_) => false,
+    };
+    let status = if media == Media::GraphqlResponseJson && failed_early {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    json_response(status, media, &resp)
+}
+
+async fn graphql_post(State(s): State<HttpState>, req: Request) -> Response {
+    let headers = req.headers().clone();
+    let Some(media) = negotiate(&headers) else {
+        return error_response(
+            StatusCode::NOT_ACCEPTABLE,
+            Media::Json,
+            "accept application/graphql-response+json or application/json",
+            "NOT_ACCEPTABLE",
+        );
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if content_type.split(';').next().map(str::trim) != Some("application/json") {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            "send the request as Content-Type: application/json",
+            "UNSUPPORTED_MEDIA_TYPE",
+        );
+    }
+    let limit = s.app.settings.max_body_bytes;
+    let bytes = match to_bytes(req.into_body(), limit).await {
+        Ok(b) => b,
+        Err(_) => {
+            return error_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                media,
+                &format!("the request body is larger than {limit} bytes"),
+                "PAYLOAD_TOO_LARGE",
+            );
+        }
+    };
+    let batch: BatchRequest = match serde_json::from_slice(&bytes) {
+        Ok(b) => b,
+        Err(e) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                media,
+                &format!("the body is not a GraphQL request: {e}"),
+                "BAD_REQUEST",
+            );
+        }
+    };
+    if let BatchRequest::Batch(items) = &batch {
+        let max = s.app.settings.max_batch_size;
+        if items.len() > max || items.is_empty() {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                media,
+                &format!("a batch holds 1 to {max} operations"),
+                "BATCH_TOO_LARGE",
+            );
+        }
+    }
+    execute(&s, media, &headers, batch).await
+}
+
+fn graphiql() -> Html<String> {
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql")
+            .title("invoice-finance GraphiQL")
+            .header("Authorization", "Bearer <paste COMPANY_TOKEN printed by the server>")
+            .ws_connection_param("Authorization", "Bearer <paste COMPANY_TOKEN printed by the server>")
+            .finish(),
+    )
+}
+
+async fn graphql_get(State(s): State<HttpState>, req: Request) -> Response {
+    let (mut parts, _body) = req.into_parts();
+    let is_upgrade = parts
+        .headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if is_upgrade {
+        return websocket(s, &mut parts).await;
+    }
+    let query = parts.uri.query().unwrap_or("");
+    let wants_html = parts
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if wants_html && !query.contains("query=") {
+        return graphiql().into_response();
+    }
+    let Some(media) = negotiate(&parts.headers) else {
+        return error_response(
+            StatusCode::NOT_ACCEPTABLE,
+            Media::Json,
+            "accept application/graphql-response+json or application/json",
+            "NOT_ACCEPTABLE",
+        );
+    };
+    let request = match async_graphql::http::parse_query_string(query) {
+        Ok(r) => r,
+        Err(e) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                media,
+                &format!("the query string is not a GraphQL request: {e}"),
+                "BAD_REQUEST",
+            );
+        }
+    };
+    // GET may only read: a mutation over GET would be a CSRF hole.
+    if let Ok(doc) = async_graphql::parser::parse_query(&request.query) {
+        let is_mutation = doc.operations.iter().any(|(name, op)| {
+            let selected = match (&request.operation_name, name) {
+                (Some(wanted), Some(n)) => wanted == n.as_str(),
+                _ => true,
+            };
+            selected && op.node.ty != OperationType::Query
+        });
+        if is_mutation {
+            let mut resp = error_response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                media,
+                "mutations and subscriptions are not allowed over GET; use POST",
+                "METHOD_NOT_ALLOWED",
+            );
+            resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return resp;
+        }
+    }
+    execute(&s, media, &parts.headers, BatchRequest::Single(request)).await
+}
+
+async fn websocket(s: HttpState, parts: &mut axum::http::request::Parts) -> Response {
+    let protocol = match GraphQLProtocol::from_request_parts(parts, &()).await {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let upgrade = match WebSocketUpgrade::from_request_parts(parts, &()).await {
+        Ok(u) => u,
+        Err(e) => return e.into_response(),
+    };
+    let app = s.app.clone();
+    let schema = s.schema.clone();
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| async move {
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    let token = payload
+                        .get("Authorization")
+                        .or_else(|| payload.get("authorization"))
+                        .and_then(|v| v.as_str())
+                        .map(|v| v.trim_start_matches("Bearer ").trim().to_string())
+                        .or_else(|| payload.get("token").and_then(|v| v.as_str()).map(str::to_string));
+                    let Some(token) = token else {
+                        return Err("connection_init needs an Authorization token".into());
+                    };
+                    let actor = tokens::authenticate(&app.db, &token)
+                        .await
+                        .map_err(|_| async_graphql::Error::new("the API token is not valid"))?;
+                    Ok(request_data(&app, Some(actor)))
+                })
+                .serve()
+                .await
+        })
+}

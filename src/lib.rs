@@ -1,0 +1,18 @@
+//! invoice-finance: a GraphQL server for invoice sale (Fakturaförsäljning) and
+//! Nox Finans invoice services.
+//!
+//! Layers: [`domain`] (pure rules) ← [`store`] (tenant-scoped data access) ←
+//! [`services`] (use cases in transactions) ← [`graphql`] / [`http`].
+
+pub mod app;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod seed;
+pub mod services;
+pub mod state;
+pub mod store;

@@ -1,0 +1,136 @@
+//! Creating and updating customers.
+
+use entity::customer;
+
+use super::{Address, AddressPatch, Patch};
+use crate::db::begin_write;
+use crate::domain::FieldError;
+use crate::domain::identifiers::{parse_email, parse_identity_number, parse_phone};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::store::companies::{self, Counter};
+use crate::store::customers::{self as store, CustomerFields};
+use crate::store::Tenant;
+
+/// What a client sends to create or change a customer.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerChanges {
+    /// Customer number; generated on create when not given.
+    pub customer_number: Patch<String>,
+    /// Name.
+    pub name: Patch<String>,
+    /// Organisation number or personnummer.
+    pub organisation_number: Patch<String>,
+    /// E-mail.
+    pub email: Patch<String>,
+    /// Phone.
+    pub phone: Patch<String>,
+    /// Address; `Clear` removes all of it.
+    pub address: Patch<AddressPatch>,
+}
+
+fn parse_customer_number(s: String) -> Result<String, FieldError> {
+    let ok = (1..=20).contains(&s.chars().count())
+        && s.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(s)
+    } else {
+        Err(FieldError::new(
+            "customerNumber",
+            "must be 1 to 20 letters, digits, '-', '_' or '.'",
+        ))
+    }
+}
+
+fn apply(current: CustomerFields, c: CustomerChanges, state: &AppState) -> Result<CustomerFields, FieldError> {
+    let today = state.clock.today();
+    let name = c.name.trimmed().apply(current.name, |s| {
+        if s.chars().count() > 200 {
+            Err(FieldError::new("name", "must be at most 200 characters"))
+        } else {
+            Ok(s)
+        }
+    })?;
+    let organisation_number = c
+        .organisation_number
+        .trimmed()
+        .apply(current.organisation_number, |s| {
+            parse_identity_number("organisationNumber", &s, today).map(|id| id.normalised)
+        })?;
+    let email = c.email.trimmed().apply(current.email, |s| parse_email("email", &s))?;
+    let phone = c.phone.trimmed().apply(current.phone, |s| parse_phone("phone", &s))?;
+    let address = Address {
+        street: current.street,
+        city: current.city,
+        postal_code: current.postal_code,
+        country: current.country,
+    };
+    let address = match c.address {
+        Patch::Keep => address,
+        Patch::Clear => Address {
+            country: "SE".into(),
+            ..Address::default()
+        },
+        Patch::Set(p) => p.apply(address, "address")?,
+    };
+    Ok(CustomerFields {
+        name,
+        organisation_number,
+        email,
+        phone,
+        street: address.street,
+        postal_code: address.postal_code,
+        city: address.city,
+        country: address.country,
+    })
+}
+
+/// Creates a customer of the tenant.
+#[tracing::instrument(skip(state, changes), fields(company = tenant.company_id()))]
+pub async fn create(state: &AppState, tenant: Tenant, changes: CustomerChanges) -> AppResult<customer::Model> {
+    let number = match changes.customer_number.clone().trimmed() {
+        Patch::Set(n) => Some(parse_customer_number(n)?),
+        _ => None,
+    };
+    let fields = apply(
+        CustomerFields {
+            country: "SE".into(),
+            ..CustomerFields::default()
+        },
+        changes,
+        state,
+    )?;
+    let txn = begin_write(&state.db).await?;
+    let number = match number {
+        Some(n) => n,
+        None => companies::next_number(&txn, tenant, Counter::Customer).await?.to_string(),
+    };
+    let created = store::insert(&txn, tenant, number, fields, state.clock.now()).await?;
+    txn.commit().await.map_err(AppError::from)?;
+    Ok(created)
+}
+
+/// Changes a customer of the tenant. Fields not sent are kept; `null` clears.
+#[tracing::instrument(skip(state, changes), fields(company = tenant.company_id()))]
+pub async fn update(
+    state: &AppState,
+    tenant: Tenant,
+    id: i64,
+    changes: CustomerChanges,
+) -> AppResult<customer::Model> {
+    let txn = begin_write(&state.db).await?;
+    let current = store::get(&txn, tenant, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("customer", "id"))?;
+    let number = match changes.customer_number.clone().trimmed() {
+        Patch::Set(n) => parse_customer_number(n)?,
+        Patch::Clear => {
+            return Err(AppError::validation("customerNumber", "cannot be removed"));
+        }
+        Patch::Keep => current.customer_number.clone(),
+    };
+    let fields = apply(CustomerFields::of(&current), changes, state)?;
+    let updated = store::update(&txn, tenant, id, number, fields, state.clock.now()).await?;
+    txn.commit().await.map_err(AppError::from)?;
+    Ok(updated)
+}

@@ -1,0 +1,304 @@
+//! Creating, changing, cancelling, sending and paying invoices.
+
+use chrono::{Datelike, Days, NaiveDate};
+use entity::invoice;
+use rust_decimal::Decimal;
+use sea_orm::{DatabaseTransaction, Set};
+
+use super::{Address, AddressPatch, Patch};
+use crate::db::begin_write;
+use crate::domain::FieldError;
+use crate::domain::identifiers::{ocr_for, parse_currency};
+use crate::domain::invoice::{InvoiceType, RowInput, parse_house_work_deductible, parse_rows, totals};
+use crate::domain::money::parse_amount;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::store::Tenant;
+use crate::store::companies::{self, Counter};
+use crate::store::customers;
+use crate::store::invoices::{self as store, InvoiceRecord};
+
+/// ROT (repairs) or RUT (household services).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HouseWorkType {
+    /// Repairs, conversion, extension.
+    Rot,
+    /// Household services.
+    Rut,
+}
+
+impl HouseWorkType {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rot => "ROT",
+            Self::Rut => "RUT",
+        }
+    }
+}
+
+/// A house-work tax reduction as sent by a client.
+#[derive(Debug, Clone)]
+pub struct HouseWorkInput {
+    /// ROT or RUT.
+    pub kind: HouseWorkType,
+    /// The tax reduction claimed from Skatteverket.
+    pub deductible_amount: Decimal,
+}
+
+/// What a client sends to create or replace an invoice.
+#[derive(Debug, Clone)]
+pub struct InvoiceInput {
+    /// The customer (of the same company).
+    pub customer_id: i64,
+    /// Invoice date.
+    pub invoice_date: NaiveDate,
+    /// Terms of payment code.
+    pub terms_of_payment: String,
+    /// Currency; SEK when not given.
+    pub currency: Option<String>,
+    /// Type; INVOICE when not given.
+    pub invoice_type: Option<InvoiceType>,
+    /// Rows, at least one.
+    pub rows: Vec<RowInput>,
+    /// House work, if any.
+    pub house_work: Option<HouseWorkInput>,
+    /// "Not completed"; on update kept when not given.
+    pub not_completed: Option<bool>,
+    /// Name as printed; defaults to the customer's.
+    pub customer_name: Patch<String>,
+    /// Address as printed; defaults to the customer's.
+    pub invoice_address: Patch<AddressPatch>,
+}
+
+/// Checks and computes every column of an invoice from input, on top of `current`
+/// (the stored invoice on update) and the customer's data.
+async fn build_record(
+    txn: &DatabaseTransaction,
+    tenant: Tenant,
+    input: InvoiceInput,
+    current: Option<&invoice::Model>,
+) -> AppResult<(InvoiceRecord, Vec<crate::domain::invoice::Row>)> {
+    let customer = customers::get(txn, tenant, input.customer_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("customer", "customerId"))?;
+    let year = input.invoice_date.year();
+    if !(2000..=2100).contains(&year) {
+        return Err(AppError::validation("invoiceDate", "must be between the years 2000 and 2100"));
+    }
+    let terms = companies::terms(txn, tenant).await?;
+    let code = input.terms_of_payment.trim();
+    let term = terms.iter().find(|t| t.code == code).ok_or_else(|| {
+        let codes: Vec<&str> = terms.iter().map(|t| t.code.as_str()).collect();
+        AppError::validation(
+            "termsOfPayment",
+            format!("unknown terms of payment; the company has {}", codes.join(", ")),
+        )
+    })?;
+    let due_date = input
+        .invoice_date
+        .checked_add_days(Days::new(u64::try_from(term.days).unwrap_or(0)))
+        .ok_or_else(|| AppError::validation("invoiceDate", "is out of range"))?;
+    let currency = match input.currency {
+        Some(c) => parse_currency("currency", &c)?,
+        None => current.map_or_else(|| "SEK".to_string(), |c| c.currency.clone()),
+    };
+    let rows = parse_rows(&input.rows)?;
+    let t = totals(&rows)?;
+    let (house_work_type, house_work_deductible_ore) = match &input.house_work {
+        Some(h) => (
+            Some(h.kind.as_str().to_string()),
+            Some(parse_house_work_deductible(h.deductible_amount, &t)?),
+        ),
+        None => (None, None),
+    };
+    let paid = current.map_or(0, |c| c.total_ore - c.balance_ore);
+    if t.total_ore < paid {
+        return Err(AppError::validation(
+            "rows",
+            "the new total is less than what has already been paid",
+        ));
+    }
+    // Printed name and address: from the customer on create, kept on update,
+    // unless the client sends them; a change of customer takes the new one's.
+    let same_customer = current.is_some_and(|c| c.customer_id == customer.id);
+    let (name_base, addr_base) = match current {
+        Some(c) if same_customer => (
+            c.customer_name.clone(),
+            Address {
+                street: c.street.clone(),
+                city: c.city.clone(),
+                postal_code: c.postal_code.clone(),
+                country: c.country.clone(),
+            },
+        ),
+        _ => (
+            customer.name.clone(),
+            Address {
+                street: customer.street.clone(),
+                city: customer.city.clone(),
+                postal_code: customer.postal_code.clone(),
+                country: customer.country.clone(),
+            },
+        ),
+    };
+    let customer_name = input.customer_name.trimmed().apply(name_base, |s| {
+        if s.chars().count() > 200 {
+            Err(FieldError::new("customerName", "must be at most 200 characters"))
+        } else {
+            Ok(s)
+        }
+    })?;
+    let address = match input.invoice_address {
+        Patch::Keep => addr_base,
+        Patch::Clear => Address {
+            country: "SE".into(),
+            ..Address::default()
+        },
+        Patch::Set(p) => p.apply(addr_base, "invoiceAddress")?,
+    };
+    let record = InvoiceRecord {
+        customer_id: customer.id,
+        customer_name,
+        street: address.street,
+        postal_code: address.postal_code,
+        city: address.city,
+        country: address.country,
+        invoice_date: input.invoice_date,
+        due_date,
+        terms_of_payment: term.code.clone(),
+        currency,
+        invoice_type: input
+            .invoice_type
+            .map_or_else(
+                || current.map_or("INVOICE", |c| InvoiceType::parse(&c.invoice_type).as_str()),
+                InvoiceType::as_str,
+            )
+            .to_string(),
+        net_ore: t.net_ore,
+        vat_ore: t.vat_ore,
+        total_ore: t.total_ore,
+        balance_ore: t.total_ore - paid,
+        house_work_type,
+        house_work_deductible_ore,
+        not_completed: input
+            .not_completed
+            .unwrap_or_else(|| current.is_some_and(|c| c.not_completed)),
+    };
+    Ok((record, rows))
+}
+
+/// Creates an invoice, numbering it and deriving its OCR reference.
+#[tracing::instrument(skip(state, input), fields(company = tenant.company_id()))]
+pub async fn create(state: &AppState, tenant: Tenant, input: InvoiceInput) -> AppResult<invoice::Model> {
+    let txn = begin_write(&state.db).await?;
+    let (record, rows) = build_record(&txn, tenant, input, None).await?;
+    let number = companies::next_number(&txn, tenant, Counter::Invoice).await?;
+    let ocr = ocr_for(u64::try_from(number).unwrap_or(0));
+    let created = store::insert(&txn, tenant, number.to_string(), ocr, record, &rows, state.clock.now()).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+fn ensure_editable(inv: &invoice::Model) -> AppResult<()> {
+    if inv.cancelled {
+        return Err(AppError::Conflict("the invoice is cancelled".into()));
+    }
+    Ok(())
+}
+
+/// Replaces an invoice's content. Refused for cancelled invoices.
+#[tracing::instrument(skip(state, input), fields(company = tenant.company_id()))]
+pub async fn update(state: &AppState, tenant: Tenant, id: i64, input: InvoiceInput) -> AppResult<invoice::Model> {
+    let txn = begin_write(&state.db).await?;
+    let current = store::require(&txn, tenant, id, "id").await?;
+    ensure_editable(&current)?;
+    let (record, rows) = build_record(&txn, tenant, input, Some(&current)).await?;
+    let updated = store::update(&txn, tenant, id, record, &rows, state.clock.now()).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Cancels (makulerar) an invoice. Cancelling twice is harmless; an invoice with
+/// payments cannot be cancelled.
+#[tracing::instrument(skip(state), fields(company = tenant.company_id()))]
+pub async fn cancel(state: &AppState, tenant: Tenant, id: i64) -> AppResult<invoice::Model> {
+    let txn = begin_write(&state.db).await?;
+    let current = store::require(&txn, tenant, id, "id").await?;
+    if current.cancelled {
+        return Ok(current);
+    }
+    if current.balance_ore != current.total_ore {
+        return Err(AppError::Conflict(
+            "the invoice has registered payments and cannot be cancelled".into(),
+        ));
+    }
+    let changes = invoice::ActiveModel {
+        cancelled: Set(true),
+        updated_at: Set(state.clock.now()),
+        ..Default::default()
+    };
+    let updated = store::write_flags(&txn, tenant, id, changes).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Marks an invoice as printed or sent to the customer.
+#[tracing::instrument(skip(state), fields(company = tenant.company_id()))]
+pub async fn mark_sent(state: &AppState, tenant: Tenant, id: i64) -> AppResult<invoice::Model> {
+    let txn = begin_write(&state.db).await?;
+    let current = store::require(&txn, tenant, id, "id").await?;
+    ensure_editable(&current)?;
+    if current.not_completed {
+        return Err(AppError::Conflict(
+            "the invoice is marked not completed; complete it before sending".into(),
+        ));
+    }
+    if current.sent {
+        return Ok(current);
+    }
+    let changes = invoice::ActiveModel {
+        sent: Set(true),
+        updated_at: Set(state.clock.now()),
+        ..Default::default()
+    };
+    let updated = store::write_flags(&txn, tenant, id, changes).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Registers a customer payment against an invoice.
+#[tracing::instrument(skip(state), fields(company = tenant.company_id()))]
+pub async fn register_payment(
+    state: &AppState,
+    tenant: Tenant,
+    invoice_id: i64,
+    amount: Decimal,
+    paid_on: NaiveDate,
+) -> AppResult<invoice::Model> {
+    let amount_ore = parse_amount("amount", amount, false)?;
+    if amount_ore == 0 {
+        return Err(AppError::validation("amount", "must be greater than zero"));
+    }
+    if paid_on > state.clock.today() {
+        return Err(AppError::validation("paidOn", "must not be in the future"));
+    }
+    let txn = begin_write(&state.db).await?;
+    let current = store::require(&txn, tenant, invoice_id, "invoiceId").await?;
+    ensure_editable(&current)?;
+    if paid_on < current.invoice_date {
+        return Err(AppError::validation("paidOn", "must not be before the invoice date"));
+    }
+    if amount_ore > current.balance_ore {
+        return Err(AppError::validation(
+            "amount",
+            format!(
+                "is larger than the balance {}",
+                crate::domain::money::from_ore(current.balance_ore)
+            ),
+        ));
+    }
+    let updated = store::add_payment(&txn, tenant, invoice_id, amount_ore, paid_on, state.clock.now()).await?;
+    txn.commit().await?;
+    Ok(updated)
+}

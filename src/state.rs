@@ -1,0 +1,44 @@
+//! The state one app instance shares between requests. No process-wide statics:
+//! two apps in one process (as in the tests) are fully independent.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sea_orm::DatabaseConnection;
+
+use crate::clock::SharedClock;
+use crate::config::Settings;
+
+/// Counters exposed at `/metrics`.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// SQL statements executed.
+    pub db_queries: AtomicU64,
+    /// GraphQL HTTP requests served.
+    pub graphql_requests: AtomicU64,
+}
+
+impl Metrics {
+    /// Prometheus text exposition of the counters.
+    pub fn render(&self) -> String {
+        format!(
+            "# TYPE invoice_finance_db_queries_total counter\ninvoice_finance_db_queries_total {}\n\
+             # TYPE invoice_finance_graphql_requests_total counter\ninvoice_finance_graphql_requests_total {}\n",
+            self.db_queries.load(Ordering::Relaxed),
+            self.graphql_requests.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// Database, clock, settings and counters of one app instance.
+#[derive(Clone)]
+pub struct AppState {
+    /// The connection pool.
+    pub db: DatabaseConnection,
+    /// The clock every use case reads.
+    pub clock: SharedClock,
+    /// Settings the app was started with.
+    pub settings: Arc<Settings>,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+}

@@ -1,0 +1,116 @@
+//! Companies (tenants) and their terms of payment.
+
+use chrono::{DateTime, Utc};
+use entity::{company, terms_of_payment};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, Set, Statement,
+};
+
+use super::Tenant;
+use crate::error::{AppError, AppResult};
+
+/// The terms of payment every new company starts with: code, days, description.
+pub const DEFAULT_TERMS: &[(&str, i32, &str)] = &[
+    ("0", 0, "Cash"),
+    ("10", 10, "10 days net"),
+    ("15", 15, "15 days net"),
+    ("20", 20, "20 days net"),
+    ("30", 30, "30 days net"),
+    ("45", 45, "45 days net"),
+];
+
+/// Creates a company with the default terms of payment.
+pub async fn create<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+    organisation_number: &str,
+    now: DateTime<Utc>,
+) -> AppResult<company::Model> {
+    let company = company::ActiveModel {
+        name: Set(name.to_string()),
+        organisation_number: Set(organisation_number.to_string()),
+        next_invoice_number: Set(1001),
+        next_customer_number: Set(1),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    for (code, days, description) in DEFAULT_TERMS {
+        terms_of_payment::ActiveModel {
+            company_id: Set(company.id),
+            code: Set((*code).to_string()),
+            days: Set(*days),
+            description: Set((*description).to_string()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(company)
+}
+
+/// The tenant's own company.
+pub async fn get<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<company::Model> {
+    company::Entity::find_by_id(tenant.company_id())
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal("the token's company is gone".into()))
+}
+
+/// A company by organisation number (operator and CLI use).
+pub async fn find_by_organisation_number<C: ConnectionTrait>(
+    db: &C,
+    organisation_number: &str,
+) -> AppResult<Option<company::Model>> {
+    Ok(company::Entity::find()
+        .filter(company::Column::OrganisationNumber.eq(organisation_number))
+        .one(db)
+        .await?)
+}
+
+/// Whether any company exists (the database has been seeded or used).
+pub async fn any<C: ConnectionTrait>(db: &C) -> AppResult<bool> {
+    Ok(company::Entity::find().one(db).await?.is_some())
+}
+
+/// The tenant's terms of payment, by code.
+pub async fn terms<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+) -> AppResult<Vec<terms_of_payment::Model>> {
+    Ok(terms_of_payment::Entity::find()
+        .filter(terms_of_payment::Column::CompanyId.eq(tenant.company_id()))
+        .order_by_asc(terms_of_payment::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Which counter of the company to draw from.
+#[derive(Debug, Clone, Copy)]
+pub enum Counter {
+    /// Invoice numbers.
+    Invoice,
+    /// Generated customer numbers.
+    Customer,
+}
+
+/// Takes the next number of a company counter. Inside a write transaction the row
+/// update serialises concurrent callers on both databases.
+pub async fn next_number<C: ConnectionTrait>(db: &C, tenant: Tenant, counter: Counter) -> AppResult<i64> {
+    let col = match counter {
+        Counter::Invoice => "next_invoice_number",
+        Counter::Customer => "next_customer_number",
+    };
+    let backend = db.get_database_backend();
+    let placeholder = if backend == DbBackend::Postgres { "$1" } else { "?" };
+    let sql = format!(
+        "UPDATE company SET {col} = {col} + 1 WHERE id = {placeholder} RETURNING {col} - 1 AS taken"
+    );
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, [tenant.company_id().into()]))
+        .await?
+        .ok_or_else(|| AppError::Internal("company row missing".into()))?;
+    Ok(row.try_get::<i64>("", "taken")?)
+}

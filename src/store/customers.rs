@@ -1,0 +1,180 @@
+//! Customers of the tenant.
+
+use chrono::{DateTime, Utc};
+use entity::customer;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, Select, Set,
+};
+
+use super::Tenant;
+use super::page::{self, Keyed, Page, PageRequest};
+use crate::error::{AppError, AppResult};
+
+impl Keyed for customer::Model {
+    fn key(&self) -> i64 {
+        self.id
+    }
+}
+
+/// The editable fields of a customer, validated and normalised.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerFields {
+    /// Name.
+    pub name: Option<String>,
+    /// Normalised organisation number or personnummer.
+    pub organisation_number: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Street address.
+    pub street: Option<String>,
+    /// Postal code, five digits.
+    pub postal_code: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// ISO country code.
+    pub country: String,
+}
+
+impl CustomerFields {
+    /// The fields of a stored customer.
+    pub fn of(m: &customer::Model) -> Self {
+        Self {
+            name: m.name.clone(),
+            organisation_number: m.organisation_number.clone(),
+            email: m.email.clone(),
+            phone: m.phone.clone(),
+            street: m.street.clone(),
+            postal_code: m.postal_code.clone(),
+            city: m.city.clone(),
+            country: m.country.clone(),
+        }
+    }
+}
+
+fn scoped(tenant: Tenant) -> Select<customer::Entity> {
+    customer::Entity::find().filter(customer::Column::CompanyId.eq(tenant.company_id()))
+}
+
+/// A LIKE pattern matching `needle` anywhere, with its wildcards escaped, lower-cased.
+pub(crate) fn contains(needle: &str) -> LikeExpr {
+    let escaped: String = needle
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            _ => vec![c],
+        })
+        .collect();
+    LikeExpr::new(format!("%{escaped}%")).escape('\\')
+}
+
+fn search_condition(search: Option<&str>) -> Condition {
+    match search.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Condition::all(),
+        Some(s) => Condition::any()
+            .add(Expr::expr(Func::lower(Expr::col(customer::Column::Name))).like(contains(s)))
+            .add(Expr::expr(Func::lower(Expr::col(customer::Column::CustomerNumber))).like(contains(s)))
+            .add(Expr::col(customer::Column::OrganisationNumber).like(contains(s))),
+    }
+}
+
+/// One customer of the tenant.
+pub async fn get<C: ConnectionTrait>(db: &C, tenant: Tenant, id: i64) -> AppResult<Option<customer::Model>> {
+    Ok(scoped(tenant).filter(customer::Column::Id.eq(id)).one(db).await?)
+}
+
+/// Customers of the tenant with these ids (missing or foreign ids are absent).
+pub async fn get_many<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    ids: impl IntoIterator<Item = i64>,
+) -> AppResult<Vec<customer::Model>> {
+    Ok(scoped(tenant)
+        .filter(customer::Column::Id.is_in(ids))
+        .all(db)
+        .await?)
+}
+
+/// A page of the tenant's customers, oldest first, optionally searched by name,
+/// customer number or organisation number.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    search: Option<&str>,
+    req: PageRequest,
+) -> AppResult<Page<customer::Model>> {
+    let select = scoped(tenant).filter(search_condition(search));
+    Ok(page::fetch(db, select, customer::Column::Id, req, false).await?)
+}
+
+/// How many customers match.
+pub async fn count<C: ConnectionTrait>(db: &C, tenant: Tenant, search: Option<&str>) -> AppResult<u64> {
+    Ok(scoped(tenant).filter(search_condition(search)).count(db).await?)
+}
+
+/// Inserts a customer for the tenant.
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    customer_number: String,
+    f: CustomerFields,
+    now: DateTime<Utc>,
+) -> AppResult<customer::Model> {
+    Ok(customer::ActiveModel {
+        company_id: Set(tenant.company_id()),
+        customer_number: Set(customer_number),
+        name: Set(f.name),
+        organisation_number: Set(f.organisation_number),
+        email: Set(f.email),
+        phone: Set(f.phone),
+        street: Set(f.street),
+        postal_code: Set(f.postal_code),
+        city: Set(f.city),
+        country: Set(f.country),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Writes new field values and customer number to the tenant's customer `id`.
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    id: i64,
+    customer_number: String,
+    f: CustomerFields,
+    now: DateTime<Utc>,
+) -> AppResult<customer::Model> {
+    let changes = customer::ActiveModel {
+        customer_number: Set(customer_number),
+        name: Set(f.name),
+        organisation_number: Set(f.organisation_number),
+        email: Set(f.email),
+        phone: Set(f.phone),
+        street: Set(f.street),
+        postal_code: Set(f.postal_code),
+        city: Set(f.city),
+        country: Set(f.country),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    let updated = customer::Entity::update_many()
+        .set(changes)
+        .filter(customer::Column::Id.eq(id))
+        .filter(customer::Column::CompanyId.eq(tenant.company_id()))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(AppError::not_found("customer", "id"));
+    }
+    get(db, tenant, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("customer", "id"))
+}

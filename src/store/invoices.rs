@@ -1,0 +1,347 @@
+//! Invoices of the tenant, their rows and payments.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{invoice, invoice_row, payment};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Select, Set,
+};
+
+use super::Tenant;
+use super::customers::contains;
+use super::page::{self, Keyed, Page, PageRequest};
+use crate::domain::invoice::{InvoiceState, Row};
+use crate::error::{AppError, AppResult};
+
+impl Keyed for invoice::Model {
+    fn key(&self) -> i64 {
+        self.id
+    }
+}
+
+/// Which invoices a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct InvoiceFilter {
+    /// Any of these states (empty: all).
+    pub states: Vec<InvoiceState>,
+    /// Only this customer's.
+    pub customer_id: Option<i64>,
+    /// Only those due before this date.
+    pub due_before: Option<NaiveDate>,
+    /// Invoice number, OCR or printed customer name contains this.
+    pub search: Option<String>,
+    /// Only sent (true) or unsent (false) ones.
+    pub sent: Option<bool>,
+}
+
+/// Every column of an invoice that a use case sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceRecord {
+    /// Customer.
+    pub customer_id: i64,
+    /// Name as printed.
+    pub customer_name: Option<String>,
+    /// Street as printed.
+    pub street: Option<String>,
+    /// Postal code as printed.
+    pub postal_code: Option<String>,
+    /// City as printed.
+    pub city: Option<String>,
+    /// Country as printed.
+    pub country: String,
+    /// Invoice date.
+    pub invoice_date: NaiveDate,
+    /// Due date.
+    pub due_date: NaiveDate,
+    /// Terms of payment code.
+    pub terms_of_payment: String,
+    /// Currency.
+    pub currency: String,
+    /// `INVOICE`, `CASH`, `INTEREST`.
+    pub invoice_type: String,
+    /// Net.
+    pub net_ore: i64,
+    /// VAT.
+    pub vat_ore: i64,
+    /// Total.
+    pub total_ore: i64,
+    /// Balance.
+    pub balance_ore: i64,
+    /// ROT/RUT.
+    pub house_work_type: Option<String>,
+    /// Tax reduction.
+    pub house_work_deductible_ore: Option<i64>,
+    /// Not completed.
+    pub not_completed: bool,
+}
+
+fn scoped(tenant: Tenant) -> Select<invoice::Entity> {
+    invoice::Entity::find().filter(invoice::Column::CompanyId.eq(tenant.company_id()))
+}
+
+fn state_condition(state: InvoiceState, today: NaiveDate) -> Condition {
+    use invoice::Column as C;
+    let open = || {
+        Condition::all()
+            .add(C::Cancelled.eq(false))
+            .add(C::NotCompleted.eq(false))
+    };
+    match state {
+        InvoiceState::Cancelled => Condition::all().add(C::Cancelled.eq(true)),
+        InvoiceState::NotCompleted => Condition::all()
+            .add(C::Cancelled.eq(false))
+            .add(C::NotCompleted.eq(true)),
+        InvoiceState::Paid => open().add(C::BalanceOre.lte(0)),
+        InvoiceState::Overdue => open().add(C::BalanceOre.gt(0)).add(C::DueDate.lt(today)),
+        InvoiceState::Unpaid => open().add(C::BalanceOre.gt(0)).add(C::DueDate.gte(today)),
+    }
+}
+
+fn filter_condition(f: &InvoiceFilter, today: NaiveDate) -> Condition {
+    use invoice::Column as C;
+    let mut cond = Condition::all();
+    if !f.states.is_empty() {
+        cond = cond.add(
+            f.states
+                .iter()
+                .fold(Condition::any(), |any, s| any.add(state_condition(*s, today))),
+        );
+    }
+    if let Some(c) = f.customer_id {
+        cond = cond.add(C::CustomerId.eq(c));
+    }
+    if let Some(d) = f.due_before {
+        cond = cond.add(C::DueDate.lt(d));
+    }
+    if let Some(sent) = f.sent {
+        cond = cond.add(C::Sent.eq(sent));
+    }
+    if let Some(s) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        cond = cond.add(
+            Condition::any()
+                .add(C::InvoiceNumber.like(contains(s)))
+                .add(C::Ocr.like(contains(s)))
+                .add(Expr::expr(Func::lower(Expr::col(C::CustomerName))).like(contains(s))),
+        );
+    }
+    cond
+}
+
+/// One invoice of the tenant.
+pub async fn get<C: ConnectionTrait>(db: &C, tenant: Tenant, id: i64) -> AppResult<Option<invoice::Model>> {
+    Ok(scoped(tenant).filter(invoice::Column::Id.eq(id)).one(db).await?)
+}
+
+/// One invoice of the tenant, or `NOT_FOUND` naming input `field`.
+pub async fn require<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    id: i64,
+    field: &str,
+) -> AppResult<invoice::Model> {
+    get(db, tenant, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("invoice", field))
+}
+
+/// A page of the tenant's invoices, newest first.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    filter: &InvoiceFilter,
+    today: NaiveDate,
+    req: PageRequest,
+) -> AppResult<Page<invoice::Model>> {
+    let select = scoped(tenant).filter(filter_condition(filter, today));
+    Ok(page::fetch(db, select, invoice::Column::Id, req, true).await?)
+}
+
+/// How many invoices match.
+pub async fn count<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    filter: &InvoiceFilter,
+    today: NaiveDate,
+) -> AppResult<u64> {
+    Ok(scoped(tenant)
+        .filter(filter_condition(filter, today))
+        .count(db)
+        .await?)
+}
+
+/// The rows of the tenant's invoices `ids`, by invoice and position.
+pub async fn rows_of<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    ids: Vec<i64>,
+) -> AppResult<Vec<invoice_row::Model>> {
+    // Rows carry no company column: keep only ids that are the tenant's.
+    let own: Vec<i64> = scoped(tenant)
+        .filter(invoice::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    Ok(invoice_row::Entity::find()
+        .filter(invoice_row::Column::InvoiceId.is_in(own))
+        .order_by_asc(invoice_row::Column::InvoiceId)
+        .order_by_asc(invoice_row::Column::Position)
+        .all(db)
+        .await?)
+}
+
+async fn write_rows<C: ConnectionTrait>(db: &C, invoice_id: i64, rows: &[Row]) -> AppResult<()> {
+    invoice_row::Entity::delete_many()
+        .filter(invoice_row::Column::InvoiceId.eq(invoice_id))
+        .exec(db)
+        .await?;
+    let models: Vec<invoice_row::ActiveModel> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| invoice_row::ActiveModel {
+            invoice_id: Set(invoice_id),
+            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+            description: Set(r.description.clone()),
+            quantity_milli: Set(r.quantity_milli),
+            unit_price_ore: Set(r.unit_price_ore),
+            vat_rate_bp: Set(r.vat_rate_bp),
+            amount_ore: Set(r.amount_ore),
+            ..Default::default()
+        })
+        .collect();
+    invoice_row::Entity::insert_many(models).exec(db).await?;
+    Ok(())
+}
+
+fn active(r: InvoiceRecord) -> invoice::ActiveModel {
+    invoice::ActiveModel {
+        customer_id: Set(r.customer_id),
+        customer_name: Set(r.customer_name),
+        street: Set(r.street),
+        postal_code: Set(r.postal_code),
+        city: Set(r.city),
+        country: Set(r.country),
+        invoice_date: Set(r.invoice_date),
+        due_date: Set(r.due_date),
+        terms_of_payment: Set(r.terms_of_payment),
+        currency: Set(r.currency),
+        invoice_type: Set(r.invoice_type),
+        net_ore: Set(r.net_ore),
+        vat_ore: Set(r.vat_ore),
+        total_ore: Set(r.total_ore),
+        balance_ore: Set(r.balance_ore),
+        house_work_type: Set(r.house_work_type),
+        house_work_deductible_ore: Set(r.house_work_deductible_ore),
+        not_completed: Set(r.not_completed),
+        ..Default::default()
+    }
+}
+
+/// Inserts an invoice with its rows for the tenant.
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    invoice_number: String,
+    ocr: String,
+    record: InvoiceRecord,
+    rows: &[Row],
+    now: DateTime<Utc>,
+) -> AppResult<invoice::Model> {
+    let mut am = active(record);
+    am.company_id = Set(tenant.company_id());
+    am.invoice_number = Set(invoice_number);
+    am.ocr = Set(ocr);
+    am.cancelled = Set(false);
+    am.sent = Set(false);
+    am.created_at = Set(now);
+    am.updated_at = Set(now);
+    let inv = am.insert(db).await?;
+    write_rows(db, inv.id, rows).await?;
+    Ok(inv)
+}
+
+/// Replaces the editable columns and the rows of the tenant's invoice `id`.
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    id: i64,
+    record: InvoiceRecord,
+    rows: &[Row],
+    now: DateTime<Utc>,
+) -> AppResult<invoice::Model> {
+    let mut am = active(record);
+    am.updated_at = Set(now);
+    write_flags(db, tenant, id, am).await?;
+    write_rows(db, id, rows).await?;
+    require(db, tenant, id, "id").await
+}
+
+/// Writes the set columns of `changes` to the tenant's invoice `id`.
+pub async fn write_flags<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    id: i64,
+    changes: invoice::ActiveModel,
+) -> AppResult<invoice::Model> {
+    let res = invoice::Entity::update_many()
+        .set(changes)
+        .filter(invoice::Column::Id.eq(id))
+        .filter(invoice::Column::CompanyId.eq(tenant.company_id()))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(AppError::not_found("invoice", "id"));
+    }
+    require(db, tenant, id, "id").await
+}
+
+/// Records a payment and lowers the balance, refusing (with `CONFLICT`) when the
+/// balance has meanwhile fallen below the amount.
+pub async fn add_payment<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    invoice_id: i64,
+    amount_ore: i64,
+    paid_on: NaiveDate,
+    now: DateTime<Utc>,
+) -> AppResult<invoice::Model> {
+    use invoice::Column as C;
+    let res = invoice::Entity::update_many()
+        .col_expr(C::BalanceOre, Expr::col(C::BalanceOre).sub(amount_ore))
+        .col_expr(C::UpdatedAt, Expr::value(now))
+        .filter(C::Id.eq(invoice_id))
+        .filter(C::CompanyId.eq(tenant.company_id()))
+        .filter(C::BalanceOre.gte(amount_ore))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(AppError::Conflict(
+            "the payment is larger than the invoice balance".into(),
+        ));
+    }
+    payment::ActiveModel {
+        company_id: Set(tenant.company_id()),
+        invoice_id: Set(invoice_id),
+        amount_ore: Set(amount_ore),
+        paid_on: Set(paid_on),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    require(db, tenant, invoice_id, "invoiceId").await
+}
+
+/// Sum of the payments registered on the tenant's invoice.
+pub async fn paid_ore<C: ConnectionTrait>(db: &C, tenant: Tenant, invoice_id: i64) -> AppResult<i64> {
+    Ok(payment::Entity::find()
+        .filter(payment::Column::CompanyId.eq(tenant.company_id()))
+        .filter(payment::Column::InvoiceId.eq(invoice_id))
+        .all(db)
+        .await?
+        .iter()
+        .map(|p| p.amount_ore)
+        .sum())
+}

@@ -1,0 +1,91 @@
+//! Data access. **Every function that reads or writes company data takes a
+//! [`Tenant`]** and scopes its SQL by it, so a resolver cannot forget: another
+//! company's row is invisible here, exactly as if it did not exist.
+//!
+//! A [`Tenant`] can only be obtained from an authenticated [`Actor`].
+
+pub mod companies;
+pub mod customers;
+pub mod invoices;
+pub mod page;
+pub mod tokens;
+
+use crate::error::AppError;
+
+/// What a token lets its bearer do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A user of one company.
+    Company,
+    /// The financier's staff.
+    Operator,
+}
+
+impl Role {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Company => "company",
+            Self::Operator => "operator",
+        }
+    }
+
+    /// Reads the stored form.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "company" => Some(Self::Company),
+            "operator" => Some(Self::Operator),
+            _ => None,
+        }
+    }
+}
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The token used.
+    pub token_id: i64,
+    /// Its role.
+    pub role: Role,
+    /// The company a company user acts for.
+    company_id: Option<i64>,
+}
+
+impl Actor {
+    /// The company this actor may read and change.
+    pub fn tenant(&self) -> Result<Tenant, AppError> {
+        match (self.role, self.company_id) {
+            (Role::Company, Some(id)) => Ok(Tenant(id)),
+            _ => Err(AppError::Forbidden(
+                "this operation needs a company token; operators act on no company's data".into(),
+            )),
+        }
+    }
+
+    /// Succeeds for operators only.
+    pub fn require_operator(&self) -> Result<(), AppError> {
+        if self.role == Role::Operator {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("this operation is for operators only".into()))
+        }
+    }
+}
+
+/// The company whose data a call may touch. Constructed only from an [`Actor`]
+/// (or by trusted code such as the demo seeder, through [`Tenant::trusted`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Tenant(i64);
+
+impl Tenant {
+    /// The company id.
+    pub fn company_id(self) -> i64 {
+        self.0
+    }
+
+    /// A tenant for code that acts for a company without a request: the seeder,
+    /// background jobs. Never call it with an id that came from a client.
+    pub fn trusted(company_id: i64) -> Self {
+        Self(company_id)
+    }
+}
