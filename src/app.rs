@@ -39,7 +39,10 @@ pub struct Application {
 }
 
 /// Opens the database of `settings`, applies migrations and returns the state.
-pub async fn open_state(settings: Settings, clock: SharedClock) -> Result<AppState, sea_orm::DbErr> {
+pub async fn open_state(
+    settings: Settings,
+    clock: SharedClock,
+) -> Result<AppState, sea_orm::DbErr> {
     let metrics = Arc::new(Metrics::default());
     let mut db = crate::db::connect(&settings.database_url).await?;
     let counter = metrics.clone();
@@ -91,7 +94,10 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         let app = router(HttpState {
             app: self.state,
             schema: self.schema,

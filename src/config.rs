@@ -20,11 +20,21 @@ pub enum LogFormat {
 pub struct Settings {
     /// Database URL: `sqlite://FILE?mode=rwc` (embedded, the default) or
     /// `postgres://user@host:port/db`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://invoice-finance.sqlite?mode=rwc", global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://invoice-finance.sqlite?mode=rwc",
+        global = true
+    )]
     pub database_url: String,
 
     /// Address the HTTP server listens on. Port 0 picks a free port.
-    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8000", global = true)]
+    #[arg(
+        long,
+        env = "BIND_ADDR",
+        default_value = "127.0.0.1:8000",
+        global = true
+    )]
     pub bind_addr: SocketAddr,
 
     /// Log filter, e.g. `info` or `invoice_finance=debug,sea_orm=warn`.
@@ -32,7 +42,13 @@ pub struct Settings {
     pub log_level: String,
 
     /// Log format.
-    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    #[arg(
+        long,
+        env = "LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
     pub log_format: LogFormat,
 
     /// Origins allowed by CORS, comma-separated (e.g. `https://app.example.se`).
@@ -45,16 +61,26 @@ pub struct Settings {
     pub max_body_bytes: usize,
 
     /// Time allowed for one HTTP request, in seconds.
-    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30, global = true)]
+    #[arg(
+        long,
+        env = "REQUEST_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
     pub request_timeout_secs: u64,
 
     /// Deepest query nesting accepted.
-    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 12, global = true)]
+    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 16, global = true)]
     pub max_query_depth: usize,
 
     /// Highest query complexity accepted (each field counts 1, lists count
     /// their page size times their children).
-    #[arg(long, env = "MAX_QUERY_COMPLEXITY", default_value_t = 5000, global = true)]
+    #[arg(
+        long,
+        env = "MAX_QUERY_COMPLEXITY",
+        default_value_t = 5000,
+        global = true
+    )]
     pub max_query_complexity: usize,
 
     /// Largest page (`first`/`last`) a connection serves.
@@ -87,7 +113,7 @@ impl Settings {
             cors_origins: Vec::new(),
             max_body_bytes: 256 * 1024,
             request_timeout_secs: 30,
-            max_query_depth: 12,
+            max_query_depth: 16,
             max_query_complexity: 5000,
             max_page_size: 100,
             max_batch_size: 10,

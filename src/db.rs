@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
+use sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 
 /// Opens a pool on `url`. On SQLite the file is created when missing, runs in WAL
 /// mode with foreign keys on and a busy timeout, so that IMMEDIATE write

@@ -100,7 +100,11 @@ fn negotiate(headers: &HeaderMap) -> Option<Media> {
         let mut it = part.split(';');
         let mime = it.next().unwrap_or("").trim().to_ascii_lowercase();
         let q = it
-            .filter_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok()))
+            .filter_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|v| v.parse::<f32>().ok())
+            })
             .next()
             .unwrap_or(1.0);
         let media = match mime.as_str() {
@@ -108,7 +112,11 @@ fn negotiate(headers: &HeaderMap) -> Option<Media> {
             "application/json" | "application/*" | "*/*" => Media::Json,
             _ => continue,
         };
-        if q > 0.0 && best.is_none_or(|(m, bq)| q > bq || (q == bq && media == Media::GraphqlResponseJson && m != media)) {
+        if q > 0.0
+            && best.is_none_or(|(m, bq)| {
+                q > bq || (q == bq && media == Media::GraphqlResponseJson && m != media)
+            })
+        {
             best = Some((media, q));
         }
     }
@@ -144,7 +152,9 @@ async fn identify(app: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, 
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
-    let value = value.to_str().map_err(|_| "the Authorization header is not readable")?;
+    let value = value
+        .to_str()
+        .map_err(|_| "the Authorization header is not readable")?;
     let token = value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
@@ -160,8 +170,16 @@ async fn identify(app: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, 
     }
 }
 
-async fn execute(s: &HttpState, media: Media, headers: &HeaderMap, batch: BatchRequest) -> Response {
-    s.app.metrics.graphql_requests.fetch_add(1, Ordering::Relaxed);
+async fn execute(
+    s: &HttpState,
+    media: Media,
+    headers: &HeaderMap,
+    batch: BatchRequest,
+) -> Response {
+    s.app
+        .metrics
+        .graphql_requests
+        .fetch_add(1, Ordering::Relaxed);
     let actor = match identify(&s.app, headers).await {
         Ok(a) => a,
         Err(msg) => return error_response(StatusCode::UNAUTHORIZED, media, msg, "UNAUTHENTICATED"),
@@ -262,8 +280,14 @@ fn graphiql() -> Html<String> {
             .endpoint("/graphql")
             .subscription_endpoint("/graphql")
             .title("invoice-finance GraphiQL")
-            .header("Authorization", "Bearer <paste COMPANY_TOKEN printed by the server>")
-            .ws_connection_param("Authorization", "Bearer <paste COMPANY_TOKEN printed by the server>")
+            .header(
+                "Authorization",
+                "Bearer <paste COMPANY_TOKEN printed by the server>",
+            )
+            .ws_connection_param(
+                "Authorization",
+                "Bearer <paste COMPANY_TOKEN printed by the server>",
+            )
             .finish(),
     )
 }
@@ -322,7 +346,8 @@ async fn graphql_get(State(s): State<HttpState>, req: Request) -> Response {
                 "mutations and subscriptions are not allowed over GET; use POST",
                 "METHOD_NOT_ALLOWED",
             );
-            resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+            resp.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
             return resp;
         }
     }
@@ -350,7 +375,12 @@ async fn websocket(s: HttpState, parts: &mut axum::http::request::Parts) -> Resp
                         .or_else(|| payload.get("authorization"))
                         .and_then(|v| v.as_str())
                         .map(|v| v.trim_start_matches("Bearer ").trim().to_string())
-                        .or_else(|| payload.get("token").and_then(|v| v.as_str()).map(str::to_string));
+                        .or_else(|| {
+                            payload
+                                .get("token")
+                                .and_then(|v| v.as_str())
+                                .map(str::to_string)
+                        });
                     let Some(token) = token else {
                         return Err("connection_init needs an Authorization token".into());
                     };

@@ -69,7 +69,9 @@ enum RoleArg {
 
 fn init_logging(settings: &Settings) {
     let filter = EnvFilter::try_new(&settings.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match settings.log_format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
@@ -98,17 +100,30 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Migrate => {
             init_logging(&settings);
-            open_state(settings, clock).await.context("migrating the database")?;
+            open_state(settings, clock)
+                .await
+                .context("migrating the database")?;
             eprintln!("migrations applied");
         }
         Command::SeedDemo => {
             let url = graphql_url(&settings);
-            let state = open_state(settings, clock).await.context("opening the database")?;
+            let state = open_state(settings, clock)
+                .await
+                .context("opening the database")?;
             let tokens = seed_demo(&state).await.context("seeding demo data")?;
             print_tokens(&url, &tokens);
         }
-        Command::Token { command: TokenCommand::Create { company, role, label } } => {
-            let state = open_state(settings, clock.clone()).await.context("opening the database")?;
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    company,
+                    role,
+                    label,
+                },
+        } => {
+            let state = open_state(settings, clock.clone())
+                .await
+                .context("opening the database")?;
             let company_id = match company {
                 Some(org) => {
                     let normalised = parse_identity_number("company", &org, clock.today())
@@ -116,7 +131,9 @@ async fn main() -> anyhow::Result<()> {
                         .normalised;
                     let c = companies::find_by_organisation_number(&state.db, &normalised)
                         .await?
-                        .with_context(|| format!("no company with organisation number {normalised}"))?;
+                        .with_context(|| {
+                            format!("no company with organisation number {normalised}")
+                        })?;
                     Some(c.id)
                 }
                 None => None,

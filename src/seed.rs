@@ -44,16 +44,116 @@ struct DemoCustomer {
 }
 
 const CUSTOMERS: &[DemoCustomer] = &[
-    DemoCustomer { number: "1", name: Some("Byggvaruhuset i Umeå AB"), org: Some("559345-6782"), email: Some("faktura@byggvaruhuset.example"), phone: Some("090-12 34 56"), street: Some("Storgatan 12"), postal: Some("903 26"), city: Some("Umeå"), country: "SE" },
-    DemoCustomer { number: "2", name: Some("Anna Lindqvist"), org: Some("19850614-1236"), email: Some("anna.lindqvist@example.se"), phone: Some("070-123 45 67"), street: Some("Björkvägen 3"), postal: Some("904 22"), city: Some("Umeå"), country: "SE" },
-    DemoCustomer { number: "3", name: Some("Kafé Solsidan AB"), org: Some("559456-7892"), email: Some("ekonomi@solsidan.example"), phone: Some("0920-55 66 77"), street: Some("Hamngatan 5"), postal: Some("972 31"), city: Some("Luleå"), country: "SE" },
-    DemoCustomer { number: "4", name: Some("Erik Johansson"), org: Some("19921103-4567"), email: None, phone: Some("073-987 65 43"), street: Some("Tallstigen 8"), postal: Some("931 40"), city: Some("Skellefteå"), country: "SE" },
-    DemoCustomer { number: "5", name: Some("Fastighets AB Norrsken"), org: Some("559567-8904"), email: Some("info@norrsken.example"), phone: Some("063-10 20 30"), street: Some("Kyrkgatan 40"), postal: None, city: Some("Östersund"), country: "SE" },
-    DemoCustomer { number: "6", name: None, org: None, email: Some("okand@example.se"), phone: None, street: Some("Okänd väg 1"), postal: Some("901 01"), city: Some("Umeå"), country: "SE" },
-    DemoCustomer { number: "7", name: Some("Holzbau Berlin GmbH"), org: None, email: Some("rechnung@holzbau.example"), phone: Some("+49 30 1234567"), street: Some("Hauptstraße 1"), postal: Some("10115"), city: Some("Berlin"), country: "DE" },
-    DemoCustomer { number: "8", name: Some("Maria Svensson"), org: Some("19770322-7897"), email: Some("maria.svensson@example.se"), phone: Some("070-555 11 22"), street: Some("Sjövägen 14"), postal: Some("903 38"), city: Some("Umeå"), country: "SE" },
-    DemoCustomer { number: "9", name: Some("Lindgren & Co HB"), org: None, email: Some("lindgren@example.se"), phone: None, street: Some("Verkstadsgatan 2"), postal: Some("891 33"), city: Some("Örnsköldsvik"), country: "SE" },
-    DemoCustomer { number: "10", name: Some("Sundsvalls Elektriska AB"), org: Some("559678-9015"), email: Some("faktura@sundsvallsel.example"), phone: Some("060-12 12 12"), street: Some("Esplanaden 7"), postal: Some("852 30"), city: Some("Sundsvall"), country: "SE" },
+    DemoCustomer {
+        number: "1",
+        name: Some("Byggvaruhuset i Umeå AB"),
+        org: Some("559345-6782"),
+        email: Some("faktura@byggvaruhuset.example"),
+        phone: Some("090-12 34 56"),
+        street: Some("Storgatan 12"),
+        postal: Some("903 26"),
+        city: Some("Umeå"),
+        country: "SE",
+    },
+    DemoCustomer {
+        number: "2",
+        name: Some("Anna Lindqvist"),
+        org: Some("19850614-1236"),
+        email: Some("anna.lindqvist@example.se"),
+        phone: Some("070-123 45 67"),
+        street: Some("Björkvägen 3"),
+        postal: Some("904 22"),
+        city: Some("Umeå"),
+        country: "SE",
+    },
+    DemoCustomer {
+        number: "3",
+        name: Some("Kafé Solsidan AB"),
+        org: Some("559456-7892"),
+        email: Some("ekonomi@solsidan.example"),
+        phone: Some("0920-55 66 77"),
+        street: Some("Hamngatan 5"),
+        postal: Some("972 31"),
+        city: Some("Luleå"),
+        country: "SE",
+    },
+    DemoCustomer {
+        number: "4",
+        name: Some("Erik Johansson"),
+        org: Some("19921103-4567"),
+        email: None,
+        phone: Some("073-987 65 43"),
+        street: Some("Tallstigen 8"),
+        postal: Some("931 40"),
+        city: Some("Skellefteå"),
+        country: "SE",
+    },
+    DemoCustomer {
+        number: "5",
+        name: Some("Fastighets AB Norrsken"),
+        org: Some("559567-8904"),
+        email: Some("info@norrsken.example"),
+        phone: Some("063-10 20 30"),
+        street: Some("Kyrkgatan 40"),
+        postal: None,
+        city: Some("Östersund"),
+        country: "SE",
+    },
+    DemoCustomer {
+        number: "6",
+        name: None,
+        org: None,
+        email: Some("okand@example.se"),
+        phone: None,
+        street: Some("Okänd väg 1"),
+        postal: Some("901 01"),
+        city: Some("Umeå"),
+        country: "SE",
+    },
+    DemoCustomer {
+        number: "7",
+        name: Some("Holzbau Berlin GmbH"),
+        org: None,
+        email: Some("rechnung@holzbau.example"),
+        phone: Some("+49 30 1234567"),
+        street: Some("Hauptstraße 1"),
+        postal: Some("10115"),
+        city: Some("Berlin"),
+        country: "DE",
+    },
+    DemoCustomer {
+        number: "8",
+        name: Some("Maria Svensson"),
+        org: Some("19770322-7897"),
+        email: Some("maria.svensson@example.se"),
+        phone: Some("070-555 11 22"),
+        street: Some("Sjövägen 14"),
+        postal: Some("903 38"),
+        city: Some("Umeå"),
+        country: "SE",
+    },
+    DemoCustomer {
+        number: "9",
+        name: Some("Lindgren & Co HB"),
+        org: None,
+        email: Some("lindgren@example.se"),
+        phone: None,
+        street: Some("Verkstadsgatan 2"),
+        postal: Some("891 33"),
+        city: Some("Örnsköldsvik"),
+        country: "SE",
+    },
+    DemoCustomer {
+        number: "10",
+        name: Some("Sundsvalls Elektriska AB"),
+        org: Some("559678-9015"),
+        email: Some("faktura@sundsvallsel.example"),
+        phone: Some("060-12 12 12"),
+        street: Some("Esplanaden 7"),
+        postal: Some("852 30"),
+        city: Some("Sundsvall"),
+        country: "SE",
+    },
 ];
 
 fn set(v: Option<&'static str>) -> Patch<String> {
@@ -108,10 +208,16 @@ struct DemoInvoice {
 }
 
 fn carpentry() -> Vec<RowInput> {
-    vec![row("Snickeriarbete, timmar", 8, 65000, 25), row("Virke", 1, 420000, 25)]
+    vec![
+        row("Snickeriarbete, timmar", 8, 65000, 25),
+        row("Virke", 1, 420000, 25),
+    ]
 }
 fn kitchen() -> Vec<RowInput> {
-    vec![row("Köksrenovering, arbete", 24, 62500, 25), row("Material", 1, 1850000, 25)]
+    vec![
+        row("Köksrenovering, arbete", 24, 62500, 25),
+        row("Material", 1, 1850000, 25),
+    ]
 }
 fn cleaning() -> Vec<RowInput> {
     vec![row("Flyttstädning", 6, 45000, 25)]
@@ -123,7 +229,10 @@ fn interest() -> Vec<RowInput> {
     vec![row("Dröjsmålsränta faktura 1003", 1, 18750, 0)]
 }
 fn consulting() -> Vec<RowInput> {
-    vec![row("Projektering", 10, 95000, 25), row("Resa", 1, 120000, 25)]
+    vec![
+        row("Projektering", 10, 95000, 25),
+        row("Resa", 1, 120000, 25),
+    ]
 }
 
 #[rustfmt::skip]
@@ -182,9 +291,13 @@ const INVOICES: &[DemoInvoice] = &[
 
 fn date_from(today: NaiveDate, days_ago: i64) -> NaiveDate {
     if days_ago >= 0 {
-        today.checked_sub_days(Days::new(days_ago.unsigned_abs())).unwrap_or(today)
+        today
+            .checked_sub_days(Days::new(days_ago.unsigned_abs()))
+            .unwrap_or(today)
     } else {
-        today.checked_add_days(Days::new(days_ago.unsigned_abs())).unwrap_or(today)
+        today
+            .checked_add_days(Days::new(days_ago.unsigned_abs()))
+            .unwrap_or(today)
     }
 }
 
@@ -225,7 +338,9 @@ async fn seed_company(
         )
         .await?;
         let payable = created.balance_ore - created.house_work_deductible_ore.unwrap_or(0);
-        let paid_on = invoice_date.max(today.checked_sub_days(Days::new(1)).unwrap_or(today)).min(today);
+        let paid_on = invoice_date
+            .max(today.checked_sub_days(Days::new(1)).unwrap_or(today))
+            .min(today);
         match inv.after {
             After::Nothing => {}
             After::Sent => {
@@ -241,7 +356,14 @@ async fn seed_company(
                 } else {
                     payable / 2
                 };
-                invoices::register_payment(state, tenant, created.id, Decimal::new(amount, 2), paid_on).await?;
+                invoices::register_payment(
+                    state,
+                    tenant,
+                    created.id,
+                    Decimal::new(amount, 2),
+                    paid_on,
+                )
+                .await?;
             }
         }
     }
@@ -249,9 +371,39 @@ async fn seed_company(
 }
 
 const OTHER_CUSTOMERS: &[DemoCustomer] = &[
-    DemoCustomer { number: "1", name: Some("Konditori Kronan AB"), org: Some("559789-0127"), email: Some("kronan@example.se"), phone: Some("08-123 456"), street: Some("Drottninggatan 20"), postal: Some("111 51"), city: Some("Stockholm"), country: "SE" },
-    DemoCustomer { number: "2", name: Some("Per Andersson"), org: Some("19600101-2340"), email: Some("per.andersson@example.se"), phone: None, street: Some("Vasagatan 3"), postal: Some("411 24"), city: Some("Göteborg"), country: "SE" },
-    DemoCustomer { number: "3", name: Some("Eventbolaget i Malmö AB"), org: Some("559890-1238"), email: None, phone: Some("040-98 76 54"), street: Some("Södergatan 9"), postal: Some("211 34"), city: Some("Malmö"), country: "SE" },
+    DemoCustomer {
+        number: "1",
+        name: Some("Konditori Kronan AB"),
+        org: Some("559789-0127"),
+        email: Some("kronan@example.se"),
+        phone: Some("08-123 456"),
+        street: Some("Drottninggatan 20"),
+        postal: Some("111 51"),
+        city: Some("Stockholm"),
+        country: "SE",
+    },
+    DemoCustomer {
+        number: "2",
+        name: Some("Per Andersson"),
+        org: Some("19600101-2340"),
+        email: Some("per.andersson@example.se"),
+        phone: None,
+        street: Some("Vasagatan 3"),
+        postal: Some("411 24"),
+        city: Some("Göteborg"),
+        country: "SE",
+    },
+    DemoCustomer {
+        number: "3",
+        name: Some("Eventbolaget i Malmö AB"),
+        org: Some("559890-1238"),
+        email: None,
+        phone: Some("040-98 76 54"),
+        street: Some("Södergatan 9"),
+        postal: Some("211 34"),
+        city: Some("Malmö"),
+        country: "SE",
+    },
 ];
 
 #[rustfmt::skip]
@@ -270,7 +422,8 @@ pub async fn seed_demo(state: &AppState) -> AppResult<DemoTokens> {
     let main = match companies::find_by_organisation_number(&state.db, DEMO_COMPANY).await? {
         Some(c) => c,
         None => {
-            let c = companies::create(&state.db, "Norrlands Snickeri AB", DEMO_COMPANY, now).await?;
+            let c =
+                companies::create(&state.db, "Norrlands Snickeri AB", DEMO_COMPANY, now).await?;
             seed_company(state, Tenant::trusted(c.id), CUSTOMERS, INVOICES).await?;
             c
         }
@@ -278,14 +431,22 @@ pub async fn seed_demo(state: &AppState) -> AppResult<DemoTokens> {
     let other = match companies::find_by_organisation_number(&state.db, OTHER_DEMO_COMPANY).await? {
         Some(c) => c,
         None => {
-            let c = companies::create(&state.db, "Café Blomman AB", OTHER_DEMO_COMPANY, now).await?;
-            seed_company(state, Tenant::trusted(c.id), OTHER_CUSTOMERS, OTHER_INVOICES).await?;
+            let c =
+                companies::create(&state.db, "Café Blomman AB", OTHER_DEMO_COMPANY, now).await?;
+            seed_company(
+                state,
+                Tenant::trusted(c.id),
+                OTHER_CUSTOMERS,
+                OTHER_INVOICES,
+            )
+            .await?;
             c
         }
     };
     Ok(DemoTokens {
         company: tokens::create(&state.db, Some(main.id), Role::Company, "demo", now).await?,
-        other_company: tokens::create(&state.db, Some(other.id), Role::Company, "demo", now).await?,
+        other_company: tokens::create(&state.db, Some(other.id), Role::Company, "demo", now)
+            .await?,
         operator: tokens::create(&state.db, None, Role::Operator, "demo operator", now).await?,
     })
 }

@@ -1,4 +1,7 @@
 //! Companies, API tokens, customers, terms of payment, invoices with rows, payments.
+// Column names mirror the tables (`invoice.invoice_number`), so they repeat the
+// table name by design.
+#![allow(clippy::enum_variant_names)]
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -122,7 +125,12 @@ fn fk(
         .take()
 }
 
-fn index(name: &str, table: impl IntoIden, cols: Vec<DynIden>, unique: bool) -> IndexCreateStatement {
+fn index(
+    name: &str,
+    table: impl IntoIden,
+    cols: Vec<DynIden>,
+    unique: bool,
+) -> IndexCreateStatement {
     let mut stmt = Index::create();
     stmt.name(name).table(table);
     for c in cols {
@@ -195,7 +203,10 @@ impl MigrationTrait for Migration {
         m.create_index(index(
             "ux_customer_company_number",
             Customer::Table,
-            vec![Customer::CompanyId.into_iden(), Customer::CustomerNumber.into_iden()],
+            vec![
+                Customer::CompanyId.into_iden(),
+                Customer::CustomerNumber.into_iden(),
+            ],
             true,
         ))
         .await?;
@@ -226,7 +237,10 @@ impl MigrationTrait for Migration {
         m.create_index(index(
             "ux_terms_company_code",
             TermsOfPayment::Table,
-            vec![TermsOfPayment::CompanyId.into_iden(), TermsOfPayment::Code.into_iden()],
+            vec![
+                TermsOfPayment::CompanyId.into_iden(),
+                TermsOfPayment::Code.into_iden(),
+            ],
             true,
         ))
         .await?;
@@ -276,7 +290,10 @@ impl MigrationTrait for Migration {
         m.create_index(index(
             "ux_invoice_company_number",
             Invoice::Table,
-            vec![Invoice::CompanyId.into_iden(), Invoice::InvoiceNumber.into_iden()],
+            vec![
+                Invoice::CompanyId.into_iden(),
+                Invoice::InvoiceNumber.into_iden(),
+            ],
             true,
         ))
         .await?;
@@ -328,7 +345,10 @@ impl MigrationTrait for Migration {
         m.create_index(index(
             "ix_invoice_row_invoice",
             InvoiceRow::Table,
-            vec![InvoiceRow::InvoiceId.into_iden(), InvoiceRow::Position.into_iden()],
+            vec![
+                InvoiceRow::InvoiceId.into_iden(),
+                InvoiceRow::Position.into_iden(),
+            ],
             false,
         ))
         .await?;

@@ -123,7 +123,9 @@ pub fn parse_identity_number(
     // Organisation numbers have a "month" of 20 or more; persons never do.
     if two(2) >= 20 {
         if century.is_some_and(|c| c != 16) {
-            return Err(err("an organisation number has 10 digits (or the prefix 16)"));
+            return Err(err(
+                "an organisation number has 10 digits (or the prefix 16)",
+            ));
         }
         let s = to_string(ten);
         return Ok(IdentityNumber {
@@ -154,7 +156,9 @@ pub fn parse_identity_number(
     let birth = i32::try_from(year)
         .ok()
         .and_then(|y| NaiveDate::from_ymd_opt(y, month, day))
-        .ok_or_else(|| err("is not a valid organisation number or personnummer (no such birth date)"))?;
+        .ok_or_else(|| {
+            err("is not a valid organisation number or personnummer (no such birth date)")
+        })?;
     if birth > today {
         return Err(err("has a birth date in the future"));
     }
@@ -186,16 +190,19 @@ pub fn parse_email(field: &str, raw: &str) -> Result<String, FieldError> {
                 !local.is_empty()
                     && !domain.contains('@')
                     && domain.contains('.')
-                    && domain
-                        .split('.')
-                        .all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
+                    && domain.split('.').all(|l| {
+                        !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+                    })
             }
             None => false,
         };
     if ok {
         Ok(s.to_string())
     } else {
-        Err(FieldError::new(field, "must be an e-mail address, e.g. name@example.se"))
+        Err(FieldError::new(
+            field,
+            "must be an e-mail address, e.g. name@example.se",
+        ))
     }
 }
 
@@ -204,14 +211,16 @@ pub fn parse_email(field: &str, raw: &str) -> Result<String, FieldError> {
 pub fn parse_phone(field: &str, raw: &str) -> Result<String, FieldError> {
     let s = raw.trim();
     let digits = s.chars().filter(char::is_ascii_digit).count();
-    let allowed = s
-        .chars()
-        .enumerate()
-        .all(|(i, c)| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')') || (c == '+' && i == 0));
+    let allowed = s.chars().enumerate().all(|(i, c)| {
+        c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')') || (c == '+' && i == 0)
+    });
     if allowed && (6..=15).contains(&digits) {
         Ok(s.to_string())
     } else {
-        Err(FieldError::new(field, "must be a phone number of 6 to 15 digits"))
+        Err(FieldError::new(
+            field,
+            "must be a phone number of 6 to 15 digits",
+        ))
     }
 }
 
@@ -228,7 +237,10 @@ pub fn parse_currency(field: &str, raw: &str) -> Result<String, FieldError> {
     } else {
         Err(FieldError::new(
             field,
-            format!("must be an ISO 4217 currency code, one of {}", CURRENCIES.join(", ")),
+            format!(
+                "must be an ISO 4217 currency code, one of {}",
+                CURRENCIES.join(", ")
+            ),
         ))
     }
 }
@@ -239,7 +251,10 @@ pub fn parse_country(field: &str, raw: &str) -> Result<String, FieldError> {
     if upper.len() == 2 && upper.chars().all(|c| c.is_ascii_uppercase()) {
         Ok(upper)
     } else {
-        Err(FieldError::new(field, "must be a two-letter country code, e.g. SE"))
+        Err(FieldError::new(
+            field,
+            "must be a two-letter country code, e.g. SE",
+        ))
     }
 }
 
@@ -290,7 +305,9 @@ mod tests {
         assert_eq!(id.normalised, "556036-0793");
         assert_eq!(id.kind, IdentityKind::Organisation);
         assert_eq!(
-            parse_identity_number("o", "16556036-0793", today()).unwrap().normalised,
+            parse_identity_number("o", "16556036-0793", today())
+                .unwrap()
+                .normalised,
             "556036-0793"
         );
         assert!(parse_identity_number("o", "556036-0794", today()).is_err());
@@ -303,12 +320,16 @@ mod tests {
         assert_eq!(id.normalised, "19811218-9876");
         assert_eq!(id.kind, IdentityKind::Person);
         assert_eq!(
-            parse_identity_number("p", "198112189876", today()).unwrap().normalised,
+            parse_identity_number("p", "198112189876", today())
+                .unwrap()
+                .normalised,
             "19811218-9876"
         );
         // Born 1881 (written with +, a person over 100).
         assert_eq!(
-            parse_identity_number("p", "811218+9876", today()).unwrap().normalised,
+            parse_identity_number("p", "811218+9876", today())
+                .unwrap()
+                .normalised,
             "18811218-9876"
         );
         // Samordningsnummer: day + 60.

@@ -85,27 +85,45 @@ fn parse_row(i: usize, r: &RowInput) -> Result<Row, FieldError> {
     let f = |name: &str| format!("rows[{i}].{name}");
     let description = r.description.trim().to_string();
     if description.is_empty() || description.chars().count() > 500 {
-        return Err(FieldError::new(f("description"), "must be 1 to 500 characters"));
+        return Err(FieldError::new(
+            f("description"),
+            "must be 1 to 500 characters",
+        ));
     }
     if r.quantity <= Decimal::ZERO {
         return Err(FieldError::new(f("quantity"), "must be greater than zero"));
     }
     let quantity_milli = to_scaled(r.quantity, 3)
         .filter(|q| *q <= 1_000_000_000)
-        .ok_or_else(|| FieldError::new(f("quantity"), "must be at most 1 000 000 with at most three decimals"))?;
+        .ok_or_else(|| {
+            FieldError::new(
+                f("quantity"),
+                "must be at most 1 000 000 with at most three decimals",
+            )
+        })?;
     if r.unit_price.is_sign_negative() && !r.unit_price.is_zero() {
         return Err(FieldError::new(f("unitPrice"), "must not be negative"));
     }
     let unit_price_ore = to_ore(r.unit_price)
         .filter(|p| *p <= MAX_AMOUNT_ORE)
-        .ok_or_else(|| FieldError::new(f("unitPrice"), "must be at most 10 000 000 000 with at most two decimals"))?;
+        .ok_or_else(|| {
+            FieldError::new(
+                f("unitPrice"),
+                "must be at most 10 000 000 000 with at most two decimals",
+            )
+        })?;
     let vat_rate_bp = to_scaled(r.vat_rate, 2)
         .filter(|v| VAT_RATES_BP.contains(v))
         .ok_or_else(|| FieldError::new(f("vatRate"), "must be one of 25, 12, 6 or 0"))?;
     let amount = round_ore(from_scaled(quantity_milli, 3) * from_ore(unit_price_ore));
     let amount_ore = to_ore(amount)
         .filter(|a| *a <= MAX_AMOUNT_ORE)
-        .ok_or_else(|| FieldError::new(f("unitPrice"), "quantity × unit price is larger than 10 000 000 000"))?;
+        .ok_or_else(|| {
+            FieldError::new(
+                f("unitPrice"),
+                "quantity × unit price is larger than 10 000 000 000",
+            )
+        })?;
     Ok(Row {
         description,
         quantity_milli,
@@ -131,7 +149,10 @@ pub fn totals(rows: &[Row]) -> Result<Totals, FieldError> {
         .sum();
     let total_ore = net_ore.saturating_add(vat_ore);
     if total_ore > MAX_AMOUNT_ORE {
-        return Err(FieldError::new("rows", "the invoice total is larger than 10 000 000 000"));
+        return Err(FieldError::new(
+            "rows",
+            "the invoice total is larger than 10 000 000 000",
+        ));
     }
     Ok(Totals {
         net_ore,
@@ -171,7 +192,10 @@ impl InvoiceType {
 }
 
 /// Validates a house-work (ROT/RUT) tax reduction against the invoice total.
-pub fn parse_house_work_deductible(deductible: Decimal, totals: &Totals) -> Result<i64, FieldError> {
+pub fn parse_house_work_deductible(
+    deductible: Decimal,
+    totals: &Totals,
+) -> Result<i64, FieldError> {
     let field = "houseWork.deductibleAmount";
     let ore = super::money::parse_amount(field, deductible, false)?;
     if ore == 0 {
@@ -247,7 +271,12 @@ mod tests {
 
     #[test]
     fn totals_round_each_row_and_vat_per_rate() {
-        let rows = parse_rows(&[row("3", "33.33", "25"), row("1.5", "0.01", "12"), row("2", "10", "0")]).unwrap();
+        let rows = parse_rows(&[
+            row("3", "33.33", "25"),
+            row("1.5", "0.01", "12"),
+            row("2", "10", "0"),
+        ])
+        .unwrap();
         assert_eq!(rows[1].amount_ore, 2); // 0.015 rounds half away from zero
         let t = totals(&rows).unwrap();
         assert_eq!(t.net_ore, 9999 + 2 + 2000);
@@ -259,21 +288,41 @@ mod tests {
     #[test]
     fn rows_are_validated_with_field_names() {
         assert_eq!(parse_rows(&[]).unwrap_err().field, "rows");
-        assert_eq!(parse_rows(&[row("0", "1", "25")]).unwrap_err().field, "rows[0].quantity");
         assert_eq!(
-            parse_rows(&[row("1", "1", "25"), row("1", "-1", "25")]).unwrap_err().field,
+            parse_rows(&[row("0", "1", "25")]).unwrap_err().field,
+            "rows[0].quantity"
+        );
+        assert_eq!(
+            parse_rows(&[row("1", "1", "25"), row("1", "-1", "25")])
+                .unwrap_err()
+                .field,
             "rows[1].unitPrice"
         );
-        assert_eq!(parse_rows(&[row("1", "1.001", "25")]).unwrap_err().field, "rows[0].unitPrice");
-        assert_eq!(parse_rows(&[row("1", "1", "20")]).unwrap_err().field, "rows[0].vatRate");
-        assert_eq!(parse_rows(&[row("1", "99999999999", "25")]).unwrap_err().field, "rows[0].unitPrice");
+        assert_eq!(
+            parse_rows(&[row("1", "1.001", "25")]).unwrap_err().field,
+            "rows[0].unitPrice"
+        );
+        assert_eq!(
+            parse_rows(&[row("1", "1", "20")]).unwrap_err().field,
+            "rows[0].vatRate"
+        );
+        assert_eq!(
+            parse_rows(&[row("1", "99999999999", "25")])
+                .unwrap_err()
+                .field,
+            "rows[0].unitPrice"
+        );
         let huge = parse_rows(&[row("1000", "10000000000", "25")]).unwrap_err();
         assert_eq!(huge.field, "rows[0].unitPrice");
     }
 
     #[test]
     fn house_work_deductible_is_bounded_by_total() {
-        let t = Totals { net_ore: 8000, vat_ore: 2000, total_ore: 10000 };
+        let t = Totals {
+            net_ore: 8000,
+            vat_ore: 2000,
+            total_ore: 10000,
+        };
         assert_eq!(parse_house_work_deductible(d("100"), &t), Ok(10000));
         assert!(parse_house_work_deductible(d("100.01"), &t).is_err());
         assert!(parse_house_work_deductible(d("0"), &t).is_err());
@@ -282,12 +331,44 @@ mod tests {
     #[test]
     fn state_follows_fields_and_today() {
         let due = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-        let f = StateFacts { cancelled: false, not_completed: false, balance_ore: 100, due_date: due };
+        let f = StateFacts {
+            cancelled: false,
+            not_completed: false,
+            balance_ore: 100,
+            due_date: due,
+        };
         assert_eq!(state(f, due), InvoiceState::Unpaid);
         assert_eq!(state(f, due.succ_opt().unwrap()), InvoiceState::Overdue);
-        assert_eq!(state(StateFacts { balance_ore: 0, ..f }, due), InvoiceState::Paid);
-        assert_eq!(state(StateFacts { cancelled: true, ..f }, due), InvoiceState::Cancelled);
-        assert_eq!(state(StateFacts { not_completed: true, ..f }, due), InvoiceState::NotCompleted);
+        assert_eq!(
+            state(
+                StateFacts {
+                    balance_ore: 0,
+                    ..f
+                },
+                due
+            ),
+            InvoiceState::Paid
+        );
+        assert_eq!(
+            state(
+                StateFacts {
+                    cancelled: true,
+                    ..f
+                },
+                due
+            ),
+            InvoiceState::Cancelled
+        );
+        assert_eq!(
+            state(
+                StateFacts {
+                    not_completed: true,
+                    ..f
+                },
+                due
+            ),
+            InvoiceState::NotCompleted
+        );
     }
 
     proptest! {

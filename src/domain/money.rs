@@ -95,10 +95,16 @@ mod tests {
 
     #[test]
     fn parse_amount_names_the_field() {
-        assert_eq!(parse_amount("amount", d("-1"), false).unwrap_err().field, "amount");
+        assert_eq!(
+            parse_amount("amount", d("-1"), false).unwrap_err().field,
+            "amount"
+        );
         assert!(parse_amount("amount", d("0.001"), false).is_err());
         assert!(parse_amount("amount", d("10000000000.01"), false).is_err());
-        assert_eq!(parse_amount("amount", d("10000000000"), false), Ok(MAX_AMOUNT_ORE));
+        assert_eq!(
+            parse_amount("amount", d("10000000000"), false),
+            Ok(MAX_AMOUNT_ORE)
+        );
         assert_eq!(parse_amount("amount", d("-3"), true), Ok(-300));
     }
 

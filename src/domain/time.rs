@@ -17,11 +17,17 @@ mod tests {
     fn just_after_local_midnight_is_already_tomorrow() {
         // 23:30 UTC on 21 Nov is 00:30 on 22 Nov in Stockholm (CET, UTC+1).
         let now = Utc.with_ymd_and_hms(2026, 11, 21, 23, 30, 0).single();
-        assert_eq!(now.map(stockholm_date), NaiveDate::from_ymd_opt(2026, 11, 22));
+        assert_eq!(
+            now.map(stockholm_date),
+            NaiveDate::from_ymd_opt(2026, 11, 22)
+        );
         // Summer time: 22:30 UTC on 30 Jun is 00:30 on 1 Jul (CEST, UTC+2).
         let now = Utc.with_ymd_and_hms(2026, 6, 30, 22, 30, 0).single();
         assert_eq!(now.map(stockholm_date), NaiveDate::from_ymd_opt(2026, 7, 1));
         let now = Utc.with_ymd_and_hms(2026, 6, 30, 21, 59, 0).single();
-        assert_eq!(now.map(stockholm_date), NaiveDate::from_ymd_opt(2026, 6, 30));
+        assert_eq!(
+            now.map(stockholm_date),
+            NaiveDate::from_ymd_opt(2026, 6, 30)
+        );
     }
 }

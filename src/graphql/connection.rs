@@ -51,6 +51,7 @@ macro_rules! connection_types {
             pub total: $crate::graphql::connection::Counter,
         }
 
+        #[doc = concat!("A page of ", $doc, ".")]
         #[async_graphql::Object]
         impl $conn {
             /// The items of the page, with their cursors.
@@ -75,5 +76,7 @@ macro_rules! connection_types {
 
 /// A deferred count query.
 pub type Counter = Box<
-    dyn Fn() -> futures_util::future::BoxFuture<'static, crate::error::AppResult<u64>> + Send + Sync,
+    dyn Fn() -> futures_util::future::BoxFuture<'static, crate::error::AppResult<u64>>
+        + Send
+        + Sync,
 >;

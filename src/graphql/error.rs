@@ -14,7 +14,9 @@ use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
 };
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{ErrorExtensionValues, Response, ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{
+    ErrorExtensionValues, Response, ServerError, ServerResult, ValidationResult, Variables,
+};
 use sea_orm::DbErr;
 
 use crate::error::AppError;
@@ -101,7 +103,9 @@ pub fn server_error(message: impl Into<String>, code: &str) -> ServerError {
 }
 
 fn tag(mut e: ServerError, code: &str) -> ServerError {
-    let ext = e.extensions.get_or_insert_with(ErrorExtensionValues::default);
+    let ext = e
+        .extensions
+        .get_or_insert_with(ErrorExtensionValues::default);
     if ext.get("code").is_none() {
         ext.set("code", code);
     }

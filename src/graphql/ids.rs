@@ -96,32 +96,50 @@ pub fn page_request(
         if n < 0 {
             Err(AppError::validation(field, "must not be negative"))
         } else if n as u32 > max {
-            Err(AppError::validation(field, format!("must be at most {max}")))
+            Err(AppError::validation(
+                field,
+                format!("must be at most {max}"),
+            ))
         } else {
             Ok(n as u64)
         }
     };
     match (first, last) {
-        (Some(_), Some(_)) => Err(AppError::validation("last", "use either first or last, not both")),
+        (Some(_), Some(_)) => Err(AppError::validation(
+            "last",
+            "use either first or last, not both",
+        )),
         (_, Some(l)) => {
             if after.is_some() {
-                return Err(AppError::validation("after", "use after with first, before with last"));
+                return Err(AppError::validation(
+                    "after",
+                    "use after with first, before with last",
+                ));
             }
             Ok(PageRequest::Backward {
                 last: size(l, "last")?,
-                before: before.as_deref().map(|b| decode_cursor(b, "before")).transpose()?,
+                before: before
+                    .as_deref()
+                    .map(|b| decode_cursor(b, "before"))
+                    .transpose()?,
             })
         }
         (f, None) => {
             if before.is_some() {
-                return Err(AppError::validation("before", "use after with first, before with last"));
+                return Err(AppError::validation(
+                    "before",
+                    "use after with first, before with last",
+                ));
             }
             Ok(PageRequest::Forward {
                 first: match f {
                     Some(f) => size(f, "first")?,
                     None => DEFAULT_PAGE_SIZE.min(u64::from(max)),
                 },
-                after: after.as_deref().map(|a| decode_cursor(a, "after")).transpose()?,
+                after: after
+                    .as_deref()
+                    .map(|a| decode_cursor(a, "after"))
+                    .transpose()?,
             })
         }
     }
@@ -137,21 +155,34 @@ mod tests {
         assert_eq!(decode(&id, Kind::Invoice, "id").unwrap(), 42);
         assert!(decode(&id, Kind::Customer, "id").is_err());
         assert!(decode(&ID("garbage!".into()), Kind::Invoice, "id").is_err());
-        assert!(decode(&ID(URL_SAFE_NO_PAD.encode("Invoice:-1")), Kind::Invoice, "id").is_err());
+        assert!(
+            decode(
+                &ID(URL_SAFE_NO_PAD.encode("Invoice:-1")),
+                Kind::Invoice,
+                "id"
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn page_arguments() {
         assert_eq!(
             page_request(None, None, None, None, 100).unwrap(),
-            PageRequest::Forward { first: 20, after: None }
+            PageRequest::Forward {
+                first: 20,
+                after: None
+            }
         );
         assert!(page_request(Some(101), None, None, None, 100).is_err());
         assert!(page_request(Some(-1), None, None, None, 100).is_err());
         assert!(page_request(Some(1), None, Some(1), None, 100).is_err());
         assert_eq!(
             page_request(None, None, Some(5), Some(cursor(9)), 100).unwrap(),
-            PageRequest::Backward { last: 5, before: Some(9) }
+            PageRequest::Backward {
+                last: 5,
+                before: Some(9)
+            }
         );
         assert!(page_request(Some(1), Some("x".into()), None, None, 100).is_err());
     }

@@ -1,11 +1,10 @@
 //! Mutation root.
 
 use async_graphql::{Context, ID, Object};
-use rust_decimal::Decimal;
 
 use super::error::GqlResult;
 use super::ids::{Kind, decode};
-use super::scalars::Date;
+use super::scalars::{Date, Decimal};
 use super::types::customer::Customer;
 use super::types::inputs::{CustomerInput, InvoiceInput};
 use super::types::invoice::Invoice;
@@ -15,32 +14,55 @@ use crate::services::{customers, invoices};
 /// Mutation root.
 pub struct Mutation;
 
+/// Everything a client can change.
 #[Object]
 impl Mutation {
     /// Creates a customer.
-    async fn create_customer(&self, ctx: &Context<'_>, input: CustomerInput) -> GqlResult<Customer> {
+    async fn create_customer(
+        &self,
+        ctx: &Context<'_>,
+        input: CustomerInput,
+    ) -> GqlResult<Customer> {
         let t = tenant(ctx)?;
-        Ok(Customer(customers::create(state(ctx), t, input.into()).await?))
+        Ok(Customer(
+            customers::create(state(ctx), t, input.into()).await?,
+        ))
     }
 
     /// Changes a customer: fields left out are kept, fields sent as null cleared.
-    async fn update_customer(&self, ctx: &Context<'_>, id: ID, input: CustomerInput) -> GqlResult<Customer> {
+    async fn update_customer(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: CustomerInput,
+    ) -> GqlResult<Customer> {
         let t = tenant(ctx)?;
         let id = decode(&id, Kind::Customer, "id")?;
-        Ok(Customer(customers::update(state(ctx), t, id, input.into()).await?))
+        Ok(Customer(
+            customers::update(state(ctx), t, id, input.into()).await?,
+        ))
     }
 
     /// Creates an invoice, with its number and OCR reference.
     async fn create_invoice(&self, ctx: &Context<'_>, input: InvoiceInput) -> GqlResult<Invoice> {
         let t = tenant(ctx)?;
-        Ok(Invoice(invoices::create(state(ctx), t, input.into_service()?).await?))
+        Ok(Invoice(
+            invoices::create(state(ctx), t, input.into_service()?).await?,
+        ))
     }
 
     /// Replaces an invoice's content; refused for a cancelled invoice.
-    async fn update_invoice(&self, ctx: &Context<'_>, id: ID, input: InvoiceInput) -> GqlResult<Invoice> {
+    async fn update_invoice(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: InvoiceInput,
+    ) -> GqlResult<Invoice> {
         let t = tenant(ctx)?;
         let id = decode(&id, Kind::Invoice, "id")?;
-        Ok(Invoice(invoices::update(state(ctx), t, id, input.into_service()?).await?))
+        Ok(Invoice(
+            invoices::update(state(ctx), t, id, input.into_service()?).await?,
+        ))
     }
 
     /// Cancels (makulerar) an invoice; refused once payments are registered.
@@ -68,7 +90,7 @@ impl Mutation {
         let t = tenant(ctx)?;
         let id = decode(&invoice_id, Kind::Invoice, "invoiceId")?;
         Ok(Invoice(
-            invoices::register_payment(state(ctx), t, id, amount, paid_on.0).await?,
+            invoices::register_payment(state(ctx), t, id, amount.0, paid_on.0).await?,
         ))
     }
 }

@@ -52,6 +52,7 @@ impl InvoiceFilter {
     }
 }
 
+/// Everything a client can read.
 #[Object]
 impl Query {
     /// Any object by its global ID; null when it does not exist or is not yours.
@@ -62,8 +63,12 @@ impl Query {
             Some((Kind::Company, n)) if n == t.company_id() => {
                 Some(Node::Company(Company(companies::get(db, t).await?)))
             }
-            Some((Kind::Customer, n)) => customers::get(db, t, n).await?.map(|c| Node::Customer(Customer(c))),
-            Some((Kind::Invoice, n)) => invoices::get(db, t, n).await?.map(|i| Node::Invoice(Invoice(i))),
+            Some((Kind::Customer, n)) => customers::get(db, t, n)
+                .await?
+                .map(|c| Node::Customer(Customer(c))),
+            Some((Kind::Invoice, n)) => invoices::get(db, t, n)
+                .await?
+                .map(|i| Node::Invoice(Invoice(i))),
             _ => None,
         })
     }
@@ -79,7 +84,8 @@ impl Query {
     async fn customers(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Name, customer number or organisation number contains this.")] search: Option<String>,
+        #[graphql(desc = "Name, customer number or organisation number contains this.")]
+        search: Option<String>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,

@@ -15,12 +15,50 @@ impl ScalarType for Date {
         match &value {
             Value::String(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
                 .map(Date)
-                .map_err(|_| InputValueError::custom(format!("invalid date {s:?}: expected YYYY-MM-DD"))),
+                .map_err(|_| {
+                    InputValueError::custom(format!("invalid date {s:?}: expected YYYY-MM-DD"))
+                }),
             _ => Err(InputValueError::expected_type(value)),
         }
     }
 
     fn to_value(&self) -> Value {
         Value::String(self.0.format("%Y-%m-%d").to_string())
+    }
+}
+
+/// An exact decimal number, written as a string: amounts in SEK with two
+/// decimals (`"1234.50"`), quantities and rates as needed (`"1.5"`, `"25"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decimal(pub rust_decimal::Decimal);
+
+/// An exact decimal number, written as a string: amounts with two decimals (`"1234.50"`), quantities and rates as needed (`"1.5"`, `"25"`). Integers are accepted as JSON numbers; fractions must be strings, since JSON numbers are floating point.
+#[Scalar(name = "Decimal")]
+impl ScalarType for Decimal {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        use std::str::FromStr;
+        match &value {
+            Value::String(s) => rust_decimal::Decimal::from_str(s.trim())
+                .map(Decimal)
+                .map_err(|_| InputValueError::custom(format!("{s:?} is not a decimal number"))),
+            Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => Ok(Decimal(rust_decimal::Decimal::from(i))),
+                (None, Some(u)) => Ok(Decimal(rust_decimal::Decimal::from(u))),
+                _ => Err(InputValueError::custom(
+                    "send fractional amounts as strings, e.g. \"12.50\"",
+                )),
+            },
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
+    }
+}
+
+impl From<rust_decimal::Decimal> for Decimal {
+    fn from(d: rust_decimal::Decimal) -> Self {
+        Decimal(d)
     }
 }

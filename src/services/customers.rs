@@ -8,9 +8,9 @@ use crate::domain::FieldError;
 use crate::domain::identifiers::{parse_email, parse_identity_number, parse_phone};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::store::Tenant;
 use crate::store::companies::{self, Counter};
 use crate::store::customers::{self as store, CustomerFields};
-use crate::store::Tenant;
 
 /// What a client sends to create or change a customer.
 #[derive(Debug, Clone, Default)]
@@ -31,7 +31,8 @@ pub struct CustomerChanges {
 
 fn parse_customer_number(s: String) -> Result<String, FieldError> {
     let ok = (1..=20).contains(&s.chars().count())
-        && s.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if ok {
         Ok(s)
     } else {
@@ -42,7 +43,11 @@ fn parse_customer_number(s: String) -> Result<String, FieldError> {
     }
 }
 
-fn apply(current: CustomerFields, c: CustomerChanges, state: &AppState) -> Result<CustomerFields, FieldError> {
+fn apply(
+    current: CustomerFields,
+    c: CustomerChanges,
+    state: &AppState,
+) -> Result<CustomerFields, FieldError> {
     let today = state.clock.today();
     let name = c.name.trimmed().apply(current.name, |s| {
         if s.chars().count() > 200 {
@@ -57,8 +62,14 @@ fn apply(current: CustomerFields, c: CustomerChanges, state: &AppState) -> Resul
         .apply(current.organisation_number, |s| {
             parse_identity_number("organisationNumber", &s, today).map(|id| id.normalised)
         })?;
-    let email = c.email.trimmed().apply(current.email, |s| parse_email("email", &s))?;
-    let phone = c.phone.trimmed().apply(current.phone, |s| parse_phone("phone", &s))?;
+    let email = c
+        .email
+        .trimmed()
+        .apply(current.email, |s| parse_email("email", &s))?;
+    let phone = c
+        .phone
+        .trimmed()
+        .apply(current.phone, |s| parse_phone("phone", &s))?;
     let address = Address {
         street: current.street,
         city: current.city,
@@ -87,7 +98,11 @@ fn apply(current: CustomerFields, c: CustomerChanges, state: &AppState) -> Resul
 
 /// Creates a customer of the tenant.
 #[tracing::instrument(skip(state, changes), fields(company = tenant.company_id()))]
-pub async fn create(state: &AppState, tenant: Tenant, changes: CustomerChanges) -> AppResult<customer::Model> {
+pub async fn create(
+    state: &AppState,
+    tenant: Tenant,
+    changes: CustomerChanges,
+) -> AppResult<customer::Model> {
     let number = match changes.customer_number.clone().trimmed() {
         Patch::Set(n) => Some(parse_customer_number(n)?),
         _ => None,
@@ -103,7 +118,9 @@ pub async fn create(state: &AppState, tenant: Tenant, changes: CustomerChanges) 
     let txn = begin_write(&state.db).await?;
     let number = match number {
         Some(n) => n,
-        None => companies::next_number(&txn, tenant, Counter::Customer).await?.to_string(),
+        None => companies::next_number(&txn, tenant, Counter::Customer)
+            .await?
+            .to_string(),
     };
     let created = store::insert(&txn, tenant, number, fields, state.clock.now()).await?;
     txn.commit().await.map_err(AppError::from)?;

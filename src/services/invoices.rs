@@ -9,7 +9,9 @@ use super::{Address, AddressPatch, Patch};
 use crate::db::begin_write;
 use crate::domain::FieldError;
 use crate::domain::identifiers::{ocr_for, parse_currency};
-use crate::domain::invoice::{InvoiceType, RowInput, parse_house_work_deductible, parse_rows, totals};
+use crate::domain::invoice::{
+    InvoiceType, RowInput, parse_house_work_deductible, parse_rows, totals,
+};
 use crate::domain::money::parse_amount;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -84,7 +86,10 @@ async fn build_record(
         .ok_or_else(|| AppError::not_found("customer", "customerId"))?;
     let year = input.invoice_date.year();
     if !(2000..=2100).contains(&year) {
-        return Err(AppError::validation("invoiceDate", "must be between the years 2000 and 2100"));
+        return Err(AppError::validation(
+            "invoiceDate",
+            "must be between the years 2000 and 2100",
+        ));
     }
     let terms = companies::terms(txn, tenant).await?;
     let code = input.terms_of_payment.trim();
@@ -92,7 +97,10 @@ async fn build_record(
         let codes: Vec<&str> = terms.iter().map(|t| t.code.as_str()).collect();
         AppError::validation(
             "termsOfPayment",
-            format!("unknown terms of payment; the company has {}", codes.join(", ")),
+            format!(
+                "unknown terms of payment; the company has {}",
+                codes.join(", ")
+            ),
         )
     })?;
     let due_date = input
@@ -144,7 +152,10 @@ async fn build_record(
     };
     let customer_name = input.customer_name.trimmed().apply(name_base, |s| {
         if s.chars().count() > 200 {
-            Err(FieldError::new("customerName", "must be at most 200 characters"))
+            Err(FieldError::new(
+                "customerName",
+                "must be at most 200 characters",
+            ))
         } else {
             Ok(s)
         }
@@ -190,12 +201,25 @@ async fn build_record(
 
 /// Creates an invoice, numbering it and deriving its OCR reference.
 #[tracing::instrument(skip(state, input), fields(company = tenant.company_id()))]
-pub async fn create(state: &AppState, tenant: Tenant, input: InvoiceInput) -> AppResult<invoice::Model> {
+pub async fn create(
+    state: &AppState,
+    tenant: Tenant,
+    input: InvoiceInput,
+) -> AppResult<invoice::Model> {
     let txn = begin_write(&state.db).await?;
     let (record, rows) = build_record(&txn, tenant, input, None).await?;
     let number = companies::next_number(&txn, tenant, Counter::Invoice).await?;
     let ocr = ocr_for(u64::try_from(number).unwrap_or(0));
-    let created = store::insert(&txn, tenant, number.to_string(), ocr, record, &rows, state.clock.now()).await?;
+    let created = store::insert(
+        &txn,
+        tenant,
+        number.to_string(),
+        ocr,
+        record,
+        &rows,
+        state.clock.now(),
+    )
+    .await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -209,7 +233,12 @@ fn ensure_editable(inv: &invoice::Model) -> AppResult<()> {
 
 /// Replaces an invoice's content. Refused for cancelled invoices.
 #[tracing::instrument(skip(state, input), fields(company = tenant.company_id()))]
-pub async fn update(state: &AppState, tenant: Tenant, id: i64, input: InvoiceInput) -> AppResult<invoice::Model> {
+pub async fn update(
+    state: &AppState,
+    tenant: Tenant,
+    id: i64,
+    input: InvoiceInput,
+) -> AppResult<invoice::Model> {
     let txn = begin_write(&state.db).await?;
     let current = store::require(&txn, tenant, id, "id").await?;
     ensure_editable(&current)?;
@@ -287,7 +316,10 @@ pub async fn register_payment(
     let current = store::require(&txn, tenant, invoice_id, "invoiceId").await?;
     ensure_editable(&current)?;
     if paid_on < current.invoice_date {
-        return Err(AppError::validation("paidOn", "must not be before the invoice date"));
+        return Err(AppError::validation(
+            "paidOn",
+            "must not be before the invoice date",
+        ));
     }
     if amount_ore > current.balance_ore {
         return Err(AppError::validation(
@@ -298,7 +330,15 @@ pub async fn register_payment(
             ),
         ));
     }
-    let updated = store::add_payment(&txn, tenant, invoice_id, amount_ore, paid_on, state.clock.now()).await?;
+    let updated = store::add_payment(
+        &txn,
+        tenant,
+        invoice_id,
+        amount_ore,
+        paid_on,
+        state.clock.now(),
+    )
+    .await?;
     txn.commit().await?;
     Ok(updated)
 }

@@ -76,17 +76,25 @@ impl AddressPatch {
         use crate::domain::identifiers::{parse_country, parse_postal_code};
         let text = |field: &str, s: String| {
             if s.chars().count() > 200 {
-                Err(FieldError::new(format!("{prefix}.{field}"), "must be at most 200 characters"))
+                Err(FieldError::new(
+                    format!("{prefix}.{field}"),
+                    "must be at most 200 characters",
+                ))
             } else {
                 Ok(s)
             }
         };
-        let street = self.street.trimmed().apply(current.street, |s| text("street", s))?;
-        let city = self.city.trimmed().apply(current.city, |s| text("city", s))?;
-        let postal_code = self
-            .postal_code
+        let street = self
+            .street
             .trimmed()
-            .apply(current.postal_code, |s| parse_postal_code(&format!("{prefix}.postalCode"), &s))?;
+            .apply(current.street, |s| text("street", s))?;
+        let city = self
+            .city
+            .trimmed()
+            .apply(current.city, |s| text("city", s))?;
+        let postal_code = self.postal_code.trimmed().apply(current.postal_code, |s| {
+            parse_postal_code(&format!("{prefix}.postalCode"), &s)
+        })?;
         let country = match self.country.trimmed() {
             Patch::Keep => current.country,
             Patch::Clear => "SE".to_string(),

@@ -98,18 +98,30 @@ pub enum Counter {
 
 /// Takes the next number of a company counter. Inside a write transaction the row
 /// update serialises concurrent callers on both databases.
-pub async fn next_number<C: ConnectionTrait>(db: &C, tenant: Tenant, counter: Counter) -> AppResult<i64> {
+pub async fn next_number<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    counter: Counter,
+) -> AppResult<i64> {
     let col = match counter {
         Counter::Invoice => "next_invoice_number",
         Counter::Customer => "next_customer_number",
     };
     let backend = db.get_database_backend();
-    let placeholder = if backend == DbBackend::Postgres { "$1" } else { "?" };
+    let placeholder = if backend == DbBackend::Postgres {
+        "$1"
+    } else {
+        "?"
+    };
     let sql = format!(
         "UPDATE company SET {col} = {col} + 1 WHERE id = {placeholder} RETURNING {col} - 1 AS taken"
     );
     let row = db
-        .query_one_raw(Statement::from_sql_and_values(backend, sql, [tenant.company_id().into()]))
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [tenant.company_id().into()],
+        ))
         .await?
         .ok_or_else(|| AppError::Internal("company row missing".into()))?;
     Ok(row.try_get::<i64>("", "taken")?)

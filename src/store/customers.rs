@@ -77,14 +77,24 @@ fn search_condition(search: Option<&str>) -> Condition {
         None => Condition::all(),
         Some(s) => Condition::any()
             .add(Expr::expr(Func::lower(Expr::col(customer::Column::Name))).like(contains(s)))
-            .add(Expr::expr(Func::lower(Expr::col(customer::Column::CustomerNumber))).like(contains(s)))
+            .add(
+                Expr::expr(Func::lower(Expr::col(customer::Column::CustomerNumber)))
+                    .like(contains(s)),
+            )
             .add(Expr::col(customer::Column::OrganisationNumber).like(contains(s))),
     }
 }
 
 /// One customer of the tenant.
-pub async fn get<C: ConnectionTrait>(db: &C, tenant: Tenant, id: i64) -> AppResult<Option<customer::Model>> {
-    Ok(scoped(tenant).filter(customer::Column::Id.eq(id)).one(db).await?)
+pub async fn get<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    id: i64,
+) -> AppResult<Option<customer::Model>> {
+    Ok(scoped(tenant)
+        .filter(customer::Column::Id.eq(id))
+        .one(db)
+        .await?)
 }
 
 /// Customers of the tenant with these ids (missing or foreign ids are absent).
@@ -112,8 +122,15 @@ pub async fn list<C: ConnectionTrait>(
 }
 
 /// How many customers match.
-pub async fn count<C: ConnectionTrait>(db: &C, tenant: Tenant, search: Option<&str>) -> AppResult<u64> {
-    Ok(scoped(tenant).filter(search_condition(search)).count(db).await?)
+pub async fn count<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    search: Option<&str>,
+) -> AppResult<u64> {
+    Ok(scoped(tenant)
+        .filter(search_condition(search))
+        .count(db)
+        .await?)
 }
 
 /// Inserts a customer for the tenant.

@@ -102,11 +102,9 @@ fn filter_condition(f: &InvoiceFilter, today: NaiveDate) -> Condition {
     use invoice::Column as C;
     let mut cond = Condition::all();
     if !f.states.is_empty() {
-        cond = cond.add(
-            f.states
-                .iter()
-                .fold(Condition::any(), |any, s| any.add(state_condition(*s, today))),
-        );
+        cond = cond.add(f.states.iter().fold(Condition::any(), |any, s| {
+            any.add(state_condition(*s, today))
+        }));
     }
     if let Some(c) = f.customer_id {
         cond = cond.add(C::CustomerId.eq(c));
@@ -129,8 +127,15 @@ fn filter_condition(f: &InvoiceFilter, today: NaiveDate) -> Condition {
 }
 
 /// One invoice of the tenant.
-pub async fn get<C: ConnectionTrait>(db: &C, tenant: Tenant, id: i64) -> AppResult<Option<invoice::Model>> {
-    Ok(scoped(tenant).filter(invoice::Column::Id.eq(id)).one(db).await?)
+pub async fn get<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    id: i64,
+) -> AppResult<Option<invoice::Model>> {
+    Ok(scoped(tenant)
+        .filter(invoice::Column::Id.eq(id))
+        .one(db)
+        .await?)
 }
 
 /// One invoice of the tenant, or `NOT_FOUND` naming input `field`.
@@ -335,7 +340,11 @@ pub async fn add_payment<C: ConnectionTrait>(
 }
 
 /// Sum of the payments registered on the tenant's invoice.
-pub async fn paid_ore<C: ConnectionTrait>(db: &C, tenant: Tenant, invoice_id: i64) -> AppResult<i64> {
+pub async fn paid_ore<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    invoice_id: i64,
+) -> AppResult<i64> {
     Ok(payment::Entity::find()
         .filter(payment::Column::CompanyId.eq(tenant.company_id()))
         .filter(payment::Column::InvoiceId.eq(invoice_id))

@@ -67,7 +67,9 @@ impl Actor {
         if self.role == Role::Operator {
             Ok(())
         } else {
-            Err(AppError::Forbidden("this operation is for operators only".into()))
+            Err(AppError::Forbidden(
+                "this operation is for operators only".into(),
+            ))
         }
     }
 }

@@ -2,8 +2,8 @@
 
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Order, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
+    Select,
 };
 
 /// Which page a client asked for, after validation.
@@ -78,7 +78,11 @@ where
             let has_next = items.len() as u64 > first;
             items.truncate(first as usize);
             let has_previous = match after {
-                Some(a) => select.filter(beyond(a, false).or(key.eq(a))).one(db).await?.is_some(),
+                Some(a) => select
+                    .filter(beyond(a, false).or(key.eq(a)))
+                    .one(db)
+                    .await?
+                    .is_some(),
                 None => false,
             };
             Ok(Page {
@@ -97,7 +101,11 @@ where
             items.truncate(last as usize);
             items.reverse();
             let has_next = match before {
-                Some(b) => select.filter(beyond(b, true).or(key.eq(b))).one(db).await?.is_some(),
+                Some(b) => select
+                    .filter(beyond(b, true).or(key.eq(b)))
+                    .one(db)
+                    .await?
+                    .is_some(),
                 None => false,
             };
             Ok(Page {

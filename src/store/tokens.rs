@@ -31,7 +31,10 @@ pub async fn create<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<String> {
     if role == Role::Company && company_id.is_none() {
-        return Err(AppError::validation("company", "a company token needs a company"));
+        return Err(AppError::validation(
+            "company",
+            "a company token needs a company",
+        ));
     }
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(format!("random: {e}")))?;

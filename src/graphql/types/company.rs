@@ -22,6 +22,7 @@ pub struct TermsOfPayment {
     pub description: String,
 }
 
+/// A business that invoices its customers: the tenant of all its data.
 #[Object]
 impl Company {
     /// Global ID.
@@ -37,7 +38,10 @@ impl Company {
         &self.0.organisation_number
     }
     /// The terms of payment the company's invoices can use.
-    async fn terms_of_payment(&self, ctx: &async_graphql::Context<'_>) -> GqlResult<Vec<TermsOfPayment>> {
+    async fn terms_of_payment(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> GqlResult<Vec<TermsOfPayment>> {
         let t = tenant(ctx)?;
         Ok(companies::terms(&state(ctx).db, t)
             .await?

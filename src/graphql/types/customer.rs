@@ -28,6 +28,7 @@ pub enum CustomerKind {
     Unknown,
 }
 
+/// A company's customer: who its invoices go to.
 #[Object]
 impl Customer {
     /// Global ID.
@@ -48,7 +49,12 @@ impl Customer {
     }
     /// Business or private, from the identity number.
     async fn kind(&self) -> CustomerKind {
-        match self.0.organisation_number.as_deref().map(identity_kind_of_normalised) {
+        match self
+            .0
+            .organisation_number
+            .as_deref()
+            .map(identity_kind_of_normalised)
+        {
             None => CustomerKind::Unknown,
             Some(IdentityKind::Organisation) => CustomerKind::Business,
             Some(IdentityKind::Person) => CustomerKind::Private,
@@ -65,7 +71,12 @@ impl Customer {
     /// Postal address; null when none is recorded.
     async fn address(&self) -> Option<Address> {
         let c = &self.0;
-        Address::from_parts(c.street.clone(), c.city.clone(), c.postal_code.clone(), c.country.clone())
+        Address::from_parts(
+            c.street.clone(),
+            c.city.clone(),
+            c.postal_code.clone(),
+            c.country.clone(),
+        )
     }
     /// When the customer was created.
     async fn created_at(&self) -> DateTime<Utc> {

@@ -2,13 +2,12 @@
 //! on update; a field sent as `null` clears it.
 
 use async_graphql::{ID, InputObject, MaybeUndefined};
-use rust_decimal::Decimal;
 
 use super::invoice::{HouseWorkType, InvoiceType};
 use crate::domain::invoice::RowInput;
 use crate::error::AppError;
 use crate::graphql::ids::{Kind, decode};
-use crate::graphql::scalars::Date;
+use crate::graphql::scalars::{Date, Decimal};
 use crate::services::customers::CustomerChanges;
 use crate::services::invoices::{HouseWorkInput as HouseWork, InvoiceInput as NewInvoice};
 use crate::services::{AddressPatch, Patch};
@@ -144,14 +143,14 @@ impl InvoiceInput {
                 .into_iter()
                 .map(|r| RowInput {
                     description: r.description,
-                    quantity: r.quantity,
-                    unit_price: r.unit_price,
-                    vat_rate: r.vat_rate,
+                    quantity: r.quantity.0,
+                    unit_price: r.unit_price.0,
+                    vat_rate: r.vat_rate.0,
                 })
                 .collect(),
             house_work: self.house_work.map(|h| HouseWork {
                 kind: h.kind.into(),
-                deductible_amount: h.deductible_amount,
+                deductible_amount: h.deductible_amount.0,
             }),
             not_completed: self.not_completed,
             customer_name: patch(self.customer_name),

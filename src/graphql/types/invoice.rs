@@ -3,7 +3,6 @@
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::invoice;
-use rust_decimal::Decimal;
 
 use super::Address;
 use super::customer::Customer;
@@ -13,7 +12,7 @@ use crate::error::AppError;
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, encode};
 use crate::graphql::loaders::{CustomerLoader, InvoiceRowsLoader};
-use crate::graphql::scalars::Date;
+use crate::graphql::scalars::{Date, Decimal};
 use crate::graphql::{loader, state};
 
 /// A customer invoice.
@@ -94,6 +93,7 @@ impl Invoice {
     }
 }
 
+/// A customer invoice.
 #[Object]
 impl Invoice {
     /// Global ID.
@@ -106,7 +106,9 @@ impl Invoice {
     }
     /// The customer invoiced.
     async fn customer(&self, ctx: &Context<'_>) -> GqlResult<Customer> {
-        let found = loader::<CustomerLoader>(ctx)?.load_one(self.0.customer_id).await?;
+        let found = loader::<CustomerLoader>(ctx)?
+            .load_one(self.0.customer_id)
+            .await?;
         found
             .map(Customer)
             .ok_or_else(|| AppError::Internal("invoice without its customer".into()).into())
@@ -118,7 +120,12 @@ impl Invoice {
     /// Invoice address as printed on the invoice.
     async fn invoice_address(&self) -> Option<Address> {
         let i = &self.0;
-        Address::from_parts(i.street.clone(), i.city.clone(), i.postal_code.clone(), i.country.clone())
+        Address::from_parts(
+            i.street.clone(),
+            i.city.clone(),
+            i.postal_code.clone(),
+            i.country.clone(),
+        )
     }
     /// Invoice date.
     async fn invoice_date(&self) -> Date {
@@ -155,28 +162,28 @@ impl Invoice {
             .into_iter()
             .map(|r| InvoiceRow {
                 description: r.description,
-                quantity: from_scaled(r.quantity_milli, 3).normalize(),
-                unit_price: from_ore(r.unit_price_ore),
-                vat_rate: from_scaled(r.vat_rate_bp, 2).normalize(),
-                amount: from_ore(r.amount_ore),
+                quantity: from_scaled(r.quantity_milli, 3).normalize().into(),
+                unit_price: from_ore(r.unit_price_ore).into(),
+                vat_rate: from_scaled(r.vat_rate_bp, 2).normalize().into(),
+                amount: from_ore(r.amount_ore).into(),
             })
             .collect())
     }
     /// Sum of the rows, excluding VAT.
     async fn net(&self) -> Decimal {
-        from_ore(self.0.net_ore)
+        from_ore(self.0.net_ore).into()
     }
     /// VAT.
     async fn vat(&self) -> Decimal {
-        from_ore(self.0.vat_ore)
+        from_ore(self.0.vat_ore).into()
     }
     /// Net + VAT.
     async fn total(&self) -> Decimal {
-        from_ore(self.0.total_ore)
+        from_ore(self.0.total_ore).into()
     }
     /// What remains to be paid: total minus payments.
     async fn balance(&self) -> Decimal {
-        from_ore(self.0.balance_ore)
+        from_ore(self.0.balance_ore).into()
     }
     /// ROT/RUT details; null when the invoice has no house work.
     async fn house_work(&self) -> Option<HouseWork> {
@@ -186,7 +193,7 @@ impl Invoice {
         };
         Some(HouseWork {
             kind,
-            deductible_amount: from_ore(self.0.house_work_deductible_ore.unwrap_or(0)),
+            deductible_amount: from_ore(self.0.house_work_deductible_ore.unwrap_or(0)).into(),
         })
     }
     /// OCR payment reference, with length and check digit.

@@ -1,0 +1,213 @@
+//! The binary as a user runs it: `serve` on a fresh SQLite file seeds the demo and
+//! prints tokens; `seed-demo` and `token create` print working tokens.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_invoice-finance"))
+}
+
+async fn gql(url: &str, token: &str, query: &str) -> Value {
+    reqwest::Client::new()
+        .post(url)
+        .bearer_auth(token)
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+fn parse_env(lines: &[String]) -> std::collections::HashMap<String, String> {
+    lines
+        .iter()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_seeds_the_demo_and_the_cli_makes_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("demo.sqlite").display()
+    );
+    let mut child = bin()
+        .args(["serve", "--bind-addr", "127.0.0.1:0"])
+        .env("DATABASE_URL", &db_url)
+        .env("LOG_LEVEL", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _server = Server(child);
+    // Keep draining stdout for the server's whole life: a closed pipe would kill it.
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let lines = tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        while let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) {
+            let done = line.starts_with("GraphiQL:");
+            out.push(line);
+            if done {
+                break;
+            }
+        }
+        out
+    })
+    .await
+    .unwrap();
+    let env = parse_env(&lines);
+    let url = env["GRAPHQL_URL"].clone();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("GraphiQL: http://127.0.0.1:")),
+        "{lines:?}"
+    );
+
+    // The demo covers the cases later capabilities need.
+    let q = "{ viewer { name } customers(first: 100) { totalCount edges { node { name email address { postalCode } } } }
+               invoices(first: 100) { totalCount edges { node { currency type status sent houseWork { type } invoiceDate } } } }";
+    let r = gql(&url, &env["COMPANY_TOKEN"], q).await;
+    assert!(r.get("errors").is_none(), "{r}");
+    let d = &r["data"];
+    assert_eq!(d["viewer"]["name"], "Norrlands Snickeri AB");
+    assert_eq!(d["customers"]["totalCount"], 10);
+    assert_eq!(d["invoices"]["totalCount"], 40);
+    let customers = d["customers"]["edges"].as_array().unwrap();
+    assert!(customers.iter().any(|c| c["node"]["name"].is_null()));
+    assert!(customers.iter().any(|c| c["node"]["email"].is_null()));
+    assert!(
+        customers.iter().any(
+            |c| !c["node"]["address"].is_null() && c["node"]["address"]["postalCode"].is_null()
+        )
+    );
+    let invoices: Vec<&Value> = d["invoices"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["node"])
+        .collect();
+    let has = |f: &dyn Fn(&Value) -> bool| invoices.iter().any(|i| f(i));
+    assert!(has(&|i| i["currency"] == "EUR"));
+    assert!(has(&|i| i["currency"] == "SEK"));
+    for t in ["INVOICE", "CASH", "INTEREST"] {
+        assert!(has(&|i| i["type"] == t), "{t}");
+    }
+    for s in ["CANCELLED", "NOT_COMPLETED", "OVERDUE", "PAID", "UNPAID"] {
+        assert!(has(&|i| i["status"] == s), "{s}");
+    }
+    assert!(has(&|i| i["houseWork"]["type"] == "ROT"));
+    assert!(has(&|i| i["houseWork"]["type"] == "RUT"));
+    assert!(has(&|i| i["sent"] == false));
+    let today = invoice_finance::domain::time::stockholm_date(chrono::Utc::now()).to_string();
+    assert!(
+        has(&|i| i["invoiceDate"].as_str().unwrap() > today.as_str()),
+        "a future-dated invoice"
+    );
+
+    // The other company sees only its own data.
+    let r = gql(
+        &url,
+        &env["OTHER_COMPANY_TOKEN"],
+        "{ viewer { name } invoices { totalCount } }",
+    )
+    .await;
+    assert_eq!(r["data"]["viewer"]["name"], "Café Blomman AB");
+    assert_eq!(r["data"]["invoices"]["totalCount"], 5);
+    let r = gql(&url, &env["OPERATOR_TOKEN"], "{ viewer { name } }").await;
+    assert_eq!(r["errors"][0]["extensions"]["code"], "FORBIDDEN");
+
+    // seed-demo on the same file adds no data and prints fresh, working tokens.
+    let out = bin()
+        .arg("seed-demo")
+        .env("DATABASE_URL", &db_url)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let lines: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    let fresh = parse_env(&lines);
+    for k in [
+        "GRAPHQL_URL",
+        "COMPANY_TOKEN",
+        "OTHER_COMPANY_TOKEN",
+        "OPERATOR_TOKEN",
+    ] {
+        assert!(fresh.contains_key(k), "{k} missing from {lines:?}");
+    }
+    let r = gql(&url, &fresh["COMPANY_TOKEN"], "{ invoices { totalCount } }").await;
+    assert_eq!(r["data"]["invoices"]["totalCount"], 40);
+
+    // token create.
+    let out = bin()
+        .args([
+            "token",
+            "create",
+            "--company",
+            "5590123450",
+            "--role",
+            "company",
+        ])
+        .env("DATABASE_URL", &db_url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let r = gql(&url, &token, "{ viewer { name } }").await;
+    assert_eq!(r["data"]["viewer"]["name"], "Norrlands Snickeri AB");
+    let out = bin()
+        .args(["token", "create", "--company", "559012-3451"])
+        .env("DATABASE_URL", &db_url)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}
+
+#[test]
+fn help_lists_the_subcommands_and_settings() {
+    let out = bin().arg("--help").output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for s in [
+        "serve",
+        "migrate",
+        "export-schema",
+        "seed-demo",
+        "token",
+        "DATABASE_URL",
+        "BIND_ADDR",
+        "LOG_FORMAT",
+        "CORS_ORIGINS",
+    ] {
+        assert!(help.contains(s), "--help lacks {s}");
+    }
+}

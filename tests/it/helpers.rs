@@ -1,0 +1,291 @@
+//! `TestApp`: one real server per test, with its own database.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use invoice_finance::app::{Application, open_state};
+use invoice_finance::clock::ManualClock;
+use invoice_finance::config::Settings;
+use invoice_finance::store::{Role, companies, tokens};
+use serde_json::{Value, json};
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh database that is removed when dropped.
+pub enum TestDb {
+    Sqlite { _dir: tempfile::TempDir },
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { admin_url, name } = self {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop from a thread with its own runtime: Drop cannot be async.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async move {
+                    use sqlx::Connection;
+                    if let Ok(mut c) = sqlx::PgConnection::connect(&admin_url).await {
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        )))
+                        .execute(&mut c)
+                        .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// The PostgreSQL admin URL, or `None` (with a notice) when the test should skip.
+/// With `CI=true` a missing URL fails the test instead.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("CI=true but TEST_DATABASE_URL is not set: PostgreSQL tests must run in CI");
+            }
+            eprintln!(
+                "notice: TEST_DATABASE_URL not set; skipping the PostgreSQL variant of this test"
+            );
+            None
+        }
+    }
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let base = match base.rfind('/') {
+        Some(i) if i > "postgres://".len() => &base[..i],
+        _ => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+impl TestDb {
+    pub async fn create(backend: Backend) -> Option<(TestDb, String)> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("test.sqlite").display()
+                );
+                Some((TestDb::Sqlite { _dir: dir }, url))
+            }
+            Backend::Postgres => {
+                use sqlx::Connection;
+                let admin_url = postgres_url()?;
+                let name = format!("it_{}", uuid::Uuid::new_v4().simple());
+                let mut c = sqlx::PgConnection::connect(&admin_url)
+                    .await
+                    .expect("TEST_DATABASE_URL must reach PostgreSQL");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+                let url = with_database(&admin_url, &name);
+                Some((TestDb::Postgres { admin_url, name }, url))
+            }
+        }
+    }
+}
+
+/// A running server with two companies and an operator.
+pub struct TestApp {
+    pub url: String,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub clock: ManualClock,
+    pub company: String,
+    pub other: String,
+    pub operator: String,
+    pub database_url: String,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _db: TestDb,
+}
+
+/// 2026-11-22 12:00 in Stockholm.
+pub fn default_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 11, 0, 0).unwrap()
+}
+
+impl TestApp {
+    /// Starts an app on `backend`, or `None` when that backend is unavailable here.
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Starts an app with adjusted settings.
+    pub async fn spawn_with(
+        backend: Backend,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Option<TestApp> {
+        let (db, database_url) = TestDb::create(backend).await?;
+        let mut settings = Settings::for_database(&database_url);
+        adjust(&mut settings);
+        let clock = ManualClock::new(default_now());
+        let state = open_state(settings.clone(), Arc::new(clock.clone()))
+            .await
+            .unwrap();
+        let now = default_now();
+        let a = companies::create(&state.db, "Norrlands Snickeri AB", "559012-3450", now)
+            .await
+            .unwrap();
+        let b = companies::create(&state.db, "Café Blomman AB", "559234-5671", now)
+            .await
+            .unwrap();
+        let company = tokens::create(&state.db, Some(a.id), Role::Company, "test", now)
+            .await
+            .unwrap();
+        let other = tokens::create(&state.db, Some(b.id), Role::Company, "test", now)
+            .await
+            .unwrap();
+        let operator = tokens::create(&state.db, None, Role::Operator, "test", now)
+            .await
+            .unwrap();
+        let app = Application::with_state(state, settings.bind_addr)
+            .await
+            .unwrap();
+        let base = format!("http://{}", app.addr());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async move {
+            let _ = rx.await;
+        }));
+        Some(TestApp {
+            url: format!("{base}/graphql"),
+            base,
+            client: reqwest::Client::new(),
+            clock,
+            company,
+            other,
+            operator,
+            database_url,
+            _shutdown: tx,
+            _db: db,
+        })
+    }
+
+    /// Runs a GraphQL operation with a token and returns the whole JSON response.
+    pub async fn gql(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.client
+            .post(&self.url)
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Like [`gql`] but asserts success and returns `data`.
+    pub async fn ok(&self, token: &str, query: &str, variables: Value) -> Value {
+        let resp = self.gql(token, query, variables).await;
+        assert!(resp.get("errors").is_none(), "unexpected errors: {resp:#}");
+        resp["data"].clone()
+    }
+
+    /// Creates a customer for the company behind `token` and returns its ID.
+    pub async fn customer(&self, token: &str, input: Value) -> String {
+        let data = self
+            .ok(
+                token,
+                "mutation($i: CustomerInput!) { createCustomer(input: $i) { id } }",
+                json!({ "i": input }),
+            )
+            .await;
+        data["createCustomer"]["id"].as_str().unwrap().to_string()
+    }
+
+    /// A complete customer.
+    pub async fn full_customer(&self, token: &str) -> String {
+        self.customer(
+            token,
+            json!({
+                "name": "Byggvaruhuset AB",
+                "organisationNumber": "559345-6782",
+                "email": "faktura@bygg.example",
+                "phone": "090-123456",
+                "address": { "street": "Storgatan 1", "postalCode": "903 26", "city": "Umeå" }
+            }),
+        )
+        .await
+    }
+
+    /// Creates an invoice of one row and returns its ID.
+    pub async fn invoice(&self, token: &str, customer_id: &str, unit_price: &str) -> String {
+        let data = self
+            .ok(
+                token,
+                "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }",
+                json!({ "i": {
+                    "customerId": customer_id,
+                    "invoiceDate": "2026-11-20",
+                    "termsOfPayment": "30",
+                    "rows": [{ "description": "Work", "quantity": "1", "unitPrice": unit_price, "vatRate": "25" }]
+                }}),
+            )
+            .await;
+        data["createInvoice"]["id"].as_str().unwrap().to_string()
+    }
+}
+
+/// The `extensions.code` of the first error.
+pub fn code(resp: &Value) -> &str {
+    resp["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("<none>")
+}
+
+/// The `extensions.field` of the first error.
+pub fn field(resp: &Value) -> &str {
+    resp["errors"][0]["extensions"]["field"]
+        .as_str()
+        .unwrap_or("<none>")
+}
+
+/// Declares a test body run once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! db_test {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            use $crate::helpers::{Backend, TestApp};
+
+            async fn run($app: TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run(TestApp::spawn(Backend::Sqlite).await.unwrap()).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = TestApp::spawn(Backend::Postgres).await {
+                    run(app).await;
+                }
+            }
+        }
+    };
+}

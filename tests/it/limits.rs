@@ -1,0 +1,248 @@
+//! HTTP edge: limits, GET, media types, GraphiQL, health, metrics, batching,
+//! and batched loading (no N+1).
+
+use serde_json::{Value, json};
+
+use crate::db_test;
+use crate::helpers::{Backend, TestApp, code, field};
+
+async fn db_queries(app: &TestApp) -> u64 {
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("invoice_finance_db_queries_total "))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+db_test!(customers_of_a_page_load_in_one_batch, |app| {
+    let mut customers = Vec::new();
+    for i in 0..5 {
+        customers.push(
+            app.customer(&app.company, json!({ "name": format!("Kund {i}") }))
+                .await,
+        );
+    }
+    for i in 0..30 {
+        app.invoice(&app.company, &customers[i % 5], "10").await;
+    }
+    let q = "{ invoices(first: 30) { edges { node { invoiceNumber customer { name } rows { amount } } } } }";
+    let before = db_queries(&app).await;
+    let r = app.ok(&app.company, q, json!({})).await;
+    let used = db_queries(&app).await - before;
+    assert_eq!(r["invoices"]["edges"].as_array().unwrap().len(), 30);
+    let names: std::collections::BTreeSet<_> = r["invoices"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["customer"]["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names.len(), 5);
+    // Token lookup, the page, one customer batch, one row batch (two statements).
+    assert!(used <= 6, "{used} queries for 30 invoices: an N+1 crept in");
+});
+
+db_test!(limits_are_clear_errors, |app| {
+    // Page size.
+    let r = app
+        .gql(
+            &app.company,
+            "{ invoices(first: 1000) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!((code(&r), field(&r)), ("VALIDATION", "first"));
+    // Depth.
+    // Five levels of invoices → customer: 21 deep with a complexity of a few dozen.
+    let mut deep = String::from("id");
+    for _ in 0..5 {
+        deep = format!("invoices(first: 1) {{ edges {{ node {{ customer {{ {deep} }} }} }} }}");
+    }
+    let deep = format!("{{ {deep} }}");
+    let r = app.gql(&app.company, &deep, json!({})).await;
+    assert_eq!(code(&r), "QUERY_TOO_DEEP", "{r}");
+    // Complexity: 100 customers × 100 invoices each.
+    let wide = "{ customers(first: 100) { edges { node { invoices(first: 100) { edges { node { id total customerName } } } } } } }";
+    let r = app.gql(&app.company, wide, json!({})).await;
+    assert_eq!(code(&r), "QUERY_TOO_COMPLEX", "{r}");
+});
+
+db_test!(http_edge_behaves, |app| {
+    // Oversized body.
+    let big = "x".repeat(300 * 1024);
+    let resp = app
+        .client
+        .post(&app.url)
+        .bearer_auth(&app.company)
+        .json(&json!({ "query": format!("{{ viewer {{ name }} }} # {big}") }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 413);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(code(&body), "PAYLOAD_TOO_LARGE");
+
+    // Queries over GET.
+    let resp = app
+        .client
+        .get(&app.url)
+        .bearer_auth(&app.company)
+        .query(&[("query", "{ viewer { name } }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["data"]["viewer"]["name"], "Norrlands Snickeri AB");
+
+    // Mutations over GET are refused, and nothing is written.
+    let resp = app
+        .client
+        .get(&app.url)
+        .bearer_auth(&app.company)
+        .query(&[(
+            "query",
+            "mutation { createCustomer(input: {name: \"x\"}) { id } }",
+        )])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 405);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(code(&body), "METHOD_NOT_ALLOWED");
+    let r = app
+        .ok(&app.company, "{ customers { totalCount } }", json!({}))
+        .await;
+    assert_eq!(r["customers"]["totalCount"], 0);
+
+    // The response media type follows Accept; a failed validation is a 400 under
+    // application/graphql-response+json.
+    let resp = app
+        .client
+        .post(&app.url)
+        .bearer_auth(&app.company)
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({ "query": "{ nope }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/graphql-response+json")
+    );
+    let resp = app
+        .client
+        .post(&app.url)
+        .bearer_auth(&app.company)
+        .header("accept", "application/json")
+        .json(&json!({ "query": "{ nope }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+
+    // Batches within the limit run; larger ones are refused.
+    let batch: Vec<Value> = (0..3)
+        .map(|_| json!({ "query": "{ viewer { name } }" }))
+        .collect();
+    let resp = app
+        .client
+        .post(&app.url)
+        .bearer_auth(&app.company)
+        .json(&batch)
+        .send()
+        .await
+        .unwrap();
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body.as_array().unwrap().len(), 3);
+    let batch: Vec<Value> = (0..11)
+        .map(|_| json!({ "query": "{ viewer { name } }" }))
+        .collect();
+    let resp = app
+        .client
+        .post(&app.url)
+        .bearer_auth(&app.company)
+        .json(&batch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(code(&body), "BATCH_TOO_LARGE");
+
+    // GraphiQL in a browser, with the subscription endpoint and the header hint.
+    let resp = app
+        .client
+        .get(&app.url)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("graphiql"), "{html}");
+    assert!(html.contains("Authorization"));
+    assert!(html.contains("subscription") || html.contains("ws"));
+
+    // Health checks the database.
+    let resp = app
+        .client
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smaller_limits_from_settings_apply() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.max_page_size = 5;
+        s.max_body_bytes = 1024;
+    })
+    .await
+    .unwrap();
+    let r = app
+        .gql(
+            &app.company,
+            "{ customers(first: 6) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!((code(&r), field(&r)), ("VALIDATION", "first"));
+    let r = app
+        .gql(
+            &app.company,
+            "{ customers(first: 5) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert!(r.get("errors").is_none());
+    let resp = app
+        .client
+        .post(&app.url)
+        .bearer_auth(&app.company)
+        .json(&json!({ "query": format!("{{ viewer {{ name }} }} # {}", "y".repeat(2000)) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 413);
+}

@@ -1,0 +1,14 @@
+//! Integration tests: the real server on a random port, spoken to over HTTP,
+//! on a temp SQLite file and (with `TEST_DATABASE_URL`) on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod auth;
+mod cli;
+mod limits;
+mod money;
+mod pagination;
+mod schema;
+mod tenancy;
+mod validation;

@@ -1,0 +1,210 @@
+//! Relay connections: keyset cursors, both directions, stable, with filters.
+
+use serde_json::{Value, json};
+
+use crate::db_test;
+use crate::helpers::{TestApp, code, field};
+
+const PAGE: &str = "query($f: Int, $a: String, $l: Int, $b: String) { customers(first: $f, after: $a, last: $l, before: $b) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { customerNumber } } } }";
+
+fn numbers(page: &Value) -> Vec<String> {
+    page["customers"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["customerNumber"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn page(app: &TestApp, vars: Value) -> Value {
+    app.ok(&app.company, PAGE, vars).await
+}
+
+db_test!(customers_page_forward_and_back, |app| {
+    for i in 1..=25 {
+        app.customer(&app.company, json!({ "name": format!("Kund {i}") }))
+            .await;
+    }
+    let p1 = page(&app, json!({ "f": 10 })).await;
+    assert_eq!(
+        numbers(&p1),
+        (1..=10).map(|i| i.to_string()).collect::<Vec<_>>()
+    );
+    assert_eq!(p1["customers"]["totalCount"], 25);
+    assert_eq!(p1["customers"]["pageInfo"]["hasNextPage"], true);
+    assert_eq!(p1["customers"]["pageInfo"]["hasPreviousPage"], false);
+    let end = p1["customers"]["pageInfo"]["endCursor"].clone();
+    let p2 = page(&app, json!({ "f": 10, "a": end })).await;
+    assert_eq!(
+        numbers(&p2),
+        (11..=20).map(|i| i.to_string()).collect::<Vec<_>>()
+    );
+    assert_eq!(p2["customers"]["pageInfo"]["hasPreviousPage"], true);
+    let p3 = page(
+        &app,
+        json!({ "f": 10, "a": p2["customers"]["pageInfo"]["endCursor"] }),
+    )
+    .await;
+    assert_eq!(
+        numbers(&p3),
+        (21..=25).map(|i| i.to_string()).collect::<Vec<_>>()
+    );
+    assert_eq!(p3["customers"]["pageInfo"]["hasNextPage"], false);
+
+    // Backwards from the start of page 3 gives page 2 again.
+    let back = page(
+        &app,
+        json!({ "l": 10, "b": p3["customers"]["pageInfo"]["startCursor"] }),
+    )
+    .await;
+    assert_eq!(numbers(&back), numbers(&p2));
+    assert_eq!(back["customers"]["pageInfo"]["hasPreviousPage"], true);
+    assert_eq!(back["customers"]["pageInfo"]["hasNextPage"], true);
+    let last = page(&app, json!({ "l": 3 })).await;
+    assert_eq!(numbers(&last), vec!["23", "24", "25"]);
+
+    // Stable: rows added meanwhile do not shift a cursor's page.
+    app.customer(&app.company, json!({ "name": "Sen kund" }))
+        .await;
+    let again = page(&app, json!({ "f": 10, "a": end })).await;
+    assert_eq!(numbers(&again), numbers(&p2));
+
+    // Search.
+    let r = app
+        .ok(
+            &app.company,
+            "{ customers(search: \"kund 2\") { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r["customers"]["totalCount"], 7); // 2, 20..25
+    let r = app
+        .ok(
+            &app.company,
+            "{ customers(search: \"100%_\") { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r["customers"]["totalCount"], 0);
+
+    // Bad arguments.
+    for (vars, f) in [
+        (json!({ "f": 101 }), "first"),
+        (json!({ "f": -1 }), "first"),
+        (json!({ "f": 1, "l": 1 }), "last"),
+        (json!({ "a": "bogus" }), "after"),
+    ] {
+        let r = app.gql(&app.company, PAGE, vars.clone()).await;
+        assert_eq!((code(&r), field(&r)), ("VALIDATION", f), "{vars}");
+    }
+});
+
+async fn list(app: &TestApp, filter: Value) -> Vec<String> {
+    let r = app
+        .ok(&app.company, "query($f: InvoiceFilter) { invoices(filter: $f) { totalCount edges { node { invoiceNumber status } } } }", json!({ "f": filter }))
+        .await;
+    r["invoices"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["invoiceNumber"].as_str().unwrap().to_string())
+        .collect()
+}
+
+db_test!(
+    invoices_filter_by_status_customer_date_search_and_sent,
+    |app| {
+        let c1 = app.full_customer(&app.company).await;
+        let c2 = app
+            .customer(&app.company, json!({ "name": "Anna Lindqvist" }))
+            .await;
+        let mk = |customer: String, date: &'static str, terms: &'static str| {
+            json!({ "i": { "customerId": customer, "invoiceDate": date, "termsOfPayment": terms,
+            "rows": [{ "description": "x", "quantity": "1", "unitPrice": "100", "vatRate": "25" }] } })
+        };
+        let create =
+            "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id invoiceNumber dueDate } }";
+        let overdue = app
+            .ok(&app.company, create, mk(c1.clone(), "2026-09-01", "30"))
+            .await["createInvoice"]
+            .clone();
+        let unpaid = app
+            .ok(&app.company, create, mk(c1.clone(), "2026-11-20", "30"))
+            .await["createInvoice"]
+            .clone();
+        let paid = app
+            .ok(&app.company, create, mk(c2.clone(), "2026-11-01", "10"))
+            .await["createInvoice"]
+            .clone();
+        let cancelled = app
+            .ok(&app.company, create, mk(c2.clone(), "2026-11-02", "10"))
+            .await["createInvoice"]
+            .clone();
+        assert_eq!(overdue["dueDate"], "2026-10-01");
+        app.ok(&app.company, "mutation($id: ID!) { registerPayment(invoiceId: $id, amount: \"125\", paidOn: \"2026-11-10\") { id } }", json!({ "id": paid["id"] })).await;
+        app.ok(
+            &app.company,
+            "mutation($id: ID!) { cancelInvoice(id: $id) { id } }",
+            json!({ "id": cancelled["id"] }),
+        )
+        .await;
+        app.ok(
+            &app.company,
+            "mutation($id: ID!) { markInvoiceSent(id: $id) { id } }",
+            json!({ "id": overdue["id"] }),
+        )
+        .await;
+
+        let n = |v: &Value| v["invoiceNumber"].as_str().unwrap().to_string();
+        // Newest first.
+        assert_eq!(
+            list(&app, json!({})).await,
+            vec![n(&cancelled), n(&paid), n(&unpaid), n(&overdue)]
+        );
+        assert_eq!(
+            list(&app, json!({ "status": ["OVERDUE"] })).await,
+            vec![n(&overdue)]
+        );
+        assert_eq!(
+            list(&app, json!({ "status": ["PAID", "CANCELLED"] })).await,
+            vec![n(&cancelled), n(&paid)]
+        );
+        assert_eq!(
+            list(&app, json!({ "status": ["UNPAID"] })).await,
+            vec![n(&unpaid)]
+        );
+        assert_eq!(
+            list(&app, json!({ "customerId": c2 })).await,
+            vec![n(&cancelled), n(&paid)]
+        );
+        assert_eq!(
+            list(&app, json!({ "dueBefore": "2026-11-13" })).await,
+            vec![n(&cancelled), n(&paid), n(&overdue)]
+        );
+        assert_eq!(
+            list(&app, json!({ "sent": true })).await,
+            vec![n(&overdue),]
+        );
+        assert_eq!(
+            list(&app, json!({ "search": "anna" })).await,
+            vec![n(&cancelled), n(&paid)]
+        );
+        assert_eq!(
+            list(&app, json!({ "search": n(&unpaid) })).await,
+            vec![n(&unpaid)]
+        );
+        assert_eq!(
+            list(&app, json!({ "status": ["OVERDUE"], "customerId": c2 })).await,
+            Vec::<String>::new()
+        );
+
+        // "Overdue" follows the Stockholm calendar of the injected clock.
+        app.clock.set(
+            chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 20, 23, 30, 0).unwrap(),
+        );
+        assert_eq!(
+            list(&app, json!({ "status": ["OVERDUE"] })).await,
+            vec![n(&unpaid), n(&overdue)]
+        );
+    }
+);

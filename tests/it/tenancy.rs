@@ -1,0 +1,160 @@
+//! One company can never read or change another's data: its IDs behave exactly
+//! like IDs that do not exist.
+
+use serde_json::{Value, json};
+
+use crate::db_test;
+use crate::helpers::TestApp;
+
+/// A well-formed ID of `kind` that exists nowhere.
+fn missing(kind: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:999999"))
+}
+
+/// Runs `query` with `id` and with a missing ID, and checks the two answers are the
+/// same once the IDs are blanked out.
+async fn same_as_missing(
+    app: &TestApp,
+    query: &str,
+    kind: &str,
+    foreign: &str,
+    extra: Value,
+) -> Value {
+    let mut vars = extra.clone();
+    vars["id"] = json!(foreign);
+    let with_foreign = app.gql(&app.company, query, vars).await;
+    let mut vars = extra;
+    vars["id"] = json!(missing(kind));
+    let with_missing = app.gql(&app.company, query, vars).await;
+    assert_eq!(with_foreign, with_missing, "{query}");
+    with_foreign
+}
+
+db_test!(another_companys_ids_behave_like_missing_ones, |app| {
+    let b_customer = app.full_customer(&app.other).await;
+    let b_invoice = app.invoice(&app.other, &b_customer, "100").await;
+    let a_customer = app.full_customer(&app.company).await;
+
+    // Reads give null, like a missing ID.
+    for (q, kind, id) in [
+        (
+            "query($id: ID!) { invoice(id: $id) { id } }",
+            "Invoice",
+            &b_invoice,
+        ),
+        (
+            "query($id: ID!) { customer(id: $id) { id } }",
+            "Customer",
+            &b_customer,
+        ),
+        (
+            "query($id: ID!) { node(id: $id) { id } }",
+            "Invoice",
+            &b_invoice,
+        ),
+        (
+            "query($id: ID!) { node(id: $id) { id } }",
+            "Customer",
+            &b_customer,
+        ),
+    ] {
+        let r = same_as_missing(&app, q, kind, id, json!({})).await;
+        assert!(r.get("errors").is_none(), "{r}");
+        let value = r["data"].as_object().unwrap().values().next().unwrap();
+        assert!(value.is_null());
+    }
+    // The other company's own company node is not visible either.
+    let b_company =
+        app.ok(&app.other, "{ viewer { id } }", json!({})).await["viewer"]["id"].clone();
+    let r = app
+        .ok(
+            &app.company,
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": b_company }),
+        )
+        .await;
+    assert!(r["node"].is_null());
+
+    // Filters by a foreign customer find nothing.
+    let r = app
+        .ok(
+            &app.company,
+            "query($id: ID!) { invoices(filter: {customerId: $id}) { totalCount edges { node { id } } } }",
+            json!({ "id": b_customer }),
+        )
+        .await;
+    assert_eq!(r["invoices"]["totalCount"], 0);
+
+    // Writes give NOT_FOUND, like a missing ID, and change nothing.
+    let invoice_input = json!({
+        "customerId": a_customer, "invoiceDate": "2026-11-20", "termsOfPayment": "30",
+        "rows": [{ "description": "x", "quantity": "1", "unitPrice": "1", "vatRate": "25" }]
+    });
+    let writes: Vec<(&str, &str, &String, Value)> = vec![
+        (
+            "mutation($id: ID!) { updateCustomer(id: $id, input: {name: \"Hacked\"}) { id } }",
+            "Customer",
+            &b_customer,
+            json!({}),
+        ),
+        (
+            "mutation($id: ID!, $i: InvoiceInput!) { updateInvoice(id: $id, input: $i) { id } }",
+            "Invoice",
+            &b_invoice,
+            json!({ "i": invoice_input }),
+        ),
+        (
+            "mutation($id: ID!) { cancelInvoice(id: $id) { id } }",
+            "Invoice",
+            &b_invoice,
+            json!({}),
+        ),
+        (
+            "mutation($id: ID!) { markInvoiceSent(id: $id) { id } }",
+            "Invoice",
+            &b_invoice,
+            json!({}),
+        ),
+        (
+            "mutation($id: ID!) { registerPayment(invoiceId: $id, amount: \"1.00\", paidOn: \"2026-11-21\") { id } }",
+            "Invoice",
+            &b_invoice,
+            json!({}),
+        ),
+        (
+            "mutation($id: ID!) { createInvoice(input: {customerId: $id, invoiceDate: \"2026-11-20\", termsOfPayment: \"30\", rows: [{description: \"x\", quantity: \"1\", unitPrice: \"1\", vatRate: \"25\"}]}) { id } }",
+            "Customer",
+            &b_customer,
+            json!({}),
+        ),
+    ];
+    for (q, kind, id, extra) in writes {
+        let r = same_as_missing(&app, q, kind, id, extra).await;
+        assert_eq!(crate::helpers::code(&r), "NOT_FOUND", "{q}: {r}");
+    }
+
+    // Company B's data is untouched.
+    let r = app
+        .ok(
+            &app.other,
+            "query($i: ID!, $c: ID!) { invoice(id: $i) { cancelled sent balance } customer(id: $c) { name } }",
+            json!({ "i": b_invoice, "c": b_customer }),
+        )
+        .await;
+    assert_eq!(
+        r["invoice"],
+        json!({ "cancelled": false, "sent": false, "balance": "125.00" })
+    );
+    assert_eq!(r["customer"]["name"], "Byggvaruhuset AB");
+    // And company A sees only its own lists.
+    let r = app
+        .ok(
+            &app.company,
+            "{ customers { totalCount } invoices { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r["customers"]["totalCount"], 1);
+    assert_eq!(r["invoices"]["totalCount"], 0);
+});

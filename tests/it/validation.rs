@@ -1,0 +1,336 @@
+//! Bad input gets a VALIDATION error naming the field, and nothing is written.
+
+use serde_json::{Value, json};
+
+use crate::db_test;
+use crate::helpers::{TestApp, code, field};
+
+const CREATE_CUSTOMER: &str = "mutation($i: CustomerInput!) { createCustomer(input: $i) { id } }";
+const CREATE_INVOICE: &str = "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }";
+
+async fn counts(app: &TestApp) -> (i64, i64) {
+    let r = app
+        .ok(
+            &app.company,
+            "{ customers { totalCount } invoices { totalCount } }",
+            json!({}),
+        )
+        .await;
+    (
+        r["customers"]["totalCount"].as_i64().unwrap(),
+        r["invoices"]["totalCount"].as_i64().unwrap(),
+    )
+}
+
+db_test!(customer_fields_are_validated, |app| {
+    let cases: Vec<(Value, &str)> = vec![
+        (
+            json!({ "address": { "postalCode": "1234" } }),
+            "address.postalCode",
+        ),
+        (
+            json!({ "address": { "postalCode": "ABCDE" } }),
+            "address.postalCode",
+        ),
+        (
+            json!({ "organisationNumber": "559012-3451" }),
+            "organisationNumber",
+        ),
+        (
+            json!({ "organisationNumber": "19850230-1234" }),
+            "organisationNumber",
+        ),
+        (
+            json!({ "organisationNumber": "12345" }),
+            "organisationNumber",
+        ),
+        (json!({ "email": "not-an-email" }), "email"),
+        (json!({ "phone": "12" }), "phone"),
+        (
+            json!({ "customerNumber": "has spaces in it" }),
+            "customerNumber",
+        ),
+        (
+            json!({ "address": { "country": "Sweden" } }),
+            "address.country",
+        ),
+    ];
+    for (input, expected_field) in cases {
+        let r = app
+            .gql(&app.company, CREATE_CUSTOMER, json!({ "i": input }))
+            .await;
+        assert_eq!(code(&r), "VALIDATION", "{input}: {r}");
+        assert_eq!(field(&r), expected_field, "{input}");
+        assert!(
+            r["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains(expected_field)
+        );
+    }
+    assert_eq!(counts(&app).await, (0, 0));
+
+    // Valid forms are accepted and normalised.
+    let r = app
+        .ok(
+            &app.company,
+            "mutation($i: CustomerInput!) { createCustomer(input: $i) { customerNumber organisationNumber kind address { postalCode } } }",
+            json!({ "i": { "organisationNumber": "8506141236", "address": { "postalCode": "11351" } } }),
+        )
+        .await;
+    assert_eq!(
+        r["createCustomer"],
+        json!({ "customerNumber": "1", "organisationNumber": "19850614-1236", "kind": "PRIVATE", "address": { "postalCode": "113 51" } })
+    );
+    // A duplicate customer number is a CONFLICT, not a 500.
+    let r = app
+        .gql(
+            &app.company,
+            CREATE_CUSTOMER,
+            json!({ "i": { "customerNumber": "1" } }),
+        )
+        .await;
+    assert_eq!(code(&r), "CONFLICT", "{r}");
+});
+
+db_test!(
+    invoice_fields_are_validated_and_nothing_is_half_written,
+    |app| {
+        let customer = app.full_customer(&app.company).await;
+        let base = json!({
+            "customerId": customer, "invoiceDate": "2026-11-20", "termsOfPayment": "30",
+            "rows": [{ "description": "Work", "quantity": "1", "unitPrice": "100", "vatRate": "25" }]
+        });
+        let with = |patch: Value| {
+            let mut v = base.clone();
+            for (k, val) in patch.as_object().unwrap() {
+                v[k] = val.clone();
+            }
+            v
+        };
+        let row = |q: &str, p: &str, vat: &str| json!([{ "description": "Work", "quantity": q, "unitPrice": p, "vatRate": vat }]);
+        let cases: Vec<(Value, &str, &str)> = vec![
+            (with(json!({ "rows": [] })), "VALIDATION", "rows"),
+            (
+                with(json!({ "rows": row("1", "-5", "25") })),
+                "VALIDATION",
+                "rows[0].unitPrice",
+            ),
+            (
+                with(json!({ "rows": row("0", "5", "25") })),
+                "VALIDATION",
+                "rows[0].quantity",
+            ),
+            (
+                with(json!({ "rows": row("1", "0.001", "25") })),
+                "VALIDATION",
+                "rows[0].unitPrice",
+            ),
+            (
+                with(json!({ "rows": row("1", "99999999999", "25") })),
+                "VALIDATION",
+                "rows[0].unitPrice",
+            ),
+            (
+                with(json!({ "rows": row("1", "5", "19") })),
+                "VALIDATION",
+                "rows[0].vatRate",
+            ),
+            (with(json!({ "currency": "XYZ" })), "VALIDATION", "currency"),
+            (
+                with(json!({ "termsOfPayment": "99" })),
+                "VALIDATION",
+                "termsOfPayment",
+            ),
+            (
+                with(json!({ "invoiceDate": "1899-01-01" })),
+                "VALIDATION",
+                "invoiceDate",
+            ),
+            (
+                with(json!({ "houseWork": { "type": "ROT", "deductibleAmount": "1000" } })),
+                "VALIDATION",
+                "houseWork.deductibleAmount",
+            ),
+            (
+                with(json!({ "invoiceAddress": { "postalCode": "12" } })),
+                "VALIDATION",
+                "invoiceAddress.postalCode",
+            ),
+            (
+                with(json!({ "customerId": "not-an-id" })),
+                "VALIDATION",
+                "customerId",
+            ),
+        ];
+        for (input, expected_code, expected_field) in cases {
+            let r = app
+                .gql(&app.company, CREATE_INVOICE, json!({ "i": input }))
+                .await;
+            assert_eq!(code(&r), expected_code, "{input}: {r}");
+            assert_eq!(field(&r), expected_field, "{input}");
+        }
+        assert_eq!(counts(&app).await, (1, 0));
+
+        // A failed update leaves the invoice as it was.
+        let id = app.invoice(&app.company, &customer, "100").await;
+        let r = app
+        .gql(
+            &app.company,
+            "mutation($id: ID!, $i: InvoiceInput!) { updateInvoice(id: $id, input: $i) { id } }",
+            json!({ "id": id, "i": with(json!({ "rows": [
+                { "description": "A", "quantity": "1", "unitPrice": "50", "vatRate": "25" },
+                { "description": "B", "quantity": "1", "unitPrice": "5", "vatRate": "7" }
+            ] })) }),
+        )
+        .await;
+        assert_eq!(field(&r), "rows[1].vatRate");
+        let r = app
+            .ok(
+                &app.company,
+                "query($id: ID!) { invoice(id: $id) { total rows { description } } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(
+            r["invoice"],
+            json!({ "total": "125.00", "rows": [{ "description": "Work" }] })
+        );
+    }
+);
+
+db_test!(payments_and_state_changes_are_guarded, |app| {
+    let customer = app.full_customer(&app.company).await;
+    let id = app.invoice(&app.company, &customer, "100").await;
+    let pay = |amount: &str, on: &str| json!({ "id": id, "a": amount, "d": on });
+    const PAY: &str = "mutation($id: ID!, $a: Decimal!, $d: Date!) { registerPayment(invoiceId: $id, amount: $a, paidOn: $d) { balance status } }";
+    for (vars, f) in [
+        (pay("0", "2026-11-21"), "amount"),
+        (pay("-1", "2026-11-21"), "amount"),
+        (pay("125.01", "2026-11-21"), "amount"),
+        (pay("1.005", "2026-11-21"), "amount"),
+        (pay("1", "2026-11-23"), "paidOn"),
+        (pay("1", "2026-11-19"), "paidOn"),
+    ] {
+        let r = app.gql(&app.company, PAY, vars.clone()).await;
+        assert_eq!((code(&r), field(&r)), ("VALIDATION", f), "{vars}: {r}");
+    }
+    let r = app.ok(&app.company, PAY, pay("25", "2026-11-21")).await;
+    assert_eq!(
+        r["registerPayment"],
+        json!({ "balance": "100.00", "status": "UNPAID" })
+    );
+    // An invoice with payments cannot be cancelled.
+    let r = app
+        .gql(
+            &app.company,
+            "mutation($id: ID!) { cancelInvoice(id: $id) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(code(&r), "CONFLICT");
+    let r = app.ok(&app.company, PAY, pay("100", "2026-11-22")).await;
+    assert_eq!(
+        r["registerPayment"],
+        json!({ "balance": "0.00", "status": "PAID" })
+    );
+
+    // A cancelled invoice takes no payments, no edits and is not sent.
+    let other = app.invoice(&app.company, &customer, "10").await;
+    let r = app
+        .ok(
+            &app.company,
+            "mutation($id: ID!) { cancelInvoice(id: $id) { cancelled status } }",
+            json!({ "id": other }),
+        )
+        .await;
+    assert_eq!(
+        r["cancelInvoice"],
+        json!({ "cancelled": true, "status": "CANCELLED" })
+    );
+    let r = app
+        .gql(
+            &app.company,
+            PAY,
+            json!({ "id": other, "a": "1", "d": "2026-11-21" }),
+        )
+        .await;
+    assert_eq!(code(&r), "CONFLICT");
+    let r = app
+        .gql(
+            &app.company,
+            "mutation($id: ID!) { markInvoiceSent(id: $id) { id } }",
+            json!({ "id": other }),
+        )
+        .await;
+    assert_eq!(code(&r), "CONFLICT");
+});
+
+db_test!(malformed_requests_get_coded_errors, |app| {
+    // Malformed JSON.
+    let resp = app
+        .client
+        .post(&app.url)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(code(&body), "BAD_REQUEST");
+
+    // Wrong media type.
+    let resp = app
+        .client
+        .post(&app.url)
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 415);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(code(&body), "UNSUPPORTED_MEDIA_TYPE");
+
+    // Syntax error, unknown field, wrong argument type, unknown input field.
+    let cases = [
+        ("{ viewer { name ", "GRAPHQL_PARSE_FAILED"),
+        ("{ viewer { nope } }", "GRAPHQL_VALIDATION_FAILED"),
+        (
+            "{ invoices(first: \"ten\") { totalCount } }",
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        (
+            "mutation { createCustomer(input: {nickname: \"x\"}) { id } }",
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+    ];
+    for (q, expected) in cases {
+        let r = app.gql(&app.company, q, json!({})).await;
+        assert_eq!(code(&r), expected, "{q}: {r}");
+    }
+    // A variable of the wrong shape.
+    let r = app
+        .gql(
+            &app.company,
+            "query($d: Date!) { invoices(filter: {dueBefore: $d}) { totalCount } }",
+            json!({ "d": "22/11/2026" }),
+        )
+        .await;
+    assert_ne!(code(&r), "<none>", "{r}");
+    assert!(r["data"].is_null());
+    let r = app
+        .gql(&app.company, "mutation($a: Decimal!) { registerPayment(invoiceId: \"x\", amount: $a, paidOn: \"2026-11-01\") { id } }", json!({ "a": "lots" }))
+        .await;
+    assert_ne!(code(&r), "<none>", "{r}");
+    // Invalid IDs.
+    let r = app
+        .gql(&app.company, "{ invoice(id: \"%%%\") { id } }", json!({}))
+        .await;
+    assert_eq!((code(&r), field(&r)), ("VALIDATION", "id"));
+    let r = app
+        .gql(&app.company, "{ node(id: \"%%%\") { id } }", json!({}))
+        .await;
+    assert!(r["data"]["node"].is_null(), "{r}");
+});
