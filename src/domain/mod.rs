@@ -2,9 +2,12 @@
 //!
 //! Everything here is a plain function over plain data, tested in place.
 
+pub mod banking;
 pub mod identifiers;
 pub mod invoice;
+pub mod ledger;
 pub mod money;
+pub mod sale;
 pub mod time;
 
 /// A rule broken by input, naming the input field it concerns.

@@ -1,0 +1,213 @@
+//! Money movements of invoice sale: payments-account statement lines and BAS
+//! vouchers. Every voucher balances (debit = credit) by construction, and a
+//! statement's closing balance is its opening balance plus its entries.
+
+use super::sale::FeeLine;
+
+/// BAS accounts used by the automatic bookkeeping.
+pub const ACCOUNTS: &[(i32, &str)] = &[
+    (1510, "Kundfordringar"),
+    (1513, "Kundfordringar – delad faktura (Skatteverket)"),
+    (1930, "Företagskonto"),
+    (2811, "Avräkning för factoring"),
+    (6064, "Factoringavgifter"),
+];
+
+/// The name of a BAS account.
+pub fn account_name(account: i32) -> &'static str {
+    ACCOUNTS
+        .iter()
+        .find(|(a, _)| *a == account)
+        .map_or("Okänt konto", |(_, n)| n)
+}
+
+/// One row of a voucher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Posting {
+    /// BAS account.
+    pub account: i32,
+    /// Debit in öre.
+    pub debit_ore: i64,
+    /// Credit in öre.
+    pub credit_ore: i64,
+}
+
+impl Posting {
+    fn debit(account: i32, ore: i64) -> Self {
+        Self {
+            account,
+            debit_ore: ore,
+            credit_ore: 0,
+        }
+    }
+    fn credit(account: i32, ore: i64) -> Self {
+        Self {
+            account,
+            debit_ore: 0,
+            credit_ore: ore,
+        }
+    }
+}
+
+/// A voucher to be numbered and stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoucherDraft {
+    /// Text.
+    pub description: String,
+    /// Rows; zero rows are left out.
+    pub rows: Vec<Posting>,
+}
+
+impl VoucherDraft {
+    /// Whether debit equals credit.
+    pub fn balances(&self) -> bool {
+        let debit: i64 = self.rows.iter().map(|r| r.debit_ore).sum();
+        let credit: i64 = self.rows.iter().map(|r| r.credit_ore).sum();
+        debit == credit
+    }
+}
+
+/// A statement line to be booked on the payments account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementLine {
+    /// `INVOICE_SOLD`, `SALE_FEE`, `PAYOUT`, …
+    pub kind: &'static str,
+    /// Text.
+    pub description: String,
+    /// Into the account (+) or out of it (−), in öre.
+    pub amount_ore: i64,
+}
+
+/// The voucher series of automatic invoice-sale bookkeeping.
+pub const SALE_SERIES: &str = "F";
+
+/// Approval: the sold amount enters the payments account and the fees leave it;
+/// the receivable moves to the factoring settlement account.
+pub fn approval(
+    invoice_number: &str,
+    amount_ore: i64,
+    fees: &[FeeLine],
+) -> (Vec<StatementLine>, VoucherDraft) {
+    let total_fees: i64 = fees.iter().map(|f| f.amount_ore).sum();
+    let mut lines = vec![StatementLine {
+        kind: "INVOICE_SOLD",
+        description: format!("Invoice {invoice_number} sold"),
+        amount_ore: amount_ore,
+    }];
+    lines.extend(
+        fees.iter()
+            .filter(|f| f.amount_ore != 0)
+            .map(|f| StatementLine {
+                kind: "SALE_FEE",
+                description: format!("{}, invoice {invoice_number}", f.description),
+                amount_ore: -f.amount_ore,
+            }),
+    );
+    let rows = vec![
+        Posting::debit(2811, amount_ore - total_fees),
+        Posting::debit(6064, total_fees),
+        Posting::credit(1510, amount_ore),
+    ]
+    .into_iter()
+    .filter(|p| p.debit_ore != 0 || p.credit_ore != 0)
+    .collect();
+    (
+        lines,
+        VoucherDraft {
+            description: format!("Invoice sale, invoice {invoice_number}"),
+            rows,
+        },
+    )
+}
+
+/// Payout: the net leaves the payments account for the company's bank account.
+pub fn payout(invoice_number: &str, payout_ore: i64) -> (Vec<StatementLine>, VoucherDraft) {
+    (
+        vec![StatementLine {
+            kind: "PAYOUT",
+            description: format!("Payout to bank account, invoice {invoice_number}"),
+            amount_ore: -payout_ore,
+        }],
+        VoucherDraft {
+            description: format!("Invoice sale payout, invoice {invoice_number}"),
+            rows: vec![
+                Posting::debit(1930, payout_ore),
+                Posting::credit(2811, payout_ore),
+            ],
+        },
+    )
+}
+
+/// Running balances of `amounts` from `opening`; the last is the closing balance.
+pub fn running_balances(opening: i64, amounts: &[i64]) -> Vec<i64> {
+    amounts
+        .iter()
+        .scan(opening, |b, a| {
+            *b += a;
+            Some(*b)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::sale::{Agreement, fees};
+    use proptest::prelude::*;
+
+    #[test]
+    fn approval_and_payout_return_the_account_to_zero() {
+        let a = Agreement {
+            active: true,
+            fixed_fee_ore: 1990,
+            percentage_bp: 290,
+            minimum_fee_ore: 0,
+            customer_limit_ore: 0,
+            total_limit_ore: 0,
+        };
+        let f = fees(1_000_000, &a);
+        let (lines, v) = approval("1001", 1_000_000, &f);
+        assert!(v.balances());
+        assert_eq!(
+            v.rows,
+            vec![
+                Posting::debit(2811, 969_010),
+                Posting::debit(6064, 30_990),
+                Posting::credit(1510, 1_000_000)
+            ]
+        );
+        let (out, pv) = payout("1001", 969_010);
+        assert!(pv.balances());
+        let all: Vec<i64> = lines
+            .iter()
+            .chain(out.iter())
+            .map(|l| l.amount_ore)
+            .collect();
+        assert_eq!(running_balances(0, &all).last(), Some(&0));
+    }
+
+    proptest! {
+        #[test]
+        fn every_voucher_balances(amount in 1i64..1_000_000_000_000, pct in 0i64..2000, fixed in 0i64..100_000, min in 0i64..100_000) {
+            let a = Agreement { active: true, fixed_fee_ore: fixed, percentage_bp: pct, minimum_fee_ore: min, customer_limit_ore: 0, total_limit_ore: 0 };
+            let f = fees(amount, &a);
+            let (lines, v) = approval("1", amount, &f);
+            prop_assert!(v.balances());
+            let total_fees: i64 = f.iter().map(|l| l.amount_ore).sum();
+            let (_, pv) = payout("1", amount - total_fees);
+            prop_assert!(pv.balances());
+            prop_assert_eq!(lines.iter().map(|l| l.amount_ore).sum::<i64>(), amount - total_fees);
+        }
+
+        #[test]
+        fn closing_is_opening_plus_entries(opening in -1_000_000i64..1_000_000, amounts in proptest::collection::vec(-1_000_000i64..1_000_000, 0..100)) {
+            let balances = running_balances(opening, &amounts);
+            let closing = balances.last().copied().unwrap_or(opening);
+            prop_assert_eq!(closing, opening + amounts.iter().sum::<i64>());
+            for (i, b) in balances.iter().enumerate() {
+                let before = if i == 0 { opening } else { balances[i - 1] };
+                prop_assert_eq!(*b, before + amounts[i]);
+            }
+        }
+    }
+}

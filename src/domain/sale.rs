@@ -1,0 +1,814 @@
+//! Invoice sale: eligibility, fees, quote identity, spot-check selection and
+//! decisions. Pure functions over plain data.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
+
+use super::money::{from_ore, round_ore, to_ore};
+
+/// Fee terms and limits of a company's invoice-sale agreement, in öre and basis
+/// points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Agreement {
+    /// Whether invoice sale is active.
+    pub active: bool,
+    /// Invoice fee per sold invoice.
+    pub fixed_fee_ore: i64,
+    /// Factoring fee in basis points of the amount sold (290 = 2.90 %).
+    pub percentage_bp: i64,
+    /// The factoring fee is at least this.
+    pub minimum_fee_ore: i64,
+    /// Outstanding sold amount allowed per recipient.
+    pub customer_limit_ore: i64,
+    /// Outstanding sold amount allowed for the company.
+    pub total_limit_ore: i64,
+}
+
+/// The default terms a seller starts from (DESIGN 2.3): 19.90 SEK invoice fee
+/// plus 2.9 % factoring fee.
+pub const DEFAULT_FIXED_FEE_ORE: i64 = 1990;
+/// Default factoring percentage, in basis points.
+pub const DEFAULT_PERCENTAGE_BP: i64 = 290;
+
+/// A reason a sale cannot happen or was denied: a stable code and a sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason {
+    /// Stable machine code.
+    pub code: &'static str,
+    /// A sentence for the user.
+    pub message: String,
+    /// The field concerned, if any.
+    pub field: Option<&'static str>,
+}
+
+impl Reason {
+    fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+}
+
+/// What the quote and the decision need to know about an invoice and its context.
+#[derive(Debug, Clone)]
+pub struct SaleFacts {
+    /// The invoice's currency.
+    pub currency: String,
+    /// Cancelled.
+    pub cancelled: bool,
+    /// Not completed.
+    pub not_completed: bool,
+    /// `INVOICE`, `CASH` or `INTEREST`.
+    pub invoice_type: String,
+    /// Balance in öre.
+    pub balance_ore: i64,
+    /// The house-work tax reduction, if any.
+    pub house_work_deductible_ore: Option<i64>,
+    /// Due date.
+    pub due_date: NaiveDate,
+    /// A sale of this invoice exists that is not denied.
+    pub already_sold: bool,
+    /// The invoice has been handed to Nox Finans.
+    pub handed_to_nox: bool,
+    /// Outstanding sold amount to this recipient, excluding this invoice.
+    pub customer_outstanding_ore: i64,
+    /// Outstanding sold amount of the company, excluding this invoice.
+    pub total_outstanding_ore: i64,
+}
+
+/// One fee of a quote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeeLine {
+    /// `INVOICE_FEE` or `FACTORING_FEE`.
+    pub kind: &'static str,
+    /// Description.
+    pub description: String,
+    /// Amount in öre.
+    pub amount_ore: i64,
+}
+
+/// A priced sale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quote {
+    /// What is sold: the balance the customer pays (house work: minus the tax
+    /// reduction, which Skatteverket pays and is not sold).
+    pub amount_ore: i64,
+    /// Fees.
+    pub fees: Vec<FeeLine>,
+    /// Sum of the fees.
+    pub total_fees_ore: i64,
+    /// Amount minus fees.
+    pub payout_ore: i64,
+    /// Why the sale cannot happen; empty when eligible.
+    pub reasons: Vec<Reason>,
+}
+
+impl Quote {
+    /// No reason stands in the way.
+    pub fn eligible(&self) -> bool {
+        self.reasons.is_empty()
+    }
+}
+
+/// The amount a sale of an invoice would buy.
+pub fn sold_amount(balance_ore: i64, house_work_deductible_ore: Option<i64>) -> i64 {
+    balance_ore - house_work_deductible_ore.unwrap_or(0)
+}
+
+/// Prices the fees of selling `amount_ore` under `a`.
+pub fn fees(amount_ore: i64, a: &Agreement) -> Vec<FeeLine> {
+    let pct = Decimal::new(a.percentage_bp, 4);
+    let factoring = to_ore(round_ore(from_ore(amount_ore) * pct)).unwrap_or(0);
+    let factoring = factoring.max(a.minimum_fee_ore);
+    vec![
+        FeeLine {
+            kind: "INVOICE_FEE",
+            description: "Invoice fee".into(),
+            amount_ore: a.fixed_fee_ore,
+        },
+        FeeLine {
+            kind: "FACTORING_FEE",
+            description: format!(
+                "Factoring fee {} %",
+                Decimal::new(a.percentage_bp, 2).normalize()
+            ),
+            amount_ore: factoring,
+        },
+    ]
+}
+
+/// Quotes a sale: amount, fees, payout and every reason it cannot happen today.
+pub fn quote(f: &SaleFacts, a: Option<&Agreement>, today: NaiveDate) -> Quote {
+    let amount_ore = sold_amount(f.balance_ore, f.house_work_deductible_ore);
+    let mut reasons = Vec::new();
+    let terms = match a {
+        Some(a) if a.active => Some(a),
+        _ => {
+            reasons.push(Reason::new(
+                "INVOICE_SALE_NOT_ACTIVE",
+                "invoice sale is not active for your company: use requestInvoiceSaleContact and a seller will call you to set up an agreement",
+            ));
+            None
+        }
+    };
+    if f.currency != "SEK" {
+        reasons.push(Reason::new(
+            "CURRENCY_NOT_SEK",
+            format!(
+                "only SEK invoices can be sold; this one is in {}",
+                f.currency
+            ),
+        ));
+    }
+    if f.cancelled {
+        reasons.push(Reason::new("CANCELLED", "the invoice is cancelled"));
+    }
+    if f.not_completed {
+        reasons.push(Reason::new(
+            "NOT_COMPLETED",
+            "the invoice is marked not completed",
+        ));
+    }
+    match f.invoice_type.as_str() {
+        "CASH" => reasons.push(Reason::new("CASH_INVOICE", "cash invoices cannot be sold")),
+        "INTEREST" => reasons.push(Reason::new(
+            "INTEREST_INVOICE",
+            "interest invoices cannot be sold",
+        )),
+        _ => {}
+    }
+    if amount_ore <= 0 {
+        reasons.push(Reason::new(
+            "NO_BALANCE",
+            "nothing is left to pay on the invoice",
+        ));
+    }
+    if f.already_sold {
+        reasons.push(Reason::new(
+            "ALREADY_SOLD",
+            "the invoice has already been offered for sale",
+        ));
+    }
+    if f.handed_to_nox {
+        reasons.push(Reason::new(
+            "HANDED_TO_NOX_FINANS",
+            "the invoice has been handed to Nox Finans",
+        ));
+    }
+    if f.due_date < today {
+        reasons.push(Reason::new("OVERDUE", "overdue invoices cannot be sold"));
+    }
+    let (fees, total_fees_ore) = match terms {
+        Some(a) => {
+            if f.customer_outstanding_ore + amount_ore > a.customer_limit_ore {
+                reasons.push(Reason::new(
+                    "CUSTOMER_LIMIT_EXCEEDED",
+                    format!(
+                        "the sold amount to this customer would exceed the limit of {} SEK",
+                        from_ore(a.customer_limit_ore)
+                    ),
+                ));
+            }
+            if f.total_outstanding_ore + amount_ore > a.total_limit_ore {
+                reasons.push(Reason::new(
+                    "TOTAL_LIMIT_EXCEEDED",
+                    format!(
+                        "your total sold amount would exceed the limit of {} SEK",
+                        from_ore(a.total_limit_ore)
+                    ),
+                ));
+            }
+            let fees = fees(amount_ore.max(0), a);
+            let total = fees.iter().map(|l| l.amount_ore).sum();
+            (fees, total)
+        }
+        None => (Vec::new(), 0),
+    };
+    if terms.is_some() && amount_ore > 0 && total_fees_ore >= amount_ore {
+        reasons.push(Reason::new(
+            "FEES_EXCEED_AMOUNT",
+            "the fees would take the whole amount",
+        ));
+    }
+    Quote {
+        amount_ore,
+        fees,
+        total_fees_ore,
+        payout_ore: amount_ore - total_fees_ore,
+        reasons,
+    }
+}
+
+/// The quote id: a digest of exactly the terms a sale is confirmed against.
+pub fn quote_id(invoice_id: i64, q: &Quote, payout_date: NaiveDate) -> String {
+    let mut h = Sha256::new();
+    h.update(format!(
+        "{invoice_id}|{}|{}|{payout_date}",
+        q.amount_ore, q.payout_ore
+    ));
+    for f in &q.fees {
+        h.update(format!("|{}:{}", f.kind, f.amount_ore));
+    }
+    let digest = h.finalize();
+    let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    format!("q_{hex}")
+}
+
+/// What spot-check selection knows about a new sale and the company's history.
+#[derive(Debug, Clone, Copy)]
+pub struct SpotCheckFacts {
+    /// The company's sales before this one (any outcome).
+    pub previous_sales: u32,
+    /// Approved (or paid out) sales before this one.
+    pub approved_sales: u32,
+    /// Approved sales to this recipient before this one.
+    pub approved_to_recipient: u32,
+    /// Average approved amount, in öre (0 without history).
+    pub average_approved_ore: i64,
+    /// This sale's amount.
+    pub amount_ore: i64,
+    /// A stable number for this sale (its id): the seed of routine sampling.
+    pub sale_key: i64,
+    /// The company (mixed into the sampling seed).
+    pub company_id: i64,
+}
+
+/// A spot-check rule: data, with a name, a condition and an explanation.
+pub struct SpotCheckRule {
+    /// Stable name, shown to operators and users.
+    pub name: &'static str,
+    /// Why the rule exists, in a sentence.
+    pub explanation: &'static str,
+    /// Whether the rule selects this sale.
+    pub applies: fn(&SpotCheckFacts) -> bool,
+    /// Whether an unanswered check of this rule still lets the sale through.
+    pub unanswered_approves: bool,
+}
+
+/// How many first sales are always checked.
+pub const ALWAYS_CHECK_FIRST: u32 = 5;
+/// The lowest share of routine checks, in per mille.
+pub const SAMPLING_FLOOR_PERMILLE: u32 = 50;
+
+/// The share (per mille) of routine sampling after `approved` approved sales:
+/// 1000 for the first sales, then falling as 5000 / approved, to the floor.
+pub fn sampling_permille(approved: u32) -> u32 {
+    if approved < ALWAYS_CHECK_FIRST {
+        1000
+    } else {
+        (5000 / approved.max(1)).clamp(SAMPLING_FLOOR_PERMILLE, 1000)
+    }
+}
+
+/// A deterministic draw in 0..1000 from the company and sale: no unseeded
+/// randomness, so the same history always selects the same sales.
+pub fn sampling_draw(company_id: i64, sale_key: i64) -> u32 {
+    let digest = Sha256::digest(format!("spot-check|{company_id}|{sale_key}").as_bytes());
+    let n = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+    n % 1000
+}
+
+/// The rules, in priority order: the first that applies selects the sale.
+pub const SPOT_CHECK_RULES: &[SpotCheckRule] = &[
+    SpotCheckRule {
+        name: "FIRST_SALES",
+        explanation: "A company's first five sales are always checked with the recipient.",
+        applies: |f| f.approved_sales < ALWAYS_CHECK_FIRST,
+        unanswered_approves: false,
+    },
+    SpotCheckRule {
+        name: "NEW_RECIPIENT",
+        explanation: "The first sale to a recipient is checked: we confirm they expect the invoice.",
+        applies: |f| f.approved_to_recipient == 0,
+        unanswered_approves: false,
+    },
+    SpotCheckRule {
+        name: "LARGE_AMOUNT",
+        explanation: "The amount is more than three times the company's average sold invoice.",
+        applies: |f| f.average_approved_ore > 0 && f.amount_ore > 3 * f.average_approved_ore,
+        unanswered_approves: false,
+    },
+    SpotCheckRule {
+        name: "ROUTINE_SAMPLE",
+        explanation: "Routine sample: checks are dense at first and thin out as the company's approved history grows, down to 5 %.",
+        applies: |f| sampling_draw(f.company_id, f.sale_key) < sampling_permille(f.approved_sales),
+        unanswered_approves: true,
+    },
+];
+
+/// The rule that selects this sale for a spot check, if any.
+pub fn select_spot_check(f: &SpotCheckFacts) -> Option<&'static SpotCheckRule> {
+    SPOT_CHECK_RULES.iter().find(|r| (r.applies)(f))
+}
+
+/// A rule by name.
+pub fn spot_check_rule(name: &str) -> Option<&'static SpotCheckRule> {
+    SPOT_CHECK_RULES.iter().find(|r| r.name == name)
+}
+
+/// How a spot check ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpotCheckOutcome {
+    /// The recipient confirmed the invoice.
+    Confirmed,
+    /// The recipient disputed it.
+    Disputed,
+    /// The recipient could not be reached (also the outcome at the deadline).
+    NoAnswer,
+}
+
+/// What the decision needs to know.
+#[derive(Debug, Clone)]
+pub struct DecisionFacts {
+    /// The sale facts, re-read at decision time.
+    pub sale: SaleFacts,
+    /// The agreement at decision time.
+    pub agreement: Option<Agreement>,
+    /// The amount of the sale as requested.
+    pub amount_ore: i64,
+    /// The spot check: selecting rule and outcome.
+    pub spot_check: Option<(&'static str, SpotCheckOutcome)>,
+    /// The recipient has sold invoices that are overdue.
+    pub recipient_has_overdue_sold: bool,
+}
+
+/// The financier's decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Buy the invoice.
+    Approve,
+    /// Do not buy it, for this reason.
+    Deny(Reason),
+}
+
+/// Decides a sale. The first failing check denies; otherwise approve.
+///
+/// Default outcome of an unanswered spot check (NO_ANSWER, also applied at the
+/// deadline): a routine sample is approved; a check selected by a risk rule
+/// (first sales, new recipient, large amount) is denied, since the risk it was
+/// meant to clear remains.
+pub fn decide(f: &DecisionFacts) -> Decision {
+    if let Some((rule, outcome)) = f.spot_check {
+        match outcome {
+            SpotCheckOutcome::Disputed => {
+                return Decision::Deny(Reason::new(
+                    "SPOT_CHECK_DISPUTED",
+                    "the recipient disputed the invoice when we called to confirm it",
+                ));
+            }
+            SpotCheckOutcome::NoAnswer
+                if !spot_check_rule(rule).is_some_and(|r| r.unanswered_approves) =>
+            {
+                return Decision::Deny(Reason::new(
+                    "SPOT_CHECK_UNANSWERED",
+                    "we could not reach the recipient to confirm the invoice",
+                ));
+            }
+            _ => {}
+        }
+    }
+    let a = match f.agreement {
+        Some(a) if a.active => a,
+        _ => {
+            return Decision::Deny(Reason::new(
+                "INVOICE_SALE_NOT_ACTIVE",
+                "the invoice-sale agreement is no longer active",
+            ));
+        }
+    };
+    let s = &f.sale;
+    if s.cancelled || s.not_completed || s.currency != "SEK" || s.invoice_type != "INVOICE" {
+        return Decision::Deny(Reason::new(
+            "INVOICE_CHANGED",
+            "the invoice no longer qualifies for sale",
+        ));
+    }
+    if sold_amount(s.balance_ore, s.house_work_deductible_ore) != f.amount_ore {
+        return Decision::Deny(Reason::new(
+            "INVOICE_CHANGED",
+            "the invoice's balance changed after it was offered for sale",
+        ));
+    }
+    if s.customer_outstanding_ore + f.amount_ore > a.customer_limit_ore {
+        return Decision::Deny(Reason::new(
+            "CUSTOMER_LIMIT_EXCEEDED",
+            "the sold amount to this customer would exceed its limit",
+        ));
+    }
+    if s.total_outstanding_ore + f.amount_ore > a.total_limit_ore {
+        return Decision::Deny(Reason::new(
+            "TOTAL_LIMIT_EXCEEDED",
+            "your total sold amount would exceed its limit",
+        ));
+    }
+    if f.recipient_has_overdue_sold {
+        return Decision::Deny(Reason::new(
+            "RECIPIENT_OVERDUE",
+            "the customer has overdue invoices that we have bought",
+        ));
+    }
+    Decision::Approve
+}
+
+/// Where a sale stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaleStatus {
+    /// Requested, being processed.
+    Processing,
+    /// Waiting for a spot check.
+    SpotCheck,
+    /// Bought; payout pending.
+    Approved,
+    /// Not bought.
+    Denied,
+    /// Paid out to the company.
+    PaidOut,
+}
+
+impl SaleStatus {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Processing => "PROCESSING",
+            Self::SpotCheck => "SPOT_CHECK",
+            Self::Approved => "APPROVED",
+            Self::Denied => "DENIED",
+            Self::PaidOut => "PAID_OUT",
+        }
+    }
+    /// Reads the stored form.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "PROCESSING" => Self::Processing,
+            "SPOT_CHECK" => Self::SpotCheck,
+            "APPROVED" => Self::Approved,
+            "DENIED" => Self::Denied,
+            "PAID_OUT" => Self::PaidOut,
+            _ => return None,
+        })
+    }
+    /// Whether a decision (approve or deny) may be taken from this status. A sale
+    /// is decided exactly once: every decision path checks this first.
+    pub fn awaits_decision(self) -> bool {
+        matches!(self, Self::Processing | Self::SpotCheck)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn agreement() -> Agreement {
+        Agreement {
+            active: true,
+            fixed_fee_ore: DEFAULT_FIXED_FEE_ORE,
+            percentage_bp: DEFAULT_PERCENTAGE_BP,
+            minimum_fee_ore: 0,
+            customer_limit_ore: 10_000_000,
+            total_limit_ore: 50_000_000,
+        }
+    }
+
+    fn facts(balance: i64) -> SaleFacts {
+        SaleFacts {
+            currency: "SEK".into(),
+            cancelled: false,
+            not_completed: false,
+            invoice_type: "INVOICE".into(),
+            balance_ore: balance,
+            house_work_deductible_ore: None,
+            due_date: NaiveDate::from_ymd_opt(2026, 12, 22).unwrap(),
+            already_sold: false,
+            handed_to_nox: false,
+            customer_outstanding_ore: 0,
+            total_outstanding_ore: 0,
+        }
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
+    }
+
+    #[test]
+    fn fees_are_rounded_to_ore() {
+        // 10 000.00 × 2.9 % = 290.00; + 19.90.
+        let q = quote(&facts(1_000_000), Some(&agreement()), today());
+        assert!(q.eligible(), "{:?}", q.reasons);
+        assert_eq!(q.fees[1].amount_ore, 29_000);
+        assert_eq!(q.total_fees_ore, 30_990);
+        assert_eq!(q.payout_ore, 1_000_000 - 30_990);
+        // 1 234.55 × 2.9 % = 35.80195 → 35.80; 1 234.57 × 2.9 % = 35.80253 → 35.80;
+        // 17.25 × 2.9 % = 0.50025 → 0.50; 1.55 × 2.9 % = 0.04495 → 0.04.
+        for (amount, fee) in [(123_455, 3580), (123_457, 3580), (1725, 50), (155, 4)] {
+            assert_eq!(fees(amount, &agreement())[1].amount_ore, fee, "{amount}");
+        }
+        // 0.50 × 2.9 % = 0.0145 → 0.01; 5.00 × 1.1 % = 0.055 → 0.06 (half away from zero).
+        assert_eq!(fees(50, &agreement())[1].amount_ore, 1);
+        assert_eq!(
+            fees(
+                500,
+                &Agreement {
+                    percentage_bp: 110,
+                    ..agreement()
+                }
+            )[1]
+            .amount_ore,
+            6
+        );
+        // The minimum fee lifts a small factoring fee.
+        assert_eq!(
+            fees(
+                1000,
+                &Agreement {
+                    minimum_fee_ore: 5000,
+                    ..agreement()
+                }
+            )[1]
+            .amount_ore,
+            5000
+        );
+    }
+
+    #[test]
+    fn house_work_fee_base_excludes_the_tax_reduction() {
+        let mut f = facts(2_337_500);
+        f.house_work_deductible_ore = Some(450_000);
+        let q = quote(&f, Some(&agreement()), today());
+        assert_eq!(q.amount_ore, 1_887_500);
+        // 18 875.00 × 2.9 % = 547.375 → 547.38.
+        assert_eq!(q.fees[1].amount_ore, 54_738);
+    }
+
+    #[test]
+    fn eligibility_reasons() {
+        let codes = |f: &SaleFacts, a: Option<&Agreement>| -> Vec<&'static str> {
+            quote(f, a, today())
+                .reasons
+                .iter()
+                .map(|r| r.code)
+                .collect()
+        };
+        assert_eq!(
+            codes(&facts(100_000), None),
+            vec!["INVOICE_SALE_NOT_ACTIVE"]
+        );
+        let inactive = Agreement {
+            active: false,
+            ..agreement()
+        };
+        assert_eq!(
+            codes(&facts(100_000), Some(&inactive)),
+            vec!["INVOICE_SALE_NOT_ACTIVE"]
+        );
+        let a = agreement();
+        let cases: Vec<(Box<dyn Fn(&mut SaleFacts)>, &str)> = vec![
+            (Box::new(|f| f.currency = "EUR".into()), "CURRENCY_NOT_SEK"),
+            (Box::new(|f| f.cancelled = true), "CANCELLED"),
+            (Box::new(|f| f.not_completed = true), "NOT_COMPLETED"),
+            (Box::new(|f| f.invoice_type = "CASH".into()), "CASH_INVOICE"),
+            (
+                Box::new(|f| f.invoice_type = "INTEREST".into()),
+                "INTEREST_INVOICE",
+            ),
+            (Box::new(|f| f.balance_ore = 0), "NO_BALANCE"),
+            (Box::new(|f| f.already_sold = true), "ALREADY_SOLD"),
+            (Box::new(|f| f.handed_to_nox = true), "HANDED_TO_NOX_FINANS"),
+            (
+                Box::new(|f| f.due_date = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap()),
+                "OVERDUE",
+            ),
+            (
+                Box::new(|f| f.customer_outstanding_ore = 9_950_000),
+                "CUSTOMER_LIMIT_EXCEEDED",
+            ),
+            (
+                Box::new(|f| f.total_outstanding_ore = 49_950_000),
+                "TOTAL_LIMIT_EXCEEDED",
+            ),
+            (Box::new(|f| f.balance_ore = 2000), "FEES_EXCEED_AMOUNT"),
+        ];
+        for (change, code) in cases {
+            let mut f = facts(100_000);
+            change(&mut f);
+            assert_eq!(codes(&f, Some(&a)), vec![code]);
+        }
+        // Due today is not overdue; at the limit exactly is allowed.
+        let mut f = facts(100_000);
+        f.due_date = today();
+        f.customer_outstanding_ore = 9_900_000;
+        assert!(codes(&f, Some(&a)).is_empty());
+    }
+
+    #[test]
+    fn quote_id_binds_the_terms() {
+        let d = today();
+        let q = quote(&facts(100_000), Some(&agreement()), d);
+        let same = quote(&facts(100_000), Some(&agreement()), d);
+        assert_eq!(quote_id(1, &q, d), quote_id(1, &same, d));
+        let pricier = quote(
+            &facts(100_000),
+            Some(&Agreement {
+                percentage_bp: 300,
+                ..agreement()
+            }),
+            d,
+        );
+        assert_ne!(quote_id(1, &q, d), quote_id(1, &pricier, d));
+        assert_ne!(quote_id(1, &q, d), quote_id(2, &q, d));
+        assert_ne!(quote_id(1, &q, d), quote_id(1, &q, d.succ_opt().unwrap()));
+    }
+
+    fn history(n: u32, key: i64) -> SpotCheckFacts {
+        SpotCheckFacts {
+            previous_sales: n,
+            approved_sales: n,
+            approved_to_recipient: n,
+            average_approved_ore: 100_000,
+            amount_ore: 100_000,
+            sale_key: key,
+            company_id: 7,
+        }
+    }
+
+    #[test]
+    fn spot_check_density_falls_over_the_first_hundred_sales() {
+        let checked: Vec<bool> = (0..100)
+            .map(|n| select_spot_check(&history(n, i64::from(n) + 1)).is_some())
+            .collect();
+        assert!(
+            checked[..5].iter().all(|c| *c),
+            "the first five are always checked"
+        );
+        let count = |r: std::ops::Range<usize>| checked[r].iter().filter(|c| **c).count();
+        let (early, middle, late) = (count(5..25), count(25..50), count(50..100));
+        // Expected shares: ~55 % in 5..25, ~14 % in 25..50, ~7 % in 50..100.
+        assert!(early >= 7, "early {early}");
+        assert!(
+            early * 25 > middle * 20,
+            "density must fall: {early}/20 vs {middle}/25"
+        );
+        assert!(middle * 50 >= late * 25 / 2, "{middle}/25 vs {late}/50");
+        assert!(late <= 12, "late {late}");
+        // The curve itself: decreasing, with a floor.
+        let shares: Vec<u32> = (0..200).map(sampling_permille).collect();
+        assert!(shares.windows(2).all(|w| w[0] >= w[1]));
+        assert_eq!(shares[0], 1000);
+        assert_eq!(shares[199], SAMPLING_FLOOR_PERMILLE);
+        // Reproducible: the same history selects the same sales.
+        let again: Vec<bool> = (0..100)
+            .map(|n| select_spot_check(&history(n, i64::from(n) + 1)).is_some())
+            .collect();
+        assert_eq!(checked, again);
+    }
+
+    #[test]
+    fn risk_rules_add_checks_and_explain_themselves() {
+        let mut f = history(50, 3);
+        f.approved_to_recipient = 0;
+        assert_eq!(select_spot_check(&f).map(|r| r.name), Some("NEW_RECIPIENT"));
+        let mut f = history(50, 3);
+        f.amount_ore = 300_001;
+        assert_eq!(select_spot_check(&f).map(|r| r.name), Some("LARGE_AMOUNT"));
+        assert_eq!(
+            select_spot_check(&history(2, 3)).map(|r| r.name),
+            Some("FIRST_SALES")
+        );
+        assert!(SPOT_CHECK_RULES.iter().all(|r| !r.explanation.is_empty()));
+    }
+
+    #[test]
+    fn decision_table() {
+        let base = DecisionFacts {
+            sale: facts(100_000),
+            agreement: Some(agreement()),
+            amount_ore: 100_000,
+            spot_check: None,
+            recipient_has_overdue_sold: false,
+        };
+        let code = |f: &DecisionFacts| match decide(f) {
+            Decision::Approve => "APPROVE",
+            Decision::Deny(r) => r.code,
+        };
+        assert_eq!(code(&base), "APPROVE");
+        let with = |change: &dyn Fn(&mut DecisionFacts)| {
+            let mut f = base.clone();
+            change(&mut f);
+            code(&f)
+        };
+        assert_eq!(
+            with(&|f| f.spot_check = Some(("FIRST_SALES", SpotCheckOutcome::Confirmed))),
+            "APPROVE"
+        );
+        assert_eq!(
+            with(&|f| f.spot_check = Some(("ROUTINE_SAMPLE", SpotCheckOutcome::Disputed))),
+            "SPOT_CHECK_DISPUTED"
+        );
+        assert_eq!(
+            with(&|f| f.spot_check = Some(("FIRST_SALES", SpotCheckOutcome::NoAnswer))),
+            "SPOT_CHECK_UNANSWERED"
+        );
+        assert_eq!(
+            with(&|f| f.spot_check = Some(("NEW_RECIPIENT", SpotCheckOutcome::NoAnswer))),
+            "SPOT_CHECK_UNANSWERED"
+        );
+        assert_eq!(
+            with(&|f| f.spot_check = Some(("ROUTINE_SAMPLE", SpotCheckOutcome::NoAnswer))),
+            "APPROVE"
+        );
+        assert_eq!(with(&|f| f.agreement = None), "INVOICE_SALE_NOT_ACTIVE");
+        assert_eq!(with(&|f| f.sale.cancelled = true), "INVOICE_CHANGED");
+        assert_eq!(with(&|f| f.sale.balance_ore = 50_000), "INVOICE_CHANGED");
+        assert_eq!(
+            with(&|f| f.sale.customer_outstanding_ore = 9_950_000),
+            "CUSTOMER_LIMIT_EXCEEDED"
+        );
+        assert_eq!(
+            with(&|f| f.sale.total_outstanding_ore = 49_950_000),
+            "TOTAL_LIMIT_EXCEEDED"
+        );
+        assert_eq!(
+            with(&|f| f.recipient_has_overdue_sold = true),
+            "RECIPIENT_OVERDUE"
+        );
+        // A dispute outranks everything else.
+        assert_eq!(
+            with(&|f| {
+                f.spot_check = Some(("ROUTINE_SAMPLE", SpotCheckOutcome::Disputed));
+                f.recipient_has_overdue_sold = true;
+            }),
+            "SPOT_CHECK_DISPUTED"
+        );
+    }
+
+    #[test]
+    fn only_undecided_sales_await_a_decision() {
+        use SaleStatus::*;
+        for s in [Processing, SpotCheck, Approved, Denied, PaidOut] {
+            assert_eq!(SaleStatus::parse(s.as_str()), Some(s));
+            assert_eq!(s.awaits_decision(), matches!(s, Processing | SpotCheck));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn payout_plus_fees_is_the_amount(
+            balance in 1i64..1_000_000_000,
+            deductible in proptest::option::of(0i64..1_000_000),
+            pct in 0i64..1000,
+            fixed in 0i64..10_000,
+            minimum in 0i64..10_000,
+        ) {
+            let mut f = facts(balance);
+            f.house_work_deductible_ore = deductible.filter(|d| *d < balance);
+            let a = Agreement { percentage_bp: pct, fixed_fee_ore: fixed, minimum_fee_ore: minimum, customer_limit_ore: i64::MAX / 4, total_limit_ore: i64::MAX / 4, ..agreement() };
+            let q = quote(&f, Some(&a), today());
+            prop_assert_eq!(q.payout_ore + q.total_fees_ore, q.amount_ore);
+            prop_assert_eq!(q.total_fees_ore, q.fees.iter().map(|l| l.amount_ore).sum::<i64>());
+            prop_assert_eq!(q.amount_ore, balance - f.house_work_deductible_ore.unwrap_or(0));
+        }
+    }
+}
