@@ -6,7 +6,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use std::time::Duration;
+
 use tokio::net::TcpListener;
+
+use crate::events::EventHub;
 
 use crate::clock::SharedClock;
 use crate::config::Settings;
@@ -50,11 +54,15 @@ pub async fn open_state(
         counter.db_queries.fetch_add(1, Ordering::Relaxed);
     });
     crate::db::migrate(&db).await?;
+    let events = EventHub::new(db.clone(), Duration::from_millis(settings.event_poll_ms))
+        .await
+        .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
     Ok(AppState {
         db,
         clock,
         settings: Arc::new(settings),
         metrics,
+        events,
     })
 }
 

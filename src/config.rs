@@ -91,6 +91,39 @@ pub struct Settings {
     #[arg(long, env = "MAX_BATCH_SIZE", default_value_t = 10, global = true)]
     pub max_batch_size: usize,
 
+    /// Delay before a requested sale is processed, in seconds (seconds in the
+    /// demo; minutes or hours in production).
+    #[arg(
+        long,
+        env = "SALE_PROCESSING_DELAY_SECS",
+        default_value_t = 5,
+        global = true
+    )]
+    pub sale_processing_delay_secs: i64,
+
+    /// How long a spot check may wait for an answer before its default outcome
+    /// (NO_ANSWER) applies, in seconds. Default: one day.
+    #[arg(
+        long,
+        env = "SPOT_CHECK_DEADLINE_SECS",
+        default_value_t = 86_400,
+        global = true
+    )]
+    pub spot_check_deadline_secs: i64,
+
+    /// Hour of the payout date (Europe/Stockholm) at which payouts leave.
+    #[arg(long, env = "PAYOUT_HOUR", default_value_t = 6, global = true)]
+    pub payout_hour: u32,
+
+    /// How often the background worker looks for due jobs, in milliseconds.
+    #[arg(long, env = "WORKER_POLL_MS", default_value_t = 500, global = true)]
+    pub worker_poll_ms: u64,
+
+    /// How often the event hub polls the outbox for events of other instances,
+    /// in milliseconds (commits in this instance wake it at once).
+    #[arg(long, env = "EVENT_POLL_MS", default_value_t = 500, global = true)]
+    pub event_poll_ms: u64,
+
     /// Seed the demo companies, customers and invoices when the database is empty.
     #[arg(long, env = "SEED_DEMO", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub seed_demo: bool,
@@ -118,6 +151,11 @@ impl Settings {
             max_page_size: 100,
             max_batch_size: 10,
             seed_demo: false,
+            sale_processing_delay_secs: 5,
+            spot_check_deadline_secs: 86_400,
+            payout_hour: 6,
+            worker_poll_ms: 50,
+            event_poll_ms: 200,
         }
     }
 }

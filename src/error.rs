@@ -25,6 +25,17 @@ pub enum AppError {
     /// Input broke a rule.
     #[error(transparent)]
     Validation(#[from] FieldError),
+    /// The invoice cannot be sold (or handed over) for these reasons.
+    #[error("{message}")]
+    NotEligible {
+        /// Summary.
+        message: String,
+        /// Every reason, with its code.
+        reasons: Vec<crate::domain::sale::Reason>,
+    },
+    /// The quote a sale was confirmed against no longer holds.
+    #[error("{0}")]
+    QuoteChanged(String),
     /// The request is valid but the current state does not allow it.
     #[error("{0}")]
     Conflict(String),

@@ -8,12 +8,24 @@ use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 
 use crate::domain::invoice::{InvoiceType, RowInput};
+use crate::domain::sale::{Agreement, DEFAULT_FIXED_FEE_ORE, DEFAULT_PERCENTAGE_BP};
 use crate::error::{AppError, AppResult};
 use crate::services::customers::{self, CustomerChanges};
 use crate::services::invoices::{self, HouseWorkInput, HouseWorkType, InvoiceInput};
 use crate::services::{AddressPatch, Patch};
 use crate::state::AppState;
-use crate::store::{Role, Tenant, companies, tokens};
+use crate::store::{Operator, Role, Tenant, companies, tokens};
+
+/// The demo company's invoice-sale agreement: 19.90 SEK + 2.9 %, limits of
+/// 200 000 SEK per recipient and 1 000 000 SEK in total.
+pub const DEMO_AGREEMENT: Agreement = Agreement {
+    active: true,
+    fixed_fee_ore: DEFAULT_FIXED_FEE_ORE,
+    percentage_bp: DEFAULT_PERCENTAGE_BP,
+    minimum_fee_ore: 0,
+    customer_limit_ore: 20_000_000,
+    total_limit_ore: 100_000_000,
+};
 
 /// Organisation number of the main demo company.
 pub const DEMO_COMPANY: &str = "559012-3450";
@@ -425,6 +437,10 @@ pub async fn seed_demo(state: &AppState) -> AppResult<DemoTokens> {
             let c =
                 companies::create(&state.db, "Norrlands Snickeri AB", DEMO_COMPANY, now).await?;
             seed_company(state, Tenant::trusted(c.id), CUSTOMERS, INVOICES).await?;
+            // The main demo company has invoice sale active; the other has not,
+            // so both sides of activation can be tried.
+            crate::services::sales::activate(state, Operator::system(), c.id, DEMO_AGREEMENT)
+                .await?;
             c
         }
     };

@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::clock::SharedClock;
 use crate::config::Settings;
+use crate::events::EventHub;
 
 /// Counters exposed at `/metrics`.
 #[derive(Debug, Default)]
@@ -41,4 +42,6 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Counters.
     pub metrics: Arc<Metrics>,
+    /// Event fan-out from the outbox.
+    pub events: Arc<EventHub>,
 }

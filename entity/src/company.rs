@@ -14,6 +14,10 @@ pub struct Model {
     pub next_invoice_number: i64,
     /// Next generated customer number.
     pub next_customer_number: i64,
+    /// Next voucher number.
+    pub next_voucher_number: i64,
+    /// Balance of the payments account (client funds), kept with each entry.
+    pub payments_balance_ore: i64,
     pub created_at: DateTimeUtc,
 }
 

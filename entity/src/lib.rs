@@ -8,8 +8,17 @@
 
 pub mod api_token;
 pub mod company;
+pub mod contact_request;
 pub mod customer;
 pub mod invoice;
 pub mod invoice_row;
+pub mod invoice_sale;
+pub mod invoice_sale_agreement;
+pub mod job;
+pub mod notification;
+pub mod outbox_event;
 pub mod payment;
+pub mod statement_entry;
 pub mod terms_of_payment;
+pub mod voucher;
+pub mod voucher_row;

@@ -8,13 +8,15 @@ use sea_orm_migration::{prelude::*, schema::*};
 pub struct Migration;
 
 #[derive(DeriveIden)]
-enum Company {
+pub(crate) enum Company {
     Table,
     Id,
     Name,
     OrganisationNumber,
     NextInvoiceNumber,
     NextCustomerNumber,
+    NextVoucherNumber,
+    PaymentsBalanceOre,
     CreatedAt,
 }
 
@@ -30,7 +32,7 @@ enum ApiToken {
 }
 
 #[derive(DeriveIden)]
-enum Customer {
+pub(crate) enum Customer {
     Table,
     Id,
     CompanyId,
@@ -58,7 +60,7 @@ enum TermsOfPayment {
 }
 
 #[derive(DeriveIden)]
-enum Invoice {
+pub(crate) enum Invoice {
     Table,
     Id,
     CompanyId,
@@ -112,7 +114,7 @@ enum Payment {
     CreatedAt,
 }
 
-fn fk(
+pub(crate) fn fk(
     name: &str,
     from: (impl IntoIden, impl IntoIden),
     to: (impl IntoIden, impl IntoIden),
@@ -125,7 +127,7 @@ fn fk(
         .take()
 }
 
-fn index(
+pub(crate) fn index(
     name: &str,
     table: impl IntoIden,
     cols: Vec<DynIden>,
@@ -153,6 +155,8 @@ impl MigrationTrait for Migration {
                 .col(string_uniq(Company::OrganisationNumber))
                 .col(big_integer(Company::NextInvoiceNumber))
                 .col(big_integer(Company::NextCustomerNumber))
+                .col(big_integer(Company::NextVoucherNumber).default(1))
+                .col(big_integer(Company::PaymentsBalanceOre).default(0))
                 .col(timestamp_with_time_zone(Company::CreatedAt))
                 .take(),
         )

@@ -92,7 +92,7 @@ pub fn approval(
     let mut lines = vec![StatementLine {
         kind: "INVOICE_SOLD",
         description: format!("Invoice {invoice_number} sold"),
-        amount_ore: amount_ore,
+        amount_ore,
     }];
     lines.extend(
         fees.iter()

@@ -605,7 +605,8 @@ mod tests {
             vec!["INVOICE_SALE_NOT_ACTIVE"]
         );
         let a = agreement();
-        let cases: Vec<(Box<dyn Fn(&mut SaleFacts)>, &str)> = vec![
+        type Change = Box<dyn Fn(&mut SaleFacts)>;
+        let cases: Vec<(Change, &str)> = vec![
             (Box::new(|f| f.currency = "EUR".into()), "CURRENCY_NOT_SEK"),
             (Box::new(|f| f.cancelled = true), "CANCELLED"),
             (Box::new(|f| f.not_completed = true), "NOT_COMPLETED"),

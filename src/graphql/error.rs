@@ -3,6 +3,7 @@
 //! async-graphql itself raises (parse, validation, limits, input coercion).
 //!
 //! Codes: `UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`, `VALIDATION`, `CONFLICT`,
+//! `NOT_ELIGIBLE` (with `extensions.reasons`), `QUOTE_CHANGED`,
 //! `INTERNAL`, `GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`,
 //! `QUERY_TOO_DEEP`, `QUERY_TOO_COMPLEX`, `BAD_USER_INPUT`, and at the HTTP edge
 //! `BAD_REQUEST`, `PAYLOAD_TOO_LARGE`, `UNSUPPORTED_MEDIA_TYPE`,
@@ -58,6 +59,29 @@ impl From<AppError> for GqlError {
                 err
             }
             AppError::Conflict(m) => with_code(m, "CONFLICT"),
+            AppError::QuoteChanged(m) => with_code(m, "QUOTE_CHANGED"),
+            AppError::NotEligible { message, reasons } => {
+                let mut err = with_code(message, "NOT_ELIGIBLE");
+                let list: Vec<async_graphql::Value> = reasons
+                    .into_iter()
+                    .map(|r| {
+                        let mut obj = async_graphql::indexmap::IndexMap::new();
+                        obj.insert(
+                            async_graphql::Name::new("code"),
+                            async_graphql::Value::from(r.code),
+                        );
+                        obj.insert(
+                            async_graphql::Name::new("message"),
+                            async_graphql::Value::from(r.message),
+                        );
+                        async_graphql::Value::Object(obj)
+                    })
+                    .collect();
+                if let Some(ext) = err.extensions.as_mut() {
+                    ext.set("reasons", async_graphql::Value::List(list));
+                }
+                err
+            }
             AppError::Internal(detail) => {
                 let request_id = uuid::Uuid::new_v4();
                 tracing::error!(%request_id, %detail, "internal error");

@@ -20,6 +20,16 @@ pub enum Kind {
     Customer,
     /// An invoice.
     Invoice,
+    /// An invoice sale.
+    InvoiceSale,
+    /// A statement entry.
+    StatementEntry,
+    /// A voucher.
+    Voucher,
+    /// A notification.
+    Notification,
+    /// A contact request.
+    ContactRequest,
 }
 
 impl Kind {
@@ -28,6 +38,11 @@ impl Kind {
             Self::Company => "Company",
             Self::Customer => "Customer",
             Self::Invoice => "Invoice",
+            Self::InvoiceSale => "InvoiceSale",
+            Self::StatementEntry => "StatementEntry",
+            Self::Voucher => "Voucher",
+            Self::Notification => "Notification",
+            Self::ContactRequest => "ContactRequest",
         }
     }
 
@@ -36,6 +51,11 @@ impl Kind {
             "Company" => Some(Self::Company),
             "Customer" => Some(Self::Customer),
             "Invoice" => Some(Self::Invoice),
+            "InvoiceSale" => Some(Self::InvoiceSale),
+            "StatementEntry" => Some(Self::StatementEntry),
+            "Voucher" => Some(Self::Voucher),
+            "Notification" => Some(Self::Notification),
+            "ContactRequest" => Some(Self::ContactRequest),
             _ => None,
         }
     }
@@ -72,7 +92,8 @@ pub fn cursor(key: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("c:{key}"))
 }
 
-fn decode_cursor(c: &str, field: &str) -> Result<i64, AppError> {
+/// Reads a cursor; `VALIDATION` on `field` when it is not one.
+pub fn decode_cursor(c: &str, field: &str) -> Result<i64, AppError> {
     URL_SAFE_NO_PAD
         .decode(c.as_bytes())
         .ok()

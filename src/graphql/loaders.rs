@@ -1,36 +1,53 @@
-//! Batched loads, scoped by the request's tenant: the customers of a page of
-//! invoices, or the rows of a page of invoices, in one query each.
+//! Batched loads, scoped by the request's caller: the customers, rows and sales
+//! of a page of invoices, and the rows of a page of vouchers, in one query each.
+//! A company user's loaders see only its company; an operator's see every company.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use entity::{customer, invoice_row};
+use entity::{customer, invoice_row, invoice_sale, voucher_row};
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::{Tenant, customers, invoices};
+use crate::store::{Operator, Tenant, customers, invoices, ledger, sales};
 
-/// Loads customers by id.
-pub struct CustomerLoader {
-    /// App state.
-    pub state: AppState,
-    /// Whose customers.
-    pub tenant: Tenant,
+/// Whose data a loader may read.
+#[derive(Clone, Copy, Debug)]
+pub enum Scope {
+    /// One company's.
+    Company(Tenant),
+    /// Every company's (the financier's operator).
+    Operator(Operator),
 }
 
 /// A loader failure, shared between the waiting resolvers.
 #[derive(Clone, Debug)]
 pub struct LoadError(pub Arc<AppError>);
 
+fn wrap(e: AppError) -> LoadError {
+    LoadError(Arc::new(e))
+}
+
+/// Loads customers by id.
+pub struct CustomerLoader {
+    /// App state.
+    pub state: AppState,
+    /// Whose.
+    pub scope: Scope,
+}
+
 impl Loader<i64> for CustomerLoader {
     type Value = customer::Model;
     type Error = LoadError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        let rows = customers::get_many(&self.state.db, self.tenant, keys.iter().copied())
-            .await
-            .map_err(|e| LoadError(Arc::new(e)))?;
+        let ids = keys.iter().copied();
+        let rows = match self.scope {
+            Scope::Company(t) => customers::get_many(&self.state.db, t, ids).await,
+            Scope::Operator(op) => customers::get_many_any(&self.state.db, op, ids).await,
+        }
+        .map_err(wrap)?;
         Ok(rows.into_iter().map(|c| (c.id, c)).collect())
     }
 }
@@ -39,8 +56,8 @@ impl Loader<i64> for CustomerLoader {
 pub struct InvoiceRowsLoader {
     /// App state.
     pub state: AppState,
-    /// Whose invoices.
-    pub tenant: Tenant,
+    /// Whose.
+    pub scope: Scope,
 }
 
 impl Loader<i64> for InvoiceRowsLoader {
@@ -48,14 +65,60 @@ impl Loader<i64> for InvoiceRowsLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        let rows = invoices::rows_of(&self.state.db, self.tenant, keys.to_vec())
-            .await
-            .map_err(|e| LoadError(Arc::new(e)))?;
+        let rows = match self.scope {
+            Scope::Company(t) => invoices::rows_of(&self.state.db, t, keys.to_vec()).await,
+            Scope::Operator(op) => invoices::rows_of_any(&self.state.db, op, keys.to_vec()).await,
+        }
+        .map_err(wrap)?;
         let mut by_invoice: HashMap<i64, Self::Value> = HashMap::new();
         for r in rows {
             by_invoice.entry(r.invoice_id).or_default().push(r);
         }
         Ok(by_invoice)
+    }
+}
+
+/// Loads the latest sale of invoices by invoice id (company users).
+pub struct SaleByInvoiceLoader {
+    /// App state.
+    pub state: AppState,
+    /// Whose.
+    pub tenant: Tenant,
+}
+
+impl Loader<i64> for SaleByInvoiceLoader {
+    type Value = invoice_sale::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let rows = sales::latest_by_invoice(&self.state.db, self.tenant, keys.to_vec())
+            .await
+            .map_err(wrap)?;
+        Ok(rows.into_iter().map(|s| (s.invoice_id, s)).collect())
+    }
+}
+
+/// Loads the rows of vouchers by voucher id (company users).
+pub struct VoucherRowsLoader {
+    /// App state.
+    pub state: AppState,
+    /// Whose.
+    pub tenant: Tenant,
+}
+
+impl Loader<i64> for VoucherRowsLoader {
+    type Value = Vec<voucher_row::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let rows = ledger::voucher_rows(&self.state.db, self.tenant, keys.to_vec())
+            .await
+            .map_err(wrap)?;
+        let mut by_voucher: HashMap<i64, Self::Value> = HashMap::new();
+        for r in rows {
+            by_voucher.entry(r.voucher_id).or_default().push(r);
+        }
+        Ok(by_voucher)
     }
 }
 

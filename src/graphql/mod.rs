@@ -7,59 +7,89 @@ pub mod ids;
 pub mod loaders;
 pub mod mutation;
 pub mod query;
+pub mod sales_api;
 pub mod scalars;
+pub mod subscription;
 pub mod types;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, EmptySubscription, Schema};
+use async_graphql::{Context, Schema};
 
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::{Actor, Tenant};
 
 /// The schema type served by the app.
-pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
+pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, subscription::Subscription>;
 
 /// Builds the schema with the app's limits. `state` is shared with every resolver.
 pub fn build_schema(state: AppState) -> AppSchema {
     let s = &state.settings;
-    Schema::build(query::Query, mutation::Mutation, EmptySubscription)
-        .limit_depth(s.max_query_depth)
-        .limit_complexity(s.max_query_complexity)
-        .extension(error::ErrorCodes)
-        .data(state.clone())
-        .finish()
+    Schema::build(
+        query::QueryRoot::default(),
+        mutation::MutationRoot::default(),
+        subscription::Subscription,
+    )
+    .limit_depth(s.max_query_depth)
+    .limit_complexity(s.max_query_complexity)
+    .extension(error::ErrorCodes)
+    .data(state.clone())
+    .finish()
 }
 
 /// The schema without any database, for exporting the SDL.
 pub fn sdl() -> String {
-    Schema::build(query::Query, mutation::Mutation, EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        query::QueryRoot::default(),
+        mutation::MutationRoot::default(),
+        subscription::Subscription,
+    )
+    .finish()
+    .sdl()
 }
 
 /// Who made the request: `None` when no token was sent.
 #[derive(Debug, Clone)]
 pub struct Identity(pub Option<Actor>);
 
-/// Per-request data: the identity and, for company users, the data loaders.
+/// Per-request data: the identity and the data loaders of its scope.
 pub fn request_data(state: &AppState, actor: Option<Actor>) -> async_graphql::Data {
+    use loaders::*;
     let mut data = async_graphql::Data::default();
-    if let Some(tenant) = actor.as_ref().and_then(|a| a.tenant().ok()) {
+    let scope = match actor.as_ref() {
+        Some(a) => match (a.tenant(), a.operator()) {
+            (Ok(t), _) => Some(Scope::Company(t)),
+            (_, Ok(op)) => Some(Scope::Operator(op)),
+            _ => None,
+        },
+        None => None,
+    };
+    if let Some(scope) = scope {
+        let st = || state.clone();
         data.insert(DataLoader::new(
-            loaders::CustomerLoader {
-                state: state.clone(),
-                tenant,
-            },
+            CustomerLoader { state: st(), scope },
             tokio::spawn,
         ));
         data.insert(DataLoader::new(
-            loaders::InvoiceRowsLoader {
-                state: state.clone(),
-                tenant,
-            },
+            InvoiceRowsLoader { state: st(), scope },
             tokio::spawn,
         ));
+        if let Scope::Company(tenant) = scope {
+            data.insert(DataLoader::new(
+                SaleByInvoiceLoader {
+                    state: st(),
+                    tenant,
+                },
+                tokio::spawn,
+            ));
+            data.insert(DataLoader::new(
+                VoucherRowsLoader {
+                    state: st(),
+                    tenant,
+                },
+                tokio::spawn,
+            ));
+        }
     }
     data.insert(Identity(actor));
     data

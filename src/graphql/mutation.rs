@@ -11,12 +11,18 @@ use super::types::invoice::Invoice;
 use super::{state, tenant};
 use crate::services::{customers, invoices};
 
-/// Mutation root.
-pub struct Mutation;
+/// Company, customer and invoice mutations.
+#[derive(Default)]
+pub struct CoreMutation;
+
+/// Mutation root: every mutation field.
+#[derive(async_graphql::MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(CoreMutation, super::sales_api::SaleMutation);
 
 /// Everything a client can change.
 #[Object]
-impl Mutation {
+impl CoreMutation {
     /// Creates a customer.
     async fn create_customer(
         &self,

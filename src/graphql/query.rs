@@ -14,8 +14,14 @@ use super::{state, tenant};
 use crate::store::invoices::{self, InvoiceFilter as StoreFilter};
 use crate::store::{companies, customers};
 
-/// Query root.
-pub struct Query;
+/// Company, customer and invoice queries.
+#[derive(Default)]
+pub struct CoreQuery;
+
+/// Query root: every query field.
+#[derive(async_graphql::MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(CoreQuery, super::sales_api::SaleQuery);
 
 /// Which invoices to list. All conditions must hold.
 #[derive(InputObject, Default)]
@@ -54,7 +60,7 @@ impl InvoiceFilter {
 
 /// Everything a client can read.
 #[Object]
-impl Query {
+impl CoreQuery {
     /// Any object by its global ID; null when it does not exist or is not yours.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Node>> {
         let t = tenant(ctx)?;

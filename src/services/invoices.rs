@@ -231,6 +231,21 @@ fn ensure_editable(inv: &invoice::Model) -> AppResult<()> {
     Ok(())
 }
 
+/// Refuses changes to the content of an invoice that is sold or being sold.
+async fn ensure_not_sold(
+    txn: &DatabaseTransaction,
+    tenant: Tenant,
+    inv: &invoice::Model,
+) -> AppResult<()> {
+    if crate::store::sales::has_live_sale(txn, tenant, inv.id).await? {
+        return Err(AppError::Conflict(
+            "the invoice has been offered for sale and can no longer be changed or cancelled"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Replaces an invoice's content. Refused for cancelled invoices.
 #[tracing::instrument(skip(state, input), fields(company = tenant.company_id()))]
 pub async fn update(
@@ -242,6 +257,7 @@ pub async fn update(
     let txn = begin_write(&state.db).await?;
     let current = store::require(&txn, tenant, id, "id").await?;
     ensure_editable(&current)?;
+    ensure_not_sold(&txn, tenant, &current).await?;
     let (record, rows) = build_record(&txn, tenant, input, Some(&current)).await?;
     let updated = store::update(&txn, tenant, id, record, &rows, state.clock.now()).await?;
     txn.commit().await?;
@@ -257,6 +273,7 @@ pub async fn cancel(state: &AppState, tenant: Tenant, id: i64) -> AppResult<invo
     if current.cancelled {
         return Ok(current);
     }
+    ensure_not_sold(&txn, tenant, &current).await?;
     if current.balance_ore != current.total_ore {
         return Err(AppError::Conflict(
             "the invoice has registered payments and cannot be cancelled".into(),

@@ -109,6 +109,18 @@ pub async fn get_many<C: ConnectionTrait>(
         .await?)
 }
 
+/// Customers of any company with these ids (operator views).
+pub async fn get_many_any<C: ConnectionTrait>(
+    db: &C,
+    _op: super::Operator,
+    ids: impl IntoIterator<Item = i64>,
+) -> AppResult<Vec<customer::Model>> {
+    Ok(customer::Entity::find()
+        .filter(customer::Column::Id.is_in(ids))
+        .all(db)
+        .await?)
+}
+
 /// A page of the tenant's customers, oldest first, optionally searched by name,
 /// customer number or organisation number.
 pub async fn list<C: ConnectionTrait>(

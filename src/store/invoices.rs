@@ -138,6 +138,29 @@ pub async fn get<C: ConnectionTrait>(
         .await?)
 }
 
+/// An invoice of any company (operator views).
+pub async fn get_any<C: ConnectionTrait>(
+    db: &C,
+    _op: super::Operator,
+    id: i64,
+) -> AppResult<Option<invoice::Model>> {
+    Ok(invoice::Entity::find_by_id(id).one(db).await?)
+}
+
+/// The rows of invoices of any company (operator views).
+pub async fn rows_of_any<C: ConnectionTrait>(
+    db: &C,
+    _op: super::Operator,
+    ids: Vec<i64>,
+) -> AppResult<Vec<invoice_row::Model>> {
+    Ok(invoice_row::Entity::find()
+        .filter(invoice_row::Column::InvoiceId.is_in(ids))
+        .order_by_asc(invoice_row::Column::InvoiceId)
+        .order_by_asc(invoice_row::Column::Position)
+        .all(db)
+        .await?)
+}
+
 /// One invoice of the tenant, or `NOT_FOUND` naming input `field`.
 pub async fn require<C: ConnectionTrait>(
     db: &C,

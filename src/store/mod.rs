@@ -7,7 +7,12 @@
 pub mod companies;
 pub mod customers;
 pub mod invoices;
+pub mod jobs;
+pub mod ledger;
+pub mod notifications;
+pub mod outbox;
 pub mod page;
+pub mod sales;
 pub mod tokens;
 
 use crate::error::AppError;
@@ -62,10 +67,10 @@ impl Actor {
         }
     }
 
-    /// Succeeds for operators only.
-    pub fn require_operator(&self) -> Result<(), AppError> {
+    /// The operator capability, for operators only.
+    pub fn operator(&self) -> Result<Operator, AppError> {
         if self.role == Role::Operator {
-            Ok(())
+            Ok(Operator(()))
         } else {
             Err(AppError::Forbidden(
                 "this operation is for operators only".into(),
@@ -89,5 +94,17 @@ impl Tenant {
     /// background jobs. Never call it with an id that came from a client.
     pub fn trusted(company_id: i64) -> Self {
         Self(company_id)
+    }
+}
+
+/// Proof that the caller is the financier's operator, who may act across
+/// companies. Obtained from an [`Actor`], or by trusted background code.
+#[derive(Debug, Clone, Copy)]
+pub struct Operator(());
+
+impl Operator {
+    /// For background work (the worker) that acts for the financier.
+    pub fn system() -> Self {
+        Self(())
     }
 }

@@ -37,6 +37,20 @@ impl Company {
     async fn organisation_number(&self) -> &str {
         &self.0.organisation_number
     }
+    /// The invoice-sale agreement; null until a seller has set one up.
+    async fn invoice_sale(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> GqlResult<Option<super::sale::InvoiceSaleAgreement>> {
+        let t = tenant(ctx)?;
+        Ok(crate::store::sales::agreement(&state(ctx).db, t)
+            .await?
+            .map(super::sale::InvoiceSaleAgreement))
+    }
+    /// The balance of the payments account (client funds) now.
+    async fn payments_account_balance(&self) -> crate::graphql::scalars::Decimal {
+        crate::domain::money::from_ore(self.0.payments_balance_ore).into()
+    }
     /// The terms of payment the company's invoices can use.
     async fn terms_of_payment(
         &self,

@@ -6,12 +6,13 @@ use entity::invoice;
 
 use super::Address;
 use super::customer::Customer;
+use super::sale::{InvoiceListIcon, InvoiceSale, sale_icon};
 use crate::domain::invoice::{self as rules, InvoiceState, StateFacts};
 use crate::domain::money::{from_ore, from_scaled};
 use crate::error::AppError;
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, encode};
-use crate::graphql::loaders::{CustomerLoader, InvoiceRowsLoader};
+use crate::graphql::loaders::{CustomerLoader, InvoiceRowsLoader, SaleByInvoiceLoader};
 use crate::graphql::scalars::{Date, Decimal};
 use crate::graphql::{loader, state};
 
@@ -211,6 +212,21 @@ impl Invoice {
     /// Printed or sent to the customer.
     async fn sent(&self) -> bool {
         self.0.sent
+    }
+    /// The latest sale of the invoice; null when never offered for sale.
+    async fn sale(&self, ctx: &Context<'_>) -> GqlResult<Option<InvoiceSale>> {
+        let Ok(l) = loader::<SaleByInvoiceLoader>(ctx) else {
+            return Ok(None);
+        };
+        Ok(l.load_one(self.0.id).await?.map(InvoiceSale))
+    }
+    /// What the invoice list shows: a clock while a sale is processed, coins when
+    /// sold, a cross when denied (with the reason as tooltip); null otherwise.
+    async fn list_icon(&self, ctx: &Context<'_>) -> GqlResult<Option<InvoiceListIcon>> {
+        let Ok(l) = loader::<SaleByInvoiceLoader>(ctx) else {
+            return Ok(None);
+        };
+        Ok(l.load_one(self.0.id).await?.as_ref().map(sale_icon))
     }
     /// When the invoice was created.
     async fn created_at(&self) -> DateTime<Utc> {

@@ -5,6 +5,8 @@ pub mod company;
 pub mod customer;
 pub mod inputs;
 pub mod invoice;
+pub mod ledger;
+pub mod sale;
 
 use async_graphql::Interface;
 
@@ -22,6 +24,14 @@ pub enum Node {
     Customer(Customer),
     /// An invoice.
     Invoice(Invoice),
+    /// An invoice sale.
+    InvoiceSale(sale::InvoiceSale),
+    /// A statement entry.
+    StatementEntry(ledger::StatementEntry),
+    /// A voucher.
+    Voucher(ledger::Voucher),
+    /// A notification.
+    Notification(ledger::Notification),
 }
 
 /// A postal address.

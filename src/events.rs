@@ -1,0 +1,205 @@
+//! Event fan-out from the transactional outbox.
+//!
+//! The outbox table is the truth. One poller per app instance reads new rows in
+//! `seq` order and broadcasts them on a bounded channel; it is woken at once by
+//! in-process commits ([`EventHub::wake`]) and otherwise polls, which also picks up
+//! rows other instances committed. Subscribers never own a queue: a subscriber
+//! that falls behind the bounded channel (`Lagged`) re-reads what it missed from
+//! the table, so memory stays bounded and nothing is lost.
+//!
+//! **Out-of-order commits.** On PostgreSQL a transaction can take sequence 11,
+//! another take 12 and commit first. A reader that saw 12 and moved its cursor past
+//! 11 would lose 11. The poller therefore stops at a gap and waits: it delivers
+//! past a missing `seq` only once the row after the gap is older than
+//! [`GAP_GRACE_MS`] (a rolled-back transaction leaves a permanent hole; a slow one
+//! commits within the grace). On SQLite writers are serialised, so gaps never occur.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use entity::outbox_event;
+use futures_util::Stream;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use tokio::sync::{Notify, broadcast};
+
+use crate::error::{AppError, AppResult};
+
+/// How long a gap in `seq` may stay open before the poller moves past it.
+pub const GAP_GRACE_MS: i64 = 2_000;
+/// Capacity of the shared broadcast channel.
+pub const CHANNEL_CAPACITY: usize = 1024;
+const BATCH: u64 = 500;
+
+/// The per-instance event hub.
+pub struct EventHub {
+    db: DatabaseConnection,
+    tx: broadcast::Sender<Arc<outbox_event::Model>>,
+    head: AtomicI64,
+    wake: Notify,
+    poll: Duration,
+}
+
+/// Which events a subscriber wants.
+#[derive(Debug, Clone)]
+pub struct EventFilter {
+    /// Only this company's (`None`: every company, for operators).
+    pub company_id: Option<i64>,
+    /// Only this topic.
+    pub topic: &'static str,
+    /// Only events about this invoice.
+    pub invoice_id: Option<i64>,
+}
+
+impl EventFilter {
+    fn matches(&self, e: &outbox_event::Model) -> bool {
+        e.topic == self.topic
+            && self.company_id.is_none_or(|c| c == e.company_id)
+            && self.invoice_id.is_none_or(|i| Some(i) == e.invoice_id)
+    }
+}
+
+impl EventHub {
+    /// A hub whose "now" is the newest event in the table.
+    pub async fn new(db: DatabaseConnection, poll: Duration) -> AppResult<Arc<Self>> {
+        let head = outbox_event::Entity::find()
+            .order_by_desc(outbox_event::Column::Seq)
+            .one(&db)
+            .await?
+            .map_or(0, |e| e.seq);
+        let (tx, _) = broadcast::channel(CHANNEL_CAPACITY);
+        Ok(Arc::new(Self {
+            db,
+            tx,
+            head: AtomicI64::new(head),
+            wake: Notify::new(),
+            poll,
+        }))
+    }
+
+    /// Tells the poller that events were committed.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// The last `seq` broadcast.
+    pub fn head(&self) -> i64 {
+        self.head.load(Ordering::Acquire)
+    }
+
+    /// Reads and broadcasts new events until none are left; returns how many.
+    pub async fn pump(&self) -> AppResult<usize> {
+        let mut delivered = 0;
+        loop {
+            let head = self.head();
+            let rows = outbox_event::Entity::find()
+                .filter(outbox_event::Column::Seq.gt(head))
+                .order_by_asc(outbox_event::Column::Seq)
+                .limit(BATCH)
+                .all(&self.db)
+                .await?;
+            if rows.is_empty() {
+                return Ok(delivered);
+            }
+            let now = Utc::now().timestamp_millis();
+            let mut expected = head + 1;
+            let mut stopped = false;
+            for row in rows {
+                if row.seq != expected && now - row.recorded_ms < GAP_GRACE_MS {
+                    stopped = true;
+                    break;
+                }
+                expected = row.seq + 1;
+                self.head.store(row.seq, Ordering::Release);
+                // No receivers is fine: nobody is listening right now.
+                let _ = self.tx.send(Arc::new(row));
+                delivered += 1;
+            }
+            if stopped {
+                return Ok(delivered);
+            }
+        }
+    }
+
+    /// Runs the poller until `shutdown` fires.
+    pub async fn run(self: Arc<Self>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            if let Err(e) = self.pump().await {
+                tracing::warn!(error = %e, "reading the outbox failed; retrying");
+            }
+            tokio::select! {
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(self.poll) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+
+    async fn replay(
+        &self,
+        f: &EventFilter,
+        after: i64,
+        upto: i64,
+    ) -> AppResult<Vec<outbox_event::Model>> {
+        let mut q = outbox_event::Entity::find()
+            .filter(outbox_event::Column::Seq.gt(after))
+            .filter(outbox_event::Column::Seq.lte(upto))
+            .filter(outbox_event::Column::Topic.eq(f.topic));
+        if let Some(c) = f.company_id {
+            q = q.filter(outbox_event::Column::CompanyId.eq(c));
+        }
+        if let Some(i) = f.invoice_id {
+            q = q.filter(outbox_event::Column::InvoiceId.eq(i));
+        }
+        Ok(q.order_by_asc(outbox_event::Column::Seq)
+            .limit(BATCH)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// The events matching `filter` after `after` (or from now), first replayed
+    /// from the table, then live, with no gap or duplicate at the seam.
+    pub fn stream(
+        self: Arc<Self>,
+        filter: EventFilter,
+        after: Option<i64>,
+    ) -> impl Stream<Item = Result<Arc<outbox_event::Model>, AppError>> + Send + 'static {
+        async_stream::try_stream! {
+            // Subscribe before reading the head: everything after it arrives here.
+            let mut rx = self.tx.subscribe();
+            let mut cursor = after.unwrap_or_else(|| self.head());
+            loop {
+                // Replay what the table has up to the broadcast head.
+                let mut head = self.head();
+                while cursor < head {
+                    let rows = self.replay(&filter, cursor, head).await?;
+                    let full = rows.len() as u64 == BATCH;
+                    for row in rows {
+                        cursor = row.seq;
+                        yield Arc::new(row);
+                    }
+                    if !full {
+                        cursor = head;
+                    }
+                    head = self.head();
+                }
+                // Live.
+                match rx.recv().await {
+                    Ok(ev) => {
+                        if ev.seq > cursor {
+                            cursor = ev.seq;
+                            if filter.matches(&ev) {
+                                yield ev;
+                            }
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(skipped)) => {
+                        tracing::debug!(skipped, "subscriber lagged; resyncing from the outbox");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,407 @@
+//! Invoice-sale, statement, voucher and notification operations: query and
+//! mutation fields merged into the roots.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+
+use super::connection::PageInfo;
+use super::error::GqlResult;
+use super::ids::{Kind, cursor, decode, page_request};
+use super::scalars::{Date, Decimal};
+use super::types::ledger::{
+    Notification, NotificationConnection, NotificationEdge, Statement, Voucher, VoucherConnection,
+    VoucherEdge,
+};
+use super::types::sale::{
+    InvoiceSale, InvoiceSaleAgreement, InvoiceSaleConnection, InvoiceSaleEdge, InvoiceSaleQuote,
+    InvoiceSaleStatus, SpotCheckOutcome,
+};
+use super::{actor, state, tenant};
+use crate::domain::money::parse_amount;
+use crate::domain::sale::Agreement;
+use crate::error::AppError;
+use crate::services::sales as service;
+use crate::store::{ledger, notifications, sales};
+
+/// Invoice-sale queries.
+#[derive(Default)]
+pub struct SaleQuery;
+
+/// A request from a company to be called by a seller.
+#[derive(SimpleObject)]
+pub struct ContactRequest {
+    /// Global ID.
+    pub id: ID,
+    /// The company that asked.
+    pub company_name: String,
+    /// The company's organisation number.
+    pub organisation_number: String,
+    /// Number to call.
+    pub phone: String,
+    /// The company's message.
+    pub message: Option<String>,
+    /// When it was asked.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+crate::connection_types!(
+    ContactRequestConnection,
+    ContactRequestEdge,
+    ContactRequest,
+    "contact requests"
+);
+
+#[Object]
+impl SaleQuery {
+    /// The current fees and payout for selling an invoice. `NOT_ELIGIBLE` until
+    /// invoice sale is activated; otherwise `eligible` and `reasons` tell whether
+    /// this invoice can be sold now.
+    async fn invoice_sale_quote(
+        &self,
+        ctx: &Context<'_>,
+        invoice_id: ID,
+    ) -> GqlResult<InvoiceSaleQuote> {
+        let t = tenant(ctx)?;
+        let id = decode(&invoice_id, Kind::Invoice, "invoiceId")?;
+        Ok(InvoiceSaleQuote(service::quote(state(ctx), t, id).await?))
+    }
+
+    /// One sale; null when it does not exist or is not yours.
+    async fn invoice_sale(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<InvoiceSale>> {
+        let t = tenant(ctx)?;
+        let id = decode(&id, Kind::InvoiceSale, "id")?;
+        Ok(sales::get(&state(ctx).db, t, id).await?.map(InvoiceSale))
+    }
+
+    /// The company's sales, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 2")]
+    async fn invoice_sales(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<InvoiceSaleStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<InvoiceSaleConnection> {
+        let t = tenant(ctx)?;
+        let st = state(ctx).clone();
+        let req = page_request(first, after, None, None, st.settings.max_page_size)?;
+        let status = status.map(Into::into);
+        let page = sales::list(&st.db, t, status, req).await?;
+        Ok(InvoiceSaleConnection {
+            page_info: PageInfo::of(&page, |s| s.id),
+            edges: page
+                .items
+                .into_iter()
+                .map(|s| InvoiceSaleEdge {
+                    cursor: cursor(s.id),
+                    node: InvoiceSale(s),
+                })
+                .collect(),
+            total: Box::new(move || {
+                let st = st.clone();
+                Box::pin(async move { sales::count(&st.db, t, status).await })
+            }),
+        })
+    }
+
+    /// The payments account (Kontoutdrag) from `from` to `to`, inclusive.
+    async fn statement(&self, ctx: &Context<'_>, from: Date, to: Date) -> GqlResult<Statement> {
+        let t = tenant(ctx)?;
+        if to.0 < from.0 {
+            return Err(AppError::validation("to", "must not be before from").into());
+        }
+        let db = &state(ctx).db;
+        let opening_ore = ledger::balance_before(db, t, from.0).await?;
+        let next = to.0.succ_opt().unwrap_or(to.0);
+        let closing_ore = ledger::balance_before(db, t, next).await?;
+        Ok(Statement {
+            from: from.0,
+            to: to.0,
+            opening_ore,
+            closing_ore,
+        })
+    }
+
+    /// The company's vouchers, in number order.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 2")]
+    async fn vouchers(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<Date>,
+        to: Option<Date>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<VoucherConnection> {
+        let t = tenant(ctx)?;
+        let st = state(ctx).clone();
+        let req = page_request(first, after, None, None, st.settings.max_page_size)?;
+        let (from, to) = (from.map(|d| d.0), to.map(|d| d.0));
+        let page = ledger::vouchers(&st.db, t, from, to, req).await?;
+        Ok(VoucherConnection {
+            page_info: PageInfo::of(&page, |v| v.id),
+            edges: page
+                .items
+                .into_iter()
+                .map(|v| VoucherEdge {
+                    cursor: cursor(v.id),
+                    node: Voucher(v),
+                })
+                .collect(),
+            total: Box::new(move || {
+                let st = st.clone();
+                Box::pin(async move { ledger::count_vouchers(&st.db, t, from, to).await })
+            }),
+        })
+    }
+
+    /// The company's notifications, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 2")]
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        unread_only: Option<bool>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<NotificationConnection> {
+        let t = tenant(ctx)?;
+        let st = state(ctx).clone();
+        let req = page_request(first, after, None, None, st.settings.max_page_size)?;
+        let unread = unread_only.unwrap_or(false);
+        let page = notifications::list(&st.db, t, unread, req).await?;
+        Ok(NotificationConnection {
+            page_info: PageInfo::of(&page, |n| n.id),
+            edges: page
+                .items
+                .into_iter()
+                .map(|n| NotificationEdge {
+                    cursor: cursor(n.id),
+                    node: Notification(n),
+                })
+                .collect(),
+            total: Box::new(move || {
+                let st = st.clone();
+                Box::pin(async move { notifications::count(&st.db, t, unread).await })
+            }),
+        })
+    }
+
+    /// How many notifications are unread.
+    async fn unread_notification_count(&self, ctx: &Context<'_>) -> GqlResult<u64> {
+        let t = tenant(ctx)?;
+        Ok(notifications::count(&state(ctx).db, t, true).await?)
+    }
+
+    /// Operators: sales waiting for a spot check, oldest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 2")]
+    async fn spot_check_queue(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<InvoiceSaleConnection> {
+        let op = actor(ctx)?.operator()?;
+        let st = state(ctx).clone();
+        let req = page_request(first, after, None, None, st.settings.max_page_size)?;
+        let page = sales::spot_check_queue(&st.db, op, req).await?;
+        Ok(InvoiceSaleConnection {
+            page_info: PageInfo::of(&page, |s| s.id),
+            edges: page
+                .items
+                .into_iter()
+                .map(|s| InvoiceSaleEdge {
+                    cursor: cursor(s.id),
+                    node: InvoiceSale(s),
+                })
+                .collect(),
+            total: Box::new(move || {
+                let st = st.clone();
+                Box::pin(async move { sales::spot_check_queue_count(&st.db, op).await })
+            }),
+        })
+    }
+
+    /// Operators: companies that asked to be called about invoice sale, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 2")]
+    async fn contact_requests(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<ContactRequestConnection> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let op = actor(ctx)?.operator()?;
+        let st = state(ctx).clone();
+        let req = page_request(first, after, None, None, st.settings.max_page_size)?;
+        let page = sales::contact_requests(&st.db, op, req).await?;
+        let ids: Vec<i64> = page.items.iter().map(|r| r.company_id).collect();
+        let companies: std::collections::HashMap<i64, entity::company::Model> =
+            entity::company::Entity::find()
+                .filter(entity::company::Column::Id.is_in(ids))
+                .all(&st.db)
+                .await?
+                .into_iter()
+                .map(|c| (c.id, c))
+                .collect();
+        let page_info = PageInfo::of(&page, |r| r.id);
+        let edges = page
+            .items
+            .into_iter()
+            .map(|r| {
+                let c = companies.get(&r.company_id);
+                ContactRequestEdge {
+                    cursor: cursor(r.id),
+                    node: ContactRequest {
+                        id: super::ids::encode(Kind::ContactRequest, r.id),
+                        company_name: c.map(|c| c.name.clone()).unwrap_or_default(),
+                        organisation_number: c
+                            .map(|c| c.organisation_number.clone())
+                            .unwrap_or_default(),
+                        phone: r.phone,
+                        message: r.message,
+                        created_at: r.created_at,
+                    },
+                }
+            })
+            .collect();
+        Ok(ContactRequestConnection {
+            page_info,
+            edges,
+            total: Box::new(move || {
+                let st = st.clone();
+                Box::pin(async move {
+                    use sea_orm::PaginatorTrait;
+                    Ok(entity::contact_request::Entity::find()
+                        .count(&st.db)
+                        .await?)
+                })
+            }),
+        })
+    }
+}
+
+/// Fee terms and limits of an agreement.
+#[derive(InputObject)]
+pub struct AgreementInput {
+    /// Invoice fee per sold invoice, e.g. `"19.90"`.
+    pub fixed_fee: Decimal,
+    /// Factoring fee in percent of the amount sold, e.g. `"2.9"` (two decimals at most).
+    pub percentage_fee: Decimal,
+    /// The factoring fee is at least this.
+    pub minimum_fee: Decimal,
+    /// Outstanding sold amount allowed per recipient.
+    pub customer_credit_limit: Decimal,
+    /// Outstanding sold amount allowed for the company.
+    pub total_credit_limit: Decimal,
+    /// Whether invoice sale is active; default true.
+    pub active: Option<bool>,
+}
+
+impl AgreementInput {
+    fn into_terms(self) -> Result<Agreement, AppError> {
+        let pct = crate::domain::money::to_scaled(self.percentage_fee.0, 2).ok_or_else(|| {
+            AppError::validation("agreement.percentageFee", "must have at most two decimals")
+        })?;
+        Ok(Agreement {
+            active: self.active.unwrap_or(true),
+            fixed_fee_ore: parse_amount("agreement.fixedFee", self.fixed_fee.0, false)?,
+            percentage_bp: pct,
+            minimum_fee_ore: parse_amount("agreement.minimumFee", self.minimum_fee.0, false)?,
+            customer_limit_ore: parse_amount(
+                "agreement.customerCreditLimit",
+                self.customer_credit_limit.0,
+                false,
+            )?,
+            total_limit_ore: parse_amount(
+                "agreement.totalCreditLimit",
+                self.total_credit_limit.0,
+                false,
+            )?,
+        })
+    }
+}
+
+/// Confirms a sale against a quote.
+#[derive(InputObject)]
+pub struct SellInvoiceInput {
+    /// The invoice.
+    pub invoice_id: ID,
+    /// `quoteId` of the quote the user saw.
+    pub quote_id: String,
+    /// A key chosen by the client: the same key always returns the same sale.
+    pub idempotency_key: String,
+}
+
+/// Invoice-sale mutations.
+#[derive(Default)]
+pub struct SaleMutation;
+
+#[Object]
+impl SaleMutation {
+    /// Asks a seller to call the company about invoice sale.
+    async fn request_invoice_sale_contact(
+        &self,
+        ctx: &Context<'_>,
+        phone: String,
+        message: Option<String>,
+    ) -> GqlResult<bool> {
+        let t = tenant(ctx)?;
+        service::request_contact(state(ctx), t, &phone, message).await?;
+        Ok(true)
+    }
+
+    /// Sells an invoice against a quote. Idempotent by key; `QUOTE_CHANGED` when
+    /// the terms moved, `NOT_ELIGIBLE` with reasons, `CONFLICT` when already sold.
+    async fn sell_invoice(
+        &self,
+        ctx: &Context<'_>,
+        input: SellInvoiceInput,
+    ) -> GqlResult<InvoiceSale> {
+        let t = tenant(ctx)?;
+        let id = decode(&input.invoice_id, Kind::Invoice, "invoiceId")?;
+        Ok(InvoiceSale(
+            service::sell(state(ctx), t, id, &input.quote_id, &input.idempotency_key).await?,
+        ))
+    }
+
+    /// Marks notifications read; returns how many changed.
+    async fn mark_notifications_read(&self, ctx: &Context<'_>, ids: Vec<ID>) -> GqlResult<u64> {
+        let t = tenant(ctx)?;
+        if ids.len() > 500 {
+            return Err(AppError::validation("ids", "at most 500 at a time").into());
+        }
+        let ids = ids
+            .iter()
+            .map(|id| decode(id, Kind::Notification, "ids"))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(notifications::mark_read(&state(ctx).db, t, ids).await?)
+    }
+
+    /// Operators: sets a company's agreement and activates invoice sale.
+    async fn activate_invoice_sale(
+        &self,
+        ctx: &Context<'_>,
+        company_id: ID,
+        agreement: AgreementInput,
+    ) -> GqlResult<InvoiceSaleAgreement> {
+        let op = actor(ctx)?.operator()?;
+        let id = decode(&company_id, Kind::Company, "companyId")?;
+        let terms = agreement.into_terms()?;
+        Ok(InvoiceSaleAgreement(
+            service::activate(state(ctx), op, id, terms).await?,
+        ))
+    }
+
+    /// Operators: records a spot check's outcome; the sale is decided at once.
+    async fn resolve_spot_check(
+        &self,
+        ctx: &Context<'_>,
+        sale_id: ID,
+        outcome: SpotCheckOutcome,
+        note: Option<String>,
+    ) -> GqlResult<InvoiceSale> {
+        let op = actor(ctx)?.operator()?;
+        let id = decode(&sale_id, Kind::InvoiceSale, "saleId")?;
+        Ok(InvoiceSale(
+            service::resolve_spot_check(state(ctx), op, id, outcome.into(), note).await?,
+        ))
+    }
+}

@@ -1,0 +1,120 @@
+//! Subscription root: live events from the outbox, resumable with `after`.
+
+use async_graphql::{Context, ID, Subscription};
+use futures_util::{Stream, StreamExt};
+
+use super::error::{GqlError, GqlResult};
+use super::ids::{Kind, decode, decode_cursor};
+use super::state;
+use super::types::ledger::Notification;
+use super::types::sale::{InvoiceSale, InvoiceSaleEvent};
+use crate::error::AppError;
+use crate::events::EventFilter;
+use crate::store::outbox::topic;
+use crate::store::{Actor, notifications, sales};
+
+/// Live events.
+pub struct Subscription;
+
+fn gql(e: AppError) -> async_graphql::Error {
+    GqlError::from(e).0
+}
+
+fn company_filter(actor: &Actor) -> Result<Option<i64>, AppError> {
+    match (actor.tenant(), actor.operator()) {
+        (Ok(t), _) => Ok(Some(t.company_id())),
+        (_, Ok(_)) => Ok(None),
+        (Err(e), _) => Err(e),
+    }
+}
+
+/// Live events.
+#[Subscription]
+impl Subscription {
+    /// Every step of the company's sales (SUBMITTED, SPOT_CHECK_STARTED,
+    /// SPOT_CHECK_RESOLVED, APPROVED, DENIED, PAID_OUT), in order. Without
+    /// `after` it starts now; with a cursor it first replays what came after it.
+    /// Another company's `invoiceId` yields nothing, as an unknown one does.
+    async fn invoice_sale_events(
+        &self,
+        ctx: &Context<'_>,
+        invoice_id: Option<ID>,
+        after: Option<String>,
+    ) -> async_graphql::Result<impl Stream<Item = GqlResult<InvoiceSaleEvent>> + use<>> {
+        let actor = super::actor(ctx).map_err(gql)?.clone();
+        let company_id = company_filter(&actor).map_err(gql)?;
+        let invoice_id = invoice_id
+            .map(|i| decode(&i, Kind::Invoice, "invoiceId"))
+            .transpose()
+            .map_err(gql)?;
+        let after = after
+            .map(|a| decode_cursor(&a, "after"))
+            .transpose()
+            .map_err(gql)?;
+        let st = state(ctx).clone();
+        let filter = EventFilter {
+            company_id,
+            topic: topic::INVOICE_SALE,
+            invoice_id,
+        };
+        let db = st.db.clone();
+        Ok(st.events.clone().stream(filter, after).then(move |item| {
+            let db = db.clone();
+            let actor = actor.clone();
+            async move {
+                let e = item?;
+                let sale = match (actor.tenant(), actor.operator()) {
+                    (Ok(t), _) => sales::get(&db, t, e.subject_id).await?,
+                    (_, Ok(op)) => sales::get_any(&db, op, e.subject_id).await?,
+                    (Err(err), _) => return Err(GqlError::from(err)),
+                };
+                let sale =
+                    sale.ok_or_else(|| AppError::Internal("event without its sale".into()))?;
+                Ok(InvoiceSaleEvent::new(&e, InvoiceSale(sale)))
+            }
+        }))
+    }
+
+    /// The company's new notifications, in order; resumable with `after` (pass
+    /// the notification event's cursor, see `notificationCursor`).
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+    ) -> async_graphql::Result<impl Stream<Item = GqlResult<NotificationEvent>> + use<>> {
+        let tenant = super::tenant(ctx).map_err(gql)?;
+        let after = after
+            .map(|a| decode_cursor(&a, "after"))
+            .transpose()
+            .map_err(gql)?;
+        let st = state(ctx).clone();
+        let filter = EventFilter {
+            company_id: Some(tenant.company_id()),
+            topic: topic::NOTIFICATION,
+            invoice_id: None,
+        };
+        let db = st.db.clone();
+        Ok(st.events.clone().stream(filter, after).then(move |item| {
+            let db = db.clone();
+            async move {
+                let e = item?;
+                let n = notifications::get(&db, tenant, e.subject_id)
+                    .await?
+                    .ok_or_else(|| AppError::Internal("event without its notification".into()))?;
+                Ok(NotificationEvent {
+                    cursor: super::ids::cursor(e.seq),
+                    notification: Notification(n),
+                })
+            }
+        }))
+    }
+}
+
+/// A new notification, with its position in the stream.
+#[derive(async_graphql::SimpleObject)]
+pub struct NotificationEvent {
+    /// Pass as `after` to resume after this notification.
+    pub cursor: String,
+    /// The notification.
+    pub notification: Notification,
+}

@@ -1,0 +1,260 @@
+//! The payments-account statement, vouchers and notifications.
+
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{notification, statement_entry, voucher};
+
+use super::invoice::Invoice;
+use crate::domain::ledger::account_name;
+use crate::domain::money::from_ore;
+use crate::graphql::connection::PageInfo;
+use crate::graphql::error::GqlResult;
+use crate::graphql::ids::{Kind, cursor, encode, page_request};
+use crate::graphql::loaders::VoucherRowsLoader;
+use crate::graphql::scalars::{Date, Decimal};
+use crate::graphql::{loader, state, tenant};
+use crate::store::{invoices, ledger};
+
+/// What moved money on the payments account.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum StatementEntryKind {
+    /// A sold invoice's amount, in.
+    InvoiceSold,
+    /// A sale fee, out.
+    SaleFee,
+    /// A customer payment collected, in.
+    CustomerPayment,
+    /// A service fee, out.
+    ServiceFee,
+    /// Paid out to the company's bank account.
+    Payout,
+    /// An invoice bought back.
+    Buyback,
+    /// A correction.
+    Adjustment,
+}
+
+fn entry_kind(s: &str) -> StatementEntryKind {
+    match s {
+        "INVOICE_SOLD" => StatementEntryKind::InvoiceSold,
+        "SALE_FEE" => StatementEntryKind::SaleFee,
+        "CUSTOMER_PAYMENT" => StatementEntryKind::CustomerPayment,
+        "SERVICE_FEE" => StatementEntryKind::ServiceFee,
+        "PAYOUT" => StatementEntryKind::Payout,
+        "BUYBACK" => StatementEntryKind::Buyback,
+        _ => StatementEntryKind::Adjustment,
+    }
+}
+
+/// An immutable entry on the payments account (Kontoutdrag).
+pub struct StatementEntry(pub statement_entry::Model);
+
+/// An immutable entry on the payments account (Kontoutdrag).
+#[Object]
+impl StatementEntry {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        encode(Kind::StatementEntry, self.0.id)
+    }
+    /// The banking day it was booked.
+    async fn booked_on(&self) -> Date {
+        Date(self.0.booked_on)
+    }
+    /// What moved the money.
+    async fn kind(&self) -> StatementEntryKind {
+        entry_kind(&self.0.kind)
+    }
+    /// Text.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    /// Into the account (+) or out of it (−).
+    async fn amount(&self) -> Decimal {
+        from_ore(self.0.amount_ore).into()
+    }
+    /// The balance after this entry.
+    async fn balance_after(&self) -> Decimal {
+        from_ore(self.0.balance_after_ore).into()
+    }
+    /// The invoice concerned.
+    async fn invoice(&self, ctx: &Context<'_>) -> GqlResult<Option<Invoice>> {
+        let Some(id) = self.0.invoice_id else {
+            return Ok(None);
+        };
+        Ok(invoices::get(&state(ctx).db, tenant(ctx)?, id)
+            .await?
+            .map(Invoice))
+    }
+}
+
+crate::connection_types!(
+    StatementEntryConnection,
+    StatementEntryEdge,
+    StatementEntry,
+    "statement entries"
+);
+
+/// The payments account over a period: opening balance, entries, closing balance.
+pub struct Statement {
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day.
+    pub to: NaiveDate,
+    /// Balance before the first day.
+    pub opening_ore: i64,
+    /// Balance after the last day.
+    pub closing_ore: i64,
+}
+
+/// The payments account over a period: opening balance, entries, closing balance.
+#[Object]
+impl Statement {
+    /// First day.
+    async fn from(&self) -> Date {
+        Date(self.from)
+    }
+    /// Last day.
+    async fn to(&self) -> Date {
+        Date(self.to)
+    }
+    /// Balance at the start of `from`.
+    async fn opening_balance(&self) -> Decimal {
+        from_ore(self.opening_ore).into()
+    }
+    /// Balance at the end of `to`: the opening balance plus every entry between.
+    async fn closing_balance(&self) -> Decimal {
+        from_ore(self.closing_ore).into()
+    }
+    /// The entries, in booking order, with the running balance.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 2")]
+    async fn entries(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<StatementEntryConnection> {
+        let t = tenant(ctx)?;
+        let st = state(ctx).clone();
+        let req = page_request(first, after, None, None, st.settings.max_page_size)?;
+        let (from, to) = (self.from, self.to);
+        let page = ledger::entries_between(&st.db, t, from, to, req).await?;
+        Ok(StatementEntryConnection {
+            page_info: PageInfo::of(&page, |e| e.id),
+            edges: page
+                .items
+                .into_iter()
+                .map(|e| StatementEntryEdge {
+                    cursor: cursor(e.id),
+                    node: StatementEntry(e),
+                })
+                .collect(),
+            total: Box::new(move || {
+                let st = st.clone();
+                Box::pin(async move { ledger::count_between(&st.db, t, from, to).await })
+            }),
+        })
+    }
+}
+
+/// A row of a voucher.
+#[derive(SimpleObject)]
+pub struct VoucherRow {
+    /// BAS account number.
+    pub account: i32,
+    /// BAS account name.
+    pub account_name: String,
+    /// Debit.
+    pub debit: Decimal,
+    /// Credit.
+    pub credit: Decimal,
+}
+
+/// A bookkeeping voucher (verifikation); its debits always equal its credits.
+pub struct Voucher(pub voucher::Model);
+
+/// A bookkeeping voucher (verifikation); its debits always equal its credits.
+#[Object]
+impl Voucher {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        encode(Kind::Voucher, self.0.id)
+    }
+    /// Voucher series (`F`: invoice sale).
+    async fn series(&self) -> &str {
+        &self.0.series
+    }
+    /// Number within the company.
+    async fn number(&self) -> i64 {
+        self.0.number
+    }
+    /// Accounting date.
+    async fn date(&self) -> Date {
+        Date(self.0.date)
+    }
+    /// Text.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    /// Rows: sum of debits equals sum of credits.
+    async fn rows(&self, ctx: &Context<'_>) -> GqlResult<Vec<VoucherRow>> {
+        let rows = loader::<VoucherRowsLoader>(ctx)?
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .map(|r| VoucherRow {
+                account: r.account,
+                account_name: account_name(r.account).to_string(),
+                debit: from_ore(r.debit_ore).into(),
+                credit: from_ore(r.credit_ore).into(),
+            })
+            .collect())
+    }
+}
+
+crate::connection_types!(VoucherConnection, VoucherEdge, Voucher, "vouchers");
+
+/// A message for the notification bar.
+pub struct Notification(pub notification::Model);
+
+/// A message for the notification bar.
+#[Object]
+impl Notification {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        encode(Kind::Notification, self.0.id)
+    }
+    /// When it was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// What it is about: `SALE_SENT`, `SALE_APPROVED`, `SALE_DENIED`, `SALE_PAID_OUT`, `INVOICE_SALE_ACTIVATED`, …
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    /// The text.
+    async fn message(&self) -> &str {
+        &self.0.message
+    }
+    /// The invoice concerned.
+    async fn invoice(&self, ctx: &Context<'_>) -> GqlResult<Option<Invoice>> {
+        let Some(id) = self.0.invoice_id else {
+            return Ok(None);
+        };
+        Ok(invoices::get(&state(ctx).db, tenant(ctx)?, id)
+            .await?
+            .map(Invoice))
+    }
+    /// Whether it has been marked read.
+    async fn read(&self) -> bool {
+        self.0.read
+    }
+}
+
+crate::connection_types!(
+    NotificationConnection,
+    NotificationEdge,
+    Notification,
+    "notifications"
+);

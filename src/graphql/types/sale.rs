@@ -1,0 +1,430 @@
+//! Invoice-sale types: agreement, quote, sale, spot check, events, list icon.
+
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{invoice_sale, invoice_sale_agreement, outbox_event};
+
+use super::invoice::Invoice;
+use crate::domain::money::{from_ore, from_scaled};
+use crate::domain::sale::{self as rules, SaleStatus};
+use crate::error::AppError;
+use crate::graphql::error::GqlResult;
+use crate::graphql::ids::{Kind, cursor, encode};
+use crate::graphql::scalars::{Date, Decimal};
+use crate::graphql::{actor, state};
+use crate::services::sales::QuoteView;
+use crate::store::{invoices, outbox::topic};
+
+/// A company's invoice-sale agreement: fee terms and credit limits.
+pub struct InvoiceSaleAgreement(pub invoice_sale_agreement::Model);
+
+/// A company's invoice-sale agreement: fee terms and credit limits.
+#[Object]
+impl InvoiceSaleAgreement {
+    /// Whether invoice sale is active.
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+    /// Invoice fee per sold invoice.
+    async fn fixed_fee(&self) -> Decimal {
+        from_ore(self.0.fixed_fee_ore).into()
+    }
+    /// Factoring fee in percent of the amount sold, e.g. `2.9`.
+    async fn percentage_fee(&self) -> Decimal {
+        from_scaled(self.0.percentage_bp, 2).normalize().into()
+    }
+    /// The factoring fee is at least this.
+    async fn minimum_fee(&self) -> Decimal {
+        from_ore(self.0.minimum_fee_ore).into()
+    }
+    /// Outstanding sold amount allowed per recipient.
+    async fn customer_credit_limit(&self) -> Decimal {
+        from_ore(self.0.customer_limit_ore).into()
+    }
+    /// Outstanding sold amount allowed for the company.
+    async fn total_credit_limit(&self) -> Decimal {
+        from_ore(self.0.total_limit_ore).into()
+    }
+}
+
+/// Why something cannot happen or was refused: a stable code and a sentence.
+#[derive(SimpleObject, Clone)]
+pub struct Reason {
+    /// Stable machine code, e.g. `OVERDUE`.
+    pub code: String,
+    /// A sentence for the user.
+    pub message: String,
+    /// The field concerned, if any.
+    pub field: Option<String>,
+}
+
+impl From<&rules::Reason> for Reason {
+    fn from(r: &rules::Reason) -> Self {
+        Self {
+            code: r.code.to_string(),
+            message: r.message.clone(),
+            field: r.field.map(str::to_string),
+        }
+    }
+}
+
+/// One fee of a sale.
+#[derive(SimpleObject, Clone)]
+pub struct Fee {
+    /// `INVOICE_FEE` or `FACTORING_FEE`.
+    pub kind: String,
+    /// Description.
+    pub description: String,
+    /// Amount (no VAT: financial services).
+    pub amount: Decimal,
+}
+
+/// The current fees and payout for selling an invoice, to confirm with `sellInvoice`.
+pub struct InvoiceSaleQuote(pub QuoteView);
+
+/// The current fees and payout for selling an invoice, to confirm with `sellInvoice`.
+#[Object]
+impl InvoiceSaleQuote {
+    /// The invoice.
+    async fn invoice(&self) -> Invoice {
+        Invoice(self.0.invoice.clone())
+    }
+    /// What is sold: the balance the customer pays (for house work, without the
+    /// tax reduction that Skatteverket pays).
+    async fn amount(&self) -> Decimal {
+        from_ore(self.0.quote.amount_ore).into()
+    }
+    /// The fees, itemised.
+    async fn fees(&self) -> Vec<Fee> {
+        self.0
+            .quote
+            .fees
+            .iter()
+            .map(|f| Fee {
+                kind: f.kind.to_string(),
+                description: f.description.clone(),
+                amount: from_ore(f.amount_ore).into(),
+            })
+            .collect()
+    }
+    /// Sum of the fees.
+    async fn total_fees(&self) -> Decimal {
+        from_ore(self.0.quote.total_fees_ore).into()
+    }
+    /// Amount minus fees: what reaches the company's bank account.
+    async fn payout(&self) -> Decimal {
+        from_ore(self.0.quote.payout_ore).into()
+    }
+    /// The payout date if approved today: the next banking day.
+    async fn payout_date(&self) -> Date {
+        Date(self.0.payout_date)
+    }
+    /// Identifies exactly these terms; pass it to `sellInvoice`.
+    async fn quote_id(&self) -> &str {
+        &self.0.quote_id
+    }
+    /// Whether the invoice can be sold now.
+    async fn eligible(&self) -> bool {
+        self.0.quote.eligible()
+    }
+    /// Why not, when not eligible.
+    async fn reasons(&self) -> Vec<Reason> {
+        self.0.quote.reasons.iter().map(Reason::from).collect()
+    }
+}
+
+/// Where a sale stands.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "SaleStatus")]
+pub enum InvoiceSaleStatus {
+    /// Sent for sale, being processed (clock in the list).
+    Processing,
+    /// Waiting for a spot check with the recipient (clock in the list).
+    SpotCheck,
+    /// Bought; the payout follows on the payout date (coins).
+    Approved,
+    /// Not bought (cross).
+    Denied,
+    /// Paid out to the company (coins).
+    PaidOut,
+}
+
+/// The answer of a spot check.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "rules::SpotCheckOutcome")]
+pub enum SpotCheckOutcome {
+    /// The recipient confirmed the invoice.
+    Confirmed,
+    /// The recipient disputed the invoice.
+    Disputed,
+    /// The recipient could not be reached (also applied at the deadline).
+    NoAnswer,
+}
+
+/// A spot check of a sale: which rule selected it, and its outcome.
+#[derive(SimpleObject)]
+pub struct SpotCheck {
+    /// The rule that selected the sale, e.g. `FIRST_SALES`.
+    pub rule: String,
+    /// Why that rule exists.
+    pub explanation: String,
+    /// The outcome; null while pending.
+    pub outcome: Option<SpotCheckOutcome>,
+    /// The operator's note.
+    pub note: Option<String>,
+    /// When it was resolved.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// When the default outcome applies if nobody answers.
+    pub deadline: Option<DateTime<Utc>>,
+}
+
+fn parse_outcome(s: &str) -> Option<SpotCheckOutcome> {
+    match s {
+        "CONFIRMED" => Some(SpotCheckOutcome::Confirmed),
+        "DISPUTED" => Some(SpotCheckOutcome::Disputed),
+        "NO_ANSWER" => Some(SpotCheckOutcome::NoAnswer),
+        _ => None,
+    }
+}
+
+/// The sale of one invoice to the financier.
+#[derive(Clone)]
+pub struct InvoiceSale(pub invoice_sale::Model);
+
+impl InvoiceSale {
+    /// The status.
+    pub fn sale_status(&self) -> SaleStatus {
+        SaleStatus::parse(&self.0.status).unwrap_or(SaleStatus::Processing)
+    }
+}
+
+/// The sale of one invoice to the financier.
+#[Object]
+impl InvoiceSale {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        encode(Kind::InvoiceSale, self.0.id)
+    }
+    /// The invoice sold.
+    async fn invoice(&self, ctx: &Context<'_>) -> GqlResult<Invoice> {
+        let a = actor(ctx)?;
+        let db = &state(ctx).db;
+        let found = match (a.tenant(), a.operator()) {
+            (Ok(t), _) => invoices::get(db, t, self.0.invoice_id).await?,
+            (_, Ok(op)) => invoices::get_any(db, op, self.0.invoice_id).await?,
+            (Err(e), _) => return Err(e.into()),
+        };
+        Ok(Invoice(found.ok_or_else(|| {
+            AppError::Internal("sale without its invoice".into())
+        })?))
+    }
+    /// Where the sale stands.
+    async fn status(&self) -> InvoiceSaleStatus {
+        self.sale_status().into()
+    }
+    /// The amount sold.
+    async fn amount(&self) -> Decimal {
+        from_ore(self.0.amount_ore).into()
+    }
+    /// The fees, itemised.
+    async fn fees(&self) -> Vec<Fee> {
+        vec![
+            Fee {
+                kind: "INVOICE_FEE".into(),
+                description: "Invoice fee".into(),
+                amount: from_ore(self.0.invoice_fee_ore).into(),
+            },
+            Fee {
+                kind: "FACTORING_FEE".into(),
+                description: format!(
+                    "Factoring fee {} %",
+                    from_scaled(self.0.percentage_bp, 2).normalize()
+                ),
+                amount: from_ore(self.0.factoring_fee_ore).into(),
+            },
+        ]
+    }
+    /// Sum of the fees.
+    async fn total_fees(&self) -> Decimal {
+        from_ore(self.0.total_fees_ore).into()
+    }
+    /// Amount minus fees.
+    async fn payout(&self) -> Decimal {
+        from_ore(self.0.payout_ore).into()
+    }
+    /// The quote the sale was confirmed against.
+    async fn quote_id(&self) -> &str {
+        &self.0.quote_id
+    }
+    /// When the company asked to sell.
+    async fn requested_at(&self) -> DateTime<Utc> {
+        self.0.requested_at
+    }
+    /// When the financier decided.
+    async fn decided_at(&self) -> Option<DateTime<Utc>> {
+        self.0.decided_at
+    }
+    /// The payout date (the next banking day after approval).
+    async fn payout_date(&self) -> Option<Date> {
+        self.0.payout_date.map(Date)
+    }
+    /// When the payout left.
+    async fn paid_out_at(&self) -> Option<DateTime<Utc>> {
+        self.0.paid_out_at
+    }
+    /// The spot check; null when the sale was not selected.
+    async fn spot_check(&self) -> Option<SpotCheck> {
+        let rule = self.0.spot_check_rule.clone()?;
+        Some(SpotCheck {
+            explanation: rules::spot_check_rule(&rule)
+                .map_or("", |r| r.explanation)
+                .to_string(),
+            rule,
+            outcome: self.0.spot_check_outcome.as_deref().and_then(parse_outcome),
+            note: self.0.spot_check_note.clone(),
+            resolved_at: self.0.spot_check_resolved_at,
+            deadline: self.0.spot_check_deadline,
+        })
+    }
+    /// Why the sale was denied.
+    async fn denial_reason(&self) -> Option<Reason> {
+        Some(Reason {
+            code: self.0.denial_code.clone()?,
+            message: self.0.denial_message.clone().unwrap_or_default(),
+            field: None,
+        })
+    }
+    /// Every event of the sale, oldest first.
+    async fn history(&self, ctx: &Context<'_>) -> GqlResult<Vec<InvoiceSaleEvent>> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        let rows = outbox_event::Entity::find()
+            .filter(outbox_event::Column::CompanyId.eq(self.0.company_id))
+            .filter(outbox_event::Column::Topic.eq(topic::INVOICE_SALE))
+            .filter(outbox_event::Column::SubjectId.eq(self.0.id))
+            .order_by_asc(outbox_event::Column::Seq)
+            .all(&state(ctx).db)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|e| InvoiceSaleEvent::new(e, self.clone()))
+            .collect())
+    }
+}
+
+/// What happened to a sale.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum InvoiceSaleEventKind {
+    /// Sent for sale.
+    Submitted,
+    /// Selected for a spot check.
+    SpotCheckStarted,
+    /// The spot check got its outcome.
+    SpotCheckResolved,
+    /// Bought.
+    Approved,
+    /// Not bought.
+    Denied,
+    /// Paid out.
+    PaidOut,
+}
+
+impl InvoiceSaleEventKind {
+    fn parse(s: &str) -> Self {
+        match s {
+            "SPOT_CHECK_STARTED" => Self::SpotCheckStarted,
+            "SPOT_CHECK_RESOLVED" => Self::SpotCheckResolved,
+            "APPROVED" => Self::Approved,
+            "DENIED" => Self::Denied,
+            "PAID_OUT" => Self::PaidOut,
+            _ => Self::Submitted,
+        }
+    }
+}
+
+/// One step in the life of a sale.
+#[derive(SimpleObject)]
+pub struct InvoiceSaleEvent {
+    /// Position in the event stream; pass as `after` to resume after this event.
+    pub cursor: String,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// What happened.
+    pub kind: InvoiceSaleEventKind,
+    /// The sale, as it is now.
+    pub sale: InvoiceSale,
+    /// A sentence for the user.
+    pub message: String,
+}
+
+impl InvoiceSaleEvent {
+    /// The event of outbox row `e` about `sale`.
+    pub fn new(e: &outbox_event::Model, sale: InvoiceSale) -> Self {
+        Self {
+            cursor: cursor(e.seq),
+            at: e.at,
+            kind: InvoiceSaleEventKind::parse(&e.kind),
+            sale,
+            message: e.message.clone(),
+        }
+    }
+}
+
+/// The icon the invoice list shows for an invoice.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum InvoiceListIconKind {
+    /// Being processed for sale.
+    Clock,
+    /// Sale denied.
+    Cross,
+    /// Sold (approved or paid out).
+    Coins,
+    /// Handed to Nox Finans.
+    Gavel,
+}
+
+/// The icon and its hover text.
+#[derive(SimpleObject)]
+pub struct InvoiceListIcon {
+    /// Which icon.
+    pub kind: InvoiceListIconKind,
+    /// The text on hover.
+    pub tooltip: String,
+}
+
+/// The list icon for an invoice's latest sale.
+pub fn sale_icon(s: &invoice_sale::Model) -> InvoiceListIcon {
+    match SaleStatus::parse(&s.status) {
+        Some(SaleStatus::Processing | SaleStatus::SpotCheck) | None => InvoiceListIcon {
+            kind: InvoiceListIconKind::Clock,
+            tooltip: "Processing: the invoice has been sent for sale".into(),
+        },
+        Some(SaleStatus::Denied) => InvoiceListIcon {
+            kind: InvoiceListIconKind::Cross,
+            tooltip: format!(
+                "Sale denied: {}",
+                s.denial_message.clone().unwrap_or_default()
+            ),
+        },
+        Some(SaleStatus::Approved) => InvoiceListIcon {
+            kind: InvoiceListIconKind::Coins,
+            tooltip: match s.payout_date {
+                Some(d) => format!(
+                    "Approved for sale: {} SEK is paid out on {d}",
+                    from_ore(s.payout_ore)
+                ),
+                None => "Approved for sale".into(),
+            },
+        },
+        Some(SaleStatus::PaidOut) => InvoiceListIcon {
+            kind: InvoiceListIconKind::Coins,
+            tooltip: format!("Sold: {} SEK paid out", from_ore(s.payout_ore)),
+        },
+    }
+}
+
+crate::connection_types!(
+    InvoiceSaleConnection,
+    InvoiceSaleEdge,
+    InvoiceSale,
+    "invoice sales"
+);

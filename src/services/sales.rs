@@ -1,0 +1,695 @@
+//! Invoice sale use cases: agreement, quote, sell, processing, spot checks,
+//! decisions and payouts. Every state change writes its statement entries,
+//! voucher, notification and event in the same transaction.
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono_tz::Europe::Stockholm;
+use entity::{invoice, invoice_sale, job};
+use sea_orm::{DatabaseTransaction, EntityTrait, Set, TransactionTrait};
+
+use crate::db::begin_write;
+use crate::domain::banking::next_banking_day;
+use crate::domain::ledger::{self, SALE_SERIES};
+use crate::domain::money::{MAX_AMOUNT_ORE, from_ore};
+use crate::domain::sale::{
+    self, Agreement, Decision, DecisionFacts, Quote, SaleFacts, SaleStatus, SpotCheckFacts,
+    SpotCheckOutcome,
+};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::store::jobs::{self, kind};
+use crate::store::ledger::{Refs, book, post};
+use crate::store::outbox::{self, NewEvent, topic};
+use crate::store::{Operator, Tenant, invoices, sales};
+
+/// A priced offer to buy an invoice.
+#[derive(Debug, Clone)]
+pub struct QuoteView {
+    /// The invoice.
+    pub invoice: invoice::Model,
+    /// Amount, fees, payout and reasons.
+    pub quote: Quote,
+    /// When the payout would arrive if approved today.
+    pub payout_date: NaiveDate,
+    /// Identity of these exact terms.
+    pub quote_id: String,
+}
+
+/// Sale event kinds, as recorded in the outbox.
+pub mod event {
+    /// Sent for sale.
+    pub const SUBMITTED: &str = "SUBMITTED";
+    /// Selected for a spot check.
+    pub const SPOT_CHECK_STARTED: &str = "SPOT_CHECK_STARTED";
+    /// The spot check got its outcome.
+    pub const SPOT_CHECK_RESOLVED: &str = "SPOT_CHECK_RESOLVED";
+    /// Bought.
+    pub const APPROVED: &str = "APPROVED";
+    /// Not bought.
+    pub const DENIED: &str = "DENIED";
+    /// Paid out.
+    pub const PAID_OUT: &str = "PAID_OUT";
+}
+
+async fn sale_facts(
+    txn: &DatabaseTransaction,
+    tenant: Tenant,
+    inv: &invoice::Model,
+    today: NaiveDate,
+    exclude_own_sale: bool,
+) -> AppResult<(SaleFacts, bool)> {
+    let (customer_outstanding_ore, total_outstanding_ore, overdue) =
+        sales::exposure(txn, tenant, inv.customer_id, inv.id, today).await?;
+    let already_sold = !exclude_own_sale && sales::has_live_sale(txn, tenant, inv.id).await?;
+    Ok((
+        SaleFacts {
+            currency: inv.currency.clone(),
+            cancelled: inv.cancelled,
+            not_completed: inv.not_completed,
+            invoice_type: inv.invoice_type.clone(),
+            balance_ore: inv.balance_ore,
+            house_work_deductible_ore: inv.house_work_deductible_ore,
+            due_date: inv.due_date,
+            already_sold,
+            handed_to_nox: false,
+            customer_outstanding_ore,
+            total_outstanding_ore,
+        },
+        overdue,
+    ))
+}
+
+async fn quote_in(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    tenant: Tenant,
+    invoice_id: i64,
+) -> AppResult<QuoteView> {
+    let inv = invoices::require(txn, tenant, invoice_id, "invoiceId").await?;
+    let today = state.clock.today();
+    let agreement = sales::agreement(txn, tenant)
+        .await?
+        .map(|a| sales::agreement_terms(&a));
+    let (facts, _) = sale_facts(txn, tenant, &inv, today, false).await?;
+    let quote = sale::quote(&facts, agreement.as_ref(), today);
+    let payout_date = next_banking_day(today);
+    let quote_id = sale::quote_id(inv.id, &quote, payout_date);
+    Ok(QuoteView {
+        invoice: inv,
+        quote,
+        payout_date,
+        quote_id,
+    })
+}
+
+/// Quotes the sale of an invoice. Refused with `NOT_ELIGIBLE` until invoice sale
+/// is activated; otherwise the quote carries its own eligibility and reasons.
+#[tracing::instrument(skip(state), fields(company = tenant.company_id()))]
+pub async fn quote(state: &AppState, tenant: Tenant, invoice_id: i64) -> AppResult<QuoteView> {
+    let txn = state.db.begin().await?;
+    let view = quote_in(&txn, state, tenant, invoice_id).await?;
+    txn.commit().await?;
+    if let Some(r) = view
+        .quote
+        .reasons
+        .iter()
+        .find(|r| r.code == "INVOICE_SALE_NOT_ACTIVE")
+    {
+        return Err(AppError::NotEligible {
+            message: r.message.clone(),
+            reasons: vec![r.clone()],
+        });
+    }
+    Ok(view)
+}
+
+fn is_idempotency_violation(e: &AppError) -> bool {
+    matches!(e, AppError::Conflict(m) if m.contains("a record"))
+        || matches!(e, AppError::Internal(m) if m.contains("idempotency"))
+}
+
+/// Sells an invoice against a quote. The same idempotency key returns the same
+/// sale; a second live sale of one invoice is a `CONFLICT`; changed terms are
+/// `QUOTE_CHANGED`.
+#[tracing::instrument(skip(state), fields(company = tenant.company_id()))]
+pub async fn sell(
+    state: &AppState,
+    tenant: Tenant,
+    invoice_id: i64,
+    quote_id: &str,
+    idempotency_key: &str,
+) -> AppResult<invoice_sale::Model> {
+    let key = idempotency_key.trim();
+    if key.is_empty() || key.len() > 100 {
+        return Err(AppError::validation(
+            "idempotencyKey",
+            "must be 1 to 100 characters",
+        ));
+    }
+    match sell_once(state, tenant, invoice_id, quote_id, key).await {
+        Ok(s) => Ok(s),
+        // A concurrent request with the same key won the race: return its sale.
+        Err(e) if is_idempotency_violation(&e) => {
+            match sales::by_key(&state.db, tenant, key).await? {
+                Some(s) if s.invoice_id == invoice_id => Ok(s),
+                _ => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn sell_once(
+    state: &AppState,
+    tenant: Tenant,
+    invoice_id: i64,
+    quote_id: &str,
+    key: &str,
+) -> AppResult<invoice_sale::Model> {
+    let now = state.clock.now();
+    let txn = begin_write(&state.db).await?;
+    if let Some(existing) = sales::by_key(&txn, tenant, key).await? {
+        if existing.invoice_id == invoice_id {
+            return Ok(existing);
+        }
+        return Err(AppError::Conflict(
+            "this idempotency key was used for another invoice".into(),
+        ));
+    }
+    let view = quote_in(&txn, state, tenant, invoice_id).await?;
+    if let Some(r) = view.quote.reasons.iter().find(|r| r.code == "ALREADY_SOLD") {
+        return Err(AppError::Conflict(r.message.clone()));
+    }
+    if !view.quote.eligible() {
+        return Err(AppError::NotEligible {
+            message: format!(
+                "the invoice cannot be sold: {}",
+                view.quote
+                    .reasons
+                    .iter()
+                    .map(|r| r.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            reasons: view.quote.reasons.clone(),
+        });
+    }
+    if view.quote_id != quote_id {
+        return Err(AppError::QuoteChanged(
+            "the fees or the payout changed since this quote; ask for a new quote and confirm again".into(),
+        ));
+    }
+    let q = &view.quote;
+    let fee = |k: &str| {
+        q.fees
+            .iter()
+            .find(|f| f.kind == k)
+            .map_or(0, |f| f.amount_ore)
+    };
+    let agreement = sales::agreement(&txn, tenant).await?;
+    let sale = sales::insert(
+        &txn,
+        tenant,
+        invoice_sale::ActiveModel {
+            invoice_id: Set(view.invoice.id),
+            customer_id: Set(view.invoice.customer_id),
+            amount_ore: Set(q.amount_ore),
+            invoice_fee_ore: Set(fee("INVOICE_FEE")),
+            factoring_fee_ore: Set(fee("FACTORING_FEE")),
+            total_fees_ore: Set(q.total_fees_ore),
+            payout_ore: Set(q.payout_ore),
+            percentage_bp: Set(agreement.map_or(0, |a| a.percentage_bp)),
+            quote_id: Set(view.quote_id.clone()),
+            idempotency_key: Set(key.to_string()),
+            requested_at: Set(now),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        AppError::Conflict(m) if !m.contains("idempotency") && !m.contains("a record") => {
+            AppError::Conflict(m)
+        }
+        AppError::Conflict(_) => {
+            AppError::Conflict("the invoice has already been offered for sale".into())
+        }
+        other => other,
+    })?;
+    let number = &view.invoice.invoice_number;
+    let message = format!("Invoice {number} has been sent for sale");
+    outbox::notify(
+        &txn,
+        tenant,
+        "SALE_SENT",
+        &message,
+        Some(sale.invoice_id),
+        now,
+    )
+    .await?;
+    record(&txn, tenant, &sale, event::SUBMITTED, &message, now).await?;
+    let run_at = now + Duration::seconds(state.settings.sale_processing_delay_secs.max(0));
+    jobs::schedule(&txn, tenant, kind::PROCESS_SALE, sale.id, run_at, now).await?;
+    txn.commit().await?;
+    state.events.wake();
+    Ok(sale)
+}
+
+async fn record(
+    txn: &DatabaseTransaction,
+    tenant: Tenant,
+    sale: &invoice_sale::Model,
+    kind: &str,
+    message: &str,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    outbox::record(
+        txn,
+        tenant,
+        NewEvent {
+            topic: topic::INVOICE_SALE,
+            kind,
+            invoice_id: Some(sale.invoice_id),
+            subject_id: sale.id,
+            message,
+        },
+        at,
+    )
+    .await?;
+    Ok(())
+}
+
+fn status(s: &invoice_sale::Model) -> AppResult<SaleStatus> {
+    SaleStatus::parse(&s.status)
+        .ok_or_else(|| AppError::Internal(format!("unknown sale status {}", s.status)))
+}
+
+async fn load_for_job(
+    txn: &DatabaseTransaction,
+    job: &job::Model,
+) -> AppResult<Option<(Tenant, invoice_sale::Model)>> {
+    let sale = sales::get_any(txn, Operator::system(), job.subject_id).await?;
+    Ok(sale.map(|s| (Tenant::trusted(s.company_id), s)))
+}
+
+/// Job: selects a spot check or decides at once.
+#[tracing::instrument(skip(state, job), fields(job = job.id, sale = job.subject_id))]
+pub async fn process(state: &AppState, job: &job::Model) -> AppResult<()> {
+    let now = state.clock.now();
+    let txn = begin_write(&state.db).await?;
+    let Some((tenant, sale)) = load_for_job(&txn, job).await? else {
+        jobs::finish(&txn, job.id).await?;
+        txn.commit().await?;
+        return Ok(());
+    };
+    if status(&sale)? == SaleStatus::Processing {
+        let h = sales::history(&txn, tenant, sale.id, sale.customer_id).await?;
+        let facts = SpotCheckFacts {
+            previous_sales: h.previous,
+            approved_sales: h.approved,
+            approved_to_recipient: h.approved_to_recipient,
+            average_approved_ore: h.average_approved_ore,
+            amount_ore: sale.amount_ore,
+            sale_key: sale.id,
+            company_id: sale.company_id,
+        };
+        match sale::select_spot_check(&facts) {
+            Some(rule) => {
+                let deadline =
+                    now + Duration::seconds(state.settings.spot_check_deadline_secs.max(0));
+                let changes = invoice_sale::ActiveModel {
+                    status: Set(SaleStatus::SpotCheck.as_str().into()),
+                    spot_check_rule: Set(Some(rule.name.into())),
+                    spot_check_deadline: Set(Some(deadline)),
+                    ..Default::default()
+                };
+                if let Some(s) =
+                    sales::transition(&txn, tenant, sale.id, &[SaleStatus::Processing], changes)
+                        .await?
+                {
+                    let message = format!(
+                        "Spot check ({}): {} We will call the recipient; the decision may take a day.",
+                        rule.name, rule.explanation
+                    );
+                    record(&txn, tenant, &s, event::SPOT_CHECK_STARTED, &message, now).await?;
+                    jobs::schedule(&txn, tenant, kind::SPOT_CHECK_DEADLINE, s.id, deadline, now)
+                        .await?;
+                }
+            }
+            None => {
+                decide_in(&txn, state, tenant, &sale, None).await?;
+            }
+        }
+    }
+    jobs::finish(&txn, job.id).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Job: a spot check not resolved by its deadline gets the default outcome.
+#[tracing::instrument(skip(state, job), fields(job = job.id, sale = job.subject_id))]
+pub async fn spot_check_deadline(state: &AppState, job: &job::Model) -> AppResult<()> {
+    let txn = begin_write(&state.db).await?;
+    if let Some((tenant, sale)) = load_for_job(&txn, job).await?
+        && status(&sale)? == SaleStatus::SpotCheck
+    {
+        resolve_in(
+            &txn,
+            state,
+            tenant,
+            &sale,
+            SpotCheckOutcome::NoAnswer,
+            Some("no answer before the deadline".into()),
+        )
+        .await?;
+    }
+    jobs::finish(&txn, job.id).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+fn outcome_str(o: SpotCheckOutcome) -> &'static str {
+    match o {
+        SpotCheckOutcome::Confirmed => "CONFIRMED",
+        SpotCheckOutcome::Disputed => "DISPUTED",
+        SpotCheckOutcome::NoAnswer => "NO_ANSWER",
+    }
+}
+
+async fn resolve_in(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    tenant: Tenant,
+    sale: &invoice_sale::Model,
+    outcome: SpotCheckOutcome,
+    note: Option<String>,
+) -> AppResult<invoice_sale::Model> {
+    let now = state.clock.now();
+    let changes = invoice_sale::ActiveModel {
+        spot_check_outcome: Set(Some(outcome_str(outcome).into())),
+        spot_check_note: Set(note),
+        spot_check_resolved_at: Set(Some(now)),
+        ..Default::default()
+    };
+    let resolved = sales::transition(txn, tenant, sale.id, &[SaleStatus::SpotCheck], changes)
+        .await?
+        .ok_or_else(|| AppError::Conflict("the spot check is already resolved".into()))?;
+    let message = format!(
+        "Spot check resolved: {}",
+        outcome_str(outcome).replace('_', " ").to_lowercase()
+    );
+    record(
+        txn,
+        tenant,
+        &resolved,
+        event::SPOT_CHECK_RESOLVED,
+        &message,
+        now,
+    )
+    .await?;
+    let rule = resolved.spot_check_rule.clone().unwrap_or_default();
+    let rule: &'static str = sale::spot_check_rule(&rule).map_or("ROUTINE_SAMPLE", |r| r.name);
+    decide_in(txn, state, tenant, &resolved, Some((rule, outcome))).await
+}
+
+/// Operator: records a spot check's outcome and decides the sale.
+#[tracing::instrument(skip(state, _op, note))]
+pub async fn resolve_spot_check(
+    state: &AppState,
+    _op: Operator,
+    sale_id: i64,
+    outcome: SpotCheckOutcome,
+    note: Option<String>,
+) -> AppResult<invoice_sale::Model> {
+    if note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
+        return Err(AppError::validation(
+            "note",
+            "must be at most 1000 characters",
+        ));
+    }
+    let txn = begin_write(&state.db).await?;
+    let sale = sales::get_any(&txn, Operator::system(), sale_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
+    if status(&sale)? != SaleStatus::SpotCheck {
+        return Err(AppError::Conflict(format!(
+            "the sale is {}, not waiting for a spot check",
+            sale.status
+        )));
+    }
+    let decided = resolve_in(
+        &txn,
+        state,
+        Tenant::trusted(sale.company_id),
+        &sale,
+        outcome,
+        note,
+    )
+    .await?;
+    txn.commit().await?;
+    state.events.wake();
+    Ok(decided)
+}
+
+/// The UTC instant of `hour`:00 Stockholm time on `day`.
+fn stockholm_instant(day: NaiveDate, hour: u32) -> DateTime<Utc> {
+    day.and_hms_opt(hour.min(23), 0, 0)
+        .and_then(|t| Stockholm.from_local_datetime(&t).earliest())
+        .map_or_else(
+            || Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default()),
+            |t| t.with_timezone(&Utc),
+        )
+}
+
+/// Decides a sale awaiting a decision and writes everything that follows.
+async fn decide_in(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    tenant: Tenant,
+    sale: &invoice_sale::Model,
+    spot_check: Option<(&'static str, SpotCheckOutcome)>,
+) -> AppResult<invoice_sale::Model> {
+    let now = state.clock.now();
+    let today = state.clock.today();
+    let inv = invoices::require(txn, tenant, sale.invoice_id, "invoiceId").await?;
+    let agreement: Option<Agreement> = sales::agreement(txn, tenant)
+        .await?
+        .map(|a| sales::agreement_terms(&a));
+    let (facts, overdue) = sale_facts(txn, tenant, &inv, today, true).await?;
+    let decision = sale::decide(&DecisionFacts {
+        sale: facts,
+        agreement,
+        amount_ore: sale.amount_ore,
+        spot_check,
+        recipient_has_overdue_sold: overdue,
+    });
+    let undecided = [SaleStatus::Processing, SaleStatus::SpotCheck];
+    let number = &inv.invoice_number;
+    match decision {
+        Decision::Approve => {
+            let payout_date = next_banking_day(today);
+            let changes = invoice_sale::ActiveModel {
+                status: Set(SaleStatus::Approved.as_str().into()),
+                decided_at: Set(Some(now)),
+                payout_date: Set(Some(payout_date)),
+                ..Default::default()
+            };
+            let Some(s) = sales::transition(txn, tenant, sale.id, &undecided, changes).await?
+            else {
+                return Err(AppError::Conflict("the sale is already decided".into()));
+            };
+            let fees = vec![
+                sale::FeeLine {
+                    kind: "INVOICE_FEE",
+                    description: "Invoice fee".into(),
+                    amount_ore: s.invoice_fee_ore,
+                },
+                sale::FeeLine {
+                    kind: "FACTORING_FEE",
+                    description: format!(
+                        "Factoring fee {} %",
+                        rust_decimal::Decimal::new(s.percentage_bp, 2).normalize()
+                    ),
+                    amount_ore: s.factoring_fee_ore,
+                },
+            ];
+            let (lines, voucher) = ledger::approval(number, s.amount_ore, &fees);
+            let refs = Refs {
+                invoice_id: Some(s.invoice_id),
+                sale_id: Some(s.id),
+            };
+            book(txn, tenant, &lines, today, refs, now).await?;
+            post(txn, tenant, SALE_SERIES, &voucher, today, Some(s.id), now).await?;
+            let message = format!(
+                "Invoice {number} is approved for sale: {} SEK will be paid out on {payout_date}",
+                from_ore(s.payout_ore)
+            );
+            outbox::notify(
+                txn,
+                tenant,
+                "SALE_APPROVED",
+                &message,
+                Some(s.invoice_id),
+                now,
+            )
+            .await?;
+            record(txn, tenant, &s, event::APPROVED, &message, now).await?;
+            let at = stockholm_instant(payout_date, state.settings.payout_hour);
+            jobs::schedule(txn, tenant, kind::PAYOUT, s.id, at, now).await?;
+            Ok(s)
+        }
+        Decision::Deny(reason) => {
+            let changes = invoice_sale::ActiveModel {
+                status: Set(SaleStatus::Denied.as_str().into()),
+                decided_at: Set(Some(now)),
+                denial_code: Set(Some(reason.code.into())),
+                denial_message: Set(Some(reason.message.clone())),
+                ..Default::default()
+            };
+            let Some(s) = sales::transition(txn, tenant, sale.id, &undecided, changes).await?
+            else {
+                return Err(AppError::Conflict("the sale is already decided".into()));
+            };
+            let message = format!(
+                "The sale of invoice {number} was denied: {}",
+                reason.message
+            );
+            outbox::notify(
+                txn,
+                tenant,
+                "SALE_DENIED",
+                &message,
+                Some(s.invoice_id),
+                now,
+            )
+            .await?;
+            record(txn, tenant, &s, event::DENIED, &message, now).await?;
+            Ok(s)
+        }
+    }
+}
+
+/// Job: pays out an approved sale.
+#[tracing::instrument(skip(state, job), fields(job = job.id, sale = job.subject_id))]
+pub async fn payout(state: &AppState, job: &job::Model) -> AppResult<()> {
+    let now = state.clock.now();
+    let today = state.clock.today();
+    let txn = begin_write(&state.db).await?;
+    if let Some((tenant, sale)) = load_for_job(&txn, job).await? {
+        let changes = invoice_sale::ActiveModel {
+            status: Set(SaleStatus::PaidOut.as_str().into()),
+            paid_out_at: Set(Some(now)),
+            ..Default::default()
+        };
+        if let Some(s) =
+            sales::transition(&txn, tenant, sale.id, &[SaleStatus::Approved], changes).await?
+        {
+            let inv = invoices::require(&txn, tenant, s.invoice_id, "invoiceId").await?;
+            let (lines, voucher) = ledger::payout(&inv.invoice_number, s.payout_ore);
+            let refs = Refs {
+                invoice_id: Some(s.invoice_id),
+                sale_id: Some(s.id),
+            };
+            book(&txn, tenant, &lines, today, refs, now).await?;
+            post(&txn, tenant, SALE_SERIES, &voucher, today, Some(s.id), now).await?;
+            let message = format!(
+                "{} SEK for invoice {} has been paid out to your bank account",
+                from_ore(s.payout_ore),
+                inv.invoice_number
+            );
+            outbox::notify(
+                &txn,
+                tenant,
+                "SALE_PAID_OUT",
+                &message,
+                Some(s.invoice_id),
+                now,
+            )
+            .await?;
+            record(&txn, tenant, &s, event::PAID_OUT, &message, now).await?;
+        }
+    }
+    jobs::finish(&txn, job.id).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Operator: sets a company's agreement and activates (or deactivates) invoice sale.
+#[tracing::instrument(skip(state, op))]
+pub async fn activate(
+    state: &AppState,
+    op: Operator,
+    company_id: i64,
+    terms: Agreement,
+) -> AppResult<entity::invoice_sale_agreement::Model> {
+    let checks = [
+        ("agreement.fixedFee", terms.fixed_fee_ore),
+        ("agreement.minimumFee", terms.minimum_fee_ore),
+        ("agreement.customerCreditLimit", terms.customer_limit_ore),
+        ("agreement.totalCreditLimit", terms.total_limit_ore),
+    ];
+    for (field, v) in checks {
+        if !(0..=MAX_AMOUNT_ORE).contains(&v) {
+            return Err(AppError::validation(
+                field,
+                "must be between 0 and 10 000 000 000",
+            ));
+        }
+    }
+    if !(0..=5000).contains(&terms.percentage_bp) {
+        return Err(AppError::validation(
+            "agreement.percentageFee",
+            "must be between 0 and 50 percent",
+        ));
+    }
+    if terms.customer_limit_ore > terms.total_limit_ore {
+        return Err(AppError::validation(
+            "agreement.customerCreditLimit",
+            "must not exceed the total credit limit",
+        ));
+    }
+    let now = state.clock.now();
+    let txn = begin_write(&state.db).await?;
+    let company = entity::company::Entity::find_by_id(company_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("company", "companyId"))?;
+    let saved = sales::set_agreement(&txn, op, company.id, terms, now).await?;
+    let message = if terms.active {
+        "Invoice sale is now active: you can sell invoices from the invoice view"
+    } else {
+        "Invoice sale has been deactivated for your company"
+    };
+    outbox::notify(
+        &txn,
+        Tenant::trusted(company.id),
+        "INVOICE_SALE_ACTIVATED",
+        message,
+        None,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    state.events.wake();
+    Ok(saved)
+}
+
+/// Records that the company wants a seller to call about invoice sale.
+#[tracing::instrument(skip(state, message), fields(company = tenant.company_id()))]
+pub async fn request_contact(
+    state: &AppState,
+    tenant: Tenant,
+    phone: &str,
+    message: Option<String>,
+) -> AppResult<()> {
+    let phone = crate::domain::identifiers::parse_phone("phone", phone)?;
+    if message.as_ref().is_some_and(|m| m.chars().count() > 2000) {
+        return Err(AppError::validation(
+            "message",
+            "must be at most 2000 characters",
+        ));
+    }
+    let txn = begin_write(&state.db).await?;
+    sales::request_contact(&txn, tenant, phone, message, state.clock.now()).await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,265 @@
+//! The payments-account statement and vouchers of the tenant.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{statement_entry, voucher, voucher_row};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Select, Set, Statement,
+};
+
+use super::Tenant;
+use super::companies::{Counter, next_number};
+use super::page::{self, Keyed, Page, PageRequest};
+use crate::domain::ledger::{StatementLine, VoucherDraft};
+use crate::error::{AppError, AppResult};
+
+impl Keyed for statement_entry::Model {
+    fn key(&self) -> i64 {
+        self.id
+    }
+}
+
+impl Keyed for voucher::Model {
+    fn key(&self) -> i64 {
+        self.id
+    }
+}
+
+/// What a booking refers to.
+#[derive(Debug, Clone, Copy)]
+pub struct Refs {
+    /// Invoice.
+    pub invoice_id: Option<i64>,
+    /// Sale.
+    pub sale_id: Option<i64>,
+}
+
+/// Books statement lines on the tenant's payments account. The company row's
+/// balance is moved with each line, which serialises concurrent bookings and
+/// gives each entry its exact balance afterwards.
+pub async fn book<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    lines: &[StatementLine],
+    booked_on: NaiveDate,
+    refs: Refs,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "UPDATE company SET payments_balance_ore = payments_balance_ore + $1 WHERE id = $2 RETURNING payments_balance_ore"
+        }
+        _ => {
+            "UPDATE company SET payments_balance_ore = payments_balance_ore + ? WHERE id = ? RETURNING payments_balance_ore"
+        }
+    };
+    for l in lines {
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [l.amount_ore.into(), tenant.company_id().into()],
+            ))
+            .await?
+            .ok_or_else(|| AppError::Internal("company row missing".into()))?;
+        let balance: i64 = row.try_get("", "payments_balance_ore")?;
+        statement_entry::ActiveModel {
+            company_id: Set(tenant.company_id()),
+            booked_on: Set(booked_on),
+            kind: Set(l.kind.to_string()),
+            description: Set(l.description.clone()),
+            amount_ore: Set(l.amount_ore),
+            balance_after_ore: Set(balance),
+            invoice_id: Set(refs.invoice_id),
+            sale_id: Set(refs.sale_id),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Numbers and stores a voucher; refuses one that does not balance.
+pub async fn post<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    series: &str,
+    draft: &VoucherDraft,
+    date: NaiveDate,
+    sale_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> AppResult<voucher::Model> {
+    if !draft.balances() {
+        return Err(AppError::Internal(format!("unbalanced voucher: {draft:?}")));
+    }
+    let number = next_number(db, tenant, Counter::Voucher).await?;
+    let v = voucher::ActiveModel {
+        company_id: Set(tenant.company_id()),
+        series: Set(series.to_string()),
+        number: Set(number),
+        date: Set(date),
+        description: Set(draft.description.clone()),
+        sale_id: Set(sale_id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let rows: Vec<voucher_row::ActiveModel> = draft
+        .rows
+        .iter()
+        .map(|p| voucher_row::ActiveModel {
+            voucher_id: Set(v.id),
+            account: Set(p.account),
+            debit_ore: Set(p.debit_ore),
+            credit_ore: Set(p.credit_ore),
+            ..Default::default()
+        })
+        .collect();
+    voucher_row::Entity::insert_many(rows).exec(db).await?;
+    Ok(v)
+}
+
+fn entries(tenant: Tenant) -> Select<statement_entry::Entity> {
+    statement_entry::Entity::find()
+        .filter(statement_entry::Column::CompanyId.eq(tenant.company_id()))
+}
+
+/// The balance at the end of the last entry booked before `day` (0 without one).
+pub async fn balance_before<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    day: NaiveDate,
+) -> AppResult<i64> {
+    Ok(entries(tenant)
+        .filter(statement_entry::Column::BookedOn.lt(day))
+        .order_by_desc(statement_entry::Column::Id)
+        .one(db)
+        .await?
+        .map_or(0, |e| e.balance_after_ore))
+}
+
+/// Statement entries booked from `from` to `to` inclusive, in booking order.
+pub async fn entries_between<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    from: NaiveDate,
+    to: NaiveDate,
+    req: PageRequest,
+) -> AppResult<Page<statement_entry::Model>> {
+    let q = entries(tenant)
+        .filter(statement_entry::Column::BookedOn.gte(from))
+        .filter(statement_entry::Column::BookedOn.lte(to));
+    Ok(page::fetch(db, q, statement_entry::Column::Id, req, false).await?)
+}
+
+/// How many entries were booked from `from` to `to`.
+pub async fn count_between<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<u64> {
+    Ok(entries(tenant)
+        .filter(statement_entry::Column::BookedOn.gte(from))
+        .filter(statement_entry::Column::BookedOn.lte(to))
+        .count(db)
+        .await?)
+}
+
+/// The current payments-account balance.
+pub async fn balance<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<i64> {
+    Ok(super::companies::get(db, tenant)
+        .await?
+        .payments_balance_ore)
+}
+
+fn vouchers_between(
+    tenant: Tenant,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Select<voucher::Entity> {
+    let mut q = voucher::Entity::find().filter(voucher::Column::CompanyId.eq(tenant.company_id()));
+    if let Some(f) = from {
+        q = q.filter(voucher::Column::Date.gte(f));
+    }
+    if let Some(t) = to {
+        q = q.filter(voucher::Column::Date.lte(t));
+    }
+    q
+}
+
+/// A page of the tenant's vouchers, in number order.
+pub async fn vouchers<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    req: PageRequest,
+) -> AppResult<Page<voucher::Model>> {
+    Ok(page::fetch(
+        db,
+        vouchers_between(tenant, from, to),
+        voucher::Column::Id,
+        req,
+        false,
+    )
+    .await?)
+}
+
+/// How many vouchers match.
+pub async fn count_vouchers<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> AppResult<u64> {
+    Ok(vouchers_between(tenant, from, to).count(db).await?)
+}
+
+/// The rows of the tenant's vouchers `ids`.
+pub async fn voucher_rows<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    ids: Vec<i64>,
+) -> AppResult<Vec<voucher_row::Model>> {
+    let own: Vec<i64> = vouchers_between(tenant, None, None)
+        .filter(voucher::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| v.id)
+        .collect();
+    Ok(voucher_row::Entity::find()
+        .filter(voucher_row::Column::VoucherId.is_in(own))
+        .order_by_asc(voucher_row::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// One statement entry of the tenant.
+pub async fn entry<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    id: i64,
+) -> AppResult<Option<statement_entry::Model>> {
+    Ok(entries(tenant)
+        .filter(statement_entry::Column::Id.eq(id))
+        .one(db)
+        .await?)
+}
+
+/// One voucher of the tenant.
+pub async fn voucher<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    id: i64,
+) -> AppResult<Option<voucher::Model>> {
+    Ok(vouchers_between(tenant, None, None)
+        .filter(voucher::Column::Id.eq(id))
+        .one(db)
+        .await?)
+}

@@ -1,0 +1,81 @@
+//! Reading and marking the tenant's notifications.
+
+use entity::notification;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Select};
+
+use super::Tenant;
+use super::page::{self, Keyed, Page, PageRequest};
+use crate::error::AppResult;
+
+impl Keyed for notification::Model {
+    fn key(&self) -> i64 {
+        self.id
+    }
+}
+
+fn scoped(tenant: Tenant, unread_only: bool) -> Select<notification::Entity> {
+    let q = notification::Entity::find()
+        .filter(notification::Column::CompanyId.eq(tenant.company_id()));
+    if unread_only {
+        q.filter(notification::Column::Read.eq(false))
+    } else {
+        q
+    }
+}
+
+/// A page of notifications, newest first.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    unread_only: bool,
+    req: PageRequest,
+) -> AppResult<Page<notification::Model>> {
+    Ok(page::fetch(
+        db,
+        scoped(tenant, unread_only),
+        notification::Column::Id,
+        req,
+        true,
+    )
+    .await?)
+}
+
+/// How many notifications match.
+pub async fn count<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    unread_only: bool,
+) -> AppResult<u64> {
+    Ok(scoped(tenant, unread_only).count(db).await?)
+}
+
+/// One notification of the tenant.
+pub async fn get<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    id: i64,
+) -> AppResult<Option<notification::Model>> {
+    Ok(scoped(tenant, false)
+        .filter(notification::Column::Id.eq(id))
+        .one(db)
+        .await?)
+}
+
+/// Marks the tenant's notifications `ids` read; returns how many changed.
+pub async fn mark_read<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    ids: Vec<i64>,
+) -> AppResult<u64> {
+    let res = notification::Entity::update_many()
+        .col_expr(
+            notification::Column::Read,
+            sea_orm::sea_query::Expr::value(true),
+        )
+        .filter(notification::Column::CompanyId.eq(tenant.company_id()))
+        .filter(notification::Column::Id.is_in(ids))
+        .filter(notification::Column::Read.eq(false))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}

@@ -1,0 +1,89 @@
+//! Writing events and notifications, inside the caller's transaction.
+
+use chrono::{DateTime, Utc};
+use entity::{notification, outbox_event};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+
+use super::Tenant;
+use crate::error::AppResult;
+
+/// Event topics.
+pub mod topic {
+    /// Invoice-sale status changes.
+    pub const INVOICE_SALE: &str = "INVOICE_SALE";
+    /// Notifications.
+    pub const NOTIFICATION: &str = "NOTIFICATION";
+}
+
+/// An event to record.
+#[derive(Debug, Clone)]
+pub struct NewEvent<'a> {
+    /// Topic.
+    pub topic: &'static str,
+    /// Kind within the topic.
+    pub kind: &'a str,
+    /// The invoice concerned.
+    pub invoice_id: Option<i64>,
+    /// The sale / notification / case.
+    pub subject_id: i64,
+    /// Text.
+    pub message: &'a str,
+}
+
+/// Appends an event to the outbox. Call inside the transaction of the change.
+pub async fn record<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    e: NewEvent<'_>,
+    at: DateTime<Utc>,
+) -> AppResult<outbox_event::Model> {
+    Ok(outbox_event::ActiveModel {
+        company_id: Set(tenant.company_id()),
+        topic: Set(e.topic.to_string()),
+        kind: Set(e.kind.to_string()),
+        invoice_id: Set(e.invoice_id),
+        subject_id: Set(e.subject_id),
+        message: Set(e.message.to_string()),
+        at: Set(at),
+        recorded_ms: Set(Utc::now().timestamp_millis()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Creates a notification and its event. Call inside the transaction of the change.
+pub async fn notify<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    kind: &str,
+    message: &str,
+    invoice_id: Option<i64>,
+    at: DateTime<Utc>,
+) -> AppResult<notification::Model> {
+    let n = notification::ActiveModel {
+        company_id: Set(tenant.company_id()),
+        kind: Set(kind.to_string()),
+        message: Set(message.to_string()),
+        invoice_id: Set(invoice_id),
+        read: Set(false),
+        created_at: Set(at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    record(
+        db,
+        tenant,
+        NewEvent {
+            topic: topic::NOTIFICATION,
+            kind,
+            invoice_id,
+            subject_id: n.id,
+            message,
+        },
+        at,
+    )
+    .await?;
+    Ok(n)
+}

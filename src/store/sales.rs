@@ -1,0 +1,372 @@
+//! Invoice sales, agreements and contact requests.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{contact_request, invoice, invoice_sale, invoice_sale_agreement};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Select, Set,
+};
+
+use super::page::{self, Keyed, Page, PageRequest};
+use super::{Operator, Tenant};
+use crate::domain::sale::{Agreement, SaleStatus};
+use crate::error::AppResult;
+
+impl Keyed for invoice_sale::Model {
+    fn key(&self) -> i64 {
+        self.id
+    }
+}
+
+impl Keyed for contact_request::Model {
+    fn key(&self) -> i64 {
+        self.id
+    }
+}
+
+/// Statuses of a sale that is not denied.
+pub const LIVE: &[&str] = &["PROCESSING", "SPOT_CHECK", "APPROVED", "PAID_OUT"];
+/// Statuses of a bought sale.
+pub const BOUGHT: &[&str] = &["APPROVED", "PAID_OUT"];
+
+/// The domain view of a stored agreement.
+pub fn agreement_terms(m: &invoice_sale_agreement::Model) -> Agreement {
+    Agreement {
+        active: m.active,
+        fixed_fee_ore: m.fixed_fee_ore,
+        percentage_bp: m.percentage_bp,
+        minimum_fee_ore: m.minimum_fee_ore,
+        customer_limit_ore: m.customer_limit_ore,
+        total_limit_ore: m.total_limit_ore,
+    }
+}
+
+/// The tenant's agreement, if any.
+pub async fn agreement<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+) -> AppResult<Option<invoice_sale_agreement::Model>> {
+    Ok(invoice_sale_agreement::Entity::find()
+        .filter(invoice_sale_agreement::Column::CompanyId.eq(tenant.company_id()))
+        .one(db)
+        .await?)
+}
+
+/// Sets a company's agreement (operator).
+pub async fn set_agreement<C: ConnectionTrait>(
+    db: &C,
+    _op: Operator,
+    company_id: i64,
+    terms: Agreement,
+    now: DateTime<Utc>,
+) -> AppResult<invoice_sale_agreement::Model> {
+    let existing = invoice_sale_agreement::Entity::find()
+        .filter(invoice_sale_agreement::Column::CompanyId.eq(company_id))
+        .one(db)
+        .await?;
+    let exists = existing.is_some();
+    let mut am: invoice_sale_agreement::ActiveModel = match existing {
+        Some(m) => m.into(),
+        None => invoice_sale_agreement::ActiveModel {
+            company_id: Set(company_id),
+            ..Default::default()
+        },
+    };
+    am.active = Set(terms.active);
+    am.fixed_fee_ore = Set(terms.fixed_fee_ore);
+    am.percentage_bp = Set(terms.percentage_bp);
+    am.minimum_fee_ore = Set(terms.minimum_fee_ore);
+    am.customer_limit_ore = Set(terms.customer_limit_ore);
+    am.total_limit_ore = Set(terms.total_limit_ore);
+    am.updated_at = Set(now);
+    Ok(if exists {
+        am.update(db).await?
+    } else {
+        am.insert(db).await?
+    })
+}
+
+/// Records a request to be contacted.
+pub async fn request_contact<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    phone: String,
+    message: Option<String>,
+    now: DateTime<Utc>,
+) -> AppResult<contact_request::Model> {
+    Ok(contact_request::ActiveModel {
+        company_id: Set(tenant.company_id()),
+        phone: Set(phone),
+        message: Set(message),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Contact requests of every company, newest first (operator).
+pub async fn contact_requests<C: ConnectionTrait>(
+    db: &C,
+    _op: Operator,
+    req: PageRequest,
+) -> AppResult<Page<contact_request::Model>> {
+    Ok(page::fetch(
+        db,
+        contact_request::Entity::find(),
+        contact_request::Column::Id,
+        req,
+        true,
+    )
+    .await?)
+}
+
+fn scoped(tenant: Tenant) -> Select<invoice_sale::Entity> {
+    invoice_sale::Entity::find().filter(invoice_sale::Column::CompanyId.eq(tenant.company_id()))
+}
+
+/// One sale of the tenant.
+pub async fn get<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    id: i64,
+) -> AppResult<Option<invoice_sale::Model>> {
+    Ok(scoped(tenant)
+        .filter(invoice_sale::Column::Id.eq(id))
+        .one(db)
+        .await?)
+}
+
+/// A sale of any company (operator, worker).
+pub async fn get_any<C: ConnectionTrait>(
+    db: &C,
+    _op: Operator,
+    id: i64,
+) -> AppResult<Option<invoice_sale::Model>> {
+    Ok(invoice_sale::Entity::find_by_id(id).one(db).await?)
+}
+
+/// The tenant's sale made under an idempotency key.
+pub async fn by_key<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    key: &str,
+) -> AppResult<Option<invoice_sale::Model>> {
+    Ok(scoped(tenant)
+        .filter(invoice_sale::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?)
+}
+
+/// The latest sale of each of the tenant's invoices `ids`.
+pub async fn latest_by_invoice<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    ids: Vec<i64>,
+) -> AppResult<Vec<invoice_sale::Model>> {
+    let all = scoped(tenant)
+        .filter(invoice_sale::Column::InvoiceId.is_in(ids))
+        .order_by_asc(invoice_sale::Column::Id)
+        .all(db)
+        .await?;
+    let mut latest: std::collections::HashMap<i64, invoice_sale::Model> =
+        std::collections::HashMap::new();
+    for s in all {
+        latest.insert(s.invoice_id, s);
+    }
+    Ok(latest.into_values().collect())
+}
+
+/// Whether the tenant's invoice has a sale that is not denied.
+pub async fn has_live_sale<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    invoice_id: i64,
+) -> AppResult<bool> {
+    Ok(scoped(tenant)
+        .filter(invoice_sale::Column::InvoiceId.eq(invoice_id))
+        .filter(invoice_sale::Column::Status.is_in(LIVE.iter().copied()))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+fn status_filter(
+    q: Select<invoice_sale::Entity>,
+    status: Option<SaleStatus>,
+) -> Select<invoice_sale::Entity> {
+    match status {
+        Some(s) => q.filter(invoice_sale::Column::Status.eq(s.as_str())),
+        None => q,
+    }
+}
+
+/// A page of the tenant's sales, newest first.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    status: Option<SaleStatus>,
+    req: PageRequest,
+) -> AppResult<Page<invoice_sale::Model>> {
+    Ok(page::fetch(
+        db,
+        status_filter(scoped(tenant), status),
+        invoice_sale::Column::Id,
+        req,
+        true,
+    )
+    .await?)
+}
+
+/// How many of the tenant's sales match.
+pub async fn count<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    status: Option<SaleStatus>,
+) -> AppResult<u64> {
+    Ok(status_filter(scoped(tenant), status).count(db).await?)
+}
+
+/// Sales awaiting a spot check, of every company, oldest first (operator).
+pub async fn spot_check_queue<C: ConnectionTrait>(
+    db: &C,
+    _op: Operator,
+    req: PageRequest,
+) -> AppResult<Page<invoice_sale::Model>> {
+    let q = invoice_sale::Entity::find()
+        .filter(invoice_sale::Column::Status.eq(SaleStatus::SpotCheck.as_str()));
+    Ok(page::fetch(db, q, invoice_sale::Column::Id, req, false).await?)
+}
+
+/// How many sales await a spot check (operator).
+pub async fn spot_check_queue_count<C: ConnectionTrait>(db: &C, _op: Operator) -> AppResult<u64> {
+    Ok(invoice_sale::Entity::find()
+        .filter(invoice_sale::Column::Status.eq(SaleStatus::SpotCheck.as_str()))
+        .count(db)
+        .await?)
+}
+
+/// Inserts a new sale in PROCESSING.
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    mut am: invoice_sale::ActiveModel,
+) -> AppResult<invoice_sale::Model> {
+    am.company_id = Set(tenant.company_id());
+    am.status = Set(SaleStatus::Processing.as_str().to_string());
+    Ok(am.insert(db).await?)
+}
+
+/// Applies `changes` to the tenant's sale only while its status is one of
+/// `from`; returns the updated sale, or `None` when the sale had moved on (so a
+/// transition happens exactly once even if two workers race for it).
+pub async fn transition<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    id: i64,
+    from: &[SaleStatus],
+    changes: invoice_sale::ActiveModel,
+) -> AppResult<Option<invoice_sale::Model>> {
+    let res = invoice_sale::Entity::update_many()
+        .set(changes)
+        .filter(invoice_sale::Column::Id.eq(id))
+        .filter(invoice_sale::Column::CompanyId.eq(tenant.company_id()))
+        .filter(invoice_sale::Column::Status.is_in(from.iter().map(|s| s.as_str())))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Ok(None);
+    }
+    get(db, tenant, id).await
+}
+
+/// The history spot-check selection looks at.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct History {
+    /// Sales before `before_id`.
+    pub previous: u32,
+    /// Approved or paid-out sales before it.
+    pub approved: u32,
+    /// Approved sales to the recipient before it.
+    pub approved_to_recipient: u32,
+    /// Average approved amount.
+    pub average_approved_ore: i64,
+}
+
+/// The tenant's sale history before sale `before_id`, for recipient `customer_id`.
+pub async fn history<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    before_id: i64,
+    customer_id: i64,
+) -> AppResult<History> {
+    let earlier = scoped(tenant)
+        .filter(invoice_sale::Column::Id.lt(before_id))
+        .all(db)
+        .await?;
+    let approved: Vec<&invoice_sale::Model> = earlier
+        .iter()
+        .filter(|s| BOUGHT.contains(&s.status.as_str()))
+        .collect();
+    let sum: i64 = approved.iter().map(|s| s.amount_ore).sum();
+    Ok(History {
+        previous: u32::try_from(earlier.len()).unwrap_or(u32::MAX),
+        approved: u32::try_from(approved.len()).unwrap_or(u32::MAX),
+        approved_to_recipient: u32::try_from(
+            approved
+                .iter()
+                .filter(|s| s.customer_id == customer_id)
+                .count(),
+        )
+        .unwrap_or(u32::MAX),
+        average_approved_ore: if approved.is_empty() {
+            0
+        } else {
+            sum / approved.len() as i64
+        },
+    })
+}
+
+/// Outstanding sold amounts (live sales whose invoice is not paid), to the
+/// recipient and in total, leaving out invoice `except`; plus whether the
+/// recipient has a bought invoice that is overdue on `today`.
+pub async fn exposure<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    customer_id: i64,
+    except: i64,
+    today: NaiveDate,
+) -> AppResult<(i64, i64, bool)> {
+    let live = scoped(tenant)
+        .filter(invoice_sale::Column::Status.is_in(LIVE.iter().copied()))
+        .filter(invoice_sale::Column::InvoiceId.ne(except))
+        .all(db)
+        .await?;
+    let invoice_ids: Vec<i64> = live.iter().map(|s| s.invoice_id).collect();
+    let invoices: std::collections::HashMap<i64, invoice::Model> = invoice::Entity::find()
+        .filter(invoice::Column::CompanyId.eq(tenant.company_id()))
+        .filter(invoice::Column::Id.is_in(invoice_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i))
+        .collect();
+    let (mut to_customer, mut total, mut overdue) = (0, 0, false);
+    for s in &live {
+        let Some(inv) = invoices.get(&s.invoice_id) else {
+            continue;
+        };
+        let open = inv.balance_ore - inv.house_work_deductible_ore.unwrap_or(0) > 0;
+        if !open {
+            continue;
+        }
+        total += s.amount_ore;
+        if s.customer_id == customer_id {
+            to_customer += s.amount_ore;
+            if BOUGHT.contains(&s.status.as_str()) && inv.due_date < today {
+                overdue = true;
+            }
+        }
+    }
+    Ok((to_customer, total, overdue))
+}

@@ -1,0 +1,54 @@
+//! The durable background worker: claims due jobs from the database and runs
+//! them. Safe with several instances (see `store::jobs`).
+
+use std::time::Duration;
+
+use crate::error::AppResult;
+use crate::services::sales;
+use crate::state::AppState;
+use crate::store::jobs::{self, kind};
+
+/// How long a claimed job stays reserved before another worker may retry it.
+pub const LEASE_MS: i64 = 60_000;
+
+/// Runs the worker until `shutdown` fires.
+pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let poll = Duration::from_millis(state.settings.worker_poll_ms);
+    loop {
+        match tick(&state).await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "worker tick failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(poll) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Claims and runs the jobs due now; returns how many ran.
+pub async fn tick(state: &AppState) -> AppResult<usize> {
+    let txn = crate::db::begin_write(&state.db).await?;
+    let due = jobs::claim(&txn, state.clock.now(), 10, LEASE_MS).await?;
+    txn.commit().await?;
+    let n = due.len();
+    for job in due {
+        let result = match job.kind.as_str() {
+            kind::PROCESS_SALE => sales::process(state, &job).await,
+            kind::SPOT_CHECK_DEADLINE => sales::spot_check_deadline(state, &job).await,
+            kind::PAYOUT => sales::payout(state, &job).await,
+            other => Err(crate::error::AppError::Internal(format!(
+                "unknown job kind {other}"
+            ))),
+        };
+        if let Err(e) = result {
+            tracing::error!(job = job.id, kind = %job.kind, error = %e, "job failed; it will be retried");
+            let _ = jobs::fail(&state.db, job.id, &e.to_string()).await;
+        }
+    }
+    if n > 0 {
+        state.events.wake();
+    }
+    Ok(n)
+}
