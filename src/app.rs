@@ -101,17 +101,25 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    /// Serves, with the event hub and the background worker, until `shutdown`
+    /// completes; then finishes in-flight requests and stops the background tasks.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let hub = tokio::spawn(self.state.events.clone().run(stop_rx.clone()));
+        let worker = tokio::spawn(crate::worker::run(self.state.clone(), stop_rx));
         let app = router(HttpState {
             app: self.state,
             schema: self.schema,
         });
-        axum::serve(self.listener, app)
+        let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        let _ = stop_tx.send(true);
+        let _ = hub.await;
+        let _ = worker.await;
+        served
     }
 }

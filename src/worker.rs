@@ -32,6 +32,7 @@ pub async fn tick(state: &AppState) -> AppResult<usize> {
     let txn = crate::db::begin_write(&state.db).await?;
     let due = jobs::claim(&txn, state.clock.now(), 10, LEASE_MS).await?;
     txn.commit().await?;
+    tracing::debug!(claimed = due.len(), "worker tick");
     let n = due.len();
     for job in due {
         let result = match job.kind.as_str() {

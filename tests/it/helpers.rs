@@ -119,7 +119,11 @@ pub struct TestApp {
     pub other: String,
     pub operator: String,
     pub database_url: String,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+    settings: Settings,
+    server: Option<(
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<std::io::Result<()>>,
+    )>,
     _db: TestDb,
 }
 
@@ -166,10 +170,8 @@ impl TestApp {
             .await
             .unwrap();
         let base = format!("http://{}", app.addr());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(app.run_until(async move {
-            let _ = rx.await;
-        }));
+        let server = Some(serve(app));
+
         Some(TestApp {
             url: format!("{base}/graphql"),
             base,
@@ -179,9 +181,48 @@ impl TestApp {
             other,
             operator,
             database_url,
-            _shutdown: tx,
+            settings,
+            server,
             _db: db,
         })
+    }
+
+    /// Stops the server (finishing in-flight work) and starts a new one on the
+    /// same database, address and clock, as a restart in production would.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let mut settings = self.settings.clone();
+        settings.bind_addr = self.base.trim_start_matches("http://").parse().unwrap();
+        let state = open_state(settings.clone(), Arc::new(self.clock.clone()))
+            .await
+            .unwrap();
+        let app = Application::with_state(state, settings.bind_addr)
+            .await
+            .unwrap();
+        self.server = Some(serve(app));
+    }
+
+    /// Stops the server.
+    pub async fn stop(&mut self) {
+        if let Some((tx, handle)) = self.server.take() {
+            let _ = tx.send(());
+            handle.await.unwrap().unwrap();
+        }
+    }
+
+    /// Moves the clock and waits until `check` holds (polling), or panics.
+    pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        for _ in 0..200 {
+            if check().await {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("timed out waiting for: {what}");
     }
 
     /// Runs a GraphQL operation with a token and returns the whole JSON response.
@@ -250,6 +291,19 @@ impl TestApp {
     }
 }
 
+fn serve(
+    app: Application,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let handle = tokio::spawn(app.run_until(async move {
+        let _ = rx.await;
+    }));
+    (tx, handle)
+}
+
 /// The `extensions.code` of the first error.
 pub fn code(resp: &Value) -> &str {
     resp["errors"][0]["extensions"]["code"]
@@ -264,10 +318,14 @@ pub fn field(resp: &Value) -> &str {
         .unwrap_or("<none>")
 }
 
-/// Declares a test body run once on SQLite and once on PostgreSQL.
+/// Declares a test body run once on SQLite and once on PostgreSQL, optionally
+/// with adjusted settings.
 #[macro_export]
 macro_rules! db_test {
     ($name:ident, |$app:ident| $body:block) => {
+        $crate::db_test!($name, settings = |_s| {}, |$app| $body);
+    };
+    ($name:ident, settings = |$s:ident| $adjust:block, |$app:ident| $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -275,17 +333,25 @@ macro_rules! db_test {
 
             async fn run($app: TestApp) $body
 
+            fn adjust($s: &mut invoice_finance::config::Settings) $adjust
+
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                run(TestApp::spawn(Backend::Sqlite).await.unwrap()).await;
+                run(TestApp::spawn_with(Backend::Sqlite, adjust).await.unwrap()).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                if let Some(app) = TestApp::spawn(Backend::Postgres).await {
+                if let Some(app) = TestApp::spawn_with(Backend::Postgres, adjust).await {
                     run(app).await;
                 }
             }
         }
     };
+}
+
+/// The cursor before the first event: replays everything.
+pub fn cursor_zero() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("c:0")
 }

@@ -3,12 +3,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod helpers;
+mod ws;
 
 mod auth;
 mod cli;
 mod limits;
 mod money;
 mod pagination;
+mod sale;
 mod schema;
 mod tenancy;
 mod validation;
