@@ -124,6 +124,11 @@ pub struct Settings {
     #[arg(long, env = "EVENT_POLL_MS", default_value_t = 500, global = true)]
     pub event_poll_ms: u64,
 
+    /// How many times faster than real time the app's clock runs (1: real
+    /// time). With 1440 a demo lives a day per minute.
+    #[arg(long, env = "CLOCK_SPEED", default_value_t = 1, global = true)]
+    pub clock_speed: u32,
+
     /// Seed the demo companies, customers and invoices when the database is empty.
     #[arg(long, env = "SEED_DEMO", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub seed_demo: bool,
@@ -156,6 +161,7 @@ impl Settings {
             payout_hour: 6,
             worker_poll_ms: 50,
             event_poll_ms: 200,
+            clock_speed: 1,
         }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use invoice_finance::app::{Application, open_state};
-use invoice_finance::clock::{Clock, SystemClock};
+use invoice_finance::clock::{Clock, ScaledClock, SystemClock};
 use invoice_finance::config::{LogFormat, Settings};
 use invoice_finance::domain::identifiers::parse_identity_number;
 use invoice_finance::seed::{DemoTokens, seed_demo};
@@ -93,7 +93,11 @@ fn print_tokens(url: &str, t: &DemoTokens) {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = cli.settings;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let clock: Arc<dyn Clock> = if settings.clock_speed > 1 {
+        Arc::new(ScaledClock::new(settings.clock_speed))
+    } else {
+        Arc::new(SystemClock)
+    };
     match cli.command.unwrap_or(Command::Serve) {
         Command::ExportSchema => {
             print!("{}", invoice_finance::graphql::sdl());

@@ -490,11 +490,55 @@ impl SaleStatus {
             _ => return None,
         })
     }
-    /// Whether a decision (approve or deny) may be taken from this status. A sale
-    /// is decided exactly once: every decision path checks this first.
+    /// Whether a decision (approve or deny) may be taken from this status.
     pub fn awaits_decision(self) -> bool {
         matches!(self, Self::Processing | Self::SpotCheck)
     }
+
+    /// Every status.
+    pub const ALL: [SaleStatus; 5] = [
+        Self::Processing,
+        Self::SpotCheck,
+        Self::Approved,
+        Self::Denied,
+        Self::PaidOut,
+    ];
+}
+
+/// A step in the life of a sale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaleStep {
+    /// Spot-check selection picked the sale.
+    StartSpotCheck,
+    /// The financier approved.
+    Approve,
+    /// The financier denied.
+    Deny,
+    /// The payout left.
+    PayOut,
+}
+
+/// The status after `step`, or `None` when the step is not allowed from
+/// `current`. The store applies a step only to rows whose status is in
+/// [`allowed_from`], atomically, so a sale is decided (and paid) exactly once
+/// however many workers or operators race for it.
+pub fn next_status(current: SaleStatus, step: SaleStep) -> Option<SaleStatus> {
+    use SaleStatus::*;
+    match (current, step) {
+        (Processing, SaleStep::StartSpotCheck) => Some(SpotCheck),
+        (Processing | SpotCheck, SaleStep::Approve) => Some(Approved),
+        (Processing | SpotCheck, SaleStep::Deny) => Some(Denied),
+        (Approved, SaleStep::PayOut) => Some(PaidOut),
+        _ => None,
+    }
+}
+
+/// The statuses from which `step` is allowed.
+pub fn allowed_from(step: SaleStep) -> Vec<SaleStatus> {
+    SaleStatus::ALL
+        .into_iter()
+        .filter(|s| next_status(*s, step).is_some())
+        .collect()
 }
 
 #[cfg(test)]
@@ -794,7 +838,39 @@ mod tests {
         }
     }
 
+    fn step() -> impl Strategy<Value = SaleStep> {
+        prop_oneof![
+            Just(SaleStep::StartSpotCheck),
+            Just(SaleStep::Approve),
+            Just(SaleStep::Deny),
+            Just(SaleStep::PayOut),
+        ]
+    }
+
     proptest! {
+        #[test]
+        fn no_sale_is_ever_decided_twice(steps in proptest::collection::vec(step(), 0..40)) {
+            // Apply steps as the store does: only from an allowed status.
+            let mut status = SaleStatus::Processing;
+            let (mut decisions, mut payouts) = (0, 0);
+            for s in steps {
+                if allowed_from(s).contains(&status) {
+                    let next = next_status(status, s);
+                    prop_assert!(next.is_some());
+                    if matches!(s, SaleStep::Approve | SaleStep::Deny) {
+                        decisions += 1;
+                    }
+                    if s == SaleStep::PayOut {
+                        payouts += 1;
+                        prop_assert_eq!(status, SaleStatus::Approved);
+                    }
+                    status = next.unwrap_or(status);
+                }
+            }
+            prop_assert!(decisions <= 1);
+            prop_assert!(payouts <= decisions);
+        }
+
         #[test]
         fn payout_plus_fees_is_the_amount(
             balance in 1i64..1_000_000_000,

@@ -12,8 +12,8 @@ use crate::domain::banking::next_banking_day;
 use crate::domain::ledger::{self, SALE_SERIES};
 use crate::domain::money::{MAX_AMOUNT_ORE, from_ore};
 use crate::domain::sale::{
-    self, Agreement, Decision, DecisionFacts, Quote, SaleFacts, SaleStatus, SpotCheckFacts,
-    SpotCheckOutcome,
+    self, Agreement, Decision, DecisionFacts, Quote, SaleFacts, SaleStatus, SaleStep,
+    SpotCheckFacts, SpotCheckOutcome, allowed_from,
 };
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -322,9 +322,14 @@ pub async fn process(state: &AppState, job: &job::Model) -> AppResult<()> {
                     spot_check_deadline: Set(Some(deadline)),
                     ..Default::default()
                 };
-                if let Some(s) =
-                    sales::transition(&txn, tenant, sale.id, &[SaleStatus::Processing], changes)
-                        .await?
+                if let Some(s) = sales::transition(
+                    &txn,
+                    tenant,
+                    sale.id,
+                    &allowed_from(SaleStep::StartSpotCheck),
+                    changes,
+                )
+                .await?
                 {
                     let message = format!(
                         "Spot check ({}): {} We will call the recipient; the decision may take a day.",
@@ -482,7 +487,6 @@ async fn decide_in(
         spot_check,
         recipient_has_overdue_sold: overdue,
     });
-    let undecided = [SaleStatus::Processing, SaleStatus::SpotCheck];
     let number = &inv.invoice_number;
     match decision {
         Decision::Approve => {
@@ -493,7 +497,14 @@ async fn decide_in(
                 payout_date: Set(Some(payout_date)),
                 ..Default::default()
             };
-            let Some(s) = sales::transition(txn, tenant, sale.id, &undecided, changes).await?
+            let Some(s) = sales::transition(
+                txn,
+                tenant,
+                sale.id,
+                &allowed_from(SaleStep::Approve),
+                changes,
+            )
+            .await?
             else {
                 return Err(AppError::Conflict("the sale is already decided".into()));
             };
@@ -545,7 +556,9 @@ async fn decide_in(
                 denial_message: Set(Some(reason.message.clone())),
                 ..Default::default()
             };
-            let Some(s) = sales::transition(txn, tenant, sale.id, &undecided, changes).await?
+            let Some(s) =
+                sales::transition(txn, tenant, sale.id, &allowed_from(SaleStep::Deny), changes)
+                    .await?
             else {
                 return Err(AppError::Conflict("the sale is already decided".into()));
             };
@@ -580,8 +593,14 @@ pub async fn payout(state: &AppState, job: &job::Model) -> AppResult<()> {
             paid_out_at: Set(Some(now)),
             ..Default::default()
         };
-        if let Some(s) =
-            sales::transition(&txn, tenant, sale.id, &[SaleStatus::Approved], changes).await?
+        if let Some(s) = sales::transition(
+            &txn,
+            tenant,
+            sale.id,
+            &allowed_from(SaleStep::PayOut),
+            changes,
+        )
+        .await?
         {
             let inv = invoices::require(&txn, tenant, s.invoice_id, "invoiceId").await?;
             let (lines, voucher) = ledger::payout(&inv.invoice_number, s.payout_ore);
