@@ -129,6 +129,15 @@ pub struct Settings {
     #[arg(long, env = "CLOCK_SPEED", default_value_t = 1, global = true)]
     pub clock_speed: u32,
 
+    /// Where the GraphiQL assets are installed (`npm ci --prefix web`).
+    #[arg(
+        long,
+        env = "GRAPHIQL_ASSETS_DIR",
+        default_value = "web/node_modules",
+        global = true
+    )]
+    pub graphiql_assets_dir: String,
+
     /// Seed the demo companies, customers and invoices when the database is empty.
     #[arg(long, env = "SEED_DEMO", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub seed_demo: bool,
@@ -162,6 +171,7 @@ impl Settings {
             worker_poll_ms: 50,
             event_poll_ms: 200,
             clock_speed: 1,
+            graphiql_assets_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/web/node_modules").into(),
         }
     }
 }

@@ -8,14 +8,14 @@
 
 use std::sync::atomic::Ordering;
 
-use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, BatchResponse};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::body::to_bytes;
 use axum::extract::{FromRequestParts, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Router, extract::Request};
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -53,6 +53,7 @@ pub fn router(state: HttpState) -> Router {
     };
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphiql/{name}", get(crate::graphiql::asset))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .layer(cors)
@@ -274,24 +275,6 @@ async fn graphql_post(State(s): State<HttpState>, req: Request) -> Response {
     execute(&s, media, &headers, batch).await
 }
 
-fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql")
-            .title("invoice-finance GraphiQL")
-            .header(
-                "Authorization",
-                "Bearer <paste COMPANY_TOKEN printed by the server>",
-            )
-            .ws_connection_param(
-                "Authorization",
-                "Bearer <paste COMPANY_TOKEN printed by the server>",
-            )
-            .finish(),
-    )
-}
-
 async fn graphql_get(State(s): State<HttpState>, req: Request) -> Response {
     let (mut parts, _body) = req.into_parts();
     let is_upgrade = parts
@@ -309,7 +292,8 @@ async fn graphql_get(State(s): State<HttpState>, req: Request) -> Response {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
     if wants_html && !query.contains("query=") {
-        return graphiql().into_response();
+        return crate::graphiql::page(std::path::Path::new(&s.app.settings.graphiql_assets_dir))
+            .into_response();
     }
     let Some(media) = negotiate(&parts.headers) else {
         return error_response(

@@ -198,7 +198,8 @@ db_test!(http_edge_behaves, |app| {
     let body: Value = resp.json().await.unwrap();
     assert_eq!(code(&body), "BATCH_TOO_LARGE");
 
-    // GraphiQL in a browser, with the subscription endpoint and the header hint.
+    // GraphiQL in a browser, with the subscription endpoint and the header hint,
+    // its assets served by this server (installed by `npm ci --prefix web`).
     let resp = app
         .client
         .get(&app.url)
@@ -208,9 +209,50 @@ db_test!(http_edge_behaves, |app| {
         .unwrap();
     assert_eq!(resp.status(), 200);
     let html = resp.text().await.unwrap();
-    assert!(html.contains("graphiql"), "{html}");
+    assert!(html.contains("GraphiQL.createFetcher"), "{html}");
     assert!(html.contains("Authorization"));
-    assert!(html.contains("subscription") || html.contains("ws"));
+    assert!(html.contains("subscriptionUrl"));
+    let installed = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/web/node_modules/graphiql/graphiql.min.js"
+    ))
+    .is_file();
+    if installed {
+        assert!(html.contains("src=\"/graphiql/graphiql.js\""), "{html}");
+        assert!(!html.contains("unpkg.com"));
+        for (name, kind) in [
+            ("graphiql.js", "text/javascript"),
+            ("react.js", "text/javascript"),
+            ("react-dom.js", "text/javascript"),
+            ("graphiql.css", "text/css"),
+        ] {
+            let resp = app
+                .client
+                .get(format!("{}/graphiql/{name}", app.base))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200, "{name}");
+            assert_eq!(resp.headers()["content-type"], kind);
+            assert!(resp.bytes().await.unwrap().len() > 1000);
+        }
+    } else if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("CI=true but the GraphiQL assets are not installed: run npm ci --prefix web");
+    } else {
+        eprintln!(
+            "notice: GraphiQL assets not installed (npm ci --prefix web); the page falls back to a CDN"
+        );
+        assert!(html.contains("unpkg.com"));
+    }
+    for bad in ["nope.js", "..%2F..%2FCargo.toml", "%2e%2e%2fREADME.md"] {
+        let resp = app
+            .client
+            .get(format!("{}/graphiql/{bad}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 404, "{bad}");
+    }
 
     // Health checks the database.
     let resp = app
