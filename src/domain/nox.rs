@@ -1,0 +1,620 @@
+//! Nox Finans: which invoices may be handed over (green, yellow, red), the price
+//! list, and the collection timeline. Pure functions over plain data.
+
+use chrono::{Days, NaiveDate};
+
+/// Which Nox Finans service an invoice is handed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// Fakturaservice: Nox Finans sends the invoice and runs the whole process.
+    InvoiceService,
+    /// Påminnelseservice: handed over once overdue; starts at the reminder.
+    ReminderService,
+}
+
+/// How Nox Finans delivers the invoice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// By letter.
+    Letter,
+    /// By e-mail.
+    Email,
+}
+
+/// The colour of a row in the send view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Colour {
+    /// May be sent.
+    Green,
+    /// May be sent; complete the data first if you can.
+    Yellow,
+    /// May not be sent until completed.
+    Red,
+}
+
+/// A rule's finding: a stable code, a sentence, and the field to complete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Stable code.
+    pub code: &'static str,
+    /// A sentence for the user.
+    pub message: &'static str,
+    /// The field to complete, when there is one.
+    pub field: Option<&'static str>,
+}
+
+const fn finding(
+    code: &'static str,
+    message: &'static str,
+    field: Option<&'static str>,
+) -> Finding {
+    Finding {
+        code,
+        message,
+        field,
+    }
+}
+
+/// Everything the rules look at.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// Balance in öre.
+    pub balance_ore: i64,
+    /// The house-work tax reduction, for a ROT/RUT invoice.
+    pub house_work_deductible_ore: Option<i64>,
+    /// Cancelled.
+    pub cancelled: bool,
+    /// Marked "not completed".
+    pub not_completed: bool,
+    /// `INVOICE`, `CASH` or `INTEREST`.
+    pub invoice_type: String,
+    /// ISO currency.
+    pub currency: String,
+    /// Terms of payment code.
+    pub terms_of_payment: String,
+    /// Invoice date.
+    pub invoice_date: NaiveDate,
+    /// Due date.
+    pub due_date: NaiveDate,
+    /// Customer name as printed on the invoice.
+    pub customer_name: Option<String>,
+    /// Invoice address: street, postal code, city.
+    pub street: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// The customer's e-mail.
+    pub email: Option<String>,
+    /// The customer's phone.
+    pub phone: Option<String>,
+    /// The customer's organisation number or personnummer.
+    pub identity_number: Option<String>,
+    /// A live sale of the invoice exists.
+    pub sold: bool,
+    /// The invoice is already with Nox Finans.
+    pub handed_over: bool,
+}
+
+/// The company's Nox Finans settings the rules need.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Terms-of-payment codes active in Nox Finans.
+    pub active_terms: Vec<String>,
+}
+
+/// The verdict on one invoice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assessment {
+    /// Colour.
+    pub colour: Colour,
+    /// Why it is red: one finding per failed rule.
+    pub blockers: Vec<Finding>,
+    /// Why it is yellow (may accompany red).
+    pub warnings: Vec<Finding>,
+}
+
+fn blank(s: &Option<String>) -> bool {
+    s.as_deref().is_none_or(|v| v.trim().is_empty())
+}
+
+/// The rules of the send view: the eleven of the Nox Finans criteria, those that
+/// follow from the service and delivery, and the warnings. The same function
+/// colours the view and guards sending.
+pub fn assess(
+    c: &Candidate,
+    s: &Settings,
+    service: Service,
+    delivery: Delivery,
+    today: NaiveDate,
+) -> Assessment {
+    let mut blockers = Vec::new();
+    let mut warnings = Vec::new();
+    let mut block = |cond: bool, f: Finding| {
+        if cond {
+            blockers.push(f);
+        }
+    };
+    block(
+        c.balance_ore <= 0,
+        finding(
+            "BALANCE_NOT_POSITIVE",
+            "the invoice balance must be greater than 0 SEK",
+            None,
+        ),
+    );
+    block(
+        c.house_work_deductible_ore
+            .is_some_and(|d| c.balance_ore <= d),
+        finding(
+            "HOUSE_WORK_BALANCE",
+            "a house-work invoice must have a balance greater than the tax reduction",
+            None,
+        ),
+    );
+    block(
+        c.cancelled,
+        finding("CANCELLED", "the invoice is cancelled", None),
+    );
+    block(
+        c.not_completed,
+        finding(
+            "NOT_COMPLETED",
+            "the invoice is marked not completed",
+            Some("notCompleted"),
+        ),
+    );
+    block(
+        c.invoice_type == "CASH",
+        finding(
+            "CASH_INVOICE",
+            "cash invoices cannot be sent via Nox Finans",
+            None,
+        ),
+    );
+    block(
+        c.invoice_type == "INTEREST",
+        finding(
+            "INTEREST_INVOICE",
+            "interest invoices cannot be sent via Nox Finans",
+            None,
+        ),
+    );
+    block(
+        c.currency != "SEK",
+        finding(
+            "CURRENCY_NOT_SEK",
+            "the invoice must be in SEK",
+            Some("currency"),
+        ),
+    );
+    block(
+        !s.active_terms.iter().any(|t| *t == c.terms_of_payment),
+        finding(
+            "TERMS_NOT_ACTIVE",
+            "the terms of payment are not active in your Nox Finans settings",
+            Some("termsOfPayment"),
+        ),
+    );
+    block(
+        c.invoice_date > today,
+        finding(
+            "INVOICE_DATE_IN_FUTURE",
+            "the invoice date is in the future",
+            Some("invoiceDate"),
+        ),
+    );
+    block(
+        blank(&c.customer_name),
+        finding(
+            "CUSTOMER_NAME_MISSING",
+            "the invoice has no customer name",
+            Some("customerName"),
+        ),
+    );
+    block(
+        blank(&c.postal_code) || blank(&c.city),
+        finding(
+            "ADDRESS_INCOMPLETE",
+            "the invoice address needs a postal code and a city",
+            Some("invoiceAddress"),
+        ),
+    );
+    block(
+        service == Service::ReminderService && c.due_date >= today,
+        finding(
+            "NOT_OVERDUE",
+            "the reminder service takes invoices only once they are overdue",
+            Some("dueDate"),
+        ),
+    );
+    block(
+        delivery == Delivery::Email && blank(&c.email),
+        finding(
+            "EMAIL_REQUIRED",
+            "e-mail delivery needs the customer's e-mail address",
+            Some("email"),
+        ),
+    );
+    block(
+        c.sold,
+        finding("ALREADY_SOLD", "the invoice has been sold", None),
+    );
+    block(
+        c.handed_over,
+        finding(
+            "ALREADY_HANDED_OVER",
+            "the invoice is already with Nox Finans",
+            None,
+        ),
+    );
+
+    let mut warn = |cond: bool, f: Finding| {
+        if cond {
+            warnings.push(f);
+        }
+    };
+    warn(
+        delivery == Delivery::Letter && blank(&c.email),
+        finding(
+            "EMAIL_MISSING",
+            "the customer has no e-mail address: no e-mail notice can be sent",
+            Some("email"),
+        ),
+    );
+    warn(
+        blank(&c.identity_number),
+        finding(
+            "IDENTITY_NUMBER_MISSING",
+            "the customer has no organisation or personal number: debt collection will need it",
+            Some("organisationNumber"),
+        ),
+    );
+    warn(
+        blank(&c.phone),
+        finding(
+            "PHONE_MISSING",
+            "the customer has no phone number",
+            Some("phone"),
+        ),
+    );
+    warn(
+        !blank(&c.postal_code) && blank(&c.street),
+        finding(
+            "STREET_MISSING",
+            "the invoice address has no street",
+            Some("invoiceAddress"),
+        ),
+    );
+    let colour = if !blockers.is_empty() {
+        Colour::Red
+    } else if !warnings.is_empty() {
+        Colour::Yellow
+    } else {
+        Colour::Green
+    };
+    Assessment {
+        colour,
+        blockers,
+        warnings,
+    }
+}
+
+/// One line of the price list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Price {
+    /// Which service it belongs to (`None`: both).
+    pub service: Option<Service>,
+    /// Stable item code.
+    pub item: &'static str,
+    /// Description.
+    pub description: &'static str,
+    /// Amount in öre.
+    pub amount_ore: i64,
+}
+
+/// The Nox Finans price list (DESIGN 2.3): the one table every charge reads.
+pub const PRICE_LIST: &[Price] = &[
+    Price {
+        service: Some(Service::InvoiceService),
+        item: "LETTER",
+        description: "Invoice delivered by letter, per invoice",
+        amount_ore: 1200,
+    },
+    Price {
+        service: Some(Service::InvoiceService),
+        item: "EMAIL",
+        description: "Invoice delivered by e-mail, per invoice",
+        amount_ore: 490,
+    },
+    Price {
+        service: Some(Service::ReminderService),
+        item: "REMINDER_SERVICE",
+        description: "Reminder service, per invoice",
+        amount_ore: 190,
+    },
+    Price {
+        service: None,
+        item: "RECALL",
+        description: "Recall of a case (plus VAT)",
+        amount_ore: 5000,
+    },
+    Price {
+        service: None,
+        item: "REMINDER_FEE",
+        description: "Reminder fee charged to the customer (legal maximum)",
+        amount_ore: 6000,
+    },
+    Price {
+        service: None,
+        item: "DEBT_COLLECTION_FEE",
+        description: "Debt collection notice fee charged to the customer (legal maximum)",
+        amount_ore: 18000,
+    },
+    Price {
+        service: None,
+        item: "LATE_PAYMENT_COMPENSATION",
+        description: "One-off late-payment compensation charged to a business customer instead of both fees",
+        amount_ore: 45000,
+    },
+];
+
+/// A price by item code.
+pub fn price(item: &str) -> i64 {
+    PRICE_LIST
+        .iter()
+        .find(|p| p.item == item)
+        .map_or(0, |p| p.amount_ore)
+}
+
+/// Steps of the collection timeline, counted in days after the due date.
+pub const NOTICE_DAYS: u64 = 2;
+/// Reminder.
+pub const REMINDER_DAYS: u64 = 7;
+/// Debt collection notice.
+pub const DEBT_COLLECTION_DAYS: u64 = 14;
+/// Long-term monitoring.
+pub const LONG_TERM_DAYS: u64 = 32;
+
+/// The date of a timeline step: `days` after the due date.
+pub fn step_date(due: NaiveDate, days: u64) -> NaiveDate {
+    due.checked_add_days(Days::new(days)).unwrap_or(due)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
+    }
+
+    fn good() -> Candidate {
+        Candidate {
+            balance_ore: 100_000,
+            house_work_deductible_ore: None,
+            cancelled: false,
+            not_completed: false,
+            invoice_type: "INVOICE".into(),
+            currency: "SEK".into(),
+            terms_of_payment: "30".into(),
+            invoice_date: today(),
+            due_date: NaiveDate::from_ymd_opt(2026, 12, 22).unwrap(),
+            customer_name: Some("Kund AB".into()),
+            street: Some("Gatan 1".into()),
+            postal_code: Some("11351".into()),
+            city: Some("Stockholm".into()),
+            email: Some("a@b.se".into()),
+            phone: Some("08-123456".into()),
+            identity_number: Some("556036-0793".into()),
+            sold: false,
+            handed_over: false,
+        }
+    }
+
+    fn settings() -> Settings {
+        Settings {
+            active_terms: vec!["30".into()],
+        }
+    }
+
+    fn codes(
+        c: &Candidate,
+        service: Service,
+        delivery: Delivery,
+        day: NaiveDate,
+    ) -> (Colour, Vec<&'static str>, Vec<&'static str>) {
+        let a = assess(c, &settings(), service, delivery, day);
+        (
+            a.colour,
+            a.blockers.iter().map(|f| f.code).collect(),
+            a.warnings.iter().map(|f| f.code).collect(),
+        )
+    }
+
+    #[test]
+    fn a_complete_invoice_is_green() {
+        assert_eq!(
+            codes(&good(), Service::InvoiceService, Delivery::Letter, today()),
+            (Colour::Green, vec![], vec![])
+        );
+        assert_eq!(
+            codes(&good(), Service::InvoiceService, Delivery::Email, today()).0,
+            Colour::Green
+        );
+    }
+
+    #[test]
+    fn each_rule_alone_makes_the_row_red_with_its_own_code() {
+        type Change = fn(&mut Candidate);
+        let cases: Vec<(Change, &str)> = vec![
+            (|c| c.balance_ore = 0, "BALANCE_NOT_POSITIVE"),
+            (
+                |c| c.house_work_deductible_ore = Some(100_000),
+                "HOUSE_WORK_BALANCE",
+            ),
+            (|c| c.cancelled = true, "CANCELLED"),
+            (|c| c.not_completed = true, "NOT_COMPLETED"),
+            (|c| c.invoice_type = "CASH".into(), "CASH_INVOICE"),
+            (|c| c.invoice_type = "INTEREST".into(), "INTEREST_INVOICE"),
+            (|c| c.currency = "EUR".into(), "CURRENCY_NOT_SEK"),
+            (|c| c.terms_of_payment = "10".into(), "TERMS_NOT_ACTIVE"),
+            (
+                |c| c.invoice_date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+                "INVOICE_DATE_IN_FUTURE",
+            ),
+            (|c| c.customer_name = None, "CUSTOMER_NAME_MISSING"),
+            (|c| c.postal_code = None, "ADDRESS_INCOMPLETE"),
+            (|c| c.city = Some(" ".into()), "ADDRESS_INCOMPLETE"),
+            (|c| c.sold = true, "ALREADY_SOLD"),
+            (|c| c.handed_over = true, "ALREADY_HANDED_OVER"),
+        ];
+        let mut seen = std::collections::BTreeSet::new();
+        for (change, code) in cases {
+            let mut c = good();
+            change(&mut c);
+            let (colour, blockers, _) =
+                codes(&c, Service::InvoiceService, Delivery::Letter, today());
+            assert_eq!(colour, Colour::Red, "{code}");
+            assert_eq!(blockers, vec![code]);
+            seen.insert(code);
+        }
+        // The eleven criteria of the seed page each have a distinct code.
+        assert!(seen.len() >= 11 + 2);
+    }
+
+    #[test]
+    fn rules_combine() {
+        let mut c = good();
+        c.cancelled = true;
+        c.currency = "EUR".into();
+        c.customer_name = None;
+        c.phone = None;
+        let (colour, blockers, warnings) =
+            codes(&c, Service::InvoiceService, Delivery::Letter, today());
+        assert_eq!(colour, Colour::Red);
+        assert_eq!(
+            blockers,
+            vec!["CANCELLED", "CURRENCY_NOT_SEK", "CUSTOMER_NAME_MISSING"]
+        );
+        assert_eq!(warnings, vec!["PHONE_MISSING"], "warnings accompany red");
+    }
+
+    #[test]
+    fn boundaries() {
+        // Balance equal to the deductible amount: red; one öre more: not red.
+        let mut c = good();
+        c.house_work_deductible_ore = Some(100_000);
+        assert_eq!(
+            codes(&c, Service::InvoiceService, Delivery::Letter, today()).0,
+            Colour::Red
+        );
+        c.balance_ore = 100_001;
+        assert_eq!(
+            codes(&c, Service::InvoiceService, Delivery::Letter, today()).0,
+            Colour::Green
+        );
+        // Invoice date today: fine; tomorrow: red.
+        let mut c = good();
+        c.invoice_date = today();
+        assert_eq!(
+            codes(&c, Service::InvoiceService, Delivery::Letter, today()).0,
+            Colour::Green
+        );
+        c.invoice_date = today().succ_opt().unwrap();
+        assert_eq!(
+            codes(&c, Service::InvoiceService, Delivery::Letter, today()).1,
+            vec!["INVOICE_DATE_IN_FUTURE"]
+        );
+        // "Today" comes from the Stockholm calendar: at 00:30 local on 23 Nov
+        // (23:30 UTC on 22 Nov) an invoice dated 23 Nov is not in the future.
+        let now =
+            chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 22, 23, 30, 0).unwrap();
+        let local_today = crate::domain::time::stockholm_date(now);
+        assert_eq!(
+            codes(&c, Service::InvoiceService, Delivery::Letter, local_today).0,
+            Colour::Green
+        );
+    }
+
+    #[test]
+    fn service_and_delivery_rules() {
+        // The reminder service takes only overdue invoices.
+        let c = good();
+        assert_eq!(
+            codes(&c, Service::ReminderService, Delivery::Letter, today()).1,
+            vec!["NOT_OVERDUE"]
+        );
+        let mut overdue = good();
+        overdue.due_date = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
+        assert_eq!(
+            codes(
+                &overdue,
+                Service::ReminderService,
+                Delivery::Letter,
+                today()
+            )
+            .0,
+            Colour::Green
+        );
+        // Due today is not overdue.
+        overdue.due_date = today();
+        assert_eq!(
+            codes(
+                &overdue,
+                Service::ReminderService,
+                Delivery::Letter,
+                today()
+            )
+            .1,
+            vec!["NOT_OVERDUE"]
+        );
+        // E-mail delivery needs an e-mail address; by letter it is a warning.
+        let mut c = good();
+        c.email = None;
+        assert_eq!(
+            codes(&c, Service::InvoiceService, Delivery::Email, today()).1,
+            vec!["EMAIL_REQUIRED"]
+        );
+        assert_eq!(
+            codes(&c, Service::InvoiceService, Delivery::Letter, today()),
+            (Colour::Yellow, vec![], vec!["EMAIL_MISSING"])
+        );
+    }
+
+    #[test]
+    fn warnings_make_yellow() {
+        let mut c = good();
+        c.identity_number = None;
+        c.phone = None;
+        c.street = None;
+        let (colour, blockers, warnings) =
+            codes(&c, Service::InvoiceService, Delivery::Letter, today());
+        assert_eq!(colour, Colour::Yellow);
+        assert!(blockers.is_empty());
+        assert_eq!(
+            warnings,
+            vec!["IDENTITY_NUMBER_MISSING", "PHONE_MISSING", "STREET_MISSING"]
+        );
+    }
+
+    #[test]
+    fn price_list_matches_the_design() {
+        assert_eq!(price("LETTER"), 1200);
+        assert_eq!(price("EMAIL"), 490);
+        assert_eq!(price("REMINDER_SERVICE"), 190);
+        assert_eq!(price("RECALL"), 5000);
+        assert_eq!(price("REMINDER_FEE"), 6000);
+        assert_eq!(price("DEBT_COLLECTION_FEE"), 18000);
+        assert_eq!(price("LATE_PAYMENT_COMPENSATION"), 45000);
+        let due = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        assert_eq!(
+            step_date(due, REMINDER_DAYS),
+            NaiveDate::from_ymd_opt(2026, 12, 7).unwrap()
+        );
+        assert_eq!(
+            step_date(due, LONG_TERM_DAYS),
+            NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()
+        );
+    }
+}
