@@ -189,7 +189,7 @@ pub fn assess(
         ),
     );
     block(
-        !s.active_terms.iter().any(|t| *t == c.terms_of_payment),
+        !s.active_terms.contains(&c.terms_of_payment),
         finding(
             "TERMS_NOT_ACTIVE",
             "the terms of payment are not active in your Nox Finans settings",
