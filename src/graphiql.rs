@@ -85,7 +85,7 @@ pub fn page(assets_dir: &Path) -> Html<String> {
 {notice}
 // Requests need a token: paste COMPANY_TOKEN (printed by the server) into the
 // Headers tab. Subscriptions over WebSocket send the same headers in connection_init.
-var defaultHeaders = JSON.stringify({{ "Authorization": "Bearer <paste COMPANY_TOKEN printed by the server>" }}, null, 2);
+var defaultHeaders = JSON.stringify({{ "Authorization": "Bearer " }}, null, 2);
 function currentHeaders() {{
   try {{ return JSON.parse(localStorage.getItem("graphiql:headers") || defaultHeaders); }} catch (e) {{ return {{}}; }}
 }}
@@ -96,7 +96,7 @@ ReactDOM.createRoot(document.getElementById("graphiql")).render(
     fetcher: fetcher,
     defaultHeaders: defaultHeaders,
     defaultEditorToolsVisibility: "headers",
-    defaultQuery: "# Set the Authorization header (Headers tab below), then run:\n{{\n  viewer {{ name }}\n  invoices(first: 5) {{\n    edges {{ node {{ invoiceNumber total status listIcon {{ kind tooltip }} customer {{ name }} }} }}\n  }}\n}}\n"
+    defaultQuery: "# Paste COMPANY_TOKEN (printed by the server) after Bearer in the Headers tab below, then run:\n{{\n  viewer {{ name }}\n  invoices(first: 5) {{\n    edges {{ node {{ invoiceNumber total status listIcon {{ kind tooltip }} customer {{ name }} }} }}\n  }}\n}}\n"
   }})
 );
 </script>

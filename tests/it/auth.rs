@@ -20,9 +20,11 @@ db_test!(missing_or_bad_tokens_are_unauthenticated, |app| {
     assert_eq!(code(&body), "UNAUTHENTICATED");
     assert!(body["data"].is_null());
 
+    // An empty bearer token (GraphiQL's prefilled header) counts as none.
+    let (status, body) = raw(&app, Some("Bearer "), "{ viewer { name } }").await;
+    assert_eq!((status, code(&body)), (200, "UNAUTHENTICATED"));
     for bad in [
         "Bearer ifin_not-a-real-token",
-        "Bearer ",
         "Basic abc",
         "ifin_x",
         "Bearer x",
