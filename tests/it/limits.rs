@@ -56,8 +56,12 @@ db_test!(
             .collect();
         assert_eq!(names.len(), 5);
         // Token lookup, the page, one customer batch, one row batch (two statements),
-        // one sale batch.
-        assert!(used <= 7, "{used} queries for 30 invoices: an N+1 crept in");
+        // one sale batch: 6. Under load a batch window can close early and split a
+        // batch in two, so allow twice that; one query per invoice would be 36+.
+        assert!(
+            used <= 12,
+            "{used} queries for 30 invoices: an N+1 crept in"
+        );
     }
 );
 
