@@ -51,6 +51,32 @@ macro_rules! connection_types {
             pub total: $crate::graphql::connection::Counter,
         }
 
+        impl $conn {
+            /// The connection of one page of stored rows: `key` gives each row's
+            /// cursor key, `node` wraps it, `total` counts on demand.
+            pub fn from_page<T>(
+                page: $crate::store::page::Page<T>,
+                key: impl Fn(&T) -> i64,
+                node: impl Fn(T) -> $node,
+                total: $crate::graphql::connection::Counter,
+            ) -> Self {
+                let page_info = $crate::graphql::connection::PageInfo::of(&page, &key);
+                let edges = page
+                    .items
+                    .into_iter()
+                    .map(|t| $edge {
+                        cursor: $crate::graphql::ids::cursor(key(&t)),
+                        node: node(t),
+                    })
+                    .collect();
+                Self {
+                    edges,
+                    page_info,
+                    total,
+                }
+            }
+        }
+
         #[doc = concat!("A page of ", $doc, ".")]
         #[async_graphql::Object]
         impl $conn {

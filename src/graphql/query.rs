@@ -2,14 +2,13 @@
 
 use async_graphql::{Context, ID, InputObject, Object};
 
-use super::connection::PageInfo;
 use super::error::GqlResult;
-use super::ids::{Kind, cursor, decode, decode_any, page_request};
+use super::ids::{Kind, decode, decode_any, page_request};
 use super::scalars::Date;
 use super::types::Node;
 use super::types::company::Company;
-use super::types::customer::{Customer, CustomerConnection, CustomerEdge};
-use super::types::invoice::{Invoice, InvoiceConnection, InvoiceEdge, InvoiceStatus};
+use super::types::customer::{Customer, CustomerConnection};
+use super::types::invoice::{Invoice, InvoiceConnection, InvoiceStatus};
 use super::{state, tenant};
 use crate::store::invoices::{self, InvoiceFilter as StoreFilter};
 use crate::store::{companies, customers};
@@ -101,22 +100,16 @@ impl CoreQuery {
         let st = state(ctx).clone();
         let req = page_request(first, after, last, before, st.settings.max_page_size)?;
         let page = customers::list(&st.db, t, search.as_deref(), req).await?;
-        Ok(CustomerConnection {
-            page_info: PageInfo::of(&page, |c| c.id),
-            edges: page
-                .items
-                .into_iter()
-                .map(|c| CustomerEdge {
-                    cursor: cursor(c.id),
-                    node: Customer(c),
-                })
-                .collect(),
-            total: Box::new(move || {
+        Ok(CustomerConnection::from_page(
+            page,
+            |r| r.id,
+            Customer,
+            Box::new(move || {
                 let st = st.clone();
                 let search = search.clone();
                 Box::pin(async move { customers::count(&st.db, t, search.as_deref()).await })
             }),
-        })
+        ))
     }
 
     /// One customer; null when it does not exist or is not yours.
@@ -143,22 +136,16 @@ impl CoreQuery {
         let filter = filter.unwrap_or_default().into_store()?;
         let today = st.clock.today();
         let page = invoices::list(&st.db, t, &filter, today, req).await?;
-        Ok(InvoiceConnection {
-            page_info: PageInfo::of(&page, |i| i.id),
-            edges: page
-                .items
-                .into_iter()
-                .map(|i| InvoiceEdge {
-                    cursor: cursor(i.id),
-                    node: Invoice(i),
-                })
-                .collect(),
-            total: Box::new(move || {
+        Ok(InvoiceConnection::from_page(
+            page,
+            |r| r.id,
+            Invoice,
+            Box::new(move || {
                 let st = st.clone();
                 let filter = filter.clone();
                 Box::pin(async move { invoices::count(&st.db, t, &filter, today).await })
             }),
-        })
+        ))
     }
 
     /// One invoice; null when it does not exist or is not yours.

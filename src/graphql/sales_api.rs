@@ -8,12 +8,11 @@ use super::error::GqlResult;
 use super::ids::{Kind, cursor, decode, page_request};
 use super::scalars::{Date, Decimal};
 use super::types::ledger::{
-    Notification, NotificationConnection, NotificationEdge, Statement, Voucher, VoucherConnection,
-    VoucherEdge,
+    Notification, NotificationConnection, Statement, Voucher, VoucherConnection,
 };
 use super::types::sale::{
-    InvoiceSale, InvoiceSaleAgreement, InvoiceSaleConnection, InvoiceSaleEdge, InvoiceSaleQuote,
-    InvoiceSaleStatus, SpotCheckOutcome,
+    InvoiceSale, InvoiceSaleAgreement, InvoiceSaleConnection, InvoiceSaleQuote, InvoiceSaleStatus,
+    SpotCheckOutcome,
 };
 use super::{actor, state, tenant};
 use crate::domain::money::parse_amount;
@@ -86,21 +85,15 @@ impl SaleQuery {
         let req = page_request(first, after, None, None, st.settings.max_page_size)?;
         let status = status.map(Into::into);
         let page = sales::list(&st.db, t, status, req).await?;
-        Ok(InvoiceSaleConnection {
-            page_info: PageInfo::of(&page, |s| s.id),
-            edges: page
-                .items
-                .into_iter()
-                .map(|s| InvoiceSaleEdge {
-                    cursor: cursor(s.id),
-                    node: InvoiceSale(s),
-                })
-                .collect(),
-            total: Box::new(move || {
+        Ok(InvoiceSaleConnection::from_page(
+            page,
+            |r| r.id,
+            InvoiceSale,
+            Box::new(move || {
                 let st = st.clone();
                 Box::pin(async move { sales::count(&st.db, t, status).await })
             }),
-        })
+        ))
     }
 
     /// The payments account (Kontoutdrag) from `from` to `to`, inclusive.
@@ -136,21 +129,15 @@ impl SaleQuery {
         let req = page_request(first, after, None, None, st.settings.max_page_size)?;
         let (from, to) = (from.map(|d| d.0), to.map(|d| d.0));
         let page = ledger::vouchers(&st.db, t, from, to, req).await?;
-        Ok(VoucherConnection {
-            page_info: PageInfo::of(&page, |v| v.id),
-            edges: page
-                .items
-                .into_iter()
-                .map(|v| VoucherEdge {
-                    cursor: cursor(v.id),
-                    node: Voucher(v),
-                })
-                .collect(),
-            total: Box::new(move || {
+        Ok(VoucherConnection::from_page(
+            page,
+            |r| r.id,
+            Voucher,
+            Box::new(move || {
                 let st = st.clone();
                 Box::pin(async move { ledger::count_vouchers(&st.db, t, from, to).await })
             }),
-        })
+        ))
     }
 
     /// The company's notifications, newest first.
@@ -167,21 +154,15 @@ impl SaleQuery {
         let req = page_request(first, after, None, None, st.settings.max_page_size)?;
         let unread = unread_only.unwrap_or(false);
         let page = notifications::list(&st.db, t, unread, req).await?;
-        Ok(NotificationConnection {
-            page_info: PageInfo::of(&page, |n| n.id),
-            edges: page
-                .items
-                .into_iter()
-                .map(|n| NotificationEdge {
-                    cursor: cursor(n.id),
-                    node: Notification(n),
-                })
-                .collect(),
-            total: Box::new(move || {
+        Ok(NotificationConnection::from_page(
+            page,
+            |r| r.id,
+            Notification,
+            Box::new(move || {
                 let st = st.clone();
                 Box::pin(async move { notifications::count(&st.db, t, unread).await })
             }),
-        })
+        ))
     }
 
     /// How many notifications are unread.
@@ -202,21 +183,15 @@ impl SaleQuery {
         let st = state(ctx).clone();
         let req = page_request(first, after, None, None, st.settings.max_page_size)?;
         let page = sales::spot_check_queue(&st.db, op, req).await?;
-        Ok(InvoiceSaleConnection {
-            page_info: PageInfo::of(&page, |s| s.id),
-            edges: page
-                .items
-                .into_iter()
-                .map(|s| InvoiceSaleEdge {
-                    cursor: cursor(s.id),
-                    node: InvoiceSale(s),
-                })
-                .collect(),
-            total: Box::new(move || {
+        Ok(InvoiceSaleConnection::from_page(
+            page,
+            |r| r.id,
+            InvoiceSale,
+            Box::new(move || {
                 let st = st.clone();
                 Box::pin(async move { sales::spot_check_queue_count(&st.db, op).await })
             }),
-        })
+        ))
     }
 
     /// Operators: companies that asked to be called about invoice sale, newest first.

@@ -5,11 +5,10 @@ use chrono::{DateTime, Utc};
 use entity::customer;
 
 use super::Address;
-use super::invoice::{Invoice, InvoiceConnection, InvoiceEdge};
+use super::invoice::{Invoice, InvoiceConnection};
 use crate::domain::identifiers::{IdentityKind, identity_kind_of_normalised};
-use crate::graphql::connection::PageInfo;
 use crate::graphql::error::GqlResult;
-use crate::graphql::ids::{Kind, cursor, encode, page_request};
+use crate::graphql::ids::{Kind, encode, page_request};
 use crate::graphql::{state, tenant};
 use crate::store::invoices::{self, InvoiceFilter};
 
@@ -99,22 +98,16 @@ impl Customer {
         };
         let today = st.clock.today();
         let page = invoices::list(&st.db, t, &filter, today, req).await?;
-        Ok(InvoiceConnection {
-            page_info: PageInfo::of(&page, |i| i.id),
-            edges: page
-                .items
-                .into_iter()
-                .map(|i| InvoiceEdge {
-                    cursor: cursor(i.id),
-                    node: Invoice(i),
-                })
-                .collect(),
-            total: Box::new(move || {
+        Ok(InvoiceConnection::from_page(
+            page,
+            |r| r.id,
+            Invoice,
+            Box::new(move || {
                 let st = st.clone();
                 let filter = filter.clone();
                 Box::pin(async move { invoices::count(&st.db, t, &filter, today).await })
             }),
-        })
+        ))
     }
 }
 

@@ -7,9 +7,8 @@ use entity::{notification, statement_entry, voucher};
 use super::invoice::Invoice;
 use crate::domain::ledger::account_name;
 use crate::domain::money::from_ore;
-use crate::graphql::connection::PageInfo;
 use crate::graphql::error::GqlResult;
-use crate::graphql::ids::{Kind, cursor, encode, page_request};
+use crate::graphql::ids::{Kind, encode, page_request};
 use crate::graphql::loaders::VoucherRowsLoader;
 use crate::graphql::scalars::{Date, Decimal};
 use crate::graphql::{loader, state, tenant};
@@ -138,21 +137,15 @@ impl Statement {
         let req = page_request(first, after, None, None, st.settings.max_page_size)?;
         let (from, to) = (self.from, self.to);
         let page = ledger::entries_between(&st.db, t, from, to, req).await?;
-        Ok(StatementEntryConnection {
-            page_info: PageInfo::of(&page, |e| e.id),
-            edges: page
-                .items
-                .into_iter()
-                .map(|e| StatementEntryEdge {
-                    cursor: cursor(e.id),
-                    node: StatementEntry(e),
-                })
-                .collect(),
-            total: Box::new(move || {
+        Ok(StatementEntryConnection::from_page(
+            page,
+            |r| r.id,
+            StatementEntry,
+            Box::new(move || {
                 let st = st.clone();
                 Box::pin(async move { ledger::count_between(&st.db, t, from, to).await })
             }),
-        })
+        ))
     }
 }
 
