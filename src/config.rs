@@ -115,6 +115,16 @@ pub struct Settings {
     #[arg(long, env = "PAYOUT_HOUR", default_value_t = 6, global = true)]
     pub payout_hour: u32,
 
+    /// Delay before Nox Finans accepts a submitted invoice, in seconds ("it can
+    /// take a few minutes").
+    #[arg(
+        long,
+        env = "NOX_ACCEPTANCE_DELAY_SECS",
+        default_value_t = 120,
+        global = true
+    )]
+    pub nox_acceptance_delay_secs: i64,
+
     /// How often the background worker looks for due jobs, in milliseconds.
     #[arg(long, env = "WORKER_POLL_MS", default_value_t = 500, global = true)]
     pub worker_poll_ms: u64,
@@ -171,6 +181,7 @@ impl Settings {
             worker_poll_ms: 50,
             event_poll_ms: 200,
             clock_speed: 1,
+            nox_acceptance_delay_secs: 5,
             graphiql_assets_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/web/node_modules").into(),
         }
     }

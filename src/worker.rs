@@ -39,6 +39,7 @@ pub async fn tick(state: &AppState) -> AppResult<usize> {
             kind::PROCESS_SALE => sales::process(state, &job).await,
             kind::SPOT_CHECK_DEADLINE => sales::spot_check_deadline(state, &job).await,
             kind::PAYOUT => sales::payout(state, &job).await,
+            kind::NOX_ACCEPT => crate::services::nox::accept(state, &job).await,
             other => Err(crate::error::AppError::Internal(format!(
                 "unknown job kind {other}"
             ))),

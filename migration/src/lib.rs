@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_foundation;
 mod m20261122_000002_invoice_sale;
+mod m20261122_000003_nox_finans;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261122_000002_invoice_sale::Migration),
+            Box::new(m20261122_000003_nox_finans::Migration),
         ]
     }
 }

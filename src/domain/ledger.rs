@@ -11,6 +11,7 @@ pub const ACCOUNTS: &[(i32, &str)] = &[
     (1930, "Företagskonto"),
     (2811, "Avräkning för factoring"),
     (6064, "Factoringavgifter"),
+    (6590, "Övriga externa tjänster"),
 ];
 
 /// The name of a BAS account.

@@ -30,6 +30,8 @@ pub enum Kind {
     Notification,
     /// A contact request.
     ContactRequest,
+    /// A Nox Finans case.
+    NoxFinansCase,
 }
 
 impl Kind {
@@ -43,6 +45,7 @@ impl Kind {
             Self::Voucher => "Voucher",
             Self::Notification => "Notification",
             Self::ContactRequest => "ContactRequest",
+            Self::NoxFinansCase => "NoxFinansCase",
         }
     }
 
@@ -56,6 +59,7 @@ impl Kind {
             "Voucher" => Some(Self::Voucher),
             "Notification" => Some(Self::Notification),
             "ContactRequest" => Some(Self::ContactRequest),
+            "NoxFinansCase" => Some(Self::NoxFinansCase),
             _ => None,
         }
     }

@@ -98,6 +98,26 @@ impl Loader<i64> for SaleByInvoiceLoader {
     }
 }
 
+/// Loads the Nox Finans case of invoices by invoice id (company users).
+pub struct NoxCaseByInvoiceLoader {
+    /// App state.
+    pub state: AppState,
+    /// Whose.
+    pub tenant: Tenant,
+}
+
+impl Loader<i64> for NoxCaseByInvoiceLoader {
+    type Value = entity::nox_case::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let rows = crate::store::nox::cases_of(&self.state.db, self.tenant, keys.to_vec())
+            .await
+            .map_err(wrap)?;
+        Ok(rows.into_iter().map(|c| (c.invoice_id, c)).collect())
+    }
+}
+
 /// Loads the rows of vouchers by voucher id (company users).
 pub struct VoucherRowsLoader {
     /// App state.

@@ -6,6 +6,7 @@ pub mod error;
 pub mod ids;
 pub mod loaders;
 pub mod mutation;
+pub mod nox_api;
 pub mod query;
 pub mod sales_api;
 pub mod scalars;
@@ -75,6 +76,13 @@ pub fn request_data(state: &AppState, actor: Option<Actor>) -> async_graphql::Da
             tokio::spawn,
         ));
         if let Scope::Company(tenant) = scope {
+            data.insert(DataLoader::new(
+                NoxCaseByInvoiceLoader {
+                    state: st(),
+                    tenant,
+                },
+                tokio::spawn,
+            ));
             data.insert(DataLoader::new(
                 SaleByInvoiceLoader {
                     state: st(),

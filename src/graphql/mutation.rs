@@ -18,7 +18,11 @@ pub struct CoreMutation;
 /// Mutation root: every mutation field.
 #[derive(async_graphql::MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(CoreMutation, super::sales_api::SaleMutation);
+pub struct MutationRoot(
+    CoreMutation,
+    super::sales_api::SaleMutation,
+    super::nox_api::NoxMutation,
+);
 
 /// Everything a client can change.
 #[Object]

@@ -20,7 +20,11 @@ pub struct CoreQuery;
 /// Query root: every query field.
 #[derive(async_graphql::MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(CoreQuery, super::sales_api::SaleQuery);
+pub struct QueryRoot(
+    CoreQuery,
+    super::sales_api::SaleQuery,
+    super::nox_api::NoxQuery,
+);
 
 /// Which invoices to list. All conditions must hold.
 #[derive(InputObject, Default)]

@@ -7,6 +7,7 @@ use super::error::{GqlError, GqlResult};
 use super::ids::{Kind, decode, decode_cursor};
 use super::state;
 use super::types::ledger::Notification;
+use super::types::nox::{NoxFinansCase, NoxFinansEvent};
 use super::types::sale::{InvoiceSale, InvoiceSaleEvent};
 use crate::error::AppError;
 use crate::events::EventFilter;
@@ -71,6 +72,43 @@ impl Subscription {
                 let sale =
                     sale.ok_or_else(|| AppError::Internal("event without its sale".into()))?;
                 Ok(InvoiceSaleEvent::new(&e, InvoiceSale(sale)))
+            }
+        }))
+    }
+
+    /// Every status change of the company's Nox Finans cases, in order, from
+    /// the outbox; resumable with `after`. Another company's `invoiceId` yields
+    /// nothing, as an unknown one does.
+    async fn nox_finans_events(
+        &self,
+        ctx: &Context<'_>,
+        invoice_id: Option<ID>,
+        after: Option<String>,
+    ) -> async_graphql::Result<impl Stream<Item = GqlResult<NoxFinansEvent>> + use<>> {
+        let tenant = super::tenant(ctx).map_err(gql)?;
+        let invoice_id = invoice_id
+            .map(|i| decode(&i, Kind::Invoice, "invoiceId"))
+            .transpose()
+            .map_err(gql)?;
+        let after = after
+            .map(|a| decode_cursor(&a, "after"))
+            .transpose()
+            .map_err(gql)?;
+        let st = state(ctx).clone();
+        let filter = EventFilter {
+            company_id: Some(tenant.company_id()),
+            topic: topic::NOX_FINANS,
+            invoice_id,
+        };
+        let db = st.db.clone();
+        Ok(st.events.clone().stream(filter, after).then(move |item| {
+            let db = db.clone();
+            async move {
+                let e = item?;
+                let case = crate::store::nox::case(&db, tenant, e.subject_id)
+                    .await?
+                    .ok_or_else(|| AppError::Internal("event without its case".into()))?;
+                Ok(NoxFinansEvent::new(&e, NoxFinansCase(case)))
             }
         }))
     }

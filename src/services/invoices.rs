@@ -243,6 +243,15 @@ async fn ensure_not_sold(
                 .into(),
         ));
     }
+    if !crate::store::nox::cases_of(txn, tenant, vec![inv.id])
+        .await?
+        .is_empty()
+    {
+        return Err(AppError::Conflict(
+            "the invoice has been handed to Nox Finans and can no longer be changed or cancelled"
+                .into(),
+        ));
+    }
     Ok(())
 }
 

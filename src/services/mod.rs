@@ -3,6 +3,7 @@
 
 pub mod customers;
 pub mod invoices;
+pub mod nox;
 pub mod sales;
 
 use crate::domain::FieldError;

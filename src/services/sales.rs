@@ -71,7 +71,9 @@ async fn sale_facts(
             house_work_deductible_ore: inv.house_work_deductible_ore,
             due_date: inv.due_date,
             already_sold,
-            handed_to_nox: false,
+            handed_to_nox: !crate::store::nox::cases_of(txn, tenant, vec![inv.id])
+                .await?
+                .is_empty(),
             customer_outstanding_ore,
             total_outstanding_ore,
         },

@@ -24,6 +24,8 @@ pub mod kind {
     pub const SPOT_CHECK_DEADLINE: &str = "SPOT_CHECK_DEADLINE";
     /// Pay out an approved sale on its payout date.
     pub const PAYOUT: &str = "PAYOUT";
+    /// Nox Finans accepts (and delivers) a submitted case.
+    pub const NOX_ACCEPT: &str = "NOX_ACCEPT";
 }
 
 /// Schedules a job. Call inside the transaction that makes it necessary.

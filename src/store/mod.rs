@@ -10,6 +10,7 @@ pub mod invoices;
 pub mod jobs;
 pub mod ledger;
 pub mod notifications;
+pub mod nox;
 pub mod outbox;
 pub mod page;
 pub mod sales;

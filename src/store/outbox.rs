@@ -13,6 +13,8 @@ pub mod topic {
     pub const INVOICE_SALE: &str = "INVOICE_SALE";
     /// Notifications.
     pub const NOTIFICATION: &str = "NOTIFICATION";
+    /// Nox Finans case status changes.
+    pub const NOX_FINANS: &str = "NOX_FINANS";
 }
 
 /// An event to record.

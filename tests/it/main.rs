@@ -9,6 +9,7 @@ mod auth;
 mod cli;
 mod limits;
 mod money;
+mod nox;
 mod pagination;
 mod sale;
 mod schema;

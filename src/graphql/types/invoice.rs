@@ -6,13 +6,16 @@ use entity::invoice;
 
 use super::Address;
 use super::customer::Customer;
+use super::nox::NoxFinansCase;
 use super::sale::{InvoiceListIcon, InvoiceSale, sale_icon};
 use crate::domain::invoice::{self as rules, InvoiceState, StateFacts};
 use crate::domain::money::{from_ore, from_scaled};
 use crate::error::AppError;
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, encode};
-use crate::graphql::loaders::{CustomerLoader, InvoiceRowsLoader, SaleByInvoiceLoader};
+use crate::graphql::loaders::{
+    CustomerLoader, InvoiceRowsLoader, NoxCaseByInvoiceLoader, SaleByInvoiceLoader,
+};
 use crate::graphql::scalars::{Date, Decimal};
 use crate::graphql::{loader, state};
 
@@ -220,9 +223,25 @@ impl Invoice {
         };
         Ok(l.load_one(self.0.id).await?.map(InvoiceSale))
     }
-    /// What the invoice list shows: a clock while a sale is processed, coins when
-    /// sold, a cross when denied (with the reason as tooltip); null otherwise.
+    /// The Nox Finans case; null when never handed over.
+    async fn nox_finans(&self, ctx: &Context<'_>) -> GqlResult<Option<NoxFinansCase>> {
+        let Ok(l) = loader::<NoxCaseByInvoiceLoader>(ctx) else {
+            return Ok(None);
+        };
+        Ok(l.load_one(self.0.id).await?.map(NoxFinansCase))
+    }
+    /// What the invoice list shows: a gavel with the status when handed to Nox
+    /// Finans; for a sale a clock while processed, coins when sold, a cross when
+    /// denied (with the reason as tooltip); null otherwise.
     async fn list_icon(&self, ctx: &Context<'_>) -> GqlResult<Option<InvoiceListIcon>> {
+        if let Ok(l) = loader::<NoxCaseByInvoiceLoader>(ctx)
+            && let Some(c) = l.load_one(self.0.id).await?
+        {
+            return Ok(Some(InvoiceListIcon {
+                kind: super::sale::InvoiceListIconKind::Gavel,
+                tooltip: format!("Nox Finans: {}", c.status.replace('_', " ").to_lowercase()),
+            }));
+        }
         let Ok(l) = loader::<SaleByInvoiceLoader>(ctx) else {
             return Ok(None);
         };

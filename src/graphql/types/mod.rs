@@ -6,6 +6,7 @@ pub mod customer;
 pub mod inputs;
 pub mod invoice;
 pub mod ledger;
+pub mod nox;
 pub mod sale;
 
 use async_graphql::Interface;

@@ -1,0 +1,218 @@
+//! Nox Finans operations: query and mutation fields merged into the roots.
+
+use async_graphql::{Context, ID, InputObject, Object};
+
+use super::error::GqlResult;
+use super::ids::{Kind, decode, decode_cursor};
+use super::types::invoice::Invoice;
+use super::types::nox::{
+    DeliveryMethod, EligibilityColour, NoxFinansCandidate, NoxFinansCandidateConnection,
+    NoxFinansCase, NoxFinansPrice, NoxFinansService, NoxFinansSettings, SendResult,
+    SendToNoxFinansPayload, price_list,
+};
+use super::types::sale::Reason;
+use super::{state, tenant};
+use crate::domain::nox::{Delivery, Service};
+use crate::error::AppError;
+use crate::services::nox::{self as service, CandidateFilter, delivery_str, parse_delivery};
+use crate::store::nox::{self as store, NoxSettings};
+
+/// Which rows the send view shows.
+#[derive(InputObject, Default)]
+pub struct NoxFinansCandidateFilter {
+    /// Assess for this service; default the invoice service.
+    pub service: Option<NoxFinansService>,
+    /// Assess for this delivery; default the settings'.
+    pub delivery: Option<DeliveryMethod>,
+    /// Only invoices not yet printed or sent to the customer.
+    pub only_unsent: Option<bool>,
+    /// Only rows hidden with the trash can (otherwise hidden rows are left out).
+    pub only_hidden: Option<bool>,
+    /// Only these colours.
+    pub colour: Option<Vec<EligibilityColour>>,
+}
+
+/// Nox Finans settings.
+#[derive(InputObject)]
+pub struct NoxFinansSettingsInput {
+    /// Terms-of-payment codes that may be sent via Nox Finans.
+    pub active_terms_of_payment: Vec<String>,
+    /// Delivery used when a send does not name one.
+    pub default_delivery: DeliveryMethod,
+}
+
+/// A batch to hand over.
+#[derive(InputObject)]
+pub struct SendToNoxFinansInput {
+    /// The invoices (at most 100).
+    pub invoice_ids: Vec<ID>,
+    /// Which service.
+    pub service: NoxFinansService,
+    /// How to deliver; default the settings'.
+    pub delivery: Option<DeliveryMethod>,
+    /// A key chosen by the client: the same key returns the same cases.
+    pub idempotency_key: String,
+}
+
+fn settings_view(s: NoxSettings) -> NoxFinansSettings {
+    NoxFinansSettings {
+        active_terms_of_payment: s.active_terms,
+        default_delivery: parse_delivery(&s.default_delivery).into(),
+    }
+}
+
+/// Nox Finans queries.
+#[derive(Default)]
+pub struct NoxQuery;
+
+#[Object]
+impl NoxQuery {
+    /// The company's Nox Finans settings.
+    async fn nox_finans_settings(&self, ctx: &Context<'_>) -> GqlResult<NoxFinansSettings> {
+        let t = tenant(ctx)?;
+        Ok(settings_view(store::settings(&state(ctx).db, t).await?))
+    }
+
+    /// The Nox Finans price list.
+    async fn nox_finans_price_list(&self) -> Vec<NoxFinansPrice> {
+        price_list()
+    }
+
+    /// The send view: the company's invoices not handed over, newest first, each
+    /// green, yellow or red with its reasons.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 2")]
+    async fn nox_finans_candidates(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<NoxFinansCandidateFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<NoxFinansCandidateConnection> {
+        let t = tenant(ctx)?;
+        let st = state(ctx).clone();
+        let max = st.settings.max_page_size;
+        let first = match first {
+            Some(n) if n < 0 || n as u32 > max => {
+                return Err(AppError::validation("first", format!("must be 0 to {max}")).into());
+            }
+            Some(n) => n as u64,
+            None => 20,
+        };
+        let after = after.map(|a| decode_cursor(&a, "after")).transpose()?;
+        let f = filter.unwrap_or_default();
+        let colours = f.colour.unwrap_or_default();
+        let all = colours.is_empty();
+        let cf = CandidateFilter {
+            service: f.service.map_or(Service::InvoiceService, Into::into),
+            delivery: f.delivery.map(Into::into),
+            only_unsent: f.only_unsent.unwrap_or(false),
+            only_hidden: f.only_hidden.unwrap_or(false),
+            green: all || colours.contains(&EligibilityColour::Green),
+            yellow: all || colours.contains(&EligibilityColour::Yellow),
+            red: all || colours.contains(&EligibilityColour::Red),
+        };
+        let (rows, has_next) = service::candidates(&st, t, cf, first, after).await?;
+        let page = crate::store::page::Page {
+            items: rows,
+            has_next,
+            has_previous: after.is_some(),
+        };
+        let counted = st.clone();
+        Ok(NoxFinansCandidateConnection::from_page(
+            page,
+            |r| r.invoice.id,
+            NoxFinansCandidate,
+            Box::new(move || {
+                let st = counted.clone();
+                Box::pin(async move {
+                    let (rows, _) =
+                        service::candidates(&st, t, cf, u64::from(u32::MAX), None).await?;
+                    Ok(rows.len() as u64)
+                })
+            }),
+        ))
+    }
+}
+
+/// Nox Finans mutations.
+#[derive(Default)]
+pub struct NoxMutation;
+
+#[Object]
+impl NoxMutation {
+    /// Saves the company's Nox Finans settings; send-view colours follow at once.
+    async fn update_nox_finans_settings(
+        &self,
+        ctx: &Context<'_>,
+        input: NoxFinansSettingsInput,
+    ) -> GqlResult<NoxFinansSettings> {
+        let t = tenant(ctx)?;
+        let d: Delivery = input.default_delivery.into();
+        let saved = service::update_settings(
+            state(ctx),
+            t,
+            NoxSettings {
+                active_terms: input.active_terms_of_payment,
+                default_delivery: delivery_str(d).into(),
+            },
+        )
+        .await?;
+        Ok(settings_view(saved))
+    }
+
+    /// Hides a send-view row with the trash can, or shows it again.
+    async fn set_nox_finans_hidden(
+        &self,
+        ctx: &Context<'_>,
+        invoice_id: ID,
+        hidden: bool,
+    ) -> GqlResult<NoxFinansCandidate> {
+        let t = tenant(ctx)?;
+        let id = decode(&invoice_id, Kind::Invoice, "invoiceId")?;
+        Ok(NoxFinansCandidate(
+            service::set_hidden(state(ctx), t, id, hidden).await?,
+        ))
+    }
+
+    /// Hands a batch of invoices to Nox Finans. Red rows are refused with their
+    /// blockers; others become cases, accepted by Nox Finans after a few minutes
+    /// (a notification and a `noxFinansEvents` event tell when).
+    async fn send_to_nox_finans(
+        &self,
+        ctx: &Context<'_>,
+        input: SendToNoxFinansInput,
+    ) -> GqlResult<SendToNoxFinansPayload> {
+        let t = tenant(ctx)?;
+        let ids = input
+            .invoice_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| decode(id, Kind::Invoice, &format!("invoiceIds[{i}]")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let results = service::send(
+            state(ctx),
+            t,
+            ids,
+            input.service.into(),
+            input.delivery.map(Into::into),
+            &input.idempotency_key,
+        )
+        .await?;
+        Ok(SendToNoxFinansPayload {
+            results: results
+                .into_iter()
+                .map(|r| SendResult {
+                    invoice: Invoice(r.invoice),
+                    accepted: r.accepted,
+                    case: r.case.map(NoxFinansCase),
+                    warnings: r.assessment.warnings.iter().map(Reason::from).collect(),
+                    blockers: if r.accepted {
+                        Vec::new()
+                    } else {
+                        r.assessment.blockers.iter().map(Reason::from).collect()
+                    },
+                })
+                .collect(),
+        })
+    }
+}
