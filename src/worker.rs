@@ -40,6 +40,8 @@ pub async fn tick(state: &AppState) -> AppResult<usize> {
             kind::SPOT_CHECK_DEADLINE => sales::spot_check_deadline(state, &job).await,
             kind::PAYOUT => sales::payout(state, &job).await,
             kind::NOX_ACCEPT => crate::services::nox::accept(state, &job).await,
+            kind::NOX_STEP => crate::services::nox::step(state, &job).await,
+            kind::NOX_PAYOUT => crate::services::nox::payout(state, &job).await,
             other => Err(crate::error::AppError::Internal(format!(
                 "unknown job kind {other}"
             ))),

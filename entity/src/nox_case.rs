@@ -26,6 +26,8 @@ pub struct Model {
     pub capital_ore: i64,
     /// Reminder and collection fees the customer owes.
     pub fees_ore: i64,
+    /// Collected money booked on the payments account and not yet paid out.
+    pub payout_pending_ore: i64,
     pub closed_at: Option<DateTimeUtc>,
 }
 

@@ -44,6 +44,7 @@ enum NoxCase {
     NextEventDate,
     CapitalOre,
     FeesOre,
+    PayoutPendingOre,
     ClosedAt,
 }
 
@@ -108,6 +109,7 @@ impl MigrationTrait for Migration {
                 .col(date_null(NoxCase::NextEventDate))
                 .col(big_integer(NoxCase::CapitalOre))
                 .col(big_integer(NoxCase::FeesOre))
+                .col(big_integer(NoxCase::PayoutPendingOre).default(0))
                 .col(timestamp_with_time_zone_null(NoxCase::ClosedAt))
                 .foreign_key(&mut fk(
                     "fk_nox_case_company",

@@ -9,6 +9,7 @@ pub const ACCOUNTS: &[(i32, &str)] = &[
     (1510, "Kundfordringar"),
     (1513, "Kundfordringar – delad faktura (Skatteverket)"),
     (1930, "Företagskonto"),
+    (2641, "Debiterad ingående moms"),
     (2811, "Avräkning för factoring"),
     (6064, "Factoringavgifter"),
     (6590, "Övriga externa tjänster"),

@@ -215,4 +215,40 @@ impl NoxMutation {
                 .collect(),
         })
     }
+
+    /// Pauses a case (at most 60 days); its timeline waits.
+    async fn pause_nox_finans_case(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        until: super::scalars::Date,
+    ) -> GqlResult<NoxFinansCase> {
+        let t = tenant(ctx)?;
+        let id = decode(&case_id, Kind::NoxFinansCase, "caseId")?;
+        Ok(NoxFinansCase(
+            service::pause(state(ctx), t, id, until.0).await?,
+        ))
+    }
+
+    /// Resumes a paused case.
+    async fn resume_nox_finans_case(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+    ) -> GqlResult<NoxFinansCase> {
+        let t = tenant(ctx)?;
+        let id = decode(&case_id, Kind::NoxFinansCase, "caseId")?;
+        Ok(NoxFinansCase(service::resume(state(ctx), t, id).await?))
+    }
+
+    /// Recalls a case from Nox Finans; the recall fee (50 SEK + VAT) is charged.
+    async fn recall_from_nox_finans(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+    ) -> GqlResult<NoxFinansCase> {
+        let t = tenant(ctx)?;
+        let id = decode(&case_id, Kind::NoxFinansCase, "caseId")?;
+        Ok(NoxFinansCase(service::recall(state(ctx), t, id).await?))
+    }
 }

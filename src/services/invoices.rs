@@ -365,6 +365,8 @@ pub async fn register_payment(
         state.clock.now(),
     )
     .await?;
+    crate::services::nox::collect(&txn, state, tenant, &updated, amount_ore).await?;
     txn.commit().await?;
+    state.events.wake();
     Ok(updated)
 }

@@ -524,7 +524,22 @@ pub async fn accept(state: &AppState, job: &job::Model) -> AppResult<()> {
                 )
             };
             let fee = nox::price(item);
-            let next = nox::step_date(inv.due_date, nox::REMINDER_DAYS);
+            let customer = customers::get(&txn, tenant, case.customer_id).await?;
+            let facts = |status: &'static str| nox::CaseFacts {
+                status,
+                due: inv.due_date,
+                has_email: customer.as_ref().is_some_and(|c| c.email.is_some()),
+                has_identity: customer
+                    .as_ref()
+                    .is_some_and(|c| c.organisation_number.is_some()),
+                since: today,
+            };
+            let customer_fee = if next_status == status::REMINDER_SENT {
+                nox::step_fee(nox::Step::Reminder, is_business(customer.as_ref()))
+            } else {
+                0
+            };
+            let next = nox::next_step(facts(next_status));
             let moved = store::transition(
                 &txn,
                 tenant,
@@ -532,21 +547,17 @@ pub async fn accept(state: &AppState, job: &job::Model) -> AppResult<()> {
                 &[status::ACCEPTED],
                 nox_case::ActiveModel {
                     status: Set(next_status.into()),
-                    next_event: Set(Some(if next_status == status::DELIVERED {
-                        "Reminder".into()
-                    } else {
-                        "Debt collection notice".into()
-                    })),
-                    next_event_date: Set(Some(if next_status == status::DELIVERED {
-                        next
-                    } else {
-                        nox::step_date(inv.due_date, nox::DEBT_COLLECTION_DAYS).max(today)
-                    })),
+                    fees_ore: Set(case.fees_ore + customer_fee),
+                    next_event: Set(next.map(|(s, _)| s.label().to_string())),
+                    next_event_date: Set(next.map(|(_, d)| d)),
                     ..Default::default()
                 },
             )
             .await?
             .ok_or_else(|| AppError::Internal("case moved during acceptance".into()))?;
+            if let Some((_, day)) = next {
+                schedule_step(&txn, state, tenant, moved.id, day).await?;
+            }
             let line = StatementLine {
                 kind: "SERVICE_FEE",
                 description: format!(
@@ -582,4 +593,397 @@ pub async fn accept(state: &AppState, job: &job::Model) -> AppResult<()> {
     jobs::finish(&txn, job.id).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Case statuses in which the timeline runs.
+pub const ACTIVE: &[&str] = &[
+    "ACCEPTED",
+    "DELIVERED",
+    "OVERDUE_NOTICE_SENT",
+    "REMINDER_SENT",
+    "DEBT_COLLECTION",
+    "LONG_TERM_MONITORING",
+];
+
+fn is_business(c: Option<&customer::Model>) -> bool {
+    use crate::domain::identifiers::{IdentityKind, identity_kind_of_normalised};
+    c.and_then(|c| c.organisation_number.as_deref())
+        .is_some_and(|n| identity_kind_of_normalised(n) == IdentityKind::Organisation)
+}
+
+fn morning(state: &AppState, day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    day.and_hms_opt(state.settings.payout_hour.min(23), 0, 0)
+        .and_then(|t| {
+            chrono_tz::Europe::Stockholm
+                .from_local_datetime(&t)
+                .earliest()
+        })
+        .map_or_else(chrono::Utc::now, |t| t.with_timezone(&chrono::Utc))
+}
+
+async fn schedule_step(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    tenant: Tenant,
+    case_id: i64,
+    day: NaiveDate,
+) -> AppResult<()> {
+    jobs::schedule(
+        txn,
+        tenant,
+        kind::NOX_STEP,
+        case_id,
+        morning(state, day),
+        state.clock.now(),
+    )
+    .await
+}
+
+/// Job: takes a case's next timeline step once it is due (a paused case waits).
+#[tracing::instrument(skip(state, job), fields(job = job.id, case = job.subject_id))]
+pub async fn step(state: &AppState, job: &job::Model) -> AppResult<()> {
+    let now = state.clock.now();
+    let today = state.clock.today();
+    let txn = begin_write(&state.db).await?;
+    if let Some(case) = store::case_any(&txn, Operator::system(), job.subject_id).await?
+        && let Some(status) = ACTIVE.iter().copied().find(|s| *s == case.status)
+    {
+        let tenant = Tenant::trusted(case.company_id);
+        let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;
+        let customer = customers::get(&txn, tenant, case.customer_id).await?;
+        let facts = |status: &'static str| nox::CaseFacts {
+            status,
+            due: inv.due_date,
+            has_email: customer.as_ref().is_some_and(|c| c.email.is_some()),
+            has_identity: customer
+                .as_ref()
+                .is_some_and(|c| c.organisation_number.is_some()),
+            since: today,
+        };
+        // The stored next-event date is when the step is due.
+        let due_on = case.next_event_date.unwrap_or(today);
+        match (case.paused_until, nox::next_step(facts(status))) {
+            (Some(until), _) if until >= today => {
+                // Paused: look again the day after the pause ends.
+                let day = until.succ_opt().unwrap_or(until);
+                schedule_step(&txn, state, tenant, case.id, day).await?;
+            }
+            (_, Some(_)) if due_on > today => {
+                schedule_step(&txn, state, tenant, case.id, due_on).await?;
+            }
+            (_, Some((step, _))) => {
+                let fee = nox::step_fee(step, is_business(customer.as_ref()));
+                let after = nox::next_step(facts(step.status()));
+                let changes = nox_case::ActiveModel {
+                    status: Set(step.status().into()),
+                    fees_ore: Set(case.fees_ore + fee),
+                    paused_until: Set(None),
+                    next_event: Set(after.map(|(s, _)| s.label().to_string())),
+                    next_event_date: Set(after.map(|(_, d)| d)),
+                    ..Default::default()
+                };
+                if let Some(moved) =
+                    store::transition(&txn, tenant, case.id, &[status], changes).await?
+                {
+                    let fee_text = if fee > 0 {
+                        format!(
+                            " ({} SEK charged to the customer)",
+                            crate::domain::money::from_ore(fee)
+                        )
+                    } else {
+                        String::new()
+                    };
+                    let message = format!(
+                        "Nox Finans: {} for invoice {}{fee_text}",
+                        step.label(),
+                        inv.invoice_number
+                    );
+                    record(&txn, tenant, &moved, step.status(), &message, now).await?;
+                    if let Some((_, day)) = after {
+                        schedule_step(&txn, state, tenant, moved.id, day).await?;
+                    }
+                }
+            }
+            (_, None) => {}
+        }
+    }
+    jobs::finish(&txn, job.id).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Books a customer payment on a case (inside the payment's transaction): the
+/// money enters the payments account, long-term monitoring keeps its share, and
+/// the net is paid out on the next banking day. A case paid in full is PAID.
+pub async fn collect(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    tenant: Tenant,
+    inv: &invoice::Model,
+    amount_ore: i64,
+) -> AppResult<()> {
+    let Some(case) = store::cases_of(txn, tenant, vec![inv.id]).await?.pop() else {
+        return Ok(());
+    };
+    let open: Vec<&str> = ACTIVE.iter().copied().chain([status::SUBMITTED]).collect();
+    if !open.contains(&case.status.as_str()) {
+        return Ok(());
+    }
+    let now = state.clock.now();
+    let today = state.clock.today();
+    let number = &inv.invoice_number;
+    let ltm_fee = if case.status == "LONG_TERM_MONITORING" {
+        amount_ore * nox::LONG_TERM_SHARE_PERMILLE / 1000
+    } else {
+        0
+    };
+    let mut lines = vec![StatementLine {
+        kind: "CUSTOMER_PAYMENT",
+        description: format!("Payment collected by Nox Finans, invoice {number}"),
+        amount_ore,
+    }];
+    let mut rows = vec![Posting {
+        account: 2811,
+        debit_ore: amount_ore - ltm_fee,
+        credit_ore: 0,
+    }];
+    if ltm_fee > 0 {
+        lines.push(StatementLine {
+            kind: "SERVICE_FEE",
+            description: format!("Nox Finans long-term monitoring 20 %, invoice {number}"),
+            amount_ore: -ltm_fee,
+        });
+        rows.push(Posting {
+            account: 6590,
+            debit_ore: ltm_fee,
+            credit_ore: 0,
+        });
+    }
+    rows.push(Posting {
+        account: 1510,
+        debit_ore: 0,
+        credit_ore: amount_ore,
+    });
+    let refs = Refs {
+        invoice_id: Some(inv.id),
+        sale_id: None,
+    };
+    book(txn, tenant, &lines, today, refs, now).await?;
+    let voucher = VoucherDraft {
+        description: format!("Customer payment via Nox Finans, invoice {number}"),
+        rows,
+    };
+    post(txn, tenant, "N", &voucher, today, None, now).await?;
+    let paid = inv.balance_ore <= 0;
+    let changes = nox_case::ActiveModel {
+        capital_ore: Set((case.capital_ore - amount_ore).max(0)),
+        payout_pending_ore: Set(case.payout_pending_ore + amount_ore - ltm_fee),
+        status: Set(if paid {
+            "PAID".into()
+        } else {
+            case.status.clone()
+        }),
+        next_event: Set(if paid { None } else { case.next_event.clone() }),
+        next_event_date: Set(if paid { None } else { case.next_event_date }),
+        paused_until: Set(if paid { None } else { case.paused_until }),
+        closed_at: Set(paid.then_some(now)),
+        ..Default::default()
+    };
+    let moved = store::transition(txn, tenant, case.id, &open, changes)
+        .await?
+        .ok_or_else(|| {
+            AppError::Conflict("the Nox Finans case changed meanwhile; try again".into())
+        })?;
+    if paid {
+        let message = format!("Invoice {number} is paid; Nox Finans has closed the case");
+        record(txn, tenant, &moved, "PAID", &message, now).await?;
+    }
+    let day = crate::domain::banking::next_banking_day(today);
+    jobs::schedule(
+        txn,
+        tenant,
+        kind::NOX_PAYOUT,
+        case.id,
+        morning(state, day),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Job: pays out what Nox Finans collected for a case.
+#[tracing::instrument(skip(state, job), fields(job = job.id, case = job.subject_id))]
+pub async fn payout(state: &AppState, job: &job::Model) -> AppResult<()> {
+    let now = state.clock.now();
+    let today = state.clock.today();
+    let txn = begin_write(&state.db).await?;
+    if let Some(case) = store::case_any(&txn, Operator::system(), job.subject_id).await?
+        && case.payout_pending_ore > 0
+    {
+        let tenant = Tenant::trusted(case.company_id);
+        let amount = case.payout_pending_ore;
+        let changes = nox_case::ActiveModel {
+            payout_pending_ore: Set(0),
+            ..Default::default()
+        };
+        store::transition(&txn, tenant, case.id, &[case.status.as_str()], changes).await?;
+        let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;
+        let (lines, voucher) = crate::domain::ledger::payout(&inv.invoice_number, amount);
+        let refs = Refs {
+            invoice_id: Some(inv.id),
+            sale_id: None,
+        };
+        book(&txn, tenant, &lines, today, refs, now).await?;
+        post(&txn, tenant, "N", &voucher, today, None, now).await?;
+    }
+    jobs::finish(&txn, job.id).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Pauses a case until `until` (at most 60 days ahead).
+pub async fn pause(
+    state: &AppState,
+    tenant: Tenant,
+    case_id: i64,
+    until: NaiveDate,
+) -> AppResult<nox_case::Model> {
+    let today = state.clock.today();
+    let limit = today
+        .checked_add_days(chrono::Days::new(nox::MAX_PAUSE_DAYS))
+        .unwrap_or(today);
+    if until <= today || until > limit {
+        return Err(AppError::validation(
+            "until",
+            format!(
+                "must be after today and at most {} days ahead ({limit})",
+                nox::MAX_PAUSE_DAYS
+            ),
+        ));
+    }
+    let txn = begin_write(&state.db).await?;
+    let case = store::case(&txn, tenant, case_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("case", "caseId"))?;
+    let changes = nox_case::ActiveModel {
+        paused_until: Set(Some(until)),
+        ..Default::default()
+    };
+    let moved = store::transition(&txn, tenant, case.id, ACTIVE, changes)
+        .await?
+        .ok_or_else(|| AppError::Conflict(format!("a {} case cannot be paused", case.status)))?;
+    let message = format!("The Nox Finans case is paused until {until}");
+    record(
+        &txn,
+        tenant,
+        &moved,
+        &moved.status,
+        &message,
+        state.clock.now(),
+    )
+    .await?;
+    txn.commit().await?;
+    state.events.wake();
+    Ok(moved)
+}
+
+/// Resumes a paused case; its next step follows at once when due.
+pub async fn resume(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult<nox_case::Model> {
+    let txn = begin_write(&state.db).await?;
+    let case = store::case(&txn, tenant, case_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("case", "caseId"))?;
+    if case.paused_until.is_none() {
+        return Err(AppError::Conflict("the case is not paused".into()));
+    }
+    let changes = nox_case::ActiveModel {
+        paused_until: Set(None),
+        ..Default::default()
+    };
+    let moved = store::transition(&txn, tenant, case.id, ACTIVE, changes)
+        .await?
+        .ok_or_else(|| AppError::Conflict(format!("a {} case cannot be resumed", case.status)))?;
+    record(
+        &txn,
+        tenant,
+        &moved,
+        &moved.status,
+        "The Nox Finans case is resumed",
+        state.clock.now(),
+    )
+    .await?;
+    schedule_step(&txn, state, tenant, moved.id, state.clock.today()).await?;
+    txn.commit().await?;
+    state.events.wake();
+    Ok(moved)
+}
+
+/// Recalls a case from Nox Finans; the recall fee (50 SEK + VAT) is charged.
+pub async fn recall(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult<nox_case::Model> {
+    let now = state.clock.now();
+    let today = state.clock.today();
+    let txn = begin_write(&state.db).await?;
+    let case = store::case(&txn, tenant, case_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("case", "caseId"))?;
+    let open: Vec<&str> = ACTIVE.iter().copied().chain([status::SUBMITTED]).collect();
+    let changes = nox_case::ActiveModel {
+        status: Set("RECALLED".into()),
+        next_event: Set(None),
+        next_event_date: Set(None),
+        paused_until: Set(None),
+        closed_at: Set(Some(now)),
+        ..Default::default()
+    };
+    let moved = store::transition(&txn, tenant, case.id, &open, changes)
+        .await?
+        .ok_or_else(|| AppError::Conflict(format!("a {} case cannot be recalled", case.status)))?;
+    let fee = nox::price("RECALL");
+    let vat = fee * nox::RECALL_VAT_BP / 10_000;
+    let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;
+    let number = &inv.invoice_number;
+    let line = StatementLine {
+        kind: "SERVICE_FEE",
+        description: format!("Nox Finans recall fee incl. VAT, invoice {number}"),
+        amount_ore: -(fee + vat),
+    };
+    book(
+        &txn,
+        tenant,
+        &[line],
+        today,
+        Refs {
+            invoice_id: Some(inv.id),
+            sale_id: None,
+        },
+        now,
+    )
+    .await?;
+    let voucher = VoucherDraft {
+        description: format!("Nox Finans recall fee, invoice {number}"),
+        rows: vec![
+            Posting {
+                account: 6590,
+                debit_ore: fee,
+                credit_ore: 0,
+            },
+            Posting {
+                account: 2641,
+                debit_ore: vat,
+                credit_ore: 0,
+            },
+            Posting {
+                account: 2811,
+                debit_ore: 0,
+                credit_ore: fee + vat,
+            },
+        ],
+    };
+    post(&txn, tenant, "N", &voucher, today, None, now).await?;
+    let message = format!("Invoice {number} has been recalled from Nox Finans");
+    record(&txn, tenant, &moved, "RECALLED", &message, now).await?;
+    txn.commit().await?;
+    state.events.wake();
+    Ok(moved)
 }

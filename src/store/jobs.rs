@@ -26,6 +26,10 @@ pub mod kind {
     pub const PAYOUT: &str = "PAYOUT";
     /// Nox Finans accepts (and delivers) a submitted case.
     pub const NOX_ACCEPT: &str = "NOX_ACCEPT";
+    /// Take a case's next timeline step when it is due.
+    pub const NOX_STEP: &str = "NOX_STEP";
+    /// Pay out money Nox Finans collected, on the next banking day.
+    pub const NOX_PAYOUT: &str = "NOX_PAYOUT";
 }
 
 /// Schedules a job. Call inside the transaction that makes it necessary.

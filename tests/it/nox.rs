@@ -317,8 +317,11 @@ db_test!(a_mixed_batch_is_sent_and_accepted_live, |app| {
     );
     let inv = app.ok(&app.company, "query($id: ID!) { invoice(id: $id) { noxFinans { status nextEvent nextEventDate capitalBalance history { status } } } }", json!({ "id": green })).await;
     assert_eq!(inv["invoice"]["noxFinans"]["status"], "DELIVERED");
-    assert_eq!(inv["invoice"]["noxFinans"]["nextEvent"], "Reminder");
-    assert_eq!(inv["invoice"]["noxFinans"]["nextEventDate"], "2026-12-27");
+    assert_eq!(
+        inv["invoice"]["noxFinans"]["nextEvent"],
+        "Overdue notice by e-mail"
+    );
+    assert_eq!(inv["invoice"]["noxFinans"]["nextEventDate"], "2026-12-22");
     assert_eq!(inv["invoice"]["noxFinans"]["capitalBalance"], "1250.00");
     let n = app
         .ok(
@@ -355,4 +358,256 @@ db_test!(a_mixed_batch_is_sent_and_accepted_live, |app| {
         )
         .await;
     assert!(codes(&q["invoiceSaleQuote"]["reasons"]).contains(&"HANDED_TO_NOX_FINANS"));
+});
+
+const CASE: &str = "query($id: ID!) { invoice(id: $id) { balance noxFinans { id status pausedUntil nextEvent nextEventDate capitalBalance feesBalance history { status } } } }";
+
+async fn case_of(app: &TestApp, invoice: &str) -> Value {
+    app.ok(&app.company, CASE, json!({ "id": invoice })).await["invoice"]["noxFinans"].clone()
+}
+
+async fn wait_case(app: &TestApp, invoice: &str, status: &str) {
+    let what = format!("case status {status}");
+    app.eventually(&what, || async {
+        case_of(app, invoice).await["status"] == status
+    })
+    .await;
+}
+
+/// 06:00:01 Stockholm on day `d` of `m`/`y` (UTC+1 in winter).
+fn morning(y: i32, m: u32, d: u32) -> chrono::DateTime<chrono::Utc> {
+    chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, y, m, d, 5, 0, 1).unwrap()
+}
+
+async fn send_one(app: &TestApp, invoice: &str, service: &str, key: &str) -> Value {
+    let r = app
+        .ok(
+            &app.company,
+            SEND,
+            json!({ "i": { "invoiceIds": [invoice], "service": service, "idempotencyKey": key } }),
+        )
+        .await;
+    r["sendToNoxFinans"]["results"][0].clone()
+}
+
+async fn ten_day_invoice(app: &TestApp, customer: &str) -> String {
+    app.ok(
+        &app.company,
+        "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }",
+        json!({ "i": { "customerId": customer, "invoiceDate": "2026-11-20", "termsOfPayment": "10",
+            "rows": [{ "description": "Work", "quantity": "1", "unitPrice": "1000", "vatRate": "25" }] } }),
+    )
+    .await["createInvoice"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+db_test!(
+    the_timeline_runs_over_weeks_with_fees_pause_and_payment,
+    |app| {
+        // A private customer with e-mail and personnummer; due 30 Nov.
+        let anna = app.customer(&app.company, json!({ "name": "Anna Lindqvist", "organisationNumber": "19850614-1236", "email": "anna@example.se", "phone": "070-1234567", "address": { "street": "Björkvägen 3", "postalCode": "90422", "city": "Umeå" } })).await;
+        let invoice = ten_day_invoice(&app, &anna).await;
+        assert_eq!(
+            send_one(&app, &invoice, "INVOICE_SERVICE", "t1").await["accepted"],
+            true
+        );
+        app.clock.advance(chrono::Duration::seconds(10));
+        wait_case(&app, &invoice, "DELIVERED").await;
+        let c = case_of(&app, &invoice).await;
+        assert_eq!(
+            (c["nextEvent"].as_str(), c["nextEventDate"].as_str()),
+            (Some("Overdue notice by e-mail"), Some("2026-12-02"))
+        );
+
+        // Due + 2: the e-mail notice, no fee.
+        app.clock.set(morning(2026, 12, 2));
+        wait_case(&app, &invoice, "OVERDUE_NOTICE_SENT").await;
+        assert_eq!(case_of(&app, &invoice).await["feesBalance"], "0.00");
+
+        // Paused over the reminder date: nothing happens; resumed, the reminder follows.
+        let case_id = case_of(&app, &invoice).await["id"].clone();
+        let r = app.gql(&app.company, "mutation($id: ID!) { pauseNoxFinansCase(caseId: $id, until: \"2027-03-01\") { id } }", json!({ "id": case_id })).await;
+        assert_eq!(
+            (code(&r), field(&r)),
+            ("VALIDATION", "until"),
+            "more than 60 days"
+        );
+        let r = app.ok(&app.company, "mutation($id: ID!) { pauseNoxFinansCase(caseId: $id, until: \"2026-12-10\") { pausedUntil } }", json!({ "id": case_id })).await;
+        assert_eq!(r["pauseNoxFinansCase"]["pausedUntil"], "2026-12-10");
+        app.clock.set(morning(2026, 12, 7));
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        assert_eq!(
+            case_of(&app, &invoice).await["status"],
+            "OVERDUE_NOTICE_SENT"
+        );
+        app.clock.set(morning(2026, 12, 8));
+        app.ok(
+            &app.company,
+            "mutation($id: ID!) { resumeNoxFinansCase(caseId: $id) { pausedUntil } }",
+            json!({ "id": case_id }),
+        )
+        .await;
+        wait_case(&app, &invoice, "REMINDER_SENT").await;
+        // 60 SEK reminder fee plus interest: 1 250 × 9.75 % × 8 days / 365 = 2.67.
+        assert_eq!(case_of(&app, &invoice).await["feesBalance"], "62.67");
+
+        // Debt collection (180 SEK) a week after the late reminder: 15 Dec, not
+        // due + 14; long-term monitoring 18 days after that: 2 Jan.
+        assert_eq!(case_of(&app, &invoice).await["nextEventDate"], "2026-12-15");
+        app.clock.set(morning(2026, 12, 14));
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(case_of(&app, &invoice).await["status"], "REMINDER_SENT");
+        app.clock.set(morning(2026, 12, 15));
+        wait_case(&app, &invoice, "DEBT_COLLECTION").await;
+        app.clock.set(morning(2027, 1, 2));
+        wait_case(&app, &invoice, "LONG_TERM_MONITORING").await;
+        let c = case_of(&app, &invoice).await;
+        assert!(c["nextEvent"].is_null());
+        let history: Vec<&str> = c["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            history,
+            vec![
+                "SUBMITTED",
+                "ACCEPTED",
+                "DELIVERED",
+                "OVERDUE_NOTICE_SENT",
+                "OVERDUE_NOTICE_SENT",
+                "OVERDUE_NOTICE_SENT",
+                "REMINDER_SENT",
+                "DEBT_COLLECTION",
+                "LONG_TERM_MONITORING"
+            ]
+        );
+
+        // The customer pays: the case closes, long-term monitoring keeps 20 %, and
+        // the rest is paid out on the next banking day (Saturday 2 Jan → Monday 4 Jan).
+        app.ok(&app.company, "mutation($id: ID!) { registerPayment(invoiceId: $id, amount: \"1250\", paidOn: \"2027-01-02\") { balance } }", json!({ "id": invoice })).await;
+        wait_case(&app, &invoice, "PAID").await;
+        app.clock.set(morning(2027, 1, 4));
+        app.eventually("the payout", || async {
+        let st = app.ok(&app.company, "{ statement(from: \"2027-01-04\", to: \"2027-01-04\") { entries { totalCount } } }", json!({})).await;
+        st["statement"]["entries"]["totalCount"] == 1
+    })
+    .await;
+        let st = app
+        .ok(&app.company, "{ statement(from: \"2027-01-01\", to: \"2027-01-31\") { openingBalance closingBalance entries { edges { node { bookedOn kind amount } } } } vouchers { edges { node { rows { debit credit } } } } }", json!({}))
+        .await;
+        let entries: Vec<Value> = st["statement"]["entries"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"].clone())
+            .collect();
+        assert_eq!(
+            entries,
+            vec![
+                json!({ "bookedOn": "2027-01-02", "kind": "CUSTOMER_PAYMENT", "amount": "1250.00" }),
+                json!({ "bookedOn": "2027-01-02", "kind": "SERVICE_FEE", "amount": "-250.00" }),
+                json!({ "bookedOn": "2027-01-04", "kind": "PAYOUT", "amount": "-1000.00" }),
+            ]
+        );
+        assert_eq!(
+            st["statement"]["closingBalance"],
+            st["statement"]["openingBalance"]
+        );
+        // Every voucher balances.
+        for v in st["vouchers"]["edges"].as_array().unwrap() {
+            let sum = |k: &str| -> f64 {
+                v["node"]["rows"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r[k].as_str().unwrap().parse::<f64>().unwrap())
+                    .sum()
+            };
+            assert!((sum("debit") - sum("credit")).abs() < 1e-9, "{v}");
+        }
+    }
+);
+
+db_test!(
+    business_customers_pay_one_compensation_and_cases_can_be_recalled,
+    |app| {
+        let business = app.full_customer(&app.company).await;
+        let invoice = ten_day_invoice(&app, &business).await;
+        send_one(&app, &invoice, "INVOICE_SERVICE", "b1").await;
+        app.clock.advance(chrono::Duration::seconds(10));
+        wait_case(&app, &invoice, "DELIVERED").await;
+        app.clock.set(morning(2026, 12, 2));
+        wait_case(&app, &invoice, "OVERDUE_NOTICE_SENT").await;
+        app.clock.set(morning(2026, 12, 7));
+        wait_case(&app, &invoice, "REMINDER_SENT").await;
+        app.clock.set(morning(2026, 12, 14));
+        wait_case(&app, &invoice, "DEBT_COLLECTION").await;
+        let c = case_of(&app, &invoice).await;
+        // 450 SEK once instead of 60 + 180, plus 14 days' interest on 1 250: 4.67.
+        assert_eq!(c["feesBalance"], "454.67");
+
+        // Recall: 50 SEK + 25 % VAT on the statement; the timeline stops.
+        let case_id = c["id"].clone();
+        let r = app
+            .ok(
+                &app.company,
+                "mutation($id: ID!) { recallFromNoxFinans(caseId: $id) { status nextEvent } }",
+                json!({ "id": case_id }),
+            )
+            .await;
+        assert_eq!(
+            r["recallFromNoxFinans"],
+            json!({ "status": "RECALLED", "nextEvent": null })
+        );
+        let r = app
+            .gql(
+                &app.company,
+                "mutation($id: ID!) { recallFromNoxFinans(caseId: $id) { status } }",
+                json!({ "id": case_id }),
+            )
+            .await;
+        assert_eq!(code(&r), "CONFLICT");
+        let st = app.ok(&app.company, "{ statement(from: \"2026-12-14\", to: \"2026-12-14\") { entries { edges { node { kind amount } } } } }", json!({})).await;
+        assert_eq!(
+            st["statement"]["entries"]["edges"][0]["node"],
+            json!({ "kind": "SERVICE_FEE", "amount": "-62.50" })
+        );
+        app.clock.set(morning(2027, 1, 2));
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(case_of(&app, &invoice).await["status"], "RECALLED");
+        // Another company cannot touch the case.
+        let r = app.gql(&app.other, "mutation($id: ID!) { pauseNoxFinansCase(caseId: $id, until: \"2027-01-10\") { id } }", json!({ "id": case_id })).await;
+        assert_eq!(code(&r), "NOT_FOUND");
+    }
+);
+
+db_test!(the_reminder_service_starts_at_the_reminder, |app| {
+    let customer = app.full_customer(&app.company).await;
+    let overdue = app
+        .ok(&app.company, "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }", json!({ "i": { "customerId": customer, "invoiceDate": "2026-10-01", "termsOfPayment": "30", "rows": [{ "description": "x", "quantity": "1", "unitPrice": "800", "vatRate": "25" }] } }))
+        .await["createInvoice"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let not_due = invoice_for(&app, &customer, "2026-11-20", "SEK").await;
+    let r = app.ok(&app.company, SEND, json!({ "i": { "invoiceIds": [overdue, not_due], "service": "REMINDER_SERVICE", "idempotencyKey": "r1" } })).await;
+    assert_eq!(r["sendToNoxFinans"]["results"][0]["accepted"], true);
+    assert_eq!(r["sendToNoxFinans"]["results"][1]["accepted"], false);
+    assert_eq!(
+        codes(&r["sendToNoxFinans"]["results"][1]["blockers"]),
+        vec!["NOT_OVERDUE"]
+    );
+    app.clock.advance(chrono::Duration::seconds(10));
+    wait_case(&app, &overdue, "REMINDER_SENT").await;
+    let c = case_of(&app, &overdue).await;
+    assert_eq!(c["nextEvent"], "Debt collection notice");
+    let st = app.ok(&app.company, "{ statement(from: \"2026-11-22\", to: \"2026-11-22\") { entries { edges { node { kind amount } } } } }", json!({})).await;
+    assert_eq!(
+        st["statement"]["entries"]["edges"][0]["node"],
+        json!({ "kind": "SERVICE_FEE", "amount": "-1.90" })
+    );
 });

@@ -233,9 +233,20 @@ impl NoxFinansCase {
     async fn capital_balance(&self) -> Decimal {
         from_ore(self.0.capital_ore).into()
     }
-    /// Reminder and collection fees the customer owes.
-    async fn fees_balance(&self) -> Decimal {
-        from_ore(self.0.fees_ore).into()
+    /// Reminder and collection fees the customer owes, plus late-payment
+    /// interest (reference rate + 8 %) on the capital from the due date once the
+    /// reminder is sent, up to today.
+    async fn fees_balance(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
+        let interest = match self.0.status.as_str() {
+            "REMINDER_SENT" | "DEBT_COLLECTION" | "LONG_TERM_MONITORING" => {
+                let inv = invoices::get(&state(ctx).db, tenant(ctx)?, self.0.invoice_id).await?;
+                inv.map_or(0, |i| {
+                    rules::interest_ore(self.0.capital_ore, i.due_date, state(ctx).clock.today())
+                })
+            }
+            _ => 0,
+        };
+        Ok(from_ore(self.0.fees_ore + interest).into())
     }
     /// Every status change, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> GqlResult<Vec<NoxFinansEvent>> {
