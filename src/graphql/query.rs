@@ -39,6 +39,10 @@ pub struct InvoiceFilter {
     pub search: Option<String>,
     /// Only sent (`true`) or not yet sent (`false`) invoices.
     pub sent: Option<bool>,
+    /// Only invoices with a sale in one of these statuses.
+    pub sale_status: Option<Vec<super::types::sale::InvoiceSaleStatus>>,
+    /// Only invoices handed to Nox Finans (`true`) or not (`false`).
+    pub handed_to_nox_finans: Option<bool>,
 }
 
 impl InvoiceFilter {
@@ -57,6 +61,13 @@ impl InvoiceFilter {
             due_before: self.due_before.map(|d| d.0),
             search: self.search,
             sent: self.sent,
+            sale_statuses: self
+                .sale_status
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| crate::domain::sale::SaleStatus::from(s).as_str())
+                .collect(),
+            handed_to_nox: self.handed_to_nox_finans,
         })
     }
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{invoice, invoice_row, payment};
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, Select, Set,
@@ -33,6 +33,10 @@ pub struct InvoiceFilter {
     pub search: Option<String>,
     /// Only sent (true) or unsent (false) ones.
     pub sent: Option<bool>,
+    /// Only invoices with a sale in one of these statuses (stored form).
+    pub sale_statuses: Vec<&'static str>,
+    /// Only invoices handed to Nox Finans (true) or not (false).
+    pub handed_to_nox: Option<bool>,
 }
 
 /// Every column of an invoice that a use case sets.
@@ -114,6 +118,28 @@ fn filter_condition(f: &InvoiceFilter, today: NaiveDate) -> Condition {
     }
     if let Some(sent) = f.sent {
         cond = cond.add(C::Sent.eq(sent));
+    }
+    if !f.sale_statuses.is_empty() {
+        let sold = Query::select()
+            .column(entity::invoice_sale::Column::InvoiceId)
+            .from(entity::invoice_sale::Entity)
+            .and_where(
+                Expr::col(entity::invoice_sale::Column::Status)
+                    .is_in(f.sale_statuses.iter().copied()),
+            )
+            .to_owned();
+        cond = cond.add(Expr::col(C::Id).in_subquery(sold));
+    }
+    if let Some(handed) = f.handed_to_nox {
+        let cases = Query::select()
+            .column(entity::nox_case::Column::InvoiceId)
+            .from(entity::nox_case::Entity)
+            .to_owned();
+        cond = cond.add(if handed {
+            Expr::col(C::Id).in_subquery(cases)
+        } else {
+            Expr::col(C::Id).not_in_subquery(cases)
+        });
     }
     if let Some(s) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         cond = cond.add(

@@ -263,6 +263,14 @@ db_test!(a_mixed_batch_is_sent_and_accepted_live, |app| {
         r["sendToNoxFinans"]["results"][0]["case"]["id"],
         results[0]["case"]["id"]
     );
+    // The invoice list filters by hand-over.
+    let r = app
+        .ok(&app.company, "{ a: invoices(filter: { handedToNoxFinans: true }) { totalCount } b: invoices(filter: { handedToNoxFinans: false }) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(
+        (r["a"]["totalCount"].as_i64(), r["b"]["totalCount"].as_i64()),
+        (Some(2), Some(1))
+    );
     // Sent invoices leave the send view, show a gavel, and cannot be edited or sold.
     let rows = view(&app, json!({})).await;
     assert_eq!(rows.len(), 1);

@@ -187,6 +187,13 @@ db_test!(
             json!({ "kind": "PAYOUT", "amount": "-9690.10" })
         );
 
+        let r = app
+        .ok(&app.company, "{ a: invoices(filter: { saleStatus: [PAID_OUT] }) { totalCount } b: invoices(filter: { saleStatus: [PROCESSING, DENIED] }) { totalCount } }", json!({}))
+        .await;
+        assert_eq!(
+            (r["a"]["totalCount"].as_i64(), r["b"]["totalCount"].as_i64()),
+            (Some(1), Some(0))
+        );
         let v = app.ok(&app.company, "{ vouchers { totalCount edges { node { series number rows { account debit credit } } } } }", json!({})).await;
         assert_eq!(v["vouchers"]["totalCount"], 2);
         assert_eq!(
