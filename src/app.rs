@@ -109,6 +109,15 @@ impl Application {
     ) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let hub = tokio::spawn(self.state.events.clone().run(stop_rx.clone()));
+        let url = &self.state.settings.database_url;
+        let listener = url.starts_with("postgres").then(|| {
+            tokio::spawn(
+                self.state
+                    .events
+                    .clone()
+                    .listen(url.clone(), stop_rx.clone()),
+            )
+        });
         let worker = tokio::spawn(crate::worker::run(self.state.clone(), stop_rx));
         let app = router(HttpState {
             app: self.state,
@@ -119,6 +128,9 @@ impl Application {
             .await;
         let _ = stop_tx.send(true);
         let _ = hub.await;
+        if let Some(l) = listener {
+            let _ = l.await;
+        }
         let _ = worker.await;
         served
     }

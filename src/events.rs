@@ -90,6 +90,7 @@ impl EventHub {
 
     /// Reads and broadcasts new events until none are left; returns how many.
     pub async fn pump(&self) -> AppResult<usize> {
+        tracing::trace!("pumping the outbox");
         let mut delivered = 0;
         loop {
             let head = self.head();
@@ -119,6 +120,51 @@ impl EventHub {
             if stopped {
                 return Ok(delivered);
             }
+        }
+    }
+
+    /// Wakes the poller whenever any instance commits events, by PostgreSQL
+    /// `LISTEN`. Notifications are lost while the connection is down, so after
+    /// every (re)connect the poller is woken to re-read the table.
+    pub async fn listen(
+        self: Arc<Self>,
+        url: String,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            let connected = async {
+                let mut l = sqlx::postgres::PgListener::connect(&url).await?;
+                l.listen(crate::store::outbox::NOTIFY_CHANNEL).await?;
+                Ok::<_, sqlx::Error>(l)
+            };
+            match connected.await {
+                Ok(mut l) => {
+                    backoff = Duration::from_millis(100);
+                    self.wake();
+                    loop {
+                        tokio::select! {
+                            n = l.recv() => match n {
+                                Ok(n) => {
+                                    tracing::debug!(channel = n.channel(), "outbox notification");
+                                    self.wake();
+                                }
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "outbox listener lost its connection; reconnecting");
+                                    break;
+                                }
+                            },
+                            _ = shutdown.changed() => return,
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "outbox listener cannot connect; retrying"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(backoff) => {}
+                _ = shutdown.changed() => return,
+            }
+            backoff = (backoff * 2).min(Duration::from_secs(5));
         }
     }
 

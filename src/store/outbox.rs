@@ -7,6 +7,9 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use super::Tenant;
 use crate::error::AppResult;
 
+/// The PostgreSQL channel on which commits that wrote events wake every instance.
+pub const NOTIFY_CHANNEL: &str = "invoice_finance_outbox";
+
 /// Event topics.
 pub mod topic {
     /// Invoice-sale status changes.
@@ -39,6 +42,12 @@ pub async fn record<C: ConnectionTrait>(
     e: NewEvent<'_>,
     at: DateTime<Utc>,
 ) -> AppResult<outbox_event::Model> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // Delivered at commit (never for a rolled-back transaction) to every
+        // instance's listener: a wake-up only; the outbox stays the truth.
+        db.execute_unprepared(&format!("NOTIFY {NOTIFY_CHANNEL}"))
+            .await?;
+    }
     Ok(outbox_event::ActiveModel {
         company_id: Set(tenant.company_id()),
         topic: Set(e.topic.to_string()),

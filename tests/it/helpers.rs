@@ -143,6 +143,13 @@ impl TestApp {
         backend: Backend,
         adjust: impl FnOnce(&mut Settings),
     ) -> Option<TestApp> {
+        // RUST_LOG=invoice_finance=debug shows the server's logs in a test.
+        if std::env::var("RUST_LOG").is_ok() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+                .with_test_writer()
+                .try_init();
+        }
         let (db, database_url) = TestDb::create(backend).await?;
         let mut settings = Settings::for_database(&database_url);
         adjust(&mut settings);
@@ -200,6 +207,25 @@ impl TestApp {
             .await
             .unwrap();
         self.server = Some(serve(app));
+    }
+
+    /// Starts a second instance on the same database and clock (as a second
+    /// server behind a load balancer would run); it stops when dropped.
+    pub async fn spawn_peer(&self, adjust: impl FnOnce(&mut Settings)) -> Peer {
+        let mut settings = self.settings.clone();
+        settings.bind_addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        adjust(&mut settings);
+        let state = open_state(settings.clone(), Arc::new(self.clock.clone()))
+            .await
+            .unwrap();
+        let app = Application::with_state(state, settings.bind_addr)
+            .await
+            .unwrap();
+        let base = format!("http://{}", app.addr());
+        Peer {
+            base,
+            _server: serve(app).0,
+        }
     }
 
     /// Stops the server.
@@ -302,6 +328,12 @@ fn serve(
         let _ = rx.await;
     }));
     (tx, handle)
+}
+
+/// Another instance of the app on the same database.
+pub struct Peer {
+    pub base: String,
+    _server: tokio::sync::oneshot::Sender<()>,
 }
 
 /// The `extensions.code` of the first error.

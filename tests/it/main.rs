@@ -8,6 +8,7 @@ mod ws;
 mod auth;
 mod cli;
 mod limits;
+mod live;
 mod money;
 mod nox;
 mod pagination;
