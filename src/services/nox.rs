@@ -612,14 +612,7 @@ fn is_business(c: Option<&customer::Model>) -> bool {
 }
 
 fn morning(state: &AppState, day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
-    use chrono::TimeZone;
-    day.and_hms_opt(state.settings.payout_hour.min(23), 0, 0)
-        .and_then(|t| {
-            chrono_tz::Europe::Stockholm
-                .from_local_datetime(&t)
-                .earliest()
-        })
-        .map_or_else(chrono::Utc::now, |t| t.with_timezone(&chrono::Utc))
+    crate::domain::time::stockholm_instant(day, state.settings.payout_hour)
 }
 
 async fn schedule_step(

@@ -2,8 +2,7 @@
 //! decisions and payouts. Every state change writes its statement entries,
 //! voucher, notification and event in the same transaction.
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use chrono_tz::Europe::Stockholm;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::{invoice, invoice_sale, job};
 use sea_orm::{DatabaseTransaction, EntityTrait, Set, TransactionTrait};
 
@@ -457,16 +456,6 @@ pub async fn resolve_spot_check(
     Ok(decided)
 }
 
-/// The UTC instant of `hour`:00 Stockholm time on `day`.
-fn stockholm_instant(day: NaiveDate, hour: u32) -> DateTime<Utc> {
-    day.and_hms_opt(hour.min(23), 0, 0)
-        .and_then(|t| Stockholm.from_local_datetime(&t).earliest())
-        .map_or_else(
-            || Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default()),
-            |t| t.with_timezone(&Utc),
-        )
-}
-
 /// Decides a sale awaiting a decision and writes everything that follows.
 async fn decide_in(
     txn: &DatabaseTransaction,
@@ -546,7 +535,8 @@ async fn decide_in(
             )
             .await?;
             record(txn, tenant, &s, event::APPROVED, &message, now).await?;
-            let at = stockholm_instant(payout_date, state.settings.payout_hour);
+            let at =
+                crate::domain::time::stockholm_instant(payout_date, state.settings.payout_hour);
             jobs::schedule(txn, tenant, kind::PAYOUT, s.id, at, now).await?;
             Ok(s)
         }
