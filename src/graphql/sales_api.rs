@@ -202,16 +202,13 @@ impl SaleQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<ContactRequestConnection> {
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         let op = actor(ctx)?.operator()?;
         let st = state(ctx).clone();
         let req = page_request(first, after, None, None, st.settings.max_page_size)?;
         let page = sales::contact_requests(&st.db, op, req).await?;
         let ids: Vec<i64> = page.items.iter().map(|r| r.company_id).collect();
         let companies: std::collections::HashMap<i64, entity::company::Model> =
-            entity::company::Entity::find()
-                .filter(entity::company::Column::Id.is_in(ids))
-                .all(&st.db)
+            crate::store::companies::by_ids(&st.db, op, ids)
                 .await?
                 .into_iter()
                 .map(|c| (c.id, c))
@@ -242,12 +239,7 @@ impl SaleQuery {
             edges,
             total: Box::new(move || {
                 let st = st.clone();
-                Box::pin(async move {
-                    use sea_orm::PaginatorTrait;
-                    Ok(entity::contact_request::Entity::find()
-                        .count(&st.db)
-                        .await?)
-                })
+                Box::pin(async move { sales::contact_request_count(&st.db, op).await })
             }),
         })
     }

@@ -21,6 +21,22 @@ fn gql(e: AppError) -> async_graphql::Error {
     GqlError::from(e).0
 }
 
+/// Decodes a subscription's `invoiceId` and `after` arguments.
+fn stream_args(
+    invoice_id: Option<ID>,
+    after: Option<String>,
+) -> async_graphql::Result<(Option<i64>, Option<i64>)> {
+    let invoice_id = invoice_id
+        .map(|i| decode(&i, Kind::Invoice, "invoiceId"))
+        .transpose()
+        .map_err(gql)?;
+    let after = after
+        .map(|a| decode_cursor(&a, "after"))
+        .transpose()
+        .map_err(gql)?;
+    Ok((invoice_id, after))
+}
+
 fn company_filter(actor: &Actor) -> Result<Option<i64>, AppError> {
     match (actor.tenant(), actor.operator()) {
         (Ok(t), _) => Ok(Some(t.company_id())),
@@ -44,14 +60,7 @@ impl Subscription {
     ) -> async_graphql::Result<impl Stream<Item = GqlResult<InvoiceSaleEvent>> + use<>> {
         let actor = super::actor(ctx).map_err(gql)?.clone();
         let company_id = company_filter(&actor).map_err(gql)?;
-        let invoice_id = invoice_id
-            .map(|i| decode(&i, Kind::Invoice, "invoiceId"))
-            .transpose()
-            .map_err(gql)?;
-        let after = after
-            .map(|a| decode_cursor(&a, "after"))
-            .transpose()
-            .map_err(gql)?;
+        let (invoice_id, after) = stream_args(invoice_id, after)?;
         let st = state(ctx).clone();
         let filter = EventFilter {
             company_id,
@@ -86,14 +95,7 @@ impl Subscription {
         after: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = GqlResult<NoxFinansEvent>> + use<>> {
         let tenant = super::tenant(ctx).map_err(gql)?;
-        let invoice_id = invoice_id
-            .map(|i| decode(&i, Kind::Invoice, "invoiceId"))
-            .transpose()
-            .map_err(gql)?;
-        let after = after
-            .map(|a| decode_cursor(&a, "after"))
-            .transpose()
-            .map_err(gql)?;
+        let (invoice_id, after) = stream_args(invoice_id, after)?;
         let st = state(ctx).clone();
         let filter = EventFilter {
             company_id: Some(tenant.company_id()),
@@ -121,10 +123,7 @@ impl Subscription {
         after: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = GqlResult<NotificationEvent>> + use<>> {
         let tenant = super::tenant(ctx).map_err(gql)?;
-        let after = after
-            .map(|a| decode_cursor(&a, "after"))
-            .transpose()
-            .map_err(gql)?;
+        let (_, after) = stream_args(None, after)?;
         let st = state(ctx).clone();
         let filter = EventFilter {
             company_id: Some(tenant.company_id()),

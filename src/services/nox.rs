@@ -525,15 +525,7 @@ pub async fn accept(state: &AppState, job: &job::Model) -> AppResult<()> {
             };
             let fee = nox::price(item);
             let customer = customers::get(&txn, tenant, case.customer_id).await?;
-            let facts = |status: &'static str| nox::CaseFacts {
-                status,
-                due: inv.due_date,
-                has_email: customer.as_ref().is_some_and(|c| c.email.is_some()),
-                has_identity: customer
-                    .as_ref()
-                    .is_some_and(|c| c.organisation_number.is_some()),
-                since: today,
-            };
+            let facts = |status: &'static str| case_facts(&inv, customer.as_ref(), status, today);
             let customer_fee = if next_status == status::REMINDER_SENT {
                 nox::step_fee(nox::Step::Reminder, is_business(customer.as_ref()))
             } else {
@@ -605,6 +597,22 @@ pub const ACTIVE: &[&str] = &[
     "LONG_TERM_MONITORING",
 ];
 
+/// What the timeline needs to know about a case's invoice and customer.
+fn case_facts(
+    inv: &invoice::Model,
+    c: Option<&customer::Model>,
+    status: &'static str,
+    since: NaiveDate,
+) -> nox::CaseFacts {
+    nox::CaseFacts {
+        status,
+        due: inv.due_date,
+        has_email: c.is_some_and(|c| c.email.is_some()),
+        has_identity: c.is_some_and(|c| c.organisation_number.is_some()),
+        since,
+    }
+}
+
 fn is_business(c: Option<&customer::Model>) -> bool {
     use crate::domain::identifiers::{IdentityKind, identity_kind_of_normalised};
     c.and_then(|c| c.organisation_number.as_deref())
@@ -645,15 +653,7 @@ pub async fn step(state: &AppState, job: &job::Model) -> AppResult<()> {
         let tenant = Tenant::trusted(case.company_id);
         let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;
         let customer = customers::get(&txn, tenant, case.customer_id).await?;
-        let facts = |status: &'static str| nox::CaseFacts {
-            status,
-            due: inv.due_date,
-            has_email: customer.as_ref().is_some_and(|c| c.email.is_some()),
-            has_identity: customer
-                .as_ref()
-                .is_some_and(|c| c.organisation_number.is_some()),
-            since: today,
-        };
+        let facts = |status: &'static str| case_facts(&inv, customer.as_ref(), status, today);
         // The stored next-event date is when the step is due.
         let due_on = case.next_event_date.unwrap_or(today);
         match (case.paused_until, nox::next_step(facts(status))) {

@@ -129,3 +129,15 @@ pub async fn next_number<C: ConnectionTrait>(
         .ok_or_else(|| AppError::Internal("company row missing".into()))?;
     Ok(row.try_get::<i64>("", "taken")?)
 }
+
+/// Companies with these ids (operator views).
+pub async fn by_ids<C: ConnectionTrait>(
+    db: &C,
+    _op: super::Operator,
+    ids: Vec<i64>,
+) -> AppResult<Vec<company::Model>> {
+    Ok(company::Entity::find()
+        .filter(company::Column::Id.is_in(ids))
+        .all(db)
+        .await?)
+}

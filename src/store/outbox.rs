@@ -98,3 +98,20 @@ pub async fn notify<C: ConnectionTrait>(
     .await?;
     Ok(n)
 }
+
+/// The events of one subject (a sale, a case) of the tenant, oldest first.
+pub async fn history<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    topic: &str,
+    subject_id: i64,
+) -> AppResult<Vec<outbox_event::Model>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    Ok(outbox_event::Entity::find()
+        .filter(outbox_event::Column::CompanyId.eq(tenant.company_id()))
+        .filter(outbox_event::Column::Topic.eq(topic))
+        .filter(outbox_event::Column::SubjectId.eq(subject_id))
+        .order_by_asc(outbox_event::Column::Seq)
+        .all(db)
+        .await?)
+}

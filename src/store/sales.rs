@@ -121,6 +121,11 @@ pub async fn contact_requests<C: ConnectionTrait>(
     .await?)
 }
 
+/// How many contact requests there are (operator).
+pub async fn contact_request_count<C: ConnectionTrait>(db: &C, _op: Operator) -> AppResult<u64> {
+    Ok(contact_request::Entity::find().count(db).await?)
+}
+
 fn scoped(tenant: Tenant) -> Select<invoice_sale::Entity> {
     invoice_sale::Entity::find().filter(invoice_sale::Column::CompanyId.eq(tenant.company_id()))
 }

@@ -250,14 +250,11 @@ impl NoxFinansCase {
     }
     /// Every status change, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> GqlResult<Vec<NoxFinansEvent>> {
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-        let rows = outbox_event::Entity::find()
-            .filter(outbox_event::Column::CompanyId.eq(self.0.company_id))
-            .filter(outbox_event::Column::Topic.eq(topic::NOX_FINANS))
-            .filter(outbox_event::Column::SubjectId.eq(self.0.id))
-            .order_by_asc(outbox_event::Column::Seq)
-            .all(&state(ctx).db)
-            .await?;
+        // Events belong to the sale's (case's) company: operators see them too.
+        let owner = crate::store::Tenant::trusted(self.0.company_id);
+        let rows =
+            crate::store::outbox::history(&state(ctx).db, owner, topic::NOX_FINANS, self.0.id)
+                .await?;
         Ok(rows
             .iter()
             .map(|e| NoxFinansEvent::new(e, self.clone()))
