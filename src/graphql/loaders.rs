@@ -118,6 +118,27 @@ impl Loader<i64> for NoxCaseByInvoiceLoader {
     }
 }
 
+/// Loads invoices by id (company users): the invoice of each statement entry,
+/// notification or case in a list, in one query.
+pub struct InvoiceLoader {
+    /// App state.
+    pub state: AppState,
+    /// Whose.
+    pub tenant: Tenant,
+}
+
+impl Loader<i64> for InvoiceLoader {
+    type Value = entity::invoice::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let rows = invoices::get_many(&self.state.db, self.tenant, keys.to_vec())
+            .await
+            .map_err(wrap)?;
+        Ok(rows.into_iter().map(|i| (i.id, i)).collect())
+    }
+}
+
 /// Loads the rows of vouchers by voucher id (company users).
 pub struct VoucherRowsLoader {
     /// App state.

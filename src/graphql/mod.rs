@@ -77,6 +77,13 @@ pub fn request_data(state: &AppState, actor: Option<Actor>) -> async_graphql::Da
         ));
         if let Scope::Company(tenant) = scope {
             data.insert(DataLoader::new(
+                InvoiceLoader {
+                    state: st(),
+                    tenant,
+                },
+                tokio::spawn,
+            ));
+            data.insert(DataLoader::new(
                 NoxCaseByInvoiceLoader {
                     state: st(),
                     tenant,

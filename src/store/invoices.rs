@@ -164,6 +164,18 @@ pub async fn get<C: ConnectionTrait>(
         .await?)
 }
 
+/// The tenant's invoices with these ids (missing or foreign ids are absent).
+pub async fn get_many<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    ids: Vec<i64>,
+) -> AppResult<Vec<invoice::Model>> {
+    Ok(scoped(tenant)
+        .filter(invoice::Column::Id.is_in(ids))
+        .all(db)
+        .await?)
+}
+
 /// An invoice of any company (operator views).
 pub async fn get_any<C: ConnectionTrait>(
     db: &C,

@@ -9,10 +9,10 @@ use crate::domain::ledger::account_name;
 use crate::domain::money::from_ore;
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, encode, page_request};
-use crate::graphql::loaders::VoucherRowsLoader;
+use crate::graphql::loaders::{InvoiceLoader, VoucherRowsLoader};
 use crate::graphql::scalars::{Date, Decimal};
 use crate::graphql::{loader, state, tenant};
-use crate::store::{invoices, ledger};
+use crate::store::ledger;
 
 /// What moved money on the payments account.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -80,7 +80,8 @@ impl StatementEntry {
         let Some(id) = self.0.invoice_id else {
             return Ok(None);
         };
-        Ok(invoices::get(&state(ctx).db, tenant(ctx)?, id)
+        Ok(loader::<InvoiceLoader>(ctx)?
+            .load_one(id)
             .await?
             .map(Invoice))
     }
@@ -235,7 +236,8 @@ impl Notification {
         let Some(id) = self.0.invoice_id else {
             return Ok(None);
         };
-        Ok(invoices::get(&state(ctx).db, tenant(ctx)?, id)
+        Ok(loader::<InvoiceLoader>(ctx)?
+            .load_one(id)
             .await?
             .map(Invoice))
     }

@@ -11,10 +11,11 @@ use crate::domain::nox::{self as rules, Finding};
 use crate::error::AppError;
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, cursor, encode};
+use crate::graphql::loaders::InvoiceLoader;
 use crate::graphql::scalars::{Date, Decimal};
-use crate::graphql::{state, tenant};
+use crate::graphql::{loader, state};
 use crate::services::nox::CandidateRow;
-use crate::store::{invoices, outbox::topic};
+use crate::store::outbox::topic;
 
 /// The two Nox Finans services.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -192,7 +193,8 @@ impl NoxFinansCase {
     }
     /// The invoice.
     async fn invoice(&self, ctx: &Context<'_>) -> GqlResult<Invoice> {
-        let inv = invoices::get(&state(ctx).db, tenant(ctx)?, self.0.invoice_id)
+        let inv = loader::<InvoiceLoader>(ctx)?
+            .load_one(self.0.invoice_id)
             .await?
             .ok_or_else(|| AppError::Internal("case without its invoice".into()))?;
         Ok(Invoice(inv))
@@ -239,7 +241,9 @@ impl NoxFinansCase {
     async fn fees_balance(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
         let interest = match self.0.status.as_str() {
             "REMINDER_SENT" | "DEBT_COLLECTION" | "LONG_TERM_MONITORING" => {
-                let inv = invoices::get(&state(ctx).db, tenant(ctx)?, self.0.invoice_id).await?;
+                let inv = loader::<InvoiceLoader>(ctx)?
+                    .load_one(self.0.invoice_id)
+                    .await?;
                 inv.map_or(0, |i| {
                     rules::interest_ore(self.0.capital_ore, i.due_date, state(ctx).clock.today())
                 })
