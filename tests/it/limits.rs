@@ -44,9 +44,16 @@ db_test!(
             app.invoice(&app.company, &customers[i % 5], "10").await;
         }
         let q = "{ invoices(first: 30) { edges { node { invoiceNumber customer { name } rows { amount } sale { status } listIcon { kind } } } } }";
-        let before = db_queries(&app).await;
-        let r = app.ok(&app.company, q, json!({})).await;
-        let used = db_queries(&app).await - before;
+        // The counter is per app, so a background statement (the outbox
+        // listener connecting late on a loaded machine) can land in the window:
+        // take the quietest of three runs. An N+1 would show in every run.
+        let mut used = u64::MAX;
+        let mut r = json!(null);
+        for _ in 0..3 {
+            let before = db_queries(&app).await;
+            r = app.ok(&app.company, q, json!({})).await;
+            used = used.min(db_queries(&app).await - before);
+        }
         assert_eq!(r["invoices"]["edges"].as_array().unwrap().len(), 30);
         let names: std::collections::BTreeSet<_> = r["invoices"]["edges"]
             .as_array()
