@@ -118,15 +118,30 @@ impl Application {
                     .listen(url.clone(), stop_rx.clone()),
             )
         });
-        let worker = tokio::spawn(crate::worker::run(self.state.clone(), stop_rx));
+        let worker = tokio::spawn(crate::worker::run(self.state.clone(), stop_rx.clone()));
+        let sockets = tokio_util::task::TaskTracker::new();
         let app = router(HttpState {
             app: self.state,
             schema: self.schema,
+            shutdown: stop_rx,
+            sockets: sockets.clone(),
         });
+        // On the signal: stop accepting, tell WebSockets to close (with 1001) and
+        // the worker to release what it claimed; axum then drains in-flight requests.
+        let signal = async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        };
         let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(signal)
             .await;
-        let _ = stop_tx.send(true);
+        sockets.close();
+        if tokio::time::timeout(Duration::from_secs(5), sockets.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("some WebSockets did not close in time");
+        }
         let _ = hub.await;
         if let Some(l) = listener {
             let _ = l.await;

@@ -148,6 +148,54 @@ pub struct Settings {
     )]
     pub graphiql_assets_dir: String,
 
+    /// WebSocket: time a client has to send `connection_init`, in milliseconds.
+    #[arg(
+        long,
+        env = "WS_INIT_TIMEOUT_MS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub ws_init_timeout_ms: u64,
+
+    /// WebSocket: interval of server pings (and legacy `ka` keep-alives), in
+    /// milliseconds.
+    #[arg(
+        long,
+        env = "WS_PING_INTERVAL_MS",
+        default_value_t = 15_000,
+        global = true
+    )]
+    pub ws_ping_interval_ms: u64,
+
+    /// WebSocket: extra time after a ping interval in which a silent peer must
+    /// answer before it is closed, in milliseconds.
+    #[arg(
+        long,
+        env = "WS_PONG_TIMEOUT_MS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub ws_pong_timeout_ms: u64,
+
+    /// WebSocket: longest a write may stay blocked by a client that does not read
+    /// before the connection is closed (4503), in milliseconds.
+    #[arg(
+        long,
+        env = "WS_SEND_TIMEOUT_MS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub ws_send_timeout_ms: u64,
+
+    /// WebSocket: most subscriptions on one connection.
+    #[arg(
+        long,
+        env = "WS_MAX_SUBSCRIPTIONS",
+        default_value_t = 100,
+        global = true
+    )]
+    pub ws_max_subscriptions: usize,
+
     /// Seed the demo companies, customers and invoices when the database is empty.
     #[arg(long, env = "SEED_DEMO", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub seed_demo: bool,
@@ -182,6 +230,11 @@ impl Settings {
             event_poll_ms: 200,
             clock_speed: 1,
             nox_acceptance_delay_secs: 5,
+            ws_init_timeout_ms: 10_000,
+            ws_ping_interval_ms: 15_000,
+            ws_pong_timeout_ms: 10_000,
+            ws_send_timeout_ms: 10_000,
+            ws_max_subscriptions: 100,
             graphiql_assets_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/web/node_modules").into(),
         }
     }

@@ -8,10 +8,8 @@
 
 use std::sync::atomic::Ordering;
 
-use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, BatchResponse};
-use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::body::to_bytes;
 use axum::extract::{FromRequestParts, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -33,6 +31,10 @@ pub struct HttpState {
     pub app: AppState,
     /// The schema.
     pub schema: AppSchema,
+    /// Turns `true` when the server begins to shut down; WebSockets then close.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// The WebSocket connections, awaited on shutdown.
+    pub sockets: tokio_util::task::TaskTracker,
 }
 
 /// Builds the router.
@@ -346,41 +348,37 @@ async fn graphql_get(State(s): State<HttpState>, req: Request) -> Response {
 }
 
 async fn websocket(s: HttpState, parts: &mut axum::http::request::Parts) -> Response {
-    let protocol = match GraphQLProtocol::from_request_parts(parts, &()).await {
-        Ok(p) => p,
-        Err(e) => return e.into_response(),
+    let offered = parts
+        .headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let Some(protocol) = crate::ws::Protocol::negotiate(offered) else {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            Media::Json,
+            "offer the WebSocket sub-protocol graphql-transport-ws or graphql-ws",
+            "UNSUPPORTED_PROTOCOL",
+        );
     };
     let upgrade = match WebSocketUpgrade::from_request_parts(parts, &()).await {
         Ok(u) => u,
         Err(e) => return e.into_response(),
     };
-    let app = s.app.clone();
-    let schema = s.schema.clone();
+    let HttpState {
+        app,
+        schema,
+        shutdown,
+        sockets,
+    } = s;
+    // Small buffers: an idle subscriber should cost kilobytes, not the 128 KiB
+    // defaults; larger messages still work (the buffers grow on demand).
     upgrade
-        .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| async move {
-            GraphQLWebSocket::new(socket, schema, protocol)
-                .on_connection_init(move |payload| async move {
-                    let token = payload
-                        .get("Authorization")
-                        .or_else(|| payload.get("authorization"))
-                        .and_then(|v| v.as_str())
-                        .map(|v| v.trim_start_matches("Bearer ").trim().to_string())
-                        .or_else(|| {
-                            payload
-                                .get("token")
-                                .and_then(|v| v.as_str())
-                                .map(str::to_string)
-                        });
-                    let Some(token) = token else {
-                        return Err("connection_init needs an Authorization token".into());
-                    };
-                    let actor = tokens::authenticate(&app.db, &token)
-                        .await
-                        .map_err(|_| async_graphql::Error::new("the API token is not valid"))?;
-                    Ok(request_data(&app, Some(actor)))
-                })
-                .serve()
-                .await
+        .protocols([protocol.name()])
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(app.settings.max_body_bytes)
+        .on_upgrade(move |socket| {
+            sockets.track_future(crate::ws::serve(socket, protocol, app, schema, shutdown))
         })
 }

@@ -19,3 +19,4 @@ pub mod services;
 pub mod state;
 pub mod store;
 pub mod worker;
+pub mod ws;

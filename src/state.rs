@@ -17,6 +17,40 @@ pub struct Metrics {
     pub db_queries: AtomicU64,
     /// GraphQL HTTP requests served.
     pub graphql_requests: AtomicU64,
+    /// Open WebSocket connections.
+    pub ws_connections: Gauge,
+    /// Running WebSocket subscriptions.
+    pub ws_subscriptions: Gauge,
+}
+
+/// A value that goes up and down.
+#[derive(Debug, Default)]
+pub struct Gauge(AtomicU64);
+
+impl Gauge {
+    /// Adds one.
+    pub fn inc(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Takes one away.
+    pub fn dec(&self) {
+        self.sub(1);
+    }
+
+    /// Takes `n` away (never below zero).
+    pub fn sub(&self, n: u64) {
+        let _ = self
+            .0
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
+                Some(v.saturating_sub(n))
+            });
+    }
+
+    /// The current value.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 impl Metrics {
@@ -24,9 +58,13 @@ impl Metrics {
     pub fn render(&self) -> String {
         format!(
             "# TYPE invoice_finance_db_queries_total counter\ninvoice_finance_db_queries_total {}\n\
-             # TYPE invoice_finance_graphql_requests_total counter\ninvoice_finance_graphql_requests_total {}\n",
+             # TYPE invoice_finance_graphql_requests_total counter\ninvoice_finance_graphql_requests_total {}\n\
+             # TYPE invoice_finance_ws_connections gauge\ninvoice_finance_ws_connections {}\n\
+             # TYPE invoice_finance_ws_subscriptions gauge\ninvoice_finance_ws_subscriptions {}\n",
             self.db_queries.load(Ordering::Relaxed),
             self.graphql_requests.load(Ordering::Relaxed),
+            self.ws_connections.get(),
+            self.ws_subscriptions.get(),
         )
     }
 }

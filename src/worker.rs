@@ -15,7 +15,7 @@ pub const LEASE_MS: i64 = 60_000;
 pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     let poll = Duration::from_millis(state.settings.worker_poll_ms);
     loop {
-        match tick(&state).await {
+        match tick_until(&state, &shutdown).await {
             Ok(n) if n > 0 => continue,
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "worker tick failed"),
@@ -29,12 +29,33 @@ pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<boo
 
 /// Claims and runs the jobs due now; returns how many ran.
 pub async fn tick(state: &AppState) -> AppResult<usize> {
+    let (_keep, never) = tokio::sync::watch::channel(false);
+    tick_until(state, &never).await
+}
+
+/// Like [`tick`], but once `shutdown` turns `true` the job in hand is finished
+/// and the rest of the claimed batch is released for another worker.
+pub async fn tick_until(
+    state: &AppState,
+    shutdown: &tokio::sync::watch::Receiver<bool>,
+) -> AppResult<usize> {
     let txn = crate::db::begin_write(&state.db).await?;
     let due = jobs::claim(&txn, state.clock.now(), 10, LEASE_MS).await?;
     txn.commit().await?;
     tracing::debug!(claimed = due.len(), "worker tick");
-    let n = due.len();
-    for job in due {
+    let mut n = 0;
+    for (i, job) in due.iter().enumerate() {
+        if *shutdown.borrow() {
+            let rest: Vec<i64> = due[i..].iter().map(|j| j.id).collect();
+            tracing::info!(
+                released = rest.len(),
+                "shutting down: releasing claimed jobs"
+            );
+            jobs::release(&state.db, &rest).await?;
+            break;
+        }
+        n += 1;
+        let job = job.clone();
         let result = match job.kind.as_str() {
             kind::PROCESS_SALE => sales::process(state, &job).await,
             kind::SPOT_CHECK_DEADLINE => sales::spot_check_deadline(state, &job).await,

@@ -125,3 +125,29 @@ pub async fn fail<C: ConnectionTrait>(db: &C, id: i64, error: &str) -> AppResult
         .await?;
     Ok(())
 }
+
+/// Gives claimed, not started jobs back (on shutdown), so that another worker
+/// may run them at once instead of after the lease. `attempts` is restored too:
+/// the job never ran.
+pub async fn release<C: ConnectionTrait>(db: &C, ids: &[i64]) -> AppResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    job::Entity::update_many()
+        .col_expr(
+            job::Column::LockedUntilMs,
+            sea_orm::sea_query::Expr::value(Option::<i64>::None),
+        )
+        .col_expr(
+            job::Column::Attempts,
+            sea_orm::sea_query::ExprTrait::sub(
+                sea_orm::sea_query::Expr::col(job::Column::Attempts),
+                1,
+            ),
+        )
+        .filter(job::Column::Id.is_in(ids.iter().copied()))
+        .filter(job::Column::Done.eq(false))
+        .exec(db)
+        .await?;
+    Ok(())
+}
