@@ -187,10 +187,11 @@ pub async fn serve(
                     if let Err(e) = conn.send(Message::Ping(Default::default())).await {
                         break e;
                     }
-                    if conn.protocol == Protocol::Legacy && conn.session.is_some() {
-                        if let Err(e) = conn.send_json(&json!({"type": "ka"})).await {
-                            break e;
-                        }
+                    if conn.protocol == Protocol::Legacy
+                        && conn.session.is_some()
+                        && let Err(e) = conn.send_json(&json!({"type": "ka"})).await
+                    {
+                        break e;
                     }
                 }
                 msg = rx.next() => {
