@@ -7,18 +7,22 @@
 //! that falls behind the bounded channel (`Lagged`) re-reads what it missed from
 //! the table, so memory stays bounded and nothing is lost.
 //!
-//! **Out-of-order commits.** On PostgreSQL a transaction can take sequence 11,
-//! another take 12 and commit first. A reader that saw 12 and moved its cursor past
-//! 11 would lose 11. The poller therefore stops at a gap and waits: it delivers
-//! past a missing `seq` only once the row after the gap is older than
-//! [`GAP_GRACE_MS`] (a rolled-back transaction leaves a permanent hole; a slow one
-//! commits within the grace). On SQLite writers are serialised, so gaps never occur.
+//! **Out-of-order commits.** On PostgreSQL a transaction could take sequence 11,
+//! another take 12 and commit first; a reader that saw 12 and moved its cursor
+//! past 11 would lose 11. Writers therefore take a transaction-scoped advisory
+//! lock before drawing a `seq` (`store::outbox::record`), so sequences commit in
+//! order: once a reader sees 12, transaction 11 has ended, and a missing 11 is a
+//! rollback that will never appear. Readers can move past holes at once, with
+//! no grace period. On SQLite writers are serialised anyway. The price is that
+//! event-writing transactions commit one at a time from their first event
+//! onwards; should one wait for the lock while holding a row another needs,
+//! PostgreSQL's deadlock detector aborts one of them, which writes nothing (a
+//! request reports the error, a job is retried).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use chrono::Utc;
 use entity::outbox_event;
 use futures_util::Stream;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -26,8 +30,6 @@ use tokio::sync::{Notify, broadcast};
 
 use crate::error::{AppError, AppResult};
 
-/// How long a gap in `seq` may stay open before the poller moves past it.
-pub const GAP_GRACE_MS: i64 = 2_000;
 /// Capacity of the shared broadcast channel.
 pub const CHANNEL_CAPACITY: usize = 1024;
 const BATCH: u64 = 500;
@@ -103,22 +105,11 @@ impl EventHub {
             if rows.is_empty() {
                 return Ok(delivered);
             }
-            let now = Utc::now().timestamp_millis();
-            let mut expected = head + 1;
-            let mut stopped = false;
             for row in rows {
-                if row.seq != expected && now - row.recorded_ms < GAP_GRACE_MS {
-                    stopped = true;
-                    break;
-                }
-                expected = row.seq + 1;
                 self.head.store(row.seq, Ordering::Release);
                 // No receivers is fine: nobody is listening right now.
                 let _ = self.tx.send(Arc::new(row));
                 delivered += 1;
-            }
-            if stopped {
-                return Ok(delivered);
             }
         }
     }
@@ -144,10 +135,16 @@ impl EventHub {
                     self.wake();
                     loop {
                         tokio::select! {
-                            n = l.recv() => match n {
-                                Ok(n) => {
+                            // `try_recv`, not `recv`: `recv` reconnects silently and
+                            // so hides the notifications lost meanwhile.
+                            n = l.try_recv() => match n {
+                                Ok(Some(n)) => {
                                     tracing::debug!(channel = n.channel(), "outbox notification");
                                     self.wake();
+                                }
+                                Ok(None) => {
+                                    tracing::warn!("outbox listener lost its connection; reconnecting");
+                                    break;
                                 }
                                 Err(e) => {
                                     tracing::warn!(error = %e, "outbox listener lost its connection; reconnecting");

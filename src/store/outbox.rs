@@ -10,6 +10,9 @@ use crate::error::AppResult;
 /// The PostgreSQL channel on which commits that wrote events wake every instance.
 pub const NOTIFY_CHANNEL: &str = "invoice_finance_outbox";
 
+/// The PostgreSQL advisory lock key that orders outbox writers.
+pub const OUTBOX_LOCK: i64 = 0x0167_6f75_7462_6f78;
+
 /// Event topics.
 pub mod topic {
     /// Invoice-sale status changes.
@@ -43,6 +46,12 @@ pub async fn record<C: ConnectionTrait>(
     at: DateTime<Utc>,
 ) -> AppResult<outbox_event::Model> {
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // Sequence order = commit order: the lock is held from before `seq` is
+        // drawn until this transaction ends, so no later `seq` can commit before
+        // this one. A reader that sees `seq` n therefore sees every committed
+        // row below n, and a hole can only be a rolled-back row (see `events`).
+        db.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({OUTBOX_LOCK})"))
+            .await?;
         // Delivered at commit (never for a rolled-back transaction) to every
         // instance's listener: a wake-up only; the outbox stays the truth.
         db.execute_unprepared(&format!("NOTIFY {NOTIFY_CHANNEL}"))

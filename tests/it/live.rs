@@ -30,3 +30,199 @@ async fn an_event_committed_on_one_instance_reaches_subscribers_on_another() {
         "INVOICE_SALE_ACTIVATED"
     );
 }
+
+/// The first company's id, read from the database.
+async fn first_company(db: &sea_orm::DatabaseConnection) -> i64 {
+    use sea_orm::{EntityTrait, QueryOrder};
+    entity::company::Entity::find()
+        .order_by_asc(entity::company::Column::Id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+async fn listener_backends(admin: &sea_orm::DatabaseConnection) -> Vec<i32> {
+    use sea_orm::{ConnectionTrait, Statement};
+    admin
+        .query_all_raw(Statement::from_string(
+            admin.get_database_backend(),
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+             AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<i32>("", "pid").unwrap())
+        .collect()
+}
+
+/// Instance A's LISTEN connection is killed and an event is committed on B
+/// while it is down, so its NOTIFY is lost to A; polling is slowed to ten
+/// minutes. A still delivers it: the listener reconnects and re-reads the
+/// outbox. Later events arrive through the restored listener.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_committed_while_the_listener_is_down_is_recovered_from_the_outbox() {
+    let slow = |s: &mut invoice_finance::config::Settings| s.event_poll_ms = 600_000;
+    let Some(b) = TestApp::spawn_with(Backend::Postgres, slow).await else {
+        return;
+    };
+    let a = b.spawn_peer(slow).await;
+    let admin = invoice_finance::db::connect(&b.database_url).await.unwrap();
+    let mut ws = WsClient::connect(&a.base, Protocol::TransportWs, &b.company).await;
+    ws.subscribe(
+        "n",
+        "subscription { notifications { notification { kind } } }",
+        json!({}),
+    )
+    .await;
+    b.eventually("both listeners are up", || async {
+        listener_backends(&admin).await.len() == 2
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    {
+        use sea_orm::{ConnectionTrait, Statement};
+        for pid in listener_backends(&admin).await {
+            admin
+                .execute_raw(Statement::from_string(
+                    admin.get_database_backend(),
+                    format!("SELECT pg_terminate_backend({pid})"),
+                ))
+                .await
+                .unwrap();
+        }
+    }
+    crate::sale::activate(&b, crate::sale::agreement()).await;
+    let got = ws.take("n", 1).await;
+    assert_eq!(
+        got[0]["data"]["notifications"]["notification"]["kind"],
+        "INVOICE_SALE_ACTIVATED"
+    );
+    b.eventually("the listeners reconnect", || async {
+        listener_backends(&admin).await.len() == 2
+    })
+    .await;
+    let customer = b.full_customer(&b.company).await;
+    let invoice = crate::sale::invoice_of_10k(&b, &customer).await;
+    crate::sale::sell(&b, &invoice, "after-reconnect").await;
+    let got = ws.take("n", 1).await;
+    assert_eq!(
+        got[0]["data"]["notifications"]["notification"]["kind"],
+        "SALE_SENT"
+    );
+}
+
+/// Sequence numbers commit in order: a transaction that draws a later `seq`
+/// cannot commit before an open one holding an earlier `seq`, so a reader that
+/// has seen `seq` n never misses a row below it. A rolled-back event leaves a
+/// hole that readers pass at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outbox_sequences_commit_in_order_and_holes_are_passed() {
+    use invoice_finance::store::{Tenant, outbox};
+    use sea_orm::TransactionTrait;
+    let Some(app) = TestApp::spawn(Backend::Postgres).await else {
+        return;
+    };
+    let db = invoice_finance::db::connect(&app.database_url)
+        .await
+        .unwrap();
+    let company = Tenant::trusted(first_company(&db).await);
+    let now = crate::helpers::default_now();
+    let mut ws = WsClient::connect(&app.base, Protocol::TransportWs, &app.company).await;
+    ws.subscribe(
+        "n",
+        "subscription { notifications { notification { kind } } }",
+        json!({}),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    let first = db.begin().await.unwrap();
+    outbox::notify(&first, company, "FIRST", "first", None, now)
+        .await
+        .unwrap();
+    let db2 = db.clone();
+    let second = tokio::spawn(async move {
+        let t = db2.begin().await.unwrap();
+        outbox::notify(&t, company, "SECOND", "second", None, now)
+            .await
+            .unwrap();
+        t.commit().await.unwrap();
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(
+        !second.is_finished(),
+        "a later event committed while an earlier one was open"
+    );
+    assert!(
+        ws.next("n", std::time::Duration::from_millis(300))
+            .await
+            .is_none()
+    );
+    first.commit().await.unwrap();
+    second.await.unwrap();
+    let kinds: Vec<_> = ws
+        .take("n", 2)
+        .await
+        .iter()
+        .map(|e| e["data"]["notifications"]["notification"]["kind"].clone())
+        .collect();
+    assert_eq!(kinds, vec!["FIRST", "SECOND"]);
+
+    // A rolled-back event: its seq is a hole; the next event still arrives.
+    let gone = db.begin().await.unwrap();
+    outbox::notify(&gone, company, "ROLLED_BACK", "never", None, now)
+        .await
+        .unwrap();
+    gone.rollback().await.unwrap();
+    let t = db.begin().await.unwrap();
+    outbox::notify(&t, company, "AFTER_HOLE", "after", None, now)
+        .await
+        .unwrap();
+    t.commit().await.unwrap();
+    let got = ws.take("n", 1).await;
+    assert_eq!(
+        got[0]["data"]["notifications"]["notification"]["kind"],
+        "AFTER_HOLE"
+    );
+}
+
+/// On shutdown the worker finishes the job in hand and gives the rest of its
+/// claimed batch back at once (no lease left, attempt not counted).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_worker_releases_the_jobs_it_claimed() {
+    use invoice_finance::store::{Tenant, jobs};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let state = invoice_finance::app::open_state(
+        invoice_finance::config::Settings::for_database(&app.database_url),
+        std::sync::Arc::new(app.clock.clone()),
+    )
+    .await
+    .unwrap();
+    let company = Tenant::trusted(first_company(&state.db).await);
+    let now = crate::helpers::default_now();
+    for subject in 1..=3 {
+        jobs::schedule(&state.db, company, "NOT_A_REAL_KIND", subject, now, now)
+            .await
+            .unwrap();
+    }
+    let (_tx, stopping) = tokio::sync::watch::channel(true);
+    let ran = invoice_finance::worker::tick_until(&state, &stopping)
+        .await
+        .unwrap();
+    assert_eq!(ran, 0);
+    let rows = entity::job::Entity::find()
+        .filter(entity::job::Column::Kind.eq("NOT_A_REAL_KIND"))
+        .all(&state.db)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 3);
+    for j in rows {
+        assert!(!j.done);
+        assert_eq!(j.locked_until_ms, None, "job {} still leased", j.id);
+        assert_eq!(j.attempts, 0);
+    }
+}

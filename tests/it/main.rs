@@ -12,6 +12,7 @@ mod live;
 mod money;
 mod nox;
 mod pagination;
+mod protocol;
 mod sale;
 mod schema;
 mod tenancy;

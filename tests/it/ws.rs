@@ -17,7 +17,7 @@ pub enum Protocol {
     LegacyWs,
 }
 
-type Socket =
+pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 pub struct WsClient {
@@ -26,6 +26,28 @@ pub struct WsClient {
 }
 
 impl WsClient {
+    /// Opens a socket offering `protocols` (comma-separated), sending nothing.
+    pub async fn open_offering(
+        base: &str,
+        protocols: &str,
+    ) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+        let url = format!("{}/graphql", base.replace("http://", "ws://"));
+        let mut req = url.into_client_request().unwrap();
+        req.headers_mut()
+            .insert("Sec-WebSocket-Protocol", protocols.parse().unwrap());
+        Ok(tokio_tungstenite::connect_async(req).await?.0)
+    }
+
+    /// Opens a socket speaking `protocol`, sending nothing.
+    pub async fn open(base: &str, protocol: Protocol) -> WsClient {
+        let name = match protocol {
+            Protocol::TransportWs => "graphql-transport-ws",
+            Protocol::LegacyWs => "graphql-ws",
+        };
+        let socket = Self::open_offering(base, name).await.unwrap();
+        WsClient { socket, protocol }
+    }
+
     /// Connects and sends `connection_init` with `payload`; returns the client and
     /// the first server message (the ack, or an error / close).
     pub async fn connect_raw(
@@ -33,21 +55,51 @@ impl WsClient {
         protocol: Protocol,
         payload: Value,
     ) -> (WsClient, Option<Message>) {
-        let url = format!("{}/graphql", base.replace("http://", "ws://"));
-        let mut req = url.into_client_request().unwrap();
-        let name = match protocol {
-            Protocol::TransportWs => "graphql-transport-ws",
-            Protocol::LegacyWs => "graphql-ws",
-        };
-        req.headers_mut()
-            .insert("Sec-WebSocket-Protocol", name.parse().unwrap());
-        let (socket, _) = tokio_tungstenite::connect_async(req).await.unwrap();
-        let mut client = WsClient { socket, protocol };
+        let mut client = Self::open(base, protocol).await;
         client
             .send(json!({ "type": "connection_init", "payload": payload }))
             .await;
         let first = client.recv_raw(Duration::from_secs(5)).await;
         (client, first)
+    }
+
+    /// Sends a text frame as is.
+    pub async fn send_text(&mut self, text: &str) {
+        self.socket
+            .send(Message::Text(text.to_string().into()))
+            .await
+            .unwrap();
+    }
+
+    /// The next JSON message (ping/pong frames skipped), or `None` after `wait`
+    /// or when the socket closes.
+    pub async fn recv_json(&mut self, wait: Duration) -> Option<Value> {
+        match self.recv_raw(wait).await? {
+            Message::Text(t) => Some(serde_json::from_str(&t).unwrap()),
+            _ => None,
+        }
+    }
+
+    /// Reads until the server's close frame and returns its code and reason, or
+    /// `None` if none arrives within `wait`.
+    pub async fn close_code(&mut self, wait: Duration) -> Option<(u16, String)> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match tokio::time::timeout(left, self.socket.next()).await {
+                Ok(Some(Ok(Message::Close(Some(f))))) => {
+                    return Some((u16::from(f.code), f.reason.to_string()));
+                }
+                Ok(Some(Ok(Message::Close(None)))) => return Some((1005, String::new())),
+                Ok(Some(Ok(_))) => continue,
+                _ => return None,
+            }
+        }
+    }
+
+    /// Stops reading for `d` (the socket is left alone, pings unanswered).
+    pub async fn stall(&mut self, d: Duration) {
+        tokio::time::sleep(d).await;
     }
 
     /// Connects with a token and expects the ack.
