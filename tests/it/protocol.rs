@@ -286,3 +286,100 @@ async fn shutdown_closes_sockets_with_1001_and_the_cursor_resumes_elsewhere() {
     again.subscribe("n", NOTES, json!({"after": cursor})).await;
     assert!(again.next("n", SECOND).await.is_none());
 }
+
+const WITH_TEXT: &str = "subscription($after: String) { notifications(after: $after) { cursor notification { kind message } } }";
+
+/// The cursor numbers of notification payloads.
+fn seqs(events: &[serde_json::Value]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| {
+            e["data"]["notifications"]["cursor"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+/// A client that stops reading (with a tiny TCP receive buffer, so the server's
+/// writes soon block) does not hold up another subscriber, is closed with 4503
+/// once one write stays blocked for the send timeout, and then resumes with its
+/// last cursor: across both connections it gets every event once, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_client_is_closed_and_resumes_without_loss_while_others_flow() {
+    use invoice_finance::store::{Tenant, outbox};
+    use sea_orm::TransactionTrait;
+    const EVENTS: usize = 3000;
+    let app = app_with(|s| s.ws_send_timeout_ms = 1000).await;
+    let mut stalled = WsClient::connect_small_buffer(&app.base, &app.company, 4096).await;
+    stalled.subscribe("n", WITH_TEXT, json!({})).await;
+    let mut reader = WsClient::connect(&app.base, Protocol::TransportWs, &app.company).await;
+    reader.subscribe("n", WITH_TEXT, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let db = invoice_finance::db::connect(&app.database_url)
+        .await
+        .unwrap();
+    let company = {
+        use sea_orm::{EntityTrait, QueryOrder};
+        entity::company::Entity::find()
+            .order_by_asc(entity::company::Column::Id)
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    let text = "x".repeat(4000);
+    let t = db.begin().await.unwrap();
+    for _ in 0..EVENTS {
+        outbox::notify(
+            &t,
+            Tenant::trusted(company),
+            "BULK",
+            &text,
+            None,
+            crate::helpers::default_now(),
+        )
+        .await
+        .unwrap();
+    }
+    t.commit().await.unwrap();
+
+    // The reading client gets everything while the other one is stuck.
+    let all = seqs(&reader.take("n", EVENTS).await);
+    let mut unique = all.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), EVENTS);
+
+    // The stalled client is closed by the server.
+    app.eventually("the stalled socket is closed", || async {
+        let metrics = app
+            .client
+            .get(format!("{}/metrics", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        metrics.contains("invoice_finance_ws_connections 1\n")
+    })
+    .await;
+    let (got, code) = stalled.drain("n", Duration::from_secs(2)).await;
+    assert!(got.len() < EVENTS, "the stalled client was not stalled");
+    assert!(matches!(code, Some(4503) | None), "{code:?}");
+    // It resumes from its last cursor and misses nothing.
+    let mut resumed = WsClient::connect(&app.base, Protocol::TransportWs, &app.company).await;
+    let after = got
+        .last()
+        .map(|e| e["data"]["notifications"]["cursor"].clone())
+        .unwrap_or(json!(null));
+    resumed
+        .subscribe("n", WITH_TEXT, json!({"after": after}))
+        .await;
+    let mut seen = seqs(&got);
+    seen.extend(seqs(&resumed.take("n", EVENTS - got.len()).await));
+    assert_eq!(seen, all);
+}

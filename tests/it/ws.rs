@@ -38,6 +38,57 @@ impl WsClient {
         Ok(tokio_tungstenite::connect_async(req).await?.0)
     }
 
+    /// Connects like [`WsClient::connect`], over a TCP socket whose receive
+    /// buffer is only `rcvbuf` bytes, so that a client that stops reading soon
+    /// pushes back on the server.
+    pub async fn connect_small_buffer(base: &str, token: &str, rcvbuf: u32) -> WsClient {
+        let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+        let tcp = tokio::net::TcpSocket::new_v4().unwrap();
+        tcp.set_recv_buffer_size(rcvbuf).unwrap();
+        let stream = tcp.connect(addr).await.unwrap();
+        let url = format!("ws://{addr}/graphql");
+        let mut req = url.into_client_request().unwrap();
+        req.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
+        let (socket, _) =
+            tokio_tungstenite::client_async(req, tokio_tungstenite::MaybeTlsStream::Plain(stream))
+                .await
+                .unwrap();
+        let mut client = WsClient {
+            socket,
+            protocol: Protocol::TransportWs,
+        };
+        client
+            .send(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } }))
+            .await;
+        let ack = client.recv_json(Duration::from_secs(5)).await.unwrap();
+        assert_eq!(ack["type"], "connection_ack");
+        client
+    }
+
+    /// Reads every message until the socket ends (close frame, reset or
+    /// `wait` of silence); returns the `next` payloads of `id` and the close code.
+    pub async fn drain(&mut self, id: &str, wait: Duration) -> (Vec<Value>, Option<u16>) {
+        let mut out = Vec::new();
+        loop {
+            match tokio::time::timeout(wait, self.socket.next()).await {
+                Ok(Some(Ok(Message::Text(t)))) => {
+                    let v: Value = serde_json::from_str(&t).unwrap();
+                    if v["type"] == "next" && v["id"] == id {
+                        out.push(v["payload"].clone());
+                    }
+                }
+                Ok(Some(Ok(Message::Close(f)))) => {
+                    return (out, Some(f.map_or(1005, |f| u16::from(f.code))));
+                }
+                Ok(Some(Ok(_))) => continue,
+                _ => return (out, None),
+            }
+        }
+    }
+
     /// Opens a socket speaking `protocol`, sending nothing.
     pub async fn open(base: &str, protocol: Protocol) -> WsClient {
         let name = match protocol {
