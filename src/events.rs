@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use entity::outbox_event;
+use entity::{invoice_sale, notification, nox_case, outbox_event};
 use futures_util::Stream;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::{Notify, broadcast};
@@ -34,10 +34,59 @@ use crate::error::{AppError, AppResult};
 pub const CHANNEL_CAPACITY: usize = 1024;
 const BATCH: u64 = 500;
 
+/// What an event is about, loaded once per event however many subscribers
+/// receive it.
+#[derive(Debug, Clone)]
+pub enum Subject {
+    /// A notification.
+    Notification(notification::Model),
+    /// An invoice sale.
+    Sale(invoice_sale::Model),
+    /// A Nox Finans case.
+    Case(nox_case::Model),
+}
+
+/// One event as subscribers receive it. A live event is shared by every
+/// subscriber of the instance, so the first one that resolves its subject loads
+/// it and the others reuse it: a thousand subscribers of one company cost one
+/// query per event, not a thousand.
+#[derive(Debug)]
+pub struct HubEvent {
+    /// The outbox row.
+    pub row: outbox_event::Model,
+    subject: tokio::sync::OnceCell<Subject>,
+}
+
+impl HubEvent {
+    fn new(row: outbox_event::Model) -> Self {
+        Self {
+            row,
+            subject: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// The event's subject, loaded by `load` on first use.
+    pub async fn subject<F, Fut>(&self, load: F) -> AppResult<Subject>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = AppResult<Subject>>,
+    {
+        self.subject.get_or_try_init(load).await.cloned()
+    }
+}
+
+impl std::ops::Deref for HubEvent {
+    type Target = outbox_event::Model;
+
+    fn deref(&self) -> &outbox_event::Model {
+        &self.row
+    }
+}
+
 /// The per-instance event hub.
 pub struct EventHub {
     db: DatabaseConnection,
-    tx: broadcast::Sender<Arc<outbox_event::Model>>,
+    tx: broadcast::Sender<Arc<HubEvent>>,
     head: AtomicI64,
     wake: Notify,
     poll: Duration,
@@ -108,7 +157,7 @@ impl EventHub {
             for row in rows {
                 self.head.store(row.seq, Ordering::Release);
                 // No receivers is fine: nobody is listening right now.
-                let _ = self.tx.send(Arc::new(row));
+                let _ = self.tx.send(Arc::new(HubEvent::new(row)));
                 delivered += 1;
             }
         }
@@ -207,25 +256,34 @@ impl EventHub {
         self: Arc<Self>,
         filter: EventFilter,
         after: Option<i64>,
-    ) -> impl Stream<Item = Result<Arc<outbox_event::Model>, AppError>> + Send + 'static {
+    ) -> impl Stream<Item = Result<Arc<HubEvent>, AppError>> + Send + 'static {
         async_stream::try_stream! {
             // Subscribe before reading the head: everything after it arrives here.
             let mut rx = self.tx.subscribe();
             let mut cursor = after.unwrap_or_else(|| self.head());
+            // Replay from the table only at the start and after falling behind
+            // the channel; otherwise events come from the channel alone (a
+            // check of the head on every event would send every subscriber to
+            // the table whenever the poller is one event ahead).
+            let mut resync = true;
             loop {
-                // Replay what the table has up to the broadcast head.
-                let mut head = self.head();
-                while cursor < head {
-                    let rows = self.replay(&filter, cursor, head).await?;
-                    let full = rows.len() as u64 == BATCH;
-                    for row in rows {
-                        cursor = row.seq;
-                        yield Arc::new(row);
+                if resync {
+                    resync = false;
+                    let mut head = self.head();
+                    while cursor < head {
+                        // Boxed: the query future is large and would otherwise sit inline
+                        // in every idle subscriber's state.
+                        let rows = Box::pin(self.replay(&filter, cursor, head)).await?;
+                        let full = rows.len() as u64 == BATCH;
+                        for row in rows {
+                            cursor = row.seq;
+                            yield Arc::new(HubEvent::new(row));
+                        }
+                        if !full {
+                            cursor = head;
+                        }
+                        head = self.head();
                     }
-                    if !full {
-                        cursor = head;
-                    }
-                    head = self.head();
                 }
                 // Live.
                 match rx.recv().await {
@@ -239,6 +297,7 @@ impl EventHub {
                     }
                     Err(broadcast::error::RecvError::Lagged(skipped)) => {
                         tracing::debug!(skipped, "subscriber lagged; resyncing from the outbox");
+                        resync = true;
                     }
                     Err(broadcast::error::RecvError::Closed) => break,
                 }

@@ -375,7 +375,7 @@ async fn websocket(s: HttpState, parts: &mut axum::http::request::Parts) -> Resp
     // defaults; larger messages still work (the buffers grow on demand).
     upgrade
         .protocols([protocol.name()])
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(1024)
         .write_buffer_size(0)
         .max_message_size(app.settings.max_body_bytes)
         .on_upgrade(move |socket| {

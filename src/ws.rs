@@ -291,7 +291,7 @@ impl Conn {
                 self.init_seen = true;
                 let payload =
                     optional_object(&msg).map_err(|()| bad("payload must be an object"))?;
-                match authenticate(&self.app, payload).await {
+                match Box::pin(authenticate(&self.app, payload)).await {
                     Ok(data) => {
                         self.session = Some(Arc::new(data));
                         self.send_json(&json!({"type": "connection_ack"})).await
@@ -344,7 +344,7 @@ impl Conn {
                 }
                 self.init_seen = true;
                 let payload = optional_object(&msg).ok().flatten();
-                match authenticate(&self.app, payload).await {
+                match Box::pin(authenticate(&self.app, payload)).await {
                     Ok(data) => {
                         self.session = Some(Arc::new(data));
                         self.send_json(&json!({"type": "connection_ack"})).await?;
@@ -493,7 +493,7 @@ pub fn token_from_payload(payload: &Value) -> Option<String> {
         .and_then(Value::as_str)
         .map(|v| v.trim());
     let token = header
-        .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).trim().to_string())
+        .map(|v| v.strip_prefix("Bearer").unwrap_or(v).trim().to_string())
         .or_else(|| {
             payload
                 .get("token")

@@ -10,9 +10,9 @@ use super::types::ledger::Notification;
 use super::types::nox::{NoxFinansCase, NoxFinansEvent};
 use super::types::sale::{InvoiceSale, InvoiceSaleEvent};
 use crate::error::AppError;
-use crate::events::EventFilter;
+use crate::events::{EventFilter, Subject};
 use crate::store::outbox::topic;
-use crate::store::{Actor, notifications, sales};
+use crate::store::{Actor, Tenant, notifications, sales};
 
 /// Live events.
 pub struct Subscription;
@@ -70,18 +70,28 @@ impl Subscription {
         let db = st.db.clone();
         Ok(st.events.clone().stream(filter, after).then(move |item| {
             let db = db.clone();
-            let actor = actor.clone();
-            async move {
+            // Boxed, so an idle subscription does not carry the query future's
+            // space inline.
+            Box::pin(async move {
                 let e = item?;
-                let sale = match (actor.tenant(), actor.operator()) {
-                    (Ok(t), _) => sales::get(&db, t, e.subject_id).await?,
-                    (_, Ok(op)) => sales::get_any(&db, op, e.subject_id).await?,
-                    (Err(err), _) => return Err(GqlError::from(err)),
+                let id = e.subject_id;
+                // The filter let only events this actor may see through, and a
+                // subject belongs to its event's company.
+                let owner = Tenant::trusted(e.company_id);
+                let subject = e
+                    .subject(|| async move {
+                        let sale = sales::get(&db, owner, id).await?;
+                        sale.map(Subject::Sale)
+                            .ok_or_else(|| AppError::Internal("event without its sale".into()))
+                    })
+                    .await?;
+                let Subject::Sale(sale) = subject else {
+                    return Err(
+                        AppError::Internal("a sale event about something else".into()).into(),
+                    );
                 };
-                let sale =
-                    sale.ok_or_else(|| AppError::Internal("event without its sale".into()))?;
                 Ok(InvoiceSaleEvent::new(&e, InvoiceSale(sale)))
-            }
+            })
         }))
     }
 
@@ -105,13 +115,25 @@ impl Subscription {
         let db = st.db.clone();
         Ok(st.events.clone().stream(filter, after).then(move |item| {
             let db = db.clone();
-            async move {
+            // Boxed, so an idle subscription does not carry the query future's
+            // space inline.
+            Box::pin(async move {
                 let e = item?;
-                let case = crate::store::nox::case(&db, tenant, e.subject_id)
-                    .await?
-                    .ok_or_else(|| AppError::Internal("event without its case".into()))?;
+                let id = e.subject_id;
+                let subject = e
+                    .subject(|| async move {
+                        let case = crate::store::nox::case(&db, tenant, id).await?;
+                        case.map(Subject::Case)
+                            .ok_or_else(|| AppError::Internal("event without its case".into()))
+                    })
+                    .await?;
+                let Subject::Case(case) = subject else {
+                    return Err(
+                        AppError::Internal("a case event about something else".into()).into(),
+                    );
+                };
                 Ok(NoxFinansEvent::new(&e, NoxFinansCase(case)))
-            }
+            })
         }))
     }
 
@@ -133,16 +155,30 @@ impl Subscription {
         let db = st.db.clone();
         Ok(st.events.clone().stream(filter, after).then(move |item| {
             let db = db.clone();
-            async move {
+            // Boxed, so an idle subscription does not carry the query future's
+            // space inline.
+            Box::pin(async move {
                 let e = item?;
-                let n = notifications::get(&db, tenant, e.subject_id)
-                    .await?
-                    .ok_or_else(|| AppError::Internal("event without its notification".into()))?;
+                let id = e.subject_id;
+                let subject = e
+                    .subject(|| async move {
+                        let n = notifications::get(&db, tenant, id).await?;
+                        n.map(Subject::Notification).ok_or_else(|| {
+                            AppError::Internal("event without its notification".into())
+                        })
+                    })
+                    .await?;
+                let Subject::Notification(n) = subject else {
+                    return Err(AppError::Internal(
+                        "a notification event about something else".into(),
+                    )
+                    .into());
+                };
                 Ok(NotificationEvent {
                     cursor: super::ids::cursor(e.seq),
                     notification: Notification(n),
                 })
-            }
+            })
         }))
     }
 }

@@ -383,3 +383,16 @@ async fn a_stalled_client_is_closed_and_resumes_without_loss_while_others_flow()
     seen.extend(seqs(&resumed.take("n", EVENTS - got.len()).await));
     assert_eq!(seen, all);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_larger_than_the_read_buffer_is_read_whole() {
+    let app = app().await;
+    let mut ws = WsClient::connect(&app.base, Protocol::TransportWs, &app.company).await;
+    let padded = format!("{{ viewer {{ name }} }}{}", " ".repeat(20_000));
+    ws.subscribe("big", &padded, json!({})).await;
+    let next = ws.recv_json(WAIT).await.unwrap();
+    assert_eq!(
+        next["payload"]["data"]["viewer"]["name"], "Norrlands Snickeri AB",
+        "{next}"
+    );
+}
