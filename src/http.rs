@@ -141,13 +141,39 @@ fn json_response(status: StatusCode, media: Media, body: &BatchResponse) -> Resp
         Media::GraphqlResponseJson => "application/graphql-response+json; charset=utf-8",
         Media::Json => "application/json; charset=utf-8",
     };
-    match serde_json::to_vec(body) {
+    // A request error (the operation never ran) has no `data` entry at all.
+    let value = match body {
+        BatchResponse::Single(r) => response_json(r),
+        BatchResponse::Batch(rs) => {
+            serde_json::Value::Array(rs.iter().map(response_json).collect())
+        }
+    };
+    match serde_json::to_vec(&value) {
         Ok(bytes) => (status, [(header::CONTENT_TYPE, content_type)], bytes).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "serialising a response failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
         }
     }
+}
+
+/// Whether a response is a request error: no data and only errors without a
+/// path (parse, validation, variables), so the operation never ran.
+pub fn is_request_error(r: &async_graphql::Response) -> bool {
+    r.data == async_graphql::Value::Null
+        && !r.errors.is_empty()
+        && r.errors.iter().all(|e| e.path.is_empty())
+}
+
+fn response_json(r: &async_graphql::Response) -> serde_json::Value {
+    let mut v = serde_json::to_value(r)
+        .unwrap_or_else(|_| serde_json::json!({"errors": [{"message": "internal error"}]}));
+    if is_request_error(r)
+        && let Some(o) = v.as_object_mut()
+    {
+        o.remove("data");
+    }
+    v
 }
 
 /// Looks up the bearer token, if one was sent.
@@ -213,7 +239,7 @@ async fn execute(
     // Under application/graphql-response+json a request that failed before
     // execution (parse or validation) is a 400; application/json keeps 200.
     let failed_early = match &resp {
-        BatchResponse::Single(r) => r.data == async_graphql::Value::Null && !r.errors.is_empty(),
+        BatchResponse::Single(r) => is_request_error(r),
         BatchResponse::Batch(_) => false,
     };
     let status = if media == Media::GraphqlResponseJson && failed_early {

@@ -431,9 +431,7 @@ impl Conn {
         };
         // Errors before execution (parse, validation, variables) have no path and
         // no data: the operation never ran, so it is an `error` message.
-        let refused = resp.data == async_graphql::Value::Null
-            && !resp.errors.is_empty()
-            && resp.errors.iter().all(|e| e.path.is_empty());
+        let refused = crate::http::is_request_error(&resp);
         if refused {
             self.subs.remove(&id);
             self.app.metrics.ws_subscriptions.dec();

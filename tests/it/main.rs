@@ -7,6 +7,7 @@ mod ws;
 
 mod auth;
 mod cli;
+mod clients;
 mod limits;
 mod live;
 mod money;
