@@ -14,6 +14,7 @@ mod money;
 mod nox;
 mod pagination;
 mod protocol;
+mod rust_client;
 mod sale;
 mod schema;
 mod tenancy;
