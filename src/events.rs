@@ -3,7 +3,9 @@
 //! The outbox table is the truth. One poller per app instance reads new rows in
 //! `seq` order and broadcasts them on a bounded channel; it is woken at once by
 //! in-process commits ([`EventHub::wake`]) and otherwise polls, which also picks up
-//! rows other instances committed. Subscribers never own a queue: a subscriber
+//! rows other instances committed. Each company with subscribers has its own
+//! channel (operators, who see every company, share one), so an event wakes only
+//! the subscribers it may concern. Subscribers never own a queue: a subscriber
 //! that falls behind the bounded channel (`Lagged`) re-reads what it missed from
 //! the table, so memory stays bounded and nothing is lost.
 //!
@@ -30,8 +32,11 @@ use tokio::sync::{Notify, broadcast};
 
 use crate::error::{AppError, AppResult};
 
-/// Capacity of the shared broadcast channel.
+/// Capacity of the channel for subscribers of every company (operators).
 pub const CHANNEL_CAPACITY: usize = 1024;
+/// Capacity of one company's channel. Small, since there is one per company
+/// with subscribers; a subscriber that falls further behind re-reads the table.
+pub const COMPANY_CHANNEL_CAPACITY: usize = 64;
 const BATCH: u64 = 500;
 
 /// What an event is about, loaded once per event however many subscribers
@@ -87,6 +92,9 @@ impl std::ops::Deref for HubEvent {
 pub struct EventHub {
     db: DatabaseConnection,
     tx: broadcast::Sender<Arc<HubEvent>>,
+    /// One channel per company that has subscribers, so an event wakes only
+    /// the subscribers of its own company (and the operators').
+    companies: std::sync::Mutex<std::collections::HashMap<i64, broadcast::Sender<Arc<HubEvent>>>>,
     head: AtomicI64,
     wake: Notify,
     poll: Duration,
@@ -123,6 +131,7 @@ impl EventHub {
         Ok(Arc::new(Self {
             db,
             tx,
+            companies: std::sync::Mutex::new(std::collections::HashMap::new()),
             head: AtomicI64::new(head),
             wake: Notify::new(),
             poll,
@@ -157,7 +166,20 @@ impl EventHub {
             for row in rows {
                 self.head.store(row.seq, Ordering::Release);
                 // No receivers is fine: nobody is listening right now.
-                let _ = self.tx.send(Arc::new(HubEvent::new(row)));
+                let company = row.company_id;
+                let event = Arc::new(HubEvent::new(row));
+                {
+                    // Nothing panics while the lock is held; a poisoned lock
+                    // still holds a usable map.
+                    let mut companies = self.companies.lock().unwrap_or_else(|e| e.into_inner());
+                    if let Some(ch) = companies.get(&company)
+                        && ch.send(event.clone()).is_err()
+                    {
+                        // Its last subscriber has gone.
+                        companies.remove(&company);
+                    }
+                }
+                let _ = self.tx.send(event);
                 delivered += 1;
             }
         }
@@ -228,6 +250,20 @@ impl EventHub {
         }
     }
 
+    /// A receiver for the events of `company` (every company: `None`).
+    fn subscribe(&self, company: Option<i64>) -> broadcast::Receiver<Arc<HubEvent>> {
+        match company {
+            Some(c) => self
+                .companies
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(c)
+                .or_insert_with(|| broadcast::channel(COMPANY_CHANNEL_CAPACITY).0)
+                .subscribe(),
+            None => self.tx.subscribe(),
+        }
+    }
+
     async fn replay(
         &self,
         f: &EventFilter,
@@ -259,7 +295,7 @@ impl EventHub {
     ) -> impl Stream<Item = Result<Arc<HubEvent>, AppError>> + Send + 'static {
         async_stream::try_stream! {
             // Subscribe before reading the head: everything after it arrives here.
-            let mut rx = self.tx.subscribe();
+            let mut rx = self.subscribe(filter.company_id);
             let mut cursor = after.unwrap_or_else(|| self.head());
             // Replay from the table only at the start and after falling behind
             // the channel; otherwise events come from the channel alone (a
