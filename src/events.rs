@@ -70,13 +70,33 @@ impl HubEvent {
         }
     }
 
-    /// The event's subject, loaded by `load` on first use.
-    pub async fn subject<F, Fut>(&self, load: F) -> AppResult<Subject>
-    where
-        F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = AppResult<Subject>>,
-    {
-        self.subject.get_or_try_init(load).await.cloned()
+    /// The event's subject, loaded on first use and then shared by every
+    /// subscriber that receives this event. Subscribers only receive events
+    /// their filter allows, and a subject belongs to its event's company.
+    pub async fn subject(&self, db: &DatabaseConnection) -> AppResult<Subject> {
+        use crate::store::outbox::topic;
+        use crate::store::{Tenant, notifications, nox, sales};
+        self.subject
+            .get_or_try_init(|| async {
+                let owner = Tenant::trusted(self.row.company_id);
+                let id = self.row.subject_id;
+                let found = match self.row.topic.as_str() {
+                    topic::INVOICE_SALE => sales::get(db, owner, id).await?.map(Subject::Sale),
+                    topic::NOTIFICATION => notifications::get(db, owner, id)
+                        .await?
+                        .map(Subject::Notification),
+                    topic::NOX_FINANS => nox::case(db, owner, id).await?.map(Subject::Case),
+                    _ => None,
+                };
+                found.ok_or_else(|| {
+                    AppError::Internal(format!(
+                        "{} event {} without its subject",
+                        self.row.topic, self.row.seq
+                    ))
+                })
+            })
+            .await
+            .cloned()
     }
 }
 

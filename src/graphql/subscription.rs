@@ -10,9 +10,10 @@ use super::types::ledger::Notification;
 use super::types::nox::{NoxFinansCase, NoxFinansEvent};
 use super::types::sale::{InvoiceSale, InvoiceSaleEvent};
 use crate::error::AppError;
-use crate::events::{EventFilter, Subject};
+use crate::events::{EventFilter, HubEvent, Subject};
+use crate::state::AppState;
+use crate::store::Actor;
 use crate::store::outbox::topic;
-use crate::store::{Actor, Tenant, notifications, sales};
 
 /// Live events.
 pub struct Subscription;
@@ -45,6 +46,29 @@ fn company_filter(actor: &Actor) -> Result<Option<i64>, AppError> {
     }
 }
 
+/// The events of `filter` after `after`, each with its subject (loaded once
+/// per event for all subscribers) turned into a GraphQL value by `build`.
+fn live<T: Send + 'static>(
+    st: &AppState,
+    filter: EventFilter,
+    after: Option<i64>,
+    build: fn(&HubEvent, Subject) -> Option<T>,
+) -> impl Stream<Item = GqlResult<T>> + Send + use<T> {
+    let db = st.db.clone();
+    st.events.clone().stream(filter, after).then(move |item| {
+        let db = db.clone();
+        // Boxed, so an idle subscription does not carry the query future's
+        // space inline.
+        Box::pin(async move {
+            let e = item?;
+            let subject = e.subject(&db).await?;
+            build(&e, subject).ok_or_else(|| {
+                AppError::Internal(format!("event {} is about something else", e.seq)).into()
+            })
+        })
+    })
+}
+
 /// Live events.
 #[Subscription]
 impl Subscription {
@@ -61,37 +85,15 @@ impl Subscription {
         let actor = super::actor(ctx).map_err(gql)?.clone();
         let company_id = company_filter(&actor).map_err(gql)?;
         let (invoice_id, after) = stream_args(invoice_id, after)?;
-        let st = state(ctx).clone();
+        let st = state(ctx);
         let filter = EventFilter {
             company_id,
             topic: topic::INVOICE_SALE,
             invoice_id,
         };
-        let db = st.db.clone();
-        Ok(st.events.clone().stream(filter, after).then(move |item| {
-            let db = db.clone();
-            // Boxed, so an idle subscription does not carry the query future's
-            // space inline.
-            Box::pin(async move {
-                let e = item?;
-                let id = e.subject_id;
-                // The filter let only events this actor may see through, and a
-                // subject belongs to its event's company.
-                let owner = Tenant::trusted(e.company_id);
-                let subject = e
-                    .subject(|| async move {
-                        let sale = sales::get(&db, owner, id).await?;
-                        sale.map(Subject::Sale)
-                            .ok_or_else(|| AppError::Internal("event without its sale".into()))
-                    })
-                    .await?;
-                let Subject::Sale(sale) = subject else {
-                    return Err(
-                        AppError::Internal("a sale event about something else".into()).into(),
-                    );
-                };
-                Ok(InvoiceSaleEvent::new(&e, InvoiceSale(sale)))
-            })
+        Ok(live(st, filter, after, |e, subject| match subject {
+            Subject::Sale(sale) => Some(InvoiceSaleEvent::new(e, InvoiceSale(sale))),
+            _ => None,
         }))
     }
 
@@ -106,34 +108,15 @@ impl Subscription {
     ) -> async_graphql::Result<impl Stream<Item = GqlResult<NoxFinansEvent>> + use<>> {
         let tenant = super::tenant(ctx).map_err(gql)?;
         let (invoice_id, after) = stream_args(invoice_id, after)?;
-        let st = state(ctx).clone();
+        let st = state(ctx);
         let filter = EventFilter {
             company_id: Some(tenant.company_id()),
             topic: topic::NOX_FINANS,
             invoice_id,
         };
-        let db = st.db.clone();
-        Ok(st.events.clone().stream(filter, after).then(move |item| {
-            let db = db.clone();
-            // Boxed, so an idle subscription does not carry the query future's
-            // space inline.
-            Box::pin(async move {
-                let e = item?;
-                let id = e.subject_id;
-                let subject = e
-                    .subject(|| async move {
-                        let case = crate::store::nox::case(&db, tenant, id).await?;
-                        case.map(Subject::Case)
-                            .ok_or_else(|| AppError::Internal("event without its case".into()))
-                    })
-                    .await?;
-                let Subject::Case(case) = subject else {
-                    return Err(
-                        AppError::Internal("a case event about something else".into()).into(),
-                    );
-                };
-                Ok(NoxFinansEvent::new(&e, NoxFinansCase(case)))
-            })
+        Ok(live(st, filter, after, |e, subject| match subject {
+            Subject::Case(case) => Some(NoxFinansEvent::new(e, NoxFinansCase(case))),
+            _ => None,
         }))
     }
 
@@ -146,39 +129,18 @@ impl Subscription {
     ) -> async_graphql::Result<impl Stream<Item = GqlResult<NotificationEvent>> + use<>> {
         let tenant = super::tenant(ctx).map_err(gql)?;
         let (_, after) = stream_args(None, after)?;
-        let st = state(ctx).clone();
+        let st = state(ctx);
         let filter = EventFilter {
             company_id: Some(tenant.company_id()),
             topic: topic::NOTIFICATION,
             invoice_id: None,
         };
-        let db = st.db.clone();
-        Ok(st.events.clone().stream(filter, after).then(move |item| {
-            let db = db.clone();
-            // Boxed, so an idle subscription does not carry the query future's
-            // space inline.
-            Box::pin(async move {
-                let e = item?;
-                let id = e.subject_id;
-                let subject = e
-                    .subject(|| async move {
-                        let n = notifications::get(&db, tenant, id).await?;
-                        n.map(Subject::Notification).ok_or_else(|| {
-                            AppError::Internal("event without its notification".into())
-                        })
-                    })
-                    .await?;
-                let Subject::Notification(n) = subject else {
-                    return Err(AppError::Internal(
-                        "a notification event about something else".into(),
-                    )
-                    .into());
-                };
-                Ok(NotificationEvent {
-                    cursor: super::ids::cursor(e.seq),
-                    notification: Notification(n),
-                })
-            })
+        Ok(live(st, filter, after, |e, subject| match subject {
+            Subject::Notification(n) => Some(NotificationEvent {
+                cursor: super::ids::cursor(e.seq),
+                notification: Notification(n),
+            }),
+            _ => None,
         }))
     }
 }

@@ -32,7 +32,7 @@ async fn an_event_committed_on_one_instance_reaches_subscribers_on_another() {
 }
 
 /// The first company's id, read from the database.
-async fn first_company(db: &sea_orm::DatabaseConnection) -> i64 {
+pub async fn first_company(db: &sea_orm::DatabaseConnection) -> i64 {
     use sea_orm::{EntityTrait, QueryOrder};
     entity::company::Entity::find()
         .order_by_asc(entity::company::Column::Id)

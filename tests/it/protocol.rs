@@ -321,16 +321,7 @@ async fn a_stalled_client_is_closed_and_resumes_without_loss_while_others_flow()
     let db = invoice_finance::db::connect(&app.database_url)
         .await
         .unwrap();
-    let company = {
-        use sea_orm::{EntityTrait, QueryOrder};
-        entity::company::Entity::find()
-            .order_by_asc(entity::company::Column::Id)
-            .one(&db)
-            .await
-            .unwrap()
-            .unwrap()
-            .id
-    };
+    let company = crate::live::first_company(&db).await;
     let text = "x".repeat(4000);
     let t = db.begin().await.unwrap();
     for _ in 0..EVENTS {
