@@ -318,9 +318,7 @@ impl Conn {
             }
             "complete" => {
                 let id = message_id(&msg).ok_or_else(|| bad("complete needs an id"))?;
-                if self.subs.remove(&id).is_some() {
-                    self.app.metrics.ws_subscriptions.dec();
-                }
+                self.remove(&id);
                 Ok(())
             }
             _ => Err(bad("unknown type")),
@@ -372,15 +370,12 @@ impl Conn {
                         .await;
                 };
                 // The legacy protocol replaces an operation that reuses an id.
-                if self.subs.remove(&id).is_some() {
-                    self.app.metrics.ws_subscriptions.dec();
-                }
+                self.remove(&id);
                 self.start(id, request, session).await
             }
             "stop" => {
                 let Some(id) = message_id(&msg) else { return Ok(()) };
-                if self.subs.remove(&id).is_some() {
-                    self.app.metrics.ws_subscriptions.dec();
+                if self.remove(&id) {
                     self.send_json(&json!({"type": "complete", "id": id})).await?;
                 }
                 Ok(())
@@ -417,6 +412,15 @@ impl Conn {
         Ok(())
     }
 
+    /// Stops subscription `id`; whether it was running.
+    fn remove(&mut self, id: &str) -> bool {
+        let running = self.subs.remove(id).is_some();
+        if running {
+            self.app.metrics.ws_subscriptions.dec();
+        }
+        running
+    }
+
     async fn send_error(&mut self, id: &str, errors: Value) -> Result<(), End> {
         self.send_json(&json!({"type": "error", "id": id, "payload": errors}))
             .await
@@ -425,16 +429,14 @@ impl Conn {
     /// One item of a subscription: a response, or `None` when it has ended.
     async fn on_item(&mut self, id: String, item: Option<Response>) -> Result<(), End> {
         let Some(resp) = item else {
-            self.subs.remove(&id);
-            self.app.metrics.ws_subscriptions.dec();
+            self.remove(&id);
             return self.send_json(&json!({"type": "complete", "id": id})).await;
         };
         // Errors before execution (parse, validation, variables) have no path and
         // no data: the operation never ran, so it is an `error` message.
         let refused = crate::http::is_request_error(&resp);
         if refused {
-            self.subs.remove(&id);
-            self.app.metrics.ws_subscriptions.dec();
+            self.remove(&id);
             let errors = serde_json::to_value(&resp.errors).unwrap_or_else(|_| json!([]));
             return self.send_error(&id, errors).await;
         }
