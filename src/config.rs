@@ -101,15 +101,26 @@ pub struct Settings {
     )]
     pub sale_processing_delay_secs: i64,
 
-    /// How long a spot check may wait for an answer before its default outcome
-    /// (NO_ANSWER) applies, in seconds. Default: one day.
+    /// How many banking days a spot check may wait for an answer before its
+    /// default outcome (NO_ANSWER) applies: the deadline is that many banking
+    /// days (Swedish calendar) after the check starts, at
+    /// SPOT_CHECK_DEADLINE_HOUR in Stockholm.
     #[arg(
         long,
-        env = "SPOT_CHECK_DEADLINE_SECS",
-        default_value_t = 86_400,
+        env = "SPOT_CHECK_DEADLINE_BANKING_DAYS",
+        default_value_t = 1,
         global = true
     )]
-    pub spot_check_deadline_secs: i64,
+    pub spot_check_deadline_banking_days: u32,
+
+    /// Hour (Europe/Stockholm) of the spot-check deadline on its banking day.
+    #[arg(
+        long,
+        env = "SPOT_CHECK_DEADLINE_HOUR",
+        default_value_t = 16,
+        global = true
+    )]
+    pub spot_check_deadline_hour: u32,
 
     /// Hour of the payout date (Europe/Stockholm) at which payouts leave.
     #[arg(long, env = "PAYOUT_HOUR", default_value_t = 6, global = true)]
@@ -224,7 +235,8 @@ impl Settings {
             max_batch_size: 10,
             seed_demo: false,
             sale_processing_delay_secs: 5,
-            spot_check_deadline_secs: 86_400,
+            spot_check_deadline_banking_days: 1,
+            spot_check_deadline_hour: 16,
             payout_hour: 6,
             worker_poll_ms: 50,
             event_poll_ms: 200,

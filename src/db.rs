@@ -31,9 +31,20 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(opts).await
 }
 
-/// Applies every pending migration.
+/// Applies every pending migration. On SQLite they run in one transaction on
+/// one connection: a migration that drops and recreates a table or index must
+/// not have its next statement land on another pooled connection that still
+/// reads the old schema (and SQLite's DDL is transactional, so a failed
+/// migration leaves nothing half done). PostgreSQL migrations run one
+/// transaction each.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    if db.get_database_backend() == DbBackend::Sqlite {
+        let txn = begin_write(db).await?;
+        Migrator::up(&txn, None).await?;
+        txn.commit().await
+    } else {
+        Migrator::up(db, None).await
+    }
 }
 
 /// Begins a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`: the

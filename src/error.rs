@@ -39,6 +39,9 @@ pub enum AppError {
     /// The request is valid but the current state does not allow it.
     #[error("{0}")]
     Conflict(String),
+    /// The invoice is sold: its customer pays the financier, not the company.
+    #[error("{0}")]
+    InvoiceSold(String),
     /// Anything unexpected; details go to the log, never to the client.
     #[error("internal error: {0}")]
     Internal(String),

@@ -7,6 +7,8 @@
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 
+use crate::domain::invoice::Payer;
+
 use crate::domain::invoice::{InvoiceType, RowInput};
 use crate::domain::sale::{Agreement, DEFAULT_FIXED_FEE_ORE, DEFAULT_PERCENTAGE_BP};
 use crate::error::{AppError, AppResult};
@@ -363,19 +365,31 @@ async fn seed_company(
             }
             After::PaidInFull | After::PaidInPart => {
                 invoices::mark_sent(state, tenant, created.id).await?;
+                let skatteverket = created.house_work_deductible_ore.unwrap_or(0);
+                let customer_part = created.balance_ore - skatteverket;
                 let amount = if inv.after == After::PaidInFull {
-                    created.balance_ore
+                    customer_part
                 } else {
                     payable / 2
                 };
+                let pay = |payer, ore: i64, key: String| invoices::PaymentInput {
+                    invoice_id: created.id,
+                    payer,
+                    amount: Decimal::new(ore, 2),
+                    paid_on,
+                    idempotency_key: key,
+                };
+                let key = format!("demo-{}", created.id);
                 invoices::register_payment(
                     state,
                     tenant,
-                    created.id,
-                    Decimal::new(amount, 2),
-                    paid_on,
+                    pay(Payer::Customer, amount, key.clone()),
                 )
                 .await?;
+                if inv.after == After::PaidInFull && skatteverket > 0 {
+                    let p = pay(Payer::Skatteverket, skatteverket, format!("{key}-skv"));
+                    invoices::register_payment(state, tenant, p).await?;
+                }
             }
         }
     }

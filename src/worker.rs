@@ -60,9 +60,10 @@ pub async fn tick_until(
             kind::PROCESS_SALE => sales::process(state, &job).await,
             kind::SPOT_CHECK_DEADLINE => sales::spot_check_deadline(state, &job).await,
             kind::PAYOUT => sales::payout(state, &job).await,
-            kind::NOX_ACCEPT => crate::services::nox::accept(state, &job).await,
-            kind::NOX_STEP => crate::services::nox::step(state, &job).await,
-            kind::NOX_PAYOUT => crate::services::nox::payout(state, &job).await,
+            kind::NOX_ACCEPT => crate::services::nox_case::accept(state, &job).await,
+            kind::NOX_STEP => crate::services::nox_case::step(state, &job).await,
+            kind::NOX_PAYOUT => crate::services::nox_case::payout(state, &job).await,
+            kind::NOX_FEE_INVOICE => crate::services::nox_case::invoice_fees(state, &job).await,
             other => Err(crate::error::AppError::Internal(format!(
                 "unknown job kind {other}"
             ))),

@@ -18,6 +18,8 @@ pub struct Model {
     pub next_voucher_number: i64,
     /// Balance of the payments account (client funds), kept with each entry.
     pub payments_balance_ore: i64,
+    /// Nox Finans fees charged and not yet set off against a payout or invoiced.
+    pub nox_fees_due_ore: i64,
     pub created_at: DateTimeUtc,
 }
 

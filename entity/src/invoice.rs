@@ -35,6 +35,14 @@ pub struct Model {
     pub cancelled: bool,
     pub not_completed: bool,
     pub sent: bool,
+    /// Settled as sold to the financier (the customer's part left the books).
+    pub sold: bool,
+    /// What Skatteverket has paid of the tax reduction.
+    pub house_work_paid_ore: i64,
+    /// What credit notes have taken off the invoice.
+    pub credited_ore: i64,
+    /// For a credit note: the invoice it credits.
+    pub credits_invoice_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -32,6 +32,8 @@ pub struct Model {
     pub spot_check_deadline: Option<DateTimeUtc>,
     pub denial_code: Option<String>,
     pub denial_message: Option<String>,
+    /// What the financier has collected from the customer.
+    pub collected_ore: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

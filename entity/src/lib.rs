@@ -21,6 +21,7 @@ pub mod nox_hidden;
 pub mod nox_settings;
 pub mod outbox_event;
 pub mod payment;
+pub mod sale_collection;
 pub mod statement_entry;
 pub mod terms_of_payment;
 pub mod voucher;

@@ -7,7 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub company_id: i64,
-    #[sea_orm(unique)]
+    /// At most one open case per invoice (a partial unique index).
     pub invoice_id: i64,
     pub customer_id: i64,
     /// `INVOICE_SERVICE` or `REMINDER_SERVICE`.
@@ -29,6 +29,24 @@ pub struct Model {
     /// Collected money booked on the payments account and not yet paid out.
     pub payout_pending_ore: i64,
     pub closed_at: Option<DateTimeUtc>,
+    /// The customer's part of the invoice when it was handed over.
+    pub claim_ore: i64,
+    /// Collected through Nox Finans: towards the invoice.
+    pub capital_collected_ore: i64,
+    /// Collected through Nox Finans: the customer's fees.
+    pub fees_collected_ore: i64,
+    /// Collected through Nox Finans: late-payment interest.
+    pub interest_collected_ore: i64,
+    /// Kept by Nox Finans from collections (long-term monitoring's share).
+    pub kept_ore: i64,
+    /// Paid out to the company.
+    pub paid_out_ore: i64,
+    /// At the end of the reminder steps, recall instead of long-term monitoring.
+    pub recall_instead_of_monitoring: bool,
+    /// Days of pause used (at most 60 per case).
+    pub pause_days_used: i32,
+    /// Why Nox Finans rejected the invoice.
+    pub rejection_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

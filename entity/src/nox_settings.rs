@@ -12,6 +12,8 @@ pub struct Model {
     pub active_terms: String,
     /// `LETTER` or `EMAIL`.
     pub default_delivery: String,
+    /// Recall instead of long-term monitoring at the end of the reminder steps.
+    pub recall_instead_of_monitoring: bool,
     pub updated_at: DateTimeUtc,
 }
 

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_foundation;
 mod m20261122_000002_invoice_sale;
 mod m20261122_000003_nox_finans;
+mod m20261123_000004_money_closes;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261122_000002_invoice_sale::Migration),
             Box::new(m20261122_000003_nox_finans::Migration),
+            Box::new(m20261123_000004_money_closes::Migration),
         ]
     }
 }

@@ -87,6 +87,11 @@ pub fn next_banking_day(d: NaiveDate) -> NaiveDate {
     next
 }
 
+/// The `n`th banking day after `d` (`n = 0`: `d` itself).
+pub fn add_banking_days(d: NaiveDate, n: u32) -> NaiveDate {
+    (0..n).fold(d, |day, _| next_banking_day(day))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -207,6 +207,57 @@ pub fn parse_house_work_deductible(
     Ok(ore)
 }
 
+/// Who paid: the customer to the company, the customer through Nox Finans,
+/// Skatteverket (its part of a house-work invoice), or a credit note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Payer {
+    /// The customer paid the company directly.
+    Customer,
+    /// The customer paid Nox Finans, which collected for the company.
+    NoxFinans,
+    /// Skatteverket paid the tax reduction of a house-work invoice.
+    Skatteverket,
+    /// A credit note took the amount off.
+    CreditNote,
+}
+
+impl Payer {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Customer => "CUSTOMER",
+            Self::NoxFinans => "NOX_FINANS",
+            Self::Skatteverket => "SKATTEVERKET",
+            Self::CreditNote => "CREDIT_NOTE",
+        }
+    }
+    /// Reads the stored form.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Customer,
+            Self::NoxFinans,
+            Self::Skatteverket,
+            Self::CreditNote,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+    }
+}
+
+/// Skatteverket's part of a house-work invoice still to be paid.
+pub fn skatteverket_outstanding(deductible_ore: Option<i64>, house_work_paid_ore: i64) -> i64 {
+    (deductible_ore.unwrap_or(0) - house_work_paid_ore).max(0)
+}
+
+/// The customer's part still to be paid: the balance less Skatteverket's part.
+pub fn customer_outstanding(
+    balance_ore: i64,
+    deductible_ore: Option<i64>,
+    house_work_paid_ore: i64,
+) -> i64 {
+    balance_ore - skatteverket_outstanding(deductible_ore, house_work_paid_ore)
+}
+
 /// Where an invoice stands, derived from its fields and today's date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InvoiceState {
@@ -214,6 +265,8 @@ pub enum InvoiceState {
     Cancelled,
     /// Marked "not completed" (Ej klar).
     NotCompleted,
+    /// Sold to the financier: the customer now pays the financier.
+    Sold,
     /// Nothing left to pay.
     Paid,
     /// Unpaid after its due date.
@@ -229,6 +282,8 @@ pub struct StateFacts {
     pub cancelled: bool,
     /// Not completed.
     pub not_completed: bool,
+    /// Settled as sold.
+    pub sold: bool,
     /// Balance in öre.
     pub balance_ore: i64,
     /// Due date.
@@ -241,6 +296,8 @@ pub fn state(f: StateFacts, today: NaiveDate) -> InvoiceState {
         InvoiceState::Cancelled
     } else if f.not_completed {
         InvoiceState::NotCompleted
+    } else if f.sold {
+        InvoiceState::Sold
     } else if f.balance_ore <= 0 {
         InvoiceState::Paid
     } else if f.due_date < today {
@@ -334,10 +391,17 @@ mod tests {
         let f = StateFacts {
             cancelled: false,
             not_completed: false,
+            sold: false,
             balance_ore: 100,
             due_date: due,
         };
         assert_eq!(state(f, due), InvoiceState::Unpaid);
+        // A sold invoice is sold, never overdue, even with Skatteverket's part open.
+        let later = due.succ_opt().unwrap();
+        assert_eq!(
+            state(StateFacts { sold: true, ..f }, later),
+            InvoiceState::Sold
+        );
         assert_eq!(state(f, due.succ_opt().unwrap()), InvoiceState::Overdue);
         assert_eq!(
             state(

@@ -9,10 +9,13 @@ pub const ACCOUNTS: &[(i32, &str)] = &[
     (1510, "Kundfordringar"),
     (1513, "Kundfordringar – delad faktura (Skatteverket)"),
     (1930, "Företagskonto"),
+    (2440, "Leverantörsskulder"),
     (2641, "Debiterad ingående moms"),
     (2811, "Avräkning för factoring"),
+    (3590, "Övriga fakturerade kostnader"),
     (6064, "Factoringavgifter"),
     (6590, "Övriga externa tjänster"),
+    (8313, "Ränteintäkter från kundfordringar"),
 ];
 
 /// The name of a BAS account.
@@ -140,6 +143,124 @@ pub fn payout(invoice_number: &str, payout_ore: i64) -> (Vec<StatementLine>, Vou
     )
 }
 
+/// The voucher series of Nox Finans bookkeeping.
+pub const NOX_SERIES: &str = "N";
+
+/// A Nox Finans fee to the company (delivery, service, recall): it leaves the
+/// payments account now and is set off against the next Nox Finans payout, or
+/// invoiced at the month's end. `vat_ore` is the input VAT on it, if any.
+pub fn nox_fee(description: String, fee_ore: i64, vat_ore: i64) -> (StatementLine, VoucherDraft) {
+    let rows = vec![
+        Posting::debit(6590, fee_ore),
+        Posting::debit(2641, vat_ore),
+        Posting::credit(2811, fee_ore + vat_ore),
+    ]
+    .into_iter()
+    .filter(|p| p.debit_ore != 0 || p.credit_ore != 0)
+    .collect();
+    (
+        StatementLine {
+            kind: "SERVICE_FEE",
+            description: description.clone(),
+            amount_ore: -(fee_ore + vat_ore),
+        },
+        VoucherDraft { description, rows },
+    )
+}
+
+/// A customer payment collected by Nox Finans: the invoice part clears the
+/// receivable, the customer's fees and interest are income, and what Nox
+/// Finans keeps (long-term monitoring's share) is a cost.
+pub fn nox_collection(
+    invoice_number: &str,
+    capital_ore: i64,
+    fees_ore: i64,
+    interest_ore: i64,
+    kept_ore: i64,
+) -> (Vec<StatementLine>, VoucherDraft) {
+    let collected = capital_ore + fees_ore + interest_ore;
+    let mut lines = vec![StatementLine {
+        kind: "CUSTOMER_PAYMENT",
+        description: format!("Payment collected by Nox Finans, invoice {invoice_number}"),
+        amount_ore: collected,
+    }];
+    if kept_ore > 0 {
+        lines.push(StatementLine {
+            kind: "SERVICE_FEE",
+            description: format!("Nox Finans long-term monitoring 20 %, invoice {invoice_number}"),
+            amount_ore: -kept_ore,
+        });
+    }
+    let rows = vec![
+        Posting::debit(2811, collected - kept_ore),
+        Posting::debit(6590, kept_ore),
+        Posting::credit(1510, capital_ore),
+        Posting::credit(3590, fees_ore),
+        Posting::credit(8313, interest_ore),
+    ]
+    .into_iter()
+    .filter(|p| p.debit_ore != 0 || p.credit_ore != 0)
+    .collect();
+    (
+        lines,
+        VoucherDraft {
+            description: format!("Customer payment via Nox Finans, invoice {invoice_number}"),
+            rows,
+        },
+    )
+}
+
+/// A Nox Finans payout of `pending_ore` collected money, of which `set_off_ore`
+/// settles the company's Nox Finans fees and the rest goes to the bank.
+pub fn nox_payout(
+    invoice_number: &str,
+    pending_ore: i64,
+    set_off_ore: i64,
+) -> (Vec<StatementLine>, VoucherDraft) {
+    let out = pending_ore - set_off_ore;
+    let description = if set_off_ore > 0 {
+        format!(
+            "Payout to bank account, invoice {invoice_number} ({} collected less {} Nox Finans fees)",
+            super::money::from_ore(pending_ore),
+            super::money::from_ore(set_off_ore)
+        )
+    } else {
+        format!("Payout to bank account, invoice {invoice_number}")
+    };
+    (
+        vec![StatementLine {
+            kind: "PAYOUT",
+            description,
+            amount_ore: -out,
+        }],
+        VoucherDraft {
+            description: format!("Nox Finans payout, invoice {invoice_number}"),
+            rows: vec![Posting::debit(1930, out), Posting::credit(2811, out)],
+        },
+    )
+}
+
+/// The month's Nox Finans fees that no payout covered: invoiced to the company,
+/// so the payments account returns to zero and the debt becomes a supplier
+/// invoice.
+pub fn nox_fee_invoice(month: &str, amount_ore: i64) -> (StatementLine, VoucherDraft) {
+    let description = format!("Nox Finans fees for {month} invoiced");
+    (
+        StatementLine {
+            kind: "FEES_INVOICED",
+            description: description.clone(),
+            amount_ore,
+        },
+        VoucherDraft {
+            description,
+            rows: vec![
+                Posting::debit(2811, amount_ore),
+                Posting::credit(2440, amount_ore),
+            ],
+        },
+    )
+}
+
 /// Running balances of `amounts` from `opening`; the last is the closing balance.
 pub fn running_balances(opening: i64, amounts: &[i64]) -> Vec<i64> {
     amounts
@@ -199,6 +320,33 @@ mod tests {
             let (_, pv) = payout("1", amount - total_fees);
             prop_assert!(pv.balances());
             prop_assert_eq!(lines.iter().map(|l| l.amount_ore).sum::<i64>(), amount - total_fees);
+        }
+
+        #[test]
+        fn every_nox_voucher_balances(
+            capital in 0i64..1_000_000_000,
+            fees in 0i64..100_000,
+            interest in 0i64..100_000,
+            share in 0i64..=1000,
+            set_off in 0i64..100_000,
+            fee in 0i64..100_000,
+            vat in 0i64..25_000,
+        ) {
+            let collected = capital + fees + interest;
+            let kept = collected * share / 1000;
+            let (lines, v) = nox_collection("1", capital, fees, interest, kept);
+            prop_assert!(v.balances());
+            prop_assert_eq!(lines.iter().map(|l| l.amount_ore).sum::<i64>(), collected - kept);
+            let pending = collected - kept;
+            let set_off = set_off.min(pending);
+            let (out, pv) = nox_payout("1", pending, set_off);
+            prop_assert!(pv.balances());
+            prop_assert_eq!(out[0].amount_ore, -(pending - set_off));
+            let (line, fv) = nox_fee("fee".into(), fee, vat);
+            prop_assert!(fv.balances());
+            prop_assert_eq!(line.amount_ore, -(fee + vat));
+            let (_, iv) = nox_fee_invoice("2026-11", fee);
+            prop_assert!(iv.balances());
         }
 
         #[test]

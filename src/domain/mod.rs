@@ -8,6 +8,7 @@ pub mod invoice;
 pub mod ledger;
 pub mod money;
 pub mod nox;
+pub mod nox_case;
 pub mod sale;
 pub mod time;
 

@@ -367,16 +367,7 @@ pub fn price(item: &str) -> i64 {
         .map_or(0, |p| p.amount_ore)
 }
 
-/// Steps of the collection timeline, counted in days after the due date.
-pub const NOTICE_DAYS: u64 = 2;
-/// Reminder.
-pub const REMINDER_DAYS: u64 = 7;
-/// Debt collection notice.
-pub const DEBT_COLLECTION_DAYS: u64 = 14;
-/// Long-term monitoring.
-pub const LONG_TERM_DAYS: u64 = 32;
-
-/// The date of a timeline step: `days` after the due date.
+/// The date `days` after `due`.
 pub fn step_date(due: NaiveDate, days: u64) -> NaiveDate {
     due.checked_add_days(Days::new(days)).unwrap_or(due)
 }
@@ -398,123 +389,15 @@ pub fn reference_rate_bp(day: NaiveDate) -> i64 {
         .map_or(0, |(.., bp)| *bp)
 }
 
-/// Late-payment interest on `capital_ore` from the day after `due` up to and
-/// including `today`: (reference rate + 8 %) / 365 per day, each day at the
-/// rate in force that day, rounded to öre once.
+/// Late-payment interest on `capital_ore` outstanding from the day after `due`
+/// through `today`, with no payment in between (see
+/// [`super::nox_case::accrued_interest_ore`]).
 pub fn interest_ore(capital_ore: i64, due: NaiveDate, today: NaiveDate) -> i64 {
-    use rust_decimal::Decimal;
-    if capital_ore <= 0 || today <= due {
-        return 0;
-    }
-    let mut total = Decimal::ZERO;
-    let mut day = due;
-    while day < today {
-        let Some(next) = day.succ_opt() else { break };
-        day = next;
-        let rate = Decimal::new(reference_rate_bp(day) + 800, 4);
-        total += Decimal::new(capital_ore, 2) * rate / Decimal::from(365);
-    }
-    crate::domain::money::to_ore(crate::domain::money::round_ore(total)).unwrap_or(0)
+    super::nox_case::accrued_interest_ore(capital_ore, &[], due, today)
 }
-
-/// A step of the collection timeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    /// E-mail notice, no fee.
-    OverdueNotice,
-    /// Reminder, with a fee.
-    Reminder,
-    /// Debt collection notice, with a fee.
-    DebtCollection,
-    /// Long-term monitoring.
-    LongTermMonitoring,
-}
-
-impl Step {
-    /// The case status the step leads to.
-    pub fn status(self) -> &'static str {
-        match self {
-            Self::OverdueNotice => "OVERDUE_NOTICE_SENT",
-            Self::Reminder => "REMINDER_SENT",
-            Self::DebtCollection => "DEBT_COLLECTION",
-            Self::LongTermMonitoring => "LONG_TERM_MONITORING",
-        }
-    }
-    /// How the next event is shown.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::OverdueNotice => "Overdue notice by e-mail",
-            Self::Reminder => "Reminder",
-            Self::DebtCollection => "Debt collection notice",
-            Self::LongTermMonitoring => "Long-term monitoring",
-        }
-    }
-}
-
-/// What the next step depends on.
-#[derive(Debug, Clone, Copy)]
-pub struct CaseFacts {
-    /// Current status.
-    pub status: &'static str,
-    /// Due date.
-    pub due: NaiveDate,
-    /// The customer has an e-mail address.
-    pub has_email: bool,
-    /// The customer has an organisation or personal number.
-    pub has_identity: bool,
-    /// The day the case reached its current status.
-    pub since: NaiveDate,
-}
-
-/// Days after the due date at which a status is normally reached.
-fn offset(status: &str) -> u64 {
-    match status {
-        "OVERDUE_NOTICE_SENT" => NOTICE_DAYS,
-        "REMINDER_SENT" => REMINDER_DAYS,
-        "DEBT_COLLECTION" => DEBT_COLLECTION_DAYS,
-        "LONG_TERM_MONITORING" => LONG_TERM_DAYS,
-        _ => 0,
-    }
-}
-
-/// The next step of a case and its date, or `None` at the end of the line.
-///
-/// A step falls `N` days after the due date, but never sooner after the current
-/// step than the timeline spaces them: a case handed over late (the reminder
-/// service) or resumed after a pause keeps the debtor's full time to pay.
-pub fn next_step(f: CaseFacts) -> Option<(Step, NaiveDate)> {
-    let step = match f.status {
-        "DELIVERED" if f.has_email => Step::OverdueNotice,
-        "DELIVERED" | "OVERDUE_NOTICE_SENT" => Step::Reminder,
-        "REMINDER_SENT" if f.has_identity => Step::DebtCollection,
-        "REMINDER_SENT" | "DEBT_COLLECTION" => Step::LongTermMonitoring,
-        _ => return None,
-    };
-    let n = offset(step.status());
-    let spacing = n.saturating_sub(offset(f.status));
-    Some((step, step_date(f.due, n).max(step_date(f.since, spacing))))
-}
-
-/// The fee a step charges the customer, in öre. A business customer pays one
-/// late-payment compensation of 450 SEK (at the reminder) instead of the
-/// reminder and debt collection fees.
-pub fn step_fee(step: Step, business: bool) -> i64 {
-    match (step, business) {
-        (Step::Reminder, true) => price("LATE_PAYMENT_COMPENSATION"),
-        (Step::Reminder, false) => price("REMINDER_FEE"),
-        (Step::DebtCollection, false) => price("DEBT_COLLECTION_FEE"),
-        _ => 0,
-    }
-}
-
-/// Long-term monitoring keeps this share (per mille) of what it recovers.
-pub const LONG_TERM_SHARE_PERMILLE: i64 = 200;
 
 /// VAT on the recall fee, in basis points.
 pub const RECALL_VAT_BP: i64 = 2500;
-
-/// The most days a case may be paused.
-pub const MAX_PAUSE_DAYS: u64 = 60;
 
 #[cfg(test)]
 mod tests {
@@ -734,69 +617,6 @@ mod tests {
     }
 
     #[test]
-    fn the_timeline_in_order() {
-        let due = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
-        let d = |n: u32| NaiveDate::from_ymd_opt(2026, 12, n).unwrap();
-        let f = |status, has_email, has_identity| CaseFacts {
-            status,
-            due,
-            has_email,
-            has_identity,
-            since: due,
-        };
-        assert_eq!(
-            next_step(f("DELIVERED", true, true)),
-            Some((Step::OverdueNotice, d(2)))
-        );
-        assert_eq!(
-            next_step(f("DELIVERED", false, true)),
-            Some((Step::Reminder, d(7)))
-        );
-        assert_eq!(
-            next_step(f("OVERDUE_NOTICE_SENT", true, true)),
-            Some((Step::Reminder, d(7)))
-        );
-        assert_eq!(
-            next_step(f("REMINDER_SENT", true, true)),
-            Some((Step::DebtCollection, d(14)))
-        );
-        assert_eq!(
-            next_step(f("REMINDER_SENT", true, false)),
-            Some((
-                Step::LongTermMonitoring,
-                NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()
-            ))
-        );
-        assert_eq!(
-            next_step(f("DEBT_COLLECTION", true, true)).map(|s| s.0),
-            Some(Step::LongTermMonitoring)
-        );
-        for end in ["LONG_TERM_MONITORING", "PAID", "RECALLED", "SUBMITTED"] {
-            assert_eq!(next_step(f(end, true, true)), None, "{end}");
-        }
-        // A business pays one 450 SEK compensation instead of both fees.
-        assert_eq!(
-            step_fee(Step::Reminder, false) + step_fee(Step::DebtCollection, false),
-            24_000
-        );
-        assert_eq!(
-            step_fee(Step::Reminder, true) + step_fee(Step::DebtCollection, true),
-            45_000
-        );
-        assert_eq!(step_fee(Step::OverdueNotice, false), 0);
-        // Handed over late: the debt collection notice still comes a week after
-        // the reminder, long-term monitoring 18 days after that.
-        let late = CaseFacts {
-            status: "REMINDER_SENT",
-            due,
-            has_email: true,
-            has_identity: true,
-            since: d(20),
-        };
-        assert_eq!(next_step(late), Some((Step::DebtCollection, d(27))));
-    }
-
-    #[test]
     fn interest_is_reference_rate_plus_eight() {
         let due = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         // 10 000 SEK for 365 days at 1.75 % + 8 % = 975.00 SEK.
@@ -822,12 +642,8 @@ mod tests {
         assert_eq!(price("LATE_PAYMENT_COMPENSATION"), 45000);
         let due = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         assert_eq!(
-            step_date(due, REMINDER_DAYS),
+            step_date(due, 7),
             NaiveDate::from_ymd_opt(2026, 12, 7).unwrap()
-        );
-        assert_eq!(
-            step_date(due, LONG_TERM_DAYS),
-            NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()
         );
     }
 }

@@ -65,10 +65,14 @@ pub struct SaleFacts {
     pub invoice_type: String,
     /// Balance in öre.
     pub balance_ore: i64,
-    /// The house-work tax reduction, if any.
+    /// Skatteverket's part of a house-work invoice still to be paid (the tax
+    /// reduction less what Skatteverket has paid), if any: it is not sold.
     pub house_work_deductible_ore: Option<i64>,
     /// Due date.
     pub due_date: NaiveDate,
+    /// The recipient has invoices the financier bought that are past due and
+    /// not collected in full.
+    pub recipient_overdue: bool,
     /// A sale of this invoice exists that is not denied.
     pub already_sold: bool,
     /// The invoice has been handed to Nox Finans.
@@ -200,6 +204,9 @@ pub fn quote(f: &SaleFacts, a: Option<&Agreement>, today: NaiveDate) -> Quote {
     }
     if f.due_date < today {
         reasons.push(Reason::new("OVERDUE", "overdue invoices cannot be sold"));
+    }
+    if f.recipient_overdue {
+        reasons.push(recipient_overdue());
     }
     let (fees, total_fees_ore) = match terms {
         Some(a) => {
@@ -444,13 +451,23 @@ pub fn decide(f: &DecisionFacts) -> Decision {
             "your total sold amount would exceed its limit",
         ));
     }
-    if f.recipient_has_overdue_sold {
+    if s.handed_to_nox {
         return Decision::Deny(Reason::new(
-            "RECIPIENT_OVERDUE",
-            "the customer has overdue invoices that we have bought",
+            "HANDED_TO_NOX_FINANS",
+            "the invoice has been handed to Nox Finans",
         ));
     }
+    if f.recipient_has_overdue_sold {
+        return Decision::Deny(recipient_overdue());
+    }
     Decision::Approve
+}
+
+fn recipient_overdue() -> Reason {
+    Reason::new(
+        "RECIPIENT_OVERDUE",
+        "the customer has invoices we bought that are past due and not yet paid to us",
+    )
 }
 
 /// Where a sale stands.
@@ -466,6 +483,8 @@ pub enum SaleStatus {
     Denied,
     /// Paid out to the company.
     PaidOut,
+    /// Withdrawn by the company before the decision.
+    Withdrawn,
 }
 
 impl SaleStatus {
@@ -477,6 +496,7 @@ impl SaleStatus {
             Self::Approved => "APPROVED",
             Self::Denied => "DENIED",
             Self::PaidOut => "PAID_OUT",
+            Self::Withdrawn => "WITHDRAWN",
         }
     }
     /// Reads the stored form.
@@ -487,6 +507,7 @@ impl SaleStatus {
             "APPROVED" => Self::Approved,
             "DENIED" => Self::Denied,
             "PAID_OUT" => Self::PaidOut,
+            "WITHDRAWN" => Self::Withdrawn,
             _ => return None,
         })
     }
@@ -496,12 +517,13 @@ impl SaleStatus {
     }
 
     /// Every status.
-    pub const ALL: [SaleStatus; 5] = [
+    pub const ALL: [SaleStatus; 6] = [
         Self::Processing,
         Self::SpotCheck,
         Self::Approved,
         Self::Denied,
         Self::PaidOut,
+        Self::Withdrawn,
     ];
 }
 
@@ -516,6 +538,8 @@ pub enum SaleStep {
     Deny,
     /// The payout left.
     PayOut,
+    /// The company withdrew the sale before the decision.
+    Withdraw,
 }
 
 /// The status after `step`, or `None` when the step is not allowed from
@@ -528,6 +552,7 @@ pub fn next_status(current: SaleStatus, step: SaleStep) -> Option<SaleStatus> {
         (Processing, SaleStep::StartSpotCheck) => Some(SpotCheck),
         (Processing | SpotCheck, SaleStep::Approve) => Some(Approved),
         (Processing | SpotCheck, SaleStep::Deny) => Some(Denied),
+        (Processing | SpotCheck, SaleStep::Withdraw) => Some(Withdrawn),
         (Approved, SaleStep::PayOut) => Some(PaidOut),
         _ => None,
     }
@@ -566,6 +591,7 @@ mod tests {
             balance_ore: balance,
             house_work_deductible_ore: None,
             due_date: NaiveDate::from_ymd_opt(2026, 12, 22).unwrap(),
+            recipient_overdue: false,
             already_sold: false,
             handed_to_nox: false,
             customer_outstanding_ore: 0,
@@ -675,6 +701,10 @@ mod tests {
                 "TOTAL_LIMIT_EXCEEDED",
             ),
             (Box::new(|f| f.balance_ore = 2000), "FEES_EXCEED_AMOUNT"),
+            (
+                Box::new(|f| f.recipient_overdue = true),
+                "RECIPIENT_OVERDUE",
+            ),
         ];
         for (change, code) in cases {
             let mut f = facts(100_000);
@@ -819,6 +849,10 @@ mod tests {
             with(&|f| f.recipient_has_overdue_sold = true),
             "RECIPIENT_OVERDUE"
         );
+        assert_eq!(
+            with(&|f| f.sale.handed_to_nox = true),
+            "HANDED_TO_NOX_FINANS"
+        );
         // A dispute outranks everything else.
         assert_eq!(
             with(&|f| {
@@ -832,7 +866,7 @@ mod tests {
     #[test]
     fn only_undecided_sales_await_a_decision() {
         use SaleStatus::*;
-        for s in [Processing, SpotCheck, Approved, Denied, PaidOut] {
+        for s in SaleStatus::ALL {
             assert_eq!(SaleStatus::parse(s.as_str()), Some(s));
             assert_eq!(s.awaits_decision(), matches!(s, Processing | SpotCheck));
         }
@@ -844,6 +878,7 @@ mod tests {
             Just(SaleStep::Approve),
             Just(SaleStep::Deny),
             Just(SaleStep::PayOut),
+            Just(SaleStep::Withdraw),
         ]
     }
 
@@ -868,6 +903,9 @@ mod tests {
                 }
             }
             prop_assert!(decisions <= 1);
+            if status == SaleStatus::Withdrawn {
+                prop_assert_eq!(payouts, 0);
+            }
             prop_assert!(payouts <= decisions);
         }
 

@@ -3,7 +3,7 @@
 //! async-graphql itself raises (parse, validation, limits, input coercion).
 //!
 //! Codes: `UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`, `VALIDATION`, `CONFLICT`,
-//! `NOT_ELIGIBLE` (with `extensions.reasons`), `QUOTE_CHANGED`,
+//! `NOT_ELIGIBLE` (with `extensions.reasons`), `QUOTE_CHANGED`, `INVOICE_SOLD`,
 //! `INTERNAL`, `GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`,
 //! `QUERY_TOO_DEEP`, `QUERY_TOO_COMPLEX`, `BAD_USER_INPUT`, and at the HTTP edge
 //! `BAD_REQUEST`, `PAYLOAD_TOO_LARGE`, `UNSUPPORTED_MEDIA_TYPE`,
@@ -59,6 +59,7 @@ impl From<AppError> for GqlError {
                 err
             }
             AppError::Conflict(m) => with_code(m, "CONFLICT"),
+            AppError::InvoiceSold(m) => with_code(m, "INVOICE_SOLD"),
             AppError::QuoteChanged(m) => with_code(m, "QUOTE_CHANGED"),
             AppError::NotEligible { message, reasons } => {
                 let mut err = with_code(message, "NOT_ELIGIBLE");

@@ -11,6 +11,29 @@ use super::types::invoice::Invoice;
 use super::{state, tenant};
 use crate::services::{customers, invoices};
 
+/// Who paid.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PaymentPayer {
+    /// The customer paid the company directly. On an invoice with Nox Finans
+    /// the case is told: it shrinks or closes, with no payout.
+    Customer,
+    /// The customer paid Nox Finans, which collected for the company: booked on
+    /// the payments account and paid out the next banking day.
+    NoxFinans,
+    /// Skatteverket paid the tax reduction of a ROT or RUT invoice.
+    Skatteverket,
+}
+
+impl From<PaymentPayer> for crate::domain::invoice::Payer {
+    fn from(p: PaymentPayer) -> Self {
+        match p {
+            PaymentPayer::Customer => Self::Customer,
+            PaymentPayer::NoxFinans => Self::NoxFinans,
+            PaymentPayer::Skatteverket => Self::Skatteverket,
+        }
+    }
+}
+
 /// Company, customer and invoice mutations.
 #[derive(Default)]
 pub struct CoreMutation;
@@ -89,18 +112,31 @@ impl CoreMutation {
         Ok(Invoice(invoices::mark_sent(state(ctx), t, id).await?))
     }
 
-    /// Registers a customer payment; the amount may not exceed the balance.
+    /// Registers a payment, saying who paid. The customer's payment may not
+    /// exceed the customer's part, Skatteverket's not its part; a payment
+    /// through Nox Finans pays the invoice first, then the customer's fees and
+    /// interest. A sold invoice is refused (`INVOICE_SOLD`) except for
+    /// Skatteverket's part. The same `idempotencyKey` records nothing twice.
     async fn register_payment(
         &self,
         ctx: &Context<'_>,
         invoice_id: ID,
         amount: Decimal,
         paid_on: Date,
+        payer: PaymentPayer,
+        idempotency_key: String,
     ) -> GqlResult<Invoice> {
         let t = tenant(ctx)?;
         let id = decode(&invoice_id, Kind::Invoice, "invoiceId")?;
+        let input = invoices::PaymentInput {
+            invoice_id: id,
+            payer: payer.into(),
+            amount: amount.0,
+            paid_on: paid_on.0,
+            idempotency_key,
+        };
         Ok(Invoice(
-            invoices::register_payment(state(ctx), t, id, amount.0, paid_on.0).await?,
+            invoices::register_payment(state(ctx), t, input).await?,
         ))
     }
 }

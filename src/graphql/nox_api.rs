@@ -39,6 +39,9 @@ pub struct NoxFinansSettingsInput {
     pub active_terms_of_payment: Vec<String>,
     /// Delivery used when a send does not name one.
     pub default_delivery: DeliveryMethod,
+    /// At the end of the reminder steps, take the invoice back instead of
+    /// long-term monitoring (no recall fee). Default false.
+    pub recall_instead_of_monitoring: Option<bool>,
 }
 
 /// A batch to hand over.
@@ -50,6 +53,9 @@ pub struct SendToNoxFinansInput {
     pub service: NoxFinansService,
     /// How to deliver; default the settings'.
     pub delivery: Option<DeliveryMethod>,
+    /// Recall instead of long-term monitoring for these cases; default the
+    /// settings'.
+    pub recall_instead_of_monitoring: Option<bool>,
     /// A key chosen by the client: the same key returns the same cases.
     pub idempotency_key: String,
 }
@@ -58,6 +64,7 @@ fn settings_view(s: NoxSettings) -> NoxFinansSettings {
     NoxFinansSettings {
         active_terms_of_payment: s.active_terms,
         default_delivery: parse_delivery(&s.default_delivery).into(),
+        recall_instead_of_monitoring: s.recall_instead_of_monitoring,
     }
 }
 
@@ -154,6 +161,7 @@ impl NoxMutation {
             NoxSettings {
                 active_terms: input.active_terms_of_payment,
                 default_delivery: delivery_str(d).into(),
+                recall_instead_of_monitoring: input.recall_instead_of_monitoring.unwrap_or(false),
             },
         )
         .await?;
@@ -195,6 +203,7 @@ impl NoxMutation {
             ids,
             input.service.into(),
             input.delivery.map(Into::into),
+            input.recall_instead_of_monitoring,
             &input.idempotency_key,
         )
         .await?;
@@ -226,7 +235,7 @@ impl NoxMutation {
         let t = tenant(ctx)?;
         let id = decode(&case_id, Kind::NoxFinansCase, "caseId")?;
         Ok(NoxFinansCase(
-            service::pause(state(ctx), t, id, until.0).await?,
+            crate::services::nox_case::pause(state(ctx), t, id, until.0).await?,
         ))
     }
 
@@ -238,10 +247,29 @@ impl NoxMutation {
     ) -> GqlResult<NoxFinansCase> {
         let t = tenant(ctx)?;
         let id = decode(&case_id, Kind::NoxFinansCase, "caseId")?;
-        Ok(NoxFinansCase(service::resume(state(ctx), t, id).await?))
+        Ok(NoxFinansCase(
+            crate::services::nox_case::resume(state(ctx), t, id).await?,
+        ))
     }
 
-    /// Recalls a case from Nox Finans; the recall fee (50 SEK + VAT) is charged.
+    /// Operators (for Nox Finans): rejects a submitted invoice with a reason;
+    /// the company gets an event and a notification, and the invoice is free.
+    async fn reject_nox_finans_case(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        reason: String,
+    ) -> GqlResult<NoxFinansCase> {
+        let op = super::actor(ctx)?.operator()?;
+        let id = decode(&case_id, Kind::NoxFinansCase, "caseId")?;
+        Ok(NoxFinansCase(
+            crate::services::nox_case::reject(state(ctx), op, id, &reason).await?,
+        ))
+    }
+
+    /// Recalls a case from Nox Finans: free before Nox Finans accepts it,
+    /// afterwards the recall fee (50 SEK + VAT) is charged. The invoice can be
+    /// sent again later.
     async fn recall_from_nox_finans(
         &self,
         ctx: &Context<'_>,
@@ -249,6 +277,8 @@ impl NoxMutation {
     ) -> GqlResult<NoxFinansCase> {
         let t = tenant(ctx)?;
         let id = decode(&case_id, Kind::NoxFinansCase, "caseId")?;
-        Ok(NoxFinansCase(service::recall(state(ctx), t, id).await?))
+        Ok(NoxFinansCase(
+            crate::services::nox_case::recall(state(ctx), t, id).await?,
+        ))
     }
 }

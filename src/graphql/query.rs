@@ -89,6 +89,9 @@ impl CoreQuery {
             Some((Kind::Invoice, n)) => invoices::get(db, t, n)
                 .await?
                 .map(|i| Node::Invoice(Invoice(i))),
+            Some((Kind::NoxFinansCase, n)) => crate::store::nox::case(db, t, n)
+                .await?
+                .map(|c| Node::NoxFinansCase(super::types::nox::NoxFinansCase(c))),
             _ => None,
         })
     }

@@ -329,6 +329,45 @@ impl SaleMutation {
         ))
     }
 
+    /// Withdraws a sale before its decision (processing or in spot check): no
+    /// fees; an event and a notification follow, and the invoice can be sold
+    /// again or sent to Nox Finans. `CONFLICT` once decided.
+    async fn withdraw_invoice_sale(
+        &self,
+        ctx: &Context<'_>,
+        sale_id: ID,
+    ) -> GqlResult<InvoiceSale> {
+        let t = tenant(ctx)?;
+        let id = decode(&sale_id, Kind::InvoiceSale, "saleId")?;
+        Ok(InvoiceSale(service::withdraw(state(ctx), t, id).await?))
+    }
+
+    /// Operators: records what the financier collected from the customer of a
+    /// bought invoice, in full or in part. It releases credit exposure; the
+    /// same `idempotencyKey` records nothing twice.
+    async fn record_sale_collection(
+        &self,
+        ctx: &Context<'_>,
+        sale_id: ID,
+        amount: super::scalars::Decimal,
+        collected_on: Date,
+        idempotency_key: String,
+    ) -> GqlResult<InvoiceSale> {
+        let op = actor(ctx)?.operator()?;
+        let id = decode(&sale_id, Kind::InvoiceSale, "saleId")?;
+        Ok(InvoiceSale(
+            service::record_collection(
+                state(ctx),
+                op,
+                id,
+                amount.0,
+                collected_on.0,
+                &idempotency_key,
+            )
+            .await?,
+        ))
+    }
+
     /// Marks notifications read; returns how many changed.
     async fn mark_notifications_read(&self, ctx: &Context<'_>, ids: Vec<ID>) -> GqlResult<u64> {
         let t = tenant(ctx)?;

@@ -115,7 +115,9 @@ impl Subscription {
             invoice_id,
         };
         Ok(live(st, filter, after, |e, subject| match subject {
-            Subject::Case(case) => Some(NoxFinansEvent::new(e, NoxFinansCase(case))),
+            // An unknown stored status is logged where it is read; the event is
+            // not delivered rather than delivered wrong.
+            Subject::Case(case) => NoxFinansEvent::new(e, NoxFinansCase(case)).ok(),
             _ => None,
         }))
     }

@@ -12,13 +12,15 @@ use crate::domain::identifiers::{ocr_for, parse_currency};
 use crate::domain::invoice::{
     InvoiceType, RowInput, parse_house_work_deductible, parse_rows, totals,
 };
-use crate::domain::money::parse_amount;
+use crate::domain::invoice::{Payer, skatteverket_outstanding};
+use crate::domain::money::{from_ore, parse_amount};
+use crate::domain::nox_case::allocate;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::Tenant;
 use crate::store::companies::{self, Counter};
 use crate::store::customers;
-use crate::store::invoices::{self as store, InvoiceRecord};
+use crate::store::invoices::{self as store, InvoiceRecord, NewPayment};
 
 /// ROT (repairs) or RUT (household services).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,9 +245,9 @@ async fn ensure_not_sold(
                 .into(),
         ));
     }
-    if !crate::store::nox::cases_of(txn, tenant, vec![inv.id])
+    if crate::store::nox::open_case_of(txn, tenant, inv.id)
         .await?
-        .is_empty()
+        .is_some()
     {
         return Err(AppError::Conflict(
             "the invoice has been handed to Nox Finans and can no longer be changed or cancelled"
@@ -322,24 +324,70 @@ pub async fn mark_sent(state: &AppState, tenant: Tenant, id: i64) -> AppResult<i
     Ok(updated)
 }
 
-/// Registers a customer payment against an invoice.
+/// A payment as a client registers it.
+#[derive(Debug, Clone)]
+pub struct PaymentInput {
+    /// The invoice.
+    pub invoice_id: i64,
+    /// Who paid.
+    pub payer: Payer,
+    /// How much.
+    pub amount: Decimal,
+    /// When.
+    pub paid_on: NaiveDate,
+    /// The client's key: a retry with the same key records nothing twice.
+    pub idempotency_key: String,
+}
+
+/// Registers a payment against an invoice, saying who paid:
+/// - the customer to the company: the customer's part falls; an open Nox
+///   Finans case is told (it shrinks or closes), with no payout;
+/// - the customer through Nox Finans: split over the invoice, the customer's
+///   fees and interest, booked on the payments account and paid out;
+/// - Skatteverket: its part of a house-work invoice, never through Nox Finans.
+///
+/// A sold invoice takes only Skatteverket's payments: its customer pays the
+/// financier (`INVOICE_SOLD`).
 #[tracing::instrument(skip(state), fields(company = tenant.company_id()))]
 pub async fn register_payment(
     state: &AppState,
     tenant: Tenant,
-    invoice_id: i64,
-    amount: Decimal,
-    paid_on: NaiveDate,
+    input: PaymentInput,
 ) -> AppResult<invoice::Model> {
-    let amount_ore = parse_amount("amount", amount, false)?;
+    let amount_ore = parse_amount("amount", input.amount, false)?;
     if amount_ore == 0 {
         return Err(AppError::validation("amount", "must be greater than zero"));
     }
+    let key = input.idempotency_key.trim().to_string();
+    if key.is_empty() || key.len() > 100 {
+        return Err(AppError::validation(
+            "idempotencyKey",
+            "must be 1 to 100 characters",
+        ));
+    }
+    if input.payer == Payer::CreditNote {
+        return Err(AppError::validation(
+            "payer",
+            "credit notes are made with creditInvoice",
+        ));
+    }
+    let paid_on = input.paid_on;
     if paid_on > state.clock.today() {
         return Err(AppError::validation("paidOn", "must not be in the future"));
     }
     let txn = begin_write(&state.db).await?;
-    let current = store::require(&txn, tenant, invoice_id, "invoiceId").await?;
+    if let Some(p) = store::payment_by_key(&txn, tenant, &key).await? {
+        if p.invoice_id != input.invoice_id
+            || p.amount_ore != amount_ore
+            || p.payer != input.payer.as_str()
+        {
+            return Err(AppError::Conflict(
+                "this idempotency key was used for another payment".into(),
+            ));
+        }
+        return store::require(&txn, tenant, input.invoice_id, "invoiceId").await;
+    }
+    let current = store::require(&txn, tenant, input.invoice_id, "invoiceId").await?;
     ensure_editable(&current)?;
     if paid_on < current.invoice_date {
         return Err(AppError::validation(
@@ -347,25 +395,97 @@ pub async fn register_payment(
             "must not be before the invoice date",
         ));
     }
-    if amount_ore > current.balance_ore {
-        return Err(AppError::validation(
-            "amount",
-            format!(
-                "is larger than the balance {}",
-                crate::domain::money::from_ore(current.balance_ore)
-            ),
-        ));
+    if current.sold && input.payer != Payer::Skatteverket {
+        return Err(AppError::InvoiceSold(format!(
+            "invoice {} is sold: its customer pays the financier, so no payment is registered here",
+            current.invoice_number
+        )));
     }
-    let updated = store::add_payment(
-        &txn,
-        tenant,
-        invoice_id,
+    let skatteverket = skatteverket_outstanding(
+        current.house_work_deductible_ore,
+        current.house_work_paid_ore,
+    );
+    let customer_part = current.balance_ore - skatteverket;
+    let too_much = |left: i64| {
+        AppError::validation(
+            "amount",
+            format!("is larger than what is left to pay ({})", from_ore(left)),
+        )
+    };
+    let case = crate::store::nox::open_case_of(&txn, tenant, current.id).await?;
+    if let Some(c) = &case {
+        crate::store::nox::lock(&txn, c.id).await?;
+    }
+    let mut payment = NewPayment {
+        invoice_id: current.id,
+        payer: input.payer.as_str(),
+        idempotency_key: Some(key),
         amount_ore,
+        capital_ore: 0,
+        fees_ore: 0,
+        interest_ore: 0,
+        house_work_ore: 0,
+        credit_ore: 0,
         paid_on,
-        state.clock.now(),
-    )
-    .await?;
-    crate::services::nox::collect(&txn, state, tenant, &updated, amount_ore).await?;
+    };
+    let mut allocation = None;
+    match input.payer {
+        Payer::Skatteverket => {
+            if current.house_work_deductible_ore.is_none() {
+                return Err(AppError::validation(
+                    "payer",
+                    "Skatteverket pays only the tax reduction of a ROT or RUT invoice",
+                ));
+            }
+            if amount_ore > skatteverket {
+                return Err(too_much(skatteverket));
+            }
+            payment.house_work_ore = amount_ore;
+        }
+        Payer::Customer | Payer::CreditNote => {
+            if amount_ore > customer_part {
+                return Err(too_much(customer_part));
+            }
+            payment.capital_ore = amount_ore;
+        }
+        Payer::NoxFinans => {
+            let Some(c) = &case else {
+                return Err(AppError::validation(
+                    "payer",
+                    "the invoice is not with Nox Finans",
+                ));
+            };
+            let today = state.clock.today();
+            let owed = crate::services::nox_case::owed(&txn, tenant, c, &current, today).await?;
+            let a = allocate(
+                amount_ore,
+                c.capital_ore.min(customer_part),
+                owed.fees_ore,
+                owed.interest_ore,
+            )
+            .ok_or_else(|| {
+                too_much(c.capital_ore.min(customer_part) + owed.fees_ore + owed.interest_ore)
+            })?;
+            payment.capital_ore = a.capital_ore;
+            payment.fees_ore = a.fees_ore;
+            payment.interest_ore = a.interest_ore;
+            allocation = Some(a);
+        }
+    }
+    let capital = payment.capital_ore;
+    let updated = store::add_payment(&txn, tenant, payment, state.clock.now()).await?;
+    if let Some(c) = &case {
+        match allocation {
+            Some(a) => {
+                crate::services::nox_case::collect(&txn, state, tenant, &updated, c, a).await?;
+            }
+            None if capital > 0 => {
+                crate::services::nox_case::reduce(&txn, state, tenant, &updated, c, capital, false)
+                    .await?;
+            }
+            None => {}
+        }
+    }
     txn.commit().await?;
     state.events.wake();
     Ok(updated)

@@ -4,6 +4,7 @@
 pub mod customers;
 pub mod invoices;
 pub mod nox;
+pub mod nox_case;
 pub mod sales;
 
 use crate::domain::FieldError;

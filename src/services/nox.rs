@@ -1,24 +1,23 @@
-//! Nox Finans use cases: the send view, settings, hiding rows, sending a batch,
-//! and Nox Finans' acceptance and delivery.
+//! Nox Finans use cases: the send view, settings, hiding rows and sending a
+//! batch. What happens to a case afterwards is in `nox_case`.
 
 use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate};
-use entity::{customer, invoice, job, nox_case};
-use sea_orm::{DatabaseTransaction, Set};
+use entity::{customer, invoice, nox_case};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, Set};
 
 use crate::db::begin_write;
-use crate::domain::ledger::{Posting, StatementLine, VoucherDraft};
 use crate::domain::nox::{self, Assessment, Candidate, Delivery, Service};
+use crate::domain::nox_case::NoxStatus;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::invoices::{self, InvoiceFilter};
 use crate::store::jobs::{self, kind};
-use crate::store::ledger::{Refs, book, post};
-use crate::store::nox::{self as store, NoxSettings};
+use crate::store::nox::{self as store, NoxSettings, status_of};
 use crate::store::outbox::{self, NewEvent, topic};
 use crate::store::page::PageRequest;
-use crate::store::{Operator, Tenant, customers, sales};
+use crate::store::{Tenant, customers, sales};
 
 /// Stored form of a service.
 pub fn service_str(s: Service) -> &'static str {
@@ -83,7 +82,9 @@ fn candidate(
 ) -> Candidate {
     Candidate {
         balance_ore: inv.balance_ore,
-        house_work_deductible_ore: inv.house_work_deductible_ore,
+        house_work_deductible_ore: inv.house_work_deductible_ore.map(|d| {
+            crate::domain::invoice::skatteverket_outstanding(Some(d), inv.house_work_paid_ore)
+        }),
         cancelled: inv.cancelled,
         not_completed: inv.not_completed,
         invoice_type: inv.invoice_type.clone(),
@@ -98,14 +99,14 @@ fn candidate(
         email: c.and_then(|c| c.email.clone()),
         phone: c.and_then(|c| c.phone.clone()),
         identity_number: c.and_then(|c| c.organisation_number.clone()),
-        sold,
+        sold: sold || inv.sold,
         handed_over,
     }
 }
 
 /// Assesses a batch of the tenant's invoices with one query per kind of data.
-async fn assess_all(
-    state: &AppState,
+async fn assess_all<C: ConnectionTrait>(
+    db: &C,
     tenant: Tenant,
     invoices: &[invoice::Model],
     settings: &NoxSettings,
@@ -113,7 +114,6 @@ async fn assess_all(
     delivery: Delivery,
     today: NaiveDate,
 ) -> AppResult<Vec<Assessment>> {
-    let db = &state.db;
     let ids: Vec<i64> = invoices.iter().map(|i| i.id).collect();
     let customers: HashMap<i64, customer::Model> =
         customers::get_many(db, tenant, invoices.iter().map(|i| i.customer_id))
@@ -128,11 +128,12 @@ async fn assess_all(
             .filter(|s| sales::LIVE.contains(&s.status.as_str()))
             .map(|s| s.invoice_id)
             .collect();
-    let cases: std::collections::HashSet<i64> = store::cases_of(db, tenant, ids)
-        .await?
-        .into_iter()
-        .map(|c| c.invoice_id)
-        .collect();
+    let mut open_cases = std::collections::HashSet::new();
+    for c in store::cases_of(db, tenant, ids).await? {
+        if status_of(&c)?.is_open() {
+            open_cases.insert(c.invoice_id);
+        }
+    }
     let rules = nox::Settings {
         active_terms: settings.active_terms.clone(),
     };
@@ -143,11 +144,34 @@ async fn assess_all(
                 inv,
                 customers.get(&inv.customer_id),
                 live_sales.contains(&inv.id),
-                cases.contains(&inv.id),
+                open_cases.contains(&inv.id),
             );
             nox::assess(&c, &rules, service, delivery, today)
         })
         .collect())
+}
+
+/// Assesses one invoice inside a transaction (sending, and Nox Finans'
+/// acceptance). With `own_case`, the invoice's open case is the one being
+/// assessed and does not count as "already handed over".
+pub async fn assess_with<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    inv: &invoice::Model,
+    service: Service,
+    delivery: Delivery,
+    today: NaiveDate,
+    own_case: bool,
+) -> AppResult<Assessment> {
+    let settings = store::settings(db, tenant).await?;
+    let customer = customers::get(db, tenant, inv.customer_id).await?;
+    let sold = sales::has_live_sale(db, tenant, inv.id).await?;
+    let handed = !own_case && store::open_case_of(db, tenant, inv.id).await?.is_some();
+    let rules = nox::Settings {
+        active_terms: settings.active_terms,
+    };
+    let c = candidate(inv, customer.as_ref(), sold, handed);
+    Ok(nox::assess(&c, &rules, service, delivery, today))
 }
 
 /// A page of the send view: the tenant's invoices not handed over, newest first,
@@ -185,24 +209,26 @@ pub async fn candidates(
             },
         )
         .await?;
+        // The cursor follows the scanned page, not the rows kept from it, so a
+        // page with no matching row still moves the scan on.
+        cursor = page.items.last().map(|i| i.id).or(cursor);
         let batch: Vec<invoice::Model> = page
             .items
             .into_iter()
             .filter(|i| hidden.contains(&i.id) == f.only_hidden)
             .collect();
-        cursor = batch.last().map(|i| i.id).or(cursor);
-        let handed: std::collections::HashSet<i64> =
-            store::cases_of(db, tenant, batch.iter().map(|i| i.id).collect())
-                .await?
-                .into_iter()
-                .map(|c| c.invoice_id)
-                .collect();
+        let mut handed = std::collections::HashSet::new();
+        for c in store::cases_of(db, tenant, batch.iter().map(|i| i.id).collect()).await? {
+            if status_of(&c)?.is_open() {
+                handed.insert(c.invoice_id);
+            }
+        }
         let batch: Vec<invoice::Model> = batch
             .into_iter()
             .filter(|i| !handed.contains(&i.id))
             .collect();
         let assessments =
-            assess_all(state, tenant, &batch, &settings, f.service, delivery, today).await?;
+            assess_all(db, tenant, &batch, &settings, f.service, delivery, today).await?;
         for (inv, a) in batch.into_iter().zip(assessments) {
             let wanted = match a.colour {
                 nox::Colour::Green => f.green,
@@ -240,7 +266,7 @@ pub async fn candidate_row(
     let delivery = parse_delivery(&settings.default_delivery);
     let today = state.clock.today();
     let a = assess_all(
-        state,
+        &state.db,
         tenant,
         std::slice::from_ref(&inv),
         &settings,
@@ -303,6 +329,7 @@ pub async fn update_settings(
     let saved = NoxSettings {
         active_terms: terms,
         default_delivery: settings.default_delivery,
+        recall_instead_of_monitoring: settings.recall_instead_of_monitoring,
     };
     let txn = begin_write(&state.db).await?;
     store::save_settings(&txn, tenant, &saved, state.clock.now()).await?;
@@ -323,18 +350,6 @@ pub struct SendResult {
     pub assessment: Assessment,
 }
 
-/// Case statuses.
-pub mod status {
-    /// Waiting for Nox Finans to accept.
-    pub const SUBMITTED: &str = "SUBMITTED";
-    /// Accepted.
-    pub const ACCEPTED: &str = "ACCEPTED";
-    /// Delivered to the customer.
-    pub const DELIVERED: &str = "DELIVERED";
-    /// Reminder sent.
-    pub const REMINDER_SENT: &str = "REMINDER_SENT";
-}
-
 /// The most invoices in one batch.
 pub const MAX_BATCH: usize = 100;
 
@@ -348,6 +363,7 @@ pub async fn send(
     invoice_ids: Vec<i64>,
     service: Service,
     delivery: Option<Delivery>,
+    recall_instead_of_monitoring: Option<bool>,
     key: &str,
 ) -> AppResult<Vec<SendResult>> {
     let key = key.trim();
@@ -363,35 +379,30 @@ pub async fn send(
             format!("send 1 to {MAX_BATCH} invoices at a time"),
         ));
     }
-    let settings = store::settings(&state.db, tenant).await?;
-    let delivery = delivery.unwrap_or_else(|| parse_delivery(&settings.default_delivery));
     let mut results = Vec::new();
     for (i, id) in invoice_ids.iter().enumerate() {
+        // Every read the hand-over depends on happens in its own transaction.
         let txn = begin_write(&state.db).await?;
+        let settings = store::settings(&txn, tenant).await?;
+        let delivery = delivery.unwrap_or_else(|| parse_delivery(&settings.default_delivery));
+        let recall = recall_instead_of_monitoring.unwrap_or(settings.recall_instead_of_monitoring);
         let inv = invoices::require(&txn, tenant, *id, &format!("invoiceIds[{i}]")).await?;
-        let existing = store::cases_of(&txn, tenant, vec![inv.id]).await?.pop();
+        let latest = store::cases_of(&txn, tenant, vec![inv.id]).await?.pop();
         let today = state.clock.today();
-        let assessment = assess_all(
-            state,
-            tenant,
-            std::slice::from_ref(&inv),
-            &settings,
-            service,
-            delivery,
-            today,
-        )
-        .await?
-        .pop()
-        .ok_or_else(|| AppError::Internal("no assessment".into()))?;
-        if let Some(c) = existing {
-            let accepted = c.idempotency_key == key;
-            results.push(SendResult {
-                invoice: inv,
-                accepted,
-                case: Some(c),
-                assessment,
-            });
-            continue;
+        let assessment = assess_with(&txn, tenant, &inv, service, delivery, today, false).await?;
+        if let Some(c) = latest {
+            let open = status_of(&c)?.is_open();
+            // The same key returns the same case; an open case under another key
+            // means the invoice is already handed over.
+            if c.idempotency_key == key || open {
+                results.push(SendResult {
+                    invoice: inv,
+                    accepted: c.idempotency_key == key,
+                    case: Some(c),
+                    assessment,
+                });
+                continue;
+            }
         }
         if assessment.colour == nox::Colour::Red {
             results.push(SendResult {
@@ -402,17 +413,46 @@ pub async fn send(
             });
             continue;
         }
-        let case = submit(&txn, state, tenant, &inv, service, delivery, key).await?;
-        txn.commit().await?;
-        results.push(SendResult {
-            invoice: inv,
-            accepted: true,
-            case: Some(case),
-            assessment,
-        });
+        let handover = Handover {
+            service,
+            delivery,
+            recall_instead_of_monitoring: recall,
+        };
+        match submit(&txn, state, tenant, &inv, handover, key).await {
+            Ok(case) => {
+                txn.commit().await?;
+                results.push(SendResult {
+                    invoice: inv,
+                    accepted: true,
+                    case: Some(case),
+                    assessment,
+                });
+            }
+            // Another request handed the invoice over first (the database
+            // allows one open case per invoice): report its case.
+            Err(AppError::Conflict(_)) => {
+                drop(txn);
+                let open = store::open_case_of(&state.db, tenant, inv.id).await?;
+                results.push(SendResult {
+                    accepted: open.as_ref().is_some_and(|c| c.idempotency_key == key),
+                    invoice: inv,
+                    case: open,
+                    assessment,
+                });
+            }
+            Err(e) => return Err(e),
+        }
     }
     state.events.wake();
     Ok(results)
+}
+
+/// How an invoice is handed over.
+#[derive(Debug, Clone, Copy)]
+struct Handover {
+    service: Service,
+    delivery: Delivery,
+    recall_instead_of_monitoring: bool,
 }
 
 async fn submit(
@@ -420,38 +460,52 @@ async fn submit(
     state: &AppState,
     tenant: Tenant,
     inv: &invoice::Model,
-    service: Service,
-    delivery: Delivery,
+    h: Handover,
     key: &str,
 ) -> AppResult<nox_case::Model> {
     let now = state.clock.now();
+    let claim = crate::domain::invoice::customer_outstanding(
+        inv.balance_ore,
+        inv.house_work_deductible_ore,
+        inv.house_work_paid_ore,
+    );
     let case = store::insert_case(
         txn,
         tenant,
         nox_case::ActiveModel {
             invoice_id: Set(inv.id),
             customer_id: Set(inv.customer_id),
-            service: Set(service_str(service).into()),
-            delivery: Set(delivery_str(delivery).into()),
-            status: Set(status::SUBMITTED.into()),
+            service: Set(service_str(h.service).into()),
+            delivery: Set(delivery_str(h.delivery).into()),
+            status: Set(NoxStatus::Submitted.as_str().into()),
             idempotency_key: Set(key.into()),
             submitted_at: Set(now),
             next_event: Set(Some("Acceptance by Nox Finans".into())),
             next_event_date: Set(Some(state.clock.today())),
-            capital_ore: Set(inv.balance_ore),
+            capital_ore: Set(claim),
+            claim_ore: Set(claim),
             fees_ore: Set(0),
+            recall_instead_of_monitoring: Set(h.recall_instead_of_monitoring),
             ..Default::default()
         },
     )
     .await?;
     let message = format!("Invoice {} has been sent to Nox Finans", inv.invoice_number);
-    record(txn, tenant, &case, status::SUBMITTED, &message, now).await?;
+    record(
+        txn,
+        tenant,
+        &case,
+        NoxStatus::Submitted.as_str(),
+        &message,
+        now,
+    )
+    .await?;
     let at = now + Duration::seconds(state.settings.nox_acceptance_delay_secs.max(0));
     jobs::schedule(txn, tenant, kind::NOX_ACCEPT, case.id, at, now).await?;
     Ok(case)
 }
 
-async fn record(
+pub(crate) async fn record(
     txn: &DatabaseTransaction,
     tenant: Tenant,
     case: &nox_case::Model,
@@ -473,510 +527,4 @@ async fn record(
     )
     .await?;
     Ok(())
-}
-
-/// Job: Nox Finans accepts a submitted case and delivers the invoice (invoice
-/// service: by letter or e-mail, charged on the statement) or sends the reminder
-/// (reminder service), all in one transaction.
-#[tracing::instrument(skip(state, job), fields(job = job.id, case = job.subject_id))]
-pub async fn accept(state: &AppState, job: &job::Model) -> AppResult<()> {
-    let now = state.clock.now();
-    let today = state.clock.today();
-    let txn = begin_write(&state.db).await?;
-    if let Some(case) = store::case_any(&txn, Operator::system(), job.subject_id).await? {
-        let tenant = Tenant::trusted(case.company_id);
-        let accepted = store::transition(
-            &txn,
-            tenant,
-            case.id,
-            &[status::SUBMITTED],
-            nox_case::ActiveModel {
-                status: Set(status::ACCEPTED.into()),
-                ..Default::default()
-            },
-        )
-        .await?;
-        if let Some(case) = accepted {
-            let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;
-            let number = &inv.invoice_number;
-            let message = format!("Invoice {number} is approved and will be handled by Nox Finans");
-            outbox::notify(&txn, tenant, "NOX_ACCEPTED", &message, Some(inv.id), now).await?;
-            record(&txn, tenant, &case, status::ACCEPTED, &message, now).await?;
-            let (next_status, item, text) = if case.service == "REMINDER_SERVICE" {
-                (
-                    status::REMINDER_SENT,
-                    "REMINDER_SERVICE",
-                    format!(
-                        "Nox Finans has taken over overdue invoice {number} and sent a reminder"
-                    ),
-                )
-            } else if case.delivery == "EMAIL" {
-                (
-                    status::DELIVERED,
-                    "EMAIL",
-                    format!("Nox Finans has delivered invoice {number} by e-mail"),
-                )
-            } else {
-                (
-                    status::DELIVERED,
-                    "LETTER",
-                    format!("Nox Finans has delivered invoice {number} by letter"),
-                )
-            };
-            let fee = nox::price(item);
-            let customer = customers::get(&txn, tenant, case.customer_id).await?;
-            let facts = |status: &'static str| case_facts(&inv, customer.as_ref(), status, today);
-            let customer_fee = if next_status == status::REMINDER_SENT {
-                nox::step_fee(nox::Step::Reminder, is_business(customer.as_ref()))
-            } else {
-                0
-            };
-            let next = nox::next_step(facts(next_status));
-            let moved = store::transition(
-                &txn,
-                tenant,
-                case.id,
-                &[status::ACCEPTED],
-                nox_case::ActiveModel {
-                    status: Set(next_status.into()),
-                    fees_ore: Set(case.fees_ore + customer_fee),
-                    next_event: Set(next.map(|(s, _)| s.label().to_string())),
-                    next_event_date: Set(next.map(|(_, d)| d)),
-                    ..Default::default()
-                },
-            )
-            .await?
-            .ok_or_else(|| AppError::Internal("case moved during acceptance".into()))?;
-            if let Some((_, day)) = next {
-                schedule_step(&txn, state, tenant, moved.id, day).await?;
-            }
-            let line = StatementLine {
-                kind: "SERVICE_FEE",
-                description: format!(
-                    "Nox Finans {}, invoice {number}",
-                    item.to_lowercase().replace('_', " ")
-                ),
-                amount_ore: -fee,
-            };
-            let refs = Refs {
-                invoice_id: Some(inv.id),
-                sale_id: None,
-            };
-            book(&txn, tenant, &[line], today, refs, now).await?;
-            let voucher = VoucherDraft {
-                description: format!("Nox Finans fee, invoice {number}"),
-                rows: vec![
-                    Posting {
-                        account: 6590,
-                        debit_ore: fee,
-                        credit_ore: 0,
-                    },
-                    Posting {
-                        account: 2811,
-                        debit_ore: 0,
-                        credit_ore: fee,
-                    },
-                ],
-            };
-            post(&txn, tenant, "N", &voucher, today, None, now).await?;
-            record(&txn, tenant, &moved, next_status, &text, now).await?;
-        }
-    }
-    jobs::finish(&txn, job.id).await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-/// Case statuses in which the timeline runs.
-pub const ACTIVE: &[&str] = &[
-    "ACCEPTED",
-    "DELIVERED",
-    "OVERDUE_NOTICE_SENT",
-    "REMINDER_SENT",
-    "DEBT_COLLECTION",
-    "LONG_TERM_MONITORING",
-];
-
-/// What the timeline needs to know about a case's invoice and customer.
-fn case_facts(
-    inv: &invoice::Model,
-    c: Option<&customer::Model>,
-    status: &'static str,
-    since: NaiveDate,
-) -> nox::CaseFacts {
-    nox::CaseFacts {
-        status,
-        due: inv.due_date,
-        has_email: c.is_some_and(|c| c.email.is_some()),
-        has_identity: c.is_some_and(|c| c.organisation_number.is_some()),
-        since,
-    }
-}
-
-fn is_business(c: Option<&customer::Model>) -> bool {
-    use crate::domain::identifiers::{IdentityKind, identity_kind_of_normalised};
-    c.and_then(|c| c.organisation_number.as_deref())
-        .is_some_and(|n| identity_kind_of_normalised(n) == IdentityKind::Organisation)
-}
-
-fn morning(state: &AppState, day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
-    crate::domain::time::stockholm_instant(day, state.settings.payout_hour)
-}
-
-async fn schedule_step(
-    txn: &DatabaseTransaction,
-    state: &AppState,
-    tenant: Tenant,
-    case_id: i64,
-    day: NaiveDate,
-) -> AppResult<()> {
-    jobs::schedule(
-        txn,
-        tenant,
-        kind::NOX_STEP,
-        case_id,
-        morning(state, day),
-        state.clock.now(),
-    )
-    .await
-}
-
-/// Job: takes a case's next timeline step once it is due (a paused case waits).
-#[tracing::instrument(skip(state, job), fields(job = job.id, case = job.subject_id))]
-pub async fn step(state: &AppState, job: &job::Model) -> AppResult<()> {
-    let now = state.clock.now();
-    let today = state.clock.today();
-    let txn = begin_write(&state.db).await?;
-    if let Some(case) = store::case_any(&txn, Operator::system(), job.subject_id).await?
-        && let Some(status) = ACTIVE.iter().copied().find(|s| *s == case.status)
-    {
-        let tenant = Tenant::trusted(case.company_id);
-        let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;
-        let customer = customers::get(&txn, tenant, case.customer_id).await?;
-        let facts = |status: &'static str| case_facts(&inv, customer.as_ref(), status, today);
-        // The stored next-event date is when the step is due.
-        let due_on = case.next_event_date.unwrap_or(today);
-        match (case.paused_until, nox::next_step(facts(status))) {
-            (Some(until), _) if until >= today => {
-                // Paused: look again the day after the pause ends.
-                let day = until.succ_opt().unwrap_or(until);
-                schedule_step(&txn, state, tenant, case.id, day).await?;
-            }
-            (_, Some(_)) if due_on > today => {
-                schedule_step(&txn, state, tenant, case.id, due_on).await?;
-            }
-            (_, Some((step, _))) => {
-                let fee = nox::step_fee(step, is_business(customer.as_ref()));
-                let after = nox::next_step(facts(step.status()));
-                let changes = nox_case::ActiveModel {
-                    status: Set(step.status().into()),
-                    fees_ore: Set(case.fees_ore + fee),
-                    paused_until: Set(None),
-                    next_event: Set(after.map(|(s, _)| s.label().to_string())),
-                    next_event_date: Set(after.map(|(_, d)| d)),
-                    ..Default::default()
-                };
-                if let Some(moved) =
-                    store::transition(&txn, tenant, case.id, &[status], changes).await?
-                {
-                    let fee_text = if fee > 0 {
-                        format!(
-                            " ({} SEK charged to the customer)",
-                            crate::domain::money::from_ore(fee)
-                        )
-                    } else {
-                        String::new()
-                    };
-                    let message = format!(
-                        "Nox Finans: {} for invoice {}{fee_text}",
-                        step.label(),
-                        inv.invoice_number
-                    );
-                    record(&txn, tenant, &moved, step.status(), &message, now).await?;
-                    if let Some((_, day)) = after {
-                        schedule_step(&txn, state, tenant, moved.id, day).await?;
-                    }
-                }
-            }
-            (_, None) => {}
-        }
-    }
-    jobs::finish(&txn, job.id).await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-/// Books a customer payment on a case (inside the payment's transaction): the
-/// money enters the payments account, long-term monitoring keeps its share, and
-/// the net is paid out on the next banking day. A case paid in full is PAID.
-pub async fn collect(
-    txn: &DatabaseTransaction,
-    state: &AppState,
-    tenant: Tenant,
-    inv: &invoice::Model,
-    amount_ore: i64,
-) -> AppResult<()> {
-    let Some(case) = store::cases_of(txn, tenant, vec![inv.id]).await?.pop() else {
-        return Ok(());
-    };
-    let open: Vec<&str> = ACTIVE.iter().copied().chain([status::SUBMITTED]).collect();
-    if !open.contains(&case.status.as_str()) {
-        return Ok(());
-    }
-    let now = state.clock.now();
-    let today = state.clock.today();
-    let number = &inv.invoice_number;
-    let ltm_fee = if case.status == "LONG_TERM_MONITORING" {
-        amount_ore * nox::LONG_TERM_SHARE_PERMILLE / 1000
-    } else {
-        0
-    };
-    let mut lines = vec![StatementLine {
-        kind: "CUSTOMER_PAYMENT",
-        description: format!("Payment collected by Nox Finans, invoice {number}"),
-        amount_ore,
-    }];
-    let mut rows = vec![Posting {
-        account: 2811,
-        debit_ore: amount_ore - ltm_fee,
-        credit_ore: 0,
-    }];
-    if ltm_fee > 0 {
-        lines.push(StatementLine {
-            kind: "SERVICE_FEE",
-            description: format!("Nox Finans long-term monitoring 20 %, invoice {number}"),
-            amount_ore: -ltm_fee,
-        });
-        rows.push(Posting {
-            account: 6590,
-            debit_ore: ltm_fee,
-            credit_ore: 0,
-        });
-    }
-    rows.push(Posting {
-        account: 1510,
-        debit_ore: 0,
-        credit_ore: amount_ore,
-    });
-    let refs = Refs {
-        invoice_id: Some(inv.id),
-        sale_id: None,
-    };
-    book(txn, tenant, &lines, today, refs, now).await?;
-    let voucher = VoucherDraft {
-        description: format!("Customer payment via Nox Finans, invoice {number}"),
-        rows,
-    };
-    post(txn, tenant, "N", &voucher, today, None, now).await?;
-    let paid = inv.balance_ore <= 0;
-    let changes = nox_case::ActiveModel {
-        capital_ore: Set((case.capital_ore - amount_ore).max(0)),
-        payout_pending_ore: Set(case.payout_pending_ore + amount_ore - ltm_fee),
-        status: Set(if paid {
-            "PAID".into()
-        } else {
-            case.status.clone()
-        }),
-        next_event: Set(if paid { None } else { case.next_event.clone() }),
-        next_event_date: Set(if paid { None } else { case.next_event_date }),
-        paused_until: Set(if paid { None } else { case.paused_until }),
-        closed_at: Set(paid.then_some(now)),
-        ..Default::default()
-    };
-    let moved = store::transition(txn, tenant, case.id, &open, changes)
-        .await?
-        .ok_or_else(|| {
-            AppError::Conflict("the Nox Finans case changed meanwhile; try again".into())
-        })?;
-    if paid {
-        let message = format!("Invoice {number} is paid; Nox Finans has closed the case");
-        record(txn, tenant, &moved, "PAID", &message, now).await?;
-    }
-    let day = crate::domain::banking::next_banking_day(today);
-    jobs::schedule(
-        txn,
-        tenant,
-        kind::NOX_PAYOUT,
-        case.id,
-        morning(state, day),
-        now,
-    )
-    .await?;
-    Ok(())
-}
-
-/// Job: pays out what Nox Finans collected for a case.
-#[tracing::instrument(skip(state, job), fields(job = job.id, case = job.subject_id))]
-pub async fn payout(state: &AppState, job: &job::Model) -> AppResult<()> {
-    let now = state.clock.now();
-    let today = state.clock.today();
-    let txn = begin_write(&state.db).await?;
-    if let Some(case) = store::case_any(&txn, Operator::system(), job.subject_id).await?
-        && case.payout_pending_ore > 0
-    {
-        let tenant = Tenant::trusted(case.company_id);
-        let amount = case.payout_pending_ore;
-        let changes = nox_case::ActiveModel {
-            payout_pending_ore: Set(0),
-            ..Default::default()
-        };
-        store::transition(&txn, tenant, case.id, &[case.status.as_str()], changes).await?;
-        let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;
-        let (lines, voucher) = crate::domain::ledger::payout(&inv.invoice_number, amount);
-        let refs = Refs {
-            invoice_id: Some(inv.id),
-            sale_id: None,
-        };
-        book(&txn, tenant, &lines, today, refs, now).await?;
-        post(&txn, tenant, "N", &voucher, today, None, now).await?;
-    }
-    jobs::finish(&txn, job.id).await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-/// Pauses a case until `until` (at most 60 days ahead).
-pub async fn pause(
-    state: &AppState,
-    tenant: Tenant,
-    case_id: i64,
-    until: NaiveDate,
-) -> AppResult<nox_case::Model> {
-    let today = state.clock.today();
-    let limit = today
-        .checked_add_days(chrono::Days::new(nox::MAX_PAUSE_DAYS))
-        .unwrap_or(today);
-    if until <= today || until > limit {
-        return Err(AppError::validation(
-            "until",
-            format!(
-                "must be after today and at most {} days ahead ({limit})",
-                nox::MAX_PAUSE_DAYS
-            ),
-        ));
-    }
-    let txn = begin_write(&state.db).await?;
-    let case = store::case(&txn, tenant, case_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("case", "caseId"))?;
-    let changes = nox_case::ActiveModel {
-        paused_until: Set(Some(until)),
-        ..Default::default()
-    };
-    let moved = store::transition(&txn, tenant, case.id, ACTIVE, changes)
-        .await?
-        .ok_or_else(|| AppError::Conflict(format!("a {} case cannot be paused", case.status)))?;
-    let message = format!("The Nox Finans case is paused until {until}");
-    record(
-        &txn,
-        tenant,
-        &moved,
-        &moved.status,
-        &message,
-        state.clock.now(),
-    )
-    .await?;
-    txn.commit().await?;
-    state.events.wake();
-    Ok(moved)
-}
-
-/// Resumes a paused case; its next step follows at once when due.
-pub async fn resume(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult<nox_case::Model> {
-    let txn = begin_write(&state.db).await?;
-    let case = store::case(&txn, tenant, case_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("case", "caseId"))?;
-    if case.paused_until.is_none() {
-        return Err(AppError::Conflict("the case is not paused".into()));
-    }
-    let changes = nox_case::ActiveModel {
-        paused_until: Set(None),
-        ..Default::default()
-    };
-    let moved = store::transition(&txn, tenant, case.id, ACTIVE, changes)
-        .await?
-        .ok_or_else(|| AppError::Conflict(format!("a {} case cannot be resumed", case.status)))?;
-    record(
-        &txn,
-        tenant,
-        &moved,
-        &moved.status,
-        "The Nox Finans case is resumed",
-        state.clock.now(),
-    )
-    .await?;
-    schedule_step(&txn, state, tenant, moved.id, state.clock.today()).await?;
-    txn.commit().await?;
-    state.events.wake();
-    Ok(moved)
-}
-
-/// Recalls a case from Nox Finans; the recall fee (50 SEK + VAT) is charged.
-pub async fn recall(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult<nox_case::Model> {
-    let now = state.clock.now();
-    let today = state.clock.today();
-    let txn = begin_write(&state.db).await?;
-    let case = store::case(&txn, tenant, case_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("case", "caseId"))?;
-    let open: Vec<&str> = ACTIVE.iter().copied().chain([status::SUBMITTED]).collect();
-    let changes = nox_case::ActiveModel {
-        status: Set("RECALLED".into()),
-        next_event: Set(None),
-        next_event_date: Set(None),
-        paused_until: Set(None),
-        closed_at: Set(Some(now)),
-        ..Default::default()
-    };
-    let moved = store::transition(&txn, tenant, case.id, &open, changes)
-        .await?
-        .ok_or_else(|| AppError::Conflict(format!("a {} case cannot be recalled", case.status)))?;
-    let fee = nox::price("RECALL");
-    let vat = fee * nox::RECALL_VAT_BP / 10_000;
-    let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;
-    let number = &inv.invoice_number;
-    let line = StatementLine {
-        kind: "SERVICE_FEE",
-        description: format!("Nox Finans recall fee incl. VAT, invoice {number}"),
-        amount_ore: -(fee + vat),
-    };
-    book(
-        &txn,
-        tenant,
-        &[line],
-        today,
-        Refs {
-            invoice_id: Some(inv.id),
-            sale_id: None,
-        },
-        now,
-    )
-    .await?;
-    let voucher = VoucherDraft {
-        description: format!("Nox Finans recall fee, invoice {number}"),
-        rows: vec![
-            Posting {
-                account: 6590,
-                debit_ore: fee,
-                credit_ore: 0,
-            },
-            Posting {
-                account: 2641,
-                debit_ore: vat,
-                credit_ore: 0,
-            },
-            Posting {
-                account: 2811,
-                debit_ore: 0,
-                credit_ore: fee + vat,
-            },
-        ],
-    };
-    post(&txn, tenant, "N", &voucher, today, None, now).await?;
-    let message = format!("Invoice {number} has been recalled from Nox Finans");
-    record(&txn, tenant, &moved, "RECALLED", &message, now).await?;
-    txn.commit().await?;
-    state.events.wake();
-    Ok(moved)
 }

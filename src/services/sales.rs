@@ -7,7 +7,8 @@ use entity::{invoice, invoice_sale, job};
 use sea_orm::{DatabaseTransaction, EntityTrait, Set, TransactionTrait};
 
 use crate::db::begin_write;
-use crate::domain::banking::next_banking_day;
+use crate::domain::banking::{add_banking_days, next_banking_day};
+use crate::domain::invoice::skatteverket_outstanding;
 use crate::domain::ledger::{self, SALE_SERIES};
 use crate::domain::money::{MAX_AMOUNT_ORE, from_ore};
 use crate::domain::sale::{
@@ -48,6 +49,8 @@ pub mod event {
     pub const DENIED: &str = "DENIED";
     /// Paid out.
     pub const PAID_OUT: &str = "PAID_OUT";
+    /// Withdrawn by the company before the decision.
+    pub const WITHDRAWN: &str = "WITHDRAWN";
 }
 
 async fn sale_facts(
@@ -57,9 +60,11 @@ async fn sale_facts(
     today: NaiveDate,
     exclude_own_sale: bool,
 ) -> AppResult<(SaleFacts, bool)> {
-    let (customer_outstanding_ore, total_outstanding_ore, overdue) =
-        sales::exposure(txn, tenant, inv.customer_id, inv.id, today).await?;
-    let already_sold = !exclude_own_sale && sales::has_live_sale(txn, tenant, inv.id).await?;
+    let exposure = sales::exposure(txn, tenant, inv.customer_id, inv.id, today).await?;
+    let already_sold =
+        !exclude_own_sale && (inv.sold || sales::has_live_sale(txn, tenant, inv.id).await?);
+    let skatteverket =
+        skatteverket_outstanding(inv.house_work_deductible_ore, inv.house_work_paid_ore);
     Ok((
         SaleFacts {
             currency: inv.currency.clone(),
@@ -67,16 +72,17 @@ async fn sale_facts(
             not_completed: inv.not_completed,
             invoice_type: inv.invoice_type.clone(),
             balance_ore: inv.balance_ore,
-            house_work_deductible_ore: inv.house_work_deductible_ore,
+            house_work_deductible_ore: inv.house_work_deductible_ore.map(|_| skatteverket),
             due_date: inv.due_date,
+            recipient_overdue: exposure.recipient_overdue,
             already_sold,
-            handed_to_nox: !crate::store::nox::cases_of(txn, tenant, vec![inv.id])
+            handed_to_nox: crate::store::nox::open_case_of(txn, tenant, inv.id)
                 .await?
-                .is_empty(),
-            customer_outstanding_ore,
-            total_outstanding_ore,
+                .is_some(),
+            customer_outstanding_ore: exposure.to_customer_ore,
+            total_outstanding_ore: exposure.total_ore,
         },
-        overdue,
+        exposure.recipient_overdue,
     ))
 }
 
@@ -124,11 +130,6 @@ pub async fn quote(state: &AppState, tenant: Tenant, invoice_id: i64) -> AppResu
     Ok(view)
 }
 
-fn is_idempotency_violation(e: &AppError) -> bool {
-    matches!(e, AppError::Conflict(m) if m.contains("a record"))
-        || matches!(e, AppError::Internal(m) if m.contains("idempotency"))
-}
-
 /// Sells an invoice against a quote. The same idempotency key returns the same
 /// sale; a second live sale of one invoice is a `CONFLICT`; changed terms are
 /// `QUOTE_CHANGED`.
@@ -149,13 +150,12 @@ pub async fn sell(
     }
     match sell_once(state, tenant, invoice_id, quote_id, key).await {
         Ok(s) => Ok(s),
-        // A concurrent request with the same key won the race: return its sale.
-        Err(e) if is_idempotency_violation(&e) => {
-            match sales::by_key(&state.db, tenant, key).await? {
-                Some(s) if s.invoice_id == invoice_id => Ok(s),
-                _ => Err(e),
-            }
-        }
+        // A concurrent request with the same key may have won the race: its
+        // sale, once committed, is the answer to this one too.
+        Err(e @ AppError::Conflict(_)) => match sales::by_key(&state.db, tenant, key).await? {
+            Some(s) if s.invoice_id == invoice_id => Ok(s),
+            _ => Err(e),
+        },
         Err(e) => Err(e),
     }
 }
@@ -228,9 +228,6 @@ async fn sell_once(
     )
     .await
     .map_err(|e| match e {
-        AppError::Conflict(m) if !m.contains("idempotency") && !m.contains("a record") => {
-            AppError::Conflict(m)
-        }
         AppError::Conflict(_) => {
             AppError::Conflict("the invoice has already been offered for sale".into())
         }
@@ -315,8 +312,7 @@ pub async fn process(state: &AppState, job: &job::Model) -> AppResult<()> {
         };
         match sale::select_spot_check(&facts) {
             Some(rule) => {
-                let deadline =
-                    now + Duration::seconds(state.settings.spot_check_deadline_secs.max(0));
+                let deadline = spot_check_due(state);
                 let changes = invoice_sale::ActiveModel {
                     status: Set(SaleStatus::SpotCheck.as_str().into()),
                     spot_check_rule: Set(Some(rule.name.into())),
@@ -349,6 +345,17 @@ pub async fn process(state: &AppState, job: &job::Model) -> AppResult<()> {
     jobs::finish(&txn, job.id).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// The deadline of a spot check starting now: the configured number of
+/// banking days ahead (Swedish calendar), at the configured hour in Stockholm.
+/// A check started on a Friday afternoon runs until Monday afternoon.
+pub fn spot_check_due(state: &AppState) -> DateTime<Utc> {
+    let day = add_banking_days(
+        state.clock.today(),
+        state.settings.spot_check_deadline_banking_days.max(1),
+    );
+    crate::domain::time::stockholm_instant(day, state.settings.spot_check_deadline_hour)
 }
 
 /// Job: a spot check not resolved by its deadline gets the default outcome.
@@ -514,6 +521,11 @@ async fn decide_in(
                     amount_ore: s.factoring_fee_ore,
                 },
             ];
+            if !invoices::settle_sold(txn, tenant, s.invoice_id, s.amount_ore, now).await? {
+                return Err(AppError::Conflict(
+                    "the invoice changed while the sale was decided".into(),
+                ));
+            }
             let (lines, voucher) = ledger::approval(number, s.amount_ore, &fees);
             let refs = Refs {
                 invoice_id: Some(s.invoice_id),
@@ -622,6 +634,126 @@ pub async fn payout(state: &AppState, job: &job::Model) -> AppResult<()> {
     jobs::finish(&txn, job.id).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Withdraws a sale before its decision (processing or in spot check): no
+/// fees, an event and a notification; the invoice is free to be sold again or
+/// handed to Nox Finans.
+#[tracing::instrument(skip(state), fields(company = tenant.company_id()))]
+pub async fn withdraw(
+    state: &AppState,
+    tenant: Tenant,
+    sale_id: i64,
+) -> AppResult<invoice_sale::Model> {
+    let now = state.clock.now();
+    let txn = begin_write(&state.db).await?;
+    let sale = sales::get(&txn, tenant, sale_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
+    let changes = invoice_sale::ActiveModel {
+        status: Set(SaleStatus::Withdrawn.as_str().into()),
+        decided_at: Set(Some(now)),
+        ..Default::default()
+    };
+    let s = sales::transition(
+        &txn,
+        tenant,
+        sale.id,
+        &allowed_from(SaleStep::Withdraw),
+        changes,
+    )
+    .await?
+    .ok_or_else(|| {
+        AppError::Conflict(format!(
+            "the sale is {}; only a sale waiting for its decision can be withdrawn",
+            sale.status
+        ))
+    })?;
+    let inv = invoices::require(&txn, tenant, s.invoice_id, "invoiceId").await?;
+    let message = format!(
+        "The sale of invoice {} was withdrawn; no fees were charged",
+        inv.invoice_number
+    );
+    outbox::notify(
+        &txn,
+        tenant,
+        "SALE_WITHDRAWN",
+        &message,
+        Some(s.invoice_id),
+        now,
+    )
+    .await?;
+    record(&txn, tenant, &s, event::WITHDRAWN, &message, now).await?;
+    txn.commit().await?;
+    state.events.wake();
+    Ok(s)
+}
+
+/// Operator: records what the financier collected from the customer of a
+/// bought invoice (in full or in part). Collections release credit exposure.
+/// The same key records nothing twice.
+#[tracing::instrument(skip(state, op))]
+pub async fn record_collection(
+    state: &AppState,
+    op: Operator,
+    sale_id: i64,
+    amount: rust_decimal::Decimal,
+    collected_on: NaiveDate,
+    key: &str,
+) -> AppResult<invoice_sale::Model> {
+    let key = key.trim();
+    if key.is_empty() || key.len() > 100 {
+        return Err(AppError::validation(
+            "idempotencyKey",
+            "must be 1 to 100 characters",
+        ));
+    }
+    let amount_ore = crate::domain::money::parse_amount("amount", amount, false)?;
+    if amount_ore == 0 {
+        return Err(AppError::validation("amount", "must be greater than zero"));
+    }
+    if collected_on > state.clock.today() {
+        return Err(AppError::validation(
+            "collectedOn",
+            "must not be in the future",
+        ));
+    }
+    let now = state.clock.now();
+    let txn = begin_write(&state.db).await?;
+    if let Some(c) = sales::collection_by_key(&txn, op, key).await? {
+        if c.sale_id != sale_id || c.amount_ore != amount_ore {
+            return Err(AppError::Conflict(
+                "this idempotency key was used for another collection".into(),
+            ));
+        }
+        let sale = sales::get_any(&txn, op, sale_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
+        return Ok(sale);
+    }
+    let sale = sales::get_any(&txn, op, sale_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
+    if !matches!(status(&sale)?, SaleStatus::Approved | SaleStatus::PaidOut) {
+        return Err(AppError::Conflict(format!(
+            "the sale is {}; only a bought invoice is collected",
+            sale.status
+        )));
+    }
+    if !sales::add_collection(&txn, &sale, amount_ore, collected_on, key, now).await? {
+        return Err(AppError::validation(
+            "amount",
+            format!(
+                "is more than is left to collect ({} SEK)",
+                from_ore(sale.amount_ore - sale.collected_ore)
+            ),
+        ));
+    }
+    txn.commit().await?;
+    let sale = sales::get_any(&state.db, op, sale_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
+    Ok(sale)
 }
 
 /// Operator: sets a company's agreement and activates (or deactivates) invoice sale.

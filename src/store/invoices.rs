@@ -96,9 +96,16 @@ fn state_condition(state: InvoiceState, today: NaiveDate) -> Condition {
         InvoiceState::NotCompleted => Condition::all()
             .add(C::Cancelled.eq(false))
             .add(C::NotCompleted.eq(true)),
-        InvoiceState::Paid => open().add(C::BalanceOre.lte(0)),
-        InvoiceState::Overdue => open().add(C::BalanceOre.gt(0)).add(C::DueDate.lt(today)),
-        InvoiceState::Unpaid => open().add(C::BalanceOre.gt(0)).add(C::DueDate.gte(today)),
+        InvoiceState::Sold => open().add(C::Sold.eq(true)),
+        InvoiceState::Paid => open().add(C::Sold.eq(false)).add(C::BalanceOre.lte(0)),
+        InvoiceState::Overdue => open()
+            .add(C::Sold.eq(false))
+            .add(C::BalanceOre.gt(0))
+            .add(C::DueDate.lt(today)),
+        InvoiceState::Unpaid => open()
+            .add(C::Sold.eq(false))
+            .add(C::BalanceOre.gt(0))
+            .add(C::DueDate.gte(today)),
     }
 }
 
@@ -363,55 +370,133 @@ pub async fn write_flags<C: ConnectionTrait>(
     require(db, tenant, id, "id").await
 }
 
-/// Records a payment and lowers the balance, refusing (with `CONFLICT`) when the
-/// balance has meanwhile fallen below the amount.
+/// A payment to record, already split and checked by the use case.
+#[derive(Debug, Clone)]
+pub struct NewPayment {
+    /// The invoice.
+    pub invoice_id: i64,
+    /// Stored payer (see `domain::invoice::Payer`).
+    pub payer: &'static str,
+    /// The client's key.
+    pub idempotency_key: Option<String>,
+    /// The whole amount.
+    pub amount_ore: i64,
+    /// Towards the customer's part of the invoice.
+    pub capital_ore: i64,
+    /// Towards the customer's fees (through Nox Finans).
+    pub fees_ore: i64,
+    /// Towards interest (through Nox Finans).
+    pub interest_ore: i64,
+    /// Towards Skatteverket's part (a Skatteverket payment).
+    pub house_work_ore: i64,
+    /// Off the invoice by a credit note.
+    pub credit_ore: i64,
+    /// The day it was paid.
+    pub paid_on: NaiveDate,
+}
+
+/// Records a payment and lowers the balance by increments, refusing (with
+/// `CONFLICT`) when the part it pays has meanwhile become smaller than it.
 pub async fn add_payment<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    invoice_id: i64,
-    amount_ore: i64,
-    paid_on: NaiveDate,
+    p: NewPayment,
     now: DateTime<Utc>,
 ) -> AppResult<invoice::Model> {
-    use invoice::Column as C;
-    let res = invoice::Entity::update_many()
-        .col_expr(C::BalanceOre, Expr::col(C::BalanceOre).sub(amount_ore))
-        .col_expr(C::UpdatedAt, Expr::value(now))
-        .filter(C::Id.eq(invoice_id))
-        .filter(C::CompanyId.eq(tenant.company_id()))
-        .filter(C::BalanceOre.gte(amount_ore))
-        .exec(db)
-        .await?;
-    if res.rows_affected == 0 {
+    let customer_part = p.capital_ore + p.credit_ore;
+    let n = super::raw::exec(
+        db,
+        "UPDATE invoice SET balance_ore = balance_ore - ?, \
+         house_work_paid_ore = house_work_paid_ore + ?, credited_ore = credited_ore + ?, updated_at = ? \
+         WHERE id = ? AND company_id = ? \
+         AND balance_ore - (COALESCE(house_work_deductible_ore, 0) - house_work_paid_ore) >= ? \
+         AND COALESCE(house_work_deductible_ore, 0) - house_work_paid_ore >= ?",
+        [
+            (customer_part + p.house_work_ore).into(),
+            p.house_work_ore.into(),
+            p.credit_ore.into(),
+            now.into(),
+            p.invoice_id.into(),
+            tenant.company_id().into(),
+            customer_part.into(),
+            p.house_work_ore.into(),
+        ],
+    )
+    .await?;
+    if n == 0 {
         return Err(AppError::Conflict(
-            "the payment is larger than the invoice balance".into(),
+            "the payment is larger than what is left to pay on the invoice".into(),
         ));
     }
     payment::ActiveModel {
         company_id: Set(tenant.company_id()),
-        invoice_id: Set(invoice_id),
-        amount_ore: Set(amount_ore),
-        paid_on: Set(paid_on),
+        invoice_id: Set(p.invoice_id),
+        amount_ore: Set(p.amount_ore),
+        paid_on: Set(p.paid_on),
+        payer: Set(p.payer.to_string()),
+        idempotency_key: Set(p.idempotency_key),
+        capital_ore: Set(customer_part),
+        fees_ore: Set(p.fees_ore),
+        interest_ore: Set(p.interest_ore),
         created_at: Set(now),
         ..Default::default()
     }
     .insert(db)
     .await?;
-    require(db, tenant, invoice_id, "invoiceId").await
+    require(db, tenant, p.invoice_id, "invoiceId").await
 }
 
-/// Sum of the payments registered on the tenant's invoice.
-pub async fn paid_ore<C: ConnectionTrait>(
+/// The tenant's payment recorded under `key`, if any.
+pub async fn payment_by_key<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    key: &str,
+) -> AppResult<Option<payment::Model>> {
+    Ok(payment::Entity::find()
+        .filter(payment::Column::CompanyId.eq(tenant.company_id()))
+        .filter(payment::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?)
+}
+
+/// The payments (and credits) of the tenant's invoice, oldest first.
+pub async fn payments_of<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     invoice_id: i64,
-) -> AppResult<i64> {
+) -> AppResult<Vec<payment::Model>> {
     Ok(payment::Entity::find()
         .filter(payment::Column::CompanyId.eq(tenant.company_id()))
         .filter(payment::Column::InvoiceId.eq(invoice_id))
+        .order_by_asc(payment::Column::Id)
         .all(db)
-        .await?
-        .iter()
-        .map(|p| p.amount_ore)
-        .sum())
+        .await?)
+}
+
+/// Settles the tenant's invoice as sold: the customer's part (`amount_ore`)
+/// leaves the balance. `false` when it is already sold or the balance moved.
+pub async fn settle_sold<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    invoice_id: i64,
+    amount_ore: i64,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let sold = true;
+    let n = super::raw::exec(
+        db,
+        "UPDATE invoice SET sold = ?, balance_ore = balance_ore - ?, updated_at = ? \
+         WHERE id = ? AND company_id = ? AND sold = ? AND balance_ore >= ?",
+        [
+            sold.into(),
+            amount_ore.into(),
+            now.into(),
+            invoice_id.into(),
+            tenant.company_id().into(),
+            (!sold).into(),
+            amount_ore.into(),
+        ],
+    )
+    .await?;
+    Ok(n == 1)
 }

@@ -30,6 +30,8 @@ pub mod kind {
     pub const NOX_STEP: &str = "NOX_STEP";
     /// Pay out money Nox Finans collected, on the next banking day.
     pub const NOX_PAYOUT: &str = "NOX_PAYOUT";
+    /// Invoice the Nox Finans fees of a month that no payout covered.
+    pub const NOX_FEE_INVOICE: &str = "NOX_FEE_INVOICE";
 }
 
 /// Schedules a job. Call inside the transaction that makes it necessary.
@@ -55,6 +57,70 @@ pub async fn schedule<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
+    Ok(())
+}
+
+/// Schedules a job unless one of this kind for this subject is still to run
+/// (then that one is moved to `run_at` if `run_at` is earlier). Keeps one live
+/// job per case for steps and payouts, however often they are asked for.
+pub async fn schedule_once<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    kind: &str,
+    subject_id: i64,
+    run_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let live = job::Entity::find()
+        .filter(job::Column::Kind.eq(kind))
+        .filter(job::Column::SubjectId.eq(subject_id))
+        .filter(job::Column::CompanyId.eq(tenant.company_id()))
+        .filter(job::Column::Done.eq(false))
+        .one(db)
+        .await?;
+    match live {
+        Some(j) => {
+            if run_at.timestamp_millis() < j.run_at_ms {
+                move_to(db, j.id, run_at).await?;
+            }
+            Ok(())
+        }
+        None => schedule(db, tenant, kind, subject_id, run_at, now).await,
+    }
+}
+
+/// Moves the live job of this kind and subject to `run_at` (earlier or later),
+/// or schedules one.
+pub async fn reschedule<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    kind: &str,
+    subject_id: i64,
+    run_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let live = job::Entity::find()
+        .filter(job::Column::Kind.eq(kind))
+        .filter(job::Column::SubjectId.eq(subject_id))
+        .filter(job::Column::CompanyId.eq(tenant.company_id()))
+        .filter(job::Column::Done.eq(false))
+        .one(db)
+        .await?;
+    match live {
+        Some(j) => move_to(db, j.id, run_at).await,
+        None => schedule(db, tenant, kind, subject_id, run_at, now).await,
+    }
+}
+
+async fn move_to<C: ConnectionTrait>(db: &C, id: i64, run_at: DateTime<Utc>) -> AppResult<()> {
+    job::Entity::update_many()
+        .col_expr(
+            job::Column::RunAtMs,
+            sea_orm::sea_query::Expr::value(run_at.timestamp_millis()),
+        )
+        .filter(job::Column::Id.eq(id))
+        .exec(db)
+        .await?;
     Ok(())
 }
 

@@ -263,3 +263,42 @@ pub async fn voucher<C: ConnectionTrait>(
         .one(db)
         .await?)
 }
+
+/// Adds a Nox Finans fee to the company's fees not yet settled (an increment).
+pub async fn add_nox_fees_due<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    ore: i64,
+) -> AppResult<()> {
+    super::raw::exec(
+        db,
+        "UPDATE company SET nox_fees_due_ore = nox_fees_due_ore + ? WHERE id = ?",
+        [ore.into(), tenant.company_id().into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The company's Nox Finans fees not yet settled.
+pub async fn nox_fees_due<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<i64> {
+    Ok(super::companies::get(db, tenant).await?.nox_fees_due_ore)
+}
+
+/// Settles `ore` of the company's unsettled Nox Finans fees (set off or
+/// invoiced); `false` when less than that is due (a concurrent settlement).
+pub async fn settle_nox_fees<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    ore: i64,
+) -> AppResult<bool> {
+    if ore == 0 {
+        return Ok(true);
+    }
+    let n = super::raw::exec(
+        db,
+        "UPDATE company SET nox_fees_due_ore = nox_fees_due_ore - ? WHERE id = ? AND nox_fees_due_ore >= ?",
+        [ore.into(), tenant.company_id().into(), ore.into()],
+    )
+    .await?;
+    Ok(n == 1)
+}

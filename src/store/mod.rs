@@ -13,6 +13,7 @@ pub mod notifications;
 pub mod nox;
 pub mod outbox;
 pub mod page;
+pub mod raw;
 pub mod sales;
 pub mod tokens;
 

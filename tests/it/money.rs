@@ -58,8 +58,8 @@ db_test!(amounts_round_trip_exactly, |app| {
         .ok(&app.company, create, rows(json!([{ "description": "one", "quantity": "4", "unitPrice": "0.25", "vatRate": "0" }])))
         .await;
     let id = r["createInvoice"]["id"].clone();
-    for _ in 0..100 {
-        app.ok(&app.company, "mutation($id: ID!) { registerPayment(invoiceId: $id, amount: \"0.01\", paidOn: \"2026-11-21\") { id } }", json!({ "id": id }))
+    for i in 0..100 {
+        app.ok(&app.company, "mutation($id: ID!, $k: String!) { registerPayment(invoiceId: $id, amount: \"0.01\", paidOn: \"2026-11-21\", payer: CUSTOMER, idempotencyKey: $k) { id } }", json!({ "id": id, "k": format!("cent-{i}") }))
             .await;
     }
     let r = app

@@ -368,7 +368,7 @@ db_test!(a_mixed_batch_is_sent_and_accepted_live, |app| {
     assert!(codes(&q["invoiceSaleQuote"]["reasons"]).contains(&"HANDED_TO_NOX_FINANS"));
 });
 
-const CASE: &str = "query($id: ID!) { invoice(id: $id) { balance noxFinans { id status pausedUntil nextEvent nextEventDate capitalBalance feesBalance history { status } } } }";
+const CASE: &str = "query($id: ID!) { invoice(id: $id) { balance noxFinans { id status pausedUntil nextEvent nextEventDate capitalBalance feesBalance pauseDaysUsed accruedInterest collected { total kept paidOut pending } history { status } } } }";
 
 async fn case_of(app: &TestApp, invoice: &str) -> Value {
     app.ok(&app.company, CASE, json!({ "id": invoice })).await["invoice"]["noxFinans"].clone()
@@ -450,6 +450,9 @@ db_test!(
             case_of(&app, &invoice).await["status"],
             "OVERDUE_NOTICE_SENT"
         );
+        // The pause moved the reminder by its 8 days, 7 Dec → 15 Dec; resumed on
+        // 8 Dec, the 2 unused days come back: the reminder follows on 13 Dec.
+        assert_eq!(case_of(&app, &invoice).await["nextEventDate"], "2026-12-15");
         app.clock.set(morning(2026, 12, 8));
         app.ok(
             &app.company,
@@ -457,19 +460,31 @@ db_test!(
             json!({ "id": case_id }),
         )
         .await;
+        let c = case_of(&app, &invoice).await;
+        assert_eq!(
+            (c["nextEventDate"].as_str(), c["pauseDaysUsed"].as_i64()),
+            (Some("2026-12-13"), Some(6))
+        );
+        app.clock.set(morning(2026, 12, 12));
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(
+            case_of(&app, &invoice).await["status"],
+            "OVERDUE_NOTICE_SENT"
+        );
+        app.clock.set(morning(2026, 12, 13));
         wait_case(&app, &invoice, "REMINDER_SENT").await;
-        // 60 SEK reminder fee plus interest: 1 250 × 9.75 % × 8 days / 365 = 2.67.
-        assert_eq!(case_of(&app, &invoice).await["feesBalance"], "62.67");
+        // 60 SEK reminder fee plus interest: 1 250 × 9.75 % × 13 days / 365 = 4.34.
+        assert_eq!(case_of(&app, &invoice).await["feesBalance"], "64.34");
 
-        // Debt collection (180 SEK) a week after the late reminder: 15 Dec, not
-        // due + 14; long-term monitoring 18 days after that: 2 Jan.
-        assert_eq!(case_of(&app, &invoice).await["nextEventDate"], "2026-12-15");
-        app.clock.set(morning(2026, 12, 14));
+        // Debt collection (180 SEK) a week after the reminder: 20 Dec; long-term
+        // monitoring 18 days after that: 7 Jan.
+        assert_eq!(case_of(&app, &invoice).await["nextEventDate"], "2026-12-20");
+        app.clock.set(morning(2026, 12, 19));
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         assert_eq!(case_of(&app, &invoice).await["status"], "REMINDER_SENT");
-        app.clock.set(morning(2026, 12, 15));
+        app.clock.set(morning(2026, 12, 20));
         wait_case(&app, &invoice, "DEBT_COLLECTION").await;
-        app.clock.set(morning(2027, 1, 2));
+        app.clock.set(morning(2027, 1, 7));
         wait_case(&app, &invoice, "LONG_TERM_MONITORING").await;
         let c = case_of(&app, &invoice).await;
         assert!(c["nextEvent"].is_null());
@@ -494,13 +509,14 @@ db_test!(
             ]
         );
 
-        // The customer pays: the case closes, long-term monitoring keeps 20 %, and
-        // the rest is paid out on the next banking day (Saturday 2 Jan → Monday 4 Jan).
-        app.ok(&app.company, "mutation($id: ID!) { registerPayment(invoiceId: $id, amount: \"1250\", paidOn: \"2027-01-02\") { balance } }", json!({ "id": invoice })).await;
+        // The customer pays Nox Finans the invoice: the case closes (the fees and
+        // interest not paid are written off), long-term monitoring keeps 20 %, and
+        // the rest is paid out on the next banking day (Thursday 7 Jan → Friday 8 Jan).
+        app.ok(&app.company, "mutation($id: ID!) { registerPayment(invoiceId: $id, amount: \"1250\", paidOn: \"2027-01-07\", payer: NOX_FINANS, idempotencyKey: \"k-nox-1\") { balance } }", json!({ "id": invoice })).await;
         wait_case(&app, &invoice, "PAID").await;
-        app.clock.set(morning(2027, 1, 4));
+        app.clock.set(morning(2027, 1, 8));
         app.eventually("the payout", || async {
-        let st = app.ok(&app.company, "{ statement(from: \"2027-01-04\", to: \"2027-01-04\") { entries { totalCount } } }", json!({})).await;
+        let st = app.ok(&app.company, "{ statement(from: \"2027-01-08\", to: \"2027-01-08\") { entries { totalCount } } }", json!({})).await;
         st["statement"]["entries"]["totalCount"] == 1
     })
     .await;
@@ -516,9 +532,9 @@ db_test!(
         assert_eq!(
             entries,
             vec![
-                json!({ "bookedOn": "2027-01-02", "kind": "CUSTOMER_PAYMENT", "amount": "1250.00" }),
-                json!({ "bookedOn": "2027-01-02", "kind": "SERVICE_FEE", "amount": "-250.00" }),
-                json!({ "bookedOn": "2027-01-04", "kind": "PAYOUT", "amount": "-1000.00" }),
+                json!({ "bookedOn": "2027-01-07", "kind": "CUSTOMER_PAYMENT", "amount": "1250.00" }),
+                json!({ "bookedOn": "2027-01-07", "kind": "SERVICE_FEE", "amount": "-250.00" }),
+                json!({ "bookedOn": "2027-01-08", "kind": "PAYOUT", "amount": "-1000.00" }),
             ]
         );
         assert_eq!(

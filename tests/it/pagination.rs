@@ -141,7 +141,7 @@ db_test!(
             .await["createInvoice"]
             .clone();
         assert_eq!(overdue["dueDate"], "2026-10-01");
-        app.ok(&app.company, "mutation($id: ID!) { registerPayment(invoiceId: $id, amount: \"125\", paidOn: \"2026-11-10\") { id } }", json!({ "id": paid["id"] })).await;
+        app.ok(&app.company, "mutation($id: ID!) { registerPayment(invoiceId: $id, amount: \"125\", paidOn: \"2026-11-10\", payer: CUSTOMER, idempotencyKey: \"k-pagination-1\") { id } }", json!({ "id": paid["id"] })).await;
         app.ok(
             &app.company,
             "mutation($id: ID!) { cancelInvoice(id: $id) { id } }",

@@ -388,7 +388,16 @@ db_test!(
         app.clock.advance(chrono::Duration::seconds(10));
         wait_for_status(&app, &invoice, "SPOT_CHECK").await;
         // A day later nobody has answered: a FIRST_SALES check is denied as unanswered.
+        // The deadline is the next banking day at 16:00 (Monday 23 Nov, the
+        // check started on Sunday): at 13:00 it still waits, at 16:00 the
+        // default outcome applies.
         app.clock.advance(chrono::Duration::hours(25));
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(
+            sale_of(&app, &invoice).await["sale"]["status"],
+            "SPOT_CHECK"
+        );
+        app.clock.advance(chrono::Duration::hours(3));
         wait_for_status(&app, &invoice, "DENIED").await;
         let s = sale_of(&app, &invoice).await;
         assert_eq!(s["sale"]["spotCheck"]["outcome"], "NO_ANSWER");

@@ -117,7 +117,7 @@ db_test!(another_companys_ids_behave_like_missing_ones, |app| {
             json!({}),
         ),
         (
-            "mutation($id: ID!) { registerPayment(invoiceId: $id, amount: \"1.00\", paidOn: \"2026-11-21\") { id } }",
+            "mutation($id: ID!) { registerPayment(invoiceId: $id, amount: \"1.00\", paidOn: \"2026-11-21\", payer: CUSTOMER, idempotencyKey: \"k-tenancy-1\") { id } }",
             "Invoice",
             &b_invoice,
             json!({}),

@@ -202,8 +202,8 @@ db_test!(
 db_test!(payments_and_state_changes_are_guarded, |app| {
     let customer = app.full_customer(&app.company).await;
     let id = app.invoice(&app.company, &customer, "100").await;
-    let pay = |amount: &str, on: &str| json!({ "id": id, "a": amount, "d": on });
-    const PAY: &str = "mutation($id: ID!, $a: Decimal!, $d: Date!) { registerPayment(invoiceId: $id, amount: $a, paidOn: $d) { balance status } }";
+    let pay = |amount: &str, on: &str| json!({ "id": id, "a": amount, "d": on, "k": format!("{amount}@{on}") });
+    const PAY: &str = "mutation($id: ID!, $a: Decimal!, $d: Date!, $k: String!) { registerPayment(invoiceId: $id, amount: $a, paidOn: $d, payer: CUSTOMER, idempotencyKey: $k) { balance status } }";
     for (vars, f) in [
         (pay("0", "2026-11-21"), "amount"),
         (pay("-1", "2026-11-21"), "amount"),
@@ -252,7 +252,7 @@ db_test!(payments_and_state_changes_are_guarded, |app| {
         .gql(
             &app.company,
             PAY,
-            json!({ "id": other, "a": "1", "d": "2026-11-21" }),
+            json!({ "id": other, "a": "1", "d": "2026-11-21", "k": "cancelled-1" }),
         )
         .await;
     assert_eq!(code(&r), "CONFLICT");
@@ -321,7 +321,7 @@ db_test!(malformed_requests_get_coded_errors, |app| {
     assert_ne!(code(&r), "<none>", "{r}");
     assert!(r["data"].is_null());
     let r = app
-        .gql(&app.company, "mutation($a: Decimal!) { registerPayment(invoiceId: \"x\", amount: $a, paidOn: \"2026-11-01\") { id } }", json!({ "a": "lots" }))
+        .gql(&app.company, "mutation($a: Decimal!) { registerPayment(invoiceId: \"x\", amount: $a, paidOn: \"2026-11-01\", payer: CUSTOMER, idempotencyKey: \"k-validation-2\") { id } }", json!({ "a": "lots" }))
         .await;
     assert_ne!(code(&r), "<none>", "{r}");
     // Invalid IDs.

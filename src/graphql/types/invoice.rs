@@ -10,6 +10,7 @@ use super::nox::NoxFinansCase;
 use super::sale::{InvoiceListIcon, InvoiceSale, sale_icon};
 use crate::domain::invoice::{self as rules, InvoiceState, StateFacts};
 use crate::domain::money::{from_ore, from_scaled};
+use crate::domain::nox_case::NoxStatus;
 use crate::error::AppError;
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, encode};
@@ -43,6 +44,9 @@ pub enum InvoiceStatus {
     Cancelled,
     /// Marked "not completed" (Ej klar).
     NotCompleted,
+    /// Sold to the financier: settled in the company's books; the customer pays
+    /// the financier (coins in the list).
+    Sold,
     /// Nothing left to pay.
     Paid,
     /// Unpaid after its due date.
@@ -69,6 +73,11 @@ pub struct HouseWork {
     pub kind: HouseWorkType,
     /// The tax reduction, claimed from Skatteverket rather than the customer.
     pub deductible_amount: Decimal,
+    /// What Skatteverket has paid of it (registered with payer SKATTEVERKET).
+    pub paid_by_skatteverket: Decimal,
+    /// What Skatteverket still owes. Never sold, reminded, charged interest or
+    /// collected by Nox Finans.
+    pub skatteverket_balance: Decimal,
 }
 
 /// One row of an invoice.
@@ -91,6 +100,7 @@ impl Invoice {
         StateFacts {
             cancelled: self.0.cancelled,
             not_completed: self.0.not_completed,
+            sold: self.0.sold,
             balance_ore: self.0.balance_ore,
             due_date: self.0.due_date,
         }
@@ -185,9 +195,35 @@ impl Invoice {
     async fn total(&self) -> Decimal {
         from_ore(self.0.total_ore).into()
     }
-    /// What remains to be paid: total minus payments.
+    /// What remains to be paid to the company: total minus payments and
+    /// credits, and once the invoice is sold, minus the customer's part (the
+    /// customer then pays the financier).
     async fn balance(&self) -> Decimal {
         from_ore(self.0.balance_ore).into()
+    }
+    /// Of the balance, what the customer still owes the company (a house-work
+    /// invoice: the balance less Skatteverket's part).
+    async fn customer_balance(&self) -> Decimal {
+        from_ore(rules::customer_outstanding(
+            self.0.balance_ore,
+            self.0.house_work_deductible_ore,
+            self.0.house_work_paid_ore,
+        ))
+        .into()
+    }
+    /// What credit notes have taken off the invoice.
+    async fn credited(&self) -> Decimal {
+        from_ore(self.0.credited_ore).into()
+    }
+    /// For a credit note: the invoice it credits.
+    async fn credits_invoice(&self, ctx: &Context<'_>) -> GqlResult<Option<Invoice>> {
+        let Some(id) = self.0.credits_invoice_id else {
+            return Ok(None);
+        };
+        Ok(loader::<crate::graphql::loaders::InvoiceLoader>(ctx)?
+            .load_one(id)
+            .await?
+            .map(Invoice))
     }
     /// ROT/RUT details; null when the invoice has no house work.
     async fn house_work(&self) -> Option<HouseWork> {
@@ -198,6 +234,12 @@ impl Invoice {
         Some(HouseWork {
             kind,
             deductible_amount: from_ore(self.0.house_work_deductible_ore.unwrap_or(0)).into(),
+            paid_by_skatteverket: from_ore(self.0.house_work_paid_ore).into(),
+            skatteverket_balance: from_ore(rules::skatteverket_outstanding(
+                self.0.house_work_deductible_ore,
+                self.0.house_work_paid_ore,
+            ))
+            .into(),
         })
     }
     /// OCR payment reference, with length and check digit.
@@ -234,18 +276,32 @@ impl Invoice {
     /// Finans; for a sale a clock while processed, coins when sold, a cross when
     /// denied (with the reason as tooltip); null otherwise.
     async fn list_icon(&self, ctx: &Context<'_>) -> GqlResult<Option<InvoiceListIcon>> {
-        if let Ok(l) = loader::<NoxCaseByInvoiceLoader>(ctx)
-            && let Some(c) = l.load_one(self.0.id).await?
-        {
-            return Ok(Some(InvoiceListIcon {
-                kind: super::sale::InvoiceListIconKind::Gavel,
-                tooltip: format!("Nox Finans: {}", c.status.replace('_', " ").to_lowercase()),
-            }));
-        }
-        let Ok(l) = loader::<SaleByInvoiceLoader>(ctx) else {
-            return Ok(None);
+        let case = match loader::<NoxCaseByInvoiceLoader>(ctx) {
+            Ok(l) => l.load_one(self.0.id).await?,
+            Err(_) => None,
         };
-        Ok(l.load_one(self.0.id).await?.as_ref().map(sale_icon))
+        let gavel = |c: &entity::nox_case::Model| InvoiceListIcon {
+            kind: super::sale::InvoiceListIconKind::Gavel,
+            tooltip: format!("Nox Finans: {}", c.status.replace('_', " ").to_lowercase()),
+        };
+        // A case Nox Finans holds (or closed as paid) shows its gavel; after a
+        // rejection or recall, a later sale's icon shows instead.
+        if let Some(c) = &case
+            && !matches!(
+                NoxStatus::parse(&c.status),
+                Some(NoxStatus::Rejected | NoxStatus::Recalled)
+            )
+        {
+            return Ok(Some(gavel(c)));
+        }
+        let sale = match loader::<SaleByInvoiceLoader>(ctx) {
+            Ok(l) => l.load_one(self.0.id).await?,
+            Err(_) => None,
+        };
+        Ok(sale
+            .as_ref()
+            .and_then(sale_icon)
+            .or_else(|| case.as_ref().map(gavel)))
     }
     /// When the invoice was created.
     async fn created_at(&self) -> DateTime<Utc> {

@@ -33,6 +33,8 @@ pub enum Node {
     Voucher(ledger::Voucher),
     /// A notification.
     Notification(ledger::Notification),
+    /// An invoice handed to Nox Finans.
+    NoxFinansCase(nox::NoxFinansCase),
 }
 
 /// A postal address.

@@ -8,6 +8,7 @@ use super::invoice::Invoice;
 use super::sale::Reason;
 use crate::domain::money::from_ore;
 use crate::domain::nox::{self as rules, Finding};
+use crate::domain::nox_case::NoxStatus;
 use crate::error::AppError;
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, cursor, encode};
@@ -66,6 +67,9 @@ pub struct NoxFinansSettings {
     pub active_terms_of_payment: Vec<String>,
     /// Delivery used when a send does not name one.
     pub default_delivery: DeliveryMethod,
+    /// At the end of the reminder steps, take invoices back instead of
+    /// long-term monitoring.
+    pub recall_instead_of_monitoring: bool,
 }
 
 /// One line of the Nox Finans price list.
@@ -141,10 +145,11 @@ crate::connection_types!(
 
 /// Where a case stands at Nox Finans.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "NoxStatus")]
 pub enum NoxFinansStatus {
     /// Waiting for Nox Finans to accept.
     Submitted,
-    /// Refused by Nox Finans.
+    /// Refused by Nox Finans (see `rejectionReason`); the invoice can be sent again.
     Rejected,
     /// Accepted.
     Accepted,
@@ -158,31 +163,62 @@ pub enum NoxFinansStatus {
     DebtCollection,
     /// Long-term monitoring (långtidsbevakning).
     LongTermMonitoring,
-    /// Paid.
+    /// The customer's part is paid.
     Paid,
-    /// Recalled by the company.
+    /// Recalled by the company (or returned instead of long-term monitoring);
+    /// the invoice can be sent again.
     Recalled,
+    /// Credited in full by a credit note.
+    Credited,
 }
 
-/// Reads a stored case status.
-pub fn parse_status(s: &str) -> NoxFinansStatus {
-    match s {
-        "REJECTED" => NoxFinansStatus::Rejected,
-        "ACCEPTED" => NoxFinansStatus::Accepted,
-        "DELIVERED" => NoxFinansStatus::Delivered,
-        "OVERDUE_NOTICE_SENT" => NoxFinansStatus::OverdueNoticeSent,
-        "REMINDER_SENT" => NoxFinansStatus::ReminderSent,
-        "DEBT_COLLECTION" => NoxFinansStatus::DebtCollection,
-        "LONG_TERM_MONITORING" => NoxFinansStatus::LongTermMonitoring,
-        "PAID" => NoxFinansStatus::Paid,
-        "RECALLED" => NoxFinansStatus::Recalled,
-        _ => NoxFinansStatus::Submitted,
-    }
+/// Reads a stored case status; an unknown value is an internal error.
+pub fn parse_status(s: &str) -> Result<NoxFinansStatus, AppError> {
+    NoxStatus::parse(s).map(Into::into).ok_or_else(|| {
+        tracing::error!(status = %s, "unknown stored Nox Finans status");
+        AppError::Internal(format!("unknown Nox Finans status {s}"))
+    })
+}
+
+/// Money a case has collected and where it went.
+#[derive(SimpleObject)]
+pub struct NoxFinansCollected {
+    /// Towards the invoice.
+    pub capital: Decimal,
+    /// Towards the customer's reminder and collection fees.
+    pub fees: Decimal,
+    /// Towards late-payment interest.
+    pub interest: Decimal,
+    /// All of it.
+    pub total: Decimal,
+    /// Kept by Nox Finans: long-term monitoring's share and the company's Nox
+    /// Finans fees set off against payouts.
+    pub kept: Decimal,
+    /// Paid out to the company's bank account.
+    pub paid_out: Decimal,
+    /// Booked on the payments account, paid out the next banking day.
+    pub pending: Decimal,
 }
 
 /// An invoice handed to Nox Finans.
 #[derive(Clone)]
 pub struct NoxFinansCase(pub nox_case::Model);
+
+impl NoxFinansCase {
+    fn open(&self) -> Result<bool, AppError> {
+        Ok(crate::store::nox::status_of(&self.0)?.is_open())
+    }
+
+    async fn owed(&self, ctx: &Context<'_>) -> GqlResult<crate::services::nox_case::Owed> {
+        let inv = loader::<InvoiceLoader>(ctx)?
+            .load_one(self.0.invoice_id)
+            .await?
+            .ok_or_else(|| AppError::Internal("case without its invoice".into()))?;
+        let owner = crate::store::Tenant::trusted(self.0.company_id);
+        let st = state(ctx);
+        Ok(crate::services::nox_case::owed(&st.db, owner, &self.0, &inv, st.clock.today()).await?)
+    }
+}
 
 /// An invoice handed to Nox Finans.
 #[Object]
@@ -212,8 +248,20 @@ impl NoxFinansCase {
         crate::services::nox::parse_delivery(&self.0.delivery).into()
     }
     /// Where the case stands.
-    async fn status(&self) -> NoxFinansStatus {
-        parse_status(&self.0.status)
+    async fn status(&self) -> GqlResult<NoxFinansStatus> {
+        Ok(parse_status(&self.0.status)?)
+    }
+    /// Why Nox Finans rejected the invoice.
+    async fn rejection_reason(&self) -> Option<&str> {
+        self.0.rejection_reason.as_deref()
+    }
+    /// Whether the case is taken back instead of long-term monitoring.
+    async fn recall_instead_of_monitoring(&self) -> bool {
+        self.0.recall_instead_of_monitoring
+    }
+    /// Days of pause used (at most 60 per case).
+    async fn pause_days_used(&self) -> i32 {
+        self.0.pause_days_used
     }
     /// When it was sent to Nox Finans.
     async fn submitted_at(&self) -> DateTime<Utc> {
@@ -231,26 +279,50 @@ impl NoxFinansCase {
     async fn next_event_date(&self) -> Option<Date> {
         self.0.next_event_date.map(Date)
     }
+    /// The customer's part of the invoice when it was handed over (for a
+    /// ROT/RUT invoice Skatteverket's part is never with Nox Finans).
+    async fn claim(&self) -> Decimal {
+        from_ore(self.0.claim_ore).into()
+    }
     /// What the customer still owes of the invoice.
     async fn capital_balance(&self) -> Decimal {
         from_ore(self.0.capital_ore).into()
     }
-    /// Reminder and collection fees the customer owes, plus late-payment
-    /// interest (reference rate + 8 %) on the capital from the due date once the
-    /// reminder is sent, up to today.
+    /// Reminder and collection fees charged to the customer.
+    async fn fees_charged(&self) -> Decimal {
+        from_ore(self.0.fees_ore).into()
+    }
+    /// Late-payment interest accrued so far (reference rate + 8 %, day by day
+    /// on what was outstanding, from the due date), charged from the reminder
+    /// on; for a closed case, the interest collected.
+    async fn accrued_interest(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
+        let owed = self.owed(ctx).await?;
+        Ok(from_ore(if self.open()? {
+            owed.interest_accrued_ore
+        } else {
+            self.0.interest_collected_ore
+        })
+        .into())
+    }
+    /// What the customer owes on top of the invoice today: fees and interest
+    /// not yet collected. Zero once the case is closed.
     async fn fees_balance(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
-        let interest = match self.0.status.as_str() {
-            "REMINDER_SENT" | "DEBT_COLLECTION" | "LONG_TERM_MONITORING" => {
-                let inv = loader::<InvoiceLoader>(ctx)?
-                    .load_one(self.0.invoice_id)
-                    .await?;
-                inv.map_or(0, |i| {
-                    rules::interest_ore(self.0.capital_ore, i.due_date, state(ctx).clock.today())
-                })
-            }
-            _ => 0,
-        };
-        Ok(from_ore(self.0.fees_ore + interest).into())
+        let owed = self.owed(ctx).await?;
+        Ok(from_ore(owed.fees_ore + owed.interest_ore).into())
+    }
+    /// What Nox Finans collected for this case and where it went.
+    async fn collected(&self) -> NoxFinansCollected {
+        let c = &self.0;
+        let total = c.capital_collected_ore + c.fees_collected_ore + c.interest_collected_ore;
+        NoxFinansCollected {
+            capital: from_ore(c.capital_collected_ore).into(),
+            fees: from_ore(c.fees_collected_ore).into(),
+            interest: from_ore(c.interest_collected_ore).into(),
+            total: from_ore(total).into(),
+            kept: from_ore(c.kept_ore).into(),
+            paid_out: from_ore(c.paid_out_ore).into(),
+            pending: from_ore(c.payout_pending_ore).into(),
+        }
     }
     /// Every status change, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> GqlResult<Vec<NoxFinansEvent>> {
@@ -262,7 +334,7 @@ impl NoxFinansCase {
         Ok(rows
             .iter()
             .map(|e| NoxFinansEvent::new(e, self.clone()))
-            .collect())
+            .collect::<Result<Vec<_>, _>>()?)
     }
 }
 
@@ -283,14 +355,14 @@ pub struct NoxFinansEvent {
 
 impl NoxFinansEvent {
     /// The event of outbox row `e` about `case`.
-    pub fn new(e: &outbox_event::Model, case: NoxFinansCase) -> Self {
-        Self {
+    pub fn new(e: &outbox_event::Model, case: NoxFinansCase) -> Result<Self, AppError> {
+        Ok(Self {
             cursor: cursor(e.seq),
             at: e.at,
-            status: parse_status(&e.kind),
+            status: parse_status(&e.kind)?,
             case,
             message: e.message.clone(),
-        }
+        })
     }
 }
 

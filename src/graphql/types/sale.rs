@@ -147,6 +147,8 @@ pub enum InvoiceSaleStatus {
     Denied,
     /// Paid out to the company (coins).
     PaidOut,
+    /// Withdrawn by the company before the decision (no icon, no fees).
+    Withdrawn,
 }
 
 /// The answer of a spot check.
@@ -251,6 +253,11 @@ impl InvoiceSale {
     /// Amount minus fees.
     async fn payout(&self) -> Decimal {
         from_ore(self.0.payout_ore).into()
+    }
+    /// What the financier has collected from the customer so far (operators
+    /// record it); the rest still counts against the credit limits.
+    async fn collected(&self) -> Decimal {
+        from_ore(self.0.collected_ore).into()
     }
     /// The quote the sale was confirmed against.
     async fn quote_id(&self) -> &str {
@@ -389,8 +396,9 @@ pub struct InvoiceListIcon {
 }
 
 /// The list icon for an invoice's latest sale.
-pub fn sale_icon(s: &invoice_sale::Model) -> InvoiceListIcon {
-    match SaleStatus::parse(&s.status) {
+pub fn sale_icon(s: &invoice_sale::Model) -> Option<InvoiceListIcon> {
+    Some(match SaleStatus::parse(&s.status) {
+        Some(SaleStatus::Withdrawn) => return None,
         Some(SaleStatus::Processing | SaleStatus::SpotCheck) | None => InvoiceListIcon {
             kind: InvoiceListIconKind::Clock,
             tooltip: "Processing: the invoice has been sent for sale".into(),
@@ -416,7 +424,7 @@ pub fn sale_icon(s: &invoice_sale::Model) -> InvoiceListIcon {
             kind: InvoiceListIconKind::Coins,
             tooltip: format!("Sold: {} SEK paid out", from_ore(s.payout_ore)),
         },
-    }
+    })
 }
 
 crate::connection_types!(
