@@ -170,6 +170,8 @@ pub enum InvoiceType {
     Cash,
     /// An interest invoice (late-payment interest).
     Interest,
+    /// A credit note: negative rows, linked to the invoice it credits.
+    CreditNote,
 }
 
 impl InvoiceType {
@@ -179,6 +181,7 @@ impl InvoiceType {
             Self::Invoice => "INVOICE",
             Self::Cash => "CASH",
             Self::Interest => "INTEREST",
+            Self::CreditNote => "CREDIT",
         }
     }
     /// Reads the stored form; unknown values read as an ordinary invoice.
@@ -186,6 +189,7 @@ impl InvoiceType {
         match s {
             "CASH" => Self::Cash,
             "INTEREST" => Self::Interest,
+            "CREDIT" => Self::CreditNote,
             _ => Self::Invoice,
         }
     }

@@ -182,6 +182,7 @@ pub fn quote(f: &SaleFacts, a: Option<&Agreement>, today: NaiveDate) -> Quote {
             "INTEREST_INVOICE",
             "interest invoices cannot be sold",
         )),
+        "CREDIT" => reasons.push(Reason::new("CREDIT_NOTE", "credit notes cannot be sold")),
         _ => {}
     }
     if amount_ore <= 0 {

@@ -11,6 +11,15 @@ use super::types::invoice::Invoice;
 use super::{state, tenant};
 use crate::services::{customers, invoices};
 
+/// A credit note and the invoice it credits.
+#[derive(async_graphql::SimpleObject)]
+pub struct CreditInvoicePayload {
+    /// The credit note: negative rows, linked to the invoice.
+    pub credit_note: Invoice,
+    /// The credited invoice, with its lower balance.
+    pub invoice: Invoice,
+}
+
 /// Who paid.
 #[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum PaymentPayer {
@@ -110,6 +119,28 @@ impl CoreMutation {
         let t = tenant(ctx)?;
         let id = decode(&id, Kind::Invoice, "id")?;
         Ok(Invoice(invoices::mark_sent(state(ctx), t, id).await?))
+    }
+
+    /// Credits an invoice with a credit note (negative rows, linked to the
+    /// invoice) that takes its total off the balance. Without `rows` the whole
+    /// invoice is credited; `rows` (positive amounts) credit part of it. An open
+    /// Nox Finans case is reduced, or closed as CREDITED. A sold invoice is
+    /// refused (`INVOICE_SOLD`). The same `idempotencyKey` makes one credit note.
+    async fn credit_invoice(
+        &self,
+        ctx: &Context<'_>,
+        invoice_id: ID,
+        rows: Option<Vec<super::types::inputs::InvoiceRowInput>>,
+        idempotency_key: String,
+    ) -> GqlResult<CreditInvoicePayload> {
+        let t = tenant(ctx)?;
+        let id = decode(&invoice_id, Kind::Invoice, "invoiceId")?;
+        let rows = rows.map(|r| r.into_iter().map(Into::into).collect());
+        let c = invoices::credit(state(ctx), t, id, rows, &idempotency_key).await?;
+        Ok(CreditInvoicePayload {
+            credit_note: Invoice(c.credit_note),
+            invoice: Invoice(c.invoice),
+        })
     }
 
     /// Registers a payment, saying who paid. The customer's payment may not

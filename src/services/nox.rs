@@ -12,7 +12,7 @@ use crate::domain::nox::{self, Assessment, Candidate, Delivery, Service};
 use crate::domain::nox_case::NoxStatus;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::invoices::{self, InvoiceFilter};
+use crate::store::invoices;
 use crate::store::jobs::{self, kind};
 use crate::store::nox::{self as store, NoxSettings, status_of};
 use crate::store::outbox::{self, NewEvent, topic};
@@ -174,9 +174,30 @@ pub async fn assess_with<C: ConnectionTrait>(
     Ok(nox::assess(&c, &rules, service, delivery, today))
 }
 
+fn view_query(
+    f: &CandidateFilter,
+    settings: &NoxSettings,
+    delivery: Delivery,
+    today: NaiveDate,
+) -> store::SendViewQuery {
+    store::SendViewQuery {
+        active_terms: settings.active_terms.clone(),
+        reminder_service: f.service == Service::ReminderService,
+        email_delivery: delivery == Delivery::Email,
+        only_unsent: f.only_unsent,
+        only_hidden: f.only_hidden,
+        green: f.green,
+        yellow: f.yellow,
+        red: f.red,
+        today,
+    }
+}
+
 /// A page of the send view: the tenant's invoices not handed over, newest first,
-/// each with its colour, blockers and warnings. Scans the invoice list in
-/// keyset batches until the page is full, since colour is computed.
+/// each with its colour, blockers and warnings. The colour filter runs in SQL
+/// (`store::nox::send_view`), so a page costs O(page) however many invoices the
+/// company has; the reasons of the rows on the page come from the same rules in
+/// `domain::nox::assess`.
 pub async fn candidates(
     state: &AppState,
     tenant: Tenant,
@@ -190,68 +211,44 @@ pub async fn candidates(
     let delivery = f
         .delivery
         .unwrap_or_else(|| parse_delivery(&settings.default_delivery));
-    let hidden = store::hidden(db, tenant).await?;
-    let filter = InvoiceFilter {
-        sent: f.only_unsent.then_some(false),
-        ..InvoiceFilter::default()
-    };
-    let mut rows = Vec::new();
-    let mut cursor = after;
-    loop {
-        let page = invoices::list(
-            db,
-            tenant,
-            &filter,
-            today,
-            PageRequest::Forward {
-                first: 200,
-                after: cursor,
-            },
-        )
-        .await?;
-        // The cursor follows the scanned page, not the rows kept from it, so a
-        // page with no matching row still moves the scan on.
-        cursor = page.items.last().map(|i| i.id).or(cursor);
-        let batch: Vec<invoice::Model> = page
-            .items
-            .into_iter()
-            .filter(|i| hidden.contains(&i.id) == f.only_hidden)
-            .collect();
-        let mut handed = std::collections::HashSet::new();
-        for c in store::cases_of(db, tenant, batch.iter().map(|i| i.id).collect()).await? {
-            if status_of(&c)?.is_open() {
-                handed.insert(c.invoice_id);
-            }
-        }
-        let batch: Vec<invoice::Model> = batch
-            .into_iter()
-            .filter(|i| !handed.contains(&i.id))
-            .collect();
-        let assessments =
-            assess_all(db, tenant, &batch, &settings, f.service, delivery, today).await?;
-        for (inv, a) in batch.into_iter().zip(assessments) {
-            let wanted = match a.colour {
-                nox::Colour::Green => f.green,
-                nox::Colour::Yellow => f.yellow,
-                nox::Colour::Red => f.red,
-            };
-            if wanted {
-                let hidden = hidden.contains(&inv.id);
-                rows.push(CandidateRow {
-                    invoice: inv,
-                    assessment: a,
-                    hidden,
-                });
-                if rows.len() as u64 > first {
-                    rows.truncate(first as usize);
-                    return Ok((rows, true));
-                }
-            }
-        }
-        if !page.has_next {
-            return Ok((rows, false));
-        }
-    }
+    let q = view_query(&f, &settings, delivery, today);
+    let page = store::send_view(db, tenant, &q, PageRequest::Forward { first, after }).await?;
+    let assessments = assess_all(
+        db,
+        tenant,
+        &page.items,
+        &settings,
+        f.service,
+        delivery,
+        today,
+    )
+    .await?;
+    let rows = page
+        .items
+        .into_iter()
+        .zip(assessments)
+        .map(|(invoice, assessment)| CandidateRow {
+            invoice,
+            assessment,
+            hidden: f.only_hidden,
+        })
+        .collect();
+    Ok((rows, page.has_next))
+}
+
+/// How many rows the send view has under `f`: a SQL count.
+pub async fn candidate_count(
+    state: &AppState,
+    tenant: Tenant,
+    f: CandidateFilter,
+) -> AppResult<u64> {
+    let db = &state.db;
+    let settings = store::settings(db, tenant).await?;
+    let delivery = f
+        .delivery
+        .unwrap_or_else(|| parse_delivery(&settings.default_delivery));
+    let q = view_query(&f, &settings, delivery, state.clock.today());
+    store::send_view_count(db, tenant, &q).await
 }
 
 /// One row's current verdict (after hiding, or for a single invoice).

@@ -500,3 +500,34 @@ pub async fn settle_sold<C: ConnectionTrait>(
     .await?;
     Ok(n == 1)
 }
+
+/// Links a credit note to the invoice it credits.
+pub async fn link_credit_note<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    credit_note_id: i64,
+    invoice_id: i64,
+) -> AppResult<()> {
+    invoice::Entity::update_many()
+        .col_expr(invoice::Column::CreditsInvoiceId, Expr::value(invoice_id))
+        .filter(invoice::Column::Id.eq(credit_note_id))
+        .filter(invoice::Column::CompanyId.eq(tenant.company_id()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The latest credit note of `amount_ore` crediting the tenant's invoice.
+pub async fn credit_note_for<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    invoice_id: i64,
+    amount_ore: i64,
+) -> AppResult<Option<invoice::Model>> {
+    Ok(scoped(tenant)
+        .filter(invoice::Column::CreditsInvoiceId.eq(invoice_id))
+        .filter(invoice::Column::TotalOre.eq(-amount_ore))
+        .order_by_desc(invoice::Column::Id)
+        .one(db)
+        .await?)
+}

@@ -92,6 +92,17 @@ pub struct InvoiceRowInput {
     pub vat_rate: Decimal,
 }
 
+impl From<InvoiceRowInput> for RowInput {
+    fn from(r: InvoiceRowInput) -> Self {
+        RowInput {
+            description: r.description,
+            quantity: r.quantity.0,
+            unit_price: r.unit_price.0,
+            vat_rate: r.vat_rate.0,
+        }
+    }
+}
+
 /// House-work (ROT/RUT) details.
 #[derive(InputObject)]
 pub struct HouseWorkInput {

@@ -34,6 +34,8 @@ pub enum InvoiceType {
     Cash,
     /// An interest invoice for late payment.
     Interest,
+    /// A credit note (negative rows), made with `creditInvoice`.
+    CreditNote,
 }
 
 /// Where an invoice stands today (Europe/Stockholm).
