@@ -362,6 +362,32 @@ pub async fn register_payment(
     tenant: Tenant,
     input: PaymentInput,
 ) -> AppResult<invoice::Model> {
+    let (invoice_id, key) = (input.invoice_id, input.idempotency_key.trim().to_string());
+    let (payer, amount) = (input.payer, input.amount);
+    match register_payment_once(state, tenant, input).await {
+        // A concurrent request with the same key committed first: its payment
+        // is this one's answer (the key's unique index stopped the second).
+        Err(e @ AppError::Conflict(_)) => {
+            match store::payment_by_key(&state.db, tenant, &key).await? {
+                Some(p)
+                    if p.invoice_id == invoice_id
+                        && p.payer == payer.as_str()
+                        && Some(p.amount_ore) == parse_amount("amount", amount, false).ok() =>
+                {
+                    store::require(&state.db, tenant, invoice_id, "invoiceId").await
+                }
+                _ => Err(e),
+            }
+        }
+        other => other,
+    }
+}
+
+async fn register_payment_once(
+    state: &AppState,
+    tenant: Tenant,
+    input: PaymentInput,
+) -> AppResult<invoice::Model> {
     let amount_ore = parse_amount("amount", input.amount, false)?;
     if amount_ore == 0 {
         return Err(AppError::validation("amount", "must be greater than zero"));

@@ -6,6 +6,7 @@ mod helpers;
 mod ws;
 
 mod auth;
+mod books;
 mod cli;
 mod clients;
 mod limits;

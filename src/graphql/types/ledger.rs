@@ -29,6 +29,8 @@ pub enum StatementEntryKind {
     Payout,
     /// An invoice bought back.
     Buyback,
+    /// Nox Finans fees that no payout covered, moved to a monthly invoice, in.
+    FeesInvoiced,
     /// A correction.
     Adjustment,
 }
@@ -41,6 +43,7 @@ fn entry_kind(s: &str) -> StatementEntryKind {
         "SERVICE_FEE" => StatementEntryKind::ServiceFee,
         "PAYOUT" => StatementEntryKind::Payout,
         "BUYBACK" => StatementEntryKind::Buyback,
+        "FEES_INVOICED" => StatementEntryKind::FeesInvoiced,
         _ => StatementEntryKind::Adjustment,
     }
 }

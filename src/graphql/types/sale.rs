@@ -330,6 +330,8 @@ pub enum InvoiceSaleEventKind {
     Denied,
     /// Paid out.
     PaidOut,
+    /// Withdrawn by the company before the decision.
+    Withdrawn,
 }
 
 impl InvoiceSaleEventKind {
@@ -340,6 +342,7 @@ impl InvoiceSaleEventKind {
             "APPROVED" => Self::Approved,
             "DENIED" => Self::Denied,
             "PAID_OUT" => Self::PaidOut,
+            "WITHDRAWN" => Self::Withdrawn,
             _ => Self::Submitted,
         }
     }

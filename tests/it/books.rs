@@ -1,0 +1,843 @@
+//! Money that closes, end to end on both databases: sold invoices settle and
+//! the financier's collections release exposure, withdrawals, spot-check
+//! deadlines in banking days, ROT/RUT with Nox Finans, interest day by day,
+//! Nox Finans fees set off or invoiced, payments with keys, credit notes, and
+//! the send view over hundreds of invoices. Every scenario ends by checking
+//! that the books close.
+
+use chrono::{DateTime, TimeZone, Utc};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+use crate::db_test;
+use crate::helpers::{TestApp, code};
+use crate::sale::{activate, agreement, sale_of, sell};
+
+const PAY: &str = "mutation($id: ID!, $a: Decimal!, $d: Date!, $p: PaymentPayer!, $k: String!) { registerPayment(invoiceId: $id, amount: $a, paidOn: $d, payer: $p, idempotencyKey: $k) { balance customerBalance status houseWork { skatteverketBalance paidBySkatteverket } } }";
+const CASE: &str = "query($id: ID!) { invoice(id: $id) { balance status noxFinans { id status nextEventDate pausedUntil claim capitalBalance feesCharged accruedInterest feesBalance nextEvent history { status } collected { capital fees interest total kept paidOut pending } } } }";
+const SEND: &str = "mutation($i: SendToNoxFinansInput!) { sendToNoxFinans(input: $i) { results { accepted blockers { code } case { id status } } } }";
+const RESOLVE: &str =
+    "mutation($id: ID!) { resolveSpotCheck(saleId: $id, outcome: CONFIRMED) { status } }";
+const COLLECT: &str = "mutation($id: ID!, $a: Decimal!, $k: String!) { recordSaleCollection(saleId: $id, amount: $a, collectedOn: \"2026-11-22\", idempotencyKey: $k) { collected status } }";
+const QUOTE: &str =
+    "query($id: ID!) { invoiceSaleQuote(invoiceId: $id) { eligible reasons { code } } }";
+
+fn dec(v: &Value) -> Decimal {
+    v.as_str()
+        .unwrap_or_else(|| panic!("not a decimal: {v}"))
+        .parse()
+        .unwrap()
+}
+
+/// Stockholm wall-clock time (UTC+1 in winter) as an instant.
+fn stockholm(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h - 1, min, 0).unwrap()
+}
+
+async fn pay(
+    app: &TestApp,
+    invoice: &str,
+    amount: &str,
+    on: &str,
+    payer: &str,
+    key: &str,
+) -> Value {
+    app.gql(
+        &app.company,
+        PAY,
+        json!({ "id": invoice, "a": amount, "d": on, "p": payer, "k": key }),
+    )
+    .await
+}
+
+async fn case_of(app: &TestApp, invoice: &str) -> Value {
+    app.ok(&app.company, CASE, json!({ "id": invoice })).await["invoice"].clone()
+}
+
+async fn wait_case(app: &TestApp, invoice: &str, status: &str) {
+    app.eventually(&format!("case {status}"), || async {
+        case_of(app, invoice).await["noxFinans"]["status"] == status
+    })
+    .await;
+}
+
+async fn wait_sale(app: &TestApp, invoice: &str, status: &str) {
+    app.eventually(&format!("sale {status}"), || async {
+        sale_of(app, invoice).await["sale"]["status"] == status
+    })
+    .await;
+}
+
+async fn send(app: &TestApp, invoice: &str, service: &str, delivery: &str, key: &str) -> Value {
+    app.ok(
+        &app.company,
+        SEND,
+        json!({ "i": { "invoiceIds": [invoice], "service": service, "delivery": delivery, "idempotencyKey": key } }),
+    )
+    .await["sendToNoxFinans"]["results"][0]
+        .clone()
+}
+
+/// An invoice of one row at `price` + 25 % VAT, dated `date`, on `terms` days.
+async fn invoice_on(app: &TestApp, customer: &str, date: &str, terms: &str, price: &str) -> String {
+    app.ok(
+        &app.company,
+        "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }",
+        json!({ "i": { "customerId": customer, "invoiceDate": date, "termsOfPayment": terms,
+            "rows": [{ "description": "Work", "quantity": "1", "unitPrice": price, "vatRate": "25" }] } }),
+    )
+    .await["createInvoice"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn private_customer(app: &TestApp) -> String {
+    app.customer(
+        &app.company,
+        json!({ "name": "Anna Lindqvist", "organisationNumber": "19850614-1236", "email": "anna@example.se", "phone": "070-1234567", "address": { "street": "Björkvägen 3", "postalCode": "90422", "city": "Umeå" } }),
+    )
+    .await
+}
+
+/// The books close: the statement's entries add up to the payments-account
+/// balance, every voucher balances, and each Nox Finans case paid out or kept
+/// everything it collected.
+pub async fn assert_books_close(app: &TestApp, token: &str) {
+    let r = app
+        .ok(
+            token,
+            "{ viewer { paymentsAccountBalance } statement(from: \"2000-01-01\", to: \"2100-12-31\") { openingBalance closingBalance entries(first: 100) { totalCount edges { node { amount } } } } vouchers(first: 100) { totalCount edges { node { description rows { debit credit } } } } }",
+            json!({}),
+        )
+        .await;
+    let st = &r["statement"];
+    assert_eq!(dec(&st["openingBalance"]), Decimal::ZERO);
+    let entries = st["entries"]["edges"].as_array().unwrap();
+    assert!(entries.len() as u64 == st["entries"]["totalCount"].as_u64().unwrap());
+    let sum: Decimal = entries.iter().map(|e| dec(&e["node"]["amount"])).sum();
+    assert_eq!(sum, dec(&st["closingBalance"]), "{st}");
+    assert_eq!(sum, dec(&r["viewer"]["paymentsAccountBalance"]));
+    for v in r["vouchers"]["edges"].as_array().unwrap() {
+        let rows = v["node"]["rows"].as_array().unwrap();
+        let debit: Decimal = rows.iter().map(|r| dec(&r["debit"])).sum();
+        let credit: Decimal = rows.iter().map(|r| dec(&r["credit"])).sum();
+        assert_eq!(debit, credit, "unbalanced voucher {v}");
+    }
+    let cases = app
+        .ok(
+            token,
+            "{ invoices(first: 100, filter: { handedToNoxFinans: true }) { edges { node { noxFinans { collected { total kept paidOut pending } } } } } }",
+            json!({}),
+        )
+        .await;
+    for e in cases["invoices"]["edges"].as_array().unwrap() {
+        let c = &e["node"]["noxFinans"]["collected"];
+        assert_eq!(
+            dec(&c["total"]),
+            dec(&c["kept"]) + dec(&c["paidOut"]) + dec(&c["pending"]),
+            "{c}"
+        );
+    }
+}
+
+db_test!(
+    a_sold_invoice_leaves_the_books_and_collections_release_exposure,
+    |app| {
+        activate(
+        &app,
+        json!({ "fixedFee": "19.90", "percentageFee": "2.9", "minimumFee": "0", "customerCreditLimit": "15000", "totalCreditLimit": "1000000" }),
+    )
+    .await;
+        let customer = app.full_customer(&app.company).await;
+        let a = invoice_on(&app, &customer, "2026-11-20", "30", "8000").await;
+        sell(&app, &a, "sell-a").await;
+        app.clock.advance(chrono::Duration::seconds(10));
+        wait_sale(&app, &a, "SPOT_CHECK").await;
+        let sale_a = sale_of(&app, &a).await["sale"]["id"].clone();
+        app.ok(&app.operator, RESOLVE, json!({ "id": sale_a }))
+            .await;
+
+        // Settled as sold: its own status, nothing left for the company, coins.
+        let inv = app
+            .ok(
+                &app.company,
+                "query($id: ID!) { invoice(id: $id) { status balance listIcon { kind } } }",
+                json!({ "id": a }),
+            )
+            .await["invoice"]
+            .clone();
+        assert_eq!(
+            inv,
+            json!({ "status": "SOLD", "balance": "0.00", "listIcon": { "kind": "COINS" } })
+        );
+        // The customer now pays the financier.
+        let r = pay(&app, &a, "100", "2026-11-22", "CUSTOMER", "p-a").await;
+        assert_eq!(code(&r), "INVOICE_SOLD", "{r}");
+        let r = pay(&app, &a, "100", "2026-11-22", "NOX_FINANS", "p-a2").await;
+        assert_eq!(code(&r), "INVOICE_SOLD", "{r}");
+
+        // A second 10 000 to the same customer would exceed the 15 000 limit …
+        let b = invoice_on(&app, &customer, "2026-11-22", "30", "8000").await;
+        let q = app.ok(&app.company, QUOTE, json!({ "id": b })).await;
+        assert_eq!(
+            q["invoiceSaleQuote"]["reasons"],
+            json!([{ "code": "CUSTOMER_LIMIT_EXCEEDED" }])
+        );
+        // … until the financier has collected 6 000 of the first.
+        let c = app
+            .ok(
+                &app.operator,
+                COLLECT,
+                json!({ "id": sale_a, "a": "6000", "k": "c1" }),
+            )
+            .await;
+        assert_eq!(c["recordSaleCollection"]["collected"], "6000.00");
+        let again = app
+            .ok(
+                &app.operator,
+                COLLECT,
+                json!({ "id": sale_a, "a": "6000", "k": "c1" }),
+            )
+            .await;
+        assert_eq!(
+            again["recordSaleCollection"]["collected"], "6000.00",
+            "a retry records nothing twice"
+        );
+        let r = app
+            .gql(
+                &app.operator,
+                COLLECT,
+                json!({ "id": sale_a, "a": "4000.01", "k": "c2" }),
+            )
+            .await;
+        assert_eq!(code(&r), "VALIDATION", "more than is left");
+        let r = app
+            .gql(
+                &app.company,
+                COLLECT,
+                json!({ "id": sale_a, "a": "1", "k": "c3" }),
+            )
+            .await;
+        assert_eq!(code(&r), "FORBIDDEN");
+        let q = app.ok(&app.company, QUOTE, json!({ "id": b })).await;
+        assert_eq!(q["invoiceSaleQuote"]["eligible"], true, "{q}");
+
+        // Past the first invoice's due date with 4 000 not collected: the quote
+        // already says the sale would be denied.
+        app.clock.set(stockholm(2026, 12, 22, 12, 0));
+        let late = invoice_on(&app, &customer, "2026-12-22", "30", "1000").await;
+        let q = app.ok(&app.company, QUOTE, json!({ "id": late })).await;
+        assert_eq!(
+            q["invoiceSaleQuote"]["reasons"],
+            json!([{ "code": "RECIPIENT_OVERDUE" }])
+        );
+        // The sold invoice itself is not overdue in the company's books.
+        let inv = app
+            .ok(
+                &app.company,
+                "query($id: ID!) { invoice(id: $id) { status } }",
+                json!({ "id": a }),
+            )
+            .await;
+        assert_eq!(inv["invoice"]["status"], "SOLD");
+
+        // Collected in full: a new sale to the customer is approved, not denied for
+        // the company's own sold invoice.
+        app.ok(
+            &app.operator,
+            COLLECT,
+            json!({ "id": sale_a, "a": "4000", "k": "c4" }),
+        )
+        .await;
+        let q = app.ok(&app.company, QUOTE, json!({ "id": late })).await;
+        assert_eq!(q["invoiceSaleQuote"]["eligible"], true, "{q}");
+        let r = sell(&app, &late, "sell-late").await;
+        assert!(r.get("errors").is_none(), "{r}");
+        app.clock.advance(chrono::Duration::seconds(10));
+        wait_sale(&app, &late, "SPOT_CHECK").await;
+        let id = sale_of(&app, &late).await["sale"]["id"].clone();
+        let r = app.ok(&app.operator, RESOLVE, json!({ "id": id })).await;
+        assert_eq!(r["resolveSpotCheck"]["status"], "APPROVED");
+        assert_books_close(&app, &app.company).await;
+    }
+);
+
+db_test!(a_sale_is_withdrawn_before_its_decision, |app| {
+    activate(&app, agreement()).await;
+    let customer = app.full_customer(&app.company).await;
+    let inv = invoice_on(&app, &customer, "2026-11-20", "30", "8000").await;
+    sell(&app, &inv, "w1").await;
+    app.clock.advance(chrono::Duration::seconds(10));
+    wait_sale(&app, &inv, "SPOT_CHECK").await;
+    let sale = sale_of(&app, &inv).await["sale"]["id"].clone();
+    const WITHDRAW: &str = "mutation($id: ID!) { withdrawInvoiceSale(saleId: $id) { status } }";
+    let r = app.gql(&app.other, WITHDRAW, json!({ "id": sale })).await;
+    assert_eq!(code(&r), "NOT_FOUND", "another company cannot withdraw it");
+    let r = app.ok(&app.company, WITHDRAW, json!({ "id": sale })).await;
+    assert_eq!(r["withdrawInvoiceSale"]["status"], "WITHDRAWN");
+    let r = app.gql(&app.company, WITHDRAW, json!({ "id": sale })).await;
+    assert_eq!(code(&r), "CONFLICT");
+    // No icon, no fees, a notification, and the history says so.
+    let s = sale_of(&app, &inv).await;
+    assert!(s["listIcon"].is_null(), "{s}");
+    let kinds: Vec<&str> = s["sale"]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.last(), Some(&"WITHDRAWN"));
+    let n = app
+        .ok(
+            &app.company,
+            "{ notifications(first: 1) { edges { node { kind } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        n["notifications"]["edges"][0]["node"]["kind"],
+        "SALE_WITHDRAWN"
+    );
+    // A resolution arriving late finds nothing to decide.
+    let r = app.gql(&app.operator, RESOLVE, json!({ "id": sale })).await;
+    assert_eq!(code(&r), "CONFLICT");
+    // The invoice is free: it can be sold again.
+    let r = sell(&app, &inv, "w2").await;
+    assert_eq!(r["data"]["sellInvoice"]["status"], "PROCESSING", "{r}");
+    let st = app
+        .ok(
+            &app.company,
+            "{ statement(from: \"2026-01-01\", to: \"2026-12-31\") { entries { totalCount } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(st["statement"]["entries"]["totalCount"], 0);
+    assert_books_close(&app, &app.company).await;
+});
+
+db_test!(
+    a_spot_check_sent_on_a_friday_afternoon_waits_for_monday,
+    |app| {
+        // Friday 27 November, 15:00 in Stockholm.
+        app.clock.set(stockholm(2026, 11, 27, 15, 0));
+        activate(&app, agreement()).await;
+        let customer = app.full_customer(&app.company).await;
+        let inv = invoice_on(&app, &customer, "2026-11-27", "30", "8000").await;
+        sell(&app, &inv, "fri").await;
+        app.clock.advance(chrono::Duration::seconds(10));
+        wait_sale(&app, &inv, "SPOT_CHECK").await;
+        let s = app
+            .ok(
+                &app.company,
+                "query($id: ID!) { invoice(id: $id) { sale { spotCheck { deadline } } } }",
+                json!({ "id": inv }),
+            )
+            .await;
+        let deadline: DateTime<Utc> = s["invoice"]["sale"]["spotCheck"]["deadline"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(
+            deadline,
+            stockholm(2026, 11, 30, 16, 0),
+            "Monday 16:00, the next banking day"
+        );
+        // Saturday and Monday morning: still waiting for an answer.
+        for at in [
+            stockholm(2026, 11, 28, 12, 0),
+            stockholm(2026, 11, 30, 15, 59),
+        ] {
+            app.clock.set(at);
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            assert_eq!(
+                sale_of(&app, &inv).await["sale"]["status"],
+                "SPOT_CHECK",
+                "{at}"
+            );
+        }
+        app.clock.set(stockholm(2026, 11, 30, 16, 1));
+        wait_sale(&app, &inv, "DENIED").await;
+        let s = sale_of(&app, &inv).await;
+        assert_eq!(s["sale"]["denialReason"]["code"], "SPOT_CHECK_UNANSWERED");
+    }
+);
+
+db_test!(
+    a_rot_invoice_with_nox_finans_claims_only_the_customers_part,
+    |app| {
+        let anna = private_customer(&app).await;
+        // 20 000 + 25 % = 25 000, of which Skatteverket pays 7 500 (ROT).
+        let inv = app
+        .ok(&app.company, "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }", json!({ "i": {
+            "customerId": anna, "invoiceDate": "2026-11-20", "termsOfPayment": "10",
+            "rows": [{ "description": "Renovering", "quantity": "1", "unitPrice": "20000", "vatRate": "25" }],
+            "houseWork": { "type": "ROT", "deductibleAmount": "7500" } } }))
+        .await["createInvoice"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+        assert_eq!(
+            send(&app, &inv, "INVOICE_SERVICE", "EMAIL", "rot").await["accepted"],
+            true
+        );
+        let c = case_of(&app, &inv).await["noxFinans"].clone();
+        assert_eq!(
+            (c["claim"].as_str(), c["capitalBalance"].as_str()),
+            (Some("17500.00"), Some("17500.00"))
+        );
+        app.clock.advance(chrono::Duration::seconds(10));
+        wait_case(&app, &inv, "DELIVERED").await;
+        // Nothing of Skatteverket's part goes through Nox Finans.
+        app.clock.set(stockholm(2026, 12, 1, 12, 0));
+        let r = pay(
+            &app,
+            &inv,
+            "17500.01",
+            "2026-12-01",
+            "NOX_FINANS",
+            "too-much",
+        )
+        .await;
+        assert_eq!(code(&r), "VALIDATION", "{r}");
+        // The customer pays their whole part to Nox Finans: the case is PAID.
+        let r = pay(&app, &inv, "17500", "2026-12-01", "NOX_FINANS", "anna").await;
+        assert_eq!(
+            r["data"]["registerPayment"]["customerBalance"], "0.00",
+            "{r}"
+        );
+        assert_eq!(r["data"]["registerPayment"]["balance"], "7500.00");
+        wait_case(&app, &inv, "PAID").await;
+        // Weeks later: no reminder, no debt collection, no monitoring.
+        app.clock.set(stockholm(2027, 1, 20, 12, 0));
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let c = case_of(&app, &inv).await;
+        let history: Vec<&str> = c["noxFinans"]["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(history.last(), Some(&"PAID"));
+        assert!(
+            !history.contains(&"DEBT_COLLECTION") && !history.contains(&"REMINDER_SENT"),
+            "{history:?}"
+        );
+        assert_eq!(c["noxFinans"]["feesBalance"], "0.00");
+        // Skatteverket's part is recorded when it arrives, never through Nox Finans.
+        let r = pay(&app, &inv, "7500", "2027-01-20", "NOX_FINANS", "skv-wrong").await;
+        assert_eq!(code(&r), "VALIDATION", "{r}");
+        let r = pay(
+            &app,
+            &inv,
+            "7500.01",
+            "2027-01-20",
+            "SKATTEVERKET",
+            "skv-much",
+        )
+        .await;
+        assert_eq!(code(&r), "VALIDATION", "{r}");
+        let r = pay(&app, &inv, "7500", "2027-01-20", "SKATTEVERKET", "skv").await;
+        assert_eq!(
+            r["data"]["registerPayment"],
+            json!({ "balance": "0.00", "customerBalance": "0.00", "status": "PAID", "houseWork": { "skatteverketBalance": "0.00", "paidBySkatteverket": "7500.00" } })
+        );
+        let c = case_of(&app, &inv).await["noxFinans"]["collected"].clone();
+        assert_eq!(
+            c["total"], "17500.00",
+            "Skatteverket's payment is not collected through Nox Finans"
+        );
+        // The 4.90 e-mail delivery fee was invoiced on 1 December, before the payout.
+        assert_eq!(
+            (c["paidOut"].as_str(), c["kept"].as_str()),
+            (Some("17500.00"), Some("0.00"))
+        );
+        assert_books_close(&app, &app.company).await;
+    }
+);
+
+db_test!(interest_after_a_part_payment_is_counted_day_by_day, |app| {
+    let anna = private_customer(&app).await;
+    // 10 000 due 30 November.
+    let inv = invoice_on(&app, &anna, "2026-11-20", "10", "8000").await;
+    send(&app, &inv, "INVOICE_SERVICE", "LETTER", "int").await;
+    app.clock.advance(chrono::Duration::seconds(10));
+    wait_case(&app, &inv, "DELIVERED").await;
+    app.clock.set(stockholm(2026, 12, 2, 12, 0));
+    wait_case(&app, &inv, "OVERDUE_NOTICE_SENT").await;
+    app.clock.set(stockholm(2026, 12, 7, 12, 0));
+    wait_case(&app, &inv, "REMINDER_SENT").await;
+    // 9 000 paid to the company on day 31 after the due date (the debt
+    // collection notice, due 14 Dec, goes out first).
+    app.clock.set(stockholm(2026, 12, 31, 12, 0));
+    wait_case(&app, &inv, "DEBT_COLLECTION").await;
+    let r = pay(&app, &inv, "9000", "2026-12-31", "CUSTOMER", "part").await;
+    assert!(r.get("errors").is_none(), "{r}");
+    // Day 61: 10 000 × 9.75 % × 31 / 365 + 1 000 × 9.75 % × 30 / 365 = 90.82.
+    app.clock.set(stockholm(2027, 1, 30, 12, 0));
+    wait_case(&app, &inv, "LONG_TERM_MONITORING").await;
+    let c = case_of(&app, &inv).await["noxFinans"].clone();
+    assert_eq!(c["capitalBalance"], "1000.00");
+    assert_eq!(c["accruedInterest"], "90.82");
+    // Reminder 60 + debt collection 180 + interest.
+    assert_eq!(c["feesCharged"], "240.00");
+    assert_eq!(c["feesBalance"], "330.82");
+    assert_eq!(
+        c["collected"]["total"], "0.00",
+        "a direct payment is not collected by Nox Finans"
+    );
+    // The customer pays Nox Finans everything: invoice first, then fees, then interest.
+    let r = pay(&app, &inv, "1330.82", "2027-01-30", "NOX_FINANS", "rest").await;
+    assert!(r.get("errors").is_none(), "{r}");
+    wait_case(&app, &inv, "PAID").await;
+    let c = case_of(&app, &inv).await["noxFinans"].clone();
+    assert_eq!(
+        c["collected"],
+        json!({ "capital": "1000.00", "fees": "240.00", "interest": "90.82", "total": "1330.82", "kept": "266.16", "paidOut": "0.00", "pending": "1064.66" })
+    );
+    // A closed case shows what was collected, nothing "due".
+    assert_eq!(
+        (c["feesBalance"].as_str(), c["accruedInterest"].as_str()),
+        (Some("0.00"), Some("90.82"))
+    );
+    app.clock.set(stockholm(2027, 2, 1, 12, 0));
+    app.eventually("the payout", || async {
+        case_of(&app, &inv).await["noxFinans"]["collected"]["pending"] == "0.00"
+    })
+    .await;
+    assert_books_close(&app, &app.company).await;
+});
+
+db_test!(
+    nox_finans_fees_are_set_off_against_payouts_or_invoiced,
+    |app| {
+        let anna = private_customer(&app).await;
+        let inv = invoice_on(&app, &anna, "2026-11-20", "10", "1000").await;
+        send(&app, &inv, "INVOICE_SERVICE", "LETTER", "fee1").await;
+        app.clock.advance(chrono::Duration::seconds(10));
+        wait_case(&app, &inv, "DELIVERED").await;
+        // The customer pays Nox Finans on Wednesday 25 Nov; the payout on Thursday
+        // keeps back the 12.00 letter fee.
+        app.clock.set(stockholm(2026, 11, 25, 12, 0));
+        pay(&app, &inv, "1250", "2026-11-25", "NOX_FINANS", "fee-pay").await;
+        wait_case(&app, &inv, "PAID").await;
+        app.clock.set(stockholm(2026, 11, 26, 12, 0));
+        app.eventually("the payout", || async {
+            case_of(&app, &inv).await["noxFinans"]["collected"]["pending"] == "0.00"
+        })
+        .await;
+        let c = case_of(&app, &inv).await["noxFinans"]["collected"].clone();
+        assert_eq!(
+            (c["paidOut"].as_str(), c["kept"].as_str()),
+            (Some("1238.00"), Some("12.00"))
+        );
+        let st = app.ok(&app.company, "{ viewer { paymentsAccountBalance } statement(from: \"2026-11-01\", to: \"2026-11-30\") { entries { edges { node { kind amount } } } } }", json!({})).await;
+        let entries: Vec<Value> = st["statement"]["entries"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"].clone())
+            .collect();
+        assert_eq!(
+            entries,
+            vec![
+                json!({ "kind": "SERVICE_FEE", "amount": "-12.00" }),
+                json!({ "kind": "CUSTOMER_PAYMENT", "amount": "1250.00" }),
+                json!({ "kind": "PAYOUT", "amount": "-1238.00" }),
+            ]
+        );
+        assert_eq!(st["viewer"]["paymentsAccountBalance"], "0.00");
+
+        // Recall before Nox Finans accepts: free; the invoice can be sent again.
+        let second = invoice_on(&app, &anna, "2026-11-26", "10", "400").await;
+        let r = send(&app, &second, "INVOICE_SERVICE", "EMAIL", "fee2").await;
+        let case_id = r["case"]["id"].clone();
+        let r = app
+            .ok(
+                &app.company,
+                "mutation($id: ID!) { recallFromNoxFinans(caseId: $id) { status } }",
+                json!({ "id": case_id }),
+            )
+            .await;
+        assert_eq!(r["recallFromNoxFinans"]["status"], "RECALLED");
+        let b = app
+            .ok(
+                &app.company,
+                "{ viewer { paymentsAccountBalance } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            b["viewer"]["paymentsAccountBalance"], "0.00",
+            "no recall fee before acceptance"
+        );
+        let r = send(&app, &second, "INVOICE_SERVICE", "EMAIL", "fee3").await;
+        assert_eq!(r["accepted"], true, "{r}");
+        assert_ne!(r["case"]["id"], case_id, "a new case");
+        app.clock.advance(chrono::Duration::seconds(10));
+        wait_case(&app, &second, "DELIVERED").await;
+        // No payout covers the 4.90 e-mail fee: on 1 December it is invoiced.
+        app.clock.set(stockholm(2026, 12, 1, 7, 0));
+        app.eventually("the fee invoice", || async {
+            let b = app
+                .ok(
+                    &app.company,
+                    "{ viewer { paymentsAccountBalance } }",
+                    json!({}),
+                )
+                .await;
+            b["viewer"]["paymentsAccountBalance"] == "0.00"
+        })
+        .await;
+        let st = app.ok(&app.company, "{ statement(from: \"2026-12-01\", to: \"2026-12-01\") { entries { edges { node { kind amount description } } } } }", json!({})).await;
+        assert_eq!(
+            st["statement"]["entries"]["edges"][0]["node"]["kind"],
+            "FEES_INVOICED"
+        );
+        assert_eq!(
+            st["statement"]["entries"]["edges"][0]["node"]["amount"],
+            "4.90"
+        );
+        assert_books_close(&app, &app.company).await;
+    }
+);
+
+db_test!(
+    a_payment_retried_with_the_same_key_is_recorded_once,
+    |app| {
+        let customer = app.full_customer(&app.company).await;
+        let inv = invoice_on(&app, &customer, "2026-11-20", "30", "1000").await;
+        for _ in 0..2 {
+            let r = pay(&app, &inv, "100", "2026-11-21", "CUSTOMER", "once").await;
+            assert_eq!(r["data"]["registerPayment"]["balance"], "1150.00", "{r}");
+        }
+        let r = pay(&app, &inv, "101", "2026-11-21", "CUSTOMER", "once").await;
+        assert_eq!(
+            code(&r),
+            "CONFLICT",
+            "the key belongs to another payment: {r}"
+        );
+        // Eight at once with one key: one payment.
+        let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (client, url, token, inv) = (app.client.clone(), app.url.clone(), app.company.clone(), inv.clone());
+            tokio::spawn(async move {
+                client
+                    .post(&url)
+                    .bearer_auth(token)
+                    .json(&json!({ "query": PAY, "variables": { "id": inv, "a": "50", "d": "2026-11-21", "p": "CUSTOMER", "k": "burst" } }))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json::<Value>()
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+        for t in tasks {
+            let r = t.await.unwrap();
+            assert!(r.get("errors").is_none() || code(&r) == "CONFLICT", "{r}");
+        }
+        let r = app
+            .ok(
+                &app.company,
+                "query($id: ID!) { invoice(id: $id) { balance } }",
+                json!({ "id": inv }),
+            )
+            .await;
+        assert_eq!(r["invoice"]["balance"], "1100.00");
+        // Skatteverket pays only house-work invoices.
+        let r = pay(&app, &inv, "1", "2026-11-21", "SKATTEVERKET", "skv").await;
+        assert_eq!(code(&r), "VALIDATION");
+    }
+);
+
+db_test!(a_credit_note_reduces_the_invoice_and_its_case, |app| {
+    let anna = private_customer(&app).await;
+    let inv = invoice_on(&app, &anna, "2026-11-20", "10", "1000").await;
+    const CREDIT: &str = "mutation($id: ID!, $r: [InvoiceRowInput!], $k: String!) { creditInvoice(invoiceId: $id, rows: $r, idempotencyKey: $k) { creditNote { id type total balance rows { quantity amount } creditsInvoice { id } } invoice { balance credited status } } }";
+    let discount =
+        json!([{ "description": "Rabatt", "quantity": "1", "unitPrice": "200", "vatRate": "25" }]);
+    let r = app
+        .ok(
+            &app.company,
+            CREDIT,
+            json!({ "id": inv, "r": discount, "k": "cr1" }),
+        )
+        .await["creditInvoice"]
+        .clone();
+    assert_eq!(r["creditNote"]["type"], "CREDIT_NOTE");
+    assert_eq!(r["creditNote"]["total"], "-250.00");
+    assert_eq!(
+        r["creditNote"]["rows"][0],
+        json!({ "quantity": "-1", "amount": "-200.00" })
+    );
+    assert_eq!(r["creditNote"]["creditsInvoice"]["id"], inv.as_str());
+    assert_eq!(
+        r["invoice"],
+        json!({ "balance": "1000.00", "credited": "250.00", "status": "UNPAID" })
+    );
+    let again = app
+        .ok(
+            &app.company,
+            CREDIT,
+            json!({ "id": inv, "r": discount, "k": "cr1" }),
+        )
+        .await["creditInvoice"]
+        .clone();
+    assert_eq!(
+        again["creditNote"]["id"], r["creditNote"]["id"],
+        "the same key, the same credit note"
+    );
+    assert_eq!(again["invoice"]["balance"], "1000.00");
+    // Handed to Nox Finans, then credited in full: the case closes as CREDITED.
+    send(&app, &inv, "INVOICE_SERVICE", "LETTER", "cr-send").await;
+    app.clock.advance(chrono::Duration::seconds(10));
+    wait_case(&app, &inv, "DELIVERED").await;
+    let r = app
+        .gql(&app.company, CREDIT, json!({ "id": inv, "k": "cr-all" }))
+        .await;
+    assert_eq!(
+        code(&r),
+        "VALIDATION",
+        "a full credit (1 250) exceeds what is left (1 000): {r}"
+    );
+    let rest = json!([{ "description": "Kreditering", "quantity": "1", "unitPrice": "800", "vatRate": "25" }]);
+    let r = app
+        .ok(
+            &app.company,
+            CREDIT,
+            json!({ "id": inv, "r": rest, "k": "cr2" }),
+        )
+        .await;
+    assert_eq!(r["creditInvoice"]["invoice"]["balance"], "0.00");
+    wait_case(&app, &inv, "CREDITED").await;
+    // Nothing left: it cannot be sent again; a credit note cannot be credited.
+    let credit_note = r["creditInvoice"]["creditNote"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .gql(
+            &app.company,
+            CREDIT,
+            json!({ "id": credit_note, "r": rest, "k": "cr3" }),
+        )
+        .await;
+    assert_eq!(code(&r), "VALIDATION");
+    let r = send(&app, &inv, "INVOICE_SERVICE", "LETTER", "cr-send2").await;
+    assert_eq!(r["accepted"], false);
+    assert!(
+        r["blockers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["code"] == "BALANCE_NOT_POSITIVE"),
+        "{r}"
+    );
+    assert_books_close(&app, &app.company).await;
+});
+
+db_test!(the_send_view_over_300_invoices_with_every_filter, |app| {
+    let green = app.full_customer(&app.company).await;
+    let yellow = app
+        .customer(&app.company, json!({ "name": "Utan Telefon AB", "organisationNumber": "556036-0793", "email": "a@b.se", "address": { "street": "Gatan 1", "postalCode": "11351", "city": "Stockholm" } }))
+        .await;
+    let red = app
+        .customer(&app.company, json!({ "name": "Utan Adress AB", "organisationNumber": "559234-5671", "email": "c@d.se", "phone": "08-1234567" }))
+        .await;
+    let mut ids = Vec::new();
+    for i in 0..300 {
+        let c = [&green, &yellow, &red][i % 3];
+        ids.push(invoice_on(&app, c, "2026-11-01", "10", "100").await);
+    }
+    // The 40 oldest are hidden (none of the newest 200), every fifth is sent.
+    for id in &ids[..40] {
+        app.ok(
+            &app.company,
+            "mutation($id: ID!) { setNoxFinansHidden(invoiceId: $id, hidden: true) { hidden } }",
+            json!({ "id": id }),
+        )
+        .await;
+    }
+    for id in ids.iter().step_by(5) {
+        app.ok(
+            &app.company,
+            "mutation($id: ID!) { markInvoiceSent(id: $id) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    }
+    const VIEW: &str = "query($f: NoxFinansCandidateFilter, $after: String) { noxFinansCandidates(filter: $f, first: 50, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { colour hidden invoice { id } } } } }";
+    let crawl = |filter: Value| {
+        let app = &app;
+        async move {
+            let (mut rows, mut after, mut total) = (Vec::new(), Value::Null, None);
+            loop {
+                let r = app
+                    .ok(&app.company, VIEW, json!({ "f": filter, "after": after }))
+                    .await["noxFinansCandidates"]
+                    .clone();
+                total.get_or_insert(r["totalCount"].as_u64().unwrap());
+                rows.extend(
+                    r["edges"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|e| e["node"].clone()),
+                );
+                if r["pageInfo"]["hasNextPage"] != true {
+                    break;
+                }
+                after = r["pageInfo"]["endCursor"].clone();
+            }
+            (rows, total.unwrap())
+        }
+    };
+    let id_of = |r: &Value| r["invoice"]["id"].as_str().unwrap().to_string();
+    let expected_colour = |id: &str| {
+        let i = ids.iter().position(|x| x == id).unwrap();
+        ["GREEN", "YELLOW", "RED"][i % 3]
+    };
+    for service in ["INVOICE_SERVICE", "REMINDER_SERVICE"] {
+        for only_hidden in [false, true] {
+            for only_unsent in [false, true] {
+                let (all, total) = crawl(json!({ "service": service, "onlyHidden": only_hidden, "onlyUnsent": only_unsent })).await;
+                assert_eq!(all.len() as u64, total, "totalCount is the number of rows");
+                let wanted = ids
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| (*i < 40) == only_hidden && (!only_unsent || i % 5 != 0))
+                    .count();
+                assert_eq!(
+                    all.len(),
+                    wanted,
+                    "{service} hidden={only_hidden} unsent={only_unsent}"
+                );
+                let mut seen = std::collections::HashSet::new();
+                for r in &all {
+                    assert!(seen.insert(id_of(r)), "no row twice");
+                    assert_eq!(r["hidden"], only_hidden);
+                    // The reminder service takes only overdue invoices (due 11 Nov: overdue).
+                    assert_eq!(r["colour"], expected_colour(&id_of(r)), "{r}");
+                }
+                // Each colour filter returns exactly that colour's rows.
+                for colour in ["GREEN", "YELLOW", "RED"] {
+                    let (rows, n) = crawl(json!({ "service": service, "onlyHidden": only_hidden, "onlyUnsent": only_unsent, "colour": [colour] })).await;
+                    assert_eq!(rows.len() as u64, n);
+                    assert!(rows.iter().all(|r| r["colour"] == colour));
+                    assert_eq!(
+                        n as usize,
+                        all.iter().filter(|r| r["colour"] == colour).count(),
+                        "{colour}"
+                    );
+                }
+            }
+        }
+    }
+    // E-mail delivery: every customer has e-mail, so the colours stay.
+    let (rows, _) = crawl(json!({ "delivery": "EMAIL", "colour": ["GREEN"] })).await;
+    assert_eq!(rows.len(), (40..300).filter(|i| i % 3 == 0).count());
+});
