@@ -35,6 +35,15 @@ pub fn delivery_str(d: Delivery) -> &'static str {
     }
 }
 
+/// Reads a stored service.
+pub fn parse_service(s: &str) -> Service {
+    if s == service_str(Service::ReminderService) {
+        Service::ReminderService
+    } else {
+        Service::InvoiceService
+    }
+}
+
 /// Reads a stored delivery method.
 pub fn parse_delivery(s: &str) -> Delivery {
     if s == "EMAIL" {

@@ -21,7 +21,7 @@ use crate::domain::nox_case::{
     accrued_interest_ore, allowed_from, kept_of_collection, next_step, payout_split,
 };
 use crate::error::{AppError, AppResult};
-use crate::services::nox::{assess_with, parse_delivery, record};
+use crate::services::nox::{assess_with, parse_delivery, parse_service, record};
 use crate::state::AppState;
 use crate::store::jobs::{self, kind};
 use crate::store::ledger::{self as books, Refs, book, post};
@@ -126,11 +126,7 @@ pub async fn accept(state: &AppState, job: &job::Model) -> AppResult<()> {
     }
     let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;
     let number = inv.invoice_number.clone();
-    let service = if case.service == "REMINDER_SERVICE" {
-        nox::Service::ReminderService
-    } else {
-        nox::Service::InvoiceService
-    };
+    let service = parse_service(&case.service);
     let delivery = parse_delivery(&case.delivery);
     // The invoice must still qualify: it may have changed since it was sent.
     let assessment = assess_with(&txn, tenant, &inv, service, delivery, today, true).await?;

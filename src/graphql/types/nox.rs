@@ -237,11 +237,7 @@ impl NoxFinansCase {
     }
     /// The service.
     async fn service(&self) -> NoxFinansService {
-        if self.0.service == "REMINDER_SERVICE" {
-            NoxFinansService::ReminderService
-        } else {
-            NoxFinansService::InvoiceService
-        }
+        crate::services::nox::parse_service(&self.0.service).into()
     }
     /// How the invoice is delivered.
     async fn delivery(&self) -> DeliveryMethod {
