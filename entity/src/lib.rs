@@ -11,6 +11,7 @@ pub mod company;
 pub mod contact_request;
 pub mod customer;
 pub mod invoice;
+pub mod invoice_hold;
 pub mod invoice_row;
 pub mod invoice_sale;
 pub mod invoice_sale_agreement;

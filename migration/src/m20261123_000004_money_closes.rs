@@ -54,6 +54,16 @@ enum SaleCollection {
 }
 
 #[derive(DeriveIden)]
+enum InvoiceHold {
+    Table,
+    Id,
+    InvoiceId,
+    CompanyId,
+    Holder,
+    HolderId,
+}
+
+#[derive(DeriveIden)]
 enum CompanyCols {
     #[sea_orm(iden = "company")]
     Table,
@@ -330,6 +340,38 @@ impl MigrationTrait for Migration {
             m,
             NoxCase::Table,
             &mut string_null(NoxCase::RejectionReason),
+        )
+        .await?;
+
+        // At most one service holds an invoice (a sale in progress or made, or
+        // an open Nox Finans case): one row per invoice, by a unique column.
+        m.create_table(
+            Table::create()
+                .table(InvoiceHold::Table)
+                .col(big_pk_auto(InvoiceHold::Id))
+                .col(big_integer_uniq(InvoiceHold::InvoiceId))
+                .col(big_integer(InvoiceHold::CompanyId))
+                .col(string(InvoiceHold::Holder))
+                .col(big_integer(InvoiceHold::HolderId))
+                .foreign_key(&mut fk(
+                    "fk_invoice_hold_invoice",
+                    (InvoiceHold::Table, InvoiceHold::InvoiceId),
+                    (Invoice::Table, Invoice::Id),
+                ))
+                .take(),
+        )
+        .await?;
+        db.execute_unprepared(
+            "INSERT INTO invoice_hold (invoice_id, company_id, holder, holder_id) \
+             SELECT invoice_id, company_id, 'SALE', id FROM invoice_sale \
+             WHERE status NOT IN ('DENIED', 'WITHDRAWN')",
+        )
+        .await?;
+        db.execute_unprepared(
+            "INSERT INTO invoice_hold (invoice_id, company_id, holder, holder_id) \
+             SELECT invoice_id, company_id, 'NOX_FINANS', id FROM nox_case c \
+             WHERE status NOT IN ('REJECTED', 'RECALLED') \
+             AND NOT EXISTS (SELECT 1 FROM invoice_hold h WHERE h.invoice_id = c.invoice_id)",
         )
         .await?;
         Ok(())

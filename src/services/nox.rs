@@ -496,6 +496,7 @@ async fn submit(
         },
     )
     .await?;
+    invoices::hold(txn, tenant, inv.id, invoices::Holder::NoxFinans(case.id)).await?;
     let message = format!("Invoice {} has been sent to Nox Finans", inv.invoice_number);
     record(
         txn,

@@ -23,6 +23,7 @@ use crate::domain::nox_case::{
 use crate::error::{AppError, AppResult};
 use crate::services::nox::{assess_with, parse_delivery, parse_service, record};
 use crate::state::AppState;
+use crate::store::invoices::Holder;
 use crate::store::jobs::{self, kind};
 use crate::store::ledger::{self as books, Refs, book, post};
 use crate::store::nox::{self as store, CaseMoney, status_of};
@@ -269,6 +270,7 @@ async fn reject_in(
     )
     .await?
     .ok_or_else(|| AppError::Conflict("only a submitted case can be rejected".into()))?;
+    invoices::release(txn, tenant, case.invoice_id, Holder::NoxFinans(case.id)).await?;
     let message = format!("Nox Finans rejected invoice {number}: {reason}");
     outbox::notify(
         txn,
@@ -403,6 +405,7 @@ async fn take_step(
         inv.invoice_number
     );
     if closes {
+        invoices::release(txn, tenant, inv.id, Holder::NoxFinans(case.id)).await?;
         outbox::notify(txn, tenant, "NOX_RETURNED", &message, Some(inv.id), now).await?;
     }
     record(txn, tenant, &moved, reached.as_str(), &message, now).await?;
@@ -843,6 +846,7 @@ pub async fn recall(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult
     )
     .await?
     .ok_or_else(|| AppError::Conflict(format!("a {} case cannot be recalled", case.status)))?;
+    invoices::release(&txn, tenant, case.invoice_id, Holder::NoxFinans(case.id)).await?;
     let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;
     let number = &inv.invoice_number;
     if status != NoxStatus::Submitted {

@@ -17,6 +17,7 @@ use crate::domain::sale::{
 };
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::store::invoices::Holder;
 use crate::store::jobs::{self, kind};
 use crate::store::ledger::{Refs, book, post};
 use crate::store::outbox::{self, NewEvent, topic};
@@ -233,6 +234,7 @@ async fn sell_once(
         }
         other => other,
     })?;
+    invoices::hold(&txn, tenant, sale.invoice_id, Holder::Sale(sale.id)).await?;
     let number = &view.invoice.invoice_number;
     let message = format!("Invoice {number} has been sent for sale");
     outbox::notify(
@@ -566,6 +568,7 @@ async fn decide_in(
             else {
                 return Err(AppError::Conflict("the sale is already decided".into()));
             };
+            invoices::release(txn, tenant, s.invoice_id, Holder::Sale(s.id)).await?;
             let message = format!(
                 "The sale of invoice {number} was denied: {}",
                 reason.message
@@ -669,6 +672,7 @@ pub async fn withdraw(
             sale.status
         ))
     })?;
+    invoices::release(&txn, tenant, s.invoice_id, Holder::Sale(s.id)).await?;
     let inv = invoices::require(&txn, tenant, s.invoice_id, "invoiceId").await?;
     let message = format!(
         "The sale of invoice {} was withdrawn; no fees were charged",

@@ -15,6 +15,7 @@ mod money;
 mod nox;
 mod pagination;
 mod protocol;
+mod races;
 mod rust_client;
 mod sale;
 mod schema;
