@@ -140,6 +140,21 @@ pub struct Settings {
     #[arg(long, env = "WORKER_POLL_MS", default_value_t = 500, global = true)]
     pub worker_poll_ms: u64,
 
+    /// How many times a job is tried before it is dead (left for an operator
+    /// to retry with `retryDeadJob`).
+    #[arg(long, env = "JOB_MAX_ATTEMPTS", default_value_t = 8, global = true)]
+    pub job_max_attempts: i32,
+
+    /// The first retry delay of a failed job, in milliseconds; it doubles with
+    /// each attempt, up to an hour.
+    #[arg(
+        long,
+        env = "JOB_RETRY_BASE_MS",
+        default_value_t = 5_000,
+        global = true
+    )]
+    pub job_retry_base_ms: i64,
+
     /// How often the event hub polls the outbox for events of other instances,
     /// in milliseconds (commits in this instance wake it at once).
     #[arg(long, env = "EVENT_POLL_MS", default_value_t = 500, global = true)]
@@ -239,6 +254,8 @@ impl Settings {
             spot_check_deadline_hour: 16,
             payout_hour: 6,
             worker_poll_ms: 50,
+            job_max_attempts: 8,
+            job_retry_base_ms: 5_000,
             event_poll_ms: 200,
             clock_speed: 1,
             nox_acceptance_delay_secs: 5,

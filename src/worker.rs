@@ -69,8 +69,26 @@ pub async fn tick_until(
             ))),
         };
         if let Err(e) = result {
-            tracing::error!(job = job.id, kind = %job.kind, error = %e, "job failed; it will be retried");
-            let _ = jobs::fail(&state.db, job.id, &e.to_string()).await;
+            let settings = &state.settings;
+            match jobs::fail(
+                &state.db,
+                &job,
+                &e.to_string(),
+                settings.job_max_attempts,
+                settings.job_retry_base_ms,
+            )
+            .await
+            {
+                Ok(true) => {
+                    tracing::error!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %e, "job failed for the last time; it is dead until an operator retries it")
+                }
+                Ok(false) => {
+                    tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %e, "job failed; it will be retried")
+                }
+                Err(f) => {
+                    tracing::error!(job = job.id, error = %e, record_error = %f, "job failed and the failure could not be recorded; it is retried after its lease")
+                }
+            }
         }
     }
     if n > 0 {

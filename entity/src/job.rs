@@ -16,6 +16,10 @@ pub struct Model {
     pub attempts: i32,
     pub last_error: Option<String>,
     pub done: bool,
+    /// The token of the current lease: only its holder may finish the job.
+    pub lease_token: Option<String>,
+    /// Failed too often: left for an operator to look at and retry.
+    pub dead: bool,
     pub created_at: DateTimeUtc,
 }
 

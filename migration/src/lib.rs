@@ -7,6 +7,7 @@ mod m20261122_000001_foundation;
 mod m20261122_000002_invoice_sale;
 mod m20261122_000003_nox_finans;
 mod m20261123_000004_money_closes;
+mod m20261123_000005_job_leases;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_invoice_sale::Migration),
             Box::new(m20261122_000003_nox_finans::Migration),
             Box::new(m20261123_000004_money_closes::Migration),
+            Box::new(m20261123_000005_job_leases::Migration),
         ]
     }
 }

@@ -32,6 +32,8 @@ pub enum Kind {
     ContactRequest,
     /// A Nox Finans case.
     NoxFinansCase,
+    /// A background job.
+    Job,
 }
 
 impl Kind {
@@ -46,6 +48,7 @@ impl Kind {
             Self::Notification => "Notification",
             Self::ContactRequest => "ContactRequest",
             Self::NoxFinansCase => "NoxFinansCase",
+            Self::Job => "Job",
         }
     }
 
@@ -60,6 +63,7 @@ impl Kind {
             "Notification" => Some(Self::Notification),
             "ContactRequest" => Some(Self::ContactRequest),
             "NoxFinansCase" => Some(Self::NoxFinansCase),
+            "Job" => Some(Self::Job),
             _ => None,
         }
     }

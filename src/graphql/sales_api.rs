@@ -194,6 +194,30 @@ impl SaleQuery {
         ))
     }
 
+    /// Operators: background jobs that failed `JOB_MAX_ATTEMPTS` times and wait
+    /// for `retryDeadJob`, oldest first.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity + 2")]
+    async fn dead_jobs(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<super::types::ledger::JobConnection> {
+        let op = actor(ctx)?.operator()?;
+        let st = state(ctx).clone();
+        let req = page_request(first, after, None, None, st.settings.max_page_size)?;
+        let page = crate::store::jobs::dead(&st.db, op, req).await?;
+        Ok(super::types::ledger::JobConnection::from_page(
+            page,
+            |r| r.id,
+            super::types::ledger::Job,
+            Box::new(move || {
+                let st = st.clone();
+                Box::pin(async move { crate::store::jobs::dead_count(&st.db, op).await })
+            }),
+        ))
+    }
+
     /// Operators: companies that asked to be called about invoice sale, newest first.
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 2")]
     async fn contact_requests(
@@ -394,6 +418,22 @@ impl SaleMutation {
         Ok(InvoiceSaleAgreement(
             service::activate(state(ctx), op, id, terms).await?,
         ))
+    }
+
+    /// Operators: gives a dead job a fresh start: due now, attempts from zero.
+    async fn retry_dead_job(
+        &self,
+        ctx: &Context<'_>,
+        job_id: ID,
+    ) -> GqlResult<super::types::ledger::Job> {
+        let op = actor(ctx)?.operator()?;
+        let id = decode(&job_id, Kind::Job, "jobId")?;
+        let st = state(ctx);
+        let job = crate::store::jobs::revive(&st.db, op, id)
+            .await?
+            .ok_or_else(|| AppError::not_found("dead job", "jobId"))?;
+        st.events.wake();
+        Ok(super::types::ledger::Job(job))
     }
 
     /// Operators: records a spot check's outcome; the sale is decided at once.

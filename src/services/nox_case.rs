@@ -116,7 +116,7 @@ pub async fn accept(state: &AppState, job: &job::Model) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
     let txn = begin_write(&state.db).await?;
-    jobs::finish(&txn, job.id).await?;
+    jobs::finish(&txn, job).await?;
     let Some((tenant, case)) = load_locked(&txn, job.subject_id).await? else {
         txn.commit().await?;
         return Ok(());
@@ -326,7 +326,7 @@ pub async fn step(state: &AppState, job: &job::Model) -> AppResult<()> {
     let today = state.clock.today();
     let txn = begin_write(&state.db).await?;
     // Finished first, so that the next step can be scheduled as the live one.
-    jobs::finish(&txn, job.id).await?;
+    jobs::finish(&txn, job).await?;
     if let Some((tenant, case)) = load_locked(&txn, job.subject_id).await? {
         let status = status_of(&case)?;
         if status.is_running() {
@@ -617,7 +617,7 @@ pub async fn payout(state: &AppState, job: &job::Model) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
     let txn = begin_write(&state.db).await?;
-    jobs::finish(&txn, job.id).await?;
+    jobs::finish(&txn, job).await?;
     if let Some((tenant, case)) = load_locked(&txn, job.subject_id).await?
         && case.payout_pending_ore > 0
     {
@@ -654,7 +654,7 @@ pub async fn invoice_fees(state: &AppState, job: &job::Model) -> AppResult<()> {
     let today = state.clock.today();
     let tenant = Tenant::trusted(job.company_id);
     let txn = begin_write(&state.db).await?;
-    jobs::finish(&txn, job.id).await?;
+    jobs::finish(&txn, job).await?;
     let due = books::nox_fees_due(&txn, tenant).await?;
     if due > 0 {
         if !books::settle_nox_fees(&txn, tenant, due).await? {

@@ -297,7 +297,7 @@ pub async fn process(state: &AppState, job: &job::Model) -> AppResult<()> {
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
     let Some((tenant, sale)) = load_for_job(&txn, job).await? else {
-        jobs::finish(&txn, job.id).await?;
+        jobs::finish(&txn, job).await?;
         txn.commit().await?;
         return Ok(());
     };
@@ -344,7 +344,7 @@ pub async fn process(state: &AppState, job: &job::Model) -> AppResult<()> {
             }
         }
     }
-    jobs::finish(&txn, job.id).await?;
+    jobs::finish(&txn, job).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -377,7 +377,7 @@ pub async fn spot_check_deadline(state: &AppState, job: &job::Model) -> AppResul
         )
         .await?;
     }
-    jobs::finish(&txn, job.id).await?;
+    jobs::finish(&txn, job).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -634,7 +634,7 @@ pub async fn payout(state: &AppState, job: &job::Model) -> AppResult<()> {
             record(&txn, tenant, &s, event::PAID_OUT, &message, now).await?;
         }
     }
-    jobs::finish(&txn, job.id).await?;
+    jobs::finish(&txn, job).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -10,11 +10,10 @@ use chrono::{DateTime, Utc};
 use entity::job;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Set,
-    Statement,
 };
 
 use super::Tenant;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// Job kinds.
 pub mod kind {
@@ -52,6 +51,8 @@ pub async fn schedule<C: ConnectionTrait>(
         attempts: Set(0),
         last_error: Set(None),
         done: Set(false),
+        lease_token: Set(None),
+        dead: Set(false),
         created_at: Set(now),
         ..Default::default()
     }
@@ -124,7 +125,10 @@ async fn move_to<C: ConnectionTrait>(db: &C, id: i64, run_at: DateTime<Utc>) -> 
     Ok(())
 }
 
-/// Claims up to `limit` due jobs for `lease_ms` of wall-clock time.
+/// Claims up to `limit` due jobs for `lease_ms` of wall-clock time, under a new
+/// lease token: only the holder of the current lease can finish a job, so a
+/// worker whose lease ran out (and whose job another worker took) cannot
+/// commit its work too.
 pub async fn claim<C: ConnectionTrait>(
     db: &C,
     now: DateTime<Utc>,
@@ -133,26 +137,27 @@ pub async fn claim<C: ConnectionTrait>(
 ) -> AppResult<Vec<job::Model>> {
     let backend = db.get_database_backend();
     let wall = Utc::now().timestamp_millis();
-    let (lock, p) = match backend {
-        DbBackend::Postgres => ("FOR UPDATE SKIP LOCKED", ["$1", "$2", "$3", "$4"]),
-        _ => ("", ["?", "?", "?", "?"]),
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    let lock = if backend == DbBackend::Postgres {
+        "FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
     };
     let sql = format!(
-        "UPDATE job SET locked_until_ms = {p0}, attempts = attempts + 1 WHERE id IN (\
-           SELECT id FROM job WHERE done = false AND run_at_ms <= {p1} \
-           AND (locked_until_ms IS NULL OR locked_until_ms < {p2}) \
-           ORDER BY run_at_ms, id LIMIT {p3} {lock}) RETURNING id",
-        p0 = p[0],
-        p1 = p[1],
-        p2 = p[2],
-        p3 = p[3],
+        "UPDATE job SET locked_until_ms = ?, attempts = attempts + 1, lease_token = ? WHERE id IN (\
+           SELECT id FROM job WHERE done = ? AND dead = ? AND run_at_ms <= ? \
+           AND (locked_until_ms IS NULL OR locked_until_ms < ?) \
+           ORDER BY run_at_ms, id LIMIT ? {lock}) RETURNING id"
     );
     let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
+        .query_all_raw(super::raw::stmt(
+            db,
+            &sql,
             [
                 (wall + lease_ms).into(),
+                token.clone().into(),
+                false.into(),
+                false.into(),
                 now.timestamp_millis().into(),
                 wall.into(),
                 i64::try_from(limit).unwrap_or(10).into(),
@@ -165,31 +170,106 @@ pub async fn claim<C: ConnectionTrait>(
         .collect();
     Ok(job::Entity::find()
         .filter(job::Column::Id.is_in(ids))
+        .filter(job::Column::LeaseToken.eq(token))
         .all(db)
         .await?)
 }
 
-/// Marks a job done. Call inside the transaction of its work.
-pub async fn finish<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<()> {
-    job::Entity::update_many()
+/// Marks a job done. Call inside the transaction of its work: when the lease
+/// has passed to another worker this is a `CONFLICT`, and the work rolls back.
+pub async fn finish<C: ConnectionTrait>(db: &C, job: &job::Model) -> AppResult<()> {
+    let res = job::Entity::update_many()
         .col_expr(job::Column::Done, sea_orm::sea_query::Expr::value(true))
-        .filter(job::Column::Id.eq(id))
+        .filter(job::Column::Id.eq(job.id))
+        .filter(job::Column::LeaseToken.eq(job.lease_token.clone()))
+        .filter(job::Column::Done.eq(false))
         .exec(db)
         .await?;
+    if res.rows_affected == 0 {
+        return Err(AppError::Conflict(format!(
+            "job {} is no longer leased to this worker",
+            job.id
+        )));
+    }
     Ok(())
 }
 
-/// Records a failure; the job is retried after its lease.
-pub async fn fail<C: ConnectionTrait>(db: &C, id: i64, error: &str) -> AppResult<()> {
+/// Records a failure. The job is retried after a back-off that doubles with
+/// each attempt (from `retry_base_ms`, at most an hour); after `max_attempts`
+/// it is dead: left for an operator (`deadJobs`, `retryDeadJob`).
+pub async fn fail<C: ConnectionTrait>(
+    db: &C,
+    job: &job::Model,
+    error: &str,
+    max_attempts: i32,
+    retry_base_ms: i64,
+) -> AppResult<bool> {
+    let dead = job.attempts >= max_attempts;
+    let shift = u32::try_from(job.attempts.clamp(1, 20) - 1).unwrap_or(0);
+    let backoff = retry_base_ms.saturating_mul(1i64 << shift).min(3_600_000);
+    let error: String = error.chars().take(2000).collect();
     job::Entity::update_many()
         .col_expr(
             job::Column::LastError,
-            sea_orm::sea_query::Expr::value(error.to_string()),
+            sea_orm::sea_query::Expr::value(error),
         )
-        .filter(job::Column::Id.eq(id))
+        .col_expr(job::Column::Dead, sea_orm::sea_query::Expr::value(dead))
+        .col_expr(
+            job::Column::LockedUntilMs,
+            sea_orm::sea_query::Expr::value(Utc::now().timestamp_millis() + backoff),
+        )
+        .filter(job::Column::Id.eq(job.id))
+        .filter(job::Column::LeaseToken.eq(job.lease_token.clone()))
+        .filter(job::Column::Done.eq(false))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(dead)
+}
+
+/// Dead jobs, oldest first (operator).
+pub async fn dead<C: ConnectionTrait>(
+    db: &C,
+    _op: super::Operator,
+    req: super::page::PageRequest,
+) -> AppResult<super::page::Page<job::Model>> {
+    let q = job::Entity::find()
+        .filter(job::Column::Dead.eq(true))
+        .filter(job::Column::Done.eq(false));
+    Ok(super::page::fetch(db, q, job::Column::Id, req, false).await?)
+}
+
+/// How many jobs are dead (operator).
+pub async fn dead_count<C: ConnectionTrait>(db: &C, _op: super::Operator) -> AppResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(job::Entity::find()
+        .filter(job::Column::Dead.eq(true))
+        .filter(job::Column::Done.eq(false))
+        .count(db)
+        .await?)
+}
+
+/// Gives a dead job a fresh start (operator): due now, attempts from zero.
+pub async fn revive<C: ConnectionTrait>(
+    db: &C,
+    _op: super::Operator,
+    id: i64,
+) -> AppResult<Option<job::Model>> {
+    let res = job::Entity::update_many()
+        .col_expr(job::Column::Dead, sea_orm::sea_query::Expr::value(false))
+        .col_expr(job::Column::Attempts, sea_orm::sea_query::Expr::value(0))
+        .col_expr(
+            job::Column::LockedUntilMs,
+            sea_orm::sea_query::Expr::value(Option::<i64>::None),
+        )
+        .filter(job::Column::Id.eq(id))
+        .filter(job::Column::Dead.eq(true))
+        .filter(job::Column::Done.eq(false))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Ok(None);
+    }
+    Ok(job::Entity::find_by_id(id).one(db).await?)
 }
 
 /// Gives claimed, not started jobs back (on shutdown), so that another worker
@@ -216,4 +296,10 @@ pub async fn release<C: ConnectionTrait>(db: &C, ids: &[i64]) -> AppResult<()> {
         .exec(db)
         .await?;
     Ok(())
+}
+
+impl super::page::Keyed for job::Model {
+    fn key(&self) -> i64 {
+        self.id
+    }
 }

@@ -256,3 +256,45 @@ crate::connection_types!(
     Notification,
     "notifications"
 );
+
+/// A background job that failed too often and waits for an operator.
+pub struct Job(pub entity::job::Model);
+
+/// A background job (payouts, timeline steps, acceptance, spot-check deadlines).
+#[async_graphql::Object]
+impl Job {
+    /// Global ID.
+    async fn id(&self) -> async_graphql::ID {
+        crate::graphql::ids::encode(crate::graphql::ids::Kind::Job, self.0.id)
+    }
+    /// What it does, e.g. `NOX_PAYOUT`.
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    /// The company it acts for.
+    async fn company_id(&self) -> async_graphql::ID {
+        crate::graphql::ids::encode(crate::graphql::ids::Kind::Company, self.0.company_id)
+    }
+    /// The row it acts on (a sale, a case or the company), by number.
+    async fn subject(&self) -> String {
+        self.0.subject_id.to_string()
+    }
+    /// How many times it was tried.
+    async fn attempts(&self) -> i32 {
+        self.0.attempts
+    }
+    /// The last failure.
+    async fn last_error(&self) -> Option<&str> {
+        self.0.last_error.as_deref()
+    }
+    /// Failed too often: it waits for `retryDeadJob`.
+    async fn dead(&self) -> bool {
+        self.0.dead
+    }
+    /// When it was due.
+    async fn run_at(&self) -> Option<DateTime<Utc>> {
+        DateTime::from_timestamp_millis(self.0.run_at_ms)
+    }
+}
+
+crate::connection_types!(JobConnection, JobEdge, Job, "jobs");
