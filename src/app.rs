@@ -108,7 +108,20 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let hub = tokio::spawn(self.state.events.clone().run(stop_rx.clone()));
+        let restarts = self.state.metrics.clone();
+        let hub = {
+            let (events, stop, metrics) = (
+                self.state.events.clone(),
+                stop_rx.clone(),
+                self.state.metrics.clone(),
+            );
+            tokio::spawn(supervise(
+                "event hub",
+                stop_rx.clone(),
+                restarts.clone(),
+                move || events.clone().run(stop.clone(), metrics.clone()),
+            ))
+        };
         let url = &self.state.settings.database_url;
         let listener = url.starts_with("postgres").then(|| {
             tokio::spawn(
@@ -118,7 +131,12 @@ impl Application {
                     .listen(url.clone(), stop_rx.clone()),
             )
         });
-        let worker = tokio::spawn(crate::worker::run(self.state.clone(), stop_rx.clone()));
+        let worker = {
+            let (state, stop) = (self.state.clone(), stop_rx.clone());
+            tokio::spawn(supervise("worker", stop_rx.clone(), restarts, move || {
+                crate::worker::run(state.clone(), stop.clone())
+            }))
+        };
         let sockets = tokio_util::task::TaskTracker::new();
         let app = router(HttpState {
             app: self.state,
@@ -148,5 +166,88 @@ impl Application {
         }
         let _ = worker.await;
         served
+    }
+}
+
+/// Runs a background task and, when it panics, starts it again after a
+/// back-off (0.1 s, doubling to 10 s) until `stop` fires. A task that returns
+/// normally (on shutdown) is not restarted.
+pub async fn supervise<F, Fut>(
+    name: &'static str,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    metrics: std::sync::Arc<crate::state::Metrics>,
+    make: F,
+) where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        match tokio::spawn(make()).await {
+            Err(e) if e.is_panic() => {
+                metrics
+                    .task_restarts
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                tracing::error!(
+                    task = name,
+                    ?backoff,
+                    "background task panicked; restarting"
+                );
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    _ = stop.changed() => return,
+                }
+                if *stop.borrow() {
+                    return;
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+            }
+            _ => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_task_is_restarted_until_it_runs_and_stops_with_the_shutdown() {
+        let metrics = Arc::new(crate::state::Metrics::default());
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let runs = Arc::new(AtomicU32::new(0));
+        let counted = runs.clone();
+        let task_stop = stop_rx.clone();
+        let supervisor = tokio::spawn(supervise("test", stop_rx, metrics.clone(), move || {
+            let (runs, mut stop) = (counted.clone(), task_stop.clone());
+            async move {
+                // The first two runs panic; the third runs until the shutdown.
+                if runs.fetch_add(1, Ordering::SeqCst) < 2 {
+                    panic!("boom");
+                }
+                let _ = stop.changed().await;
+            }
+        }));
+        for _ in 0..100 {
+            if runs.load(Ordering::SeqCst) >= 3 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(runs.load(Ordering::SeqCst), 3);
+        assert_eq!(metrics.task_restarts.load(Ordering::SeqCst), 2);
+        let _ = stop_tx.send(true);
+        tokio::time::timeout(Duration::from_secs(2), supervisor)
+            .await
+            .expect("the supervisor stops with the shutdown")
+            .expect("no panic escapes the supervisor");
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            3,
+            "not restarted after a clean stop"
+        );
     }
 }

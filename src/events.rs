@@ -257,8 +257,13 @@ impl EventHub {
     }
 
     /// Runs the poller until `shutdown` fires.
-    pub async fn run(self: Arc<Self>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    pub async fn run(
+        self: Arc<Self>,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+        metrics: Arc<crate::state::Metrics>,
+    ) {
         loop {
+            crate::state::Metrics::beat(&metrics.hub_beat_ms);
             if let Err(e) = self.pump().await {
                 tracing::warn!(error = %e, "reading the outbox failed; retrying");
             }

@@ -57,6 +57,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphiql/{name}", get(crate::graphiql::asset))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .layer(cors)
         .layer(TimeoutLayer::with_status_code(
@@ -74,6 +75,59 @@ async fn healthz(State(s): State<HttpState>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
         }
     }
+}
+
+/// Readiness: the database answers, every migration is applied, and the
+/// worker and the event hub have looped recently. 200 with each check's
+/// state, or 503 naming what is not ready.
+async fn readyz(State(s): State<HttpState>) -> Response {
+    use migration::MigratorTrait;
+    let app = &s.app;
+    let now = chrono::Utc::now().timestamp_millis();
+    let database = crate::db::ping(&app.db).await.is_ok();
+    let migrations = if database {
+        match migration::Migrator::get_pending_migrations(&app.db).await {
+            Ok(p) if p.is_empty() => "ok".to_string(),
+            Ok(p) => format!("{} pending", p.len()),
+            Err(_) => "unknown".to_string(),
+        }
+    } else {
+        "unknown".to_string()
+    };
+    let alive = |beat: i64, limit_ms: i64| beat > 0 && now - beat <= limit_ms;
+    let settings = &app.settings;
+    // The worker loops between jobs; a job holds it at most its lease.
+    let worker_limit =
+        i64::try_from(settings.worker_poll_ms).unwrap_or(0) * 3 + crate::worker::LEASE_MS;
+    let hub_limit = i64::try_from(settings.event_poll_ms).unwrap_or(0) * 3 + 30_000;
+    let worker = alive(
+        app.metrics.worker_beat_ms.load(Ordering::Relaxed),
+        worker_limit,
+    );
+    let hub = alive(app.metrics.hub_beat_ms.load(Ordering::Relaxed), hub_limit);
+    let word = |ok: bool, bad: &str| {
+        if ok {
+            "ok".to_string()
+        } else {
+            bad.to_string()
+        }
+    };
+    let body = serde_json::json!({
+        "database": word(database, "unavailable"),
+        "migrations": migrations,
+        "worker": word(worker, "stalled"),
+        "eventHub": word(hub, "stalled"),
+    });
+    let ready = database && migrations == "ok" && worker && hub;
+    if !ready {
+        tracing::warn!(%body, "not ready");
+    }
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, axum::Json(body)).into_response()
 }
 
 async fn metrics(State(s): State<HttpState>) -> Response {

@@ -21,6 +21,22 @@ pub struct Metrics {
     pub ws_connections: Gauge,
     /// Running WebSocket subscriptions.
     pub ws_subscriptions: Gauge,
+    /// Wall-clock milliseconds of the worker's last loop (0: not started).
+    pub worker_beat_ms: std::sync::atomic::AtomicI64,
+    /// Wall-clock milliseconds of the event hub's last loop (0: not started).
+    pub hub_beat_ms: std::sync::atomic::AtomicI64,
+    /// Restarts of the worker and the hub after a panic.
+    pub task_restarts: AtomicU64,
+}
+
+impl Metrics {
+    /// Records that a background task is alive now.
+    pub fn beat(cell: &std::sync::atomic::AtomicI64) {
+        cell.store(
+            chrono::Utc::now().timestamp_millis(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
 }
 
 /// A value that goes up and down.
@@ -60,11 +76,13 @@ impl Metrics {
             "# TYPE invoice_finance_db_queries_total counter\ninvoice_finance_db_queries_total {}\n\
              # TYPE invoice_finance_graphql_requests_total counter\ninvoice_finance_graphql_requests_total {}\n\
              # TYPE invoice_finance_ws_connections gauge\ninvoice_finance_ws_connections {}\n\
-             # TYPE invoice_finance_ws_subscriptions gauge\ninvoice_finance_ws_subscriptions {}\n",
+             # TYPE invoice_finance_ws_subscriptions gauge\ninvoice_finance_ws_subscriptions {}\n\
+             # TYPE invoice_finance_task_restarts_total counter\ninvoice_finance_task_restarts_total {}\n",
             self.db_queries.load(Ordering::Relaxed),
             self.graphql_requests.load(Ordering::Relaxed),
             self.ws_connections.get(),
             self.ws_subscriptions.get(),
+            self.task_restarts.load(Ordering::Relaxed),
         )
     }
 }

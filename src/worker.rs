@@ -15,6 +15,7 @@ pub const LEASE_MS: i64 = 60_000;
 pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     let poll = Duration::from_millis(state.settings.worker_poll_ms);
     loop {
+        crate::state::Metrics::beat(&state.metrics.worker_beat_ms);
         match tick_until(&state, &shutdown).await {
             Ok(n) if n > 0 => continue,
             Ok(_) => {}

@@ -101,3 +101,35 @@ db_test!(
         .await;
     }
 );
+
+db_test!(
+    readyz_checks_the_database_migrations_worker_and_hub,
+    |app| {
+        let ready = || async {
+            let r = app
+                .client
+                .get(format!("{}/readyz", app.base))
+                .send()
+                .await
+                .unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<serde_json::Value>().await.unwrap(),
+            )
+        };
+        app.eventually("ready", || async { ready().await.0 == 200 })
+            .await;
+        let (_, body) = ready().await;
+        assert_eq!(
+            body,
+            json!({ "database": "ok", "migrations": "ok", "worker": "ok", "eventHub": "ok" })
+        );
+        let live = app
+            .client
+            .get(format!("{}/healthz", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(live.status().as_u16(), 200);
+    }
+);
