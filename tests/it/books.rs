@@ -841,3 +841,51 @@ db_test!(the_send_view_over_300_invoices_with_every_filter, |app| {
     let (rows, _) = crawl(json!({ "delivery": "EMAIL", "colour": ["GREEN"] })).await;
     assert_eq!(rows.len(), (40..300).filter(|i| i % 3 == 0).count());
 });
+
+db_test!(two_part_payments_on_one_day_are_paid_out_once, |app| {
+    let anna = private_customer(&app).await;
+    let inv = invoice_on(&app, &anna, "2026-11-20", "10", "1000").await;
+    send(&app, &inv, "INVOICE_SERVICE", "LETTER", "two").await;
+    app.clock.advance(chrono::Duration::seconds(10));
+    wait_case(&app, &inv, "DELIVERED").await;
+    // Wednesday: two part-payments, and a direct one that Nox Finans only hears of.
+    app.clock.set(stockholm(2026, 11, 25, 12, 0));
+    for (amount, payer, key) in [
+        ("400", "NOX_FINANS", "a"),
+        ("350", "NOX_FINANS", "b"),
+        ("100", "CUSTOMER", "c"),
+    ] {
+        let r = pay(&app, &inv, amount, "2026-11-25", payer, key).await;
+        assert!(r.get("errors").is_none(), "{r}");
+    }
+    let c = case_of(&app, &inv).await["noxFinans"].clone();
+    assert_eq!(
+        (c["status"].as_str(), c["capitalBalance"].as_str()),
+        (Some("DELIVERED"), Some("400.00"))
+    );
+    // Thursday: one payout of what was collected, less the 12.00 letter fee.
+    app.clock.set(stockholm(2026, 11, 26, 12, 0));
+    app.eventually("the payout", || async {
+        case_of(&app, &inv).await["noxFinans"]["collected"]["pending"] == "0.00"
+    })
+    .await;
+    let st = app.ok(&app.company, "{ statement(from: \"2026-11-26\", to: \"2026-11-26\") { entries { edges { node { kind amount } } } } }", json!({})).await;
+    assert_eq!(
+        st["statement"]["entries"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"].clone())
+            .collect::<Vec<_>>(),
+        vec![json!({ "kind": "PAYOUT", "amount": "-738.00" })]
+    );
+    // A later day with nothing new pays nothing more.
+    app.clock.set(stockholm(2026, 11, 27, 12, 0));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let c = case_of(&app, &inv).await["noxFinans"]["collected"].clone();
+    assert_eq!(
+        c,
+        json!({ "capital": "750.00", "fees": "0.00", "interest": "0.00", "total": "750.00", "kept": "12.00", "paidOut": "738.00", "pending": "0.00" })
+    );
+    assert_books_close(&app, &app.company).await;
+});
