@@ -80,6 +80,21 @@ impl ScaledClock {
     }
 }
 
+impl ScaledClock {
+    /// A clock running `speed` times faster than real time that showed the real
+    /// time at `origin`: several processes given the same origin agree on the
+    /// time, also after one of them restarts.
+    pub fn anchored(origin: DateTime<Utc>, speed: u32) -> Self {
+        let since = (Utc::now() - origin).to_std().unwrap_or_default();
+        let speed = speed.max(1);
+        Self {
+            started_real: std::time::Instant::now(),
+            started_at: origin + Duration::from_std(since * speed).unwrap_or(Duration::zero()),
+            speed,
+        }
+    }
+}
+
 impl Clock for ScaledClock {
     fn now(&self) -> DateTime<Utc> {
         let elapsed = self.started_real.elapsed() * self.speed;

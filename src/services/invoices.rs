@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use sea_orm::{DatabaseTransaction, Set};
 
 use super::{Address, AddressPatch, Patch};
-use crate::db::begin_write;
+use crate::db::{begin_ordered, begin_write};
 use crate::domain::FieldError;
 use crate::domain::identifiers::{ocr_for, parse_currency};
 use crate::domain::invoice::{
@@ -409,7 +409,7 @@ async fn register_payment_once(
     if paid_on > state.clock.today() {
         return Err(AppError::validation("paidOn", "must not be in the future"));
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_ordered(&state.db).await?;
     if let Some(p) = store::payment_by_key(&txn, tenant, &key).await? {
         if p.invoice_id != input.invoice_id
             || p.amount_ore != amount_ore
@@ -556,7 +556,7 @@ pub async fn credit(
         ));
     }
     let now = state.clock.now();
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_ordered(&state.db).await?;
     if let Some(p) = store::payment_by_key(&txn, tenant, key).await? {
         if p.invoice_id != invoice_id || p.payer != Payer::CreditNote.as_str() {
             return Err(AppError::Conflict(

@@ -11,7 +11,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use entity::{customer, invoice, job, nox_case};
 use sea_orm::{DatabaseTransaction, Set};
 
-use crate::db::begin_write;
+use crate::db::begin_ordered;
 use crate::domain::invoice::Payer;
 use crate::domain::ledger::{self, NOX_SERIES};
 use crate::domain::money::from_ore;
@@ -115,7 +115,7 @@ async fn charge_company_fee(
 pub async fn accept(state: &AppState, job: &job::Model) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_ordered(&state.db).await?;
     jobs::finish(&txn, job).await?;
     let Some((tenant, case)) = load_locked(&txn, job.subject_id).await? else {
         txn.commit().await?;
@@ -308,7 +308,7 @@ pub async fn reject(
             "must be 1 to 500 characters",
         ));
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_ordered(&state.db).await?;
     let (tenant, case) = load_locked(&txn, case_id)
         .await?
         .ok_or_else(|| AppError::not_found("case", "caseId"))?;
@@ -324,7 +324,7 @@ pub async fn reject(
 pub async fn step(state: &AppState, job: &job::Model) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_ordered(&state.db).await?;
     // Finished first, so that the next step can be scheduled as the live one.
     jobs::finish(&txn, job).await?;
     if let Some((tenant, case)) = load_locked(&txn, job.subject_id).await? {
@@ -616,7 +616,7 @@ async fn close_when_settled(
 pub async fn payout(state: &AppState, job: &job::Model) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_ordered(&state.db).await?;
     jobs::finish(&txn, job).await?;
     if let Some((tenant, case)) = load_locked(&txn, job.subject_id).await?
         && case.payout_pending_ore > 0
@@ -653,7 +653,7 @@ pub async fn invoice_fees(state: &AppState, job: &job::Model) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
     let tenant = Tenant::trusted(job.company_id);
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_ordered(&state.db).await?;
     jobs::finish(&txn, job).await?;
     let due = books::nox_fees_due(&txn, tenant).await?;
     if due > 0 {
@@ -697,7 +697,7 @@ pub async fn pause(
     if until <= today {
         return Err(AppError::validation("until", "must be after today"));
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_ordered(&state.db).await?;
     store::lock(&txn, case_id).await?;
     let case = store::case(&txn, tenant, case_id)
         .await?
@@ -766,7 +766,7 @@ pub async fn pause(
 pub async fn resume(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult<nox_case::Model> {
     let today = state.clock.today();
     let now = state.clock.now();
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_ordered(&state.db).await?;
     store::lock(&txn, case_id).await?;
     let case = store::case(&txn, tenant, case_id)
         .await?
@@ -824,7 +824,7 @@ pub async fn resume(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult
 /// can be sent again later.
 pub async fn recall(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult<nox_case::Model> {
     let now = state.clock.now();
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_ordered(&state.db).await?;
     store::lock(&txn, case_id).await?;
     let case = store::case(&txn, tenant, case_id)
         .await?

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::{invoice, invoice_sale, job};
 use sea_orm::{DatabaseTransaction, EntityTrait, Set, TransactionTrait};
 
-use crate::db::begin_write;
+use crate::db::begin_ordered;
 use crate::domain::banking::{add_banking_days, next_banking_day};
 use crate::domain::invoice::skatteverket_outstanding;
 use crate::domain::ledger::{self, SALE_SERIES};
@@ -169,7 +169,7 @@ async fn sell_once(
     key: &str,
 ) -> AppResult<invoice_sale::Model> {
     let now = state.clock.now();
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_ordered(&state.db).await?;
     if let Some(existing) = sales::by_key(&txn, tenant, key).await? {
         if existing.invoice_id == invoice_id {
             return Ok(existing);
@@ -295,7 +295,7 @@ async fn load_for_job(
 #[tracing::instrument(skip(state, job), fields(job = job.id, sale = job.subject_id))]
 pub async fn process(state: &AppState, job: &job::Model) -> AppResult<()> {
     let now = state.clock.now();
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_ordered(&state.db).await?;
     let Some((tenant, sale)) = load_for_job(&txn, job).await? else {
         jobs::finish(&txn, job).await?;
         txn.commit().await?;
@@ -363,7 +363,7 @@ pub fn spot_check_due(state: &AppState) -> DateTime<Utc> {
 /// Job: a spot check not resolved by its deadline gets the default outcome.
 #[tracing::instrument(skip(state, job), fields(job = job.id, sale = job.subject_id))]
 pub async fn spot_check_deadline(state: &AppState, job: &job::Model) -> AppResult<()> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_ordered(&state.db).await?;
     if let Some((tenant, sale)) = load_for_job(&txn, job).await?
         && status(&sale)? == SaleStatus::SpotCheck
     {
@@ -441,7 +441,7 @@ pub async fn resolve_spot_check(
             "must be at most 1000 characters",
         ));
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_ordered(&state.db).await?;
     let sale = sales::get_any(&txn, Operator::system(), sale_id)
         .await?
         .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
@@ -593,7 +593,7 @@ async fn decide_in(
 pub async fn payout(state: &AppState, job: &job::Model) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_ordered(&state.db).await?;
     if let Some((tenant, sale)) = load_for_job(&txn, job).await? {
         let changes = invoice_sale::ActiveModel {
             status: Set(SaleStatus::PaidOut.as_str().into()),
@@ -649,7 +649,7 @@ pub async fn withdraw(
     sale_id: i64,
 ) -> AppResult<invoice_sale::Model> {
     let now = state.clock.now();
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_ordered(&state.db).await?;
     let sale = sales::get(&txn, tenant, sale_id)
         .await?
         .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
@@ -723,7 +723,7 @@ pub async fn record_collection(
         ));
     }
     let now = state.clock.now();
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_ordered(&state.db).await?;
     if let Some(c) = sales::collection_by_key(&txn, op, key).await? {
         if c.sale_id != sale_id || c.amount_ore != amount_ore {
             return Err(AppError::Conflict(
@@ -795,7 +795,7 @@ pub async fn activate(
         ));
     }
     let now = state.clock.now();
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_ordered(&state.db).await?;
     let company = entity::company::Entity::find_by_id(company_id)
         .one(&txn)
         .await?
@@ -835,7 +835,7 @@ pub async fn request_contact(
             "must be at most 2000 characters",
         ));
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_ordered(&state.db).await?;
     sales::request_contact(&txn, tenant, phone, message, state.clock.now()).await?;
     txn.commit().await?;
     Ok(())
