@@ -9,6 +9,7 @@ mod auth;
 mod books;
 mod cli;
 mod clients;
+mod drill;
 mod jobs;
 mod limits;
 mod live;

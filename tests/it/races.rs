@@ -70,3 +70,56 @@ db_test!(
         }
     }
 );
+
+db_test!(
+    eight_sells_with_one_key_make_one_sale_and_all_get_it,
+    |app| {
+        activate(&app, agreement()).await;
+        let customer = app.full_customer(&app.company).await;
+        let inv = app.invoice(&app.company, &customer, "1000").await;
+        let q = post(
+            &app,
+            "query($id: ID!) { invoiceSaleQuote(invoiceId: $id) { quoteId } }",
+            json!({ "id": inv }),
+        )
+        .await;
+        let quote = q["data"]["invoiceSaleQuote"]["quoteId"].clone();
+        let sells = (0..8).map(|_| {
+            post(
+                &app,
+                "mutation($i: SellInvoiceInput!) { sellInvoice(input: $i) { id } }",
+                json!({ "i": { "invoiceId": inv, "quoteId": quote, "idempotencyKey": "one-key" } }),
+            )
+        });
+        let answers = futures_util::future::join_all(sells).await;
+        let ids: std::collections::HashSet<String> = answers
+            .iter()
+            .map(|r| {
+                r["data"]["sellInvoice"]["id"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("a retry gets the sale: {r}"))
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(ids.len(), 1, "{answers:?}");
+    }
+);
+
+db_test!(eight_concurrent_hand_overs_all_complete, |app| {
+    let customer = app.full_customer(&app.company).await;
+    let mut invoices = Vec::new();
+    for _ in 0..8 {
+        invoices.push(app.invoice(&app.company, &customer, "1000").await);
+    }
+    // Each batch reads only inside its own write transaction, so eight at once
+    // do not starve the connection pool (SQLite's has eight connections).
+    let sends = invoices.iter().enumerate().map(|(i, inv)| {
+        post(&app, "mutation($i: SendToNoxFinansInput!) { sendToNoxFinans(input: $i) { results { accepted } } }", json!({ "i": { "invoiceIds": [inv], "service": "INVOICE_SERVICE", "idempotencyKey": format!("h{i}") } }))
+    });
+    for r in futures_util::future::join_all(sends).await {
+        assert_eq!(
+            r["data"]["sendToNoxFinans"]["results"][0]["accepted"], true,
+            "{r}"
+        );
+    }
+});
