@@ -123,3 +123,159 @@ db_test!(eight_concurrent_hand_overs_all_complete, |app| {
         );
     }
 });
+
+fn number_of(global_id: &str) -> i64 {
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(global_id)
+        .unwrap();
+    String::from_utf8(raw)
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+async fn hand_over_and_deliver(app: &TestApp) -> (String, String) {
+    let anna = app
+        .customer(&app.company, json!({ "name": "Anna Lindqvist", "organisationNumber": "19850614-1236", "email": "anna@example.se", "phone": "070-1234567", "address": { "street": "Björkvägen 3", "postalCode": "90422", "city": "Umeå" } }))
+        .await;
+    let inv = app
+        .ok(&app.company, "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }", json!({ "i": { "customerId": anna, "invoiceDate": "2026-11-20", "termsOfPayment": "10", "rows": [{ "description": "x", "quantity": "1", "unitPrice": "1000", "vatRate": "25" }] } }))
+        .await["createInvoice"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = post(app, "mutation($i: SendToNoxFinansInput!) { sendToNoxFinans(input: $i) { results { case { id } } } }", json!({ "i": { "invoiceIds": [inv], "service": "INVOICE_SERVICE", "delivery": "LETTER", "idempotencyKey": "d" } })).await;
+    let case = r["data"]["sendToNoxFinans"]["results"][0]["case"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.clock.advance(chrono::Duration::seconds(10));
+    app.eventually("delivered", || async {
+        post(
+            app,
+            "query($id: ID!) { invoice(id: $id) { noxFinans { status } } }",
+            json!({ "id": inv }),
+        )
+        .await["data"]["invoice"]["noxFinans"]["status"]
+            == "DELIVERED"
+    })
+    .await;
+    (inv, case)
+}
+
+db_test!(pauses_and_resumes_keep_one_step_job_per_case, |app| {
+    let (_, case) = hand_over_and_deliver(&app).await;
+    for _ in 0..3 {
+        let r = post(
+            &app,
+            "mutation($id: ID!) { pauseNoxFinansCase(caseId: $id, until: \"2026-11-25\") { id } }",
+            json!({ "id": case }),
+        )
+        .await;
+        assert!(r.get("errors").is_none(), "{r}");
+        let r = post(
+            &app,
+            "mutation($id: ID!) { resumeNoxFinansCase(caseId: $id) { id } }",
+            json!({ "id": case }),
+        )
+        .await;
+        assert!(r.get("errors").is_none(), "{r}");
+    }
+    let db = invoice_finance::db::connect(&app.database_url)
+        .await
+        .unwrap();
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let live = entity::job::Entity::find()
+        .filter(entity::job::Column::Kind.eq("NOX_STEP"))
+        .filter(entity::job::Column::SubjectId.eq(number_of(&case)))
+        .filter(entity::job::Column::Done.eq(false))
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(live, 1);
+});
+
+db_test!(
+    a_payment_and_a_timeline_step_of_one_case_run_one_after_the_other,
+    |app| {
+        let (inv, case) = hand_over_and_deliver(&app).await;
+        app.clock
+            .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 2, 11, 0, 0).unwrap());
+        app.eventually("the notice", || async {
+            post(
+                &app,
+                "query($id: ID!) { invoice(id: $id) { noxFinans { status } } }",
+                json!({ "id": inv }),
+            )
+            .await["data"]["invoice"]["noxFinans"]["status"]
+                == "OVERDUE_NOTICE_SENT"
+        })
+        .await;
+        // Hold the case's row while the reminder comes due and a payment arrives:
+        // both wait, then run one after the other; neither undoes the other.
+        let holder = if app.database_url.starts_with("postgres") {
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(&app.database_url)
+                .await
+                .unwrap();
+            sqlx::query("BEGIN").execute(&mut c).await.unwrap();
+            sqlx::query("SELECT id FROM nox_case WHERE id = $1 FOR UPDATE")
+                .bind(number_of(&case))
+                .execute(&mut c)
+                .await
+                .unwrap();
+            Some(c)
+        } else {
+            None
+        };
+        app.clock
+            .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 7, 11, 0, 0).unwrap());
+        let pay = post(
+            &app,
+            "mutation($id: ID!) { registerPayment(invoiceId: $id, amount: \"500\", paidOn: \"2026-12-07\", payer: NOX_FINANS, idempotencyKey: \"p\") { balance } }",
+            json!({ "id": inv }),
+        );
+        let release = async {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            if let Some(mut c) = holder {
+                sqlx::query("COMMIT").execute(&mut c).await.unwrap();
+            }
+        };
+        let (paid, ()) = tokio::join!(pay, release);
+        assert_eq!(
+            paid["data"]["registerPayment"]["balance"], "750.00",
+            "{paid}"
+        );
+        app.eventually("the reminder", || async {
+            post(
+                &app,
+                "query($id: ID!) { invoice(id: $id) { noxFinans { status } } }",
+                json!({ "id": inv }),
+            )
+            .await["data"]["invoice"]["noxFinans"]["status"]
+                == "REMINDER_SENT"
+        })
+        .await;
+        let c = post(&app, "query($id: ID!) { invoice(id: $id) { noxFinans { capitalBalance feesCharged collected { capital } history { status } } } }", json!({ "id": inv })).await["data"]["invoice"]["noxFinans"].clone();
+        assert_eq!(
+            (
+                c["capitalBalance"].as_str(),
+                c["feesCharged"].as_str(),
+                c["collected"]["capital"].as_str()
+            ),
+            (Some("750.00"), Some("60.00"), Some("500.00")),
+            "{c}"
+        );
+        let reminders = c["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|h| h["status"] == "REMINDER_SENT")
+            .count();
+        assert!(reminders >= 1);
+    }
+);
