@@ -502,7 +502,7 @@ pub async fn collect(
     };
     book(txn, tenant, &lines, today, refs, now).await?;
     post(txn, tenant, NOX_SERIES, &voucher, today, None, now).await?;
-    close_if_paid(txn, state, tenant, case.id, number).await?;
+    close_when_settled(txn, state, tenant, case.id, number, CaseEvent::Pay).await?;
     let day = crate::domain::banking::next_banking_day(today);
     jobs::schedule_once(
         txn,
@@ -537,30 +537,26 @@ pub async fn reduce(
         ));
     }
     if by_credit {
-        close_credited(txn, state, tenant, case.id, &inv.invoice_number).await
+        close_when_settled(
+            txn,
+            state,
+            tenant,
+            case.id,
+            &inv.invoice_number,
+            CaseEvent::Credit,
+        )
+        .await
     } else {
-        close_if_paid(txn, state, tenant, case.id, &inv.invoice_number).await
+        close_when_settled(
+            txn,
+            state,
+            tenant,
+            case.id,
+            &inv.invoice_number,
+            CaseEvent::Pay,
+        )
+        .await
     }
-}
-
-async fn close_if_paid(
-    txn: &DatabaseTransaction,
-    state: &AppState,
-    tenant: Tenant,
-    case_id: i64,
-    number: &str,
-) -> AppResult<()> {
-    close_when_settled(txn, state, tenant, case_id, number, CaseEvent::Pay).await
-}
-
-async fn close_credited(
-    txn: &DatabaseTransaction,
-    state: &AppState,
-    tenant: Tenant,
-    case_id: i64,
-    number: &str,
-) -> AppResult<()> {
-    close_when_settled(txn, state, tenant, case_id, number, CaseEvent::Credit).await
 }
 
 async fn close_when_settled(

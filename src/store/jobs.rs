@@ -72,22 +72,7 @@ pub async fn schedule_once<C: ConnectionTrait>(
     run_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let live = job::Entity::find()
-        .filter(job::Column::Kind.eq(kind))
-        .filter(job::Column::SubjectId.eq(subject_id))
-        .filter(job::Column::CompanyId.eq(tenant.company_id()))
-        .filter(job::Column::Done.eq(false))
-        .one(db)
-        .await?;
-    match live {
-        Some(j) => {
-            if run_at.timestamp_millis() < j.run_at_ms {
-                move_to(db, j.id, run_at).await?;
-            }
-            Ok(())
-        }
-        None => schedule(db, tenant, kind, subject_id, run_at, now).await,
-    }
+    place(db, tenant, kind, subject_id, run_at, now, true).await
 }
 
 /// Moves the live job of this kind and subject to `run_at` (earlier or later),
@@ -100,6 +85,18 @@ pub async fn reschedule<C: ConnectionTrait>(
     run_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    place(db, tenant, kind, subject_id, run_at, now, false).await
+}
+
+async fn place<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    kind: &str,
+    subject_id: i64,
+    run_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    only_earlier: bool,
+) -> AppResult<()> {
     let live = job::Entity::find()
         .filter(job::Column::Kind.eq(kind))
         .filter(job::Column::SubjectId.eq(subject_id))
@@ -108,6 +105,7 @@ pub async fn reschedule<C: ConnectionTrait>(
         .one(db)
         .await?;
     match live {
+        Some(j) if only_earlier && run_at.timestamp_millis() >= j.run_at_ms => Ok(()),
         Some(j) => move_to(db, j.id, run_at).await,
         None => schedule(db, tenant, kind, subject_id, run_at, now).await,
     }
