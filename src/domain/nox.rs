@@ -389,13 +389,6 @@ pub fn reference_rate_bp(day: NaiveDate) -> i64 {
         .map_or(0, |(.., bp)| *bp)
 }
 
-/// Late-payment interest on `capital_ore` outstanding from the day after `due`
-/// through `today`, with no payment in between (see
-/// [`super::nox_case::accrued_interest_ore`]).
-pub fn interest_ore(capital_ore: i64, due: NaiveDate, today: NaiveDate) -> i64 {
-    super::nox_case::accrued_interest_ore(capital_ore, &[], due, today)
-}
-
 /// VAT on the recall fee, in basis points.
 pub const RECALL_VAT_BP: i64 = 2500;
 
@@ -618,13 +611,17 @@ mod tests {
 
     #[test]
     fn interest_is_reference_rate_plus_eight() {
+        use crate::domain::nox_case::accrued_interest_ore;
         let due = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         // 10 000 SEK for 365 days at 1.75 % + 8 % = 975.00 SEK.
         let a_year = NaiveDate::from_ymd_opt(2027, 11, 30).unwrap();
-        assert_eq!(interest_ore(1_000_000, due, a_year), 97_500);
+        assert_eq!(accrued_interest_ore(1_000_000, &[], due, a_year), 97_500);
         // 10 days: 10 000 × 9.75 % × 10 / 365 = 26.71.
-        assert_eq!(interest_ore(1_000_000, due, step_date(due, 10)), 2671);
-        assert_eq!(interest_ore(1_000_000, due, due), 0);
+        assert_eq!(
+            accrued_interest_ore(1_000_000, &[], due, step_date(due, 10)),
+            2671
+        );
+        assert_eq!(accrued_interest_ore(1_000_000, &[], due, due), 0);
         assert_eq!(
             reference_rate_bp(NaiveDate::from_ymd_opt(2025, 8, 1).unwrap()),
             200

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::money::{round_ore, to_ore};
-use super::nox::reference_rate_bp;
+use super::nox::{reference_rate_bp, step_date};
 
 /// Where a case stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -199,10 +199,6 @@ impl Step {
             _ => 0,
         }
     }
-    /// The stored event kind of the step.
-    pub fn event_kind(self) -> &'static str {
-        self.status().as_str()
-    }
 }
 
 /// The status after `event`, or `None` when the event is not allowed from
@@ -253,10 +249,6 @@ pub struct CaseFacts {
     pub since: NaiveDate,
     /// Recall instead of long-term monitoring.
     pub recall_instead_of_monitoring: bool,
-}
-
-fn step_date(due: NaiveDate, days: u64) -> NaiveDate {
-    due.checked_add_days(chrono::Days::new(days)).unwrap_or(due)
 }
 
 /// The next step of a case and its date, or `None` at the end of the line.

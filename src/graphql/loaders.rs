@@ -118,6 +118,31 @@ impl Loader<i64> for NoxCaseByInvoiceLoader {
     }
 }
 
+/// Loads the payments of invoices by invoice id (company users): the interest
+/// of a page of Nox Finans cases in one query.
+pub struct PaymentsLoader {
+    /// App state.
+    pub state: AppState,
+    /// Whose.
+    pub tenant: Tenant,
+}
+
+impl Loader<i64> for PaymentsLoader {
+    type Value = Vec<entity::payment::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let rows = invoices::payments_of_many(&self.state.db, self.tenant, keys.to_vec())
+            .await
+            .map_err(wrap)?;
+        let mut by_invoice: HashMap<i64, Self::Value> = HashMap::new();
+        for p in rows {
+            by_invoice.entry(p.invoice_id).or_default().push(p);
+        }
+        Ok(by_invoice)
+    }
+}
+
 /// Loads invoices by id (company users): the invoice of each statement entry,
 /// notification or case in a list, in one query.
 pub struct InvoiceLoader {

@@ -91,6 +91,13 @@ pub fn request_data(state: &AppState, actor: Option<Actor>) -> async_graphql::Da
                 tokio::spawn,
             ));
             data.insert(DataLoader::new(
+                PaymentsLoader {
+                    state: st(),
+                    tenant,
+                },
+                tokio::spawn,
+            ));
+            data.insert(DataLoader::new(
                 SaleByInvoiceLoader {
                     state: st(),
                     tenant,

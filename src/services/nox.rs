@@ -183,13 +183,17 @@ pub async fn assess_with<C: ConnectionTrait>(
     Ok(nox::assess(&c, &rules, service, delivery, today))
 }
 
-fn view_query(
+/// The SQL send-view query for `f`, with the settings and delivery it used.
+async fn view_query(
+    state: &AppState,
+    tenant: Tenant,
     f: &CandidateFilter,
-    settings: &NoxSettings,
-    delivery: Delivery,
-    today: NaiveDate,
-) -> store::SendViewQuery {
-    store::SendViewQuery {
+) -> AppResult<(store::SendViewQuery, NoxSettings, Delivery)> {
+    let settings = store::settings(&state.db, tenant).await?;
+    let delivery = f
+        .delivery
+        .unwrap_or_else(|| parse_delivery(&settings.default_delivery));
+    let q = store::SendViewQuery {
         active_terms: settings.active_terms.clone(),
         reminder_service: f.service == Service::ReminderService,
         email_delivery: delivery == Delivery::Email,
@@ -198,8 +202,9 @@ fn view_query(
         green: f.green,
         yellow: f.yellow,
         red: f.red,
-        today,
-    }
+        today: state.clock.today(),
+    };
+    Ok((q, settings, delivery))
 }
 
 /// A page of the send view: the tenant's invoices not handed over, newest first,
@@ -216,11 +221,7 @@ pub async fn candidates(
 ) -> AppResult<(Vec<CandidateRow>, bool)> {
     let db = &state.db;
     let today = state.clock.today();
-    let settings = store::settings(db, tenant).await?;
-    let delivery = f
-        .delivery
-        .unwrap_or_else(|| parse_delivery(&settings.default_delivery));
-    let q = view_query(&f, &settings, delivery, today);
+    let (q, settings, delivery) = view_query(state, tenant, &f).await?;
     let page = store::send_view(db, tenant, &q, PageRequest::Forward { first, after }).await?;
     let assessments = assess_all(
         db,
@@ -251,13 +252,8 @@ pub async fn candidate_count(
     tenant: Tenant,
     f: CandidateFilter,
 ) -> AppResult<u64> {
-    let db = &state.db;
-    let settings = store::settings(db, tenant).await?;
-    let delivery = f
-        .delivery
-        .unwrap_or_else(|| parse_delivery(&settings.default_delivery));
-    let q = view_query(&f, &settings, delivery, state.clock.today());
-    store::send_view_count(db, tenant, &q).await
+    let (q, _, _) = view_query(state, tenant, &f).await?;
+    store::send_view_count(&state.db, tenant, &q).await
 }
 
 /// One row's current verdict (after hiding, or for a single invoice).

@@ -429,7 +429,8 @@ pub struct Owed {
 }
 
 /// Interest and fees a case's customer owes today (nothing once the case is
-/// closed: a closed case shows what was collected).
+/// closed: a closed case shows what was collected). Reads the invoice's
+/// payments only when interest is claimed.
 pub async fn owed<C: sea_orm::ConnectionTrait>(
     db: &C,
     tenant: Tenant,
@@ -437,12 +438,32 @@ pub async fn owed<C: sea_orm::ConnectionTrait>(
     inv: &invoice::Model,
     today: NaiveDate,
 ) -> AppResult<Owed> {
+    let payments = if claims_interest(case)? {
+        invoices::payments_of(db, tenant, inv.id).await?
+    } else {
+        Vec::new()
+    };
+    owed_from(case, inv, &payments, today)
+}
+
+/// Whether the case is open and charges interest, so that [`owed_from`]
+/// needs the invoice's payments.
+pub fn claims_interest(case: &nox_case::Model) -> AppResult<bool> {
     let status = status_of(case)?;
-    if !status.is_open() {
+    Ok(status.is_open() && status.claims_interest())
+}
+
+/// [`owed`] from the invoice's payments (ignored when no interest is claimed).
+pub fn owed_from(
+    case: &nox_case::Model,
+    inv: &invoice::Model,
+    payments: &[entity::payment::Model],
+    today: NaiveDate,
+) -> AppResult<Owed> {
+    if !status_of(case)?.is_open() {
         return Ok(Owed::default());
     }
-    let interest_accrued_ore = if status.claims_interest() {
-        let payments = invoices::payments_of(db, tenant, inv.id).await?;
+    let interest_accrued_ore = if claims_interest(case)? {
         let reductions: Vec<Reduction> = payments
             .iter()
             .filter(|p| Payer::parse(&p.payer) != Some(Payer::Skatteverket))

@@ -459,6 +459,20 @@ pub async fn payment_by_key<C: ConnectionTrait>(
         .await?)
 }
 
+/// The payments (and credits) of the tenant's invoices `ids`, oldest first.
+pub async fn payments_of_many<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    ids: Vec<i64>,
+) -> AppResult<Vec<payment::Model>> {
+    Ok(payment::Entity::find()
+        .filter(payment::Column::CompanyId.eq(tenant.company_id()))
+        .filter(payment::Column::InvoiceId.is_in(ids))
+        .order_by_asc(payment::Column::Id)
+        .all(db)
+        .await?)
+}
+
 /// The payments (and credits) of the tenant's invoice, oldest first.
 pub async fn payments_of<C: ConnectionTrait>(
     db: &C,

@@ -210,13 +210,25 @@ impl NoxFinansCase {
     }
 
     async fn owed(&self, ctx: &Context<'_>) -> GqlResult<crate::services::nox_case::Owed> {
+        use crate::services::nox_case::{claims_interest, owed_from};
         let inv = loader::<InvoiceLoader>(ctx)?
             .load_one(self.0.invoice_id)
             .await?
             .ok_or_else(|| AppError::Internal("case without its invoice".into()))?;
-        let owner = crate::store::Tenant::trusted(self.0.company_id);
-        let st = state(ctx);
-        Ok(crate::services::nox_case::owed(&st.db, owner, &self.0, &inv, st.clock.today()).await?)
+        let payments = if claims_interest(&self.0)? {
+            loader::<crate::graphql::loaders::PaymentsLoader>(ctx)?
+                .load_one(self.0.invoice_id)
+                .await?
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        Ok(owed_from(
+            &self.0,
+            &inv,
+            &payments,
+            state(ctx).clock.today(),
+        )?)
     }
 }
 
