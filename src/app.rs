@@ -63,6 +63,8 @@ pub async fn open_state(
         settings: Arc::new(settings),
         metrics,
         events,
+        fanout: Arc::default(),
+        tokens: Arc::default(),
     })
 }
 

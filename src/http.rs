@@ -19,10 +19,10 @@ use axum::{Router, extract::Request};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 
-use crate::graphql::error::server_error;
+use crate::graphql::error::{classify, is_query, parse, server_error};
 use crate::graphql::{AppSchema, request_data};
 use crate::state::AppState;
-use crate::store::{Actor, tokens};
+use crate::store::Actor;
 
 /// Everything a request handler needs.
 #[derive(Clone)]
@@ -250,7 +250,7 @@ async fn identify(app: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, 
         .or_else(|| value.strip_prefix("bearer "))
         .ok_or("the Authorization header must be 'Bearer <token>'")?
         .trim();
-    match tokens::authenticate(&app.db, token).await {
+    match app.tokens.authenticate(&app.db, token).await {
         Ok(actor) => Ok(Some(actor)),
         Err(crate::error::AppError::Unauthenticated(_)) => Err("the API token is not valid"),
         Err(e) => {
@@ -274,22 +274,16 @@ async fn execute(
         Ok(a) => a,
         Err(msg) => return error_response(StatusCode::UNAUTHORIZED, media, msg, "UNAUTHENTICATED"),
     };
-    let batch = match batch {
-        BatchRequest::Single(mut r) => {
-            r.data = request_data(&s.app, actor);
-            BatchRequest::Single(r)
+    let resp = match batch {
+        BatchRequest::Single(r) => BatchResponse::Single(run_one(s, actor, r).await),
+        BatchRequest::Batch(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for r in items {
+                out.push(run_one(s, actor.clone(), r).await);
+            }
+            BatchResponse::Batch(out)
         }
-        BatchRequest::Batch(items) => BatchRequest::Batch(
-            items
-                .into_iter()
-                .map(|mut r| {
-                    r.data = request_data(&s.app, actor.clone());
-                    r
-                })
-                .collect(),
-        ),
     };
-    let resp = s.schema.execute_batch(batch).await;
     // Under application/graphql-response+json a request that failed before
     // execution (parse or validation) is a 400; application/json keeps 200.
     let failed_early = match &resp {
@@ -302,6 +296,23 @@ async fn execute(
         StatusCode::OK
     };
     json_response(status, media, &resp)
+}
+
+/// Parses, executes and codes one operation. Loaders cache what they read only
+/// for a query: a mutation reads again after each change.
+async fn run_one(
+    s: &HttpState,
+    actor: Option<Actor>,
+    mut r: async_graphql::Request,
+) -> async_graphql::Response {
+    if let Err(e) = parse(&mut r) {
+        return async_graphql::Response::from_errors(vec![e]);
+    }
+    let cache = is_query(&mut r);
+    r.data = request_data(&s.app, actor, cache);
+    let mut resp = s.schema.execute(r).await;
+    classify(&mut resp);
+    resp
 }
 
 async fn graphql_post(State(s): State<HttpState>, req: Request) -> Response {

@@ -1,5 +1,5 @@
 //! The `invoice-finance` command line: serve (default), migrate, export-schema,
-//! seed-demo, token create.
+//! seed-demo, seed-bulk, token create.
 
 use std::sync::Arc;
 
@@ -10,8 +10,15 @@ use invoice_finance::clock::{Clock, ScaledClock, SystemClock};
 use invoice_finance::config::{LogFormat, Settings};
 use invoice_finance::domain::identifiers::parse_identity_number;
 use invoice_finance::seed::{DemoTokens, seed_demo};
+use invoice_finance::seed_bulk::{BulkPlan, seed_bulk};
 use invoice_finance::store::{Role, companies, tokens};
 use tracing_subscriber::EnvFilter;
+
+// A GraphQL response is built from many small allocations across threads;
+// mimalloc serves them with far less contention than the system allocator
+// (see BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// GraphQL server for invoice sale and Nox Finans invoice services.
 ///
@@ -38,6 +45,30 @@ enum Command {
     /// Seed the demo data if absent and print fresh demo tokens as NAME=value
     /// lines for `eval`.
     SeedDemo,
+    /// Create a large deterministic data set (companies, customers, invoices,
+    /// sales, payments-account entries) for trying the server at scale, and
+    /// print a fresh company token per company as NAME=value lines.
+    SeedBulk {
+        /// Regular companies.
+        #[arg(long, default_value_t = 10)]
+        companies: u32,
+        /// Customers per company.
+        #[arg(long, default_value_t = 1_000)]
+        customers: u32,
+        /// Invoices per regular company.
+        #[arg(long, default_value_t = 20_000)]
+        invoices: u32,
+        /// Sales per company (four in five paid out, one in five denied).
+        #[arg(long, default_value_t = 5_000)]
+        sales: u32,
+        /// Payments-account entries per company.
+        #[arg(long, default_value_t = 10_000)]
+        entries: u32,
+        /// A further company with this many invoices (repeatable), for
+        /// comparing a small company with a very large one.
+        #[arg(long = "extra-company", value_name = "INVOICES")]
+        extra_companies: Vec<u32>,
+    },
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
@@ -116,6 +147,45 @@ async fn main() -> anyhow::Result<()> {
                 .context("opening the database")?;
             let tokens = seed_demo(&state).await.context("seeding demo data")?;
             print_tokens(&url, &tokens);
+        }
+        Command::SeedBulk {
+            companies,
+            customers,
+            invoices,
+            sales,
+            entries,
+            extra_companies,
+        } => {
+            let url = graphql_url(&settings);
+            let state = open_state(settings, clock)
+                .await
+                .context("opening the database")?;
+            let plan = BulkPlan {
+                companies,
+                customers_per_company: customers,
+                invoices_per_company: invoices,
+                sales_per_company: sales,
+                entries_per_company: entries,
+                extra_companies,
+            };
+            let started = std::time::Instant::now();
+            let made = seed_bulk(&state, &plan)
+                .await
+                .context("seeding bulk data")?;
+            let created = made.iter().filter(|c| c.created).count();
+            eprintln!(
+                "{created} companies created, {} already present, in {:.1} s; \
+                 a fresh company token was minted for each (earlier ones stay valid)",
+                made.len() - created,
+                started.elapsed().as_secs_f64()
+            );
+            println!("GRAPHQL_URL={url}");
+            for (i, c) in made.iter().enumerate() {
+                let n = i + 1;
+                println!("BULK_COMPANY_{n}_ORG={}", c.organisation_number);
+                println!("BULK_COMPANY_{n}_INVOICES={}", c.invoices);
+                println!("BULK_COMPANY_{n}_TOKEN={}", c.token);
+            }
         }
         Command::Token {
             command:

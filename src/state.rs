@@ -100,4 +100,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Event fan-out from the outbox.
     pub events: Arc<EventHub>,
+    /// Subscriptions shared between identical subscribers.
+    pub fanout: Arc<crate::fanout::Fanout>,
+    /// Recently authenticated API tokens.
+    pub tokens: Arc<crate::store::tokens::TokenCache>,
 }

@@ -35,10 +35,13 @@ use serde_json::{Value, json};
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until, timeout};
 use tokio_stream::StreamMap;
+use tokio_stream::wrappers::BroadcastStream;
 
+use crate::fanout::{Delivery, Key};
+use crate::graphql::error::is_subscription;
 use crate::graphql::{AppSchema, request_data};
 use crate::state::AppState;
-use crate::store::tokens;
+use crate::store::Actor;
 
 /// The sub-protocol names, in order of preference.
 pub const PROTOCOLS: [&str; 2] = ["graphql-transport-ws", "graphql-ws"];
@@ -131,7 +134,18 @@ fn close(code: u16, reason: impl Into<String>) -> End {
     End::Close(code, reason.into())
 }
 
-type Sub = BoxStream<'static, Option<Response>>;
+/// What a subscription yields: `None` when it has ended.
+type Sub = BoxStream<'static, Option<Item>>;
+
+/// One item of a subscription.
+enum Item {
+    /// A response of the connection's own execution.
+    Own(Response),
+    /// A delivery of a shared execution.
+    Shared(Delivery),
+    /// The subscriber fell behind its shared execution.
+    Lagged,
+}
 
 struct Conn {
     protocol: Protocol,
@@ -140,6 +154,7 @@ struct Conn {
     schema: AppSchema,
     tx: SplitSink<WebSocket, Message>,
     session: Option<Arc<Data>>,
+    actor: Option<Actor>,
     init_seen: bool,
     subs: StreamMap<String, Sub>,
 }
@@ -161,6 +176,7 @@ pub async fn serve(
         schema,
         tx,
         session: None,
+        actor: None,
         init_seen: false,
         subs: StreamMap::new(),
     };
@@ -292,8 +308,9 @@ impl Conn {
                 let payload =
                     optional_object(&msg).map_err(|()| bad("payload must be an object"))?;
                 match Box::pin(authenticate(&self.app, payload)).await {
-                    Ok(data) => {
+                    Ok((data, actor)) => {
                         self.session = Some(Arc::new(data));
+                        self.actor = Some(actor);
                         self.send_json(&json!({"type": "connection_ack"})).await
                     }
                     Err(why) => Err(close(close::FORBIDDEN, format!("Forbidden: {why}"))),
@@ -343,8 +360,9 @@ impl Conn {
                 self.init_seen = true;
                 let payload = optional_object(&msg).ok().flatten();
                 match Box::pin(authenticate(&self.app, payload)).await {
-                    Ok(data) => {
+                    Ok((data, actor)) => {
                         self.session = Some(Arc::new(data));
+                        self.actor = Some(actor);
                         self.send_json(&json!({"type": "connection_ack"})).await?;
                         self.send_json(&json!({"type": "ka"})).await
                     }
@@ -401,12 +419,38 @@ impl Conn {
             }]);
             return self.send_error(&id, error).await;
         }
-        let stream = self
-            .schema
-            .execute_stream_with_session_data(request, session)
-            .map(Some)
-            .chain(stream::once(async { None }))
-            .boxed();
+        let mut request = request;
+        if let Err(e) = crate::graphql::error::parse(&mut request) {
+            let errors = serde_json::to_value([e]).unwrap_or_else(|_| json!([]));
+            return self.send_error(&id, errors).await;
+        }
+        let shared = match (&self.actor, is_subscription(&mut request)) {
+            (Some(actor), true) => Key::of(&request, actor),
+            _ => None,
+        };
+        let stream: Sub = match shared {
+            Some(key) => {
+                let schema = self.schema.clone();
+                let rx = self.app.fanout.join(key, move || {
+                    schema
+                        .execute_stream_with_session_data(request, session)
+                        .boxed()
+                });
+                BroadcastStream::new(rx)
+                    .map(|d| match d {
+                        Ok(Delivery::Complete) => None,
+                        Ok(d) => Some(Item::Shared(d)),
+                        Err(_) => Some(Item::Lagged),
+                    })
+                    .boxed()
+            }
+            None => self
+                .schema
+                .execute_stream_with_session_data(request, session)
+                .map(|r| Some(Item::Own(r)))
+                .chain(stream::once(async { None }))
+                .boxed(),
+        };
         self.subs.insert(id, stream);
         self.app.metrics.ws_subscriptions.inc();
         Ok(())
@@ -426,12 +470,43 @@ impl Conn {
             .await
     }
 
-    /// One item of a subscription: a response, or `None` when it has ended.
-    async fn on_item(&mut self, id: String, item: Option<Response>) -> Result<(), End> {
-        let Some(resp) = item else {
-            self.remove(&id);
-            return self.send_json(&json!({"type": "complete", "id": id})).await;
+    /// One item of a subscription, or `None` when it has ended.
+    async fn on_item(&mut self, id: String, item: Option<Item>) -> Result<(), End> {
+        let ty = match self.protocol {
+            Protocol::TransportWs => "next",
+            Protocol::Legacy => "data",
         };
+        let mut resp = match item {
+            None => {
+                self.remove(&id);
+                return self.send_json(&json!({"type": "complete", "id": id})).await;
+            }
+            Some(Item::Own(resp)) => resp,
+            Some(Item::Shared(Delivery::Next(payload))) => {
+                // The payload was serialised once for every subscriber.
+                let id_json = serde_json::to_string(&id).unwrap_or_else(|_| "\"\"".into());
+                let text = format!(r#"{{"type":"{ty}","id":{id_json},"payload":{payload}}}"#);
+                return self.send(Message::Text(text.into())).await;
+            }
+            Some(Item::Shared(Delivery::Refused(errors))) => {
+                self.remove(&id);
+                let errors = serde_json::from_str(&errors).unwrap_or_else(|_| json!([]));
+                return self.send_error(&id, errors).await;
+            }
+            Some(Item::Shared(Delivery::Complete)) => {
+                self.remove(&id);
+                return self.send_json(&json!({"type": "complete", "id": id})).await;
+            }
+            Some(Item::Lagged) => {
+                self.remove(&id);
+                let errors = json!([{
+                    "message": "this subscription fell behind; subscribe again with the last cursor as `after`",
+                    "extensions": {"code": "SUBSCRIBER_TOO_SLOW"},
+                }]);
+                return self.send_error(&id, errors).await;
+            }
+        };
+        crate::graphql::error::classify(&mut resp);
         // Errors before execution (parse, validation, variables) have no path and
         // no data: the operation never ran, so it is an `error` message.
         let refused = crate::http::is_request_error(&resp);
@@ -441,10 +516,6 @@ impl Conn {
             return self.send_error(&id, errors).await;
         }
         let payload = serde_json::to_value(&resp).unwrap_or_else(|_| json!({"data": null}));
-        let ty = match self.protocol {
-            Protocol::TransportWs => "next",
-            Protocol::Legacy => "data",
-        };
         self.send_json(&json!({"type": ty, "id": id, "payload": payload}))
             .await
     }
@@ -452,14 +523,17 @@ impl Conn {
 
 /// Checks the token of a `connection_init` payload; on success the
 /// connection's request data.
-async fn authenticate(app: &AppState, payload: Option<&Value>) -> Result<Data, String> {
+async fn authenticate(app: &AppState, payload: Option<&Value>) -> Result<(Data, Actor), String> {
     let token = payload
         .and_then(token_from_payload)
         .ok_or_else(|| "connection_init needs an Authorization token".to_string())?;
-    let actor = tokens::authenticate(&app.db, &token)
+    let actor = app
+        .tokens
+        .authenticate(&app.db, &token)
         .await
         .map_err(|_| "the API token is not valid".to_string())?;
-    Ok(request_data(app, Some(actor)))
+    // A connection's loaders live as long as it does: they never cache.
+    Ok((request_data(app, Some(actor.clone()), false), actor))
 }
 
 /// `payload` absent or null gives `None`; an object gives it; anything else is an error.

@@ -1,6 +1,7 @@
 //! The one mapping from [`AppError`] to a GraphQL error with a stable
-//! `extensions.code`, and an extension that gives codes to the errors
-//! async-graphql itself raises (parse, validation, limits, input coercion).
+//! `extensions.code`, and the codes of the errors async-graphql itself raises
+//! (parse, validation, limits, input coercion), given once per response at the
+//! request's edge rather than by an extension that would wrap every field.
 //!
 //! Codes: `UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`, `VALIDATION`, `CONFLICT`,
 //! `NOT_ELIGIBLE` (with `extensions.reasons`), `QUOTE_CHANGED`, `INVOICE_SOLD`,
@@ -9,15 +10,8 @@
 //! `BAD_REQUEST`, `PAYLOAD_TOO_LARGE`, `UNSUPPORTED_MEDIA_TYPE`,
 //! `METHOD_NOT_ALLOWED`, `BATCH_TOO_LARGE`, `TIMEOUT`.
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
-};
-use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{
-    ErrorExtensionValues, Response, ServerError, ServerResult, ValidationResult, Variables,
-};
+use async_graphql::parser::types::OperationType;
+use async_graphql::{ErrorExtensionValues, Response, ServerError};
 use sea_orm::DbErr;
 
 use crate::error::AppError;
@@ -137,62 +131,76 @@ fn tag(mut e: ServerError, code: &str) -> ServerError {
     e
 }
 
-/// Gives every error async-graphql raises on its own a code.
-pub struct ErrorCodes;
+/// Parses a request's document once, before execution (the schema reuses the
+/// parsed document); a document that does not parse is `GRAPHQL_PARSE_FAILED`.
+pub fn parse(request: &mut async_graphql::Request) -> Result<(), ServerError> {
+    request
+        .parsed_query()
+        .map(|_| ())
+        .map_err(|e| tag(e, "GRAPHQL_PARSE_FAILED"))
+}
 
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodesExtension)
+/// Whether a parsed request runs a query (not a mutation or subscription):
+/// only then may loaders cache what they read for the rest of the request.
+pub fn is_query(request: &mut async_graphql::Request) -> bool {
+    operation_type(request) == Some(OperationType::Query)
+}
+
+/// Whether a parsed request runs a subscription.
+pub fn is_subscription(request: &mut async_graphql::Request) -> bool {
+    operation_type(request) == Some(OperationType::Subscription)
+}
+
+/// The type of the operation a parsed request selects; `None` when it selects
+/// none or several (execution will refuse it).
+fn operation_type(request: &mut async_graphql::Request) -> Option<OperationType> {
+    let wanted = request.operation_name.clone();
+    let Ok(doc) = request.parsed_query() else {
+        return None;
+    };
+    let mut ops = doc
+        .operations
+        .iter()
+        .filter(|(name, _)| match (&wanted, name) {
+            (Some(w), Some(n)) => w == n.as_str(),
+            _ => true,
+        });
+    match (ops.next(), ops.next()) {
+        (Some((_, op)), None) => Some(op.node.ty),
+        _ => None,
     }
 }
 
-struct ErrorCodesExtension;
-
-#[async_trait::async_trait]
-impl Extension for ErrorCodesExtension {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut resp = next.run(ctx).await;
-        // What is left without a code failed while coercing arguments or
-        // variables: the client sent a wrong value.
-        resp.errors = resp
-            .errors
-            .into_iter()
-            .map(|e| tag(e, "BAD_USER_INPUT"))
-            .collect();
-        resp
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables)
-            .await
-            .map_err(|e| tag(e, "GRAPHQL_PARSE_FAILED"))
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|e| {
-                    let code = if e.message.contains("too complex") {
-                        "QUERY_TOO_COMPLEX"
-                    } else if e.message.contains("nested too deep") {
-                        "QUERY_TOO_DEEP"
-                    } else {
-                        "GRAPHQL_VALIDATION_FAILED"
-                    };
-                    tag(e, code)
-                })
-                .collect()
-        })
+/// Gives each error async-graphql raised on its own a code, once per response
+/// (a resolver's errors carry theirs already). Before execution (no path):
+/// the complexity and depth limits, a missing or unknown operation name
+/// (`BAD_USER_INPUT`), or any other validation rule. During execution: a
+/// value that failed to coerce, the client's input (`BAD_USER_INPUT`).
+pub fn classify(resp: &mut Response) {
+    for e in &mut resp.errors {
+        let has_code = e
+            .extensions
+            .as_ref()
+            .is_some_and(|x| x.get("code").is_some());
+        if has_code {
+            continue;
+        }
+        let code = if !e.path.is_empty() {
+            "BAD_USER_INPUT"
+        } else if e.message.contains("too complex") {
+            "QUERY_TOO_COMPLEX"
+        } else if e.message.contains("nested too deep") {
+            "QUERY_TOO_DEEP"
+        } else if e.message.starts_with("Unknown operation named")
+            || e.message.starts_with("Operation name required")
+        {
+            "BAD_USER_INPUT"
+        } else {
+            "GRAPHQL_VALIDATION_FAILED"
+        };
+        let ext = e
+            .extensions
+            .get_or_insert_with(ErrorExtensionValues::default);
+        ext.set("code", code);
     }
 }

@@ -3,9 +3,9 @@
 //! A company user's loaders see only its company; an operator's see every company.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use async_graphql::dataloader::Loader;
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{customer, invoice_row, invoice_sale, voucher_row};
 
 use crate::error::AppError;
@@ -78,7 +78,8 @@ impl Loader<i64> for InvoiceRowsLoader {
     }
 }
 
-/// Loads the latest sale of invoices by invoice id (company users).
+/// Loads the latest sale of invoices by invoice id (company users); `None` for
+/// an invoice never offered, so that a list can prime "no sale" too.
 pub struct SaleByInvoiceLoader {
     /// App state.
     pub state: AppState,
@@ -87,14 +88,16 @@ pub struct SaleByInvoiceLoader {
 }
 
 impl Loader<i64> for SaleByInvoiceLoader {
-    type Value = invoice_sale::Model;
+    type Value = Option<invoice_sale::Model>;
     type Error = LoadError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
         let rows = sales::latest_by_invoice(&self.state.db, self.tenant, keys.to_vec())
             .await
             .map_err(wrap)?;
-        Ok(rows.into_iter().map(|s| (s.invoice_id, s)).collect())
+        let mut out: HashMap<i64, Self::Value> = keys.iter().map(|k| (*k, None)).collect();
+        out.extend(rows.into_iter().map(|s| (s.invoice_id, Some(s))));
+        Ok(out)
     }
 }
 
@@ -143,13 +146,13 @@ impl Loader<i64> for PaymentsLoader {
     }
 }
 
-/// Loads invoices by id (company users): the invoice of each statement entry,
-/// notification or case in a list, in one query.
+/// Loads invoices by id: the invoice of each statement entry, notification,
+/// sale or case in a list, in one query.
 pub struct InvoiceLoader {
     /// App state.
     pub state: AppState,
     /// Whose.
-    pub tenant: Tenant,
+    pub scope: Scope,
 }
 
 impl Loader<i64> for InvoiceLoader {
@@ -157,9 +160,11 @@ impl Loader<i64> for InvoiceLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        let rows = invoices::get_many(&self.state.db, self.tenant, keys.to_vec())
-            .await
-            .map_err(wrap)?;
+        let rows = match self.scope {
+            Scope::Company(t) => invoices::get_many(&self.state.db, t, keys.to_vec()).await,
+            Scope::Operator(op) => invoices::get_many_any(&self.state.db, op, keys.to_vec()).await,
+        }
+        .map_err(wrap)?;
         Ok(rows.into_iter().map(|i| (i.id, i)).collect())
     }
 }
@@ -197,3 +202,106 @@ impl From<LoadError> for crate::graphql::error::GqlError {
         inner.into()
     }
 }
+
+/// A request's loader of `T`.
+pub type Load<T> = DataLoader<T, HashMapCache>;
+
+/// The request's loaders, each built when a resolver first asks for it: a
+/// request that reads no customers builds no customer loader.
+pub struct Loaders {
+    state: AppState,
+    scope: Scope,
+    cache: bool,
+    customer: OnceLock<Load<CustomerLoader>>,
+    invoice_rows: OnceLock<Load<InvoiceRowsLoader>>,
+    invoice: OnceLock<Load<InvoiceLoader>>,
+    nox_case: OnceLock<Load<NoxCaseByInvoiceLoader>>,
+    payments: OnceLock<Load<PaymentsLoader>>,
+    sale: OnceLock<Load<SaleByInvoiceLoader>>,
+    voucher_rows: OnceLock<Load<VoucherRowsLoader>>,
+}
+
+impl Loaders {
+    /// Loaders for `scope`; with `cache` they keep what they read (and what a
+    /// list feeds them) until the request ends.
+    pub fn new(state: AppState, scope: Scope, cache: bool) -> Self {
+        Self {
+            state,
+            scope,
+            cache,
+            customer: OnceLock::new(),
+            invoice_rows: OnceLock::new(),
+            invoice: OnceLock::new(),
+            nox_case: OnceLock::new(),
+            payments: OnceLock::new(),
+            sale: OnceLock::new(),
+            voucher_rows: OnceLock::new(),
+        }
+    }
+
+    /// Whether the loaders keep what they read (and what lists feed them).
+    pub fn caches(&self) -> bool {
+        self.cache
+    }
+
+    /// The loader of `T`; `None` when the scope may not use it (company-only
+    /// loaders for an operator).
+    pub fn get<T: ScopedLoader>(&self) -> Option<&Load<T>> {
+        let slot = T::slot(self);
+        if let Some(l) = slot.get() {
+            return Some(l);
+        }
+        let loader = T::make(self.state.clone(), self.scope)?;
+        let l = DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default());
+        l.enable_all_cache(self.cache);
+        // Another resolver may have set it meanwhile; either one serves.
+        let _ = slot.set(l);
+        slot.get()
+    }
+}
+
+/// A loader the request builds on demand.
+pub trait ScopedLoader: Loader<i64> + Sized {
+    /// The loader for `scope`, or `None` when the scope may not use it.
+    fn make(state: AppState, scope: Scope) -> Option<Self>;
+    /// Where [`Loaders`] keeps it.
+    fn slot(l: &Loaders) -> &OnceLock<Load<Self>>;
+}
+
+fn company(scope: Scope) -> Option<Tenant> {
+    match scope {
+        Scope::Company(t) => Some(t),
+        Scope::Operator(_) => None,
+    }
+}
+
+macro_rules! scoped_loader {
+    ($t:ident, $slot:ident, any) => {
+        impl ScopedLoader for $t {
+            fn make(state: AppState, scope: Scope) -> Option<Self> {
+                Some(Self { state, scope })
+            }
+            fn slot(l: &Loaders) -> &OnceLock<Load<Self>> {
+                &l.$slot
+            }
+        }
+    };
+    ($t:ident, $slot:ident, company) => {
+        impl ScopedLoader for $t {
+            fn make(state: AppState, scope: Scope) -> Option<Self> {
+                company(scope).map(|tenant| Self { state, tenant })
+            }
+            fn slot(l: &Loaders) -> &OnceLock<Load<Self>> {
+                &l.$slot
+            }
+        }
+    };
+}
+
+scoped_loader!(CustomerLoader, customer, any);
+scoped_loader!(InvoiceRowsLoader, invoice_rows, any);
+scoped_loader!(InvoiceLoader, invoice, any);
+scoped_loader!(NoxCaseByInvoiceLoader, nox_case, company);
+scoped_loader!(PaymentsLoader, payments, company);
+scoped_loader!(SaleByInvoiceLoader, sale, company);
+scoped_loader!(VoucherRowsLoader, voucher_rows, company);

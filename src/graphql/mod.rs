@@ -13,7 +13,6 @@ pub mod scalars;
 pub mod subscription;
 pub mod types;
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Schema};
 
 use crate::error::AppError;
@@ -33,7 +32,6 @@ pub fn build_schema(state: AppState) -> AppSchema {
     )
     .limit_depth(s.max_query_depth)
     .limit_complexity(s.max_query_complexity)
-    .extension(error::ErrorCodes)
     .data(state.clone())
     .finish()
 }
@@ -53,65 +51,20 @@ pub fn sdl() -> String {
 #[derive(Debug, Clone)]
 pub struct Identity(pub Option<Actor>);
 
-/// Per-request data: the identity and the data loaders of its scope.
-pub fn request_data(state: &AppState, actor: Option<Actor>) -> async_graphql::Data {
-    use loaders::*;
+/// Per-request data: the identity and the data loaders of its scope, each
+/// built on first use. With `cache` the loaders keep what they read for the
+/// rest of the request (queries: a list primes them with the rows it joined).
+pub fn request_data(state: &AppState, actor: Option<Actor>, cache: bool) -> async_graphql::Data {
     let mut data = async_graphql::Data::default();
-    let scope = match actor.as_ref() {
-        Some(a) => match (a.tenant(), a.operator()) {
-            (Ok(t), _) => Some(Scope::Company(t)),
-            (_, Ok(op)) => Some(Scope::Operator(op)),
+    let scope = actor
+        .as_ref()
+        .and_then(|a| match (a.tenant(), a.operator()) {
+            (Ok(t), _) => Some(loaders::Scope::Company(t)),
+            (_, Ok(op)) => Some(loaders::Scope::Operator(op)),
             _ => None,
-        },
-        None => None,
-    };
+        });
     if let Some(scope) = scope {
-        let st = || state.clone();
-        data.insert(DataLoader::new(
-            CustomerLoader { state: st(), scope },
-            tokio::spawn,
-        ));
-        data.insert(DataLoader::new(
-            InvoiceRowsLoader { state: st(), scope },
-            tokio::spawn,
-        ));
-        if let Scope::Company(tenant) = scope {
-            data.insert(DataLoader::new(
-                InvoiceLoader {
-                    state: st(),
-                    tenant,
-                },
-                tokio::spawn,
-            ));
-            data.insert(DataLoader::new(
-                NoxCaseByInvoiceLoader {
-                    state: st(),
-                    tenant,
-                },
-                tokio::spawn,
-            ));
-            data.insert(DataLoader::new(
-                PaymentsLoader {
-                    state: st(),
-                    tenant,
-                },
-                tokio::spawn,
-            ));
-            data.insert(DataLoader::new(
-                SaleByInvoiceLoader {
-                    state: st(),
-                    tenant,
-                },
-                tokio::spawn,
-            ));
-            data.insert(DataLoader::new(
-                VoucherRowsLoader {
-                    state: st(),
-                    tenant,
-                },
-                tokio::spawn,
-            ));
-        }
+        data.insert(loaders::Loaders::new(state.clone(), scope, cache));
     }
     data.insert(Identity(actor));
     data
@@ -141,9 +94,10 @@ pub fn tenant(ctx: &Context<'_>) -> Result<Tenant, AppError> {
 }
 
 /// A per-request data loader.
-pub fn loader<'a, T: async_graphql::dataloader::Loader<i64>>(
+pub fn loader<'a, T: loaders::ScopedLoader>(
     ctx: &Context<'a>,
-) -> Result<&'a DataLoader<T>, AppError> {
-    ctx.data_opt::<DataLoader<T>>()
+) -> Result<&'a loaders::Load<T>, AppError> {
+    ctx.data_opt::<loaders::Loaders>()
+        .and_then(|l| l.get::<T>())
         .ok_or_else(|| AppError::Forbidden("this field needs a company token".into()))
 }

@@ -4,13 +4,16 @@ use async_graphql::{Context, ID, InputObject, Object};
 
 use super::error::GqlResult;
 use super::ids::{Kind, decode, decode_any, page_request};
+use super::loaders::{CustomerLoader, Loaders};
 use super::scalars::Date;
 use super::types::Node;
 use super::types::company::Company;
 use super::types::customer::{Customer, CustomerConnection};
-use super::types::invoice::{Invoice, InvoiceConnection, InvoiceStatus};
-use super::{state, tenant};
-use crate::store::invoices::{self, InvoiceFilter as StoreFilter};
+use super::types::invoice::{
+    Invoice, InvoiceConnection, InvoiceOrder, InvoiceStatus, invoice_page,
+};
+use super::{loader, state, tenant};
+use crate::store::invoices::{self, Along, InvoiceFilter as StoreFilter};
 use crate::store::{companies, customers};
 
 /// Company, customer and invoice queries.
@@ -103,7 +106,7 @@ impl CoreQuery {
     }
 
     /// The company's customers, oldest first.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 2")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(1) as usize * child_complexity + 10")]
     async fn customers(
         &self,
         ctx: &Context<'_>,
@@ -138,38 +141,39 @@ impl CoreQuery {
     }
 
     /// The company's invoices, newest first.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity + 2")]
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(1) as usize * child_complexity + 10")]
     async fn invoices(
         &self,
         ctx: &Context<'_>,
         filter: Option<InvoiceFilter>,
+        #[graphql(desc = "The order; newest first when not given.")] order_by: Option<InvoiceOrder>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
     ) -> GqlResult<InvoiceConnection> {
         let t = tenant(ctx)?;
-        let st = state(ctx).clone();
-        let req = page_request(first, after, last, before, st.settings.max_page_size)?;
+        let max = state(ctx).settings.max_page_size;
+        let req = page_request(first, after, last, before, max)?;
         let filter = filter.unwrap_or_default().into_store()?;
-        let today = st.clock.today();
-        let page = invoices::list(&st.db, t, &filter, today, req).await?;
-        Ok(InvoiceConnection::from_page(
-            page,
-            |r| r.id,
-            Invoice,
-            Box::new(move || {
-                let st = st.clone();
-                let filter = filter.clone();
-                Box::pin(async move { invoices::count(&st.db, t, &filter, today).await })
-            }),
-        ))
+        invoice_page(ctx, t, filter, InvoiceOrder::into_store(order_by), req).await
     }
 
     /// One invoice; null when it does not exist or is not yours.
     async fn invoice(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Invoice>> {
         let t = tenant(ctx)?;
         let n = decode(&id, Kind::Invoice, "id")?;
-        Ok(invoices::get(&state(ctx).db, t, n).await?.map(Invoice))
+        let along = Along {
+            customer: ctx.look_ahead().field("customer").exists()
+                && ctx.data_opt::<Loaders>().is_some_and(Loaders::caches),
+            sale: false,
+        };
+        let Some(found) = invoices::get_along(&state(ctx).db, t, n, along).await? else {
+            return Ok(None);
+        };
+        if let Some(c) = found.customer {
+            loader::<CustomerLoader>(ctx)?.feed_one(c.id, c).await;
+        }
+        Ok(Some(Invoice(found.invoice)))
     }
 }

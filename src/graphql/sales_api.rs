@@ -54,6 +54,9 @@ impl SaleQuery {
     /// The current fees and payout for selling an invoice. `NOT_ELIGIBLE` until
     /// invoice sale is activated; otherwise `eligible` and `reasons` tell whether
     /// this invoice can be sold now.
+    // A quote reads the agreement and sums the company's exposure and the
+    // customer's history: it weighs 50 in a query's complexity.
+    #[graphql(complexity = "50 + child_complexity")]
     async fn invoice_sale_quote(
         &self,
         ctx: &Context<'_>,
@@ -72,7 +75,7 @@ impl SaleQuery {
     }
 
     /// The company's sales, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 2")]
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity + 10")]
     async fn invoice_sales(
         &self,
         ctx: &Context<'_>,
@@ -103,9 +106,8 @@ impl SaleQuery {
             return Err(AppError::validation("to", "must not be before from").into());
         }
         let db = &state(ctx).db;
-        let opening_ore = ledger::balance_before(db, t, from.0).await?;
         let next = to.0.succ_opt().unwrap_or(to.0);
-        let closing_ore = ledger::balance_before(db, t, next).await?;
+        let (opening_ore, closing_ore) = ledger::balances_before(db, t, from.0, next).await?;
         Ok(Statement {
             from: from.0,
             to: to.0,
@@ -115,7 +117,7 @@ impl SaleQuery {
     }
 
     /// The company's vouchers, in number order.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 2")]
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity + 10")]
     async fn vouchers(
         &self,
         ctx: &Context<'_>,
@@ -141,7 +143,7 @@ impl SaleQuery {
     }
 
     /// The company's notifications, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 2")]
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity + 10")]
     async fn notifications(
         &self,
         ctx: &Context<'_>,
@@ -172,7 +174,7 @@ impl SaleQuery {
     }
 
     /// Operators: sales waiting for a spot check, oldest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 2")]
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity + 10")]
     async fn spot_check_queue(
         &self,
         ctx: &Context<'_>,
@@ -196,7 +198,7 @@ impl SaleQuery {
 
     /// Operators: background jobs that failed `JOB_MAX_ATTEMPTS` times and wait
     /// for `retryDeadJob`, oldest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity + 2")]
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity + 10")]
     async fn dead_jobs(
         &self,
         ctx: &Context<'_>,
@@ -219,7 +221,7 @@ impl SaleQuery {
     }
 
     /// Operators: companies that asked to be called about invoice sale, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 2")]
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity + 10")]
     async fn contact_requests(
         &self,
         ctx: &Context<'_>,

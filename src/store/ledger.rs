@@ -7,9 +7,9 @@ use sea_orm::{
     QueryFilter, QueryOrder, Select, Set, Statement,
 };
 
-use super::Tenant;
 use super::companies::{Counter, next_number};
 use super::page::{self, Keyed, Page, PageRequest};
+use super::{Tenant, raw};
 use crate::domain::ledger::{StatementLine, VoucherDraft};
 use crate::error::{AppError, AppResult};
 
@@ -128,18 +128,25 @@ fn entries(tenant: Tenant) -> Select<statement_entry::Entity> {
         .filter(statement_entry::Column::CompanyId.eq(tenant.company_id()))
 }
 
-/// The balance at the end of the last entry booked before `day` (0 without one).
-pub async fn balance_before<C: ConnectionTrait>(
+/// The balances at the start of `from` and at the start of `until`: each the
+/// balance after the last entry booked before that day (0 without one). One
+/// statement, two index probes (booking day, then id, backwards).
+pub async fn balances_before<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    day: NaiveDate,
-) -> AppResult<i64> {
-    Ok(entries(tenant)
-        .filter(statement_entry::Column::BookedOn.lt(day))
-        .order_by_desc(statement_entry::Column::Id)
-        .one(db)
+    from: NaiveDate,
+    until: NaiveDate,
+) -> AppResult<(i64, i64)> {
+    let probe = "COALESCE((SELECT balance_after_ore FROM statement_entry \
+                 WHERE company_id = ? AND booked_on < ? \
+                 ORDER BY booked_on DESC, id DESC LIMIT 1), 0)";
+    let sql =
+        format!("SELECT CAST({probe} AS BIGINT) AS opening, CAST({probe} AS BIGINT) AS closing");
+    let c = tenant.company_id();
+    let row = raw::one(db, &sql, [c.into(), from.into(), c.into(), until.into()])
         .await?
-        .map_or(0, |e| e.balance_after_ore))
+        .ok_or_else(|| AppError::Internal("balances query returned no row".into()))?;
+    Ok((raw::int(&row, "opening")?, raw::int(&row, "closing")?))
 }
 
 /// Statement entries booked from `from` to `to` inclusive, in booking order.

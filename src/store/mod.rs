@@ -20,7 +20,7 @@ pub mod tokens;
 use crate::error::AppError;
 
 /// What a token lets its bearer do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
     /// A user of one company.
     Company,

@@ -70,3 +70,50 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, secret: &str) -> AppResult
         company_id: row.company_id,
     })
 }
+
+/// How long an authenticated token is trusted without asking the database
+/// again. A revocation through this instance clears the cache at once; other
+/// instances notice it within this time.
+pub const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+const CACHE_MAX: usize = 10_000;
+
+/// Recently authenticated tokens, by hash: most requests of a client skip the
+/// token lookup. Only successes are kept, so a wrong token always costs a
+/// lookup (and is refused).
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, (Actor, std::time::Instant)>>,
+}
+
+impl TokenCache {
+    /// The actor `secret` stands for: from the cache while fresh, otherwise
+    /// from the database.
+    pub async fn authenticate<C: ConnectionTrait>(&self, db: &C, secret: &str) -> AppResult<Actor> {
+        let hash = hash_token(secret);
+        let now = std::time::Instant::now();
+        if let Ok(map) = self.entries.lock()
+            && let Some((actor, at)) = map.get(&hash)
+            && now.duration_since(*at) < CACHE_TTL
+        {
+            return Ok(actor.clone());
+        }
+        let actor = authenticate(db, secret).await?;
+        if let Ok(mut map) = self.entries.lock() {
+            if map.len() >= CACHE_MAX {
+                map.retain(|_, (_, at)| now.duration_since(*at) < CACHE_TTL);
+                if map.len() >= CACHE_MAX {
+                    map.clear();
+                }
+            }
+            map.insert(hash, (actor.clone(), now));
+        }
+        Ok(actor)
+    }
+
+    /// Forgets every cached token (after a revocation).
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.entries.lock() {
+            map.clear();
+        }
+    }
+}

@@ -21,5 +21,6 @@ mod races;
 mod rust_client;
 mod sale;
 mod schema;
+mod sorting;
 mod tenancy;
 mod validation;

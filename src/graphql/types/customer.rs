@@ -5,12 +5,12 @@ use chrono::{DateTime, Utc};
 use entity::customer;
 
 use super::Address;
-use super::invoice::{Invoice, InvoiceConnection};
+use super::invoice::{InvoiceConnection, InvoiceOrder, invoice_page};
 use crate::domain::identifiers::{IdentityKind, identity_kind_of_normalised};
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, encode, page_request};
 use crate::graphql::{state, tenant};
-use crate::store::invoices::{self, InvoiceFilter};
+use crate::store::invoices::InvoiceFilter;
 
 /// A company's customer: who its invoices go to.
 #[derive(Clone)]
@@ -82,7 +82,7 @@ impl Customer {
         self.0.created_at
     }
     /// This customer's invoices, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 2")]
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity + 10")]
     async fn invoices(
         &self,
         ctx: &Context<'_>,
@@ -90,24 +90,13 @@ impl Customer {
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
     ) -> GqlResult<InvoiceConnection> {
         let t = tenant(ctx)?;
-        let st = state(ctx).clone();
-        let req = page_request(first, after, None, None, st.settings.max_page_size)?;
+        let max = state(ctx).settings.max_page_size;
+        let req = page_request(first, after, None, None, max)?;
         let filter = InvoiceFilter {
             customer_id: Some(self.0.id),
             ..InvoiceFilter::default()
         };
-        let today = st.clock.today();
-        let page = invoices::list(&st.db, t, &filter, today, req).await?;
-        Ok(InvoiceConnection::from_page(
-            page,
-            |r| r.id,
-            Invoice,
-            Box::new(move || {
-                let st = st.clone();
-                let filter = filter.clone();
-                Box::pin(async move { invoices::count(&st.db, t, &filter, today).await })
-            }),
-        ))
+        invoice_page(ctx, t, filter, InvoiceOrder::into_store(None), req).await
     }
 }
 

@@ -10,10 +10,11 @@ use crate::domain::sale::{self as rules, SaleStatus};
 use crate::error::AppError;
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, cursor, encode};
+use crate::graphql::loaders::InvoiceLoader;
 use crate::graphql::scalars::{Date, Decimal};
-use crate::graphql::{actor, state};
+use crate::graphql::{actor, loader, state};
 use crate::services::sales::QuoteView;
-use crate::store::{invoices, outbox::topic};
+use crate::store::outbox::topic;
 
 /// A company's invoice-sale agreement: fee terms and credit limits.
 pub struct InvoiceSaleAgreement(pub invoice_sale_agreement::Model);
@@ -209,13 +210,10 @@ impl InvoiceSale {
     }
     /// The invoice sold.
     async fn invoice(&self, ctx: &Context<'_>) -> GqlResult<Invoice> {
-        let a = actor(ctx)?;
-        let db = &state(ctx).db;
-        let found = match (a.tenant(), a.operator()) {
-            (Ok(t), _) => invoices::get(db, t, self.0.invoice_id).await?,
-            (_, Ok(op)) => invoices::get_any(db, op, self.0.invoice_id).await?,
-            (Err(e), _) => return Err(e.into()),
-        };
+        actor(ctx)?;
+        let found = loader::<InvoiceLoader>(ctx)?
+            .load_one(self.0.invoice_id)
+            .await?;
         Ok(Invoice(found.ok_or_else(|| {
             AppError::Internal("sale without its invoice".into())
         })?))
