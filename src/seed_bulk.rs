@@ -116,6 +116,11 @@ pub async fn seed_bulk(state: &AppState, plan: &BulkPlan) -> AppResult<Vec<BulkC
                 (c.id, true)
             }
         };
+        if created {
+            // Fresh statistics, so the planner sees the new volume at once
+            // instead of after autovacuum's next pass.
+            raw::exec(&state.db, "ANALYZE", []).await?;
+        }
         let token = tokens::create(&state.db, Some(id), Role::Company, "bulk", now).await?;
         out.push(BulkCompany {
             id,
@@ -181,11 +186,7 @@ async fn fill_company<C: ConnectionTrait>(
     let due_date = date_plus(backend, start, &format!("({day} + 30)"));
     // Every `step`-th invoice is sold: paid out unless its position is a
     // multiple of 5 × step, which is denied.
-    let step = if size.sales == 0 {
-        0
-    } else {
-        (n / size.sales).max(1)
-    };
+    let step = n.checked_div(size.sales).map_or(0, |s| s.max(1));
     let sold = if step == 0 {
         "false".to_string()
     } else {

@@ -76,6 +76,8 @@ impl InvoiceFilter {
 }
 
 /// Everything a client can read.
+// A list's arguments are its GraphQL arguments: filter, page and order.
+#[allow(clippy::too_many_arguments)]
 #[Object]
 impl CoreQuery {
     /// Any object by its global ID; null when it does not exist or is not yours.
