@@ -87,7 +87,7 @@ impl NoxQuery {
 
     /// The send view: the company's invoices not handed over, newest first, each
     /// green, yellow or red with its reasons.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity + 20")]
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, 20, child_complexity)")]
     async fn nox_finans_candidates(
         &self,
         ctx: &Context<'_>,

@@ -108,7 +108,9 @@ impl CoreQuery {
     }
 
     /// The company's customers, oldest first.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(1) as usize * child_complexity + 10")]
+    #[graphql(
+        complexity = "crate::graphql::connection::list_cost(first.or(last), 10, child_complexity)"
+    )]
     async fn customers(
         &self,
         ctx: &Context<'_>,
@@ -143,7 +145,9 @@ impl CoreQuery {
     }
 
     /// The company's invoices, newest first.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(1) as usize * child_complexity + 10")]
+    #[graphql(
+        complexity = "crate::graphql::connection::list_cost(first.or(last), 10, child_complexity)"
+    )]
     async fn invoices(
         &self,
         ctx: &Context<'_>,

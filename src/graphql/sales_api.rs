@@ -75,7 +75,7 @@ impl SaleQuery {
     }
 
     /// The company's sales, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity + 10")]
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, 10, child_complexity)")]
     async fn invoice_sales(
         &self,
         ctx: &Context<'_>,
@@ -117,7 +117,7 @@ impl SaleQuery {
     }
 
     /// The company's vouchers, in number order.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity + 10")]
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, 10, child_complexity)")]
     async fn vouchers(
         &self,
         ctx: &Context<'_>,
@@ -143,7 +143,7 @@ impl SaleQuery {
     }
 
     /// The company's notifications, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity + 10")]
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, 10, child_complexity)")]
     async fn notifications(
         &self,
         ctx: &Context<'_>,
@@ -174,7 +174,7 @@ impl SaleQuery {
     }
 
     /// Operators: sales waiting for a spot check, oldest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity + 10")]
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, 10, child_complexity)")]
     async fn spot_check_queue(
         &self,
         ctx: &Context<'_>,
@@ -198,7 +198,7 @@ impl SaleQuery {
 
     /// Operators: background jobs that failed `JOB_MAX_ATTEMPTS` times and wait
     /// for `retryDeadJob`, oldest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity + 10")]
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, 10, child_complexity)")]
     async fn dead_jobs(
         &self,
         ctx: &Context<'_>,
@@ -221,7 +221,7 @@ impl SaleQuery {
     }
 
     /// Operators: companies that asked to be called about invoice sale, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity + 10")]
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, 10, child_complexity)")]
     async fn contact_requests(
         &self,
         ctx: &Context<'_>,

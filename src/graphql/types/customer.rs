@@ -82,7 +82,7 @@ impl Customer {
         self.0.created_at
     }
     /// This customer's invoices, newest first.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity + 10")]
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, 10, child_complexity)")]
     async fn invoices(
         &self,
         ctx: &Context<'_>,

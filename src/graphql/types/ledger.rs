@@ -129,7 +129,7 @@ impl Statement {
         from_ore(self.closing_ore).into()
     }
     /// The entries, in booking order, with the running balance.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity + 10")]
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, 10, child_complexity)")]
     async fn entries(
         &self,
         ctx: &Context<'_>,
