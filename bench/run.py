@@ -222,10 +222,11 @@ def main():
     pgl = None
     pgl_url = None
     try:
-        if not args.skip_postgraphile:
-            psql(args.database_url, PGL_SCHEMA)
         for name, url in targets:
             companies = seed(url, extra)
+            if name == "PostgreSQL" and not args.skip_postgraphile:
+                # After seeding: the functions read the server's tables.
+                psql(args.database_url, PGL_SCHEMA)
             results[name] = run_ours(args, url, companies)
             if name == "PostgreSQL" and not args.skip_postgraphile:
                 pgl_port = free_port()

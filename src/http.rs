@@ -195,14 +195,13 @@ fn json_response(status: StatusCode, media: Media, body: &BatchResponse) -> Resp
         Media::GraphqlResponseJson => "application/graphql-response+json; charset=utf-8",
         Media::Json => "application/json; charset=utf-8",
     };
-    // A request error (the operation never ran) has no `data` entry at all.
-    let value = match body {
-        BatchResponse::Single(r) => response_json(r),
-        BatchResponse::Batch(rs) => {
-            serde_json::Value::Array(rs.iter().map(response_json).collect())
-        }
+    // Serialised straight from the response tree, without an intermediate
+    // JSON value.
+    let written = match body {
+        BatchResponse::Single(r) => serde_json::to_vec(&Wire(r)),
+        BatchResponse::Batch(rs) => serde_json::to_vec(&rs.iter().map(Wire).collect::<Vec<_>>()),
     };
-    match serde_json::to_vec(&value) {
+    match written {
         Ok(bytes) => (status, [(header::CONTENT_TYPE, content_type)], bytes).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "serialising a response failed");
@@ -219,15 +218,27 @@ pub fn is_request_error(r: &async_graphql::Response) -> bool {
         && r.errors.iter().all(|e| e.path.is_empty())
 }
 
-fn response_json(r: &async_graphql::Response) -> serde_json::Value {
-    let mut v = serde_json::to_value(r)
-        .unwrap_or_else(|_| serde_json::json!({"errors": [{"message": "internal error"}]}));
-    if is_request_error(r)
-        && let Some(o) = v.as_object_mut()
-    {
-        o.remove("data");
+/// A response as it goes on the wire: a request error (the operation never
+/// ran) has no `data` entry at all; `extensions` and `errors` only when
+/// present.
+struct Wire<'a>(&'a async_graphql::Response);
+
+impl serde::Serialize for Wire<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let r = self.0;
+        let mut map = ser.serialize_map(None)?;
+        if !is_request_error(r) {
+            map.serialize_entry("data", &r.data)?;
+        }
+        if !r.extensions.is_empty() {
+            map.serialize_entry("extensions", &r.extensions)?;
+        }
+        if !r.errors.is_empty() {
+            map.serialize_entry("errors", &r.errors)?;
+        }
+        map.end()
     }
-    v
 }
 
 /// Looks up the bearer token, if one was sent.

@@ -471,7 +471,28 @@ pub async fn list<C: ConnectionTrait>(
     along: Along,
     other_side: bool,
 ) -> AppResult<Page<Listed>> {
-    let base = || scoped(tenant).filter(filter_condition(filter, today));
+    let base = || {
+        let s = scoped(tenant).filter(filter_condition(filter, today));
+        if order.sort == InvoiceSort::Number {
+            // In id order PostgreSQL may walk the primary key and filter out
+            // every other company's invoices ahead of this one's (150 ms a
+            // page for a company holding most of 1,000,000 invoices). Stated
+            // as a bound on (company_id, id) as well, the tenant filter makes
+            // the (company_id, id) index the one to walk. Always true.
+            s.filter(
+                Expr::tuple([
+                    Expr::col((invoice::Entity, invoice::Column::CompanyId)),
+                    Expr::col((invoice::Entity, invoice::Column::Id)),
+                ])
+                .gt(Expr::tuple([
+                    Expr::val(tenant.company_id()),
+                    Expr::val(0i64),
+                ])),
+            )
+        } else {
+            s
+        }
+    };
     let (size, cursor, forward) = match req {
         PageRequest::Forward { first, after } => (first, after, true),
         PageRequest::Backward { last, before } => (last, before, false),

@@ -357,10 +357,13 @@ fn blank(col: &str) -> String {
     format!("({col} IS NULL OR TRIM({col}) = '')")
 }
 
+/// `LIMIT 1 OFFSET 0` keeps an EXISTS a probe per row: without it
+/// PostgreSQL may turn the EXISTS into a hash of every matching row of the
+/// whole table (all companies' sales, 20 ms at 50,000) built for each page.
 fn customer_lacks(col: &str) -> String {
     format!(
         "NOT EXISTS (SELECT 1 FROM customer c WHERE c.id = invoice.customer_id \
-         AND c.{col} IS NOT NULL AND TRIM(c.{col}) <> '')"
+         AND c.{col} IS NOT NULL AND TRIM(c.{col}) <> '' LIMIT 1 OFFSET 0)"
     )
 }
 
@@ -391,8 +394,10 @@ fn send_view_select(tenant: Tenant, q: &SendViewQuery) -> Select<entity::invoice
             blank("invoice.city")
         ),
         "invoice.sold = TRUE".into(),
+        // A probe per row; see `customer_lacks`.
         "EXISTS (SELECT 1 FROM invoice_sale s WHERE s.invoice_id = invoice.id \
-         AND s.status IN ('PROCESSING', 'SPOT_CHECK', 'APPROVED', 'PAID_OUT'))"
+         AND s.status IN ('PROCESSING', 'SPOT_CHECK', 'APPROVED', 'PAID_OUT') \
+         LIMIT 1 OFFSET 0)"
             .into(),
     ];
     if q.active_terms.is_empty() {
@@ -440,8 +445,13 @@ fn send_view_select(tenant: Tenant, q: &SendViewQuery) -> Select<entity::invoice
     if q.green {
         colours.push(format!("(NOT {red_sql} AND NOT {warn_sql})"));
     }
+    // Every rule reads only NOT NULL columns and EXISTS, so red, yellow and
+    // green together hold for every row: no colour filter at all then, and
+    // PostgreSQL reads a page by index without evaluating a rule.
     let colour_sql = if colours.is_empty() {
         "1 = 0".to_string()
+    } else if colours.len() == 3 {
+        "1 = 1".to_string()
     } else {
         format!("({})", colours.join(" OR "))
     };

@@ -309,3 +309,31 @@ async fn smaller_limits_from_settings_apply() {
         .unwrap();
     assert_eq!(resp.status(), 413);
 }
+
+db_test!(response_fields_follow_the_query_order, |app| {
+    // GraphQL orders a response's fields as the query selects them, aliases
+    // included; a request error carries no `data` entry at all.
+    let text = |query: &'static str| {
+        let app = &app;
+        async move {
+            app.client
+                .post(&app.url)
+                .bearer_auth(&app.company)
+                .json(&json!({ "query": query }))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let body = text("{ viewer { name id } zz: __typename aa: __typename }").await;
+    let at = |key: &str| body.find(key).unwrap_or_else(|| panic!("{key} in {body}"));
+    assert!(at("\"name\"") < at("\"id\""), "{body}");
+    assert!(at("\"zz\"") < at("\"aa\""), "{body}");
+    let body = text("{ viewer { nope } }").await;
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert!(v.get("data").is_none(), "{body}");
+    assert_eq!(code(&v), "GRAPHQL_VALIDATION_FAILED", "{body}");
+});
