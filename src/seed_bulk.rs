@@ -116,11 +116,6 @@ pub async fn seed_bulk(state: &AppState, plan: &BulkPlan) -> AppResult<Vec<BulkC
                 (c.id, true)
             }
         };
-        if created {
-            // Fresh statistics, so the planner sees the new volume at once
-            // instead of after autovacuum's next pass.
-            raw::exec(&state.db, "ANALYZE", []).await?;
-        }
         let token = tokens::create(&state.db, Some(id), Role::Company, "bulk", now).await?;
         out.push(BulkCompany {
             id,
@@ -129,6 +124,11 @@ pub async fn seed_bulk(state: &AppState, plan: &BulkPlan) -> AppResult<Vec<BulkC
             token,
             created,
         });
+    }
+    if out.iter().any(|c| c.created) {
+        // Fresh statistics, so the planner sees the new volume at once
+        // instead of after autovacuum's next pass: once, after every company.
+        raw::exec(&state.db, "ANALYZE", []).await?;
     }
     Ok(out)
 }
