@@ -41,23 +41,19 @@ fn parse_env(lines: &[String]) -> std::collections::HashMap<String, String> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn serve_seeds_the_demo_and_the_cli_makes_tokens() {
-    let dir = tempfile::tempdir().unwrap();
-    let db_url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("demo.sqlite").display()
-    );
+/// Starts `serve` on `db_url` and returns it with what it printed up to the
+/// GraphiQL line.
+async fn serve(db_url: &str) -> (Server, Vec<String>) {
     let mut child = bin()
         .args(["serve", "--bind-addr", "127.0.0.1:0"])
-        .env("DATABASE_URL", &db_url)
+        .env("DATABASE_URL", db_url)
         .env("LOG_LEVEL", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let _server = Server(child);
+    let server = Server(child);
     // Keep draining stdout for the server's whole life: a closed pipe would kill it.
     let (tx, rx) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
@@ -78,6 +74,17 @@ async fn serve_seeds_the_demo_and_the_cli_makes_tokens() {
     })
     .await
     .unwrap();
+    (server, lines)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_seeds_the_demo_and_the_cli_makes_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("demo.sqlite").display()
+    );
+    let (_server, lines) = serve(&db_url).await;
     let env = parse_env(&lines);
     let url = env["GRAPHQL_URL"].clone();
     assert!(
@@ -209,5 +216,89 @@ fn help_lists_the_subcommands_and_settings() {
         "CORS_ORIGINS",
     ] {
         assert!(help.contains(s), "--help lacks {s}");
+    }
+}
+
+fn seed_bulk(db_url: &str) -> std::collections::HashMap<String, String> {
+    let out = bin()
+        .args([
+            "seed-bulk",
+            "--companies",
+            "2",
+            "--customers",
+            "5",
+            "--invoices",
+            "40",
+            "--sales",
+            "8",
+            "--entries",
+            "10",
+            "--extra-company",
+            "100",
+        ])
+        .env("DATABASE_URL", db_url)
+        .env("LOG_LEVEL", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    parse_env(&lines)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_bulk_creates_the_volume_once_and_its_tokens_see_their_own_company() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("bulk.sqlite").display()
+    );
+    let first = seed_bulk(&db_url);
+    // A second run finds the companies and only mints fresh tokens.
+    let again = seed_bulk(&db_url);
+    for n in 1..=3 {
+        assert_eq!(
+            first[&format!("BULK_COMPANY_{n}_ORG")],
+            again[&format!("BULK_COMPANY_{n}_ORG")]
+        );
+        assert_ne!(
+            first[&format!("BULK_COMPANY_{n}_TOKEN")],
+            again[&format!("BULK_COMPANY_{n}_TOKEN")]
+        );
+    }
+    assert!(!first.contains_key("BULK_COMPANY_4_TOKEN"), "{first:?}");
+
+    // The database is not empty, so serve seeds no demo; its GraphiQL line
+    // gives the address.
+    let (_server, lines) = serve(&db_url).await;
+    let url = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("GraphiQL: "))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no GraphiQL line in {lines:?}"))
+        .to_string();
+    let q = "{ invoices(first: 1) { totalCount } customers(first: 1) { totalCount }
+               invoiceSales(first: 1) { totalCount } }";
+    for (n, invoices, customers, sales) in [(1, 40, 5, 8), (2, 40, 5, 8), (3, 100, 5, 8)] {
+        // Tokens of both runs stay valid, and each sees its company alone.
+        for env in [&first, &again] {
+            let r = gql(&url, &env[&format!("BULK_COMPANY_{n}_TOKEN")], q).await;
+            assert!(r.get("errors").is_none(), "{r}");
+            let d = &r["data"];
+            assert_eq!(d["invoices"]["totalCount"], invoices, "company {n}: {r}");
+            assert_eq!(d["customers"]["totalCount"], customers, "company {n}: {r}");
+            assert_eq!(d["invoiceSales"]["totalCount"], sales, "company {n}: {r}");
+        }
+        assert_eq!(
+            first[&format!("BULK_COMPANY_{n}_INVOICES")],
+            invoices.to_string()
+        );
     }
 }
