@@ -139,6 +139,11 @@ impl Application {
                 crate::worker::run(state.clone(), stop.clone())
             }))
         };
+        let revocations = tokio::spawn(crate::store::tokens::watch_revocations(
+            self.state.db.clone(),
+            self.state.tokens.clone(),
+            stop_rx.clone(),
+        ));
         let sockets = tokio_util::task::TaskTracker::new();
         let app = router(HttpState {
             app: self.state,
@@ -167,6 +172,7 @@ impl Application {
             let _ = l.await;
         }
         let _ = worker.await;
+        let _ = revocations.await;
         served
     }
 }

@@ -222,9 +222,11 @@ pub struct Settings {
     )]
     pub ws_max_subscriptions: usize,
 
-    /// Seed the demo companies, customers and invoices when the database is empty.
-    #[arg(long, env = "SEED_DEMO", default_value_t = true, action = clap::ArgAction::Set, global = true)]
-    pub seed_demo: bool,
+    /// Seed the demo companies, customers and invoices (and print demo tokens)
+    /// when the database is empty. Unset: yes on the embedded SQLite database,
+    /// never on PostgreSQL (seed one deliberately with `seed-demo`).
+    #[arg(long, env = "SEED_DEMO", action = clap::ArgAction::Set, global = true)]
+    pub seed_demo: Option<bool>,
 }
 
 impl Settings {
@@ -248,7 +250,7 @@ impl Settings {
             max_query_complexity: 5000,
             max_page_size: 100,
             max_batch_size: 10,
-            seed_demo: false,
+            seed_demo: Some(false),
             sale_processing_delay_secs: 5,
             spot_check_deadline_banking_days: 1,
             spot_check_deadline_hour: 16,
@@ -267,4 +269,40 @@ impl Settings {
             graphiql_assets_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/web/node_modules").into(),
         }
     }
+}
+
+/// Reads a duration such as `90d`, `12h`, `30m`, `45s` or `250ms` (a bare
+/// number is seconds). Zero is refused.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (e.g. 90d, 12h, 30m, 45s)"))?;
+    let secs_per = match unit.trim() {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        "ms" => {
+            return (n > 0)
+                .then(|| Duration::from_millis(n))
+                .ok_or_else(|| format!("`{s}`: a duration must be more than zero"));
+        }
+        other => {
+            return Err(format!(
+                "`{s}`: unknown unit `{other}` (use ms, s, m, h, d or w)"
+            ));
+        }
+    };
+    let secs = n
+        .checked_mul(secs_per)
+        .filter(|v| *v <= 100 * 366 * 86_400)
+        .ok_or_else(|| format!("`{s}` is longer than a hundred years"))?;
+    if secs == 0 {
+        return Err(format!("`{s}`: a duration must be more than zero"));
+    }
+    Ok(Duration::from_secs(secs))
 }

@@ -242,13 +242,13 @@ impl serde::Serialize for Wire<'_> {
 }
 
 /// Looks up the bearer token, if one was sent.
-async fn identify(app: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, &'static str> {
+async fn identify(app: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, String> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
     let value = value
         .to_str()
-        .map_err(|_| "the Authorization header is not readable")?
+        .map_err(|_| "the Authorization header is not readable".to_string())?
         .trim();
     // An empty token (GraphiQL's prefilled "Bearer ", which clients trim to
     // "Bearer") counts as no token: the schema stays explorable, and every data
@@ -259,14 +259,18 @@ async fn identify(app: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, 
     let token = value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
-        .ok_or("the Authorization header must be 'Bearer <token>'")?
+        .ok_or_else(|| "the Authorization header must be 'Bearer <token>'".to_string())?
         .trim();
-    match app.tokens.authenticate(&app.db, token).await {
+    match app
+        .tokens
+        .authenticate(&app.db, token, app.clock.now())
+        .await
+    {
         Ok(actor) => Ok(Some(actor)),
-        Err(crate::error::AppError::Unauthenticated(_)) => Err("the API token is not valid"),
+        Err(crate::error::AppError::Unauthenticated(why)) => Err(why),
         Err(e) => {
             tracing::error!(error = %e, "token lookup failed");
-            Err("the API token could not be checked")
+            Err("the API token could not be checked".to_string())
         }
     }
 }
@@ -283,7 +287,9 @@ async fn execute(
         .fetch_add(1, Ordering::Relaxed);
     let actor = match identify(&s.app, headers).await {
         Ok(a) => a,
-        Err(msg) => return error_response(StatusCode::UNAUTHORIZED, media, msg, "UNAUTHENTICATED"),
+        Err(msg) => {
+            return error_response(StatusCode::UNAUTHORIZED, media, &msg, "UNAUTHENTICATED");
+        }
     };
     let resp = match batch {
         BatchRequest::Single(r) => BatchResponse::Single(run_one(s, actor, r).await),
@@ -480,6 +486,7 @@ async fn websocket(s: HttpState, parts: &mut axum::http::request::Parts) -> Resp
         .read_buffer_size(1024)
         .write_buffer_size(0)
         .max_message_size(app.settings.max_body_bytes)
+        .max_frame_size(app.settings.max_body_bytes)
         .on_upgrade(move |socket| {
             sockets.track_future(crate::ws::serve(socket, protocol, app, schema, shutdown))
         })

@@ -42,9 +42,15 @@ enum Command {
     Migrate,
     /// Print the GraphQL schema (SDL) to standard output.
     ExportSchema,
-    /// Seed the demo data if absent and print fresh demo tokens as NAME=value
-    /// lines for `eval`.
-    SeedDemo,
+    /// Seed the demo data if absent and print its tokens as NAME=value lines
+    /// for `eval`. When the demo is already there, it mints fresh tokens only
+    /// with --new-tokens.
+    SeedDemo {
+        /// Mint fresh demo tokens even if the demo data was seeded before
+        /// (earlier demo tokens stay valid until revoked).
+        #[arg(long)]
+        new_tokens: bool,
+    },
     /// Create a large deterministic data set (companies, customers, invoices,
     /// sales, payments-account entries) for trying the server at scale, and
     /// print a fresh company token per company as NAME=value lines.
@@ -89,7 +95,47 @@ enum TokenCommand {
         /// A label to recognise the token by.
         #[arg(long, default_value = "cli")]
         label: String,
+        /// Expire the token after this long (`90d`, `12h`, `30m`); without it
+        /// the token lasts until revoked.
+        #[arg(long, value_parser = parse_expiry)]
+        expires_in: Option<chrono::TimeDelta>,
     },
+    /// List tokens (never their secrets): id, label, role, company, created,
+    /// last used, expires, revoked.
+    List {
+        /// Only the tokens of the company with this organisation number.
+        #[arg(long)]
+        company: Option<String>,
+    },
+    /// Revoke a token by id: it is refused from now on, and its open
+    /// WebSockets are closed (4403).
+    Revoke {
+        /// The token id (from `token list`).
+        id: i64,
+    },
+}
+
+fn parse_expiry(s: &str) -> Result<chrono::TimeDelta, String> {
+    let d = invoice_finance::config::parse_duration(s)?;
+    chrono::TimeDelta::from_std(d).map_err(|_| format!("`{s}` is too long"))
+}
+
+async fn company_by_org(
+    state: &invoice_finance::state::AppState,
+    org: &str,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<i64> {
+    let normalised = parse_identity_number("company", org, today)
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .normalised;
+    let c = companies::find_by_organisation_number(&state.db, &normalised)
+        .await?
+        .with_context(|| format!("no company with organisation number {normalised}"))?;
+    Ok(c.id)
+}
+
+fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map_or_else(|| "-".into(), |t| t.format("%Y-%m-%dT%H:%MZ").to_string())
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -140,13 +186,31 @@ async fn main() -> anyhow::Result<()> {
                 .context("migrating the database")?;
             eprintln!("migrations applied");
         }
-        Command::SeedDemo => {
+        Command::SeedDemo { new_tokens } => {
             let url = graphql_url(&settings);
             let state = open_state(settings, clock)
                 .await
                 .context("opening the database")?;
-            let tokens = seed_demo(&state).await.context("seeding demo data")?;
-            print_tokens(&url, &tokens);
+            let seeded = seed_demo(&state, new_tokens)
+                .await
+                .context("seeding demo data")?;
+            match (seeded.created, &seeded.tokens) {
+                (true, Some(t)) => {
+                    eprintln!("Demo data seeded. Tokens (stored hashed, shown only now):");
+                    print_tokens(&url, t);
+                }
+                (false, Some(t)) => {
+                    eprintln!(
+                        "Demo data was present; minted fresh demo tokens. Earlier demo tokens \
+                         stay valid: see `invoice-finance token list`, revoke with `token revoke`."
+                    );
+                    print_tokens(&url, t);
+                }
+                (_, None) => eprintln!(
+                    "Demo data is present; its tokens were printed when it was seeded. \
+                     Run `invoice-finance seed-demo --new-tokens` to mint fresh ones."
+                ),
+            }
         }
         Command::SeedBulk {
             companies,
@@ -187,54 +251,31 @@ async fn main() -> anyhow::Result<()> {
                 println!("BULK_COMPANY_{n}_TOKEN={}", c.token);
             }
         }
-        Command::Token {
-            command:
-                TokenCommand::Create {
-                    company,
-                    role,
-                    label,
-                },
-        } => {
+        Command::Token { command } => {
             let state = open_state(settings, clock.clone())
                 .await
                 .context("opening the database")?;
-            let company_id = match company {
-                Some(org) => {
-                    let normalised = parse_identity_number("company", &org, clock.today())
-                        .map_err(|e| anyhow::anyhow!("{e}"))?
-                        .normalised;
-                    let c = companies::find_by_organisation_number(&state.db, &normalised)
-                        .await?
-                        .with_context(|| {
-                            format!("no company with organisation number {normalised}")
-                        })?;
-                    Some(c.id)
-                }
-                None => None,
-            };
-            let role = match role {
-                RoleArg::Company => Role::Company,
-                RoleArg::Operator => Role::Operator,
-            };
-            if role == Role::Company && company_id.is_none() {
-                bail!("a company token needs --company <organisation number>");
-            }
-            let secret = tokens::create(&state.db, company_id, role, &label, clock.now()).await?;
-            println!("{secret}");
+            run_token_command(&state, command, clock.as_ref()).await?;
         }
         Command::Serve => {
             init_logging(&settings);
-            let seed = settings.seed_demo;
+            let seed = demo_wanted(&settings)?;
             let app = Application::build(settings.clone(), clock)
                 .await
                 .context("starting the server")?;
             let url = format!("http://{}/graphql", app.addr());
             if seed && !companies::any(&app.state().db).await? {
-                let tokens = seed_demo(app.state()).await.context("seeding demo data")?;
-                println!("Demo data seeded. Tokens (stored hashed, shown only now):");
-                print_tokens(&url, &tokens);
+                let seeded = seed_demo(app.state(), false)
+                    .await
+                    .context("seeding demo data")?;
+                if let Some(tokens) = seeded.tokens {
+                    println!("Demo data seeded. Tokens (stored hashed, shown only now):");
+                    print_tokens(&url, &tokens);
+                }
             } else if seed {
-                println!("Demo data present. For fresh demo tokens run: invoice-finance seed-demo");
+                println!(
+                    "Demo data present. For fresh demo tokens run: invoice-finance seed-demo --new-tokens"
+                );
             }
             println!("GraphiQL: {url}  (set the header Authorization: Bearer <COMPANY_TOKEN>)");
             println!("Health:   http://{}/healthz", app.addr());
@@ -242,6 +283,108 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+async fn run_token_command(
+    state: &invoice_finance::state::AppState,
+    command: TokenCommand,
+    clock: &dyn Clock,
+) -> anyhow::Result<()> {
+    let op = invoice_finance::store::Operator::system();
+    match command {
+        TokenCommand::Create {
+            company,
+            role,
+            label,
+            expires_in,
+        } => {
+            let company_id = match company {
+                Some(org) => Some(company_by_org(state, &org, clock.today()).await?),
+                None => None,
+            };
+            let role = match role {
+                RoleArg::Company => Role::Company,
+                RoleArg::Operator => Role::Operator,
+            };
+            match (role, company_id) {
+                (Role::Company, None) => {
+                    bail!("a company token needs --company <organisation number>")
+                }
+                (Role::Operator, Some(_)) => {
+                    bail!("an operator token acts for no company; drop --company")
+                }
+                _ => {}
+            }
+            let now = clock.now();
+            let expires_at = expires_in.map(|d| now + d);
+            let (info, secret) = invoice_finance::services::operators::create_token(
+                state, op, company_id, &label, expires_at,
+            )
+            .await?;
+            eprintln!(
+                "token {} created{}",
+                info.id,
+                expires_at.map_or(String::new(), |at| format!(", expires {}", when(Some(at))))
+            );
+            println!("{secret}");
+        }
+        TokenCommand::List { company } => {
+            let company_id = match company {
+                Some(org) => Some(company_by_org(state, &org, clock.today()).await?),
+                None => None,
+            };
+            let all = tokens::list(&state.db, op, company_id).await?;
+            println!(
+                "{:>6}  {:<24} {:<8} {:>7}  {:<17} {:<17} {:<17} {:<17}",
+                "ID", "LABEL", "ROLE", "COMPANY", "CREATED", "LAST USED", "EXPIRES", "REVOKED"
+            );
+            for t in all {
+                println!(
+                    "{:>6}  {:<24} {:<8} {:>7}  {:<17} {:<17} {:<17} {:<17}",
+                    t.id,
+                    t.label.chars().take(24).collect::<String>(),
+                    t.role.as_str(),
+                    t.company_id.map_or_else(|| "-".into(), |c| c.to_string()),
+                    when(Some(t.created_at)),
+                    when(t.last_used_at),
+                    when(t.expires_at),
+                    when(t.revoked_at),
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            let before = tokens::get(&state.db, op, id)
+                .await?
+                .with_context(|| format!("no token with id {id}"))?;
+            if before.revoked_at.is_some() {
+                eprintln!("token {id} was already revoked");
+            } else {
+                invoice_finance::services::operators::revoke_token(state, op, id).await?;
+                eprintln!(
+                    "token {id} ({}) revoked; running servers refuse it within {} s",
+                    before.label,
+                    tokens::REVOCATION_POLL.as_secs()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `serve` seeds the demo: on the embedded SQLite database unless
+/// switched off; never on PostgreSQL, where asking for it is a mistake.
+fn demo_wanted(settings: &Settings) -> anyhow::Result<bool> {
+    let sqlite = settings.database_url.starts_with("sqlite:");
+    match (settings.seed_demo, sqlite) {
+        (Some(true), false) => bail!(
+            "SEED_DEMO=true: serve seeds demo data (with an operator token) only on the \
+             embedded SQLite database; to put the demo on this database deliberately run \
+             `invoice-finance seed-demo`"
+        ),
+        (Some(wanted), true) => Ok(wanted),
+        (None, sqlite) => Ok(sqlite),
+        (Some(false), false) => Ok(false),
+    }
 }
 
 async fn shutdown_signal() {

@@ -441,10 +441,21 @@ const OTHER_INVOICES: &[DemoInvoice] = &[
     DemoInvoice { customer: 2, days_ago: 30, terms: "15", currency: "SEK", kind: InvoiceType::Invoice, rows: small, house_work: None, not_completed: false, after: After::PaidInFull },
 ];
 
-/// Creates the demo companies and their data when absent, and mints fresh tokens
-/// for the demo actors (tokens are stored hashed, so old ones cannot be shown).
-pub async fn seed_demo(state: &AppState) -> AppResult<DemoTokens> {
+/// What [`seed_demo`] did.
+#[derive(Debug)]
+pub struct Seeded {
+    /// The demo data was created now (it was absent).
+    pub created: bool,
+    /// Tokens minted for the demo actors: on creation, or when asked for.
+    pub tokens: Option<DemoTokens>,
+}
+
+/// Creates the demo companies and their data when absent. Tokens for the demo
+/// actors are minted when the data is created, or when `new_tokens` asks for
+/// them (tokens are stored hashed, so earlier ones cannot be shown again).
+pub async fn seed_demo(state: &AppState, new_tokens: bool) -> AppResult<Seeded> {
     let now = state.clock.now();
+    let mut created = false;
     let main = match companies::find_by_organisation_number(&state.db, DEMO_COMPANY).await? {
         Some(c) => c,
         None => {
@@ -455,6 +466,7 @@ pub async fn seed_demo(state: &AppState) -> AppResult<DemoTokens> {
             // so both sides of activation can be tried.
             crate::services::sales::activate(state, Operator::system(), c.id, DEMO_AGREEMENT)
                 .await?;
+            created = true;
             c
         }
     };
@@ -470,13 +482,26 @@ pub async fn seed_demo(state: &AppState) -> AppResult<DemoTokens> {
                 OTHER_INVOICES,
             )
             .await?;
+            created = true;
             c
         }
     };
-    Ok(DemoTokens {
-        company: tokens::create(&state.db, Some(main.id), Role::Company, "demo", now).await?,
-        other_company: tokens::create(&state.db, Some(other.id), Role::Company, "demo", now)
+    if !created && !new_tokens {
+        return Ok(Seeded {
+            created,
+            tokens: None,
+        });
+    }
+    let tokens = DemoTokens {
+        company: tokens::create_simple(&state.db, Some(main.id), Role::Company, "demo", now)
             .await?,
-        operator: tokens::create(&state.db, None, Role::Operator, "demo operator", now).await?,
+        other_company: tokens::create_simple(&state.db, Some(other.id), Role::Company, "demo", now)
+            .await?,
+        operator: tokens::create_simple(&state.db, None, Role::Operator, "demo operator", now)
+            .await?,
+    };
+    Ok(Seeded {
+        created,
+        tokens: Some(tokens),
     })
 }

@@ -116,7 +116,7 @@ pub async fn seed_bulk(state: &AppState, plan: &BulkPlan) -> AppResult<Vec<BulkC
                 (c.id, true)
             }
         };
-        let token = tokens::create(&state.db, Some(id), Role::Company, "bulk", now).await?;
+        let token = tokens::create_simple(&state.db, Some(id), Role::Company, "bulk", now).await?;
         out.push(BulkCompany {
             id,
             organisation_number: org,

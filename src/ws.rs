@@ -124,6 +124,9 @@ impl WsConfig {
     }
 }
 
+/// How often a connection looks at its token's expiry.
+const TOKEN_EXPIRY_CHECK: Duration = Duration::from_secs(1);
+
 /// Why the loop ended: with a close frame to send, or with the peer gone.
 enum End {
     Close(u16, String),
@@ -185,6 +188,11 @@ pub async fn serve(
     let mut ping = tokio::time::interval_at(Instant::now() + cfg.ping_interval, cfg.ping_interval);
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
+    // A revoked token (here or on another instance) or an expired one closes
+    // its connections with 4403 within seconds.
+    let mut revocations = conn.app.tokens.revocations();
+    let mut expiry = tokio::time::interval(TOKEN_EXPIRY_CHECK);
+    expiry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let end = if *stop.borrow() {
         close(close::GOING_AWAY, "the server is shutting down")
     } else {
@@ -208,6 +216,16 @@ pub async fn serve(
                         && let Err(e) = conn.send_json(&json!({"type": "ka"})).await
                     {
                         break e;
+                    }
+                }
+                Ok(()) = revocations.changed() => {
+                    if conn.actor.as_ref().is_some_and(|a| conn.app.tokens.is_revoked(a.token_id)) {
+                        break close(close::FORBIDDEN, "Forbidden: the API token was revoked");
+                    }
+                }
+                _ = expiry.tick(), if conn.actor.as_ref().is_some_and(|a| a.expires_at.is_some()) => {
+                    if conn.actor.as_ref().is_some_and(|a| a.expired(conn.app.clock.now())) {
+                        break close(close::FORBIDDEN, "Forbidden: the API token has expired");
                     }
                 }
                 msg = rx.next() => {
@@ -424,7 +442,8 @@ impl Conn {
             let errors = serde_json::to_value([e]).unwrap_or_else(|_| json!([]));
             return self.send_error(&id, errors).await;
         }
-        let shared = match (&self.actor, is_subscription(&mut request)) {
+        let subscription = is_subscription(&mut request);
+        let shared = match (&self.actor, subscription) {
             (Some(actor), true) => Key::of(&request, actor),
             _ => None,
         };
@@ -444,12 +463,37 @@ impl Conn {
                     })
                     .boxed()
             }
-            None => self
+            None if subscription => self
                 .schema
                 .execute_stream_with_session_data(request, session)
                 .map(|r| Some(Item::Own(r)))
                 .chain(stream::once(async { None }))
                 .boxed(),
+            // A query or mutation has one result, within the request timeout.
+            None => {
+                let limit = self.app.settings.request_timeout();
+                let run = self
+                    .schema
+                    .execute_stream_with_session_data(request, session)
+                    .into_future();
+                stream::once(async move {
+                    match timeout(limit, run).await {
+                        Ok((Some(r), _)) => Some(Item::Own(r)),
+                        Ok((None, _)) => None,
+                        Err(_) => Some(Item::Own(Response::from_errors(vec![
+                            crate::graphql::error::server_error(
+                                &format!(
+                                    "the operation took longer than {} s and was stopped",
+                                    limit.as_secs()
+                                ),
+                                "TIMEOUT",
+                            ),
+                        ]))),
+                    }
+                })
+                .chain(stream::once(async { None }))
+                .boxed()
+            }
         };
         self.subs.insert(id, stream);
         self.app.metrics.ws_subscriptions.inc();
@@ -529,9 +573,12 @@ async fn authenticate(app: &AppState, payload: Option<&Value>) -> Result<(Data, 
         .ok_or_else(|| "connection_init needs an Authorization token".to_string())?;
     let actor = app
         .tokens
-        .authenticate(&app.db, &token)
+        .authenticate(&app.db, &token, app.clock.now())
         .await
-        .map_err(|_| "the API token is not valid".to_string())?;
+        .map_err(|e| match e {
+            crate::error::AppError::Unauthenticated(why) => why,
+            _ => "the API token could not be checked".to_string(),
+        })?;
     // A connection's loaders live as long as it does: they never cache.
     Ok((request_data(app, Some(actor.clone()), false), actor))
 }

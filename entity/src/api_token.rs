@@ -15,6 +15,12 @@ pub struct Model {
     pub token_hash: String,
     pub label: String,
     pub created_at: DateTimeUtc,
+    /// After this instant the token is refused; `None`: it does not expire.
+    pub expires_at: Option<DateTimeUtc>,
+    /// When it was revoked; a revoked token is refused.
+    pub revoked_at: Option<DateTimeUtc>,
+    /// When it was last seen (updated at most once a minute).
+    pub last_used_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

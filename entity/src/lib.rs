@@ -7,6 +7,7 @@
 //! (`quantity_milli`, `vat_rate_bp`).
 
 pub mod api_token;
+pub mod audit_log;
 pub mod company;
 pub mod contact_request;
 pub mod customer;
@@ -23,6 +24,7 @@ pub mod nox_settings;
 pub mod outbox_event;
 pub mod payment;
 pub mod sale_collection;
+pub mod server_secret;
 pub mod statement_entry;
 pub mod terms_of_payment;
 pub mod voucher;

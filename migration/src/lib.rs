@@ -9,6 +9,7 @@ mod m20261122_000003_nox_finans;
 mod m20261123_000004_money_closes;
 mod m20261123_000005_job_leases;
 mod m20261201_000006_invoice_sort;
+mod m20261202_000007_safe_deploy;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_money_closes::Migration),
             Box::new(m20261123_000005_job_leases::Migration),
             Box::new(m20261201_000006_invoice_sort::Migration),
+            Box::new(m20261202_000007_safe_deploy::Migration),
         ]
     }
 }

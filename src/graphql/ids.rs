@@ -34,6 +34,10 @@ pub enum Kind {
     NoxFinansCase,
     /// A background job.
     Job,
+    /// An API token.
+    ApiToken,
+    /// An entry of the audit log.
+    AuditEntry,
 }
 
 impl Kind {
@@ -49,6 +53,8 @@ impl Kind {
             Self::ContactRequest => "ContactRequest",
             Self::NoxFinansCase => "NoxFinansCase",
             Self::Job => "Job",
+            Self::ApiToken => "ApiToken",
+            Self::AuditEntry => "AuditEntry",
         }
     }
 
@@ -64,6 +70,8 @@ impl Kind {
             "ContactRequest" => Some(Self::ContactRequest),
             "NoxFinansCase" => Some(Self::NoxFinansCase),
             "Job" => Some(Self::Job),
+            "ApiToken" => Some(Self::ApiToken),
+            "AuditEntry" => Some(Self::AuditEntry),
             _ => None,
         }
     }

@@ -7,6 +7,7 @@ pub mod ids;
 pub mod loaders;
 pub mod mutation;
 pub mod nox_api;
+pub mod operator_api;
 pub mod query;
 pub mod sales_api;
 pub mod scalars;

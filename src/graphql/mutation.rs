@@ -54,6 +54,7 @@ pub struct MutationRoot(
     CoreMutation,
     super::sales_api::SaleMutation,
     super::nox_api::NoxMutation,
+    super::operator_api::OperatorMutation,
 );
 
 /// Everything a client can change.

@@ -27,6 +27,7 @@ pub struct QueryRoot(
     CoreQuery,
     super::sales_api::SaleQuery,
     super::nox_api::NoxQuery,
+    super::operator_api::OperatorQuery,
 );
 
 /// Which invoices to list. All conditions must hold.

@@ -422,22 +422,6 @@ impl SaleMutation {
         ))
     }
 
-    /// Operators: gives a dead job a fresh start: due now, attempts from zero.
-    async fn retry_dead_job(
-        &self,
-        ctx: &Context<'_>,
-        job_id: ID,
-    ) -> GqlResult<super::types::ledger::Job> {
-        let op = actor(ctx)?.operator()?;
-        let id = decode(&job_id, Kind::Job, "jobId")?;
-        let st = state(ctx);
-        let job = crate::store::jobs::revive(&st.db, op, id)
-            .await?
-            .ok_or_else(|| AppError::not_found("dead job", "jobId"))?;
-        st.events.wake();
-        Ok(super::types::ledger::Job(job))
-    }
-
     /// Operators: records a spot check's outcome; the sale is decided at once.
     async fn resolve_spot_check(
         &self,

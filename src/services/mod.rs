@@ -5,6 +5,7 @@ pub mod customers;
 pub mod invoices;
 pub mod nox;
 pub mod nox_case;
+pub mod operators;
 pub mod sales;
 
 use crate::domain::FieldError;

@@ -297,7 +297,7 @@ async fn reject_in(
 /// the company is told, and the invoice is free to be sent again once fixed.
 pub async fn reject(
     state: &AppState,
-    _op: Operator,
+    op: Operator,
     case_id: i64,
     reason: &str,
 ) -> AppResult<nox_case::Model> {
@@ -314,6 +314,19 @@ pub async fn reject(
         .ok_or_else(|| AppError::not_found("case", "caseId"))?;
     let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;
     let moved = reject_in(&txn, state, tenant, &case, &inv.invoice_number, reason).await?;
+    crate::store::audit::record(
+        &txn,
+        op,
+        crate::store::audit::Entry {
+            action: "REJECT_NOX_FINANS_CASE",
+            company_id: Some(tenant.company_id()),
+            subject: format!("NoxFinansCase:{}", case.id),
+            before: Some(serde_json::json!({"status": case.status})),
+            after: Some(serde_json::json!({"status": moved.status, "reason": reason})),
+        },
+        state.clock.now(),
+    )
+    .await?;
     txn.commit().await?;
     state.events.wake();
     Ok(moved)

@@ -21,7 +21,7 @@ use crate::store::invoices::Holder;
 use crate::store::jobs::{self, kind};
 use crate::store::ledger::{Refs, book, post};
 use crate::store::outbox::{self, NewEvent, topic};
-use crate::store::{Operator, Tenant, invoices, sales};
+use crate::store::{Operator, Tenant, audit, invoices, sales};
 
 /// A priced offer to buy an invoice.
 #[derive(Debug, Clone)]
@@ -427,10 +427,10 @@ async fn resolve_in(
 }
 
 /// Operator: records a spot check's outcome and decides the sale.
-#[tracing::instrument(skip(state, _op, note))]
+#[tracing::instrument(skip(state, op, note))]
 pub async fn resolve_spot_check(
     state: &AppState,
-    _op: Operator,
+    op: Operator,
     sale_id: i64,
     outcome: SpotCheckOutcome,
     note: Option<String>,
@@ -458,6 +458,23 @@ pub async fn resolve_spot_check(
         &sale,
         outcome,
         note,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        op,
+        audit::Entry {
+            action: "RESOLVE_SPOT_CHECK",
+            company_id: Some(sale.company_id),
+            subject: format!("InvoiceSale:{}", sale.id),
+            before: Some(serde_json::json!({"status": sale.status, "spotCheckOutcome": sale.spot_check_outcome})),
+            after: Some(serde_json::json!({
+                "status": decided.status,
+                "spotCheckOutcome": decided.spot_check_outcome,
+                "note": decided.spot_check_note,
+            })),
+        },
+        state.clock.now(),
     )
     .await?;
     txn.commit().await?;
@@ -753,6 +770,26 @@ pub async fn record_collection(
             ),
         ));
     }
+    audit::record(
+        &txn,
+        op,
+        audit::Entry {
+            action: "RECORD_COLLECTION",
+            company_id: Some(sale.company_id),
+            subject: format!("InvoiceSale:{}", sale.id),
+            before: Some(
+                serde_json::json!({"collected": from_ore(sale.collected_ore).to_string()}),
+            ),
+            after: Some(serde_json::json!({
+                "collected": from_ore(sale.collected_ore + amount_ore).to_string(),
+                "amount": from_ore(amount_ore).to_string(),
+                "collectedOn": collected_on.to_string(),
+                "idempotencyKey": key,
+            })),
+        },
+        now,
+    )
+    .await?;
     txn.commit().await?;
     let sale = sales::get_any(&state.db, op, sale_id)
         .await?
@@ -800,7 +837,25 @@ pub async fn activate(
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found("company", "companyId"))?;
+    let before = sales::agreement(&txn, Tenant::trusted(company.id)).await?;
     let saved = sales::set_agreement(&txn, op, company.id, terms, now).await?;
+    audit::record(
+        &txn,
+        op,
+        audit::Entry {
+            action: if terms.active {
+                "ACTIVATE_INVOICE_SALE"
+            } else {
+                "DEACTIVATE_INVOICE_SALE"
+            },
+            company_id: Some(company.id),
+            subject: format!("Company:{}", company.id),
+            before: before.as_ref().map(agreement_json),
+            after: Some(agreement_json(&saved)),
+        },
+        now,
+    )
+    .await?;
     let message = if terms.active {
         "Invoice sale is now active: you can sell invoices from the invoice view"
     } else {
@@ -818,6 +873,18 @@ pub async fn activate(
     txn.commit().await?;
     state.events.wake();
     Ok(saved)
+}
+
+/// An agreement's terms as the audit log shows them (amounts in SEK).
+fn agreement_json(a: &entity::invoice_sale_agreement::Model) -> serde_json::Value {
+    serde_json::json!({
+        "active": a.active,
+        "fixedFee": from_ore(a.fixed_fee_ore).to_string(),
+        "percentageFee": crate::domain::money::from_scaled(a.percentage_bp, 2).normalize().to_string(),
+        "minimumFee": from_ore(a.minimum_fee_ore).to_string(),
+        "customerCreditLimit": from_ore(a.customer_limit_ore).to_string(),
+        "totalCreditLimit": from_ore(a.total_limit_ore).to_string(),
+    })
 }
 
 /// Records that the company wants a seller to call about invoice sale.

@@ -4,6 +4,7 @@
 //!
 //! A [`Tenant`] can only be obtained from an authenticated [`Actor`].
 
+pub mod audit;
 pub mod companies;
 pub mod customers;
 pub mod invoices;
@@ -56,9 +57,18 @@ pub struct Actor {
     pub role: Role,
     /// The company a company user acts for.
     company_id: Option<i64>,
+    /// The token's label (shown in the audit log).
+    pub label: String,
+    /// When the token stops being accepted.
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Actor {
+    /// Whether the token has expired at `now`.
+    pub fn expired(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
+    }
+
     /// The company this actor may read and change.
     pub fn tenant(&self) -> Result<Tenant, AppError> {
         match (self.role, self.company_id) {
@@ -72,7 +82,7 @@ impl Actor {
     /// The operator capability, for operators only.
     pub fn operator(&self) -> Result<Operator, AppError> {
         if self.role == Role::Operator {
-            Ok(Operator(()))
+            Ok(Operator(Some(self.token_id)))
         } else {
             Err(AppError::Forbidden(
                 "this operation is for operators only".into(),
@@ -102,11 +112,17 @@ impl Tenant {
 /// Proof that the caller is the financier's operator, who may act across
 /// companies. Obtained from an [`Actor`], or by trusted background code.
 #[derive(Debug, Clone, Copy)]
-pub struct Operator(());
+pub struct Operator(Option<i64>);
 
 impl Operator {
-    /// For background work (the worker) that acts for the financier.
+    /// For background work (the worker, the command line) that acts for the
+    /// financier.
     pub fn system() -> Self {
-        Self(())
+        Self(None)
+    }
+
+    /// The token of the operator acting; `None` for the server itself.
+    pub fn token_id(self) -> Option<i64> {
+        self.0
     }
 }

@@ -1,0 +1,104 @@
+//! The audit log of operator actions: who (the token and its label), when,
+//! what, on which company and subject, and the values before and after. An
+//! entry is written in the transaction of the action it records, so there is
+//! never an action without its entry or an entry without its action.
+
+use chrono::{DateTime, Utc};
+use entity::{api_token, audit_log};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+};
+use serde_json::Value;
+
+use super::Operator;
+use super::page::{Keyed, Page, PageRequest, fetch};
+use crate::error::AppResult;
+
+impl Keyed for audit_log::Model {
+    fn key(&self) -> i64 {
+        self.id
+    }
+}
+
+/// What the server calls itself in the log when no token acted (the CLI).
+pub const SYSTEM_LABEL: &str = "system (command line)";
+
+/// One action to record.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// What was done, e.g. `ACTIVATE_AGREEMENT`.
+    pub action: &'static str,
+    /// The company concerned.
+    pub company_id: Option<i64>,
+    /// What was acted on, e.g. `InvoiceSale:42`.
+    pub subject: String,
+    /// The values before.
+    pub before: Option<Value>,
+    /// The values after.
+    pub after: Option<Value>,
+}
+
+/// Writes one entry for the operator `op` (inside the caller's transaction).
+pub async fn record<C: ConnectionTrait>(
+    db: &C,
+    op: Operator,
+    entry: Entry,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let label = match op.token_id() {
+        Some(id) => api_token::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map_or_else(|| format!("token {id}"), |t| t.label),
+        None => SYSTEM_LABEL.to_string(),
+    };
+    audit_log::ActiveModel {
+        at: Set(now),
+        token_id: Set(op.token_id()),
+        token_label: Set(label),
+        action: Set(entry.action.to_string()),
+        company_id: Set(entry.company_id),
+        subject: Set(entry.subject),
+        before: Set(entry.before.map(|v| v.to_string())),
+        after: Set(entry.after.map(|v| v.to_string())),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Which entries to list.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only this company's.
+    pub company_id: Option<i64>,
+    /// Only this action.
+    pub action: Option<String>,
+}
+
+fn select(filter: &Filter) -> sea_orm::Select<audit_log::Entity> {
+    let mut q = audit_log::Entity::find();
+    if let Some(c) = filter.company_id {
+        q = q.filter(audit_log::Column::CompanyId.eq(c));
+    }
+    if let Some(a) = &filter.action {
+        q = q.filter(audit_log::Column::Action.eq(a.as_str()));
+    }
+    q
+}
+
+/// A page of entries, newest first. Operators only.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    _op: Operator,
+    filter: &Filter,
+    req: PageRequest,
+) -> AppResult<Page<audit_log::Model>> {
+    Ok(fetch(db, select(filter), audit_log::Column::Id, req, true).await?)
+}
+
+/// How many entries match. Operators only.
+pub async fn count<C: ConnectionTrait>(db: &C, _op: Operator, filter: &Filter) -> AppResult<u64> {
+    Ok(select(filter).count(db).await?)
+}
