@@ -610,7 +610,7 @@ async fn run(args: Args) -> Result<Report> {
         )
         .await?;
         tokens.push(
-            invoice_finance::store::tokens::create(
+            invoice_finance::store::tokens::create_simple(
                 &state.db,
                 Some(co.id),
                 invoice_finance::store::Role::Company,
@@ -635,7 +635,7 @@ async fn run(args: Args) -> Result<Report> {
         )
         .await?;
     }
-    let operator = invoice_finance::store::tokens::create(
+    let operator = invoice_finance::store::tokens::create_simple(
         &state.db,
         None,
         invoice_finance::store::Role::Operator,

@@ -113,9 +113,9 @@ async fn serve(url: &str, companies: usize) -> Result<()> {
             now,
         )
         .await?;
-        list.push(tokens::create(&state.db, Some(c.id), Role::Company, "load", now).await?);
+        list.push(tokens::create_simple(&state.db, Some(c.id), Role::Company, "load", now).await?);
     }
-    let operator = tokens::create(&state.db, None, Role::Operator, "load", now).await?;
+    let operator = tokens::create_simple(&state.db, None, Role::Operator, "load", now).await?;
     let app = invoice_finance::app::Application::with_state(state, settings.bind_addr).await?;
     let line = json!({ "addr": app.addr().to_string(), "companies": list, "operator": operator });
     println!("{line}");

@@ -21,6 +21,9 @@ use crate::state::{AppState, Metrics};
 /// Why an app could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// A setting has a value that cannot be served.
+    #[error(transparent)]
+    Settings(#[from] crate::config::SettingsError),
     /// The database could not be opened or migrated.
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
@@ -71,6 +74,7 @@ pub async fn open_state(
 impl Application {
     /// Opens the database, migrates it and binds the listener.
     pub async fn build(settings: Settings, clock: SharedClock) -> Result<Self, StartError> {
+        settings.validate()?;
         let addr = settings.bind_addr;
         let state = open_state(settings, clock).await?;
         Self::with_state(state, addr).await

@@ -222,6 +222,74 @@ pub struct Settings {
     )]
     pub ws_max_subscriptions: usize,
 
+    /// Requests per second allowed to one API token (a burst of
+    /// RATE_LIMIT_BURST may come at once); over it the answer is 429 with
+    /// `Retry-After` and the code `RATE_LIMITED`. 0: no limit.
+    #[arg(
+        long,
+        env = "RATE_LIMIT_PER_SECOND",
+        default_value_t = 50,
+        global = true
+    )]
+    pub rate_limit_per_second: u32,
+
+    /// Requests one API token may send at once before the per-second rate
+    /// applies.
+    #[arg(long, env = "RATE_LIMIT_BURST", default_value_t = 200, global = true)]
+    pub rate_limit_burst: u32,
+
+    /// Requests per second allowed to one client address without a valid
+    /// token (and WebSocket upgrades per address). 0: no limit.
+    #[arg(
+        long,
+        env = "ANON_RATE_LIMIT_PER_SECOND",
+        default_value_t = 10,
+        global = true
+    )]
+    pub anon_rate_limit_per_second: u32,
+
+    /// Requests one client address without a token may send at once.
+    #[arg(
+        long,
+        env = "ANON_RATE_LIMIT_BURST",
+        default_value_t = 50,
+        global = true
+    )]
+    pub anon_rate_limit_burst: u32,
+
+    /// Time a client has to send a request's headers, which is also the
+    /// longest a keep-alive connection may stay idle between requests, in
+    /// seconds (slowloris).
+    #[arg(
+        long,
+        env = "HEADER_READ_TIMEOUT_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub header_read_timeout_secs: u64,
+
+    /// Most open client connections (HTTP and WebSocket); one more is
+    /// answered 503 and closed.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 16_384, global = true)]
+    pub max_connections: usize,
+
+    /// Serve `/metrics` on this address instead of the API's (e.g.
+    /// `127.0.0.1:9100`). Unset: `/metrics` on the API address needs an
+    /// operator token.
+    #[arg(long, env = "METRICS_ADDR", global = true)]
+    pub metrics_addr: Option<SocketAddr>,
+
+    /// Answer introspection queries (`__schema`, `__type`). GraphiQL and
+    /// client generators need it; switch it off to hide the schema.
+    #[arg(long, env = "INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub introspection: bool,
+
+    /// Key of the routine spot-check draw (at least 32 characters), so that
+    /// companies cannot predict which sales are checked. Unset: a key is
+    /// generated on first start and kept in the database.
+    #[arg(long, env = "SPOT_CHECK_SECRET", hide_env_values = true, global = true)]
+    pub spot_check_secret: Option<String>,
+
     /// Seed the demo companies, customers and invoices (and print demo tokens)
     /// when the database is empty. Unset: yes on the embedded SQLite database,
     /// never on PostgreSQL (seed one deliberately with `seed-demo`).
@@ -233,6 +301,187 @@ impl Settings {
     /// The request timeout as a [`Duration`].
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// Checks every value and names each bad one with what it should be.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        let mut bad = Vec::new();
+        let mut range = |name: &str, v: u64, lo: u64, hi: u64, unit: &str| {
+            if !(lo..=hi).contains(&v) {
+                bad.push(format!("{name}={v}: must be between {lo} and {hi}{unit}"));
+            }
+        };
+        let s = self;
+        range(
+            "MAX_BODY_BYTES",
+            s.max_body_bytes as u64,
+            1024,
+            64 << 20,
+            " bytes",
+        );
+        range(
+            "REQUEST_TIMEOUT_SECS",
+            s.request_timeout_secs,
+            1,
+            3_600,
+            " seconds",
+        );
+        range("MAX_QUERY_DEPTH", s.max_query_depth as u64, 2, 256, "");
+        range(
+            "MAX_QUERY_COMPLEXITY",
+            s.max_query_complexity as u64,
+            10,
+            10_000_000,
+            "",
+        );
+        range("MAX_PAGE_SIZE", u64::from(s.max_page_size), 1, 10_000, "");
+        range("MAX_BATCH_SIZE", s.max_batch_size as u64, 1, 1_000, "");
+        range(
+            "SPOT_CHECK_DEADLINE_BANKING_DAYS",
+            u64::from(s.spot_check_deadline_banking_days),
+            0,
+            30,
+            "",
+        );
+        range(
+            "SPOT_CHECK_DEADLINE_HOUR",
+            u64::from(s.spot_check_deadline_hour),
+            0,
+            23,
+            "",
+        );
+        range("PAYOUT_HOUR", u64::from(s.payout_hour), 0, 23, "");
+        range("WORKER_POLL_MS", s.worker_poll_ms, 10, 60_000, " ms");
+        range(
+            "JOB_RETRY_BASE_MS",
+            u64::try_from(s.job_retry_base_ms).unwrap_or(0),
+            1,
+            3_600_000,
+            " ms",
+        );
+        range(
+            "JOB_MAX_ATTEMPTS",
+            u64::try_from(s.job_max_attempts).unwrap_or(0),
+            1,
+            100,
+            "",
+        );
+        range("EVENT_POLL_MS", s.event_poll_ms, 10, 60_000, " ms");
+        range("CLOCK_SPEED", u64::from(s.clock_speed), 1, 100_000, "");
+        range(
+            "WS_INIT_TIMEOUT_MS",
+            s.ws_init_timeout_ms,
+            100,
+            600_000,
+            " ms",
+        );
+        range(
+            "WS_PING_INTERVAL_MS",
+            s.ws_ping_interval_ms,
+            100,
+            3_600_000,
+            " ms",
+        );
+        range(
+            "WS_PONG_TIMEOUT_MS",
+            s.ws_pong_timeout_ms,
+            100,
+            600_000,
+            " ms",
+        );
+        range(
+            "WS_SEND_TIMEOUT_MS",
+            s.ws_send_timeout_ms,
+            100,
+            600_000,
+            " ms",
+        );
+        range(
+            "WS_MAX_SUBSCRIPTIONS",
+            s.ws_max_subscriptions as u64,
+            1,
+            10_000,
+            "",
+        );
+        range(
+            "HEADER_READ_TIMEOUT_SECS",
+            s.header_read_timeout_secs,
+            1,
+            3_600,
+            " seconds",
+        );
+        range(
+            "MAX_CONNECTIONS",
+            s.max_connections as u64,
+            1,
+            1_000_000,
+            "",
+        );
+        range(
+            "RATE_LIMIT_BURST",
+            u64::from(s.rate_limit_burst),
+            1,
+            1_000_000,
+            "",
+        );
+        range(
+            "ANON_RATE_LIMIT_BURST",
+            u64::from(s.anon_rate_limit_burst),
+            1,
+            1_000_000,
+            "",
+        );
+        let days = 30 * 86_400;
+        range(
+            "SALE_PROCESSING_DELAY_SECS",
+            u64::try_from(s.sale_processing_delay_secs).unwrap_or(u64::MAX),
+            0,
+            days,
+            " seconds",
+        );
+        range(
+            "NOX_ACCEPTANCE_DELAY_SECS",
+            u64::try_from(s.nox_acceptance_delay_secs).unwrap_or(u64::MAX),
+            0,
+            days,
+            " seconds",
+        );
+        for origin in &s.cors_origins {
+            if let Err(why) = check_origin(origin.trim()) {
+                bad.push(format!("CORS_ORIGINS `{origin}`: {why}"));
+            }
+        }
+        if tracing_subscriber::EnvFilter::try_new(&s.log_level).is_err() {
+            bad.push(format!(
+                "LOG_LEVEL=`{}`: not a log filter (e.g. `info` or `invoice_finance=debug,sea_orm=warn`)",
+                s.log_level
+            ));
+        }
+        if !(s.database_url.starts_with("sqlite:")
+            || s.database_url.starts_with("postgres://")
+            || s.database_url.starts_with("postgresql://"))
+        {
+            bad.push("DATABASE_URL: must start with sqlite: or postgres://".to_string());
+        }
+        if let Some(secret) = &s.spot_check_secret
+            && secret.trim().chars().count() < 32
+        {
+            bad.push(
+                "SPOT_CHECK_SECRET: must be at least 32 characters (e.g. `openssl rand -hex 32`)"
+                    .to_string(),
+            );
+        }
+        if let Some(m) = s.metrics_addr
+            && m == s.bind_addr
+            && m.port() != 0
+        {
+            bad.push(format!("METRICS_ADDR={m}: must differ from BIND_ADDR"));
+        }
+        if bad.is_empty() {
+            Ok(())
+        } else {
+            Err(SettingsError(bad))
+        }
     }
 
     /// Settings for an app on `database_url`, listening on a free local port, with
@@ -251,6 +500,15 @@ impl Settings {
             max_page_size: 100,
             max_batch_size: 10,
             seed_demo: Some(false),
+            rate_limit_per_second: 0,
+            rate_limit_burst: 200,
+            anon_rate_limit_per_second: 0,
+            anon_rate_limit_burst: 50,
+            header_read_timeout_secs: 10,
+            max_connections: 16_384,
+            metrics_addr: None,
+            introspection: true,
+            spot_check_secret: None,
             sale_processing_delay_secs: 5,
             spot_check_deadline_banking_days: 1,
             spot_check_deadline_hour: 16,
@@ -269,6 +527,32 @@ impl Settings {
             graphiql_assets_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/web/node_modules").into(),
         }
     }
+}
+
+/// Settings that cannot be served, each with what it should be.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid settings:\n  {}", .0.join("\n  "))]
+pub struct SettingsError(pub Vec<String>);
+
+/// An origin for CORS: `http(s)://host[:port]`, nothing more. `*` is refused:
+/// the API takes bearer tokens and must name the web apps it serves.
+fn check_origin(o: &str) -> Result<(), &'static str> {
+    if o == "*" || o.contains('*') {
+        return Err(
+            "a wildcard is not allowed; list each web app's origin, e.g. https://app.example.se",
+        );
+    }
+    let rest = o
+        .strip_prefix("https://")
+        .or_else(|| o.strip_prefix("http://"))
+        .ok_or("an origin starts with https:// or http://")?;
+    if rest.is_empty() || rest.contains('/') || rest.contains(char::is_whitespace) {
+        return Err("an origin is scheme and host (and port) only, with no path or trailing slash");
+    }
+    if axum::http::HeaderValue::from_str(o).is_err() {
+        return Err("not a valid header value");
+    }
+    Ok(())
 }
 
 /// Reads a duration such as `90d`, `12h`, `30m`, `45s` or `250ms` (a bare

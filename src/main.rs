@@ -170,6 +170,10 @@ fn print_tokens(url: &str, t: &DemoTokens) {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = cli.settings;
+    if let Err(e) = settings.validate() {
+        eprintln!("invoice-finance: {e}");
+        std::process::exit(2);
+    }
     let clock: Arc<dyn Clock> = if settings.clock_speed > 1 {
         Arc::new(ScaledClock::new(settings.clock_speed))
     } else {
@@ -277,7 +281,14 @@ async fn main() -> anyhow::Result<()> {
                     "Demo data present. For fresh demo tokens run: invoice-finance seed-demo --new-tokens"
                 );
             }
-            println!("GraphiQL: {url}  (set the header Authorization: Bearer <COMPANY_TOKEN>)");
+            if seed {
+                println!("GraphiQL: {url}  (set the header Authorization: Bearer <COMPANY_TOKEN>)");
+            } else {
+                println!(
+                    "GraphiQL: {url}  (send Authorization: Bearer <token>; make one with \
+                     `invoice-finance token create`)"
+                );
+            }
             println!("Health:   http://{}/healthz", app.addr());
             app.run_until(shutdown_signal()).await?;
         }

@@ -482,7 +482,7 @@ impl Conn {
                         Ok((None, _)) => None,
                         Err(_) => Some(Item::Own(Response::from_errors(vec![
                             crate::graphql::error::server_error(
-                                &format!(
+                                format!(
                                     "the operation took longer than {} s and was stopped",
                                     limit.as_secs()
                                 ),

@@ -147,9 +147,20 @@ async fn serve_seeds_the_demo_and_the_cli_makes_tokens() {
     let r = gql(&url, &env["OPERATOR_TOKEN"], "{ viewer { name } }").await;
     assert_eq!(r["errors"][0]["extensions"]["code"], "FORBIDDEN");
 
-    // seed-demo on the same file adds no data and prints fresh, working tokens.
+    // seed-demo on the same file adds no data and mints no tokens unless asked,
+    // and says so.
     let out = bin()
         .arg("seed-demo")
+        .env("DATABASE_URL", &db_url)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(!stdout.contains("TOKEN="), "{stdout}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("--new-tokens"), "{stderr}");
+    let out = bin()
+        .args(["seed-demo", "--new-tokens"])
         .env("DATABASE_URL", &db_url)
         .output()
         .unwrap();
@@ -198,6 +209,156 @@ async fn serve_seeds_the_demo_and_the_cli_makes_tokens() {
         .output()
         .unwrap();
     assert!(!out.status.success());
+
+    // A token with an expiry, listed without its secret, then revoked: the
+    // running server refuses it at once.
+    let out = bin()
+        .args([
+            "token",
+            "create",
+            "--company",
+            "5590123450",
+            "--label",
+            "bokslut",
+            "--expires-in",
+            "90d",
+        ])
+        .env("DATABASE_URL", &db_url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let secret = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("expires"), "{stderr}");
+    let r = gql(&url, &secret, "{ viewer { name } }").await;
+    assert_eq!(r["data"]["viewer"]["name"], "Norrlands Snickeri AB");
+    let out = bin()
+        .args(["token", "list"])
+        .env("DATABASE_URL", &db_url)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let list = String::from_utf8(out.stdout).unwrap();
+    assert!(!list.contains(&secret), "the list shows a secret");
+    let row = list
+        .lines()
+        .find(|l| l.contains("bokslut"))
+        .unwrap_or_else(|| panic!("{list}"))
+        .to_string();
+    assert!(list.lines().next().unwrap().contains("LAST USED"), "{list}");
+    let id = row.split_whitespace().next().unwrap().to_string();
+    let out = bin()
+        .args(["token", "revoke", &id])
+        .env("DATABASE_URL", &db_url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Another process revoked it: the server learns within its poll (1 s).
+    let mut r = Value::Null;
+    for _ in 0..50 {
+        r = gql(&url, &secret, "{ viewer { name } }").await;
+        if r["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        r["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{r}"
+    );
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("revoked"),
+        "{r}"
+    );
+    let out = bin()
+        .args([
+            "token",
+            "create",
+            "--company",
+            "5590123450",
+            "--expires-in",
+            "0d",
+        ])
+        .env("DATABASE_URL", &db_url)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_on_postgresql_creates_no_demo_and_prints_no_token() {
+    use sqlx::Connection;
+    let Some((_db, db_url)) =
+        crate::helpers::TestDb::create(crate::helpers::Backend::Postgres).await
+    else {
+        return;
+    };
+    let (_server, lines) = serve(&db_url).await;
+    assert!(
+        lines.iter().any(|l| l.starts_with("GraphiQL:")),
+        "{lines:?}"
+    );
+    assert!(!lines.iter().any(|l| l.contains("TOKEN")), "{lines:?}");
+    let mut c = sqlx::PgConnection::connect(&db_url).await.unwrap();
+    for table in ["company", "api_token", "invoice"] {
+        let (n,): (i64,) =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+                .fetch_one(&mut c)
+                .await
+                .unwrap();
+        assert_eq!(n, 0, "{table}");
+    }
+    // Asking for the demo on PostgreSQL is refused at start.
+    let out = bin()
+        .arg("serve")
+        .env("DATABASE_URL", &db_url)
+        .env("SEED_DEMO", "true")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("seed-demo"));
+}
+
+#[test]
+fn bad_settings_are_named_at_start_without_a_panic() {
+    let out = bin()
+        .arg("serve")
+        .env("CORS_ORIGINS", "*")
+        .env("WORKER_POLL_MS", "0")
+        .env("SPOT_CHECK_SECRET", "short")
+        .env("DATABASE_URL", "sqlite::memory:")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for name in ["CORS_ORIGINS", "WORKER_POLL_MS", "SPOT_CHECK_SECRET"] {
+        assert!(stderr.contains(name), "{name} not named in {stderr}");
+    }
+    let out = bin()
+        .arg("serve")
+        .env("REQUEST_TIMEOUT_SECS", "forever")
+        .env("DATABASE_URL", "sqlite::memory:")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("REQUEST_TIMEOUT_SECS") || stderr.contains("request-timeout-secs"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
 #[test]

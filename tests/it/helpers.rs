@@ -164,13 +164,13 @@ impl TestApp {
         let b = companies::create(&state.db, "Café Blomman AB", "559234-5671", now)
             .await
             .unwrap();
-        let company = tokens::create(&state.db, Some(a.id), Role::Company, "test", now)
+        let company = tokens::create_simple(&state.db, Some(a.id), Role::Company, "test", now)
             .await
             .unwrap();
-        let other = tokens::create(&state.db, Some(b.id), Role::Company, "test", now)
+        let other = tokens::create_simple(&state.db, Some(b.id), Role::Company, "test", now)
             .await
             .unwrap();
-        let operator = tokens::create(&state.db, None, Role::Operator, "test", now)
+        let operator = tokens::create_simple(&state.db, None, Role::Operator, "test", now)
             .await
             .unwrap();
         let app = Application::with_state(state, settings.bind_addr)
