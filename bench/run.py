@@ -263,7 +263,9 @@ def run_ours(args, database_url, companies):
         # sqlx would negotiate it. Both talk plain TCP on loopback.
         database_url += ("&" if "?" in database_url else "?") + "sslmode=disable"
     env = dict(os.environ, DATABASE_URL=database_url, BIND_ADDR=f"127.0.0.1:{port}",
-               SEED_DEMO="false", LOG_LEVEL="warn", MAX_PAGE_SIZE="100")
+               SEED_DEMO="false", LOG_LEVEL="warn", MAX_PAGE_SIZE="100",
+               # The benchmark is one client at full speed: no rate limits.
+               RATE_LIMIT_PER_SECOND="0", ANON_RATE_LIMIT_PER_SECOND="0")
     srv = start([SERVER, "serve"], env)
     url = f"http://127.0.0.1:{port}/graphql"
     try:

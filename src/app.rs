@@ -60,6 +60,7 @@ pub async fn open_state(
     let events = EventHub::new(db.clone(), Duration::from_millis(settings.event_poll_ms))
         .await
         .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+    let limits = Arc::new(crate::ratelimit::RateLimits::new(&settings));
     Ok(AppState {
         db,
         clock,
@@ -68,6 +69,7 @@ pub async fn open_state(
         events,
         fanout: Arc::default(),
         tokens: Arc::default(),
+        limits,
     })
 }
 
@@ -148,7 +150,13 @@ impl Application {
             self.state.tokens.clone(),
             stop_rx.clone(),
         ));
+        let sweeper = tokio::spawn(crate::ratelimit::sweep(
+            self.state.limits.clone(),
+            stop_rx.clone(),
+        ));
         let sockets = tokio_util::task::TaskTracker::new();
+        let settings = self.state.settings.clone();
+        let stop_serving = stop_rx.clone();
         let app = router(HttpState {
             app: self.state,
             schema: self.schema,
@@ -157,13 +165,22 @@ impl Application {
         });
         // On the signal: stop accepting, tell WebSockets to close (with 1001) and
         // the worker to release what it claimed; axum then drains in-flight requests.
-        let signal = async move {
+        tokio::spawn(async move {
             shutdown.await;
             let _ = stop_tx.send(true);
+        });
+        let limits = crate::serve::Limits {
+            header_read_timeout: Duration::from_secs(settings.header_read_timeout_secs),
+            max_connections: settings.max_connections,
         };
-        let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(signal)
-            .await;
+        let served = crate::serve::serve(
+            self.listener,
+            app,
+            limits,
+            stop_serving,
+            settings.request_timeout() + Duration::from_secs(1),
+        )
+        .await;
         sockets.close();
         if tokio::time::timeout(Duration::from_secs(5), sockets.wait())
             .await
@@ -177,6 +194,7 @@ impl Application {
         }
         let _ = worker.await;
         let _ = revocations.await;
+        let _ = sweeper.await;
         served
     }
 }

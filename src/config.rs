@@ -257,6 +257,12 @@ pub struct Settings {
     )]
     pub anon_rate_limit_burst: u32,
 
+    /// Take the client address for the per-address rate limit from the last
+    /// entry of `X-Forwarded-For` (the one the proxy in front added). Only
+    /// behind a proxy that sets it; otherwise clients could pick their address.
+    #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub trust_forwarded_for: bool,
+
     /// Time a client has to send a request's headers, which is also the
     /// longest a keep-alive connection may stay idle between requests, in
     /// seconds (slowloris).
@@ -505,6 +511,7 @@ impl Settings {
             anon_rate_limit_per_second: 0,
             anon_rate_limit_burst: 50,
             header_read_timeout_secs: 10,
+            trust_forwarded_for: false,
             max_connections: 16_384,
             metrics_addr: None,
             introspection: true,

@@ -10,8 +10,10 @@ use std::sync::atomic::Ordering;
 
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, BatchResponse};
-use axum::body::to_bytes;
-use axum::extract::{FromRequestParts, State, WebSocketUpgrade};
+use futures_util::StreamExt;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -21,6 +23,7 @@ use tower_http::timeout::TimeoutLayer;
 
 use crate::graphql::error::{classify, is_query, parse, server_error};
 use crate::graphql::{AppSchema, request_data};
+use crate::ratelimit::RetryAfter;
 use crate::state::AppState;
 use crate::store::Actor;
 
@@ -241,6 +244,43 @@ impl serde::Serialize for Wire<'_> {
     }
 }
 
+/// The client's address: the peer, or with `TRUST_FORWARDED_FOR` the last
+/// `X-Forwarded-For` entry.
+fn client_addr(
+    app: &AppState,
+    parts: &axum::http::Extensions,
+    headers: &HeaderMap,
+) -> Option<IpAddr> {
+    if app.settings.trust_forwarded_for
+        && let Some(ip) = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .next_back()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|a| a.trim().parse::<IpAddr>().ok())
+    {
+        return Some(ip);
+    }
+    parts
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(a)| a.ip())
+}
+
+/// 429 with `Retry-After`.
+fn rate_limited(media: Media, wait: RetryAfter) -> Response {
+    let seconds = wait.seconds();
+    let mut resp = error_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        media,
+        &format!("too many requests; try again in {seconds} s"),
+        "RATE_LIMITED",
+    );
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    resp
+}
+
 /// Looks up the bearer token, if one was sent.
 async fn identify(app: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, String> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
@@ -279,18 +319,31 @@ async fn execute(
     s: &HttpState,
     media: Media,
     headers: &HeaderMap,
+    client: Option<IpAddr>,
     batch: BatchRequest,
 ) -> Response {
     s.app
         .metrics
         .graphql_requests
         .fetch_add(1, Ordering::Relaxed);
+    let by_addr = || client.map_or(Ok(()), |ip| s.app.limits.check_addr(ip));
     let actor = match identify(&s.app, headers).await {
         Ok(a) => a,
         Err(msg) => {
+            // Guessing tokens counts against the address.
+            if let Err(wait) = by_addr() {
+                return rate_limited(media, wait);
+            }
             return error_response(StatusCode::UNAUTHORIZED, media, &msg, "UNAUTHENTICATED");
         }
     };
+    let allowed = match &actor {
+        Some(a) => s.app.limits.check_token(a.token_id),
+        None => by_addr(),
+    };
+    if let Err(wait) = allowed {
+        return rate_limited(media, wait);
+    }
     let resp = match batch {
         BatchRequest::Single(r) => BatchResponse::Single(run_one(s, actor, r).await),
         BatchRequest::Batch(items) => {
@@ -334,6 +387,7 @@ async fn run_one(
 
 async fn graphql_post(State(s): State<HttpState>, req: Request) -> Response {
     let headers = req.headers().clone();
+    let client = client_addr(&s.app, req.extensions(), &headers);
     let Some(media) = negotiate(&headers) else {
         return error_response(
             StatusCode::NOT_ACCEPTABLE,
@@ -356,17 +410,41 @@ async fn graphql_post(State(s): State<HttpState>, req: Request) -> Response {
         );
     }
     let limit = s.app.settings.max_body_bytes;
-    let bytes = match to_bytes(req.into_body(), limit).await {
-        Ok(b) => b,
-        Err(_) => {
-            return error_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                media,
-                &format!("the request body is larger than {limit} bytes"),
-                "PAYLOAD_TOO_LARGE",
-            );
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let mut body = req.into_body().into_data_stream();
+    if declared.is_some_and(|n| n > limit as u64) {
+        // Refused on the declared length, before reading. A client waiting
+        // for `100 Continue` gets the answer instead and sends nothing; one
+        // that is already sending is read to the end (within bounds) so it
+        // can read the answer rather than have the connection reset under it.
+        let expects_continue = headers
+            .get(header::EXPECT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("100-continue"));
+        if !expects_continue {
+            drain(&mut body).await;
         }
-    };
+        return too_large(media, limit);
+    }
+    let mut bytes = Vec::with_capacity(declared.map_or(1024, |n| n as usize));
+    while let Some(chunk) = body.next().await {
+        let Ok(chunk) = chunk else {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                media,
+                "the request body could not be read",
+                "BAD_REQUEST",
+            );
+        };
+        if bytes.len() + chunk.len() > limit {
+            drain(&mut body).await;
+            return too_large(media, limit);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
     let batch: BatchRequest = match serde_json::from_slice(&bytes) {
         Ok(b) => b,
         Err(e) => {
@@ -389,7 +467,39 @@ async fn graphql_post(State(s): State<HttpState>, req: Request) -> Response {
             );
         }
     }
-    execute(&s, media, &headers, batch).await
+    execute(&s, media, &headers, client, batch).await
+}
+
+/// The most of an oversized body read (and thrown away) so that the client
+/// can read the 413, and the longest spent doing so.
+const DRAIN_BYTES: usize = 32 << 20;
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Reads and discards what is left of a refused body, within bounds.
+async fn drain(body: &mut axum::body::BodyDataStream) {
+    let _ = tokio::time::timeout(DRAIN_TIME, async {
+        let mut read = 0usize;
+        while let Some(Ok(chunk)) = body.next().await {
+            read += chunk.len();
+            if read > DRAIN_BYTES {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
+/// 413, and the connection closes after it.
+fn too_large(media: Media, limit: usize) -> Response {
+    let mut resp = error_response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        media,
+        &format!("the request body is larger than {limit} bytes"),
+        "PAYLOAD_TOO_LARGE",
+    );
+    resp.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    resp
 }
 
 async fn graphql_get(State(s): State<HttpState>, req: Request) -> Response {
@@ -452,7 +562,15 @@ async fn graphql_get(State(s): State<HttpState>, req: Request) -> Response {
             return resp;
         }
     }
-    execute(&s, media, &parts.headers, BatchRequest::Single(request)).await
+    let client = client_addr(&s.app, &parts.extensions, &parts.headers);
+    execute(
+        &s,
+        media,
+        &parts.headers,
+        client,
+        BatchRequest::Single(request),
+    )
+    .await
 }
 
 async fn websocket(s: HttpState, parts: &mut axum::http::request::Parts) -> Response {
@@ -469,6 +587,14 @@ async fn websocket(s: HttpState, parts: &mut axum::http::request::Parts) -> Resp
             "UNSUPPORTED_PROTOCOL",
         );
     };
+    // Each upgrade counts against the address; a socket's operations count
+    // against its token.
+    if let Some(ip) = client_addr(&s.app, &parts.extensions, &parts.headers)
+        && let Err(wait) = s.app.limits.check_addr(ip)
+    {
+        return rate_limited(Media::Json, wait);
+    }
+    let slot = parts.extensions.remove::<crate::serve::ConnectionSlot>();
     let upgrade = match WebSocketUpgrade::from_request_parts(parts, &()).await {
         Ok(u) => u,
         Err(e) => return e.into_response(),
@@ -488,6 +614,9 @@ async fn websocket(s: HttpState, parts: &mut axum::http::request::Parts) -> Resp
         .max_message_size(app.settings.max_body_bytes)
         .max_frame_size(app.settings.max_body_bytes)
         .on_upgrade(move |socket| {
-            sockets.track_future(crate::ws::serve(socket, protocol, app, schema, shutdown))
+            sockets.track_future(async move {
+                crate::ws::serve(socket, protocol, app, schema, shutdown).await;
+                drop(slot);
+            })
         })
 }

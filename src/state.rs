@@ -104,4 +104,6 @@ pub struct AppState {
     pub fanout: Arc<crate::fanout::Fanout>,
     /// Recently authenticated API tokens.
     pub tokens: Arc<crate::store::tokens::TokenCache>,
+    /// Request rate limits per token and per client address.
+    pub limits: Arc<crate::ratelimit::RateLimits>,
 }

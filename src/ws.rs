@@ -430,6 +430,15 @@ impl Conn {
         request: async_graphql::Request,
         session: Arc<Data>,
     ) -> Result<(), End> {
+        if let Some(actor) = &self.actor
+            && let Err(wait) = self.app.limits.check_token(actor.token_id)
+        {
+            let error = json!([{
+                "message": format!("too many requests; try again in {} s", wait.seconds()),
+                "extensions": {"code": "RATE_LIMITED", "retryAfter": wait.seconds()},
+            }]);
+            return self.send_error(&id, error).await;
+        }
         if self.subs.len() >= self.cfg.max_subscriptions {
             let error = json!([{
                 "message": format!("at most {} subscriptions per connection", self.cfg.max_subscriptions),

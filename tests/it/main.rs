@@ -21,6 +21,7 @@ mod races;
 mod rust_client;
 mod sale;
 mod schema;
+mod security;
 mod sorting;
 mod tenancy;
 mod validation;

@@ -1,0 +1,446 @@
+//! Safe defaults for a server on the internet: tokens that expire and are
+//! revoked (over HTTP and on open WebSockets), an audit log of operator
+//! actions, rate limits, the body limit answered cleanly, the header timeout
+//! and the connection cap.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::db_test;
+use crate::helpers::{TestApp, code};
+use crate::ws::{Protocol, WsClient};
+
+const CREATE: &str = "mutation($c: ID, $l: String!, $d: Int) { createApiToken(companyId: $c, label: $l, expiresInDays: $d) { secret token { id label role companyId expiresAt revokedAt active } } }";
+const REVOKE: &str = "mutation($t: ID!) { revokeApiToken(tokenId: $t) { id revokedAt active } }";
+const LIST: &str = "query($c: ID) { apiTokens(companyId: $c) { id label role lastUsedAt expiresAt revokedAt active } }";
+const AUDIT: &str = "query($a: String) { auditLog(first: 50, action: $a) { totalCount nodes { at tokenId actor action companyId subject before after } } }";
+
+async fn company_id(app: &TestApp, token: &str) -> String {
+    let r = app.ok(token, "{ viewer { id } }", json!({})).await;
+    r["viewer"]["id"].as_str().unwrap().to_string()
+}
+
+/// Waits for the server to close the socket and returns the close code.
+async fn closed_with(ws: &mut WsClient) -> u16 {
+    ws.close_code(Duration::from_secs(8))
+        .await
+        .map(|(c, _)| c)
+        .unwrap_or(0)
+}
+
+db_test!(
+    operators_create_and_revoke_tokens_and_sockets_close,
+    |app| {
+        let company = company_id(&app, &app.company).await;
+        let other = company_id(&app, &app.other).await;
+
+        // Companies cannot manage tokens, their own or anyone's.
+        for q in [
+            (LIST, json!({ "c": company })),
+            (CREATE, json!({ "c": company, "l": "mine" })),
+            (AUDIT, json!({})),
+        ] {
+            let r = app.gql(&app.company, q.0, q.1).await;
+            assert_eq!(code(&r), "FORBIDDEN", "{r}");
+        }
+        // A bad expiry is a clear error.
+        let r = app
+            .gql(
+                &app.operator,
+                CREATE,
+                json!({ "c": company, "l": "x", "d": 0 }),
+            )
+            .await;
+        assert_eq!(code(&r), "VALIDATION", "{r}");
+
+        let r = app
+            .ok(
+                &app.operator,
+                CREATE,
+                json!({ "c": company, "l": "bokföring", "d": 30 }),
+            )
+            .await;
+        let created = &r["createApiToken"];
+        let secret = created["secret"].as_str().unwrap().to_string();
+        let token_id = created["token"]["id"].as_str().unwrap().to_string();
+        assert_eq!(created["token"]["role"], "COMPANY");
+        assert_eq!(created["token"]["companyId"], company.as_str());
+        assert_eq!(created["token"]["active"], true);
+        let expires = created["token"]["expiresAt"].as_str().unwrap();
+        assert!(expires.starts_with("2026-12-22"), "{expires}");
+
+        // It works, and it sees its own company alone.
+        let r = app.ok(&secret, "{ viewer { name } }", json!({})).await;
+        assert_eq!(r["viewer"]["name"], "Norrlands Snickeri AB");
+
+        // Listed without its secret, with when it was last used.
+        let r = app.ok(&app.operator, LIST, json!({ "c": company })).await;
+        let listed = r["apiTokens"].as_array().unwrap();
+        assert!(!r.to_string().contains(&secret));
+        let row = listed
+            .iter()
+            .find(|t| t["id"] == token_id.as_str())
+            .unwrap();
+        assert_eq!(row["label"], "bokföring");
+        assert!(row["lastUsedAt"].is_string(), "{row}");
+        let r = app.ok(&app.operator, LIST, json!({ "c": other })).await;
+        assert!(
+            r["apiTokens"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|t| t["id"] != token_id.as_str())
+        );
+
+        // Open sockets on both protocols, then revoke: both close with 4403 and
+        // HTTP refuses the token at once.
+        let mut modern = WsClient::connect(&app.base, Protocol::TransportWs, &secret).await;
+        let mut legacy = WsClient::connect(&app.base, Protocol::LegacyWs, &secret).await;
+        let r = app
+            .ok(&app.operator, REVOKE, json!({ "t": token_id }))
+            .await;
+        assert_eq!(r["revokeApiToken"]["active"], false);
+        assert!(r["revokeApiToken"]["revokedAt"].is_string());
+        let r = app.gql(&secret, "{ viewer { name } }", json!({})).await;
+        assert_eq!(code(&r), "UNAUTHENTICATED", "{r}");
+        assert!(r.to_string().contains("revoked"), "{r}");
+        assert_eq!(closed_with(&mut modern).await, 4403);
+        assert_eq!(closed_with(&mut legacy).await, 4403);
+        // A new socket with it is refused.
+        let (_c, first) = WsClient::connect_raw(
+            &app.base,
+            Protocol::TransportWs,
+            json!({ "Authorization": format!("Bearer {secret}") }),
+        )
+        .await;
+        assert!(
+            !matches!(&first, Some(tokio_tungstenite::tungstenite::Message::Text(t)) if t.contains("connection_ack")),
+            "{first:?}"
+        );
+        // Revoking twice, or a token that does not exist, is a clear error.
+        let r = app
+            .gql(&app.operator, REVOKE, json!({ "t": "QXBpVG9rZW46OTk5OTk" }))
+            .await;
+        assert!(["NOT_FOUND", "VALIDATION"].contains(&code(&r)), "{r}");
+
+        // The audit log names who did what, with before and after.
+        let r = app.ok(&app.operator, AUDIT, json!({})).await;
+        let entries = r["auditLog"]["nodes"].as_array().unwrap().clone();
+        let actions: Vec<&str> = entries
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            actions[..2],
+            ["REVOKE_TOKEN", "CREATE_TOKEN"],
+            "{actions:?}"
+        );
+        let revoke = &entries[0];
+        assert_eq!(revoke["actor"], "test");
+        assert!(revoke["tokenId"].is_string());
+        assert_eq!(revoke["companyId"], company.as_str());
+        assert!(revoke["before"]["revokedAt"].is_null(), "{revoke}");
+        assert!(revoke["after"]["revokedAt"].is_string(), "{revoke}");
+        assert!(
+            !r.to_string().contains(&secret),
+            "the audit log holds a secret"
+        );
+        let r = app
+            .ok(&app.operator, AUDIT, json!({ "a": "CREATE_TOKEN" }))
+            .await;
+        assert_eq!(r["auditLog"]["totalCount"], 1);
+    }
+);
+
+db_test!(an_expired_token_is_refused_and_its_sockets_close, |app| {
+    let company = company_id(&app, &app.company).await;
+    let r = app
+        .ok(
+            &app.operator,
+            CREATE,
+            json!({ "c": company, "l": "kort", "d": 1 }),
+        )
+        .await;
+    let secret = r["createApiToken"]["secret"].as_str().unwrap().to_string();
+    let mut legacy = WsClient::connect(&app.base, Protocol::LegacyWs, &secret).await;
+    let mut modern = WsClient::connect(&app.base, Protocol::TransportWs, &secret).await;
+    app.clock.advance(chrono::Duration::hours(25));
+    let r = app.gql(&secret, "{ viewer { name } }", json!({})).await;
+    assert_eq!(code(&r), "UNAUTHENTICATED", "{r}");
+    assert!(r.to_string().contains("expired"), "{r}");
+    assert_eq!(closed_with(&mut legacy).await, 4403);
+    assert_eq!(closed_with(&mut modern).await, 4403);
+    // The other tokens are untouched.
+    app.ok(&app.company, "{ viewer { name } }", json!({})).await;
+});
+
+db_test!(operator_actions_are_audited_with_before_and_after, |app| {
+    let company = company_id(&app, &app.company).await;
+    let activate = "mutation($c: ID!, $a: AgreementInput!) { activateInvoiceSale(companyId: $c, agreement: $a) { active } }";
+    let terms = |fee: &str| {
+        json!({ "fixedFee": fee, "percentageFee": "2.9", "minimumFee": "0",
+                "customerCreditLimit": "100000", "totalCreditLimit": "1000000" })
+    };
+    app.ok(
+        &app.operator,
+        activate,
+        json!({ "c": company, "a": terms("19.90") }),
+    )
+    .await;
+    app.ok(
+        &app.operator,
+        activate,
+        json!({ "c": company, "a": terms("24.90") }),
+    )
+    .await;
+    let r = app
+        .ok(
+            &app.operator,
+            AUDIT,
+            json!({ "a": "ACTIVATE_INVOICE_SALE" }),
+        )
+        .await;
+    let log = &r["auditLog"];
+    assert_eq!(log["totalCount"], 2, "{r}");
+    let latest = &log["nodes"][0];
+    assert_eq!(latest["companyId"], company.as_str());
+    assert_eq!(latest["actor"], "test");
+    let before = latest["before"].to_string();
+    let after = latest["after"].to_string();
+    assert!(
+        before.contains("1990") || before.contains("19.9"),
+        "{before}"
+    );
+    assert!(after.contains("2490") || after.contains("24.9"), "{after}");
+    assert!(log["nodes"][1]["before"].is_null(), "{r}");
+    // A refused action leaves no entry.
+    let r = app
+        .gql(
+            &app.company,
+            activate,
+            json!({ "c": company, "a": terms("0") }),
+        )
+        .await;
+    assert_eq!(code(&r), "FORBIDDEN");
+    let r = app.ok(&app.operator, AUDIT, json!({})).await;
+    assert_eq!(r["auditLog"]["totalCount"], 2, "{r}");
+});
+
+db_test!(
+    rate_limits_answer_429_with_retry_after,
+    settings = |s| {
+        s.rate_limit_per_second = 1;
+        s.rate_limit_burst = 3;
+        s.anon_rate_limit_per_second = 1;
+        s.anon_rate_limit_burst = 2;
+    },
+    |app| {
+        let q = json!({ "query": "{ viewer { name } }" });
+        let post = |token: Option<&str>| {
+            let mut req = app.client.post(&app.url).json(&q);
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            req.send()
+        };
+        for _ in 0..3 {
+            assert_eq!(post(Some(&app.company)).await.unwrap().status(), 200);
+        }
+        let resp = post(Some(&app.company)).await.unwrap();
+        assert_eq!(resp.status(), 429);
+        let retry: u64 = resp.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=2).contains(&retry), "{retry}");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(code(&body), "RATE_LIMITED", "{body}");
+        // Another token has its own bucket.
+        assert_eq!(post(Some(&app.other)).await.unwrap().status(), 200);
+        // Without a token (or with a wrong one) the address is limited.
+        let mut statuses = Vec::new();
+        for _ in 0..2 {
+            statuses.push(post(None).await.unwrap().status().as_u16());
+        }
+        statuses.push(post(Some("ifin_guess")).await.unwrap().status().as_u16());
+        assert_eq!(statuses, [200, 200, 429], "{statuses:?}");
+        // The bucket refills.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        assert_eq!(post(Some(&app.company)).await.unwrap().status(), 200);
+        // Operations started over a WebSocket count against the token.
+        let mut ws = WsClient::connect(&app.base, Protocol::TransportWs, &app.other).await;
+        let mut codes = Vec::new();
+        for i in 0..4 {
+            let id = format!("q{i}");
+            ws.subscribe(&id, "{ viewer { name } }", json!({})).await;
+            loop {
+                let m = ws
+                    .recv_json(Duration::from_secs(5))
+                    .await
+                    .expect("an answer");
+                if m["id"] != id.as_str() {
+                    continue;
+                }
+                match m["type"].as_str() {
+                    Some("error") => {
+                        codes.push(
+                            m["payload"][0]["extensions"]["code"]
+                                .as_str()
+                                .unwrap_or("?")
+                                .to_string(),
+                        );
+                        break;
+                    }
+                    Some("next") => {
+                        codes.push("OK".to_string());
+                        break;
+                    }
+                    _ => continue,
+                }
+            }
+        }
+        assert!(codes.contains(&"RATE_LIMITED".to_string()), "{codes:?}");
+    }
+);
+
+/// A raw HTTP exchange: sends `head` (and `body` unless the server answers
+/// first), returns what came back.
+async fn raw(base: &str, head: &str, body: Option<&[u8]>) -> String {
+    let addr = base.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(head.as_bytes()).await.unwrap();
+    if let Some(b) = body {
+        s.write_all(b).await.unwrap();
+    }
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out)).await;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+db_test!(an_oversized_body_gets_a_readable_413, |app| {
+    let limit = 262_144usize;
+    let big = format!(
+        r#"{{"query":"{{ __typename }}","variables":{{"x":"{}"}}}}"#,
+        "a".repeat(5_000_000)
+    );
+    // A client that sends it whole reads a 413 every time (no reset).
+    for _ in 0..5 {
+        let resp = app
+            .client
+            .post(&app.url)
+            .header("content-type", "application/json")
+            .body(big.clone())
+            .send()
+            .await
+            .expect("the 413 is readable");
+        assert_eq!(resp.status(), 413);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(code(&body), "PAYLOAD_TOO_LARGE");
+        assert!(body.to_string().contains(&limit.to_string()), "{body}");
+    }
+    // A client asking `Expect: 100-continue` is told 413, never 100.
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nexpect: 100-continue\r\n\r\n",
+        big.len()
+    );
+    let answer = raw(&app.base, &head, None).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(!answer.contains("100 Continue"), "{answer}");
+    assert!(answer.contains("PAYLOAD_TOO_LARGE"), "{answer}");
+    // A chunked body that grows past the limit is refused too.
+    let chunk = format!("4000\r\n{}\r\n", " ".repeat(0x4000));
+    let body: Vec<u8> = chunk.repeat(40).into_bytes();
+    let answer = raw(
+        &app.base,
+        "POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
+        Some(&body),
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    // The server is fine afterwards.
+    app.ok(&app.company, "{ viewer { name } }", json!({})).await;
+});
+
+db_test!(
+    a_slow_or_silent_client_is_cut_off,
+    settings = |s| {
+        s.header_read_timeout_secs = 1;
+    },
+    |app| {
+        let started = std::time::Instant::now();
+        // Connects and sends nothing.
+        let silent = raw(&app.base, "", None).await;
+        // Sends half a header and stops.
+        let partial = raw(&app.base, "POST /graphql HTTP/1.1\r\nhost: x\r\n", None).await;
+        assert_eq!(silent, "");
+        assert_eq!(partial, "");
+        assert!(
+            started.elapsed() < Duration::from_secs(8),
+            "{:?}",
+            started.elapsed()
+        );
+        // A keep-alive connection idle past the timeout is closed after its answer.
+        let answer = raw(&app.base, "GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n", None).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        app.ok(&app.company, "{ viewer { name } }", json!({})).await;
+    }
+);
+
+db_test!(
+    connections_over_the_cap_get_503_and_websockets_count,
+    settings = |s| {
+        s.max_connections = 2;
+    },
+    |app| {
+        let addr = app.base.trim_start_matches("http://").to_string();
+        // One idle connection and one WebSocket fill the cap.
+        let mut idle = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        idle.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = [0u8; 512];
+        let n = idle.read(&mut buf).await.unwrap();
+        assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+        let ws = WsClient::connect(&app.base, Protocol::TransportWs, &app.company).await;
+        let answer = raw(&app.base, "GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n", None).await;
+        assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+        assert!(
+            answer.to_ascii_lowercase().contains("retry-after: 1"),
+            "{answer}"
+        );
+        assert!(answer.contains("TOO_MANY_CONNECTIONS"), "{answer}");
+        // Closing the socket frees its place.
+        drop(ws);
+        drop(idle);
+        let mut last = String::new();
+        for _ in 0..50 {
+            last = raw(
+                &app.base,
+                "GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+                None,
+            )
+            .await;
+            if last.starts_with("HTTP/1.1 200") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(last.starts_with("HTTP/1.1 200"), "{last}");
+    }
+);
+
+db_test!(a_websocket_frame_over_the_message_cap_closes_1009, |app| {
+    let mut ws = WsClient::connect(&app.base, Protocol::TransportWs, &app.company).await;
+    let huge = format!(
+        r#"{{"id":"1","type":"subscribe","payload":{{"query":"{{ __typename }}","variables":{{"x":"{}"}}}}}}"#,
+        "a".repeat(1_000_000)
+    );
+    ws.send_text(&huge).await;
+    let code = ws.close_code(Duration::from_secs(5)).await.map(|(c, _)| c);
+    assert!(matches!(code, Some(1009) | None), "{code:?}");
+    // The server is fine afterwards.
+    app.ok(&app.company, "{ viewer { name } }", json!({})).await;
+});
