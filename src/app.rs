@@ -61,6 +61,7 @@ pub async fn open_state(
         .await
         .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
     let limits = Arc::new(crate::ratelimit::RateLimits::new(&settings));
+    let sampling_key = sampling_key(&db, &settings, clock.now()).await?;
     Ok(AppState {
         db,
         clock,
@@ -70,7 +71,25 @@ pub async fn open_state(
         fanout: Arc::default(),
         tokens: Arc::default(),
         limits,
+        sampling_key: Arc::new(sampling_key),
     })
+}
+
+/// The spot-check sampling key: `SPOT_CHECK_SECRET`, or one generated on the
+/// first start and kept in the database for every instance.
+async fn sampling_key(
+    db: &sea_orm::DatabaseConnection,
+    settings: &Settings,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<crate::domain::sale::SamplingKey, sea_orm::DbErr> {
+    let bytes = match &settings.spot_check_secret {
+        Some(secret) => secret.trim().as_bytes().to_vec(),
+        None => crate::store::secrets::get_or_create(db, "spot_check_sampling", 32, now)
+            .await
+            .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?,
+    };
+    crate::domain::sale::SamplingKey::new(bytes)
+        .ok_or_else(|| sea_orm::DbErr::Custom("SPOT_CHECK_SECRET is too short".into()))
 }
 
 impl Application {

@@ -104,6 +104,8 @@ pub struct AppState {
     pub fanout: Arc<crate::fanout::Fanout>,
     /// Recently authenticated API tokens.
     pub tokens: Arc<crate::store::tokens::TokenCache>,
+    /// The key of routine spot-check sampling.
+    pub sampling_key: Arc<crate::domain::sale::SamplingKey>,
     /// Request rate limits per token and per client address.
     pub limits: Arc<crate::ratelimit::RateLimits>,
 }

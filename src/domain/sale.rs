@@ -278,10 +278,9 @@ pub struct SpotCheckFacts {
     pub average_approved_ore: i64,
     /// This sale's amount.
     pub amount_ore: i64,
-    /// A stable number for this sale (its id): the seed of routine sampling.
-    pub sale_key: i64,
-    /// The company (mixed into the sampling seed).
-    pub company_id: i64,
+    /// This sale's routine draw in 0..1000 ([`sampling_draw`]): the sale is
+    /// a routine sample when it falls under [`sampling_permille`].
+    pub draw: u32,
 }
 
 /// A spot-check rule: data, with a name, a condition and an explanation.
@@ -311,10 +310,38 @@ pub fn sampling_permille(approved: u32) -> u32 {
     }
 }
 
-/// A deterministic draw in 0..1000 from the company and sale: no unseeded
-/// randomness, so the same history always selects the same sales.
-pub fn sampling_draw(company_id: i64, sale_key: i64) -> u32 {
-    let digest = Sha256::digest(format!("spot-check|{company_id}|{sale_key}").as_bytes());
+/// The server's key for routine sampling. Without it a company cannot tell
+/// which of its sales will be drawn; with it an operator can reproduce every
+/// draw.
+#[derive(Clone)]
+pub struct SamplingKey(Vec<u8>);
+
+impl SamplingKey {
+    /// A key from secret bytes (at least 16).
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Option<Self> {
+        let bytes = bytes.into();
+        (bytes.len() >= 16).then_some(Self(bytes))
+    }
+}
+
+impl std::fmt::Debug for SamplingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SamplingKey(..)")
+    }
+}
+
+/// The routine draw of a sale, in 0..1000: HMAC-SHA256 under the server's key
+/// of the company and the sale. Deterministic (the same sale always draws the
+/// same number, so operators can reproduce a selection) and, without the key,
+/// unpredictable.
+pub fn sampling_draw(key: &SamplingKey, company_id: i64, sale_id: i64) -> u32 {
+    use hmac::{Hmac, Mac};
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&key.0) else {
+        // HMAC takes a key of any length; this branch cannot be reached.
+        return 0;
+    };
+    mac.update(format!("spot-check|{company_id}|{sale_id}").as_bytes());
+    let digest = mac.finalize().into_bytes();
     let n = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
     n % 1000
 }
@@ -342,7 +369,7 @@ pub const SPOT_CHECK_RULES: &[SpotCheckRule] = &[
     SpotCheckRule {
         name: "ROUTINE_SAMPLE",
         explanation: "Routine sample: checks are dense at first and thin out as the company's approved history grows, down to 5 %.",
-        applies: |f| sampling_draw(f.company_id, f.sale_key) < sampling_permille(f.approved_sales),
+        applies: |f| f.draw < sampling_permille(f.approved_sales),
         unanswered_approves: true,
     },
 ];
@@ -738,6 +765,10 @@ mod tests {
         assert_ne!(quote_id(1, &q, d), quote_id(1, &q, d.succ_opt().unwrap()));
     }
 
+    fn test_key() -> SamplingKey {
+        SamplingKey::new(*b"a test key of thirty-two bytes!!").unwrap()
+    }
+
     fn history(n: u32, key: i64) -> SpotCheckFacts {
         SpotCheckFacts {
             previous_sales: n,
@@ -745,9 +776,35 @@ mod tests {
             approved_to_recipient: n,
             average_approved_ore: 100_000,
             amount_ore: 100_000,
-            sale_key: key,
-            company_id: 7,
+            draw: sampling_draw(&test_key(), 7, key),
         }
+    }
+
+    #[test]
+    fn the_draw_depends_on_the_key_and_repeats_under_it() {
+        let other = SamplingKey::new(*b"another key, also 32 bytes long.").unwrap();
+        let a: Vec<u32> = (1..=200)
+            .map(|s| sampling_draw(&test_key(), 7, s))
+            .collect();
+        let again: Vec<u32> = (1..=200)
+            .map(|s| sampling_draw(&test_key(), 7, s))
+            .collect();
+        let b: Vec<u32> = (1..=200).map(|s| sampling_draw(&other, 7, s)).collect();
+        assert_eq!(a, again);
+        assert!(a.iter().all(|d| *d < 1000));
+        // Under another key the draws are unrelated: few coincide.
+        let same = a.iter().zip(&b).filter(|(x, y)| x == y).count();
+        assert!(same < 10, "{same} of 200 draws equal under two keys");
+        // And the draw is not the unkeyed hash a company could compute.
+        let unkeyed: Vec<u32> = (1..=200_i64)
+            .map(|s| {
+                let d = Sha256::digest(format!("spot-check|7|{s}").as_bytes());
+                u32::from_be_bytes([d[0], d[1], d[2], d[3]]) % 1000
+            })
+            .collect();
+        assert!(a.iter().zip(&unkeyed).filter(|(x, y)| x == y).count() < 10);
+        assert!(SamplingKey::new(*b"short").is_none());
+        assert_eq!(format!("{:?}", test_key()), "SamplingKey(..)");
     }
 
     #[test]

@@ -309,8 +309,7 @@ pub async fn process(state: &AppState, job: &job::Model) -> AppResult<()> {
             approved_to_recipient: h.approved_to_recipient,
             average_approved_ore: h.average_approved_ore,
             amount_ore: sale.amount_ore,
-            sale_key: sale.id,
-            company_id: sale.company_id,
+            draw: sale::sampling_draw(&state.sampling_key, sale.company_id, sale.id),
         };
         match sale::select_spot_check(&facts) {
             Some(rule) => {

@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod page;
 pub mod raw;
 pub mod sales;
+pub mod secrets;
 pub mod tokens;
 
 use crate::error::AppError;

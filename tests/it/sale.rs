@@ -49,7 +49,7 @@ pub async fn sell(app: &TestApp, invoice: &str, key: &str) -> Value {
     .await
 }
 
-async fn wait_for_status(app: &TestApp, invoice: &str, status: &str) {
+pub async fn wait_for_status(app: &TestApp, invoice: &str, status: &str) {
     let what = format!("sale status {status}");
     app.eventually(&what, || async {
         sale_of(app, invoice).await["sale"]["status"] == status

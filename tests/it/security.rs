@@ -444,3 +444,84 @@ db_test!(a_websocket_frame_over_the_message_cap_closes_1009, |app| {
     // The server is fine afterwards.
     app.ok(&app.company, "{ viewer { name } }", json!({})).await;
 });
+
+const SPOT: &str =
+    "query($id: ID!) { invoiceSale(id: $id) { id samplingDraw spotCheck { rule outcome note } } }";
+
+db_test!(
+    spot_check_notes_and_draws_stay_with_operators,
+    settings = |s| {
+        s.spot_check_secret = Some("a spot-check secret of at least 32 characters".into());
+    },
+    |app| {
+        use crate::sale::{activate, agreement, invoice_of_10k, sell, wait_for_status};
+        activate(&app, agreement()).await;
+        let customer = app.full_customer(&app.company).await;
+        let invoice = invoice_of_10k(&app, &customer).await;
+        let sold = sell(&app, &invoice, "sell-1").await;
+        let sale_id = sold["data"]["sellInvoice"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        app.clock.advance(chrono::Duration::seconds(10));
+        wait_for_status(&app, &invoice, "SPOT_CHECK").await;
+        app.ok(
+            &app.operator,
+            "mutation($id: ID!) { resolveSpotCheck(saleId: $id, outcome: CONFIRMED, note: \"Recipient's CFO unsure, check next one too\") { status } }",
+            json!({ "id": sale_id }),
+        )
+        .await;
+
+        let seen_by_company = app.ok(&app.company, SPOT, json!({ "id": sale_id })).await;
+        let c = &seen_by_company["invoiceSale"];
+        assert_eq!(c["spotCheck"]["outcome"], "CONFIRMED");
+        assert!(c["spotCheck"]["note"].is_null(), "{c}");
+        assert!(c["samplingDraw"].is_null(), "{c}");
+        assert!(!seen_by_company.to_string().contains("CFO"));
+
+        let seen_by_operator = app.ok(&app.operator, SPOT, json!({ "id": sale_id })).await;
+        let o = &seen_by_operator["invoiceSale"];
+        assert!(o["spotCheck"]["note"].as_str().unwrap().contains("CFO"));
+        let draw = o["samplingDraw"].as_i64().unwrap();
+        // The operator reproduces the draw from the secret and the ids.
+        let (_, company) = invoice_finance::graphql::ids::decode_any(
+            app.ok(&app.company, "{ viewer { id } }", json!({})).await["viewer"]["id"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+        let (_, sale) = invoice_finance::graphql::ids::decode_any(&sale_id).unwrap();
+        let key = invoice_finance::domain::sale::SamplingKey::new(
+            "a spot-check secret of at least 32 characters".as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(
+            draw,
+            i64::from(invoice_finance::domain::sale::sampling_draw(
+                &key, company, sale
+            ))
+        );
+    }
+);
+
+db_test!(a_generated_sampling_key_is_kept_across_restarts, |app| {
+    use crate::sale::{activate, agreement, invoice_of_10k, sell};
+    activate(&app, agreement()).await;
+    let customer = app.full_customer(&app.company).await;
+    let invoice = invoice_of_10k(&app, &customer).await;
+    let sold = sell(&app, &invoice, "sell-1").await;
+    let sale_id = sold["data"]["sellInvoice"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let before =
+        app.ok(&app.operator, SPOT, json!({ "id": sale_id })).await["invoiceSale"]["samplingDraw"]
+            .clone();
+    assert!(before.is_i64(), "{before}");
+    let mut app = app;
+    app.restart().await;
+    let after =
+        app.ok(&app.operator, SPOT, json!({ "id": sale_id })).await["invoiceSale"]["samplingDraw"]
+            .clone();
+    assert_eq!(before, after);
+});

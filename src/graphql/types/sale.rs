@@ -173,7 +173,8 @@ pub struct SpotCheck {
     pub explanation: String,
     /// The outcome; null while pending.
     pub outcome: Option<SpotCheckOutcome>,
-    /// The operator's note.
+    /// The operator's internal note; null for company tokens, which never
+    /// see it.
     pub note: Option<String>,
     /// When it was resolved.
     pub resolved_at: Option<DateTime<Utc>>,
@@ -278,17 +279,33 @@ impl InvoiceSale {
         self.0.paid_out_at
     }
     /// The spot check; null when the sale was not selected.
-    async fn spot_check(&self) -> Option<SpotCheck> {
+    async fn spot_check(&self, ctx: &Context<'_>) -> Option<SpotCheck> {
         let rule = self.0.spot_check_rule.clone()?;
+        let operator = actor(ctx).is_ok_and(|a| a.role == crate::store::Role::Operator);
         Some(SpotCheck {
             explanation: rules::spot_check_rule(&rule)
                 .map_or("", |r| r.explanation)
                 .to_string(),
             rule,
             outcome: self.0.spot_check_outcome.as_deref().and_then(parse_outcome),
-            note: self.0.spot_check_note.clone(),
+            note: if operator {
+                self.0.spot_check_note.clone()
+            } else {
+                None
+            },
             resolved_at: self.0.spot_check_resolved_at,
             deadline: self.0.spot_check_deadline,
+        })
+    }
+    /// Operators: this sale's routine spot-check draw (0-999, keyed with the
+    /// server's secret), to reproduce why it was or was not sampled: a routine
+    /// sample is drawn when the number is under the company's sampling share
+    /// in per mille. Null for company tokens.
+    async fn sampling_draw(&self, ctx: &Context<'_>) -> Option<i32> {
+        let operator = actor(ctx).is_ok_and(|a| a.role == crate::store::Role::Operator);
+        operator.then(|| {
+            let key = &crate::graphql::state(ctx).sampling_key;
+            crate::domain::sale::sampling_draw(key, self.0.company_id, self.0.id) as i32
         })
     }
     /// Why the sale was denied.
