@@ -48,7 +48,7 @@ async fn read<C: ConnectionTrait>(db: &C, name: &str) -> AppResult<Option<Vec<u8
 }
 
 fn from_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
