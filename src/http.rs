@@ -519,8 +519,14 @@ async fn graphql_get(State(s): State<HttpState>, req: Request) -> Response {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
     if wants_html && !query.contains("query=") {
-        return crate::graphiql::page(std::path::Path::new(&s.app.settings.graphiql_assets_dir))
-            .into_response();
+        let host = parts
+            .headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok());
+        return crate::graphiql::page(
+            std::path::Path::new(&s.app.settings.graphiql_assets_dir),
+            host,
+        );
     }
     let Some(media) = negotiate(&parts.headers) else {
         return error_response(

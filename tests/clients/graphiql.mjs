@@ -34,6 +34,10 @@ const consoleErrors = [];
 try {
   const page = await context.newPage();
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  // The page's Content-Security-Policy must allow everything it does.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) consoleErrors.push(m.text());
+  });
   await page.goto(url, { waitUntil: 'load' });
   await page.waitForSelector('.graphiql-container', { timeout: 20000 });
   // The Headers tab is open by default; put the token into its editor.
@@ -56,6 +60,10 @@ try {
   );
   const response = await page.$eval('.graphiql-response', (e) => e.innerText);
   if (response.includes('"errors"')) throw new Error(`the query answered with errors: ${response}`);
+  // The token lives in the tab's sessionStorage only, never in localStorage.
+  const stored = await page.evaluate(() => ({ local: JSON.stringify(localStorage), session: JSON.stringify(sessionStorage) }));
+  if (stored.local.includes(token)) throw new Error('the token was written to localStorage');
+  if (!stored.session.includes(token)) throw new Error(`the token is not in sessionStorage: ${stored.session}`);
   if (screenshot) {
     mkdirSync(dirname(screenshot), { recursive: true });
     await page.screenshot({ path: screenshot, fullPage: true });

@@ -219,10 +219,41 @@ db_test!(http_edge_behaves, |app| {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
+    // A strict policy: scripts from this server only, never inline ones.
+    let csp = resp.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let script_src = csp
+        .split(';')
+        .find(|d| d.trim().starts_with("script-src"))
+        .unwrap_or_else(|| panic!("{csp}"));
+    assert!(script_src.contains("'self'"), "{csp}");
+    assert!(!script_src.contains("unsafe"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
     let html = resp.text().await.unwrap();
-    assert!(html.contains("GraphiQL.createFetcher"), "{html}");
-    assert!(html.contains("Authorization"));
-    assert!(html.contains("subscriptionUrl"));
+    assert!(!html.contains("<script>"), "an inline script: {html}");
+    assert!(
+        html.contains(r#"<script src="/graphiql/app.js"></script>"#),
+        "{html}"
+    );
+    let app_js = app
+        .client
+        .get(format!("{}/graphiql/app.js", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(app_js.contains("GraphiQL.createFetcher"), "{app_js}");
+    assert!(app_js.contains("Authorization"));
+    assert!(app_js.contains("subscriptionUrl"));
+    // The token stays in the tab's session, never in localStorage.
+    assert!(app_js.contains("sessionStorage"));
+    assert!(!app_js.contains("localStorage"));
     let installed = std::path::Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/web/node_modules/graphiql/graphiql.min.js"
@@ -254,6 +285,7 @@ db_test!(http_edge_behaves, |app| {
             "notice: GraphiQL assets not installed (npm ci --prefix web); the page falls back to a CDN"
         );
         assert!(html.contains("unpkg.com"));
+        assert_eq!(html.matches("integrity=\"sha384-").count(), 4, "{html}");
     }
     for bad in ["nope.js", "..%2F..%2FCargo.toml", "%2e%2e%2fREADME.md"] {
         let resp = app
@@ -337,3 +369,24 @@ db_test!(response_fields_follow_the_query_order, |app| {
     assert!(v.get("data").is_none(), "{body}");
     assert_eq!(code(&v), "GRAPHQL_VALIDATION_FAILED", "{body}");
 });
+
+/// The CDN fallback's Subresource Integrity hashes are those of the locked npm
+/// packages' files, so a fallback page loads exactly what a local one serves.
+#[test]
+fn cdn_fallback_hashes_match_the_locked_packages() {
+    use base64::Engine;
+    use sha2::Digest;
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/web/node_modules"));
+    if !dir.join("graphiql/graphiql.min.js").is_file() {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true but the GraphiQL assets are not installed: run npm ci --prefix web");
+        }
+        eprintln!("notice: GraphiQL assets not installed; skipping the SRI check");
+        return;
+    }
+    for (rel, sri) in invoice_finance::graphiql::integrity() {
+        let bytes = std::fs::read(dir.join(rel)).unwrap();
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(&bytes));
+        assert_eq!(sri, format!("sha384-{hash}"), "{rel}");
+    }
+}
