@@ -503,6 +503,7 @@ async fn measure(args: &Args, server: &Server, database_url: &str) -> Result<()>
     let held = {
         let m = http
             .get(format!("{}/metrics", server.base))
+            .bearer_auth(&server.operator)
             .send()
             .await?
             .text()

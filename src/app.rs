@@ -40,6 +40,7 @@ pub enum StartError {
 /// A started, not yet serving, app.
 pub struct Application {
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     addr: SocketAddr,
     state: AppState,
     schema: AppSchema,
@@ -109,9 +110,18 @@ impl Application {
         let addr = listener
             .local_addr()
             .map_err(|source| StartError::Bind { addr, source })?;
+        let metrics_listener = match state.settings.metrics_addr {
+            Some(m) => Some(
+                TcpListener::bind(m)
+                    .await
+                    .map_err(|source| StartError::Bind { addr: m, source })?,
+            ),
+            None => None,
+        };
         let schema = build_schema(state.clone());
         Ok(Self {
             listener,
+            metrics_listener,
             addr,
             state,
             schema,
@@ -121,6 +131,13 @@ impl Application {
     /// The address actually bound.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The address `/metrics` is served on when `METRICS_ADDR` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     /// The app state.
@@ -173,6 +190,21 @@ impl Application {
             self.state.limits.clone(),
             stop_rx.clone(),
         ));
+        let metrics_server = self.metrics_listener.map(|l| {
+            let limits = crate::serve::Limits {
+                header_read_timeout: Duration::from_secs(
+                    self.state.settings.header_read_timeout_secs,
+                ),
+                max_connections: 64,
+            };
+            tokio::spawn(crate::serve::serve(
+                l,
+                crate::http::metrics_router(self.state.clone()),
+                limits,
+                stop_rx.clone(),
+                Duration::from_secs(1),
+            ))
+        });
         let sockets = tokio_util::task::TaskTracker::new();
         let settings = self.state.settings.clone();
         let stop_serving = stop_rx.clone();
@@ -214,6 +246,9 @@ impl Application {
         let _ = worker.await;
         let _ = revocations.await;
         let _ = sweeper.await;
+        if let Some(m) = metrics_server {
+            let _ = m.await;
+        }
         served
     }
 }

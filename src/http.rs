@@ -133,12 +133,41 @@ async fn readyz(State(s): State<HttpState>) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-async fn metrics(State(s): State<HttpState>) -> Response {
+/// `/metrics` on the API's address: 404 when `METRICS_ADDR` serves it
+/// elsewhere, otherwise only for an operator token.
+async fn metrics(State(s): State<HttpState>, headers: HeaderMap) -> Response {
+    if s.app.settings.metrics_addr.is_some() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match identify(&s.app, &headers).await {
+        Ok(Some(actor)) if actor.role == crate::store::Role::Operator => render_metrics(&s.app),
+        Ok(Some(_)) => (StatusCode::FORBIDDEN, "metrics are for operator tokens\n").into_response(),
+        Ok(None) | Err(_) => (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "send an operator token (Authorization: Bearer ...) or set METRICS_ADDR\n",
+        )
+            .into_response(),
+    }
+}
+
+fn render_metrics(app: &AppState) -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        s.app.metrics.render(),
+        app.metrics.render(),
     )
         .into_response()
+}
+
+/// The router of `METRICS_ADDR`: `/metrics` without a token, for a scraper on
+/// a private network.
+pub fn metrics_router(app: AppState) -> Router {
+    Router::new()
+        .route(
+            "/metrics",
+            get(|State(app): State<AppState>| async move { render_metrics(&app) }),
+        )
+        .with_state(app)
 }
 
 /// The media type of GraphQL responses per the GraphQL-over-HTTP specification.
@@ -376,6 +405,11 @@ async fn run_one(
     mut r: async_graphql::Request,
 ) -> async_graphql::Response {
     if let Err(e) = parse(&mut r) {
+        return async_graphql::Response::from_errors(vec![e]);
+    }
+    if !s.app.settings.introspection
+        && let Err(e) = crate::graphql::error::refuse_introspection(&mut r)
+    {
         return async_graphql::Response::from_errors(vec![e]);
     }
     let cache = is_query(&mut r);

@@ -447,7 +447,13 @@ impl Conn {
             return self.send_error(&id, error).await;
         }
         let mut request = request;
-        if let Err(e) = crate::graphql::error::parse(&mut request) {
+        if let Err(e) = crate::graphql::error::parse(&mut request).and_then(|()| {
+            if self.app.settings.introspection {
+                Ok(())
+            } else {
+                crate::graphql::error::refuse_introspection(&mut request)
+            }
+        }) {
             let errors = serde_json::to_value([e]).unwrap_or_else(|_| json!([]));
             return self.send_error(&id, errors).await;
         }

@@ -140,6 +140,42 @@ pub fn parse(request: &mut async_graphql::Request) -> Result<(), ServerError> {
         .map_err(|e| tag(e, "GRAPHQL_PARSE_FAILED"))
 }
 
+/// With introspection switched off (`INTROSPECTION=false`), refuses a
+/// request that selects `__schema` or `__type` anywhere (fragments
+/// included) with `INTROSPECTION_DISABLED`, rather than answering null.
+pub fn refuse_introspection(request: &mut async_graphql::Request) -> Result<(), ServerError> {
+    use async_graphql::parser::types::{Selection, SelectionSet};
+    fn introspects(set: &SelectionSet) -> bool {
+        set.items.iter().any(|item| match &item.node {
+            Selection::Field(f) => {
+                matches!(f.node.name.node.as_str(), "__schema" | "__type")
+                    || introspects(&f.node.selection_set.node)
+            }
+            Selection::InlineFragment(i) => introspects(&i.node.selection_set.node),
+            Selection::FragmentSpread(_) => false,
+        })
+    }
+    let Ok(doc) = request.parsed_query() else {
+        return Ok(());
+    };
+    let found = doc
+        .operations
+        .iter()
+        .any(|(_, op)| introspects(&op.node.selection_set.node))
+        || doc
+            .fragments
+            .values()
+            .any(|f| introspects(&f.node.selection_set.node));
+    if found {
+        Err(server_error(
+            "introspection is switched off on this server",
+            "INTROSPECTION_DISABLED",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// Whether a parsed request runs a query (not a mutation or subscription):
 /// only then may loaders cache what they read for the rest of the request.
 pub fn is_query(request: &mut async_graphql::Request) -> bool {

@@ -26,15 +26,21 @@ pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, subscripti
 /// Builds the schema with the app's limits. `state` is shared with every resolver.
 pub fn build_schema(state: AppState) -> AppSchema {
     let s = &state.settings;
-    Schema::build(
+    let builder = Schema::build(
         query::QueryRoot::default(),
         mutation::MutationRoot::default(),
         subscription::Subscription,
     )
     .limit_depth(s.max_query_depth)
-    .limit_complexity(s.max_query_complexity)
-    .data(state.clone())
-    .finish()
+    .limit_complexity(s.max_query_complexity);
+    // INTROSPECTION=false hides the schema (`__schema`, `__type`); `__typename`
+    // still answers.
+    let builder = if s.introspection {
+        builder
+    } else {
+        builder.disable_introspection()
+    };
+    builder.data(state.clone()).finish()
 }
 
 /// The schema without any database, for exporting the SDL.

@@ -10,6 +10,7 @@ async fn db_queries(app: &TestApp) -> u64 {
     let text = app
         .client
         .get(format!("{}/metrics", app.base))
+        .bearer_auth(&app.operator)
         .send()
         .await
         .unwrap()

@@ -349,6 +349,7 @@ async fn a_stalled_client_is_closed_and_resumes_without_loss_while_others_flow()
         let metrics = app
             .client
             .get(format!("{}/metrics", app.base))
+            .bearer_auth(&app.operator)
             .send()
             .await
             .unwrap()

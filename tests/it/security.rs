@@ -525,3 +525,89 @@ db_test!(a_generated_sampling_key_is_kept_across_restarts, |app| {
             .clone();
     assert_eq!(before, after);
 });
+
+db_test!(metrics_need_an_operator_token_on_the_api_address, |app| {
+    let get = |token: Option<&str>| {
+        let mut req = app.client.get(format!("{}/metrics", app.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+    assert_eq!(get(None).await.unwrap().status(), 401);
+    assert_eq!(get(Some("ifin_wrong")).await.unwrap().status(), 401);
+    assert_eq!(get(Some(&app.company)).await.unwrap().status(), 403);
+    let resp = get(Some(&app.operator)).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("invoice_finance_db_queries_total")
+    );
+});
+
+fn free_addr() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_addr_serves_metrics_apart_and_introspection_can_be_off() {
+    let metrics = free_addr();
+    let app = TestApp::spawn_with(crate::helpers::Backend::Sqlite, |s| {
+        s.metrics_addr = Some(metrics);
+        s.introspection = false;
+    })
+    .await
+    .unwrap();
+    // The API address has no /metrics, even for operators.
+    let resp = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .bearer_auth(&app.operator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    // The metrics address serves it to a scraper without a token, and nothing else.
+    let text = app
+        .client
+        .get(format!("http://{metrics}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("invoice_finance_db_queries_total"), "{text}");
+    let resp = app
+        .client
+        .post(format!("http://{metrics}/graphql"))
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+
+    // Introspection is off: the schema stays hidden, the API still answers.
+    let r = app
+        .gql(&app.company, "{ __schema { types { name } } }", json!({}))
+        .await;
+    assert_eq!(code(&r), "INTROSPECTION_DISABLED", "{r}");
+    let r = app
+        .gql(
+            &app.company,
+            "query { ...T } fragment T on Query { viewer { name } ... on Query { __type(name: \"Invoice\") { name } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&r), "INTROSPECTION_DISABLED", "{r}");
+    assert!(r.get("data").is_none_or(Value::is_null), "{r}");
+    let r = app
+        .ok(&app.company, "{ __typename viewer { name } }", json!({}))
+        .await;
+    assert_eq!(r["viewer"]["name"], "Norrlands Snickeri AB");
+}
