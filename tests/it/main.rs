@@ -10,6 +10,7 @@ mod books;
 mod cli;
 mod clients;
 mod drill;
+mod fuzz;
 mod jobs;
 mod limits;
 mod live;
