@@ -125,7 +125,7 @@ pub async fn retry_dead_job(
     id: i64,
 ) -> AppResult<entity::job::Model> {
     let txn = begin_ordered(&state.db).await?;
-    let job = jobs::revive(&txn, op, id)
+    let (before, job) = jobs::revive(&txn, op, id)
         .await?
         .ok_or_else(|| AppError::not_found("dead job", "jobId"))?;
     audit::record(
@@ -135,8 +135,13 @@ pub async fn retry_dead_job(
             action: "RETRY_DEAD_JOB",
             company_id: Some(job.company_id),
             subject: format!("Job:{id}"),
-            before: Some(json!({"dead": true, "kind": job.kind})),
-            after: Some(json!({"dead": false, "attempts": 0})),
+            before: Some(json!({
+                "kind": before.kind,
+                "dead": before.dead,
+                "attempts": before.attempts,
+                "lastError": before.last_error,
+            })),
+            after: Some(json!({"kind": job.kind, "dead": job.dead, "attempts": job.attempts})),
         },
         state.clock.now(),
     )

@@ -251,7 +251,10 @@ pub async fn revive<C: ConnectionTrait>(
     db: &C,
     _op: super::Operator,
     id: i64,
-) -> AppResult<Option<job::Model>> {
+) -> AppResult<Option<(job::Model, job::Model)>> {
+    let Some(before) = job::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
     let res = job::Entity::update_many()
         .col_expr(job::Column::Dead, sea_orm::sea_query::Expr::value(false))
         .col_expr(job::Column::Attempts, sea_orm::sea_query::Expr::value(0))
@@ -267,7 +270,10 @@ pub async fn revive<C: ConnectionTrait>(
     if res.rows_affected == 0 {
         return Ok(None);
     }
-    Ok(job::Entity::find_by_id(id).one(db).await?)
+    Ok(job::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|after| (before, after)))
 }
 
 /// Gives claimed, not started jobs back (on shutdown), so that another worker

@@ -87,6 +87,25 @@ db_test!(
             .ok(&app.operator, RETRY, json!({ "id": job["id"] }))
             .await;
         assert_eq!(r["retryDeadJob"], json!({ "attempts": 0, "dead": false }));
+        // The retry is in the audit log, with the job as it was and as it is.
+        let audit = app
+            .ok(
+                &app.operator,
+                "{ auditLog(action: \"RETRY_DEAD_JOB\") { nodes { actor subject before after } } }",
+                json!({}),
+            )
+            .await;
+        let entry = &audit["auditLog"]["nodes"][0];
+        assert_eq!(entry["actor"], "test", "{audit}");
+        assert!(
+            entry["subject"].as_str().unwrap().starts_with("Job:"),
+            "{entry}"
+        );
+        assert_eq!(entry["before"]["dead"], true, "{entry}");
+        assert_eq!(entry["before"]["attempts"], 2, "{entry}");
+        assert!(entry["before"]["lastError"].is_string(), "{entry}");
+        assert_eq!(entry["after"]["attempts"], 0, "{entry}");
+        assert_eq!(entry["after"]["dead"], false, "{entry}");
         let r = app
             .gql(&app.operator, RETRY, json!({ "id": job["id"] }))
             .await;

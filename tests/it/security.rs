@@ -472,6 +472,20 @@ db_test!(
         )
         .await;
 
+        let audit = app
+            .ok(&app.operator, AUDIT, json!({ "a": "RESOLVE_SPOT_CHECK" }))
+            .await;
+        let entry = &audit["auditLog"]["nodes"][0];
+        assert_eq!(audit["auditLog"]["totalCount"], 1, "{audit}");
+        assert!(entry["after"].to_string().contains("CONFIRMED"), "{entry}");
+        assert!(
+            entry["subject"]
+                .as_str()
+                .unwrap()
+                .starts_with("InvoiceSale:"),
+            "{entry}"
+        );
+
         let seen_by_company = app.ok(&app.company, SPOT, json!({ "id": sale_id })).await;
         let c = &seen_by_company["invoiceSale"];
         assert_eq!(c["spotCheck"]["outcome"], "CONFIRMED");
@@ -610,4 +624,57 @@ async fn metrics_addr_serves_metrics_apart_and_introspection_can_be_off() {
         .ok(&app.company, "{ __typename viewer { name } }", json!({}))
         .await;
     assert_eq!(r["viewer"]["name"], "Norrlands Snickeri AB");
+}
+
+/// An operation over a WebSocket that runs past REQUEST_TIMEOUT_SECS is
+/// stopped with TIMEOUT, and the socket stays usable. A table lock held by
+/// another session makes the query wait (PostgreSQL).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_websocket_operation_past_the_timeout_is_stopped() {
+    use sqlx::Connection;
+    let Some(app) = TestApp::spawn_with(crate::helpers::Backend::Postgres, |s| {
+        s.request_timeout_secs = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    let mut ws = WsClient::connect(&app.base, Protocol::TransportWs, &app.company).await;
+    let mut blocker = sqlx::PgConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    sqlx::query("BEGIN").execute(&mut blocker).await.unwrap();
+    sqlx::query("LOCK TABLE customer IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut blocker)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    ws.subscribe("slow", "{ customers { totalCount } }", json!({}))
+        .await;
+    let mut answer = Value::Null;
+    while let Some(m) = ws.recv_json(Duration::from_secs(10)).await {
+        if m["id"] == "slow" && m["type"] != "complete" {
+            answer = m;
+            break;
+        }
+    }
+    let took = started.elapsed();
+    sqlx::query("ROLLBACK").execute(&mut blocker).await.unwrap();
+    let codes = answer["payload"]["errors"][0]["extensions"]["code"]
+        .as_str()
+        .or_else(|| answer["payload"][0]["extensions"]["code"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(codes, "TIMEOUT", "{answer}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    // The socket still serves.
+    ws.subscribe("fast", "{ viewer { name } }", json!({})).await;
+    let next = ws
+        .next("fast", Duration::from_secs(5))
+        .await
+        .expect("an answer");
+    assert_eq!(
+        next["data"]["viewer"]["name"], "Norrlands Snickeri AB",
+        "{next}"
+    );
 }
