@@ -21,7 +21,7 @@ use axum::{Router, extract::Request};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 
-use crate::graphql::error::{classify, is_query, parse, server_error};
+use crate::graphql::error::{ErrorCode, classify, is_query, parse, server_error};
 use crate::graphql::{AppSchema, request_data};
 use crate::ratelimit::RetryAfter;
 use crate::state::AppState;
@@ -212,13 +212,14 @@ fn negotiate(headers: &HeaderMap) -> Option<Media> {
     best.map(|(m, _)| m)
 }
 
-fn error_response(status: StatusCode, media: Media, message: &str, code: &str) -> Response {
+fn error_response(status: StatusCode, media: Media, message: &str, code: ErrorCode) -> Response {
     let body = async_graphql::Response::from_errors(vec![server_error(message, code)]);
-    let status = if media == Media::Json && status.is_client_error() && code == "UNAUTHENTICATED" {
-        StatusCode::UNAUTHORIZED
-    } else {
-        status
-    };
+    let status =
+        if media == Media::Json && status.is_client_error() && code == ErrorCode::Unauthenticated {
+            StatusCode::UNAUTHORIZED
+        } else {
+            status
+        };
     json_response(status, media, &BatchResponse::Single(body))
 }
 
@@ -303,7 +304,7 @@ fn rate_limited(media: Media, wait: RetryAfter) -> Response {
         StatusCode::TOO_MANY_REQUESTS,
         media,
         &format!("too many requests; try again in {seconds} s"),
-        "RATE_LIMITED",
+        ErrorCode::RateLimited,
     );
     resp.headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
@@ -363,7 +364,12 @@ async fn execute(
             if let Err(wait) = by_addr() {
                 return rate_limited(media, wait);
             }
-            return error_response(StatusCode::UNAUTHORIZED, media, &msg, "UNAUTHENTICATED");
+            return error_response(
+                StatusCode::UNAUTHORIZED,
+                media,
+                &msg,
+                ErrorCode::Unauthenticated,
+            );
         }
     };
     let allowed = match &actor {
@@ -427,7 +433,7 @@ async fn graphql_post(State(s): State<HttpState>, req: Request) -> Response {
             StatusCode::NOT_ACCEPTABLE,
             Media::Json,
             "accept application/graphql-response+json or application/json",
-            "NOT_ACCEPTABLE",
+            ErrorCode::NotAcceptable,
         );
     };
     let content_type = headers
@@ -440,7 +446,7 @@ async fn graphql_post(State(s): State<HttpState>, req: Request) -> Response {
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             media,
             "send the request as Content-Type: application/json",
-            "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::UnsupportedMediaType,
         );
     }
     let limit = s.app.settings.max_body_bytes;
@@ -470,7 +476,7 @@ async fn graphql_post(State(s): State<HttpState>, req: Request) -> Response {
                 StatusCode::BAD_REQUEST,
                 media,
                 "the request body could not be read",
-                "BAD_REQUEST",
+                ErrorCode::BadRequest,
             );
         };
         if bytes.len() + chunk.len() > limit {
@@ -486,7 +492,7 @@ async fn graphql_post(State(s): State<HttpState>, req: Request) -> Response {
                 StatusCode::BAD_REQUEST,
                 media,
                 &format!("the body is not a GraphQL request: {e}"),
-                "BAD_REQUEST",
+                ErrorCode::BadRequest,
             );
         }
     };
@@ -497,7 +503,7 @@ async fn graphql_post(State(s): State<HttpState>, req: Request) -> Response {
                 StatusCode::BAD_REQUEST,
                 media,
                 &format!("a batch holds 1 to {max} operations"),
-                "BATCH_TOO_LARGE",
+                ErrorCode::BatchTooLarge,
             );
         }
     }
@@ -529,7 +535,7 @@ fn too_large(media: Media, limit: usize) -> Response {
         StatusCode::PAYLOAD_TOO_LARGE,
         media,
         &format!("the request body is larger than {limit} bytes"),
-        "PAYLOAD_TOO_LARGE",
+        ErrorCode::PayloadTooLarge,
     );
     resp.headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
@@ -567,7 +573,7 @@ async fn graphql_get(State(s): State<HttpState>, req: Request) -> Response {
             StatusCode::NOT_ACCEPTABLE,
             Media::Json,
             "accept application/graphql-response+json or application/json",
-            "NOT_ACCEPTABLE",
+            ErrorCode::NotAcceptable,
         );
     };
     let request = match async_graphql::http::parse_query_string(query) {
@@ -577,7 +583,7 @@ async fn graphql_get(State(s): State<HttpState>, req: Request) -> Response {
                 StatusCode::BAD_REQUEST,
                 media,
                 &format!("the query string is not a GraphQL request: {e}"),
-                "BAD_REQUEST",
+                ErrorCode::BadRequest,
             );
         }
     };
@@ -595,7 +601,7 @@ async fn graphql_get(State(s): State<HttpState>, req: Request) -> Response {
                 StatusCode::METHOD_NOT_ALLOWED,
                 media,
                 "mutations and subscriptions are not allowed over GET; use POST",
-                "METHOD_NOT_ALLOWED",
+                ErrorCode::MethodNotAllowed,
             );
             resp.headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static("POST"));
@@ -624,7 +630,7 @@ async fn websocket(s: HttpState, parts: &mut axum::http::request::Parts) -> Resp
             StatusCode::BAD_REQUEST,
             Media::Json,
             "offer the WebSocket sub-protocol graphql-transport-ws or graphql-ws",
-            "UNSUPPORTED_PROTOCOL",
+            ErrorCode::UnsupportedProtocol,
         );
     };
     // Each upgrade counts against the address; a socket's operations count

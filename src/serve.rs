@@ -129,15 +129,19 @@ pub async fn serve(
 /// request (if any) is read for a moment first so that closing does not reset
 /// the connection before the client has read the answer.
 async fn refuse(mut stream: TcpStream) {
-    const BODY: &str = r#"{"errors":[{"message":"the server has too many open connections; try again shortly","extensions":{"code":"TOO_MANY_CONNECTIONS"}}]}"#;
+    let body = serde_json::json!({"errors": [{
+        "message": "the server has too many open connections; try again shortly",
+        "extensions": {"code": crate::graphql::error::ErrorCode::TooManyConnections.as_str()},
+    }]})
+    .to_string();
     let head = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
-        BODY.len()
+        body.len()
     );
     let mut buf = [0u8; 4096];
     let _ = tokio::time::timeout(Duration::from_millis(200), stream.read(&mut buf)).await;
     if stream.write_all(head.as_bytes()).await.is_ok()
-        && stream.write_all(BODY.as_bytes()).await.is_ok()
+        && stream.write_all(body.as_bytes()).await.is_ok()
     {
         let _ = stream.shutdown().await;
         let _ = tokio::time::timeout(Duration::from_secs(1), async {

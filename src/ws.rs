@@ -38,6 +38,7 @@ use tokio_stream::StreamMap;
 use tokio_stream::wrappers::BroadcastStream;
 
 use crate::fanout::{Delivery, Key};
+use crate::graphql::error::ErrorCode;
 use crate::graphql::error::is_subscription;
 use crate::graphql::{AppSchema, request_data};
 use crate::state::AppState;
@@ -435,14 +436,14 @@ impl Conn {
         {
             let error = json!([{
                 "message": format!("too many requests; try again in {} s", wait.seconds()),
-                "extensions": {"code": "RATE_LIMITED", "retryAfter": wait.seconds()},
+                "extensions": {"code": ErrorCode::RateLimited.as_str(), "retryAfter": wait.seconds()},
             }]);
             return self.send_error(&id, error).await;
         }
         if self.subs.len() >= self.cfg.max_subscriptions {
             let error = json!([{
                 "message": format!("at most {} subscriptions per connection", self.cfg.max_subscriptions),
-                "extensions": {"code": "TOO_MANY_SUBSCRIPTIONS"},
+                "extensions": {"code": ErrorCode::TooManySubscriptions.as_str()},
             }]);
             return self.send_error(&id, error).await;
         }
@@ -501,7 +502,7 @@ impl Conn {
                                     "the operation took longer than {} s and was stopped",
                                     limit.as_secs()
                                 ),
-                                "TIMEOUT",
+                                crate::graphql::error::ErrorCode::Timeout,
                             ),
                         ]))),
                     }
@@ -560,7 +561,7 @@ impl Conn {
                 self.remove(&id);
                 let errors = json!([{
                     "message": "this subscription fell behind; subscribe again with the last cursor as `after`",
-                    "extensions": {"code": "SUBSCRIBER_TOO_SLOW"},
+                    "extensions": {"code": ErrorCode::SubscriberTooSlow.as_str()},
                 }]);
                 return self.send_error(&id, errors).await;
             }

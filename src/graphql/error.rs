@@ -3,18 +3,145 @@
 //! (parse, validation, limits, input coercion), given once per response at the
 //! request's edge rather than by an extension that would wrap every field.
 //!
-//! Codes: `UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`, `VALIDATION`, `CONFLICT`,
-//! `NOT_ELIGIBLE` (with `extensions.reasons`), `QUOTE_CHANGED`, `INVOICE_SOLD`,
-//! `INTERNAL`, `GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`,
-//! `QUERY_TOO_DEEP`, `QUERY_TOO_COMPLEX`, `BAD_USER_INPUT`, and at the HTTP edge
-//! `BAD_REQUEST`, `PAYLOAD_TOO_LARGE`, `UNSUPPORTED_MEDIA_TYPE`,
-//! `METHOD_NOT_ALLOWED`, `BATCH_TOO_LARGE`, `TIMEOUT`.
+//! Every code the API emits is an [`ErrorCode`]; README lists exactly these
+//! (a test keeps the two equal).
 
 use async_graphql::parser::types::OperationType;
 use async_graphql::{ErrorExtensionValues, Response, ServerError};
 use sea_orm::DbErr;
 
 use crate::error::AppError;
+
+/// Every `extensions.code` the API emits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// No token, or a bad, expired or revoked one.
+    Unauthenticated,
+    /// The token may not do this.
+    Forbidden,
+    /// No such thing (or another company's: the same answer).
+    NotFound,
+    /// An input value breaks a rule (`extensions.field` names it).
+    Validation,
+    /// The state does not allow it (e.g. a sold invoice edited).
+    Conflict,
+    /// The invoice cannot be sold (`extensions.reasons`).
+    NotEligible,
+    /// The sale's terms changed since the quote.
+    QuoteChanged,
+    /// The invoice is sold; payments go to the financier.
+    InvoiceSold,
+    /// A fault of ours (`extensions.requestId` to quote).
+    Internal,
+    /// The document does not parse.
+    GraphqlParseFailed,
+    /// The document does not validate against the schema.
+    GraphqlValidationFailed,
+    /// A variable or argument of the wrong type, or an unknown operation name.
+    BadUserInput,
+    /// Deeper than `MAX_QUERY_DEPTH`.
+    QueryTooDeep,
+    /// Costlier than `MAX_QUERY_COMPLEXITY`.
+    QueryTooComplex,
+    /// `__schema`/`__type` with `INTROSPECTION=false`.
+    IntrospectionDisabled,
+    /// An operation over a WebSocket ran past `REQUEST_TIMEOUT_SECS`.
+    Timeout,
+    /// More than `WS_MAX_SUBSCRIPTIONS` on one socket.
+    TooManySubscriptions,
+    /// A subscriber fell behind the event stream; resubscribe with `after`.
+    SubscriberTooSlow,
+    /// Over the rate limit (HTTP 429 with `Retry-After`).
+    RateLimited,
+    /// Over `MAX_CONNECTIONS` (HTTP 503 with `Retry-After`).
+    TooManyConnections,
+    /// The HTTP request is not a GraphQL request.
+    BadRequest,
+    /// The body is over `MAX_BODY_BYTES` (HTTP 413).
+    PayloadTooLarge,
+    /// Not `Content-Type: application/json` (HTTP 415).
+    UnsupportedMediaType,
+    /// `Accept` allows no media type we answer in (HTTP 406).
+    NotAcceptable,
+    /// A mutation or subscription over GET (HTTP 405).
+    MethodNotAllowed,
+    /// A batch of none or more than `MAX_BATCH_SIZE` operations.
+    BatchTooLarge,
+    /// A WebSocket upgrade offering neither GraphQL sub-protocol.
+    UnsupportedProtocol,
+}
+
+impl ErrorCode {
+    /// Every code.
+    pub const ALL: &[ErrorCode] = &[
+        Self::Unauthenticated,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::Validation,
+        Self::Conflict,
+        Self::NotEligible,
+        Self::QuoteChanged,
+        Self::InvoiceSold,
+        Self::Internal,
+        Self::GraphqlParseFailed,
+        Self::GraphqlValidationFailed,
+        Self::BadUserInput,
+        Self::QueryTooDeep,
+        Self::QueryTooComplex,
+        Self::IntrospectionDisabled,
+        Self::Timeout,
+        Self::TooManySubscriptions,
+        Self::SubscriberTooSlow,
+        Self::RateLimited,
+        Self::TooManyConnections,
+        Self::BadRequest,
+        Self::PayloadTooLarge,
+        Self::UnsupportedMediaType,
+        Self::NotAcceptable,
+        Self::MethodNotAllowed,
+        Self::BatchTooLarge,
+        Self::UnsupportedProtocol,
+    ];
+
+    /// The code as it appears in `extensions.code`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::NotFound => "NOT_FOUND",
+            Self::Validation => "VALIDATION",
+            Self::Conflict => "CONFLICT",
+            Self::NotEligible => "NOT_ELIGIBLE",
+            Self::QuoteChanged => "QUOTE_CHANGED",
+            Self::InvoiceSold => "INVOICE_SOLD",
+            Self::Internal => "INTERNAL",
+            Self::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
+            Self::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            Self::BadUserInput => "BAD_USER_INPUT",
+            Self::QueryTooDeep => "QUERY_TOO_DEEP",
+            Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            Self::IntrospectionDisabled => "INTROSPECTION_DISABLED",
+            Self::Timeout => "TIMEOUT",
+            Self::TooManySubscriptions => "TOO_MANY_SUBSCRIPTIONS",
+            Self::SubscriberTooSlow => "SUBSCRIBER_TOO_SLOW",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::TooManyConnections => "TOO_MANY_CONNECTIONS",
+            Self::BadRequest => "BAD_REQUEST",
+            Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            Self::NotAcceptable => "NOT_ACCEPTABLE",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::BatchTooLarge => "BATCH_TOO_LARGE",
+            Self::UnsupportedProtocol => "UNSUPPORTED_PROTOCOL",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// A GraphQL error built from an [`AppError`]. Deliberately not `Display`, so it
 /// can convert into `async_graphql::Error` without the blanket conversion that
@@ -25,10 +152,10 @@ pub struct GqlError(pub async_graphql::Error);
 /// Result of a resolver.
 pub type GqlResult<T> = Result<T, GqlError>;
 
-fn with_code(message: impl Into<String>, code: &str) -> async_graphql::Error {
+fn with_code(message: impl Into<String>, code: ErrorCode) -> async_graphql::Error {
     let mut e = async_graphql::Error::new(message);
     let mut ext = ErrorExtensionValues::default();
-    ext.set("code", code);
+    ext.set("code", code.as_str());
     e.extensions = Some(ext);
     e
 }
@@ -36,27 +163,28 @@ fn with_code(message: impl Into<String>, code: &str) -> async_graphql::Error {
 impl From<AppError> for GqlError {
     fn from(e: AppError) -> Self {
         let err = match e {
-            AppError::Unauthenticated(m) => with_code(m, "UNAUTHENTICATED"),
-            AppError::Forbidden(m) => with_code(m, "FORBIDDEN"),
+            AppError::Unauthenticated(m) => with_code(m, ErrorCode::Unauthenticated),
+            AppError::Forbidden(m) => with_code(m, ErrorCode::Forbidden),
             AppError::NotFound { what, field } => {
-                let mut err = with_code(format!("{what} not found"), "NOT_FOUND");
+                let mut err = with_code(format!("{what} not found"), ErrorCode::NotFound);
                 if let (Some(ext), Some(f)) = (err.extensions.as_mut(), field) {
                     ext.set("field", f);
                 }
                 err
             }
             AppError::Validation(f) => {
-                let mut err = with_code(format!("{}: {}", f.field, f.message), "VALIDATION");
+                let mut err =
+                    with_code(format!("{}: {}", f.field, f.message), ErrorCode::Validation);
                 if let Some(ext) = err.extensions.as_mut() {
                     ext.set("field", f.field);
                 }
                 err
             }
-            AppError::Conflict(m) => with_code(m, "CONFLICT"),
-            AppError::InvoiceSold(m) => with_code(m, "INVOICE_SOLD"),
-            AppError::QuoteChanged(m) => with_code(m, "QUOTE_CHANGED"),
+            AppError::Conflict(m) => with_code(m, ErrorCode::Conflict),
+            AppError::InvoiceSold(m) => with_code(m, ErrorCode::InvoiceSold),
+            AppError::QuoteChanged(m) => with_code(m, ErrorCode::QuoteChanged),
             AppError::NotEligible { message, reasons } => {
-                let mut err = with_code(message, "NOT_ELIGIBLE");
+                let mut err = with_code(message, ErrorCode::NotEligible);
                 let list: Vec<async_graphql::Value> = reasons
                     .into_iter()
                     .map(|r| {
@@ -82,7 +210,7 @@ impl From<AppError> for GqlError {
                 tracing::error!(%request_id, %detail, "internal error");
                 let mut err = with_code(
                     format!("internal error; quote request id {request_id} when reporting it"),
-                    "INTERNAL",
+                    ErrorCode::Internal,
                 );
                 if let Some(ext) = err.extensions.as_mut() {
                     ext.set("requestId", request_id.to_string());
@@ -113,20 +241,20 @@ impl From<GqlError> for async_graphql::Error {
 }
 
 /// A [`ServerError`] with a code, for the HTTP edge.
-pub fn server_error(message: impl Into<String>, code: &str) -> ServerError {
+pub fn server_error(message: impl Into<String>, code: ErrorCode) -> ServerError {
     let mut e = ServerError::new(message, None);
     let mut ext = ErrorExtensionValues::default();
-    ext.set("code", code);
+    ext.set("code", code.as_str());
     e.extensions = Some(ext);
     e
 }
 
-fn tag(mut e: ServerError, code: &str) -> ServerError {
+fn tag(mut e: ServerError, code: ErrorCode) -> ServerError {
     let ext = e
         .extensions
         .get_or_insert_with(ErrorExtensionValues::default);
     if ext.get("code").is_none() {
-        ext.set("code", code);
+        ext.set("code", code.as_str());
     }
     e
 }
@@ -137,7 +265,7 @@ pub fn parse(request: &mut async_graphql::Request) -> Result<(), ServerError> {
     request
         .parsed_query()
         .map(|_| ())
-        .map_err(|e| tag(e, "GRAPHQL_PARSE_FAILED"))
+        .map_err(|e| tag(e, ErrorCode::GraphqlParseFailed))
 }
 
 /// With introspection switched off (`INTROSPECTION=false`), refuses a
@@ -169,7 +297,7 @@ pub fn refuse_introspection(request: &mut async_graphql::Request) -> Result<(), 
     if found {
         Err(server_error(
             "introspection is switched off on this server",
-            "INTROSPECTION_DISABLED",
+            ErrorCode::IntrospectionDisabled,
         ))
     } else {
         Ok(())
@@ -222,21 +350,21 @@ pub fn classify(resp: &mut Response) {
             continue;
         }
         let code = if !e.path.is_empty() {
-            "BAD_USER_INPUT"
+            ErrorCode::BadUserInput
         } else if e.message.contains("too complex") {
-            "QUERY_TOO_COMPLEX"
+            ErrorCode::QueryTooComplex
         } else if e.message.contains("nested too deep") {
-            "QUERY_TOO_DEEP"
+            ErrorCode::QueryTooDeep
         } else if e.message.starts_with("Unknown operation named")
             || e.message.starts_with("Operation name required")
         {
-            "BAD_USER_INPUT"
+            ErrorCode::BadUserInput
         } else {
-            "GRAPHQL_VALIDATION_FAILED"
+            ErrorCode::GraphqlValidationFailed
         };
         let ext = e
             .extensions
             .get_or_insert_with(ErrorExtensionValues::default);
-        ext.set("code", code);
+        ext.set("code", code.as_str());
     }
 }

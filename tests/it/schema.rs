@@ -135,3 +135,23 @@ async fn full_introspection_passes_the_limits() {
     assert!(body.get("errors").is_none(), "{body}");
     assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
 }
+
+/// README's table of error codes lists exactly the codes the server emits.
+#[test]
+fn readme_lists_exactly_the_error_codes() {
+    use invoice_finance::graphql::error::ErrorCode;
+    let readme = include_str!("../../README.md");
+    let section = readme
+        .split("## Error codes")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("README has an Error codes section");
+    let listed: std::collections::BTreeSet<&str> = section
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split('`').next())
+        .collect();
+    let known: std::collections::BTreeSet<&str> =
+        ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(listed, known);
+}
