@@ -1,9 +1,11 @@
 //! The GraphiQL playground, served with its assets by this server.
 //!
-//! The assets come from the `graphiql`, `react` and `react-dom` npm packages,
-//! installed by `npm ci --prefix web` (versions locked in `web/package-lock.json`)
-//! and read from `GRAPHIQL_ASSETS_DIR`. Nothing third-party is committed. When the
-//! packages are not installed, the page falls back to the same versions on a CDN,
+//! The assets come from the `graphiql`, `react` and `react-dom` npm packages
+//! (versions locked in `web/package-lock.json`) and are put into the binary
+//! when it is built (`build.rs`), so the playground works offline wherever the
+//! server runs. Nothing third-party is committed. A binary built without Node
+//! reads them from `GRAPHIQL_ASSETS_DIR` (`npm ci --prefix web`); failing that,
+//! the page falls back to the same versions on a CDN,
 //! each file pinned by its Subresource Integrity hash, and says so in the
 //! browser console. The page sends a strict Content-Security-Policy and keeps
 //! the token only in the tab's `sessionStorage`.
@@ -84,6 +86,41 @@ const APP_JS: &str = r##"(function () {
 })();
 "##;
 
+/// The assets put into the binary when it was built (see `build.rs`).
+#[cfg(graphiql_embedded)]
+fn embedded(name: &str) -> Option<&'static [u8]> {
+    macro_rules! file {
+        ($f:literal) => {
+            include_bytes!(concat!(env!("OUT_DIR"), "/graphiql/", $f)).as_slice()
+        };
+    }
+    Some(match name {
+        "react.js" => file!("react_umd_react.production.min.js"),
+        "react-dom.js" => file!("react-dom_umd_react-dom.production.min.js"),
+        "graphiql.js" => file!("graphiql_graphiql.min.js"),
+        "graphiql.css" => file!("graphiql_graphiql.min.css"),
+        _ => return None,
+    })
+}
+
+#[cfg(not(graphiql_embedded))]
+fn embedded(_name: &str) -> Option<&'static [u8]> {
+    None
+}
+
+/// Whether this binary carries the playground's assets.
+pub fn assets_embedded() -> bool {
+    ASSETS.iter().all(|(n, ..)| embedded(n).is_some())
+}
+
+/// The embedded bytes of the asset at `rel` (its path under `node_modules`).
+pub fn embedded_asset(rel: &str) -> Option<&'static [u8]> {
+    ASSETS
+        .iter()
+        .find(|(_, r, ..)| *r == rel)
+        .and_then(|(n, ..)| embedded(n))
+}
+
 fn installed(dir: &Path) -> bool {
     ASSETS.iter().all(|(_, rel, ..)| dir.join(rel).is_file())
 }
@@ -124,7 +161,7 @@ fn content_security_policy(local: bool, host: Option<&str>) -> String {
 /// The playground page, with its security headers. `host` is the request's
 /// `Host`, for the WebSocket in the CSP.
 pub fn page(assets_dir: &Path, host: Option<&str>) -> Response {
-    let local = installed(assets_dir);
+    let local = assets_embedded() || installed(assets_dir);
     let host = host.filter(|h| {
         h.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b':' | b'-' | b'[' | b']'))
@@ -183,6 +220,17 @@ pub async fn asset(State(s): State<HttpState>, UrlPath(name): UrlPath<String>) -
     let Some((_, rel, content_type, ..)) = ASSETS.iter().find(|(n, ..)| *n == name) else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    if let Some(bytes) = embedded(&name) {
+        return (
+            [
+                (header::CONTENT_TYPE, *content_type),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            bytes,
+        )
+            .into_response();
+    }
     let path: PathBuf = PathBuf::from(&s.app.settings.graphiql_assets_dir).join(rel);
     match tokio::fs::read(&path).await {
         Ok(bytes) => (
