@@ -72,6 +72,7 @@ pub async fn open_state(
         fanout: Arc::default(),
         tokens: Arc::default(),
         limits,
+        persisted: Arc::default(),
         sampling_key: Arc::new(sampling_key),
     })
 }

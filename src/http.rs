@@ -63,6 +63,13 @@ pub fn router(state: HttpState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .layer(cors)
+        // gzip or brotli as the client's Accept-Encoding asks; small bodies
+        // and WebSocket upgrades pass as they are.
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .gzip(true)
+                .br(true),
+        )
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             settings.request_timeout(),
@@ -410,6 +417,9 @@ async fn run_one(
     actor: Option<Actor>,
     mut r: async_graphql::Request,
 ) -> async_graphql::Response {
+    if let Err(e) = s.app.persisted.resolve(&mut r) {
+        return async_graphql::Response::from_errors(vec![e]);
+    }
     if let Err(e) = parse(&mut r) {
         return async_graphql::Response::from_errors(vec![e]);
     }
@@ -576,7 +586,7 @@ async fn graphql_get(State(s): State<HttpState>, req: Request) -> Response {
             ErrorCode::NotAcceptable,
         );
     };
-    let request = match async_graphql::http::parse_query_string(query) {
+    let mut request = match async_graphql::http::parse_query_string(query) {
         Ok(r) => r,
         Err(e) => {
             return error_response(
@@ -587,6 +597,11 @@ async fn graphql_get(State(s): State<HttpState>, req: Request) -> Response {
             );
         }
     };
+    // A persisted query by its hash: known, or the client sends it again.
+    if let Err(e) = s.app.persisted.resolve(&mut request) {
+        let body = async_graphql::Response::from_errors(vec![e]);
+        return json_response(StatusCode::OK, media, &BatchResponse::Single(body));
+    }
     // GET may only read: a mutation over GET would be a CSRF hole.
     if let Ok(doc) = async_graphql::parser::parse_query(&request.query) {
         let is_mutation = doc.operations.iter().any(|(name, op)| {

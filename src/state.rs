@@ -106,6 +106,8 @@ pub struct AppState {
     pub tokens: Arc<crate::store::tokens::TokenCache>,
     /// The key of routine spot-check sampling.
     pub sampling_key: Arc<crate::domain::sale::SamplingKey>,
+    /// Automatic persisted queries by hash.
+    pub persisted: Arc<crate::persisted::PersistedQueries>,
     /// Request rate limits per token and per client address.
     pub limits: Arc<crate::ratelimit::RateLimits>,
 }

@@ -69,6 +69,9 @@ pub enum ErrorCode {
     BatchTooLarge,
     /// A WebSocket upgrade offering neither GraphQL sub-protocol.
     UnsupportedProtocol,
+    /// A persisted query's hash this instance does not know; send the query
+    /// with it (message `PersistedQueryNotFound`, as clients expect).
+    PersistedQueryNotFound,
 }
 
 impl ErrorCode {
@@ -101,6 +104,7 @@ impl ErrorCode {
         Self::MethodNotAllowed,
         Self::BatchTooLarge,
         Self::UnsupportedProtocol,
+        Self::PersistedQueryNotFound,
     ];
 
     /// The code as it appears in `extensions.code`.
@@ -133,6 +137,7 @@ impl ErrorCode {
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::BatchTooLarge => "BATCH_TOO_LARGE",
             Self::UnsupportedProtocol => "UNSUPPORTED_PROTOCOL",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
         }
     }
 }

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::helpers::{Backend, TestApp};
+use serde_json::json;
 
 fn ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
@@ -220,4 +221,32 @@ async fn graphiql_runs_a_query_in_headless_chromium_without_internet() {
     .await;
     let png = std::fs::read(&screenshot).expect("a screenshot was written");
     assert!(png.starts_with(b"\x89PNG"), "not a PNG");
+}
+
+/// urql's persisted-queries exchange (the Apollo APQ protocol): the first
+/// time a hash is unknown and the query follows once; afterwards the hash
+/// alone travels, over GET. Node's fetch gets brotli or gzip as it asks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn urql_persisted_queries_and_compressed_responses() {
+    let Some(()) = node_ready("the persisted-queries client") else {
+        return;
+    };
+    let app = app().await;
+    for i in 0..30 {
+        let c = app
+            .customer(&app.company, json!({ "name": format!("Kund {i}") }))
+            .await;
+        app.invoice(&app.company, &c, "1000").await;
+    }
+    let out = node(&app, &["apq.mjs"], &[]).await;
+    assert!(
+        out.contains("persisted queries: GET 200, POST 200 +query, GET 200, GET 200")
+            || out.contains("persisted queries: GET 200, GET 200 +query, GET 200, GET 200"),
+        "{out}"
+    );
+    assert!(out.contains("compression br: content-encoding br"), "{out}");
+    assert!(
+        out.contains("compression gzip: content-encoding gzip"),
+        "{out}"
+    );
 }
