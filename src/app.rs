@@ -4,7 +4,6 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use std::time::Duration;
 
@@ -54,8 +53,8 @@ pub async fn open_state(
     let metrics = Arc::new(Metrics::default());
     let mut db = crate::db::connect(&settings.database_url).await?;
     let counter = metrics.clone();
-    db.set_metric_callback(move |_| {
-        counter.db_queries.fetch_add(1, Ordering::Relaxed);
+    db.set_metric_callback(move |info| {
+        counter.sql(&info.statement.sql, info.elapsed, info.failed);
     });
     crate::db::migrate(&db).await?;
     let events = EventHub::new(db.clone(), Duration::from_millis(settings.event_poll_ms))
@@ -270,9 +269,7 @@ pub async fn supervise<F, Fut>(
     loop {
         match tokio::spawn(make()).await {
             Err(e) if e.is_panic() => {
-                metrics
-                    .task_restarts
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                metrics.task_restarts.inc();
                 tracing::error!(
                     task = name,
                     ?backoff,
@@ -323,7 +320,7 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         assert_eq!(runs.load(Ordering::SeqCst), 3);
-        assert_eq!(metrics.task_restarts.load(Ordering::SeqCst), 2);
+        assert_eq!(metrics.task_restarts.get(), 2);
         let _ = stop_tx.send(true);
         tokio::time::timeout(Duration::from_secs(2), supervisor)
             .await

@@ -169,7 +169,7 @@ impl EventHub {
     }
 
     /// Reads and broadcasts new events until none are left; returns how many.
-    pub async fn pump(&self) -> AppResult<usize> {
+    pub async fn pump(&self, metrics: Option<&crate::metrics::Metrics>) -> AppResult<usize> {
         tracing::trace!("pumping the outbox");
         let mut delivered = 0;
         loop {
@@ -183,8 +183,12 @@ impl EventHub {
             if rows.is_empty() {
                 return Ok(delivered);
             }
+            let now = chrono::Utc::now();
             for row in rows {
                 self.head.store(row.seq, Ordering::Release);
+                if let Some(m) = metrics {
+                    m.event_dispatched((now - row.at).to_std().unwrap_or_default());
+                }
                 // No receivers is fine: nobody is listening right now.
                 let company = row.company_id;
                 let event = Arc::new(HubEvent::new(row));
@@ -264,7 +268,7 @@ impl EventHub {
     ) {
         loop {
             crate::state::Metrics::beat(&metrics.hub_beat_ms);
-            if let Err(e) = self.pump().await {
+            if let Err(e) = self.pump(Some(&metrics)).await {
                 tracing::warn!(error = %e, "reading the outbox failed; retrying");
             }
             tokio::select! {

@@ -147,7 +147,9 @@ async fn metrics(State(s): State<HttpState>, headers: HeaderMap) -> Response {
         return StatusCode::NOT_FOUND.into_response();
     }
     match identify(&s.app, &headers).await {
-        Ok(Some(actor)) if actor.role == crate::store::Role::Operator => render_metrics(&s.app),
+        Ok(Some(actor)) if actor.role == crate::store::Role::Operator => {
+            render_metrics(&s.app).await
+        }
         Ok(Some(_)) => (StatusCode::FORBIDDEN, "metrics are for operator tokens\n").into_response(),
         Ok(None) | Err(_) => (
             StatusCode::UNAUTHORIZED,
@@ -158,10 +160,10 @@ async fn metrics(State(s): State<HttpState>, headers: HeaderMap) -> Response {
     }
 }
 
-fn render_metrics(app: &AppState) -> Response {
+async fn render_metrics(app: &AppState) -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        app.metrics.render(),
+        app.metrics.render(app).await,
     )
         .into_response()
 }
@@ -172,7 +174,7 @@ pub fn metrics_router(app: AppState) -> Router {
     Router::new()
         .route(
             "/metrics",
-            get(|State(app): State<AppState>| async move { render_metrics(&app) }),
+            get(|State(app): State<AppState>| async move { render_metrics(&app).await }),
         )
         .with_state(app)
 }
@@ -247,6 +249,17 @@ fn json_response(status: StatusCode, media: Media, body: &BatchResponse) -> Resp
             tracing::error!(error = %e, "serialising a response failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
         }
+    }
+}
+
+/// How an operation ended, for the request-duration histogram.
+pub fn outcome(r: &async_graphql::Response) -> &'static str {
+    if is_request_error(r) {
+        "refused"
+    } else if r.errors.is_empty() {
+        "ok"
+    } else {
+        "error"
     }
 }
 
@@ -359,10 +372,7 @@ async fn execute(
     client: Option<IpAddr>,
     batch: BatchRequest,
 ) -> Response {
-    s.app
-        .metrics
-        .graphql_requests
-        .fetch_add(1, Ordering::Relaxed);
+    s.app.metrics.graphql_requests.inc();
     let by_addr = || client.map_or(Ok(()), |ip| s.app.limits.check_addr(ip));
     let actor = match identify(&s.app, headers).await {
         Ok(a) => a,
@@ -429,9 +439,17 @@ async fn run_one(
         return async_graphql::Response::from_errors(vec![e]);
     }
     let cache = is_query(&mut r);
+    let operation = crate::graphql::error::operation_name(&mut r);
     r.data = request_data(&s.app, actor, cache);
+    let started = std::time::Instant::now();
     let mut resp = s.schema.execute(r).await;
     classify(&mut resp);
+    s.app.metrics.request(
+        "http",
+        operation.as_deref(),
+        outcome(&resp),
+        started.elapsed(),
+    );
     resp
 }
 

@@ -15,6 +15,7 @@ pub mod fanout;
 pub mod graphiql;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod persisted;
 pub mod ratelimit;
 pub mod seed;

@@ -253,7 +253,7 @@ pub async fn serve(
     conn.app
         .metrics
         .ws_subscriptions
-        .sub(conn.subs.len() as u64);
+        .sub(conn.subs.len() as i64);
     conn.subs.clear();
     if let End::Close(code, reason) = end {
         tracing::debug!(code, %reason, "closing WebSocket");
@@ -488,12 +488,22 @@ impl Conn {
             // A query or mutation has one result, within the request timeout.
             None => {
                 let limit = self.app.settings.request_timeout();
+                let operation = crate::graphql::error::operation_name(&mut request);
+                let metrics = self.app.metrics.clone();
+                let started = std::time::Instant::now();
                 let run = self
                     .schema
                     .execute_stream_with_session_data(request, session)
                     .into_future();
                 stream::once(async move {
-                    match timeout(limit, run).await {
+                    let answer = timeout(limit, run).await;
+                    let outcome = match &answer {
+                        Ok((Some(r), _)) => crate::http::outcome(r),
+                        Ok((None, _)) => "ok",
+                        Err(_) => "timeout",
+                    };
+                    metrics.request("ws", operation.as_deref(), outcome, started.elapsed());
+                    match answer {
                         Ok((Some(r), _)) => Some(Item::Own(r)),
                         Ok((None, _)) => None,
                         Err(_) => Some(Item::Own(Response::from_errors(vec![
@@ -543,6 +553,7 @@ impl Conn {
             }
             Some(Item::Own(resp)) => resp,
             Some(Item::Shared(Delivery::Next(payload))) => {
+                self.app.metrics.event_deliveries.inc();
                 // The payload was serialised once for every subscriber.
                 let id_json = serde_json::to_string(&id).unwrap_or_else(|_| "\"\"".into());
                 let text = format!(r#"{{"type":"{ty}","id":{id_json},"payload":{payload}}}"#);
@@ -575,6 +586,7 @@ impl Conn {
             let errors = serde_json::to_value(&resp.errors).unwrap_or_else(|_| json!([]));
             return self.send_error(&id, errors).await;
         }
+        self.app.metrics.event_deliveries.inc();
         let payload = serde_json::to_value(&resp).unwrap_or_else(|_| json!({"data": null}));
         self.send_json(&json!({"type": ty, "id": id, "payload": payload}))
             .await

@@ -315,6 +315,20 @@ pub fn is_query(request: &mut async_graphql::Request) -> bool {
     operation_type(request) == Some(OperationType::Query)
 }
 
+/// The name of the operation a parsed request runs: the one asked for, or
+/// the document's only operation's own name.
+pub fn operation_name(request: &mut async_graphql::Request) -> Option<String> {
+    if let Some(n) = &request.operation_name {
+        return Some(n.clone());
+    }
+    let doc = request.parsed_query().ok()?;
+    let mut ops = doc.operations.iter();
+    match (ops.next(), ops.next()) {
+        (Some((name, _)), None) => name.map(|n| n.to_string()),
+        _ => None,
+    }
+}
+
 /// Whether a parsed request runs a subscription.
 pub fn is_subscription(request: &mut async_graphql::Request) -> bool {
     operation_type(request) == Some(OperationType::Subscription)

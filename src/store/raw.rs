@@ -54,3 +54,56 @@ pub async fn one<C: ConnectionTrait>(
 pub fn int(row: &QueryResult, col: &str) -> AppResult<i64> {
     Ok(row.try_get::<i64>("", col)?)
 }
+
+/// What `/metrics` reads from the database when scraped.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct QueueStats {
+    /// Jobs not done and not dead.
+    pub jobs: i64,
+    /// Seconds the oldest due job has waited (0 when none is due).
+    pub oldest_due_seconds: f64,
+    /// Sales in spot check.
+    pub spot_checks: i64,
+    /// The newest committed outbox event.
+    pub outbox_head: i64,
+}
+
+/// One statement of four aggregates over every company (an operator's view).
+pub async fn queue_stats<C: ConnectionTrait>(
+    db: &C,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<QueueStats> {
+    let now_ms = now.timestamp_millis();
+    let sql = "SELECT \
+        (SELECT CAST(COUNT(*) AS BIGINT) FROM job WHERE done = ? AND dead = ?) AS jobs, \
+        (SELECT CAST(COALESCE(MIN(run_at_ms), 0) AS BIGINT) FROM job WHERE done = ? AND dead = ? AND run_at_ms <= ?) AS oldest, \
+        (SELECT CAST(COUNT(*) AS BIGINT) FROM invoice_sale WHERE status = ?) AS spot_checks, \
+        (SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM outbox_event) AS head";
+    let row = one(
+        db,
+        sql,
+        [
+            false.into(),
+            false.into(),
+            false.into(),
+            false.into(),
+            now_ms.into(),
+            crate::domain::sale::SaleStatus::SpotCheck.as_str().into(),
+        ],
+    )
+    .await?;
+    let Some(row) = row else {
+        return Ok(QueueStats::default());
+    };
+    let oldest = int(&row, "oldest")?;
+    Ok(QueueStats {
+        jobs: int(&row, "jobs")?,
+        oldest_due_seconds: if oldest > 0 {
+            (now_ms - oldest).max(0) as f64 / 1000.0
+        } else {
+            0.0
+        },
+        spot_checks: int(&row, "spot_checks")?,
+        outbox_head: int(&row, "head")?,
+    })
+}

@@ -559,6 +559,58 @@ db_test!(metrics_need_an_operator_token_on_the_api_address, |app| {
             .unwrap()
             .contains("invoice_finance_db_queries_total")
     );
+
+    // What operators graph: request durations by operation and outcome, SQL
+    // durations, sockets, deliveries, event lag, queues.
+    app.ok(&app.company, "query Viewer { viewer { name } }", json!({}))
+        .await;
+    app.gql(&app.company, "query Broken { viewer { nope } }", json!({}))
+        .await;
+    let mut ws = WsClient::connect(&app.base, Protocol::TransportWs, &app.company).await;
+    ws.subscribe("q", "query Socket { viewer { name } }", json!({}))
+        .await;
+    assert!(ws.next("q", Duration::from_secs(5)).await.is_some());
+    // An event: a sale submitted emits one, which the hub dispatches.
+    {
+        use crate::sale::{activate, agreement, invoice_of_10k, sell};
+        activate(&app, agreement()).await;
+        let customer = app.full_customer(&app.company).await;
+        let invoice = invoice_of_10k(&app, &customer).await;
+        sell(&app, &invoice, "metrics-1").await;
+    }
+    let mut text = String::new();
+    for _ in 0..50 {
+        text = get(Some(&app.operator))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if text.contains("invoice_finance_event_lag_seconds_count")
+            && !text.contains("invoice_finance_event_lag_seconds_count 0")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for line in [
+        r#"invoice_finance_graphql_request_duration_seconds_count{operation="Viewer",outcome="ok",transport="http"} 1"#,
+        r#"invoice_finance_graphql_request_duration_seconds_count{operation="Broken",outcome="refused",transport="http"} 1"#,
+        r#"invoice_finance_graphql_request_duration_seconds_count{operation="Socket",outcome="ok",transport="ws"} 1"#,
+        "invoice_finance_ws_connections 1",
+        "invoice_finance_job_queue_depth ",
+        "invoice_finance_oldest_due_job_seconds ",
+        "invoice_finance_spot_check_queue_length 0",
+        "invoice_finance_outbox_lag_events ",
+        "invoice_finance_event_deliveries_total 1",
+        r#"invoice_finance_sql_duration_seconds_bucket{outcome="ok",statement="SELECT",le="0.001"}"#,
+    ] {
+        assert!(text.contains(line), "no `{line}` in\n{text}");
+    }
+    assert!(
+        !text.contains("invoice_finance_event_lag_seconds_count 0"),
+        "{text}"
+    );
 });
 
 fn free_addr() -> std::net::SocketAddr {
