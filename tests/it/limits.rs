@@ -255,11 +255,14 @@ db_test!(http_edge_behaves, |app| {
     // The token stays in the tab's session, never in localStorage.
     assert!(app_js.contains("sessionStorage"));
     assert!(!app_js.contains("localStorage"));
-    let installed = std::path::Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/web/node_modules/graphiql/graphiql.min.js"
-    ))
-    .is_file();
+    // The binary carries the assets (see build.rs); a build without Node
+    // reads them from GRAPHIQL_ASSETS_DIR.
+    let installed = invoice_finance::graphiql::assets_embedded()
+        || std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/web/node_modules/graphiql/graphiql.min.js"
+        ))
+        .is_file();
     if installed {
         assert!(html.contains("src=\"/graphiql/graphiql.js\""), "{html}");
         assert!(!html.contains("unpkg.com"));
@@ -280,10 +283,10 @@ db_test!(http_edge_behaves, |app| {
             assert!(resp.bytes().await.unwrap().len() > 1000);
         }
     } else if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true but the GraphiQL assets are not installed: run npm ci --prefix web");
+        panic!("CI=true but this build carries no GraphiQL assets (see the build warning)");
     } else {
         eprintln!(
-            "notice: GraphiQL assets not installed (npm ci --prefix web); the page falls back to a CDN"
+            "notice: GraphiQL assets not built in (no Node at build time); the page falls back to a CDN"
         );
         assert!(html.contains("unpkg.com"));
         assert_eq!(html.matches("integrity=\"sha384-").count(), 4, "{html}");
@@ -377,26 +380,30 @@ db_test!(response_fields_follow_the_query_order, |app| {
 fn cdn_fallback_hashes_match_the_locked_packages() {
     use base64::Engine;
     use sha2::Digest;
-    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/web/node_modules"));
-    if !dir.join("graphiql/graphiql.min.js").is_file() {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("CI=true but the GraphiQL assets are not installed: run npm ci --prefix web");
-        }
-        eprintln!("notice: GraphiQL assets not installed; skipping the SRI check");
-        return;
-    }
     let hash = |bytes: &[u8]| {
         format!(
             "sha384-{}",
             base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(bytes))
         )
     };
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/web/node_modules"));
+    let mut checked = 0;
     for (rel, sri) in invoice_finance::graphiql::integrity() {
-        let bytes = std::fs::read(dir.join(rel)).unwrap();
-        assert_eq!(sri, hash(&bytes), "{rel}");
-        // What the binary carries is the same file.
+        // What the binary carries (from the locked packages at build time) ...
         if let Some(embedded) = invoice_finance::graphiql::embedded_asset(rel) {
             assert_eq!(sri, hash(embedded), "embedded {rel}");
+            checked += 1;
         }
+        // ... and what `npm ci --prefix web` installed, if it was run.
+        if let Ok(bytes) = std::fs::read(dir.join(rel)) {
+            assert_eq!(sri, hash(&bytes), "{rel}");
+            checked += 1;
+        }
+    }
+    if checked == 0 {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true but this build carries no GraphiQL assets (see the build warning)");
+        }
+        eprintln!("notice: no GraphiQL assets built in or installed; skipping the SRI check");
     }
 }
