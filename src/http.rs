@@ -442,7 +442,13 @@ async fn run_one(
     let operation = crate::graphql::error::operation_name(&mut r);
     r.data = request_data(&s.app, actor, cache);
     let started = std::time::Instant::now();
-    let mut resp = s.schema.execute(r).await;
+    let span = tracing::info_span!(
+        "graphql.request",
+        otel.name = %format!("graphql {}", operation.as_deref().unwrap_or("anonymous")),
+        graphql.operation = operation.as_deref().unwrap_or(""),
+        transport = "http",
+    );
+    let mut resp = tracing::Instrument::instrument(s.schema.execute(r), span).await;
     classify(&mut resp);
     s.app.metrics.request(
         "http",

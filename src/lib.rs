@@ -24,5 +24,6 @@ pub mod serve;
 pub mod services;
 pub mod state;
 pub mod store;
+pub mod telemetry;
 pub mod worker;
 pub mod ws;

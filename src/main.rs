@@ -7,12 +7,11 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use invoice_finance::app::{Application, open_state};
 use invoice_finance::clock::{Clock, ScaledClock, SystemClock};
-use invoice_finance::config::{LogFormat, Settings};
+use invoice_finance::config::Settings;
 use invoice_finance::domain::identifiers::parse_identity_number;
 use invoice_finance::seed::{DemoTokens, seed_demo};
 use invoice_finance::seed_bulk::{BulkPlan, seed_bulk};
 use invoice_finance::store::{Role, companies, tokens};
-use tracing_subscriber::EnvFilter;
 
 // A GraphQL response is built from many small allocations across threads;
 // mimalloc serves them with far less contention than the system allocator
@@ -144,15 +143,8 @@ enum RoleArg {
     Operator,
 }
 
-fn init_logging(settings: &Settings) {
-    let filter = EnvFilter::try_new(&settings.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match settings.log_format {
-        LogFormat::Json => builder.json().init(),
-        LogFormat::Text => builder.init(),
-    }
+fn init_logging(settings: &Settings) -> anyhow::Result<invoice_finance::telemetry::Telemetry> {
+    invoice_finance::telemetry::init(settings).context("setting up OTLP trace export")
 }
 
 fn graphql_url(settings: &Settings) -> String {
@@ -184,7 +176,7 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", invoice_finance::graphql::sdl());
         }
         Command::Migrate => {
-            init_logging(&settings);
+            let _telemetry = init_logging(&settings)?;
             open_state(settings, clock)
                 .await
                 .context("migrating the database")?;
@@ -262,7 +254,7 @@ async fn main() -> anyhow::Result<()> {
             run_token_command(&state, command, clock.as_ref()).await?;
         }
         Command::Serve => {
-            init_logging(&settings);
+            let telemetry = init_logging(&settings)?;
             let seed = demo_wanted(&settings)?;
             let app = Application::build(settings.clone(), clock)
                 .await
@@ -290,7 +282,9 @@ async fn main() -> anyhow::Result<()> {
                 );
             }
             println!("Health:   http://{}/healthz", app.addr());
-            app.run_until(shutdown_signal()).await?;
+            let served = app.run_until(shutdown_signal()).await;
+            telemetry.shutdown();
+            served?;
         }
     }
     Ok(())

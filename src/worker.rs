@@ -57,18 +57,32 @@ pub async fn tick_until(
         }
         n += 1;
         let job = job.clone();
-        let result = match job.kind.as_str() {
-            kind::PROCESS_SALE => sales::process(state, &job).await,
-            kind::SPOT_CHECK_DEADLINE => sales::spot_check_deadline(state, &job).await,
-            kind::PAYOUT => sales::payout(state, &job).await,
-            kind::NOX_ACCEPT => crate::services::nox_case::accept(state, &job).await,
-            kind::NOX_STEP => crate::services::nox_case::step(state, &job).await,
-            kind::NOX_PAYOUT => crate::services::nox_case::payout(state, &job).await,
-            kind::NOX_FEE_INVOICE => crate::services::nox_case::invoice_fees(state, &job).await,
-            other => Err(crate::error::AppError::Internal(format!(
-                "unknown job kind {other}"
-            ))),
-        };
+        let span = tracing::info_span!(
+            "job",
+            otel.name = %format!("job {}", job.kind),
+            job.id = job.id,
+            job.kind = %job.kind,
+        );
+        let result = tracing::Instrument::instrument(
+            async {
+                match job.kind.as_str() {
+                    kind::PROCESS_SALE => sales::process(state, &job).await,
+                    kind::SPOT_CHECK_DEADLINE => sales::spot_check_deadline(state, &job).await,
+                    kind::PAYOUT => sales::payout(state, &job).await,
+                    kind::NOX_ACCEPT => crate::services::nox_case::accept(state, &job).await,
+                    kind::NOX_STEP => crate::services::nox_case::step(state, &job).await,
+                    kind::NOX_PAYOUT => crate::services::nox_case::payout(state, &job).await,
+                    kind::NOX_FEE_INVOICE => {
+                        crate::services::nox_case::invoice_fees(state, &job).await
+                    }
+                    other => Err(crate::error::AppError::Internal(format!(
+                        "unknown job kind {other}"
+                    ))),
+                }
+            },
+            span,
+        )
+        .await;
         if let Err(e) = result {
             let settings = &state.settings;
             match jobs::fail(

@@ -44,10 +44,16 @@ fn parse_env(lines: &[String]) -> std::collections::HashMap<String, String> {
 /// Starts `serve` on `db_url` and returns it with what it printed up to the
 /// GraphiQL line.
 async fn serve(db_url: &str) -> (Server, Vec<String>) {
+    serve_with(db_url, &[]).await
+}
+
+/// Like [`serve`], with more environment variables.
+async fn serve_with(db_url: &str, env: &[(&str, &str)]) -> (Server, Vec<String>) {
     let mut child = bin()
         .args(["serve", "--bind-addr", "127.0.0.1:0"])
         .env("DATABASE_URL", db_url)
         .env("LOG_LEVEL", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -462,4 +468,70 @@ async fn seed_bulk_creates_the_volume_once_and_its_tokens_see_their_own_company(
             invoices.to_string()
         );
     }
+}
+
+/// With OTEL_EXPORTER_OTLP_ENDPOINT the server sends its spans to an OTLP/HTTP
+/// collector (here a stand-in that keeps what it receives): one per GraphQL
+/// operation, named after it, and SeaORM's per SQL statement.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn traces_go_to_an_otlp_collector() {
+    use axum::body::Bytes;
+    use axum::extract::State;
+    use std::sync::{Arc, Mutex};
+    let received: Arc<Mutex<Vec<u8>>> = Arc::default();
+    let collector = axum::Router::new()
+        .route(
+            "/v1/traces",
+            axum::routing::post(
+                |State(r): State<Arc<Mutex<Vec<u8>>>>, body: Bytes| async move {
+                    r.lock().unwrap().extend_from_slice(&body);
+                    axum::http::StatusCode::OK
+                },
+            ),
+        )
+        .with_state(received.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, collector).await });
+
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("t.sqlite").display()
+    );
+    let (_server, lines) = serve_with(
+        &db_url,
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+        ],
+    )
+    .await;
+    let env = parse_env(&lines);
+    let r = gql(
+        &env["GRAPHQL_URL"],
+        &env["COMPANY_TOKEN"],
+        "query TraceMe { viewer { name } }",
+    )
+    .await;
+    assert_eq!(r["data"]["viewer"]["name"], "Norrlands Snickeri AB", "{r}");
+    let has = |needle: &[u8]| {
+        let got = received.lock().unwrap();
+        got.windows(needle.len()).any(|w| w == needle)
+    };
+    for _ in 0..100 {
+        if has(b"graphql TraceMe") && (has(b"query_one") || has(b"query_all")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        has(b"graphql TraceMe"),
+        "no span for the operation reached the collector"
+    );
+    assert!(
+        has(b"query_one") || has(b"query_all"),
+        "no SQL statement span reached the collector"
+    );
+    assert!(has(b"invoice-finance"), "no service name");
 }
