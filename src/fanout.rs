@@ -27,8 +27,9 @@ pub const BACKLOG: usize = 1024;
 /// What a shared execution hands its subscribers.
 #[derive(Debug, Clone)]
 pub enum Delivery {
-    /// A response, serialised (`{"data": …}`).
-    Next(Arc<str>),
+    /// A response, serialised (`{"data": …}`), and the commit time (ms) of
+    /// the event it answers (0: unknown).
+    Next(Arc<str>, i64),
     /// The request was refused before it ran: its errors, serialised.
     Refused(Arc<str>),
     /// The stream ended.
@@ -74,7 +75,7 @@ impl Fanout {
     pub fn join(
         self: &Arc<Self>,
         key: Key,
-        start: impl FnOnce() -> BoxStream<'static, Response>,
+        start: impl FnOnce() -> BoxStream<'static, (Response, i64)>,
     ) -> broadcast::Receiver<Delivery> {
         let Ok(mut running) = self.running.lock() else {
             // A poisoned registry: run unshared rather than fail.
@@ -117,10 +118,10 @@ async fn drive(
     registry: Option<Arc<Fanout>>,
     key: Key,
     tx: broadcast::Sender<Delivery>,
-    mut stream: BoxStream<'static, Response>,
+    mut stream: BoxStream<'static, (Response, i64)>,
 ) {
     let forget = |ended: bool| registry.as_ref().is_none_or(|r| r.forget(&key, &tx, ended));
-    while let Some(mut resp) = stream.next().await {
+    while let Some((mut resp, at_ms)) = stream.next().await {
         crate::graphql::error::classify(&mut resp);
         let refused = crate::http::is_request_error(&resp);
         let delivery = if refused {
@@ -134,6 +135,7 @@ async fn drive(
                 serde_json::to_string(&resp)
                     .unwrap_or_else(|_| r#"{"data":null}"#.into())
                     .into(),
+                at_ms,
             )
         };
         if tx.send(delivery).is_err() && forget(false) {

@@ -37,6 +37,7 @@ pub struct Metrics {
     /// Subscription messages written to sockets.
     pub event_deliveries: IntCounter,
     event_lag: Histogram,
+    delivery_lag: Histogram,
     /// Restarts of the worker and the hub after a panic.
     pub task_restarts: IntCounter,
     job_queue: IntGauge,
@@ -119,6 +120,10 @@ impl Metrics {
             event_lag: reg!(Histogram::with_opts(hist(
                 "event_lag_seconds",
                 "From an event's commit to its dispatch by this instance's event hub"
+            ))),
+            delivery_lag: reg!(Histogram::with_opts(hist(
+                "delivery_lag_seconds",
+                "From an event's commit to its message written to a subscriber's socket"
             ))),
             task_restarts: reg!(IntCounter::new(
                 name("task_restarts_total"),
@@ -208,6 +213,16 @@ impl Metrics {
     /// An event dispatched by the hub `lag` after its commit.
     pub fn event_dispatched(&self, lag: Duration) {
         self.event_lag.observe(lag.as_secs_f64());
+    }
+
+    /// A subscription message written to a socket; `at_ms` is the commit
+    /// time of the event it answers (0: not an event, no lag recorded).
+    pub fn delivered(&self, at_ms: i64) {
+        self.event_deliveries.inc();
+        if at_ms > 0 {
+            let lag_ms = (chrono::Utc::now().timestamp_millis() - at_ms).max(0);
+            self.delivery_lag.observe(lag_ms as f64 / 1000.0);
+        }
     }
 
     /// The text exposition, after reading the database-backed gauges.

@@ -143,8 +143,9 @@ type Sub = BoxStream<'static, Option<Item>>;
 
 /// One item of a subscription.
 enum Item {
-    /// A response of the connection's own execution.
-    Own(Response),
+    /// A response of the connection's own execution, and the commit time
+    /// (ms) of the event it answers (0: not an event).
+    Own(Response, i64),
     /// A delivery of a shared execution.
     Shared(Delivery),
     /// The subscriber fell behind its shared execution.
@@ -467,8 +468,12 @@ impl Conn {
             Some(key) => {
                 let schema = self.schema.clone();
                 let rx = self.app.fanout.join(key, move || {
+                    let mark = crate::graphql::DeliveryMark::default();
+                    let mut request = request;
+                    request.data.insert(mark.clone());
                     schema
                         .execute_stream_with_session_data(request, session)
+                        .map(move |r| (r, mark.get()))
                         .boxed()
                 });
                 BroadcastStream::new(rx)
@@ -479,12 +484,15 @@ impl Conn {
                     })
                     .boxed()
             }
-            None if subscription => self
-                .schema
-                .execute_stream_with_session_data(request, session)
-                .map(|r| Some(Item::Own(r)))
-                .chain(stream::once(async { None }))
-                .boxed(),
+            None if subscription => {
+                let mark = crate::graphql::DeliveryMark::default();
+                request.data.insert(mark.clone());
+                self.schema
+                    .execute_stream_with_session_data(request, session)
+                    .map(move |r| Some(Item::Own(r, mark.get())))
+                    .chain(stream::once(async { None }))
+                    .boxed()
+            }
             // A query or mutation has one result, within the request timeout.
             None => {
                 let limit = self.app.settings.request_timeout();
@@ -504,17 +512,18 @@ impl Conn {
                     };
                     metrics.request("ws", operation.as_deref(), outcome, started.elapsed());
                     match answer {
-                        Ok((Some(r), _)) => Some(Item::Own(r)),
+                        Ok((Some(r), _)) => Some(Item::Own(r, 0)),
                         Ok((None, _)) => None,
-                        Err(_) => Some(Item::Own(Response::from_errors(vec![
-                            crate::graphql::error::server_error(
+                        Err(_) => Some(Item::Own(
+                            Response::from_errors(vec![crate::graphql::error::server_error(
                                 format!(
                                     "the operation took longer than {} s and was stopped",
                                     limit.as_secs()
                                 ),
                                 crate::graphql::error::ErrorCode::Timeout,
-                            ),
-                        ]))),
+                            )]),
+                            0,
+                        )),
                     }
                 })
                 .chain(stream::once(async { None }))
@@ -546,18 +555,19 @@ impl Conn {
             Protocol::TransportWs => "next",
             Protocol::Legacy => "data",
         };
-        let mut resp = match item {
+        let (mut resp, at_ms) = match item {
             None => {
                 self.remove(&id);
                 return self.send_json(&json!({"type": "complete", "id": id})).await;
             }
-            Some(Item::Own(resp)) => resp,
-            Some(Item::Shared(Delivery::Next(payload))) => {
-                self.app.metrics.event_deliveries.inc();
+            Some(Item::Own(resp, at_ms)) => (resp, at_ms),
+            Some(Item::Shared(Delivery::Next(payload, at_ms))) => {
                 // The payload was serialised once for every subscriber.
                 let id_json = serde_json::to_string(&id).unwrap_or_else(|_| "\"\"".into());
                 let text = format!(r#"{{"type":"{ty}","id":{id_json},"payload":{payload}}}"#);
-                return self.send(Message::Text(text.into())).await;
+                self.send(Message::Text(text.into())).await?;
+                self.app.metrics.delivered(at_ms);
+                return Ok(());
             }
             Some(Item::Shared(Delivery::Refused(errors))) => {
                 self.remove(&id);
@@ -586,10 +596,11 @@ impl Conn {
             let errors = serde_json::to_value(&resp.errors).unwrap_or_else(|_| json!([]));
             return self.send_error(&id, errors).await;
         }
-        self.app.metrics.event_deliveries.inc();
         let payload = serde_json::to_value(&resp).unwrap_or_else(|_| json!({"data": null}));
         self.send_json(&json!({"type": ty, "id": id, "payload": payload}))
-            .await
+            .await?;
+        self.app.metrics.delivered(at_ms);
+        Ok(())
     }
 }
 

@@ -54,6 +54,19 @@ pub fn sdl() -> String {
     .sdl()
 }
 
+/// Where a subscription's execution notes the commit time (ms) of the event
+/// it is answering, so the socket that writes the answer can measure the
+/// delivery lag from commit to socket.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryMark(pub std::sync::Arc<std::sync::atomic::AtomicI64>);
+
+impl DeliveryMark {
+    /// The commit time of the event answered last (0: none yet).
+    pub fn get(&self) -> i64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// Who made the request: `None` when no token was sent.
 #[derive(Debug, Clone)]
 pub struct Identity(pub Option<Actor>);

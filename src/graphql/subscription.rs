@@ -50,6 +50,7 @@ fn company_filter(actor: &Actor) -> Result<Option<i64>, AppError> {
 /// per event for all subscribers) turned into a GraphQL value by `build`.
 fn live<T: Send + 'static>(
     st: &AppState,
+    mark: Option<super::DeliveryMark>,
     filter: EventFilter,
     after: Option<i64>,
     build: fn(&HubEvent, Subject) -> Option<T>,
@@ -57,10 +58,17 @@ fn live<T: Send + 'static>(
     let db = st.db.clone();
     st.events.clone().stream(filter, after).then(move |item| {
         let db = db.clone();
+        let mark = mark.clone();
         // Boxed, so an idle subscription does not carry the query future's
         // space inline.
         Box::pin(async move {
             let e = item?;
+            if let Some(m) = &mark {
+                m.0.store(
+                    e.row.at.timestamp_millis(),
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+            }
             let subject = e.subject(&db).await?;
             build(&e, subject).ok_or_else(|| {
                 AppError::Internal(format!("event {} is about something else", e.seq)).into()
@@ -91,10 +99,16 @@ impl Subscription {
             topic: topic::INVOICE_SALE,
             invoice_id,
         };
-        Ok(live(st, filter, after, |e, subject| match subject {
-            Subject::Sale(sale) => Some(InvoiceSaleEvent::new(e, InvoiceSale(sale))),
-            _ => None,
-        }))
+        Ok(live(
+            st,
+            ctx.data_opt::<super::DeliveryMark>().cloned(),
+            filter,
+            after,
+            |e, subject| match subject {
+                Subject::Sale(sale) => Some(InvoiceSaleEvent::new(e, InvoiceSale(sale))),
+                _ => None,
+            },
+        ))
     }
 
     /// Every status change of the company's Nox Finans cases, in order, from
@@ -114,12 +128,18 @@ impl Subscription {
             topic: topic::NOX_FINANS,
             invoice_id,
         };
-        Ok(live(st, filter, after, |e, subject| match subject {
-            // An unknown stored status is logged where it is read; the event is
-            // not delivered rather than delivered wrong.
-            Subject::Case(case) => NoxFinansEvent::new(e, NoxFinansCase(case)).ok(),
-            _ => None,
-        }))
+        Ok(live(
+            st,
+            ctx.data_opt::<super::DeliveryMark>().cloned(),
+            filter,
+            after,
+            |e, subject| match subject {
+                // An unknown stored status is logged where it is read; the event is
+                // not delivered rather than delivered wrong.
+                Subject::Case(case) => NoxFinansEvent::new(e, NoxFinansCase(case)).ok(),
+                _ => None,
+            },
+        ))
     }
 
     /// The company's new notifications, in order; resumable with `after` (pass
@@ -137,13 +157,19 @@ impl Subscription {
             topic: topic::NOTIFICATION,
             invoice_id: None,
         };
-        Ok(live(st, filter, after, |e, subject| match subject {
-            Subject::Notification(n) => Some(NotificationEvent {
-                cursor: super::ids::cursor(e.seq),
-                notification: Notification(n),
-            }),
-            _ => None,
-        }))
+        Ok(live(
+            st,
+            ctx.data_opt::<super::DeliveryMark>().cloned(),
+            filter,
+            after,
+            |e, subject| match subject {
+                Subject::Notification(n) => Some(NotificationEvent {
+                    cursor: super::ids::cursor(e.seq),
+                    notification: Notification(n),
+                }),
+                _ => None,
+            },
+        ))
     }
 }
 
