@@ -8,15 +8,15 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# Dependencies first, so a change to our code does not refetch them.
-COPY Cargo.toml Cargo.lock ./
-COPY entity entity
-COPY migration migration
-COPY web/package.json web/package-lock.json web/
-RUN npm ci --prefix web --no-audit --no-fund --ignore-scripts
 COPY . .
-RUN cargo build --release --locked --bin invoice-finance \
- && strip target/release/invoice-finance
+# The registry and the target directory are cache mounts, so a rebuild after
+# a change to our code reuses compiled dependencies; the binary is copied out.
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target \
+    npm ci --prefix web --no-audit --no-fund --ignore-scripts \
+ && cargo build --release --locked --bin invoice-finance \
+ && cp target/release/invoice-finance /usr/local/bin/invoice-finance \
+ && strip /usr/local/bin/invoice-finance
 
 FROM debian:bookworm-slim
 RUN apt-get update \
@@ -24,7 +24,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /data invoice \
  && mkdir -p /data && chown invoice:invoice /data
-COPY --from=build /src/target/release/invoice-finance /usr/local/bin/invoice-finance
+COPY --from=build /usr/local/bin/invoice-finance /usr/local/bin/invoice-finance
 USER 10001:10001
 WORKDIR /data
 # SQLite in /data unless DATABASE_URL says otherwise; JSON logs; all interfaces.
