@@ -493,46 +493,36 @@ impl Settings {
     /// Settings for an app on `database_url`, listening on a free local port, with
     /// every other value at its default. Used by tests and tools.
     pub fn for_database(database_url: impl Into<String>) -> Self {
-        Self {
-            database_url: database_url.into(),
-            bind_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            log_level: "warn".into(),
-            log_format: LogFormat::Text,
-            cors_origins: Vec::new(),
-            max_body_bytes: 256 * 1024,
-            request_timeout_secs: 30,
-            max_query_depth: 16,
-            max_query_complexity: 5000,
-            max_page_size: 100,
-            max_batch_size: 10,
-            seed_demo: Some(false),
-            rate_limit_per_second: 0,
-            rate_limit_burst: 200,
-            anon_rate_limit_per_second: 0,
-            anon_rate_limit_burst: 50,
-            header_read_timeout_secs: 10,
-            trust_forwarded_for: false,
-            max_connections: 16_384,
-            metrics_addr: None,
-            introspection: true,
-            spot_check_secret: None,
-            sale_processing_delay_secs: 5,
-            spot_check_deadline_banking_days: 1,
-            spot_check_deadline_hour: 16,
-            payout_hour: 6,
-            worker_poll_ms: 50,
-            job_max_attempts: 8,
-            job_retry_base_ms: 5_000,
-            event_poll_ms: 200,
-            clock_speed: 1,
-            nox_acceptance_delay_secs: 5,
-            ws_init_timeout_ms: 10_000,
-            ws_ping_interval_ms: 15_000,
-            ws_pong_timeout_ms: 10_000,
-            ws_send_timeout_ms: 10_000,
-            ws_max_subscriptions: 100,
-            graphiql_assets_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/web/node_modules").into(),
-        }
+        let mut s = Self::defaults();
+        s.database_url = database_url.into();
+        // What differs from the defaults, for tests and tools: any free port,
+        // quiet logs, no demo, no rate limits (one client at full speed),
+        // quicker background loops and Nox Finans acceptance, and the assets
+        // directory wherever the tests run from.
+        s.bind_addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        s.log_level = "warn".into();
+        s.seed_demo = Some(false);
+        s.rate_limit_per_second = 0;
+        s.anon_rate_limit_per_second = 0;
+        s.worker_poll_ms = 50;
+        s.event_poll_ms = 200;
+        s.nox_acceptance_delay_secs = 5;
+        s.graphiql_assets_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/web/node_modules").into();
+        s
+    }
+
+    /// Every setting at its documented default: the values of the command
+    /// line's definitions, the one source of defaults, read without the
+    /// environment.
+    #[allow(clippy::expect_used)] // the definitions' own defaults always parse
+    pub fn defaults() -> Self {
+        use clap::FromArgMatches;
+        let command = Self::augment_args(clap::Command::new("invoice-finance"))
+            .mut_args(|a| a.env(None::<&str>));
+        let matches = command
+            .try_get_matches_from(["invoice-finance"])
+            .expect("the defaults parse");
+        Self::from_arg_matches(&matches).expect("the defaults make settings")
     }
 }
 
@@ -596,4 +586,38 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         return Err(format!("`{s}`: a duration must be more than zero"));
     }
     Ok(Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_source_of_defaults_and_both_sets_are_valid() {
+        let d = Settings::defaults();
+        assert_eq!(d.bind_addr.to_string(), "127.0.0.1:8000");
+        assert_eq!(d.database_url, "sqlite://invoice-finance.sqlite?mode=rwc");
+        assert_eq!(d.worker_poll_ms, 500);
+        assert_eq!(d.event_poll_ms, 500);
+        assert_eq!(d.rate_limit_per_second, 50);
+        assert_eq!(d.seed_demo, None);
+        assert!(d.introspection);
+        assert_eq!(d.validate(), Ok(()));
+        let t = Settings::for_database("sqlite::memory:");
+        assert_eq!(t.validate(), Ok(()));
+        // Tests share every default not named in for_database.
+        assert_eq!(t.max_body_bytes, d.max_body_bytes);
+        assert_eq!(t.max_query_complexity, d.max_query_complexity);
+        assert_eq!(t.header_read_timeout_secs, d.header_read_timeout_secs);
+        assert_eq!(t.ws_ping_interval_ms, d.ws_ping_interval_ms);
+    }
+
+    #[test]
+    fn durations_parse_with_units_and_refuse_zero() {
+        assert_eq!(parse_duration("90d"), Ok(Duration::from_secs(90 * 86_400)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert!(parse_duration("0d").is_err());
+        assert!(parse_duration("soon").is_err());
+    }
 }
