@@ -1,0 +1,249 @@
+//! Tests of [`super`]: the rules, with unit and property tests.
+
+use super::*;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
+}
+
+fn good() -> Candidate {
+    Candidate {
+        balance_ore: 100_000,
+        house_work_deductible_ore: None,
+        cancelled: false,
+        not_completed: false,
+        invoice_type: "INVOICE".into(),
+        currency: "SEK".into(),
+        terms_of_payment: "30".into(),
+        invoice_date: today(),
+        due_date: NaiveDate::from_ymd_opt(2026, 12, 22).unwrap(),
+        customer_name: Some("Kund AB".into()),
+        street: Some("Gatan 1".into()),
+        postal_code: Some("11351".into()),
+        city: Some("Stockholm".into()),
+        email: Some("a@b.se".into()),
+        phone: Some("08-123456".into()),
+        identity_number: Some("556036-0793".into()),
+        sold: false,
+        handed_over: false,
+    }
+}
+
+fn settings() -> Settings {
+    Settings {
+        active_terms: vec!["30".into()],
+    }
+}
+
+fn codes(
+    c: &Candidate,
+    service: Service,
+    delivery: Delivery,
+    day: NaiveDate,
+) -> (Colour, Vec<&'static str>, Vec<&'static str>) {
+    let a = assess(c, &settings(), service, delivery, day);
+    (
+        a.colour,
+        a.blockers.iter().map(|f| f.code).collect(),
+        a.warnings.iter().map(|f| f.code).collect(),
+    )
+}
+
+#[test]
+fn a_complete_invoice_is_green() {
+    assert_eq!(
+        codes(&good(), Service::InvoiceService, Delivery::Letter, today()),
+        (Colour::Green, vec![], vec![])
+    );
+    assert_eq!(
+        codes(&good(), Service::InvoiceService, Delivery::Email, today()).0,
+        Colour::Green
+    );
+}
+
+#[test]
+fn each_rule_alone_makes_the_row_red_with_its_own_code() {
+    type Change = fn(&mut Candidate);
+    let cases: Vec<(Change, &str)> = vec![
+        (|c| c.balance_ore = 0, "BALANCE_NOT_POSITIVE"),
+        (
+            |c| c.house_work_deductible_ore = Some(100_000),
+            "HOUSE_WORK_BALANCE",
+        ),
+        (|c| c.cancelled = true, "CANCELLED"),
+        (|c| c.not_completed = true, "NOT_COMPLETED"),
+        (|c| c.invoice_type = "CASH".into(), "CASH_INVOICE"),
+        (|c| c.invoice_type = "INTEREST".into(), "INTEREST_INVOICE"),
+        (|c| c.currency = "EUR".into(), "CURRENCY_NOT_SEK"),
+        (|c| c.terms_of_payment = "10".into(), "TERMS_NOT_ACTIVE"),
+        (
+            |c| c.invoice_date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+            "INVOICE_DATE_IN_FUTURE",
+        ),
+        (|c| c.customer_name = None, "CUSTOMER_NAME_MISSING"),
+        (|c| c.postal_code = None, "ADDRESS_INCOMPLETE"),
+        (|c| c.city = Some(" ".into()), "ADDRESS_INCOMPLETE"),
+        (|c| c.sold = true, "ALREADY_SOLD"),
+        (|c| c.handed_over = true, "ALREADY_HANDED_OVER"),
+    ];
+    let mut seen = std::collections::BTreeSet::new();
+    for (change, code) in cases {
+        let mut c = good();
+        change(&mut c);
+        let (colour, blockers, _) = codes(&c, Service::InvoiceService, Delivery::Letter, today());
+        assert_eq!(colour, Colour::Red, "{code}");
+        assert_eq!(blockers, vec![code]);
+        seen.insert(code);
+    }
+    // The eleven criteria of the seed page each have a distinct code.
+    assert!(seen.len() >= 11 + 2);
+}
+
+#[test]
+fn rules_combine() {
+    let mut c = good();
+    c.cancelled = true;
+    c.currency = "EUR".into();
+    c.customer_name = None;
+    c.phone = None;
+    let (colour, blockers, warnings) =
+        codes(&c, Service::InvoiceService, Delivery::Letter, today());
+    assert_eq!(colour, Colour::Red);
+    assert_eq!(
+        blockers,
+        vec!["CANCELLED", "CURRENCY_NOT_SEK", "CUSTOMER_NAME_MISSING"]
+    );
+    assert_eq!(warnings, vec!["PHONE_MISSING"], "warnings accompany red");
+}
+
+#[test]
+fn boundaries() {
+    // Balance equal to the deductible amount: red; one öre more: not red.
+    let mut c = good();
+    c.house_work_deductible_ore = Some(100_000);
+    assert_eq!(
+        codes(&c, Service::InvoiceService, Delivery::Letter, today()).0,
+        Colour::Red
+    );
+    c.balance_ore = 100_001;
+    assert_eq!(
+        codes(&c, Service::InvoiceService, Delivery::Letter, today()).0,
+        Colour::Green
+    );
+    // Invoice date today: fine; tomorrow: red.
+    let mut c = good();
+    c.invoice_date = today();
+    assert_eq!(
+        codes(&c, Service::InvoiceService, Delivery::Letter, today()).0,
+        Colour::Green
+    );
+    c.invoice_date = today().succ_opt().unwrap();
+    assert_eq!(
+        codes(&c, Service::InvoiceService, Delivery::Letter, today()).1,
+        vec!["INVOICE_DATE_IN_FUTURE"]
+    );
+    // "Today" comes from the Stockholm calendar: at 00:30 local on 23 Nov
+    // (23:30 UTC on 22 Nov) an invoice dated 23 Nov is not in the future.
+    let now = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 22, 23, 30, 0).unwrap();
+    let local_today = crate::domain::time::stockholm_date(now);
+    assert_eq!(
+        codes(&c, Service::InvoiceService, Delivery::Letter, local_today).0,
+        Colour::Green
+    );
+}
+
+#[test]
+fn service_and_delivery_rules() {
+    // The reminder service takes only overdue invoices.
+    let c = good();
+    assert_eq!(
+        codes(&c, Service::ReminderService, Delivery::Letter, today()).1,
+        vec!["NOT_OVERDUE"]
+    );
+    let mut overdue = good();
+    overdue.due_date = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
+    assert_eq!(
+        codes(
+            &overdue,
+            Service::ReminderService,
+            Delivery::Letter,
+            today()
+        )
+        .0,
+        Colour::Green
+    );
+    // Due today is not overdue.
+    overdue.due_date = today();
+    assert_eq!(
+        codes(
+            &overdue,
+            Service::ReminderService,
+            Delivery::Letter,
+            today()
+        )
+        .1,
+        vec!["NOT_OVERDUE"]
+    );
+    // E-mail delivery needs an e-mail address; by letter it is a warning.
+    let mut c = good();
+    c.email = None;
+    assert_eq!(
+        codes(&c, Service::InvoiceService, Delivery::Email, today()).1,
+        vec!["EMAIL_REQUIRED"]
+    );
+    assert_eq!(
+        codes(&c, Service::InvoiceService, Delivery::Letter, today()),
+        (Colour::Yellow, vec![], vec!["EMAIL_MISSING"])
+    );
+}
+
+#[test]
+fn warnings_make_yellow() {
+    let mut c = good();
+    c.identity_number = None;
+    c.phone = None;
+    c.street = None;
+    let (colour, blockers, warnings) =
+        codes(&c, Service::InvoiceService, Delivery::Letter, today());
+    assert_eq!(colour, Colour::Yellow);
+    assert!(blockers.is_empty());
+    assert_eq!(
+        warnings,
+        vec!["IDENTITY_NUMBER_MISSING", "PHONE_MISSING", "STREET_MISSING"]
+    );
+}
+
+#[test]
+fn interest_is_reference_rate_plus_eight() {
+    use crate::domain::nox_case::accrued_interest_ore;
+    let due = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    // 10 000 SEK for 365 days at 1.75 % + 8 % = 975.00 SEK.
+    let a_year = NaiveDate::from_ymd_opt(2027, 11, 30).unwrap();
+    assert_eq!(accrued_interest_ore(1_000_000, &[], due, a_year), 97_500);
+    // 10 days: 10 000 × 9.75 % × 10 / 365 = 26.71.
+    assert_eq!(
+        accrued_interest_ore(1_000_000, &[], due, step_date(due, 10)),
+        2671
+    );
+    assert_eq!(accrued_interest_ore(1_000_000, &[], due, due), 0);
+    assert_eq!(
+        reference_rate_bp(NaiveDate::from_ymd_opt(2025, 8, 1).unwrap()),
+        200
+    );
+}
+
+#[test]
+fn price_list_matches_the_design() {
+    assert_eq!(price("LETTER"), 1200);
+    assert_eq!(price("EMAIL"), 490);
+    assert_eq!(price("REMINDER_SERVICE"), 190);
+    assert_eq!(price("RECALL"), 5000);
+    assert_eq!(price("REMINDER_FEE"), 6000);
+    assert_eq!(price("DEBT_COLLECTION_FEE"), 18000);
+    assert_eq!(price("LATE_PAYMENT_COMPENSATION"), 45000);
+    let due = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    assert_eq!(
+        step_date(due, 7),
+        NaiveDate::from_ymd_opt(2026, 12, 7).unwrap()
+    );
+}
