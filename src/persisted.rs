@@ -58,13 +58,14 @@ impl PersistedQueries {
     }
 
     /// Applies the protocol to a request: fills in the query of a known hash,
-    /// remembers a query sent with its hash, or says why not. A request
+    /// remembers a query sent with its hash, or says why not. The extension is
+    /// taken off the request, so resolving it again is a no-op; a request
     /// without `persistedQuery` passes untouched.
     pub fn resolve(&self, request: &mut async_graphql::Request) -> Result<(), ServerError> {
-        let Some(pq) = request.extensions.get("persistedQuery") else {
+        let Some(pq) = request.extensions.remove("persistedQuery") else {
             return Ok(());
         };
-        let pq = pq.clone().into_json().unwrap_or_default();
+        let pq = pq.into_json().unwrap_or_default();
         if pq["version"] != 1 {
             return Err(server_error(
                 "persistedQuery: only version 1 is supported",
@@ -123,6 +124,9 @@ mod tests {
         assert_eq!(e.message, "PersistedQueryNotFound");
         store.resolve(&mut request(q, &h)).unwrap();
         let mut by_hash = request("", &h);
+        store.resolve(&mut by_hash).unwrap();
+        assert_eq!(by_hash.query, q);
+        // Resolved once: a second pass (GET checks before executing) is a no-op.
         store.resolve(&mut by_hash).unwrap();
         assert_eq!(by_hash.query, q);
         // A wrong hash is refused and not stored.

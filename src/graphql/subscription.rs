@@ -11,7 +11,6 @@ use super::types::nox::{NoxFinansCase, NoxFinansEvent};
 use super::types::sale::{InvoiceSale, InvoiceSaleEvent};
 use crate::error::AppError;
 use crate::events::{EventFilter, HubEvent, Subject};
-use crate::state::AppState;
 use crate::store::Actor;
 use crate::store::outbox::topic;
 
@@ -47,14 +46,17 @@ fn company_filter(actor: &Actor) -> Result<Option<i64>, AppError> {
 }
 
 /// The events of `filter` after `after`, each with its subject (loaded once
-/// per event for all subscribers) turned into a GraphQL value by `build`.
+/// per event for all subscribers) turned into a GraphQL value by `build`;
+/// the execution's [`super::DeliveryMark`], if any, notes each event's commit
+/// time.
 fn live<T: Send + 'static>(
-    st: &AppState,
-    mark: Option<super::DeliveryMark>,
+    ctx: &Context<'_>,
     filter: EventFilter,
     after: Option<i64>,
     build: fn(&HubEvent, Subject) -> Option<T>,
 ) -> impl Stream<Item = GqlResult<T>> + Send + use<T> {
+    let st = state(ctx);
+    let mark = ctx.data_opt::<super::DeliveryMark>().cloned();
     let db = st.db.clone();
     st.events.clone().stream(filter, after).then(move |item| {
         let db = db.clone();
@@ -93,22 +95,15 @@ impl Subscription {
         let actor = super::actor(ctx).map_err(gql)?.clone();
         let company_id = company_filter(&actor).map_err(gql)?;
         let (invoice_id, after) = stream_args(invoice_id, after)?;
-        let st = state(ctx);
         let filter = EventFilter {
             company_id,
             topic: topic::INVOICE_SALE,
             invoice_id,
         };
-        Ok(live(
-            st,
-            ctx.data_opt::<super::DeliveryMark>().cloned(),
-            filter,
-            after,
-            |e, subject| match subject {
-                Subject::Sale(sale) => Some(InvoiceSaleEvent::new(e, InvoiceSale(sale))),
-                _ => None,
-            },
-        ))
+        Ok(live(ctx, filter, after, |e, subject| match subject {
+            Subject::Sale(sale) => Some(InvoiceSaleEvent::new(e, InvoiceSale(sale))),
+            _ => None,
+        }))
     }
 
     /// Every status change of the company's Nox Finans cases, in order, from
@@ -122,24 +117,17 @@ impl Subscription {
     ) -> async_graphql::Result<impl Stream<Item = GqlResult<NoxFinansEvent>> + use<>> {
         let tenant = super::tenant(ctx).map_err(gql)?;
         let (invoice_id, after) = stream_args(invoice_id, after)?;
-        let st = state(ctx);
         let filter = EventFilter {
             company_id: Some(tenant.company_id()),
             topic: topic::NOX_FINANS,
             invoice_id,
         };
-        Ok(live(
-            st,
-            ctx.data_opt::<super::DeliveryMark>().cloned(),
-            filter,
-            after,
-            |e, subject| match subject {
-                // An unknown stored status is logged where it is read; the event is
-                // not delivered rather than delivered wrong.
-                Subject::Case(case) => NoxFinansEvent::new(e, NoxFinansCase(case)).ok(),
-                _ => None,
-            },
-        ))
+        Ok(live(ctx, filter, after, |e, subject| match subject {
+            // An unknown stored status is logged where it is read; the event is
+            // not delivered rather than delivered wrong.
+            Subject::Case(case) => NoxFinansEvent::new(e, NoxFinansCase(case)).ok(),
+            _ => None,
+        }))
     }
 
     /// The company's new notifications, in order; resumable with `after` (pass
@@ -151,25 +139,18 @@ impl Subscription {
     ) -> async_graphql::Result<impl Stream<Item = GqlResult<NotificationEvent>> + use<>> {
         let tenant = super::tenant(ctx).map_err(gql)?;
         let (_, after) = stream_args(None, after)?;
-        let st = state(ctx);
         let filter = EventFilter {
             company_id: Some(tenant.company_id()),
             topic: topic::NOTIFICATION,
             invoice_id: None,
         };
-        Ok(live(
-            st,
-            ctx.data_opt::<super::DeliveryMark>().cloned(),
-            filter,
-            after,
-            |e, subject| match subject {
-                Subject::Notification(n) => Some(NotificationEvent {
-                    cursor: super::ids::cursor(e.seq),
-                    notification: Notification(n),
-                }),
-                _ => None,
-            },
-        ))
+        Ok(live(ctx, filter, after, |e, subject| match subject {
+            Subject::Notification(n) => Some(NotificationEvent {
+                cursor: super::ids::cursor(e.seq),
+                notification: Notification(n),
+            }),
+            _ => None,
+        }))
     }
 }
 

@@ -297,15 +297,12 @@ impl Gen {
                     if self.chance(10) {
                         s = format!("alias{}: {s}", self.below(100));
                     }
-                    let args: Vec<String> = f
-                        .args
-                        .iter()
-                        .filter(|(_, t)| !t.nullable || self.chance(40))
-                        .map(|(n, t)| (n.clone(), t.clone()))
-                        .collect::<Vec<_>>()
-                        .into_iter()
-                        .map(|(n, t)| self.argument(schema, &n, &t))
-                        .collect();
+                    let mut args = Vec::new();
+                    for (n, t) in &f.args {
+                        if !t.nullable || self.chance(40) {
+                            args.push(self.argument(schema, n, t));
+                        }
+                    }
                     if !args.is_empty() {
                         s = format!("{s}({})", args.join(", "));
                     }
@@ -353,7 +350,6 @@ impl Gen {
         let variables: serde_json::Map<String, Value> = self
             .vars
             .iter()
-            .filter(|_| true)
             .map(|(n, _, v)| (n.clone(), v.clone()))
             .collect();
         json!({ "query": doc, "variables": variables })

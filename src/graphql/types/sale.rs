@@ -191,6 +191,12 @@ fn parse_outcome(s: &str) -> Option<SpotCheckOutcome> {
     }
 }
 
+/// Whether an operator token asks (operator-only fields answer null to
+/// companies).
+fn is_operator(ctx: &Context<'_>) -> bool {
+    actor(ctx).is_ok_and(|a| a.operator().is_ok())
+}
+
 /// The sale of one invoice to the financier.
 #[derive(Clone)]
 pub struct InvoiceSale(pub invoice_sale::Model);
@@ -281,7 +287,7 @@ impl InvoiceSale {
     /// The spot check; null when the sale was not selected.
     async fn spot_check(&self, ctx: &Context<'_>) -> Option<SpotCheck> {
         let rule = self.0.spot_check_rule.clone()?;
-        let operator = actor(ctx).is_ok_and(|a| a.role == crate::store::Role::Operator);
+        let operator = is_operator(ctx);
         Some(SpotCheck {
             explanation: rules::spot_check_rule(&rule)
                 .map_or("", |r| r.explanation)
@@ -302,8 +308,7 @@ impl InvoiceSale {
     /// sample is drawn when the number is under the company's sampling share
     /// in per mille. Null for company tokens.
     async fn sampling_draw(&self, ctx: &Context<'_>) -> Option<i32> {
-        let operator = actor(ctx).is_ok_and(|a| a.role == crate::store::Role::Operator);
-        operator.then(|| {
+        is_operator(ctx).then(|| {
             let key = &crate::graphql::state(ctx).sampling_key;
             crate::domain::sale::sampling_draw(key, self.0.company_id, self.0.id) as i32
         })
