@@ -17,13 +17,14 @@
 //! With `--database-url postgres://…/db` the tool creates (and drops) a fresh
 //! database next to the one named; without it, a temporary SQLite file.
 
+mod common;
+
 use std::collections::HashMap;
-use std::io::{BufRead, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -31,6 +32,10 @@ use tokio::sync::{Mutex, Semaphore, mpsc};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+use common::{
+    Server, Target, gql, ms, on_fresh_database, percentile, prepare, serve, start_server, stop,
+};
 
 #[derive(Parser, Debug)]
 #[command(about = "Subscription load test: N subscribers, M events through real mutations")]
@@ -60,224 +65,21 @@ struct Args {
     /// Internal: how many companies the server seeds.
     #[arg(long, hide = true, default_value_t = 1)]
     seed_companies: usize,
+    /// Internal: seconds before the server processes a sale.
+    #[arg(long, hide = true, default_value_t = 86_400)]
+    sale_delay_secs: i64,
 }
 
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
     if let Some(url) = &args.serve {
-        return serve(url, args.seed_companies).await;
+        return serve(url, args.seed_companies, args.sale_delay_secs).await;
     }
     if args.companies == 0 || args.subscribers == 0 || args.per_connection == 0 {
         bail!("--companies, --subscribers and --per-connection must be at least 1");
     }
     run(args).await
-}
-
-/// A valid Swedish organisation number (Luhn check digit) from a counter.
-fn organisation_number(i: usize) -> String {
-    let body = format!("55{:07}", 1_000_000 + i);
-    let sum: u32 = body
-        .chars()
-        .enumerate()
-        .map(|(k, c)| {
-            let d = c.to_digit(10).unwrap_or(0) * if k % 2 == 0 { 2 } else { 1 };
-            d / 10 + d % 10
-        })
-        .sum();
-    let check = (10 - sum % 10) % 10;
-    format!("{}-{}{check}", &body[..6], &body[6..])
-}
-
-/// Child mode: the server, with companies and tokens seeded; prints one JSON
-/// line, serves until stdin closes.
-async fn serve(url: &str, companies: usize) -> Result<()> {
-    use invoice_finance::store::{Role, companies as co, tokens};
-    let mut settings = invoice_finance::config::Settings::for_database(url);
-    // Only the events the tool drives: no sale is processed during the run.
-    settings.sale_processing_delay_secs = 86_400;
-    settings.worker_poll_ms = 1000;
-    settings.event_poll_ms = 500;
-    let state = invoice_finance::app::open_state(
-        settings.clone(),
-        Arc::new(invoice_finance::clock::SystemClock),
-    )
-    .await?;
-    let now = chrono::Utc::now();
-    let mut list = Vec::new();
-    for i in 0..companies {
-        let c = co::create(
-            &state.db,
-            &format!("Load AB {i}"),
-            &organisation_number(i),
-            now,
-        )
-        .await?;
-        list.push(tokens::create_simple(&state.db, Some(c.id), Role::Company, "load", now).await?);
-    }
-    let operator = tokens::create_simple(&state.db, None, Role::Operator, "load", now).await?;
-    let app = invoice_finance::app::Application::with_state(state, settings.bind_addr).await?;
-    let line = json!({ "addr": app.addr().to_string(), "companies": list, "operator": operator });
-    println!("{line}");
-    std::io::stdout().flush()?;
-    let stdin_closed = async {
-        let _ = tokio::task::spawn_blocking(|| {
-            let mut sink = String::new();
-            while std::io::stdin().lock().read_line(&mut sink).unwrap_or(0) > 0 {
-                sink.clear();
-            }
-        })
-        .await;
-    };
-    app.run_until(stdin_closed).await?;
-    Ok(())
-}
-
-struct Server {
-    child: std::process::Child,
-    base: String,
-    companies: Vec<String>,
-    operator: String,
-}
-
-impl Server {
-    fn rss_kb(&self) -> u64 {
-        proc_field(self.child.id(), "status", "VmRSS:")
-    }
-
-    /// User + system CPU time of the server so far, in clock ticks.
-    fn cpu_ticks(&self) -> u64 {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        // Fields after the parenthesised command: utime is the 12th, stime the 13th.
-        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-        let f: Vec<&str> = rest.split_whitespace().collect();
-        let get = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-        get(11) + get(12)
-    }
-}
-
-fn proc_field(pid: u32, file: &str, key: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/{file}"))
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with(key))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
-fn start_server(database_url: &str, companies: usize) -> Result<Server> {
-    let exe = std::env::current_exe()?;
-    let mut child = std::process::Command::new(exe)
-        .args([
-            "--serve",
-            database_url,
-            "--seed-companies",
-            &companies.to_string(),
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .context("starting the server")?;
-    let stdout = child.stdout.take().context("server stdout")?;
-    let mut line = String::new();
-    std::io::BufReader::new(stdout).read_line(&mut line)?;
-    let v: Value = serde_json::from_str(&line).context("the server's first line")?;
-    let list = v["companies"]
-        .as_array()
-        .context("companies")?
-        .iter()
-        .filter_map(|t| t.as_str().map(str::to_string))
-        .collect();
-    Ok(Server {
-        child,
-        base: format!("http://{}", v["addr"].as_str().context("addr")?),
-        companies: list,
-        operator: v["operator"].as_str().context("operator")?.to_string(),
-    })
-}
-
-async fn gql(
-    http: &reqwest::Client,
-    base: &str,
-    token: &str,
-    query: &str,
-    vars: Value,
-) -> Result<Value> {
-    let resp: Value = http
-        .post(format!("{base}/graphql"))
-        .bearer_auth(token)
-        .json(&json!({ "query": query, "variables": vars }))
-        .send()
-        .await?
-        .json()
-        .await?;
-    if resp.get("errors").is_some() {
-        bail!("GraphQL error: {resp}");
-    }
-    Ok(resp["data"].clone())
-}
-
-/// One invoice to sell: its company token, id and number.
-#[derive(Clone)]
-struct Target {
-    token: String,
-    id: String,
-    number: String,
-}
-
-/// Per company: activate invoice sale, create a customer and `n` invoices.
-async fn prepare(
-    server: &Server,
-    http: &reqwest::Client,
-    company: usize,
-    n: usize,
-) -> Result<Vec<Target>> {
-    let token = &server.companies[company];
-    let base = &server.base;
-    let viewer = gql(http, base, token, "{ viewer { id } }", json!({})).await?;
-    gql(
-        http,
-        base,
-        &server.operator,
-        "mutation($c: ID!, $a: AgreementInput!) { activateInvoiceSale(companyId: $c, agreement: $a) { active } }",
-        json!({ "c": viewer["viewer"]["id"], "a": { "fixedFee": "19.90", "percentageFee": "2.9", "minimumFee": "0", "customerCreditLimit": "10000000", "totalCreditLimit": "100000000" } }),
-    )
-    .await?;
-    let customer = gql(
-        http,
-        base,
-        token,
-        "mutation($i: CustomerInput!) { createCustomer(input: $i) { id } }",
-        json!({ "i": { "name": "Byggvaruhuset AB", "organisationNumber": "559345-6782", "email": "faktura@bygg.example", "phone": "090-123456", "address": { "street": "Storgatan 1", "postalCode": "903 26", "city": "Umeå" } } }),
-    )
-    .await?["createCustomer"]["id"]
-        .clone();
-    let today = chrono::Utc::now().date_naive().to_string();
-    let mut out = Vec::new();
-    for _ in 0..n {
-        let inv = gql(
-            http,
-            base,
-            token,
-            "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id invoiceNumber } }",
-            json!({ "i": { "customerId": customer, "invoiceDate": today, "termsOfPayment": "30", "rows": [{ "description": "Work", "quantity": "1", "unitPrice": "800", "vatRate": "25" }] } }),
-        )
-        .await?;
-        out.push(Target {
-            token: token.clone(),
-            id: inv["createInvoice"]["id"]
-                .as_str()
-                .context("id")?
-                .to_string(),
-            number: inv["createInvoice"]["invoiceNumber"]
-                .as_str()
-                .context("number")?
-                .to_string(),
-        });
-    }
-    Ok(out)
 }
 
 /// A delivery: which subscriber saw which event, when.
@@ -380,49 +182,16 @@ async fn subscriber(
     Ok(())
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1}", d.as_secs_f64() * 1000.0)
-}
-
 async fn run(args: Args) -> Result<()> {
-    let tmp = std::env::temp_dir().join(format!("ifin-load-{}.sqlite", std::process::id()));
-    let (database_url, drop_pg) = match &args.database_url {
-        Some(admin) if admin.starts_with("postgres") => {
-            use sqlx::Connection;
-            let name = format!("ifin_load_{}", std::process::id());
-            let mut c = sqlx::PgConnection::connect(admin).await?;
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-                .execute(&mut c)
-                .await?;
-            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-            (format!("{base}/{name}"), Some((admin.clone(), name)))
-        }
-        Some(other) => (other.clone(), None),
-        None => (format!("sqlite://{}?mode=rwc", tmp.display()), None),
-    };
-    let mut server = start_server(&database_url, args.companies)?;
-    let outcome = measure(&args, &server, &database_url).await;
-    drop(server.child.stdin.take());
-    let _ = server.child.wait();
-    if let Some((admin, name)) = drop_pg {
-        use sqlx::Connection;
-        let mut c = sqlx::PgConnection::connect(&admin).await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-        )))
-        .execute(&mut c)
-        .await?;
-    }
-    let _ = std::fs::remove_file(&tmp);
-    outcome
+    let admin = args.database_url.clone();
+    on_fresh_database(admin.as_deref(), "ifin-load", |database_url| async move {
+        // Only the events the tool drives: no sale is processed during the run.
+        let server = start_server(&database_url, args.companies, 86_400)?;
+        let outcome = measure(&args, &server, &database_url).await;
+        stop(server);
+        outcome
+    })
+    .await
 }
 
 async fn measure(args: &Args, server: &Server, database_url: &str) -> Result<()> {

@@ -6,14 +6,14 @@ use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, Func, JoinType, Query, SelectStatement, SubQueryStatement,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
-    IdenStatic, Iterable, Order, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QueryTrait,
-    Select, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Iterable, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QueryTrait, Select, Set,
 };
 
 use super::Tenant;
 use super::customers::contains;
 use super::page::{Keyed, Page, PageRequest};
+use super::rows::{self, FromColumns};
 use crate::domain::invoice::{InvoiceState, Row};
 use crate::error::{AppError, AppResult};
 
@@ -330,12 +330,10 @@ impl Keyed for Listed {
     }
 }
 
-const CUSTOMER_PREFIX: &str = "c_";
-const SALE_PREFIX: &str = "s_";
-
 /// The tenant's invoices `base` matches, with their customers and latest
 /// sales joined as `along` asks: one statement for a page and its to-one
-/// relations.
+/// relations. The columns are whole tables in entity order, read back by
+/// position ([`rows`]).
 fn joined(tenant: Tenant, base: Select<invoice::Entity>, along: Along) -> SelectStatement {
     let mut q = base.into_query();
     if along.customer {
@@ -346,10 +344,7 @@ fn joined(tenant: Tenant, base: Select<invoice::Entity>, along: Along) -> Select
                 .equals((invoice::Entity, invoice::Column::CustomerId)),
         );
         for c in customer::Column::iter() {
-            q.expr_as(
-                Expr::col((customer::Entity, c)),
-                Alias::new(format!("{CUSTOMER_PREFIX}{}", c.as_str())),
-            );
+            q.column((customer::Entity, c));
         }
     }
     if along.sale {
@@ -382,28 +377,23 @@ fn joined(tenant: Tenant, base: Select<invoice::Entity>, along: Along) -> Select
                 ),
         );
         for c in invoice_sale::Column::iter() {
-            q.expr_as(
-                Expr::col((invoice_sale::Entity, c)),
-                Alias::new(format!("{SALE_PREFIX}{}", c.as_str())),
-            );
+            q.column((invoice_sale::Entity, c));
         }
     }
     q
 }
 
 fn listed(row: &QueryResult, along: Along) -> Result<Listed, DbErr> {
-    let invoice = invoice::Model::from_query_result(row, "")?;
+    // By position: the invoice's columns, then the customer's, then the sale's.
+    let at = &mut 0;
+    let invoice = invoice::Model::from_columns(row, at)?;
     let customer = if along.customer {
-        Some(customer::Model::from_query_result(row, CUSTOMER_PREFIX)?)
+        Some(customer::Model::from_columns(row, at)?)
     } else {
         None
     };
     let sale = if along.sale {
-        let id: Option<i64> = row.try_get(SALE_PREFIX, invoice_sale::Column::Id.as_str())?;
-        Some(match id {
-            Some(_) => Some(invoice_sale::Model::from_query_result(row, SALE_PREFIX)?),
-            None => None,
-        })
+        Some(rows::optional::<invoice_sale::Model>(row, at)?)
     } else {
         None
     };

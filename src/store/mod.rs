@@ -15,6 +15,7 @@ pub mod nox;
 pub mod outbox;
 pub mod page;
 pub mod raw;
+pub mod rows;
 pub mod sales;
 pub mod secrets;
 pub mod tokens;
