@@ -72,6 +72,7 @@ pub async fn open_state(
         tokens: Arc::default(),
         limits,
         persisted: Arc::default(),
+        documents: Arc::default(),
         sampling_key: Arc::new(sampling_key),
     })
 }

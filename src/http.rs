@@ -21,7 +21,7 @@ use axum::{Router, extract::Request};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 
-use crate::graphql::error::{ErrorCode, classify, is_query, parse, server_error};
+use crate::graphql::error::{ErrorCode, classify, is_query, server_error};
 use crate::graphql::{AppSchema, request_data};
 use crate::ratelimit::RetryAfter;
 use crate::state::AppState;
@@ -430,7 +430,7 @@ async fn run_one(
     if let Err(e) = s.app.persisted.resolve(&mut r) {
         return async_graphql::Response::from_errors(vec![e]);
     }
-    if let Err(e) = parse(&mut r) {
+    if let Err(e) = s.app.documents.parse(&mut r) {
         return async_graphql::Response::from_errors(vec![e]);
     }
     if !s.app.settings.introspection
@@ -627,9 +627,12 @@ async fn graphql_get(State(s): State<HttpState>, req: Request) -> Response {
         return json_response(StatusCode::OK, media, &BatchResponse::Single(body));
     }
     // GET may only read: a mutation over GET would be a CSRF hole.
-    if let Ok(doc) = async_graphql::parser::parse_query(&request.query) {
+    let wanted_operation = request.operation_name.clone();
+    if s.app.documents.parse(&mut request).is_ok()
+        && let Ok(doc) = request.parsed_query()
+    {
         let is_mutation = doc.operations.iter().any(|(name, op)| {
-            let selected = match (&request.operation_name, name) {
+            let selected = match (&wanted_operation, name) {
                 (Some(wanted), Some(n)) => wanted == n.as_str(),
                 _ => true,
             };

@@ -5,9 +5,11 @@
 //! [`services`] (use cases in transactions) ← [`graphql`] / [`http`].
 
 pub mod app;
+pub mod bounded;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod documents;
 pub mod domain;
 pub mod error;
 pub mod events;

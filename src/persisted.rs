@@ -7,27 +7,28 @@
 //! The store is per instance, in memory, bounded (oldest out first); a
 //! forgotten hash costs the client one extra round trip, nothing more.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use async_graphql::ServerError;
 use sha2::{Digest, Sha256};
 
+use crate::bounded::BoundedMap;
 use crate::graphql::error::{ErrorCode, server_error};
 
 /// How many queries an instance remembers.
 pub const CAPACITY: usize = 4096;
 
 /// Queries by the hex SHA-256 of their text.
-#[derive(Default)]
 pub struct PersistedQueries {
-    inner: Mutex<Store>,
+    by_hash: BoundedMap<Arc<str>>,
 }
 
-#[derive(Default)]
-struct Store {
-    by_hash: HashMap<String, Arc<str>>,
-    order: VecDeque<String>,
+impl Default for PersistedQueries {
+    fn default() -> Self {
+        Self {
+            by_hash: BoundedMap::new(CAPACITY),
+        }
+    }
 }
 
 fn sha256_hex(text: &str) -> String {
@@ -39,22 +40,11 @@ fn sha256_hex(text: &str) -> String {
 
 impl PersistedQueries {
     fn get(&self, hash: &str) -> Option<Arc<str>> {
-        let store = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        store.by_hash.get(hash).cloned()
+        self.by_hash.get(hash)
     }
 
     fn put(&self, hash: &str, query: &str) {
-        let mut store = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        if store.by_hash.contains_key(hash) {
-            return;
-        }
-        if store.order.len() >= CAPACITY
-            && let Some(old) = store.order.pop_front()
-        {
-            store.by_hash.remove(&old);
-        }
-        store.order.push_back(hash.to_string());
-        store.by_hash.insert(hash.to_string(), Arc::from(query));
+        self.by_hash.put(hash, Arc::from(query));
     }
 
     /// Applies the protocol to a request: fills in the query of a known hash,

@@ -32,6 +32,8 @@ pub struct AppState {
     pub sampling_key: Arc<crate::domain::sale::SamplingKey>,
     /// Automatic persisted queries by hash.
     pub persisted: Arc<crate::persisted::PersistedQueries>,
+    /// Parsed documents by their text.
+    pub documents: Arc<crate::documents::Documents>,
     /// Request rate limits per token and per client address.
     pub limits: Arc<crate::ratelimit::RateLimits>,
 }

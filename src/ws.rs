@@ -449,7 +449,7 @@ impl Conn {
             return self.send_error(&id, error).await;
         }
         let mut request = request;
-        if let Err(e) = crate::graphql::error::parse(&mut request).and_then(|()| {
+        if let Err(e) = self.app.documents.parse(&mut request).and_then(|()| {
             if self.app.settings.introspection {
                 Ok(())
             } else {

@@ -254,7 +254,7 @@ pub fn server_error(message: impl Into<String>, code: ErrorCode) -> ServerError 
     e
 }
 
-fn tag(mut e: ServerError, code: ErrorCode) -> ServerError {
+pub fn tag(mut e: ServerError, code: ErrorCode) -> ServerError {
     let ext = e
         .extensions
         .get_or_insert_with(ErrorExtensionValues::default);
@@ -262,15 +262,6 @@ fn tag(mut e: ServerError, code: ErrorCode) -> ServerError {
         ext.set("code", code.as_str());
     }
     e
-}
-
-/// Parses a request's document once, before execution (the schema reuses the
-/// parsed document); a document that does not parse is `GRAPHQL_PARSE_FAILED`.
-pub fn parse(request: &mut async_graphql::Request) -> Result<(), ServerError> {
-    request
-        .parsed_query()
-        .map(|_| ())
-        .map_err(|e| tag(e, ErrorCode::GraphqlParseFailed))
 }
 
 /// With introspection switched off (`INTROSPECTION=false`), refuses a

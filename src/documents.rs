@@ -1,0 +1,103 @@
+//! Parsed documents by their text. Clients send the same few operations over
+//! and over; parsing one (a PEG parser over the whole text) cost about 5 % of
+//! the server's CPU on an invoice list and more on small queries. Each
+//! instance remembers the documents of queries up to [`MAX_QUERY_BYTES`]
+//! long, at most [`CAPACITY`] of them, oldest out first. Only documents that
+//! parsed are kept; validation still runs on every request (it depends on the
+//! variables).
+
+use std::sync::Arc;
+
+use async_graphql::ServerError;
+use async_graphql::parser::types::ExecutableDocument;
+
+use crate::bounded::BoundedMap;
+use crate::graphql::error::{ErrorCode, tag};
+
+/// How many documents an instance remembers.
+pub const CAPACITY: usize = 1024;
+
+/// Longer queries are parsed every time (bounds the memory to about
+/// `CAPACITY × MAX_QUERY_BYTES` of text plus their trees).
+pub const MAX_QUERY_BYTES: usize = 16 * 1024;
+
+/// The documents an instance has parsed.
+pub struct Documents {
+    by_text: BoundedMap<Arc<ExecutableDocument>>,
+}
+
+impl Default for Documents {
+    fn default() -> Self {
+        Self {
+            by_text: BoundedMap::new(CAPACITY),
+        }
+    }
+}
+
+impl Documents {
+    /// Gives the request its parsed document, from memory when its text was
+    /// parsed before; a document that does not parse is
+    /// `GRAPHQL_PARSE_FAILED`.
+    pub fn parse(&self, request: &mut async_graphql::Request) -> Result<(), ServerError> {
+        let cacheable = request.query.len() <= MAX_QUERY_BYTES;
+        if cacheable && let Some(doc) = self.by_text.get(&request.query) {
+            request.set_parsed_query(ExecutableDocument::clone(&doc));
+            return Ok(());
+        }
+        let doc = request
+            .parsed_query()
+            .map_err(|e| tag(e, ErrorCode::GraphqlParseFailed))?;
+        if cacheable {
+            let doc = Arc::new(doc.clone());
+            self.by_text.put(&request.query, doc);
+        }
+        Ok(())
+    }
+
+    /// How many documents it holds.
+    pub fn len(&self) -> usize {
+        self.by_text.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.by_text.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_is_parsed_once_and_failures_are_not_kept() {
+        let docs = Documents::default();
+        let q = "query A { viewer { name } }";
+        let mut first = async_graphql::Request::new(q);
+        docs.parse(&mut first).unwrap();
+        assert_eq!(docs.len(), 1);
+        let mut again = async_graphql::Request::new(q);
+        docs.parse(&mut again).unwrap();
+        assert_eq!(docs.len(), 1);
+        let fresh = async_graphql::parser::parse_query(q).unwrap();
+        assert_eq!(
+            format!("{:?}", again.parsed_query().unwrap()),
+            format!("{fresh:?}")
+        );
+        let e = docs
+            .parse(&mut async_graphql::Request::new("query {"))
+            .unwrap_err();
+        assert_eq!(
+            e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("\"GRAPHQL_PARSE_FAILED\"")
+        );
+        assert_eq!(docs.len(), 1);
+        let long = format!("{{ viewer {{ name }} }}{}", " ".repeat(MAX_QUERY_BYTES));
+        docs.parse(&mut async_graphql::Request::new(long)).unwrap();
+        assert_eq!(docs.len(), 1);
+    }
+}
