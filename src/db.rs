@@ -1,5 +1,6 @@
 //! Connecting, migrating and starting write transactions, on SQLite or PostgreSQL.
 
+use crate::store::outbox::Ordered;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -59,23 +60,10 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     db.begin_with_options(opts).await
 }
 
-/// Begins a write transaction that will record events. On PostgreSQL it takes
-/// the outbox's transaction advisory lock first, before any row lock: events
-/// commit in sequence order (see `store::outbox`), and a transaction never
-/// waits for that lock while holding a row another event writer needs, which
-/// would deadlock (the drill found such deadlocks between sales, payouts and
-/// Nox Finans jobs when the lock was taken at the first event).
-pub async fn begin_ordered(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    use sea_orm::ConnectionTrait;
-    let txn = begin_write(db).await?;
-    if db.get_database_backend() == DbBackend::Postgres {
-        txn.execute_unprepared(&format!(
-            "SELECT pg_advisory_xact_lock({})",
-            crate::store::outbox::OUTBOX_LOCK
-        ))
-        .await?;
-    }
-    Ok(txn)
+/// Begins a write transaction that will record events: its events are
+/// written in order when it commits (see [`crate::store::outbox::Ordered`]).
+pub async fn begin_ordered(db: &DatabaseConnection) -> Result<Ordered, DbErr> {
+    Ok(Ordered::new(begin_write(db).await?))
 }
 
 /// Whether the database answers.

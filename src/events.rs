@@ -11,15 +11,15 @@
 //!
 //! **Out-of-order commits.** On PostgreSQL a transaction could take sequence 11,
 //! another take 12 and commit first; a reader that saw 12 and moved its cursor
-//! past 11 would lose 11. Writers therefore take a transaction-scoped advisory
-//! lock before drawing a `seq` (`store::outbox::record`), so sequences commit in
-//! order: once a reader sees 12, transaction 11 has ended, and a missing 11 is a
-//! rollback that will never appear. Readers can move past holes at once, with
-//! no grace period. On SQLite writers are serialised anyway. The price is that
-//! event-writing transactions commit one at a time from their first event
-//! onwards; should one wait for the lock while holding a row another needs,
-//! PostgreSQL's deadlock detector aborts one of them, which writes nothing (a
-//! request reports the error, a job is retried).
+//! past 11 would lose 11. Writers therefore draw their `seq`s under a
+//! transaction-scoped advisory lock, held until they commit, so sequences
+//! commit in order: once a reader sees 12, transaction 11 has ended, and a
+//! missing 11 is a rollback that will never appear. Readers can move past
+//! holes at once, with no grace period. On SQLite writers are serialised
+//! anyway. The price is kept to the end of a transaction: its events are
+//! queued while it works and written, under the lock, just before it commits
+//! (`store::outbox::Ordered`), so event writers run side by side until then
+//! and the lock holder never waits for a row another writer holds.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};

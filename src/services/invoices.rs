@@ -3,7 +3,8 @@
 use chrono::{Datelike, Days, NaiveDate};
 use entity::invoice;
 use rust_decimal::Decimal;
-use sea_orm::{DatabaseTransaction, Set};
+use sea_orm::ConnectionTrait;
+use sea_orm::Set;
 
 use super::{Address, AddressPatch, Patch};
 use crate::db::{begin_ordered, begin_write};
@@ -77,8 +78,8 @@ pub struct InvoiceInput {
 
 /// Checks and computes every column of an invoice from input, on top of `current`
 /// (the stored invoice on update) and the customer's data.
-async fn build_record(
-    txn: &DatabaseTransaction,
+async fn build_record<C: ConnectionTrait>(
+    txn: &C,
     tenant: Tenant,
     input: InvoiceInput,
     current: Option<&invoice::Model>,
@@ -242,8 +243,8 @@ fn ensure_editable(inv: &invoice::Model) -> AppResult<()> {
 }
 
 /// Refuses changes to the content of an invoice that is sold or being sold.
-async fn ensure_not_sold(
-    txn: &DatabaseTransaction,
+async fn ensure_not_sold<C: ConnectionTrait>(
+    txn: &C,
     tenant: Tenant,
     inv: &invoice::Model,
 ) -> AppResult<()> {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate};
 use entity::{customer, invoice, nox_case};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, Set};
+use sea_orm::{ConnectionTrait, Set};
 
 use crate::db::begin_write;
 use crate::domain::nox::{self, Assessment, Candidate, Delivery, Service};
@@ -15,6 +15,7 @@ use crate::state::AppState;
 use crate::store::invoices;
 use crate::store::jobs::{self, kind};
 use crate::store::nox::{self as store, NoxSettings, status_of};
+use crate::store::outbox::Ordered;
 use crate::store::outbox::{self, NewEvent, topic};
 use crate::store::page::PageRequest;
 use crate::store::{Tenant, customers, sales};
@@ -458,7 +459,7 @@ struct Handover {
 }
 
 async fn submit(
-    txn: &DatabaseTransaction,
+    txn: &Ordered,
     state: &AppState,
     tenant: Tenant,
     inv: &invoice::Model,
@@ -509,7 +510,7 @@ async fn submit(
 }
 
 pub(crate) async fn record(
-    txn: &DatabaseTransaction,
+    txn: &Ordered,
     tenant: Tenant,
     case: &nox_case::Model,
     kind: &str,
@@ -527,7 +528,6 @@ pub(crate) async fn record(
             message,
         },
         at,
-    )
-    .await?;
+    );
     Ok(())
 }

@@ -9,7 +9,7 @@
 
 use chrono::{Datelike, Days, NaiveDate};
 use entity::{customer, invoice, job, nox_case};
-use sea_orm::{DatabaseTransaction, Set};
+use sea_orm::Set;
 
 use crate::db::begin_ordered;
 use crate::domain::invoice::Payer;
@@ -28,6 +28,7 @@ use crate::store::jobs::{self, kind};
 use crate::store::ledger::{self as books, Refs, book, post};
 use crate::store::nox::{self as store, CaseMoney, status_of};
 use crate::store::outbox;
+use crate::store::outbox::Ordered;
 use crate::store::{Operator, Tenant, customers, invoices};
 
 fn morning(state: &AppState, day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
@@ -58,10 +59,7 @@ fn facts(
 }
 
 /// Loads a case for a job, locked, with its tenant (from the case's own row).
-async fn load_locked(
-    txn: &DatabaseTransaction,
-    case_id: i64,
-) -> AppResult<Option<(Tenant, nox_case::Model)>> {
+async fn load_locked(txn: &Ordered, case_id: i64) -> AppResult<Option<(Tenant, nox_case::Model)>> {
     store::lock(txn, case_id).await?;
     Ok(store::case_any(txn, Operator::system(), case_id)
         .await?
@@ -72,7 +70,7 @@ async fn load_locked(
 /// now; it is set off against the next Nox Finans payout, or invoiced on the
 /// first of next month if no payout covers it.
 async fn charge_company_fee(
-    txn: &DatabaseTransaction,
+    txn: &Ordered,
     state: &AppState,
     tenant: Tenant,
     invoice_id: i64,
@@ -246,7 +244,7 @@ pub async fn accept(state: &AppState, job: &job::Model) -> AppResult<()> {
 }
 
 async fn reject_in(
-    txn: &DatabaseTransaction,
+    txn: &Ordered,
     state: &AppState,
     tenant: Tenant,
     case: &nox_case::Model,
@@ -351,7 +349,7 @@ pub async fn step(state: &AppState, job: &job::Model) -> AppResult<()> {
 }
 
 async fn take_step(
-    txn: &DatabaseTransaction,
+    txn: &Ordered,
     state: &AppState,
     tenant: Tenant,
     case: &nox_case::Model,
@@ -503,7 +501,7 @@ pub fn owed_from(
 /// payout job per case, however many payments). A case whose capital is paid
 /// is PAID.
 pub async fn collect(
-    txn: &DatabaseTransaction,
+    txn: &Ordered,
     state: &AppState,
     tenant: Tenant,
     inv: &invoice::Model,
@@ -553,7 +551,7 @@ pub async fn collect(
 /// a credit note: it lowers the capital and may close the case, with no
 /// payout (the money never passed Nox Finans).
 pub async fn reduce(
-    txn: &DatabaseTransaction,
+    txn: &Ordered,
     state: &AppState,
     tenant: Tenant,
     inv: &invoice::Model,
@@ -594,7 +592,7 @@ pub async fn reduce(
 }
 
 async fn close_when_settled(
-    txn: &DatabaseTransaction,
+    txn: &Ordered,
     state: &AppState,
     tenant: Tenant,
     case_id: i64,

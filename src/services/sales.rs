@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::{invoice, invoice_sale, job};
-use sea_orm::{DatabaseTransaction, EntityTrait, Set, TransactionTrait};
+use sea_orm::ConnectionTrait;
+use sea_orm::{EntityTrait, Set, TransactionTrait};
 
 use crate::db::begin_ordered;
 use crate::domain::banking::{add_banking_days, next_banking_day};
@@ -20,6 +21,7 @@ use crate::state::AppState;
 use crate::store::invoices::Holder;
 use crate::store::jobs::{self, kind};
 use crate::store::ledger::{Refs, book, post};
+use crate::store::outbox::Ordered;
 use crate::store::outbox::{self, NewEvent, topic};
 use crate::store::{Operator, Tenant, audit, invoices, sales};
 
@@ -54,8 +56,8 @@ pub mod event {
     pub const WITHDRAWN: &str = "WITHDRAWN";
 }
 
-async fn sale_facts(
-    txn: &DatabaseTransaction,
+async fn sale_facts<C: ConnectionTrait>(
+    txn: &C,
     tenant: Tenant,
     inv: &invoice::Model,
     today: NaiveDate,
@@ -87,8 +89,8 @@ async fn sale_facts(
     ))
 }
 
-async fn quote_in(
-    txn: &DatabaseTransaction,
+async fn quote_in<C: ConnectionTrait>(
+    txn: &C,
     state: &AppState,
     tenant: Tenant,
     invoice_id: i64,
@@ -255,7 +257,7 @@ async fn sell_once(
 }
 
 async fn record(
-    txn: &DatabaseTransaction,
+    txn: &Ordered,
     tenant: Tenant,
     sale: &invoice_sale::Model,
     kind: &str,
@@ -273,8 +275,7 @@ async fn record(
             message,
         },
         at,
-    )
-    .await?;
+    );
     Ok(())
 }
 
@@ -284,7 +285,7 @@ fn status(s: &invoice_sale::Model) -> AppResult<SaleStatus> {
 }
 
 async fn load_for_job(
-    txn: &DatabaseTransaction,
+    txn: &Ordered,
     job: &job::Model,
 ) -> AppResult<Option<(Tenant, invoice_sale::Model)>> {
     let sale = sales::get_any(txn, Operator::system(), job.subject_id).await?;
@@ -390,7 +391,7 @@ fn outcome_str(o: SpotCheckOutcome) -> &'static str {
 }
 
 async fn resolve_in(
-    txn: &DatabaseTransaction,
+    txn: &Ordered,
     state: &AppState,
     tenant: Tenant,
     sale: &invoice_sale::Model,
@@ -483,7 +484,7 @@ pub async fn resolve_spot_check(
 
 /// Decides a sale awaiting a decision and writes everything that follows.
 async fn decide_in(
-    txn: &DatabaseTransaction,
+    txn: &Ordered,
     state: &AppState,
     tenant: Tenant,
     sale: &invoice_sale::Model,

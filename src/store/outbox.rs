@@ -1,8 +1,13 @@
 //! Writing events and notifications, inside the caller's transaction.
 
+use std::sync::{Mutex, PoisonError};
+
 use chrono::{DateTime, Utc};
 use entity::{notification, outbox_event};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
+    ExecResult, QueryResult, Set, Statement,
+};
 
 use super::Tenant;
 use crate::error::AppResult;
@@ -38,26 +43,91 @@ pub struct NewEvent<'a> {
     pub message: &'a str,
 }
 
-/// Appends an event to the outbox. Call inside the transaction of the change.
-pub async fn record<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    e: NewEvent<'_>,
-    at: DateTime<Utc>,
-) -> AppResult<outbox_event::Model> {
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        // Sequence order = commit order: the lock is held from before `seq` is
-        // drawn until this transaction ends, so no later `seq` can commit before
-        // this one. A reader that sees `seq` n therefore sees every committed
-        // row below n, and a hole can only be a rolled-back row (see `events`).
-        db.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({OUTBOX_LOCK})"))
-            .await?;
-        // Delivered at commit (never for a rolled-back transaction) to every
-        // instance's listener: a wake-up only; the outbox stays the truth.
-        db.execute_unprepared(&format!("NOTIFY {NOTIFY_CHANNEL}"))
-            .await?;
+/// A write transaction that records events, from [`crate::db::begin_ordered`].
+///
+/// Events must commit in `seq` order (see `events`): on PostgreSQL a writer
+/// holds the outbox's advisory lock from the moment it draws a `seq` until it
+/// commits. So that this is the end of the transaction and not all of it,
+/// [`record`] only queues the event here; [`Ordered::commit`] takes the lock,
+/// inserts the queue in one statement, and commits. The lock holder then
+/// needs nothing another transaction may hold (the outbox has no foreign keys
+/// and its rows are new), so waiting for the lock while holding row locks
+/// cannot deadlock, and event writers run side by side up to their commit.
+pub struct Ordered {
+    txn: DatabaseTransaction,
+    events: Mutex<Vec<outbox_event::ActiveModel>>,
+}
+
+impl Ordered {
+    /// Wraps a write transaction.
+    pub fn new(txn: DatabaseTransaction) -> Self {
+        Self {
+            txn,
+            events: Mutex::new(Vec::new()),
+        }
     }
-    Ok(outbox_event::ActiveModel {
+
+    /// Writes the queued events in order and commits. Nothing is written
+    /// when the transaction is dropped instead (a rollback).
+    pub async fn commit(self) -> Result<(), DbErr> {
+        let events =
+            std::mem::take(&mut *self.events.lock().unwrap_or_else(PoisonError::into_inner));
+        if !events.is_empty() {
+            if self.txn.get_database_backend() == DbBackend::Postgres {
+                self.txn
+                    .execute_unprepared(&format!("SELECT pg_advisory_xact_lock({OUTBOX_LOCK})"))
+                    .await?;
+                // Delivered at commit (never for a rolled-back transaction) to
+                // every instance's listener: a wake-up only; the outbox stays
+                // the truth.
+                self.txn
+                    .execute_unprepared(&format!("NOTIFY {NOTIFY_CHANNEL}"))
+                    .await?;
+            }
+            let recorded_ms = Utc::now().timestamp_millis();
+            let rows = events.into_iter().map(|mut e| {
+                e.recorded_ms = Set(recorded_ms);
+                e
+            });
+            outbox_event::Entity::insert_many(rows)
+                .exec(&self.txn)
+                .await?;
+        }
+        self.txn.commit().await
+    }
+
+    /// Rolls back: the queued events are never written.
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Ordered {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
+}
+
+/// Queues an event for the outbox, written when the transaction of the
+/// change commits ([`Ordered::commit`]).
+pub fn record(db: &Ordered, tenant: Tenant, e: NewEvent<'_>, at: DateTime<Utc>) {
+    let event = outbox_event::ActiveModel {
         company_id: Set(tenant.company_id()),
         topic: Set(e.topic.to_string()),
         kind: Set(e.kind.to_string()),
@@ -65,16 +135,17 @@ pub async fn record<C: ConnectionTrait>(
         subject_id: Set(e.subject_id),
         message: Set(e.message.to_string()),
         at: Set(at),
-        recorded_ms: Set(Utc::now().timestamp_millis()),
         ..Default::default()
-    }
-    .insert(db)
-    .await?)
+    };
+    db.events
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(event);
 }
 
 /// Creates a notification and its event. Call inside the transaction of the change.
-pub async fn notify<C: ConnectionTrait>(
-    db: &C,
+pub async fn notify(
+    db: &Ordered,
     tenant: Tenant,
     kind: &str,
     message: &str,
@@ -103,8 +174,7 @@ pub async fn notify<C: ConnectionTrait>(
             message,
         },
         at,
-    )
-    .await?;
+    );
     Ok(n)
 }
 

@@ -114,14 +114,14 @@ async fn an_event_committed_while_the_listener_is_down_is_recovered_from_the_out
     );
 }
 
-/// Sequence numbers commit in order: a transaction that draws a later `seq`
-/// cannot commit before an open one holding an earlier `seq`, so a reader that
-/// has seen `seq` n never misses a row below it. A rolled-back event leaves a
-/// hole that readers pass at once.
+/// Sequence numbers commit in order: they are drawn when a transaction
+/// commits, under the outbox lock, so an open writer holds up nobody and a
+/// reader that has seen `seq` n never misses a row below it. A rolled-back
+/// event leaves no row, and later events still arrive.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outbox_sequences_commit_in_order_and_holes_are_passed() {
+    use invoice_finance::db::begin_ordered;
     use invoice_finance::store::{Tenant, outbox};
-    use sea_orm::TransactionTrait;
     let Some(app) = TestApp::spawn(Backend::Postgres).await else {
         return;
     };
@@ -139,45 +139,56 @@ async fn outbox_sequences_commit_in_order_and_holes_are_passed() {
     .await;
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
 
-    let first = db.begin().await.unwrap();
+    // A writer with an event queued does not hold up another: the second
+    // commits (and is delivered) while the first is still open, and the first
+    // arrives when it commits. Sequences follow commit order.
+    let first = begin_ordered(&db).await.unwrap();
     outbox::notify(&first, company, "FIRST", "first", None, now)
         .await
         .unwrap();
     let db2 = db.clone();
     let second = tokio::spawn(async move {
-        let t = db2.begin().await.unwrap();
+        let t = begin_ordered(&db2).await.unwrap();
         outbox::notify(&t, company, "SECOND", "second", None, now)
             .await
             .unwrap();
         t.commit().await.unwrap();
     });
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    assert!(
-        !second.is_finished(),
-        "a later event committed while an earlier one was open"
-    );
-    assert!(
-        ws.next("n", std::time::Duration::from_millis(300))
-            .await
-            .is_none()
+    tokio::time::timeout(std::time::Duration::from_secs(10), second)
+        .await
+        .expect("an open writer held up another's commit")
+        .unwrap();
+    let got = ws.take("n", 1).await;
+    assert_eq!(
+        got[0]["data"]["notifications"]["notification"]["kind"],
+        "SECOND"
     );
     first.commit().await.unwrap();
-    second.await.unwrap();
-    let kinds: Vec<_> = ws
-        .take("n", 2)
+    let got = ws.take("n", 1).await;
+    assert_eq!(
+        got[0]["data"]["notifications"]["notification"]["kind"],
+        "FIRST"
+    );
+    use sea_orm::ConnectionTrait;
+    let kinds: Vec<String> = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT kind FROM outbox_event WHERE kind IN ('FIRST', 'SECOND') ORDER BY seq",
+        ))
         .await
+        .unwrap()
         .iter()
-        .map(|e| e["data"]["notifications"]["notification"]["kind"].clone())
+        .map(|r| r.try_get::<String>("", "kind").unwrap())
         .collect();
-    assert_eq!(kinds, vec!["FIRST", "SECOND"]);
+    assert_eq!(kinds, vec!["SECOND", "FIRST"]);
 
     // A rolled-back event: its seq is a hole; the next event still arrives.
-    let gone = db.begin().await.unwrap();
+    let gone = begin_ordered(&db).await.unwrap();
     outbox::notify(&gone, company, "ROLLED_BACK", "never", None, now)
         .await
         .unwrap();
     gone.rollback().await.unwrap();
-    let t = db.begin().await.unwrap();
+    let t = begin_ordered(&db).await.unwrap();
     outbox::notify(&t, company, "AFTER_HOLE", "after", None, now)
         .await
         .unwrap();

@@ -323,7 +323,7 @@ async fn a_stalled_client_is_closed_and_resumes_without_loss_while_others_flow()
         .unwrap();
     let company = crate::live::first_company(&db).await;
     let text = "x".repeat(4000);
-    let t = db.begin().await.unwrap();
+    let t = invoice_finance::db::begin_ordered(&db).await.unwrap();
     for _ in 0..EVENTS {
         outbox::notify(
             &t,
