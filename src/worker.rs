@@ -34,80 +34,111 @@ pub async fn tick(state: &AppState) -> AppResult<usize> {
     tick_until(state, &never).await
 }
 
-/// Like [`tick`], but once `shutdown` turns `true` the job in hand is finished
-/// and the rest of the claimed batch is released for another worker.
+/// How many jobs one tick claims.
+pub const BATCH: u64 = 32;
+
+/// How many claimed jobs run at once. Jobs of different subjects are
+/// independent, and each job's transaction re-reads its subject and changes
+/// it only from the states it expects (as two instances' workers would), so
+/// running a batch side by side is as safe as running it on several
+/// instances; on SQLite the writes still take turns.
+pub const CONCURRENCY: usize = 8;
+
+/// Like [`tick`], but once `shutdown` turns `true` the jobs in hand are
+/// finished and the rest of the claimed batch is released for another worker.
 pub async fn tick_until(
     state: &AppState,
     shutdown: &tokio::sync::watch::Receiver<bool>,
 ) -> AppResult<usize> {
+    use futures_util::StreamExt;
     let txn = crate::db::begin_write(&state.db).await?;
-    let due = jobs::claim(&txn, state.clock.now(), 10, LEASE_MS).await?;
+    let due = jobs::claim(&txn, state.clock.now(), BATCH, LEASE_MS).await?;
     txn.commit().await?;
     tracing::debug!(claimed = due.len(), "worker tick");
-    let mut n = 0;
-    for (i, job) in due.iter().enumerate() {
-        if *shutdown.borrow() {
-            let rest: Vec<i64> = due[i..].iter().map(|j| j.id).collect();
-            tracing::info!(
-                released = rest.len(),
-                "shutting down: releasing claimed jobs"
-            );
-            jobs::release(&state.db, &rest).await?;
-            break;
-        }
-        n += 1;
-        let job = job.clone();
-        let span = tracing::info_span!(
-            "job",
-            otel.name = %format!("job {}", job.kind),
-            job.id = job.id,
-            job.kind = %job.kind,
-        );
-        let result = tracing::Instrument::instrument(
-            async {
-                match job.kind.as_str() {
-                    kind::PROCESS_SALE => sales::process(state, &job).await,
-                    kind::SPOT_CHECK_DEADLINE => sales::spot_check_deadline(state, &job).await,
-                    kind::PAYOUT => sales::payout(state, &job).await,
-                    kind::NOX_ACCEPT => crate::services::nox_case::accept(state, &job).await,
-                    kind::NOX_STEP => crate::services::nox_case::step(state, &job).await,
-                    kind::NOX_PAYOUT => crate::services::nox_case::payout(state, &job).await,
-                    kind::NOX_FEE_INVOICE => {
-                        crate::services::nox_case::invoice_fees(state, &job).await
-                    }
-                    other => Err(crate::error::AppError::Internal(format!(
-                        "unknown job kind {other}"
-                    ))),
+    let released = std::sync::Mutex::new(Vec::new());
+    let ran: Vec<bool> = futures_util::stream::iter(due)
+        .map(|job| {
+            let released = &released;
+            async move {
+                if *shutdown.borrow() {
+                    released
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(job.id);
+                    return false;
                 }
-            },
-            span,
-        )
-        .await;
-        if let Err(e) = result {
-            let settings = &state.settings;
-            match jobs::fail(
-                &state.db,
-                &job,
-                &e.to_string(),
-                settings.job_max_attempts,
-                settings.job_retry_base_ms,
-            )
-            .await
-            {
-                Ok(true) => {
-                    tracing::error!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %e, "job failed for the last time; it is dead until an operator retries it")
-                }
-                Ok(false) => {
-                    tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %e, "job failed; it will be retried")
-                }
-                Err(f) => {
-                    tracing::error!(job = job.id, error = %e, record_error = %f, "job failed and the failure could not be recorded; it is retried after its lease")
-                }
+                run_job(state, job).await;
+                true
             }
-        }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    let rest = released
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !rest.is_empty() {
+        tracing::info!(
+            released = rest.len(),
+            "shutting down: releasing claimed jobs"
+        );
+        jobs::release(&state.db, &rest).await?;
     }
+    let n = ran.iter().filter(|r| **r).count();
     if n > 0 {
         state.events.wake();
     }
     Ok(n)
+}
+
+/// Runs one claimed job and records a failure for retry (or as dead after
+/// the last attempt).
+async fn run_job(state: &AppState, job: entity::job::Model) {
+    let span = tracing::info_span!(
+        "job",
+        otel.name = %format!("job {}", job.kind),
+        job.id = job.id,
+        job.kind = %job.kind,
+    );
+    let result = tracing::Instrument::instrument(
+        async {
+            match job.kind.as_str() {
+                kind::PROCESS_SALE => sales::process(state, &job).await,
+                kind::SPOT_CHECK_DEADLINE => sales::spot_check_deadline(state, &job).await,
+                kind::PAYOUT => sales::payout(state, &job).await,
+                kind::NOX_ACCEPT => crate::services::nox_case::accept(state, &job).await,
+                kind::NOX_STEP => crate::services::nox_case::step(state, &job).await,
+                kind::NOX_PAYOUT => crate::services::nox_case::payout(state, &job).await,
+                kind::NOX_FEE_INVOICE => crate::services::nox_case::invoice_fees(state, &job).await,
+                other => Err(crate::error::AppError::Internal(format!(
+                    "unknown job kind {other}"
+                ))),
+            }
+        },
+        span,
+    )
+    .await;
+    let Err(e) = result else {
+        return;
+    };
+    let settings = &state.settings;
+    match jobs::fail(
+        &state.db,
+        &job,
+        &e.to_string(),
+        settings.job_max_attempts,
+        settings.job_retry_base_ms,
+    )
+    .await
+    {
+        Ok(true) => {
+            tracing::error!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %e, "job failed for the last time; it is dead until an operator retries it")
+        }
+        Ok(false) => {
+            tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %e, "job failed; it will be retried")
+        }
+        Err(f) => {
+            tracing::error!(job = job.id, error = %e, record_error = %f, "job failed and the failure could not be recorded; it is retried after its lease")
+        }
+    }
 }
