@@ -5,8 +5,9 @@
 //! for them, and then, with K concurrent clients, asks for each invoice's
 //! quote and sells it (`invoiceSaleQuote`, then `sellInvoice`). The server's
 //! own job loop processes each sale at once: the rule engine either decides
-//! it or selects a spot check, which an operator client resolves as confirmed
-//! (`spotCheckQueue`, `resolveSpotCheck`) as soon as it appears. The run ends
+//! it or selects a spot check, which operator clients (eight at a time)
+//! resolve as confirmed (`spotCheckQueue`, `resolveSpotCheck`) as soon as it
+//! appears. The run ends
 //! when every sale is decided (approved, denied or paid out) and reports:
 //! sales per second quoted and sold, sales per second decided end to end, the
 //! round trips, and the server's CPU.
@@ -23,6 +24,7 @@ mod common;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -100,17 +102,40 @@ async fn count(http: &reqwest::Client, server: &Server, status: &str) -> Result<
     Ok(n)
 }
 
-/// The operator at work: every spot check in the queue confirmed, until
-/// stopped.
-async fn confirm_spot_checks(http: reqwest::Client, base: String, operator: String) -> Result<()> {
+/// Operators at work: every spot check in the queue confirmed, eight at a
+/// time, until stopped; counts what they confirmed.
+async fn confirm_spot_checks(
+    http: reqwest::Client,
+    base: String,
+    operator: String,
+    confirmed: Arc<AtomicUsize>,
+) -> Result<()> {
+    use futures_util::StreamExt;
     loop {
         let d = gql(&http, &base, &operator, QUEUE, json!({})).await?;
-        let nodes = d["spotCheckQueue"]["nodes"].as_array().context("nodes")?;
-        if nodes.is_empty() {
+        let ids: Vec<String> = d["spotCheckQueue"]["nodes"]
+            .as_array()
+            .context("nodes")?
+            .iter()
+            .filter_map(|n| n["id"].as_str().map(str::to_string))
+            .collect();
+        if ids.is_empty() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        for s in nodes.iter().filter_map(|n| n["id"].as_str()) {
-            gql(&http, &base, &operator, RESOLVE, json!({ "s": s })).await?;
+        let done: Vec<Result<()>> = futures_util::stream::iter(ids)
+            .map(|s| {
+                let (http, base, operator) = (&http, &base, &operator);
+                async move {
+                    gql(http, base, operator, RESOLVE, json!({ "s": s })).await?;
+                    Ok(())
+                }
+            })
+            .buffer_unordered(8)
+            .collect()
+            .await;
+        for r in done {
+            r?;
+            confirmed.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
@@ -176,10 +201,12 @@ async fn measure(args: &Args, server: &Server, url: &str) -> Result<()> {
         }));
     }
     // The operator: confirms spot checks while the clients sell.
+    let confirmed = Arc::new(AtomicUsize::new(0));
     let decider = tokio::spawn(confirm_spot_checks(
         http.clone(),
         server.base.clone(),
         server.operator.clone(),
+        confirmed.clone(),
     ));
     for c in clients {
         c.await??;
@@ -243,6 +270,10 @@ async fn measure(args: &Args, server: &Server, url: &str) -> Result<()> {
             .map(|(s, n)| format!("{n} {s}"))
             .collect::<Vec<_>>()
             .join(", ")
+    );
+    println!(
+        "| spot checks confirmed by the operators | {} |",
+        confirmed.load(Ordering::Relaxed)
     );
     println!("| server CPU | {cpu:.0} % of one core |");
     Ok(())

@@ -74,14 +74,13 @@ impl Ordered {
             std::mem::take(&mut *self.events.lock().unwrap_or_else(PoisonError::into_inner));
         if !events.is_empty() {
             if self.txn.get_database_backend() == DbBackend::Postgres {
+                // One round trip: the lock, and the wake-up delivered at
+                // commit (never for a rolled-back transaction) to every
+                // instance's listener; the outbox stays the truth.
                 self.txn
-                    .execute_unprepared(&format!("SELECT pg_advisory_xact_lock({OUTBOX_LOCK})"))
-                    .await?;
-                // Delivered at commit (never for a rolled-back transaction) to
-                // every instance's listener: a wake-up only; the outbox stays
-                // the truth.
-                self.txn
-                    .execute_unprepared(&format!("NOTIFY {NOTIFY_CHANNEL}"))
+                    .execute_unprepared(&format!(
+                        "SELECT pg_advisory_xact_lock({OUTBOX_LOCK}), pg_notify('{NOTIFY_CHANNEL}', '')"
+                    ))
                     .await?;
             }
             let recorded_ms = Utc::now().timestamp_millis();
