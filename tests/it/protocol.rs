@@ -309,7 +309,6 @@ fn seqs(events: &[serde_json::Value]) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_client_is_closed_and_resumes_without_loss_while_others_flow() {
     use invoice_finance::store::{Tenant, outbox};
-    use sea_orm::TransactionTrait;
     const EVENTS: usize = 3000;
     let app = app_with(|s| s.ws_send_timeout_ms = 1000).await;
     let mut stalled = WsClient::connect_small_buffer(&app.base, &app.company, 4096).await;
