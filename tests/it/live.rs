@@ -200,20 +200,33 @@ async fn outbox_sequences_commit_in_order_and_holes_are_passed() {
     );
 }
 
-/// On shutdown the worker finishes the job in hand and gives the rest of its
+/// On shutdown the worker finishes the jobs in hand and gives the rest of its
 /// claimed batch back at once (no lease left, attempt not counted).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopping_worker_releases_the_jobs_it_claimed() {
-    use invoice_finance::store::{Tenant, jobs};
+    use invoice_finance::store::{Tenant, companies, jobs};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    // No server on this database: its own worker would claim the jobs too.
+    let (_db, url) = crate::helpers::TestDb::create(Backend::Sqlite)
+        .await
+        .unwrap();
     let state = invoice_finance::app::open_state(
-        invoice_finance::config::Settings::for_database(&app.database_url),
-        std::sync::Arc::new(app.clock.clone()),
+        invoice_finance::config::Settings::for_database(&url),
+        std::sync::Arc::new(invoice_finance::clock::ManualClock::new(
+            crate::helpers::default_now(),
+        )),
     )
     .await
     .unwrap();
-    let company = Tenant::trusted(first_company(&state.db).await);
+    let c = companies::create(
+        &state.db,
+        "Norrlands Snickeri AB",
+        "559012-3450",
+        crate::helpers::default_now(),
+    )
+    .await
+    .unwrap();
+    let company = Tenant::trusted(c.id);
     let now = crate::helpers::default_now();
     for subject in 1..=3 {
         jobs::schedule(&state.db, company, "NOT_A_REAL_KIND", subject, now, now)

@@ -1,0 +1,228 @@
+//! Nox Finans accepts a handed-over invoice, or rejects it.
+
+use super::*;
+
+/// Job: Nox Finans looks at a submitted invoice. If it no longer qualifies it
+/// is rejected (the invoice is free again); otherwise it is accepted and
+/// delivered by letter or e-mail (invoice service) or reminded (reminder
+/// service), with the fee charged, all in one transaction.
+#[tracing::instrument(skip(state, job), fields(job = job.id, case = job.subject_id))]
+pub async fn accept(state: &AppState, job: &job::Model) -> AppResult<()> {
+    let now = state.clock.now();
+    let today = state.clock.today();
+    let txn = begin_ordered(&state.db).await?;
+    jobs::finish(&txn, job).await?;
+    let Some((tenant, case)) = load_locked(&txn, job.subject_id).await? else {
+        txn.commit().await?;
+        return Ok(());
+    };
+    if status_of(&case)? != NoxStatus::Submitted {
+        txn.commit().await?;
+        return Ok(());
+    }
+    let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;
+    let number = inv.invoice_number.clone();
+    let service = parse_service(&case.service);
+    let delivery = parse_delivery(&case.delivery);
+    // The invoice must still qualify: it may have changed since it was sent.
+    let assessment = assess_with(&txn, tenant, &inv, service, delivery, today, true).await?;
+    if assessment.colour == nox::Colour::Red {
+        let reason = assessment
+            .blockers
+            .iter()
+            .map(|b| b.message)
+            .collect::<Vec<_>>()
+            .join("; ");
+        reject_in(&txn, state, tenant, &case, &number, &reason).await?;
+        txn.commit().await?;
+        return Ok(());
+    }
+    let accepted = store::transition(
+        &txn,
+        tenant,
+        case.id,
+        &allowed_from(CaseEvent::Accept),
+        nox_case::ActiveModel {
+            status: Set(NoxStatus::Accepted.as_str().into()),
+            ..Default::default()
+        },
+    )
+    .await?
+    .ok_or_else(|| AppError::Conflict("the case moved during acceptance".into()))?;
+    let message = format!("Invoice {number} is approved and will be handled by Nox Finans");
+    outbox::notify(&txn, tenant, "NOX_ACCEPTED", &message, Some(inv.id), now).await?;
+    record(
+        &txn,
+        tenant,
+        &accepted,
+        NoxStatus::Accepted.as_str(),
+        &message,
+        now,
+    )
+    .await?;
+
+    let customer = customers::get(&txn, tenant, case.customer_id).await?;
+    let (event, next_status, item, text) = if service == nox::Service::ReminderService {
+        (
+            CaseEvent::Step(Step::Reminder),
+            NoxStatus::ReminderSent,
+            "REMINDER_SERVICE",
+            format!("Nox Finans has taken over overdue invoice {number} and sent a reminder"),
+        )
+    } else if delivery == nox::Delivery::Email {
+        (
+            CaseEvent::Deliver,
+            NoxStatus::Delivered,
+            "EMAIL",
+            format!("Nox Finans has delivered invoice {number} by e-mail"),
+        )
+    } else {
+        (
+            CaseEvent::Deliver,
+            NoxStatus::Delivered,
+            "LETTER",
+            format!("Nox Finans has delivered invoice {number} by letter"),
+        )
+    };
+    let customer_fee = if next_status == NoxStatus::ReminderSent {
+        Step::Reminder.customer_fee(is_business(customer.as_ref()))
+    } else {
+        0
+    };
+    let next = next_step(facts(
+        &inv,
+        customer.as_ref(),
+        &accepted,
+        next_status,
+        today,
+    ));
+    let moved = store::transition(
+        &txn,
+        tenant,
+        case.id,
+        &allowed_from(event),
+        nox_case::ActiveModel {
+            status: Set(next_status.as_str().into()),
+            fees_ore: Set(accepted.fees_ore + customer_fee),
+            next_event: Set(next.map(|(s, _)| s.label().to_string())),
+            next_event_date: Set(next.map(|(_, d)| d)),
+            ..Default::default()
+        },
+    )
+    .await?
+    .ok_or_else(|| AppError::Conflict("the case moved during acceptance".into()))?;
+    if let Some((_, day)) = next {
+        jobs::schedule_once(
+            &txn,
+            tenant,
+            kind::NOX_STEP,
+            moved.id,
+            morning(state, day),
+            now,
+        )
+        .await?;
+    }
+    charge_company_fee(
+        &txn,
+        state,
+        tenant,
+        inv.id,
+        format!(
+            "Nox Finans {}, invoice {number}",
+            item.to_lowercase().replace('_', " ")
+        ),
+        price(item),
+        0,
+    )
+    .await?;
+    record(&txn, tenant, &moved, next_status.as_str(), &text, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn reject_in(
+    txn: &Ordered,
+    state: &AppState,
+    tenant: Tenant,
+    case: &nox_case::Model,
+    number: &str,
+    reason: &str,
+) -> AppResult<nox_case::Model> {
+    let now = state.clock.now();
+    let moved = store::transition(
+        txn,
+        tenant,
+        case.id,
+        &allowed_from(CaseEvent::Reject),
+        nox_case::ActiveModel {
+            status: Set(NoxStatus::Rejected.as_str().into()),
+            rejection_reason: Set(Some(reason.to_string())),
+            next_event: Set(None),
+            next_event_date: Set(None),
+            closed_at: Set(Some(now)),
+            ..Default::default()
+        },
+    )
+    .await?
+    .ok_or_else(|| AppError::Conflict("only a submitted case can be rejected".into()))?;
+    invoices::release(txn, tenant, case.invoice_id, Holder::NoxFinans(case.id)).await?;
+    let message = format!("Nox Finans rejected invoice {number}: {reason}");
+    outbox::notify(
+        txn,
+        tenant,
+        "NOX_REJECTED",
+        &message,
+        Some(case.invoice_id),
+        now,
+    )
+    .await?;
+    record(
+        txn,
+        tenant,
+        &moved,
+        NoxStatus::Rejected.as_str(),
+        &message,
+        now,
+    )
+    .await?;
+    Ok(moved)
+}
+
+/// Operator (acting for Nox Finans): rejects a submitted invoice with a reason;
+/// the company is told, and the invoice is free to be sent again once fixed.
+pub async fn reject(
+    state: &AppState,
+    op: Operator,
+    case_id: i64,
+    reason: &str,
+) -> AppResult<nox_case::Model> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(AppError::validation(
+            "reason",
+            "must be 1 to 500 characters",
+        ));
+    }
+    let txn = begin_ordered(&state.db).await?;
+    let (tenant, case) = load_locked(&txn, case_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("case", "caseId"))?;
+    let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;
+    let moved = reject_in(&txn, state, tenant, &case, &inv.invoice_number, reason).await?;
+    crate::store::audit::record(
+        &txn,
+        op,
+        crate::store::audit::Entry {
+            action: "REJECT_NOX_FINANS_CASE",
+            company_id: Some(tenant.company_id()),
+            subject: format!("NoxFinansCase:{}", case.id),
+            before: Some(serde_json::json!({"status": case.status})),
+            after: Some(serde_json::json!({"status": moved.status, "reason": reason})),
+        },
+        state.clock.now(),
+    )
+    .await?;
+    txn.commit().await?;
+    state.events.wake();
+    Ok(moved)
+}

@@ -1,0 +1,200 @@
+//! The company's hand on a case: pause, resume and recall.
+
+use super::*;
+
+fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
+    (to - from).num_days()
+}
+
+/// Pauses a case until `until`. Pauses add up to at most 60 days per case;
+/// the next event moves by the days paused.
+pub async fn pause(
+    state: &AppState,
+    tenant: Tenant,
+    case_id: i64,
+    until: NaiveDate,
+) -> AppResult<nox_case::Model> {
+    let today = state.clock.today();
+    let now = state.clock.now();
+    if until <= today {
+        return Err(AppError::validation("until", "must be after today"));
+    }
+    let txn = begin_ordered(&state.db).await?;
+    store::lock(&txn, case_id).await?;
+    let case = store::case(&txn, tenant, case_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("case", "caseId"))?;
+    let status = status_of(&case)?;
+    // A pause already running is replaced: its unused days come back first.
+    let reserved = case
+        .paused_until
+        .filter(|u| *u > today)
+        .map_or(0, |u| days_between(today, u));
+    let wanted = days_between(today, until);
+    let used = i64::from(case.pause_days_used) - reserved + wanted;
+    if used > MAX_PAUSE_DAYS {
+        let left = MAX_PAUSE_DAYS - (i64::from(case.pause_days_used) - reserved);
+        let limit = today
+            .checked_add_days(Days::new(u64::try_from(left.max(0)).unwrap_or(0)))
+            .unwrap_or(today);
+        return Err(AppError::validation(
+            "until",
+            format!(
+                "a case can be paused {MAX_PAUSE_DAYS} days in all; {left} are left, so at most until {limit}"
+            ),
+        ));
+    }
+    let shift = wanted - reserved;
+    let next = case.next_event_date.map(|d| {
+        let moved = d
+            .checked_add_signed(chrono::Duration::days(shift))
+            .unwrap_or(d);
+        moved.max(until.succ_opt().unwrap_or(until))
+    });
+    let moved = store::transition(
+        &txn,
+        tenant,
+        case.id,
+        &allowed_from(CaseEvent::Touch),
+        nox_case::ActiveModel {
+            paused_until: Set(Some(until)),
+            pause_days_used: Set(i32::try_from(used).unwrap_or(i32::MAX)),
+            next_event_date: Set(next),
+            ..Default::default()
+        },
+    )
+    .await?
+    .ok_or_else(|| AppError::Conflict(format!("a {} case cannot be paused", case.status)))?;
+    if let Some(day) = next {
+        jobs::reschedule(
+            &txn,
+            tenant,
+            kind::NOX_STEP,
+            case.id,
+            morning(state, day),
+            now,
+        )
+        .await?;
+    }
+    let message = format!("The Nox Finans case is paused until {until}");
+    record(&txn, tenant, &moved, status.as_str(), &message, now).await?;
+    txn.commit().await?;
+    state.events.wake();
+    Ok(moved)
+}
+
+/// Resumes a paused case: the days not used come back, and the next event
+/// moves forward by as many (at the earliest today).
+pub async fn resume(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult<nox_case::Model> {
+    let today = state.clock.today();
+    let now = state.clock.now();
+    let txn = begin_ordered(&state.db).await?;
+    store::lock(&txn, case_id).await?;
+    let case = store::case(&txn, tenant, case_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("case", "caseId"))?;
+    let status = status_of(&case)?;
+    let Some(until) = case.paused_until.filter(|u| *u >= today) else {
+        return Err(AppError::Conflict("the case is not paused".into()));
+    };
+    let unused = days_between(today, until);
+    let next = case.next_event_date.map(|d| {
+        d.checked_sub_signed(chrono::Duration::days(unused))
+            .unwrap_or(d)
+            .max(today)
+    });
+    let moved = store::transition(
+        &txn,
+        tenant,
+        case.id,
+        &allowed_from(CaseEvent::Touch),
+        nox_case::ActiveModel {
+            paused_until: Set(None),
+            pause_days_used: Set(
+                i32::try_from((i64::from(case.pause_days_used) - unused).max(0)).unwrap_or(0),
+            ),
+            next_event_date: Set(next),
+            ..Default::default()
+        },
+    )
+    .await?
+    .ok_or_else(|| AppError::Conflict(format!("a {} case cannot be resumed", case.status)))?;
+    if let Some(day) = next {
+        let at = if day <= today {
+            now
+        } else {
+            morning(state, day)
+        };
+        jobs::reschedule(&txn, tenant, kind::NOX_STEP, case.id, at, now).await?;
+    }
+    record(
+        &txn,
+        tenant,
+        &moved,
+        status.as_str(),
+        "The Nox Finans case is resumed",
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    state.events.wake();
+    Ok(moved)
+}
+
+/// Recalls a case from Nox Finans. Before Nox Finans has accepted it, recall
+/// is free; afterwards the recall fee (50 SEK + VAT) is charged. The invoice
+/// can be sent again later.
+pub async fn recall(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult<nox_case::Model> {
+    let now = state.clock.now();
+    let txn = begin_ordered(&state.db).await?;
+    store::lock(&txn, case_id).await?;
+    let case = store::case(&txn, tenant, case_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("case", "caseId"))?;
+    let status = status_of(&case)?;
+    let moved = store::transition(
+        &txn,
+        tenant,
+        case.id,
+        &allowed_from(CaseEvent::Recall),
+        nox_case::ActiveModel {
+            status: Set(NoxStatus::Recalled.as_str().into()),
+            next_event: Set(None),
+            next_event_date: Set(None),
+            paused_until: Set(None),
+            closed_at: Set(Some(now)),
+            ..Default::default()
+        },
+    )
+    .await?
+    .ok_or_else(|| AppError::Conflict(format!("a {} case cannot be recalled", case.status)))?;
+    invoices::release(&txn, tenant, case.invoice_id, Holder::NoxFinans(case.id)).await?;
+    let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;
+    let number = &inv.invoice_number;
+    if status != NoxStatus::Submitted {
+        let fee = price("RECALL");
+        charge_company_fee(
+            &txn,
+            state,
+            tenant,
+            inv.id,
+            format!("Nox Finans recall fee incl. VAT, invoice {number}"),
+            fee,
+            fee * RECALL_VAT_BP / 10_000,
+        )
+        .await?;
+    }
+    let message = format!("Invoice {number} has been recalled from Nox Finans");
+    record(
+        &txn,
+        tenant,
+        &moved,
+        NoxStatus::Recalled.as_str(),
+        &message,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    state.events.wake();
+    Ok(moved)
+}

@@ -1,0 +1,116 @@
+//! A Nox Finans case after hand-over: acceptance or rejection, delivery, the
+//! timeline, payments (through Nox Finans or directly), payouts with the
+//! company's fees set off, the monthly invoice of fees no payout covered,
+//! pause, resume and recall.
+//!
+//! Every use case locks the case row first (`store::nox::lock`), so payments,
+//! steps and payouts of one case run one after another, and applies status
+//! changes through the transition table in `domain::nox_case`.
+
+mod accept;
+mod control;
+mod payments;
+mod timeline;
+
+pub use accept::{accept, reject};
+pub use control::{pause, recall, resume};
+pub use payments::{Owed, claims_interest, collect, invoice_fees, owed, owed_from, payout, reduce};
+pub use timeline::step;
+
+use chrono::{Datelike, Days, NaiveDate};
+use entity::{customer, invoice, job, nox_case};
+use sea_orm::Set;
+
+use crate::db::begin_ordered;
+use crate::domain::invoice::Payer;
+use crate::domain::ledger::{self, NOX_SERIES};
+use crate::domain::money::from_ore;
+use crate::domain::nox::{self, RECALL_VAT_BP, price};
+use crate::domain::nox_case::{
+    Allocation, CaseEvent, CaseFacts, MAX_PAUSE_DAYS, NoxStatus, Reduction, Step,
+    accrued_interest_ore, allowed_from, kept_of_collection, next_step, payout_split,
+};
+use crate::error::{AppError, AppResult};
+use crate::services::nox::{assess_with, parse_delivery, parse_service, record};
+use crate::state::AppState;
+use crate::store::invoices::Holder;
+use crate::store::jobs::{self, kind};
+use crate::store::ledger::{self as books, Refs, book, post};
+use crate::store::nox::{self as store, CaseMoney, status_of};
+use crate::store::outbox;
+use crate::store::outbox::Ordered;
+use crate::store::{Operator, Tenant, customers, invoices};
+
+fn morning(state: &AppState, day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    crate::domain::time::stockholm_instant(day, state.settings.payout_hour)
+}
+
+fn is_business(c: Option<&customer::Model>) -> bool {
+    use crate::domain::identifiers::{IdentityKind, identity_kind_of_normalised};
+    c.and_then(|c| c.organisation_number.as_deref())
+        .is_some_and(|n| identity_kind_of_normalised(n) == IdentityKind::Organisation)
+}
+
+fn facts(
+    inv: &invoice::Model,
+    c: Option<&customer::Model>,
+    case: &nox_case::Model,
+    status: NoxStatus,
+    since: NaiveDate,
+) -> CaseFacts {
+    CaseFacts {
+        status,
+        due: inv.due_date,
+        has_email: c.is_some_and(|c| c.email.is_some()),
+        has_identity: c.is_some_and(|c| c.organisation_number.is_some()),
+        since,
+        recall_instead_of_monitoring: case.recall_instead_of_monitoring,
+    }
+}
+
+/// Loads a case for a job, locked, with its tenant (from the case's own row).
+async fn load_locked(txn: &Ordered, case_id: i64) -> AppResult<Option<(Tenant, nox_case::Model)>> {
+    store::lock(txn, case_id).await?;
+    Ok(store::case_any(txn, Operator::system(), case_id)
+        .await?
+        .map(|c| (Tenant::trusted(c.company_id), c)))
+}
+
+/// Charges a Nox Finans fee to the company: a statement entry and a voucher
+/// now; it is set off against the next Nox Finans payout, or invoiced on the
+/// first of next month if no payout covers it.
+async fn charge_company_fee(
+    txn: &Ordered,
+    state: &AppState,
+    tenant: Tenant,
+    invoice_id: i64,
+    description: String,
+    fee_ore: i64,
+    vat_ore: i64,
+) -> AppResult<()> {
+    if fee_ore + vat_ore == 0 {
+        return Ok(());
+    }
+    let now = state.clock.now();
+    let today = state.clock.today();
+    let (line, voucher) = ledger::nox_fee(description, fee_ore, vat_ore);
+    let refs = Refs {
+        invoice_id: Some(invoice_id),
+        sale_id: None,
+    };
+    book(txn, tenant, &[line], today, refs, now).await?;
+    post(txn, tenant, NOX_SERIES, &voucher, today, None, now).await?;
+    books::add_nox_fees_due(txn, tenant, fee_ore + vat_ore).await?;
+    let first_of_next = NaiveDate::from_ymd_opt(today.year(), today.month(), 1)
+        .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
+        .unwrap_or(today);
+    jobs::schedule_once(
+        txn,
+        tenant,
+        kind::NOX_FEE_INVOICE,
+        tenant.company_id(),
+        morning(state, first_of_next),
+        now,
+    )
+    .await
+}

@@ -1,0 +1,287 @@
+//! What the customer owes, payments through Nox Finans or directly, closing
+//! a settled case, payouts with the company's fees set off, and the monthly
+//! invoice of fees no payout covered.
+
+use super::*;
+
+/// What a case's customer owes on top of the capital on `until`: the fees
+/// charged and not collected, and the interest accrued (from the reminder on)
+/// and not collected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Owed {
+    /// Fees charged and not collected.
+    pub fees_ore: i64,
+    /// Interest accrued from the due date, day by day on what was outstanding.
+    pub interest_accrued_ore: i64,
+    /// Of that, not yet collected.
+    pub interest_ore: i64,
+}
+
+/// Interest and fees a case's customer owes today (nothing once the case is
+/// closed: a closed case shows what was collected). Reads the invoice's
+/// payments only when interest is claimed.
+pub async fn owed<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    case: &nox_case::Model,
+    inv: &invoice::Model,
+    today: NaiveDate,
+) -> AppResult<Owed> {
+    let payments = if claims_interest(case)? {
+        invoices::payments_of(db, tenant, inv.id).await?
+    } else {
+        Vec::new()
+    };
+    owed_from(case, inv, &payments, today)
+}
+
+/// Whether the case is open and charges interest, so that [`owed_from`]
+/// needs the invoice's payments.
+pub fn claims_interest(case: &nox_case::Model) -> AppResult<bool> {
+    let status = status_of(case)?;
+    Ok(status.is_open() && status.claims_interest())
+}
+
+/// [`owed`] from the invoice's payments (ignored when no interest is claimed).
+pub fn owed_from(
+    case: &nox_case::Model,
+    inv: &invoice::Model,
+    payments: &[entity::payment::Model],
+    today: NaiveDate,
+) -> AppResult<Owed> {
+    if !status_of(case)?.is_open() {
+        return Ok(Owed::default());
+    }
+    let interest_accrued_ore = if claims_interest(case)? {
+        let reductions: Vec<Reduction> = payments
+            .iter()
+            .filter(|p| Payer::parse(&p.payer) != Some(Payer::Skatteverket))
+            .map(|p| Reduction {
+                on: p.paid_on,
+                ore: p.capital_ore,
+            })
+            .collect();
+        let claim = inv.total_ore - inv.house_work_deductible_ore.unwrap_or(0);
+        accrued_interest_ore(claim, &reductions, inv.due_date, today)
+    } else {
+        0
+    };
+    Ok(Owed {
+        fees_ore: (case.fees_ore - case.fees_collected_ore).max(0),
+        interest_accrued_ore,
+        interest_ore: (interest_accrued_ore - case.interest_collected_ore).max(0),
+    })
+}
+
+/// Books a payment the customer made through Nox Finans (inside the payment's
+/// transaction): the money enters the payments account, long-term monitoring
+/// keeps its share, and the rest is paid out on the next banking day (one
+/// payout job per case, however many payments). A case whose capital is paid
+/// is PAID.
+pub async fn collect(
+    txn: &Ordered,
+    state: &AppState,
+    tenant: Tenant,
+    inv: &invoice::Model,
+    case: &nox_case::Model,
+    a: Allocation,
+) -> AppResult<()> {
+    let now = state.clock.now();
+    let today = state.clock.today();
+    let status = status_of(case)?;
+    let kept = kept_of_collection(status, a.total());
+    let money = CaseMoney {
+        capital_reduced_ore: a.capital_ore,
+        capital_collected_ore: a.capital_ore,
+        fees_collected_ore: a.fees_ore,
+        interest_collected_ore: a.interest_ore,
+        kept_ore: kept,
+        pending_ore: a.total() - kept,
+    };
+    if !store::add_money(txn, tenant, case.id, money).await? {
+        return Err(AppError::Conflict(
+            "the Nox Finans case changed meanwhile; try again".into(),
+        ));
+    }
+    let number = &inv.invoice_number;
+    let (lines, voucher) =
+        ledger::nox_collection(number, a.capital_ore, a.fees_ore, a.interest_ore, kept);
+    let refs = Refs {
+        invoice_id: Some(inv.id),
+        sale_id: None,
+    };
+    book(txn, tenant, &lines, today, refs, now).await?;
+    post(txn, tenant, NOX_SERIES, &voucher, today, None, now).await?;
+    close_when_settled(txn, state, tenant, case.id, number, CaseEvent::Pay).await?;
+    let day = crate::domain::banking::next_banking_day(today);
+    jobs::schedule_once(
+        txn,
+        tenant,
+        kind::NOX_PAYOUT,
+        case.id,
+        morning(state, day),
+        now,
+    )
+    .await
+}
+
+/// Reports to the case a payment the customer made to the company directly, or
+/// a credit note: it lowers the capital and may close the case, with no
+/// payout (the money never passed Nox Finans).
+pub async fn reduce(
+    txn: &Ordered,
+    state: &AppState,
+    tenant: Tenant,
+    inv: &invoice::Model,
+    case: &nox_case::Model,
+    ore: i64,
+    by_credit: bool,
+) -> AppResult<()> {
+    let money = CaseMoney {
+        capital_reduced_ore: ore.min(case.capital_ore),
+        ..CaseMoney::default()
+    };
+    if !store::add_money(txn, tenant, case.id, money).await? {
+        return Err(AppError::Conflict(
+            "the Nox Finans case changed meanwhile; try again".into(),
+        ));
+    }
+    if by_credit {
+        close_when_settled(
+            txn,
+            state,
+            tenant,
+            case.id,
+            &inv.invoice_number,
+            CaseEvent::Credit,
+        )
+        .await
+    } else {
+        close_when_settled(
+            txn,
+            state,
+            tenant,
+            case.id,
+            &inv.invoice_number,
+            CaseEvent::Pay,
+        )
+        .await
+    }
+}
+
+async fn close_when_settled(
+    txn: &Ordered,
+    state: &AppState,
+    tenant: Tenant,
+    case_id: i64,
+    number: &str,
+    event: CaseEvent,
+) -> AppResult<()> {
+    let now = state.clock.now();
+    let case = store::case(txn, tenant, case_id)
+        .await?
+        .ok_or_else(|| AppError::Internal("the case vanished".into()))?;
+    let status = status_of(&case)?;
+    if case.capital_ore > 0 {
+        let message = format!(
+            "A payment of invoice {number} was reported to Nox Finans; {} SEK remains",
+            from_ore(case.capital_ore)
+        );
+        return record(txn, tenant, &case, status.as_str(), &message, now).await;
+    }
+    let Some(to) = crate::domain::nox_case::next_status(status, event) else {
+        return Ok(());
+    };
+    let moved = store::transition(
+        txn,
+        tenant,
+        case.id,
+        &[status],
+        nox_case::ActiveModel {
+            status: Set(to.as_str().into()),
+            next_event: Set(None),
+            next_event_date: Set(None),
+            paused_until: Set(None),
+            closed_at: Set(Some(now)),
+            ..Default::default()
+        },
+    )
+    .await?
+    .ok_or_else(|| AppError::Conflict("the Nox Finans case changed meanwhile".into()))?;
+    let message = if to == NoxStatus::Credited {
+        format!("Invoice {number} is credited in full; Nox Finans has closed the case")
+    } else {
+        format!("Invoice {number} is paid; Nox Finans has closed the case")
+    };
+    record(txn, tenant, &moved, to.as_str(), &message, now).await
+}
+
+/// Job: pays out what Nox Finans collected for a case, less the company's Nox
+/// Finans fees not yet settled. Compare-and-set on exactly the amount paid.
+#[tracing::instrument(skip(state, job), fields(job = job.id, case = job.subject_id))]
+pub async fn payout(state: &AppState, job: &job::Model) -> AppResult<()> {
+    let now = state.clock.now();
+    let today = state.clock.today();
+    let txn = begin_ordered(&state.db).await?;
+    jobs::finish(&txn, job).await?;
+    if let Some((tenant, case)) = load_locked(&txn, job.subject_id).await?
+        && case.payout_pending_ore > 0
+    {
+        let pending = case.payout_pending_ore;
+        let (set_off, out) = payout_split(pending, books::nox_fees_due(&txn, tenant).await?);
+        if !store::take_payout(&txn, tenant, case.id, pending, set_off).await?
+            || !books::settle_nox_fees(&txn, tenant, set_off).await?
+        {
+            return Err(AppError::Conflict(
+                "the payout changed meanwhile; it will be retried".into(),
+            ));
+        }
+        let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;
+        let (lines, voucher) = ledger::nox_payout(&inv.invoice_number, pending, set_off);
+        let refs = Refs {
+            invoice_id: Some(inv.id),
+            sale_id: None,
+        };
+        if out > 0 {
+            book(&txn, tenant, &lines, today, refs, now).await?;
+            post(&txn, tenant, NOX_SERIES, &voucher, today, None, now).await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Job (first of the month): invoices the company's Nox Finans fees that no
+/// payout has covered, so the payments account returns to zero with an entry
+/// that says why.
+#[tracing::instrument(skip(state, job), fields(job = job.id, company = job.company_id))]
+pub async fn invoice_fees(state: &AppState, job: &job::Model) -> AppResult<()> {
+    let now = state.clock.now();
+    let today = state.clock.today();
+    let tenant = Tenant::trusted(job.company_id);
+    let txn = begin_ordered(&state.db).await?;
+    jobs::finish(&txn, job).await?;
+    let due = books::nox_fees_due(&txn, tenant).await?;
+    if due > 0 {
+        if !books::settle_nox_fees(&txn, tenant, due).await? {
+            return Err(AppError::Conflict("the fees changed meanwhile".into()));
+        }
+        let month = today
+            .pred_opt()
+            .map_or_else(String::new, |d| d.format("%Y-%m").to_string());
+        let (line, voucher) = ledger::nox_fee_invoice(&month, due);
+        let refs = Refs {
+            invoice_id: None,
+            sale_id: None,
+        };
+        book(&txn, tenant, &[line], today, refs, now).await?;
+        post(&txn, tenant, NOX_SERIES, &voucher, today, None, now).await?;
+        let message = format!(
+            "Nox Finans fees of {} SEK for {month} that no payout covered have been invoiced to you",
+            from_ore(due)
+        );
+        outbox::notify(&txn, tenant, "NOX_FEES_INVOICED", &message, None, now).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}

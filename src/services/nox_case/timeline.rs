@@ -1,0 +1,100 @@
+//! The case's timeline: reminders, collection and monitoring, one step at a
+//! time.
+
+use super::*;
+
+/// Job: takes a case's next timeline step once it is due (a paused case waits).
+#[tracing::instrument(skip(state, job), fields(job = job.id, case = job.subject_id))]
+pub async fn step(state: &AppState, job: &job::Model) -> AppResult<()> {
+    let now = state.clock.now();
+    let today = state.clock.today();
+    let txn = begin_ordered(&state.db).await?;
+    // Finished first, so that the next step can be scheduled as the live one.
+    jobs::finish(&txn, job).await?;
+    if let Some((tenant, case)) = load_locked(&txn, job.subject_id).await? {
+        let status = status_of(&case)?;
+        if status.is_running() {
+            take_step(&txn, state, tenant, &case, status, today, now).await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn take_step(
+    txn: &Ordered,
+    state: &AppState,
+    tenant: Tenant,
+    case: &nox_case::Model,
+    status: NoxStatus,
+    today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    let inv = invoices::require(txn, tenant, case.invoice_id, "invoiceId").await?;
+    let customer = customers::get(txn, tenant, case.customer_id).await?;
+    let due_on = case.next_event_date.unwrap_or(today);
+    let step_at = |day| {
+        jobs::schedule_once(
+            txn,
+            tenant,
+            kind::NOX_STEP,
+            case.id,
+            morning(state, day),
+            now,
+        )
+    };
+    if let Some(until) = case.paused_until
+        && until >= today
+    {
+        return step_at(until.succ_opt().unwrap_or(until).max(due_on)).await;
+    }
+    let Some((step, _)) = next_step(facts(&inv, customer.as_ref(), case, status, today)) else {
+        return Ok(());
+    };
+    if due_on > today {
+        return step_at(due_on).await;
+    }
+    let fee = step.customer_fee(is_business(customer.as_ref()));
+    let reached = step.status();
+    let after = next_step(facts(&inv, customer.as_ref(), case, reached, today));
+    let closes = !reached.is_open();
+    let changes = nox_case::ActiveModel {
+        status: Set(reached.as_str().into()),
+        fees_ore: Set(case.fees_ore + fee),
+        paused_until: Set(None),
+        next_event: Set(after.map(|(s, _)| s.label().to_string())),
+        next_event_date: Set(after.map(|(_, d)| d)),
+        closed_at: Set(closes.then_some(now)),
+        ..Default::default()
+    };
+    let Some(moved) = store::transition(
+        txn,
+        tenant,
+        case.id,
+        &allowed_from(CaseEvent::Step(step)),
+        changes,
+    )
+    .await?
+    else {
+        return Ok(());
+    };
+    let fee_text = if fee > 0 {
+        format!(" ({} SEK charged to the customer)", from_ore(fee))
+    } else {
+        String::new()
+    };
+    let message = format!(
+        "Nox Finans: {} for invoice {}{fee_text}",
+        step.label(),
+        inv.invoice_number
+    );
+    if closes {
+        invoices::release(txn, tenant, inv.id, Holder::NoxFinans(case.id)).await?;
+        outbox::notify(txn, tenant, "NOX_RETURNED", &message, Some(inv.id), now).await?;
+    }
+    record(txn, tenant, &moved, reached.as_str(), &message, now).await?;
+    if let Some((_, day)) = after {
+        step_at(day).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,114 @@
+//! Activating invoice sale for a company, and a company asking to be called.
+
+use super::*;
+
+/// Operator: sets a company's agreement and activates (or deactivates) invoice sale.
+#[tracing::instrument(skip(state, op))]
+pub async fn activate(
+    state: &AppState,
+    op: Operator,
+    company_id: i64,
+    terms: Agreement,
+) -> AppResult<entity::invoice_sale_agreement::Model> {
+    let checks = [
+        ("agreement.fixedFee", terms.fixed_fee_ore),
+        ("agreement.minimumFee", terms.minimum_fee_ore),
+        ("agreement.customerCreditLimit", terms.customer_limit_ore),
+        ("agreement.totalCreditLimit", terms.total_limit_ore),
+    ];
+    for (field, v) in checks {
+        if !(0..=MAX_AMOUNT_ORE).contains(&v) {
+            return Err(AppError::validation(
+                field,
+                "must be between 0 and 10 000 000 000",
+            ));
+        }
+    }
+    if !(0..=5000).contains(&terms.percentage_bp) {
+        return Err(AppError::validation(
+            "agreement.percentageFee",
+            "must be between 0 and 50 percent",
+        ));
+    }
+    if terms.customer_limit_ore > terms.total_limit_ore {
+        return Err(AppError::validation(
+            "agreement.customerCreditLimit",
+            "must not exceed the total credit limit",
+        ));
+    }
+    let now = state.clock.now();
+    let txn = begin_ordered(&state.db).await?;
+    let company = entity::company::Entity::find_by_id(company_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("company", "companyId"))?;
+    let before = sales::agreement(&txn, Tenant::trusted(company.id)).await?;
+    let saved = sales::set_agreement(&txn, op, company.id, terms, now).await?;
+    audit::record(
+        &txn,
+        op,
+        audit::Entry {
+            action: if terms.active {
+                "ACTIVATE_INVOICE_SALE"
+            } else {
+                "DEACTIVATE_INVOICE_SALE"
+            },
+            company_id: Some(company.id),
+            subject: format!("Company:{}", company.id),
+            before: before.as_ref().map(agreement_json),
+            after: Some(agreement_json(&saved)),
+        },
+        now,
+    )
+    .await?;
+    let message = if terms.active {
+        "Invoice sale is now active: you can sell invoices from the invoice view"
+    } else {
+        "Invoice sale has been deactivated for your company"
+    };
+    outbox::notify(
+        &txn,
+        Tenant::trusted(company.id),
+        "INVOICE_SALE_ACTIVATED",
+        message,
+        None,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    state.events.wake();
+    Ok(saved)
+}
+
+/// An agreement's terms as the audit log shows them (amounts in SEK).
+fn agreement_json(a: &entity::invoice_sale_agreement::Model) -> serde_json::Value {
+    serde_json::json!({
+        "active": a.active,
+        "fixedFee": from_ore(a.fixed_fee_ore).to_string(),
+        "percentageFee": crate::domain::money::from_scaled(a.percentage_bp, 2).normalize().to_string(),
+        "minimumFee": from_ore(a.minimum_fee_ore).to_string(),
+        "customerCreditLimit": from_ore(a.customer_limit_ore).to_string(),
+        "totalCreditLimit": from_ore(a.total_limit_ore).to_string(),
+    })
+}
+
+/// Records that the company wants a seller to call about invoice sale.
+#[tracing::instrument(skip(state, message), fields(company = tenant.company_id()))]
+pub async fn request_contact(
+    state: &AppState,
+    tenant: Tenant,
+    phone: &str,
+    message: Option<String>,
+) -> AppResult<()> {
+    let phone = crate::domain::identifiers::parse_phone("phone", phone)?;
+    if message.as_ref().is_some_and(|m| m.chars().count() > 2000) {
+        return Err(AppError::validation(
+            "message",
+            "must be at most 2000 characters",
+        ));
+    }
+    let txn = begin_ordered(&state.db).await?;
+    sales::request_contact(&txn, tenant, phone, message, state.clock.now()).await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,318 @@
+//! Processing a sale: the spot check the rule engine may select, its
+//! outcome, and the financier's decision.
+
+use super::sell::sale_facts;
+use super::*;
+
+/// Job: selects a spot check or decides at once.
+#[tracing::instrument(skip(state, job), fields(job = job.id, sale = job.subject_id))]
+pub async fn process(state: &AppState, job: &job::Model) -> AppResult<()> {
+    let now = state.clock.now();
+    let txn = begin_ordered(&state.db).await?;
+    let Some((tenant, sale)) = load_for_job(&txn, job).await? else {
+        jobs::finish(&txn, job).await?;
+        txn.commit().await?;
+        return Ok(());
+    };
+    if status(&sale)? == SaleStatus::Processing {
+        let h = sales::history(&txn, tenant, sale.id, sale.customer_id).await?;
+        let facts = SpotCheckFacts {
+            previous_sales: h.previous,
+            approved_sales: h.approved,
+            approved_to_recipient: h.approved_to_recipient,
+            average_approved_ore: h.average_approved_ore,
+            amount_ore: sale.amount_ore,
+            draw: sale::sampling_draw(&state.sampling_key, sale.company_id, sale.id),
+        };
+        match sale::select_spot_check(&facts) {
+            Some(rule) => {
+                let deadline = spot_check_due(state);
+                let changes = invoice_sale::ActiveModel {
+                    status: Set(SaleStatus::SpotCheck.as_str().into()),
+                    spot_check_rule: Set(Some(rule.name.into())),
+                    spot_check_deadline: Set(Some(deadline)),
+                    ..Default::default()
+                };
+                if let Some(s) = sales::transition(
+                    &txn,
+                    tenant,
+                    sale.id,
+                    &allowed_from(SaleStep::StartSpotCheck),
+                    changes,
+                )
+                .await?
+                {
+                    let message = format!(
+                        "Spot check ({}): {} We will call the recipient; the decision may take a day.",
+                        rule.name, rule.explanation
+                    );
+                    record(&txn, tenant, &s, event::SPOT_CHECK_STARTED, &message, now).await?;
+                    jobs::schedule(&txn, tenant, kind::SPOT_CHECK_DEADLINE, s.id, deadline, now)
+                        .await?;
+                }
+            }
+            None => {
+                decide_in(&txn, state, tenant, &sale, None).await?;
+            }
+        }
+    }
+    jobs::finish(&txn, job).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The deadline of a spot check starting now: the configured number of
+/// banking days ahead (Swedish calendar), at the configured hour in Stockholm.
+/// A check started on a Friday afternoon runs until Monday afternoon.
+pub fn spot_check_due(state: &AppState) -> DateTime<Utc> {
+    let day = add_banking_days(
+        state.clock.today(),
+        state.settings.spot_check_deadline_banking_days.max(1),
+    );
+    crate::domain::time::stockholm_instant(day, state.settings.spot_check_deadline_hour)
+}
+
+/// Job: a spot check not resolved by its deadline gets the default outcome.
+#[tracing::instrument(skip(state, job), fields(job = job.id, sale = job.subject_id))]
+pub async fn spot_check_deadline(state: &AppState, job: &job::Model) -> AppResult<()> {
+    let txn = begin_ordered(&state.db).await?;
+    if let Some((tenant, sale)) = load_for_job(&txn, job).await?
+        && status(&sale)? == SaleStatus::SpotCheck
+    {
+        resolve_in(
+            &txn,
+            state,
+            tenant,
+            &sale,
+            SpotCheckOutcome::NoAnswer,
+            Some("no answer before the deadline".into()),
+        )
+        .await?;
+    }
+    jobs::finish(&txn, job).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+fn outcome_str(o: SpotCheckOutcome) -> &'static str {
+    match o {
+        SpotCheckOutcome::Confirmed => "CONFIRMED",
+        SpotCheckOutcome::Disputed => "DISPUTED",
+        SpotCheckOutcome::NoAnswer => "NO_ANSWER",
+    }
+}
+
+async fn resolve_in(
+    txn: &Ordered,
+    state: &AppState,
+    tenant: Tenant,
+    sale: &invoice_sale::Model,
+    outcome: SpotCheckOutcome,
+    note: Option<String>,
+) -> AppResult<invoice_sale::Model> {
+    let now = state.clock.now();
+    let changes = invoice_sale::ActiveModel {
+        spot_check_outcome: Set(Some(outcome_str(outcome).into())),
+        spot_check_note: Set(note),
+        spot_check_resolved_at: Set(Some(now)),
+        ..Default::default()
+    };
+    let resolved = sales::transition(txn, tenant, sale.id, &[SaleStatus::SpotCheck], changes)
+        .await?
+        .ok_or_else(|| AppError::Conflict("the spot check is already resolved".into()))?;
+    let message = format!(
+        "Spot check resolved: {}",
+        outcome_str(outcome).replace('_', " ").to_lowercase()
+    );
+    record(
+        txn,
+        tenant,
+        &resolved,
+        event::SPOT_CHECK_RESOLVED,
+        &message,
+        now,
+    )
+    .await?;
+    let rule = resolved.spot_check_rule.clone().unwrap_or_default();
+    let rule: &'static str = sale::spot_check_rule(&rule).map_or("ROUTINE_SAMPLE", |r| r.name);
+    decide_in(txn, state, tenant, &resolved, Some((rule, outcome))).await
+}
+
+/// Operator: records a spot check's outcome and decides the sale.
+#[tracing::instrument(skip(state, op, note))]
+pub async fn resolve_spot_check(
+    state: &AppState,
+    op: Operator,
+    sale_id: i64,
+    outcome: SpotCheckOutcome,
+    note: Option<String>,
+) -> AppResult<invoice_sale::Model> {
+    if note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
+        return Err(AppError::validation(
+            "note",
+            "must be at most 1000 characters",
+        ));
+    }
+    let txn = begin_ordered(&state.db).await?;
+    let sale = sales::get_any(&txn, Operator::system(), sale_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
+    if status(&sale)? != SaleStatus::SpotCheck {
+        return Err(AppError::Conflict(format!(
+            "the sale is {}, not waiting for a spot check",
+            sale.status
+        )));
+    }
+    let decided = resolve_in(
+        &txn,
+        state,
+        Tenant::trusted(sale.company_id),
+        &sale,
+        outcome,
+        note,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        op,
+        audit::Entry {
+            action: "RESOLVE_SPOT_CHECK",
+            company_id: Some(sale.company_id),
+            subject: format!("InvoiceSale:{}", sale.id),
+            before: Some(serde_json::json!({"status": sale.status, "spotCheckOutcome": sale.spot_check_outcome})),
+            after: Some(serde_json::json!({
+                "status": decided.status,
+                "spotCheckOutcome": decided.spot_check_outcome,
+                "note": decided.spot_check_note,
+            })),
+        },
+        state.clock.now(),
+    )
+    .await?;
+    txn.commit().await?;
+    state.events.wake();
+    Ok(decided)
+}
+
+/// Decides a sale awaiting a decision and writes everything that follows.
+async fn decide_in(
+    txn: &Ordered,
+    state: &AppState,
+    tenant: Tenant,
+    sale: &invoice_sale::Model,
+    spot_check: Option<(&'static str, SpotCheckOutcome)>,
+) -> AppResult<invoice_sale::Model> {
+    let now = state.clock.now();
+    let today = state.clock.today();
+    let inv = invoices::require(txn, tenant, sale.invoice_id, "invoiceId").await?;
+    let agreement: Option<Agreement> = sales::agreement(txn, tenant)
+        .await?
+        .map(|a| sales::agreement_terms(&a));
+    let (facts, overdue) = sale_facts(txn, tenant, &inv, today, true).await?;
+    let decision = sale::decide(&DecisionFacts {
+        sale: facts,
+        agreement,
+        amount_ore: sale.amount_ore,
+        spot_check,
+        recipient_has_overdue_sold: overdue,
+    });
+    let number = &inv.invoice_number;
+    match decision {
+        Decision::Approve => {
+            let payout_date = next_banking_day(today);
+            let changes = invoice_sale::ActiveModel {
+                status: Set(SaleStatus::Approved.as_str().into()),
+                decided_at: Set(Some(now)),
+                payout_date: Set(Some(payout_date)),
+                ..Default::default()
+            };
+            let Some(s) = sales::transition(
+                txn,
+                tenant,
+                sale.id,
+                &allowed_from(SaleStep::Approve),
+                changes,
+            )
+            .await?
+            else {
+                return Err(AppError::Conflict("the sale is already decided".into()));
+            };
+            let fees = vec![
+                sale::FeeLine {
+                    kind: "INVOICE_FEE",
+                    description: "Invoice fee".into(),
+                    amount_ore: s.invoice_fee_ore,
+                },
+                sale::FeeLine {
+                    kind: "FACTORING_FEE",
+                    description: format!(
+                        "Factoring fee {} %",
+                        rust_decimal::Decimal::new(s.percentage_bp, 2).normalize()
+                    ),
+                    amount_ore: s.factoring_fee_ore,
+                },
+            ];
+            if !invoices::settle_sold(txn, tenant, s.invoice_id, s.amount_ore, now).await? {
+                return Err(AppError::Conflict(
+                    "the invoice changed while the sale was decided".into(),
+                ));
+            }
+            let (lines, voucher) = ledger::approval(number, s.amount_ore, &fees);
+            let refs = Refs {
+                invoice_id: Some(s.invoice_id),
+                sale_id: Some(s.id),
+            };
+            book(txn, tenant, &lines, today, refs, now).await?;
+            post(txn, tenant, SALE_SERIES, &voucher, today, Some(s.id), now).await?;
+            let message = format!(
+                "Invoice {number} is approved for sale: {} SEK will be paid out on {payout_date}",
+                from_ore(s.payout_ore)
+            );
+            outbox::notify(
+                txn,
+                tenant,
+                "SALE_APPROVED",
+                &message,
+                Some(s.invoice_id),
+                now,
+            )
+            .await?;
+            record(txn, tenant, &s, event::APPROVED, &message, now).await?;
+            let at =
+                crate::domain::time::stockholm_instant(payout_date, state.settings.payout_hour);
+            jobs::schedule(txn, tenant, kind::PAYOUT, s.id, at, now).await?;
+            Ok(s)
+        }
+        Decision::Deny(reason) => {
+            let changes = invoice_sale::ActiveModel {
+                status: Set(SaleStatus::Denied.as_str().into()),
+                decided_at: Set(Some(now)),
+                denial_code: Set(Some(reason.code.into())),
+                denial_message: Set(Some(reason.message.clone())),
+                ..Default::default()
+            };
+            let Some(s) =
+                sales::transition(txn, tenant, sale.id, &allowed_from(SaleStep::Deny), changes)
+                    .await?
+            else {
+                return Err(AppError::Conflict("the sale is already decided".into()));
+            };
+            invoices::release(txn, tenant, s.invoice_id, Holder::Sale(s.id)).await?;
+            let message = format!(
+                "The sale of invoice {number} was denied: {}",
+                reason.message
+            );
+            outbox::notify(
+                txn,
+                tenant,
+                "SALE_DENIED",
+                &message,
+                Some(s.invoice_id),
+                now,
+            )
+            .await?;
+            record(txn, tenant, &s, event::DENIED, &message, now).await?;
+            Ok(s)
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Invoice sale use cases: agreement, quote, sell, processing, spot checks,
+//! decisions and payouts. Every state change writes its statement entries,
+//! voucher, notification and event in the same transaction.
+//!
+//! - [`sell`](mod@sell): the quote and the sale;
+//! - [`decide`]: processing, spot checks and the financier's decision;
+//! - [`settle`]: payout, withdrawal and what the financier collected;
+//! - [`agreement`]: activating invoice sale and asking to be called.
+
+mod agreement;
+mod decide;
+mod sell;
+mod settle;
+
+pub use agreement::{activate, request_contact};
+pub use decide::{process, resolve_spot_check, spot_check_deadline, spot_check_due};
+pub use sell::{quote, sell};
+pub use settle::{payout, record_collection, withdraw};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use entity::{invoice, invoice_sale, job};
+use sea_orm::ConnectionTrait;
+use sea_orm::{EntityTrait, Set, TransactionTrait};
+
+use crate::db::begin_ordered;
+use crate::domain::banking::{add_banking_days, next_banking_day};
+use crate::domain::invoice::skatteverket_outstanding;
+use crate::domain::ledger::{self, SALE_SERIES};
+use crate::domain::money::{MAX_AMOUNT_ORE, from_ore};
+use crate::domain::sale::{
+    self, Agreement, Decision, DecisionFacts, Quote, SaleFacts, SaleStatus, SaleStep,
+    SpotCheckFacts, SpotCheckOutcome, allowed_from,
+};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::store::invoices::Holder;
+use crate::store::jobs::{self, kind};
+use crate::store::ledger::{Refs, book, post};
+use crate::store::outbox::Ordered;
+use crate::store::outbox::{self, NewEvent, topic};
+use crate::store::{Operator, Tenant, audit, invoices, sales};
+
+/// A priced offer to buy an invoice.
+#[derive(Debug, Clone)]
+pub struct QuoteView {
+    /// The invoice.
+    pub invoice: invoice::Model,
+    /// Amount, fees, payout and reasons.
+    pub quote: Quote,
+    /// When the payout would arrive if approved today.
+    pub payout_date: NaiveDate,
+    /// Identity of these exact terms.
+    pub quote_id: String,
+}
+
+/// Sale event kinds, as recorded in the outbox.
+pub mod event {
+    /// Sent for sale.
+    pub const SUBMITTED: &str = "SUBMITTED";
+    /// Selected for a spot check.
+    pub const SPOT_CHECK_STARTED: &str = "SPOT_CHECK_STARTED";
+    /// The spot check got its outcome.
+    pub const SPOT_CHECK_RESOLVED: &str = "SPOT_CHECK_RESOLVED";
+    /// Bought.
+    pub const APPROVED: &str = "APPROVED";
+    /// Not bought.
+    pub const DENIED: &str = "DENIED";
+    /// Paid out.
+    pub const PAID_OUT: &str = "PAID_OUT";
+    /// Withdrawn by the company before the decision.
+    pub const WITHDRAWN: &str = "WITHDRAWN";
+}
+
+async fn record(
+    txn: &Ordered,
+    tenant: Tenant,
+    sale: &invoice_sale::Model,
+    kind: &str,
+    message: &str,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    outbox::record(
+        txn,
+        tenant,
+        NewEvent {
+            topic: topic::INVOICE_SALE,
+            kind,
+            invoice_id: Some(sale.invoice_id),
+            subject_id: sale.id,
+            message,
+        },
+        at,
+    );
+    Ok(())
+}
+
+fn status(s: &invoice_sale::Model) -> AppResult<SaleStatus> {
+    SaleStatus::parse(&s.status)
+        .ok_or_else(|| AppError::Internal(format!("unknown sale status {}", s.status)))
+}
+
+async fn load_for_job(
+    txn: &Ordered,
+    job: &job::Model,
+) -> AppResult<Option<(Tenant, invoice_sale::Model)>> {
+    let sale = sales::get_any(txn, Operator::system(), job.subject_id).await?;
+    Ok(sale.map(|s| (Tenant::trusted(s.company_id), s)))
+}

@@ -1,0 +1,203 @@
+//! A quote, and the sale that confirms it.
+
+use super::*;
+
+pub(super) async fn sale_facts<C: ConnectionTrait>(
+    txn: &C,
+    tenant: Tenant,
+    inv: &invoice::Model,
+    today: NaiveDate,
+    exclude_own_sale: bool,
+) -> AppResult<(SaleFacts, bool)> {
+    let exposure = sales::exposure(txn, tenant, inv.customer_id, inv.id, today).await?;
+    let already_sold =
+        !exclude_own_sale && (inv.sold || sales::has_live_sale(txn, tenant, inv.id).await?);
+    let skatteverket =
+        skatteverket_outstanding(inv.house_work_deductible_ore, inv.house_work_paid_ore);
+    Ok((
+        SaleFacts {
+            currency: inv.currency.clone(),
+            cancelled: inv.cancelled,
+            not_completed: inv.not_completed,
+            invoice_type: inv.invoice_type.clone(),
+            balance_ore: inv.balance_ore,
+            house_work_deductible_ore: inv.house_work_deductible_ore.map(|_| skatteverket),
+            due_date: inv.due_date,
+            recipient_overdue: exposure.recipient_overdue,
+            already_sold,
+            handed_to_nox: crate::store::nox::open_case_of(txn, tenant, inv.id)
+                .await?
+                .is_some(),
+            customer_outstanding_ore: exposure.to_customer_ore,
+            total_outstanding_ore: exposure.total_ore,
+        },
+        exposure.recipient_overdue,
+    ))
+}
+
+async fn quote_in<C: ConnectionTrait>(
+    txn: &C,
+    state: &AppState,
+    tenant: Tenant,
+    invoice_id: i64,
+) -> AppResult<QuoteView> {
+    let inv = invoices::require(txn, tenant, invoice_id, "invoiceId").await?;
+    let today = state.clock.today();
+    let agreement = sales::agreement(txn, tenant)
+        .await?
+        .map(|a| sales::agreement_terms(&a));
+    let (facts, _) = sale_facts(txn, tenant, &inv, today, false).await?;
+    let quote = sale::quote(&facts, agreement.as_ref(), today);
+    let payout_date = next_banking_day(today);
+    let quote_id = sale::quote_id(inv.id, &quote, payout_date);
+    Ok(QuoteView {
+        invoice: inv,
+        quote,
+        payout_date,
+        quote_id,
+    })
+}
+
+/// Quotes the sale of an invoice. Refused with `NOT_ELIGIBLE` until invoice sale
+/// is activated; otherwise the quote carries its own eligibility and reasons.
+#[tracing::instrument(skip(state), fields(company = tenant.company_id()))]
+pub async fn quote(state: &AppState, tenant: Tenant, invoice_id: i64) -> AppResult<QuoteView> {
+    let txn = state.db.begin().await?;
+    let view = quote_in(&txn, state, tenant, invoice_id).await?;
+    txn.commit().await?;
+    if let Some(r) = view
+        .quote
+        .reasons
+        .iter()
+        .find(|r| r.code == "INVOICE_SALE_NOT_ACTIVE")
+    {
+        return Err(AppError::NotEligible {
+            message: r.message.clone(),
+            reasons: vec![r.clone()],
+        });
+    }
+    Ok(view)
+}
+
+/// Sells an invoice against a quote. The same idempotency key returns the same
+/// sale; a second live sale of one invoice is a `CONFLICT`; changed terms are
+/// `QUOTE_CHANGED`.
+#[tracing::instrument(skip(state), fields(company = tenant.company_id()))]
+pub async fn sell(
+    state: &AppState,
+    tenant: Tenant,
+    invoice_id: i64,
+    quote_id: &str,
+    idempotency_key: &str,
+) -> AppResult<invoice_sale::Model> {
+    let key = idempotency_key.trim();
+    if key.is_empty() || key.len() > 100 {
+        return Err(AppError::validation(
+            "idempotencyKey",
+            "must be 1 to 100 characters",
+        ));
+    }
+    match sell_once(state, tenant, invoice_id, quote_id, key).await {
+        Ok(s) => Ok(s),
+        // A concurrent request with the same key may have won the race: its
+        // sale, once committed, is the answer to this one too.
+        Err(e @ AppError::Conflict(_)) => match sales::by_key(&state.db, tenant, key).await? {
+            Some(s) if s.invoice_id == invoice_id => Ok(s),
+            _ => Err(e),
+        },
+        Err(e) => Err(e),
+    }
+}
+
+async fn sell_once(
+    state: &AppState,
+    tenant: Tenant,
+    invoice_id: i64,
+    quote_id: &str,
+    key: &str,
+) -> AppResult<invoice_sale::Model> {
+    let now = state.clock.now();
+    let txn = begin_ordered(&state.db).await?;
+    if let Some(existing) = sales::by_key(&txn, tenant, key).await? {
+        if existing.invoice_id == invoice_id {
+            return Ok(existing);
+        }
+        return Err(AppError::Conflict(
+            "this idempotency key was used for another invoice".into(),
+        ));
+    }
+    let view = quote_in(&txn, state, tenant, invoice_id).await?;
+    if let Some(r) = view.quote.reasons.iter().find(|r| r.code == "ALREADY_SOLD") {
+        return Err(AppError::Conflict(r.message.clone()));
+    }
+    if !view.quote.eligible() {
+        return Err(AppError::NotEligible {
+            message: format!(
+                "the invoice cannot be sold: {}",
+                view.quote
+                    .reasons
+                    .iter()
+                    .map(|r| r.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            reasons: view.quote.reasons.clone(),
+        });
+    }
+    if view.quote_id != quote_id {
+        return Err(AppError::QuoteChanged(
+            "the fees or the payout changed since this quote; ask for a new quote and confirm again".into(),
+        ));
+    }
+    let q = &view.quote;
+    let fee = |k: &str| {
+        q.fees
+            .iter()
+            .find(|f| f.kind == k)
+            .map_or(0, |f| f.amount_ore)
+    };
+    let agreement = sales::agreement(&txn, tenant).await?;
+    let sale = sales::insert(
+        &txn,
+        tenant,
+        invoice_sale::ActiveModel {
+            invoice_id: Set(view.invoice.id),
+            customer_id: Set(view.invoice.customer_id),
+            amount_ore: Set(q.amount_ore),
+            invoice_fee_ore: Set(fee("INVOICE_FEE")),
+            factoring_fee_ore: Set(fee("FACTORING_FEE")),
+            total_fees_ore: Set(q.total_fees_ore),
+            payout_ore: Set(q.payout_ore),
+            percentage_bp: Set(agreement.map_or(0, |a| a.percentage_bp)),
+            quote_id: Set(view.quote_id.clone()),
+            idempotency_key: Set(key.to_string()),
+            requested_at: Set(now),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        AppError::Conflict(_) => {
+            AppError::Conflict("the invoice has already been offered for sale".into())
+        }
+        other => other,
+    })?;
+    invoices::hold(&txn, tenant, sale.invoice_id, Holder::Sale(sale.id)).await?;
+    let number = &view.invoice.invoice_number;
+    let message = format!("Invoice {number} has been sent for sale");
+    outbox::notify(
+        &txn,
+        tenant,
+        "SALE_SENT",
+        &message,
+        Some(sale.invoice_id),
+        now,
+    )
+    .await?;
+    record(&txn, tenant, &sale, event::SUBMITTED, &message, now).await?;
+    let run_at = now + Duration::seconds(state.settings.sale_processing_delay_secs.max(0));
+    jobs::schedule(&txn, tenant, kind::PROCESS_SALE, sale.id, run_at, now).await?;
+    txn.commit().await?;
+    state.events.wake();
+    Ok(sale)
+}

@@ -1,0 +1,196 @@
+//! After the decision: the payout, a withdrawal before it, and what the
+//! financier collected from the customer.
+
+use super::*;
+
+/// Job: pays out an approved sale.
+#[tracing::instrument(skip(state, job), fields(job = job.id, sale = job.subject_id))]
+pub async fn payout(state: &AppState, job: &job::Model) -> AppResult<()> {
+    let now = state.clock.now();
+    let today = state.clock.today();
+    let txn = begin_ordered(&state.db).await?;
+    if let Some((tenant, sale)) = load_for_job(&txn, job).await? {
+        let changes = invoice_sale::ActiveModel {
+            status: Set(SaleStatus::PaidOut.as_str().into()),
+            paid_out_at: Set(Some(now)),
+            ..Default::default()
+        };
+        if let Some(s) = sales::transition(
+            &txn,
+            tenant,
+            sale.id,
+            &allowed_from(SaleStep::PayOut),
+            changes,
+        )
+        .await?
+        {
+            let inv = invoices::require(&txn, tenant, s.invoice_id, "invoiceId").await?;
+            let (lines, voucher) = ledger::payout(&inv.invoice_number, s.payout_ore);
+            let refs = Refs {
+                invoice_id: Some(s.invoice_id),
+                sale_id: Some(s.id),
+            };
+            book(&txn, tenant, &lines, today, refs, now).await?;
+            post(&txn, tenant, SALE_SERIES, &voucher, today, Some(s.id), now).await?;
+            let message = format!(
+                "{} SEK for invoice {} has been paid out to your bank account",
+                from_ore(s.payout_ore),
+                inv.invoice_number
+            );
+            outbox::notify(
+                &txn,
+                tenant,
+                "SALE_PAID_OUT",
+                &message,
+                Some(s.invoice_id),
+                now,
+            )
+            .await?;
+            record(&txn, tenant, &s, event::PAID_OUT, &message, now).await?;
+        }
+    }
+    jobs::finish(&txn, job).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Withdraws a sale before its decision (processing or in spot check): no
+/// fees, an event and a notification; the invoice is free to be sold again or
+/// handed to Nox Finans.
+#[tracing::instrument(skip(state), fields(company = tenant.company_id()))]
+pub async fn withdraw(
+    state: &AppState,
+    tenant: Tenant,
+    sale_id: i64,
+) -> AppResult<invoice_sale::Model> {
+    let now = state.clock.now();
+    let txn = begin_ordered(&state.db).await?;
+    let sale = sales::get(&txn, tenant, sale_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
+    let changes = invoice_sale::ActiveModel {
+        status: Set(SaleStatus::Withdrawn.as_str().into()),
+        decided_at: Set(Some(now)),
+        ..Default::default()
+    };
+    let s = sales::transition(
+        &txn,
+        tenant,
+        sale.id,
+        &allowed_from(SaleStep::Withdraw),
+        changes,
+    )
+    .await?
+    .ok_or_else(|| {
+        AppError::Conflict(format!(
+            "the sale is {}; only a sale waiting for its decision can be withdrawn",
+            sale.status
+        ))
+    })?;
+    invoices::release(&txn, tenant, s.invoice_id, Holder::Sale(s.id)).await?;
+    let inv = invoices::require(&txn, tenant, s.invoice_id, "invoiceId").await?;
+    let message = format!(
+        "The sale of invoice {} was withdrawn; no fees were charged",
+        inv.invoice_number
+    );
+    outbox::notify(
+        &txn,
+        tenant,
+        "SALE_WITHDRAWN",
+        &message,
+        Some(s.invoice_id),
+        now,
+    )
+    .await?;
+    record(&txn, tenant, &s, event::WITHDRAWN, &message, now).await?;
+    txn.commit().await?;
+    state.events.wake();
+    Ok(s)
+}
+
+/// Operator: records what the financier collected from the customer of a
+/// bought invoice (in full or in part). Collections release credit exposure.
+/// The same key records nothing twice.
+#[tracing::instrument(skip(state, op))]
+pub async fn record_collection(
+    state: &AppState,
+    op: Operator,
+    sale_id: i64,
+    amount: rust_decimal::Decimal,
+    collected_on: NaiveDate,
+    key: &str,
+) -> AppResult<invoice_sale::Model> {
+    let key = key.trim();
+    if key.is_empty() || key.len() > 100 {
+        return Err(AppError::validation(
+            "idempotencyKey",
+            "must be 1 to 100 characters",
+        ));
+    }
+    let amount_ore = crate::domain::money::parse_amount("amount", amount, false)?;
+    if amount_ore == 0 {
+        return Err(AppError::validation("amount", "must be greater than zero"));
+    }
+    if collected_on > state.clock.today() {
+        return Err(AppError::validation(
+            "collectedOn",
+            "must not be in the future",
+        ));
+    }
+    let now = state.clock.now();
+    let txn = begin_ordered(&state.db).await?;
+    if let Some(c) = sales::collection_by_key(&txn, op, key).await? {
+        if c.sale_id != sale_id || c.amount_ore != amount_ore {
+            return Err(AppError::Conflict(
+                "this idempotency key was used for another collection".into(),
+            ));
+        }
+        let sale = sales::get_any(&txn, op, sale_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
+        return Ok(sale);
+    }
+    let sale = sales::get_any(&txn, op, sale_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
+    if !matches!(status(&sale)?, SaleStatus::Approved | SaleStatus::PaidOut) {
+        return Err(AppError::Conflict(format!(
+            "the sale is {}; only a bought invoice is collected",
+            sale.status
+        )));
+    }
+    if !sales::add_collection(&txn, &sale, amount_ore, collected_on, key, now).await? {
+        return Err(AppError::validation(
+            "amount",
+            format!(
+                "is more than is left to collect ({} SEK)",
+                from_ore(sale.amount_ore - sale.collected_ore)
+            ),
+        ));
+    }
+    audit::record(
+        &txn,
+        op,
+        audit::Entry {
+            action: "RECORD_COLLECTION",
+            company_id: Some(sale.company_id),
+            subject: format!("InvoiceSale:{}", sale.id),
+            before: Some(
+                serde_json::json!({"collected": from_ore(sale.collected_ore).to_string()}),
+            ),
+            after: Some(serde_json::json!({
+                "collected": from_ore(sale.collected_ore + amount_ore).to_string(),
+                "amount": from_ore(amount_ore).to_string(),
+                "collectedOn": collected_on.to_string(),
+                "idempotencyKey": key,
+            })),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    let sale = sales::get_any(&state.db, op, sale_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
+    Ok(sale)
+}

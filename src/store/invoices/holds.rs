@@ -1,0 +1,67 @@
+//! Who holds an invoice: a sale or a Nox Finans case, never both.
+
+use super::*;
+
+/// Which service holds an invoice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    /// A sale, by its id.
+    Sale(i64),
+    /// A Nox Finans case, by its id.
+    NoxFinans(i64),
+}
+
+impl Holder {
+    fn parts(self) -> (&'static str, i64) {
+        match self {
+            Self::Sale(id) => ("SALE", id),
+            Self::NoxFinans(id) => ("NOX_FINANS", id),
+        }
+    }
+}
+
+/// Lets `holder` hold the tenant's invoice. The database allows one holder per
+/// invoice: when another service holds it, this is a `CONFLICT`.
+pub async fn hold<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    invoice_id: i64,
+    holder: Holder,
+) -> AppResult<()> {
+    let (kind, id) = holder.parts();
+    entity::invoice_hold::ActiveModel {
+        invoice_id: Set(invoice_id),
+        company_id: Set(tenant.company_id()),
+        holder: Set(kind.to_string()),
+        holder_id: Set(id),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| match AppError::from(e) {
+        AppError::Conflict(_) => {
+            AppError::Conflict("the invoice is already held by a sale or by Nox Finans".into())
+        }
+        other => other,
+    })?;
+    Ok(())
+}
+
+/// Frees the tenant's invoice from `holder` (a denied or withdrawn sale, a
+/// rejected or recalled case).
+pub async fn release<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    invoice_id: i64,
+    holder: Holder,
+) -> AppResult<()> {
+    let (kind, id) = holder.parts();
+    entity::invoice_hold::Entity::delete_many()
+        .filter(entity::invoice_hold::Column::InvoiceId.eq(invoice_id))
+        .filter(entity::invoice_hold::Column::CompanyId.eq(tenant.company_id()))
+        .filter(entity::invoice_hold::Column::Holder.eq(kind))
+        .filter(entity::invoice_hold::Column::HolderId.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

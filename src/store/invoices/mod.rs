@@ -1,0 +1,377 @@
+//! Invoices of the tenant, their rows and payments.
+//!
+//! - this module: filters, reading and writing invoices and their rows;
+//! - [`list`]: pages in every sort order;
+//! - [`payments`]: payments, settlement of a sold invoice, credit notes;
+//! - [`holds`]: the sale or case holding an invoice.
+
+mod holds;
+mod list;
+mod payments;
+
+pub use holds::{Holder, hold, release};
+pub use list::{Along, InvoiceOrder, InvoiceSort, Listed, count, get_along, list};
+pub use payments::{
+    NewPayment, add_payment, credit_note_for, link_credit_note, payment_by_key, payments_of,
+    payments_of_many, settle_sold,
+};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{customer, invoice, invoice_row, invoice_sale, payment};
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait, Func, JoinType, Query, SelectStatement, SubQueryStatement,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Iterable, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QueryTrait, Select, Set,
+};
+
+use super::Tenant;
+use super::customers::contains;
+use super::page::{Keyed, Page, PageRequest};
+use super::rows::{self, FromColumns};
+use crate::domain::invoice::{InvoiceState, Row};
+use crate::error::{AppError, AppResult};
+
+impl Keyed for invoice::Model {
+    fn key(&self) -> i64 {
+        self.id
+    }
+}
+
+/// Which invoices a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct InvoiceFilter {
+    /// Any of these states (empty: all).
+    pub states: Vec<InvoiceState>,
+    /// Only this customer's.
+    pub customer_id: Option<i64>,
+    /// Only those due before this date.
+    pub due_before: Option<NaiveDate>,
+    /// Invoice number, OCR or printed customer name contains this.
+    pub search: Option<String>,
+    /// Only sent (true) or unsent (false) ones.
+    pub sent: Option<bool>,
+    /// Only invoices with a sale in one of these statuses (stored form).
+    pub sale_statuses: Vec<&'static str>,
+    /// Only invoices handed to Nox Finans (true) or not (false).
+    pub handed_to_nox: Option<bool>,
+}
+
+/// Every column of an invoice that a use case sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceRecord {
+    /// Customer.
+    pub customer_id: i64,
+    /// Name as printed.
+    pub customer_name: Option<String>,
+    /// Street as printed.
+    pub street: Option<String>,
+    /// Postal code as printed.
+    pub postal_code: Option<String>,
+    /// City as printed.
+    pub city: Option<String>,
+    /// Country as printed.
+    pub country: String,
+    /// Invoice date.
+    pub invoice_date: NaiveDate,
+    /// Due date.
+    pub due_date: NaiveDate,
+    /// Terms of payment code.
+    pub terms_of_payment: String,
+    /// Currency.
+    pub currency: String,
+    /// `INVOICE`, `CASH`, `INTEREST`.
+    pub invoice_type: String,
+    /// Net.
+    pub net_ore: i64,
+    /// VAT.
+    pub vat_ore: i64,
+    /// Total.
+    pub total_ore: i64,
+    /// Balance.
+    pub balance_ore: i64,
+    /// ROT/RUT.
+    pub house_work_type: Option<String>,
+    /// Tax reduction.
+    pub house_work_deductible_ore: Option<i64>,
+    /// Not completed.
+    pub not_completed: bool,
+}
+
+fn scoped(tenant: Tenant) -> Select<invoice::Entity> {
+    invoice::Entity::find().filter(invoice::Column::CompanyId.eq(tenant.company_id()))
+}
+
+fn state_condition(state: InvoiceState, today: NaiveDate) -> Condition {
+    use invoice::Column as C;
+    let open = || {
+        Condition::all()
+            .add(C::Cancelled.eq(false))
+            .add(C::NotCompleted.eq(false))
+    };
+    match state {
+        InvoiceState::Cancelled => Condition::all().add(C::Cancelled.eq(true)),
+        InvoiceState::NotCompleted => Condition::all()
+            .add(C::Cancelled.eq(false))
+            .add(C::NotCompleted.eq(true)),
+        InvoiceState::Sold => open().add(C::Sold.eq(true)),
+        InvoiceState::Paid => open().add(C::Sold.eq(false)).add(C::BalanceOre.lte(0)),
+        InvoiceState::Overdue => open()
+            .add(C::Sold.eq(false))
+            .add(C::BalanceOre.gt(0))
+            .add(C::DueDate.lt(today)),
+        InvoiceState::Unpaid => open()
+            .add(C::Sold.eq(false))
+            .add(C::BalanceOre.gt(0))
+            .add(C::DueDate.gte(today)),
+    }
+}
+
+fn filter_condition(f: &InvoiceFilter, today: NaiveDate) -> Condition {
+    use invoice::Column as C;
+    let mut cond = Condition::all();
+    if !f.states.is_empty() {
+        cond = cond.add(f.states.iter().fold(Condition::any(), |any, s| {
+            any.add(state_condition(*s, today))
+        }));
+    }
+    if let Some(c) = f.customer_id {
+        cond = cond.add(C::CustomerId.eq(c));
+    }
+    if let Some(d) = f.due_before {
+        cond = cond.add(C::DueDate.lt(d));
+    }
+    if let Some(sent) = f.sent {
+        cond = cond.add(C::Sent.eq(sent));
+    }
+    if !f.sale_statuses.is_empty() {
+        let sold = Query::select()
+            .column(entity::invoice_sale::Column::InvoiceId)
+            .from(entity::invoice_sale::Entity)
+            .and_where(
+                Expr::col(entity::invoice_sale::Column::Status)
+                    .is_in(f.sale_statuses.iter().copied()),
+            )
+            .to_owned();
+        cond = cond.add(Expr::col(C::Id).in_subquery(sold));
+    }
+    if let Some(handed) = f.handed_to_nox {
+        let cases = Query::select()
+            .column(entity::nox_case::Column::InvoiceId)
+            .from(entity::nox_case::Entity)
+            .to_owned();
+        cond = cond.add(if handed {
+            Expr::col(C::Id).in_subquery(cases)
+        } else {
+            Expr::col(C::Id).not_in_subquery(cases)
+        });
+    }
+    if let Some(s) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        cond = cond.add(
+            Condition::any()
+                .add(C::InvoiceNumber.like(contains(s)))
+                .add(C::Ocr.like(contains(s)))
+                .add(Expr::expr(Func::lower(Expr::col(C::CustomerName))).like(contains(s))),
+        );
+    }
+    cond
+}
+
+/// One invoice of the tenant.
+pub async fn get<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    id: i64,
+) -> AppResult<Option<invoice::Model>> {
+    Ok(scoped(tenant)
+        .filter(invoice::Column::Id.eq(id))
+        .one(db)
+        .await?)
+}
+
+/// The tenant's invoices with these ids (missing or foreign ids are absent).
+pub async fn get_many<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    ids: Vec<i64>,
+) -> AppResult<Vec<invoice::Model>> {
+    Ok(scoped(tenant)
+        .filter(invoice::Column::Id.is_in(ids))
+        .all(db)
+        .await?)
+}
+
+/// An invoice of any company (operator views).
+pub async fn get_any<C: ConnectionTrait>(
+    db: &C,
+    _op: super::Operator,
+    id: i64,
+) -> AppResult<Option<invoice::Model>> {
+    Ok(invoice::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Invoices of any company with these ids (operator views).
+pub async fn get_many_any<C: ConnectionTrait>(
+    db: &C,
+    _op: super::Operator,
+    ids: Vec<i64>,
+) -> AppResult<Vec<invoice::Model>> {
+    Ok(invoice::Entity::find()
+        .filter(invoice::Column::Id.is_in(ids))
+        .all(db)
+        .await?)
+}
+
+/// The rows of invoices of any company (operator views).
+pub async fn rows_of_any<C: ConnectionTrait>(
+    db: &C,
+    _op: super::Operator,
+    ids: Vec<i64>,
+) -> AppResult<Vec<invoice_row::Model>> {
+    Ok(invoice_row::Entity::find()
+        .filter(invoice_row::Column::InvoiceId.is_in(ids))
+        .order_by_asc(invoice_row::Column::InvoiceId)
+        .order_by_asc(invoice_row::Column::Position)
+        .all(db)
+        .await?)
+}
+
+/// One invoice of the tenant, or `NOT_FOUND` naming input `field`.
+pub async fn require<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    id: i64,
+    field: &str,
+) -> AppResult<invoice::Model> {
+    get(db, tenant, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("invoice", field))
+}
+
+/// The rows of the tenant's invoices `ids`, by invoice and position.
+pub async fn rows_of<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    ids: Vec<i64>,
+) -> AppResult<Vec<invoice_row::Model>> {
+    // Rows carry no company column: keep only ids that are the tenant's.
+    let own: Vec<i64> = scoped(tenant)
+        .filter(invoice::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    Ok(invoice_row::Entity::find()
+        .filter(invoice_row::Column::InvoiceId.is_in(own))
+        .order_by_asc(invoice_row::Column::InvoiceId)
+        .order_by_asc(invoice_row::Column::Position)
+        .all(db)
+        .await?)
+}
+
+async fn write_rows<C: ConnectionTrait>(db: &C, invoice_id: i64, rows: &[Row]) -> AppResult<()> {
+    invoice_row::Entity::delete_many()
+        .filter(invoice_row::Column::InvoiceId.eq(invoice_id))
+        .exec(db)
+        .await?;
+    let models: Vec<invoice_row::ActiveModel> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| invoice_row::ActiveModel {
+            invoice_id: Set(invoice_id),
+            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+            description: Set(r.description.clone()),
+            quantity_milli: Set(r.quantity_milli),
+            unit_price_ore: Set(r.unit_price_ore),
+            vat_rate_bp: Set(r.vat_rate_bp),
+            amount_ore: Set(r.amount_ore),
+            ..Default::default()
+        })
+        .collect();
+    invoice_row::Entity::insert_many(models).exec(db).await?;
+    Ok(())
+}
+
+fn active(r: InvoiceRecord) -> invoice::ActiveModel {
+    invoice::ActiveModel {
+        customer_id: Set(r.customer_id),
+        customer_name: Set(r.customer_name),
+        street: Set(r.street),
+        postal_code: Set(r.postal_code),
+        city: Set(r.city),
+        country: Set(r.country),
+        invoice_date: Set(r.invoice_date),
+        due_date: Set(r.due_date),
+        terms_of_payment: Set(r.terms_of_payment),
+        currency: Set(r.currency),
+        invoice_type: Set(r.invoice_type),
+        net_ore: Set(r.net_ore),
+        vat_ore: Set(r.vat_ore),
+        total_ore: Set(r.total_ore),
+        balance_ore: Set(r.balance_ore),
+        house_work_type: Set(r.house_work_type),
+        house_work_deductible_ore: Set(r.house_work_deductible_ore),
+        not_completed: Set(r.not_completed),
+        ..Default::default()
+    }
+}
+
+/// Inserts an invoice with its rows for the tenant.
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    invoice_number: String,
+    ocr: String,
+    record: InvoiceRecord,
+    rows: &[Row],
+    now: DateTime<Utc>,
+) -> AppResult<invoice::Model> {
+    let mut am = active(record);
+    am.company_id = Set(tenant.company_id());
+    am.invoice_number = Set(invoice_number);
+    am.ocr = Set(ocr);
+    am.cancelled = Set(false);
+    am.sent = Set(false);
+    am.created_at = Set(now);
+    am.updated_at = Set(now);
+    let inv = am.insert(db).await?;
+    write_rows(db, inv.id, rows).await?;
+    Ok(inv)
+}
+
+/// Replaces the editable columns and the rows of the tenant's invoice `id`.
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    id: i64,
+    record: InvoiceRecord,
+    rows: &[Row],
+    now: DateTime<Utc>,
+) -> AppResult<invoice::Model> {
+    let mut am = active(record);
+    am.updated_at = Set(now);
+    write_flags(db, tenant, id, am).await?;
+    write_rows(db, id, rows).await?;
+    require(db, tenant, id, "id").await
+}
+
+/// Writes the set columns of `changes` to the tenant's invoice `id`.
+pub async fn write_flags<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    id: i64,
+    changes: invoice::ActiveModel,
+) -> AppResult<invoice::Model> {
+    let res = invoice::Entity::update_many()
+        .set(changes)
+        .filter(invoice::Column::Id.eq(id))
+        .filter(invoice::Column::CompanyId.eq(tenant.company_id()))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(AppError::not_found("invoice", "id"));
+    }
+    require(db, tenant, id, "id").await
+}

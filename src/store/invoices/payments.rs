@@ -1,0 +1,180 @@
+//! Payments registered on invoices, settling a sold invoice, and credit
+//! notes.
+
+use super::*;
+
+/// A payment to record, already split and checked by the use case.
+#[derive(Debug, Clone)]
+pub struct NewPayment {
+    /// The invoice.
+    pub invoice_id: i64,
+    /// Stored payer (see `domain::invoice::Payer`).
+    pub payer: &'static str,
+    /// The client's key.
+    pub idempotency_key: Option<String>,
+    /// The whole amount.
+    pub amount_ore: i64,
+    /// Towards the customer's part of the invoice.
+    pub capital_ore: i64,
+    /// Towards the customer's fees (through Nox Finans).
+    pub fees_ore: i64,
+    /// Towards interest (through Nox Finans).
+    pub interest_ore: i64,
+    /// Towards Skatteverket's part (a Skatteverket payment).
+    pub house_work_ore: i64,
+    /// Off the invoice by a credit note.
+    pub credit_ore: i64,
+    /// The day it was paid.
+    pub paid_on: NaiveDate,
+}
+
+/// Records a payment and lowers the balance by increments, refusing (with
+/// `CONFLICT`) when the part it pays has meanwhile become smaller than it.
+pub async fn add_payment<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    p: NewPayment,
+    now: DateTime<Utc>,
+) -> AppResult<invoice::Model> {
+    let customer_part = p.capital_ore + p.credit_ore;
+    let n = crate::store::raw::exec(
+        db,
+        "UPDATE invoice SET balance_ore = balance_ore - ?, \
+         house_work_paid_ore = house_work_paid_ore + ?, credited_ore = credited_ore + ?, updated_at = ? \
+         WHERE id = ? AND company_id = ? \
+         AND balance_ore - (COALESCE(house_work_deductible_ore, 0) - house_work_paid_ore) >= ? \
+         AND COALESCE(house_work_deductible_ore, 0) - house_work_paid_ore >= ?",
+        [
+            (customer_part + p.house_work_ore).into(),
+            p.house_work_ore.into(),
+            p.credit_ore.into(),
+            now.into(),
+            p.invoice_id.into(),
+            tenant.company_id().into(),
+            customer_part.into(),
+            p.house_work_ore.into(),
+        ],
+    )
+    .await?;
+    if n == 0 {
+        return Err(AppError::Conflict(
+            "the payment is larger than what is left to pay on the invoice".into(),
+        ));
+    }
+    payment::ActiveModel {
+        company_id: Set(tenant.company_id()),
+        invoice_id: Set(p.invoice_id),
+        amount_ore: Set(p.amount_ore),
+        paid_on: Set(p.paid_on),
+        payer: Set(p.payer.to_string()),
+        idempotency_key: Set(p.idempotency_key),
+        capital_ore: Set(customer_part),
+        fees_ore: Set(p.fees_ore),
+        interest_ore: Set(p.interest_ore),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    require(db, tenant, p.invoice_id, "invoiceId").await
+}
+
+/// The tenant's payment recorded under `key`, if any.
+pub async fn payment_by_key<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    key: &str,
+) -> AppResult<Option<payment::Model>> {
+    Ok(payment::Entity::find()
+        .filter(payment::Column::CompanyId.eq(tenant.company_id()))
+        .filter(payment::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?)
+}
+
+/// The payments (and credits) of the tenant's invoices `ids`, oldest first.
+pub async fn payments_of_many<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    ids: Vec<i64>,
+) -> AppResult<Vec<payment::Model>> {
+    Ok(payment::Entity::find()
+        .filter(payment::Column::CompanyId.eq(tenant.company_id()))
+        .filter(payment::Column::InvoiceId.is_in(ids))
+        .order_by_asc(payment::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The payments (and credits) of the tenant's invoice, oldest first.
+pub async fn payments_of<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    invoice_id: i64,
+) -> AppResult<Vec<payment::Model>> {
+    Ok(payment::Entity::find()
+        .filter(payment::Column::CompanyId.eq(tenant.company_id()))
+        .filter(payment::Column::InvoiceId.eq(invoice_id))
+        .order_by_asc(payment::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Settles the tenant's invoice as sold: the customer's part (`amount_ore`)
+/// leaves the balance. `false` when it is already sold or the balance moved.
+pub async fn settle_sold<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    invoice_id: i64,
+    amount_ore: i64,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let sold = true;
+    let n = crate::store::raw::exec(
+        db,
+        "UPDATE invoice SET sold = ?, balance_ore = balance_ore - ?, updated_at = ? \
+         WHERE id = ? AND company_id = ? AND sold = ? AND balance_ore >= ?",
+        [
+            sold.into(),
+            amount_ore.into(),
+            now.into(),
+            invoice_id.into(),
+            tenant.company_id().into(),
+            (!sold).into(),
+            amount_ore.into(),
+        ],
+    )
+    .await?;
+    Ok(n == 1)
+}
+
+/// Links a credit note to the invoice it credits.
+pub async fn link_credit_note<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    credit_note_id: i64,
+    invoice_id: i64,
+) -> AppResult<()> {
+    invoice::Entity::update_many()
+        .col_expr(invoice::Column::CreditsInvoiceId, Expr::value(invoice_id))
+        .filter(invoice::Column::Id.eq(credit_note_id))
+        .filter(invoice::Column::CompanyId.eq(tenant.company_id()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The latest credit note of `amount_ore` crediting the tenant's invoice.
+pub async fn credit_note_for<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    invoice_id: i64,
+    amount_ore: i64,
+) -> AppResult<Option<invoice::Model>> {
+    Ok(scoped(tenant)
+        .filter(invoice::Column::CreditsInvoiceId.eq(invoice_id))
+        .filter(invoice::Column::TotalOre.eq(-amount_ore))
+        .order_by_desc(invoice::Column::Id)
+        .one(db)
+        .await?)
+}
