@@ -10,16 +10,9 @@ use entity::{customer, invoice_row, invoice_sale, voucher_row};
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::{Operator, Tenant, customers, invoices, ledger, sales};
+use crate::store::{Tenant, customers, invoices, ledger, sales};
 
-/// Whose data a loader may read.
-#[derive(Clone, Copy, Debug)]
-pub enum Scope {
-    /// One company's.
-    Company(Tenant),
-    /// Every company's (the financier's operator).
-    Operator(Operator),
-}
+pub use crate::store::Scope;
 
 /// A loader failure, shared between the waiting resolvers.
 #[derive(Clone, Debug)]

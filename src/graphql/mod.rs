@@ -76,13 +76,7 @@ pub struct Identity(pub Option<Actor>);
 /// rest of the request (queries: a list primes them with the rows it joined).
 pub fn request_data(state: &AppState, actor: Option<Actor>, cache: bool) -> async_graphql::Data {
     let mut data = async_graphql::Data::default();
-    let scope = actor
-        .as_ref()
-        .and_then(|a| match (a.tenant(), a.operator()) {
-            (Ok(t), _) => Some(loaders::Scope::Company(t)),
-            (_, Ok(op)) => Some(loaders::Scope::Operator(op)),
-            _ => None,
-        });
+    let scope = actor.as_ref().and_then(Actor::scope);
     if let Some(scope) = scope {
         data.insert(loaders::Loaders::new(state.clone(), scope, cache));
     }

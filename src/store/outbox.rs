@@ -9,7 +9,7 @@ use sea_orm::{
     ExecResult, QueryResult, Set, Statement,
 };
 
-use super::Tenant;
+use super::{Scope, Tenant};
 use crate::error::AppResult;
 
 /// The PostgreSQL channel on which commits that wrote events wake every instance.
@@ -177,17 +177,20 @@ pub async fn notify(
     Ok(n)
 }
 
-/// The events of one subject (a sale, a case) of the tenant, oldest first.
+/// The events of one subject (a sale, a case) that `reader` may see, oldest
+/// first: a company's own, or any company's for an operator.
 pub async fn history<C: ConnectionTrait>(
     db: &C,
-    tenant: Tenant,
+    reader: Scope,
     topic: &str,
     subject_id: i64,
 ) -> AppResult<Vec<outbox_event::Model>> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-    Ok(outbox_event::Entity::find()
-        .filter(outbox_event::Column::CompanyId.eq(tenant.company_id()))
-        .filter(outbox_event::Column::Topic.eq(topic))
+    let mut q = outbox_event::Entity::find();
+    if let Scope::Company(tenant) = reader {
+        q = q.filter(outbox_event::Column::CompanyId.eq(tenant.company_id()));
+    }
+    Ok(q.filter(outbox_event::Column::Topic.eq(topic))
         .filter(outbox_event::Column::SubjectId.eq(subject_id))
         .order_by_asc(outbox_event::Column::Seq)
         .all(db)

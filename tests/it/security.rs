@@ -445,8 +445,7 @@ db_test!(a_websocket_frame_over_the_message_cap_closes_1009, |app| {
     app.ok(&app.company, "{ viewer { name } }", json!({})).await;
 });
 
-const SPOT: &str =
-    "query($id: ID!) { invoiceSale(id: $id) { id samplingDraw spotCheck { rule outcome note } } }";
+const SPOT: &str = "query($id: ID!) { invoiceSale(id: $id) { id samplingDraw spotCheck { rule outcome note } history { kind } } }";
 
 db_test!(
     spot_check_notes_and_draws_stay_with_operators,
@@ -496,6 +495,13 @@ db_test!(
         let seen_by_operator = app.ok(&app.operator, SPOT, json!({ "id": sale_id })).await;
         let o = &seen_by_operator["invoiceSale"];
         assert!(o["spotCheck"]["note"].as_str().unwrap().contains("CFO"));
+        // The operator reads the company's sale history as the company does.
+        assert_eq!(o["history"], c["history"]);
+        let kinds = o["history"].to_string();
+        assert!(
+            kinds.contains("SUBMITTED") && kinds.contains("SPOT_CHECK_RESOLVED"),
+            "{kinds}"
+        );
         let draw = o["samplingDraw"].as_i64().unwrap();
         // The operator reproduces the draw from the secret and the ids.
         let (_, company) = invoice_finance::graphql::ids::decode_any(

@@ -323,10 +323,12 @@ impl InvoiceSale {
     }
     /// Every event of the sale, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> GqlResult<Vec<InvoiceSaleEvent>> {
-        // Events belong to the sale's (case's) company: operators see them too.
-        let owner = crate::store::Tenant::trusted(self.0.company_id);
+        // The caller's own company's events, or any company's for operators.
+        let reader = crate::graphql::actor(ctx)?
+            .scope()
+            .ok_or_else(|| AppError::Forbidden("this field needs a token".into()))?;
         let rows =
-            crate::store::outbox::history(&state(ctx).db, owner, topic::INVOICE_SALE, self.0.id)
+            crate::store::outbox::history(&state(ctx).db, reader, topic::INVOICE_SALE, self.0.id)
                 .await?;
         Ok(rows
             .iter()
