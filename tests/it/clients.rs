@@ -202,7 +202,7 @@ async fn graphiql_runs_a_query_in_headless_chromium_without_internet() {
     .unwrap();
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         assert!(
-            invoice_finance::graphiql::assets_embedded(),
+            invoice_finance::http::graphiql::assets_embedded(),
             "CI=true but this build carries no GraphiQL assets (see the build warning)"
         );
     }

@@ -257,7 +257,7 @@ db_test!(http_edge_behaves, |app| {
     assert!(!app_js.contains("localStorage"));
     // The binary carries the assets (see build.rs); a build without Node
     // reads them from GRAPHIQL_ASSETS_DIR.
-    let installed = invoice_finance::graphiql::assets_embedded()
+    let installed = invoice_finance::http::graphiql::assets_embedded()
         || std::path::Path::new(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/web/node_modules/graphiql/graphiql.min.js"
@@ -388,9 +388,9 @@ fn cdn_fallback_hashes_match_the_locked_packages() {
     };
     let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/web/node_modules"));
     let mut checked = 0;
-    for (rel, sri) in invoice_finance::graphiql::integrity() {
+    for (rel, sri) in invoice_finance::http::graphiql::integrity() {
         // What the binary carries (from the locked packages at build time) ...
-        if let Some(embedded) = invoice_finance::graphiql::embedded_asset(rel) {
+        if let Some(embedded) = invoice_finance::http::graphiql::embedded_asset(rel) {
             assert_eq!(sri, hash(embedded), "embedded {rel}");
             checked += 1;
         }

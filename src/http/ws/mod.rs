@@ -24,6 +24,9 @@
 //! with [`close::UNRESPONSIVE`]. On shutdown every socket gets a close frame with
 //! [`close::GOING_AWAY`].
 
+mod legacy;
+mod transport_ws;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -301,128 +304,6 @@ impl Conn {
         match self.protocol {
             Protocol::TransportWs => self.on_transport_ws(text).await,
             Protocol::Legacy => self.on_legacy(text).await,
-        }
-    }
-
-    async fn on_transport_ws(&mut self, text: &str) -> Result<(), End> {
-        let bad = |why: &str| {
-            close(
-                close::BAD_REQUEST,
-                format!("Invalid message received: {why}"),
-            )
-        };
-        let msg: Value = serde_json::from_str(text).map_err(|_| bad("not JSON"))?;
-        let ty = msg
-            .get("type")
-            .and_then(Value::as_str)
-            .ok_or_else(|| bad("no type"))?;
-        match ty {
-            "connection_init" => {
-                if self.init_seen {
-                    return Err(close(
-                        close::TOO_MANY_INITS,
-                        "Too many initialisation requests",
-                    ));
-                }
-                self.init_seen = true;
-                let payload =
-                    optional_object(&msg).map_err(|()| bad("payload must be an object"))?;
-                match Box::pin(authenticate(&self.app, payload)).await {
-                    Ok((data, actor)) => {
-                        self.session = Some(Arc::new(data));
-                        self.actor = Some(actor);
-                        self.send_json(&json!({"type": "connection_ack"})).await
-                    }
-                    Err(why) => Err(close(close::FORBIDDEN, format!("Forbidden: {why}"))),
-                }
-            }
-            "ping" => self.send_json(&json!({"type": "pong"})).await,
-            "pong" => Ok(()),
-            "subscribe" => {
-                let Some(session) = self.session.clone() else {
-                    return Err(close(close::UNAUTHORIZED, "Unauthorized"));
-                };
-                let id = message_id(&msg).ok_or_else(|| bad("subscribe needs a non-empty id"))?;
-                let request = graphql_request(&msg)
-                    .ok_or_else(|| bad("subscribe needs a payload with a query"))?;
-                if self.subs.contains_key(&id) {
-                    return Err(close(
-                        close::SUBSCRIBER_EXISTS,
-                        format!("Subscriber for {id} already exists"),
-                    ));
-                }
-                self.start(id, request, session).await
-            }
-            "complete" => {
-                let id = message_id(&msg).ok_or_else(|| bad("complete needs an id"))?;
-                self.remove(&id);
-                Ok(())
-            }
-            _ => Err(bad("unknown type")),
-        }
-    }
-
-    async fn on_legacy(&mut self, text: &str) -> Result<(), End> {
-        let Some(msg) = serde_json::from_str::<Value>(text)
-            .ok()
-            .filter(Value::is_object)
-        else {
-            return self
-                .send_json(&json!({"type": "connection_error", "payload": {"message": "the message is not JSON"}}))
-                .await;
-        };
-        let ty = msg.get("type").and_then(Value::as_str).unwrap_or("");
-        match ty {
-            "connection_init" => {
-                if self.init_seen {
-                    return Err(close(close::TOO_MANY_INITS, "Too many initialisation requests"));
-                }
-                self.init_seen = true;
-                let payload = optional_object(&msg).ok().flatten();
-                match Box::pin(authenticate(&self.app, payload)).await {
-                    Ok((data, actor)) => {
-                        self.session = Some(Arc::new(data));
-                        self.actor = Some(actor);
-                        self.send_json(&json!({"type": "connection_ack"})).await?;
-                        self.send_json(&json!({"type": "ka"})).await
-                    }
-                    Err(why) => {
-                        self.send_json(&json!({"type": "connection_error", "payload": {"message": why}}))
-                            .await?;
-                        Err(close(close::FORBIDDEN, "Forbidden"))
-                    }
-                }
-            }
-            "start" => {
-                let Some(session) = self.session.clone() else {
-                    return Err(close(close::UNAUTHORIZED, "Unauthorized"));
-                };
-                let Some(id) = message_id(&msg) else {
-                    return self
-                        .send_json(&json!({"type": "error", "payload": {"message": "start needs an id"}}))
-                        .await;
-                };
-                let Some(request) = graphql_request(&msg) else {
-                    return self
-                        .send_json(&json!({"type": "error", "id": id, "payload": {"message": "start needs a payload with a query"}}))
-                        .await;
-                };
-                // The legacy protocol replaces an operation that reuses an id.
-                self.remove(&id);
-                self.start(id, request, session).await
-            }
-            "stop" => {
-                let Some(id) = message_id(&msg) else { return Ok(()) };
-                if self.remove(&id) {
-                    self.send_json(&json!({"type": "complete", "id": id})).await?;
-                }
-                Ok(())
-            }
-            "connection_terminate" => Err(close(1000, "terminated by the client")),
-            _ => {
-                self.send_json(&json!({"type": "error", "payload": {"message": format!("unknown message type `{ty}`")}}))
-                    .await
-            }
         }
     }
 

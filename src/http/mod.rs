@@ -6,6 +6,9 @@
 //! GET, bad token) is a GraphQL error body with an `extensions.code`, never a
 //! bare text 4xx, and so that the response media type follows `Accept`.
 
+pub mod graphiql;
+pub mod ws;
+
 use std::sync::atomic::Ordering;
 
 use async_graphql::parser::types::OperationType;
@@ -58,7 +61,7 @@ pub fn router(state: HttpState) -> Router {
     };
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
-        .route("/graphiql/{name}", get(crate::graphiql::asset))
+        .route("/graphiql/{name}", get(crate::http::graphiql::asset))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -597,7 +600,7 @@ async fn graphql_get(State(s): State<HttpState>, req: Request) -> Response {
             .headers
             .get(header::HOST)
             .and_then(|v| v.to_str().ok());
-        return crate::graphiql::page(
+        return crate::http::graphiql::page(
             std::path::Path::new(&s.app.settings.graphiql_assets_dir),
             host,
         );
@@ -667,7 +670,7 @@ async fn websocket(s: HttpState, parts: &mut axum::http::request::Parts) -> Resp
         .get(header::SEC_WEBSOCKET_PROTOCOL)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let Some(protocol) = crate::ws::Protocol::negotiate(offered) else {
+    let Some(protocol) = crate::http::ws::Protocol::negotiate(offered) else {
         return error_response(
             StatusCode::BAD_REQUEST,
             Media::Json,
@@ -703,7 +706,7 @@ async fn websocket(s: HttpState, parts: &mut axum::http::request::Parts) -> Resp
         .max_frame_size(app.settings.max_body_bytes)
         .on_upgrade(move |socket| {
             sockets.track_future(async move {
-                crate::ws::serve(socket, protocol, app, schema, shutdown).await;
+                crate::http::ws::serve(socket, protocol, app, schema, shutdown).await;
                 drop(slot);
             })
         })
