@@ -1,0 +1,88 @@
+//! Nox Finans use cases: the send view, settings, hiding rows and sending a
+//! batch. What happens to a case afterwards is in `nox_case`.
+
+mod send;
+mod send_view;
+mod settings;
+
+pub use send::{SendResult, send};
+pub use send_view::{
+    CandidateFilter, CandidateRow, assess_with, candidate_count, candidate_row, candidates,
+};
+pub use settings::{set_hidden, update_settings};
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDate};
+use entity::{customer, invoice, nox_case};
+use sea_orm::{ConnectionTrait, Set};
+
+use crate::db::begin_write;
+use crate::domain::nox::{self, Assessment, Candidate, Delivery, Service};
+use crate::domain::nox_case::NoxStatus;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::store::invoices;
+use crate::store::jobs::{self, kind};
+use crate::store::nox::{self as store, NoxSettings, status_of};
+use crate::store::outbox::Ordered;
+use crate::store::outbox::{self, NewEvent, topic};
+use crate::store::page::PageRequest;
+use crate::store::{Tenant, customers, sales};
+
+/// Stored form of a service.
+pub fn service_str(s: Service) -> &'static str {
+    match s {
+        Service::InvoiceService => "INVOICE_SERVICE",
+        Service::ReminderService => "REMINDER_SERVICE",
+    }
+}
+
+/// Stored form of a delivery method.
+pub fn delivery_str(d: Delivery) -> &'static str {
+    match d {
+        Delivery::Letter => "LETTER",
+        Delivery::Email => "EMAIL",
+    }
+}
+
+/// Reads a stored service.
+pub fn parse_service(s: &str) -> Service {
+    if s == service_str(Service::ReminderService) {
+        Service::ReminderService
+    } else {
+        Service::InvoiceService
+    }
+}
+
+/// Reads a stored delivery method.
+pub fn parse_delivery(s: &str) -> Delivery {
+    if s == "EMAIL" {
+        Delivery::Email
+    } else {
+        Delivery::Letter
+    }
+}
+
+pub(crate) async fn record(
+    txn: &Ordered,
+    tenant: Tenant,
+    case: &nox_case::Model,
+    kind: &str,
+    message: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    outbox::record(
+        txn,
+        tenant,
+        NewEvent {
+            topic: topic::NOX_FINANS,
+            kind,
+            invoice_id: Some(case.invoice_id),
+            subject_id: case.id,
+            message,
+        },
+        at,
+    );
+    Ok(())
+}

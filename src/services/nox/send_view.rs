@@ -1,0 +1,238 @@
+//! The send view: every invoice that could be handed to Nox Finans, coloured
+//! by the eleven rules, filtered and paged.
+
+use super::*;
+
+/// One row of the send view.
+#[derive(Debug, Clone)]
+pub struct CandidateRow {
+    /// The invoice.
+    pub invoice: invoice::Model,
+    /// Its colour and reasons.
+    pub assessment: Assessment,
+    /// Hidden with the trash can.
+    pub hidden: bool,
+}
+
+/// Which rows the send view shows.
+#[derive(Debug, Clone, Copy)]
+pub struct CandidateFilter {
+    /// Assess for this service.
+    pub service: Service,
+    /// Assess for this delivery (default: the settings').
+    pub delivery: Option<Delivery>,
+    /// Only invoices not yet printed or sent to the customer.
+    pub only_unsent: bool,
+    /// Only hidden rows (otherwise hidden rows are left out).
+    pub only_hidden: bool,
+    /// Only these colours (empty: all).
+    pub green: bool,
+    /// Include yellow.
+    pub yellow: bool,
+    /// Include red.
+    pub red: bool,
+}
+
+fn candidate(
+    inv: &invoice::Model,
+    c: Option<&customer::Model>,
+    sold: bool,
+    handed_over: bool,
+) -> Candidate {
+    Candidate {
+        balance_ore: inv.balance_ore,
+        house_work_deductible_ore: inv.house_work_deductible_ore.map(|d| {
+            crate::domain::invoice::skatteverket_outstanding(Some(d), inv.house_work_paid_ore)
+        }),
+        cancelled: inv.cancelled,
+        not_completed: inv.not_completed,
+        invoice_type: inv.invoice_type.clone(),
+        currency: inv.currency.clone(),
+        terms_of_payment: inv.terms_of_payment.clone(),
+        invoice_date: inv.invoice_date,
+        due_date: inv.due_date,
+        customer_name: inv.customer_name.clone(),
+        street: inv.street.clone(),
+        postal_code: inv.postal_code.clone(),
+        city: inv.city.clone(),
+        email: c.and_then(|c| c.email.clone()),
+        phone: c.and_then(|c| c.phone.clone()),
+        identity_number: c.and_then(|c| c.organisation_number.clone()),
+        sold: sold || inv.sold,
+        handed_over,
+    }
+}
+
+/// Assesses a batch of the tenant's invoices with one query per kind of data.
+async fn assess_all<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    invoices: &[invoice::Model],
+    settings: &NoxSettings,
+    service: Service,
+    delivery: Delivery,
+    today: NaiveDate,
+) -> AppResult<Vec<Assessment>> {
+    let ids: Vec<i64> = invoices.iter().map(|i| i.id).collect();
+    let customers: HashMap<i64, customer::Model> =
+        customers::get_many(db, tenant, invoices.iter().map(|i| i.customer_id))
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+    let live_sales: std::collections::HashSet<i64> =
+        sales::latest_by_invoice(db, tenant, ids.clone())
+            .await?
+            .into_iter()
+            .filter(|s| sales::LIVE.contains(&s.status.as_str()))
+            .map(|s| s.invoice_id)
+            .collect();
+    let mut open_cases = std::collections::HashSet::new();
+    for c in store::cases_of(db, tenant, ids).await? {
+        if status_of(&c)?.is_open() {
+            open_cases.insert(c.invoice_id);
+        }
+    }
+    let rules = nox::Settings {
+        active_terms: settings.active_terms.clone(),
+    };
+    Ok(invoices
+        .iter()
+        .map(|inv| {
+            let c = candidate(
+                inv,
+                customers.get(&inv.customer_id),
+                live_sales.contains(&inv.id),
+                open_cases.contains(&inv.id),
+            );
+            nox::assess(&c, &rules, service, delivery, today)
+        })
+        .collect())
+}
+
+/// Assesses one invoice inside a transaction (sending, and Nox Finans'
+/// acceptance). With `own_case`, the invoice's open case is the one being
+/// assessed and does not count as "already handed over".
+pub async fn assess_with<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    inv: &invoice::Model,
+    service: Service,
+    delivery: Delivery,
+    today: NaiveDate,
+    own_case: bool,
+) -> AppResult<Assessment> {
+    let settings = store::settings(db, tenant).await?;
+    let customer = customers::get(db, tenant, inv.customer_id).await?;
+    let sold = sales::has_live_sale(db, tenant, inv.id).await?;
+    let handed = !own_case && store::open_case_of(db, tenant, inv.id).await?.is_some();
+    let rules = nox::Settings {
+        active_terms: settings.active_terms,
+    };
+    let c = candidate(inv, customer.as_ref(), sold, handed);
+    Ok(nox::assess(&c, &rules, service, delivery, today))
+}
+
+/// The SQL send-view query for `f`, with the settings and delivery it used.
+async fn view_query(
+    state: &AppState,
+    tenant: Tenant,
+    f: &CandidateFilter,
+) -> AppResult<(store::SendViewQuery, NoxSettings, Delivery)> {
+    let settings = store::settings(&state.db, tenant).await?;
+    let delivery = f
+        .delivery
+        .unwrap_or_else(|| parse_delivery(&settings.default_delivery));
+    let q = store::SendViewQuery {
+        active_terms: settings.active_terms.clone(),
+        reminder_service: f.service == Service::ReminderService,
+        email_delivery: delivery == Delivery::Email,
+        only_unsent: f.only_unsent,
+        only_hidden: f.only_hidden,
+        green: f.green,
+        yellow: f.yellow,
+        red: f.red,
+        today: state.clock.today(),
+    };
+    Ok((q, settings, delivery))
+}
+
+/// A page of the send view: the tenant's invoices not handed over, newest first,
+/// each with its colour, blockers and warnings. The colour filter runs in SQL
+/// (`store::nox::send_view`), so a page costs O(page) however many invoices the
+/// company has; the reasons of the rows on the page come from the same rules in
+/// `domain::nox::assess`.
+pub async fn candidates(
+    state: &AppState,
+    tenant: Tenant,
+    f: CandidateFilter,
+    first: u64,
+    after: Option<i64>,
+) -> AppResult<(Vec<CandidateRow>, bool)> {
+    let db = &state.db;
+    let today = state.clock.today();
+    let (q, settings, delivery) = view_query(state, tenant, &f).await?;
+    let page = store::send_view(db, tenant, &q, PageRequest::Forward { first, after }).await?;
+    let assessments = assess_all(
+        db,
+        tenant,
+        &page.items,
+        &settings,
+        f.service,
+        delivery,
+        today,
+    )
+    .await?;
+    let rows = page
+        .items
+        .into_iter()
+        .zip(assessments)
+        .map(|(invoice, assessment)| CandidateRow {
+            invoice,
+            assessment,
+            hidden: f.only_hidden,
+        })
+        .collect();
+    Ok((rows, page.has_next))
+}
+
+/// How many rows the send view has under `f`: a SQL count.
+pub async fn candidate_count(
+    state: &AppState,
+    tenant: Tenant,
+    f: CandidateFilter,
+) -> AppResult<u64> {
+    let (q, _, _) = view_query(state, tenant, &f).await?;
+    store::send_view_count(&state.db, tenant, &q).await
+}
+
+/// One row's current verdict (after hiding, or for a single invoice).
+pub async fn candidate_row(
+    state: &AppState,
+    tenant: Tenant,
+    invoice_id: i64,
+    service: Service,
+) -> AppResult<CandidateRow> {
+    let inv = invoices::require(&state.db, tenant, invoice_id, "invoiceId").await?;
+    let settings = store::settings(&state.db, tenant).await?;
+    let delivery = parse_delivery(&settings.default_delivery);
+    let today = state.clock.today();
+    let a = assess_all(
+        &state.db,
+        tenant,
+        std::slice::from_ref(&inv),
+        &settings,
+        service,
+        delivery,
+        today,
+    )
+    .await?
+    .pop()
+    .ok_or_else(|| AppError::Internal("no assessment".into()))?;
+    let hidden = store::hidden(&state.db, tenant).await?.contains(&inv.id);
+    Ok(CandidateRow {
+        invoice: inv,
+        assessment: a,
+        hidden,
+    })
+}
