@@ -20,6 +20,8 @@
 //!     --instances 2 --clients 16 --seconds 300 --kills 10 --restart-postgres
 //! ```
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use std::sync::Arc;
@@ -133,16 +135,7 @@ async fn serve(url: &str, port: u16, origin_ms: i64, speed: u32) -> Result<()> {
     let app = invoice_finance::app::Application::build(settings, clock).await?;
     println!("{}", json!({ "addr": app.addr().to_string() }));
     std::io::stdout().flush()?;
-    let stdin_closed = async {
-        let _ = tokio::task::spawn_blocking(|| {
-            let mut sink = String::new();
-            while std::io::stdin().lock().read_line(&mut sink).unwrap_or(0) > 0 {
-                sink.clear();
-            }
-        })
-        .await;
-    };
-    app.run_until(stdin_closed).await?;
+    app.run_until(common::stdin_closed()).await?;
     Ok(())
 }
 

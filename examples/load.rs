@@ -34,7 +34,8 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use common::{
-    Server, Target, gql, ms, on_fresh_database, percentile, prepare, serve, start_server, stop,
+    ChildArgs, Server, Target, gql, ms, on_fresh_database, percentile, prepare, serve,
+    start_server, stop,
 };
 
 #[derive(Parser, Debug)]
@@ -59,22 +60,16 @@ struct Args {
     /// a temporary SQLite file.
     #[arg(long)]
     database_url: Option<String>,
-    /// Internal: run the server on this database URL and print its tokens.
-    #[arg(long, hide = true)]
-    serve: Option<String>,
-    /// Internal: how many companies the server seeds.
-    #[arg(long, hide = true, default_value_t = 1)]
-    seed_companies: usize,
-    /// Internal: seconds before the server processes a sale.
-    #[arg(long, hide = true, default_value_t = 86_400)]
-    sale_delay_secs: i64,
+    #[command(flatten)]
+    child: ChildArgs,
 }
 
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
-    if let Some(url) = &args.serve {
-        return serve(url, args.seed_companies, args.sale_delay_secs).await;
+    if let Some(url) = &args.child.serve {
+        let c = &args.child;
+        return serve(url, c.seed_companies, c.sale_delay_secs).await;
     }
     if args.companies == 0 || args.subscribers == 0 || args.per_connection == 0 {
         bail!("--companies, --subscribers and --per-connection must be at least 1");

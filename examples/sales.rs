@@ -33,7 +33,8 @@ use serde_json::json;
 use tokio::sync::Mutex;
 
 use common::{
-    Server, Target, gql, ms, on_fresh_database, percentile, prepare, serve, start_server, stop,
+    ChildArgs, Server, Target, gql, ms, on_fresh_database, percentile, prepare, serve,
+    start_server, stop,
 };
 
 #[derive(Parser, Debug)]
@@ -52,22 +53,16 @@ struct Args {
     /// a temporary SQLite file.
     #[arg(long)]
     database_url: Option<String>,
-    /// Internal: run the server on this database URL and print its tokens.
-    #[arg(long, hide = true)]
-    serve: Option<String>,
-    /// Internal: how many companies the server seeds.
-    #[arg(long, hide = true, default_value_t = 1)]
-    seed_companies: usize,
-    /// Internal: seconds before the server processes a sale.
-    #[arg(long, hide = true, default_value_t = 0)]
-    sale_delay_secs: i64,
+    #[command(flatten)]
+    child: ChildArgs,
 }
 
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
-    if let Some(url) = &args.serve {
-        return serve(url, args.seed_companies, args.sale_delay_secs).await;
+    if let Some(url) = &args.child.serve {
+        let c = &args.child;
+        return serve(url, c.seed_companies, c.sale_delay_secs).await;
     }
     if args.companies == 0 || args.sales == 0 || args.concurrency == 0 {
         bail!("--companies, --sales and --concurrency must be at least 1");

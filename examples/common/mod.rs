@@ -24,6 +24,31 @@ pub fn organisation_number(i: usize) -> String {
     format!("{}-{}{check}", &body[..6], &body[6..])
 }
 
+/// The child's side of [`start_server`]: the arguments it is started with.
+#[derive(clap::Args, Debug)]
+pub struct ChildArgs {
+    /// Internal: run the server on this database URL and print its tokens.
+    #[arg(long, hide = true)]
+    pub serve: Option<String>,
+    /// Internal: how many companies the server seeds.
+    #[arg(long, hide = true, default_value_t = 1)]
+    pub seed_companies: usize,
+    /// Internal: seconds before the server processes a sale.
+    #[arg(long, hide = true, default_value_t = 0)]
+    pub sale_delay_secs: i64,
+}
+
+/// Resolves when the parent closes this process's stdin (or exits).
+pub async fn stdin_closed() {
+    let _ = tokio::task::spawn_blocking(|| {
+        let mut sink = String::new();
+        while std::io::stdin().lock().read_line(&mut sink).unwrap_or(0) > 0 {
+            sink.clear();
+        }
+    })
+    .await;
+}
+
 /// Child mode: the server, with companies and tokens seeded; prints one JSON
 /// line, serves until stdin closes.
 pub async fn serve(url: &str, companies: usize, sale_delay_secs: i64) -> Result<()> {
@@ -54,16 +79,7 @@ pub async fn serve(url: &str, companies: usize, sale_delay_secs: i64) -> Result<
     let line = json!({ "addr": app.addr().to_string(), "companies": list, "operator": operator });
     println!("{line}");
     std::io::stdout().flush()?;
-    let stdin_closed = async {
-        let _ = tokio::task::spawn_blocking(|| {
-            let mut sink = String::new();
-            while std::io::stdin().lock().read_line(&mut sink).unwrap_or(0) > 0 {
-                sink.clear();
-            }
-        })
-        .await;
-    };
-    app.run_until(stdin_closed).await?;
+    app.run_until(stdin_closed()).await?;
     Ok(())
 }
 
