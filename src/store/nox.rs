@@ -205,6 +205,18 @@ pub async fn case_any<C: ConnectionTrait>(
     Ok(nox_case::Entity::find_by_id(id).one(db).await?)
 }
 
+/// Any company's case with the tenant it belongs to, for an operator or a
+/// job acting on it: the tenant comes from the case's own row.
+pub async fn case_owned<C: ConnectionTrait>(
+    db: &C,
+    op: super::Operator,
+    id: i64,
+) -> AppResult<Option<(Tenant, nox_case::Model)>> {
+    Ok(case_any(db, op, id)
+        .await?
+        .map(|c| (Tenant(c.company_id), c)))
+}
+
 /// Inserts a case for the tenant.
 pub async fn insert_case<C: ConnectionTrait>(
     db: &C,

@@ -149,6 +149,18 @@ pub async fn get_any<C: ConnectionTrait>(
     Ok(invoice_sale::Entity::find_by_id(id).one(db).await?)
 }
 
+/// Any company's sale with the tenant it belongs to, for an operator or a
+/// job acting on it: the tenant comes from the sale's own row.
+pub async fn get_owned<C: ConnectionTrait>(
+    db: &C,
+    op: Operator,
+    id: i64,
+) -> AppResult<Option<(Tenant, invoice_sale::Model)>> {
+    Ok(get_any(db, op, id)
+        .await?
+        .map(|s| (Tenant(s.company_id), s)))
+}
+
 /// The tenant's sale made under an idempotency key.
 pub async fn by_key<C: ConnectionTrait>(
     db: &C,

@@ -71,9 +71,7 @@ fn facts(
 /// Loads a case for a job, locked, with its tenant (from the case's own row).
 async fn load_locked(txn: &Ordered, case_id: i64) -> AppResult<Option<(Tenant, nox_case::Model)>> {
     store::lock(txn, case_id).await?;
-    Ok(store::case_any(txn, Operator::system(), case_id)
-        .await?
-        .map(|c| (Tenant::trusted(c.company_id), c)))
+    store::case_owned(txn, Operator::system(), case_id).await
 }
 
 /// Charges a Nox Finans fee to the company: a statement entry and a voucher

@@ -154,7 +154,7 @@ pub async fn resolve_spot_check(
         ));
     }
     let txn = begin_ordered(&state.db).await?;
-    let sale = sales::get_any(&txn, Operator::system(), sale_id)
+    let (tenant, sale) = sales::get_owned(&txn, op, sale_id)
         .await?
         .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
     if status(&sale)? != SaleStatus::SpotCheck {
@@ -163,15 +163,7 @@ pub async fn resolve_spot_check(
             sale.status
         )));
     }
-    let decided = resolve_in(
-        &txn,
-        state,
-        Tenant::trusted(sale.company_id),
-        &sale,
-        outcome,
-        note,
-    )
-    .await?;
+    let decided = resolve_in(&txn, state, tenant, &sale, outcome, note).await?;
     audit::record(
         &txn,
         op,

@@ -103,6 +103,5 @@ async fn load_for_job(
     txn: &Ordered,
     job: &job::Model,
 ) -> AppResult<Option<(Tenant, invoice_sale::Model)>> {
-    let sale = sales::get_any(txn, Operator::system(), job.subject_id).await?;
-    Ok(sale.map(|s| (Tenant::trusted(s.company_id), s)))
+    sales::get_owned(txn, Operator::system(), job.subject_id).await
 }
