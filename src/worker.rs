@@ -37,55 +37,34 @@ pub async fn tick(state: &AppState) -> AppResult<usize> {
 /// How many jobs one tick claims.
 pub const BATCH: u64 = 32;
 
-/// How many claimed jobs run at once: one. Jobs of one Nox Finans case that
-/// fall due together depend on their order (the month's fee invoice before a
-/// payout that would otherwise set the fee off), and side by side they raced
-/// (a books test caught it). Eight at a time decided sales 1.5 times sooner
-/// under the sales tool; running jobs of different companies side by side
-/// would keep that without the race.
-pub const CONCURRENCY: usize = 1;
-
-/// Like [`tick`], but once `shutdown` turns `true` the jobs in hand are
+/// Like [`tick`], but once `shutdown` turns `true` the job in hand is
 /// finished and the rest of the claimed batch is released for another worker.
+///
+/// Jobs run one after another: jobs of one Nox Finans case that fall due
+/// together depend on their order (the month's fee invoice before a payout
+/// that would otherwise set the fee off), and side by side they raced.
 pub async fn tick_until(
     state: &AppState,
     shutdown: &tokio::sync::watch::Receiver<bool>,
 ) -> AppResult<usize> {
-    use futures_util::StreamExt;
     let txn = crate::db::begin_write(&state.db).await?;
     let due = jobs::claim(&txn, state.clock.now(), BATCH, LEASE_MS).await?;
     txn.commit().await?;
     tracing::debug!(claimed = due.len(), "worker tick");
-    let released = std::sync::Mutex::new(Vec::new());
-    let ran: Vec<bool> = futures_util::stream::iter(due)
-        .map(|job| {
-            let released = &released;
-            async move {
-                if *shutdown.borrow() {
-                    released
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .push(job.id);
-                    return false;
-                }
-                run_job(state, job).await;
-                true
-            }
-        })
-        .buffer_unordered(CONCURRENCY)
-        .collect()
-        .await;
-    let rest = released
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if !rest.is_empty() {
-        tracing::info!(
-            released = rest.len(),
-            "shutting down: releasing claimed jobs"
-        );
-        jobs::release(&state.db, &rest).await?;
+    let mut n = 0;
+    for (i, job) in due.iter().enumerate() {
+        if *shutdown.borrow() {
+            let rest: Vec<i64> = due[i..].iter().map(|j| j.id).collect();
+            tracing::info!(
+                released = rest.len(),
+                "shutting down: releasing claimed jobs"
+            );
+            jobs::release(&state.db, &rest).await?;
+            break;
+        }
+        n += 1;
+        run_job(state, job.clone()).await;
     }
-    let n = ran.iter().filter(|r| **r).count();
     if n > 0 {
         state.events.wake();
     }
