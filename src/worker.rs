@@ -1,7 +1,10 @@
 //! The durable background worker: claims due jobs from the database and runs
 //! them. Safe with several instances (see `store::jobs`).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+
+use futures_util::StreamExt;
 
 use crate::error::AppResult;
 use crate::services::sales;
@@ -37,12 +40,17 @@ pub async fn tick(state: &AppState) -> AppResult<usize> {
 /// How many jobs one tick claims.
 pub const BATCH: u64 = 32;
 
-/// Like [`tick`], but once `shutdown` turns `true` the job in hand is
+/// How many companies' jobs run at once.
+pub const COMPANIES_AT_ONCE: usize = 8;
+
+/// Like [`tick`], but once `shutdown` turns `true` the jobs in hand are
 /// finished and the rest of the claimed batch is released for another worker.
 ///
-/// Jobs run one after another: jobs of one Nox Finans case that fall due
-/// together depend on their order (the month's fee invoice before a payout
-/// that would otherwise set the fee off), and side by side they raced.
+/// The claimed jobs are grouped by company. Groups run side by side, and each
+/// group runs its jobs one after another in the order they fell due: jobs of
+/// one company can depend on their order (the month's fee invoice of Nox
+/// Finans before a payout that would otherwise set the fee off), while jobs
+/// of different companies share no rows but the outbox.
 pub async fn tick_until(
     state: &AppState,
     shutdown: &tokio::sync::watch::Receiver<bool>,
@@ -51,24 +59,55 @@ pub async fn tick_until(
     let due = jobs::claim(&txn, state.clock.now(), BATCH, LEASE_MS).await?;
     txn.commit().await?;
     tracing::debug!(claimed = due.len(), "worker tick");
-    let mut n = 0;
-    for (i, job) in due.iter().enumerate() {
-        if *shutdown.borrow() {
-            let rest: Vec<i64> = due[i..].iter().map(|j| j.id).collect();
-            tracing::info!(
-                released = rest.len(),
-                "shutting down: releasing claimed jobs"
-            );
-            jobs::release(&state.db, &rest).await?;
-            break;
-        }
-        n += 1;
-        run_job(state, job.clone()).await;
+    let ran = AtomicUsize::new(0);
+    let released = std::sync::Mutex::new(Vec::new());
+    futures_util::stream::iter(by_company(due))
+        .for_each_concurrent(COMPANIES_AT_ONCE, |group| {
+            let (ran, released) = (&ran, &released);
+            async move {
+                for (i, job) in group.iter().enumerate() {
+                    if *shutdown.borrow() {
+                        let rest = group[i..].iter().map(|j| j.id);
+                        if let Ok(mut r) = released.lock() {
+                            r.extend(rest);
+                        }
+                        return;
+                    }
+                    ran.fetch_add(1, Ordering::Relaxed);
+                    run_job(state, job.clone()).await;
+                }
+            }
+        })
+        .await;
+    let rest = released.into_inner().unwrap_or_default();
+    if !rest.is_empty() {
+        tracing::info!(
+            released = rest.len(),
+            "shutting down: releasing claimed jobs"
+        );
+        jobs::release(&state.db, &rest).await?;
     }
+    let n = ran.into_inner();
     if n > 0 {
         state.events.wake();
     }
     Ok(n)
+}
+
+/// Splits claimed jobs into one group per company, each in claim order (the
+/// order the jobs fell due), groups ordered by their first job.
+fn by_company(due: Vec<entity::job::Model>) -> Vec<Vec<entity::job::Model>> {
+    let mut groups: Vec<Vec<entity::job::Model>> = Vec::new();
+    for job in due {
+        match groups
+            .iter_mut()
+            .find(|g| g[0].company_id == job.company_id)
+        {
+            Some(g) => g.push(job),
+            None => groups.push(vec![job]),
+        }
+    }
+    groups
 }
 
 /// Runs one claimed job and records a failure for retry (or as dead after
@@ -120,5 +159,40 @@ async fn run_job(state: &AppState, job: entity::job::Model) {
         Err(f) => {
             tracing::error!(job = job.id, error = %e, record_error = %f, "job failed and the failure could not be recorded; it is retried after its lease")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(id: i64, company_id: i64) -> entity::job::Model {
+        entity::job::Model {
+            id,
+            kind: kind::NOX_PAYOUT.into(),
+            company_id,
+            subject_id: id,
+            run_at_ms: id,
+            locked_until_ms: None,
+            attempts: 1,
+            last_error: None,
+            done: false,
+            lease_token: None,
+            dead: false,
+            created_at: chrono::DateTime::<chrono::Utc>::default(),
+        }
+    }
+
+    #[test]
+    fn a_companys_jobs_stay_together_in_the_order_they_fell_due() {
+        let due = vec![job(1, 7), job(2, 8), job(3, 7), job(4, 9), job(5, 8)];
+        let ids: Vec<Vec<(i64, i64)>> = by_company(due)
+            .iter()
+            .map(|g| g.iter().map(|j| (j.company_id, j.id)).collect())
+            .collect();
+        assert_eq!(
+            ids,
+            vec![vec![(7, 1), (7, 3)], vec![(8, 2), (8, 5)], vec![(9, 4)],]
+        );
     }
 }

@@ -9,7 +9,8 @@
 use chrono::{DateTime, Utc};
 use entity::job;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 
 use super::Tenant;
@@ -169,6 +170,8 @@ pub async fn claim<C: ConnectionTrait>(
     Ok(job::Entity::find()
         .filter(job::Column::Id.is_in(ids))
         .filter(job::Column::LeaseToken.eq(token))
+        .order_by_asc(job::Column::RunAtMs)
+        .order_by_asc(job::Column::Id)
         .all(db)
         .await?)
 }
