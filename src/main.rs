@@ -4,14 +4,17 @@
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use invoice_finance::app::{Application, open_state};
 use invoice_finance::clock::{Clock, ScaledClock, SystemClock};
 use invoice_finance::config::Settings;
-use invoice_finance::domain::identifiers::parse_identity_number;
 use invoice_finance::seed::{DemoTokens, seed_demo};
 use invoice_finance::seed_bulk::{BulkPlan, seed_bulk};
-use invoice_finance::store::{Role, companies, tokens};
+use invoice_finance::store::companies;
+
+mod cli {
+    pub mod token;
+}
 
 // A GraphQL response is built from many small allocations across threads;
 // mimalloc serves them with far less contention than the system allocator
@@ -77,70 +80,8 @@ enum Command {
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
-        command: TokenCommand,
+        command: cli::token::TokenCommand,
     },
-}
-
-#[derive(Subcommand)]
-enum TokenCommand {
-    /// Create a token and print it (it is stored hashed and cannot be shown again).
-    Create {
-        /// Organisation number of the company the token acts for (company role).
-        #[arg(long)]
-        company: Option<String>,
-        /// Role of the token.
-        #[arg(long, value_enum, default_value = "company")]
-        role: RoleArg,
-        /// A label to recognise the token by.
-        #[arg(long, default_value = "cli")]
-        label: String,
-        /// Expire the token after this long (`90d`, `12h`, `30m`); without it
-        /// the token lasts until revoked.
-        #[arg(long, value_parser = parse_expiry)]
-        expires_in: Option<chrono::TimeDelta>,
-    },
-    /// List tokens (never their secrets): id, label, role, company, created,
-    /// last used, expires, revoked.
-    List {
-        /// Only the tokens of the company with this organisation number.
-        #[arg(long)]
-        company: Option<String>,
-    },
-    /// Revoke a token by id: it is refused from now on, and its open
-    /// WebSockets are closed (4403).
-    Revoke {
-        /// The token id (from `token list`).
-        id: i64,
-    },
-}
-
-fn parse_expiry(s: &str) -> Result<chrono::TimeDelta, String> {
-    let d = invoice_finance::config::parse_duration(s)?;
-    chrono::TimeDelta::from_std(d).map_err(|_| format!("`{s}` is too long"))
-}
-
-async fn company_by_org(
-    state: &invoice_finance::state::AppState,
-    org: &str,
-    today: chrono::NaiveDate,
-) -> anyhow::Result<i64> {
-    let normalised = parse_identity_number("company", org, today)
-        .map_err(|e| anyhow::anyhow!("{e}"))?
-        .normalised;
-    let c = companies::find_by_organisation_number(&state.db, &normalised)
-        .await?
-        .with_context(|| format!("no company with organisation number {normalised}"))?;
-    Ok(c.id)
-}
-
-fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    t.map_or_else(|| "-".into(), |t| t.format("%Y-%m-%dT%H:%MZ").to_string())
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum RoleArg {
-    Company,
-    Operator,
 }
 
 fn init_logging(settings: &Settings) -> anyhow::Result<invoice_finance::telemetry::Telemetry> {
@@ -251,7 +192,7 @@ async fn main() -> anyhow::Result<()> {
             let state = open_state(settings, clock.clone())
                 .await
                 .context("opening the database")?;
-            run_token_command(&state, command, clock.as_ref()).await?;
+            cli::token::run(&state, command, clock.as_ref()).await?;
         }
         Command::Serve => {
             let telemetry = init_logging(&settings)?;
@@ -285,92 +226,6 @@ async fn main() -> anyhow::Result<()> {
             let served = app.run_until(shutdown_signal()).await;
             telemetry.shutdown();
             served?;
-        }
-    }
-    Ok(())
-}
-
-async fn run_token_command(
-    state: &invoice_finance::state::AppState,
-    command: TokenCommand,
-    clock: &dyn Clock,
-) -> anyhow::Result<()> {
-    let op = invoice_finance::store::Operator::system();
-    match command {
-        TokenCommand::Create {
-            company,
-            role,
-            label,
-            expires_in,
-        } => {
-            let company_id = match company {
-                Some(org) => Some(company_by_org(state, &org, clock.today()).await?),
-                None => None,
-            };
-            let role = match role {
-                RoleArg::Company => Role::Company,
-                RoleArg::Operator => Role::Operator,
-            };
-            match (role, company_id) {
-                (Role::Company, None) => {
-                    bail!("a company token needs --company <organisation number>")
-                }
-                (Role::Operator, Some(_)) => {
-                    bail!("an operator token acts for no company; drop --company")
-                }
-                _ => {}
-            }
-            let now = clock.now();
-            let expires_at = expires_in.map(|d| now + d);
-            let (info, secret) = invoice_finance::services::operators::create_token(
-                state, op, company_id, &label, expires_at,
-            )
-            .await?;
-            eprintln!(
-                "token {} created{}",
-                info.id,
-                expires_at.map_or(String::new(), |at| format!(", expires {}", when(Some(at))))
-            );
-            println!("{secret}");
-        }
-        TokenCommand::List { company } => {
-            let company_id = match company {
-                Some(org) => Some(company_by_org(state, &org, clock.today()).await?),
-                None => None,
-            };
-            let all = tokens::list(&state.db, op, company_id).await?;
-            println!(
-                "{:>6}  {:<24} {:<8} {:>7}  {:<17} {:<17} {:<17} {:<17}",
-                "ID", "LABEL", "ROLE", "COMPANY", "CREATED", "LAST USED", "EXPIRES", "REVOKED"
-            );
-            for t in all {
-                println!(
-                    "{:>6}  {:<24} {:<8} {:>7}  {:<17} {:<17} {:<17} {:<17}",
-                    t.id,
-                    t.label.chars().take(24).collect::<String>(),
-                    t.role.as_str(),
-                    t.company_id.map_or_else(|| "-".into(), |c| c.to_string()),
-                    when(Some(t.created_at)),
-                    when(t.last_used_at),
-                    when(t.expires_at),
-                    when(t.revoked_at),
-                );
-            }
-        }
-        TokenCommand::Revoke { id } => {
-            let before = tokens::get(&state.db, op, id)
-                .await?
-                .with_context(|| format!("no token with id {id}"))?;
-            if before.revoked_at.is_some() {
-                eprintln!("token {id} was already revoked");
-            } else {
-                invoice_finance::services::operators::revoke_token(state, op, id).await?;
-                eprintln!(
-                    "token {id} ({}) revoked; running servers refuse it within {} s",
-                    before.label,
-                    tokens::REVOCATION_POLL.as_secs()
-                );
-            }
         }
     }
     Ok(())

@@ -1,7 +1,10 @@
 //! Nox Finans: which invoices may be handed over (green, yellow, red), the price
 //! list, and the collection timeline. Pure functions over plain data.
 
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
+
+mod prices;
+pub use prices::*;
 
 /// Which Nox Finans service an invoice is handed to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +22,45 @@ pub enum Delivery {
     Letter,
     /// By e-mail.
     Email,
+}
+
+impl Service {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvoiceService => "INVOICE_SERVICE",
+            Self::ReminderService => "REMINDER_SERVICE",
+        }
+    }
+
+    /// From the stored form (the invoice service unless it names the
+    /// reminder service).
+    pub fn parse(s: &str) -> Self {
+        if s == Self::ReminderService.as_str() {
+            Self::ReminderService
+        } else {
+            Self::InvoiceService
+        }
+    }
+}
+
+impl Delivery {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Letter => "LETTER",
+            Self::Email => "EMAIL",
+        }
+    }
+
+    /// From the stored form (a letter unless it says e-mail).
+    pub fn parse(s: &str) -> Self {
+        if s == Self::Email.as_str() {
+            Self::Email
+        } else {
+            Self::Letter
+        }
+    }
 }
 
 /// The colour of a row in the send view.
@@ -299,98 +341,6 @@ pub fn assess(
         warnings,
     }
 }
-
-/// One line of the price list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Price {
-    /// Which service it belongs to (`None`: both).
-    pub service: Option<Service>,
-    /// Stable item code.
-    pub item: &'static str,
-    /// Description.
-    pub description: &'static str,
-    /// Amount in öre.
-    pub amount_ore: i64,
-}
-
-/// The Nox Finans price list (DESIGN 2.3): the one table every charge reads.
-pub const PRICE_LIST: &[Price] = &[
-    Price {
-        service: Some(Service::InvoiceService),
-        item: "LETTER",
-        description: "Invoice delivered by letter, per invoice",
-        amount_ore: 1200,
-    },
-    Price {
-        service: Some(Service::InvoiceService),
-        item: "EMAIL",
-        description: "Invoice delivered by e-mail, per invoice",
-        amount_ore: 490,
-    },
-    Price {
-        service: Some(Service::ReminderService),
-        item: "REMINDER_SERVICE",
-        description: "Reminder service, per invoice",
-        amount_ore: 190,
-    },
-    Price {
-        service: None,
-        item: "RECALL",
-        description: "Recall of a case (plus VAT)",
-        amount_ore: 5000,
-    },
-    Price {
-        service: None,
-        item: "REMINDER_FEE",
-        description: "Reminder fee charged to the customer (legal maximum)",
-        amount_ore: 6000,
-    },
-    Price {
-        service: None,
-        item: "DEBT_COLLECTION_FEE",
-        description: "Debt collection notice fee charged to the customer (legal maximum)",
-        amount_ore: 18000,
-    },
-    Price {
-        service: None,
-        item: "LATE_PAYMENT_COMPENSATION",
-        description: "One-off late-payment compensation charged to a business customer instead of both fees",
-        amount_ore: 45000,
-    },
-];
-
-/// A price by item code.
-pub fn price(item: &str) -> i64 {
-    PRICE_LIST
-        .iter()
-        .find(|p| p.item == item)
-        .map_or(0, |p| p.amount_ore)
-}
-
-/// The date `days` after `due`.
-pub fn step_date(due: NaiveDate, days: u64) -> NaiveDate {
-    due.checked_add_days(Days::new(days)).unwrap_or(due)
-}
-
-/// The reference rate (referensränta) in basis points, by the date it took
-/// effect; late-payment interest is the rate in force plus 8 percentage points.
-pub const REFERENCE_RATES: &[(i32, u32, u32, i64)] = &[
-    (2025, 1, 1, 250),
-    (2025, 7, 1, 200),
-    (2026, 1, 1, 175),
-    (2026, 7, 1, 175),
-];
-
-/// The reference rate in force on `day`, in basis points.
-pub fn reference_rate_bp(day: NaiveDate) -> i64 {
-    REFERENCE_RATES
-        .iter()
-        .rfind(|(y, m, d, _)| NaiveDate::from_ymd_opt(*y, *m, *d).is_some_and(|from| from <= day))
-        .map_or(0, |(.., bp)| *bp)
-}
-
-/// VAT on the recall fee, in basis points.
-pub const RECALL_VAT_BP: i64 = 2500;
 
 #[cfg(test)]
 mod tests;

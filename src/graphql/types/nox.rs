@@ -249,11 +249,11 @@ impl NoxFinansCase {
     }
     /// The service.
     async fn service(&self) -> NoxFinansService {
-        crate::services::nox::parse_service(&self.0.service).into()
+        crate::domain::nox::Service::parse(&self.0.service).into()
     }
     /// How the invoice is delivered.
     async fn delivery(&self) -> DeliveryMethod {
-        crate::services::nox::parse_delivery(&self.0.delivery).into()
+        crate::domain::nox::Delivery::parse(&self.0.delivery).into()
     }
     /// Where the case stands.
     async fn status(&self) -> GqlResult<NoxFinansStatus> {

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate};
 use entity::{customer, invoice, nox_case};
-use sea_orm::{ConnectionTrait, Set};
+use sea_orm::ConnectionTrait;
 
 use crate::db::begin_write;
 use crate::domain::nox::{self, Assessment, Candidate, Delivery, Service};
@@ -29,40 +29,6 @@ use crate::store::outbox::Ordered;
 use crate::store::outbox::{self, NewEvent, topic};
 use crate::store::page::PageRequest;
 use crate::store::{Tenant, customers, sales};
-
-/// Stored form of a service.
-pub fn service_str(s: Service) -> &'static str {
-    match s {
-        Service::InvoiceService => "INVOICE_SERVICE",
-        Service::ReminderService => "REMINDER_SERVICE",
-    }
-}
-
-/// Stored form of a delivery method.
-pub fn delivery_str(d: Delivery) -> &'static str {
-    match d {
-        Delivery::Letter => "LETTER",
-        Delivery::Email => "EMAIL",
-    }
-}
-
-/// Reads a stored service.
-pub fn parse_service(s: &str) -> Service {
-    if s == service_str(Service::ReminderService) {
-        Service::ReminderService
-    } else {
-        Service::InvoiceService
-    }
-}
-
-/// Reads a stored delivery method.
-pub fn parse_delivery(s: &str) -> Delivery {
-    if s == "EMAIL" {
-        Delivery::Email
-    } else {
-        Delivery::Letter
-    }
-}
 
 pub(crate) async fn record(
     txn: &Ordered,

@@ -50,7 +50,7 @@ pub async fn send(
         // Every read the hand-over depends on happens in its own transaction.
         let txn = crate::db::begin_ordered(&state.db).await?;
         let settings = store::settings(&txn, tenant).await?;
-        let delivery = delivery.unwrap_or_else(|| parse_delivery(&settings.default_delivery));
+        let delivery = delivery.unwrap_or_else(|| Delivery::parse(&settings.default_delivery));
         let recall = recall_instead_of_monitoring.unwrap_or(settings.recall_instead_of_monitoring);
         let inv = invoices::require(&txn, tenant, *id, &format!("invoiceIds[{i}]")).await?;
         let latest = store::cases_of(&txn, tenant, vec![inv.id]).await?.pop();
@@ -138,21 +138,16 @@ async fn submit(
     let case = store::insert_case(
         txn,
         tenant,
-        nox_case::ActiveModel {
-            invoice_id: Set(inv.id),
-            customer_id: Set(inv.customer_id),
-            service: Set(service_str(h.service).into()),
-            delivery: Set(delivery_str(h.delivery).into()),
-            status: Set(NoxStatus::Submitted.as_str().into()),
-            idempotency_key: Set(key.into()),
-            submitted_at: Set(now),
-            next_event: Set(Some("Acceptance by Nox Finans".into())),
-            next_event_date: Set(Some(state.clock.today())),
-            capital_ore: Set(claim),
-            claim_ore: Set(claim),
-            fees_ore: Set(0),
-            recall_instead_of_monitoring: Set(h.recall_instead_of_monitoring),
-            ..Default::default()
+        store::NewCase {
+            invoice_id: inv.id,
+            customer_id: inv.customer_id,
+            service: h.service,
+            delivery: h.delivery,
+            idempotency_key: key.into(),
+            submitted_at: now,
+            next_event: ("Acceptance by Nox Finans".into(), state.clock.today()),
+            claim_ore: claim,
+            recall_instead_of_monitoring: h.recall_instead_of_monitoring,
         },
     )
     .await?;

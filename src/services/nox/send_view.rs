@@ -142,7 +142,7 @@ async fn view_query(
     let settings = store::settings(&state.db, tenant).await?;
     let delivery = f
         .delivery
-        .unwrap_or_else(|| parse_delivery(&settings.default_delivery));
+        .unwrap_or_else(|| Delivery::parse(&settings.default_delivery));
     let q = store::SendViewQuery {
         active_terms: settings.active_terms.clone(),
         reminder_service: f.service == Service::ReminderService,
@@ -215,7 +215,7 @@ pub async fn candidate_row(
 ) -> AppResult<CandidateRow> {
     let inv = invoices::require(&state.db, tenant, invoice_id, "invoiceId").await?;
     let settings = store::settings(&state.db, tenant).await?;
-    let delivery = parse_delivery(&settings.default_delivery);
+    let delivery = Delivery::parse(&settings.default_delivery);
     let today = state.clock.today();
     let a = assess_all(
         &state.db,

@@ -22,8 +22,8 @@ pub async fn accept(state: &AppState, job: &job::Model) -> AppResult<()> {
     }
     let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;
     let number = inv.invoice_number.clone();
-    let service = parse_service(&case.service);
-    let delivery = parse_delivery(&case.delivery);
+    let service = Service::parse(&case.service);
+    let delivery = Delivery::parse(&case.delivery);
     // The invoice must still qualify: it may have changed since it was sent.
     let assessment = assess_with(&txn, tenant, &inv, service, delivery, today, true).await?;
     if assessment.colour == nox::Colour::Red {
@@ -42,9 +42,9 @@ pub async fn accept(state: &AppState, job: &job::Model) -> AppResult<()> {
         tenant,
         case.id,
         &allowed_from(CaseEvent::Accept),
-        nox_case::ActiveModel {
-            status: Set(NoxStatus::Accepted.as_str().into()),
-            ..Default::default()
+        CaseChange {
+            status: Some(NoxStatus::Accepted),
+            ..CaseChange::default()
         },
     )
     .await?
@@ -101,12 +101,11 @@ pub async fn accept(state: &AppState, job: &job::Model) -> AppResult<()> {
         tenant,
         case.id,
         &allowed_from(event),
-        nox_case::ActiveModel {
-            status: Set(next_status.as_str().into()),
-            fees_ore: Set(accepted.fees_ore + customer_fee),
-            next_event: Set(next.map(|(s, _)| s.label().to_string())),
-            next_event_date: Set(next.map(|(_, d)| d)),
-            ..Default::default()
+        CaseChange {
+            status: Some(next_status),
+            fees_ore: Some(accepted.fees_ore + customer_fee),
+            next_event: Some(next.map(|(s, d)| (s.label().to_string(), d))),
+            ..CaseChange::default()
         },
     )
     .await?
@@ -154,13 +153,9 @@ async fn reject_in(
         tenant,
         case.id,
         &allowed_from(CaseEvent::Reject),
-        nox_case::ActiveModel {
-            status: Set(NoxStatus::Rejected.as_str().into()),
-            rejection_reason: Set(Some(reason.to_string())),
-            next_event: Set(None),
-            next_event_date: Set(None),
-            closed_at: Set(Some(now)),
-            ..Default::default()
+        CaseChange {
+            rejection_reason: Some(reason.to_string()),
+            ..CaseChange::close(NoxStatus::Rejected, now)
         },
     )
     .await?

@@ -56,11 +56,11 @@ pub async fn pause(
         tenant,
         case.id,
         &allowed_from(CaseEvent::Touch),
-        nox_case::ActiveModel {
-            paused_until: Set(Some(until)),
-            pause_days_used: Set(i32::try_from(used).unwrap_or(i32::MAX)),
-            next_event_date: Set(next),
-            ..Default::default()
+        CaseChange {
+            paused_until: Some(Some(until)),
+            pause_days_used: Some(i32::try_from(used).unwrap_or(i32::MAX)),
+            next_event_date: Some(next),
+            ..CaseChange::default()
         },
     )
     .await?
@@ -108,13 +108,13 @@ pub async fn resume(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult
         tenant,
         case.id,
         &allowed_from(CaseEvent::Touch),
-        nox_case::ActiveModel {
-            paused_until: Set(None),
-            pause_days_used: Set(
+        CaseChange {
+            paused_until: Some(None),
+            pause_days_used: Some(
                 i32::try_from((i64::from(case.pause_days_used) - unused).max(0)).unwrap_or(0),
             ),
-            next_event_date: Set(next),
-            ..Default::default()
+            next_event_date: Some(next),
+            ..CaseChange::default()
         },
     )
     .await?
@@ -157,14 +157,7 @@ pub async fn recall(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult
         tenant,
         case.id,
         &allowed_from(CaseEvent::Recall),
-        nox_case::ActiveModel {
-            status: Set(NoxStatus::Recalled.as_str().into()),
-            next_event: Set(None),
-            next_event_date: Set(None),
-            paused_until: Set(None),
-            closed_at: Set(Some(now)),
-            ..Default::default()
-        },
+        CaseChange::close(NoxStatus::Recalled, now),
     )
     .await?
     .ok_or_else(|| AppError::Conflict(format!("a {} case cannot be recalled", case.status)))?;

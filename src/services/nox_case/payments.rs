@@ -192,22 +192,9 @@ async fn close_when_settled(
     let Some(to) = crate::domain::nox_case::next_status(status, event) else {
         return Ok(());
     };
-    let moved = store::transition(
-        txn,
-        tenant,
-        case.id,
-        &[status],
-        nox_case::ActiveModel {
-            status: Set(to.as_str().into()),
-            next_event: Set(None),
-            next_event_date: Set(None),
-            paused_until: Set(None),
-            closed_at: Set(Some(now)),
-            ..Default::default()
-        },
-    )
-    .await?
-    .ok_or_else(|| AppError::Conflict("the Nox Finans case changed meanwhile".into()))?;
+    let moved = store::transition(txn, tenant, case.id, &[status], CaseChange::close(to, now))
+        .await?
+        .ok_or_else(|| AppError::Conflict("the Nox Finans case changed meanwhile".into()))?;
     let message = if to == NoxStatus::Credited {
         format!("Invoice {number} is credited in full; Nox Finans has closed the case")
     } else {

@@ -58,14 +58,13 @@ async fn take_step(
     let reached = step.status();
     let after = next_step(facts(&inv, customer.as_ref(), case, reached, today));
     let closes = !reached.is_open();
-    let changes = nox_case::ActiveModel {
-        status: Set(reached.as_str().into()),
-        fees_ore: Set(case.fees_ore + fee),
-        paused_until: Set(None),
-        next_event: Set(after.map(|(s, _)| s.label().to_string())),
-        next_event_date: Set(after.map(|(_, d)| d)),
-        closed_at: Set(closes.then_some(now)),
-        ..Default::default()
+    let changes = CaseChange {
+        status: Some(reached),
+        fees_ore: Some(case.fees_ore + fee),
+        paused_until: Some(None),
+        next_event: Some(after.map(|(s, d)| (s.label().to_string(), d))),
+        closed_at: Some(closes.then_some(now)),
+        ..CaseChange::default()
     };
     let Some(moved) = store::transition(
         txn,

@@ -27,21 +27,11 @@ pub async fn process(state: &AppState, job: &job::Model) -> AppResult<()> {
         match sale::select_spot_check(&facts) {
             Some(rule) => {
                 let deadline = spot_check_due(state);
-                let changes = invoice_sale::ActiveModel {
-                    status: Set(SaleStatus::SpotCheck.as_str().into()),
-                    spot_check_rule: Set(Some(rule.name.into())),
-                    spot_check_deadline: Set(Some(deadline)),
-                    ..Default::default()
+                let change = SaleChange::StartSpotCheck {
+                    rule: rule.name,
+                    deadline,
                 };
-                if let Some(s) = sales::transition(
-                    &txn,
-                    tenant,
-                    sale.id,
-                    &allowed_from(SaleStep::StartSpotCheck),
-                    changes,
-                )
-                .await?
-                {
+                if let Some(s) = sales::transition(&txn, tenant, sale.id, change).await? {
                     let message = format!(
                         "Spot check ({}): {} We will call the recipient; the decision may take a day.",
                         rule.name, rule.explanation
@@ -94,14 +84,6 @@ pub async fn spot_check_deadline(state: &AppState, job: &job::Model) -> AppResul
     Ok(())
 }
 
-fn outcome_str(o: SpotCheckOutcome) -> &'static str {
-    match o {
-        SpotCheckOutcome::Confirmed => "CONFIRMED",
-        SpotCheckOutcome::Disputed => "DISPUTED",
-        SpotCheckOutcome::NoAnswer => "NO_ANSWER",
-    }
-}
-
 async fn resolve_in(
     txn: &Ordered,
     state: &AppState,
@@ -111,18 +93,17 @@ async fn resolve_in(
     note: Option<String>,
 ) -> AppResult<invoice_sale::Model> {
     let now = state.clock.now();
-    let changes = invoice_sale::ActiveModel {
-        spot_check_outcome: Set(Some(outcome_str(outcome).into())),
-        spot_check_note: Set(note),
-        spot_check_resolved_at: Set(Some(now)),
-        ..Default::default()
+    let change = SaleChange::ResolveSpotCheck {
+        outcome,
+        note,
+        at: now,
     };
-    let resolved = sales::transition(txn, tenant, sale.id, &[SaleStatus::SpotCheck], changes)
+    let resolved = sales::transition(txn, tenant, sale.id, change)
         .await?
         .ok_or_else(|| AppError::Conflict("the spot check is already resolved".into()))?;
     let message = format!(
         "Spot check resolved: {}",
-        outcome_str(outcome).replace('_', " ").to_lowercase()
+        outcome.as_str().replace('_', " ").to_lowercase()
     );
     record(
         txn,
@@ -212,21 +193,11 @@ async fn decide_in(
     match decision {
         Decision::Approve => {
             let payout_date = next_banking_day(today);
-            let changes = invoice_sale::ActiveModel {
-                status: Set(SaleStatus::Approved.as_str().into()),
-                decided_at: Set(Some(now)),
-                payout_date: Set(Some(payout_date)),
-                ..Default::default()
+            let change = SaleChange::Approve {
+                at: now,
+                payout_date,
             };
-            let Some(s) = sales::transition(
-                txn,
-                tenant,
-                sale.id,
-                &allowed_from(SaleStep::Approve),
-                changes,
-            )
-            .await?
-            else {
+            let Some(s) = sales::transition(txn, tenant, sale.id, change).await? else {
                 return Err(AppError::Conflict("the sale is already decided".into()));
             };
             let fees = vec![
@@ -276,17 +247,12 @@ async fn decide_in(
             Ok(s)
         }
         Decision::Deny(reason) => {
-            let changes = invoice_sale::ActiveModel {
-                status: Set(SaleStatus::Denied.as_str().into()),
-                decided_at: Set(Some(now)),
-                denial_code: Set(Some(reason.code.into())),
-                denial_message: Set(Some(reason.message.clone())),
-                ..Default::default()
+            let change = SaleChange::Deny {
+                at: now,
+                code: reason.code,
+                message: reason.message.clone(),
             };
-            let Some(s) =
-                sales::transition(txn, tenant, sale.id, &allowed_from(SaleStep::Deny), changes)
-                    .await?
-            else {
+            let Some(s) = sales::transition(txn, tenant, sale.id, change).await? else {
                 return Err(AppError::Conflict("the sale is already decided".into()));
             };
             invoices::release(txn, tenant, s.invoice_id, Holder::Sale(s.id)).await?;

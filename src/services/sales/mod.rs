@@ -20,7 +20,7 @@ pub use settle::{payout, record_collection, withdraw};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::{invoice, invoice_sale, job};
 use sea_orm::ConnectionTrait;
-use sea_orm::{EntityTrait, Set, TransactionTrait};
+use sea_orm::{EntityTrait, TransactionTrait};
 
 use crate::db::begin_ordered;
 use crate::domain::banking::{add_banking_days, next_banking_day};
@@ -28,8 +28,8 @@ use crate::domain::invoice::skatteverket_outstanding;
 use crate::domain::ledger::{self, SALE_SERIES};
 use crate::domain::money::{MAX_AMOUNT_ORE, from_ore};
 use crate::domain::sale::{
-    self, Agreement, Decision, DecisionFacts, Quote, SaleFacts, SaleStatus, SaleStep,
-    SpotCheckFacts, SpotCheckOutcome, allowed_from,
+    self, Agreement, Decision, DecisionFacts, Quote, SaleFacts, SaleStatus, SpotCheckFacts,
+    SpotCheckOutcome,
 };
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -38,6 +38,7 @@ use crate::store::jobs::{self, kind};
 use crate::store::ledger::{Refs, book, post};
 use crate::store::outbox::Ordered;
 use crate::store::outbox::{self, NewEvent, topic};
+use crate::store::sales::{NewSale, SaleChange};
 use crate::store::{Operator, Tenant, audit, invoices, sales};
 
 /// A priced offer to buy an invoice.

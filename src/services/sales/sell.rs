@@ -160,19 +160,18 @@ async fn sell_once(
     let sale = sales::insert(
         &txn,
         tenant,
-        invoice_sale::ActiveModel {
-            invoice_id: Set(view.invoice.id),
-            customer_id: Set(view.invoice.customer_id),
-            amount_ore: Set(q.amount_ore),
-            invoice_fee_ore: Set(fee("INVOICE_FEE")),
-            factoring_fee_ore: Set(fee("FACTORING_FEE")),
-            total_fees_ore: Set(q.total_fees_ore),
-            payout_ore: Set(q.payout_ore),
-            percentage_bp: Set(agreement.map_or(0, |a| a.percentage_bp)),
-            quote_id: Set(view.quote_id.clone()),
-            idempotency_key: Set(key.to_string()),
-            requested_at: Set(now),
-            ..Default::default()
+        NewSale {
+            invoice_id: view.invoice.id,
+            customer_id: view.invoice.customer_id,
+            amount_ore: q.amount_ore,
+            invoice_fee_ore: fee("INVOICE_FEE"),
+            factoring_fee_ore: fee("FACTORING_FEE"),
+            total_fees_ore: q.total_fees_ore,
+            payout_ore: q.payout_ore,
+            percentage_bp: agreement.map_or(0, |a| a.percentage_bp),
+            quote_id: view.quote_id.clone(),
+            idempotency_key: key.to_string(),
+            requested_at: now,
         },
     )
     .await

@@ -10,20 +10,8 @@ pub async fn payout(state: &AppState, job: &job::Model) -> AppResult<()> {
     let today = state.clock.today();
     let txn = begin_ordered(&state.db).await?;
     if let Some((tenant, sale)) = load_for_job(&txn, job).await? {
-        let changes = invoice_sale::ActiveModel {
-            status: Set(SaleStatus::PaidOut.as_str().into()),
-            paid_out_at: Set(Some(now)),
-            ..Default::default()
-        };
-        if let Some(s) = sales::transition(
-            &txn,
-            tenant,
-            sale.id,
-            &allowed_from(SaleStep::PayOut),
-            changes,
-        )
-        .await?
-        {
+        let change = SaleChange::PayOut { at: now };
+        if let Some(s) = sales::transition(&txn, tenant, sale.id, change).await? {
             let inv = invoices::require(&txn, tenant, s.invoice_id, "invoiceId").await?;
             let (lines, voucher) = ledger::payout(&inv.invoice_number, s.payout_ore);
             let refs = Refs {
@@ -68,25 +56,14 @@ pub async fn withdraw(
     let sale = sales::get(&txn, tenant, sale_id)
         .await?
         .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
-    let changes = invoice_sale::ActiveModel {
-        status: Set(SaleStatus::Withdrawn.as_str().into()),
-        decided_at: Set(Some(now)),
-        ..Default::default()
-    };
-    let s = sales::transition(
-        &txn,
-        tenant,
-        sale.id,
-        &allowed_from(SaleStep::Withdraw),
-        changes,
-    )
-    .await?
-    .ok_or_else(|| {
-        AppError::Conflict(format!(
-            "the sale is {}; only a sale waiting for its decision can be withdrawn",
-            sale.status
-        ))
-    })?;
+    let s = sales::transition(&txn, tenant, sale.id, SaleChange::Withdraw { at: now })
+        .await?
+        .ok_or_else(|| {
+            AppError::Conflict(format!(
+                "the sale is {}; only a sale waiting for its decision can be withdrawn",
+                sale.status
+            ))
+        })?;
     invoices::release(&txn, tenant, s.invoice_id, Holder::Sale(s.id)).await?;
     let inv = invoices::require(&txn, tenant, s.invoice_id, "invoiceId").await?;
     let message = format!(

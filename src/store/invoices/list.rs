@@ -1,6 +1,7 @@
 //! Pages of invoices: sorts, keyset cursors, and the customer and latest
 //! sale read along in the same statement.
 
+use super::filter::filter_condition;
 use super::*;
 
 /// What an invoice list is sorted by. Every order ends with the id, so rows

@@ -5,10 +5,12 @@
 //! - [`payments`]: payments, settlement of a sold invoice, credit notes;
 //! - [`holds`]: the sale or case holding an invoice.
 
+mod filter;
 mod holds;
 mod list;
 mod payments;
 
+pub use filter::InvoiceFilter;
 pub use holds::{Holder, hold, release};
 pub use list::{Along, InvoiceOrder, InvoiceSort, Listed, count, get_along, list};
 pub use payments::{
@@ -19,7 +21,7 @@ pub use payments::{
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{customer, invoice, invoice_row, invoice_sale, payment};
 use sea_orm::sea_query::{
-    Alias, Expr, ExprTrait, Func, JoinType, Query, SelectStatement, SubQueryStatement,
+    Alias, Expr, ExprTrait, JoinType, Query, SelectStatement, SubQueryStatement,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Iterable, Order,
@@ -27,35 +29,15 @@ use sea_orm::{
 };
 
 use super::Tenant;
-use super::customers::contains;
 use super::page::{Keyed, Page, PageRequest};
 use super::rows::{self, FromColumns};
-use crate::domain::invoice::{InvoiceState, Row};
+use crate::domain::invoice::Row;
 use crate::error::{AppError, AppResult};
 
 impl Keyed for invoice::Model {
     fn key(&self) -> i64 {
         self.id
     }
-}
-
-/// Which invoices a list shows.
-#[derive(Debug, Clone, Default)]
-pub struct InvoiceFilter {
-    /// Any of these states (empty: all).
-    pub states: Vec<InvoiceState>,
-    /// Only this customer's.
-    pub customer_id: Option<i64>,
-    /// Only those due before this date.
-    pub due_before: Option<NaiveDate>,
-    /// Invoice number, OCR or printed customer name contains this.
-    pub search: Option<String>,
-    /// Only sent (true) or unsent (false) ones.
-    pub sent: Option<bool>,
-    /// Only invoices with a sale in one of these statuses (stored form).
-    pub sale_statuses: Vec<&'static str>,
-    /// Only invoices handed to Nox Finans (true) or not (false).
-    pub handed_to_nox: Option<bool>,
 }
 
 /// Every column of an invoice that a use case sets.
@@ -101,81 +83,6 @@ pub struct InvoiceRecord {
 
 fn scoped(tenant: Tenant) -> Select<invoice::Entity> {
     invoice::Entity::find().filter(invoice::Column::CompanyId.eq(tenant.company_id()))
-}
-
-fn state_condition(state: InvoiceState, today: NaiveDate) -> Condition {
-    use invoice::Column as C;
-    let open = || {
-        Condition::all()
-            .add(C::Cancelled.eq(false))
-            .add(C::NotCompleted.eq(false))
-    };
-    match state {
-        InvoiceState::Cancelled => Condition::all().add(C::Cancelled.eq(true)),
-        InvoiceState::NotCompleted => Condition::all()
-            .add(C::Cancelled.eq(false))
-            .add(C::NotCompleted.eq(true)),
-        InvoiceState::Sold => open().add(C::Sold.eq(true)),
-        InvoiceState::Paid => open().add(C::Sold.eq(false)).add(C::BalanceOre.lte(0)),
-        InvoiceState::Overdue => open()
-            .add(C::Sold.eq(false))
-            .add(C::BalanceOre.gt(0))
-            .add(C::DueDate.lt(today)),
-        InvoiceState::Unpaid => open()
-            .add(C::Sold.eq(false))
-            .add(C::BalanceOre.gt(0))
-            .add(C::DueDate.gte(today)),
-    }
-}
-
-fn filter_condition(f: &InvoiceFilter, today: NaiveDate) -> Condition {
-    use invoice::Column as C;
-    let mut cond = Condition::all();
-    if !f.states.is_empty() {
-        cond = cond.add(f.states.iter().fold(Condition::any(), |any, s| {
-            any.add(state_condition(*s, today))
-        }));
-    }
-    if let Some(c) = f.customer_id {
-        cond = cond.add(C::CustomerId.eq(c));
-    }
-    if let Some(d) = f.due_before {
-        cond = cond.add(C::DueDate.lt(d));
-    }
-    if let Some(sent) = f.sent {
-        cond = cond.add(C::Sent.eq(sent));
-    }
-    if !f.sale_statuses.is_empty() {
-        let sold = Query::select()
-            .column(entity::invoice_sale::Column::InvoiceId)
-            .from(entity::invoice_sale::Entity)
-            .and_where(
-                Expr::col(entity::invoice_sale::Column::Status)
-                    .is_in(f.sale_statuses.iter().copied()),
-            )
-            .to_owned();
-        cond = cond.add(Expr::col(C::Id).in_subquery(sold));
-    }
-    if let Some(handed) = f.handed_to_nox {
-        let cases = Query::select()
-            .column(entity::nox_case::Column::InvoiceId)
-            .from(entity::nox_case::Entity)
-            .to_owned();
-        cond = cond.add(if handed {
-            Expr::col(C::Id).in_subquery(cases)
-        } else {
-            Expr::col(C::Id).not_in_subquery(cases)
-        });
-    }
-    if let Some(s) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        cond = cond.add(
-            Condition::any()
-                .add(C::InvoiceNumber.like(contains(s)))
-                .add(C::Ocr.like(contains(s)))
-                .add(Expr::expr(Func::lower(Expr::col(C::CustomerName))).like(contains(s))),
-        );
-    }
-    cond
 }
 
 /// One invoice of the tenant.
@@ -357,8 +264,36 @@ pub async fn update<C: ConnectionTrait>(
     require(db, tenant, id, "id").await
 }
 
+/// A flag an invoice gets once and keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flag {
+    /// Cancelled (makulerad).
+    Cancelled,
+    /// Printed or sent to the customer.
+    Sent,
+}
+
+/// Sets a flag on the tenant's invoice.
+pub async fn set_flag<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    id: i64,
+    flag: Flag,
+    now: DateTime<Utc>,
+) -> AppResult<invoice::Model> {
+    let mut changes = invoice::ActiveModel {
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    match flag {
+        Flag::Cancelled => changes.cancelled = Set(true),
+        Flag::Sent => changes.sent = Set(true),
+    }
+    write_flags(db, tenant, id, changes).await
+}
+
 /// Writes the set columns of `changes` to the tenant's invoice `id`.
-pub async fn write_flags<C: ConnectionTrait>(
+async fn write_flags<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     id: i64,

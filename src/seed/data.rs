@@ -1,63 +1,23 @@
-//! Demo data: two companies, one operator, ten customers and about forty invoices
-//! that cover every case later capabilities need (SEK and EUR, each invoice type,
-//! house work, cancelled, not completed, future-dated, overdue, paid, and customers
-//! missing their name, postal code or e-mail). Created through the same services
-//! the API uses, so the demo obeys every rule.
+//! The demo's data: its customers and invoices, and how each invoice ends up.
 
-use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 
-use crate::domain::invoice::Payer;
-
 use crate::domain::invoice::{InvoiceType, RowInput};
-use crate::domain::sale::{Agreement, DEFAULT_FIXED_FEE_ORE, DEFAULT_PERCENTAGE_BP};
-use crate::error::{AppError, AppResult};
-use crate::services::customers::{self, CustomerChanges};
-use crate::services::invoices::{self, HouseWorkInput, HouseWorkType, InvoiceInput};
-use crate::services::{AddressPatch, Patch};
-use crate::state::AppState;
-use crate::store::{Operator, Role, Tenant, companies, tokens};
+use crate::services::invoices::HouseWorkType;
 
-/// The demo company's invoice-sale agreement: 19.90 SEK + 2.9 %, limits of
-/// 200 000 SEK per recipient and 1 000 000 SEK in total.
-pub const DEMO_AGREEMENT: Agreement = Agreement {
-    active: true,
-    fixed_fee_ore: DEFAULT_FIXED_FEE_ORE,
-    percentage_bp: DEFAULT_PERCENTAGE_BP,
-    minimum_fee_ore: 0,
-    customer_limit_ore: 20_000_000,
-    total_limit_ore: 100_000_000,
-};
-
-/// Organisation number of the main demo company.
-pub const DEMO_COMPANY: &str = "559012-3450";
-/// Organisation number of the second demo company.
-pub const OTHER_DEMO_COMPANY: &str = "559234-5671";
-
-/// Fresh tokens for the demo actors.
-#[derive(Debug, Clone)]
-pub struct DemoTokens {
-    /// For Norrlands Snickeri AB.
-    pub company: String,
-    /// For Café Blomman AB.
-    pub other_company: String,
-    /// For the financier's operator.
-    pub operator: String,
+pub(super) struct DemoCustomer {
+    pub(super) number: &'static str,
+    pub(super) name: Option<&'static str>,
+    pub(super) org: Option<&'static str>,
+    pub(super) email: Option<&'static str>,
+    pub(super) phone: Option<&'static str>,
+    pub(super) street: Option<&'static str>,
+    pub(super) postal: Option<&'static str>,
+    pub(super) city: Option<&'static str>,
+    pub(super) country: &'static str,
 }
 
-struct DemoCustomer {
-    number: &'static str,
-    name: Option<&'static str>,
-    org: Option<&'static str>,
-    email: Option<&'static str>,
-    phone: Option<&'static str>,
-    street: Option<&'static str>,
-    postal: Option<&'static str>,
-    city: Option<&'static str>,
-    country: &'static str,
-}
-
-const CUSTOMERS: &[DemoCustomer] = &[
+pub(super) const CUSTOMERS: &[DemoCustomer] = &[
     DemoCustomer {
         number: "1",
         name: Some("Byggvaruhuset i Umeå AB"),
@@ -170,26 +130,6 @@ const CUSTOMERS: &[DemoCustomer] = &[
     },
 ];
 
-fn set(v: Option<&'static str>) -> Patch<String> {
-    v.map_or(Patch::Keep, |s| Patch::Set(s.to_string()))
-}
-
-fn changes(c: &DemoCustomer) -> CustomerChanges {
-    CustomerChanges {
-        customer_number: Patch::Set(c.number.to_string()),
-        name: set(c.name),
-        organisation_number: set(c.org),
-        email: set(c.email),
-        phone: set(c.phone),
-        address: Patch::Set(AddressPatch {
-            street: set(c.street),
-            city: set(c.city),
-            postal_code: set(c.postal),
-            country: Patch::Set(c.country.to_string()),
-        }),
-    }
-}
-
 fn row(description: &str, quantity: i64, unit_price_ore: i64, vat: i64) -> RowInput {
     RowInput {
         description: description.to_string(),
@@ -201,7 +141,7 @@ fn row(description: &str, quantity: i64, unit_price_ore: i64, vat: i64) -> RowIn
 
 /// How a demo invoice ends up after creation.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum After {
+pub(super) enum After {
     Nothing,
     Sent,
     Cancelled,
@@ -209,16 +149,16 @@ enum After {
     PaidInPart,
 }
 
-struct DemoInvoice {
-    customer: usize,
-    days_ago: i64,
-    terms: &'static str,
-    currency: &'static str,
-    kind: InvoiceType,
-    rows: fn() -> Vec<RowInput>,
-    house_work: Option<(HouseWorkType, i64)>,
-    not_completed: bool,
-    after: After,
+pub(super) struct DemoInvoice {
+    pub(super) customer: usize,
+    pub(super) days_ago: i64,
+    pub(super) terms: &'static str,
+    pub(super) currency: &'static str,
+    pub(super) kind: InvoiceType,
+    pub(super) rows: fn() -> Vec<RowInput>,
+    pub(super) house_work: Option<(HouseWorkType, i64)>,
+    pub(super) not_completed: bool,
+    pub(super) after: After,
 }
 
 fn carpentry() -> Vec<RowInput> {
@@ -250,7 +190,7 @@ fn consulting() -> Vec<RowInput> {
 }
 
 #[rustfmt::skip]
-const INVOICES: &[DemoInvoice] = &[
+pub(super) const INVOICES: &[DemoInvoice] = &[
     // Byggvaruhuset: ordinary business invoices, one overdue, one paid, one unsent.
     DemoInvoice { customer: 0, days_ago: 3, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: carpentry, house_work: None, not_completed: false, after: After::Sent },
     DemoInvoice { customer: 0, days_ago: 50, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: consulting, house_work: None, not_completed: false, after: After::Sent },
@@ -303,100 +243,7 @@ const INVOICES: &[DemoInvoice] = &[
     DemoInvoice { customer: 9, days_ago: 3, terms: "0", currency: "SEK", kind: InvoiceType::Cash, rows: small, house_work: None, not_completed: false, after: After::Nothing },
 ];
 
-fn date_from(today: NaiveDate, days_ago: i64) -> NaiveDate {
-    if days_ago >= 0 {
-        today
-            .checked_sub_days(Days::new(days_ago.unsigned_abs()))
-            .unwrap_or(today)
-    } else {
-        today
-            .checked_add_days(Days::new(days_ago.unsigned_abs()))
-            .unwrap_or(today)
-    }
-}
-
-async fn seed_company(
-    state: &AppState,
-    tenant: Tenant,
-    customers: &[DemoCustomer],
-    invoices: &[DemoInvoice],
-) -> AppResult<()> {
-    let today = state.clock.today();
-    let mut ids = Vec::new();
-    for c in customers {
-        ids.push(customers::create(state, tenant, changes(c)).await?.id);
-    }
-    for inv in invoices {
-        let customer_id = *ids
-            .get(inv.customer)
-            .ok_or_else(|| AppError::Internal("demo customer index".into()))?;
-        let invoice_date = date_from(today, inv.days_ago);
-        let created = invoices::create(
-            state,
-            tenant,
-            InvoiceInput {
-                customer_id,
-                invoice_date,
-                terms_of_payment: inv.terms.to_string(),
-                currency: Some(inv.currency.to_string()),
-                invoice_type: Some(inv.kind),
-                rows: (inv.rows)(),
-                house_work: inv.house_work.map(|(kind, ore)| HouseWorkInput {
-                    kind,
-                    deductible_amount: Decimal::new(ore, 2),
-                }),
-                not_completed: Some(inv.not_completed),
-                customer_name: Patch::Keep,
-                invoice_address: Patch::Keep,
-            },
-        )
-        .await?;
-        let payable = created.balance_ore - created.house_work_deductible_ore.unwrap_or(0);
-        let paid_on = invoice_date
-            .max(today.checked_sub_days(Days::new(1)).unwrap_or(today))
-            .min(today);
-        match inv.after {
-            After::Nothing => {}
-            After::Sent => {
-                invoices::mark_sent(state, tenant, created.id).await?;
-            }
-            After::Cancelled => {
-                invoices::cancel(state, tenant, created.id).await?;
-            }
-            After::PaidInFull | After::PaidInPart => {
-                invoices::mark_sent(state, tenant, created.id).await?;
-                let skatteverket = created.house_work_deductible_ore.unwrap_or(0);
-                let customer_part = created.balance_ore - skatteverket;
-                let amount = if inv.after == After::PaidInFull {
-                    customer_part
-                } else {
-                    payable / 2
-                };
-                let pay = |payer, ore: i64, key: String| invoices::PaymentInput {
-                    invoice_id: created.id,
-                    payer,
-                    amount: Decimal::new(ore, 2),
-                    paid_on,
-                    idempotency_key: key,
-                };
-                let key = format!("demo-{}", created.id);
-                invoices::register_payment(
-                    state,
-                    tenant,
-                    pay(Payer::Customer, amount, key.clone()),
-                )
-                .await?;
-                if inv.after == After::PaidInFull && skatteverket > 0 {
-                    let p = pay(Payer::Skatteverket, skatteverket, format!("{key}-skv"));
-                    invoices::register_payment(state, tenant, p).await?;
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-const OTHER_CUSTOMERS: &[DemoCustomer] = &[
+pub(super) const OTHER_CUSTOMERS: &[DemoCustomer] = &[
     DemoCustomer {
         number: "1",
         name: Some("Konditori Kronan AB"),
@@ -433,75 +280,10 @@ const OTHER_CUSTOMERS: &[DemoCustomer] = &[
 ];
 
 #[rustfmt::skip]
-const OTHER_INVOICES: &[DemoInvoice] = &[
+pub(super) const OTHER_INVOICES: &[DemoInvoice] = &[
     DemoInvoice { customer: 0, days_ago: 5, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: consulting, house_work: None, not_completed: false, after: After::Sent },
     DemoInvoice { customer: 0, days_ago: 42, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: small, house_work: None, not_completed: false, after: After::Sent },
     DemoInvoice { customer: 1, days_ago: 2, terms: "20", currency: "SEK", kind: InvoiceType::Invoice, rows: cleaning, house_work: Some((HouseWorkType::Rut, 168750)), not_completed: false, after: After::Nothing },
     DemoInvoice { customer: 2, days_ago: 8, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: carpentry, house_work: None, not_completed: false, after: After::Nothing },
     DemoInvoice { customer: 2, days_ago: 30, terms: "15", currency: "SEK", kind: InvoiceType::Invoice, rows: small, house_work: None, not_completed: false, after: After::PaidInFull },
 ];
-
-/// What [`seed_demo`] did.
-#[derive(Debug)]
-pub struct Seeded {
-    /// The demo data was created now (it was absent).
-    pub created: bool,
-    /// Tokens minted for the demo actors: on creation, or when asked for.
-    pub tokens: Option<DemoTokens>,
-}
-
-/// Creates the demo companies and their data when absent. Tokens for the demo
-/// actors are minted when the data is created, or when `new_tokens` asks for
-/// them (tokens are stored hashed, so earlier ones cannot be shown again).
-pub async fn seed_demo(state: &AppState, new_tokens: bool) -> AppResult<Seeded> {
-    let now = state.clock.now();
-    let mut created = false;
-    let main = match companies::find_by_organisation_number(&state.db, DEMO_COMPANY).await? {
-        Some(c) => c,
-        None => {
-            let c =
-                companies::create(&state.db, "Norrlands Snickeri AB", DEMO_COMPANY, now).await?;
-            seed_company(state, Tenant::trusted(c.id), CUSTOMERS, INVOICES).await?;
-            // The main demo company has invoice sale active; the other has not,
-            // so both sides of activation can be tried.
-            crate::services::sales::activate(state, Operator::system(), c.id, DEMO_AGREEMENT)
-                .await?;
-            created = true;
-            c
-        }
-    };
-    let other = match companies::find_by_organisation_number(&state.db, OTHER_DEMO_COMPANY).await? {
-        Some(c) => c,
-        None => {
-            let c =
-                companies::create(&state.db, "Café Blomman AB", OTHER_DEMO_COMPANY, now).await?;
-            seed_company(
-                state,
-                Tenant::trusted(c.id),
-                OTHER_CUSTOMERS,
-                OTHER_INVOICES,
-            )
-            .await?;
-            created = true;
-            c
-        }
-    };
-    if !created && !new_tokens {
-        return Ok(Seeded {
-            created,
-            tokens: None,
-        });
-    }
-    let tokens = DemoTokens {
-        company: tokens::create_simple(&state.db, Some(main.id), Role::Company, "demo", now)
-            .await?,
-        other_company: tokens::create_simple(&state.db, Some(other.id), Role::Company, "demo", now)
-            .await?,
-        operator: tokens::create_simple(&state.db, None, Role::Operator, "demo operator", now)
-            .await?,
-    };
-    Ok(Seeded {
-        created,
-        tokens: Some(tokens),
-    })
-}

@@ -380,5 +380,4 @@ pub fn payout_split(pending_ore: i64, fees_due_ore: i64) -> (i64, i64) {
 pub const MAX_PAUSE_DAYS: i64 = 60;
 
 #[cfg(test)]
-#[path = "nox_case_tests.rs"]
 mod tests;

@@ -1,0 +1,158 @@
+//! Invoice rows, totals, house work and payers.
+
+use super::*;
+use proptest::prelude::*;
+use std::str::FromStr;
+
+fn d(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap()
+}
+
+fn row(q: &str, p: &str, v: &str) -> RowInput {
+    RowInput {
+        description: "Work".into(),
+        quantity: d(q),
+        unit_price: d(p),
+        vat_rate: d(v),
+    }
+}
+
+#[test]
+fn totals_round_each_row_and_vat_per_rate() {
+    let rows = parse_rows(&[
+        row("3", "33.33", "25"),
+        row("1.5", "0.01", "12"),
+        row("2", "10", "0"),
+    ])
+    .unwrap();
+    assert_eq!(rows[1].amount_ore, 2); // 0.015 rounds half away from zero
+    let t = totals(&rows).unwrap();
+    assert_eq!(t.net_ore, 9999 + 2 + 2000);
+    // VAT: 99.99 × 0.25 = 24.9975 → 25.00; 0.02 × 0.12 = 0.0024 → 0.00.
+    assert_eq!(t.vat_ore, 2500);
+    assert_eq!(t.total_ore, 12001 + 2500);
+}
+
+#[test]
+fn rows_are_validated_with_field_names() {
+    assert_eq!(parse_rows(&[]).unwrap_err().field, "rows");
+    assert_eq!(
+        parse_rows(&[row("0", "1", "25")]).unwrap_err().field,
+        "rows[0].quantity"
+    );
+    assert_eq!(
+        parse_rows(&[row("1", "1", "25"), row("1", "-1", "25")])
+            .unwrap_err()
+            .field,
+        "rows[1].unitPrice"
+    );
+    assert_eq!(
+        parse_rows(&[row("1", "1.001", "25")]).unwrap_err().field,
+        "rows[0].unitPrice"
+    );
+    assert_eq!(
+        parse_rows(&[row("1", "1", "20")]).unwrap_err().field,
+        "rows[0].vatRate"
+    );
+    assert_eq!(
+        parse_rows(&[row("1", "99999999999", "25")])
+            .unwrap_err()
+            .field,
+        "rows[0].unitPrice"
+    );
+    let huge = parse_rows(&[row("1000", "10000000000", "25")]).unwrap_err();
+    assert_eq!(huge.field, "rows[0].unitPrice");
+}
+
+#[test]
+fn house_work_deductible_is_bounded_by_total() {
+    let t = Totals {
+        net_ore: 8000,
+        vat_ore: 2000,
+        total_ore: 10000,
+    };
+    assert_eq!(parse_house_work_deductible(d("100"), &t), Ok(10000));
+    assert!(parse_house_work_deductible(d("100.01"), &t).is_err());
+    assert!(parse_house_work_deductible(d("0"), &t).is_err());
+}
+
+#[test]
+fn state_follows_fields_and_today() {
+    let due = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let f = StateFacts {
+        cancelled: false,
+        not_completed: false,
+        sold: false,
+        balance_ore: 100,
+        due_date: due,
+    };
+    assert_eq!(state(f, due), InvoiceState::Unpaid);
+    // A sold invoice is sold, never overdue, even with Skatteverket's part open.
+    let later = due.succ_opt().unwrap();
+    assert_eq!(
+        state(StateFacts { sold: true, ..f }, later),
+        InvoiceState::Sold
+    );
+    assert_eq!(state(f, due.succ_opt().unwrap()), InvoiceState::Overdue);
+    assert_eq!(
+        state(
+            StateFacts {
+                balance_ore: 0,
+                ..f
+            },
+            due
+        ),
+        InvoiceState::Paid
+    );
+    assert_eq!(
+        state(
+            StateFacts {
+                cancelled: true,
+                ..f
+            },
+            due
+        ),
+        InvoiceState::Cancelled
+    );
+    assert_eq!(
+        state(
+            StateFacts {
+                not_completed: true,
+                ..f
+            },
+            due
+        ),
+        InvoiceState::NotCompleted
+    );
+}
+
+proptest! {
+    #[test]
+    fn total_is_net_plus_vat_and_net_is_sum_of_rows(
+        rows in proptest::collection::vec((1i64..100_000, 0i64..10_000_000, 0usize..4), 1..30)
+    ) {
+        let input: Vec<RowInput> = rows
+            .iter()
+            .map(|(q, p, v)| RowInput {
+                description: "x".into(),
+                quantity: Decimal::new(*q, 3),
+                unit_price: Decimal::new(*p, 2),
+                vat_rate: Decimal::new(VAT_RATES_BP[*v], 2),
+            })
+            .collect();
+        let parsed = parse_rows(&input).unwrap();
+        let t = totals(&parsed).unwrap();
+        prop_assert_eq!(t.total_ore, t.net_ore + t.vat_ore);
+        prop_assert_eq!(t.net_ore, parsed.iter().map(|r| r.amount_ore).sum::<i64>());
+        // VAT never strays more than half an öre per rate from the exact value.
+        let exact: Decimal = parsed
+            .iter()
+            .map(|r| from_ore(r.amount_ore) * from_scaled(r.vat_rate_bp, 4))
+            .sum();
+        prop_assert!((from_ore(t.vat_ore) - exact).abs() <= d("0.02"));
+        for r in &parsed {
+            let exact_row = from_scaled(r.quantity_milli, 3) * from_ore(r.unit_price_ore);
+            prop_assert!((from_ore(r.amount_ore) - exact_row).abs() <= d("0.005"));
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! The decision on a sale: approved, or denied with reasons.
+
+use super::*;
+
+/// What the decision needs to know.
+#[derive(Debug, Clone)]
+pub struct DecisionFacts {
+    /// The sale facts, re-read at decision time.
+    pub sale: SaleFacts,
+    /// The agreement at decision time.
+    pub agreement: Option<Agreement>,
+    /// The amount of the sale as requested.
+    pub amount_ore: i64,
+    /// The spot check: selecting rule and outcome.
+    pub spot_check: Option<(&'static str, SpotCheckOutcome)>,
+    /// The recipient has sold invoices that are overdue.
+    pub recipient_has_overdue_sold: bool,
+}
+
+/// The financier's decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Buy the invoice.
+    Approve,
+    /// Do not buy it, for this reason.
+    Deny(Reason),
+}
+
+/// Decides a sale. The first failing check denies; otherwise approve.
+///
+/// Default outcome of an unanswered spot check (NO_ANSWER, also applied at the
+/// deadline): a routine sample is approved; a check selected by a risk rule
+/// (first sales, new recipient, large amount) is denied, since the risk it was
+/// meant to clear remains.
+pub fn decide(f: &DecisionFacts) -> Decision {
+    if let Some((rule, outcome)) = f.spot_check {
+        match outcome {
+            SpotCheckOutcome::Disputed => {
+                return Decision::Deny(Reason::new(
+                    "SPOT_CHECK_DISPUTED",
+                    "the recipient disputed the invoice when we called to confirm it",
+                ));
+            }
+            SpotCheckOutcome::NoAnswer
+                if !spot_check_rule(rule).is_some_and(|r| r.unanswered_approves) =>
+            {
+                return Decision::Deny(Reason::new(
+                    "SPOT_CHECK_UNANSWERED",
+                    "we could not reach the recipient to confirm the invoice",
+                ));
+            }
+            _ => {}
+        }
+    }
+    let a = match f.agreement {
+        Some(a) if a.active => a,
+        _ => {
+            return Decision::Deny(Reason::new(
+                "INVOICE_SALE_NOT_ACTIVE",
+                "the invoice-sale agreement is no longer active",
+            ));
+        }
+    };
+    let s = &f.sale;
+    if s.cancelled || s.not_completed || s.currency != "SEK" || s.invoice_type != "INVOICE" {
+        return Decision::Deny(Reason::new(
+            "INVOICE_CHANGED",
+            "the invoice no longer qualifies for sale",
+        ));
+    }
+    if sold_amount(s.balance_ore, s.house_work_deductible_ore) != f.amount_ore {
+        return Decision::Deny(Reason::new(
+            "INVOICE_CHANGED",
+            "the invoice's balance changed after it was offered for sale",
+        ));
+    }
+    if s.customer_outstanding_ore + f.amount_ore > a.customer_limit_ore {
+        return Decision::Deny(Reason::new(
+            "CUSTOMER_LIMIT_EXCEEDED",
+            "the sold amount to this customer would exceed its limit",
+        ));
+    }
+    if s.total_outstanding_ore + f.amount_ore > a.total_limit_ore {
+        return Decision::Deny(Reason::new(
+            "TOTAL_LIMIT_EXCEEDED",
+            "your total sold amount would exceed its limit",
+        ));
+    }
+    if s.handed_to_nox {
+        return Decision::Deny(Reason::new(
+            "HANDED_TO_NOX_FINANS",
+            "the invoice has been handed to Nox Finans",
+        ));
+    }
+    if f.recipient_has_overdue_sold {
+        return Decision::Deny(recipient_overdue());
+    }
+    Decision::Approve
+}
+
+pub(super) fn recipient_overdue() -> Reason {
+    Reason::new(
+        "RECIPIENT_OVERDUE",
+        "the customer has invoices we bought that are past due and not yet paid to us",
+    )
+}

@@ -1,0 +1,165 @@
+//! Crediting an invoice with a credit note.
+
+use super::*;
+
+/// A credit note and the invoice it credits.
+#[derive(Debug, Clone)]
+pub struct Credited {
+    /// The credit note.
+    pub credit_note: invoice::Model,
+    /// The credited invoice, after the credit.
+    pub invoice: invoice::Model,
+}
+
+/// Credits an invoice: a credit note with negative rows, linked to the
+/// invoice, takes its total off the invoice's balance (the customer's part; a
+/// house-work invoice's Skatteverket part is not credited here). Without rows
+/// the whole invoice is credited, row by row. An open Nox Finans case is
+/// reduced, or closed as CREDITED; a sold invoice belongs to the financier and
+/// is refused (`INVOICE_SOLD`). The same key makes one credit note.
+#[tracing::instrument(skip(state, rows), fields(company = tenant.company_id()))]
+pub async fn credit(
+    state: &AppState,
+    tenant: Tenant,
+    invoice_id: i64,
+    rows: Option<Vec<RowInput>>,
+    key: &str,
+) -> AppResult<Credited> {
+    let key = key.trim();
+    if key.is_empty() || key.len() > 100 {
+        return Err(AppError::validation(
+            "idempotencyKey",
+            "must be 1 to 100 characters",
+        ));
+    }
+    let now = state.clock.now();
+    let txn = begin_ordered(&state.db).await?;
+    if let Some(p) = store::payment_by_key(&txn, tenant, key).await? {
+        if p.invoice_id != invoice_id || p.payer != Payer::CreditNote.as_str() {
+            return Err(AppError::Conflict(
+                "this idempotency key was used for another payment or credit".into(),
+            ));
+        }
+        let credit_note = store::credit_note_for(&txn, tenant, invoice_id, p.amount_ore)
+            .await?
+            .ok_or_else(|| AppError::Internal("credit without its credit note".into()))?;
+        let inv = store::require(&txn, tenant, invoice_id, "invoiceId").await?;
+        return Ok(Credited {
+            credit_note,
+            invoice: inv,
+        });
+    }
+    let current = store::require(&txn, tenant, invoice_id, "invoiceId").await?;
+    ensure_editable(&current)?;
+    if current.invoice_type == InvoiceType::CreditNote.as_str() {
+        return Err(AppError::validation(
+            "invoiceId",
+            "a credit note cannot be credited",
+        ));
+    }
+    if current.sold {
+        return Err(AppError::InvoiceSold(format!(
+            "invoice {} is sold to the financier and can no longer be credited here",
+            current.invoice_number
+        )));
+    }
+    if crate::store::sales::has_live_sale(&txn, tenant, current.id).await? {
+        return Err(AppError::Conflict(
+            "the invoice is being sold; withdraw the sale before crediting it".into(),
+        ));
+    }
+    let parsed = match rows {
+        Some(r) => parse_rows(&r)?,
+        None => store::rows_of(&txn, tenant, vec![current.id])
+            .await?
+            .into_iter()
+            .map(|r| crate::domain::invoice::Row {
+                description: r.description,
+                quantity_milli: r.quantity_milli,
+                unit_price_ore: r.unit_price_ore,
+                vat_rate_bp: r.vat_rate_bp,
+                amount_ore: r.amount_ore,
+            })
+            .collect(),
+    };
+    let t = totals(&parsed)?;
+    let left = crate::domain::invoice::customer_outstanding(
+        current.balance_ore,
+        current.house_work_deductible_ore,
+        current.house_work_paid_ore,
+    );
+    if t.total_ore <= 0 || t.total_ore > left {
+        return Err(AppError::validation(
+            "rows",
+            format!(
+                "the credit ({}) must be more than zero and at most what is left to pay ({})",
+                from_ore(t.total_ore),
+                from_ore(left)
+            ),
+        ));
+    }
+    let negated: Vec<crate::domain::invoice::Row> = parsed
+        .into_iter()
+        .map(|r| crate::domain::invoice::Row {
+            description: r.description,
+            quantity_milli: -r.quantity_milli,
+            unit_price_ore: r.unit_price_ore,
+            vat_rate_bp: r.vat_rate_bp,
+            amount_ore: -r.amount_ore,
+        })
+        .collect();
+    let today = state.clock.today();
+    let number = companies::next_number(&txn, tenant, Counter::Invoice).await?;
+    let ocr = ocr_for(u64::try_from(number).unwrap_or(0));
+    let record = InvoiceRecord {
+        customer_id: current.customer_id,
+        customer_name: current.customer_name.clone(),
+        street: current.street.clone(),
+        postal_code: current.postal_code.clone(),
+        city: current.city.clone(),
+        country: current.country.clone(),
+        invoice_date: today,
+        due_date: today,
+        terms_of_payment: current.terms_of_payment.clone(),
+        currency: current.currency.clone(),
+        invoice_type: InvoiceType::CreditNote.as_str().to_string(),
+        net_ore: -t.net_ore,
+        vat_ore: -t.vat_ore,
+        total_ore: -t.total_ore,
+        balance_ore: 0,
+        house_work_type: None,
+        house_work_deductible_ore: None,
+        not_completed: false,
+    };
+    let credit_note =
+        store::insert(&txn, tenant, number.to_string(), ocr, record, &negated, now).await?;
+    store::link_credit_note(&txn, tenant, credit_note.id, current.id).await?;
+    let case = crate::store::nox::open_case_of(&txn, tenant, current.id).await?;
+    if let Some(c) = &case {
+        crate::store::nox::lock(&txn, c.id).await?;
+    }
+    let payment = NewPayment {
+        invoice_id: current.id,
+        payer: Payer::CreditNote.as_str(),
+        idempotency_key: Some(key.to_string()),
+        amount_ore: t.total_ore,
+        capital_ore: 0,
+        fees_ore: 0,
+        interest_ore: 0,
+        house_work_ore: 0,
+        credit_ore: t.total_ore,
+        paid_on: today,
+    };
+    let updated = store::add_payment(&txn, tenant, payment, now).await?;
+    if let Some(c) = &case {
+        crate::services::nox_case::reduce(&txn, state, tenant, &updated, c, t.total_ore, true)
+            .await?;
+    }
+    let credit_note = store::require(&txn, tenant, credit_note.id, "invoiceId").await?;
+    txn.commit().await?;
+    state.events.wake();
+    Ok(Credited {
+        credit_note,
+        invoice: updated,
+    })
+}

@@ -1,0 +1,199 @@
+//! Creating, changing, cancelling and sending invoices; paying them is in
+//! `payments`, crediting them in `credit`, and checking an invoice's
+//! content in `record`.
+
+mod credit;
+mod payments;
+mod record;
+
+pub use credit::{Credited, credit};
+pub use payments::{PaymentInput, register_payment};
+use record::build_record;
+
+use chrono::{Datelike, Days, NaiveDate};
+use entity::invoice;
+use rust_decimal::Decimal;
+use sea_orm::ConnectionTrait;
+
+use super::{Address, AddressPatch, Patch};
+use crate::db::{begin_ordered, begin_write};
+use crate::domain::FieldError;
+use crate::domain::identifiers::{ocr_for, parse_currency};
+use crate::domain::invoice::{
+    InvoiceType, RowInput, parse_house_work_deductible, parse_rows, totals,
+};
+use crate::domain::invoice::{Payer, skatteverket_outstanding};
+use crate::domain::money::{from_ore, parse_amount};
+use crate::domain::nox_case::allocate;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::store::Tenant;
+use crate::store::companies::{self, Counter};
+use crate::store::customers;
+use crate::store::invoices::{self as store, Flag, InvoiceRecord, NewPayment};
+
+/// ROT (repairs) or RUT (household services).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HouseWorkType {
+    /// Repairs, conversion, extension.
+    Rot,
+    /// Household services.
+    Rut,
+}
+
+impl HouseWorkType {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rot => "ROT",
+            Self::Rut => "RUT",
+        }
+    }
+}
+
+/// A house-work tax reduction as sent by a client.
+#[derive(Debug, Clone)]
+pub struct HouseWorkInput {
+    /// ROT or RUT.
+    pub kind: HouseWorkType,
+    /// The tax reduction claimed from Skatteverket.
+    pub deductible_amount: Decimal,
+}
+
+/// What a client sends to create or replace an invoice.
+#[derive(Debug, Clone)]
+pub struct InvoiceInput {
+    /// The customer (of the same company).
+    pub customer_id: i64,
+    /// Invoice date.
+    pub invoice_date: NaiveDate,
+    /// Terms of payment code.
+    pub terms_of_payment: String,
+    /// Currency; SEK when not given.
+    pub currency: Option<String>,
+    /// Type; INVOICE when not given.
+    pub invoice_type: Option<InvoiceType>,
+    /// Rows, at least one.
+    pub rows: Vec<RowInput>,
+    /// House work, if any.
+    pub house_work: Option<HouseWorkInput>,
+    /// "Not completed"; on update kept when not given.
+    pub not_completed: Option<bool>,
+    /// Name as printed; defaults to the customer's.
+    pub customer_name: Patch<String>,
+    /// Address as printed; defaults to the customer's.
+    pub invoice_address: Patch<AddressPatch>,
+}
+
+/// Creates an invoice, numbering it and deriving its OCR reference.
+#[tracing::instrument(skip(state, input), fields(company = tenant.company_id()))]
+pub async fn create(
+    state: &AppState,
+    tenant: Tenant,
+    input: InvoiceInput,
+) -> AppResult<invoice::Model> {
+    let txn = begin_write(&state.db).await?;
+    let (record, rows) = build_record(&txn, tenant, input, None).await?;
+    let number = companies::next_number(&txn, tenant, Counter::Invoice).await?;
+    let ocr = ocr_for(u64::try_from(number).unwrap_or(0));
+    let created = store::insert(
+        &txn,
+        tenant,
+        number.to_string(),
+        ocr,
+        record,
+        &rows,
+        state.clock.now(),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+fn ensure_editable(inv: &invoice::Model) -> AppResult<()> {
+    if inv.cancelled {
+        return Err(AppError::Conflict("the invoice is cancelled".into()));
+    }
+    Ok(())
+}
+
+/// Refuses changes to the content of an invoice that is sold or being sold.
+async fn ensure_not_sold<C: ConnectionTrait>(
+    txn: &C,
+    tenant: Tenant,
+    inv: &invoice::Model,
+) -> AppResult<()> {
+    if crate::store::sales::has_live_sale(txn, tenant, inv.id).await? {
+        return Err(AppError::Conflict(
+            "the invoice has been offered for sale and can no longer be changed or cancelled"
+                .into(),
+        ));
+    }
+    if crate::store::nox::open_case_of(txn, tenant, inv.id)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Conflict(
+            "the invoice has been handed to Nox Finans and can no longer be changed or cancelled"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Replaces an invoice's content. Refused for cancelled invoices.
+#[tracing::instrument(skip(state, input), fields(company = tenant.company_id()))]
+pub async fn update(
+    state: &AppState,
+    tenant: Tenant,
+    id: i64,
+    input: InvoiceInput,
+) -> AppResult<invoice::Model> {
+    let txn = begin_write(&state.db).await?;
+    let current = store::require(&txn, tenant, id, "id").await?;
+    ensure_editable(&current)?;
+    ensure_not_sold(&txn, tenant, &current).await?;
+    let (record, rows) = build_record(&txn, tenant, input, Some(&current)).await?;
+    let updated = store::update(&txn, tenant, id, record, &rows, state.clock.now()).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Cancels (makulerar) an invoice. Cancelling twice is harmless; an invoice with
+/// payments cannot be cancelled.
+#[tracing::instrument(skip(state), fields(company = tenant.company_id()))]
+pub async fn cancel(state: &AppState, tenant: Tenant, id: i64) -> AppResult<invoice::Model> {
+    let txn = begin_write(&state.db).await?;
+    let current = store::require(&txn, tenant, id, "id").await?;
+    if current.cancelled {
+        return Ok(current);
+    }
+    ensure_not_sold(&txn, tenant, &current).await?;
+    if current.balance_ore != current.total_ore {
+        return Err(AppError::Conflict(
+            "the invoice has registered payments and cannot be cancelled".into(),
+        ));
+    }
+    let updated = store::set_flag(&txn, tenant, id, Flag::Cancelled, state.clock.now()).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Marks an invoice as printed or sent to the customer.
+#[tracing::instrument(skip(state), fields(company = tenant.company_id()))]
+pub async fn mark_sent(state: &AppState, tenant: Tenant, id: i64) -> AppResult<invoice::Model> {
+    let txn = begin_write(&state.db).await?;
+    let current = store::require(&txn, tenant, id, "id").await?;
+    ensure_editable(&current)?;
+    if current.not_completed {
+        return Err(AppError::Conflict(
+            "the invoice is marked not completed; complete it before sending".into(),
+        ));
+    }
+    if current.sent {
+        return Ok(current);
+    }
+    let updated = store::set_flag(&txn, tenant, id, Flag::Sent, state.clock.now()).await?;
+    txn.commit().await?;
+    Ok(updated)
+}

@@ -1,0 +1,196 @@
+//! Registering a payment against an invoice, saying who paid.
+
+use super::*;
+
+/// A payment as a client registers it.
+#[derive(Debug, Clone)]
+pub struct PaymentInput {
+    /// The invoice.
+    pub invoice_id: i64,
+    /// Who paid.
+    pub payer: Payer,
+    /// How much.
+    pub amount: Decimal,
+    /// When.
+    pub paid_on: NaiveDate,
+    /// The client's key: a retry with the same key records nothing twice.
+    pub idempotency_key: String,
+}
+
+/// Registers a payment against an invoice, saying who paid:
+/// - the customer to the company: the customer's part falls; an open Nox
+///   Finans case is told (it shrinks or closes), with no payout;
+/// - the customer through Nox Finans: split over the invoice, the customer's
+///   fees and interest, booked on the payments account and paid out;
+/// - Skatteverket: its part of a house-work invoice, never through Nox Finans.
+///
+/// A sold invoice takes only Skatteverket's payments: its customer pays the
+/// financier (`INVOICE_SOLD`).
+#[tracing::instrument(skip(state), fields(company = tenant.company_id()))]
+pub async fn register_payment(
+    state: &AppState,
+    tenant: Tenant,
+    input: PaymentInput,
+) -> AppResult<invoice::Model> {
+    let (invoice_id, key) = (input.invoice_id, input.idempotency_key.trim().to_string());
+    let (payer, amount) = (input.payer, input.amount);
+    match register_payment_once(state, tenant, input).await {
+        // A concurrent request with the same key committed first: its payment
+        // is this one's answer (the key's unique index stopped the second).
+        Err(e @ AppError::Conflict(_)) => {
+            match store::payment_by_key(&state.db, tenant, &key).await? {
+                Some(p)
+                    if p.invoice_id == invoice_id
+                        && p.payer == payer.as_str()
+                        && Some(p.amount_ore) == parse_amount("amount", amount, false).ok() =>
+                {
+                    store::require(&state.db, tenant, invoice_id, "invoiceId").await
+                }
+                _ => Err(e),
+            }
+        }
+        other => other,
+    }
+}
+
+async fn register_payment_once(
+    state: &AppState,
+    tenant: Tenant,
+    input: PaymentInput,
+) -> AppResult<invoice::Model> {
+    let amount_ore = parse_amount("amount", input.amount, false)?;
+    if amount_ore == 0 {
+        return Err(AppError::validation("amount", "must be greater than zero"));
+    }
+    let key = input.idempotency_key.trim().to_string();
+    if key.is_empty() || key.len() > 100 {
+        return Err(AppError::validation(
+            "idempotencyKey",
+            "must be 1 to 100 characters",
+        ));
+    }
+    if input.payer == Payer::CreditNote {
+        return Err(AppError::validation(
+            "payer",
+            "credit notes are made with creditInvoice",
+        ));
+    }
+    let paid_on = input.paid_on;
+    if paid_on > state.clock.today() {
+        return Err(AppError::validation("paidOn", "must not be in the future"));
+    }
+    let txn = begin_ordered(&state.db).await?;
+    if let Some(p) = store::payment_by_key(&txn, tenant, &key).await? {
+        if p.invoice_id != input.invoice_id
+            || p.amount_ore != amount_ore
+            || p.payer != input.payer.as_str()
+        {
+            return Err(AppError::Conflict(
+                "this idempotency key was used for another payment".into(),
+            ));
+        }
+        return store::require(&txn, tenant, input.invoice_id, "invoiceId").await;
+    }
+    let current = store::require(&txn, tenant, input.invoice_id, "invoiceId").await?;
+    ensure_editable(&current)?;
+    if paid_on < current.invoice_date {
+        return Err(AppError::validation(
+            "paidOn",
+            "must not be before the invoice date",
+        ));
+    }
+    if current.sold && input.payer != Payer::Skatteverket {
+        return Err(AppError::InvoiceSold(format!(
+            "invoice {} is sold: its customer pays the financier, so no payment is registered here",
+            current.invoice_number
+        )));
+    }
+    let skatteverket = skatteverket_outstanding(
+        current.house_work_deductible_ore,
+        current.house_work_paid_ore,
+    );
+    let customer_part = current.balance_ore - skatteverket;
+    let too_much = |left: i64| {
+        AppError::validation(
+            "amount",
+            format!("is larger than what is left to pay ({})", from_ore(left)),
+        )
+    };
+    let case = crate::store::nox::open_case_of(&txn, tenant, current.id).await?;
+    if let Some(c) = &case {
+        crate::store::nox::lock(&txn, c.id).await?;
+    }
+    let mut payment = NewPayment {
+        invoice_id: current.id,
+        payer: input.payer.as_str(),
+        idempotency_key: Some(key),
+        amount_ore,
+        capital_ore: 0,
+        fees_ore: 0,
+        interest_ore: 0,
+        house_work_ore: 0,
+        credit_ore: 0,
+        paid_on,
+    };
+    let mut allocation = None;
+    match input.payer {
+        Payer::Skatteverket => {
+            if current.house_work_deductible_ore.is_none() {
+                return Err(AppError::validation(
+                    "payer",
+                    "Skatteverket pays only the tax reduction of a ROT or RUT invoice",
+                ));
+            }
+            if amount_ore > skatteverket {
+                return Err(too_much(skatteverket));
+            }
+            payment.house_work_ore = amount_ore;
+        }
+        Payer::Customer | Payer::CreditNote => {
+            if amount_ore > customer_part {
+                return Err(too_much(customer_part));
+            }
+            payment.capital_ore = amount_ore;
+        }
+        Payer::NoxFinans => {
+            let Some(c) = &case else {
+                return Err(AppError::validation(
+                    "payer",
+                    "the invoice is not with Nox Finans",
+                ));
+            };
+            let today = state.clock.today();
+            let owed = crate::services::nox_case::owed(&txn, tenant, c, &current, today).await?;
+            let a = allocate(
+                amount_ore,
+                c.capital_ore.min(customer_part),
+                owed.fees_ore,
+                owed.interest_ore,
+            )
+            .ok_or_else(|| {
+                too_much(c.capital_ore.min(customer_part) + owed.fees_ore + owed.interest_ore)
+            })?;
+            payment.capital_ore = a.capital_ore;
+            payment.fees_ore = a.fees_ore;
+            payment.interest_ore = a.interest_ore;
+            allocation = Some(a);
+        }
+    }
+    let capital = payment.capital_ore;
+    let updated = store::add_payment(&txn, tenant, payment, state.clock.now()).await?;
+    if let Some(c) = &case {
+        match allocation {
+            Some(a) => {
+                crate::services::nox_case::collect(&txn, state, tenant, &updated, c, a).await?;
+            }
+            None if capital > 0 => {
+                crate::services::nox_case::reduce(&txn, state, tenant, &updated, c, capital, false)
+                    .await?;
+            }
+            None => {}
+        }
+    }
+    txn.commit().await?;
+    state.events.wake();
+    Ok(updated)
+}

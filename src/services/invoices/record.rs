@@ -1,0 +1,137 @@
+//! Checks and computes every column of an invoice from what a client sent.
+
+use super::*;
+
+/// Checks and computes every column of an invoice from input, on top of `current`
+/// (the stored invoice on update) and the customer's data.
+pub(super) async fn build_record<C: ConnectionTrait>(
+    txn: &C,
+    tenant: Tenant,
+    input: InvoiceInput,
+    current: Option<&invoice::Model>,
+) -> AppResult<(InvoiceRecord, Vec<crate::domain::invoice::Row>)> {
+    let customer = customers::get(txn, tenant, input.customer_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("customer", "customerId"))?;
+    let year = input.invoice_date.year();
+    if !(2000..=2100).contains(&year) {
+        return Err(AppError::validation(
+            "invoiceDate",
+            "must be between the years 2000 and 2100",
+        ));
+    }
+    let terms = companies::terms(txn, tenant).await?;
+    let code = input.terms_of_payment.trim();
+    let term = terms.iter().find(|t| t.code == code).ok_or_else(|| {
+        let codes: Vec<&str> = terms.iter().map(|t| t.code.as_str()).collect();
+        AppError::validation(
+            "termsOfPayment",
+            format!(
+                "unknown terms of payment; the company has {}",
+                codes.join(", ")
+            ),
+        )
+    })?;
+    let due_date = input
+        .invoice_date
+        .checked_add_days(Days::new(u64::try_from(term.days).unwrap_or(0)))
+        .ok_or_else(|| AppError::validation("invoiceDate", "is out of range"))?;
+    let currency = match input.currency {
+        Some(c) => parse_currency("currency", &c)?,
+        None => current.map_or_else(|| "SEK".to_string(), |c| c.currency.clone()),
+    };
+    if input.invoice_type == Some(InvoiceType::CreditNote)
+        || current.is_some_and(|c| c.invoice_type == InvoiceType::CreditNote.as_str())
+    {
+        return Err(AppError::validation(
+            "invoiceType",
+            "credit notes are made with creditInvoice and cannot be edited",
+        ));
+    }
+    let rows = parse_rows(&input.rows)?;
+    let t = totals(&rows)?;
+    let (house_work_type, house_work_deductible_ore) = match &input.house_work {
+        Some(h) => (
+            Some(h.kind.as_str().to_string()),
+            Some(parse_house_work_deductible(h.deductible_amount, &t)?),
+        ),
+        None => (None, None),
+    };
+    let paid = current.map_or(0, |c| c.total_ore - c.balance_ore);
+    if t.total_ore < paid {
+        return Err(AppError::validation(
+            "rows",
+            "the new total is less than what has already been paid",
+        ));
+    }
+    // Printed name and address: from the customer on create, kept on update,
+    // unless the client sends them; a change of customer takes the new one's.
+    let same_customer = current.is_some_and(|c| c.customer_id == customer.id);
+    let (name_base, addr_base) = match current {
+        Some(c) if same_customer => (
+            c.customer_name.clone(),
+            Address {
+                street: c.street.clone(),
+                city: c.city.clone(),
+                postal_code: c.postal_code.clone(),
+                country: c.country.clone(),
+            },
+        ),
+        _ => (
+            customer.name.clone(),
+            Address {
+                street: customer.street.clone(),
+                city: customer.city.clone(),
+                postal_code: customer.postal_code.clone(),
+                country: customer.country.clone(),
+            },
+        ),
+    };
+    let customer_name = input.customer_name.trimmed().apply(name_base, |s| {
+        if s.chars().count() > 200 {
+            Err(FieldError::new(
+                "customerName",
+                "must be at most 200 characters",
+            ))
+        } else {
+            Ok(s)
+        }
+    })?;
+    let address = match input.invoice_address {
+        Patch::Keep => addr_base,
+        Patch::Clear => Address {
+            country: "SE".into(),
+            ..Address::default()
+        },
+        Patch::Set(p) => p.apply(addr_base, "invoiceAddress")?,
+    };
+    let record = InvoiceRecord {
+        customer_id: customer.id,
+        customer_name,
+        street: address.street,
+        postal_code: address.postal_code,
+        city: address.city,
+        country: address.country,
+        invoice_date: input.invoice_date,
+        due_date,
+        terms_of_payment: term.code.clone(),
+        currency,
+        invoice_type: input
+            .invoice_type
+            .map_or_else(
+                || current.map_or("INVOICE", |c| InvoiceType::parse(&c.invoice_type).as_str()),
+                InvoiceType::as_str,
+            )
+            .to_string(),
+        net_ore: t.net_ore,
+        vat_ore: t.vat_ore,
+        total_ore: t.total_ore,
+        balance_ore: t.total_ore - paid,
+        house_work_type,
+        house_work_deductible_ore,
+        not_completed: input
+            .not_completed
+            .unwrap_or_else(|| current.is_some_and(|c| c.not_completed)),
+    };
+    Ok((record, rows))
+}

@@ -1,0 +1,103 @@
+//! Which invoices a list shows, as one SQL condition.
+
+use chrono::NaiveDate;
+use entity::invoice;
+use sea_orm::ColumnTrait;
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Query};
+
+use super::super::customers::contains;
+use crate::domain::invoice::InvoiceState;
+
+/// Which invoices a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct InvoiceFilter {
+    /// Any of these states (empty: all).
+    pub states: Vec<InvoiceState>,
+    /// Only this customer's.
+    pub customer_id: Option<i64>,
+    /// Only those due before this date.
+    pub due_before: Option<NaiveDate>,
+    /// Invoice number, OCR or printed customer name contains this.
+    pub search: Option<String>,
+    /// Only sent (true) or unsent (false) ones.
+    pub sent: Option<bool>,
+    /// Only invoices with a sale in one of these statuses (stored form).
+    pub sale_statuses: Vec<&'static str>,
+    /// Only invoices handed to Nox Finans (true) or not (false).
+    pub handed_to_nox: Option<bool>,
+}
+
+fn state_condition(state: InvoiceState, today: NaiveDate) -> Condition {
+    use invoice::Column as C;
+    let open = || {
+        Condition::all()
+            .add(C::Cancelled.eq(false))
+            .add(C::NotCompleted.eq(false))
+    };
+    match state {
+        InvoiceState::Cancelled => Condition::all().add(C::Cancelled.eq(true)),
+        InvoiceState::NotCompleted => Condition::all()
+            .add(C::Cancelled.eq(false))
+            .add(C::NotCompleted.eq(true)),
+        InvoiceState::Sold => open().add(C::Sold.eq(true)),
+        InvoiceState::Paid => open().add(C::Sold.eq(false)).add(C::BalanceOre.lte(0)),
+        InvoiceState::Overdue => open()
+            .add(C::Sold.eq(false))
+            .add(C::BalanceOre.gt(0))
+            .add(C::DueDate.lt(today)),
+        InvoiceState::Unpaid => open()
+            .add(C::Sold.eq(false))
+            .add(C::BalanceOre.gt(0))
+            .add(C::DueDate.gte(today)),
+    }
+}
+
+pub(super) fn filter_condition(f: &InvoiceFilter, today: NaiveDate) -> Condition {
+    use invoice::Column as C;
+    let mut cond = Condition::all();
+    if !f.states.is_empty() {
+        cond = cond.add(f.states.iter().fold(Condition::any(), |any, s| {
+            any.add(state_condition(*s, today))
+        }));
+    }
+    if let Some(c) = f.customer_id {
+        cond = cond.add(C::CustomerId.eq(c));
+    }
+    if let Some(d) = f.due_before {
+        cond = cond.add(C::DueDate.lt(d));
+    }
+    if let Some(sent) = f.sent {
+        cond = cond.add(C::Sent.eq(sent));
+    }
+    if !f.sale_statuses.is_empty() {
+        let sold = Query::select()
+            .column(entity::invoice_sale::Column::InvoiceId)
+            .from(entity::invoice_sale::Entity)
+            .and_where(
+                Expr::col(entity::invoice_sale::Column::Status)
+                    .is_in(f.sale_statuses.iter().copied()),
+            )
+            .to_owned();
+        cond = cond.add(Expr::col(C::Id).in_subquery(sold));
+    }
+    if let Some(handed) = f.handed_to_nox {
+        let cases = Query::select()
+            .column(entity::nox_case::Column::InvoiceId)
+            .from(entity::nox_case::Entity)
+            .to_owned();
+        cond = cond.add(if handed {
+            Expr::col(C::Id).in_subquery(cases)
+        } else {
+            Expr::col(C::Id).not_in_subquery(cases)
+        });
+    }
+    if let Some(s) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        cond = cond.add(
+            Condition::any()
+                .add(C::InvoiceNumber.like(contains(s)))
+                .add(C::Ocr.like(contains(s)))
+                .add(Expr::expr(Func::lower(Expr::col(C::CustomerName))).like(contains(s))),
+        );
+    }
+    cond
+}

@@ -1,0 +1,138 @@
+//! Nox Finans settings, hidden send-view rows and cases of the tenant.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use entity::{nox_hidden, nox_settings};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select, Set,
+};
+
+use super::{Tenant, companies};
+use crate::error::AppResult;
+
+mod cases;
+mod send_view;
+
+pub use cases::{
+    CaseChange, CaseMoney, NewCase, add_money, case, case_any, case_owned, cases_of, insert_case,
+    lock, open_case_of, status_of, take_payout, transition,
+};
+pub use send_view::{SendViewQuery, send_view, send_view_count};
+
+/// A company's Nox Finans settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoxSettings {
+    /// Active terms-of-payment codes.
+    pub active_terms: Vec<String>,
+    /// `LETTER` or `EMAIL`.
+    pub default_delivery: String,
+    /// Recall instead of long-term monitoring at the end of the reminder steps.
+    pub recall_instead_of_monitoring: bool,
+}
+
+/// The tenant's settings; without a saved row, every term except cash (`0`) is
+/// active and delivery is by letter.
+pub async fn settings<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<NoxSettings> {
+    let row = nox_settings::Entity::find()
+        .filter(nox_settings::Column::CompanyId.eq(tenant.company_id()))
+        .one(db)
+        .await?;
+    Ok(match row {
+        Some(r) => NoxSettings {
+            active_terms: r
+                .active_terms
+                .split(',')
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect(),
+            default_delivery: r.default_delivery,
+            recall_instead_of_monitoring: r.recall_instead_of_monitoring,
+        },
+        None => NoxSettings {
+            active_terms: companies::terms(db, tenant)
+                .await?
+                .into_iter()
+                .filter(|t| t.days > 0)
+                .map(|t| t.code)
+                .collect(),
+            default_delivery: "LETTER".into(),
+            recall_instead_of_monitoring: false,
+        },
+    })
+}
+
+/// Saves the tenant's settings.
+pub async fn save_settings<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    s: &NoxSettings,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let existing = nox_settings::Entity::find()
+        .filter(nox_settings::Column::CompanyId.eq(tenant.company_id()))
+        .one(db)
+        .await?;
+    let terms = s.active_terms.join(",");
+    match existing {
+        Some(row) => {
+            let mut am: nox_settings::ActiveModel = row.into();
+            am.active_terms = Set(terms);
+            am.default_delivery = Set(s.default_delivery.clone());
+            am.recall_instead_of_monitoring = Set(s.recall_instead_of_monitoring);
+            am.updated_at = Set(now);
+            am.update(db).await?;
+        }
+        None => {
+            nox_settings::ActiveModel {
+                company_id: Set(tenant.company_id()),
+                active_terms: Set(terms),
+                default_delivery: Set(s.default_delivery.clone()),
+                recall_instead_of_monitoring: Set(s.recall_instead_of_monitoring),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The tenant's invoices hidden from the send view.
+pub async fn hidden<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<HashSet<i64>> {
+    Ok(nox_hidden::Entity::find()
+        .filter(nox_hidden::Column::CompanyId.eq(tenant.company_id()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|h| h.invoice_id)
+        .collect())
+}
+
+/// Hides or unhides one of the tenant's invoices (the caller has checked it is
+/// the tenant's).
+pub async fn set_hidden<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    invoice_id: i64,
+    hide: bool,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    nox_hidden::Entity::delete_many()
+        .filter(nox_hidden::Column::CompanyId.eq(tenant.company_id()))
+        .filter(nox_hidden::Column::InvoiceId.eq(invoice_id))
+        .exec(db)
+        .await?;
+    if hide {
+        nox_hidden::ActiveModel {
+            company_id: Set(tenant.company_id()),
+            invoice_id: Set(invoice_id),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}

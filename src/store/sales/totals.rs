@@ -1,0 +1,147 @@
+//! A company's sale history and exposure as SQL aggregates, and what the
+//! financier collected.
+
+use super::*;
+
+/// The history spot-check selection looks at.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct History {
+    /// Sales before `before_id`.
+    pub previous: u32,
+    /// Approved or paid-out sales before it.
+    pub approved: u32,
+    /// Approved sales to the recipient before it.
+    pub approved_to_recipient: u32,
+    /// Average approved amount.
+    pub average_approved_ore: i64,
+}
+
+fn as_count(n: i64) -> u32 {
+    u32::try_from(n.max(0)).unwrap_or(u32::MAX)
+}
+
+/// The tenant's sale history before sale `before_id`, for recipient
+/// `customer_id`: one aggregate query.
+pub async fn history<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    before_id: i64,
+    customer_id: i64,
+) -> AppResult<History> {
+    let row = raw::one(
+        db,
+        "SELECT CAST(COUNT(*) AS BIGINT) AS previous, \
+         CAST(COALESCE(SUM(CASE WHEN status IN ('APPROVED', 'PAID_OUT') THEN 1 ELSE 0 END), 0) AS BIGINT) AS approved, \
+         CAST(COALESCE(SUM(CASE WHEN status IN ('APPROVED', 'PAID_OUT') AND customer_id = ? THEN 1 ELSE 0 END), 0) AS BIGINT) AS to_recipient, \
+         CAST(COALESCE(SUM(CASE WHEN status IN ('APPROVED', 'PAID_OUT') THEN amount_ore ELSE 0 END), 0) AS BIGINT) AS approved_sum \
+         FROM invoice_sale WHERE company_id = ? AND id < ?",
+        [customer_id.into(), tenant.company_id().into(), before_id.into()],
+    )
+    .await?
+    .ok_or_else(|| AppError::Internal("aggregate returned no row".into()))?;
+    let approved = raw::int(&row, "approved")?;
+    Ok(History {
+        previous: as_count(raw::int(&row, "previous")?),
+        approved: as_count(approved),
+        approved_to_recipient: as_count(raw::int(&row, "to_recipient")?),
+        average_approved_ore: if approved > 0 {
+            raw::int(&row, "approved_sum")? / approved
+        } else {
+            0
+        },
+    })
+}
+
+/// The financier's exposure to a company's customers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Exposure {
+    /// Open sold amount to the recipient: sales in progress plus bought
+    /// invoices less what the financier has collected.
+    pub to_customer_ore: i64,
+    /// The same over all the company's recipients.
+    pub total_ore: i64,
+    /// The recipient has a bought invoice past its due date that the financier
+    /// has not collected in full.
+    pub recipient_overdue: bool,
+}
+
+/// The exposure to recipient `customer_id` and in total, leaving out invoice
+/// `except`: one aggregate query.
+pub async fn exposure<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    customer_id: i64,
+    except: i64,
+    today: NaiveDate,
+) -> AppResult<Exposure> {
+    let row = raw::one(
+        db,
+        "SELECT CAST(COALESCE(SUM(CASE WHEN s.customer_id = ? THEN s.amount_ore - s.collected_ore ELSE 0 END), 0) AS BIGINT) AS to_customer, \
+         CAST(COALESCE(SUM(s.amount_ore - s.collected_ore), 0) AS BIGINT) AS total, \
+         CAST(COALESCE(MAX(CASE WHEN s.customer_id = ? AND s.status IN ('APPROVED', 'PAID_OUT') \
+              AND i.due_date < ? AND s.collected_ore < s.amount_ore THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue \
+         FROM invoice_sale s JOIN invoice i ON i.id = s.invoice_id \
+         WHERE s.company_id = ? AND s.status IN ('PROCESSING', 'SPOT_CHECK', 'APPROVED', 'PAID_OUT') \
+         AND s.invoice_id <> ?",
+        [
+            customer_id.into(),
+            customer_id.into(),
+            today.into(),
+            tenant.company_id().into(),
+            except.into(),
+        ],
+    )
+    .await?
+    .ok_or_else(|| AppError::Internal("aggregate returned no row".into()))?;
+    Ok(Exposure {
+        to_customer_ore: raw::int(&row, "to_customer")?,
+        total_ore: raw::int(&row, "total")?,
+        recipient_overdue: raw::int(&row, "overdue")? > 0,
+    })
+}
+
+/// Records the financier's collection on a bought sale, by increment, while
+/// it does not exceed what is left; `false` when it would.
+pub async fn add_collection<C: ConnectionTrait>(
+    db: &C,
+    sale: &invoice_sale::Model,
+    amount_ore: i64,
+    collected_on: NaiveDate,
+    key: &str,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let n = raw::exec(
+        db,
+        "UPDATE invoice_sale SET collected_ore = collected_ore + ? \
+         WHERE id = ? AND status IN ('APPROVED', 'PAID_OUT') AND collected_ore + ? <= amount_ore",
+        [amount_ore.into(), sale.id.into(), amount_ore.into()],
+    )
+    .await?;
+    if n == 0 {
+        return Ok(false);
+    }
+    sale_collection::ActiveModel {
+        company_id: Set(sale.company_id),
+        sale_id: Set(sale.id),
+        amount_ore: Set(amount_ore),
+        collected_on: Set(collected_on),
+        idempotency_key: Set(key.to_string()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(true)
+}
+
+/// A collection recorded under `key` (operator).
+pub async fn collection_by_key<C: ConnectionTrait>(
+    db: &C,
+    _op: Operator,
+    key: &str,
+) -> AppResult<Option<sale_collection::Model>> {
+    Ok(sale_collection::Entity::find()
+        .filter(sale_collection::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?)
+}
