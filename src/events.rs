@@ -25,12 +25,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use entity::{invoice_sale, notification, nox_case, outbox_event};
+use entity::{invoice_sale, notification, nox_case};
 use futures_util::Stream;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::DatabaseConnection;
 use tokio::sync::{Notify, broadcast};
 
 use crate::error::{AppError, AppResult};
+use crate::store::outbox::{self, Event, Range};
 
 /// Capacity of the channel for subscribers of every company (operators).
 pub const CHANNEL_CAPACITY: usize = 1024;
@@ -58,12 +59,12 @@ pub enum Subject {
 #[derive(Debug)]
 pub struct HubEvent {
     /// The outbox row.
-    pub row: outbox_event::Model,
+    pub row: Event,
     subject: tokio::sync::OnceCell<Subject>,
 }
 
 impl HubEvent {
-    fn new(row: outbox_event::Model) -> Self {
+    fn new(row: Event) -> Self {
         Self {
             row,
             subject: tokio::sync::OnceCell::new(),
@@ -75,10 +76,10 @@ impl HubEvent {
     /// their filter allows, and a subject belongs to its event's company.
     pub async fn subject(&self, db: &DatabaseConnection) -> AppResult<Subject> {
         use crate::store::outbox::topic;
-        use crate::store::{Tenant, notifications, nox, sales};
+        use crate::store::{notifications, nox, sales};
         self.subject
             .get_or_try_init(|| async {
-                let owner = Tenant::trusted(self.row.company_id);
+                let owner = self.row.owner();
                 let id = self.row.subject_id;
                 let found = match self.row.topic.as_str() {
                     topic::INVOICE_SALE => sales::get(db, owner, id).await?.map(Subject::Sale),
@@ -101,9 +102,9 @@ impl HubEvent {
 }
 
 impl std::ops::Deref for HubEvent {
-    type Target = outbox_event::Model;
+    type Target = Event;
 
-    fn deref(&self) -> &outbox_event::Model {
+    fn deref(&self) -> &Event {
         &self.row
     }
 }
@@ -132,7 +133,7 @@ pub struct EventFilter {
 }
 
 impl EventFilter {
-    fn matches(&self, e: &outbox_event::Model) -> bool {
+    fn matches(&self, e: &Event) -> bool {
         e.topic == self.topic
             && self.company_id.is_none_or(|c| c == e.company_id)
             && self.invoice_id.is_none_or(|i| Some(i) == e.invoice_id)
@@ -142,11 +143,7 @@ impl EventFilter {
 impl EventHub {
     /// A hub whose "now" is the newest event in the table.
     pub async fn new(db: DatabaseConnection, poll: Duration) -> AppResult<Arc<Self>> {
-        let head = outbox_event::Entity::find()
-            .order_by_desc(outbox_event::Column::Seq)
-            .one(&db)
-            .await?
-            .map_or(0, |e| e.seq);
+        let head = outbox::head(&db).await?;
         let (tx, _) = broadcast::channel(CHANNEL_CAPACITY);
         Ok(Arc::new(Self {
             db,
@@ -174,12 +171,15 @@ impl EventHub {
         let mut delivered = 0;
         loop {
             let head = self.head();
-            let rows = outbox_event::Entity::find()
-                .filter(outbox_event::Column::Seq.gt(head))
-                .order_by_asc(outbox_event::Column::Seq)
-                .limit(BATCH)
-                .all(&self.db)
-                .await?;
+            let range = Range {
+                after: head,
+                upto: None,
+                topic: None,
+                company_id: None,
+                invoice_id: None,
+                limit: BATCH,
+            };
+            let rows = outbox::read(&self.db, range).await?;
             if rows.is_empty() {
                 return Ok(delivered);
             }
@@ -293,26 +293,16 @@ impl EventHub {
         }
     }
 
-    async fn replay(
-        &self,
-        f: &EventFilter,
-        after: i64,
-        upto: i64,
-    ) -> AppResult<Vec<outbox_event::Model>> {
-        let mut q = outbox_event::Entity::find()
-            .filter(outbox_event::Column::Seq.gt(after))
-            .filter(outbox_event::Column::Seq.lte(upto))
-            .filter(outbox_event::Column::Topic.eq(f.topic));
-        if let Some(c) = f.company_id {
-            q = q.filter(outbox_event::Column::CompanyId.eq(c));
-        }
-        if let Some(i) = f.invoice_id {
-            q = q.filter(outbox_event::Column::InvoiceId.eq(i));
-        }
-        Ok(q.order_by_asc(outbox_event::Column::Seq)
-            .limit(BATCH)
-            .all(&self.db)
-            .await?)
+    async fn replay(&self, f: &EventFilter, after: i64, upto: i64) -> AppResult<Vec<Event>> {
+        let range = Range {
+            after,
+            upto: Some(upto),
+            topic: Some(f.topic),
+            company_id: f.company_id,
+            invoice_id: f.invoice_id,
+            limit: BATCH,
+        };
+        outbox::read(&self.db, range).await
     }
 
     /// The events matching `filter` after `after` (or from now), first replayed

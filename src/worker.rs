@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 use crate::error::AppResult;
 use crate::services::sales;
 use crate::state::AppState;
-use crate::store::jobs::{self, kind};
+use crate::store::jobs::{self, Job, kind};
 
 /// How long a claimed job stays reserved before another worker may retry it.
 pub const LEASE_MS: i64 = 60_000;
@@ -96,13 +96,10 @@ pub async fn tick_until(
 
 /// Splits claimed jobs into one group per company, each in claim order (the
 /// order the jobs fell due), groups ordered by their first job.
-fn by_company(due: Vec<entity::job::Model>) -> Vec<Vec<entity::job::Model>> {
-    let mut groups: Vec<Vec<entity::job::Model>> = Vec::new();
+fn by_company(due: Vec<Job>) -> Vec<Vec<Job>> {
+    let mut groups: Vec<Vec<Job>> = Vec::new();
     for job in due {
-        match groups
-            .iter_mut()
-            .find(|g| g[0].company_id == job.company_id)
-        {
+        match groups.iter_mut().find(|g| g[0].tenant == job.tenant) {
             Some(g) => g.push(job),
             None => groups.push(vec![job]),
         }
@@ -112,7 +109,7 @@ fn by_company(due: Vec<entity::job::Model>) -> Vec<Vec<entity::job::Model>> {
 
 /// Runs one claimed job and records a failure for retry (or as dead after
 /// the last attempt).
-async fn run_job(state: &AppState, job: entity::job::Model) {
+async fn run_job(state: &AppState, job: Job) {
     let span = tracing::info_span!(
         "job",
         otel.name = %format!("job {}", job.kind),
@@ -166,21 +163,8 @@ async fn run_job(state: &AppState, job: entity::job::Model) {
 mod tests {
     use super::*;
 
-    fn job(id: i64, company_id: i64) -> entity::job::Model {
-        entity::job::Model {
-            id,
-            kind: kind::NOX_PAYOUT.into(),
-            company_id,
-            subject_id: id,
-            run_at_ms: id,
-            locked_until_ms: None,
-            attempts: 1,
-            last_error: None,
-            done: false,
-            lease_token: None,
-            dead: false,
-            created_at: chrono::DateTime::<chrono::Utc>::default(),
-        }
+    fn job(id: i64, company_id: i64) -> Job {
+        Job::claimed(id, kind::NOX_PAYOUT, company_id, id, id)
     }
 
     #[test]
@@ -188,7 +172,7 @@ mod tests {
         let due = vec![job(1, 7), job(2, 8), job(3, 7), job(4, 9), job(5, 8)];
         let ids: Vec<Vec<(i64, i64)>> = by_company(due)
             .iter()
-            .map(|g| g.iter().map(|j| (j.company_id, j.id)).collect())
+            .map(|g| g.iter().map(|j| (j.tenant.company_id(), j.id)).collect())
             .collect();
         assert_eq!(
             ids,

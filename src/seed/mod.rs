@@ -183,7 +183,7 @@ pub async fn seed_demo(state: &AppState, new_tokens: bool) -> AppResult<Seeded> 
         None => {
             let c =
                 companies::create(&state.db, "Norrlands Snickeri AB", DEMO_COMPANY, now).await?;
-            seed_company(state, Tenant::trusted(c.id), CUSTOMERS, INVOICES).await?;
+            seed_company(state, companies::tenant(&c), CUSTOMERS, INVOICES).await?;
             // The main demo company has invoice sale active; the other has not,
             // so both sides of activation can be tried.
             crate::services::sales::activate(state, Operator::system(), c.id, DEMO_AGREEMENT)
@@ -199,7 +199,7 @@ pub async fn seed_demo(state: &AppState, new_tokens: bool) -> AppResult<Seeded> 
                 companies::create(&state.db, "Café Blomman AB", OTHER_DEMO_COMPANY, now).await?;
             seed_company(
                 state,
-                Tenant::trusted(c.id),
+                companies::tenant(&c),
                 OTHER_CUSTOMERS,
                 OTHER_INVOICES,
             )

@@ -119,11 +119,7 @@ pub async fn revoke_token(state: &AppState, op: Operator, id: i64) -> AppResult<
 }
 
 /// Gives a dead job a fresh start: due now, attempts from zero.
-pub async fn retry_dead_job(
-    state: &AppState,
-    op: Operator,
-    id: i64,
-) -> AppResult<entity::job::Model> {
+pub async fn retry_dead_job(state: &AppState, op: Operator, id: i64) -> AppResult<jobs::Job> {
     let txn = begin_ordered(&state.db).await?;
     let (before, job) = jobs::revive(&txn, op, id)
         .await?
@@ -133,7 +129,7 @@ pub async fn retry_dead_job(
         op,
         audit::Entry {
             action: "RETRY_DEAD_JOB",
-            company_id: Some(job.company_id),
+            company_id: Some(job.tenant.company_id()),
             subject: format!("Job:{id}"),
             before: Some(json!({
                 "kind": before.kind,

@@ -7,7 +7,7 @@ use sea_orm::{
     QueryOrder, Set, Statement,
 };
 
-use super::Tenant;
+use super::{Operator, Tenant};
 use crate::error::{AppError, AppResult};
 
 /// The terms of payment every new company starts with: code, days, description.
@@ -49,6 +49,23 @@ pub async fn create<C: ConnectionTrait>(
         .await?;
     }
     Ok(company)
+}
+
+/// The company a row the store returned belongs to: whoever holds the row
+/// (it created the company, or found it as an operator or on the command
+/// line) may act as that company. There is no other way from a company id to
+/// a tenant outside the store than an authenticated actor.
+pub fn tenant(c: &company::Model) -> Tenant {
+    Tenant(c.id)
+}
+
+/// The company `id`, for an operator acting on it.
+pub async fn find<C: ConnectionTrait>(
+    db: &C,
+    _op: Operator,
+    id: i64,
+) -> AppResult<Option<company::Model>> {
+    Ok(company::Entity::find_by_id(id).one(db).await?)
 }
 
 /// The tenant's own company.

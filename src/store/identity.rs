@@ -88,7 +88,7 @@ impl Actor {
 }
 
 /// The company whose data a call may touch. Constructed only from an [`Actor`]
-/// (or by trusted code such as the demo seeder, through [`Tenant::trusted`]).
+/// or by the store, from a row it read: a job's, an event's or a company's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Tenant(pub(super) i64);
 
@@ -96,12 +96,6 @@ impl Tenant {
     /// The company id.
     pub fn company_id(self) -> i64 {
         self.0
-    }
-
-    /// A tenant for code that acts for a company without a request: the seeder,
-    /// background jobs. Never call it with an id that came from a client.
-    pub fn trusted(company_id: i64) -> Self {
-        Self(company_id)
     }
 }
 

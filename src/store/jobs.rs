@@ -34,6 +34,68 @@ pub mod kind {
     pub const NOX_FEE_INVOICE: &str = "NOX_FEE_INVOICE";
 }
 
+/// A background job, as the worker runs it and an operator sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// Its id.
+    pub id: i64,
+    /// What it does (one of [`kind`]).
+    pub kind: String,
+    /// The company it acts for, from the job's own row.
+    pub tenant: Tenant,
+    /// The row it acts on: a sale, a case or the company.
+    pub subject_id: i64,
+    /// When it falls due, by the app clock.
+    pub run_at_ms: i64,
+    /// How many times it was tried.
+    pub attempts: i32,
+    /// The last failure.
+    pub last_error: Option<String>,
+    /// Failed too often: it waits for an operator.
+    pub dead: bool,
+    /// The lease it was claimed under: only its holder may finish it.
+    lease_token: Option<String>,
+}
+
+impl From<job::Model> for Job {
+    fn from(m: job::Model) -> Self {
+        Self {
+            id: m.id,
+            kind: m.kind,
+            tenant: Tenant(m.company_id),
+            subject_id: m.subject_id,
+            run_at_ms: m.run_at_ms,
+            attempts: m.attempts,
+            last_error: m.last_error,
+            dead: m.dead,
+            lease_token: m.lease_token,
+        }
+    }
+}
+
+impl Job {
+    /// The lease it was claimed under.
+    pub fn lease(&self) -> Option<&str> {
+        self.lease_token.as_deref()
+    }
+
+    /// A job as claimed, for tests of code that takes claimed jobs.
+    #[cfg(test)]
+    pub fn claimed(id: i64, kind: &str, company_id: i64, subject_id: i64, run_at_ms: i64) -> Self {
+        Self {
+            id,
+            kind: kind.to_string(),
+            tenant: Tenant(company_id),
+            subject_id,
+            run_at_ms,
+            attempts: 1,
+            last_error: None,
+            dead: false,
+            lease_token: Some("test".into()),
+        }
+    }
+}
+
 /// Schedules a job. Call inside the transaction that makes it necessary.
 pub async fn schedule<C: ConnectionTrait>(
     db: &C,
@@ -133,7 +195,7 @@ pub async fn claim<C: ConnectionTrait>(
     now: DateTime<Utc>,
     limit: u64,
     lease_ms: i64,
-) -> AppResult<Vec<job::Model>> {
+) -> AppResult<Vec<Job>> {
     let backend = db.get_database_backend();
     let wall = Utc::now().timestamp_millis();
     let token = uuid::Uuid::new_v4().simple().to_string();
@@ -173,12 +235,15 @@ pub async fn claim<C: ConnectionTrait>(
         .order_by_asc(job::Column::RunAtMs)
         .order_by_asc(job::Column::Id)
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(Job::from)
+        .collect())
 }
 
 /// Marks a job done. Call inside the transaction of its work: when the lease
 /// has passed to another worker this is a `CONFLICT`, and the work rolls back.
-pub async fn finish<C: ConnectionTrait>(db: &C, job: &job::Model) -> AppResult<()> {
+pub async fn finish<C: ConnectionTrait>(db: &C, job: &Job) -> AppResult<()> {
     let res = job::Entity::update_many()
         .col_expr(job::Column::Done, sea_orm::sea_query::Expr::value(true))
         .filter(job::Column::Id.eq(job.id))
@@ -200,7 +265,7 @@ pub async fn finish<C: ConnectionTrait>(db: &C, job: &job::Model) -> AppResult<(
 /// it is dead: left for an operator (`deadJobs`, `retryDeadJob`).
 pub async fn fail<C: ConnectionTrait>(
     db: &C,
-    job: &job::Model,
+    job: &Job,
     error: &str,
     max_attempts: i32,
     retry_base_ms: i64,
@@ -232,11 +297,13 @@ pub async fn dead<C: ConnectionTrait>(
     db: &C,
     _op: super::Operator,
     req: super::page::PageRequest,
-) -> AppResult<super::page::Page<job::Model>> {
+) -> AppResult<super::page::Page<Job>> {
     let q = job::Entity::find()
         .filter(job::Column::Dead.eq(true))
         .filter(job::Column::Done.eq(false));
-    Ok(super::page::fetch(db, q, job::Column::Id, req, false).await?)
+    Ok(super::page::fetch(db, q, job::Column::Id, req, false)
+        .await?
+        .map(Job::from))
 }
 
 /// How many jobs are dead (operator).
@@ -254,7 +321,7 @@ pub async fn revive<C: ConnectionTrait>(
     db: &C,
     _op: super::Operator,
     id: i64,
-) -> AppResult<Option<(job::Model, job::Model)>> {
+) -> AppResult<Option<(Job, Job)>> {
     let Some(before) = job::Entity::find_by_id(id).one(db).await? else {
         return Ok(None);
     };
@@ -276,7 +343,7 @@ pub async fn revive<C: ConnectionTrait>(
     Ok(job::Entity::find_by_id(id)
         .one(db)
         .await?
-        .map(|after| (before, after)))
+        .map(|after| (before.into(), after.into())))
 }
 
 /// Gives claimed, not started jobs back (on shutdown), so that another worker

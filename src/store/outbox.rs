@@ -28,6 +28,98 @@ pub mod topic {
     pub const NOX_FINANS: &str = "NOX_FINANS";
 }
 
+/// A committed event, as subscribers receive it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// Its place in the one order of all events.
+    pub seq: i64,
+    /// The company it belongs to.
+    pub company_id: i64,
+    /// One of [`topic`].
+    pub topic: String,
+    /// What happened within the topic, e.g. `APPROVED`.
+    pub kind: String,
+    /// The invoice it is about, if any.
+    pub invoice_id: Option<i64>,
+    /// The sale, notification or case it is about.
+    pub subject_id: i64,
+    /// A sentence for people.
+    pub message: String,
+    /// When it happened, by the app clock.
+    pub at: DateTime<Utc>,
+}
+
+impl Event {
+    /// The company whose data the event's subject is: reading the subject
+    /// as this tenant finds exactly the row the event was written for.
+    pub fn owner(&self) -> Tenant {
+        Tenant(self.company_id)
+    }
+}
+
+impl From<outbox_event::Model> for Event {
+    fn from(m: outbox_event::Model) -> Self {
+        Self {
+            seq: m.seq,
+            company_id: m.company_id,
+            topic: m.topic,
+            kind: m.kind,
+            invoice_id: m.invoice_id,
+            subject_id: m.subject_id,
+            message: m.message,
+            at: m.at,
+        }
+    }
+}
+
+/// The newest event's `seq` (0 before the first).
+pub async fn head<C: ConnectionTrait>(db: &C) -> AppResult<i64> {
+    use sea_orm::QueryOrder;
+    Ok(outbox_event::Entity::find()
+        .order_by_desc(outbox_event::Column::Seq)
+        .one(db)
+        .await?
+        .map_or(0, |e| e.seq))
+}
+
+/// Which committed events a reader wants, after `after` and up to `upto`.
+#[derive(Debug, Clone, Copy)]
+pub struct Range<'a> {
+    /// Exclusive start.
+    pub after: i64,
+    /// Inclusive end (`None`: no end).
+    pub upto: Option<i64>,
+    /// Only this topic.
+    pub topic: Option<&'a str>,
+    /// Only this company's.
+    pub company_id: Option<i64>,
+    /// Only about this invoice.
+    pub invoice_id: Option<i64>,
+    /// At most this many.
+    pub limit: u64,
+}
+
+/// Committed events in `range`, in `seq` order.
+pub async fn read<C: ConnectionTrait>(db: &C, range: Range<'_>) -> AppResult<Vec<Event>> {
+    use outbox_event::Column as C;
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    let mut q = outbox_event::Entity::find().filter(C::Seq.gt(range.after));
+    if let Some(upto) = range.upto {
+        q = q.filter(C::Seq.lte(upto));
+    }
+    if let Some(t) = range.topic {
+        q = q.filter(C::Topic.eq(t));
+    }
+    if let Some(c) = range.company_id {
+        q = q.filter(C::CompanyId.eq(c));
+    }
+    if let Some(i) = range.invoice_id {
+        q = q.filter(C::InvoiceId.eq(i));
+    }
+    let rows = q.order_by_asc(C::Seq).limit(range.limit).all(db).await?;
+    Ok(rows.into_iter().map(Event::from).collect())
+}
+
 /// An event to record.
 #[derive(Debug, Clone)]
 pub struct NewEvent<'a> {
@@ -184,7 +276,7 @@ pub async fn history<C: ConnectionTrait>(
     reader: Scope,
     topic: &str,
     subject_id: i64,
-) -> AppResult<Vec<outbox_event::Model>> {
+) -> AppResult<Vec<Event>> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let mut q = outbox_event::Entity::find();
     if let Scope::Company(tenant) = reader {
@@ -194,5 +286,8 @@ pub async fn history<C: ConnectionTrait>(
         .filter(outbox_event::Column::SubjectId.eq(subject_id))
         .order_by_asc(outbox_event::Column::Seq)
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(Event::from)
+        .collect())
 }

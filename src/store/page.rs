@@ -36,6 +36,17 @@ pub struct Page<T> {
     pub has_previous: bool,
 }
 
+impl<T> Page<T> {
+    /// The same page with each row turned into a record.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            has_next: self.has_next,
+            has_previous: self.has_previous,
+        }
+    }
+}
+
 /// Rows carry an integer key that orders them.
 pub trait Keyed {
     /// The key.

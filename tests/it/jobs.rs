@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use invoice_finance::clock::Clock;
-use invoice_finance::store::{Tenant, jobs};
+use invoice_finance::store::jobs;
 use serde_json::json;
 
 use crate::db_test;
@@ -19,7 +19,7 @@ db_test!(
         let later = app.clock.now() + chrono::Duration::days(365);
         jobs::schedule(
             &db,
-            Tenant::trusted(1),
+            crate::live::first_company(&db).await,
             "NOX_STEP",
             424_242,
             later,
@@ -33,7 +33,7 @@ db_test!(
         let b = jobs::claim(&db, at, 10, 60_000).await.unwrap();
         assert_eq!((a.len(), b.len()), (1, 1));
         assert_eq!(a[0].id, b[0].id);
-        assert_ne!(a[0].lease_token, b[0].lease_token);
+        assert_ne!(a[0].lease(), b[0].lease());
         // A's late completion is refused; B's counts once.
         assert!(jobs::finish(&db, &a[0]).await.is_err());
         jobs::finish(&db, &b[0]).await.unwrap();
@@ -53,9 +53,16 @@ db_test!(
             .await
             .unwrap();
         let now = app.clock.now();
-        jobs::schedule(&db, Tenant::trusted(1), "NO_SUCH_KIND", 7, now, now)
-            .await
-            .unwrap();
+        jobs::schedule(
+            &db,
+            crate::live::first_company(&db).await,
+            "NO_SUCH_KIND",
+            7,
+            now,
+            now,
+        )
+        .await
+        .unwrap();
         const DEAD: &str =
             "{ deadJobs { totalCount edges { node { id kind attempts lastError dead } } } }";
         app.eventually("the job is dead", || async {

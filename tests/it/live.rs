@@ -32,15 +32,15 @@ async fn an_event_committed_on_one_instance_reaches_subscribers_on_another() {
 }
 
 /// The first company's id, read from the database.
-pub async fn first_company(db: &sea_orm::DatabaseConnection) -> i64 {
+pub async fn first_company(db: &sea_orm::DatabaseConnection) -> invoice_finance::store::Tenant {
     use sea_orm::{EntityTrait, QueryOrder};
-    entity::company::Entity::find()
+    let c = entity::company::Entity::find()
         .order_by_asc(entity::company::Column::Id)
         .one(db)
         .await
         .unwrap()
-        .unwrap()
-        .id
+        .unwrap();
+    invoice_finance::store::companies::tenant(&c)
 }
 
 async fn listener_backends(admin: &sea_orm::DatabaseConnection) -> Vec<i32> {
@@ -121,14 +121,14 @@ async fn an_event_committed_while_the_listener_is_down_is_recovered_from_the_out
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outbox_sequences_commit_in_order_and_holes_are_passed() {
     use invoice_finance::db::begin_ordered;
-    use invoice_finance::store::{Tenant, outbox};
+    use invoice_finance::store::outbox;
     let Some(app) = TestApp::spawn(Backend::Postgres).await else {
         return;
     };
     let db = invoice_finance::db::connect(&app.database_url)
         .await
         .unwrap();
-    let company = Tenant::trusted(first_company(&db).await);
+    let company = first_company(&db).await;
     let now = crate::helpers::default_now();
     let mut ws = WsClient::connect(&app.base, Protocol::TransportWs, &app.company).await;
     ws.subscribe(
@@ -204,7 +204,7 @@ async fn outbox_sequences_commit_in_order_and_holes_are_passed() {
 /// claimed batch back at once (no lease left, attempt not counted).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopping_worker_releases_the_jobs_it_claimed() {
-    use invoice_finance::store::{Tenant, companies, jobs};
+    use invoice_finance::store::{companies, jobs};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     // No server on this database: its own worker would claim the jobs too.
     let (_db, url) = crate::helpers::TestDb::create(Backend::Sqlite)
@@ -226,7 +226,7 @@ async fn a_stopping_worker_releases_the_jobs_it_claimed() {
     )
     .await
     .unwrap();
-    let company = Tenant::trusted(c.id);
+    let company = companies::tenant(&c);
     let now = crate::helpers::default_now();
     for subject in 1..=3 {
         jobs::schedule(&state.db, company, "NOT_A_REAL_KIND", subject, now, now)

@@ -308,7 +308,7 @@ fn seqs(events: &[serde_json::Value]) -> Vec<String> {
 /// last cursor: across both connections it gets every event once, in order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_client_is_closed_and_resumes_without_loss_while_others_flow() {
-    use invoice_finance::store::{Tenant, outbox};
+    use invoice_finance::store::outbox;
     const EVENTS: usize = 3000;
     let app = app_with(|s| s.ws_send_timeout_ms = 1000).await;
     let mut stalled = WsClient::connect_small_buffer(&app.base, &app.company, 4096).await;
@@ -326,7 +326,7 @@ async fn a_stalled_client_is_closed_and_resumes_without_loss_while_others_flow()
     for _ in 0..EVENTS {
         outbox::notify(
             &t,
-            Tenant::trusted(company),
+            company,
             "BULK",
             &text,
             None,

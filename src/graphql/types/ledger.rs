@@ -258,7 +258,7 @@ crate::connection_types!(
 );
 
 /// A background job that failed too often and waits for an operator.
-pub struct Job(pub entity::job::Model);
+pub struct Job(pub crate::store::jobs::Job);
 
 /// A background job (payouts, timeline steps, acceptance, spot-check deadlines).
 #[async_graphql::Object]
@@ -273,7 +273,10 @@ impl Job {
     }
     /// The company it acts for.
     async fn company_id(&self) -> async_graphql::ID {
-        crate::graphql::ids::encode(crate::graphql::ids::Kind::Company, self.0.company_id)
+        crate::graphql::ids::encode(
+            crate::graphql::ids::Kind::Company,
+            self.0.tenant.company_id(),
+        )
     }
     /// The row it acts on (a sale, a case or the company), by number.
     async fn subject(&self) -> String {

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{nox_case, outbox_event};
+use entity::nox_case;
 
 use super::invoice::Invoice;
 use super::sale::Reason;
@@ -365,7 +365,7 @@ pub struct NoxFinansEvent {
 
 impl NoxFinansEvent {
     /// The event of outbox row `e` about `case`.
-    pub fn new(e: &outbox_event::Model, case: NoxFinansCase) -> Result<Self, AppError> {
+    pub fn new(e: &crate::store::outbox::Event, case: NoxFinansCase) -> Result<Self, AppError> {
         Ok(Self {
             cursor: cursor(e.seq),
             at: e.at,

@@ -7,12 +7,12 @@ use super::*;
 /// delivered by letter or e-mail (invoice service) or reminded (reminder
 /// service), with the fee charged, all in one transaction.
 #[tracing::instrument(skip(state, job), fields(job = job.id, case = job.subject_id))]
-pub async fn accept(state: &AppState, job: &job::Model) -> AppResult<()> {
+pub async fn accept(state: &AppState, job: &Job) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
     let txn = begin_ordered(&state.db).await?;
     jobs::finish(&txn, job).await?;
-    let Some((tenant, case)) = load_locked(&txn, job.subject_id).await? else {
+    let Some((tenant, case)) = load_locked(&txn, job).await? else {
         txn.commit().await?;
         return Ok(());
     };
@@ -199,7 +199,8 @@ pub async fn reject(
         ));
     }
     let txn = begin_ordered(&state.db).await?;
-    let (tenant, case) = load_locked(&txn, case_id)
+    crate::store::nox::lock(&txn, case_id).await?;
+    let (tenant, case) = crate::store::nox::case_owned(&txn, op, case_id)
         .await?
         .ok_or_else(|| AppError::not_found("case", "caseId"))?;
     let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;

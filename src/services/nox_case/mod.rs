@@ -18,7 +18,7 @@ pub use payments::{Owed, claims_interest, collect, invoice_fees, owed, owed_from
 pub use timeline::step;
 
 use chrono::{Datelike, Days, NaiveDate};
-use entity::{customer, invoice, job, nox_case};
+use entity::{customer, invoice, nox_case};
 
 use crate::db::begin_ordered;
 use crate::domain::invoice::Payer;
@@ -33,7 +33,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::nox::{assess_with, record};
 use crate::state::AppState;
 use crate::store::invoices::Holder;
-use crate::store::jobs::{self, kind};
+use crate::store::jobs::{self, Job, kind};
 use crate::store::ledger::{self as books, Refs, book, post};
 use crate::store::nox::{self as store, CaseChange, CaseMoney, status_of};
 use crate::store::outbox;
@@ -67,10 +67,11 @@ fn facts(
     }
 }
 
-/// Loads a case for a job, locked, with its tenant (from the case's own row).
-async fn load_locked(txn: &Ordered, case_id: i64) -> AppResult<Option<(Tenant, nox_case::Model)>> {
-    store::lock(txn, case_id).await?;
-    store::case_owned(txn, Operator::system(), case_id).await
+/// Loads the case a job acts on, locked, as the job's company.
+async fn load_locked(txn: &Ordered, job: &Job) -> AppResult<Option<(Tenant, nox_case::Model)>> {
+    store::lock(txn, job.subject_id).await?;
+    let case = store::case(txn, job.tenant, job.subject_id).await?;
+    Ok(case.map(|c| (job.tenant, c)))
 }
 
 /// Charges a Nox Finans fee to the company: a statement entry and a voucher

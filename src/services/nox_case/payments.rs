@@ -206,12 +206,12 @@ async fn close_when_settled(
 /// Job: pays out what Nox Finans collected for a case, less the company's Nox
 /// Finans fees not yet settled. Compare-and-set on exactly the amount paid.
 #[tracing::instrument(skip(state, job), fields(job = job.id, case = job.subject_id))]
-pub async fn payout(state: &AppState, job: &job::Model) -> AppResult<()> {
+pub async fn payout(state: &AppState, job: &Job) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
     let txn = begin_ordered(&state.db).await?;
     jobs::finish(&txn, job).await?;
-    if let Some((tenant, case)) = load_locked(&txn, job.subject_id).await?
+    if let Some((tenant, case)) = load_locked(&txn, job).await?
         && case.payout_pending_ore > 0
     {
         let pending = case.payout_pending_ore;
@@ -241,11 +241,11 @@ pub async fn payout(state: &AppState, job: &job::Model) -> AppResult<()> {
 /// Job (first of the month): invoices the company's Nox Finans fees that no
 /// payout has covered, so the payments account returns to zero with an entry
 /// that says why.
-#[tracing::instrument(skip(state, job), fields(job = job.id, company = job.company_id))]
-pub async fn invoice_fees(state: &AppState, job: &job::Model) -> AppResult<()> {
+#[tracing::instrument(skip(state, job), fields(job = job.id, company = job.tenant.company_id()))]
+pub async fn invoice_fees(state: &AppState, job: &Job) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
-    let tenant = Tenant::trusted(job.company_id);
+    let tenant = job.tenant;
     let txn = begin_ordered(&state.db).await?;
     jobs::finish(&txn, job).await?;
     let due = books::nox_fees_due(&txn, tenant).await?;

@@ -5,13 +5,13 @@ use super::*;
 
 /// Job: takes a case's next timeline step once it is due (a paused case waits).
 #[tracing::instrument(skip(state, job), fields(job = job.id, case = job.subject_id))]
-pub async fn step(state: &AppState, job: &job::Model) -> AppResult<()> {
+pub async fn step(state: &AppState, job: &Job) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
     let txn = begin_ordered(&state.db).await?;
     // Finished first, so that the next step can be scheduled as the live one.
     jobs::finish(&txn, job).await?;
-    if let Some((tenant, case)) = load_locked(&txn, job.subject_id).await? {
+    if let Some((tenant, case)) = load_locked(&txn, job).await? {
         let status = status_of(&case)?;
         if status.is_running() {
             take_step(&txn, state, tenant, &case, status, today, now).await?;

@@ -1,6 +1,7 @@
 //! Activating invoice sale for a company, and a company asking to be called.
 
 use super::*;
+use crate::store::companies;
 
 /// Operator: sets a company's agreement and activates (or deactivates) invoice sale.
 #[tracing::instrument(skip(state, op))]
@@ -38,11 +39,11 @@ pub async fn activate(
     }
     let now = state.clock.now();
     let txn = begin_ordered(&state.db).await?;
-    let company = entity::company::Entity::find_by_id(company_id)
-        .one(&txn)
+    let company = companies::find(&txn, op, company_id)
         .await?
         .ok_or_else(|| AppError::not_found("company", "companyId"))?;
-    let before = sales::agreement(&txn, Tenant::trusted(company.id)).await?;
+    let tenant = companies::tenant(&company);
+    let before = sales::agreement(&txn, tenant).await?;
     let saved = sales::set_agreement(&txn, op, company.id, terms, now).await?;
     audit::record(
         &txn,
@@ -66,15 +67,7 @@ pub async fn activate(
     } else {
         "Invoice sale has been deactivated for your company"
     };
-    outbox::notify(
-        &txn,
-        Tenant::trusted(company.id),
-        "INVOICE_SALE_ACTIVATED",
-        message,
-        None,
-        now,
-    )
-    .await?;
+    outbox::notify(&txn, tenant, "INVOICE_SALE_ACTIVATED", message, None, now).await?;
     txn.commit().await?;
     state.events.wake();
     Ok(saved)

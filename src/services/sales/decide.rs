@@ -6,7 +6,7 @@ use super::*;
 
 /// Job: selects a spot check or decides at once.
 #[tracing::instrument(skip(state, job), fields(job = job.id, sale = job.subject_id))]
-pub async fn process(state: &AppState, job: &job::Model) -> AppResult<()> {
+pub async fn process(state: &AppState, job: &Job) -> AppResult<()> {
     let now = state.clock.now();
     let txn = begin_ordered(&state.db).await?;
     let Some((tenant, sale)) = load_for_job(&txn, job).await? else {
@@ -64,7 +64,7 @@ pub fn spot_check_due(state: &AppState) -> DateTime<Utc> {
 
 /// Job: a spot check not resolved by its deadline gets the default outcome.
 #[tracing::instrument(skip(state, job), fields(job = job.id, sale = job.subject_id))]
-pub async fn spot_check_deadline(state: &AppState, job: &job::Model) -> AppResult<()> {
+pub async fn spot_check_deadline(state: &AppState, job: &Job) -> AppResult<()> {
     let txn = begin_ordered(&state.db).await?;
     if let Some((tenant, sale)) = load_for_job(&txn, job).await?
         && status(&sale)? == SaleStatus::SpotCheck

@@ -18,9 +18,9 @@ pub use sell::{quote, sell};
 pub use settle::{payout, record_collection, withdraw};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use entity::{invoice, invoice_sale, job};
+use entity::{invoice, invoice_sale};
 use sea_orm::ConnectionTrait;
-use sea_orm::{EntityTrait, TransactionTrait};
+use sea_orm::TransactionTrait;
 
 use crate::db::begin_ordered;
 use crate::domain::banking::{add_banking_days, next_banking_day};
@@ -34,7 +34,7 @@ use crate::domain::sale::{
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::invoices::Holder;
-use crate::store::jobs::{self, kind};
+use crate::store::jobs::{self, Job, kind};
 use crate::store::ledger::{Refs, book, post};
 use crate::store::outbox::Ordered;
 use crate::store::outbox::{self, NewEvent, topic};
@@ -102,7 +102,8 @@ fn status(s: &invoice_sale::Model) -> AppResult<SaleStatus> {
 
 async fn load_for_job(
     txn: &Ordered,
-    job: &job::Model,
+    job: &Job,
 ) -> AppResult<Option<(Tenant, invoice_sale::Model)>> {
-    sales::get_owned(txn, Operator::system(), job.subject_id).await
+    let sale = sales::get(txn, job.tenant, job.subject_id).await?;
+    Ok(sale.map(|s| (job.tenant, s)))
 }

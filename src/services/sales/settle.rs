@@ -5,7 +5,7 @@ use super::*;
 
 /// Job: pays out an approved sale.
 #[tracing::instrument(skip(state, job), fields(job = job.id, sale = job.subject_id))]
-pub async fn payout(state: &AppState, job: &job::Model) -> AppResult<()> {
+pub async fn payout(state: &AppState, job: &Job) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
     let txn = begin_ordered(&state.db).await?;

@@ -52,7 +52,7 @@ pub struct InvoiceSaleEvent {
 
 impl InvoiceSaleEvent {
     /// The event of outbox row `e` about `sale`.
-    pub fn new(e: &outbox_event::Model, sale: InvoiceSale) -> Self {
+    pub fn new(e: &crate::store::outbox::Event, sale: InvoiceSale) -> Self {
         Self {
             cursor: cursor(e.seq),
             at: e.at,

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{invoice_sale, invoice_sale_agreement, outbox_event};
+use entity::{invoice_sale, invoice_sale_agreement};
 
 use super::invoice::Invoice;
 use crate::domain::money::{from_ore, from_scaled};
