@@ -439,7 +439,7 @@ async fn client(shared: Arc<Shared>, token: String, operator: String, seed: u64,
     }
 }
 
-fn seq_of(cursor: &str) -> Option<i64> {
+fn position_of(cursor: &str) -> Option<i64> {
     use base64::Engine;
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor)
@@ -452,7 +452,7 @@ fn seq_of(cursor: &str) -> Option<i64> {
 }
 
 /// A subscriber to one company's sale events that resumes with `after` after
-/// every disconnect; records the sequence numbers it received.
+/// every disconnect; records the event positions it received.
 async fn subscriber(
     shared: Arc<Shared>,
     token: String,
@@ -499,7 +499,7 @@ async fn subscriber(
                     .await;
             }
             if let Some(c) = v["payload"]["data"]["invoiceSaleEvents"]["cursor"].as_str() {
-                if let Some(seq) = seq_of(c) {
+                if let Some(seq) = position_of(c) {
                     seen.lock().await.push(seq);
                 }
                 after = Some(c.to_string());
@@ -722,13 +722,13 @@ async fn run(args: Args) -> Result<Report> {
     // The subscribers must have caught up with every event committed so far
     // (later ones, from jobs still coming due on the fast clock, may or may
     // not have arrived, and are not judged).
-    let last = scalar(&pool, "SELECT COALESCE(MAX(seq), 0) FROM outbox_event").await?;
+    let last = scalar(&pool, "SELECT COALESCE(MAX(position), 0) FROM outbox_event").await?;
     let caught_up = Instant::now() + Duration::from_secs(20);
     while Instant::now() < caught_up {
         let mut all = true;
         for (i, seen) in followed.iter().enumerate() {
             let company = i64::try_from(i).unwrap_or(0) + 1;
-            let want = scalar(&pool, &format!("SELECT COUNT(*) FROM outbox_event WHERE company_id = {company} AND topic = 'INVOICE_SALE' AND seq <= {last}")).await?;
+            let want = scalar(&pool, &format!("SELECT COUNT(*) FROM outbox_event WHERE company_id = {company} AND topic = 'INVOICE_SALE' AND position <= {last}")).await?;
             let got = seen.lock().await.iter().filter(|s| **s <= last).count();
             all &= i64::try_from(got).unwrap_or(0) >= want;
         }
@@ -774,7 +774,7 @@ async fn run(args: Args) -> Result<Report> {
         let seen = seen.lock().await.clone();
         events += seen.len();
         let company = i64::try_from(i).unwrap_or(0) + 1;
-        let expected: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT seq FROM outbox_event WHERE company_id = {company} AND topic = 'INVOICE_SALE' AND seq <= {last} ORDER BY seq")))
+        let expected: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT position FROM outbox_event WHERE company_id = {company} AND topic = 'INVOICE_SALE' AND position <= {last} ORDER BY position")))
             .fetch_all(&pool)
             .await?;
         let mut counts: BTreeMap<i64, usize> = BTreeMap::new();

@@ -1,7 +1,7 @@
 //! Event fan-out from the transactional outbox.
 //!
 //! The outbox table is the truth. One poller per app instance reads new rows in
-//! `seq` order and broadcasts them on a bounded channel; it is woken at once by
+//! position order and broadcasts them on a bounded channel; it is woken at once by
 //! in-process commits ([`EventHub::wake`]) and otherwise polls, which also picks up
 //! rows other instances committed. Each company with subscribers has its own
 //! channel (operators, who see every company, share one), so an event wakes only
@@ -9,17 +9,14 @@
 //! that falls behind the bounded channel (`Lagged`) re-reads what it missed from
 //! the table, so memory stays bounded and nothing is lost.
 //!
-//! **Out-of-order commits.** On PostgreSQL a transaction could take sequence 11,
+//! **Out-of-order commits.** On PostgreSQL a transaction could take `seq` 11,
 //! another take 12 and commit first; a reader that saw 12 and moved its cursor
-//! past 11 would lose 11. Writers therefore draw their `seq`s under a
-//! transaction-scoped advisory lock, held until they commit, so sequences
-//! commit in order: once a reader sees 12, transaction 11 has ended, and a
-//! missing 11 is a rollback that will never appear. Readers can move past
-//! holes at once, with no grace period. On SQLite writers are serialised
-//! anyway. The price is kept to the end of a transaction: its events are
-//! queued while it works and written, under the lock, just before it commits
-//! (`store::outbox::Ordered`), so event writers run side by side until then
-//! and the lock holder never waits for a row another writer holds.
+//! past 11 would lose 11. Readers therefore follow `position`, not `seq`: the
+//! poller first runs the sequencer (`store::outbox::sequence`), which gives
+//! every committed event still without a position the next positions, one
+//! pass at a time, so a later commit can only take a higher position and
+//! readers move past nothing. Writers commit side by side; on SQLite they are
+//! serialised anyway, and an event's `seq` is its position.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -92,7 +89,7 @@ impl HubEvent {
                 found.ok_or_else(|| {
                     AppError::Internal(format!(
                         "{} event {} without its subject",
-                        self.row.topic, self.row.seq
+                        self.row.topic, self.row.position
                     ))
                 })
             })
@@ -160,7 +157,7 @@ impl EventHub {
         self.wake.notify_one();
     }
 
-    /// The last `seq` broadcast.
+    /// The last position broadcast.
     pub fn head(&self) -> i64 {
         self.head.load(Ordering::Acquire)
     }
@@ -170,6 +167,7 @@ impl EventHub {
         tracing::trace!("pumping the outbox");
         let mut delivered = 0;
         loop {
+            outbox::sequence(&self.db).await?;
             let head = self.head();
             let range = Range {
                 after: head,
@@ -185,7 +183,7 @@ impl EventHub {
             }
             let now = chrono::Utc::now();
             for row in rows {
-                self.head.store(row.seq, Ordering::Release);
+                self.head.store(row.position, Ordering::Release);
                 if let Some(m) = metrics {
                     m.event_dispatched((now - row.at).to_std().unwrap_or_default());
                 }
@@ -331,7 +329,7 @@ impl EventHub {
                         let rows = Box::pin(self.replay(&filter, cursor, head)).await?;
                         let full = rows.len() as u64 == BATCH;
                         for row in rows {
-                            cursor = row.seq;
+                            cursor = row.position;
                             yield Arc::new(HubEvent::new(row));
                         }
                         if !full {
@@ -343,8 +341,8 @@ impl EventHub {
                 // Live.
                 match rx.recv().await {
                     Ok(ev) => {
-                        if ev.seq > cursor {
-                            cursor = ev.seq;
+                        if ev.position > cursor {
+                            cursor = ev.position;
                             if filter.matches(&ev) {
                                 yield ev;
                             }

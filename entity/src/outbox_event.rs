@@ -18,8 +18,11 @@ pub struct Model {
     pub message: String,
     /// When it happened, by the app clock.
     pub at: DateTimeUtc,
-    /// Wall-clock insert time in milliseconds, for gap handling.
+    /// Wall-clock insert time in milliseconds.
     pub recorded_ms: i64,
+    /// Where subscribers receive it: assigned after commit, in the order
+    /// events became visible (`None` until then).
+    pub position: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

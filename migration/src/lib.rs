@@ -10,6 +10,7 @@ mod m20261123_000004_money_closes;
 mod m20261123_000005_job_leases;
 mod m20261201_000006_invoice_sort;
 mod m20261202_000007_safe_deploy;
+mod m20261204_000008_event_positions;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_job_leases::Migration),
             Box::new(m20261201_000006_invoice_sort::Migration),
             Box::new(m20261202_000007_safe_deploy::Migration),
+            Box::new(m20261204_000008_event_positions::Migration),
         ]
     }
 }

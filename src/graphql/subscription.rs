@@ -73,7 +73,7 @@ fn live<T: Send + 'static>(
             }
             let subject = e.subject(&db).await?;
             build(&e, subject).ok_or_else(|| {
-                AppError::Internal(format!("event {} is about something else", e.seq)).into()
+                AppError::Internal(format!("event {} is about something else", e.position)).into()
             })
         })
     })
@@ -146,7 +146,7 @@ impl Subscription {
         };
         Ok(live(ctx, filter, after, |e, subject| match subject {
             Subject::Notification(n) => Some(NotificationEvent {
-                cursor: super::ids::cursor(e.seq),
+                cursor: super::ids::cursor(e.position),
                 notification: Notification(n),
             }),
             _ => None,

@@ -15,7 +15,8 @@ use crate::error::AppResult;
 /// The PostgreSQL channel on which commits that wrote events wake every instance.
 pub const NOTIFY_CHANNEL: &str = "invoice_finance_outbox";
 
-/// The PostgreSQL advisory lock key that orders outbox writers.
+/// The PostgreSQL advisory lock key that lets one sequencer at a time give
+/// events their positions.
 pub const OUTBOX_LOCK: i64 = 0x0167_6f75_7462_6f78;
 
 /// Event topics.
@@ -31,8 +32,8 @@ pub mod topic {
 /// A committed event, as subscribers receive it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
-    /// Its place in the one order of all events.
-    pub seq: i64,
+    /// Its place in the one order in which subscribers receive events.
+    pub position: i64,
     /// The company it belongs to.
     pub company_id: i64,
     /// One of [`topic`].
@@ -57,10 +58,12 @@ impl Event {
     }
 }
 
-impl From<outbox_event::Model> for Event {
-    fn from(m: outbox_event::Model) -> Self {
-        Self {
-            seq: m.seq,
+impl Event {
+    /// The event of a row that has its position; `None` for one that waits
+    /// for the sequencer.
+    fn positioned(m: outbox_event::Model) -> Option<Self> {
+        Some(Self {
+            position: m.position?,
             company_id: m.company_id,
             topic: m.topic,
             kind: m.kind,
@@ -68,18 +71,75 @@ impl From<outbox_event::Model> for Event {
             subject_id: m.subject_id,
             message: m.message,
             at: m.at,
-        }
+        })
     }
 }
 
-/// The newest event's `seq` (0 before the first).
+/// The newest position given (0 before the first).
 pub async fn head<C: ConnectionTrait>(db: &C) -> AppResult<i64> {
-    use sea_orm::QueryOrder;
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
     Ok(outbox_event::Entity::find()
-        .order_by_desc(outbox_event::Column::Seq)
+        .filter(outbox_event::Column::Position.is_not_null())
+        .order_by_desc(outbox_event::Column::Position)
         .one(db)
         .await?
-        .map_or(0, |e| e.seq))
+        .and_then(|e| e.position)
+        .unwrap_or(0))
+}
+
+/// Gives committed events their positions, in the order they became
+/// visible, and returns how many it placed.
+///
+/// On PostgreSQL, `seq` is drawn when an event is inserted, and transactions
+/// commit in any order: one could take `seq` 11, another 12 and commit first.
+/// Positions are therefore given after commit, by one sequencer at a time
+/// (an advisory lock held to the sequencer's own commit): each pass numbers
+/// every committed event still without a position, after the highest one so
+/// far. An event committed after a pass began is left for the next pass, so
+/// a reader that has seen position n never finds a new event below it, and
+/// writers commit side by side instead of one after another. On SQLite
+/// writers are serialised, and [`Ordered::commit`] gives the position itself.
+pub async fn sequence(db: &sea_orm::DatabaseConnection) -> AppResult<u64> {
+    use sea_orm::TransactionTrait;
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(0);
+    }
+    let waiting = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT 1 AS w FROM outbox_event WHERE position IS NULL LIMIT 1",
+        ))
+        .await?;
+    if waiting.is_none() {
+        return Ok(0);
+    }
+    let txn = db.begin().await?;
+    txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({OUTBOX_LOCK})"))
+        .await?;
+    // A statement after the lock, so its snapshot sees the previous pass.
+    let placed = txn
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "WITH waiting AS (\
+               SELECT seq, row_number() OVER (ORDER BY seq) AS n \
+               FROM outbox_event WHERE position IS NULL), \
+             base AS (SELECT COALESCE(MAX(position), 0) AS p FROM outbox_event), \
+             placed AS (\
+               UPDATE outbox_event o SET position = base.p + waiting.n \
+               FROM waiting, base WHERE o.seq = waiting.seq RETURNING 1) \
+             SELECT COUNT(*) AS placed FROM placed",
+        ))
+        .await?
+        .map(|r| r.try_get::<i64>("", "placed"))
+        .transpose()?
+        .unwrap_or(0);
+    if placed > 0 {
+        // Wakes every instance's reader when this pass commits.
+        txn.execute_unprepared(&format!("SELECT pg_notify('{NOTIFY_CHANNEL}', '')"))
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(u64::try_from(placed).unwrap_or(0))
 }
 
 /// Which committed events a reader wants, after `after` and up to `upto`.
@@ -99,13 +159,13 @@ pub struct Range<'a> {
     pub limit: u64,
 }
 
-/// Committed events in `range`, in `seq` order.
+/// Events with a position in `range`, in position order.
 pub async fn read<C: ConnectionTrait>(db: &C, range: Range<'_>) -> AppResult<Vec<Event>> {
     use outbox_event::Column as C;
     use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
-    let mut q = outbox_event::Entity::find().filter(C::Seq.gt(range.after));
+    let mut q = outbox_event::Entity::find().filter(C::Position.gt(range.after));
     if let Some(upto) = range.upto {
-        q = q.filter(C::Seq.lte(upto));
+        q = q.filter(C::Position.lte(upto));
     }
     if let Some(t) = range.topic {
         q = q.filter(C::Topic.eq(t));
@@ -116,8 +176,12 @@ pub async fn read<C: ConnectionTrait>(db: &C, range: Range<'_>) -> AppResult<Vec
     if let Some(i) = range.invoice_id {
         q = q.filter(C::InvoiceId.eq(i));
     }
-    let rows = q.order_by_asc(C::Seq).limit(range.limit).all(db).await?;
-    Ok(rows.into_iter().map(Event::from).collect())
+    let rows = q
+        .order_by_asc(C::Position)
+        .limit(range.limit)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(Event::positioned).collect())
 }
 
 /// An event to record.
@@ -137,14 +201,11 @@ pub struct NewEvent<'a> {
 
 /// A write transaction that records events, from [`crate::db::begin_ordered`].
 ///
-/// Events must commit in `seq` order (see `events`): on PostgreSQL a writer
-/// holds the outbox's advisory lock from the moment it draws a `seq` until it
-/// commits. So that this is the end of the transaction and not all of it,
-/// [`record`] only queues the event here; [`Ordered::commit`] takes the lock,
-/// inserts the queue in one statement, and commits. The lock holder then
-/// needs nothing another transaction may hold (the outbox has no foreign keys
-/// and its rows are new), so waiting for the lock while holding row locks
-/// cannot deadlock, and event writers run side by side up to their commit.
+/// [`record`] queues an event here and [`Ordered::commit`] inserts the queue
+/// in one statement just before it commits, so a transaction's events are
+/// written with its changes or not at all. Writers do not wait for each
+/// other: the order subscribers receive events in is given after commit
+/// ([`sequence`]).
 pub struct Ordered {
     txn: DatabaseTransaction,
     events: Mutex<Vec<outbox_event::ActiveModel>>,
@@ -165,16 +226,6 @@ impl Ordered {
         let events =
             std::mem::take(&mut *self.events.lock().unwrap_or_else(PoisonError::into_inner));
         if !events.is_empty() {
-            if self.txn.get_database_backend() == DbBackend::Postgres {
-                // One round trip: the lock, and the wake-up delivered at
-                // commit (never for a rolled-back transaction) to every
-                // instance's listener; the outbox stays the truth.
-                self.txn
-                    .execute_unprepared(&format!(
-                        "SELECT pg_advisory_xact_lock({OUTBOX_LOCK}), pg_notify('{NOTIFY_CHANNEL}', '')"
-                    ))
-                    .await?;
-            }
             let recorded_ms = Utc::now().timestamp_millis();
             let rows = events.into_iter().map(|mut e| {
                 e.recorded_ms = Set(recorded_ms);
@@ -183,6 +234,17 @@ impl Ordered {
             outbox_event::Entity::insert_many(rows)
                 .exec(&self.txn)
                 .await?;
+            let place = if self.txn.get_database_backend() == DbBackend::Postgres {
+                // The wake-up, delivered at commit (never for a rolled-back
+                // transaction) to every instance, whose sequencer then gives
+                // the events their positions.
+                format!("SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
+            } else {
+                // SQLite has one writer at a time, so events become visible
+                // in `seq` order and can take it as their position.
+                "UPDATE outbox_event SET position = seq WHERE position IS NULL".to_string()
+            };
+            self.txn.execute_unprepared(&place).await?;
         }
         self.txn.commit().await
     }
@@ -270,9 +332,11 @@ pub async fn notify(
 }
 
 /// The events of one subject (a sale, a case) that `reader` may see, oldest
-/// first: a company's own, or any company's for an operator.
-pub async fn history<C: ConnectionTrait>(
-    db: &C,
+/// first: a company's own, or any company's for an operator. Each carries its
+/// position, so its cursor resumes a subscription right after it: events just
+/// committed are given theirs first.
+pub async fn history(
+    db: &sea_orm::DatabaseConnection,
     reader: Scope,
     topic: &str,
     subject_id: i64,
@@ -282,12 +346,14 @@ pub async fn history<C: ConnectionTrait>(
     if let Scope::Company(tenant) = reader {
         q = q.filter(outbox_event::Column::CompanyId.eq(tenant.company_id()));
     }
-    Ok(q.filter(outbox_event::Column::Topic.eq(topic))
+    let q = q
+        .filter(outbox_event::Column::Topic.eq(topic))
         .filter(outbox_event::Column::SubjectId.eq(subject_id))
-        .order_by_asc(outbox_event::Column::Seq)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(Event::from)
-        .collect())
+        .order_by_asc(outbox_event::Column::Seq);
+    let mut rows = q.clone().all(db).await?;
+    if rows.iter().any(|r| r.position.is_none()) {
+        sequence(db).await?;
+        rows = q.all(db).await?;
+    }
+    Ok(rows.into_iter().filter_map(Event::positioned).collect())
 }

@@ -114,9 +114,10 @@ async fn an_event_committed_while_the_listener_is_down_is_recovered_from_the_out
     );
 }
 
-/// Sequence numbers commit in order: they are drawn when a transaction
-/// commits, under the outbox lock, so an open writer holds up nobody and a
-/// reader that has seen `seq` n never misses a row below it. A rolled-back
+/// Events reach subscribers in the order they became visible, whatever order
+/// their `seq`s were drawn in: a writer that drew its `seq` and has not
+/// committed holds up nobody, and its event still arrives when it commits
+/// (a reader that moved past a lower `seq` does not lose it). A rolled-back
 /// event leaves no row, and later events still arrive.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outbox_sequences_commit_in_order_and_holes_are_passed() {
@@ -169,18 +170,56 @@ async fn outbox_sequences_commit_in_order_and_holes_are_passed() {
         got[0]["data"]["notifications"]["notification"]["kind"],
         "FIRST"
     );
-    use sea_orm::ConnectionTrait;
-    let kinds: Vec<String> = db
-        .query_all_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            "SELECT kind FROM outbox_event WHERE kind IN ('FIRST', 'SECOND') ORDER BY seq",
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let kinds = |order: &'static str| {
+        let db = db.clone();
+        async move {
+            db.query_all_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                format!(
+                    "SELECT kind FROM outbox_event WHERE kind IN ('FIRST', 'SECOND') ORDER BY {order}"
+                ),
+            ))
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get::<String>("", "kind").unwrap())
+            .collect::<Vec<String>>()
+        }
+    };
+    assert_eq!(kinds("position").await, vec!["SECOND", "FIRST"]);
+
+    // A writer caught between drawing its `seq` (its row is inserted) and
+    // committing: a later writer's event, with a higher `seq`, is delivered
+    // first, and the earlier one is not lost when it commits.
+    let early = db.begin().await.unwrap();
+    early
+        .execute_unprepared(&format!(
+            "INSERT INTO notification (company_id, kind, message, read, created_at) \
+             VALUES ({c}, 'EARLY', 'early', false, now()); \
+             INSERT INTO outbox_event (company_id, topic, kind, subject_id, message, at, recorded_ms) \
+             SELECT {c}, 'NOTIFICATION', 'EARLY', MAX(id), 'early', now(), 0 \
+             FROM notification WHERE kind = 'EARLY'",
+            c = company.company_id()
         ))
         .await
-        .unwrap()
-        .iter()
-        .map(|r| r.try_get::<String>("", "kind").unwrap())
-        .collect();
-    assert_eq!(kinds, vec!["SECOND", "FIRST"]);
+        .unwrap();
+    let t = begin_ordered(&db).await.unwrap();
+    outbox::notify(&t, company, "LATE", "late", None, now)
+        .await
+        .unwrap();
+    t.commit().await.unwrap();
+    let got = ws.take("n", 1).await;
+    assert_eq!(
+        got[0]["data"]["notifications"]["notification"]["kind"],
+        "LATE"
+    );
+    early.commit().await.unwrap();
+    let got = ws.take("n", 1).await;
+    assert_eq!(
+        got[0]["data"]["notifications"]["notification"]["kind"],
+        "EARLY"
+    );
 
     // A rolled-back event: its seq is a hole; the next event still arrives.
     let gone = begin_ordered(&db).await.unwrap();

@@ -367,7 +367,7 @@ impl NoxFinansEvent {
     /// The event of outbox row `e` about `case`.
     pub fn new(e: &crate::store::outbox::Event, case: NoxFinansCase) -> Result<Self, AppError> {
         Ok(Self {
-            cursor: cursor(e.seq),
+            cursor: cursor(e.position),
             at: e.at,
             status: parse_status(&e.kind)?,
             case,

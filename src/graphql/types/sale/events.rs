@@ -54,7 +54,7 @@ impl InvoiceSaleEvent {
     /// The event of outbox row `e` about `sale`.
     pub fn new(e: &crate::store::outbox::Event, sale: InvoiceSale) -> Self {
         Self {
-            cursor: cursor(e.seq),
+            cursor: cursor(e.position),
             at: e.at,
             kind: InvoiceSaleEventKind::parse(&e.kind),
             sale,
