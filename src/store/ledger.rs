@@ -35,8 +35,9 @@ pub struct Refs {
 }
 
 /// Books statement lines on the tenant's payments account. The company row's
-/// balance is moved with each line, which serialises concurrent bookings and
-/// gives each entry its exact balance afterwards.
+/// balance is moved by all the lines in one update, which serialises
+/// concurrent bookings; each entry gets its exact balance afterwards, counted
+/// from the balance before the first line. The lines are inserted together.
 pub async fn book<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
@@ -54,31 +55,43 @@ pub async fn book<C: ConnectionTrait>(
             "UPDATE company SET payments_balance_ore = payments_balance_ore + ? WHERE id = ? RETURNING payments_balance_ore"
         }
     };
-    for l in lines {
-        let row = db
-            .query_one_raw(Statement::from_sql_and_values(
-                backend,
-                sql,
-                [l.amount_ore.into(), tenant.company_id().into()],
-            ))
-            .await?
-            .ok_or_else(|| AppError::Internal("company row missing".into()))?;
-        let balance: i64 = row.try_get("", "payments_balance_ore")?;
-        statement_entry::ActiveModel {
-            company_id: Set(tenant.company_id()),
-            booked_on: Set(booked_on),
-            kind: Set(l.kind.to_string()),
-            description: Set(l.description.clone()),
-            amount_ore: Set(l.amount_ore),
-            balance_after_ore: Set(balance),
-            invoice_id: Set(refs.invoice_id),
-            sale_id: Set(refs.sale_id),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
+    if lines.is_empty() {
+        return Ok(());
     }
+    let total = lines
+        .iter()
+        .try_fold(0i64, |sum, l| sum.checked_add(l.amount_ore))
+        .ok_or_else(|| AppError::Internal("statement lines overflow".into()))?;
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [total.into(), tenant.company_id().into()],
+        ))
+        .await?
+        .ok_or_else(|| AppError::Internal("company row missing".into()))?;
+    let mut balance = row.try_get::<i64>("", "payments_balance_ore")? - total;
+    let entries: Vec<statement_entry::ActiveModel> = lines
+        .iter()
+        .map(|l| {
+            balance += l.amount_ore;
+            statement_entry::ActiveModel {
+                company_id: Set(tenant.company_id()),
+                booked_on: Set(booked_on),
+                kind: Set(l.kind.to_string()),
+                description: Set(l.description.clone()),
+                amount_ore: Set(l.amount_ore),
+                balance_after_ore: Set(balance),
+                invoice_id: Set(refs.invoice_id),
+                sale_id: Set(refs.sale_id),
+                created_at: Set(now),
+                ..Default::default()
+            }
+        })
+        .collect();
+    statement_entry::Entity::insert_many(entries)
+        .exec(db)
+        .await?;
     Ok(())
 }
 

@@ -10,8 +10,7 @@ pub(super) async fn sale_facts<C: ConnectionTrait>(
     exclude_own_sale: bool,
 ) -> AppResult<(SaleFacts, bool)> {
     let exposure = sales::exposure(txn, tenant, inv.customer_id, inv.id, today).await?;
-    let already_sold =
-        !exclude_own_sale && (inv.sold || sales::has_live_sale(txn, tenant, inv.id).await?);
+    let already_sold = !exclude_own_sale && (inv.sold || exposure.invoice_sold);
     let skatteverket =
         skatteverket_outstanding(inv.house_work_deductible_ore, inv.house_work_paid_ore);
     Ok((
@@ -25,9 +24,7 @@ pub(super) async fn sale_facts<C: ConnectionTrait>(
             due_date: inv.due_date,
             recipient_overdue: exposure.recipient_overdue,
             already_sold,
-            handed_to_nox: crate::store::nox::open_case_of(txn, tenant, inv.id)
-                .await?
-                .is_some(),
+            handed_to_nox: exposure.invoice_handed_over,
             customer_outstanding_ore: exposure.to_customer_ore,
             total_outstanding_ore: exposure.total_ore,
         },
@@ -101,7 +98,7 @@ pub async fn sell(
         Ok(s) => Ok(s),
         // A concurrent request with the same key may have won the race: its
         // sale, once committed, is the answer to this one too.
-        Err(e @ AppError::Conflict(_)) => match sales::by_key(&state.db, tenant, key).await? {
+        Err(e) if e.is_conflict() => match sales::by_key(&state.db, tenant, key).await? {
             Some(s) if s.invoice_id == invoice_id => Ok(s),
             _ => Err(e),
         },
@@ -175,11 +172,12 @@ async fn sell_once(
         },
     )
     .await
-    .map_err(|e| match e {
-        AppError::Conflict(_) => {
+    .map_err(|e| {
+        if e.is_conflict() {
             AppError::Conflict("the invoice has already been offered for sale".into())
+        } else {
+            e
         }
-        other => other,
     })?;
     invoices::hold(&txn, tenant, sale.invoice_id, Holder::Sale(sale.id)).await?;
     let number = &view.invoice.invoice_number;

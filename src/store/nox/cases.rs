@@ -51,7 +51,7 @@ pub async fn open_case_of<C: ConnectionTrait>(
         .await?)
 }
 
-pub(super) fn open_statuses() -> Vec<&'static str> {
+pub(in crate::store) fn open_statuses() -> Vec<&'static str> {
     NoxStatus::ALL
         .into_iter()
         .filter(|s| s.is_open())
@@ -215,17 +215,15 @@ pub async fn transition<C: ConnectionTrait>(
     from: &[NoxStatus],
     change: CaseChange,
 ) -> AppResult<Option<nox_case::Model>> {
-    let res = nox_case::Entity::update_many()
+    // One statement: the row as updated comes back with the update.
+    let moved = nox_case::Entity::update_many()
         .set(change.columns())
         .filter(nox_case::Column::Id.eq(id))
         .filter(nox_case::Column::CompanyId.eq(tenant.company_id()))
         .filter(nox_case::Column::Status.is_in(from.iter().map(|s| s.as_str())))
-        .exec(db)
+        .exec_with_returning(db)
         .await?;
-    if res.rows_affected == 0 {
-        return Ok(None);
-    }
-    case(db, tenant, id).await
+    Ok(moved.into_iter().next())
 }
 
 /// Takes the case's row lock for the rest of the transaction (PostgreSQL; on

@@ -11,7 +11,7 @@ use sea_orm::{
 use super::{Tenant, companies};
 use crate::error::AppResult;
 
-mod cases;
+pub(super) mod cases;
 mod send_view;
 
 pub use cases::{

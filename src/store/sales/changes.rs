@@ -165,15 +165,13 @@ pub async fn transition<C: ConnectionTrait>(
     change: SaleChange,
 ) -> AppResult<Option<invoice_sale::Model>> {
     let (from, changes) = change.columns();
-    let res = invoice_sale::Entity::update_many()
+    // One statement: the row as updated comes back with the update.
+    let moved = invoice_sale::Entity::update_many()
         .set(changes)
         .filter(invoice_sale::Column::Id.eq(id))
         .filter(invoice_sale::Column::CompanyId.eq(tenant.company_id()))
         .filter(invoice_sale::Column::Status.is_in(from.iter().map(|s| s.as_str())))
-        .exec(db)
+        .exec_with_returning(db)
         .await?;
-    if res.rows_affected == 0 {
-        return Ok(None);
-    }
-    super::get(db, tenant, id).await
+    Ok(moved.into_iter().next())
 }

@@ -63,10 +63,14 @@ pub struct Exposure {
     /// The recipient has a bought invoice past its due date that the financier
     /// has not collected in full.
     pub recipient_overdue: bool,
+    /// The invoice left out has a sale in progress or made.
+    pub invoice_sold: bool,
+    /// The invoice left out is with Nox Finans in an open case.
+    pub invoice_handed_over: bool,
 }
 
 /// The exposure to recipient `customer_id` and in total, leaving out invoice
-/// `except`: one aggregate query.
+/// `except`, and whether `except` is sold or handed over already: one query.
 pub async fn exposure<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
@@ -74,19 +78,35 @@ pub async fn exposure<C: ConnectionTrait>(
     except: i64,
     today: NaiveDate,
 ) -> AppResult<Exposure> {
-    let row = raw::one(
-        db,
+    let open: Vec<String> = crate::store::nox::cases::open_statuses()
+        .into_iter()
+        .map(|s| format!("'{s}'"))
+        .collect();
+    let sql = format!(
         "SELECT CAST(COALESCE(SUM(CASE WHEN s.customer_id = ? THEN s.amount_ore - s.collected_ore ELSE 0 END), 0) AS BIGINT) AS to_customer, \
          CAST(COALESCE(SUM(s.amount_ore - s.collected_ore), 0) AS BIGINT) AS total, \
          CAST(COALESCE(MAX(CASE WHEN s.customer_id = ? AND s.status IN ('APPROVED', 'PAID_OUT') \
-              AND i.due_date < ? AND s.collected_ore < s.amount_ore THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue \
+              AND i.due_date < ? AND s.collected_ore < s.amount_ore THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue, \
+         (SELECT COUNT(*) FROM invoice_sale x WHERE x.company_id = ? AND x.invoice_id = ? \
+              AND x.status IN ('PROCESSING', 'SPOT_CHECK', 'APPROVED', 'PAID_OUT')) AS sold, \
+         (SELECT COUNT(*) FROM nox_case k WHERE k.company_id = ? AND k.invoice_id = ? \
+              AND k.status IN ({})) AS handed_over \
          FROM invoice_sale s JOIN invoice i ON i.id = s.invoice_id \
          WHERE s.company_id = ? AND s.status IN ('PROCESSING', 'SPOT_CHECK', 'APPROVED', 'PAID_OUT') \
          AND s.invoice_id <> ?",
+        open.join(", ")
+    );
+    let row = raw::one(
+        db,
+        &sql,
         [
             customer_id.into(),
             customer_id.into(),
             today.into(),
+            tenant.company_id().into(),
+            except.into(),
+            tenant.company_id().into(),
+            except.into(),
             tenant.company_id().into(),
             except.into(),
         ],
@@ -97,6 +117,8 @@ pub async fn exposure<C: ConnectionTrait>(
         to_customer_ore: raw::int(&row, "to_customer")?,
         total_ore: raw::int(&row, "total")?,
         recipient_overdue: raw::int(&row, "overdue")? > 0,
+        invoice_sold: raw::int(&row, "sold")? > 0,
+        invoice_handed_over: raw::int(&row, "handed_over")? > 0,
     })
 }
 
