@@ -1,7 +1,7 @@
 //! The error type of the data and service layers. The GraphQL edge maps it once
 //! to a client error with a stable `extensions.code` (see `graphql::error`).
 
-use sea_orm::{DbErr, RuntimeErr, SqlErr};
+use sea_orm::{DbErr, SqlErr};
 
 use crate::domain::FieldError;
 
@@ -42,6 +42,23 @@ pub enum AppError {
     /// The invoice is sold: its customer pays the financier, not the company.
     #[error("{0}")]
     InvoiceSold(String),
+    /// A unique index refused the write: a record with these values exists
+    /// (often a concurrent request with the same key that committed first).
+    #[error("already exists ({what})")]
+    Duplicate {
+        /// What exists, for the client.
+        what: &'static str,
+        /// The database's refusal.
+        #[source]
+        source: DbErr,
+    },
+    /// The database failed; the cause goes to the log, never to the client.
+    #[error("database: {source}")]
+    Database {
+        /// The database's error.
+        #[source]
+        source: DbErr,
+    },
     /// Anything unexpected; details go to the log, never to the client.
     #[error("internal error: {0}")]
     Internal(String),
@@ -62,18 +79,22 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// The request collided with a state or a record that exists: the
+    /// `CONFLICT` errors, whether a rule or a unique index said so.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Self::Conflict(_) | Self::Duplicate { .. })
+    }
+}
+
 impl From<DbErr> for AppError {
     fn from(e: DbErr) -> Self {
         match e.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(detail)) => {
-                Self::Conflict(format!("already exists ({})", unique_target(&detail)))
-            }
-            _ => match &e {
-                DbErr::Conn(RuntimeErr::SqlxError(_)) | DbErr::ConnectionAcquire(_) => {
-                    Self::Internal(format!("database unavailable: {e}"))
-                }
-                _ => Self::Internal(format!("database: {e}")),
+            Some(SqlErr::UniqueConstraintViolation(detail)) => Self::Duplicate {
+                what: unique_target(&detail),
+                source: e,
             },
+            _ => Self::Database { source: e },
         }
     }
 }
@@ -93,3 +114,44 @@ fn unique_target(detail: &str) -> &'static str {
 
 /// Result of the service and data layers.
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{ConnectionTrait, Database};
+
+    #[tokio::test]
+    async fn database_errors_keep_their_cause() {
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        db.execute_unprepared(
+            "CREATE TABLE company (id INTEGER PRIMARY KEY, organisation_number TEXT UNIQUE)",
+        )
+        .await
+        .unwrap();
+        let insert = "INSERT INTO company (organisation_number) VALUES ('559012-3450')";
+        db.execute_unprepared(insert).await.unwrap();
+
+        let twice = AppError::from(db.execute_unprepared(insert).await.unwrap_err());
+        assert!(matches!(twice, AppError::Duplicate { .. }), "{twice:?}");
+        assert!(twice.is_conflict());
+        assert_eq!(
+            twice.to_string(),
+            "already exists (a company with this organisation number)"
+        );
+        let cause = std::error::Error::source(&twice).map(ToString::to_string);
+        assert!(
+            cause.is_some_and(|c| c.contains("UNIQUE constraint failed")),
+            "the unique index's refusal is kept as the cause"
+        );
+
+        let broken = AppError::from(
+            db.execute_unprepared("SELECT * FROM no_such_table")
+                .await
+                .unwrap_err(),
+        );
+        assert!(matches!(broken, AppError::Database { .. }), "{broken:?}");
+        assert!(!broken.is_conflict());
+        let cause = std::error::Error::source(&broken).map(ToString::to_string);
+        assert!(cause.is_some_and(|c| c.contains("no_such_table")));
+    }
+}

@@ -186,6 +186,10 @@ impl From<AppError> for GqlError {
                 err
             }
             AppError::Conflict(m) => with_code(m, ErrorCode::Conflict),
+            e @ AppError::Duplicate { .. } => {
+                tracing::debug!(error = ?e, "refused by a unique index");
+                with_code(e.to_string(), ErrorCode::Conflict)
+            }
             AppError::InvoiceSold(m) => with_code(m, ErrorCode::InvoiceSold),
             AppError::QuoteChanged(m) => with_code(m, ErrorCode::QuoteChanged),
             AppError::NotEligible { message, reasons } => {
@@ -210,9 +214,10 @@ impl From<AppError> for GqlError {
                 }
                 err
             }
-            AppError::Internal(detail) => {
+            e @ (AppError::Internal(_) | AppError::Database { .. }) => {
                 let request_id = uuid::Uuid::new_v4();
-                tracing::error!(%request_id, %detail, "internal error");
+                // The whole chain of causes, for whoever reads the log.
+                tracing::error!(%request_id, error = %e, cause = ?std::error::Error::source(&e), "internal error");
                 let mut err = with_code(
                     format!("internal error; quote request id {request_id} when reporting it"),
                     ErrorCode::Internal,

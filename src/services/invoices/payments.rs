@@ -37,18 +37,16 @@ pub async fn register_payment(
     match register_payment_once(state, tenant, input).await {
         // A concurrent request with the same key committed first: its payment
         // is this one's answer (the key's unique index stopped the second).
-        Err(e @ AppError::Conflict(_)) => {
-            match store::payment_by_key(&state.db, tenant, &key).await? {
-                Some(p)
-                    if p.invoice_id == invoice_id
-                        && p.payer == payer.as_str()
-                        && Some(p.amount_ore) == parse_amount("amount", amount, false).ok() =>
-                {
-                    store::require(&state.db, tenant, invoice_id, "invoiceId").await
-                }
-                _ => Err(e),
+        Err(e) if e.is_conflict() => match store::payment_by_key(&state.db, tenant, &key).await? {
+            Some(p)
+                if p.invoice_id == invoice_id
+                    && p.payer == payer.as_str()
+                    && Some(p.amount_ore) == parse_amount("amount", amount, false).ok() =>
+            {
+                store::require(&state.db, tenant, invoice_id, "invoiceId").await
             }
-        }
+            _ => Err(e),
+        },
         other => other,
     }
 }

@@ -96,7 +96,7 @@ pub async fn send(
             }
             // Another request handed the invoice over first (the database
             // allows one open case per invoice): report its case.
-            Err(AppError::Conflict(_)) => {
+            Err(e) if e.is_conflict() => {
                 drop(txn);
                 let open = store::open_case_of(&state.db, tenant, inv.id).await?;
                 results.push(SendResult {

@@ -39,7 +39,7 @@ pub async fn hold<C: ConnectionTrait>(
     .insert(db)
     .await
     .map_err(|e| match AppError::from(e) {
-        AppError::Conflict(_) => {
+        e if e.is_conflict() => {
             AppError::Conflict("the invoice is already held by a sale or by Nox Finans".into())
         }
         other => other,
