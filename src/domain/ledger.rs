@@ -72,10 +72,28 @@ impl VoucherDraft {
     }
 }
 
+/// The kinds of statement entries (stored form).
+pub mod entry {
+    /// An invoice sold: its amount, in.
+    pub const INVOICE_SOLD: &str = "INVOICE_SOLD";
+    /// A sale's fee, out.
+    pub const SALE_FEE: &str = "SALE_FEE";
+    /// A customer's payment of an invoice not sold, in.
+    pub const CUSTOMER_PAYMENT: &str = "CUSTOMER_PAYMENT";
+    /// A Nox Finans fee, out.
+    pub const SERVICE_FEE: &str = "SERVICE_FEE";
+    /// Money paid out to the company's bank account, out.
+    pub const PAYOUT: &str = "PAYOUT";
+    /// An invoice bought back, out.
+    pub const BUYBACK: &str = "BUYBACK";
+    /// Nox Finans fees moved to a monthly invoice, in.
+    pub const FEES_INVOICED: &str = "FEES_INVOICED";
+}
+
 /// A statement line to be booked on the payments account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatementLine {
-    /// `INVOICE_SOLD`, `SALE_FEE`, `PAYOUT`, …
+    /// One of [`entry`].
     pub kind: &'static str,
     /// Text.
     pub description: String,
@@ -95,7 +113,7 @@ pub fn approval(
 ) -> (Vec<StatementLine>, VoucherDraft) {
     let total_fees: i64 = fees.iter().map(|f| f.amount_ore).sum();
     let mut lines = vec![StatementLine {
-        kind: "INVOICE_SOLD",
+        kind: entry::INVOICE_SOLD,
         description: format!("Invoice {invoice_number} sold"),
         amount_ore,
     }];
@@ -103,7 +121,7 @@ pub fn approval(
         fees.iter()
             .filter(|f| f.amount_ore != 0)
             .map(|f| StatementLine {
-                kind: "SALE_FEE",
+                kind: entry::SALE_FEE,
                 description: format!("{}, invoice {invoice_number}", f.description),
                 amount_ore: -f.amount_ore,
             }),
@@ -129,7 +147,7 @@ pub fn approval(
 pub fn payout(invoice_number: &str, payout_ore: i64) -> (Vec<StatementLine>, VoucherDraft) {
     (
         vec![StatementLine {
-            kind: "PAYOUT",
+            kind: entry::PAYOUT,
             description: format!("Payout to bank account, invoice {invoice_number}"),
             amount_ore: -payout_ore,
         }],
@@ -160,7 +178,7 @@ pub fn nox_fee(description: String, fee_ore: i64, vat_ore: i64) -> (StatementLin
     .collect();
     (
         StatementLine {
-            kind: "SERVICE_FEE",
+            kind: entry::SERVICE_FEE,
             description: description.clone(),
             amount_ore: -(fee_ore + vat_ore),
         },
@@ -180,13 +198,13 @@ pub fn nox_collection(
 ) -> (Vec<StatementLine>, VoucherDraft) {
     let collected = capital_ore + fees_ore + interest_ore;
     let mut lines = vec![StatementLine {
-        kind: "CUSTOMER_PAYMENT",
+        kind: entry::CUSTOMER_PAYMENT,
         description: format!("Payment collected by Nox Finans, invoice {invoice_number}"),
         amount_ore: collected,
     }];
     if kept_ore > 0 {
         lines.push(StatementLine {
-            kind: "SERVICE_FEE",
+            kind: entry::SERVICE_FEE,
             description: format!("Nox Finans long-term monitoring 20 %, invoice {invoice_number}"),
             amount_ore: -kept_ore,
         });
@@ -229,7 +247,7 @@ pub fn nox_payout(
     };
     (
         vec![StatementLine {
-            kind: "PAYOUT",
+            kind: entry::PAYOUT,
             description,
             amount_ore: -out,
         }],
@@ -247,7 +265,7 @@ pub fn nox_fee_invoice(month: &str, amount_ore: i64) -> (StatementLine, VoucherD
     let description = format!("Nox Finans fees for {month} invoiced");
     (
         StatementLine {
-            kind: "FEES_INVOICED",
+            kind: entry::FEES_INVOICED,
             description: description.clone(),
             amount_ore,
         },

@@ -7,6 +7,7 @@ pub mod identifiers;
 pub mod invoice;
 pub mod ledger;
 pub mod money;
+pub mod notification;
 pub mod nox;
 pub mod nox_case;
 pub mod sale;

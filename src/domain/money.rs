@@ -9,6 +9,9 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::FieldError;
 
+/// The currency of the books, and of an invoice that names none.
+pub const HOME_CURRENCY: &str = "SEK";
+
 /// The largest amount the system accepts anywhere: 10 000 000 000 SEK.
 pub const MAX_AMOUNT_ORE: i64 = 1_000_000_000_000;
 

@@ -122,3 +122,14 @@ pub type Counter = Box<
         + Send
         + Sync,
 >;
+
+/// A [`Counter`] that runs `count` with the app's state, only when a client
+/// asks for `totalCount`.
+pub fn count_with<F, Fut>(state: &crate::state::AppState, count: F) -> Counter
+where
+    F: Fn(crate::state::AppState) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = crate::error::AppResult<u64>> + Send + 'static,
+{
+    let state = state.clone();
+    Box::new(move || Box::pin(count(state.clone())))
+}

@@ -73,7 +73,7 @@ pub async fn create_token(
         &txn,
         op,
         audit::Entry {
-            action: "CREATE_TOKEN",
+            action: crate::store::audit::action::CREATE_TOKEN,
             company_id,
             subject: format!("ApiToken:{id}"),
             before: None,
@@ -104,7 +104,7 @@ pub async fn revoke_token(state: &AppState, op: Operator, id: i64) -> AppResult<
         &txn,
         op,
         audit::Entry {
-            action: "REVOKE_TOKEN",
+            action: crate::store::audit::action::REVOKE_TOKEN,
             company_id: before.company_id,
             subject: format!("ApiToken:{id}"),
             before: Some(token_json(&before)),
@@ -128,7 +128,7 @@ pub async fn retry_dead_job(state: &AppState, op: Operator, id: i64) -> AppResul
         &txn,
         op,
         audit::Entry {
-            action: "RETRY_DEAD_JOB",
+            action: crate::store::audit::action::RETRY_DEAD_JOB,
             company_id: Some(job.tenant.company_id()),
             subject: format!("Job:{id}"),
             before: Some(json!({

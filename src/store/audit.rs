@@ -23,10 +23,30 @@ impl Keyed for audit_log::Model {
 /// What the server calls itself in the log when no token acted (the CLI).
 pub const SYSTEM_LABEL: &str = "system (command line)";
 
+/// The actions operators take that the log records.
+pub mod action {
+    /// A token was issued.
+    pub const CREATE_TOKEN: &str = "CREATE_TOKEN";
+    /// A token was revoked.
+    pub const REVOKE_TOKEN: &str = "REVOKE_TOKEN";
+    /// A dead job was given a fresh start.
+    pub const RETRY_DEAD_JOB: &str = "RETRY_DEAD_JOB";
+    /// A spot check got its outcome.
+    pub const RESOLVE_SPOT_CHECK: &str = "RESOLVE_SPOT_CHECK";
+    /// The financier's collection on a bought invoice was recorded.
+    pub const RECORD_COLLECTION: &str = "RECORD_COLLECTION";
+    /// Invoice sale was activated for a company.
+    pub const ACTIVATE_INVOICE_SALE: &str = "ACTIVATE_INVOICE_SALE";
+    /// Invoice sale was deactivated for a company.
+    pub const DEACTIVATE_INVOICE_SALE: &str = "DEACTIVATE_INVOICE_SALE";
+    /// A handed-over invoice was rejected on Nox Finans's behalf.
+    pub const REJECT_NOX_FINANS_CASE: &str = "REJECT_NOX_FINANS_CASE";
+}
+
 /// One action to record.
 #[derive(Debug, Clone)]
 pub struct Entry {
-    /// What was done, e.g. `ACTIVATE_AGREEMENT`.
+    /// What was done: one of [`action`].
     pub action: &'static str,
     /// The company concerned.
     pub company_id: Option<i64>,

@@ -311,5 +311,29 @@ pub fn state(f: StateFacts, today: NaiveDate) -> InvoiceState {
     }
 }
 
+/// ROT (repairs) or RUT (household services).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HouseWorkType {
+    /// Repairs, conversion, extension.
+    Rot,
+    /// Household services.
+    Rut,
+}
+
+impl HouseWorkType {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rot => "ROT",
+            Self::Rut => "RUT",
+        }
+    }
+
+    /// Reads the stored form.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Rot, Self::Rut].into_iter().find(|t| t.as_str() == s)
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -5,6 +5,18 @@ use chrono::{Days, NaiveDate};
 
 use super::Service;
 
+/// Price-list items that services charge by name.
+pub mod item {
+    /// Delivering an invoice by letter.
+    pub const LETTER: &str = "LETTER";
+    /// Delivering an invoice by e-mail.
+    pub const EMAIL: &str = "EMAIL";
+    /// Taking over an overdue invoice in the reminder service.
+    pub const REMINDER_SERVICE: &str = "REMINDER_SERVICE";
+    /// Recalling an invoice from Nox Finans.
+    pub const RECALL: &str = "RECALL";
+}
+
 /// One line of the price list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Price {
@@ -22,25 +34,25 @@ pub struct Price {
 pub const PRICE_LIST: &[Price] = &[
     Price {
         service: Some(Service::InvoiceService),
-        item: "LETTER",
+        item: item::LETTER,
         description: "Invoice delivered by letter, per invoice",
         amount_ore: 1200,
     },
     Price {
         service: Some(Service::InvoiceService),
-        item: "EMAIL",
+        item: item::EMAIL,
         description: "Invoice delivered by e-mail, per invoice",
         amount_ore: 490,
     },
     Price {
         service: Some(Service::ReminderService),
-        item: "REMINDER_SERVICE",
+        item: item::REMINDER_SERVICE,
         description: "Reminder service, per invoice",
         amount_ore: 190,
     },
     Price {
         service: None,
-        item: "RECALL",
+        item: item::RECALL,
         description: "Recall of a case (plus VAT)",
         amount_ore: 5000,
     },

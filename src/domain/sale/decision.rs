@@ -56,7 +56,7 @@ pub fn decide(f: &DecisionFacts) -> Decision {
         Some(a) if a.active => a,
         _ => {
             return Decision::Deny(Reason::new(
-                "INVOICE_SALE_NOT_ACTIVE",
+                reason::INVOICE_SALE_NOT_ACTIVE,
                 "the invoice-sale agreement is no longer active",
             ));
         }

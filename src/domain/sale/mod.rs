@@ -130,24 +130,43 @@ pub fn sold_amount(balance_ore: i64, house_work_deductible_ore: Option<i64>) -> 
     balance_ore - house_work_deductible_ore.unwrap_or(0)
 }
 
+/// Codes of reasons a sale cannot happen that callers act on.
+pub mod reason {
+    /// The company has no active invoice-sale agreement.
+    pub const INVOICE_SALE_NOT_ACTIVE: &str = "INVOICE_SALE_NOT_ACTIVE";
+    /// The invoice has a sale in progress or made.
+    pub const ALREADY_SOLD: &str = "ALREADY_SOLD";
+}
+
+/// The kind of the fixed fee per invoice.
+pub const INVOICE_FEE: &str = "INVOICE_FEE";
+/// The kind of the percentage fee.
+pub const FACTORING_FEE: &str = "FACTORING_FEE";
+
 /// Prices the fees of selling `amount_ore` under `a`.
 pub fn fees(amount_ore: i64, a: &Agreement) -> Vec<FeeLine> {
     let pct = Decimal::new(a.percentage_bp, 4);
     let factoring = to_ore(round_ore(from_ore(amount_ore) * pct)).unwrap_or(0);
     let factoring = factoring.max(a.minimum_fee_ore);
+    fee_lines(a.fixed_fee_ore, factoring, a.percentage_bp)
+}
+
+/// A sale's fees, itemised: the invoice fee, and the factoring fee at its
+/// percentage (in basis points).
+pub fn fee_lines(invoice_fee_ore: i64, factoring_fee_ore: i64, percentage_bp: i64) -> Vec<FeeLine> {
     vec![
         FeeLine {
-            kind: "INVOICE_FEE",
+            kind: INVOICE_FEE,
             description: "Invoice fee".into(),
-            amount_ore: a.fixed_fee_ore,
+            amount_ore: invoice_fee_ore,
         },
         FeeLine {
-            kind: "FACTORING_FEE",
+            kind: FACTORING_FEE,
             description: format!(
                 "Factoring fee {} %",
-                Decimal::new(a.percentage_bp, 2).normalize()
+                Decimal::new(percentage_bp, 2).normalize()
             ),
-            amount_ore: factoring,
+            amount_ore: factoring_fee_ore,
         },
     ]
 }
@@ -160,7 +179,7 @@ pub fn quote(f: &SaleFacts, a: Option<&Agreement>, today: NaiveDate) -> Quote {
         Some(a) if a.active => Some(a),
         _ => {
             reasons.push(Reason::new(
-                "INVOICE_SALE_NOT_ACTIVE",
+                reason::INVOICE_SALE_NOT_ACTIVE,
                 "invoice sale is not active for your company: use requestInvoiceSaleContact and a seller will call you to set up an agreement",
             ));
             None
@@ -201,7 +220,7 @@ pub fn quote(f: &SaleFacts, a: Option<&Agreement>, today: NaiveDate) -> Quote {
     }
     if f.already_sold {
         reasons.push(Reason::new(
-            "ALREADY_SOLD",
+            reason::ALREADY_SOLD,
             "the invoice has already been offered for sale",
         ));
     }

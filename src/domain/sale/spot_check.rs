@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// The rule of the routine random sample, which needs no finding.
+pub const ROUTINE_SAMPLE: &str = "ROUTINE_SAMPLE";
+
 /// What spot-check selection knows about a new sale and the company's history.
 #[derive(Debug, Clone, Copy)]
 pub struct SpotCheckFacts {
@@ -105,7 +108,7 @@ pub const SPOT_CHECK_RULES: &[SpotCheckRule] = &[
         unanswered_approves: false,
     },
     SpotCheckRule {
-        name: "ROUTINE_SAMPLE",
+        name: ROUTINE_SAMPLE,
         explanation: "Routine sample: checks are dense at first and thin out as the company's approved history grows, down to 5 %.",
         applies: |f| f.draw < sampling_permille(f.approved_sales),
         unanswered_approves: true,

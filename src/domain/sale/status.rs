@@ -95,3 +95,53 @@ pub fn allowed_from(step: SaleStep) -> Vec<SaleStatus> {
         .filter(|s| next_status(*s, step).is_some())
         .collect()
 }
+
+/// What happened to a sale, as its history and subscribers see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaleEvent {
+    /// Sent for sale.
+    Submitted,
+    /// Selected for a spot check.
+    SpotCheckStarted,
+    /// The spot check got its outcome.
+    SpotCheckResolved,
+    /// Bought.
+    Approved,
+    /// Not bought.
+    Denied,
+    /// Paid out.
+    PaidOut,
+    /// Withdrawn by the company before the decision.
+    Withdrawn,
+}
+
+impl SaleEvent {
+    /// Every event kind.
+    pub const ALL: [Self; 7] = [
+        Self::Submitted,
+        Self::SpotCheckStarted,
+        Self::SpotCheckResolved,
+        Self::Approved,
+        Self::Denied,
+        Self::PaidOut,
+        Self::Withdrawn,
+    ];
+
+    /// Stored form (the outbox's `kind`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Submitted => "SUBMITTED",
+            Self::SpotCheckStarted => "SPOT_CHECK_STARTED",
+            Self::SpotCheckResolved => "SPOT_CHECK_RESOLVED",
+            Self::Approved => "APPROVED",
+            Self::Denied => "DENIED",
+            Self::PaidOut => "PAID_OUT",
+            Self::Withdrawn => "WITHDRAWN",
+        }
+    }
+
+    /// Reads the stored form.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+}

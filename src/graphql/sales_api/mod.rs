@@ -103,9 +103,8 @@ impl SaleQuery {
             page,
             |r| r.id,
             InvoiceSale,
-            Box::new(move || {
-                let st = st.clone();
-                Box::pin(async move { sales::count(&st.db, t, status).await })
+            crate::graphql::connection::count_with(&st, move |st| async move {
+                sales::count(&st.db, t, status).await
             }),
         ))
     }
@@ -146,9 +145,8 @@ impl SaleQuery {
             page,
             |r| r.id,
             Voucher,
-            Box::new(move || {
-                let st = st.clone();
-                Box::pin(async move { ledger::count_vouchers(&st.db, t, from, to).await })
+            crate::graphql::connection::count_with(&st, move |st| async move {
+                ledger::count_vouchers(&st.db, t, from, to).await
             }),
         ))
     }
@@ -171,9 +169,8 @@ impl SaleQuery {
             page,
             |r| r.id,
             Notification,
-            Box::new(move || {
-                let st = st.clone();
-                Box::pin(async move { notifications::count(&st.db, t, unread).await })
+            crate::graphql::connection::count_with(&st, move |st| async move {
+                notifications::count(&st.db, t, unread).await
             }),
         ))
     }
@@ -200,9 +197,8 @@ impl SaleQuery {
             page,
             |r| r.id,
             InvoiceSale,
-            Box::new(move || {
-                let st = st.clone();
-                Box::pin(async move { sales::spot_check_queue_count(&st.db, op).await })
+            crate::graphql::connection::count_with(&st, move |st| async move {
+                sales::spot_check_queue_count(&st.db, op).await
             }),
         ))
     }
@@ -224,9 +220,8 @@ impl SaleQuery {
             page,
             |r| r.id,
             super::types::ledger::Job,
-            Box::new(move || {
-                let st = st.clone();
-                Box::pin(async move { crate::store::jobs::dead_count(&st.db, op).await })
+            crate::graphql::connection::count_with(&st, move |st| async move {
+                crate::store::jobs::dead_count(&st.db, op).await
             }),
         ))
     }
@@ -274,9 +269,8 @@ impl SaleQuery {
         Ok(ContactRequestConnection {
             page_info,
             edges,
-            total: Box::new(move || {
-                let st = st.clone();
-                Box::pin(async move { sales::contact_request_count(&st.db, op).await })
+            total: crate::graphql::connection::count_with(&st, move |st| async move {
+                sales::contact_request_count(&st.db, op).await
             }),
         })
     }

@@ -36,14 +36,15 @@ pub enum StatementEntryKind {
 }
 
 fn entry_kind(s: &str) -> StatementEntryKind {
+    use crate::domain::ledger::entry;
     match s {
-        "INVOICE_SOLD" => StatementEntryKind::InvoiceSold,
-        "SALE_FEE" => StatementEntryKind::SaleFee,
-        "CUSTOMER_PAYMENT" => StatementEntryKind::CustomerPayment,
-        "SERVICE_FEE" => StatementEntryKind::ServiceFee,
-        "PAYOUT" => StatementEntryKind::Payout,
-        "BUYBACK" => StatementEntryKind::Buyback,
-        "FEES_INVOICED" => StatementEntryKind::FeesInvoiced,
+        entry::INVOICE_SOLD => StatementEntryKind::InvoiceSold,
+        entry::SALE_FEE => StatementEntryKind::SaleFee,
+        entry::CUSTOMER_PAYMENT => StatementEntryKind::CustomerPayment,
+        entry::SERVICE_FEE => StatementEntryKind::ServiceFee,
+        entry::PAYOUT => StatementEntryKind::Payout,
+        entry::BUYBACK => StatementEntryKind::Buyback,
+        entry::FEES_INVOICED => StatementEntryKind::FeesInvoiced,
         _ => StatementEntryKind::Adjustment,
     }
 }
@@ -145,9 +146,8 @@ impl Statement {
             page,
             |r| r.id,
             StatementEntry,
-            Box::new(move || {
-                let st = st.clone();
-                Box::pin(async move { ledger::count_between(&st.db, t, from, to).await })
+            crate::graphql::connection::count_with(&st, move |st| async move {
+                ledger::count_between(&st.db, t, from, to).await
             }),
         ))
     }

@@ -32,24 +32,7 @@ use crate::store::companies::{self, Counter};
 use crate::store::customers;
 use crate::store::invoices::{self as store, Flag, InvoiceRecord, NewPayment};
 
-/// ROT (repairs) or RUT (household services).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HouseWorkType {
-    /// Repairs, conversion, extension.
-    Rot,
-    /// Household services.
-    Rut,
-}
-
-impl HouseWorkType {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Rot => "ROT",
-            Self::Rut => "RUT",
-        }
-    }
-}
+pub use crate::domain::invoice::HouseWorkType;
 
 /// A house-work tax reduction as sent by a client.
 #[derive(Debug, Clone)]

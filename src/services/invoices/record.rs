@@ -38,7 +38,10 @@ pub(super) async fn build_record<C: ConnectionTrait>(
         .ok_or_else(|| AppError::validation("invoiceDate", "is out of range"))?;
     let currency = match input.currency {
         Some(c) => parse_currency("currency", &c)?,
-        None => current.map_or_else(|| "SEK".to_string(), |c| c.currency.clone()),
+        None => current.map_or_else(
+            || crate::domain::money::HOME_CURRENCY.to_string(),
+            |c| c.currency.clone(),
+        ),
     };
     if input.invoice_type == Some(InvoiceType::CreditNote)
         || current.is_some_and(|c| c.invoice_type == InvoiceType::CreditNote.as_str())
@@ -119,7 +122,11 @@ pub(super) async fn build_record<C: ConnectionTrait>(
         invoice_type: input
             .invoice_type
             .map_or_else(
-                || current.map_or("INVOICE", |c| InvoiceType::parse(&c.invoice_type).as_str()),
+                || {
+                    current.map_or(InvoiceType::Invoice.as_str(), |c| {
+                        InvoiceType::parse(&c.invoice_type).as_str()
+                    })
+                },
                 InvoiceType::as_str,
             )
             .to_string(),

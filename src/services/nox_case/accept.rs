@@ -50,7 +50,15 @@ pub async fn accept(state: &AppState, job: &Job) -> AppResult<()> {
     .await?
     .ok_or_else(|| AppError::Conflict("the case moved during acceptance".into()))?;
     let message = format!("Invoice {number} is approved and will be handled by Nox Finans");
-    outbox::notify(&txn, tenant, "NOX_ACCEPTED", &message, Some(inv.id), now).await?;
+    outbox::notify(
+        &txn,
+        tenant,
+        crate::domain::notification::NOX_ACCEPTED,
+        &message,
+        Some(inv.id),
+        now,
+    )
+    .await?;
     record(
         &txn,
         tenant,
@@ -66,21 +74,21 @@ pub async fn accept(state: &AppState, job: &Job) -> AppResult<()> {
         (
             CaseEvent::Step(Step::Reminder),
             NoxStatus::ReminderSent,
-            "REMINDER_SERVICE",
+            nox::item::REMINDER_SERVICE,
             format!("Nox Finans has taken over overdue invoice {number} and sent a reminder"),
         )
     } else if delivery == nox::Delivery::Email {
         (
             CaseEvent::Deliver,
             NoxStatus::Delivered,
-            "EMAIL",
+            nox::item::EMAIL,
             format!("Nox Finans has delivered invoice {number} by e-mail"),
         )
     } else {
         (
             CaseEvent::Deliver,
             NoxStatus::Delivered,
-            "LETTER",
+            nox::item::LETTER,
             format!("Nox Finans has delivered invoice {number} by letter"),
         )
     };
@@ -165,7 +173,7 @@ async fn reject_in(
     outbox::notify(
         txn,
         tenant,
-        "NOX_REJECTED",
+        crate::domain::notification::NOX_REJECTED,
         &message,
         Some(case.invoice_id),
         now,
@@ -209,7 +217,7 @@ pub async fn reject(
         &txn,
         op,
         crate::store::audit::Entry {
-            action: "REJECT_NOX_FINANS_CASE",
+            action: crate::store::audit::action::REJECT_NOX_FINANS_CASE,
             company_id: Some(tenant.company_id()),
             subject: format!("NoxFinansCase:{}", case.id),
             before: Some(serde_json::json!({"status": case.status})),

@@ -165,7 +165,7 @@ pub async fn recall(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult
     let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;
     let number = &inv.invoice_number;
     if status != NoxStatus::Submitted {
-        let fee = price("RECALL");
+        let fee = price(nox::item::RECALL);
         charge_company_fee(
             &txn,
             state,

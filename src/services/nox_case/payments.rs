@@ -267,7 +267,15 @@ pub async fn invoice_fees(state: &AppState, job: &Job) -> AppResult<()> {
             "Nox Finans fees of {} SEK for {month} that no payout covered have been invoiced to you",
             from_ore(due)
         );
-        outbox::notify(&txn, tenant, "NOX_FEES_INVOICED", &message, None, now).await?;
+        outbox::notify(
+            &txn,
+            tenant,
+            crate::domain::notification::NOX_FEES_INVOICED,
+            &message,
+            None,
+            now,
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(())

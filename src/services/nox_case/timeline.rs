@@ -89,7 +89,15 @@ async fn take_step(
     );
     if closes {
         invoices::release(txn, tenant, inv.id, Holder::NoxFinans(case.id)).await?;
-        outbox::notify(txn, tenant, "NOX_RETURNED", &message, Some(inv.id), now).await?;
+        outbox::notify(
+            txn,
+            tenant,
+            crate::domain::notification::NOX_RETURNED,
+            &message,
+            Some(inv.id),
+            now,
+        )
+        .await?;
     }
     record(txn, tenant, &moved, reached.as_str(), &message, now).await?;
     if let Some((_, day)) = after {

@@ -50,9 +50,9 @@ pub async fn activate(
         op,
         audit::Entry {
             action: if terms.active {
-                "ACTIVATE_INVOICE_SALE"
+                crate::store::audit::action::ACTIVATE_INVOICE_SALE
             } else {
-                "DEACTIVATE_INVOICE_SALE"
+                crate::store::audit::action::DEACTIVATE_INVOICE_SALE
             },
             company_id: Some(company.id),
             subject: format!("Company:{}", company.id),
@@ -67,7 +67,15 @@ pub async fn activate(
     } else {
         "Invoice sale has been deactivated for your company"
     };
-    outbox::notify(&txn, tenant, "INVOICE_SALE_ACTIVATED", message, None, now).await?;
+    outbox::notify(
+        &txn,
+        tenant,
+        crate::domain::notification::INVOICE_SALE_ACTIVATED,
+        message,
+        None,
+        now,
+    )
+    .await?;
     txn.commit().await?;
     state.events.wake();
     Ok(saved)

@@ -36,7 +36,7 @@ pub async fn process(state: &AppState, job: &Job) -> AppResult<()> {
                         "Spot check ({}): {} We will call the recipient; the decision may take a day.",
                         rule.name, rule.explanation
                     );
-                    record(&txn, tenant, &s, event::SPOT_CHECK_STARTED, &message, now).await?;
+                    record(&txn, tenant, &s, SaleEvent::SpotCheckStarted, &message, now).await?;
                     jobs::schedule(&txn, tenant, kind::SPOT_CHECK_DEADLINE, s.id, deadline, now)
                         .await?;
                 }
@@ -109,13 +109,13 @@ async fn resolve_in(
         txn,
         tenant,
         &resolved,
-        event::SPOT_CHECK_RESOLVED,
+        SaleEvent::SpotCheckResolved,
         &message,
         now,
     )
     .await?;
     let rule = resolved.spot_check_rule.clone().unwrap_or_default();
-    let rule: &'static str = sale::spot_check_rule(&rule).map_or("ROUTINE_SAMPLE", |r| r.name);
+    let rule: &'static str = sale::spot_check_rule(&rule).map_or(sale::ROUTINE_SAMPLE, |r| r.name);
     decide_in(txn, state, tenant, &resolved, Some((rule, outcome))).await
 }
 
@@ -149,7 +149,7 @@ pub async fn resolve_spot_check(
         &txn,
         op,
         audit::Entry {
-            action: "RESOLVE_SPOT_CHECK",
+            action: crate::store::audit::action::RESOLVE_SPOT_CHECK,
             company_id: Some(sale.company_id),
             subject: format!("InvoiceSale:{}", sale.id),
             before: Some(serde_json::json!({"status": sale.status, "spotCheckOutcome": sale.spot_check_outcome})),
@@ -200,21 +200,7 @@ async fn decide_in(
             let Some(s) = sales::transition(txn, tenant, sale.id, change).await? else {
                 return Err(AppError::Conflict("the sale is already decided".into()));
             };
-            let fees = vec![
-                sale::FeeLine {
-                    kind: "INVOICE_FEE",
-                    description: "Invoice fee".into(),
-                    amount_ore: s.invoice_fee_ore,
-                },
-                sale::FeeLine {
-                    kind: "FACTORING_FEE",
-                    description: format!(
-                        "Factoring fee {} %",
-                        rust_decimal::Decimal::new(s.percentage_bp, 2).normalize()
-                    ),
-                    amount_ore: s.factoring_fee_ore,
-                },
-            ];
+            let fees = sale::fee_lines(s.invoice_fee_ore, s.factoring_fee_ore, s.percentage_bp);
             if !invoices::settle_sold(txn, tenant, s.invoice_id, s.amount_ore, now).await? {
                 return Err(AppError::Conflict(
                     "the invoice changed while the sale was decided".into(),
@@ -234,13 +220,13 @@ async fn decide_in(
             outbox::notify(
                 txn,
                 tenant,
-                "SALE_APPROVED",
+                crate::domain::notification::SALE_APPROVED,
                 &message,
                 Some(s.invoice_id),
                 now,
             )
             .await?;
-            record(txn, tenant, &s, event::APPROVED, &message, now).await?;
+            record(txn, tenant, &s, SaleEvent::Approved, &message, now).await?;
             let at =
                 crate::domain::time::stockholm_instant(payout_date, state.settings.payout_hour);
             jobs::schedule(txn, tenant, kind::PAYOUT, s.id, at, now).await?;
@@ -263,13 +249,13 @@ async fn decide_in(
             outbox::notify(
                 txn,
                 tenant,
-                "SALE_DENIED",
+                crate::domain::notification::SALE_DENIED,
                 &message,
                 Some(s.invoice_id),
                 now,
             )
             .await?;
-            record(txn, tenant, &s, event::DENIED, &message, now).await?;
+            record(txn, tenant, &s, SaleEvent::Denied, &message, now).await?;
             Ok(s)
         }
     }

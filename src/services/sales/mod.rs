@@ -28,8 +28,8 @@ use crate::domain::invoice::skatteverket_outstanding;
 use crate::domain::ledger::{self, SALE_SERIES};
 use crate::domain::money::{MAX_AMOUNT_ORE, from_ore};
 use crate::domain::sale::{
-    self, Agreement, Decision, DecisionFacts, Quote, SaleFacts, SaleStatus, SpotCheckFacts,
-    SpotCheckOutcome,
+    self, Agreement, Decision, DecisionFacts, Quote, SaleEvent, SaleFacts, SaleStatus,
+    SpotCheckFacts, SpotCheckOutcome,
 };
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -54,29 +54,11 @@ pub struct QuoteView {
     pub quote_id: String,
 }
 
-/// Sale event kinds, as recorded in the outbox.
-pub mod event {
-    /// Sent for sale.
-    pub const SUBMITTED: &str = "SUBMITTED";
-    /// Selected for a spot check.
-    pub const SPOT_CHECK_STARTED: &str = "SPOT_CHECK_STARTED";
-    /// The spot check got its outcome.
-    pub const SPOT_CHECK_RESOLVED: &str = "SPOT_CHECK_RESOLVED";
-    /// Bought.
-    pub const APPROVED: &str = "APPROVED";
-    /// Not bought.
-    pub const DENIED: &str = "DENIED";
-    /// Paid out.
-    pub const PAID_OUT: &str = "PAID_OUT";
-    /// Withdrawn by the company before the decision.
-    pub const WITHDRAWN: &str = "WITHDRAWN";
-}
-
 async fn record(
     txn: &Ordered,
     tenant: Tenant,
     sale: &invoice_sale::Model,
-    kind: &str,
+    kind: SaleEvent,
     message: &str,
     at: DateTime<Utc>,
 ) -> AppResult<()> {
@@ -85,7 +67,7 @@ async fn record(
         tenant,
         NewEvent {
             topic: topic::INVOICE_SALE,
-            kind,
+            kind: kind.as_str(),
             invoice_id: Some(sale.invoice_id),
             subject_id: sale.id,
             message,

@@ -66,7 +66,7 @@ pub async fn quote(state: &AppState, tenant: Tenant, invoice_id: i64) -> AppResu
         .quote
         .reasons
         .iter()
-        .find(|r| r.code == "INVOICE_SALE_NOT_ACTIVE")
+        .find(|r| r.code == sale::reason::INVOICE_SALE_NOT_ACTIVE)
     {
         return Err(AppError::NotEligible {
             message: r.message.clone(),
@@ -124,7 +124,12 @@ async fn sell_once(
         ));
     }
     let view = quote_in(&txn, state, tenant, invoice_id).await?;
-    if let Some(r) = view.quote.reasons.iter().find(|r| r.code == "ALREADY_SOLD") {
+    if let Some(r) = view
+        .quote
+        .reasons
+        .iter()
+        .find(|r| r.code == sale::reason::ALREADY_SOLD)
+    {
         return Err(AppError::Conflict(r.message.clone()));
     }
     if !view.quote.eligible() {
@@ -161,8 +166,8 @@ async fn sell_once(
             invoice_id: view.invoice.id,
             customer_id: view.invoice.customer_id,
             amount_ore: q.amount_ore,
-            invoice_fee_ore: fee("INVOICE_FEE"),
-            factoring_fee_ore: fee("FACTORING_FEE"),
+            invoice_fee_ore: fee(sale::INVOICE_FEE),
+            factoring_fee_ore: fee(sale::FACTORING_FEE),
             total_fees_ore: q.total_fees_ore,
             payout_ore: q.payout_ore,
             percentage_bp: agreement.map_or(0, |a| a.percentage_bp),
@@ -185,13 +190,13 @@ async fn sell_once(
     outbox::notify(
         &txn,
         tenant,
-        "SALE_SENT",
+        crate::domain::notification::SALE_SENT,
         &message,
         Some(sale.invoice_id),
         now,
     )
     .await?;
-    record(&txn, tenant, &sale, event::SUBMITTED, &message, now).await?;
+    record(&txn, tenant, &sale, SaleEvent::Submitted, &message, now).await?;
     let run_at = now + Duration::seconds(state.settings.sale_processing_delay_secs.max(0));
     jobs::schedule(&txn, tenant, kind::PROCESS_SALE, sale.id, run_at, now).await?;
     txn.commit().await?;

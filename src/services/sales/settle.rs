@@ -28,13 +28,13 @@ pub async fn payout(state: &AppState, job: &Job) -> AppResult<()> {
             outbox::notify(
                 &txn,
                 tenant,
-                "SALE_PAID_OUT",
+                crate::domain::notification::SALE_PAID_OUT,
                 &message,
                 Some(s.invoice_id),
                 now,
             )
             .await?;
-            record(&txn, tenant, &s, event::PAID_OUT, &message, now).await?;
+            record(&txn, tenant, &s, SaleEvent::PaidOut, &message, now).await?;
         }
     }
     jobs::finish(&txn, job).await?;
@@ -73,13 +73,13 @@ pub async fn withdraw(
     outbox::notify(
         &txn,
         tenant,
-        "SALE_WITHDRAWN",
+        crate::domain::notification::SALE_WITHDRAWN,
         &message,
         Some(s.invoice_id),
         now,
     )
     .await?;
-    record(&txn, tenant, &s, event::WITHDRAWN, &message, now).await?;
+    record(&txn, tenant, &s, SaleEvent::Withdrawn, &message, now).await?;
     txn.commit().await?;
     state.events.wake();
     Ok(s)
@@ -149,7 +149,7 @@ pub async fn record_collection(
         &txn,
         op,
         audit::Entry {
-            action: "RECORD_COLLECTION",
+            action: crate::store::audit::action::RECORD_COLLECTION,
             company_id: Some(sale.company_id),
             subject: format!("InvoiceSale:{}", sale.id),
             before: Some(

@@ -66,7 +66,7 @@ pub enum InvoiceStatus {
 
 /// ROT (repairs) or RUT (household services) tax reduction.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "crate::services::invoices::HouseWorkType")]
+#[graphql(remote = "crate::domain::invoice::HouseWorkType")]
 pub enum HouseWorkType {
     /// Repairs, conversion and extension (ROT).
     Rot,
@@ -236,10 +236,10 @@ impl Invoice {
     }
     /// ROT/RUT details; null when the invoice has no house work.
     async fn house_work(&self) -> Option<HouseWork> {
-        let kind = match self.0.house_work_type.as_deref()? {
-            "ROT" => HouseWorkType::Rot,
-            _ => HouseWorkType::Rut,
-        };
+        let stored = self.0.house_work_type.as_deref()?;
+        let kind = crate::domain::invoice::HouseWorkType::parse(stored)
+            .unwrap_or(crate::domain::invoice::HouseWorkType::Rut)
+            .into();
         Some(HouseWork {
             kind,
             deductible_amount: from_ore(self.0.house_work_deductible_ore.unwrap_or(0)).into(),

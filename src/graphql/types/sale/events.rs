@@ -23,14 +23,15 @@ pub enum InvoiceSaleEventKind {
 
 impl InvoiceSaleEventKind {
     fn parse(s: &str) -> Self {
-        match s {
-            "SPOT_CHECK_STARTED" => Self::SpotCheckStarted,
-            "SPOT_CHECK_RESOLVED" => Self::SpotCheckResolved,
-            "APPROVED" => Self::Approved,
-            "DENIED" => Self::Denied,
-            "PAID_OUT" => Self::PaidOut,
-            "WITHDRAWN" => Self::Withdrawn,
-            _ => Self::Submitted,
+        use crate::domain::sale::SaleEvent as E;
+        match E::parse(s) {
+            Some(E::SpotCheckStarted) => Self::SpotCheckStarted,
+            Some(E::SpotCheckResolved) => Self::SpotCheckResolved,
+            Some(E::Approved) => Self::Approved,
+            Some(E::Denied) => Self::Denied,
+            Some(E::PaidOut) => Self::PaidOut,
+            Some(E::Withdrawn) => Self::Withdrawn,
+            Some(E::Submitted) | None => Self::Submitted,
         }
     }
 }

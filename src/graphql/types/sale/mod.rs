@@ -87,6 +87,16 @@ pub struct Fee {
     pub amount: Decimal,
 }
 
+impl From<&crate::domain::sale::FeeLine> for Fee {
+    fn from(f: &crate::domain::sale::FeeLine) -> Self {
+        Self {
+            kind: f.kind.to_string(),
+            description: f.description.clone(),
+            amount: from_ore(f.amount_ore).into(),
+        }
+    }
+}
+
 /// The current fees and payout for selling an invoice, to confirm with `sellInvoice`.
 pub struct InvoiceSaleQuote(pub QuoteView);
 
@@ -104,16 +114,7 @@ impl InvoiceSaleQuote {
     }
     /// The fees, itemised.
     async fn fees(&self) -> Vec<Fee> {
-        self.0
-            .quote
-            .fees
-            .iter()
-            .map(|f| Fee {
-                kind: f.kind.to_string(),
-                description: f.description.clone(),
-                amount: from_ore(f.amount_ore).into(),
-            })
-            .collect()
+        self.0.quote.fees.iter().map(Fee::from).collect()
     }
     /// Sum of the fees.
     async fn total_fees(&self) -> Decimal {
@@ -237,21 +238,11 @@ impl InvoiceSale {
     }
     /// The fees, itemised.
     async fn fees(&self) -> Vec<Fee> {
-        vec![
-            Fee {
-                kind: "INVOICE_FEE".into(),
-                description: "Invoice fee".into(),
-                amount: from_ore(self.0.invoice_fee_ore).into(),
-            },
-            Fee {
-                kind: "FACTORING_FEE".into(),
-                description: format!(
-                    "Factoring fee {} %",
-                    from_scaled(self.0.percentage_bp, 2).normalize()
-                ),
-                amount: from_ore(self.0.factoring_fee_ore).into(),
-            },
-        ]
+        let s = &self.0;
+        crate::domain::sale::fee_lines(s.invoice_fee_ore, s.factoring_fee_ore, s.percentage_bp)
+            .iter()
+            .map(Fee::from)
+            .collect()
     }
     /// Sum of the fees.
     async fn total_fees(&self) -> Decimal {
