@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use entity::{invoice_sale, notification, nox_case};
+use entity::{invoice_sale, nox_case};
 use futures_util::Stream;
 use sea_orm::DatabaseConnection;
 use tokio::sync::{Notify, broadcast};
@@ -42,7 +42,7 @@ const BATCH: u64 = 500;
 #[derive(Debug, Clone)]
 pub enum Subject {
     /// A notification.
-    Notification(notification::Model),
+    Notification(crate::store::notifications::Notification),
     /// An invoice sale.
     Sale(invoice_sale::Model),
     /// A Nox Finans case.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entity::{customer, invoice_row, invoice_sale, voucher_row};
+use entity::invoice_sale;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -31,7 +31,7 @@ pub struct CustomerLoader {
 }
 
 impl Loader<i64> for CustomerLoader {
-    type Value = customer::Model;
+    type Value = crate::store::customers::Customer;
     type Error = LoadError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
@@ -54,7 +54,7 @@ pub struct InvoiceRowsLoader {
 }
 
 impl Loader<i64> for InvoiceRowsLoader {
-    type Value = Vec<invoice_row::Model>;
+    type Value = Vec<crate::store::invoices::InvoiceLine>;
     type Error = LoadError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
@@ -124,7 +124,7 @@ pub struct PaymentsLoader {
 }
 
 impl Loader<i64> for PaymentsLoader {
-    type Value = Vec<entity::payment::Model>;
+    type Value = Vec<crate::store::invoices::Payment>;
     type Error = LoadError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
@@ -171,7 +171,7 @@ pub struct VoucherRowsLoader {
 }
 
 impl Loader<i64> for VoucherRowsLoader {
-    type Value = Vec<voucher_row::Model>;
+    type Value = Vec<crate::store::ledger::VoucherLine>;
     type Error = LoadError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {

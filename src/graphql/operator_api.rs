@@ -72,7 +72,7 @@ pub struct CreatedApiToken {
 }
 
 /// One operator action.
-pub struct AuditEntry(entity::audit_log::Model);
+pub struct AuditEntry(crate::store::audit::Recorded);
 
 /// One operator action: who, when, what, and the values before and after.
 #[Object]

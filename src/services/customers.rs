@@ -1,7 +1,5 @@
 //! Creating and updating customers.
 
-use entity::customer;
-
 use super::{Address, AddressPatch, Patch};
 use crate::db::begin_write;
 use crate::domain::FieldError;
@@ -102,7 +100,7 @@ pub async fn create(
     state: &AppState,
     tenant: Tenant,
     changes: CustomerChanges,
-) -> AppResult<customer::Model> {
+) -> AppResult<crate::store::customers::Customer> {
     let number = match changes.customer_number.clone().trimmed() {
         Patch::Set(n) => Some(parse_customer_number(n)?),
         _ => None,
@@ -134,7 +132,7 @@ pub async fn update(
     tenant: Tenant,
     id: i64,
     changes: CustomerChanges,
-) -> AppResult<customer::Model> {
+) -> AppResult<crate::store::customers::Customer> {
     let txn = begin_write(&state.db).await?;
     let current = store::get(&txn, tenant, id)
         .await?

@@ -20,13 +20,44 @@ pub const DEFAULT_TERMS: &[(&str, i32, &str)] = &[
     ("45", 45, "45 days net"),
 ];
 
+/// A company (a tenant), as the rest of the server sees it: its counters
+/// stay in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Company {
+    /// Its id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Organisationsnummer.
+    pub organisation_number: String,
+    /// The payments account's balance, in öre.
+    pub payments_balance_ore: i64,
+    /// Nox Finans fees charged and not yet paid (set off or invoiced), in öre.
+    pub nox_fees_due_ore: i64,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<company::Model> for Company {
+    fn from(m: company::Model) -> Self {
+        Self {
+            id: m.id,
+            name: m.name,
+            organisation_number: m.organisation_number,
+            payments_balance_ore: m.payments_balance_ore,
+            nox_fees_due_ore: m.nox_fees_due_ore,
+            created_at: m.created_at,
+        }
+    }
+}
+
 /// Creates a company with the default terms of payment.
 pub async fn create<C: ConnectionTrait>(
     db: &C,
     name: &str,
     organisation_number: &str,
     now: DateTime<Utc>,
-) -> AppResult<company::Model> {
+) -> AppResult<Company> {
     let company = company::ActiveModel {
         name: Set(name.to_string()),
         organisation_number: Set(organisation_number.to_string()),
@@ -48,14 +79,14 @@ pub async fn create<C: ConnectionTrait>(
         .insert(db)
         .await?;
     }
-    Ok(company)
+    Ok(company.into())
 }
 
 /// The company a row the store returned belongs to: whoever holds the row
 /// (it created the company, or found it as an operator or on the command
 /// line) may act as that company. There is no other way from a company id to
 /// a tenant outside the store than an authenticated actor.
-pub fn tenant(c: &company::Model) -> Tenant {
+pub fn tenant(c: &Company) -> Tenant {
     Tenant(c.id)
 }
 
@@ -64,15 +95,19 @@ pub async fn find<C: ConnectionTrait>(
     db: &C,
     _op: Operator,
     id: i64,
-) -> AppResult<Option<company::Model>> {
-    Ok(company::Entity::find_by_id(id).one(db).await?)
+) -> AppResult<Option<Company>> {
+    Ok(company::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(Company::from))
 }
 
 /// The tenant's own company.
-pub async fn get<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<company::Model> {
+pub async fn get<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<Company> {
     company::Entity::find_by_id(tenant.company_id())
         .one(db)
         .await?
+        .map(Company::from)
         .ok_or_else(|| AppError::Internal("the token's company is gone".into()))
 }
 
@@ -80,11 +115,12 @@ pub async fn get<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<compan
 pub async fn find_by_organisation_number<C: ConnectionTrait>(
     db: &C,
     organisation_number: &str,
-) -> AppResult<Option<company::Model>> {
+) -> AppResult<Option<Company>> {
     Ok(company::Entity::find()
         .filter(company::Column::OrganisationNumber.eq(organisation_number))
         .one(db)
-        .await?)
+        .await?
+        .map(Company::from))
 }
 
 /// Whether any company exists (the database has been seeded or used).
@@ -152,9 +188,12 @@ pub async fn by_ids<C: ConnectionTrait>(
     db: &C,
     _op: super::Operator,
     ids: Vec<i64>,
-) -> AppResult<Vec<company::Model>> {
+) -> AppResult<Vec<Company>> {
     Ok(company::Entity::find()
         .filter(company::Column::Id.is_in(ids))
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(Company::from)
+        .collect())
 }

@@ -39,9 +39,66 @@ pub struct CustomerFields {
     pub country: String,
 }
 
+/// A customer of a company, as the rest of the server sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Customer {
+    /// Its id.
+    pub id: i64,
+    /// The company whose customer it is.
+    pub company_id: i64,
+    /// The company's number for it.
+    pub customer_number: String,
+    /// Name.
+    pub name: Option<String>,
+    /// Organisationsnummer or personnummer.
+    pub organisation_number: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Street.
+    pub street: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// ISO country code.
+    pub country: String,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<customer::Model> for Customer {
+    fn from(m: customer::Model) -> Self {
+        Self {
+            id: m.id,
+            company_id: m.company_id,
+            customer_number: m.customer_number,
+            name: m.name,
+            organisation_number: m.organisation_number,
+            email: m.email,
+            phone: m.phone,
+            street: m.street,
+            postal_code: m.postal_code,
+            city: m.city,
+            country: m.country,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+impl Keyed for Customer {
+    fn key(&self) -> i64 {
+        self.id
+    }
+}
+
 impl CustomerFields {
     /// The fields of a stored customer.
-    pub fn of(m: &customer::Model) -> Self {
+    pub fn of(m: &Customer) -> Self {
         Self {
             name: m.name.clone(),
             organisation_number: m.organisation_number.clone(),
@@ -90,11 +147,12 @@ pub async fn get<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     id: i64,
-) -> AppResult<Option<customer::Model>> {
+) -> AppResult<Option<Customer>> {
     Ok(scoped(tenant)
         .filter(customer::Column::Id.eq(id))
         .one(db)
-        .await?)
+        .await?
+        .map(Customer::from))
 }
 
 /// Customers of the tenant with these ids (missing or foreign ids are absent).
@@ -102,11 +160,14 @@ pub async fn get_many<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     ids: impl IntoIterator<Item = i64>,
-) -> AppResult<Vec<customer::Model>> {
+) -> AppResult<Vec<Customer>> {
     Ok(scoped(tenant)
         .filter(customer::Column::Id.is_in(ids))
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(Customer::from)
+        .collect())
 }
 
 /// Customers of any company with these ids (operator views).
@@ -114,11 +175,14 @@ pub async fn get_many_any<C: ConnectionTrait>(
     db: &C,
     _op: super::Operator,
     ids: impl IntoIterator<Item = i64>,
-) -> AppResult<Vec<customer::Model>> {
+) -> AppResult<Vec<Customer>> {
     Ok(customer::Entity::find()
         .filter(customer::Column::Id.is_in(ids))
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(Customer::from)
+        .collect())
 }
 
 /// A page of the tenant's customers, oldest first, optionally searched by name,
@@ -128,9 +192,11 @@ pub async fn list<C: ConnectionTrait>(
     tenant: Tenant,
     search: Option<&str>,
     req: PageRequest,
-) -> AppResult<Page<customer::Model>> {
+) -> AppResult<Page<Customer>> {
     let select = scoped(tenant).filter(search_condition(search));
-    Ok(page::fetch(db, select, customer::Column::Id, req, false).await?)
+    Ok(page::fetch(db, select, customer::Column::Id, req, false)
+        .await?
+        .map(Customer::from))
 }
 
 /// How many customers match.
@@ -152,7 +218,7 @@ pub async fn insert<C: ConnectionTrait>(
     customer_number: String,
     f: CustomerFields,
     now: DateTime<Utc>,
-) -> AppResult<customer::Model> {
+) -> AppResult<Customer> {
     Ok(customer::ActiveModel {
         company_id: Set(tenant.company_id()),
         customer_number: Set(customer_number),
@@ -169,7 +235,8 @@ pub async fn insert<C: ConnectionTrait>(
         ..Default::default()
     }
     .insert(db)
-    .await?)
+    .await?
+    .into())
 }
 
 /// Writes new field values and customer number to the tenant's customer `id`.
@@ -180,7 +247,7 @@ pub async fn update<C: ConnectionTrait>(
     customer_number: String,
     f: CustomerFields,
     now: DateTime<Utc>,
-) -> AppResult<customer::Model> {
+) -> AppResult<Customer> {
     let changes = customer::ActiveModel {
         customer_number: Set(customer_number),
         name: Set(f.name),

@@ -13,6 +13,54 @@ use super::{Tenant, raw};
 use crate::domain::ledger::{StatementLine, VoucherDraft};
 use crate::error::{AppError, AppResult};
 
+record!(
+    /// An entry on a company's payments account (Kontoutdrag).
+    Entry from statement_entry::Model {
+        /// Its id.
+        id: i64,
+        /// The company.
+        company_id: i64,
+        /// Booking date.
+        booked_on: NaiveDate,
+        /// One of `domain::ledger::entry`.
+        kind: String,
+        /// Text.
+        description: String,
+        /// Into the account (+) or out of it (-), in öre.
+        amount_ore: i64,
+        /// The balance after it, in öre.
+        balance_after_ore: i64,
+        /// The invoice concerned.
+        invoice_id: Option<i64>,
+        /// The sale concerned.
+        sale_id: Option<i64>,
+        /// When it was written.
+        created_at: DateTime<Utc>,
+    }
+);
+
+record!(
+    /// A voucher of a company's books.
+    Voucher from voucher::Model {
+        /// Its id.
+        id: i64,
+        /// The company.
+        company_id: i64,
+        /// Series (`F`: invoice sale, `N`: Nox Finans).
+        series: String,
+        /// Number within the company's vouchers.
+        number: i64,
+        /// Accounting date.
+        date: NaiveDate,
+        /// Text.
+        description: String,
+        /// The sale it books.
+        sale_id: Option<i64>,
+        /// When it was written.
+        created_at: DateTime<Utc>,
+    }
+);
+
 impl Keyed for statement_entry::Model {
     fn key(&self) -> i64 {
         self.id
@@ -104,7 +152,7 @@ pub async fn post<C: ConnectionTrait>(
     date: NaiveDate,
     sale_id: Option<i64>,
     now: DateTime<Utc>,
-) -> AppResult<voucher::Model> {
+) -> AppResult<Voucher> {
     if !draft.balances() {
         return Err(AppError::Internal(format!("unbalanced voucher: {draft:?}")));
     }
@@ -133,7 +181,7 @@ pub async fn post<C: ConnectionTrait>(
         })
         .collect();
     voucher_row::Entity::insert_many(rows).exec(db).await?;
-    Ok(v)
+    Ok(v.into())
 }
 
 fn entries(tenant: Tenant) -> Select<statement_entry::Entity> {
@@ -169,11 +217,13 @@ pub async fn entries_between<C: ConnectionTrait>(
     from: NaiveDate,
     to: NaiveDate,
     req: PageRequest,
-) -> AppResult<Page<statement_entry::Model>> {
+) -> AppResult<Page<Entry>> {
     let q = entries(tenant)
         .filter(statement_entry::Column::BookedOn.gte(from))
         .filter(statement_entry::Column::BookedOn.lte(to));
-    Ok(page::fetch(db, q, statement_entry::Column::Id, req, false).await?)
+    Ok(page::fetch(db, q, statement_entry::Column::Id, req, false)
+        .await?
+        .map(Entry::from))
 }
 
 /// How many entries were booked from `from` to `to`.
@@ -219,7 +269,7 @@ pub async fn vouchers<C: ConnectionTrait>(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
     req: PageRequest,
-) -> AppResult<Page<voucher::Model>> {
+) -> AppResult<Page<Voucher>> {
     Ok(page::fetch(
         db,
         vouchers_between(tenant, from, to),
@@ -227,7 +277,8 @@ pub async fn vouchers<C: ConnectionTrait>(
         req,
         false,
     )
-    .await?)
+    .await?
+    .map(Voucher::from))
 }
 
 /// How many vouchers match.
@@ -240,12 +291,28 @@ pub async fn count_vouchers<C: ConnectionTrait>(
     Ok(vouchers_between(tenant, from, to).count(db).await?)
 }
 
+record!(
+    /// A row of a voucher: one account debited or credited.
+    VoucherLine from voucher_row::Model {
+        /// Its id.
+        id: i64,
+        /// The voucher.
+        voucher_id: i64,
+        /// BAS account.
+        account: i32,
+        /// Debit, in öre.
+        debit_ore: i64,
+        /// Credit, in öre.
+        credit_ore: i64,
+    }
+);
+
 /// The rows of the tenant's vouchers `ids`.
 pub async fn voucher_rows<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     ids: Vec<i64>,
-) -> AppResult<Vec<voucher_row::Model>> {
+) -> AppResult<Vec<VoucherLine>> {
     let own: Vec<i64> = vouchers_between(tenant, None, None)
         .filter(voucher::Column::Id.is_in(ids))
         .all(db)
@@ -257,7 +324,10 @@ pub async fn voucher_rows<C: ConnectionTrait>(
         .filter(voucher_row::Column::VoucherId.is_in(own))
         .order_by_asc(voucher_row::Column::Id)
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(VoucherLine::from)
+        .collect())
 }
 
 /// One statement entry of the tenant.
@@ -265,11 +335,12 @@ pub async fn entry<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     id: i64,
-) -> AppResult<Option<statement_entry::Model>> {
+) -> AppResult<Option<Entry>> {
     Ok(entries(tenant)
         .filter(statement_entry::Column::Id.eq(id))
         .one(db)
-        .await?)
+        .await?
+        .map(Entry::from))
 }
 
 /// One voucher of the tenant.
@@ -277,11 +348,12 @@ pub async fn voucher<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     id: i64,
-) -> AppResult<Option<voucher::Model>> {
+) -> AppResult<Option<Voucher>> {
     Ok(vouchers_between(tenant, None, None)
         .filter(voucher::Column::Id.eq(id))
         .one(db)
-        .await?)
+        .await?
+        .map(Voucher::from))
 }
 
 /// Adds a Nox Finans fee to the company's fees not yet settled (an increment).

@@ -7,6 +7,26 @@ use super::Tenant;
 use super::page::{self, Keyed, Page, PageRequest};
 use crate::error::AppResult;
 
+record!(
+    /// A notification to a company.
+    Notification from notification::Model {
+        /// Its id.
+        id: i64,
+        /// The company notified.
+        company_id: i64,
+        /// What it is about (one of `domain::notification`).
+        kind: String,
+        /// The sentence shown.
+        message: String,
+        /// The invoice it concerns.
+        invoice_id: Option<i64>,
+        /// Read by the company.
+        read: bool,
+        /// When.
+        created_at: chrono::DateTime<chrono::Utc>,
+    }
+);
+
 impl Keyed for notification::Model {
     fn key(&self) -> i64 {
         self.id
@@ -29,7 +49,7 @@ pub async fn list<C: ConnectionTrait>(
     tenant: Tenant,
     unread_only: bool,
     req: PageRequest,
-) -> AppResult<Page<notification::Model>> {
+) -> AppResult<Page<Notification>> {
     Ok(page::fetch(
         db,
         scoped(tenant, unread_only),
@@ -37,7 +57,8 @@ pub async fn list<C: ConnectionTrait>(
         req,
         true,
     )
-    .await?)
+    .await?
+    .map(Notification::from))
 }
 
 /// How many notifications match.
@@ -54,11 +75,12 @@ pub async fn get<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     id: i64,
-) -> AppResult<Option<notification::Model>> {
+) -> AppResult<Option<Notification>> {
     Ok(scoped(tenant, false)
         .filter(notification::Column::Id.eq(id))
         .one(db)
-        .await?)
+        .await?
+        .map(Notification::from))
 }
 
 /// Marks the tenant's notifications `ids` read; returns how many changed.

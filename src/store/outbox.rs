@@ -304,7 +304,7 @@ pub async fn notify(
     message: &str,
     invoice_id: Option<i64>,
     at: DateTime<Utc>,
-) -> AppResult<notification::Model> {
+) -> AppResult<super::notifications::Notification> {
     let n = notification::ActiveModel {
         company_id: Set(tenant.company_id()),
         kind: Set(kind.to_string()),
@@ -328,7 +328,7 @@ pub async fn notify(
         },
         at,
     );
-    Ok(n)
+    Ok(n.into())
 }
 
 /// The events of one subject (a sale, a case) that `reader` may see, oldest

@@ -24,14 +24,19 @@ async fn an_event_committed_on_one_instance_reaches_subscribers_on_another() {
     .await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     crate::sale::activate(&b, crate::sale::agreement()).await;
-    let got = ws.take("n", 1).await;
-    assert_eq!(
-        got[0]["data"]["notifications"]["notification"]["kind"],
-        "INVOICE_SALE_ACTIVATED"
-    );
+    assert_eq!(next_kind(&mut ws).await, "INVOICE_SALE_ACTIVATED");
 }
 
-/// The first company's id, read from the database.
+/// The kind of the next notification subscription `n` delivers.
+async fn next_kind(ws: &mut WsClient) -> String {
+    let got = ws.take("n", 1).await;
+    got[0]["data"]["notifications"]["notification"]["kind"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The first company's tenant, read from the database.
 pub async fn first_company(db: &sea_orm::DatabaseConnection) -> invoice_finance::store::Tenant {
     use sea_orm::{EntityTrait, QueryOrder};
     let c = entity::company::Entity::find()
@@ -40,7 +45,7 @@ pub async fn first_company(db: &sea_orm::DatabaseConnection) -> invoice_finance:
         .await
         .unwrap()
         .unwrap();
-    invoice_finance::store::companies::tenant(&c)
+    invoice_finance::store::companies::tenant(&c.into())
 }
 
 async fn listener_backends(admin: &sea_orm::DatabaseConnection) -> Vec<i32> {
@@ -95,11 +100,7 @@ async fn an_event_committed_while_the_listener_is_down_is_recovered_from_the_out
         }
     }
     crate::sale::activate(&b, crate::sale::agreement()).await;
-    let got = ws.take("n", 1).await;
-    assert_eq!(
-        got[0]["data"]["notifications"]["notification"]["kind"],
-        "INVOICE_SALE_ACTIVATED"
-    );
+    assert_eq!(next_kind(&mut ws).await, "INVOICE_SALE_ACTIVATED");
     b.eventually("the listeners reconnect", || async {
         listener_backends(&admin).await.len() == 2
     })
@@ -107,11 +108,7 @@ async fn an_event_committed_while_the_listener_is_down_is_recovered_from_the_out
     let customer = b.full_customer(&b.company).await;
     let invoice = crate::sale::invoice_of_10k(&b, &customer).await;
     crate::sale::sell(&b, &invoice, "after-reconnect").await;
-    let got = ws.take("n", 1).await;
-    assert_eq!(
-        got[0]["data"]["notifications"]["notification"]["kind"],
-        "SALE_SENT"
-    );
+    assert_eq!(next_kind(&mut ws).await, "SALE_SENT");
 }
 
 /// Events reach subscribers in the order they became visible, whatever order
@@ -159,17 +156,9 @@ async fn outbox_sequences_commit_in_order_and_holes_are_passed() {
         .await
         .expect("an open writer held up another's commit")
         .unwrap();
-    let got = ws.take("n", 1).await;
-    assert_eq!(
-        got[0]["data"]["notifications"]["notification"]["kind"],
-        "SECOND"
-    );
+    assert_eq!(next_kind(&mut ws).await, "SECOND");
     first.commit().await.unwrap();
-    let got = ws.take("n", 1).await;
-    assert_eq!(
-        got[0]["data"]["notifications"]["notification"]["kind"],
-        "FIRST"
-    );
+    assert_eq!(next_kind(&mut ws).await, "FIRST");
     use sea_orm::{ConnectionTrait, TransactionTrait};
     let kinds = |order: &'static str| {
         let db = db.clone();
@@ -209,17 +198,9 @@ async fn outbox_sequences_commit_in_order_and_holes_are_passed() {
         .await
         .unwrap();
     t.commit().await.unwrap();
-    let got = ws.take("n", 1).await;
-    assert_eq!(
-        got[0]["data"]["notifications"]["notification"]["kind"],
-        "LATE"
-    );
+    assert_eq!(next_kind(&mut ws).await, "LATE");
     early.commit().await.unwrap();
-    let got = ws.take("n", 1).await;
-    assert_eq!(
-        got[0]["data"]["notifications"]["notification"]["kind"],
-        "EARLY"
-    );
+    assert_eq!(next_kind(&mut ws).await, "EARLY");
 
     // A rolled-back event: its seq is a hole; the next event still arrives.
     let gone = begin_ordered(&db).await.unwrap();
@@ -232,11 +213,7 @@ async fn outbox_sequences_commit_in_order_and_holes_are_passed() {
         .await
         .unwrap();
     t.commit().await.unwrap();
-    let got = ws.take("n", 1).await;
-    assert_eq!(
-        got[0]["data"]["notifications"]["notification"]["kind"],
-        "AFTER_HOLE"
-    );
+    assert_eq!(next_kind(&mut ws).await, "AFTER_HOLE");
 }
 
 /// On shutdown the worker finishes the jobs in hand and gives the rest of its

@@ -239,7 +239,7 @@ impl SaleQuery {
         let req = page_request(first, after, None, None, st.settings.max_page_size)?;
         let page = sales::contact_requests(&st.db, op, req).await?;
         let ids: Vec<i64> = page.items.iter().map(|r| r.company_id).collect();
-        let companies: std::collections::HashMap<i64, entity::company::Model> =
+        let companies: std::collections::HashMap<i64, crate::store::companies::Company> =
             crate::store::companies::by_ids(&st.db, op, ids)
                 .await?
                 .into_iter()

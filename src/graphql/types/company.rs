@@ -1,7 +1,6 @@
 //! The `Company` type.
 
 use async_graphql::{ID, Object, SimpleObject};
-use entity::company;
 
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, encode};
@@ -9,7 +8,7 @@ use crate::graphql::{state, tenant};
 use crate::store::companies;
 
 /// A business that invoices its customers: the tenant of all its data.
-pub struct Company(pub company::Model);
+pub struct Company(pub crate::store::companies::Company);
 
 /// A terms-of-payment code a company can put on its invoices.
 #[derive(SimpleObject)]

@@ -2,7 +2,6 @@
 
 use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
-use entity::customer;
 
 use super::Address;
 use super::invoice::{InvoiceConnection, InvoiceOrder, invoice_page};
@@ -14,7 +13,7 @@ use crate::store::invoices::InvoiceFilter;
 
 /// A company's customer: who its invoices go to.
 #[derive(Clone)]
-pub struct Customer(pub customer::Model);
+pub struct Customer(pub crate::store::customers::Customer);
 
 /// Whether a customer is a business or a private person, from its identity number.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]

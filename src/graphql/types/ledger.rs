@@ -2,7 +2,6 @@
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{notification, statement_entry, voucher};
 
 use super::invoice::Invoice;
 use crate::domain::ledger::account_name;
@@ -50,7 +49,7 @@ fn entry_kind(s: &str) -> StatementEntryKind {
 }
 
 /// An immutable entry on the payments account (Kontoutdrag).
-pub struct StatementEntry(pub statement_entry::Model);
+pub struct StatementEntry(pub crate::store::ledger::Entry);
 
 /// An immutable entry on the payments account (Kontoutdrag).
 #[Object]
@@ -167,7 +166,7 @@ pub struct VoucherRow {
 }
 
 /// A bookkeeping voucher (verifikation); its debits always equal its credits.
-pub struct Voucher(pub voucher::Model);
+pub struct Voucher(pub crate::store::ledger::Voucher);
 
 /// A bookkeeping voucher (verifikation); its debits always equal its credits.
 #[Object]
@@ -213,7 +212,7 @@ impl Voucher {
 crate::connection_types!(VoucherConnection, VoucherEdge, Voucher, "vouchers");
 
 /// A message for the notification bar.
-pub struct Notification(pub notification::Model);
+pub struct Notification(pub crate::store::notifications::Notification);
 
 /// A message for the notification bar.
 #[Object]

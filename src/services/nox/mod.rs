@@ -14,7 +14,7 @@ pub use settings::{set_hidden, update_settings};
 use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate};
-use entity::{customer, invoice, nox_case};
+use entity::{invoice, nox_case};
 use sea_orm::ConnectionTrait;
 
 use crate::db::begin_write;

@@ -35,7 +35,7 @@ pub struct CandidateFilter {
 
 fn candidate(
     inv: &invoice::Model,
-    c: Option<&customer::Model>,
+    c: Option<&crate::store::customers::Customer>,
     sold: bool,
     handed_over: bool,
 ) -> Candidate {
@@ -74,7 +74,7 @@ async fn assess_all<C: ConnectionTrait>(
     today: NaiveDate,
 ) -> AppResult<Vec<Assessment>> {
     let ids: Vec<i64> = invoices.iter().map(|i| i.id).collect();
-    let customers: HashMap<i64, customer::Model> =
+    let customers: HashMap<i64, crate::store::customers::Customer> =
         customers::get_many(db, tenant, invoices.iter().map(|i| i.customer_id))
             .await?
             .into_iter()

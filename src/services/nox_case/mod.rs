@@ -18,7 +18,7 @@ pub use payments::{Owed, claims_interest, collect, invoice_fees, owed, owed_from
 pub use timeline::step;
 
 use chrono::{Datelike, Days, NaiveDate};
-use entity::{customer, invoice, nox_case};
+use entity::{invoice, nox_case};
 
 use crate::db::begin_ordered;
 use crate::domain::invoice::Payer;
@@ -44,7 +44,7 @@ fn morning(state: &AppState, day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
     crate::domain::time::stockholm_instant(day, state.settings.payout_hour)
 }
 
-fn is_business(c: Option<&customer::Model>) -> bool {
+fn is_business(c: Option<&crate::store::customers::Customer>) -> bool {
     use crate::domain::identifiers::{IdentityKind, identity_kind_of_normalised};
     c.and_then(|c| c.organisation_number.as_deref())
         .is_some_and(|n| identity_kind_of_normalised(n) == IdentityKind::Organisation)
@@ -52,7 +52,7 @@ fn is_business(c: Option<&customer::Model>) -> bool {
 
 fn facts(
     inv: &invoice::Model,
-    c: Option<&customer::Model>,
+    c: Option<&crate::store::customers::Customer>,
     case: &nox_case::Model,
     status: NoxStatus,
     since: NaiveDate,

@@ -46,7 +46,7 @@ pub fn claims_interest(case: &nox_case::Model) -> AppResult<bool> {
 pub fn owed_from(
     case: &nox_case::Model,
     inv: &invoice::Model,
-    payments: &[entity::payment::Model],
+    payments: &[crate::store::invoices::Payment],
     today: NaiveDate,
 ) -> AppResult<Owed> {
     if !status_of(case)?.is_open() {

@@ -10,7 +10,7 @@ pub async fn activate(
     op: Operator,
     company_id: i64,
     terms: Agreement,
-) -> AppResult<entity::invoice_sale_agreement::Model> {
+) -> AppResult<Agreement> {
     let checks = [
         ("agreement.fixedFee", terms.fixed_fee_ore),
         ("agreement.minimumFee", terms.minimum_fee_ore),
@@ -82,7 +82,7 @@ pub async fn activate(
 }
 
 /// An agreement's terms as the audit log shows them (amounts in SEK).
-fn agreement_json(a: &entity::invoice_sale_agreement::Model) -> serde_json::Value {
+fn agreement_json(a: &Agreement) -> serde_json::Value {
     serde_json::json!({
         "active": a.active,
         "fixedFee": from_ore(a.fixed_fee_ore).to_string(),

@@ -178,9 +178,7 @@ async fn decide_in(
     let now = state.clock.now();
     let today = state.clock.today();
     let inv = invoices::require(txn, tenant, sale.invoice_id, "invoiceId").await?;
-    let agreement: Option<Agreement> = sales::agreement(txn, tenant)
-        .await?
-        .map(|a| sales::agreement_terms(&a));
+    let agreement: Option<Agreement> = sales::agreement(txn, tenant).await?;
     let (facts, overdue) = sale_facts(txn, tenant, &inv, today, true).await?;
     let decision = sale::decide(&DecisionFacts {
         sale: facts,

@@ -40,9 +40,7 @@ async fn quote_in<C: ConnectionTrait>(
 ) -> AppResult<QuoteView> {
     let inv = invoices::require(txn, tenant, invoice_id, "invoiceId").await?;
     let today = state.clock.today();
-    let agreement = sales::agreement(txn, tenant)
-        .await?
-        .map(|a| sales::agreement_terms(&a));
+    let agreement = sales::agreement(txn, tenant).await?;
     let (facts, _) = sale_facts(txn, tenant, &inv, today, false).await?;
     let quote = sale::quote(&facts, agreement.as_ref(), today);
     let payout_date = next_banking_day(today);

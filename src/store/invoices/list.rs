@@ -72,7 +72,7 @@ pub struct Listed {
     /// The invoice.
     pub invoice: invoice::Model,
     /// Its customer, when asked for.
-    pub customer: Option<customer::Model>,
+    pub customer: Option<super::super::customers::Customer>,
     /// Its latest sale, when asked for (`Some(None)`: never offered).
     pub sale: Option<Option<invoice_sale::Model>>,
 }
@@ -141,7 +141,7 @@ fn listed(row: &QueryResult, along: Along) -> Result<Listed, DbErr> {
     let at = &mut 0;
     let invoice = invoice::Model::from_columns(row, at)?;
     let customer = if along.customer {
-        Some(customer::Model::from_columns(row, at)?)
+        Some(customer::Model::from_columns(row, at)?.into())
     } else {
         None
     };

@@ -14,8 +14,8 @@ pub use filter::InvoiceFilter;
 pub use holds::{Holder, hold, release};
 pub use list::{Along, InvoiceOrder, InvoiceSort, Listed, count, get_along, list};
 pub use payments::{
-    NewPayment, add_payment, credit_note_for, link_credit_note, payment_by_key, payments_of,
-    payments_of_many, settle_sold,
+    NewPayment, Payment, add_payment, credit_note_for, link_credit_note, payment_by_key,
+    payments_of, payments_of_many, settle_sold,
 };
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -130,18 +130,43 @@ pub async fn get_many_any<C: ConnectionTrait>(
         .await?)
 }
 
+record!(
+    /// A row of an invoice, as stored with its amount.
+    InvoiceLine from invoice_row::Model {
+        /// Its id.
+        id: i64,
+        /// The invoice.
+        invoice_id: i64,
+        /// Place on the invoice, from 1.
+        position: i32,
+        /// Text.
+        description: String,
+        /// Quantity in thousandths.
+        quantity_milli: i64,
+        /// Price per unit, in öre.
+        unit_price_ore: i64,
+        /// VAT rate in basis points.
+        vat_rate_bp: i64,
+        /// The row's amount before VAT, in öre.
+        amount_ore: i64,
+    }
+);
+
 /// The rows of invoices of any company (operator views).
 pub async fn rows_of_any<C: ConnectionTrait>(
     db: &C,
     _op: super::Operator,
     ids: Vec<i64>,
-) -> AppResult<Vec<invoice_row::Model>> {
+) -> AppResult<Vec<InvoiceLine>> {
     Ok(invoice_row::Entity::find()
         .filter(invoice_row::Column::InvoiceId.is_in(ids))
         .order_by_asc(invoice_row::Column::InvoiceId)
         .order_by_asc(invoice_row::Column::Position)
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(InvoiceLine::from)
+        .collect())
 }
 
 /// One invoice of the tenant, or `NOT_FOUND` naming input `field`.
@@ -161,7 +186,7 @@ pub async fn rows_of<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     ids: Vec<i64>,
-) -> AppResult<Vec<invoice_row::Model>> {
+) -> AppResult<Vec<InvoiceLine>> {
     // Rows carry no company column: keep only ids that are the tenant's.
     let own: Vec<i64> = scoped(tenant)
         .filter(invoice::Column::Id.is_in(ids))
@@ -175,7 +200,10 @@ pub async fn rows_of<C: ConnectionTrait>(
         .order_by_asc(invoice_row::Column::InvoiceId)
         .order_by_asc(invoice_row::Column::Position)
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(InvoiceLine::from)
+        .collect())
 }
 
 async fn write_rows<C: ConnectionTrait>(db: &C, invoice_id: i64, rows: &[Row]) -> AppResult<()> {

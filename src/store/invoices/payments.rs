@@ -79,17 +79,46 @@ pub async fn add_payment<C: ConnectionTrait>(
     require(db, tenant, p.invoice_id, "invoiceId").await
 }
 
+record!(
+    /// A payment of an invoice (or a credit note set against it).
+    Payment from payment::Model {
+        /// Its id.
+        id: i64,
+        /// The company paid.
+        company_id: i64,
+        /// The invoice paid.
+        invoice_id: i64,
+        /// The amount, in öre.
+        amount_ore: i64,
+        /// When it was paid.
+        paid_on: NaiveDate,
+        /// Who paid (stored form of `domain::invoice::Payer`).
+        payer: String,
+        /// The client's key: the same key records once.
+        idempotency_key: Option<String>,
+        /// The part that paid the capital, in öre.
+        capital_ore: i64,
+        /// The part that paid fees, in öre.
+        fees_ore: i64,
+        /// The part that paid interest, in öre.
+        interest_ore: i64,
+        /// When it was recorded.
+        created_at: DateTime<Utc>,
+    }
+);
+
 /// The tenant's payment recorded under `key`, if any.
 pub async fn payment_by_key<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     key: &str,
-) -> AppResult<Option<payment::Model>> {
+) -> AppResult<Option<Payment>> {
     Ok(payment::Entity::find()
         .filter(payment::Column::CompanyId.eq(tenant.company_id()))
         .filter(payment::Column::IdempotencyKey.eq(key))
         .one(db)
-        .await?)
+        .await?
+        .map(Payment::from))
 }
 
 /// The payments (and credits) of the tenant's invoices `ids`, oldest first.
@@ -97,13 +126,16 @@ pub async fn payments_of_many<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     ids: Vec<i64>,
-) -> AppResult<Vec<payment::Model>> {
+) -> AppResult<Vec<Payment>> {
     Ok(payment::Entity::find()
         .filter(payment::Column::CompanyId.eq(tenant.company_id()))
         .filter(payment::Column::InvoiceId.is_in(ids))
         .order_by_asc(payment::Column::Id)
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(Payment::from)
+        .collect())
 }
 
 /// The payments (and credits) of the tenant's invoice, oldest first.
@@ -111,13 +143,16 @@ pub async fn payments_of<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     invoice_id: i64,
-) -> AppResult<Vec<payment::Model>> {
+) -> AppResult<Vec<Payment>> {
     Ok(payment::Entity::find()
         .filter(payment::Column::CompanyId.eq(tenant.company_id()))
         .filter(payment::Column::InvoiceId.eq(invoice_id))
         .order_by_asc(payment::Column::Id)
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(Payment::from)
+        .collect())
 }
 
 /// Settles the tenant's invoice as sold: the customer's part (`amount_ore`)

@@ -34,7 +34,7 @@ impl Keyed for contact_request::Model {
 pub const LIVE: &[&str] = &["PROCESSING", "SPOT_CHECK", "APPROVED", "PAID_OUT"];
 
 /// The domain view of a stored agreement.
-pub fn agreement_terms(m: &invoice_sale_agreement::Model) -> Agreement {
+fn agreement_terms(m: &invoice_sale_agreement::Model) -> Agreement {
     Agreement {
         active: m.active,
         fixed_fee_ore: m.fixed_fee_ore,
@@ -46,14 +46,13 @@ pub fn agreement_terms(m: &invoice_sale_agreement::Model) -> Agreement {
 }
 
 /// The tenant's agreement, if any.
-pub async fn agreement<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-) -> AppResult<Option<invoice_sale_agreement::Model>> {
+pub async fn agreement<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<Option<Agreement>> {
     Ok(invoice_sale_agreement::Entity::find()
         .filter(invoice_sale_agreement::Column::CompanyId.eq(tenant.company_id()))
         .one(db)
-        .await?)
+        .await?
+        .as_ref()
+        .map(agreement_terms))
 }
 
 /// Sets a company's agreement (operator).
@@ -63,7 +62,7 @@ pub async fn set_agreement<C: ConnectionTrait>(
     company_id: i64,
     terms: Agreement,
     now: DateTime<Utc>,
-) -> AppResult<invoice_sale_agreement::Model> {
+) -> AppResult<Agreement> {
     let existing = invoice_sale_agreement::Entity::find()
         .filter(invoice_sale_agreement::Column::CompanyId.eq(company_id))
         .one(db)
@@ -83,11 +82,12 @@ pub async fn set_agreement<C: ConnectionTrait>(
     am.customer_limit_ore = Set(terms.customer_limit_ore);
     am.total_limit_ore = Set(terms.total_limit_ore);
     am.updated_at = Set(now);
-    Ok(if exists {
+    let saved = if exists {
         am.update(db).await?
     } else {
         am.insert(db).await?
-    })
+    };
+    Ok(agreement_terms(&saved))
 }
 
 /// Records a request to be contacted.

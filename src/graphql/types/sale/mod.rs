@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{invoice_sale, invoice_sale_agreement};
+use entity::invoice_sale;
 
 use super::invoice::Invoice;
 use crate::domain::money::{from_ore, from_scaled};
@@ -24,7 +24,7 @@ pub use events::{
 };
 
 /// A company's invoice-sale agreement: fee terms and credit limits.
-pub struct InvoiceSaleAgreement(pub invoice_sale_agreement::Model);
+pub struct InvoiceSaleAgreement(pub crate::domain::sale::Agreement);
 
 /// A company's invoice-sale agreement: fee terms and credit limits.
 #[Object]
