@@ -22,7 +22,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use entity::{invoice_sale, nox_case};
 use futures_util::Stream;
 use sea_orm::DatabaseConnection;
 use tokio::sync::{Notify, broadcast};
@@ -44,9 +43,9 @@ pub enum Subject {
     /// A notification.
     Notification(crate::store::notifications::Notification),
     /// An invoice sale.
-    Sale(invoice_sale::Model),
+    Sale(crate::store::sales::Sale),
     /// A Nox Finans case.
-    Case(nox_case::Model),
+    Case(crate::store::nox::Case),
 }
 
 /// One event as subscribers receive it. A live event is shared by every

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entity::invoice_sale;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -81,7 +80,7 @@ pub struct SaleByInvoiceLoader {
 }
 
 impl Loader<i64> for SaleByInvoiceLoader {
-    type Value = Option<invoice_sale::Model>;
+    type Value = Option<crate::store::sales::Sale>;
     type Error = LoadError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
@@ -103,7 +102,7 @@ pub struct NoxCaseByInvoiceLoader {
 }
 
 impl Loader<i64> for NoxCaseByInvoiceLoader {
-    type Value = entity::nox_case::Model;
+    type Value = crate::store::nox::Case;
     type Error = LoadError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
@@ -149,7 +148,7 @@ pub struct InvoiceLoader {
 }
 
 impl Loader<i64> for InvoiceLoader {
-    type Value = entity::invoice::Model;
+    type Value = crate::store::invoices::Invoice;
     type Error = LoadError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {

@@ -2,7 +2,6 @@
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::nox_case;
 
 use super::invoice::Invoice;
 use super::sale::Reason;
@@ -202,7 +201,7 @@ pub struct NoxFinansCollected {
 
 /// An invoice handed to Nox Finans.
 #[derive(Clone)]
-pub struct NoxFinansCase(pub nox_case::Model);
+pub struct NoxFinansCase(pub crate::store::nox::Case);
 
 impl NoxFinansCase {
     fn open(&self) -> Result<bool, AppError> {

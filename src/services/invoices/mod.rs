@@ -11,7 +11,6 @@ pub use payments::{PaymentInput, register_payment};
 use record::build_record;
 
 use chrono::{Datelike, Days, NaiveDate};
-use entity::invoice;
 use rust_decimal::Decimal;
 use sea_orm::ConnectionTrait;
 
@@ -74,7 +73,7 @@ pub async fn create(
     state: &AppState,
     tenant: Tenant,
     input: InvoiceInput,
-) -> AppResult<invoice::Model> {
+) -> AppResult<crate::store::invoices::Invoice> {
     let txn = begin_write(&state.db).await?;
     let (record, rows) = build_record(&txn, tenant, input, None).await?;
     let number = companies::next_number(&txn, tenant, Counter::Invoice).await?;
@@ -93,7 +92,7 @@ pub async fn create(
     Ok(created)
 }
 
-fn ensure_editable(inv: &invoice::Model) -> AppResult<()> {
+fn ensure_editable(inv: &crate::store::invoices::Invoice) -> AppResult<()> {
     if inv.cancelled {
         return Err(AppError::Conflict("the invoice is cancelled".into()));
     }
@@ -104,7 +103,7 @@ fn ensure_editable(inv: &invoice::Model) -> AppResult<()> {
 async fn ensure_not_sold<C: ConnectionTrait>(
     txn: &C,
     tenant: Tenant,
-    inv: &invoice::Model,
+    inv: &crate::store::invoices::Invoice,
 ) -> AppResult<()> {
     if crate::store::sales::has_live_sale(txn, tenant, inv.id).await? {
         return Err(AppError::Conflict(
@@ -131,7 +130,7 @@ pub async fn update(
     tenant: Tenant,
     id: i64,
     input: InvoiceInput,
-) -> AppResult<invoice::Model> {
+) -> AppResult<crate::store::invoices::Invoice> {
     let txn = begin_write(&state.db).await?;
     let current = store::require(&txn, tenant, id, "id").await?;
     ensure_editable(&current)?;
@@ -145,7 +144,11 @@ pub async fn update(
 /// Cancels (makulerar) an invoice. Cancelling twice is harmless; an invoice with
 /// payments cannot be cancelled.
 #[tracing::instrument(skip(state), fields(company = tenant.company_id()))]
-pub async fn cancel(state: &AppState, tenant: Tenant, id: i64) -> AppResult<invoice::Model> {
+pub async fn cancel(
+    state: &AppState,
+    tenant: Tenant,
+    id: i64,
+) -> AppResult<crate::store::invoices::Invoice> {
     let txn = begin_write(&state.db).await?;
     let current = store::require(&txn, tenant, id, "id").await?;
     if current.cancelled {
@@ -164,7 +167,11 @@ pub async fn cancel(state: &AppState, tenant: Tenant, id: i64) -> AppResult<invo
 
 /// Marks an invoice as printed or sent to the customer.
 #[tracing::instrument(skip(state), fields(company = tenant.company_id()))]
-pub async fn mark_sent(state: &AppState, tenant: Tenant, id: i64) -> AppResult<invoice::Model> {
+pub async fn mark_sent(
+    state: &AppState,
+    tenant: Tenant,
+    id: i64,
+) -> AppResult<crate::store::invoices::Invoice> {
     let txn = begin_write(&state.db).await?;
     let current = store::require(&txn, tenant, id, "id").await?;
     ensure_editable(&current)?;

@@ -14,7 +14,6 @@ pub use settings::{set_hidden, update_settings};
 use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate};
-use entity::{invoice, nox_case};
 use sea_orm::ConnectionTrait;
 
 use crate::db::begin_write;
@@ -33,7 +32,7 @@ use crate::store::{Tenant, customers, sales};
 pub(crate) async fn record(
     txn: &Ordered,
     tenant: Tenant,
-    case: &nox_case::Model,
+    case: &crate::store::nox::Case,
     kind: &str,
     message: &str,
     at: chrono::DateTime<chrono::Utc>,

@@ -7,11 +7,11 @@ use super::*;
 #[derive(Debug, Clone)]
 pub struct SendResult {
     /// The invoice.
-    pub invoice: invoice::Model,
+    pub invoice: crate::store::invoices::Invoice,
     /// Whether Nox Finans took it (a case exists for it under this request).
     pub accepted: bool,
     /// The case, new or existing.
-    pub case: Option<nox_case::Model>,
+    pub case: Option<crate::store::nox::Case>,
     /// The assessment at sending.
     pub assessment: Assessment,
 }
@@ -125,10 +125,10 @@ async fn submit(
     txn: &Ordered,
     state: &AppState,
     tenant: Tenant,
-    inv: &invoice::Model,
+    inv: &crate::store::invoices::Invoice,
     h: Handover,
     key: &str,
-) -> AppResult<nox_case::Model> {
+) -> AppResult<crate::store::nox::Case> {
     let now = state.clock.now();
     let claim = crate::domain::invoice::customer_outstanding(
         inv.balance_ore,

@@ -151,10 +151,10 @@ async fn reject_in(
     txn: &Ordered,
     state: &AppState,
     tenant: Tenant,
-    case: &nox_case::Model,
+    case: &crate::store::nox::Case,
     number: &str,
     reason: &str,
-) -> AppResult<nox_case::Model> {
+) -> AppResult<crate::store::nox::Case> {
     let now = state.clock.now();
     let moved = store::transition(
         txn,
@@ -198,7 +198,7 @@ pub async fn reject(
     op: Operator,
     case_id: i64,
     reason: &str,
-) -> AppResult<nox_case::Model> {
+) -> AppResult<crate::store::nox::Case> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(AppError::validation(

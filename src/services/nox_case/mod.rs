@@ -18,7 +18,6 @@ pub use payments::{Owed, claims_interest, collect, invoice_fees, owed, owed_from
 pub use timeline::step;
 
 use chrono::{Datelike, Days, NaiveDate};
-use entity::{invoice, nox_case};
 
 use crate::db::begin_ordered;
 use crate::domain::invoice::Payer;
@@ -51,9 +50,9 @@ fn is_business(c: Option<&crate::store::customers::Customer>) -> bool {
 }
 
 fn facts(
-    inv: &invoice::Model,
+    inv: &crate::store::invoices::Invoice,
     c: Option<&crate::store::customers::Customer>,
-    case: &nox_case::Model,
+    case: &crate::store::nox::Case,
     status: NoxStatus,
     since: NaiveDate,
 ) -> CaseFacts {
@@ -68,7 +67,10 @@ fn facts(
 }
 
 /// Loads the case a job acts on, locked, as the job's company.
-async fn load_locked(txn: &Ordered, job: &Job) -> AppResult<Option<(Tenant, nox_case::Model)>> {
+async fn load_locked(
+    txn: &Ordered,
+    job: &Job,
+) -> AppResult<Option<(Tenant, crate::store::nox::Case)>> {
     store::lock(txn, job.subject_id).await?;
     let case = store::case(txn, job.tenant, job.subject_id).await?;
     Ok(case.map(|c| (job.tenant, c)))

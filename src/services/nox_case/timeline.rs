@@ -25,7 +25,7 @@ async fn take_step(
     txn: &Ordered,
     state: &AppState,
     tenant: Tenant,
-    case: &nox_case::Model,
+    case: &crate::store::nox::Case,
     status: NoxStatus,
     today: NaiveDate,
     now: chrono::DateTime<chrono::Utc>,

@@ -18,7 +18,6 @@ pub use sell::{quote, sell};
 pub use settle::{payout, record_collection, withdraw};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use entity::{invoice, invoice_sale};
 use sea_orm::ConnectionTrait;
 use sea_orm::TransactionTrait;
 
@@ -45,7 +44,7 @@ use crate::store::{Operator, Tenant, audit, invoices, sales};
 #[derive(Debug, Clone)]
 pub struct QuoteView {
     /// The invoice.
-    pub invoice: invoice::Model,
+    pub invoice: crate::store::invoices::Invoice,
     /// Amount, fees, payout and reasons.
     pub quote: Quote,
     /// When the payout would arrive if approved today.
@@ -57,7 +56,7 @@ pub struct QuoteView {
 async fn record(
     txn: &Ordered,
     tenant: Tenant,
-    sale: &invoice_sale::Model,
+    sale: &crate::store::sales::Sale,
     kind: SaleEvent,
     message: &str,
     at: DateTime<Utc>,
@@ -77,7 +76,7 @@ async fn record(
     Ok(())
 }
 
-fn status(s: &invoice_sale::Model) -> AppResult<SaleStatus> {
+fn status(s: &crate::store::sales::Sale) -> AppResult<SaleStatus> {
     SaleStatus::parse(&s.status)
         .ok_or_else(|| AppError::Internal(format!("unknown sale status {}", s.status)))
 }
@@ -85,7 +84,7 @@ fn status(s: &invoice_sale::Model) -> AppResult<SaleStatus> {
 async fn load_for_job(
     txn: &Ordered,
     job: &Job,
-) -> AppResult<Option<(Tenant, invoice_sale::Model)>> {
+) -> AppResult<Option<(Tenant, crate::store::sales::Sale)>> {
     let sale = sales::get(txn, job.tenant, job.subject_id).await?;
     Ok(sale.map(|s| (job.tenant, s)))
 }

@@ -5,7 +5,7 @@ use super::*;
 pub(super) async fn sale_facts<C: ConnectionTrait>(
     txn: &C,
     tenant: Tenant,
-    inv: &invoice::Model,
+    inv: &crate::store::invoices::Invoice,
     today: NaiveDate,
     exclude_own_sale: bool,
 ) -> AppResult<(SaleFacts, bool)> {
@@ -84,7 +84,7 @@ pub async fn sell(
     invoice_id: i64,
     quote_id: &str,
     idempotency_key: &str,
-) -> AppResult<invoice_sale::Model> {
+) -> AppResult<crate::store::sales::Sale> {
     let key = idempotency_key.trim();
     if key.is_empty() || key.len() > 100 {
         return Err(AppError::validation(
@@ -110,7 +110,7 @@ async fn sell_once(
     invoice_id: i64,
     quote_id: &str,
     key: &str,
-) -> AppResult<invoice_sale::Model> {
+) -> AppResult<crate::store::sales::Sale> {
     let now = state.clock.now();
     let txn = begin_ordered(&state.db).await?;
     if let Some(existing) = sales::by_key(&txn, tenant, key).await? {

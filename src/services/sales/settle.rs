@@ -50,7 +50,7 @@ pub async fn withdraw(
     state: &AppState,
     tenant: Tenant,
     sale_id: i64,
-) -> AppResult<invoice_sale::Model> {
+) -> AppResult<crate::store::sales::Sale> {
     let now = state.clock.now();
     let txn = begin_ordered(&state.db).await?;
     let sale = sales::get(&txn, tenant, sale_id)
@@ -96,7 +96,7 @@ pub async fn record_collection(
     amount: rust_decimal::Decimal,
     collected_on: NaiveDate,
     key: &str,
-) -> AppResult<invoice_sale::Model> {
+) -> AppResult<crate::store::sales::Sale> {
     let key = key.trim();
     if key.is_empty() || key.len() > 100 {
         return Err(AppError::validation(

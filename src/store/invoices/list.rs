@@ -70,11 +70,11 @@ pub struct Along {
 #[derive(Debug, Clone)]
 pub struct Listed {
     /// The invoice.
-    pub invoice: invoice::Model,
+    pub invoice: super::Invoice,
     /// Its customer, when asked for.
     pub customer: Option<super::super::customers::Customer>,
     /// Its latest sale, when asked for (`Some(None)`: never offered).
-    pub sale: Option<Option<invoice_sale::Model>>,
+    pub sale: Option<Option<super::super::sales::Sale>>,
 }
 
 impl Keyed for Listed {
@@ -139,14 +139,14 @@ fn joined(tenant: Tenant, base: Select<invoice::Entity>, along: Along) -> Select
 fn listed(row: &QueryResult, along: Along) -> Result<Listed, DbErr> {
     // By position: the invoice's columns, then the customer's, then the sale's.
     let at = &mut 0;
-    let invoice = invoice::Model::from_columns(row, at)?;
+    let invoice = invoice::Model::from_columns(row, at)?.into();
     let customer = if along.customer {
         Some(customer::Model::from_columns(row, at)?.into())
     } else {
         None
     };
     let sale = if along.sale {
-        Some(rows::optional::<invoice_sale::Model>(row, at)?)
+        Some(rows::optional::<invoice_sale::Model>(row, at)?.map(Into::into))
     } else {
         None
     };

@@ -9,6 +9,7 @@ mod filter;
 mod holds;
 mod list;
 mod payments;
+mod record;
 
 pub use filter::InvoiceFilter;
 pub use holds::{Holder, hold, release};
@@ -17,6 +18,7 @@ pub use payments::{
     NewPayment, Payment, add_payment, credit_note_for, link_credit_note, payment_by_key,
     payments_of, payments_of_many, settle_sold,
 };
+pub use record::Invoice;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{customer, invoice, invoice_row, invoice_sale, payment};
@@ -90,11 +92,12 @@ pub async fn get<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     id: i64,
-) -> AppResult<Option<invoice::Model>> {
+) -> AppResult<Option<Invoice>> {
     Ok(scoped(tenant)
         .filter(invoice::Column::Id.eq(id))
         .one(db)
-        .await?)
+        .await?
+        .map(Invoice::from))
 }
 
 /// The tenant's invoices with these ids (missing or foreign ids are absent).
@@ -102,11 +105,14 @@ pub async fn get_many<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     ids: Vec<i64>,
-) -> AppResult<Vec<invoice::Model>> {
+) -> AppResult<Vec<Invoice>> {
     Ok(scoped(tenant)
         .filter(invoice::Column::Id.is_in(ids))
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(Invoice::from)
+        .collect())
 }
 
 /// An invoice of any company (operator views).
@@ -114,8 +120,11 @@ pub async fn get_any<C: ConnectionTrait>(
     db: &C,
     _op: super::Operator,
     id: i64,
-) -> AppResult<Option<invoice::Model>> {
-    Ok(invoice::Entity::find_by_id(id).one(db).await?)
+) -> AppResult<Option<Invoice>> {
+    Ok(invoice::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(Invoice::from))
 }
 
 /// Invoices of any company with these ids (operator views).
@@ -123,11 +132,14 @@ pub async fn get_many_any<C: ConnectionTrait>(
     db: &C,
     _op: super::Operator,
     ids: Vec<i64>,
-) -> AppResult<Vec<invoice::Model>> {
+) -> AppResult<Vec<Invoice>> {
     Ok(invoice::Entity::find()
         .filter(invoice::Column::Id.is_in(ids))
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(Invoice::from)
+        .collect())
 }
 
 record!(
@@ -175,7 +187,7 @@ pub async fn require<C: ConnectionTrait>(
     tenant: Tenant,
     id: i64,
     field: &str,
-) -> AppResult<invoice::Model> {
+) -> AppResult<Invoice> {
     get(db, tenant, id)
         .await?
         .ok_or_else(|| AppError::not_found("invoice", field))
@@ -262,7 +274,7 @@ pub async fn insert<C: ConnectionTrait>(
     record: InvoiceRecord,
     rows: &[Row],
     now: DateTime<Utc>,
-) -> AppResult<invoice::Model> {
+) -> AppResult<Invoice> {
     let mut am = active(record);
     am.company_id = Set(tenant.company_id());
     am.invoice_number = Set(invoice_number);
@@ -273,7 +285,7 @@ pub async fn insert<C: ConnectionTrait>(
     am.updated_at = Set(now);
     let inv = am.insert(db).await?;
     write_rows(db, inv.id, rows).await?;
-    Ok(inv)
+    Ok(inv.into())
 }
 
 /// Replaces the editable columns and the rows of the tenant's invoice `id`.
@@ -284,7 +296,7 @@ pub async fn update<C: ConnectionTrait>(
     record: InvoiceRecord,
     rows: &[Row],
     now: DateTime<Utc>,
-) -> AppResult<invoice::Model> {
+) -> AppResult<Invoice> {
     let mut am = active(record);
     am.updated_at = Set(now);
     write_flags(db, tenant, id, am).await?;
@@ -308,7 +320,7 @@ pub async fn set_flag<C: ConnectionTrait>(
     id: i64,
     flag: Flag,
     now: DateTime<Utc>,
-) -> AppResult<invoice::Model> {
+) -> AppResult<Invoice> {
     let mut changes = invoice::ActiveModel {
         updated_at: Set(now),
         ..Default::default()
@@ -326,7 +338,7 @@ async fn write_flags<C: ConnectionTrait>(
     tenant: Tenant,
     id: i64,
     changes: invoice::ActiveModel,
-) -> AppResult<invoice::Model> {
+) -> AppResult<Invoice> {
     let res = invoice::Entity::update_many()
         .set(changes)
         .filter(invoice::Column::Id.eq(id))

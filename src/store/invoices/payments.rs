@@ -35,7 +35,7 @@ pub async fn add_payment<C: ConnectionTrait>(
     tenant: Tenant,
     p: NewPayment,
     now: DateTime<Utc>,
-) -> AppResult<invoice::Model> {
+) -> AppResult<Invoice> {
     let customer_part = p.capital_ore + p.credit_ore;
     let n = crate::store::raw::exec(
         db,
@@ -205,11 +205,12 @@ pub async fn credit_note_for<C: ConnectionTrait>(
     tenant: Tenant,
     invoice_id: i64,
     amount_ore: i64,
-) -> AppResult<Option<invoice::Model>> {
+) -> AppResult<Option<Invoice>> {
     Ok(scoped(tenant)
         .filter(invoice::Column::CreditsInvoiceId.eq(invoice_id))
         .filter(invoice::Column::TotalOre.eq(-amount_ore))
         .order_by_desc(invoice::Column::Id)
         .one(db)
-        .await?)
+        .await?
+        .map(Invoice::from))
 }

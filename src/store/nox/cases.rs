@@ -9,6 +9,7 @@ use sea_orm::{
 };
 
 use super::super::{Operator, Tenant, raw};
+use super::Case;
 use crate::domain::nox::{Delivery, Service};
 use crate::domain::nox_case::NoxStatus;
 use crate::error::{AppError, AppResult};
@@ -24,16 +25,15 @@ pub async fn cases_of<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     ids: Vec<i64>,
-) -> AppResult<Vec<nox_case::Model>> {
+) -> AppResult<Vec<Case>> {
     let all = cases(tenant)
         .filter(nox_case::Column::InvoiceId.is_in(ids))
         .order_by_asc(nox_case::Column::Id)
         .all(db)
         .await?;
-    let mut latest: std::collections::HashMap<i64, nox_case::Model> =
-        std::collections::HashMap::new();
+    let mut latest: std::collections::HashMap<i64, Case> = std::collections::HashMap::new();
     for c in all {
-        latest.insert(c.invoice_id, c);
+        latest.insert(c.invoice_id, c.into());
     }
     Ok(latest.into_values().collect())
 }
@@ -43,12 +43,13 @@ pub async fn open_case_of<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     invoice_id: i64,
-) -> AppResult<Option<nox_case::Model>> {
+) -> AppResult<Option<Case>> {
     Ok(cases(tenant)
         .filter(nox_case::Column::InvoiceId.eq(invoice_id))
         .filter(nox_case::Column::Status.is_in(open_statuses()))
         .one(db)
-        .await?)
+        .await?
+        .map(Case::from))
 }
 
 pub(in crate::store) fn open_statuses() -> Vec<&'static str> {
@@ -60,7 +61,7 @@ pub(in crate::store) fn open_statuses() -> Vec<&'static str> {
 }
 
 /// The stored status of a case; an unknown value is an internal error.
-pub fn status_of(c: &nox_case::Model) -> AppResult<NoxStatus> {
+pub fn status_of(c: &Case) -> AppResult<NoxStatus> {
     NoxStatus::parse(&c.status).ok_or_else(|| {
         tracing::error!(case = c.id, status = %c.status, "unknown stored Nox Finans case status");
         AppError::Internal(format!("case {} has an unknown status", c.id))
@@ -68,15 +69,12 @@ pub fn status_of(c: &nox_case::Model) -> AppResult<NoxStatus> {
 }
 
 /// One case of the tenant.
-pub async fn case<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    id: i64,
-) -> AppResult<Option<nox_case::Model>> {
+pub async fn case<C: ConnectionTrait>(db: &C, tenant: Tenant, id: i64) -> AppResult<Option<Case>> {
     Ok(cases(tenant)
         .filter(nox_case::Column::Id.eq(id))
         .one(db)
-        .await?)
+        .await?
+        .map(Case::from))
 }
 
 /// A case of any company (the worker).
@@ -84,8 +82,11 @@ pub async fn case_any<C: ConnectionTrait>(
     db: &C,
     _op: Operator,
     id: i64,
-) -> AppResult<Option<nox_case::Model>> {
-    Ok(nox_case::Entity::find_by_id(id).one(db).await?)
+) -> AppResult<Option<Case>> {
+    Ok(nox_case::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(Case::from))
 }
 
 /// Any company's case with the tenant it belongs to, for an operator or a
@@ -94,7 +95,7 @@ pub async fn case_owned<C: ConnectionTrait>(
     db: &C,
     op: Operator,
     id: i64,
-) -> AppResult<Option<(Tenant, nox_case::Model)>> {
+) -> AppResult<Option<(Tenant, Case)>> {
     Ok(case_any(db, op, id)
         .await?
         .map(|c| (Tenant(c.company_id), c)))
@@ -128,7 +129,7 @@ pub async fn insert_case<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     new: NewCase,
-) -> AppResult<nox_case::Model> {
+) -> AppResult<Case> {
     let (next_event, next_event_date) = new.next_event;
     let am = nox_case::ActiveModel {
         company_id: Set(tenant.company_id()),
@@ -147,7 +148,7 @@ pub async fn insert_case<C: ConnectionTrait>(
         recall_instead_of_monitoring: Set(new.recall_instead_of_monitoring),
         ..Default::default()
     };
-    Ok(am.insert(db).await?)
+    Ok(am.insert(db).await?.into())
 }
 
 /// A change of a case's status, fees, timeline or pause. A field left
@@ -214,7 +215,7 @@ pub async fn transition<C: ConnectionTrait>(
     id: i64,
     from: &[NoxStatus],
     change: CaseChange,
-) -> AppResult<Option<nox_case::Model>> {
+) -> AppResult<Option<Case>> {
     // One statement: the row as updated comes back with the update.
     let moved = nox_case::Entity::update_many()
         .set(change.columns())
@@ -223,7 +224,7 @@ pub async fn transition<C: ConnectionTrait>(
         .filter(nox_case::Column::Status.is_in(from.iter().map(|s| s.as_str())))
         .exec_with_returning(db)
         .await?;
-    Ok(moved.into_iter().next())
+    Ok(moved.into_iter().next().map(Case::from))
 }
 
 /// Takes the case's row lock for the rest of the transaction (PostgreSQL; on

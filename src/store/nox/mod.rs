@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::{nox_hidden, nox_settings};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select, Set,
@@ -19,6 +19,62 @@ pub use cases::{
     lock, open_case_of, status_of, take_payout, transition,
 };
 pub use send_view::{SendViewQuery, send_view, send_view_count};
+
+record!(
+    /// An invoice handed to Nox Finans, and where its collection stands.
+    Case from entity::nox_case::Model {
+        /// Its id.
+        id: i64,
+        /// The company that handed it over.
+        company_id: i64,
+        /// The invoice.
+        invoice_id: i64,
+        /// Its customer.
+        customer_id: i64,
+        /// Stored form of `domain::nox::Service`.
+        service: String,
+        /// Stored form of `domain::nox::Delivery`.
+        delivery: String,
+        /// Stored form of `domain::nox_case::NoxStatus`.
+        status: String,
+        /// The client's key: the same key hands over once.
+        idempotency_key: String,
+        /// When it was handed over.
+        submitted_at: DateTime<Utc>,
+        /// Paused until this date.
+        paused_until: Option<NaiveDate>,
+        /// The timeline's next step.
+        next_event: Option<String>,
+        /// When the next step falls due.
+        next_event_date: Option<NaiveDate>,
+        /// Capital outstanding, in öre.
+        capital_ore: i64,
+        /// The customer's fees charged so far, in öre.
+        fees_ore: i64,
+        /// Collected and not yet paid out, in öre.
+        payout_pending_ore: i64,
+        /// When it was closed.
+        closed_at: Option<DateTime<Utc>>,
+        /// The capital claimed, in öre.
+        claim_ore: i64,
+        /// Capital collected, in öre.
+        capital_collected_ore: i64,
+        /// Fees collected, in öre.
+        fees_collected_ore: i64,
+        /// Interest collected, in öre.
+        interest_collected_ore: i64,
+        /// Kept by Nox Finans, in öre.
+        kept_ore: i64,
+        /// Paid out to the company, in öre.
+        paid_out_ore: i64,
+        /// Recall the invoice instead of long-term monitoring.
+        recall_instead_of_monitoring: bool,
+        /// Days of pause used (at most 60 per case).
+        pause_days_used: i32,
+        /// Why Nox Finans rejected the invoice.
+        rejection_reason: Option<String>,
+    }
+);
 
 /// A company's Nox Finans settings.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -157,7 +157,7 @@ pub async fn send_view<C: ConnectionTrait>(
     tenant: Tenant,
     q: &SendViewQuery,
     req: page::PageRequest,
-) -> AppResult<page::Page<entity::invoice::Model>> {
+) -> AppResult<page::Page<crate::store::invoices::Invoice>> {
     Ok(page::fetch(
         db,
         send_view_select(tenant, q),
@@ -165,7 +165,8 @@ pub async fn send_view<C: ConnectionTrait>(
         req,
         true,
     )
-    .await?)
+    .await?
+    .map(Into::into))
 }
 
 /// How many rows the send view has: a SQL count.

@@ -41,7 +41,7 @@ pub async fn insert<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     new: NewSale,
-) -> AppResult<invoice_sale::Model> {
+) -> AppResult<super::Sale> {
     let am = invoice_sale::ActiveModel {
         company_id: Set(tenant.company_id()),
         status: Set(SaleStatus::Processing.as_str().to_string()),
@@ -58,7 +58,7 @@ pub async fn insert<C: ConnectionTrait>(
         requested_at: Set(new.requested_at),
         ..Default::default()
     };
-    Ok(am.insert(db).await?)
+    Ok(am.insert(db).await?.into())
 }
 
 /// A change of a sale: each moves it from the states its step allows
@@ -163,7 +163,7 @@ pub async fn transition<C: ConnectionTrait>(
     tenant: Tenant,
     id: i64,
     change: SaleChange,
-) -> AppResult<Option<invoice_sale::Model>> {
+) -> AppResult<Option<super::Sale>> {
     let (from, changes) = change.columns();
     // One statement: the row as updated comes back with the update.
     let moved = invoice_sale::Entity::update_many()
@@ -173,5 +173,5 @@ pub async fn transition<C: ConnectionTrait>(
         .filter(invoice_sale::Column::Status.is_in(from.iter().map(|s| s.as_str())))
         .exec_with_returning(db)
         .await?;
-    Ok(moved.into_iter().next())
+    Ok(moved.into_iter().next().map(super::Sale::from))
 }

@@ -18,6 +18,62 @@ mod totals;
 pub use changes::{NewSale, SaleChange, insert, transition};
 pub use totals::{Exposure, History, add_collection, collection_by_key, exposure, history};
 
+record!(
+    /// An invoice sale: what was sold, at what price, and where it stands.
+    Sale from invoice_sale::Model {
+        /// Its id.
+        id: i64,
+        /// The selling company.
+        company_id: i64,
+        /// The invoice sold.
+        invoice_id: i64,
+        /// The invoice's customer, the sale's recipient.
+        customer_id: i64,
+        /// Stored form of `domain::sale::SaleStatus`.
+        status: String,
+        /// The amount sold, in öre.
+        amount_ore: i64,
+        /// The invoice fee, in öre.
+        invoice_fee_ore: i64,
+        /// The factoring fee, in öre.
+        factoring_fee_ore: i64,
+        /// Both fees, in öre.
+        total_fees_ore: i64,
+        /// What the company is paid, in öre.
+        payout_ore: i64,
+        /// The agreement's percentage at the time of sale, in basis points.
+        percentage_bp: i64,
+        /// The quote the company accepted.
+        quote_id: String,
+        /// The client's key: the same key sells once.
+        idempotency_key: String,
+        /// When the company sold.
+        requested_at: DateTime<Utc>,
+        /// When it was decided.
+        decided_at: Option<DateTime<Utc>>,
+        /// The payout date.
+        payout_date: Option<NaiveDate>,
+        /// When it was paid out.
+        paid_out_at: Option<DateTime<Utc>>,
+        /// The spot-check rule that selected it.
+        spot_check_rule: Option<String>,
+        /// Stored form of the spot check's `SpotCheckOutcome`.
+        spot_check_outcome: Option<String>,
+        /// The operator's note on the spot check.
+        spot_check_note: Option<String>,
+        /// When the spot check got its outcome.
+        spot_check_resolved_at: Option<DateTime<Utc>>,
+        /// When an unanswered spot check takes its default outcome.
+        spot_check_deadline: Option<DateTime<Utc>>,
+        /// Why it was denied (code).
+        denial_code: Option<String>,
+        /// Why it was denied (sentence).
+        denial_message: Option<String>,
+        /// What the financier has collected on it, in öre.
+        collected_ore: i64,
+    }
+);
+
 impl Keyed for invoice_sale::Model {
     fn key(&self) -> i64 {
         self.id
@@ -135,15 +191,12 @@ fn scoped(tenant: Tenant) -> Select<invoice_sale::Entity> {
 }
 
 /// One sale of the tenant.
-pub async fn get<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    id: i64,
-) -> AppResult<Option<invoice_sale::Model>> {
+pub async fn get<C: ConnectionTrait>(db: &C, tenant: Tenant, id: i64) -> AppResult<Option<Sale>> {
     Ok(scoped(tenant)
         .filter(invoice_sale::Column::Id.eq(id))
         .one(db)
-        .await?)
+        .await?
+        .map(Sale::from))
 }
 
 /// A sale of any company (operator, worker).
@@ -151,8 +204,11 @@ pub async fn get_any<C: ConnectionTrait>(
     db: &C,
     _op: Operator,
     id: i64,
-) -> AppResult<Option<invoice_sale::Model>> {
-    Ok(invoice_sale::Entity::find_by_id(id).one(db).await?)
+) -> AppResult<Option<Sale>> {
+    Ok(invoice_sale::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(Sale::from))
 }
 
 /// Any company's sale with the tenant it belongs to, for an operator or a
@@ -161,7 +217,7 @@ pub async fn get_owned<C: ConnectionTrait>(
     db: &C,
     op: Operator,
     id: i64,
-) -> AppResult<Option<(Tenant, invoice_sale::Model)>> {
+) -> AppResult<Option<(Tenant, Sale)>> {
     Ok(get_any(db, op, id)
         .await?
         .map(|s| (Tenant(s.company_id), s)))
@@ -172,11 +228,12 @@ pub async fn by_key<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     key: &str,
-) -> AppResult<Option<invoice_sale::Model>> {
+) -> AppResult<Option<Sale>> {
     Ok(scoped(tenant)
         .filter(invoice_sale::Column::IdempotencyKey.eq(key))
         .one(db)
-        .await?)
+        .await?
+        .map(Sale::from))
 }
 
 /// The latest sale of each of the tenant's invoices `ids`.
@@ -184,16 +241,15 @@ pub async fn latest_by_invoice<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     ids: Vec<i64>,
-) -> AppResult<Vec<invoice_sale::Model>> {
+) -> AppResult<Vec<Sale>> {
     let all = scoped(tenant)
         .filter(invoice_sale::Column::InvoiceId.is_in(ids))
         .order_by_asc(invoice_sale::Column::Id)
         .all(db)
         .await?;
-    let mut latest: std::collections::HashMap<i64, invoice_sale::Model> =
-        std::collections::HashMap::new();
+    let mut latest: std::collections::HashMap<i64, Sale> = std::collections::HashMap::new();
     for s in all {
-        latest.insert(s.invoice_id, s);
+        latest.insert(s.invoice_id, s.into());
     }
     Ok(latest.into_values().collect())
 }
@@ -228,7 +284,7 @@ pub async fn list<C: ConnectionTrait>(
     tenant: Tenant,
     status: Option<SaleStatus>,
     req: PageRequest,
-) -> AppResult<Page<invoice_sale::Model>> {
+) -> AppResult<Page<Sale>> {
     Ok(page::fetch(
         db,
         status_filter(scoped(tenant), status),
@@ -236,7 +292,8 @@ pub async fn list<C: ConnectionTrait>(
         req,
         true,
     )
-    .await?)
+    .await?
+    .map(Sale::from))
 }
 
 /// How many of the tenant's sales match.
@@ -253,10 +310,12 @@ pub async fn spot_check_queue<C: ConnectionTrait>(
     db: &C,
     _op: Operator,
     req: PageRequest,
-) -> AppResult<Page<invoice_sale::Model>> {
+) -> AppResult<Page<Sale>> {
     let q = invoice_sale::Entity::find()
         .filter(invoice_sale::Column::Status.eq(SaleStatus::SpotCheck.as_str()));
-    Ok(page::fetch(db, q, invoice_sale::Column::Id, req, false).await?)
+    Ok(page::fetch(db, q, invoice_sale::Column::Id, req, false)
+        .await?
+        .map(Sale::from))
 }
 
 /// How many sales await a spot check (operator).

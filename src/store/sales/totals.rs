@@ -126,7 +126,7 @@ pub async fn exposure<C: ConnectionTrait>(
 /// it does not exceed what is left; `false` when it would.
 pub async fn add_collection<C: ConnectionTrait>(
     db: &C,
-    sale: &invoice_sale::Model,
+    sale: &super::Sale,
     amount_ore: i64,
     collected_on: NaiveDate,
     key: &str,

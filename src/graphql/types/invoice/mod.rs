@@ -2,7 +2,6 @@
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::invoice;
 
 use super::Address;
 use super::customer::Customer;
@@ -29,7 +28,7 @@ pub use list::{InvoiceOrder, InvoiceOrderField, OrderDirection, invoice_page};
 
 /// A customer invoice.
 #[derive(Clone)]
-pub struct Invoice(pub invoice::Model);
+pub struct Invoice(pub crate::store::invoices::Invoice);
 
 /// The kind of invoice.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -289,7 +288,7 @@ impl Invoice {
             Ok(l) => l.load_one(self.0.id).await?,
             Err(_) => None,
         };
-        let gavel = |c: &entity::nox_case::Model| InvoiceListIcon {
+        let gavel = |c: &crate::store::nox::Case| InvoiceListIcon {
             kind: super::sale::InvoiceListIconKind::Gavel,
             tooltip: format!("Nox Finans: {}", c.status.replace('_', " ").to_lowercase()),
         };

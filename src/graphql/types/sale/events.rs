@@ -87,7 +87,7 @@ pub struct InvoiceListIcon {
 }
 
 /// The list icon for an invoice's latest sale.
-pub fn sale_icon(s: &invoice_sale::Model) -> Option<InvoiceListIcon> {
+pub fn sale_icon(s: &crate::store::sales::Sale) -> Option<InvoiceListIcon> {
     Some(match SaleStatus::parse(&s.status) {
         Some(SaleStatus::Withdrawn) => return None,
         Some(SaleStatus::Processing | SaleStatus::SpotCheck) | None => InvoiceListIcon {

@@ -2,7 +2,6 @@
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::invoice_sale;
 
 use super::invoice::Invoice;
 use crate::domain::money::{from_ore, from_scaled};
@@ -202,7 +201,7 @@ fn is_operator(ctx: &Context<'_>) -> bool {
 
 /// The sale of one invoice to the financier.
 #[derive(Clone)]
-pub struct InvoiceSale(pub invoice_sale::Model);
+pub struct InvoiceSale(pub crate::store::sales::Sale);
 
 impl InvoiceSale {
     /// The status.

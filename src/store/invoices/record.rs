@@ -1,0 +1,76 @@
+//! An invoice as the rest of the server sees it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::invoice;
+
+record!(
+    /// An invoice of a company, with its amounts and flags.
+    Invoice from invoice::Model {
+        /// Its id.
+        id: i64,
+        /// The company that issued it.
+        company_id: i64,
+        /// The customer.
+        customer_id: i64,
+        /// Unique within the company.
+        invoice_number: String,
+        /// Name as printed.
+        customer_name: Option<String>,
+        /// Street as printed.
+        street: Option<String>,
+        /// Postal code as printed.
+        postal_code: Option<String>,
+        /// City as printed.
+        city: Option<String>,
+        /// ISO country code.
+        country: String,
+        /// Invoice date.
+        invoice_date: NaiveDate,
+        /// Due date.
+        due_date: NaiveDate,
+        /// Terms of payment code.
+        terms_of_payment: String,
+        /// ISO 4217.
+        currency: String,
+        /// Stored form of `domain::invoice::InvoiceType`.
+        invoice_type: String,
+        /// Net amount, in öre.
+        net_ore: i64,
+        /// VAT, in öre.
+        vat_ore: i64,
+        /// Total, in öre.
+        total_ore: i64,
+        /// Total minus registered payments, in öre.
+        balance_ore: i64,
+        /// `ROT` or `RUT` for a house-work invoice.
+        house_work_type: Option<String>,
+        /// The tax reduction (Skatteverket's share), in öre.
+        house_work_deductible_ore: Option<i64>,
+        /// OCR reference.
+        ocr: String,
+        /// Cancelled (makulerad).
+        cancelled: bool,
+        /// Not completed (ej färdigställd).
+        not_completed: bool,
+        /// Printed or sent to the customer.
+        sent: bool,
+        /// Settled as sold to the financier.
+        sold: bool,
+        /// What Skatteverket has paid of the tax reduction, in öre.
+        house_work_paid_ore: i64,
+        /// What credit notes have taken off the invoice, in öre.
+        credited_ore: i64,
+        /// For a credit note: the invoice it credits.
+        credits_invoice_id: Option<i64>,
+        /// Created.
+        created_at: DateTime<Utc>,
+        /// Last changed.
+        updated_at: DateTime<Utc>,
+    }
+);
+
+impl super::Keyed for Invoice {
+    fn key(&self) -> i64 {
+        self.id
+    }
+}
