@@ -51,6 +51,8 @@ pub struct QuoteView {
     pub payout_date: NaiveDate,
     /// Identity of these exact terms.
     pub quote_id: String,
+    /// The agreement the quote was priced under, if any.
+    pub agreement: Option<Agreement>,
 }
 
 async fn record(

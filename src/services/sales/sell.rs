@@ -50,6 +50,7 @@ async fn quote_in<C: ConnectionTrait>(
         quote,
         payout_date,
         quote_id,
+        agreement,
     })
 }
 
@@ -156,7 +157,6 @@ async fn sell_once(
             .find(|f| f.kind == k)
             .map_or(0, |f| f.amount_ore)
     };
-    let agreement = sales::agreement(&txn, tenant).await?;
     let sale = sales::insert(
         &txn,
         tenant,
@@ -168,7 +168,7 @@ async fn sell_once(
             factoring_fee_ore: fee(sale::FACTORING_FEE),
             total_fees_ore: q.total_fees_ore,
             payout_ore: q.payout_ore,
-            percentage_bp: agreement.map_or(0, |a| a.percentage_bp),
+            percentage_bp: view.agreement.map_or(0, |a| a.percentage_bp),
             quote_id: view.quote_id.clone(),
             idempotency_key: key.to_string(),
             requested_at: now,
