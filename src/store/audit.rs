@@ -108,44 +108,29 @@ fn select(filter: &Filter) -> sea_orm::Select<audit_log::Entity> {
     q
 }
 
-/// One recorded operator action.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recorded {
-    /// Its id.
-    pub id: i64,
-    /// When.
-    pub at: DateTime<Utc>,
-    /// The token used (`None`: the server itself).
-    pub token_id: Option<i64>,
-    /// The token's label at the time.
-    pub token_label: String,
-    /// One of [`action`].
-    pub action: String,
-    /// The company concerned.
-    pub company_id: Option<i64>,
-    /// What was acted on, e.g. `InvoiceSale:42`.
-    pub subject: String,
-    /// The values before, as JSON text.
-    pub before: Option<String>,
-    /// The values after, as JSON text.
-    pub after: Option<String>,
-}
-
-impl From<audit_log::Model> for Recorded {
-    fn from(m: audit_log::Model) -> Self {
-        Self {
-            id: m.id,
-            at: m.at,
-            token_id: m.token_id,
-            token_label: m.token_label,
-            action: m.action,
-            company_id: m.company_id,
-            subject: m.subject,
-            before: m.before,
-            after: m.after,
-        }
+record!(
+    /// One recorded operator action.
+    Recorded from audit_log::Model {
+        /// Its id.
+        id: i64,
+        /// When.
+        at: DateTime<Utc>,
+        /// The token used (`None`: the server itself).
+        token_id: Option<i64>,
+        /// The token's label at the time.
+        token_label: String,
+        /// One of [`action`].
+        action: String,
+        /// The company concerned.
+        company_id: Option<i64>,
+        /// What was acted on, e.g. `InvoiceSale:42`.
+        subject: String,
+        /// The values before, as JSON text.
+        before: Option<String>,
+        /// The values after, as JSON text.
+        after: Option<String>,
     }
-}
+);
 
 /// A page of entries, newest first. Operators only.
 pub async fn list<C: ConnectionTrait>(

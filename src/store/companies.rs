@@ -20,36 +20,24 @@ pub const DEFAULT_TERMS: &[(&str, i32, &str)] = &[
     ("45", 45, "45 days net"),
 ];
 
-/// A company (a tenant), as the rest of the server sees it: its counters
-/// stay in the store.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Company {
-    /// Its id.
-    pub id: i64,
-    /// Name.
-    pub name: String,
-    /// Organisationsnummer.
-    pub organisation_number: String,
-    /// The payments account's balance, in öre.
-    pub payments_balance_ore: i64,
-    /// Nox Finans fees charged and not yet paid (set off or invoiced), in öre.
-    pub nox_fees_due_ore: i64,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<company::Model> for Company {
-    fn from(m: company::Model) -> Self {
-        Self {
-            id: m.id,
-            name: m.name,
-            organisation_number: m.organisation_number,
-            payments_balance_ore: m.payments_balance_ore,
-            nox_fees_due_ore: m.nox_fees_due_ore,
-            created_at: m.created_at,
-        }
+record!(
+    /// A company (a tenant), as the rest of the server sees it: its counters
+    /// stay in the store.
+    Company from company::Model {
+        /// Its id.
+        id: i64,
+        /// Name.
+        name: String,
+        /// Organisationsnummer.
+        organisation_number: String,
+        /// The payments account's balance, in öre.
+        payments_balance_ore: i64,
+        /// Nox Finans fees charged and not yet paid (set off or invoiced), in öre.
+        nox_fees_due_ore: i64,
+        /// When it was created.
+        created_at: DateTime<Utc>,
     }
-}
+);
 
 /// Creates a company with the default terms of payment.
 pub async fn create<C: ConnectionTrait>(

@@ -39,56 +39,37 @@ pub struct CustomerFields {
     pub country: String,
 }
 
-/// A customer of a company, as the rest of the server sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Customer {
-    /// Its id.
-    pub id: i64,
-    /// The company whose customer it is.
-    pub company_id: i64,
-    /// The company's number for it.
-    pub customer_number: String,
-    /// Name.
-    pub name: Option<String>,
-    /// Organisationsnummer or personnummer.
-    pub organisation_number: Option<String>,
-    /// E-mail.
-    pub email: Option<String>,
-    /// Phone.
-    pub phone: Option<String>,
-    /// Street.
-    pub street: Option<String>,
-    /// Postal code.
-    pub postal_code: Option<String>,
-    /// City.
-    pub city: Option<String>,
-    /// ISO country code.
-    pub country: String,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<customer::Model> for Customer {
-    fn from(m: customer::Model) -> Self {
-        Self {
-            id: m.id,
-            company_id: m.company_id,
-            customer_number: m.customer_number,
-            name: m.name,
-            organisation_number: m.organisation_number,
-            email: m.email,
-            phone: m.phone,
-            street: m.street,
-            postal_code: m.postal_code,
-            city: m.city,
-            country: m.country,
-            created_at: m.created_at,
-            updated_at: m.updated_at,
-        }
+record!(
+    /// A customer of a company, as the rest of the server sees it.
+    Customer from customer::Model {
+        /// Its id.
+        id: i64,
+        /// The company whose customer it is.
+        company_id: i64,
+        /// The company's number for it.
+        customer_number: String,
+        /// Name.
+        name: Option<String>,
+        /// Organisationsnummer or personnummer.
+        organisation_number: Option<String>,
+        /// E-mail.
+        email: Option<String>,
+        /// Phone.
+        phone: Option<String>,
+        /// Street.
+        street: Option<String>,
+        /// Postal code.
+        postal_code: Option<String>,
+        /// City.
+        city: Option<String>,
+        /// ISO country code.
+        country: String,
+        /// Created.
+        created_at: DateTime<Utc>,
+        /// Last changed.
+        updated_at: DateTime<Utc>,
     }
-}
+);
 
 impl Keyed for Customer {
     fn key(&self) -> i64 {

@@ -6,9 +6,9 @@ use super::*;
 #[derive(Debug, Clone)]
 pub struct Credited {
     /// The credit note.
-    pub credit_note: crate::store::invoices::Invoice,
+    pub credit_note: Invoice,
     /// The credited invoice, after the credit.
-    pub invoice: crate::store::invoices::Invoice,
+    pub invoice: Invoice,
 }
 
 /// Credits an invoice: a credit note with negative rows, linked to the

@@ -29,6 +29,7 @@ use crate::state::AppState;
 use crate::store::Tenant;
 use crate::store::companies::{self, Counter};
 use crate::store::customers;
+use crate::store::invoices::Invoice;
 use crate::store::invoices::{self as store, Flag, InvoiceRecord, NewPayment};
 
 pub use crate::domain::invoice::HouseWorkType;
@@ -69,11 +70,7 @@ pub struct InvoiceInput {
 
 /// Creates an invoice, numbering it and deriving its OCR reference.
 #[tracing::instrument(skip(state, input), fields(company = tenant.company_id()))]
-pub async fn create(
-    state: &AppState,
-    tenant: Tenant,
-    input: InvoiceInput,
-) -> AppResult<crate::store::invoices::Invoice> {
+pub async fn create(state: &AppState, tenant: Tenant, input: InvoiceInput) -> AppResult<Invoice> {
     let txn = begin_write(&state.db).await?;
     let (record, rows) = build_record(&txn, tenant, input, None).await?;
     let number = companies::next_number(&txn, tenant, Counter::Invoice).await?;
@@ -92,7 +89,7 @@ pub async fn create(
     Ok(created)
 }
 
-fn ensure_editable(inv: &crate::store::invoices::Invoice) -> AppResult<()> {
+fn ensure_editable(inv: &Invoice) -> AppResult<()> {
     if inv.cancelled {
         return Err(AppError::Conflict("the invoice is cancelled".into()));
     }
@@ -103,7 +100,7 @@ fn ensure_editable(inv: &crate::store::invoices::Invoice) -> AppResult<()> {
 async fn ensure_not_sold<C: ConnectionTrait>(
     txn: &C,
     tenant: Tenant,
-    inv: &crate::store::invoices::Invoice,
+    inv: &Invoice,
 ) -> AppResult<()> {
     if crate::store::sales::has_live_sale(txn, tenant, inv.id).await? {
         return Err(AppError::Conflict(
@@ -130,7 +127,7 @@ pub async fn update(
     tenant: Tenant,
     id: i64,
     input: InvoiceInput,
-) -> AppResult<crate::store::invoices::Invoice> {
+) -> AppResult<Invoice> {
     let txn = begin_write(&state.db).await?;
     let current = store::require(&txn, tenant, id, "id").await?;
     ensure_editable(&current)?;
@@ -144,11 +141,7 @@ pub async fn update(
 /// Cancels (makulerar) an invoice. Cancelling twice is harmless; an invoice with
 /// payments cannot be cancelled.
 #[tracing::instrument(skip(state), fields(company = tenant.company_id()))]
-pub async fn cancel(
-    state: &AppState,
-    tenant: Tenant,
-    id: i64,
-) -> AppResult<crate::store::invoices::Invoice> {
+pub async fn cancel(state: &AppState, tenant: Tenant, id: i64) -> AppResult<Invoice> {
     let txn = begin_write(&state.db).await?;
     let current = store::require(&txn, tenant, id, "id").await?;
     if current.cancelled {
@@ -167,11 +160,7 @@ pub async fn cancel(
 
 /// Marks an invoice as printed or sent to the customer.
 #[tracing::instrument(skip(state), fields(company = tenant.company_id()))]
-pub async fn mark_sent(
-    state: &AppState,
-    tenant: Tenant,
-    id: i64,
-) -> AppResult<crate::store::invoices::Invoice> {
+pub async fn mark_sent(state: &AppState, tenant: Tenant, id: i64) -> AppResult<Invoice> {
     let txn = begin_write(&state.db).await?;
     let current = store::require(&txn, tenant, id, "id").await?;
     ensure_editable(&current)?;

@@ -31,7 +31,7 @@ pub async fn register_payment(
     state: &AppState,
     tenant: Tenant,
     input: PaymentInput,
-) -> AppResult<crate::store::invoices::Invoice> {
+) -> AppResult<Invoice> {
     let (invoice_id, key) = (input.invoice_id, input.idempotency_key.trim().to_string());
     let (payer, amount) = (input.payer, input.amount);
     match register_payment_once(state, tenant, input).await {
@@ -55,7 +55,7 @@ async fn register_payment_once(
     state: &AppState,
     tenant: Tenant,
     input: PaymentInput,
-) -> AppResult<crate::store::invoices::Invoice> {
+) -> AppResult<Invoice> {
     let amount_ore = parse_amount("amount", input.amount, false)?;
     if amount_ore == 0 {
         return Err(AppError::validation("amount", "must be greater than zero"));

@@ -8,7 +8,7 @@ pub(super) async fn build_record<C: ConnectionTrait>(
     txn: &C,
     tenant: Tenant,
     input: InvoiceInput,
-    current: Option<&crate::store::invoices::Invoice>,
+    current: Option<&Invoice>,
 ) -> AppResult<(InvoiceRecord, Vec<crate::domain::invoice::Row>)> {
     let customer = customers::get(txn, tenant, input.customer_id)
         .await?

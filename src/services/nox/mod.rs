@@ -22,7 +22,9 @@ use crate::domain::nox_case::NoxStatus;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::invoices;
+use crate::store::invoices::Invoice;
 use crate::store::jobs::{self, kind};
+use crate::store::nox::Case;
 use crate::store::nox::{self as store, NoxSettings, status_of};
 use crate::store::outbox::Ordered;
 use crate::store::outbox::{self, NewEvent, topic};
@@ -32,7 +34,7 @@ use crate::store::{Tenant, customers, sales};
 pub(crate) async fn record(
     txn: &Ordered,
     tenant: Tenant,
-    case: &crate::store::nox::Case,
+    case: &Case,
     kind: &str,
     message: &str,
     at: chrono::DateTime<chrono::Utc>,

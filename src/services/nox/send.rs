@@ -7,11 +7,11 @@ use super::*;
 #[derive(Debug, Clone)]
 pub struct SendResult {
     /// The invoice.
-    pub invoice: crate::store::invoices::Invoice,
+    pub invoice: Invoice,
     /// Whether Nox Finans took it (a case exists for it under this request).
     pub accepted: bool,
     /// The case, new or existing.
-    pub case: Option<crate::store::nox::Case>,
+    pub case: Option<Case>,
     /// The assessment at sending.
     pub assessment: Assessment,
 }
@@ -125,10 +125,10 @@ async fn submit(
     txn: &Ordered,
     state: &AppState,
     tenant: Tenant,
-    inv: &crate::store::invoices::Invoice,
+    inv: &Invoice,
     h: Handover,
     key: &str,
-) -> AppResult<crate::store::nox::Case> {
+) -> AppResult<Case> {
     let now = state.clock.now();
     let claim = crate::domain::invoice::customer_outstanding(
         inv.balance_ore,

@@ -7,7 +7,7 @@ use super::*;
 #[derive(Debug, Clone)]
 pub struct CandidateRow {
     /// The invoice.
-    pub invoice: crate::store::invoices::Invoice,
+    pub invoice: Invoice,
     /// Its colour and reasons.
     pub assessment: Assessment,
     /// Hidden with the trash can.
@@ -34,7 +34,7 @@ pub struct CandidateFilter {
 }
 
 fn candidate(
-    inv: &crate::store::invoices::Invoice,
+    inv: &Invoice,
     c: Option<&crate::store::customers::Customer>,
     sold: bool,
     handed_over: bool,
@@ -67,7 +67,7 @@ fn candidate(
 async fn assess_all<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    invoices: &[crate::store::invoices::Invoice],
+    invoices: &[Invoice],
     settings: &NoxSettings,
     service: Service,
     delivery: Delivery,
@@ -116,7 +116,7 @@ async fn assess_all<C: ConnectionTrait>(
 pub async fn assess_with<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    inv: &crate::store::invoices::Invoice,
+    inv: &Invoice,
     service: Service,
     delivery: Delivery,
     today: NaiveDate,

@@ -151,10 +151,10 @@ async fn reject_in(
     txn: &Ordered,
     state: &AppState,
     tenant: Tenant,
-    case: &crate::store::nox::Case,
+    case: &Case,
     number: &str,
     reason: &str,
-) -> AppResult<crate::store::nox::Case> {
+) -> AppResult<Case> {
     let now = state.clock.now();
     let moved = store::transition(
         txn,
@@ -193,12 +193,7 @@ async fn reject_in(
 
 /// Operator (acting for Nox Finans): rejects a submitted invoice with a reason;
 /// the company is told, and the invoice is free to be sent again once fixed.
-pub async fn reject(
-    state: &AppState,
-    op: Operator,
-    case_id: i64,
-    reason: &str,
-) -> AppResult<crate::store::nox::Case> {
+pub async fn reject(state: &AppState, op: Operator, case_id: i64, reason: &str) -> AppResult<Case> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(AppError::validation(

@@ -13,7 +13,7 @@ pub async fn pause(
     tenant: Tenant,
     case_id: i64,
     until: NaiveDate,
-) -> AppResult<crate::store::nox::Case> {
+) -> AppResult<Case> {
     let today = state.clock.today();
     let now = state.clock.now();
     if until <= today {
@@ -85,11 +85,7 @@ pub async fn pause(
 
 /// Resumes a paused case: the days not used come back, and the next event
 /// moves forward by as many (at the earliest today).
-pub async fn resume(
-    state: &AppState,
-    tenant: Tenant,
-    case_id: i64,
-) -> AppResult<crate::store::nox::Case> {
+pub async fn resume(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult<Case> {
     let today = state.clock.today();
     let now = state.clock.now();
     let txn = begin_ordered(&state.db).await?;
@@ -148,11 +144,7 @@ pub async fn resume(
 /// Recalls a case from Nox Finans. Before Nox Finans has accepted it, recall
 /// is free; afterwards the recall fee (50 SEK + VAT) is charged. The invoice
 /// can be sent again later.
-pub async fn recall(
-    state: &AppState,
-    tenant: Tenant,
-    case_id: i64,
-) -> AppResult<crate::store::nox::Case> {
+pub async fn recall(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult<Case> {
     let now = state.clock.now();
     let txn = begin_ordered(&state.db).await?;
     store::lock(&txn, case_id).await?;

@@ -32,8 +32,10 @@ use crate::error::{AppError, AppResult};
 use crate::services::nox::{assess_with, record};
 use crate::state::AppState;
 use crate::store::invoices::Holder;
+use crate::store::invoices::Invoice;
 use crate::store::jobs::{self, Job, kind};
 use crate::store::ledger::{self as books, Refs, book, post};
+use crate::store::nox::Case;
 use crate::store::nox::{self as store, CaseChange, CaseMoney, status_of};
 use crate::store::outbox;
 use crate::store::outbox::Ordered;
@@ -50,9 +52,9 @@ fn is_business(c: Option<&crate::store::customers::Customer>) -> bool {
 }
 
 fn facts(
-    inv: &crate::store::invoices::Invoice,
+    inv: &Invoice,
     c: Option<&crate::store::customers::Customer>,
-    case: &crate::store::nox::Case,
+    case: &Case,
     status: NoxStatus,
     since: NaiveDate,
 ) -> CaseFacts {
@@ -67,10 +69,7 @@ fn facts(
 }
 
 /// Loads the case a job acts on, locked, as the job's company.
-async fn load_locked(
-    txn: &Ordered,
-    job: &Job,
-) -> AppResult<Option<(Tenant, crate::store::nox::Case)>> {
+async fn load_locked(txn: &Ordered, job: &Job) -> AppResult<Option<(Tenant, Case)>> {
     store::lock(txn, job.subject_id).await?;
     let case = store::case(txn, job.tenant, job.subject_id).await?;
     Ok(case.map(|c| (job.tenant, c)))

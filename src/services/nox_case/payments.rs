@@ -23,8 +23,8 @@ pub struct Owed {
 pub async fn owed<C: sea_orm::ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    case: &crate::store::nox::Case,
-    inv: &crate::store::invoices::Invoice,
+    case: &Case,
+    inv: &Invoice,
     today: NaiveDate,
 ) -> AppResult<Owed> {
     let payments = if claims_interest(case)? {
@@ -37,15 +37,15 @@ pub async fn owed<C: sea_orm::ConnectionTrait>(
 
 /// Whether the case is open and charges interest, so that [`owed_from`]
 /// needs the invoice's payments.
-pub fn claims_interest(case: &crate::store::nox::Case) -> AppResult<bool> {
+pub fn claims_interest(case: &Case) -> AppResult<bool> {
     let status = status_of(case)?;
     Ok(status.is_open() && status.claims_interest())
 }
 
 /// [`owed`] from the invoice's payments (ignored when no interest is claimed).
 pub fn owed_from(
-    case: &crate::store::nox::Case,
-    inv: &crate::store::invoices::Invoice,
+    case: &Case,
+    inv: &Invoice,
     payments: &[crate::store::invoices::Payment],
     today: NaiveDate,
 ) -> AppResult<Owed> {
@@ -82,8 +82,8 @@ pub async fn collect(
     txn: &Ordered,
     state: &AppState,
     tenant: Tenant,
-    inv: &crate::store::invoices::Invoice,
-    case: &crate::store::nox::Case,
+    inv: &Invoice,
+    case: &Case,
     a: Allocation,
 ) -> AppResult<()> {
     let now = state.clock.now();
@@ -132,8 +132,8 @@ pub async fn reduce(
     txn: &Ordered,
     state: &AppState,
     tenant: Tenant,
-    inv: &crate::store::invoices::Invoice,
-    case: &crate::store::nox::Case,
+    inv: &Invoice,
+    case: &Case,
     ore: i64,
     by_credit: bool,
 ) -> AppResult<()> {

@@ -25,7 +25,7 @@ async fn take_step(
     txn: &Ordered,
     state: &AppState,
     tenant: Tenant,
-    case: &crate::store::nox::Case,
+    case: &Case,
     status: NoxStatus,
     today: NaiveDate,
     now: chrono::DateTime<chrono::Utc>,

@@ -88,10 +88,10 @@ async fn resolve_in(
     txn: &Ordered,
     state: &AppState,
     tenant: Tenant,
-    sale: &crate::store::sales::Sale,
+    sale: &Sale,
     outcome: SpotCheckOutcome,
     note: Option<String>,
-) -> AppResult<crate::store::sales::Sale> {
+) -> AppResult<Sale> {
     let now = state.clock.now();
     let change = SaleChange::ResolveSpotCheck {
         outcome,
@@ -127,7 +127,7 @@ pub async fn resolve_spot_check(
     sale_id: i64,
     outcome: SpotCheckOutcome,
     note: Option<String>,
-) -> AppResult<crate::store::sales::Sale> {
+) -> AppResult<Sale> {
     if note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
         return Err(AppError::validation(
             "note",
@@ -172,9 +172,9 @@ async fn decide_in(
     txn: &Ordered,
     state: &AppState,
     tenant: Tenant,
-    sale: &crate::store::sales::Sale,
+    sale: &Sale,
     spot_check: Option<(&'static str, SpotCheckOutcome)>,
-) -> AppResult<crate::store::sales::Sale> {
+) -> AppResult<Sale> {
     let now = state.clock.now();
     let today = state.clock.today();
     let inv = invoices::require(txn, tenant, sale.invoice_id, "invoiceId").await?;

@@ -33,10 +33,12 @@ use crate::domain::sale::{
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::invoices::Holder;
+use crate::store::invoices::Invoice;
 use crate::store::jobs::{self, Job, kind};
 use crate::store::ledger::{Refs, book, post};
 use crate::store::outbox::Ordered;
 use crate::store::outbox::{self, NewEvent, topic};
+use crate::store::sales::Sale;
 use crate::store::sales::{NewSale, SaleChange};
 use crate::store::{Operator, Tenant, audit, invoices, sales};
 
@@ -44,7 +46,7 @@ use crate::store::{Operator, Tenant, audit, invoices, sales};
 #[derive(Debug, Clone)]
 pub struct QuoteView {
     /// The invoice.
-    pub invoice: crate::store::invoices::Invoice,
+    pub invoice: Invoice,
     /// Amount, fees, payout and reasons.
     pub quote: Quote,
     /// When the payout would arrive if approved today.
@@ -58,7 +60,7 @@ pub struct QuoteView {
 async fn record(
     txn: &Ordered,
     tenant: Tenant,
-    sale: &crate::store::sales::Sale,
+    sale: &Sale,
     kind: SaleEvent,
     message: &str,
     at: DateTime<Utc>,
@@ -78,15 +80,12 @@ async fn record(
     Ok(())
 }
 
-fn status(s: &crate::store::sales::Sale) -> AppResult<SaleStatus> {
+fn status(s: &Sale) -> AppResult<SaleStatus> {
     SaleStatus::parse(&s.status)
         .ok_or_else(|| AppError::Internal(format!("unknown sale status {}", s.status)))
 }
 
-async fn load_for_job(
-    txn: &Ordered,
-    job: &Job,
-) -> AppResult<Option<(Tenant, crate::store::sales::Sale)>> {
+async fn load_for_job(txn: &Ordered, job: &Job) -> AppResult<Option<(Tenant, Sale)>> {
     let sale = sales::get(txn, job.tenant, job.subject_id).await?;
     Ok(sale.map(|s| (job.tenant, s)))
 }

@@ -5,7 +5,7 @@ use super::*;
 pub(super) async fn sale_facts<C: ConnectionTrait>(
     txn: &C,
     tenant: Tenant,
-    inv: &crate::store::invoices::Invoice,
+    inv: &Invoice,
     today: NaiveDate,
     exclude_own_sale: bool,
 ) -> AppResult<(SaleFacts, bool)> {
@@ -85,7 +85,7 @@ pub async fn sell(
     invoice_id: i64,
     quote_id: &str,
     idempotency_key: &str,
-) -> AppResult<crate::store::sales::Sale> {
+) -> AppResult<Sale> {
     let key = idempotency_key.trim();
     if key.is_empty() || key.len() > 100 {
         return Err(AppError::validation(
@@ -111,7 +111,7 @@ async fn sell_once(
     invoice_id: i64,
     quote_id: &str,
     key: &str,
-) -> AppResult<crate::store::sales::Sale> {
+) -> AppResult<Sale> {
     let now = state.clock.now();
     let txn = begin_ordered(&state.db).await?;
     if let Some(existing) = sales::by_key(&txn, tenant, key).await? {

@@ -46,11 +46,7 @@ pub async fn payout(state: &AppState, job: &Job) -> AppResult<()> {
 /// fees, an event and a notification; the invoice is free to be sold again or
 /// handed to Nox Finans.
 #[tracing::instrument(skip(state), fields(company = tenant.company_id()))]
-pub async fn withdraw(
-    state: &AppState,
-    tenant: Tenant,
-    sale_id: i64,
-) -> AppResult<crate::store::sales::Sale> {
+pub async fn withdraw(state: &AppState, tenant: Tenant, sale_id: i64) -> AppResult<Sale> {
     let now = state.clock.now();
     let txn = begin_ordered(&state.db).await?;
     let sale = sales::get(&txn, tenant, sale_id)
@@ -96,7 +92,7 @@ pub async fn record_collection(
     amount: rust_decimal::Decimal,
     collected_on: NaiveDate,
     key: &str,
-) -> AppResult<crate::store::sales::Sale> {
+) -> AppResult<Sale> {
     let key = key.trim();
     if key.is_empty() || key.len() > 100 {
         return Err(AppError::validation(
