@@ -64,6 +64,12 @@ pub enum AppError {
     Internal(String),
 }
 
+impl From<std::convert::Infallible> for AppError {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
+}
+
 impl AppError {
     /// A [`AppError::NotFound`] for `what`, found through input `field`.
     pub fn not_found(what: &'static str, field: impl Into<String>) -> Self {

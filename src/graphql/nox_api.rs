@@ -63,7 +63,7 @@ pub struct SendToNoxFinansInput {
 fn settings_view(s: NoxSettings) -> NoxFinansSettings {
     NoxFinansSettings {
         active_terms_of_payment: s.active_terms,
-        default_delivery: Delivery::parse(&s.default_delivery).into(),
+        default_delivery: s.default_delivery.into(),
         recall_instead_of_monitoring: s.recall_instead_of_monitoring,
     }
 }
@@ -156,7 +156,7 @@ impl NoxMutation {
             t,
             NoxSettings {
                 active_terms: input.active_terms_of_payment,
-                default_delivery: d.as_str().into(),
+                default_delivery: d,
                 recall_instead_of_monitoring: input.recall_instead_of_monitoring.unwrap_or(false),
             },
         )

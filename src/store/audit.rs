@@ -141,7 +141,7 @@ pub async fn list<C: ConnectionTrait>(
 ) -> AppResult<Page<Recorded>> {
     Ok(fetch(db, select(filter), audit_log::Column::Id, req, true)
         .await?
-        .map(Recorded::from))
+        .records()?)
 }
 
 /// How many entries match. Operators only.

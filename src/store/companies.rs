@@ -84,10 +84,7 @@ pub async fn find<C: ConnectionTrait>(
     _op: Operator,
     id: i64,
 ) -> AppResult<Option<Company>> {
-    Ok(company::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .map(Company::from))
+    crate::store::record::one(db, company::Entity::find_by_id(id)).await
 }
 
 /// The tenant's own company.
@@ -104,11 +101,11 @@ pub async fn find_by_organisation_number<C: ConnectionTrait>(
     db: &C,
     organisation_number: &str,
 ) -> AppResult<Option<Company>> {
-    Ok(company::Entity::find()
-        .filter(company::Column::OrganisationNumber.eq(organisation_number))
-        .one(db)
-        .await?
-        .map(Company::from))
+    crate::store::record::one(
+        db,
+        company::Entity::find().filter(company::Column::OrganisationNumber.eq(organisation_number)),
+    )
+    .await
 }
 
 /// Whether any company exists (the database has been seeded or used).
@@ -177,11 +174,9 @@ pub async fn by_ids<C: ConnectionTrait>(
     _op: super::Operator,
     ids: Vec<i64>,
 ) -> AppResult<Vec<Company>> {
-    Ok(company::Entity::find()
-        .filter(company::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(Company::from)
-        .collect())
+    crate::store::record::all(
+        db,
+        company::Entity::find().filter(company::Column::Id.is_in(ids)),
+    )
+    .await
 }

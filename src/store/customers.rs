@@ -129,11 +129,7 @@ pub async fn get<C: ConnectionTrait>(
     tenant: Tenant,
     id: i64,
 ) -> AppResult<Option<Customer>> {
-    Ok(scoped(tenant)
-        .filter(customer::Column::Id.eq(id))
-        .one(db)
-        .await?
-        .map(Customer::from))
+    crate::store::record::one(db, scoped(tenant).filter(customer::Column::Id.eq(id))).await
 }
 
 /// Customers of the tenant with these ids (missing or foreign ids are absent).
@@ -142,13 +138,7 @@ pub async fn get_many<C: ConnectionTrait>(
     tenant: Tenant,
     ids: impl IntoIterator<Item = i64>,
 ) -> AppResult<Vec<Customer>> {
-    Ok(scoped(tenant)
-        .filter(customer::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(Customer::from)
-        .collect())
+    crate::store::record::all(db, scoped(tenant).filter(customer::Column::Id.is_in(ids))).await
 }
 
 /// Customers of any company with these ids (operator views).
@@ -157,13 +147,11 @@ pub async fn get_many_any<C: ConnectionTrait>(
     _op: super::Operator,
     ids: impl IntoIterator<Item = i64>,
 ) -> AppResult<Vec<Customer>> {
-    Ok(customer::Entity::find()
-        .filter(customer::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(Customer::from)
-        .collect())
+    crate::store::record::all(
+        db,
+        customer::Entity::find().filter(customer::Column::Id.is_in(ids)),
+    )
+    .await
 }
 
 /// A page of the tenant's customers, oldest first, optionally searched by name,
@@ -177,7 +165,7 @@ pub async fn list<C: ConnectionTrait>(
     let select = scoped(tenant).filter(search_condition(search));
     Ok(page::fetch(db, select, customer::Column::Id, req, false)
         .await?
-        .map(Customer::from))
+        .records()?)
 }
 
 /// How many customers match.

@@ -229,16 +229,15 @@ pub async fn claim<C: ConnectionTrait>(
         .iter()
         .filter_map(|r| r.try_get::<i64>("", "id").ok())
         .collect();
-    Ok(job::Entity::find()
-        .filter(job::Column::Id.is_in(ids))
-        .filter(job::Column::LeaseToken.eq(token))
-        .order_by_asc(job::Column::RunAtMs)
-        .order_by_asc(job::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(Job::from)
-        .collect())
+    crate::store::record::all(
+        db,
+        job::Entity::find()
+            .filter(job::Column::Id.is_in(ids))
+            .filter(job::Column::LeaseToken.eq(token))
+            .order_by_asc(job::Column::RunAtMs)
+            .order_by_asc(job::Column::Id),
+    )
+    .await
 }
 
 /// Marks a job done. Call inside the transaction of its work: when the lease
@@ -303,7 +302,7 @@ pub async fn dead<C: ConnectionTrait>(
         .filter(job::Column::Done.eq(false));
     Ok(super::page::fetch(db, q, job::Column::Id, req, false)
         .await?
-        .map(Job::from))
+        .records()?)
 }
 
 /// How many jobs are dead (operator).

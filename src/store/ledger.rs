@@ -223,7 +223,7 @@ pub async fn entries_between<C: ConnectionTrait>(
         .filter(statement_entry::Column::BookedOn.lte(to));
     Ok(page::fetch(db, q, statement_entry::Column::Id, req, false)
         .await?
-        .map(Entry::from))
+        .records()?)
 }
 
 /// How many entries were booked from `from` to `to`.
@@ -278,7 +278,7 @@ pub async fn vouchers<C: ConnectionTrait>(
         false,
     )
     .await?
-    .map(Voucher::from))
+    .records()?)
 }
 
 /// How many vouchers match.
@@ -320,14 +320,13 @@ pub async fn voucher_rows<C: ConnectionTrait>(
         .into_iter()
         .map(|v| v.id)
         .collect();
-    Ok(voucher_row::Entity::find()
-        .filter(voucher_row::Column::VoucherId.is_in(own))
-        .order_by_asc(voucher_row::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(VoucherLine::from)
-        .collect())
+    crate::store::record::all(
+        db,
+        voucher_row::Entity::find()
+            .filter(voucher_row::Column::VoucherId.is_in(own))
+            .order_by_asc(voucher_row::Column::Id),
+    )
+    .await
 }
 
 /// One statement entry of the tenant.
@@ -336,11 +335,11 @@ pub async fn entry<C: ConnectionTrait>(
     tenant: Tenant,
     id: i64,
 ) -> AppResult<Option<Entry>> {
-    Ok(entries(tenant)
-        .filter(statement_entry::Column::Id.eq(id))
-        .one(db)
-        .await?
-        .map(Entry::from))
+    crate::store::record::one(
+        db,
+        entries(tenant).filter(statement_entry::Column::Id.eq(id)),
+    )
+    .await
 }
 
 /// One voucher of the tenant.
@@ -349,11 +348,11 @@ pub async fn voucher<C: ConnectionTrait>(
     tenant: Tenant,
     id: i64,
 ) -> AppResult<Option<Voucher>> {
-    Ok(vouchers_between(tenant, None, None)
-        .filter(voucher::Column::Id.eq(id))
-        .one(db)
-        .await?
-        .map(Voucher::from))
+    crate::store::record::one(
+        db,
+        vouchers_between(tenant, None, None).filter(voucher::Column::Id.eq(id)),
+    )
+    .await
 }
 
 /// Adds a Nox Finans fee to the company's fees not yet settled (an increment).

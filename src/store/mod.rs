@@ -8,25 +8,8 @@
 //! out records (declared with [`record!`] when they are a row's columns as
 //! they are) and domain types, and takes typed changes.
 
-/// Declares a record the store hands out for a table row whose columns the
-/// rest of the server reads as they are: the named fields, moved from the row.
-macro_rules! record {
-    ($(#[$m:meta])* $name:ident from $model:path {
-        $($(#[$fm:meta])* $field:ident: $ty:ty),* $(,)?
-    }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        pub struct $name {
-            $($(#[$fm])* pub $field: $ty),*
-        }
-
-        impl From<$model> for $name {
-            fn from(m: $model) -> Self {
-                Self { $($field: m.$field),* }
-            }
-        }
-    };
-}
+#[macro_use]
+mod record;
 
 pub mod audit;
 pub mod companies;

@@ -58,7 +58,7 @@ pub async fn list<C: ConnectionTrait>(
         true,
     )
     .await?
-    .map(Notification::from))
+    .records()?)
 }
 
 /// How many notifications match.
@@ -76,11 +76,11 @@ pub async fn get<C: ConnectionTrait>(
     tenant: Tenant,
     id: i64,
 ) -> AppResult<Option<Notification>> {
-    Ok(scoped(tenant, false)
-        .filter(notification::Column::Id.eq(id))
-        .one(db)
-        .await?
-        .map(Notification::from))
+    crate::store::record::one(
+        db,
+        scoped(tenant, false).filter(notification::Column::Id.eq(id)),
+    )
+    .await
 }
 
 /// Marks the tenant's notifications `ids` read; returns how many changed.

@@ -45,6 +45,19 @@ impl<T> Page<T> {
             has_previous: self.has_previous,
         }
     }
+
+    /// Reads the page's rows as records (see [`super::record::rows`]).
+    pub fn records<U>(self) -> Result<Page<U>, crate::error::AppError>
+    where
+        U: TryFrom<T>,
+        crate::error::AppError: From<U::Error>,
+    {
+        Ok(Page {
+            items: super::record::rows(self.items)?,
+            has_next: self.has_next,
+            has_previous: self.has_previous,
+        })
+    }
 }
 
 /// Rows carry an integer key that orders them.

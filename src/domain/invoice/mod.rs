@@ -161,37 +161,18 @@ pub fn totals(rows: &[Row]) -> Result<Totals, FieldError> {
     })
 }
 
-/// The kind of invoice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InvoiceType {
-    /// An ordinary invoice.
-    Invoice,
-    /// A cash invoice (paid at the time of sale).
-    Cash,
-    /// An interest invoice (late-payment interest).
-    Interest,
-    /// A credit note: negative rows, linked to the invoice it credits.
-    CreditNote,
-}
-
-impl InvoiceType {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Invoice => "INVOICE",
-            Self::Cash => "CASH",
-            Self::Interest => "INTEREST",
-            Self::CreditNote => "CREDIT",
-        }
-    }
-    /// Reads the stored form; unknown values read as an ordinary invoice.
-    pub fn parse(s: &str) -> Self {
-        match s {
-            "CASH" => Self::Cash,
-            "INTEREST" => Self::Interest,
-            "CREDIT" => Self::CreditNote,
-            _ => Self::Invoice,
-        }
+stored_enum! {
+    /// The kind of invoice.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum InvoiceType {
+        /// An ordinary invoice.
+        Invoice = "INVOICE",
+        /// A cash invoice (paid at the time of sale).
+        Cash = "CASH",
+        /// An interest invoice (late-payment interest).
+        Interest = "INTEREST",
+        /// A credit note: negative rows, linked to the invoice it credits.
+        CreditNote = "CREDIT",
     }
 }
 
@@ -211,40 +192,19 @@ pub fn parse_house_work_deductible(
     Ok(ore)
 }
 
-/// Who paid: the customer to the company, the customer through Nox Finans,
-/// Skatteverket (its part of a house-work invoice), or a credit note.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Payer {
-    /// The customer paid the company directly.
-    Customer,
-    /// The customer paid Nox Finans, which collected for the company.
-    NoxFinans,
-    /// Skatteverket paid the tax reduction of a house-work invoice.
-    Skatteverket,
-    /// A credit note took the amount off.
-    CreditNote,
-}
-
-impl Payer {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Customer => "CUSTOMER",
-            Self::NoxFinans => "NOX_FINANS",
-            Self::Skatteverket => "SKATTEVERKET",
-            Self::CreditNote => "CREDIT_NOTE",
-        }
-    }
-    /// Reads the stored form.
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Customer,
-            Self::NoxFinans,
-            Self::Skatteverket,
-            Self::CreditNote,
-        ]
-        .into_iter()
-        .find(|p| p.as_str() == s)
+stored_enum! {
+    /// Who paid: the customer to the company, the customer through Nox Finans,
+    /// Skatteverket (its part of a house-work invoice), or a credit note.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Payer {
+        /// The customer paid the company directly.
+        Customer = "CUSTOMER",
+        /// The customer paid Nox Finans, which collected for the company.
+        NoxFinans = "NOX_FINANS",
+        /// Skatteverket paid the tax reduction of a house-work invoice.
+        Skatteverket = "SKATTEVERKET",
+        /// A credit note took the amount off.
+        CreditNote = "CREDIT_NOTE",
     }
 }
 
@@ -311,27 +271,14 @@ pub fn state(f: StateFacts, today: NaiveDate) -> InvoiceState {
     }
 }
 
-/// ROT (repairs) or RUT (household services).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HouseWorkType {
-    /// Repairs, conversion, extension.
-    Rot,
-    /// Household services.
-    Rut,
-}
-
-impl HouseWorkType {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Rot => "ROT",
-            Self::Rut => "RUT",
-        }
-    }
-
-    /// Reads the stored form.
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Rot, Self::Rut].into_iter().find(|t| t.as_str() == s)
+stored_enum! {
+    /// ROT (repairs) or RUT (household services).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum HouseWorkType {
+        /// Repairs, conversion, extension.
+        Rot = "ROT",
+        /// Household services.
+        Rut = "RUT",
     }
 }
 

@@ -6,60 +6,25 @@ use chrono::NaiveDate;
 mod prices;
 pub use prices::*;
 
-/// Which Nox Finans service an invoice is handed to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Service {
-    /// Fakturaservice: Nox Finans sends the invoice and runs the whole process.
-    InvoiceService,
-    /// Påminnelseservice: handed over once overdue; starts at the reminder.
-    ReminderService,
-}
-
-/// How Nox Finans delivers the invoice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivery {
-    /// By letter.
-    Letter,
-    /// By e-mail.
-    Email,
-}
-
-impl Service {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::InvoiceService => "INVOICE_SERVICE",
-            Self::ReminderService => "REMINDER_SERVICE",
-        }
-    }
-
-    /// From the stored form (the invoice service unless it names the
-    /// reminder service).
-    pub fn parse(s: &str) -> Self {
-        if s == Self::ReminderService.as_str() {
-            Self::ReminderService
-        } else {
-            Self::InvoiceService
-        }
+stored_enum! {
+    /// Which Nox Finans service an invoice is handed to.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Service {
+        /// Fakturaservice: Nox Finans sends the invoice and runs the whole process.
+        InvoiceService = "INVOICE_SERVICE",
+        /// Påminnelseservice: handed over once overdue; starts at the reminder.
+        ReminderService = "REMINDER_SERVICE",
     }
 }
 
-impl Delivery {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Letter => "LETTER",
-            Self::Email => "EMAIL",
-        }
-    }
-
-    /// From the stored form (a letter unless it says e-mail).
-    pub fn parse(s: &str) -> Self {
-        if s == Self::Email.as_str() {
-            Self::Email
-        } else {
-            Self::Letter
-        }
+stored_enum! {
+    /// How Nox Finans delivers the invoice.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Delivery {
+        /// By letter.
+        Letter = "LETTER",
+        /// By e-mail.
+        Email = "EMAIL",
     }
 }
 
@@ -109,7 +74,7 @@ pub struct Candidate {
     /// Marked "not completed".
     pub not_completed: bool,
     /// `INVOICE`, `CASH` or `INTEREST`.
-    pub invoice_type: String,
+    pub invoice_type: super::invoice::InvoiceType,
     /// ISO currency.
     pub currency: String,
     /// Terms of payment code.
@@ -207,7 +172,7 @@ pub fn assess(
         ),
     );
     block(
-        c.invoice_type == "CASH",
+        c.invoice_type == super::invoice::InvoiceType::Cash,
         finding(
             "CASH_INVOICE",
             "cash invoices cannot be sent via Nox Finans",
@@ -215,7 +180,7 @@ pub fn assess(
         ),
     );
     block(
-        c.invoice_type == "INTEREST",
+        c.invoice_type == super::invoice::InvoiceType::Interest,
         finding(
             "INTEREST_INVOICE",
             "interest invoices cannot be sent via Nox Finans",

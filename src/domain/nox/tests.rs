@@ -1,6 +1,7 @@
 //! Tests of [`super`]: the rules, with unit and property tests.
 
 use super::*;
+use crate::domain::invoice::InvoiceType;
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
@@ -12,7 +13,7 @@ fn good() -> Candidate {
         house_work_deductible_ore: None,
         cancelled: false,
         not_completed: false,
-        invoice_type: "INVOICE".into(),
+        invoice_type: InvoiceType::Invoice,
         currency: "SEK".into(),
         terms_of_payment: "30".into(),
         invoice_date: today(),
@@ -72,8 +73,11 @@ fn each_rule_alone_makes_the_row_red_with_its_own_code() {
         ),
         (|c| c.cancelled = true, "CANCELLED"),
         (|c| c.not_completed = true, "NOT_COMPLETED"),
-        (|c| c.invoice_type = "CASH".into(), "CASH_INVOICE"),
-        (|c| c.invoice_type = "INTEREST".into(), "INTEREST_INVOICE"),
+        (|c| c.invoice_type = InvoiceType::Cash, "CASH_INVOICE"),
+        (
+            |c| c.invoice_type = InvoiceType::Interest,
+            "INTEREST_INVOICE",
+        ),
         (|c| c.currency = "EUR".into(), "CURRENCY_NOT_SEK"),
         (|c| c.terms_of_payment = "10".into(), "TERMS_NOT_ACTIVE"),
         (

@@ -12,72 +12,36 @@ use rust_decimal::Decimal;
 use super::money::{round_ore, to_ore};
 use super::nox::{reference_rate_bp, step_date};
 
-/// Where a case stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NoxStatus {
-    /// Waiting for Nox Finans to accept.
-    Submitted,
-    /// Refused by Nox Finans; the invoice is free again.
-    Rejected,
-    /// Accepted.
-    Accepted,
-    /// Delivered to the customer by letter or e-mail.
-    Delivered,
-    /// E-mail notice after the due date (no fee).
-    OverdueNoticeSent,
-    /// Reminder sent, with a fee.
-    ReminderSent,
-    /// Debt collection notice sent.
-    DebtCollection,
-    /// Long-term monitoring.
-    LongTermMonitoring,
-    /// The customer's part is paid.
-    Paid,
-    /// Recalled; the invoice is free again.
-    Recalled,
-    /// Fully credited by a credit note.
-    Credited,
+stored_enum! {
+    /// Where a case stands.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum NoxStatus {
+        /// Waiting for Nox Finans to accept.
+        Submitted = "SUBMITTED",
+        /// Refused by Nox Finans; the invoice is free again.
+        Rejected = "REJECTED",
+        /// Accepted.
+        Accepted = "ACCEPTED",
+        /// Delivered to the customer by letter or e-mail.
+        Delivered = "DELIVERED",
+        /// E-mail notice after the due date (no fee).
+        OverdueNoticeSent = "OVERDUE_NOTICE_SENT",
+        /// Reminder sent, with a fee.
+        ReminderSent = "REMINDER_SENT",
+        /// Debt collection notice sent.
+        DebtCollection = "DEBT_COLLECTION",
+        /// Long-term monitoring.
+        LongTermMonitoring = "LONG_TERM_MONITORING",
+        /// The customer's part is paid.
+        Paid = "PAID",
+        /// Recalled; the invoice is free again.
+        Recalled = "RECALLED",
+        /// Fully credited by a credit note.
+        Credited = "CREDITED",
+    }
 }
 
 impl NoxStatus {
-    /// Every status.
-    pub const ALL: [NoxStatus; 11] = [
-        Self::Submitted,
-        Self::Rejected,
-        Self::Accepted,
-        Self::Delivered,
-        Self::OverdueNoticeSent,
-        Self::ReminderSent,
-        Self::DebtCollection,
-        Self::LongTermMonitoring,
-        Self::Paid,
-        Self::Recalled,
-        Self::Credited,
-    ];
-
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Submitted => "SUBMITTED",
-            Self::Rejected => "REJECTED",
-            Self::Accepted => "ACCEPTED",
-            Self::Delivered => "DELIVERED",
-            Self::OverdueNoticeSent => "OVERDUE_NOTICE_SENT",
-            Self::ReminderSent => "REMINDER_SENT",
-            Self::DebtCollection => "DEBT_COLLECTION",
-            Self::LongTermMonitoring => "LONG_TERM_MONITORING",
-            Self::Paid => "PAID",
-            Self::Recalled => "RECALLED",
-            Self::Credited => "CREDITED",
-        }
-    }
-
-    /// Reads the stored form; `None` for a value this version does not know
-    /// (callers treat that as an internal error, never as a default).
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
     /// Nox Finans holds the invoice: from submission until paid, credited,
     /// recalled or rejected.
     pub fn is_open(self) -> bool {

@@ -62,7 +62,11 @@ pub fn decide(f: &DecisionFacts) -> Decision {
         }
     };
     let s = &f.sale;
-    if s.cancelled || s.not_completed || s.currency != "SEK" || s.invoice_type != "INVOICE" {
+    if s.cancelled
+        || s.not_completed
+        || s.currency != HOME_CURRENCY
+        || s.invoice_type != InvoiceType::Invoice
+    {
         return Decision::Deny(Reason::new(
             "INVOICE_CHANGED",
             "the invoice no longer qualifies for sale",

@@ -5,7 +5,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
-use super::money::{from_ore, round_ore, to_ore};
+use super::invoice::InvoiceType;
+use super::money::{HOME_CURRENCY, from_ore, round_ore, to_ore};
 
 mod decision;
 mod spot_check;
@@ -70,7 +71,7 @@ pub struct SaleFacts {
     /// Not completed.
     pub not_completed: bool,
     /// `INVOICE`, `CASH` or `INTEREST`.
-    pub invoice_type: String,
+    pub invoice_type: super::invoice::InvoiceType,
     /// Balance in öre.
     pub balance_ore: i64,
     /// Skatteverket's part of a house-work invoice still to be paid (the tax
@@ -203,14 +204,18 @@ pub fn quote(f: &SaleFacts, a: Option<&Agreement>, today: NaiveDate) -> Quote {
             "the invoice is marked not completed",
         ));
     }
-    match f.invoice_type.as_str() {
-        "CASH" => reasons.push(Reason::new("CASH_INVOICE", "cash invoices cannot be sold")),
-        "INTEREST" => reasons.push(Reason::new(
+    match f.invoice_type {
+        InvoiceType::Cash => {
+            reasons.push(Reason::new("CASH_INVOICE", "cash invoices cannot be sold"))
+        }
+        InvoiceType::Interest => reasons.push(Reason::new(
             "INTEREST_INVOICE",
             "interest invoices cannot be sold",
         )),
-        "CREDIT" => reasons.push(Reason::new("CREDIT_NOTE", "credit notes cannot be sold")),
-        _ => {}
+        InvoiceType::CreditNote => {
+            reasons.push(Reason::new("CREDIT_NOTE", "credit notes cannot be sold"))
+        }
+        InvoiceType::Invoice => {}
     }
     if amount_ore <= 0 {
         reasons.push(Reason::new(

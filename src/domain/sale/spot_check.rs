@@ -125,31 +125,15 @@ pub fn spot_check_rule(name: &str) -> Option<&'static SpotCheckRule> {
     SPOT_CHECK_RULES.iter().find(|r| r.name == name)
 }
 
-/// How a spot check ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SpotCheckOutcome {
-    /// The recipient confirmed the invoice.
-    Confirmed,
-    /// The recipient disputed it.
-    Disputed,
-    /// The recipient could not be reached (also the outcome at the deadline).
-    NoAnswer,
-}
-
-impl SpotCheckOutcome {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Confirmed => "CONFIRMED",
-            Self::Disputed => "DISPUTED",
-            Self::NoAnswer => "NO_ANSWER",
-        }
-    }
-
-    /// From the stored form.
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Confirmed, Self::Disputed, Self::NoAnswer]
-            .into_iter()
-            .find(|o| o.as_str() == s)
+stored_enum! {
+    /// How a spot check ended.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum SpotCheckOutcome {
+        /// The recipient confirmed the invoice.
+        Confirmed = "CONFIRMED",
+        /// The recipient disputed it.
+        Disputed = "DISPUTED",
+        /// The recipient could not be reached (also the outcome at the deadline).
+        NoAnswer = "NO_ANSWER",
     }
 }

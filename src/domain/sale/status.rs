@@ -1,60 +1,40 @@
 //! Where a sale stands and the steps that move it.
 
-/// Where a sale stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SaleStatus {
-    /// Requested, being processed.
-    Processing,
-    /// Waiting for a spot check.
-    SpotCheck,
-    /// Bought; payout pending.
-    Approved,
-    /// Not bought.
-    Denied,
-    /// Paid out to the company.
-    PaidOut,
-    /// Withdrawn by the company before the decision.
-    Withdrawn,
+stored_enum! {
+    /// Where a sale stands.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum SaleStatus {
+        /// Requested, being processed.
+        Processing = "PROCESSING",
+        /// Waiting for a spot check.
+        SpotCheck = "SPOT_CHECK",
+        /// Bought; payout pending.
+        Approved = "APPROVED",
+        /// Not bought.
+        Denied = "DENIED",
+        /// Paid out to the company.
+        PaidOut = "PAID_OUT",
+        /// Withdrawn by the company before the decision.
+        Withdrawn = "WITHDRAWN",
+    }
 }
 
 impl SaleStatus {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Processing => "PROCESSING",
-            Self::SpotCheck => "SPOT_CHECK",
-            Self::Approved => "APPROVED",
-            Self::Denied => "DENIED",
-            Self::PaidOut => "PAID_OUT",
-            Self::Withdrawn => "WITHDRAWN",
-        }
-    }
-    /// Reads the stored form.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "PROCESSING" => Self::Processing,
-            "SPOT_CHECK" => Self::SpotCheck,
-            "APPROVED" => Self::Approved,
-            "DENIED" => Self::Denied,
-            "PAID_OUT" => Self::PaidOut,
-            "WITHDRAWN" => Self::Withdrawn,
-            _ => return None,
-        })
-    }
     /// Whether a decision (approve or deny) may be taken from this status.
     pub fn awaits_decision(self) -> bool {
         matches!(self, Self::Processing | Self::SpotCheck)
     }
 
-    /// Every status.
-    pub const ALL: [SaleStatus; 6] = [
-        Self::Processing,
-        Self::SpotCheck,
-        Self::Approved,
-        Self::Denied,
-        Self::PaidOut,
-        Self::Withdrawn,
-    ];
+    /// The sale holds its invoice: in progress or made (neither denied nor
+    /// withdrawn). An invoice is sold at most once this way.
+    pub fn holds_invoice(self) -> bool {
+        !matches!(self, Self::Denied | Self::Withdrawn)
+    }
+
+    /// The financier bought the invoice (approved, and perhaps paid out).
+    pub fn is_bought(self) -> bool {
+        matches!(self, Self::Approved | Self::PaidOut)
+    }
 }
 
 /// A step in the life of a sale.
@@ -96,52 +76,23 @@ pub fn allowed_from(step: SaleStep) -> Vec<SaleStatus> {
         .collect()
 }
 
-/// What happened to a sale, as its history and subscribers see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SaleEvent {
-    /// Sent for sale.
-    Submitted,
-    /// Selected for a spot check.
-    SpotCheckStarted,
-    /// The spot check got its outcome.
-    SpotCheckResolved,
-    /// Bought.
-    Approved,
-    /// Not bought.
-    Denied,
-    /// Paid out.
-    PaidOut,
-    /// Withdrawn by the company before the decision.
-    Withdrawn,
-}
-
-impl SaleEvent {
-    /// Every event kind.
-    pub const ALL: [Self; 7] = [
-        Self::Submitted,
-        Self::SpotCheckStarted,
-        Self::SpotCheckResolved,
-        Self::Approved,
-        Self::Denied,
-        Self::PaidOut,
-        Self::Withdrawn,
-    ];
-
-    /// Stored form (the outbox's `kind`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Submitted => "SUBMITTED",
-            Self::SpotCheckStarted => "SPOT_CHECK_STARTED",
-            Self::SpotCheckResolved => "SPOT_CHECK_RESOLVED",
-            Self::Approved => "APPROVED",
-            Self::Denied => "DENIED",
-            Self::PaidOut => "PAID_OUT",
-            Self::Withdrawn => "WITHDRAWN",
-        }
-    }
-
-    /// Reads the stored form.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|e| e.as_str() == s)
+stored_enum! {
+    /// What happened to a sale, as its history and subscribers see it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum SaleEvent {
+        /// Sent for sale.
+        Submitted = "SUBMITTED",
+        /// Selected for a spot check.
+        SpotCheckStarted = "SPOT_CHECK_STARTED",
+        /// The spot check got its outcome.
+        SpotCheckResolved = "SPOT_CHECK_RESOLVED",
+        /// Bought.
+        Approved = "APPROVED",
+        /// Not bought.
+        Denied = "DENIED",
+        /// Paid out.
+        PaidOut = "PAID_OUT",
+        /// Withdrawn by the company before the decision.
+        Withdrawn = "WITHDRAWN",
     }
 }

@@ -19,7 +19,7 @@ fn facts(balance: i64) -> SaleFacts {
         currency: "SEK".into(),
         cancelled: false,
         not_completed: false,
-        invoice_type: "INVOICE".into(),
+        invoice_type: InvoiceType::Invoice,
         balance_ore: balance,
         house_work_deductible_ore: None,
         due_date: NaiveDate::from_ymd_opt(2026, 12, 22).unwrap(),
@@ -112,9 +112,12 @@ fn eligibility_reasons() {
         (Box::new(|f| f.currency = "EUR".into()), "CURRENCY_NOT_SEK"),
         (Box::new(|f| f.cancelled = true), "CANCELLED"),
         (Box::new(|f| f.not_completed = true), "NOT_COMPLETED"),
-        (Box::new(|f| f.invoice_type = "CASH".into()), "CASH_INVOICE"),
         (
-            Box::new(|f| f.invoice_type = "INTEREST".into()),
+            Box::new(|f| f.invoice_type = InvoiceType::Cash),
+            "CASH_INVOICE",
+        ),
+        (
+            Box::new(|f| f.invoice_type = InvoiceType::Interest),
             "INTEREST_INVOICE",
         ),
         (Box::new(|f| f.balance_ore = 0), "NO_BALANCE"),

@@ -205,7 +205,7 @@ pub struct NoxFinansCase(pub crate::store::nox::Case);
 
 impl NoxFinansCase {
     fn open(&self) -> Result<bool, AppError> {
-        Ok(crate::store::nox::status_of(&self.0)?.is_open())
+        Ok(self.0.status.is_open())
     }
 
     async fn owed(&self, ctx: &Context<'_>) -> GqlResult<crate::services::nox_case::Owed> {
@@ -248,15 +248,15 @@ impl NoxFinansCase {
     }
     /// The service.
     async fn service(&self) -> NoxFinansService {
-        crate::domain::nox::Service::parse(&self.0.service).into()
+        self.0.service.into()
     }
     /// How the invoice is delivered.
     async fn delivery(&self) -> DeliveryMethod {
-        crate::domain::nox::Delivery::parse(&self.0.delivery).into()
+        self.0.delivery.into()
     }
     /// Where the case stands.
-    async fn status(&self) -> GqlResult<NoxFinansStatus> {
-        Ok(parse_status(&self.0.status)?)
+    async fn status(&self) -> NoxFinansStatus {
+        self.0.status.into()
     }
     /// Why Nox Finans rejected the invoice.
     async fn rejection_reason(&self) -> Option<&str> {

@@ -35,7 +35,7 @@ pub async fn credit(
     let now = state.clock.now();
     let txn = begin_ordered(&state.db).await?;
     if let Some(p) = store::payment_by_key(&txn, tenant, key).await? {
-        if p.invoice_id != invoice_id || p.payer != Payer::CreditNote.as_str() {
+        if p.invoice_id != invoice_id || p.payer != Payer::CreditNote {
             return Err(AppError::Conflict(
                 "this idempotency key was used for another payment or credit".into(),
             ));
@@ -51,7 +51,7 @@ pub async fn credit(
     }
     let current = store::require(&txn, tenant, invoice_id, "invoiceId").await?;
     ensure_editable(&current)?;
-    if current.invoice_type == InvoiceType::CreditNote.as_str() {
+    if current.invoice_type == InvoiceType::CreditNote {
         return Err(AppError::validation(
             "invoiceId",
             "a credit note cannot be credited",
@@ -122,7 +122,7 @@ pub async fn credit(
         due_date: today,
         terms_of_payment: current.terms_of_payment.clone(),
         currency: current.currency.clone(),
-        invoice_type: InvoiceType::CreditNote.as_str().to_string(),
+        invoice_type: InvoiceType::CreditNote,
         net_ore: -t.net_ore,
         vat_ore: -t.vat_ore,
         total_ore: -t.total_ore,
@@ -140,7 +140,7 @@ pub async fn credit(
     }
     let payment = NewPayment {
         invoice_id: current.id,
-        payer: Payer::CreditNote.as_str(),
+        payer: Payer::CreditNote,
         idempotency_key: Some(key.to_string()),
         amount_ore: t.total_ore,
         capital_ore: 0,

@@ -40,7 +40,7 @@ pub async fn register_payment(
         Err(e) if e.is_conflict() => match store::payment_by_key(&state.db, tenant, &key).await? {
             Some(p)
                 if p.invoice_id == invoice_id
-                    && p.payer == payer.as_str()
+                    && p.payer == payer
                     && Some(p.amount_ore) == parse_amount("amount", amount, false).ok() =>
             {
                 store::require(&state.db, tenant, invoice_id, "invoiceId").await
@@ -79,9 +79,7 @@ async fn register_payment_once(
     }
     let txn = begin_ordered(&state.db).await?;
     if let Some(p) = store::payment_by_key(&txn, tenant, &key).await? {
-        if p.invoice_id != input.invoice_id
-            || p.amount_ore != amount_ore
-            || p.payer != input.payer.as_str()
+        if p.invoice_id != input.invoice_id || p.amount_ore != amount_ore || p.payer != input.payer
         {
             return Err(AppError::Conflict(
                 "this idempotency key was used for another payment".into(),
@@ -120,7 +118,7 @@ async fn register_payment_once(
     }
     let mut payment = NewPayment {
         invoice_id: current.id,
-        payer: input.payer.as_str(),
+        payer: input.payer,
         idempotency_key: Some(key),
         amount_ore,
         capital_ore: 0,

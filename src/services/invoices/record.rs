@@ -44,7 +44,7 @@ pub(super) async fn build_record<C: ConnectionTrait>(
         ),
     };
     if input.invoice_type == Some(InvoiceType::CreditNote)
-        || current.is_some_and(|c| c.invoice_type == InvoiceType::CreditNote.as_str())
+        || current.is_some_and(|c| c.invoice_type == InvoiceType::CreditNote)
     {
         return Err(AppError::validation(
             "invoiceType",
@@ -55,7 +55,7 @@ pub(super) async fn build_record<C: ConnectionTrait>(
     let t = totals(&rows)?;
     let (house_work_type, house_work_deductible_ore) = match &input.house_work {
         Some(h) => (
-            Some(h.kind.as_str().to_string()),
+            Some(h.kind),
             Some(parse_house_work_deductible(h.deductible_amount, &t)?),
         ),
         None => (None, None),
@@ -121,15 +121,7 @@ pub(super) async fn build_record<C: ConnectionTrait>(
         currency,
         invoice_type: input
             .invoice_type
-            .map_or_else(
-                || {
-                    current.map_or(InvoiceType::Invoice.as_str(), |c| {
-                        InvoiceType::parse(&c.invoice_type).as_str()
-                    })
-                },
-                InvoiceType::as_str,
-            )
-            .to_string(),
+            .unwrap_or_else(|| current.map_or(InvoiceType::Invoice, |c| c.invoice_type)),
         net_ore: t.net_ore,
         vat_ore: t.vat_ore,
         total_ore: t.total_ore,

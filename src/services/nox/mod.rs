@@ -25,7 +25,7 @@ use crate::store::invoices;
 use crate::store::invoices::Invoice;
 use crate::store::jobs::{self, kind};
 use crate::store::nox::Case;
-use crate::store::nox::{self as store, NoxSettings, status_of};
+use crate::store::nox::{self as store, NoxSettings};
 use crate::store::outbox::Ordered;
 use crate::store::outbox::{self, NewEvent, topic};
 use crate::store::page::PageRequest;

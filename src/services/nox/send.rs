@@ -50,14 +50,14 @@ pub async fn send(
         // Every read the hand-over depends on happens in its own transaction.
         let txn = crate::db::begin_ordered(&state.db).await?;
         let settings = store::settings(&txn, tenant).await?;
-        let delivery = delivery.unwrap_or_else(|| Delivery::parse(&settings.default_delivery));
+        let delivery = delivery.unwrap_or(settings.default_delivery);
         let recall = recall_instead_of_monitoring.unwrap_or(settings.recall_instead_of_monitoring);
         let inv = invoices::require(&txn, tenant, *id, &format!("invoiceIds[{i}]")).await?;
         let latest = store::cases_of(&txn, tenant, vec![inv.id]).await?.pop();
         let today = state.clock.today();
         let assessment = assess_with(&txn, tenant, &inv, service, delivery, today, false).await?;
         if let Some(c) = latest {
-            let open = status_of(&c)?.is_open();
+            let open = c.status.is_open();
             // The same key returns the same case; an open case under another key
             // means the invoice is already handed over.
             if c.idempotency_key == key || open {

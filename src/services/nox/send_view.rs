@@ -46,7 +46,7 @@ fn candidate(
         }),
         cancelled: inv.cancelled,
         not_completed: inv.not_completed,
-        invoice_type: inv.invoice_type.clone(),
+        invoice_type: inv.invoice_type,
         currency: inv.currency.clone(),
         terms_of_payment: inv.terms_of_payment.clone(),
         invoice_date: inv.invoice_date,
@@ -84,12 +84,12 @@ async fn assess_all<C: ConnectionTrait>(
         sales::latest_by_invoice(db, tenant, ids.clone())
             .await?
             .into_iter()
-            .filter(|s| sales::LIVE.contains(&s.status.as_str()))
+            .filter(|s| s.status.holds_invoice())
             .map(|s| s.invoice_id)
             .collect();
     let mut open_cases = std::collections::HashSet::new();
     for c in store::cases_of(db, tenant, ids).await? {
-        if status_of(&c)?.is_open() {
+        if c.status.is_open() {
             open_cases.insert(c.invoice_id);
         }
     }
@@ -140,9 +140,7 @@ async fn view_query(
     f: &CandidateFilter,
 ) -> AppResult<(store::SendViewQuery, NoxSettings, Delivery)> {
     let settings = store::settings(&state.db, tenant).await?;
-    let delivery = f
-        .delivery
-        .unwrap_or_else(|| Delivery::parse(&settings.default_delivery));
+    let delivery = f.delivery.unwrap_or(settings.default_delivery);
     let q = store::SendViewQuery {
         active_terms: settings.active_terms.clone(),
         reminder_service: f.service == Service::ReminderService,
@@ -215,7 +213,7 @@ pub async fn candidate_row(
 ) -> AppResult<CandidateRow> {
     let inv = invoices::require(&state.db, tenant, invoice_id, "invoiceId").await?;
     let settings = store::settings(&state.db, tenant).await?;
-    let delivery = Delivery::parse(&settings.default_delivery);
+    let delivery = settings.default_delivery;
     let today = state.clock.today();
     let a = assess_all(
         &state.db,

@@ -16,14 +16,13 @@ pub async fn accept(state: &AppState, job: &Job) -> AppResult<()> {
         txn.commit().await?;
         return Ok(());
     };
-    if status_of(&case)? != NoxStatus::Submitted {
+    if case.status != NoxStatus::Submitted {
         txn.commit().await?;
         return Ok(());
     }
     let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;
     let number = inv.invoice_number.clone();
-    let service = Service::parse(&case.service);
-    let delivery = Delivery::parse(&case.delivery);
+    let (service, delivery) = (case.service, case.delivery);
     // The invoice must still qualify: it may have changed since it was sent.
     let assessment = assess_with(&txn, tenant, &inv, service, delivery, today, true).await?;
     if assessment.colour == nox::Colour::Red {

@@ -24,7 +24,7 @@ pub async fn pause(
     let case = store::case(&txn, tenant, case_id)
         .await?
         .ok_or_else(|| AppError::not_found("case", "caseId"))?;
-    let status = status_of(&case)?;
+    let status = case.status;
     // A pause already running is replaced: its unused days come back first.
     let reserved = case
         .paused_until
@@ -93,7 +93,7 @@ pub async fn resume(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult
     let case = store::case(&txn, tenant, case_id)
         .await?
         .ok_or_else(|| AppError::not_found("case", "caseId"))?;
-    let status = status_of(&case)?;
+    let status = case.status;
     let Some(until) = case.paused_until.filter(|u| *u >= today) else {
         return Err(AppError::Conflict("the case is not paused".into()));
     };
@@ -151,7 +151,7 @@ pub async fn recall(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult
     let case = store::case(&txn, tenant, case_id)
         .await?
         .ok_or_else(|| AppError::not_found("case", "caseId"))?;
-    let status = status_of(&case)?;
+    let status = case.status;
     let moved = store::transition(
         &txn,
         tenant,

@@ -23,7 +23,7 @@ use crate::db::begin_ordered;
 use crate::domain::invoice::Payer;
 use crate::domain::ledger::{self, NOX_SERIES};
 use crate::domain::money::from_ore;
-use crate::domain::nox::{self, Delivery, RECALL_VAT_BP, Service, price};
+use crate::domain::nox::{self, RECALL_VAT_BP, price};
 use crate::domain::nox_case::{
     Allocation, CaseEvent, CaseFacts, MAX_PAUSE_DAYS, NoxStatus, Reduction, Step,
     accrued_interest_ore, allowed_from, kept_of_collection, next_step, payout_split,
@@ -36,7 +36,7 @@ use crate::store::invoices::Invoice;
 use crate::store::jobs::{self, Job, kind};
 use crate::store::ledger::{self as books, Refs, book, post};
 use crate::store::nox::Case;
-use crate::store::nox::{self as store, CaseChange, CaseMoney, status_of};
+use crate::store::nox::{self as store, CaseChange, CaseMoney};
 use crate::store::outbox;
 use crate::store::outbox::Ordered;
 use crate::store::{Operator, Tenant, customers, invoices};

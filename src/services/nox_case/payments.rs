@@ -38,7 +38,7 @@ pub async fn owed<C: sea_orm::ConnectionTrait>(
 /// Whether the case is open and charges interest, so that [`owed_from`]
 /// needs the invoice's payments.
 pub fn claims_interest(case: &Case) -> AppResult<bool> {
-    let status = status_of(case)?;
+    let status = case.status;
     Ok(status.is_open() && status.claims_interest())
 }
 
@@ -49,13 +49,13 @@ pub fn owed_from(
     payments: &[crate::store::invoices::Payment],
     today: NaiveDate,
 ) -> AppResult<Owed> {
-    if !status_of(case)?.is_open() {
+    if !case.status.is_open() {
         return Ok(Owed::default());
     }
     let interest_accrued_ore = if claims_interest(case)? {
         let reductions: Vec<Reduction> = payments
             .iter()
-            .filter(|p| Payer::parse(&p.payer) != Some(Payer::Skatteverket))
+            .filter(|p| p.payer != Payer::Skatteverket)
             .map(|p| Reduction {
                 on: p.paid_on,
                 ore: p.capital_ore,
@@ -88,7 +88,7 @@ pub async fn collect(
 ) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
-    let status = status_of(case)?;
+    let status = case.status;
     let kept = kept_of_collection(status, a.total());
     let money = CaseMoney {
         capital_reduced_ore: a.capital_ore,
@@ -181,7 +181,7 @@ async fn close_when_settled(
     let case = store::case(txn, tenant, case_id)
         .await?
         .ok_or_else(|| AppError::Internal("the case vanished".into()))?;
-    let status = status_of(&case)?;
+    let status = case.status;
     if case.capital_ore > 0 {
         let message = format!(
             "A payment of invoice {number} was reported to Nox Finans; {} SEK remains",

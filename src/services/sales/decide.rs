@@ -14,7 +14,7 @@ pub async fn process(state: &AppState, job: &Job) -> AppResult<()> {
         txn.commit().await?;
         return Ok(());
     };
-    if status(&sale)? == SaleStatus::Processing {
+    if sale.status == SaleStatus::Processing {
         let h = sales::history(&txn, tenant, sale.id, sale.customer_id).await?;
         let facts = SpotCheckFacts {
             previous_sales: h.previous,
@@ -67,7 +67,7 @@ pub fn spot_check_due(state: &AppState) -> DateTime<Utc> {
 pub async fn spot_check_deadline(state: &AppState, job: &Job) -> AppResult<()> {
     let txn = begin_ordered(&state.db).await?;
     if let Some((tenant, sale)) = load_for_job(&txn, job).await?
-        && status(&sale)? == SaleStatus::SpotCheck
+        && sale.status == SaleStatus::SpotCheck
     {
         resolve_in(
             &txn,
@@ -138,7 +138,7 @@ pub async fn resolve_spot_check(
     let (tenant, sale) = sales::get_owned(&txn, op, sale_id)
         .await?
         .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
-    if status(&sale)? != SaleStatus::SpotCheck {
+    if sale.status != SaleStatus::SpotCheck {
         return Err(AppError::Conflict(format!(
             "the sale is {}, not waiting for a spot check",
             sale.status

@@ -80,11 +80,6 @@ async fn record(
     Ok(())
 }
 
-fn status(s: &Sale) -> AppResult<SaleStatus> {
-    SaleStatus::parse(&s.status)
-        .ok_or_else(|| AppError::Internal(format!("unknown sale status {}", s.status)))
-}
-
 async fn load_for_job(txn: &Ordered, job: &Job) -> AppResult<Option<(Tenant, Sale)>> {
     let sale = sales::get(txn, job.tenant, job.subject_id).await?;
     Ok(sale.map(|s| (job.tenant, s)))

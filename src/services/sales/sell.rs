@@ -18,7 +18,7 @@ pub(super) async fn sale_facts<C: ConnectionTrait>(
             currency: inv.currency.clone(),
             cancelled: inv.cancelled,
             not_completed: inv.not_completed,
-            invoice_type: inv.invoice_type.clone(),
+            invoice_type: inv.invoice_type,
             balance_ore: inv.balance_ore,
             house_work_deductible_ore: inv.house_work_deductible_ore.map(|_| skatteverket),
             due_date: inv.due_date,

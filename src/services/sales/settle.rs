@@ -126,7 +126,7 @@ pub async fn record_collection(
     let sale = sales::get_any(&txn, op, sale_id)
         .await?
         .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
-    if !matches!(status(&sale)?, SaleStatus::Approved | SaleStatus::PaidOut) {
+    if !matches!(sale.status, SaleStatus::Approved | SaleStatus::PaidOut) {
         return Err(AppError::Conflict(format!(
             "the sale is {}; only a bought invoice is collected",
             sale.status

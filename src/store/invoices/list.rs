@@ -136,17 +136,21 @@ fn joined(tenant: Tenant, base: Select<invoice::Entity>, along: Along) -> Select
     q
 }
 
-fn listed(row: &QueryResult, along: Along) -> Result<Listed, DbErr> {
+fn listed(row: &QueryResult, along: Along) -> AppResult<Listed> {
     // By position: the invoice's columns, then the customer's, then the sale's.
     let at = &mut 0;
-    let invoice = invoice::Model::from_columns(row, at)?.into();
+    let invoice = invoice::Model::from_columns(row, at)?.try_into()?;
     let customer = if along.customer {
         Some(customer::Model::from_columns(row, at)?.into())
     } else {
         None
     };
     let sale = if along.sale {
-        Some(rows::optional::<invoice_sale::Model>(row, at)?.map(Into::into))
+        Some(
+            rows::optional::<invoice_sale::Model>(row, at)?
+                .map(super::super::sales::Sale::try_from)
+                .transpose()?,
+        )
     } else {
         None
     };

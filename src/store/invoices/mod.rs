@@ -26,14 +26,14 @@ use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, JoinType, Query, SelectStatement, SubQueryStatement,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Iterable, Order,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Iterable, Order,
     PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QueryTrait, Select, Set,
 };
 
 use super::Tenant;
 use super::page::{Keyed, Page, PageRequest};
 use super::rows::{self, FromColumns};
-use crate::domain::invoice::Row;
+use crate::domain::invoice::{HouseWorkType, InvoiceType, Payer, Row};
 use crate::error::{AppError, AppResult};
 
 impl Keyed for invoice::Model {
@@ -65,8 +65,8 @@ pub struct InvoiceRecord {
     pub terms_of_payment: String,
     /// Currency.
     pub currency: String,
-    /// `INVOICE`, `CASH`, `INTEREST`.
-    pub invoice_type: String,
+    /// Its kind.
+    pub invoice_type: InvoiceType,
     /// Net.
     pub net_ore: i64,
     /// VAT.
@@ -76,7 +76,7 @@ pub struct InvoiceRecord {
     /// Balance.
     pub balance_ore: i64,
     /// ROT/RUT.
-    pub house_work_type: Option<String>,
+    pub house_work_type: Option<HouseWorkType>,
     /// Tax reduction.
     pub house_work_deductible_ore: Option<i64>,
     /// Not completed.
@@ -93,11 +93,7 @@ pub async fn get<C: ConnectionTrait>(
     tenant: Tenant,
     id: i64,
 ) -> AppResult<Option<Invoice>> {
-    Ok(scoped(tenant)
-        .filter(invoice::Column::Id.eq(id))
-        .one(db)
-        .await?
-        .map(Invoice::from))
+    crate::store::record::one(db, scoped(tenant).filter(invoice::Column::Id.eq(id))).await
 }
 
 /// The tenant's invoices with these ids (missing or foreign ids are absent).
@@ -106,13 +102,7 @@ pub async fn get_many<C: ConnectionTrait>(
     tenant: Tenant,
     ids: Vec<i64>,
 ) -> AppResult<Vec<Invoice>> {
-    Ok(scoped(tenant)
-        .filter(invoice::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(Invoice::from)
-        .collect())
+    crate::store::record::all(db, scoped(tenant).filter(invoice::Column::Id.is_in(ids))).await
 }
 
 /// An invoice of any company (operator views).
@@ -121,10 +111,7 @@ pub async fn get_any<C: ConnectionTrait>(
     _op: super::Operator,
     id: i64,
 ) -> AppResult<Option<Invoice>> {
-    Ok(invoice::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .map(Invoice::from))
+    crate::store::record::one(db, invoice::Entity::find_by_id(id)).await
 }
 
 /// Invoices of any company with these ids (operator views).
@@ -133,13 +120,11 @@ pub async fn get_many_any<C: ConnectionTrait>(
     _op: super::Operator,
     ids: Vec<i64>,
 ) -> AppResult<Vec<Invoice>> {
-    Ok(invoice::Entity::find()
-        .filter(invoice::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(Invoice::from)
-        .collect())
+    crate::store::record::all(
+        db,
+        invoice::Entity::find().filter(invoice::Column::Id.is_in(ids)),
+    )
+    .await
 }
 
 record!(
@@ -170,15 +155,14 @@ pub async fn rows_of_any<C: ConnectionTrait>(
     _op: super::Operator,
     ids: Vec<i64>,
 ) -> AppResult<Vec<InvoiceLine>> {
-    Ok(invoice_row::Entity::find()
-        .filter(invoice_row::Column::InvoiceId.is_in(ids))
-        .order_by_asc(invoice_row::Column::InvoiceId)
-        .order_by_asc(invoice_row::Column::Position)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(InvoiceLine::from)
-        .collect())
+    crate::store::record::all(
+        db,
+        invoice_row::Entity::find()
+            .filter(invoice_row::Column::InvoiceId.is_in(ids))
+            .order_by_asc(invoice_row::Column::InvoiceId)
+            .order_by_asc(invoice_row::Column::Position),
+    )
+    .await
 }
 
 /// One invoice of the tenant, or `NOT_FOUND` naming input `field`.
@@ -207,15 +191,14 @@ pub async fn rows_of<C: ConnectionTrait>(
         .into_iter()
         .map(|i| i.id)
         .collect();
-    Ok(invoice_row::Entity::find()
-        .filter(invoice_row::Column::InvoiceId.is_in(own))
-        .order_by_asc(invoice_row::Column::InvoiceId)
-        .order_by_asc(invoice_row::Column::Position)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(InvoiceLine::from)
-        .collect())
+    crate::store::record::all(
+        db,
+        invoice_row::Entity::find()
+            .filter(invoice_row::Column::InvoiceId.is_in(own))
+            .order_by_asc(invoice_row::Column::InvoiceId)
+            .order_by_asc(invoice_row::Column::Position),
+    )
+    .await
 }
 
 async fn write_rows<C: ConnectionTrait>(db: &C, invoice_id: i64, rows: &[Row]) -> AppResult<()> {
@@ -253,12 +236,12 @@ fn active(r: InvoiceRecord) -> invoice::ActiveModel {
         due_date: Set(r.due_date),
         terms_of_payment: Set(r.terms_of_payment),
         currency: Set(r.currency),
-        invoice_type: Set(r.invoice_type),
+        invoice_type: Set(r.invoice_type.as_str().to_string()),
         net_ore: Set(r.net_ore),
         vat_ore: Set(r.vat_ore),
         total_ore: Set(r.total_ore),
         balance_ore: Set(r.balance_ore),
-        house_work_type: Set(r.house_work_type),
+        house_work_type: Set(r.house_work_type.map(|t| t.as_str().to_string())),
         house_work_deductible_ore: Set(r.house_work_deductible_ore),
         not_completed: Set(r.not_completed),
         ..Default::default()
@@ -285,7 +268,7 @@ pub async fn insert<C: ConnectionTrait>(
     am.updated_at = Set(now);
     let inv = am.insert(db).await?;
     write_rows(db, inv.id, rows).await?;
-    Ok(inv.into())
+    inv.try_into()
 }
 
 /// Replaces the editable columns and the rows of the tenant's invoice `id`.

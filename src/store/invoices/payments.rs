@@ -8,8 +8,8 @@ use super::*;
 pub struct NewPayment {
     /// The invoice.
     pub invoice_id: i64,
-    /// Stored payer (see `domain::invoice::Payer`).
-    pub payer: &'static str,
+    /// Who paid.
+    pub payer: Payer,
     /// The client's key.
     pub idempotency_key: Option<String>,
     /// The whole amount.
@@ -66,7 +66,7 @@ pub async fn add_payment<C: ConnectionTrait>(
         invoice_id: Set(p.invoice_id),
         amount_ore: Set(p.amount_ore),
         paid_on: Set(p.paid_on),
-        payer: Set(p.payer.to_string()),
+        payer: Set(p.payer.as_str().to_string()),
         idempotency_key: Set(p.idempotency_key),
         capital_ore: Set(customer_part),
         fees_ore: Set(p.fees_ore),
@@ -81,7 +81,7 @@ pub async fn add_payment<C: ConnectionTrait>(
 
 record!(
     /// A payment of an invoice (or a credit note set against it).
-    Payment from payment::Model {
+    Payment try_from payment::Model {
         /// Its id.
         id: i64,
         /// The company paid.
@@ -92,8 +92,8 @@ record!(
         amount_ore: i64,
         /// When it was paid.
         paid_on: NaiveDate,
-        /// Who paid (stored form of `domain::invoice::Payer`).
-        payer: String,
+        /// Who paid.
+        payer: Payer as stored,
         /// The client's key: the same key records once.
         idempotency_key: Option<String>,
         /// The part that paid the capital, in öre.
@@ -113,12 +113,13 @@ pub async fn payment_by_key<C: ConnectionTrait>(
     tenant: Tenant,
     key: &str,
 ) -> AppResult<Option<Payment>> {
-    Ok(payment::Entity::find()
-        .filter(payment::Column::CompanyId.eq(tenant.company_id()))
-        .filter(payment::Column::IdempotencyKey.eq(key))
-        .one(db)
-        .await?
-        .map(Payment::from))
+    crate::store::record::one(
+        db,
+        payment::Entity::find()
+            .filter(payment::Column::CompanyId.eq(tenant.company_id()))
+            .filter(payment::Column::IdempotencyKey.eq(key)),
+    )
+    .await
 }
 
 /// The payments (and credits) of the tenant's invoices `ids`, oldest first.
@@ -127,15 +128,14 @@ pub async fn payments_of_many<C: ConnectionTrait>(
     tenant: Tenant,
     ids: Vec<i64>,
 ) -> AppResult<Vec<Payment>> {
-    Ok(payment::Entity::find()
-        .filter(payment::Column::CompanyId.eq(tenant.company_id()))
-        .filter(payment::Column::InvoiceId.is_in(ids))
-        .order_by_asc(payment::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(Payment::from)
-        .collect())
+    crate::store::record::all(
+        db,
+        payment::Entity::find()
+            .filter(payment::Column::CompanyId.eq(tenant.company_id()))
+            .filter(payment::Column::InvoiceId.is_in(ids))
+            .order_by_asc(payment::Column::Id),
+    )
+    .await
 }
 
 /// The payments (and credits) of the tenant's invoice, oldest first.
@@ -144,15 +144,14 @@ pub async fn payments_of<C: ConnectionTrait>(
     tenant: Tenant,
     invoice_id: i64,
 ) -> AppResult<Vec<Payment>> {
-    Ok(payment::Entity::find()
-        .filter(payment::Column::CompanyId.eq(tenant.company_id()))
-        .filter(payment::Column::InvoiceId.eq(invoice_id))
-        .order_by_asc(payment::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(Payment::from)
-        .collect())
+    crate::store::record::all(
+        db,
+        payment::Entity::find()
+            .filter(payment::Column::CompanyId.eq(tenant.company_id()))
+            .filter(payment::Column::InvoiceId.eq(invoice_id))
+            .order_by_asc(payment::Column::Id),
+    )
+    .await
 }
 
 /// Settles the tenant's invoice as sold: the customer's part (`amount_ore`)
@@ -206,11 +205,12 @@ pub async fn credit_note_for<C: ConnectionTrait>(
     invoice_id: i64,
     amount_ore: i64,
 ) -> AppResult<Option<Invoice>> {
-    Ok(scoped(tenant)
-        .filter(invoice::Column::CreditsInvoiceId.eq(invoice_id))
-        .filter(invoice::Column::TotalOre.eq(-amount_ore))
-        .order_by_desc(invoice::Column::Id)
-        .one(db)
-        .await?
-        .map(Invoice::from))
+    crate::store::record::one(
+        db,
+        scoped(tenant)
+            .filter(invoice::Column::CreditsInvoiceId.eq(invoice_id))
+            .filter(invoice::Column::TotalOre.eq(-amount_ore))
+            .order_by_desc(invoice::Column::Id),
+    )
+    .await
 }

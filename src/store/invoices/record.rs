@@ -3,9 +3,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::invoice;
 
+use crate::domain::invoice::{HouseWorkType, InvoiceType};
+
 record!(
     /// An invoice of a company, with its amounts and flags.
-    Invoice from invoice::Model {
+    Invoice try_from invoice::Model {
         /// Its id.
         id: i64,
         /// The company that issued it.
@@ -32,8 +34,8 @@ record!(
         terms_of_payment: String,
         /// ISO 4217.
         currency: String,
-        /// Stored form of `domain::invoice::InvoiceType`.
-        invoice_type: String,
+        /// Its kind.
+        invoice_type: InvoiceType as stored,
         /// Net amount, in öre.
         net_ore: i64,
         /// VAT, in öre.
@@ -42,8 +44,8 @@ record!(
         total_ore: i64,
         /// Total minus registered payments, in öre.
         balance_ore: i64,
-        /// `ROT` or `RUT` for a house-work invoice.
-        house_work_type: Option<String>,
+        /// ROT or RUT for a house-work invoice.
+        house_work_type: Option<HouseWorkType> as stored,
         /// The tax reduction (Skatteverket's share), in öre.
         house_work_deductible_ore: Option<i64>,
         /// OCR reference.

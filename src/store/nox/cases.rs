@@ -8,11 +8,11 @@ use sea_orm::{
     Set,
 };
 
-use super::super::{Operator, Tenant, raw};
+use super::super::{Operator, Tenant, raw, record};
 use super::Case;
 use crate::domain::nox::{Delivery, Service};
 use crate::domain::nox_case::NoxStatus;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 fn cases(tenant: Tenant) -> Select<nox_case::Entity> {
     nox_case::Entity::find().filter(nox_case::Column::CompanyId.eq(tenant.company_id()))
@@ -33,7 +33,7 @@ pub async fn cases_of<C: ConnectionTrait>(
         .await?;
     let mut latest: std::collections::HashMap<i64, Case> = std::collections::HashMap::new();
     for c in all {
-        latest.insert(c.invoice_id, c.into());
+        latest.insert(c.invoice_id, c.try_into()?);
     }
     Ok(latest.into_values().collect())
 }
@@ -44,37 +44,19 @@ pub async fn open_case_of<C: ConnectionTrait>(
     tenant: Tenant,
     invoice_id: i64,
 ) -> AppResult<Option<Case>> {
-    Ok(cases(tenant)
-        .filter(nox_case::Column::InvoiceId.eq(invoice_id))
-        .filter(nox_case::Column::Status.is_in(open_statuses()))
-        .one(db)
-        .await?
-        .map(Case::from))
+    crate::store::record::one(
+        db,
+        cases(tenant)
+            .filter(nox_case::Column::InvoiceId.eq(invoice_id))
+            .filter(nox_case::Column::Status.is_in(record::names(NoxStatus::is_open))),
+    )
+    .await
 }
 
-pub(in crate::store) fn open_statuses() -> Vec<&'static str> {
-    NoxStatus::ALL
-        .into_iter()
-        .filter(|s| s.is_open())
-        .map(NoxStatus::as_str)
-        .collect()
-}
-
-/// The stored status of a case; an unknown value is an internal error.
-pub fn status_of(c: &Case) -> AppResult<NoxStatus> {
-    NoxStatus::parse(&c.status).ok_or_else(|| {
-        tracing::error!(case = c.id, status = %c.status, "unknown stored Nox Finans case status");
-        AppError::Internal(format!("case {} has an unknown status", c.id))
-    })
-}
 
 /// One case of the tenant.
 pub async fn case<C: ConnectionTrait>(db: &C, tenant: Tenant, id: i64) -> AppResult<Option<Case>> {
-    Ok(cases(tenant)
-        .filter(nox_case::Column::Id.eq(id))
-        .one(db)
-        .await?
-        .map(Case::from))
+    crate::store::record::one(db, cases(tenant).filter(nox_case::Column::Id.eq(id))).await
 }
 
 /// A case of any company (the worker).
@@ -83,10 +65,7 @@ pub async fn case_any<C: ConnectionTrait>(
     _op: Operator,
     id: i64,
 ) -> AppResult<Option<Case>> {
-    Ok(nox_case::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .map(Case::from))
+    crate::store::record::one(db, nox_case::Entity::find_by_id(id)).await
 }
 
 /// Any company's case with the tenant it belongs to, for an operator or a
@@ -148,7 +127,7 @@ pub async fn insert_case<C: ConnectionTrait>(
         recall_instead_of_monitoring: Set(new.recall_instead_of_monitoring),
         ..Default::default()
     };
-    Ok(am.insert(db).await?.into())
+    am.insert(db).await?.try_into()
 }
 
 /// A change of a case's status, fees, timeline or pause. A field left
@@ -224,7 +203,7 @@ pub async fn transition<C: ConnectionTrait>(
         .filter(nox_case::Column::Status.is_in(from.iter().map(|s| s.as_str())))
         .exec_with_returning(db)
         .await?;
-    Ok(moved.into_iter().next().map(Case::from))
+    Ok(moved.into_iter().next().map(Case::try_from).transpose()?)
 }
 
 /// Takes the case's row lock for the rest of the transaction (PostgreSQL; on

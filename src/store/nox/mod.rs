@@ -9,6 +9,8 @@ use sea_orm::{
 };
 
 use super::{Tenant, companies};
+use crate::domain::nox::{Delivery, Service};
+use crate::domain::nox_case::NoxStatus;
 use crate::error::AppResult;
 
 pub(super) mod cases;
@@ -16,13 +18,13 @@ mod send_view;
 
 pub use cases::{
     CaseChange, CaseMoney, NewCase, add_money, case, case_any, case_owned, cases_of, insert_case,
-    lock, open_case_of, status_of, take_payout, transition,
+    lock, open_case_of, take_payout, transition,
 };
 pub use send_view::{SendViewQuery, send_view, send_view_count};
 
 record!(
     /// An invoice handed to Nox Finans, and where its collection stands.
-    Case from entity::nox_case::Model {
+    Case try_from entity::nox_case::Model {
         /// Its id.
         id: i64,
         /// The company that handed it over.
@@ -31,12 +33,12 @@ record!(
         invoice_id: i64,
         /// Its customer.
         customer_id: i64,
-        /// Stored form of `domain::nox::Service`.
-        service: String,
-        /// Stored form of `domain::nox::Delivery`.
-        delivery: String,
-        /// Stored form of `domain::nox_case::NoxStatus`.
-        status: String,
+        /// The service it was handed to.
+        service: Service as stored,
+        /// How Nox Finans delivers it.
+        delivery: Delivery as stored,
+        /// Where its collection stands.
+        status: NoxStatus as stored,
         /// The client's key: the same key hands over once.
         idempotency_key: String,
         /// When it was handed over.
@@ -81,8 +83,8 @@ record!(
 pub struct NoxSettings {
     /// Active terms-of-payment codes.
     pub active_terms: Vec<String>,
-    /// `LETTER` or `EMAIL`.
-    pub default_delivery: String,
+    /// How invoices are delivered unless the hand-over says otherwise.
+    pub default_delivery: Delivery,
     /// Recall instead of long-term monitoring at the end of the reminder steps.
     pub recall_instead_of_monitoring: bool,
 }
@@ -102,7 +104,11 @@ pub async fn settings<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<N
                 .filter(|t| !t.is_empty())
                 .map(str::to_string)
                 .collect(),
-            default_delivery: r.default_delivery,
+            default_delivery: crate::store::record::stored(
+                "NoxSettings",
+                "default_delivery",
+                r.default_delivery,
+            )?,
             recall_instead_of_monitoring: r.recall_instead_of_monitoring,
         },
         None => NoxSettings {
@@ -112,7 +118,7 @@ pub async fn settings<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<N
                 .filter(|t| t.days > 0)
                 .map(|t| t.code)
                 .collect(),
-            default_delivery: "LETTER".into(),
+            default_delivery: Delivery::Letter,
             recall_instead_of_monitoring: false,
         },
     })
@@ -134,7 +140,7 @@ pub async fn save_settings<C: ConnectionTrait>(
         Some(row) => {
             let mut am: nox_settings::ActiveModel = row.into();
             am.active_terms = Set(terms);
-            am.default_delivery = Set(s.default_delivery.clone());
+            am.default_delivery = Set(s.default_delivery.as_str().to_string());
             am.recall_instead_of_monitoring = Set(s.recall_instead_of_monitoring);
             am.updated_at = Set(now);
             am.update(db).await?;
@@ -143,7 +149,7 @@ pub async fn save_settings<C: ConnectionTrait>(
             nox_settings::ActiveModel {
                 company_id: Set(tenant.company_id()),
                 active_terms: Set(terms),
-                default_delivery: Set(s.default_delivery.clone()),
+                default_delivery: Set(s.default_delivery.as_str().to_string()),
                 recall_instead_of_monitoring: Set(s.recall_instead_of_monitoring),
                 updated_at: Set(now),
                 ..Default::default()

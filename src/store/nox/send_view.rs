@@ -2,7 +2,11 @@
 //! tenant's invoices.
 
 use super::super::page;
-use super::cases::open_statuses;
+use crate::domain::invoice::InvoiceType;
+use crate::domain::money::HOME_CURRENCY;
+use crate::domain::nox_case::NoxStatus;
+use crate::domain::sale::SaleStatus;
+use crate::store::record::sql_list;
 use super::*;
 
 /// What the send view shows: the SQL form of the colour rules in
@@ -61,8 +65,11 @@ fn send_view_select(tenant: Tenant, q: &SendViewQuery) -> Select<entity::invoice
             .into(),
         "invoice.cancelled = TRUE".into(),
         "invoice.not_completed = TRUE".into(),
-        "invoice.invoice_type IN ('CASH', 'INTEREST', 'CREDIT')".into(),
-        "invoice.currency <> 'SEK'".into(),
+        format!(
+            "invoice.invoice_type IN ({})",
+            sql_list(|t: InvoiceType| t != InvoiceType::Invoice)
+        ),
+        format!("invoice.currency <> {}", literal(HOME_CURRENCY)),
         format!("invoice.invoice_date > {today}"),
         blank("invoice.customer_name"),
         format!(
@@ -72,10 +79,11 @@ fn send_view_select(tenant: Tenant, q: &SendViewQuery) -> Select<entity::invoice
         ),
         "invoice.sold = TRUE".into(),
         // A probe per row; see `customer_lacks`.
-        "EXISTS (SELECT 1 FROM invoice_sale s WHERE s.invoice_id = invoice.id \
-         AND s.status IN ('PROCESSING', 'SPOT_CHECK', 'APPROVED', 'PAID_OUT') \
-         LIMIT 1 OFFSET 0)"
-            .into(),
+        format!(
+            "EXISTS (SELECT 1 FROM invoice_sale s WHERE s.invoice_id = invoice.id \
+             AND s.status IN ({}) LIMIT 1 OFFSET 0)",
+            sql_list(SaleStatus::holds_invoice)
+        ),
     ];
     if q.active_terms.is_empty() {
         red.push("1 = 1".into());
@@ -132,12 +140,11 @@ fn send_view_select(tenant: Tenant, q: &SendViewQuery) -> Select<entity::invoice
     } else {
         format!("({})", colours.join(" OR "))
     };
-    let open: Vec<String> = open_statuses().into_iter().map(literal).collect();
+    let open = sql_list(NoxStatus::is_open);
     let mut select = entity::invoice::Entity::find()
         .filter(invoice::Column::CompanyId.eq(tenant.company_id()))
         .filter(Expr::cust(format!(
-            "NOT EXISTS (SELECT 1 FROM nox_case k WHERE k.invoice_id = invoice.id AND k.status IN ({}))",
-            open.join(", ")
+            "NOT EXISTS (SELECT 1 FROM nox_case k WHERE k.invoice_id = invoice.id AND k.status IN ({open}))"
         )))
         .filter(Expr::cust(format!(
             "invoice.id {} (SELECT h.invoice_id FROM nox_hidden h WHERE h.company_id = {})",
@@ -166,7 +173,7 @@ pub async fn send_view<C: ConnectionTrait>(
         true,
     )
     .await?
-    .map(Into::into))
+    .records()?)
 }
 
 /// How many rows the send view has: a SQL count.

@@ -58,7 +58,7 @@ pub async fn insert<C: ConnectionTrait>(
         requested_at: Set(new.requested_at),
         ..Default::default()
     };
-    Ok(am.insert(db).await?.into())
+    am.insert(db).await?.try_into()
 }
 
 /// A change of a sale: each moves it from the states its step allows
@@ -173,5 +173,9 @@ pub async fn transition<C: ConnectionTrait>(
         .filter(invoice_sale::Column::Status.is_in(from.iter().map(|s| s.as_str())))
         .exec_with_returning(db)
         .await?;
-    Ok(moved.into_iter().next().map(super::Sale::from))
+    Ok(moved
+        .into_iter()
+        .next()
+        .map(super::Sale::try_from)
+        .transpose()?)
 }

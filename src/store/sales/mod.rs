@@ -9,7 +9,7 @@ use sea_orm::{
 
 use super::page::{self, Keyed, Page, PageRequest};
 use super::{Operator, Tenant, raw};
-use crate::domain::sale::{Agreement, SaleStatus};
+use crate::domain::sale::{Agreement, SaleStatus, SpotCheckOutcome};
 use crate::error::{AppError, AppResult};
 
 mod changes;
@@ -20,7 +20,7 @@ pub use totals::{Exposure, History, add_collection, collection_by_key, exposure,
 
 record!(
     /// An invoice sale: what was sold, at what price, and where it stands.
-    Sale from invoice_sale::Model {
+    Sale try_from invoice_sale::Model {
         /// Its id.
         id: i64,
         /// The selling company.
@@ -29,8 +29,8 @@ record!(
         invoice_id: i64,
         /// The invoice's customer, the sale's recipient.
         customer_id: i64,
-        /// Stored form of `domain::sale::SaleStatus`.
-        status: String,
+        /// Where it stands.
+        status: SaleStatus as stored,
         /// The amount sold, in öre.
         amount_ore: i64,
         /// The invoice fee, in öre.
@@ -57,8 +57,8 @@ record!(
         paid_out_at: Option<DateTime<Utc>>,
         /// The spot-check rule that selected it.
         spot_check_rule: Option<String>,
-        /// Stored form of the spot check's `SpotCheckOutcome`.
-        spot_check_outcome: Option<String>,
+        /// How its spot check ended.
+        spot_check_outcome: Option<SpotCheckOutcome> as stored,
         /// The operator's note on the spot check.
         spot_check_note: Option<String>,
         /// When the spot check got its outcome.
@@ -85,9 +85,6 @@ impl Keyed for contact_request::Model {
         self.id
     }
 }
-
-/// Statuses of a sale that holds its invoice (not denied, not withdrawn).
-pub const LIVE: &[&str] = &["PROCESSING", "SPOT_CHECK", "APPROVED", "PAID_OUT"];
 
 /// The domain view of a stored agreement.
 fn agreement_terms(m: &invoice_sale_agreement::Model) -> Agreement {
@@ -192,11 +189,7 @@ fn scoped(tenant: Tenant) -> Select<invoice_sale::Entity> {
 
 /// One sale of the tenant.
 pub async fn get<C: ConnectionTrait>(db: &C, tenant: Tenant, id: i64) -> AppResult<Option<Sale>> {
-    Ok(scoped(tenant)
-        .filter(invoice_sale::Column::Id.eq(id))
-        .one(db)
-        .await?
-        .map(Sale::from))
+    crate::store::record::one(db, scoped(tenant).filter(invoice_sale::Column::Id.eq(id))).await
 }
 
 /// A sale of any company (operator, worker).
@@ -205,10 +198,7 @@ pub async fn get_any<C: ConnectionTrait>(
     _op: Operator,
     id: i64,
 ) -> AppResult<Option<Sale>> {
-    Ok(invoice_sale::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .map(Sale::from))
+    crate::store::record::one(db, invoice_sale::Entity::find_by_id(id)).await
 }
 
 /// Any company's sale with the tenant it belongs to, for an operator or a
@@ -229,11 +219,11 @@ pub async fn by_key<C: ConnectionTrait>(
     tenant: Tenant,
     key: &str,
 ) -> AppResult<Option<Sale>> {
-    Ok(scoped(tenant)
-        .filter(invoice_sale::Column::IdempotencyKey.eq(key))
-        .one(db)
-        .await?
-        .map(Sale::from))
+    crate::store::record::one(
+        db,
+        scoped(tenant).filter(invoice_sale::Column::IdempotencyKey.eq(key)),
+    )
+    .await
 }
 
 /// The latest sale of each of the tenant's invoices `ids`.
@@ -249,7 +239,7 @@ pub async fn latest_by_invoice<C: ConnectionTrait>(
         .await?;
     let mut latest: std::collections::HashMap<i64, Sale> = std::collections::HashMap::new();
     for s in all {
-        latest.insert(s.invoice_id, s.into());
+        latest.insert(s.invoice_id, s.try_into()?);
     }
     Ok(latest.into_values().collect())
 }
@@ -262,7 +252,9 @@ pub async fn has_live_sale<C: ConnectionTrait>(
 ) -> AppResult<bool> {
     Ok(scoped(tenant)
         .filter(invoice_sale::Column::InvoiceId.eq(invoice_id))
-        .filter(invoice_sale::Column::Status.is_in(LIVE.iter().copied()))
+        .filter(invoice_sale::Column::Status.is_in(crate::store::record::names(
+            SaleStatus::holds_invoice,
+        )))
         .one(db)
         .await?
         .is_some())
@@ -293,7 +285,7 @@ pub async fn list<C: ConnectionTrait>(
         true,
     )
     .await?
-    .map(Sale::from))
+    .records()?)
 }
 
 /// How many of the tenant's sales match.
@@ -315,7 +307,7 @@ pub async fn spot_check_queue<C: ConnectionTrait>(
         .filter(invoice_sale::Column::Status.eq(SaleStatus::SpotCheck.as_str()));
     Ok(page::fetch(db, q, invoice_sale::Column::Id, req, false)
         .await?
-        .map(Sale::from))
+        .records()?)
 }
 
 /// How many sales await a spot check (operator).

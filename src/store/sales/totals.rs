@@ -2,6 +2,8 @@
 //! financier collected.
 
 use super::*;
+use crate::domain::nox_case::NoxStatus;
+use crate::store::record::sql_list;
 
 /// The history spot-check selection looks at.
 #[derive(Debug, Clone, Copy, Default)]
@@ -28,13 +30,16 @@ pub async fn history<C: ConnectionTrait>(
     before_id: i64,
     customer_id: i64,
 ) -> AppResult<History> {
+    let bought = sql_list(SaleStatus::is_bought);
     let row = raw::one(
         db,
-        "SELECT CAST(COUNT(*) AS BIGINT) AS previous, \
-         CAST(COALESCE(SUM(CASE WHEN status IN ('APPROVED', 'PAID_OUT') THEN 1 ELSE 0 END), 0) AS BIGINT) AS approved, \
-         CAST(COALESCE(SUM(CASE WHEN status IN ('APPROVED', 'PAID_OUT') AND customer_id = ? THEN 1 ELSE 0 END), 0) AS BIGINT) AS to_recipient, \
-         CAST(COALESCE(SUM(CASE WHEN status IN ('APPROVED', 'PAID_OUT') THEN amount_ore ELSE 0 END), 0) AS BIGINT) AS approved_sum \
-         FROM invoice_sale WHERE company_id = ? AND id < ?",
+        &format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS previous, \
+             CAST(COALESCE(SUM(CASE WHEN status IN ({bought}) THEN 1 ELSE 0 END), 0) AS BIGINT) AS approved, \
+             CAST(COALESCE(SUM(CASE WHEN status IN ({bought}) AND customer_id = ? THEN 1 ELSE 0 END), 0) AS BIGINT) AS to_recipient, \
+             CAST(COALESCE(SUM(CASE WHEN status IN ({bought}) THEN amount_ore ELSE 0 END), 0) AS BIGINT) AS approved_sum \
+             FROM invoice_sale WHERE company_id = ? AND id < ?"
+        ),
         [customer_id.into(), tenant.company_id().into(), before_id.into()],
     )
     .await?
@@ -78,23 +83,21 @@ pub async fn exposure<C: ConnectionTrait>(
     except: i64,
     today: NaiveDate,
 ) -> AppResult<Exposure> {
-    let open: Vec<String> = crate::store::nox::cases::open_statuses()
-        .into_iter()
-        .map(|s| format!("'{s}'"))
-        .collect();
+    let open = sql_list(NoxStatus::is_open);
+    let bought = sql_list(SaleStatus::is_bought);
+    let holding = sql_list(SaleStatus::holds_invoice);
     let sql = format!(
         "SELECT CAST(COALESCE(SUM(CASE WHEN s.customer_id = ? THEN s.amount_ore - s.collected_ore ELSE 0 END), 0) AS BIGINT) AS to_customer, \
          CAST(COALESCE(SUM(s.amount_ore - s.collected_ore), 0) AS BIGINT) AS total, \
-         CAST(COALESCE(MAX(CASE WHEN s.customer_id = ? AND s.status IN ('APPROVED', 'PAID_OUT') \
+         CAST(COALESCE(MAX(CASE WHEN s.customer_id = ? AND s.status IN ({bought}) \
               AND i.due_date < ? AND s.collected_ore < s.amount_ore THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue, \
          (SELECT COUNT(*) FROM invoice_sale x WHERE x.company_id = ? AND x.invoice_id = ? \
-              AND x.status IN ('PROCESSING', 'SPOT_CHECK', 'APPROVED', 'PAID_OUT')) AS sold, \
+              AND x.status IN ({holding})) AS sold, \
          (SELECT COUNT(*) FROM nox_case k WHERE k.company_id = ? AND k.invoice_id = ? \
-              AND k.status IN ({})) AS handed_over \
+              AND k.status IN ({open})) AS handed_over \
          FROM invoice_sale s JOIN invoice i ON i.id = s.invoice_id \
-         WHERE s.company_id = ? AND s.status IN ('PROCESSING', 'SPOT_CHECK', 'APPROVED', 'PAID_OUT') \
-         AND s.invoice_id <> ?",
-        open.join(", ")
+         WHERE s.company_id = ? AND s.status IN ({holding}) \
+         AND s.invoice_id <> ?"
     );
     let row = raw::one(
         db,

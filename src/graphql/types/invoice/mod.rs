@@ -168,7 +168,7 @@ impl Invoice {
     /// Invoice type.
     #[graphql(name = "type")]
     async fn invoice_type(&self) -> InvoiceType {
-        rules::InvoiceType::parse(&self.0.invoice_type).into()
+        self.0.invoice_type.into()
     }
     /// Where the invoice stands today.
     async fn status(&self, ctx: &Context<'_>) -> InvoiceStatus {
@@ -235,10 +235,7 @@ impl Invoice {
     }
     /// ROT/RUT details; null when the invoice has no house work.
     async fn house_work(&self) -> Option<HouseWork> {
-        let stored = self.0.house_work_type.as_deref()?;
-        let kind = crate::domain::invoice::HouseWorkType::parse(stored)
-            .unwrap_or(crate::domain::invoice::HouseWorkType::Rut)
-            .into();
+        let kind = self.0.house_work_type?.into();
         Some(HouseWork {
             kind,
             deductible_amount: from_ore(self.0.house_work_deductible_ore.unwrap_or(0)).into(),
@@ -290,15 +287,15 @@ impl Invoice {
         };
         let gavel = |c: &crate::store::nox::Case| InvoiceListIcon {
             kind: super::sale::InvoiceListIconKind::Gavel,
-            tooltip: format!("Nox Finans: {}", c.status.replace('_', " ").to_lowercase()),
+            tooltip: format!(
+                "Nox Finans: {}",
+                c.status.as_str().replace('_', " ").to_lowercase()
+            ),
         };
         // A case Nox Finans holds (or closed as paid) shows its gavel; after a
         // rejection or recall, a later sale's icon shows instead.
         if let Some(c) = &case
-            && !matches!(
-                NoxStatus::parse(&c.status),
-                Some(NoxStatus::Rejected | NoxStatus::Recalled)
-            )
+            && !matches!(c.status, NoxStatus::Rejected | NoxStatus::Recalled)
         {
             return Ok(Some(gavel(c)));
         }

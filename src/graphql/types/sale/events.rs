@@ -4,6 +4,7 @@ use super::*;
 
 /// What happened to a sale.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::sale::SaleEvent")]
 pub enum InvoiceSaleEventKind {
     /// Sent for sale.
     Submitted,
@@ -21,20 +22,6 @@ pub enum InvoiceSaleEventKind {
     Withdrawn,
 }
 
-impl InvoiceSaleEventKind {
-    fn parse(s: &str) -> Self {
-        use crate::domain::sale::SaleEvent as E;
-        match E::parse(s) {
-            Some(E::SpotCheckStarted) => Self::SpotCheckStarted,
-            Some(E::SpotCheckResolved) => Self::SpotCheckResolved,
-            Some(E::Approved) => Self::Approved,
-            Some(E::Denied) => Self::Denied,
-            Some(E::PaidOut) => Self::PaidOut,
-            Some(E::Withdrawn) => Self::Withdrawn,
-            Some(E::Submitted) | None => Self::Submitted,
-        }
-    }
-}
 
 /// One step in the life of a sale.
 #[derive(SimpleObject)]
@@ -57,7 +44,10 @@ impl InvoiceSaleEvent {
         Self {
             cursor: cursor(e.position),
             at: e.at,
-            kind: InvoiceSaleEventKind::parse(&e.kind),
+            // A sale's events are written with `SaleEvent` kinds only.
+            kind: crate::domain::sale::SaleEvent::parse(&e.kind)
+                .unwrap_or(crate::domain::sale::SaleEvent::Submitted)
+                .into(),
             sale,
             message: e.message.clone(),
         }
@@ -88,20 +78,20 @@ pub struct InvoiceListIcon {
 
 /// The list icon for an invoice's latest sale.
 pub fn sale_icon(s: &crate::store::sales::Sale) -> Option<InvoiceListIcon> {
-    Some(match SaleStatus::parse(&s.status) {
-        Some(SaleStatus::Withdrawn) => return None,
-        Some(SaleStatus::Processing | SaleStatus::SpotCheck) | None => InvoiceListIcon {
+    Some(match s.status {
+        SaleStatus::Withdrawn => return None,
+        SaleStatus::Processing | SaleStatus::SpotCheck => InvoiceListIcon {
             kind: InvoiceListIconKind::Clock,
             tooltip: "Processing: the invoice has been sent for sale".into(),
         },
-        Some(SaleStatus::Denied) => InvoiceListIcon {
+        SaleStatus::Denied => InvoiceListIcon {
             kind: InvoiceListIconKind::Cross,
             tooltip: format!(
                 "Sale denied: {}",
                 s.denial_message.clone().unwrap_or_default()
             ),
         },
-        Some(SaleStatus::Approved) => InvoiceListIcon {
+        SaleStatus::Approved => InvoiceListIcon {
             kind: InvoiceListIconKind::Coins,
             tooltip: match s.payout_date {
                 Some(d) => format!(
@@ -111,7 +101,7 @@ pub fn sale_icon(s: &crate::store::sales::Sale) -> Option<InvoiceListIcon> {
                 None => "Approved for sale".into(),
             },
         },
-        Some(SaleStatus::PaidOut) => InvoiceListIcon {
+        SaleStatus::PaidOut => InvoiceListIcon {
             kind: InvoiceListIconKind::Coins,
             tooltip: format!("Sold: {} SEK paid out", from_ore(s.payout_ore)),
         },

@@ -189,10 +189,6 @@ pub struct SpotCheck {
     pub deadline: Option<DateTime<Utc>>,
 }
 
-fn parse_outcome(s: &str) -> Option<SpotCheckOutcome> {
-    rules::SpotCheckOutcome::parse(s).map(Into::into)
-}
-
 /// Whether an operator token asks (operator-only fields answer null to
 /// companies).
 fn is_operator(ctx: &Context<'_>) -> bool {
@@ -202,13 +198,6 @@ fn is_operator(ctx: &Context<'_>) -> bool {
 /// The sale of one invoice to the financier.
 #[derive(Clone)]
 pub struct InvoiceSale(pub crate::store::sales::Sale);
-
-impl InvoiceSale {
-    /// The status.
-    pub fn sale_status(&self) -> SaleStatus {
-        SaleStatus::parse(&self.0.status).unwrap_or(SaleStatus::Processing)
-    }
-}
 
 /// The sale of one invoice to the financier.
 #[Object]
@@ -229,7 +218,7 @@ impl InvoiceSale {
     }
     /// Where the sale stands.
     async fn status(&self) -> InvoiceSaleStatus {
-        self.sale_status().into()
+        self.0.status.into()
     }
     /// The amount sold.
     async fn amount(&self) -> Decimal {
@@ -285,7 +274,7 @@ impl InvoiceSale {
                 .map_or("", |r| r.explanation)
                 .to_string(),
             rule,
-            outcome: self.0.spot_check_outcome.as_deref().and_then(parse_outcome),
+            outcome: self.0.spot_check_outcome.map(Into::into),
             note: if operator {
                 self.0.spot_check_note.clone()
             } else {

@@ -1,0 +1,166 @@
+//! How the store turns a table row into the record it hands out.
+
+use sea_orm::{ConnectionTrait, EntityTrait, Select};
+
+use crate::domain::Stored;
+use crate::error::AppError;
+
+/// Declares a record the store hands out for a table row: the named fields,
+/// moved from the row.
+///
+/// `Name from row::Model { .. }` takes the columns as they are. `Name
+/// try_from row::Model { .. }` also reads the fields marked `as stored`
+/// (`status: SaleStatus as stored`) from their stored text into the domain's
+/// type; a row whose text this version does not know is an internal error
+/// naming the record and field, never a default.
+macro_rules! record {
+    (@field $name:ident $field:ident $value:expr) => {
+        $value
+    };
+    (@field $name:ident $field:ident $value:expr, stored) => {
+        $crate::store::record::stored(stringify!($name), stringify!($field), $value)?
+    };
+    ($(#[$m:meta])* $name:ident from $model:path {
+        $($(#[$fm:meta])* $field:ident: $ty:ty),* $(,)?
+    }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name {
+            $($(#[$fm])* pub $field: $ty),*
+        }
+
+        impl From<$model> for $name {
+            fn from(m: $model) -> Self {
+                Self { $($field: m.$field),* }
+            }
+        }
+    };
+    ($(#[$m:meta])* $name:ident try_from $model:path {
+        $($(#[$fm:meta])* $field:ident: $ty:ty $(as $conv:ident)?),* $(,)?
+    }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name {
+            $($(#[$fm])* pub $field: $ty),*
+        }
+
+        impl TryFrom<$model> for $name {
+            type Error = $crate::error::AppError;
+            fn try_from(m: $model) -> Result<Self, Self::Error> {
+                Ok(Self { $($field: record!(@field $name $field m.$field $(, $conv)?)),* })
+            }
+        }
+    };
+}
+
+/// A column's stored text read as a domain value (`S` is the column's type).
+pub trait FromStored<S>: Sized {
+    /// The value, or the text that names none.
+    fn from_column(value: S) -> Result<Self, String>;
+}
+
+impl<T: Stored> FromStored<String> for T {
+    fn from_column(value: String) -> Result<Self, String> {
+        T::from_stored(&value).ok_or(value)
+    }
+}
+
+impl<T: Stored> FromStored<Option<String>> for Option<T> {
+    fn from_column(value: Option<String>) -> Result<Self, String> {
+        match value {
+            None => Ok(None),
+            Some(text) => T::from_stored(&text).map(Some).ok_or(text),
+        }
+    }
+}
+
+/// Reads field `field` of record `record` from its stored text.
+pub fn stored<S, T: FromStored<S>>(record: &str, field: &str, value: S) -> Result<T, AppError> {
+    T::from_column(value).map_err(|text| {
+        tracing::error!(record, field, value = %text, "unknown stored value");
+        AppError::Internal(format!("{record}.{field} holds an unknown value"))
+    })
+}
+
+/// The stored names of the values `keep` selects, for an `IN` filter.
+pub fn names<T: Stored>(keep: impl Fn(T) -> bool) -> Vec<&'static str> {
+    T::VALUES
+        .iter()
+        .copied()
+        .filter(|v| keep(*v))
+        .map(T::stored)
+        .collect()
+}
+
+/// The same as SQL literals for a hand-written `IN (…)`: `'A', 'B'`.
+pub fn sql_list<T: Stored>(keep: impl Fn(T) -> bool) -> String {
+    names(keep)
+        .iter()
+        .map(|n| format!("'{}'", n.replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Runs `query` for one row and reads it as a record.
+pub async fn one<R, E, C>(db: &C, query: Select<E>) -> Result<Option<R>, AppError>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+    R: TryFrom<E::Model>,
+    AppError: From<R::Error>,
+{
+    Ok(query.one(db).await?.map(R::try_from).transpose()?)
+}
+
+/// Runs `query` and reads its rows as records.
+pub async fn all<R, E, C>(db: &C, query: Select<E>) -> Result<Vec<R>, AppError>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+    R: TryFrom<E::Model>,
+    AppError: From<R::Error>,
+{
+    rows(query.all(db).await?)
+}
+
+/// Reads rows already fetched (a page, `RETURNING` rows) as records.
+pub fn rows<M, R>(rows: Vec<M>) -> Result<Vec<R>, AppError>
+where
+    R: TryFrom<M>,
+    AppError: From<R::Error>,
+{
+    rows.into_iter()
+        .map(|m| R::try_from(m).map_err(AppError::from))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::sale::SaleStatus;
+
+    #[test]
+    fn stored_text_reads_as_the_domain_value_or_fails_naming_the_field() {
+        let ok: SaleStatus = stored("Sale", "status", "PAID_OUT".to_string()).unwrap();
+        assert_eq!(ok, SaleStatus::PaidOut);
+        let none: Option<SaleStatus> = stored("Sale", "status", None::<String>).unwrap();
+        assert_eq!(none, None);
+        let bad = stored::<_, SaleStatus>("Sale", "status", "SOLD".to_string()).unwrap_err();
+        assert!(bad.to_string().contains("Sale.status"), "{bad}");
+        let bad_opt = stored::<_, Option<SaleStatus>>("Sale", "status", Some("x".to_string()));
+        assert!(bad_opt.is_err());
+    }
+
+    #[test]
+    fn a_set_of_statuses_renders_as_names_and_sql_literals() {
+        assert_eq!(
+            names(SaleStatus::is_bought),
+            vec!["APPROVED", "PAID_OUT"]
+        );
+        assert_eq!(
+            sql_list(SaleStatus::holds_invoice),
+            "'PROCESSING', 'SPOT_CHECK', 'APPROVED', 'PAID_OUT'"
+        );
+        assert_eq!(sql_list(|_: SaleStatus| false), "");
+    }
+}
