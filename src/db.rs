@@ -1,6 +1,5 @@
 //! Connecting, migrating and starting write transactions, on SQLite or PostgreSQL.
 
-use crate::store::outbox::Ordered;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -58,12 +57,6 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..TransactionOptions::default()
     };
     db.begin_with_options(opts).await
-}
-
-/// Begins a write transaction that will record events: its events are
-/// written in order when it commits (see [`crate::store::outbox::Ordered`]).
-pub async fn begin_ordered(db: &DatabaseConnection) -> Result<Ordered, DbErr> {
-    Ok(Ordered::new(begin_write(db).await?))
 }
 
 /// Whether the database answers.

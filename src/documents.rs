@@ -12,7 +12,7 @@ use async_graphql::ServerError;
 use async_graphql::parser::types::ExecutableDocument;
 
 use crate::bounded::BoundedMap;
-use crate::graphql::error::{ErrorCode, tag};
+use crate::client_error::{ErrorCode, tag};
 
 /// How many documents an instance remembers.
 pub const CAPACITY: usize = 1024;

@@ -261,10 +261,10 @@ impl EventHub {
     pub async fn run(
         self: Arc<Self>,
         mut shutdown: tokio::sync::watch::Receiver<bool>,
-        metrics: Arc<crate::state::Metrics>,
+        metrics: Arc<crate::metrics::Metrics>,
     ) {
         loop {
-            crate::state::Metrics::beat(&metrics.hub_beat_ms);
+            crate::metrics::Metrics::beat(&metrics.hub_beat_ms);
             if let Err(e) = self.pump(Some(&metrics)).await {
                 tracing::warn!(error = %e, "reading the outbox failed; retrying");
             }
@@ -277,6 +277,18 @@ impl EventHub {
     }
 
     /// A receiver for the events of `company` (every company: `None`).
+    /// How many subscriptions listen to the hub now: a subscription is
+    /// counted from the moment every later event reaches it (a shared
+    /// execution counts once).
+    pub fn listeners(&self) -> usize {
+        let companies = self.companies.lock().unwrap_or_else(|e| e.into_inner());
+        self.tx.receiver_count()
+            + companies
+                .values()
+                .map(broadcast::Sender::receiver_count)
+                .sum::<usize>()
+    }
+
     fn subscribe(&self, company: Option<i64>) -> broadcast::Receiver<Arc<HubEvent>> {
         match company {
             Some(c) => self

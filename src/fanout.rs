@@ -122,8 +122,8 @@ async fn drive(
 ) {
     let forget = |ended: bool| registry.as_ref().is_none_or(|r| r.forget(&key, &tx, ended));
     while let Some((mut resp, at_ms)) = stream.next().await {
-        crate::graphql::error::classify(&mut resp);
-        let refused = crate::http::is_request_error(&resp);
+        crate::client_error::classify(&mut resp);
+        let refused = crate::client_error::is_request_error(&resp);
         let delivery = if refused {
             Delivery::Refused(
                 serde_json::to_string(&resp.errors)

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod bounded;
+pub mod client_error;
 pub mod clock;
 pub mod config;
 pub mod db;

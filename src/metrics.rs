@@ -40,10 +40,13 @@ pub struct Metrics {
     delivery_lag: Histogram,
     /// Restarts of the worker and the hub after a panic.
     pub task_restarts: IntCounter,
+    /// Worker passes that found no job due.
+    pub worker_idle_passes: IntCounter,
     job_queue: IntGauge,
     oldest_due_job: prometheus::Gauge,
     spot_check_queue: IntGauge,
     outbox_lag: IntGauge,
+    event_listeners: IntGauge,
     /// Wall-clock milliseconds of the worker's last loop (0: not started).
     pub worker_beat_ms: AtomicI64,
     /// Wall-clock milliseconds of the event hub's last loop (0: not started).
@@ -129,6 +132,10 @@ impl Metrics {
                 name("task_restarts_total"),
                 "Restarts of background tasks after a panic"
             )),
+            worker_idle_passes: reg!(IntCounter::new(
+                name("worker_idle_passes_total"),
+                "Worker passes that found no job due"
+            )),
             job_queue: reg!(IntGauge::new(
                 name("job_queue_depth"),
                 "Background jobs not done (dead ones excluded)"
@@ -144,6 +151,10 @@ impl Metrics {
             outbox_lag: reg!(IntGauge::new(
                 name("outbox_lag_events"),
                 "Committed events this instance's hub has not read yet"
+            )),
+            event_listeners: reg!(IntGauge::new(
+                name("event_listeners"),
+                "Subscriptions listening to this instance's event hub (a shared execution counts once)"
             )),
             worker_beat_ms: AtomicI64::new(0),
             hub_beat_ms: AtomicI64::new(0),
@@ -225,24 +236,33 @@ impl Metrics {
         }
     }
 
-    /// The text exposition, after reading the database-backed gauges.
-    pub async fn render(&self, app: &crate::state::AppState) -> String {
-        match crate::store::raw::queue_stats(&app.db, app.clock.now()).await {
-            Ok(q) => {
-                self.job_queue.set(q.jobs);
-                self.oldest_due_job.set(q.oldest_due_seconds);
-                self.spot_check_queue.set(q.spot_checks);
-                self.outbox_lag
-                    .set((q.outbox_head - app.events.head()).max(0));
-            }
-            Err(e) => tracing::warn!(error = %e, "reading queue gauges for /metrics failed"),
+    /// The text exposition, with the gauges read at scrape time.
+    pub fn render(&self, now: Readings) -> String {
+        if let Some(q) = now.queue {
+            self.job_queue.set(q.jobs);
+            self.oldest_due_job.set(q.oldest_due_seconds);
+            self.spot_check_queue.set(q.spot_checks);
+            self.outbox_lag.set((q.outbox_head - now.hub_head).max(0));
         }
+        self.event_listeners
+            .set(i64::try_from(now.listeners).unwrap_or(i64::MAX));
         let mut out = Vec::new();
         if let Err(e) = TextEncoder::new().encode(&self.registry.gather(), &mut out) {
             tracing::warn!(error = %e, "encoding metrics failed");
         }
         String::from_utf8(out).unwrap_or_default()
     }
+}
+
+/// What the database and the event hub say when `/metrics` is scraped.
+#[derive(Debug, Clone)]
+pub struct Readings {
+    /// The queues, or `None` when the database could not be read.
+    pub queue: Option<crate::store::raw::QueueStats>,
+    /// The last event position this instance's hub has dispatched.
+    pub hub_head: i64,
+    /// Subscriptions listening to the hub.
+    pub listeners: usize,
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use async_graphql::ServerError;
 use sha2::{Digest, Sha256};
 
 use crate::bounded::BoundedMap;
-use crate::graphql::error::{ErrorCode, server_error};
+use crate::client_error::{ErrorCode, server_error};
 
 /// How many queries an instance remembers.
 pub const CAPACITY: usize = 4096;

@@ -131,7 +131,7 @@ pub async fn serve(
 async fn refuse(mut stream: TcpStream) {
     let body = serde_json::json!({"errors": [{
         "message": "the server has too many open connections; try again shortly",
-        "extensions": {"code": crate::graphql::error::ErrorCode::TooManyConnections.as_str()},
+        "extensions": {"code": crate::client_error::ErrorCode::TooManyConnections.as_str()},
     }]})
     .to_string();
     let head = format!(

@@ -21,7 +21,7 @@ pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<boo
         crate::state::Metrics::beat(&state.metrics.worker_beat_ms);
         match tick_until(&state, &shutdown).await {
             Ok(n) if n > 0 => continue,
-            Ok(_) => {}
+            Ok(_) => state.metrics.worker_idle_passes.inc(),
             Err(e) => tracing::warn!(error = %e, "worker tick failed"),
         }
         tokio::select! {

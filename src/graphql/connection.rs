@@ -109,7 +109,7 @@ macro_rules! connection_types {
             // field of a row: it weighs 5 where a field weighs 1 (counted,
             // like every field of the connection, per item of the page).
             #[graphql(complexity = 5)]
-            async fn total_count(&self) -> $crate::graphql::error::GqlResult<u64> {
+            async fn total_count(&self) -> $crate::client_error::GqlResult<u64> {
                 Ok((self.total)().await?)
             }
         }

@@ -185,7 +185,7 @@ impl Loader<i64> for VoucherRowsLoader {
     }
 }
 
-impl From<LoadError> for crate::graphql::error::GqlError {
+impl From<LoadError> for crate::client_error::GqlError {
     fn from(e: LoadError) -> Self {
         let inner = match e.0.as_ref() {
             AppError::Internal(m) => AppError::Internal(m.clone()),

@@ -2,7 +2,6 @@
 //! arguments, call one service or store function, map the result.
 
 pub mod connection;
-pub mod error;
 pub mod ids;
 pub mod loaders;
 pub mod mutation;

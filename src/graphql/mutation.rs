@@ -2,13 +2,13 @@
 
 use async_graphql::{Context, ID, Object};
 
-use super::error::GqlResult;
 use super::ids::{Kind, decode};
 use super::scalars::{Date, Decimal};
 use super::types::customer::Customer;
 use super::types::inputs::{CustomerInput, InvoiceInput};
 use super::types::invoice::Invoice;
 use super::{state, tenant};
+use crate::client_error::GqlResult;
 use crate::services::{customers, invoices};
 
 /// A credit note and the invoice it credits.

@@ -2,7 +2,6 @@
 
 use async_graphql::{Context, ID, InputObject, Object};
 
-use super::error::GqlResult;
 use super::ids::{Kind, decode, decode_cursor};
 use super::types::invoice::Invoice;
 use super::types::nox::{
@@ -12,6 +11,7 @@ use super::types::nox::{
 };
 use super::types::sale::Reason;
 use super::{state, tenant};
+use crate::client_error::GqlResult;
 use crate::domain::nox::{Delivery, Service};
 use crate::error::AppError;
 use crate::services::nox::{self as service, CandidateFilter};

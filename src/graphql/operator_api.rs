@@ -4,9 +4,9 @@
 use async_graphql::{Context, Enum, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::error::GqlResult;
 use super::ids::{Kind, decode, encode, page_request};
 use super::{actor, state};
+use crate::client_error::GqlResult;
 use crate::services::operators as service;
 use crate::store::{Role, audit, tokens};
 

@@ -2,7 +2,6 @@
 
 use async_graphql::{Context, ID, InputObject, Object};
 
-use super::error::GqlResult;
 use super::ids::{Kind, decode, decode_any, page_request};
 use super::loaders::{CustomerLoader, Loaders};
 use super::scalars::Date;
@@ -13,6 +12,7 @@ use super::types::invoice::{
     Invoice, InvoiceConnection, InvoiceOrder, InvoiceStatus, invoice_page,
 };
 use super::{loader, state, tenant};
+use crate::client_error::GqlResult;
 use crate::store::invoices::{self, Along, InvoiceFilter as StoreFilter};
 use crate::store::{companies, customers};
 

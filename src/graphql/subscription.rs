@@ -3,12 +3,12 @@
 use async_graphql::{Context, ID, Subscription};
 use futures_util::{Stream, StreamExt};
 
-use super::error::{GqlError, GqlResult};
 use super::ids::{Kind, decode, decode_cursor};
 use super::state;
 use super::types::ledger::Notification;
 use super::types::nox::{NoxFinansCase, NoxFinansEvent};
 use super::types::sale::{InvoiceSale, InvoiceSaleEvent};
+use crate::client_error::{GqlError, GqlResult};
 use crate::error::AppError;
 use crate::events::{EventFilter, HubEvent, Subject};
 use crate::store::Actor;

@@ -72,12 +72,12 @@ pub(super) async fn run_one(
         return async_graphql::Response::from_errors(vec![e]);
     }
     if !s.app.settings.introspection
-        && let Err(e) = crate::graphql::error::refuse_introspection(&mut r)
+        && let Err(e) = crate::client_error::refuse_introspection(&mut r)
     {
         return async_graphql::Response::from_errors(vec![e]);
     }
     let cache = is_query(&mut r);
-    let operation = crate::graphql::error::operation_name(&mut r);
+    let operation = crate::client_error::operation_name(&mut r);
     r.data = request_data(&s.app, actor, cache);
     let started = std::time::Instant::now();
     let span = tracing::info_span!(

@@ -1,6 +1,7 @@
 //! Media types: what the client accepts, and responses in it.
 
 use super::*;
+use crate::client_error::is_request_error;
 
 /// The media type of GraphQL responses per the GraphQL-over-HTTP specification.
 pub(super) const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -89,14 +90,6 @@ pub fn outcome(r: &async_graphql::Response) -> &'static str {
     } else {
         "error"
     }
-}
-
-/// Whether a response is a request error: no data and only errors without a
-/// path (parse, validation, variables), so the operation never ran.
-pub fn is_request_error(r: &async_graphql::Response) -> bool {
-    r.data == async_graphql::Value::Null
-        && !r.errors.is_empty()
-        && r.errors.iter().all(|e| e.path.is_empty())
 }
 
 /// A response as it goes on the wire: a request error (the operation never

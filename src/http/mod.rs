@@ -10,10 +10,11 @@ mod auth;
 mod graphql;
 mod media;
 
+pub use crate::client_error::is_request_error;
 use auth::{client_addr, identify, rate_limited};
 use graphql::{graphql_get, graphql_post};
+pub use media::outcome;
 use media::{Media, error_response, json_response, negotiate};
-pub use media::{is_request_error, outcome};
 
 pub mod graphiql;
 pub mod ws;
@@ -33,7 +34,7 @@ use axum::{Router, extract::Request};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 
-use crate::graphql::error::{ErrorCode, classify, is_query, server_error};
+use crate::client_error::{ErrorCode, classify, is_query, server_error};
 use crate::graphql::{AppSchema, request_data};
 use crate::ratelimit::RetryAfter;
 use crate::state::AppState;
@@ -173,9 +174,18 @@ async fn metrics(State(s): State<HttpState>, headers: HeaderMap) -> Response {
 }
 
 async fn render_metrics(app: &AppState) -> Response {
+    let queue = crate::store::raw::queue_stats(&app.db, app.clock.now())
+        .await
+        .inspect_err(|e| tracing::warn!(error = %e, "reading queue gauges for /metrics failed"))
+        .ok();
+    let now = crate::metrics::Readings {
+        queue,
+        hub_head: app.events.head(),
+        listeners: app.events.listeners(),
+    };
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        app.metrics.render(app).await,
+        app.metrics.render(now),
     )
         .into_response()
 }

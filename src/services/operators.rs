@@ -4,9 +4,9 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
 
-use crate::db::begin_ordered;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::store::begin_ordered;
 use crate::store::tokens::{self, NewToken, TokenInfo};
 use crate::store::{Operator, Role, audit, jobs};
 

@@ -139,9 +139,9 @@ pub async fn list<C: ConnectionTrait>(
     filter: &Filter,
     req: PageRequest,
 ) -> AppResult<Page<Recorded>> {
-    Ok(fetch(db, select(filter), audit_log::Column::Id, req, true)
+    fetch(db, select(filter), audit_log::Column::Id, req, true)
         .await?
-        .records()?)
+        .records()
 }
 
 /// How many entries match. Operators only.

@@ -163,9 +163,9 @@ pub async fn list<C: ConnectionTrait>(
     req: PageRequest,
 ) -> AppResult<Page<Customer>> {
     let select = scoped(tenant).filter(search_condition(search));
-    Ok(page::fetch(db, select, customer::Column::Id, req, false)
+    page::fetch(db, select, customer::Column::Id, req, false)
         .await?
-        .records()?)
+        .records()
 }
 
 /// How many customers match.

@@ -300,9 +300,9 @@ pub async fn dead<C: ConnectionTrait>(
     let q = job::Entity::find()
         .filter(job::Column::Dead.eq(true))
         .filter(job::Column::Done.eq(false));
-    Ok(super::page::fetch(db, q, job::Column::Id, req, false)
+    super::page::fetch(db, q, job::Column::Id, req, false)
         .await?
-        .records()?)
+        .records()
 }
 
 /// How many jobs are dead (operator).

@@ -221,9 +221,9 @@ pub async fn entries_between<C: ConnectionTrait>(
     let q = entries(tenant)
         .filter(statement_entry::Column::BookedOn.gte(from))
         .filter(statement_entry::Column::BookedOn.lte(to));
-    Ok(page::fetch(db, q, statement_entry::Column::Id, req, false)
+    page::fetch(db, q, statement_entry::Column::Id, req, false)
         .await?
-        .records()?)
+        .records()
 }
 
 /// How many entries were booked from `from` to `to`.
@@ -270,7 +270,7 @@ pub async fn vouchers<C: ConnectionTrait>(
     to: Option<NaiveDate>,
     req: PageRequest,
 ) -> AppResult<Page<Voucher>> {
-    Ok(page::fetch(
+    page::fetch(
         db,
         vouchers_between(tenant, from, to),
         voucher::Column::Id,
@@ -278,7 +278,7 @@ pub async fn vouchers<C: ConnectionTrait>(
         false,
     )
     .await?
-    .records()?)
+    .records()
 }
 
 /// How many vouchers match.

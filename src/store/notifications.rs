@@ -50,7 +50,7 @@ pub async fn list<C: ConnectionTrait>(
     unread_only: bool,
     req: PageRequest,
 ) -> AppResult<Page<Notification>> {
-    Ok(page::fetch(
+    page::fetch(
         db,
         scoped(tenant, unread_only),
         notification::Column::Id,
@@ -58,7 +58,7 @@ pub async fn list<C: ConnectionTrait>(
         true,
     )
     .await?
-    .records()?)
+    .records()
 }
 
 /// How many notifications match.

@@ -199,7 +199,7 @@ pub struct NewEvent<'a> {
     pub message: &'a str,
 }
 
-/// A write transaction that records events, from [`crate::db::begin_ordered`].
+/// A write transaction that records events, from [`begin_ordered`].
 ///
 /// [`record`] queues an event here and [`Ordered::commit`] inserts the queue
 /// in one statement just before it commits, so a transaction's events are
@@ -209,6 +209,12 @@ pub struct NewEvent<'a> {
 pub struct Ordered {
     txn: DatabaseTransaction,
     events: Mutex<Vec<outbox_event::ActiveModel>>,
+}
+
+/// Begins a write transaction that will record events: its events are
+/// written in order when it commits.
+pub async fn begin_ordered(db: &sea_orm::DatabaseConnection) -> Result<Ordered, DbErr> {
+    Ok(Ordered::new(crate::db::begin_write(db).await?))
 }
 
 impl Ordered {

@@ -153,10 +153,7 @@ mod tests {
 
     #[test]
     fn a_set_of_statuses_renders_as_names_and_sql_literals() {
-        assert_eq!(
-            names(SaleStatus::is_bought),
-            vec!["APPROVED", "PAID_OUT"]
-        );
+        assert_eq!(names(SaleStatus::is_bought), vec!["APPROVED", "PAID_OUT"]);
         assert_eq!(
             sql_list(SaleStatus::holds_invoice),
             "'PROCESSING', 'SPOT_CHECK', 'APPROVED', 'PAID_OUT'"

@@ -5,16 +5,15 @@
 //! the send view over hundreds of invoices. Every scenario ends by checking
 //! that the books close.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::db_test;
+use crate::fixtures::*;
 use crate::helpers::{TestApp, code};
-use crate::sale::{activate, agreement, sale_of, sell};
 
 const PAY: &str = "mutation($id: ID!, $a: Decimal!, $d: Date!, $p: PaymentPayer!, $k: String!) { registerPayment(invoiceId: $id, amount: $a, paidOn: $d, payer: $p, idempotencyKey: $k) { balance customerBalance status houseWork { skatteverketBalance paidBySkatteverket } } }";
-const CASE: &str = "query($id: ID!) { invoice(id: $id) { balance status noxFinans { id status nextEventDate pausedUntil claim capitalBalance feesCharged accruedInterest feesBalance nextEvent history { status } collected { capital fees interest total kept paidOut pending } } } }";
 const SEND: &str = "mutation($i: SendToNoxFinansInput!) { sendToNoxFinans(input: $i) { results { accepted blockers { code } case { id status } } } }";
 const RESOLVE: &str =
     "mutation($id: ID!) { resolveSpotCheck(saleId: $id, outcome: CONFIRMED) { status } }";
@@ -27,11 +26,6 @@ fn dec(v: &Value) -> Decimal {
         .unwrap_or_else(|| panic!("not a decimal: {v}"))
         .parse()
         .unwrap()
-}
-
-/// Stockholm wall-clock time (UTC+1 in winter) as an instant.
-fn stockholm(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, h - 1, min, 0).unwrap()
 }
 
 async fn pay(
@@ -50,24 +44,6 @@ async fn pay(
     .await
 }
 
-async fn case_of(app: &TestApp, invoice: &str) -> Value {
-    app.ok(&app.company, CASE, json!({ "id": invoice })).await["invoice"].clone()
-}
-
-async fn wait_case(app: &TestApp, invoice: &str, status: &str) {
-    app.eventually(&format!("case {status}"), || async {
-        case_of(app, invoice).await["noxFinans"]["status"] == status
-    })
-    .await;
-}
-
-async fn wait_sale(app: &TestApp, invoice: &str, status: &str) {
-    app.eventually(&format!("sale {status}"), || async {
-        sale_of(app, invoice).await["sale"]["status"] == status
-    })
-    .await;
-}
-
 async fn send(app: &TestApp, invoice: &str, service: &str, delivery: &str, key: &str) -> Value {
     app.ok(
         &app.company,
@@ -76,28 +52,6 @@ async fn send(app: &TestApp, invoice: &str, service: &str, delivery: &str, key: 
     )
     .await["sendToNoxFinans"]["results"][0]
         .clone()
-}
-
-/// An invoice of one row at `price` + 25 % VAT, dated `date`, on `terms` days.
-async fn invoice_on(app: &TestApp, customer: &str, date: &str, terms: &str, price: &str) -> String {
-    app.ok(
-        &app.company,
-        "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }",
-        json!({ "i": { "customerId": customer, "invoiceDate": date, "termsOfPayment": terms,
-            "rows": [{ "description": "Work", "quantity": "1", "unitPrice": price, "vatRate": "25" }] } }),
-    )
-    .await["createInvoice"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-async fn private_customer(app: &TestApp) -> String {
-    app.customer(
-        &app.company,
-        json!({ "name": "Anna Lindqvist", "organisationNumber": "19850614-1236", "email": "anna@example.se", "phone": "070-1234567", "address": { "street": "Björkvägen 3", "postalCode": "90422", "city": "Umeå" } }),
-    )
-    .await
 }
 
 /// The books close: the statement's entries add up to the payments-account
@@ -153,7 +107,7 @@ db_test!(
         let a = invoice_on(&app, &customer, "2026-11-20", "30", "8000").await;
         sell(&app, &a, "sell-a").await;
         app.clock.advance(chrono::Duration::seconds(10));
-        wait_sale(&app, &a, "SPOT_CHECK").await;
+        wait_for_status(&app, &a, "SPOT_CHECK").await;
         let sale_a = sale_of(&app, &a).await["sale"]["id"].clone();
         app.ok(&app.operator, RESOLVE, json!({ "id": sale_a }))
             .await;
@@ -255,7 +209,7 @@ db_test!(
         let r = sell(&app, &late, "sell-late").await;
         assert!(r.get("errors").is_none(), "{r}");
         app.clock.advance(chrono::Duration::seconds(10));
-        wait_sale(&app, &late, "SPOT_CHECK").await;
+        wait_for_status(&app, &late, "SPOT_CHECK").await;
         let id = sale_of(&app, &late).await["sale"]["id"].clone();
         let r = app.ok(&app.operator, RESOLVE, json!({ "id": id })).await;
         assert_eq!(r["resolveSpotCheck"]["status"], "APPROVED");
@@ -269,7 +223,7 @@ db_test!(a_sale_is_withdrawn_before_its_decision, |app| {
     let inv = invoice_on(&app, &customer, "2026-11-20", "30", "8000").await;
     sell(&app, &inv, "w1").await;
     app.clock.advance(chrono::Duration::seconds(10));
-    wait_sale(&app, &inv, "SPOT_CHECK").await;
+    wait_for_status(&app, &inv, "SPOT_CHECK").await;
     let sale = sale_of(&app, &inv).await["sale"]["id"].clone();
     const WITHDRAW: &str = "mutation($id: ID!) { withdrawInvoiceSale(saleId: $id) { status } }";
     let r = app.gql(&app.other, WITHDRAW, json!({ "id": sale })).await;
@@ -326,7 +280,7 @@ db_test!(
         let inv = invoice_on(&app, &customer, "2026-11-27", "30", "8000").await;
         sell(&app, &inv, "fri").await;
         app.clock.advance(chrono::Duration::seconds(10));
-        wait_sale(&app, &inv, "SPOT_CHECK").await;
+        wait_for_status(&app, &inv, "SPOT_CHECK").await;
         let s = app
             .ok(
                 &app.company,
@@ -350,7 +304,7 @@ db_test!(
             stockholm(2026, 11, 30, 15, 59),
         ] {
             app.clock.set(at);
-            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            app.worker_settled().await;
             assert_eq!(
                 sale_of(&app, &inv).await["sale"]["status"],
                 "SPOT_CHECK",
@@ -358,7 +312,7 @@ db_test!(
             );
         }
         app.clock.set(stockholm(2026, 11, 30, 16, 1));
-        wait_sale(&app, &inv, "DENIED").await;
+        wait_for_status(&app, &inv, "DENIED").await;
         let s = sale_of(&app, &inv).await;
         assert_eq!(s["sale"]["denialReason"]["code"], "SPOT_CHECK_UNANSWERED");
     }
@@ -382,7 +336,7 @@ db_test!(
             send(&app, &inv, "INVOICE_SERVICE", "EMAIL", "rot").await["accepted"],
             true
         );
-        let c = case_of(&app, &inv).await["noxFinans"].clone();
+        let c = case_view(&app, &inv).await["noxFinans"].clone();
         assert_eq!(
             (c["claim"].as_str(), c["capitalBalance"].as_str()),
             (Some("17500.00"), Some("17500.00"))
@@ -411,8 +365,8 @@ db_test!(
         wait_case(&app, &inv, "PAID").await;
         // Weeks later: no reminder, no debt collection, no monitoring.
         app.clock.set(stockholm(2027, 1, 20, 12, 0));
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        let c = case_of(&app, &inv).await;
+        app.worker_settled().await;
+        let c = case_view(&app, &inv).await;
         let history: Vec<&str> = c["noxFinans"]["history"]
             .as_array()
             .unwrap()
@@ -443,7 +397,7 @@ db_test!(
             r["data"]["registerPayment"],
             json!({ "balance": "0.00", "customerBalance": "0.00", "status": "PAID", "houseWork": { "skatteverketBalance": "0.00", "paidBySkatteverket": "7500.00" } })
         );
-        let c = case_of(&app, &inv).await["noxFinans"]["collected"].clone();
+        let c = case_view(&app, &inv).await["noxFinans"]["collected"].clone();
         assert_eq!(
             c["total"], "17500.00",
             "Skatteverket's payment is not collected through Nox Finans"
@@ -477,7 +431,7 @@ db_test!(interest_after_a_part_payment_is_counted_day_by_day, |app| {
     // Day 61: 10 000 × 9.75 % × 31 / 365 + 1 000 × 9.75 % × 30 / 365 = 90.82.
     app.clock.set(stockholm(2027, 1, 30, 12, 0));
     wait_case(&app, &inv, "LONG_TERM_MONITORING").await;
-    let c = case_of(&app, &inv).await["noxFinans"].clone();
+    let c = case_view(&app, &inv).await["noxFinans"].clone();
     assert_eq!(c["capitalBalance"], "1000.00");
     assert_eq!(c["accruedInterest"], "90.82");
     // Reminder 60 + debt collection 180 + interest.
@@ -491,7 +445,7 @@ db_test!(interest_after_a_part_payment_is_counted_day_by_day, |app| {
     let r = pay(&app, &inv, "1330.82", "2027-01-30", "NOX_FINANS", "rest").await;
     assert!(r.get("errors").is_none(), "{r}");
     wait_case(&app, &inv, "PAID").await;
-    let c = case_of(&app, &inv).await["noxFinans"].clone();
+    let c = case_view(&app, &inv).await["noxFinans"].clone();
     assert_eq!(
         c["collected"],
         json!({ "capital": "1000.00", "fees": "240.00", "interest": "90.82", "total": "1330.82", "kept": "266.16", "paidOut": "0.00", "pending": "1064.66" })
@@ -503,7 +457,7 @@ db_test!(interest_after_a_part_payment_is_counted_day_by_day, |app| {
     );
     app.clock.set(stockholm(2027, 2, 1, 12, 0));
     app.eventually("the payout", || async {
-        case_of(&app, &inv).await["noxFinans"]["collected"]["pending"] == "0.00"
+        case_view(&app, &inv).await["noxFinans"]["collected"]["pending"] == "0.00"
     })
     .await;
     assert_books_close(&app, &app.company).await;
@@ -524,10 +478,10 @@ db_test!(
         wait_case(&app, &inv, "PAID").await;
         app.clock.set(stockholm(2026, 11, 26, 12, 0));
         app.eventually("the payout", || async {
-            case_of(&app, &inv).await["noxFinans"]["collected"]["pending"] == "0.00"
+            case_view(&app, &inv).await["noxFinans"]["collected"]["pending"] == "0.00"
         })
         .await;
-        let c = case_of(&app, &inv).await["noxFinans"]["collected"].clone();
+        let c = case_view(&app, &inv).await["noxFinans"]["collected"].clone();
         assert_eq!(
             (c["paidOut"].as_str(), c["kept"].as_str()),
             (Some("1238.00"), Some("12.00"))
@@ -858,7 +812,7 @@ db_test!(two_part_payments_on_one_day_are_paid_out_once, |app| {
         let r = pay(&app, &inv, amount, "2026-11-25", payer, key).await;
         assert!(r.get("errors").is_none(), "{r}");
     }
-    let c = case_of(&app, &inv).await["noxFinans"].clone();
+    let c = case_view(&app, &inv).await["noxFinans"].clone();
     assert_eq!(
         (c["status"].as_str(), c["capitalBalance"].as_str()),
         (Some("DELIVERED"), Some("400.00"))
@@ -866,7 +820,7 @@ db_test!(two_part_payments_on_one_day_are_paid_out_once, |app| {
     // Thursday: one payout of what was collected, less the 12.00 letter fee.
     app.clock.set(stockholm(2026, 11, 26, 12, 0));
     app.eventually("the payout", || async {
-        case_of(&app, &inv).await["noxFinans"]["collected"]["pending"] == "0.00"
+        case_view(&app, &inv).await["noxFinans"]["collected"]["pending"] == "0.00"
     })
     .await;
     let st = app.ok(&app.company, "{ statement(from: \"2026-11-26\", to: \"2026-11-26\") { entries { edges { node { kind amount } } } } }", json!({})).await;
@@ -881,8 +835,8 @@ db_test!(two_part_payments_on_one_day_are_paid_out_once, |app| {
     );
     // A later day with nothing new pays nothing more.
     app.clock.set(stockholm(2026, 11, 27, 12, 0));
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let c = case_of(&app, &inv).await["noxFinans"]["collected"].clone();
+    app.worker_settled().await;
+    let c = case_view(&app, &inv).await["noxFinans"]["collected"].clone();
     assert_eq!(
         c,
         json!({ "capital": "750.00", "fees": "0.00", "interest": "0.00", "total": "750.00", "kept": "12.00", "paidOut": "738.00", "pending": "0.00" })

@@ -251,6 +251,59 @@ impl TestApp {
         panic!("timed out waiting for: {what}");
     }
 
+    /// A gauge of the server's `/metrics` (0 when absent).
+    pub async fn gauge(&self, name: &str) -> i64 {
+        self.gauge_at(&self.base, name).await
+    }
+
+    /// A gauge of the `/metrics` of the instance at `base` (this one or a peer).
+    pub async fn gauge_at(&self, base: &str, name: &str) -> i64 {
+        let text = self
+            .client
+            .get(format!("{base}/metrics"))
+            .bearer_auth(&self.operator)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let prefix = format!("invoice_finance_{name} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .map_or(0, |v| v as i64)
+    }
+
+    /// Waits until the server runs `subscriptions` WebSocket subscriptions
+    /// and the event hub has `executions` listeners: from then on every
+    /// committed event reaches them (identical subscriptions that share an
+    /// execution listen once). Replaces a guessed sleep before the first event.
+    pub async fn listening(&self, subscriptions: i64, executions: i64) {
+        self.listening_at(&self.base, subscriptions, executions)
+            .await;
+    }
+
+    /// [`Self::listening`] on the instance at `base` (this one or a peer).
+    pub async fn listening_at(&self, base: &str, subscriptions: i64, executions: i64) {
+        self.eventually("the subscriptions are listening", || async {
+            self.gauge_at(base, "ws_subscriptions").await >= subscriptions
+                && self.gauge_at(base, "event_listeners").await >= executions
+        })
+        .await;
+    }
+
+    /// Waits until the worker has run a whole pass that began after this call
+    /// and found no job due: whatever the clock made due is done. Replaces a
+    /// guessed sleep before asserting that nothing (more) happened.
+    pub async fn worker_settled(&self) {
+        let start = self.gauge("worker_idle_passes_total").await;
+        self.eventually("the worker finds nothing due", || async {
+            self.gauge("worker_idle_passes_total").await >= start + 2
+        })
+        .await;
+    }
+
     /// Runs a GraphQL operation with a token and returns the whole JSON response.
     pub async fn gql(&self, token: &str, query: &str, variables: Value) -> Value {
         self.client
@@ -270,50 +323,6 @@ impl TestApp {
         let resp = self.gql(token, query, variables).await;
         assert!(resp.get("errors").is_none(), "unexpected errors: {resp:#}");
         resp["data"].clone()
-    }
-
-    /// Creates a customer for the company behind `token` and returns its ID.
-    pub async fn customer(&self, token: &str, input: Value) -> String {
-        let data = self
-            .ok(
-                token,
-                "mutation($i: CustomerInput!) { createCustomer(input: $i) { id } }",
-                json!({ "i": input }),
-            )
-            .await;
-        data["createCustomer"]["id"].as_str().unwrap().to_string()
-    }
-
-    /// A complete customer.
-    pub async fn full_customer(&self, token: &str) -> String {
-        self.customer(
-            token,
-            json!({
-                "name": "Byggvaruhuset AB",
-                "organisationNumber": "559345-6782",
-                "email": "faktura@bygg.example",
-                "phone": "090-123456",
-                "address": { "street": "Storgatan 1", "postalCode": "903 26", "city": "Umeå" }
-            }),
-        )
-        .await
-    }
-
-    /// Creates an invoice of one row and returns its ID.
-    pub async fn invoice(&self, token: &str, customer_id: &str, unit_price: &str) -> String {
-        let data = self
-            .ok(
-                token,
-                "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }",
-                json!({ "i": {
-                    "customerId": customer_id,
-                    "invoiceDate": "2026-11-20",
-                    "termsOfPayment": "30",
-                    "rows": [{ "description": "Work", "quantity": "1", "unitPrice": unit_price, "vatRate": "25" }]
-                }}),
-            )
-            .await;
-        data["createInvoice"]["id"].as_str().unwrap().to_string()
     }
 }
 

@@ -22,8 +22,8 @@ async fn an_event_committed_on_one_instance_reaches_subscribers_on_another() {
         json!({}),
     )
     .await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    crate::sale::activate(&b, crate::sale::agreement()).await;
+    b.listening_at(&a.base, 1, 1).await;
+    crate::fixtures::activate(&b, crate::fixtures::agreement()).await;
     assert_eq!(next_kind(&mut ws).await, "INVOICE_SALE_ACTIVATED");
 }
 
@@ -86,7 +86,7 @@ async fn an_event_committed_while_the_listener_is_down_is_recovered_from_the_out
         listener_backends(&admin).await.len() == 2
     })
     .await;
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    b.listening_at(&a.base, 1, 1).await;
     {
         use sea_orm::{ConnectionTrait, Statement};
         for pid in listener_backends(&admin).await {
@@ -99,15 +99,15 @@ async fn an_event_committed_while_the_listener_is_down_is_recovered_from_the_out
                 .unwrap();
         }
     }
-    crate::sale::activate(&b, crate::sale::agreement()).await;
+    crate::fixtures::activate(&b, crate::fixtures::agreement()).await;
     assert_eq!(next_kind(&mut ws).await, "INVOICE_SALE_ACTIVATED");
     b.eventually("the listeners reconnect", || async {
         listener_backends(&admin).await.len() == 2
     })
     .await;
     let customer = b.full_customer(&b.company).await;
-    let invoice = crate::sale::invoice_of_10k(&b, &customer).await;
-    crate::sale::sell(&b, &invoice, "after-reconnect").await;
+    let invoice = crate::fixtures::invoice_of_10k(&b, &customer).await;
+    crate::fixtures::sell(&b, &invoice, "after-reconnect").await;
     assert_eq!(next_kind(&mut ws).await, "SALE_SENT");
 }
 
@@ -118,7 +118,7 @@ async fn an_event_committed_while_the_listener_is_down_is_recovered_from_the_out
 /// event leaves no row, and later events still arrive.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outbox_sequences_commit_in_order_and_holes_are_passed() {
-    use invoice_finance::db::begin_ordered;
+    use invoice_finance::store::begin_ordered;
     use invoice_finance::store::outbox;
     let Some(app) = TestApp::spawn(Backend::Postgres).await else {
         return;
@@ -135,7 +135,7 @@ async fn outbox_sequences_commit_in_order_and_holes_are_passed() {
         json!({}),
     )
     .await;
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    app.listening(1, 1).await;
 
     // A writer with an event queued does not hold up another: the second
     // commits (and is delivered) while the first is still open, and the first

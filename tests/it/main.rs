@@ -2,6 +2,7 @@
 //! on a temp SQLite file and (with `TEST_DATABASE_URL`) on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod fixtures;
 mod helpers;
 mod ws;
 

@@ -4,24 +4,12 @@
 use serde_json::{Value, json};
 
 use crate::db_test;
+use crate::fixtures::*;
 use crate::helpers::{TestApp, code, field};
 use crate::ws::{Protocol, WsClient};
 
 const VIEW: &str = "query($f: NoxFinansCandidateFilter) { noxFinansCandidates(filter: $f, first: 50) { totalCount edges { node { colour hidden invoice { id invoiceNumber } blockers { code field } warnings { code } } } } }";
 const SEND: &str = "mutation($i: SendToNoxFinansInput!) { sendToNoxFinans(input: $i) { results { accepted invoice { id } case { id status } warnings { code } blockers { code } } } }";
-
-async fn invoice_for(app: &TestApp, customer: &str, date: &str, currency: &str) -> String {
-    app.ok(
-        &app.company,
-        "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }",
-        json!({ "i": { "customerId": customer, "invoiceDate": date, "termsOfPayment": "30", "currency": currency,
-            "rows": [{ "description": "Work", "quantity": "1", "unitPrice": "1000", "vatRate": "25" }] } }),
-    )
-    .await["createInvoice"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
 
 async fn view(app: &TestApp, filter: Value) -> Vec<Value> {
     app.ok(&app.company, VIEW, json!({ "f": filter })).await["noxFinansCandidates"]["edges"]
@@ -119,11 +107,36 @@ db_test!(the_send_view_colours_rows_and_follows_fixes, |app| {
     let full = app.full_customer(&app.company).await;
     let no_email = app.customer(&app.company, json!({ "name": "Erik Johansson", "organisationNumber": "19921103-4567", "phone": "073-9876543", "address": { "street": "Tallstigen 8", "postalCode": "93140", "city": "Skellefteå" } })).await;
     let no_postal = app.customer(&app.company, json!({ "name": "Fastighets AB Norrsken", "email": "info@norrsken.example", "phone": "063-102030", "organisationNumber": "559567-8904", "address": { "street": "Kyrkgatan 40", "city": "Östersund" } })).await;
-    let green = invoice_for(&app, &full, "2026-11-20", "SEK").await;
-    let yellow = invoice_for(&app, &no_email, "2026-11-20", "SEK").await;
-    let red_address = invoice_for(&app, &no_postal, "2026-11-20", "SEK").await;
-    let red_eur = invoice_for(&app, &full, "2026-11-20", "EUR").await;
-    let red_future = invoice_for(&app, &full, "2026-11-23", "SEK").await;
+    let green = invoice_with(
+        &app,
+        &full,
+        json!({ "invoiceDate": "2026-11-20", "currency": "SEK" }),
+    )
+    .await;
+    let yellow = invoice_with(
+        &app,
+        &no_email,
+        json!({ "invoiceDate": "2026-11-20", "currency": "SEK" }),
+    )
+    .await;
+    let red_address = invoice_with(
+        &app,
+        &no_postal,
+        json!({ "invoiceDate": "2026-11-20", "currency": "SEK" }),
+    )
+    .await;
+    let red_eur = invoice_with(
+        &app,
+        &full,
+        json!({ "invoiceDate": "2026-11-20", "currency": "EUR" }),
+    )
+    .await;
+    let red_future = invoice_with(
+        &app,
+        &full,
+        json!({ "invoiceDate": "2026-11-23", "currency": "SEK" }),
+    )
+    .await;
 
     let rows = view(&app, json!({})).await;
     assert_eq!(rows.len(), 5);
@@ -220,9 +233,24 @@ async fn view_of_other(app: &TestApp) -> Vec<Value> {
 db_test!(a_mixed_batch_is_sent_and_accepted_live, |app| {
     let full = app.full_customer(&app.company).await;
     let no_phone = app.customer(&app.company, json!({ "name": "Lindgren & Co HB", "email": "l@example.se", "organisationNumber": "559890-1238", "address": { "street": "Verkstadsgatan 2", "postalCode": "89133", "city": "Örnsköldsvik" } })).await;
-    let green = invoice_for(&app, &full, "2026-11-20", "SEK").await;
-    let yellow = invoice_for(&app, &no_phone, "2026-11-20", "SEK").await;
-    let red = invoice_for(&app, &full, "2026-11-20", "EUR").await;
+    let green = invoice_with(
+        &app,
+        &full,
+        json!({ "invoiceDate": "2026-11-20", "currency": "SEK" }),
+    )
+    .await;
+    let yellow = invoice_with(
+        &app,
+        &no_phone,
+        json!({ "invoiceDate": "2026-11-20", "currency": "SEK" }),
+    )
+    .await;
+    let red = invoice_with(
+        &app,
+        &full,
+        json!({ "invoiceDate": "2026-11-20", "currency": "EUR" }),
+    )
+    .await;
 
     let mut ws = WsClient::connect(&app.base, Protocol::TransportWs, &app.company).await;
     ws.subscribe("n", "subscription { noxFinansEvents { cursor status message case { status invoice { invoiceNumber } } } }", json!({})).await;
@@ -234,7 +262,7 @@ db_test!(a_mixed_batch_is_sent_and_accepted_live, |app| {
             json!({}),
         )
         .await;
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    app.listening(2, 2).await;
 
     let input = json!({ "i": { "invoiceIds": [green, yellow, red], "service": "INVOICE_SERVICE", "idempotencyKey": "batch-1" } });
     let r = app.ok(&app.company, SEND, input.clone()).await;
@@ -356,8 +384,8 @@ db_test!(a_mixed_batch_is_sent_and_accepted_live, |app| {
         json!({ "series": "N", "rows": [{ "account": 6590, "debit": "12.00", "credit": "0.00" }, { "account": 2811, "debit": "0.00", "credit": "12.00" }] })
     );
     // A handed-over invoice cannot be sold.
-    let agreement = crate::sale::agreement();
-    crate::sale::activate(&app, agreement).await;
+    let agreement = crate::fixtures::agreement();
+    crate::fixtures::activate(&app, agreement).await;
     let q = app
         .ok(
             &app.company,
@@ -367,25 +395,6 @@ db_test!(a_mixed_batch_is_sent_and_accepted_live, |app| {
         .await;
     assert!(codes(&q["invoiceSaleQuote"]["reasons"]).contains(&"HANDED_TO_NOX_FINANS"));
 });
-
-const CASE: &str = "query($id: ID!) { invoice(id: $id) { balance noxFinans { id status pausedUntil nextEvent nextEventDate capitalBalance feesBalance pauseDaysUsed accruedInterest collected { total kept paidOut pending } history { status } } } }";
-
-async fn case_of(app: &TestApp, invoice: &str) -> Value {
-    app.ok(&app.company, CASE, json!({ "id": invoice })).await["invoice"]["noxFinans"].clone()
-}
-
-async fn wait_case(app: &TestApp, invoice: &str, status: &str) {
-    let what = format!("case status {status}");
-    app.eventually(&what, || async {
-        case_of(app, invoice).await["status"] == status
-    })
-    .await;
-}
-
-/// 06:00:01 Stockholm on day `d` of `m`/`y` (UTC+1 in winter).
-fn morning(y: i32, m: u32, d: u32) -> chrono::DateTime<chrono::Utc> {
-    chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, y, m, d, 5, 0, 1).unwrap()
-}
 
 async fn send_one(app: &TestApp, invoice: &str, service: &str, key: &str) -> Value {
     let r = app
@@ -398,32 +407,19 @@ async fn send_one(app: &TestApp, invoice: &str, service: &str, key: &str) -> Val
     r["sendToNoxFinans"]["results"][0].clone()
 }
 
-async fn ten_day_invoice(app: &TestApp, customer: &str) -> String {
-    app.ok(
-        &app.company,
-        "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }",
-        json!({ "i": { "customerId": customer, "invoiceDate": "2026-11-20", "termsOfPayment": "10",
-            "rows": [{ "description": "Work", "quantity": "1", "unitPrice": "1000", "vatRate": "25" }] } }),
-    )
-    .await["createInvoice"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 db_test!(
     the_timeline_runs_over_weeks_with_fees_pause_and_payment,
     |app| {
         // A private customer with e-mail and personnummer; due 30 Nov.
         let anna = app.customer(&app.company, json!({ "name": "Anna Lindqvist", "organisationNumber": "19850614-1236", "email": "anna@example.se", "phone": "070-1234567", "address": { "street": "Björkvägen 3", "postalCode": "90422", "city": "Umeå" } })).await;
-        let invoice = ten_day_invoice(&app, &anna).await;
+        let invoice = invoice_with(&app, &anna, json!({ "termsOfPayment": "10" })).await;
         assert_eq!(
             send_one(&app, &invoice, "INVOICE_SERVICE", "t1").await["accepted"],
             true
         );
         app.clock.advance(chrono::Duration::seconds(10));
         wait_case(&app, &invoice, "DELIVERED").await;
-        let c = case_of(&app, &invoice).await;
+        let c = case_view(&app, &invoice).await["noxFinans"].clone();
         assert_eq!(
             (c["nextEvent"].as_str(), c["nextEventDate"].as_str()),
             (Some("Overdue notice by e-mail"), Some("2026-12-02"))
@@ -432,10 +428,13 @@ db_test!(
         // Due + 2: the e-mail notice, no fee.
         app.clock.set(morning(2026, 12, 2));
         wait_case(&app, &invoice, "OVERDUE_NOTICE_SENT").await;
-        assert_eq!(case_of(&app, &invoice).await["feesBalance"], "0.00");
+        assert_eq!(
+            case_view(&app, &invoice).await["noxFinans"]["feesBalance"],
+            "0.00"
+        );
 
         // Paused over the reminder date: nothing happens; resumed, the reminder follows.
-        let case_id = case_of(&app, &invoice).await["id"].clone();
+        let case_id = case_view(&app, &invoice).await["noxFinans"]["id"].clone();
         let r = app.gql(&app.company, "mutation($id: ID!) { pauseNoxFinansCase(caseId: $id, until: \"2027-03-01\") { id } }", json!({ "id": case_id })).await;
         assert_eq!(
             (code(&r), field(&r)),
@@ -445,14 +444,17 @@ db_test!(
         let r = app.ok(&app.company, "mutation($id: ID!) { pauseNoxFinansCase(caseId: $id, until: \"2026-12-10\") { pausedUntil } }", json!({ "id": case_id })).await;
         assert_eq!(r["pauseNoxFinansCase"]["pausedUntil"], "2026-12-10");
         app.clock.set(morning(2026, 12, 7));
-        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        app.worker_settled().await;
         assert_eq!(
-            case_of(&app, &invoice).await["status"],
+            case_view(&app, &invoice).await["noxFinans"]["status"],
             "OVERDUE_NOTICE_SENT"
         );
         // The pause moved the reminder by its 8 days, 7 Dec → 15 Dec; resumed on
         // 8 Dec, the 2 unused days come back: the reminder follows on 13 Dec.
-        assert_eq!(case_of(&app, &invoice).await["nextEventDate"], "2026-12-15");
+        assert_eq!(
+            case_view(&app, &invoice).await["noxFinans"]["nextEventDate"],
+            "2026-12-15"
+        );
         app.clock.set(morning(2026, 12, 8));
         app.ok(
             &app.company,
@@ -460,33 +462,42 @@ db_test!(
             json!({ "id": case_id }),
         )
         .await;
-        let c = case_of(&app, &invoice).await;
+        let c = case_view(&app, &invoice).await["noxFinans"].clone();
         assert_eq!(
             (c["nextEventDate"].as_str(), c["pauseDaysUsed"].as_i64()),
             (Some("2026-12-13"), Some(6))
         );
         app.clock.set(morning(2026, 12, 12));
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        app.worker_settled().await;
         assert_eq!(
-            case_of(&app, &invoice).await["status"],
+            case_view(&app, &invoice).await["noxFinans"]["status"],
             "OVERDUE_NOTICE_SENT"
         );
         app.clock.set(morning(2026, 12, 13));
         wait_case(&app, &invoice, "REMINDER_SENT").await;
         // 60 SEK reminder fee plus interest: 1 250 × 9.75 % × 13 days / 365 = 4.34.
-        assert_eq!(case_of(&app, &invoice).await["feesBalance"], "64.34");
+        assert_eq!(
+            case_view(&app, &invoice).await["noxFinans"]["feesBalance"],
+            "64.34"
+        );
 
         // Debt collection (180 SEK) a week after the reminder: 20 Dec; long-term
         // monitoring 18 days after that: 7 Jan.
-        assert_eq!(case_of(&app, &invoice).await["nextEventDate"], "2026-12-20");
+        assert_eq!(
+            case_view(&app, &invoice).await["noxFinans"]["nextEventDate"],
+            "2026-12-20"
+        );
         app.clock.set(morning(2026, 12, 19));
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        assert_eq!(case_of(&app, &invoice).await["status"], "REMINDER_SENT");
+        app.worker_settled().await;
+        assert_eq!(
+            case_view(&app, &invoice).await["noxFinans"]["status"],
+            "REMINDER_SENT"
+        );
         app.clock.set(morning(2026, 12, 20));
         wait_case(&app, &invoice, "DEBT_COLLECTION").await;
         app.clock.set(morning(2027, 1, 7));
         wait_case(&app, &invoice, "LONG_TERM_MONITORING").await;
-        let c = case_of(&app, &invoice).await;
+        let c = case_view(&app, &invoice).await["noxFinans"].clone();
         assert!(c["nextEvent"].is_null());
         let history: Vec<&str> = c["history"]
             .as_array()
@@ -560,7 +571,7 @@ db_test!(
     business_customers_pay_one_compensation_and_cases_can_be_recalled,
     |app| {
         let business = app.full_customer(&app.company).await;
-        let invoice = ten_day_invoice(&app, &business).await;
+        let invoice = invoice_with(&app, &business, json!({ "termsOfPayment": "10" })).await;
         send_one(&app, &invoice, "INVOICE_SERVICE", "b1").await;
         app.clock.advance(chrono::Duration::seconds(10));
         wait_case(&app, &invoice, "DELIVERED").await;
@@ -570,7 +581,7 @@ db_test!(
         wait_case(&app, &invoice, "REMINDER_SENT").await;
         app.clock.set(morning(2026, 12, 14));
         wait_case(&app, &invoice, "DEBT_COLLECTION").await;
-        let c = case_of(&app, &invoice).await;
+        let c = case_view(&app, &invoice).await["noxFinans"].clone();
         // 450 SEK once instead of 60 + 180, plus 14 days' interest on 1 250: 4.67.
         assert_eq!(c["feesBalance"], "454.67");
 
@@ -601,8 +612,11 @@ db_test!(
             json!({ "kind": "SERVICE_FEE", "amount": "-62.50" })
         );
         app.clock.set(morning(2027, 1, 2));
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        assert_eq!(case_of(&app, &invoice).await["status"], "RECALLED");
+        app.worker_settled().await;
+        assert_eq!(
+            case_view(&app, &invoice).await["noxFinans"]["status"],
+            "RECALLED"
+        );
         // Another company cannot touch the case.
         let r = app.gql(&app.other, "mutation($id: ID!) { pauseNoxFinansCase(caseId: $id, until: \"2027-01-10\") { id } }", json!({ "id": case_id })).await;
         assert_eq!(code(&r), "NOT_FOUND");
@@ -617,7 +631,12 @@ db_test!(the_reminder_service_starts_at_the_reminder, |app| {
         .as_str()
         .unwrap()
         .to_string();
-    let not_due = invoice_for(&app, &customer, "2026-11-20", "SEK").await;
+    let not_due = invoice_with(
+        &app,
+        &customer,
+        json!({ "invoiceDate": "2026-11-20", "currency": "SEK" }),
+    )
+    .await;
     let r = app.ok(&app.company, SEND, json!({ "i": { "invoiceIds": [overdue, not_due], "service": "REMINDER_SERVICE", "idempotencyKey": "r1" } })).await;
     assert_eq!(r["sendToNoxFinans"]["results"][0]["accepted"], true);
     assert_eq!(r["sendToNoxFinans"]["results"][1]["accepted"], false);
@@ -627,7 +646,7 @@ db_test!(the_reminder_service_starts_at_the_reminder, |app| {
     );
     app.clock.advance(chrono::Duration::seconds(10));
     wait_case(&app, &overdue, "REMINDER_SENT").await;
-    let c = case_of(&app, &overdue).await;
+    let c = case_view(&app, &overdue).await["noxFinans"].clone();
     assert_eq!(c["nextEvent"], "Debt collection notice");
     let st = app.ok(&app.company, "{ statement(from: \"2026-11-22\", to: \"2026-11-22\") { entries { edges { node { kind amount } } } } }", json!({})).await;
     assert_eq!(

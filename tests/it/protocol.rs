@@ -147,8 +147,8 @@ async fn a_request_that_fails_validation_gets_an_error_message_and_the_socket_st
     );
     // The errored ids are free again and the connection works.
     ws.subscribe("bad", NOTES, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    crate::sale::activate(&app, crate::sale::agreement()).await;
+    app.listening(1, 1).await;
+    crate::fixtures::activate(&app, crate::fixtures::agreement()).await;
     let got = ws.take("bad", 1).await;
     assert_eq!(
         got[0]["data"]["notifications"]["notification"]["kind"],
@@ -173,10 +173,13 @@ async fn complete_works_in_both_directions() {
     // Client to server: a completed subscription gets no more events, and its id
     // may be used again (no 4409).
     ws.subscribe("n", NOTES, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    app.listening(1, 1).await;
     ws.send(json!({"type": "complete", "id": "n"})).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    crate::sale::activate(&app, crate::sale::agreement()).await;
+    app.eventually("the subscription is stopped", || async {
+        app.gauge("ws_subscriptions").await == 0 && app.gauge("event_listeners").await == 0
+    })
+    .await;
+    crate::fixtures::activate(&app, crate::fixtures::agreement()).await;
     assert!(ws.next("n", SECOND).await.is_none());
     ws.subscribe("n", NOTES, json!({"after": crate::helpers::cursor_zero()}))
         .await;
@@ -229,7 +232,7 @@ async fn the_legacy_protocol_keeps_alive_and_stops() {
         kas += 1;
     }
     ws.subscribe("1", NOTES, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    app.listening(1, 1).await;
     ws.send(json!({"type": "stop", "id": "1"})).await;
     let mut saw_complete = false;
     for _ in 0..10 {
@@ -274,7 +277,7 @@ async fn shutdown_closes_sockets_with_1001_and_the_cursor_resumes_elsewhere() {
     let mut ws = WsClient::connect(&app.base, Protocol::TransportWs, &app.company).await;
     ws.subscribe("n", NOTES, json!({"after": crate::helpers::cursor_zero()}))
         .await;
-    crate::sale::activate(&app, crate::sale::agreement()).await;
+    crate::fixtures::activate(&app, crate::fixtures::agreement()).await;
     let got = ws.take("n", 1).await;
     let cursor = got[0]["data"]["notifications"]["cursor"].clone();
     let (_, close) = tokio::join!(app.stop(), ws.close_code(WAIT));
@@ -315,14 +318,15 @@ async fn a_stalled_client_is_closed_and_resumes_without_loss_while_others_flow()
     stalled.subscribe("n", WITH_TEXT, json!({})).await;
     let mut reader = WsClient::connect(&app.base, Protocol::TransportWs, &app.company).await;
     reader.subscribe("n", WITH_TEXT, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The same document for the same company: one shared execution.
+    app.listening(2, 1).await;
 
     let db = invoice_finance::db::connect(&app.database_url)
         .await
         .unwrap();
     let company = crate::live::first_company(&db).await;
     let text = "x".repeat(4000);
-    let t = invoice_finance::db::begin_ordered(&db).await.unwrap();
+    let t = invoice_finance::store::begin_ordered(&db).await.unwrap();
     for _ in 0..EVENTS {
         outbox::notify(
             &t,

@@ -3,8 +3,8 @@
 use serde_json::{Value, json};
 
 use crate::db_test;
+use crate::fixtures::*;
 use crate::helpers::TestApp;
-use crate::sale::{activate, agreement};
 
 async fn post(app: &TestApp, query: &str, variables: Value) -> Value {
     app.client

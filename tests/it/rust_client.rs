@@ -34,8 +34,8 @@ async fn the_generated_rust_client_queries_and_subscribes() {
     let mut feed = example::Feed::connect(&app.url, &app.company, None)
         .await
         .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    crate::sale::activate(&app, crate::sale::agreement()).await;
+    app.listening(1, 1).await;
+    crate::fixtures::activate(&app, crate::fixtures::agreement()).await;
     let n = tokio::time::timeout(std::time::Duration::from_secs(10), feed.next())
         .await
         .expect("an event in time")

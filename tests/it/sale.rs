@@ -5,74 +5,54 @@ use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
 
 use crate::db_test;
-use crate::helpers::{TestApp, code};
+use crate::fixtures::*;
+use crate::helpers::code;
 use crate::ws::{Protocol, WsClient};
 
-const ACTIVATE: &str = "mutation($c: ID!, $a: AgreementInput!) { activateInvoiceSale(companyId: $c, agreement: $a) { active fixedFee percentageFee } }";
 const QUOTE: &str = "query($id: ID!) { invoiceSaleQuote(invoiceId: $id) { amount fees { kind amount } totalFees payout payoutDate quoteId eligible reasons { code message } } }";
 const SELL: &str = "mutation($i: SellInvoiceInput!) { sellInvoice(input: $i) { id status amount totalFees payout } }";
-const SALE: &str = "query($id: ID!) { invoice(id: $id) { listIcon { kind tooltip } sale { id status payoutDate denialReason { code message } spotCheck { rule explanation outcome } history { kind } } } }";
 const EVENTS: &str = "subscription($id: ID, $after: String) { invoiceSaleEvents(invoiceId: $id, after: $after) { cursor kind message sale { status } } }";
-
-pub fn agreement() -> Value {
-    json!({ "fixedFee": "19.90", "percentageFee": "2.9", "minimumFee": "0", "customerCreditLimit": "200000", "totalCreditLimit": "1000000" })
-}
-
-pub async fn activate(app: &TestApp, agreement: Value) {
-    let company =
-        app.ok(&app.company, "{ viewer { id } }", json!({})).await["viewer"]["id"].clone();
-    app.ok(
-        &app.operator,
-        ACTIVATE,
-        json!({ "c": company, "a": agreement }),
-    )
-    .await;
-}
-
-/// A 10 000 SEK invoice (8 000 + 25 % VAT) due in 30 days.
-pub async fn invoice_of_10k(app: &TestApp, customer: &str) -> String {
-    app.invoice(&app.company, customer, "8000").await
-}
-
-pub async fn sale_of(app: &TestApp, invoice: &str) -> Value {
-    app.ok(&app.company, SALE, json!({ "id": invoice })).await["invoice"].clone()
-}
-
-pub async fn sell(app: &TestApp, invoice: &str, key: &str) -> Value {
-    let q = app.ok(&app.company, QUOTE, json!({ "id": invoice })).await;
-    let quote_id = q["invoiceSaleQuote"]["quoteId"].clone();
-    app.gql(
-        &app.company,
-        SELL,
-        json!({ "i": { "invoiceId": invoice, "quoteId": quote_id, "idempotencyKey": key } }),
-    )
-    .await
-}
-
-pub async fn wait_for_status(app: &TestApp, invoice: &str, status: &str) {
-    let what = format!("sale status {status}");
-    app.eventually(&what, || async {
-        sale_of(app, invoice).await["sale"]["status"] == status
-    })
-    .await;
-}
 
 db_test!(
     a_sale_goes_from_clock_to_coins_with_every_event_live,
     |app| {
+        use clock_to_coins::*;
         activate(&app, agreement()).await;
         let customer = app.full_customer(&app.company).await;
         let invoice = invoice_of_10k(&app, &customer).await;
+        let (mut ws, mut legacy) = two_subscribers(&app, &invoice).await;
+        let quote = the_quote_names_fees_payout_and_date(&app, &invoice).await;
+        selling_is_idempotent_and_holds_the_invoice(&app, &invoice, &quote).await;
+        a_first_sale_is_spot_checked(&app, &invoice).await;
+        the_operator_confirms_and_the_sale_is_approved(&app, &invoice).await;
+        the_statement_shows_the_sale_and_its_fees(&app).await;
+        the_payout_leaves_on_the_next_banking_day_and_is_booked(&app, &invoice).await;
+        notifications_are_counted_and_marked_read(&app).await;
+        every_subscriber_saw_every_step(&app, &invoice, &mut ws, &mut legacy).await;
+        a_client_resumes_from_a_cursor_without_loss(&app, &invoice).await;
+    }
+);
 
+/// The steps of the sale's story, in the order it runs them.
+mod clock_to_coins {
+    use super::*;
+    use crate::helpers::TestApp;
+
+    /// A graphql-transport-ws and a legacy graphql-ws subscriber of the
+    /// invoice's sale events, both listening.
+    pub async fn two_subscribers(app: &TestApp, invoice: &str) -> (WsClient, WsClient) {
         let mut ws = WsClient::connect(&app.base, Protocol::TransportWs, &app.company).await;
         ws.subscribe("s1", EVENTS, json!({ "id": invoice })).await;
         let mut legacy = WsClient::connect(&app.base, Protocol::LegacyWs, &app.company).await;
         legacy
             .subscribe("1", EVENTS, json!({ "id": invoice }))
             .await;
-        // Give the subscriptions a moment to be registered before the first event.
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        // Both run the same document for the same company: one execution.
+        app.listening(2, 1).await;
+        (ws, legacy)
+    }
 
+    pub async fn the_quote_names_fees_payout_and_date(app: &TestApp, invoice: &str) -> Value {
         // The quote: 10 000.00 sold, 19.90 + 290.00 in fees, paid out Monday 23 Nov
         // (the clock says Sunday 22 Nov).
         let q =
@@ -86,7 +66,14 @@ db_test!(
         assert_eq!(q["payout"], "9690.10");
         assert_eq!(q["payoutDate"], "2026-11-23");
         assert_eq!(q["eligible"], true);
+        q
+    }
 
+    pub async fn selling_is_idempotent_and_holds_the_invoice(
+        app: &TestApp,
+        invoice: &str,
+        q: &Value,
+    ) {
         let key =
             json!({ "invoiceId": invoice, "quoteId": q["quoteId"], "idempotencyKey": "sell-1" });
         let sold = app.ok(&app.company, SELL, json!({ "i": key })).await["sellInvoice"].clone();
@@ -98,7 +85,7 @@ db_test!(
         // A new key for the same invoice is a conflict.
         let other = app.gql(&app.company, SELL, json!({ "i": { "invoiceId": invoice, "quoteId": q["quoteId"], "idempotencyKey": "sell-2" } })).await;
         assert_eq!(code(&other), "CONFLICT", "{other}");
-        let s = sale_of(&app, &invoice).await;
+        let s = sale_of(app, invoice).await;
         assert_eq!(s["listIcon"]["kind"], "CLOCK");
         // A sold invoice can no longer be edited or cancelled.
         let r = app
@@ -109,11 +96,13 @@ db_test!(
             )
             .await;
         assert_eq!(code(&r), "CONFLICT");
+    }
 
+    pub async fn a_first_sale_is_spot_checked(app: &TestApp, invoice: &str) {
         // Processing after the configured delay: a first sale is always spot-checked.
         app.clock.advance(chrono::Duration::seconds(10));
-        wait_for_status(&app, &invoice, "SPOT_CHECK").await;
-        let s = sale_of(&app, &invoice).await;
+        wait_for_status(app, invoice, "SPOT_CHECK").await;
+        let s = sale_of(app, invoice).await;
         assert_eq!(s["listIcon"]["kind"], "CLOCK");
         assert_eq!(s["sale"]["spotCheck"]["rule"], "FIRST_SALES");
         assert!(
@@ -122,7 +111,9 @@ db_test!(
                 .unwrap()
                 .contains("first five")
         );
+    }
 
+    pub async fn the_operator_confirms_and_the_sale_is_approved(app: &TestApp, invoice: &str) {
         // The operator sees it in the queue and confirms with the recipient.
         let queue = app.ok(&app.operator, "{ spotCheckQueue { totalCount edges { node { id invoice { invoiceNumber customer { name } } } } } }", json!({})).await;
         assert_eq!(queue["spotCheckQueue"]["totalCount"], 1);
@@ -132,8 +123,8 @@ db_test!(
             "Byggvaruhuset AB"
         );
         let r = app
-        .ok(&app.operator, "mutation($id: ID!) { resolveSpotCheck(saleId: $id, outcome: CONFIRMED, note: \"Spoke to Eva\") { status payoutDate } }", json!({ "id": sale_id }))
-        .await;
+    .ok(&app.operator, "mutation($id: ID!) { resolveSpotCheck(saleId: $id, outcome: CONFIRMED, note: \"Spoke to Eva\") { status payoutDate } }", json!({ "id": sale_id }))
+    .await;
         assert_eq!(
             r["resolveSpotCheck"],
             json!({ "status": "APPROVED", "payoutDate": "2026-11-23" })
@@ -142,7 +133,7 @@ db_test!(
         let r = app.gql(&app.operator, "mutation($id: ID!) { resolveSpotCheck(saleId: $id, outcome: DISPUTED) { status } }", json!({ "id": sale_id })).await;
         assert_eq!(code(&r), "CONFLICT");
 
-        let s = sale_of(&app, &invoice).await;
+        let s = sale_of(app, invoice).await;
         assert_eq!(s["listIcon"]["kind"], "COINS");
         assert!(
             s["listIcon"]["tooltip"]
@@ -150,11 +141,13 @@ db_test!(
                 .unwrap()
                 .contains("9690.10")
         );
+    }
 
+    pub async fn the_statement_shows_the_sale_and_its_fees(app: &TestApp) {
         // The money: on the statement and booked.
         let st = app
-        .ok(&app.company, "{ statement(from: \"2026-11-01\", to: \"2026-11-30\") { openingBalance closingBalance entries { edges { node { kind amount balanceAfter } } } } viewer { paymentsAccountBalance } }", json!({}))
-        .await;
+    .ok(&app.company, "{ statement(from: \"2026-11-01\", to: \"2026-11-30\") { openingBalance closingBalance entries { edges { node { kind amount balanceAfter } } } } viewer { paymentsAccountBalance } }", json!({}))
+    .await;
         assert_eq!(st["statement"]["openingBalance"], "0.00");
         assert_eq!(st["statement"]["closingBalance"], "9690.10");
         assert_eq!(st["viewer"]["paymentsAccountBalance"], "9690.10");
@@ -172,14 +165,19 @@ db_test!(
                 json!({ "kind": "SALE_FEE", "amount": "-290.00", "balanceAfter": "9690.10" }),
             ]
         );
+    }
 
+    pub async fn the_payout_leaves_on_the_next_banking_day_and_is_booked(
+        app: &TestApp,
+        invoice: &str,
+    ) {
         // Payout on the next banking day at 06:00 Stockholm (05:00 UTC).
         app.clock
             .set(Utc.with_ymd_and_hms(2026, 11, 23, 5, 0, 1).unwrap());
-        wait_for_status(&app, &invoice, "PAID_OUT").await;
+        wait_for_status(app, invoice, "PAID_OUT").await;
         let st = app
-        .ok(&app.company, "{ statement(from: \"2026-11-23\", to: \"2026-11-23\") { openingBalance closingBalance entries { edges { node { kind amount } } } } }", json!({}))
-        .await;
+    .ok(&app.company, "{ statement(from: \"2026-11-23\", to: \"2026-11-23\") { openingBalance closingBalance entries { edges { node { kind amount } } } } }", json!({}))
+    .await;
         assert_eq!(st["statement"]["openingBalance"], "9690.10");
         assert_eq!(st["statement"]["closingBalance"], "0.00");
         assert_eq!(
@@ -188,8 +186,8 @@ db_test!(
         );
 
         let r = app
-        .ok(&app.company, "{ a: invoices(filter: { saleStatus: [PAID_OUT] }) { totalCount } b: invoices(filter: { saleStatus: [PROCESSING, DENIED] }) { totalCount } }", json!({}))
-        .await;
+    .ok(&app.company, "{ a: invoices(filter: { saleStatus: [PAID_OUT] }) { totalCount } b: invoices(filter: { saleStatus: [PROCESSING, DENIED] }) { totalCount } }", json!({}))
+    .await;
         assert_eq!(
             (r["a"]["totalCount"].as_i64(), r["b"]["totalCount"].as_i64()),
             (Some(1), Some(0))
@@ -208,7 +206,9 @@ db_test!(
             v["vouchers"]["edges"][1]["node"]["rows"],
             json!([{ "account": 1930, "debit": "9690.10", "credit": "0.00" }, { "account": 2811, "debit": "0.00", "credit": "9690.10" }])
         );
+    }
 
+    pub async fn notifications_are_counted_and_marked_read(app: &TestApp) {
         // Notifications, unread count, marking read.
         let n = app
             .ok(
@@ -252,7 +252,14 @@ db_test!(
             .ok(&app.company, "{ unreadNotificationCount }", json!({}))
             .await;
         assert_eq!(n["unreadNotificationCount"], 2);
+    }
 
+    pub async fn every_subscriber_saw_every_step(
+        app: &TestApp,
+        invoice: &str,
+        ws: &mut WsClient,
+        legacy: &mut WsClient,
+    ) {
         // Both subscribers saw every step, in order.
         let expected = [
             "SUBMITTED",
@@ -268,7 +275,7 @@ db_test!(
                 .collect();
             assert_eq!(kinds, expected);
         }
-        let s = sale_of(&app, &invoice).await;
+        let s = sale_of(app, invoice).await;
         let history: Vec<&str> = s["sale"]["history"]
             .as_array()
             .unwrap()
@@ -276,7 +283,9 @@ db_test!(
             .map(|h| h["kind"].as_str().unwrap())
             .collect();
         assert_eq!(history, expected);
+    }
 
+    pub async fn a_client_resumes_from_a_cursor_without_loss(app: &TestApp, invoice: &str) {
         // A client that reconnects with the cursor of the second event misses nothing.
         let mut first = WsClient::connect(&app.base, Protocol::TransportWs, &app.company).await;
         first.subscribe("a", EVENTS, json!({ "id": invoice })).await;
@@ -327,7 +336,7 @@ db_test!(
                 .is_none()
         );
     }
-);
+}
 
 db_test!(disputed_spot_checks_deny_with_a_cross, |app| {
     activate(&app, agreement()).await;
@@ -392,7 +401,7 @@ db_test!(
         // check started on Sunday): at 13:00 it still waits, at 16:00 the
         // default outcome applies.
         app.clock.advance(chrono::Duration::hours(25));
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        app.worker_settled().await;
         assert_eq!(
             sale_of(&app, &invoice).await["sale"]["status"],
             "SPOT_CHECK"
@@ -609,7 +618,7 @@ db_test!(
         app.restart().await;
         // Give a restarted worker the chance to (wrongly) run anything twice.
         app.clock.advance(chrono::Duration::days(3));
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        app.worker_settled().await;
         for inv in &invoices {
             let s = sale_of(&app, inv).await;
             let kinds: Vec<&str> = s["sale"]["history"]
@@ -680,7 +689,7 @@ db_test!(subscriptions_are_tenant_scoped_and_authenticated, |app| {
         json!({}),
     )
     .await;
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    app.listening(4, 4).await;
     sell(&app, &invoice, "k").await;
     // A subscription without `after` starts at the events the hub has
     // dispatched, so the activation's notification, committed just before

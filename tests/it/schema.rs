@@ -139,7 +139,7 @@ async fn full_introspection_passes_the_limits() {
 /// README's table of error codes lists exactly the codes the server emits.
 #[test]
 fn readme_lists_exactly_the_error_codes() {
-    use invoice_finance::graphql::error::ErrorCode;
+    use invoice_finance::client_error::ErrorCode;
     let readme = include_str!("../../README.md");
     let section = readme
         .split("## Error codes")

@@ -453,7 +453,7 @@ db_test!(
         s.spot_check_secret = Some("a spot-check secret of at least 32 characters".into());
     },
     |app| {
-        use crate::sale::{activate, agreement, invoice_of_10k, sell, wait_for_status};
+        use crate::fixtures::*;
         activate(&app, agreement()).await;
         let customer = app.full_customer(&app.company).await;
         let invoice = invoice_of_10k(&app, &customer).await;
@@ -525,7 +525,7 @@ db_test!(
 );
 
 db_test!(a_generated_sampling_key_is_kept_across_restarts, |app| {
-    use crate::sale::{activate, agreement, invoice_of_10k, sell};
+    use crate::fixtures::*;
     activate(&app, agreement()).await;
     let customer = app.full_customer(&app.company).await;
     let invoice = invoice_of_10k(&app, &customer).await;
@@ -584,9 +584,9 @@ db_test!(metrics_need_an_operator_token_on_the_api_address, |app| {
         json!({}),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    app.listening(1, 1).await;
     {
-        use crate::sale::{activate, agreement, invoice_of_10k, sell};
+        use crate::fixtures::*;
         activate(&app, agreement()).await;
         let customer = app.full_customer(&app.company).await;
         let invoice = invoice_of_10k(&app, &customer).await;

@@ -258,3 +258,21 @@ proptest! {
         prop_assert!(with >= accrued_interest_ore(claim - part, &[], due, until));
     }
 }
+
+#[test]
+fn interest_is_reference_rate_plus_eight() {
+    let due = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    // 10 000 SEK for 365 days at 1.75 % + 8 % = 975.00 SEK.
+    let a_year = NaiveDate::from_ymd_opt(2027, 11, 30).unwrap();
+    assert_eq!(accrued_interest_ore(1_000_000, &[], due, a_year), 97_500);
+    // 10 days: 10 000 × 9.75 % × 10 / 365 = 26.71.
+    assert_eq!(
+        accrued_interest_ore(1_000_000, &[], due, crate::domain::nox::step_date(due, 10)),
+        2671
+    );
+    assert_eq!(accrued_interest_ore(1_000_000, &[], due, due), 0);
+    assert_eq!(
+        crate::domain::nox::reference_rate_bp(NaiveDate::from_ymd_opt(2025, 8, 1).unwrap()),
+        200
+    );
+}

@@ -4,7 +4,6 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use super::connection::PageInfo;
-use super::error::GqlResult;
 use super::ids::{Kind, cursor, decode, page_request};
 use super::scalars::{Date, Decimal};
 use super::types::ledger::{
@@ -15,6 +14,7 @@ use super::types::sale::{
     SpotCheckOutcome,
 };
 use super::{actor, state, tenant};
+use crate::client_error::GqlResult;
 use crate::domain::money::parse_amount;
 use crate::domain::sale::Agreement;
 use crate::error::AppError;

@@ -2,7 +2,7 @@
 
 use async_graphql::{ID, Object, SimpleObject};
 
-use crate::graphql::error::GqlResult;
+use crate::client_error::GqlResult;
 use crate::graphql::ids::{Kind, encode};
 use crate::graphql::{state, tenant};
 use crate::store::companies;

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 
 use super::Address;
 use super::invoice::{InvoiceConnection, InvoiceOrder, invoice_page};
+use crate::client_error::GqlResult;
 use crate::domain::identifiers::{IdentityKind, identity_kind_of_normalised};
-use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, encode, page_request};
 use crate::graphql::{state, tenant};
 use crate::store::invoices::InvoiceFilter;

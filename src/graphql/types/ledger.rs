@@ -4,9 +4,9 @@ use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::invoice::Invoice;
+use crate::client_error::GqlResult;
 use crate::domain::ledger::account_name;
 use crate::domain::money::from_ore;
-use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, encode, page_request};
 use crate::graphql::loaders::{InvoiceLoader, VoucherRowsLoader};
 use crate::graphql::scalars::{Date, Decimal};

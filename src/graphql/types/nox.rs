@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 
 use super::invoice::Invoice;
 use super::sale::Reason;
+use crate::client_error::GqlResult;
 use crate::domain::money::from_ore;
 use crate::domain::nox::{self as rules, Finding};
 use crate::domain::nox_case::NoxStatus;
 use crate::error::AppError;
-use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, cursor, encode};
 use crate::graphql::loaders::InvoiceLoader;
 use crate::graphql::scalars::{Date, Decimal};

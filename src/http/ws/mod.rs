@@ -45,9 +45,9 @@ use tokio::time::{Instant, sleep_until, timeout};
 use tokio_stream::StreamMap;
 use tokio_stream::wrappers::BroadcastStream;
 
+use crate::client_error::ErrorCode;
+use crate::client_error::is_subscription;
 use crate::fanout::{Delivery, Key};
-use crate::graphql::error::ErrorCode;
-use crate::graphql::error::is_subscription;
 use crate::graphql::{AppSchema, request_data};
 use crate::state::AppState;
 use crate::store::Actor;

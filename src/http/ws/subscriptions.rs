@@ -31,7 +31,7 @@ impl Conn {
             if self.app.settings.introspection {
                 Ok(())
             } else {
-                crate::graphql::error::refuse_introspection(&mut request)
+                crate::client_error::refuse_introspection(&mut request)
             }
         }) {
             let errors = serde_json::to_value([e]).unwrap_or_else(|_| json!([]));
@@ -74,7 +74,7 @@ impl Conn {
             // A query or mutation has one result, within the request timeout.
             None => {
                 let limit = self.app.settings.request_timeout();
-                let operation = crate::graphql::error::operation_name(&mut request);
+                let operation = crate::client_error::operation_name(&mut request);
                 let metrics = self.app.metrics.clone();
                 let started = std::time::Instant::now();
                 let run = self
@@ -93,12 +93,12 @@ impl Conn {
                         Ok((Some(r), _)) => Some(Item::Own(r, 0)),
                         Ok((None, _)) => None,
                         Err(_) => Some(Item::Own(
-                            Response::from_errors(vec![crate::graphql::error::server_error(
+                            Response::from_errors(vec![crate::client_error::server_error(
                                 format!(
                                     "the operation took longer than {} s and was stopped",
                                     limit.as_secs()
                                 ),
-                                crate::graphql::error::ErrorCode::Timeout,
+                                crate::client_error::ErrorCode::Timeout,
                             )]),
                             0,
                         )),
@@ -165,7 +165,7 @@ impl Conn {
                 return self.send_error(&id, errors).await;
             }
         };
-        crate::graphql::error::classify(&mut resp);
+        crate::client_error::classify(&mut resp);
         // Errors before execution (parse, validation, variables) have no path and
         // no data: the operation never ran, so it is an `error` message.
         let refused = crate::http::is_request_error(&resp);

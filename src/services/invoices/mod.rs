@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use sea_orm::ConnectionTrait;
 
 use super::{Address, AddressPatch, Patch};
-use crate::db::{begin_ordered, begin_write};
+use crate::db::begin_write;
 use crate::domain::FieldError;
 use crate::domain::identifiers::{ocr_for, parse_currency};
 use crate::domain::invoice::{
@@ -27,6 +27,7 @@ use crate::domain::nox_case::allocate;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::Tenant;
+use crate::store::begin_ordered;
 use crate::store::companies::{self, Counter};
 use crate::store::customers;
 use crate::store::invoices::Invoice;

@@ -48,7 +48,7 @@ pub async fn send(
     let mut results = Vec::new();
     for (i, id) in invoice_ids.iter().enumerate() {
         // Every read the hand-over depends on happens in its own transaction.
-        let txn = crate::db::begin_ordered(&state.db).await?;
+        let txn = crate::store::begin_ordered(&state.db).await?;
         let settings = store::settings(&txn, tenant).await?;
         let delivery = delivery.unwrap_or(settings.default_delivery);
         let recall = recall_instead_of_monitoring.unwrap_or(settings.recall_instead_of_monitoring);

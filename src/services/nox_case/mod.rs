@@ -19,7 +19,6 @@ pub use timeline::step;
 
 use chrono::{Datelike, Days, NaiveDate};
 
-use crate::db::begin_ordered;
 use crate::domain::invoice::Payer;
 use crate::domain::ledger::{self, NOX_SERIES};
 use crate::domain::money::from_ore;
@@ -31,6 +30,7 @@ use crate::domain::nox_case::{
 use crate::error::{AppError, AppResult};
 use crate::services::nox::{assess_with, record};
 use crate::state::AppState;
+use crate::store::begin_ordered;
 use crate::store::invoices::Holder;
 use crate::store::invoices::Invoice;
 use crate::store::jobs::{self, Job, kind};

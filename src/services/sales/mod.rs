@@ -21,7 +21,6 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 use sea_orm::TransactionTrait;
 
-use crate::db::begin_ordered;
 use crate::domain::banking::{add_banking_days, next_banking_day};
 use crate::domain::invoice::skatteverket_outstanding;
 use crate::domain::ledger::{self, SALE_SERIES};
@@ -32,6 +31,7 @@ use crate::domain::sale::{
 };
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::store::begin_ordered;
 use crate::store::invoices::Holder;
 use crate::store::invoices::Invoice;
 use crate::store::jobs::{self, Job, kind};

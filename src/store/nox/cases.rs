@@ -53,7 +53,6 @@ pub async fn open_case_of<C: ConnectionTrait>(
     .await
 }
 
-
 /// One case of the tenant.
 pub async fn case<C: ConnectionTrait>(db: &C, tenant: Tenant, id: i64) -> AppResult<Option<Case>> {
     crate::store::record::one(db, cases(tenant).filter(nox_case::Column::Id.eq(id))).await
@@ -203,7 +202,7 @@ pub async fn transition<C: ConnectionTrait>(
         .filter(nox_case::Column::Status.is_in(from.iter().map(|s| s.as_str())))
         .exec_with_returning(db)
         .await?;
-    Ok(moved.into_iter().next().map(Case::try_from).transpose()?)
+    moved.into_iter().next().map(Case::try_from).transpose()
 }
 
 /// Takes the case's row lock for the rest of the transaction (PostgreSQL; on

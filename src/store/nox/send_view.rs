@@ -2,12 +2,12 @@
 //! tenant's invoices.
 
 use super::super::page;
+use super::*;
 use crate::domain::invoice::InvoiceType;
 use crate::domain::money::HOME_CURRENCY;
 use crate::domain::nox_case::NoxStatus;
 use crate::domain::sale::SaleStatus;
 use crate::store::record::sql_list;
-use super::*;
 
 /// What the send view shows: the SQL form of the colour rules in
 /// `domain::nox::assess`, so a page and its count cost what an invoice-list
@@ -165,7 +165,7 @@ pub async fn send_view<C: ConnectionTrait>(
     q: &SendViewQuery,
     req: page::PageRequest,
 ) -> AppResult<page::Page<crate::store::invoices::Invoice>> {
-    Ok(page::fetch(
+    page::fetch(
         db,
         send_view_select(tenant, q),
         entity::invoice::Column::Id,
@@ -173,7 +173,7 @@ pub async fn send_view<C: ConnectionTrait>(
         true,
     )
     .await?
-    .records()?)
+    .records()
 }
 
 /// How many rows the send view has: a SQL count.

@@ -173,9 +173,9 @@ pub async fn transition<C: ConnectionTrait>(
         .filter(invoice_sale::Column::Status.is_in(from.iter().map(|s| s.as_str())))
         .exec_with_returning(db)
         .await?;
-    Ok(moved
+    moved
         .into_iter()
         .next()
         .map(super::Sale::try_from)
-        .transpose()?)
+        .transpose()
 }

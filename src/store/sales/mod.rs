@@ -252,9 +252,10 @@ pub async fn has_live_sale<C: ConnectionTrait>(
 ) -> AppResult<bool> {
     Ok(scoped(tenant)
         .filter(invoice_sale::Column::InvoiceId.eq(invoice_id))
-        .filter(invoice_sale::Column::Status.is_in(crate::store::record::names(
-            SaleStatus::holds_invoice,
-        )))
+        .filter(
+            invoice_sale::Column::Status
+                .is_in(crate::store::record::names(SaleStatus::holds_invoice)),
+        )
         .one(db)
         .await?
         .is_some())
@@ -277,7 +278,7 @@ pub async fn list<C: ConnectionTrait>(
     status: Option<SaleStatus>,
     req: PageRequest,
 ) -> AppResult<Page<Sale>> {
-    Ok(page::fetch(
+    page::fetch(
         db,
         status_filter(scoped(tenant), status),
         invoice_sale::Column::Id,
@@ -285,7 +286,7 @@ pub async fn list<C: ConnectionTrait>(
         true,
     )
     .await?
-    .records()?)
+    .records()
 }
 
 /// How many of the tenant's sales match.
@@ -305,9 +306,9 @@ pub async fn spot_check_queue<C: ConnectionTrait>(
 ) -> AppResult<Page<Sale>> {
     let q = invoice_sale::Entity::find()
         .filter(invoice_sale::Column::Status.eq(SaleStatus::SpotCheck.as_str()));
-    Ok(page::fetch(db, q, invoice_sale::Column::Id, req, false)
+    page::fetch(db, q, invoice_sale::Column::Id, req, false)
         .await?
-        .records()?)
+        .records()
 }
 
 /// How many sales await a spot check (operator).

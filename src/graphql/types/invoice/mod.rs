@@ -7,11 +7,11 @@ use super::Address;
 use super::customer::Customer;
 use super::nox::NoxFinansCase;
 use super::sale::{InvoiceListIcon, InvoiceSale, sale_icon};
+use crate::client_error::GqlResult;
 use crate::domain::invoice::{self as rules, InvoiceState, StateFacts};
 use crate::domain::money::{from_ore, from_scaled};
 use crate::domain::nox_case::NoxStatus;
 use crate::error::AppError;
-use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, encode};
 use crate::graphql::loaders::{
     CustomerLoader, InvoiceRowsLoader, Loaders, NoxCaseByInvoiceLoader, SaleByInvoiceLoader,

@@ -22,7 +22,6 @@ pub enum InvoiceSaleEventKind {
     Withdrawn,
 }
 
-
 /// One step in the life of a sale.
 #[derive(SimpleObject)]
 pub struct InvoiceSaleEvent {

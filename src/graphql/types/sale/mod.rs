@@ -4,10 +4,10 @@ use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::invoice::Invoice;
+use crate::client_error::GqlResult;
 use crate::domain::money::{from_ore, from_scaled};
 use crate::domain::sale::{self as rules, SaleStatus};
 use crate::error::AppError;
-use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, cursor, encode};
 use crate::graphql::loaders::InvoiceLoader;
 use crate::graphql::scalars::{Date, Decimal};

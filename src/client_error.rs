@@ -383,3 +383,11 @@ pub fn classify(resp: &mut Response) {
         ext.set("code", code.as_str());
     }
 }
+
+/// Whether a response is a request error: no data and only errors without a
+/// path (parse, validation, variables), so the operation never ran.
+pub fn is_request_error(r: &async_graphql::Response) -> bool {
+    r.data == async_graphql::Value::Null
+        && !r.errors.is_empty()
+        && r.errors.iter().all(|e| e.path.is_empty())
+}

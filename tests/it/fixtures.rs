@@ -1,0 +1,177 @@
+//! What the tests build on, made through the API as a user would: the
+//! company's invoice-sale agreement, customers, invoices, a sale and its
+//! status, a Nox Finans case and its status, and Stockholm times for the
+//! manual clock. Every test module takes its fixtures from here.
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+pub const ACTIVATE: &str = "mutation($c: ID!, $a: AgreementInput!) { activateInvoiceSale(companyId: $c, agreement: $a) { active fixedFee percentageFee } }";
+const QUOTE: &str = "query($id: ID!) { invoiceSaleQuote(invoiceId: $id) { amount fees { kind amount } totalFees payout payoutDate quoteId eligible reasons { code message } } }";
+const SELL: &str = "mutation($i: SellInvoiceInput!) { sellInvoice(input: $i) { id status amount totalFees payout } }";
+const SALE: &str = "query($id: ID!) { invoice(id: $id) { listIcon { kind tooltip } sale { id status payoutDate denialReason { code message } spotCheck { rule explanation outcome } history { kind } } } }";
+const CASE: &str = "query($id: ID!) { invoice(id: $id) { balance status noxFinans { id status nextEvent nextEventDate pausedUntil pauseDaysUsed claim capitalBalance feesCharged accruedInterest feesBalance history { status } collected { capital fees interest total kept paidOut pending } } } }";
+const CREATE_INVOICE: &str = "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }";
+
+/// Stockholm wall-clock time (UTC+1 in winter) as an instant.
+pub fn stockholm(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h - 1, min, 0).unwrap()
+}
+
+/// 06:00:01 Stockholm on day `d` of `m`/`y` (UTC+1 in winter): just after the
+/// worker's morning run becomes due.
+pub fn morning(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, 5, 0, 1).unwrap()
+}
+
+/// The invoice-sale agreement most tests sell under: 19.90 SEK and 2.9 %.
+pub fn agreement() -> Value {
+    json!({ "fixedFee": "19.90", "percentageFee": "2.9", "minimumFee": "0", "customerCreditLimit": "200000", "totalCreditLimit": "1000000" })
+}
+
+/// The operator activates invoice sale for the first company.
+pub async fn activate(app: &TestApp, agreement: Value) {
+    let company =
+        app.ok(&app.company, "{ viewer { id } }", json!({})).await["viewer"]["id"].clone();
+    app.ok(
+        &app.operator,
+        ACTIVATE,
+        json!({ "c": company, "a": agreement }),
+    )
+    .await;
+}
+
+impl TestApp {
+    /// Creates a customer for the company behind `token` and returns its ID.
+    pub async fn customer(&self, token: &str, input: Value) -> String {
+        let data = self
+            .ok(
+                token,
+                "mutation($i: CustomerInput!) { createCustomer(input: $i) { id } }",
+                json!({ "i": input }),
+            )
+            .await;
+        data["createCustomer"]["id"].as_str().unwrap().to_string()
+    }
+
+    /// A complete customer.
+    pub async fn full_customer(&self, token: &str) -> String {
+        self.customer(
+            token,
+            json!({
+                "name": "Byggvaruhuset AB",
+                "organisationNumber": "559345-6782",
+                "email": "faktura@bygg.example",
+                "phone": "090-123456",
+                "address": { "street": "Storgatan 1", "postalCode": "903 26", "city": "Umeå" }
+            }),
+        )
+        .await
+    }
+
+    /// Creates an invoice of one row and returns its ID.
+    pub async fn invoice(&self, token: &str, customer_id: &str, unit_price: &str) -> String {
+        let data = self
+            .ok(
+                token,
+                "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }",
+                json!({ "i": {
+                    "customerId": customer_id,
+                    "invoiceDate": "2026-11-20",
+                    "termsOfPayment": "30",
+                    "rows": [{ "description": "Work", "quantity": "1", "unitPrice": unit_price, "vatRate": "25" }]
+                }}),
+            )
+            .await;
+        data["createInvoice"]["id"].as_str().unwrap().to_string()
+    }
+}
+
+/// A private person as customer, complete.
+pub async fn private_customer(app: &TestApp) -> String {
+    app.customer(
+        &app.company,
+        json!({ "name": "Anna Lindqvist", "organisationNumber": "19850614-1236", "email": "anna@example.se", "phone": "070-1234567", "address": { "street": "Björkvägen 3", "postalCode": "90422", "city": "Umeå" } }),
+    )
+    .await
+}
+
+/// A 10 000 SEK invoice (8 000 + 25 % VAT) due in 30 days.
+pub async fn invoice_of_10k(app: &TestApp, customer: &str) -> String {
+    app.invoice(&app.company, customer, "8000").await
+}
+
+/// The first company's invoice of one row with `fields` (the input's
+/// `invoiceDate`, `termsOfPayment`, `currency`, …) over the defaults: dated
+/// 20 Nov 2026, 30 days, 1 000 + 25 % VAT.
+pub async fn invoice_with(app: &TestApp, customer: &str, fields: Value) -> String {
+    let mut input = json!({ "customerId": customer, "invoiceDate": "2026-11-20", "termsOfPayment": "30",
+        "rows": [{ "description": "Work", "quantity": "1", "unitPrice": "1000", "vatRate": "25" }] });
+    for (k, v) in fields.as_object().unwrap() {
+        input[k] = v.clone();
+    }
+    app.ok(&app.company, CREATE_INVOICE, json!({ "i": input }))
+        .await["createInvoice"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// An invoice of one row at `price` + 25 % VAT, dated `date`, on `terms` days.
+pub async fn invoice_on(
+    app: &TestApp,
+    customer: &str,
+    date: &str,
+    terms: &str,
+    price: &str,
+) -> String {
+    let rows =
+        json!([{ "description": "Work", "quantity": "1", "unitPrice": price, "vatRate": "25" }]);
+    invoice_with(
+        app,
+        customer,
+        json!({ "invoiceDate": date, "termsOfPayment": terms, "rows": rows }),
+    )
+    .await
+}
+
+/// The invoice with its sale, icon and sale history.
+pub async fn sale_of(app: &TestApp, invoice: &str) -> Value {
+    app.ok(&app.company, SALE, json!({ "id": invoice })).await["invoice"].clone()
+}
+
+/// Quotes and sells the invoice under idempotency key `key`; the whole response.
+pub async fn sell(app: &TestApp, invoice: &str, key: &str) -> Value {
+    let q = app.ok(&app.company, QUOTE, json!({ "id": invoice })).await;
+    let quote_id = q["invoiceSaleQuote"]["quoteId"].clone();
+    app.gql(
+        &app.company,
+        SELL,
+        json!({ "i": { "invoiceId": invoice, "quoteId": quote_id, "idempotencyKey": key } }),
+    )
+    .await
+}
+
+/// Waits until the invoice's sale has `status`.
+pub async fn wait_for_status(app: &TestApp, invoice: &str, status: &str) {
+    let what = format!("sale status {status}");
+    app.eventually(&what, || async {
+        sale_of(app, invoice).await["sale"]["status"] == status
+    })
+    .await;
+}
+
+/// The invoice (balance, status) with its Nox Finans case under `noxFinans`.
+pub async fn case_view(app: &TestApp, invoice: &str) -> Value {
+    app.ok(&app.company, CASE, json!({ "id": invoice })).await["invoice"].clone()
+}
+
+/// Waits until the invoice's Nox Finans case has `status`.
+pub async fn wait_case(app: &TestApp, invoice: &str, status: &str) {
+    app.eventually(&format!("case status {status}"), || async {
+        case_view(app, invoice).await["noxFinans"]["status"] == status
+    })
+    .await;
+}
