@@ -60,6 +60,14 @@ pub struct SendToNoxFinansInput {
     pub idempotency_key: String,
 }
 
+/// The caller's company and the case `caseId` names.
+fn company_case(ctx: &Context<'_>, case_id: &ID) -> GqlResult<(crate::store::Tenant, i64)> {
+    Ok((
+        tenant(ctx)?,
+        decode(case_id, Kind::NoxFinansCase, "caseId")?,
+    ))
+}
+
 fn settings_view(s: NoxSettings) -> NoxFinansSettings {
     NoxFinansSettings {
         active_terms_of_payment: s.active_terms,
@@ -119,6 +127,14 @@ impl NoxQuery {
             red: all || colours.contains(&EligibilityColour::Red),
         };
         let (rows, has_next) = service::candidates(&st, t, cf, first, after).await?;
+        // The page joined each row's customer: the rows' `invoice.customer`
+        // fields read it from the loader instead of asking again.
+        let customers = rows
+            .iter()
+            .filter_map(|r| r.customer.clone().map(|c| (c.id, c)));
+        super::loader::<super::loaders::CustomerLoader>(ctx)?
+            .feed_many(customers)
+            .await;
         let page = crate::store::page::Page {
             items: rows,
             has_next,
@@ -228,8 +244,7 @@ impl NoxMutation {
         case_id: ID,
         until: super::scalars::Date,
     ) -> GqlResult<NoxFinansCase> {
-        let t = tenant(ctx)?;
-        let id = decode(&case_id, Kind::NoxFinansCase, "caseId")?;
+        let (t, id) = company_case(ctx, &case_id)?;
         Ok(NoxFinansCase(
             crate::services::nox_case::pause(state(ctx), t, id, until.0).await?,
         ))
@@ -241,8 +256,7 @@ impl NoxMutation {
         ctx: &Context<'_>,
         case_id: ID,
     ) -> GqlResult<NoxFinansCase> {
-        let t = tenant(ctx)?;
-        let id = decode(&case_id, Kind::NoxFinansCase, "caseId")?;
+        let (t, id) = company_case(ctx, &case_id)?;
         Ok(NoxFinansCase(
             crate::services::nox_case::resume(state(ctx), t, id).await?,
         ))
@@ -271,8 +285,7 @@ impl NoxMutation {
         ctx: &Context<'_>,
         case_id: ID,
     ) -> GqlResult<NoxFinansCase> {
-        let t = tenant(ctx)?;
-        let id = decode(&case_id, Kind::NoxFinansCase, "caseId")?;
+        let (t, id) = company_case(ctx, &case_id)?;
         Ok(NoxFinansCase(
             crate::services::nox_case::recall(state(ctx), t, id).await?,
         ))

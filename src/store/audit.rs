@@ -139,9 +139,7 @@ pub async fn list<C: ConnectionTrait>(
     filter: &Filter,
     req: PageRequest,
 ) -> AppResult<Page<Recorded>> {
-    fetch(db, select(filter), audit_log::Column::Id, req, true)
-        .await?
-        .records()
+    fetch(db, select(filter), audit_log::Column::Id, req, true).await
 }
 
 /// How many entries match. Operators only.

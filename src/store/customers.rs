@@ -163,9 +163,7 @@ pub async fn list<C: ConnectionTrait>(
     req: PageRequest,
 ) -> AppResult<Page<Customer>> {
     let select = scoped(tenant).filter(search_condition(search));
-    page::fetch(db, select, customer::Column::Id, req, false)
-        .await?
-        .records()
+    page::fetch(db, select, customer::Column::Id, req, false).await
 }
 
 /// How many customers match.
@@ -188,8 +186,19 @@ pub async fn insert<C: ConnectionTrait>(
     f: CustomerFields,
     now: DateTime<Utc>,
 ) -> AppResult<Customer> {
-    Ok(customer::ActiveModel {
-        company_id: Set(tenant.company_id()),
+    let mut row = written(customer_number, f, now);
+    row.company_id = Set(tenant.company_id());
+    row.created_at = Set(now);
+    Ok(row.insert(db).await?.into())
+}
+
+/// The columns a create or an update writes.
+fn written(
+    customer_number: String,
+    f: CustomerFields,
+    now: DateTime<Utc>,
+) -> customer::ActiveModel {
+    customer::ActiveModel {
         customer_number: Set(customer_number),
         name: Set(f.name),
         organisation_number: Set(f.organisation_number),
@@ -199,13 +208,9 @@ pub async fn insert<C: ConnectionTrait>(
         postal_code: Set(f.postal_code),
         city: Set(f.city),
         country: Set(f.country),
-        created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(db)
-    .await?
-    .into())
 }
 
 /// Writes new field values and customer number to the tenant's customer `id`.
@@ -217,19 +222,7 @@ pub async fn update<C: ConnectionTrait>(
     f: CustomerFields,
     now: DateTime<Utc>,
 ) -> AppResult<Customer> {
-    let changes = customer::ActiveModel {
-        customer_number: Set(customer_number),
-        name: Set(f.name),
-        organisation_number: Set(f.organisation_number),
-        email: Set(f.email),
-        phone: Set(f.phone),
-        street: Set(f.street),
-        postal_code: Set(f.postal_code),
-        city: Set(f.city),
-        country: Set(f.country),
-        updated_at: Set(now),
-        ..Default::default()
-    };
+    let changes = written(customer_number, f, now);
     let updated = customer::Entity::update_many()
         .set(changes)
         .filter(customer::Column::Id.eq(id))

@@ -300,9 +300,7 @@ pub async fn dead<C: ConnectionTrait>(
     let q = job::Entity::find()
         .filter(job::Column::Dead.eq(true))
         .filter(job::Column::Done.eq(false));
-    super::page::fetch(db, q, job::Column::Id, req, false)
-        .await?
-        .records()
+    super::page::fetch(db, q, job::Column::Id, req, false).await
 }
 
 /// How many jobs are dead (operator).

@@ -221,9 +221,7 @@ pub async fn entries_between<C: ConnectionTrait>(
     let q = entries(tenant)
         .filter(statement_entry::Column::BookedOn.gte(from))
         .filter(statement_entry::Column::BookedOn.lte(to));
-    page::fetch(db, q, statement_entry::Column::Id, req, false)
-        .await?
-        .records()
+    page::fetch(db, q, statement_entry::Column::Id, req, false).await
 }
 
 /// How many entries were booked from `from` to `to`.
@@ -277,8 +275,7 @@ pub async fn vouchers<C: ConnectionTrait>(
         req,
         false,
     )
-    .await?
-    .records()
+    .await
 }
 
 /// How many vouchers match.

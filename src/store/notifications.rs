@@ -57,8 +57,7 @@ pub async fn list<C: ConnectionTrait>(
         req,
         true,
     )
-    .await?
-    .records()
+    .await
 }
 
 /// How many notifications match.

@@ -2,8 +2,7 @@
 
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
-    Select,
+    ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
 /// Which page a client asked for, after validation.
@@ -66,18 +65,22 @@ pub trait Keyed {
     fn key(&self) -> i64;
 }
 
-/// Fetches one page of `select`, ordered by `key` (descending when `newest_first`).
-pub async fn fetch<E, C>(
+/// Fetches one page of `select`, ordered by `key` (descending when
+/// `newest_first`), read as records `R`: the page's rows plus one tells
+/// whether more follow, and one probe at the cursor whether any precede.
+pub async fn fetch<R, E, C>(
     db: &C,
     select: Select<E>,
     key: E::Column,
     req: PageRequest,
     newest_first: bool,
-) -> Result<Page<E::Model>, DbErr>
+) -> Result<Page<R>, crate::error::AppError>
 where
     E: EntityTrait,
     E::Model: Keyed + Send + Sync,
     C: ConnectionTrait,
+    R: TryFrom<E::Model>,
+    crate::error::AppError: From<R::Error>,
 {
     // "after" a key means further along the list order.
     let beyond = |k: i64, forward: bool| {
@@ -87,56 +90,43 @@ where
             key.lt(k)
         }
     };
-    let (list_order, reverse_order) = if newest_first {
-        (Order::Desc, Order::Asc)
-    } else {
-        (Order::Asc, Order::Desc)
+    let (size, cursor, forward) = match req {
+        PageRequest::Forward { first, after } => (first, after, true),
+        PageRequest::Backward { last, before } => (last, before, false),
     };
-    match req {
-        PageRequest::Forward { first, after } => {
-            let mut q = select.clone().order_by(key, list_order).limit(first + 1);
-            if let Some(a) = after {
-                q = q.filter(beyond(a, true));
-            }
-            let mut items = q.all(db).await?;
-            let has_next = items.len() as u64 > first;
-            items.truncate(first as usize);
-            let has_previous = match after {
-                Some(a) => select
-                    .filter(beyond(a, false).or(key.eq(a)))
-                    .one(db)
-                    .await?
-                    .is_some(),
-                None => false,
-            };
-            Ok(Page {
-                items,
-                has_next,
-                has_previous,
-            })
-        }
-        PageRequest::Backward { last, before } => {
-            let mut q = select.clone().order_by(key, reverse_order).limit(last + 1);
-            if let Some(b) = before {
-                q = q.filter(beyond(b, false));
-            }
-            let mut items = q.all(db).await?;
-            let has_previous = items.len() as u64 > last;
-            items.truncate(last as usize);
-            items.reverse();
-            let has_next = match before {
-                Some(b) => select
-                    .filter(beyond(b, true).or(key.eq(b)))
-                    .one(db)
-                    .await?
-                    .is_some(),
-                None => false,
-            };
-            Ok(Page {
-                items,
-                has_next,
-                has_previous,
-            })
-        }
+    let order = if forward == newest_first {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    let mut q = select.clone().order_by(key, order).limit(size + 1);
+    if let Some(c) = cursor {
+        q = q.filter(beyond(c, forward));
     }
+    let mut items = q.all(db).await?;
+    let more = items.len() as u64 > size;
+    items.truncate(usize::try_from(size).unwrap_or(usize::MAX));
+    if !forward {
+        items.reverse();
+    }
+    // Rows on the other side of the cursor (or at it).
+    let behind = match cursor {
+        Some(c) => select
+            .filter(beyond(c, !forward).or(key.eq(c)))
+            .one(db)
+            .await?
+            .is_some(),
+        None => false,
+    };
+    let (has_next, has_previous) = if forward {
+        (more, behind)
+    } else {
+        (behind, more)
+    };
+    Page {
+        items,
+        has_next,
+        has_previous,
+    }
+    .records()
 }

@@ -73,6 +73,48 @@ db_test!(
     }
 );
 
+db_test!(
+    a_send_view_page_is_read_in_one_statement_with_its_customers,
+    settings = |s| {
+        s.worker_poll_ms = 600_000;
+        s.event_poll_ms = 600_000;
+    },
+    |app| {
+        let mut customers = Vec::new();
+        for i in 0..5 {
+            customers.push(
+                app.customer(&app.company, json!({ "name": format!("Kund {i}") }))
+                    .await,
+            );
+        }
+        for i in 0..30 {
+            app.invoice(&app.company, &customers[i % 5], "10").await;
+        }
+        let q = "{ noxFinansCandidates(first: 50) { edges { node { colour blockers { code } warnings { code } invoice { id invoiceNumber customer { name } } } } } }";
+        let mut used = u64::MAX;
+        let mut r = json!(null);
+        for _ in 0..3 {
+            let before = db_queries(&app).await;
+            r = app.ok(&app.company, q, json!({})).await;
+            used = used.min(db_queries(&app).await - before);
+        }
+        let rows = r["noxFinansCandidates"]["edges"].as_array().unwrap();
+        assert_eq!(rows.len(), 30);
+        let names: std::collections::BTreeSet<_> = rows
+            .iter()
+            .map(|e| e["node"]["invoice"]["customer"]["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names.len(), 5);
+        // Customers without contact details: every row warns or blocks.
+        assert!(rows.iter().all(|e| e["node"]["colour"] != "GREEN"), "{r}");
+        // Token lookup, the company's Nox Finans settings (and its terms when
+        // it has saved none) and the page with its customers and sale probes:
+        // at most 4, however many rows. Reading customers, sales and cases per
+        // page besides took 7.
+        assert!(used <= 4, "{used} statements for a send-view page");
+    }
+);
+
 db_test!(limits_are_clear_errors, |app| {
     // Page size.
     let r = app

@@ -230,6 +230,32 @@ async fn view_of_other(app: &TestApp) -> Vec<Value> {
         .clone()
 }
 
+db_test!(
+    a_sale_in_progress_makes_its_row_red_in_the_send_view,
+    |app| {
+        activate(&app, agreement()).await;
+        let customer = app.full_customer(&app.company).await;
+        let invoice = invoice_of_10k(&app, &customer).await;
+        let before = view(&app, json!({})).await;
+        assert_eq!(row(&before, &invoice)["colour"], "GREEN", "{before:?}");
+        assert!(codes(&row(&before, &invoice)["warnings"]).is_empty());
+        let sold = sell(&app, &invoice, "in-progress").await;
+        assert_eq!(
+            sold["data"]["sellInvoice"]["status"], "PROCESSING",
+            "{sold}"
+        );
+        let after = view(&app, json!({})).await;
+        let r = row(&after, &invoice);
+        assert_eq!(r["colour"], "RED", "{after:?}");
+        assert_eq!(codes(&r["blockers"]), vec!["ALREADY_SOLD"]);
+        // The colour filter agrees with the row's colour.
+        let green = view(&app, json!({ "colour": ["GREEN"] })).await;
+        assert!(row(&green, &invoice).is_null());
+        let red = view(&app, json!({ "colour": ["RED"] })).await;
+        assert_eq!(row(&red, &invoice)["colour"], "RED");
+    }
+);
+
 db_test!(a_mixed_batch_is_sent_and_accepted_live, |app| {
     let full = app.full_customer(&app.company).await;
     let no_phone = app.customer(&app.company, json!({ "name": "Lindgren & Co HB", "email": "l@example.se", "organisationNumber": "559890-1238", "address": { "street": "Verkstadsgatan 2", "postalCode": "89133", "city": "Örnsköldsvik" } })).await;

@@ -8,7 +8,7 @@ use crate::client_error::GqlResult;
 use crate::domain::ledger::account_name;
 use crate::domain::money::from_ore;
 use crate::graphql::ids::{Kind, encode, page_request};
-use crate::graphql::loaders::{InvoiceLoader, VoucherRowsLoader};
+use crate::graphql::loaders::VoucherRowsLoader;
 use crate::graphql::scalars::{Date, Decimal};
 use crate::graphql::{loader, state, tenant};
 use crate::store::ledger;
@@ -80,13 +80,7 @@ impl StatementEntry {
     }
     /// The invoice concerned.
     async fn invoice(&self, ctx: &Context<'_>) -> GqlResult<Option<Invoice>> {
-        let Some(id) = self.0.invoice_id else {
-            return Ok(None);
-        };
-        Ok(loader::<InvoiceLoader>(ctx)?
-            .load_one(id)
-            .await?
-            .map(Invoice))
+        super::invoice::invoice_of(ctx, self.0.invoice_id).await
     }
 }
 
@@ -235,13 +229,7 @@ impl Notification {
     }
     /// The invoice concerned.
     async fn invoice(&self, ctx: &Context<'_>) -> GqlResult<Option<Invoice>> {
-        let Some(id) = self.0.invoice_id else {
-            return Ok(None);
-        };
-        Ok(loader::<InvoiceLoader>(ctx)?
-            .load_one(id)
-            .await?
-            .map(Invoice))
+        super::invoice::invoice_of(ctx, self.0.invoice_id).await
     }
     /// Whether it has been marked read.
     async fn read(&self) -> bool {

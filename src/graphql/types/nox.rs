@@ -11,7 +11,6 @@ use crate::domain::nox::{self as rules, Finding};
 use crate::domain::nox_case::NoxStatus;
 use crate::error::AppError;
 use crate::graphql::ids::{Kind, cursor, encode};
-use crate::graphql::loaders::InvoiceLoader;
 use crate::graphql::scalars::{Date, Decimal};
 use crate::graphql::{loader, state};
 use crate::services::nox::CandidateRow;
@@ -210,10 +209,9 @@ impl NoxFinansCase {
 
     async fn owed(&self, ctx: &Context<'_>) -> GqlResult<crate::services::nox_case::Owed> {
         use crate::services::nox_case::{claims_interest, owed_from};
-        let inv = loader::<InvoiceLoader>(ctx)?
-            .load_one(self.0.invoice_id)
+        let inv = super::invoice::invoice_of_record(ctx, self.0.invoice_id)
             .await?
-            .ok_or_else(|| AppError::Internal("case without its invoice".into()))?;
+            .0;
         let payments = if claims_interest(&self.0)? {
             loader::<crate::graphql::loaders::PaymentsLoader>(ctx)?
                 .load_one(self.0.invoice_id)
@@ -240,11 +238,7 @@ impl NoxFinansCase {
     }
     /// The invoice.
     async fn invoice(&self, ctx: &Context<'_>) -> GqlResult<Invoice> {
-        let inv = loader::<InvoiceLoader>(ctx)?
-            .load_one(self.0.invoice_id)
-            .await?
-            .ok_or_else(|| AppError::Internal("case without its invoice".into()))?;
-        Ok(Invoice(inv))
+        super::invoice::invoice_of_record(ctx, self.0.invoice_id).await
     }
     /// The service.
     async fn service(&self) -> NoxFinansService {

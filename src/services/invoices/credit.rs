@@ -134,10 +134,7 @@ pub async fn credit(
     let credit_note =
         store::insert(&txn, tenant, number.to_string(), ocr, record, &negated, now).await?;
     store::link_credit_note(&txn, tenant, credit_note.id, current.id).await?;
-    let case = crate::store::nox::open_case_of(&txn, tenant, current.id).await?;
-    if let Some(c) = &case {
-        crate::store::nox::lock(&txn, c.id).await?;
-    }
+    let case = crate::store::nox::open_case_locked(&txn, tenant, current.id).await?;
     let payment = NewPayment {
         invoice_id: current.id,
         payer: Payer::CreditNote,

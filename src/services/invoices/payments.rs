@@ -112,10 +112,7 @@ async fn register_payment_once(
             format!("is larger than what is left to pay ({})", from_ore(left)),
         )
     };
-    let case = crate::store::nox::open_case_of(&txn, tenant, current.id).await?;
-    if let Some(c) = &case {
-        crate::store::nox::lock(&txn, c.id).await?;
-    }
+    let case = crate::store::nox::open_case_locked(&txn, tenant, current.id).await?;
     let mut payment = NewPayment {
         invoice_id: current.id,
         payer: input.payer,

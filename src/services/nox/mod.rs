@@ -28,7 +28,6 @@ use crate::store::nox::Case;
 use crate::store::nox::{self as store, NoxSettings};
 use crate::store::outbox::Ordered;
 use crate::store::outbox::{self, NewEvent, topic};
-use crate::store::page::PageRequest;
 use crate::store::{Tenant, customers, sales};
 
 pub(crate) async fn record(

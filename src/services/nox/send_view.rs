@@ -8,6 +8,8 @@ use super::*;
 pub struct CandidateRow {
     /// The invoice.
     pub invoice: Invoice,
+    /// Its customer, when the row was read with it (a page of the view).
+    pub customer: Option<crate::store::customers::Customer>,
     /// Its colour and reasons.
     pub assessment: Assessment,
     /// Hidden with the trash can.
@@ -33,12 +35,25 @@ pub struct CandidateFilter {
     pub red: bool,
 }
 
-fn candidate(
-    inv: &Invoice,
-    c: Option<&crate::store::customers::Customer>,
-    sold: bool,
-    handed_over: bool,
-) -> Candidate {
+/// What the rules read of an invoice's customer.
+#[derive(Debug, Clone, Default)]
+struct Contact {
+    email: Option<String>,
+    phone: Option<String>,
+    identity_number: Option<String>,
+}
+
+impl From<&crate::store::customers::Customer> for Contact {
+    fn from(c: &crate::store::customers::Customer) -> Self {
+        Self {
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            identity_number: c.organisation_number.clone(),
+        }
+    }
+}
+
+fn candidate(inv: &Invoice, c: Contact, sold: bool, handed_over: bool) -> Candidate {
     Candidate {
         balance_ore: inv.balance_ore,
         house_work_deductible_ore: inv.house_work_deductible_ore.map(|d| {
@@ -55,9 +70,9 @@ fn candidate(
         street: inv.street.clone(),
         postal_code: inv.postal_code.clone(),
         city: inv.city.clone(),
-        email: c.and_then(|c| c.email.clone()),
-        phone: c.and_then(|c| c.phone.clone()),
-        identity_number: c.and_then(|c| c.organisation_number.clone()),
+        email: c.email,
+        phone: c.phone,
+        identity_number: c.identity_number,
         sold: sold || inv.sold,
         handed_over,
     }
@@ -101,7 +116,10 @@ async fn assess_all<C: ConnectionTrait>(
         .map(|inv| {
             let c = candidate(
                 inv,
-                customers.get(&inv.customer_id),
+                customers
+                    .get(&inv.customer_id)
+                    .map(Contact::from)
+                    .unwrap_or_default(),
                 live_sales.contains(&inv.id),
                 open_cases.contains(&inv.id),
             );
@@ -129,7 +147,8 @@ pub async fn assess_with<C: ConnectionTrait>(
     let rules = nox::Settings {
         active_terms: settings.active_terms,
     };
-    let c = candidate(inv, customer.as_ref(), sold, handed);
+    let contact = customer.as_ref().map(Contact::from).unwrap_or_default();
+    let c = candidate(inv, contact, sold, handed);
     Ok(nox::assess(&c, &rules, service, delivery, today))
 }
 
@@ -167,31 +186,27 @@ pub async fn candidates(
     first: u64,
     after: Option<i64>,
 ) -> AppResult<(Vec<CandidateRow>, bool)> {
-    let db = &state.db;
     let today = state.clock.today();
     let (q, settings, delivery) = view_query(state, tenant, &f).await?;
-    let page = store::send_view(db, tenant, &q, PageRequest::Forward { first, after }).await?;
-    let assessments = assess_all(
-        db,
-        tenant,
-        &page.items,
-        &settings,
-        f.service,
-        delivery,
-        today,
-    )
-    .await?;
+    let (page, has_next) = store::send_view(&state.db, tenant, &q, first, after).await?;
+    let rules = nox::Settings {
+        active_terms: settings.active_terms,
+    };
     let rows = page
-        .items
         .into_iter()
-        .zip(assessments)
-        .map(|(invoice, assessment)| CandidateRow {
-            invoice,
-            assessment,
-            hidden: f.only_hidden,
+        .map(|r| {
+            let contact = r.customer.as_ref().map(Contact::from).unwrap_or_default();
+            // The view leaves out invoices with an open case.
+            let c = candidate(&r.invoice, contact, r.sold, false);
+            CandidateRow {
+                assessment: nox::assess(&c, &rules, f.service, delivery, today),
+                invoice: r.invoice,
+                customer: r.customer,
+                hidden: f.only_hidden,
+            }
         })
         .collect();
-    Ok((rows, page.has_next))
+    Ok((rows, has_next))
 }
 
 /// How many rows the send view has under `f`: a SQL count.
@@ -230,6 +245,7 @@ pub async fn candidate_row(
     let hidden = store::hidden(&state.db, tenant).await?.contains(&inv.id);
     Ok(CandidateRow {
         invoice: inv,
+        customer: None,
         assessment: a,
         hidden,
     })

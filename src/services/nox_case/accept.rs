@@ -201,10 +201,13 @@ pub async fn reject(state: &AppState, op: Operator, case_id: i64, reason: &str) 
         ));
     }
     let txn = begin_ordered(&state.db).await?;
-    crate::store::nox::lock(&txn, case_id).await?;
-    let (tenant, case) = crate::store::nox::case_owned(&txn, op, case_id)
+    let not_found = || AppError::not_found("case", "caseId");
+    let (tenant, _) = crate::store::nox::case_owned(&txn, op, case_id)
         .await?
-        .ok_or_else(|| AppError::not_found("case", "caseId"))?;
+        .ok_or_else(not_found)?;
+    let case = crate::store::nox::locked(&txn, tenant, case_id)
+        .await?
+        .ok_or_else(not_found)?;
     let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;
     let moved = reject_in(&txn, state, tenant, &case, &inv.invoice_number, reason).await?;
     crate::store::audit::record(

@@ -20,8 +20,7 @@ pub async fn pause(
         return Err(AppError::validation("until", "must be after today"));
     }
     let txn = begin_ordered(&state.db).await?;
-    store::lock(&txn, case_id).await?;
-    let case = store::case(&txn, tenant, case_id)
+    let case = store::locked(&txn, tenant, case_id)
         .await?
         .ok_or_else(|| AppError::not_found("case", "caseId"))?;
     let status = case.status;
@@ -89,8 +88,7 @@ pub async fn resume(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult
     let today = state.clock.today();
     let now = state.clock.now();
     let txn = begin_ordered(&state.db).await?;
-    store::lock(&txn, case_id).await?;
-    let case = store::case(&txn, tenant, case_id)
+    let case = store::locked(&txn, tenant, case_id)
         .await?
         .ok_or_else(|| AppError::not_found("case", "caseId"))?;
     let status = case.status;
@@ -147,8 +145,7 @@ pub async fn resume(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult
 pub async fn recall(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult<Case> {
     let now = state.clock.now();
     let txn = begin_ordered(&state.db).await?;
-    store::lock(&txn, case_id).await?;
-    let case = store::case(&txn, tenant, case_id)
+    let case = store::locked(&txn, tenant, case_id)
         .await?
         .ok_or_else(|| AppError::not_found("case", "caseId"))?;
     let status = case.status;

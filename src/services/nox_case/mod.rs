@@ -3,7 +3,7 @@
 //! company's fees set off, the monthly invoice of fees no payout covered,
 //! pause, resume and recall.
 //!
-//! Every use case locks the case row first (`store::nox::lock`), so payments,
+//! Every use case reads the case under its row lock (`store::nox::locked`), so payments,
 //! steps and payouts of one case run one after another, and applies status
 //! changes through the transition table in `domain::nox_case`.
 
@@ -70,8 +70,7 @@ fn facts(
 
 /// Loads the case a job acts on, locked, as the job's company.
 async fn load_locked(txn: &Ordered, job: &Job) -> AppResult<Option<(Tenant, Case)>> {
-    store::lock(txn, job.subject_id).await?;
-    let case = store::case(txn, job.tenant, job.subject_id).await?;
+    let case = store::locked(txn, job.tenant, job.subject_id).await?;
     Ok(case.map(|c| (job.tenant, c)))
 }
 

@@ -146,27 +146,12 @@ pub async fn reduce(
             "the Nox Finans case changed meanwhile; try again".into(),
         ));
     }
-    if by_credit {
-        close_when_settled(
-            txn,
-            state,
-            tenant,
-            case.id,
-            &inv.invoice_number,
-            CaseEvent::Credit,
-        )
-        .await
+    let event = if by_credit {
+        CaseEvent::Credit
     } else {
-        close_when_settled(
-            txn,
-            state,
-            tenant,
-            case.id,
-            &inv.invoice_number,
-            CaseEvent::Pay,
-        )
-        .await
-    }
+        CaseEvent::Pay
+    };
+    close_when_settled(txn, state, tenant, case.id, &inv.invoice_number, event).await
 }
 
 async fn close_when_settled(

@@ -205,19 +205,39 @@ pub async fn transition<C: ConnectionTrait>(
     moved.into_iter().next().map(Case::try_from).transpose()
 }
 
-/// Takes the case's row lock for the rest of the transaction (PostgreSQL; on
-/// SQLite the write transaction already holds the database), so payments,
-/// steps and payouts of one case run one after another.
-pub async fn lock<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<()> {
+/// The tenant's case `id`, read after taking its row lock for the rest of
+/// the transaction (PostgreSQL; on SQLite the write transaction already holds
+/// the database), so payments, steps and payouts of one case run one after
+/// another and each sees what the one before wrote.
+pub async fn locked<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    id: i64,
+) -> AppResult<Option<Case>> {
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         raw::one(
             db,
-            "SELECT id FROM nox_case WHERE id = ? FOR UPDATE",
-            [id.into()],
+            "SELECT id FROM nox_case WHERE id = ? AND company_id = ? FOR UPDATE",
+            [id.into(), tenant.company_id().into()],
         )
         .await?;
     }
-    Ok(())
+    case(db, tenant, id).await
+}
+
+/// The open case of the tenant's invoice, locked and read after the lock
+/// (see [`locked`]); `None` when there is none, or it closed meanwhile.
+pub async fn open_case_locked<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    invoice_id: i64,
+) -> AppResult<Option<Case>> {
+    let Some(open) = open_case_of(db, tenant, invoice_id).await? else {
+        return Ok(None);
+    };
+    Ok(locked(db, tenant, open.id)
+        .await?
+        .filter(|c| c.status.is_open()))
 }
 
 /// What a payment changes on a case, applied as increments.

@@ -168,14 +168,14 @@ pub async fn contact_requests<C: ConnectionTrait>(
     _op: Operator,
     req: PageRequest,
 ) -> AppResult<Page<contact_request::Model>> {
-    Ok(page::fetch(
+    page::fetch(
         db,
         contact_request::Entity::find(),
         contact_request::Column::Id,
         req,
         true,
     )
-    .await?)
+    .await
 }
 
 /// How many contact requests there are (operator).
@@ -285,8 +285,7 @@ pub async fn list<C: ConnectionTrait>(
         req,
         true,
     )
-    .await?
-    .records()
+    .await
 }
 
 /// How many of the tenant's sales match.
@@ -306,9 +305,7 @@ pub async fn spot_check_queue<C: ConnectionTrait>(
 ) -> AppResult<Page<Sale>> {
     let q = invoice_sale::Entity::find()
         .filter(invoice_sale::Column::Status.eq(SaleStatus::SpotCheck.as_str()));
-    page::fetch(db, q, invoice_sale::Column::Id, req, false)
-        .await?
-        .records()
+    page::fetch(db, q, invoice_sale::Column::Id, req, false).await
 }
 
 /// How many sales await a spot check (operator).

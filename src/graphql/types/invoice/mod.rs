@@ -319,3 +319,22 @@ impl Invoice {
 }
 
 crate::connection_types!(InvoiceConnection, InvoiceEdge, Invoice, "invoices");
+
+/// The invoice `id` through the request's invoice loader; `None` for no id.
+pub async fn invoice_of(ctx: &Context<'_>, id: Option<i64>) -> GqlResult<Option<Invoice>> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    Ok(loader::<crate::graphql::loaders::InvoiceLoader>(ctx)?
+        .load_one(id)
+        .await?
+        .map(Invoice))
+}
+
+/// The invoice a sale or a case was made for: it always exists, so its
+/// absence is an internal error.
+pub async fn invoice_of_record(ctx: &Context<'_>, id: i64) -> GqlResult<Invoice> {
+    Ok(invoice_of(ctx, Some(id))
+        .await?
+        .ok_or_else(|| crate::error::AppError::Internal(format!("invoice {id} is missing")))?)
+}

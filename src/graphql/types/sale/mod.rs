@@ -9,9 +9,8 @@ use crate::domain::money::{from_ore, from_scaled};
 use crate::domain::sale::{self as rules, SaleStatus};
 use crate::error::AppError;
 use crate::graphql::ids::{Kind, cursor, encode};
-use crate::graphql::loaders::InvoiceLoader;
 use crate::graphql::scalars::{Date, Decimal};
-use crate::graphql::{actor, loader, state};
+use crate::graphql::{actor, state};
 use crate::services::sales::QuoteView;
 use crate::store::outbox::topic;
 
@@ -209,12 +208,7 @@ impl InvoiceSale {
     /// The invoice sold.
     async fn invoice(&self, ctx: &Context<'_>) -> GqlResult<Invoice> {
         actor(ctx)?;
-        let found = loader::<InvoiceLoader>(ctx)?
-            .load_one(self.0.invoice_id)
-            .await?;
-        Ok(Invoice(found.ok_or_else(|| {
-            AppError::Internal("sale without its invoice".into())
-        })?))
+        super::invoice::invoice_of_record(ctx, self.0.invoice_id).await
     }
     /// Where the sale stands.
     async fn status(&self) -> InvoiceSaleStatus {
