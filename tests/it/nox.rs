@@ -436,31 +436,54 @@ async fn send_one(app: &TestApp, invoice: &str, service: &str, key: &str) -> Val
 db_test!(
     the_timeline_runs_over_weeks_with_fees_pause_and_payment,
     |app| {
+        use timeline::*;
+        let invoice = a_private_customers_invoice_is_delivered(&app).await;
+        the_overdue_notice_costs_nothing(&app, &invoice).await;
+        a_pause_moves_the_reminder_and_resuming_gives_back_unused_days(&app, &invoice).await;
+        debt_collection_and_monitoring_follow(&app, &invoice).await;
+        a_payment_closes_the_case_and_the_rest_is_paid_out(&app, &invoice).await;
+    }
+);
+
+/// The steps of the Nox Finans timeline story, in the order it runs them.
+mod timeline {
+    use super::*;
+
+    /// A private customer with e-mail and personnummer; due 30 Nov. Returns the invoice.
+    pub async fn a_private_customers_invoice_is_delivered(app: &TestApp) -> String {
         // A private customer with e-mail and personnummer; due 30 Nov.
         let anna = app.customer(&app.company, json!({ "name": "Anna Lindqvist", "organisationNumber": "19850614-1236", "email": "anna@example.se", "phone": "070-1234567", "address": { "street": "Björkvägen 3", "postalCode": "90422", "city": "Umeå" } })).await;
-        let invoice = invoice_with(&app, &anna, json!({ "termsOfPayment": "10" })).await;
+        let invoice = invoice_with(app, &anna, json!({ "termsOfPayment": "10" })).await;
         assert_eq!(
-            send_one(&app, &invoice, "INVOICE_SERVICE", "t1").await["accepted"],
+            send_one(app, &invoice, "INVOICE_SERVICE", "t1").await["accepted"],
             true
         );
         app.clock.advance(chrono::Duration::seconds(10));
-        wait_case(&app, &invoice, "DELIVERED").await;
-        let c = case_view(&app, &invoice).await["noxFinans"].clone();
+        wait_case(app, &invoice, "DELIVERED").await;
+        let c = case_view(app, &invoice).await["noxFinans"].clone();
         assert_eq!(
             (c["nextEvent"].as_str(), c["nextEventDate"].as_str()),
             (Some("Overdue notice by e-mail"), Some("2026-12-02"))
         );
+        invoice
+    }
 
+    pub async fn the_overdue_notice_costs_nothing(app: &TestApp, invoice: &str) {
         // Due + 2: the e-mail notice, no fee.
         app.clock.set(morning(2026, 12, 2));
-        wait_case(&app, &invoice, "OVERDUE_NOTICE_SENT").await;
+        wait_case(app, invoice, "OVERDUE_NOTICE_SENT").await;
         assert_eq!(
-            case_view(&app, &invoice).await["noxFinans"]["feesBalance"],
+            case_view(app, invoice).await["noxFinans"]["feesBalance"],
             "0.00"
         );
+    }
 
+    pub async fn a_pause_moves_the_reminder_and_resuming_gives_back_unused_days(
+        app: &TestApp,
+        invoice: &str,
+    ) {
         // Paused over the reminder date: nothing happens; resumed, the reminder follows.
-        let case_id = case_view(&app, &invoice).await["noxFinans"]["id"].clone();
+        let case_id = case_view(app, invoice).await["noxFinans"]["id"].clone();
         let r = app.gql(&app.company, "mutation($id: ID!) { pauseNoxFinansCase(caseId: $id, until: \"2027-03-01\") { id } }", json!({ "id": case_id })).await;
         assert_eq!(
             (code(&r), field(&r)),
@@ -472,13 +495,13 @@ db_test!(
         app.clock.set(morning(2026, 12, 7));
         app.worker_settled().await;
         assert_eq!(
-            case_view(&app, &invoice).await["noxFinans"]["status"],
+            case_view(app, invoice).await["noxFinans"]["status"],
             "OVERDUE_NOTICE_SENT"
         );
         // The pause moved the reminder by its 8 days, 7 Dec → 15 Dec; resumed on
         // 8 Dec, the 2 unused days come back: the reminder follows on 13 Dec.
         assert_eq!(
-            case_view(&app, &invoice).await["noxFinans"]["nextEventDate"],
+            case_view(app, invoice).await["noxFinans"]["nextEventDate"],
             "2026-12-15"
         );
         app.clock.set(morning(2026, 12, 8));
@@ -488,7 +511,7 @@ db_test!(
             json!({ "id": case_id }),
         )
         .await;
-        let c = case_view(&app, &invoice).await["noxFinans"].clone();
+        let c = case_view(app, invoice).await["noxFinans"].clone();
         assert_eq!(
             (c["nextEventDate"].as_str(), c["pauseDaysUsed"].as_i64()),
             (Some("2026-12-13"), Some(6))
@@ -496,34 +519,36 @@ db_test!(
         app.clock.set(morning(2026, 12, 12));
         app.worker_settled().await;
         assert_eq!(
-            case_view(&app, &invoice).await["noxFinans"]["status"],
+            case_view(app, invoice).await["noxFinans"]["status"],
             "OVERDUE_NOTICE_SENT"
         );
         app.clock.set(morning(2026, 12, 13));
-        wait_case(&app, &invoice, "REMINDER_SENT").await;
+        wait_case(app, invoice, "REMINDER_SENT").await;
         // 60 SEK reminder fee plus interest: 1 250 × 9.75 % × 13 days / 365 = 4.34.
         assert_eq!(
-            case_view(&app, &invoice).await["noxFinans"]["feesBalance"],
+            case_view(app, invoice).await["noxFinans"]["feesBalance"],
             "64.34"
         );
+    }
 
+    pub async fn debt_collection_and_monitoring_follow(app: &TestApp, invoice: &str) {
         // Debt collection (180 SEK) a week after the reminder: 20 Dec; long-term
         // monitoring 18 days after that: 7 Jan.
         assert_eq!(
-            case_view(&app, &invoice).await["noxFinans"]["nextEventDate"],
+            case_view(app, invoice).await["noxFinans"]["nextEventDate"],
             "2026-12-20"
         );
         app.clock.set(morning(2026, 12, 19));
         app.worker_settled().await;
         assert_eq!(
-            case_view(&app, &invoice).await["noxFinans"]["status"],
+            case_view(app, invoice).await["noxFinans"]["status"],
             "REMINDER_SENT"
         );
         app.clock.set(morning(2026, 12, 20));
-        wait_case(&app, &invoice, "DEBT_COLLECTION").await;
+        wait_case(app, invoice, "DEBT_COLLECTION").await;
         app.clock.set(morning(2027, 1, 7));
-        wait_case(&app, &invoice, "LONG_TERM_MONITORING").await;
-        let c = case_view(&app, &invoice).await["noxFinans"].clone();
+        wait_case(app, invoice, "LONG_TERM_MONITORING").await;
+        let c = case_view(app, invoice).await["noxFinans"].clone();
         assert!(c["nextEvent"].is_null());
         let history: Vec<&str> = c["history"]
             .as_array()
@@ -545,21 +570,23 @@ db_test!(
                 "LONG_TERM_MONITORING"
             ]
         );
+    }
 
+    pub async fn a_payment_closes_the_case_and_the_rest_is_paid_out(app: &TestApp, invoice: &str) {
         // The customer pays Nox Finans the invoice: the case closes (the fees and
         // interest not paid are written off), long-term monitoring keeps 20 %, and
         // the rest is paid out on the next banking day (Thursday 7 Jan → Friday 8 Jan).
         app.ok(&app.company, "mutation($id: ID!) { registerPayment(invoiceId: $id, amount: \"1250\", paidOn: \"2027-01-07\", payer: NOX_FINANS, idempotencyKey: \"k-nox-1\") { balance } }", json!({ "id": invoice })).await;
-        wait_case(&app, &invoice, "PAID").await;
+        wait_case(app, invoice, "PAID").await;
         app.clock.set(morning(2027, 1, 8));
         app.eventually("the payout", || async {
-        let st = app.ok(&app.company, "{ statement(from: \"2027-01-08\", to: \"2027-01-08\") { entries { totalCount } } }", json!({})).await;
-        st["statement"]["entries"]["totalCount"] == 1
+    let st = app.ok(&app.company, "{ statement(from: \"2027-01-08\", to: \"2027-01-08\") { entries { totalCount } } }", json!({})).await;
+    st["statement"]["entries"]["totalCount"] == 1
     })
     .await;
         let st = app
-        .ok(&app.company, "{ statement(from: \"2027-01-01\", to: \"2027-01-31\") { openingBalance closingBalance entries { edges { node { bookedOn kind amount } } } } vouchers { edges { node { rows { debit credit } } } } }", json!({}))
-        .await;
+    .ok(&app.company, "{ statement(from: \"2027-01-01\", to: \"2027-01-31\") { openingBalance closingBalance entries { edges { node { bookedOn kind amount } } } } vouchers { edges { node { rows { debit credit } } } } }", json!({}))
+    .await;
         let entries: Vec<Value> = st["statement"]["entries"]["edges"]
             .as_array()
             .unwrap()
@@ -591,7 +618,7 @@ db_test!(
             assert!((sum("debit") - sum("credit")).abs() < 1e-9, "{v}");
         }
     }
-);
+}
 
 db_test!(
     business_customers_pay_one_compensation_and_cases_can_be_recalled,
