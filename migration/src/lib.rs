@@ -11,6 +11,11 @@ mod m20261123_000005_job_leases;
 mod m20261201_000006_invoice_sort;
 mod m20261202_000007_safe_deploy;
 mod m20261204_000008_event_positions;
+mod m20261204_000009_outbox_triggers;
+
+/// The PostgreSQL channel the outbox's trigger notifies when events are
+/// inserted, and the event hubs listen on.
+pub const OUTBOX_CHANNEL: &str = "invoice_finance_outbox";
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -27,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_invoice_sort::Migration),
             Box::new(m20261202_000007_safe_deploy::Migration),
             Box::new(m20261204_000008_event_positions::Migration),
+            Box::new(m20261204_000009_outbox_triggers::Migration),
         ]
     }
 }

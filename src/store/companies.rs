@@ -132,8 +132,6 @@ pub enum Counter {
     Invoice,
     /// Generated customer numbers.
     Customer,
-    /// Voucher numbers.
-    Voucher,
 }
 
 /// Takes the next number of a company counter. Inside a write transaction the row
@@ -146,7 +144,6 @@ pub async fn next_number<C: ConnectionTrait>(
     let col = match counter {
         Counter::Invoice => "next_invoice_number",
         Counter::Customer => "next_customer_number",
-        Counter::Voucher => "next_voucher_number",
     };
     let backend = db.get_database_backend();
     let placeholder = if backend == DbBackend::Postgres {

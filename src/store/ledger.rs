@@ -3,11 +3,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{statement_entry, voucher, voucher_row};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Select, Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Select, Set,
 };
 
-use super::companies::{Counter, next_number};
 use super::page::{self, Keyed, Page, PageRequest};
 use super::{Tenant, raw};
 use crate::domain::ledger::{StatementLine, VoucherDraft};
@@ -82,94 +81,92 @@ pub struct Refs {
     pub sale_id: Option<i64>,
 }
 
-/// Books statement lines on the tenant's payments account. The company row's
-/// balance is moved by all the lines in one update, which serialises
-/// concurrent bookings; each entry gets its exact balance afterwards, counted
-/// from the balance before the first line. The lines are inserted together.
+/// What one money event writes to the books on one day: lines on the
+/// payments account's statement and a voucher in a series.
+#[derive(Debug, Clone, Copy)]
+pub struct Entries<'a> {
+    /// The voucher series (`domain::ledger`).
+    pub series: &'a str,
+    /// The statement lines, in order (may be none).
+    pub lines: &'a [StatementLine],
+    /// The voucher; it must balance.
+    pub voucher: &'a VoucherDraft,
+}
+
+/// Books `e` for the tenant: one update of the company row moves the payments
+/// balance by all the lines and takes the voucher's number (serialising
+/// concurrent bookings of the company); each statement entry gets its exact
+/// balance, counted from the balance before the first line; the entries, the
+/// voucher and its rows are inserted in three statements. Refuses a voucher
+/// that does not balance.
 pub async fn book<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    lines: &[StatementLine],
-    booked_on: NaiveDate,
+    e: Entries<'_>,
+    day: NaiveDate,
     refs: Refs,
     now: DateTime<Utc>,
-) -> AppResult<()> {
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "UPDATE company SET payments_balance_ore = payments_balance_ore + $1 WHERE id = $2 RETURNING payments_balance_ore"
-        }
-        _ => {
-            "UPDATE company SET payments_balance_ore = payments_balance_ore + ? WHERE id = ? RETURNING payments_balance_ore"
-        }
-    };
-    if lines.is_empty() {
-        return Ok(());
+) -> AppResult<Voucher> {
+    if !e.voucher.balances() {
+        return Err(AppError::Internal(format!(
+            "unbalanced voucher: {:?}",
+            e.voucher
+        )));
     }
-    let total = lines
+    let total = e
+        .lines
         .iter()
         .try_fold(0i64, |sum, l| sum.checked_add(l.amount_ore))
         .ok_or_else(|| AppError::Internal("statement lines overflow".into()))?;
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [total.into(), tenant.company_id().into()],
-        ))
-        .await?
-        .ok_or_else(|| AppError::Internal("company row missing".into()))?;
-    let mut balance = row.try_get::<i64>("", "payments_balance_ore")? - total;
-    let entries: Vec<statement_entry::ActiveModel> = lines
-        .iter()
-        .map(|l| {
-            balance += l.amount_ore;
-            statement_entry::ActiveModel {
-                company_id: Set(tenant.company_id()),
-                booked_on: Set(booked_on),
-                kind: Set(l.kind.to_string()),
-                description: Set(l.description.clone()),
-                amount_ore: Set(l.amount_ore),
-                balance_after_ore: Set(balance),
-                invoice_id: Set(refs.invoice_id),
-                sale_id: Set(refs.sale_id),
-                created_at: Set(now),
-                ..Default::default()
-            }
-        })
-        .collect();
-    statement_entry::Entity::insert_many(entries)
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-/// Numbers and stores a voucher; refuses one that does not balance.
-pub async fn post<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    series: &str,
-    draft: &VoucherDraft,
-    date: NaiveDate,
-    sale_id: Option<i64>,
-    now: DateTime<Utc>,
-) -> AppResult<Voucher> {
-    if !draft.balances() {
-        return Err(AppError::Internal(format!("unbalanced voucher: {draft:?}")));
+    let row = raw::one(
+        db,
+        "UPDATE company SET payments_balance_ore = payments_balance_ore + ?, \
+         next_voucher_number = next_voucher_number + 1 WHERE id = ? \
+         RETURNING payments_balance_ore, next_voucher_number - 1 AS taken",
+        [total.into(), tenant.company_id().into()],
+    )
+    .await?
+    .ok_or_else(|| AppError::Internal("company row missing".into()))?;
+    let mut balance = raw::int(&row, "payments_balance_ore")? - total;
+    let number = raw::int(&row, "taken")?;
+    if !e.lines.is_empty() {
+        let entries: Vec<statement_entry::ActiveModel> = e
+            .lines
+            .iter()
+            .map(|l| {
+                balance += l.amount_ore;
+                statement_entry::ActiveModel {
+                    company_id: Set(tenant.company_id()),
+                    booked_on: Set(day),
+                    kind: Set(l.kind.to_string()),
+                    description: Set(l.description.clone()),
+                    amount_ore: Set(l.amount_ore),
+                    balance_after_ore: Set(balance),
+                    invoice_id: Set(refs.invoice_id),
+                    sale_id: Set(refs.sale_id),
+                    created_at: Set(now),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        statement_entry::Entity::insert_many(entries)
+            .exec(db)
+            .await?;
     }
-    let number = next_number(db, tenant, Counter::Voucher).await?;
     let v = voucher::ActiveModel {
         company_id: Set(tenant.company_id()),
-        series: Set(series.to_string()),
+        series: Set(e.series.to_string()),
         number: Set(number),
-        date: Set(date),
-        description: Set(draft.description.clone()),
-        sale_id: Set(sale_id),
+        date: Set(day),
+        description: Set(e.voucher.description.clone()),
+        sale_id: Set(refs.sale_id),
         created_at: Set(now),
         ..Default::default()
     }
     .insert(db)
     .await?;
-    let rows: Vec<voucher_row::ActiveModel> = draft
+    let rows: Vec<voucher_row::ActiveModel> = e
+        .voucher
         .rows
         .iter()
         .map(|p| voucher_row::ActiveModel {

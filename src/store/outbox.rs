@@ -13,7 +13,7 @@ use super::{Scope, Tenant};
 use crate::error::AppResult;
 
 /// The PostgreSQL channel on which commits that wrote events wake every instance.
-pub const NOTIFY_CHANNEL: &str = "invoice_finance_outbox";
+pub const NOTIFY_CHANNEL: &str = migration::OUTBOX_CHANNEL;
 
 /// The PostgreSQL advisory lock key that lets one sequencer at a time give
 /// events their positions.
@@ -237,20 +237,14 @@ impl Ordered {
                 e.recorded_ms = Set(recorded_ms);
                 e
             });
+            // The table's trigger finishes the insert (migration 9): on
+            // PostgreSQL it sends the wake-up, delivered at commit (never for
+            // a rolled-back transaction) to every instance, whose sequencer
+            // then gives the events their positions; on SQLite, one writer at
+            // a time, each event takes its `seq` as its position.
             outbox_event::Entity::insert_many(rows)
                 .exec(&self.txn)
                 .await?;
-            let place = if self.txn.get_database_backend() == DbBackend::Postgres {
-                // The wake-up, delivered at commit (never for a rolled-back
-                // transaction) to every instance, whose sequencer then gives
-                // the events their positions.
-                format!("SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
-            } else {
-                // SQLite has one writer at a time, so events become visible
-                // in `seq` order and can take it as their position.
-                "UPDATE outbox_event SET position = seq WHERE position IS NULL".to_string()
-            };
-            self.txn.execute_unprepared(&place).await?;
         }
         self.txn.commit().await
     }

@@ -266,3 +266,73 @@ async fn a_stopping_worker_releases_the_jobs_it_claimed() {
         assert_eq!(j.attempts, 0);
     }
 }
+
+/// Migration 9 (the outbox's triggers) rolls back and applies again on both
+/// databases, and with it in place the insert alone finishes an event: on
+/// SQLite the event has its position, on PostgreSQL the listeners are woken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_outbox_triggers_roll_back_and_apply_again() {
+    use invoice_finance::store::{begin_ordered, outbox};
+    use migration::MigratorTrait;
+    use sea_orm::ConnectionTrait;
+    for backend in [
+        crate::helpers::Backend::Sqlite,
+        crate::helpers::Backend::Postgres,
+    ] {
+        let Some((_db, url)) = crate::helpers::TestDb::create(backend).await else {
+            continue;
+        };
+        let db = invoice_finance::db::connect(&url).await.unwrap();
+        invoice_finance::db::migrate(&db).await.unwrap();
+        migration::Migrator::down(&db, Some(1)).await.unwrap();
+        invoice_finance::db::migrate(&db).await.unwrap();
+        let company = invoice_finance::store::companies::create(
+            &db,
+            "Triggerprov AB",
+            "5566778899",
+            crate::helpers::default_now(),
+        )
+        .await
+        .unwrap();
+        let company = invoice_finance::store::companies::tenant(&company);
+        let mut listener = if backend == crate::helpers::Backend::Postgres {
+            let mut l = sqlx::postgres::PgListener::connect(&url).await.unwrap();
+            l.listen(outbox::NOTIFY_CHANNEL).await.unwrap();
+            Some(l)
+        } else {
+            None
+        };
+        let t = begin_ordered(&db).await.unwrap();
+        outbox::notify(
+            &t,
+            company,
+            "CHECK",
+            "check",
+            None,
+            crate::helpers::default_now(),
+        )
+        .await
+        .unwrap();
+        t.commit().await.unwrap();
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM outbox_event WHERE kind = 'CHECK' AND position IS NOT NULL",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let positioned: i64 = row.try_get("", "n").unwrap();
+        match listener.as_mut() {
+            // PostgreSQL: the insert's trigger woke the listeners at commit.
+            Some(l) => {
+                let woken = tokio::time::timeout(std::time::Duration::from_secs(5), l.recv()).await;
+                assert!(matches!(woken, Ok(Ok(_))), "no wake-up: {woken:?}");
+            }
+            None => assert_eq!(
+                positioned, 1,
+                "SQLite gives the event its position at insert"
+            ),
+        }
+    }
+}

@@ -34,7 +34,7 @@ use crate::store::begin_ordered;
 use crate::store::invoices::Holder;
 use crate::store::invoices::Invoice;
 use crate::store::jobs::{self, Job, kind};
-use crate::store::ledger::{self as books, Refs, book, post};
+use crate::store::ledger::{self as books, Entries, Refs, book};
 use crate::store::nox::Case;
 use crate::store::nox::{self as store, CaseChange, CaseMoney};
 use crate::store::outbox;
@@ -96,8 +96,12 @@ async fn charge_company_fee(
         invoice_id: Some(invoice_id),
         sale_id: None,
     };
-    book(txn, tenant, &[line], today, refs, now).await?;
-    post(txn, tenant, NOX_SERIES, &voucher, today, None, now).await?;
+    let entries = Entries {
+        series: NOX_SERIES,
+        lines: &[line],
+        voucher: &voucher,
+    };
+    book(txn, tenant, entries, today, refs, now).await?;
     books::add_nox_fees_due(txn, tenant, fee_ore + vat_ore).await?;
     let first_of_next = NaiveDate::from_ymd_opt(today.year(), today.month(), 1)
         .and_then(|d| d.checked_add_months(chrono::Months::new(1)))

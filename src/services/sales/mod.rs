@@ -35,7 +35,7 @@ use crate::store::begin_ordered;
 use crate::store::invoices::Holder;
 use crate::store::invoices::Invoice;
 use crate::store::jobs::{self, Job, kind};
-use crate::store::ledger::{Refs, book, post};
+use crate::store::ledger::{Entries, Refs, book};
 use crate::store::outbox::Ordered;
 use crate::store::outbox::{self, NewEvent, topic};
 use crate::store::sales::Sale;

@@ -18,8 +18,19 @@ pub async fn payout(state: &AppState, job: &Job) -> AppResult<()> {
                 invoice_id: Some(s.invoice_id),
                 sale_id: Some(s.id),
             };
-            book(&txn, tenant, &lines, today, refs, now).await?;
-            post(&txn, tenant, SALE_SERIES, &voucher, today, Some(s.id), now).await?;
+            book(
+                &txn,
+                tenant,
+                Entries {
+                    series: SALE_SERIES,
+                    lines: &lines,
+                    voucher: &voucher,
+                },
+                today,
+                refs,
+                now,
+            )
+            .await?;
             let message = format!(
                 "{} SEK for invoice {} has been paid out to your bank account",
                 from_ore(s.payout_ore),
