@@ -93,6 +93,17 @@ pub struct Entries<'a> {
     pub voucher: &'a VoucherDraft,
 }
 
+impl<'a> Entries<'a> {
+    /// The lines and the voucher of series `series`.
+    pub fn new(series: &'a str, lines: &'a [StatementLine], voucher: &'a VoucherDraft) -> Self {
+        Self {
+            series,
+            lines,
+            voucher,
+        }
+    }
+}
+
 /// Books `e` for the tenant: one update of the company row moves the payments
 /// balance by all the lines and takes the voucher's number (serialising
 /// concurrent bookings of the company); each statement entry gets its exact

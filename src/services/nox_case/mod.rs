@@ -96,11 +96,8 @@ async fn charge_company_fee(
         invoice_id: Some(invoice_id),
         sale_id: None,
     };
-    let entries = Entries {
-        series: NOX_SERIES,
-        lines: &[line],
-        voucher: &voucher,
-    };
+    let lines = [line];
+    let entries = Entries::new(NOX_SERIES, &lines, &voucher);
     book(txn, tenant, entries, today, refs, now).await?;
     books::add_nox_fees_due(txn, tenant, fee_ore + vat_ore).await?;
     let first_of_next = NaiveDate::from_ymd_opt(today.year(), today.month(), 1)

@@ -110,19 +110,8 @@ pub async fn collect(
         invoice_id: Some(inv.id),
         sale_id: None,
     };
-    book(
-        txn,
-        tenant,
-        Entries {
-            series: NOX_SERIES,
-            lines: &lines,
-            voucher: &voucher,
-        },
-        today,
-        refs,
-        now,
-    )
-    .await?;
+    let entries = Entries::new(NOX_SERIES, &lines, &voucher);
+    book(txn, tenant, entries, today, refs, now).await?;
     close_when_settled(txn, state, tenant, case.id, number, CaseEvent::Pay).await?;
     let day = crate::domain::banking::next_banking_day(today);
     jobs::schedule_once(
@@ -226,19 +215,8 @@ pub async fn payout(state: &AppState, job: &Job) -> AppResult<()> {
             sale_id: None,
         };
         if out > 0 {
-            book(
-                &txn,
-                tenant,
-                Entries {
-                    series: NOX_SERIES,
-                    lines: &lines,
-                    voucher: &voucher,
-                },
-                today,
-                refs,
-                now,
-            )
-            .await?;
+            let entries = Entries::new(NOX_SERIES, &lines, &voucher);
+            book(&txn, tenant, entries, today, refs, now).await?;
         }
     }
     txn.commit().await?;
@@ -268,19 +246,9 @@ pub async fn invoice_fees(state: &AppState, job: &Job) -> AppResult<()> {
             invoice_id: None,
             sale_id: None,
         };
-        book(
-            &txn,
-            tenant,
-            Entries {
-                series: NOX_SERIES,
-                lines: &[line],
-                voucher: &voucher,
-            },
-            today,
-            refs,
-            now,
-        )
-        .await?;
+        let lines = [line];
+        let entries = Entries::new(NOX_SERIES, &lines, &voucher);
+        book(&txn, tenant, entries, today, refs, now).await?;
         let message = format!(
             "Nox Finans fees of {} SEK for {month} that no payout covered have been invoiced to you",
             from_ore(due)

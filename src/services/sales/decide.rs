@@ -209,19 +209,8 @@ async fn decide_in(
                 invoice_id: Some(s.invoice_id),
                 sale_id: Some(s.id),
             };
-            book(
-                txn,
-                tenant,
-                Entries {
-                    series: SALE_SERIES,
-                    lines: &lines,
-                    voucher: &voucher,
-                },
-                today,
-                refs,
-                now,
-            )
-            .await?;
+            let entries = Entries::new(SALE_SERIES, &lines, &voucher);
+            book(txn, tenant, entries, today, refs, now).await?;
             let message = format!(
                 "Invoice {number} is approved for sale: {} SEK will be paid out on {payout_date}",
                 from_ore(s.payout_ore)

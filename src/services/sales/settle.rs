@@ -18,19 +18,8 @@ pub async fn payout(state: &AppState, job: &Job) -> AppResult<()> {
                 invoice_id: Some(s.invoice_id),
                 sale_id: Some(s.id),
             };
-            book(
-                &txn,
-                tenant,
-                Entries {
-                    series: SALE_SERIES,
-                    lines: &lines,
-                    voucher: &voucher,
-                },
-                today,
-                refs,
-                now,
-            )
-            .await?;
+            let entries = Entries::new(SALE_SERIES, &lines, &voucher);
+            book(&txn, tenant, entries, today, refs, now).await?;
             let message = format!(
                 "{} SEK for invoice {} has been paid out to your bank account",
                 from_ore(s.payout_ore),
