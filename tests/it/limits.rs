@@ -7,22 +7,33 @@ use crate::db_test;
 use crate::helpers::{Backend, TestApp, code, field};
 
 async fn db_queries(app: &TestApp) -> u64 {
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.base))
-        .bearer_auth(&app.operator)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("invoice_finance_db_queries_total "))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
+    app.gauge("db_queries_total").await as u64
+}
+
+/// Five customers with six invoices each, for counting a page's statements.
+async fn thirty_invoices_of_five_customers(app: &TestApp) {
+    let mut customers = Vec::new();
+    for i in 0..5 {
+        customers.push(
+            app.customer(&app.company, json!({ "name": format!("Kund {i}") }))
+                .await,
+        );
+    }
+    for i in 0..30 {
+        app.invoice(&app.company, &customers[i % 5], "10").await;
+    }
+}
+
+/// The fewest statements `query` took in three runs, and its last answer.
+async fn statements_for(app: &TestApp, query: &str) -> (u64, Value) {
+    let mut used = u64::MAX;
+    let mut r = json!(null);
+    for _ in 0..3 {
+        let before = db_queries(app).await;
+        r = app.ok(&app.company, query, json!({})).await;
+        used = used.min(db_queries(app).await - before);
+    }
+    (used, r)
 }
 
 // Background polling is slowed down so that only the request's own statements
@@ -34,27 +45,12 @@ db_test!(
         s.event_poll_ms = 600_000;
     },
     |app| {
-        let mut customers = Vec::new();
-        for i in 0..5 {
-            customers.push(
-                app.customer(&app.company, json!({ "name": format!("Kund {i}") }))
-                    .await,
-            );
-        }
-        for i in 0..30 {
-            app.invoice(&app.company, &customers[i % 5], "10").await;
-        }
+        thirty_invoices_of_five_customers(&app).await;
         let q = "{ invoices(first: 30) { edges { node { invoiceNumber customer { name } rows { amount } sale { status } listIcon { kind } } } } }";
         // The counter is per app, so a background statement (the outbox
         // listener connecting late on a loaded machine) can land in the window:
         // take the quietest of three runs. An N+1 would show in every run.
-        let mut used = u64::MAX;
-        let mut r = json!(null);
-        for _ in 0..3 {
-            let before = db_queries(&app).await;
-            r = app.ok(&app.company, q, json!({})).await;
-            used = used.min(db_queries(&app).await - before);
-        }
+        let (used, r) = statements_for(&app, q).await;
         assert_eq!(r["invoices"]["edges"].as_array().unwrap().len(), 30);
         let names: std::collections::BTreeSet<_> = r["invoices"]["edges"]
             .as_array()
@@ -80,24 +76,9 @@ db_test!(
         s.event_poll_ms = 600_000;
     },
     |app| {
-        let mut customers = Vec::new();
-        for i in 0..5 {
-            customers.push(
-                app.customer(&app.company, json!({ "name": format!("Kund {i}") }))
-                    .await,
-            );
-        }
-        for i in 0..30 {
-            app.invoice(&app.company, &customers[i % 5], "10").await;
-        }
+        thirty_invoices_of_five_customers(&app).await;
         let q = "{ noxFinansCandidates(first: 50) { edges { node { colour blockers { code } warnings { code } invoice { id invoiceNumber customer { name } } } } } }";
-        let mut used = u64::MAX;
-        let mut r = json!(null);
-        for _ in 0..3 {
-            let before = db_queries(&app).await;
-            r = app.ok(&app.company, q, json!({})).await;
-            used = used.min(db_queries(&app).await - before);
-        }
+        let (used, r) = statements_for(&app, q).await;
         let rows = r["noxFinansCandidates"]["edges"].as_array().unwrap();
         assert_eq!(rows.len(), 30);
         let names: std::collections::BTreeSet<_> = rows

@@ -107,36 +107,11 @@ db_test!(the_send_view_colours_rows_and_follows_fixes, |app| {
     let full = app.full_customer(&app.company).await;
     let no_email = app.customer(&app.company, json!({ "name": "Erik Johansson", "organisationNumber": "19921103-4567", "phone": "073-9876543", "address": { "street": "Tallstigen 8", "postalCode": "93140", "city": "Skellefteå" } })).await;
     let no_postal = app.customer(&app.company, json!({ "name": "Fastighets AB Norrsken", "email": "info@norrsken.example", "phone": "063-102030", "organisationNumber": "559567-8904", "address": { "street": "Kyrkgatan 40", "city": "Östersund" } })).await;
-    let green = invoice_with(
-        &app,
-        &full,
-        json!({ "invoiceDate": "2026-11-20", "currency": "SEK" }),
-    )
-    .await;
-    let yellow = invoice_with(
-        &app,
-        &no_email,
-        json!({ "invoiceDate": "2026-11-20", "currency": "SEK" }),
-    )
-    .await;
-    let red_address = invoice_with(
-        &app,
-        &no_postal,
-        json!({ "invoiceDate": "2026-11-20", "currency": "SEK" }),
-    )
-    .await;
-    let red_eur = invoice_with(
-        &app,
-        &full,
-        json!({ "invoiceDate": "2026-11-20", "currency": "EUR" }),
-    )
-    .await;
-    let red_future = invoice_with(
-        &app,
-        &full,
-        json!({ "invoiceDate": "2026-11-23", "currency": "SEK" }),
-    )
-    .await;
+    let green = invoice_with(&app, &full, json!({})).await;
+    let yellow = invoice_with(&app, &no_email, json!({})).await;
+    let red_address = invoice_with(&app, &no_postal, json!({})).await;
+    let red_eur = invoice_with(&app, &full, json!({ "currency": "EUR" })).await;
+    let red_future = invoice_with(&app, &full, json!({ "invoiceDate": "2026-11-23" })).await;
 
     let rows = view(&app, json!({})).await;
     assert_eq!(rows.len(), 5);
@@ -259,24 +234,9 @@ db_test!(
 db_test!(a_mixed_batch_is_sent_and_accepted_live, |app| {
     let full = app.full_customer(&app.company).await;
     let no_phone = app.customer(&app.company, json!({ "name": "Lindgren & Co HB", "email": "l@example.se", "organisationNumber": "559890-1238", "address": { "street": "Verkstadsgatan 2", "postalCode": "89133", "city": "Örnsköldsvik" } })).await;
-    let green = invoice_with(
-        &app,
-        &full,
-        json!({ "invoiceDate": "2026-11-20", "currency": "SEK" }),
-    )
-    .await;
-    let yellow = invoice_with(
-        &app,
-        &no_phone,
-        json!({ "invoiceDate": "2026-11-20", "currency": "SEK" }),
-    )
-    .await;
-    let red = invoice_with(
-        &app,
-        &full,
-        json!({ "invoiceDate": "2026-11-20", "currency": "EUR" }),
-    )
-    .await;
+    let green = invoice_with(&app, &full, json!({})).await;
+    let yellow = invoice_with(&app, &no_phone, json!({})).await;
+    let red = invoice_with(&app, &full, json!({ "currency": "EUR" })).await;
 
     let mut ws = WsClient::connect(&app.base, Protocol::TransportWs, &app.company).await;
     ws.subscribe("n", "subscription { noxFinansEvents { cursor status message case { status invoice { invoiceNumber } } } }", json!({})).await;
@@ -684,12 +644,7 @@ db_test!(the_reminder_service_starts_at_the_reminder, |app| {
         .as_str()
         .unwrap()
         .to_string();
-    let not_due = invoice_with(
-        &app,
-        &customer,
-        json!({ "invoiceDate": "2026-11-20", "currency": "SEK" }),
-    )
-    .await;
+    let not_due = invoice_with(&app, &customer, json!({})).await;
     let r = app.ok(&app.company, SEND, json!({ "i": { "invoiceIds": [overdue, not_due], "service": "REMINDER_SERVICE", "idempotencyKey": "r1" } })).await;
     assert_eq!(r["sendToNoxFinans"]["results"][0]["accepted"], true);
     assert_eq!(r["sendToNoxFinans"]["results"][1]["accepted"], false);

@@ -349,17 +349,7 @@ async fn a_stalled_client_is_closed_and_resumes_without_loss_while_others_flow()
 
     // The stalled client is closed by the server.
     app.eventually("the stalled socket is closed", || async {
-        let metrics = app
-            .client
-            .get(format!("{}/metrics", app.base))
-            .bearer_auth(&app.operator)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        metrics.contains("invoice_finance_ws_connections 1\n")
+        app.gauge("ws_connections").await == 1
     })
     .await;
     let (got, code) = stalled.drain("n", Duration::from_secs(2)).await;
