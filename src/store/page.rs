@@ -45,14 +45,14 @@ impl<T> Page<T> {
         }
     }
 
-    /// Reads the page's rows as records (see [`super::record::rows`]).
+    /// Reads the page's rows as records (see [`super::record::from_rows`]).
     pub fn records<U>(self) -> Result<Page<U>, crate::error::AppError>
     where
         U: TryFrom<T>,
         crate::error::AppError: From<U::Error>,
     {
         Ok(Page {
-            items: super::record::rows(self.items)?,
+            items: super::record::from_rows(self.items)?,
             has_next: self.has_next,
             has_previous: self.has_previous,
         })

@@ -20,14 +20,17 @@ macro_rules! record {
     (@field $name:ident $field:ident $value:expr, stored) => {
         $crate::store::record::stored(stringify!($name), stringify!($field), $value)?
     };
-    ($(#[$m:meta])* $name:ident from $model:path {
-        $($(#[$fm:meta])* $field:ident: $ty:ty),* $(,)?
-    }) => {
+    (@struct $(#[$m:meta])* $name:ident { $($(#[$fm:meta])* $field:ident: $ty:ty),* }) => {
         $(#[$m])*
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct $name {
             $($(#[$fm])* pub $field: $ty),*
         }
+    };
+    ($(#[$m:meta])* $name:ident from $model:path {
+        $($(#[$fm:meta])* $field:ident: $ty:ty),* $(,)?
+    }) => {
+        record!(@struct $(#[$m])* $name { $($(#[$fm])* $field: $ty),* });
 
         impl From<$model> for $name {
             fn from(m: $model) -> Self {
@@ -38,11 +41,7 @@ macro_rules! record {
     ($(#[$m:meta])* $name:ident try_from $model:path {
         $($(#[$fm:meta])* $field:ident: $ty:ty $(as $conv:ident)?),* $(,)?
     }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        pub struct $name {
-            $($(#[$fm])* pub $field: $ty),*
-        }
+        record!(@struct $(#[$m])* $name { $($(#[$fm])* $field: $ty),* });
 
         impl TryFrom<$model> for $name {
             type Error = $crate::error::AppError;
@@ -120,11 +119,11 @@ where
     R: TryFrom<E::Model>,
     AppError: From<R::Error>,
 {
-    rows(query.all(db).await?)
+    from_rows(query.all(db).await?)
 }
 
 /// Reads rows already fetched (a page, `RETURNING` rows) as records.
-pub fn rows<M, R>(rows: Vec<M>) -> Result<Vec<R>, AppError>
+pub fn from_rows<M, R>(rows: Vec<M>) -> Result<Vec<R>, AppError>
 where
     R: TryFrom<M>,
     AppError: From<R::Error>,

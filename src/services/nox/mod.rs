@@ -11,8 +11,6 @@ pub use send_view::{
 };
 pub use settings::{set_hidden, update_settings};
 
-use std::collections::HashMap;
-
 use chrono::{Duration, NaiveDate};
 use sea_orm::ConnectionTrait;
 

@@ -78,56 +78,6 @@ fn candidate(inv: &Invoice, c: Contact, sold: bool, handed_over: bool) -> Candid
     }
 }
 
-/// Assesses a batch of the tenant's invoices with one query per kind of data.
-async fn assess_all<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    invoices: &[Invoice],
-    settings: &NoxSettings,
-    service: Service,
-    delivery: Delivery,
-    today: NaiveDate,
-) -> AppResult<Vec<Assessment>> {
-    let ids: Vec<i64> = invoices.iter().map(|i| i.id).collect();
-    let customers: HashMap<i64, crate::store::customers::Customer> =
-        customers::get_many(db, tenant, invoices.iter().map(|i| i.customer_id))
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c))
-            .collect();
-    let live_sales: std::collections::HashSet<i64> =
-        sales::latest_by_invoice(db, tenant, ids.clone())
-            .await?
-            .into_iter()
-            .filter(|s| s.status.holds_invoice())
-            .map(|s| s.invoice_id)
-            .collect();
-    let mut open_cases = std::collections::HashSet::new();
-    for c in store::cases_of(db, tenant, ids).await? {
-        if c.status.is_open() {
-            open_cases.insert(c.invoice_id);
-        }
-    }
-    let rules = nox::Settings {
-        active_terms: settings.active_terms.clone(),
-    };
-    Ok(invoices
-        .iter()
-        .map(|inv| {
-            let c = candidate(
-                inv,
-                customers
-                    .get(&inv.customer_id)
-                    .map(Contact::from)
-                    .unwrap_or_default(),
-                live_sales.contains(&inv.id),
-                open_cases.contains(&inv.id),
-            );
-            nox::assess(&c, &rules, service, delivery, today)
-        })
-        .collect())
-}
-
 /// Assesses one invoice inside a transaction (sending, and Nox Finans'
 /// acceptance). With `own_case`, the invoice's open case is the one being
 /// assessed and does not count as "already handed over".
@@ -227,21 +177,9 @@ pub async fn candidate_row(
     service: Service,
 ) -> AppResult<CandidateRow> {
     let inv = invoices::require(&state.db, tenant, invoice_id, "invoiceId").await?;
-    let settings = store::settings(&state.db, tenant).await?;
-    let delivery = settings.default_delivery;
+    let delivery = store::settings(&state.db, tenant).await?.default_delivery;
     let today = state.clock.today();
-    let a = assess_all(
-        &state.db,
-        tenant,
-        std::slice::from_ref(&inv),
-        &settings,
-        service,
-        delivery,
-        today,
-    )
-    .await?
-    .pop()
-    .ok_or_else(|| AppError::Internal("no assessment".into()))?;
+    let a = assess_with(&state.db, tenant, &inv, service, delivery, today, false).await?;
     let hidden = store::hidden(&state.db, tenant).await?.contains(&inv.id);
     Ok(CandidateRow {
         invoice: inv,

@@ -102,11 +102,7 @@ pub async fn invoice_page(
             .filter_map(|l| l.sale.clone().map(|s| (l.invoice.id, s)));
         loader::<SaleByInvoiceLoader>(ctx)?.feed_many(sales).await;
     }
-    let page = Page {
-        items: page.items.into_iter().map(|l| l.invoice).collect(),
-        has_next: page.has_next,
-        has_previous: page.has_previous,
-    };
+    let page = page.map(|l| l.invoice);
     Ok(InvoiceConnection::from_page(
         page,
         |r| r.id,

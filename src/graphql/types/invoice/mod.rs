@@ -20,7 +20,7 @@ use crate::graphql::scalars::{Date, Decimal};
 use crate::graphql::{loader, state};
 use crate::store::Tenant;
 use crate::store::invoices::{self, Along, InvoiceFilter, InvoiceSort};
-use crate::store::page::{Page, PageRequest};
+use crate::store::page::PageRequest;
 
 mod list;
 
