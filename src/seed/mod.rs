@@ -186,8 +186,10 @@ pub async fn seed_demo(state: &AppState, new_tokens: bool) -> AppResult<Seeded> 
             seed_company(state, companies::tenant(&c), CUSTOMERS, INVOICES).await?;
             // The main demo company has invoice sale active; the other has not,
             // so both sides of activation can be tried.
-            crate::services::sales::activate(state, Operator::system(), c.id, DEMO_AGREEMENT)
-                .await?;
+            // Seeding acts for the financier, who activates the agreement.
+            #[allow(clippy::disallowed_methods)]
+            let financier = Operator::system();
+            crate::services::sales::activate(state, financier, c.id, DEMO_AGREEMENT).await?;
             created = true;
             c
         }
