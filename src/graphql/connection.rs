@@ -39,6 +39,43 @@ impl PageInfo {
     }
 }
 
+/// The page a client asked for: `first`/`after`, and for lists that page
+/// backwards too, `last`/`before`.
+#[derive(Debug, Default)]
+pub struct Window {
+    /// Page size forwards.
+    pub first: Option<i32>,
+    /// Cursor to continue after.
+    pub after: Option<String>,
+    /// Page size backwards.
+    pub last: Option<i32>,
+    /// Cursor to continue before.
+    pub before: Option<String>,
+}
+
+impl Window {
+    /// A forward-only window.
+    pub fn forward(first: Option<i32>, after: Option<String>) -> Self {
+        Self {
+            first,
+            after,
+            ..Self::default()
+        }
+    }
+
+    /// The app's state and the window checked against its page size maximum.
+    pub fn request(
+        self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> Result<(crate::state::AppState, crate::store::page::PageRequest), crate::error::AppError>
+    {
+        let st = super::state(ctx).clone();
+        let max = st.settings.max_page_size;
+        let req = super::ids::page_request(self.first, self.after, self.last, self.before, max)?;
+        Ok((st, req))
+    }
+}
+
 /// Declares `<Node>Connection` and `<Node>Edge` for a node type. The connection's
 /// `totalCount` is computed only when asked for, by a closure stored with it.
 #[macro_export]
@@ -86,6 +123,36 @@ macro_rules! connection_types {
                     page_info,
                     total,
                 }
+            }
+
+            /// One page of a list: `window` checked against the server's page
+            /// size, the page read by `list`, each record wrapped by `node`, and
+            /// `count` run only when a client selects `totalCount`.
+            pub async fn read<T, L, LF, C, CF>(
+                ctx: &async_graphql::Context<'_>,
+                window: $crate::graphql::connection::Window,
+                node: impl Fn(T) -> $node,
+                list: L,
+                count: C,
+            ) -> $crate::client_error::GqlResult<Self>
+            where
+                T: $crate::store::page::Keyed,
+                L: FnOnce($crate::state::AppState, $crate::store::page::PageRequest) -> LF,
+                LF: std::future::Future<
+                        Output = $crate::error::AppResult<$crate::store::page::Page<T>>,
+                    >,
+                C: Fn($crate::state::AppState) -> CF + Send + Sync + 'static,
+                CF: std::future::Future<Output = $crate::error::AppResult<u64>> + Send + 'static,
+            {
+                let (st, req) = window.request(ctx)?;
+                let page = list(st.clone(), req).await?;
+                let total = $crate::graphql::connection::count_with(&st, count);
+                Ok(Self::from_page(
+                    page,
+                    $crate::store::page::Keyed::key,
+                    node,
+                    total,
+                ))
             }
         }
 

@@ -4,7 +4,8 @@
 use async_graphql::{Context, Enum, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::ids::{Kind, decode, encode, page_request};
+use super::connection::Window;
+use super::ids::{Kind, decode, encode};
 use super::{actor, state};
 use crate::client_error::GqlResult;
 use crate::services::operators as service;
@@ -166,24 +167,24 @@ impl OperatorQuery {
         #[graphql(desc = "Only this action, e.g. `REVOKE_TOKEN`.")] action: Option<String>,
     ) -> GqlResult<AuditEntryConnection> {
         let op = actor(ctx)?.operator()?;
-        let st = state(ctx).clone();
-        let req = page_request(first, after, None, None, st.settings.max_page_size)?;
         let filter = audit::Filter {
             company_id: company_id
                 .map(|c| decode(&c, Kind::Company, "companyId"))
                 .transpose()?,
             action,
         };
-        let page = audit::list(&st.db, op, &filter, req).await?;
-        Ok(AuditEntryConnection::from_page(
-            page,
-            |r| r.id,
+        let counted = filter.clone();
+        AuditEntryConnection::read(
+            ctx,
+            Window::forward(first, after),
             AuditEntry,
-            Box::new(move || {
-                let (st, filter) = (st.clone(), filter.clone());
-                Box::pin(async move { audit::count(&st.db, op, &filter).await })
-            }),
-        ))
+            move |st, req| async move { audit::list(&st.db, op, &filter, req).await },
+            move |st| {
+                let filter = counted.clone();
+                async move { audit::count(&st.db, op, &filter).await }
+            },
+        )
+        .await
     }
 }
 

@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object};
 
+use super::connection::Window;
 use super::ids::{Kind, decode, decode_any, page_request};
 use super::loaders::{CustomerLoader, Loaders};
 use super::scalars::Date;
@@ -123,19 +124,24 @@ impl CoreQuery {
         before: Option<String>,
     ) -> GqlResult<CustomerConnection> {
         let t = tenant(ctx)?;
-        let st = state(ctx).clone();
-        let req = page_request(first, after, last, before, st.settings.max_page_size)?;
-        let page = customers::list(&st.db, t, search.as_deref(), req).await?;
-        Ok(CustomerConnection::from_page(
-            page,
-            |r| r.id,
+        let counted = search.clone();
+        let window = Window {
+            first,
+            after,
+            last,
+            before,
+        };
+        CustomerConnection::read(
+            ctx,
+            window,
             Customer,
-            Box::new(move || {
-                let st = st.clone();
-                let search = search.clone();
-                Box::pin(async move { customers::count(&st.db, t, search.as_deref()).await })
-            }),
-        ))
+            move |st, req| async move { customers::list(&st.db, t, search.as_deref(), req).await },
+            move |st| {
+                let search = counted.clone();
+                async move { customers::count(&st.db, t, search.as_deref()).await }
+            },
+        )
+        .await
     }
 
     /// One customer; null when it does not exist or is not yours.

@@ -11,14 +11,8 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::Operator;
-use super::page::{Keyed, Page, PageRequest, fetch};
+use super::page::{Page, PageRequest, fetch};
 use crate::error::AppResult;
-
-impl Keyed for audit_log::Model {
-    fn key(&self) -> i64 {
-        self.id
-    }
-}
 
 /// What the server calls itself in the log when no token acted (the CLI).
 pub const SYSTEM_LABEL: &str = "system (command line)";
@@ -146,3 +140,5 @@ pub async fn list<C: ConnectionTrait>(
 pub async fn count<C: ConnectionTrait>(db: &C, _op: Operator, filter: &Filter) -> AppResult<u64> {
     Ok(select(filter).count(db).await?)
 }
+
+crate::keyed_by_id!(audit_log::Model, Recorded);

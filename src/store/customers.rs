@@ -9,14 +9,8 @@ use sea_orm::{
 };
 
 use super::Tenant;
-use super::page::{self, Keyed, Page, PageRequest};
+use super::page::{self, Page, PageRequest};
 use crate::error::{AppError, AppResult};
-
-impl Keyed for customer::Model {
-    fn key(&self) -> i64 {
-        self.id
-    }
-}
 
 /// The editable fields of a customer, validated and normalised.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -70,12 +64,6 @@ record!(
         updated_at: DateTime<Utc>,
     }
 );
-
-impl Keyed for Customer {
-    fn key(&self) -> i64 {
-        self.id
-    }
-}
 
 impl CustomerFields {
     /// The fields of a stored customer.
@@ -236,3 +224,5 @@ pub async fn update<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| AppError::not_found("customer", "id"))
 }
+
+crate::keyed_by_id!(customer::Model, Customer);

@@ -369,8 +369,4 @@ pub async fn release<C: ConnectionTrait>(db: &C, ids: &[i64]) -> AppResult<()> {
     Ok(())
 }
 
-impl super::page::Keyed for job::Model {
-    fn key(&self) -> i64 {
-        self.id
-    }
-}
+crate::keyed_by_id!(job::Model, Job);

@@ -7,7 +7,7 @@ use sea_orm::{
     QueryOrder, Select, Set,
 };
 
-use super::page::{self, Keyed, Page, PageRequest};
+use super::page::{self, Page, PageRequest};
 use super::{Tenant, raw};
 use crate::domain::ledger::{StatementLine, VoucherDraft};
 use crate::error::{AppError, AppResult};
@@ -59,18 +59,6 @@ record!(
         created_at: DateTime<Utc>,
     }
 );
-
-impl Keyed for statement_entry::Model {
-    fn key(&self) -> i64 {
-        self.id
-    }
-}
-
-impl Keyed for voucher::Model {
-    fn key(&self) -> i64 {
-        self.id
-    }
-}
 
 /// What a booking refers to.
 #[derive(Debug, Clone, Copy)]
@@ -398,3 +386,5 @@ pub async fn settle_nox_fees<C: ConnectionTrait>(
     .await?;
     Ok(n == 1)
 }
+
+crate::keyed_by_id!(statement_entry::Model, voucher::Model, Entry, Voucher);

@@ -4,7 +4,7 @@ use entity::notification;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Select};
 
 use super::Tenant;
-use super::page::{self, Keyed, Page, PageRequest};
+use super::page::{self, Page, PageRequest};
 use crate::error::AppResult;
 
 record!(
@@ -26,12 +26,6 @@ record!(
         created_at: chrono::DateTime<chrono::Utc>,
     }
 );
-
-impl Keyed for notification::Model {
-    fn key(&self) -> i64 {
-        self.id
-    }
-}
 
 fn scoped(tenant: Tenant, unread_only: bool) -> Select<notification::Entity> {
     let q = notification::Entity::find()
@@ -100,3 +94,5 @@ pub async fn mark_read<C: ConnectionTrait>(
         .await?;
     Ok(res.rows_affected)
 }
+
+crate::keyed_by_id!(notification::Model, Notification);

@@ -24,6 +24,18 @@ pub enum PageRequest {
     },
 }
 
+/// Implements [`Keyed`] for records whose key is their `id` field.
+#[macro_export]
+macro_rules! keyed_by_id {
+    ($($record:ty),+ $(,)?) => {
+        $(impl $crate::store::page::Keyed for $record {
+            fn key(&self) -> i64 {
+                self.id
+            }
+        })+
+    };
+}
+
 /// One page of rows, in list order.
 #[derive(Debug, Clone)]
 pub struct Page<T> {
@@ -59,7 +71,8 @@ impl<T> Page<T> {
     }
 }
 
-/// Rows carry an integer key that orders them.
+/// Rows and records carry an integer key that orders them, which a cursor
+/// encodes.
 pub trait Keyed {
     /// The key.
     fn key(&self) -> i64;

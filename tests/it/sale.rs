@@ -364,7 +364,9 @@ db_test!(disputed_spot_checks_deny_with_a_cross, |app| {
     let n = app
         .ok(
             &app.company,
-            "{ notifications(first: 1) { edges { node { kind message } } } }",
+            "{ notifications(first: 1) { totalCount edges { node { kind message } } }
+               unread: notifications(unreadOnly: true, first: 1) { totalCount }
+               unreadNotificationCount }",
             json!({}),
         )
         .await;
@@ -372,6 +374,11 @@ db_test!(disputed_spot_checks_deny_with_a_cross, |app| {
         n["notifications"]["edges"][0]["node"]["kind"],
         "SALE_DENIED"
     );
+    // The count covers every page: sent for sale, then denied; none read.
+    let total = n["notifications"]["totalCount"].as_u64().unwrap();
+    assert!(total >= 2, "{n}");
+    assert_eq!(n["unread"]["totalCount"], total);
+    assert_eq!(n["unreadNotificationCount"], total);
     // Nothing was booked for a denied sale.
     let v = app
         .ok(

@@ -3,11 +3,11 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
-use super::connection::PageInfo;
+use super::connection::{PageInfo, Window};
 use super::ids::{Kind, cursor, decode, page_request};
 use super::scalars::{Date, Decimal};
 use super::types::ledger::{
-    Notification, NotificationConnection, Statement, Voucher, VoucherConnection,
+    Job, JobConnection, Notification, NotificationConnection, Statement, Voucher, VoucherConnection,
 };
 use super::types::sale::{
     InvoiceSale, InvoiceSaleAgreement, InvoiceSaleConnection, InvoiceSaleQuote, InvoiceSaleStatus,
@@ -19,7 +19,7 @@ use crate::domain::money::parse_amount;
 use crate::domain::sale::Agreement;
 use crate::error::AppError;
 use crate::services::sales as service;
-use crate::store::{ledger, notifications, sales};
+use crate::store::{jobs, ledger, notifications, sales};
 
 mod mutation;
 
@@ -95,18 +95,15 @@ impl SaleQuery {
         after: Option<String>,
     ) -> GqlResult<InvoiceSaleConnection> {
         let t = tenant(ctx)?;
-        let st = state(ctx).clone();
-        let req = page_request(first, after, None, None, st.settings.max_page_size)?;
         let status = status.map(Into::into);
-        let page = sales::list(&st.db, t, status, req).await?;
-        Ok(InvoiceSaleConnection::from_page(
-            page,
-            |r| r.id,
+        InvoiceSaleConnection::read(
+            ctx,
+            Window::forward(first, after),
             InvoiceSale,
-            crate::graphql::connection::count_with(&st, move |st| async move {
-                sales::count(&st.db, t, status).await
-            }),
-        ))
+            move |st, req| async move { sales::list(&st.db, t, status, req).await },
+            move |st| async move { sales::count(&st.db, t, status).await },
+        )
+        .await
     }
 
     /// The payments account (Kontoutdrag) from `from` to `to`, inclusive.
@@ -137,18 +134,15 @@ impl SaleQuery {
         after: Option<String>,
     ) -> GqlResult<VoucherConnection> {
         let t = tenant(ctx)?;
-        let st = state(ctx).clone();
-        let req = page_request(first, after, None, None, st.settings.max_page_size)?;
         let (from, to) = (from.map(|d| d.0), to.map(|d| d.0));
-        let page = ledger::vouchers(&st.db, t, from, to, req).await?;
-        Ok(VoucherConnection::from_page(
-            page,
-            |r| r.id,
+        VoucherConnection::read(
+            ctx,
+            Window::forward(first, after),
             Voucher,
-            crate::graphql::connection::count_with(&st, move |st| async move {
-                ledger::count_vouchers(&st.db, t, from, to).await
-            }),
-        ))
+            move |st, req| async move { ledger::vouchers(&st.db, t, from, to, req).await },
+            move |st| async move { ledger::count_vouchers(&st.db, t, from, to).await },
+        )
+        .await
     }
 
     /// The company's notifications, newest first.
@@ -161,18 +155,15 @@ impl SaleQuery {
         after: Option<String>,
     ) -> GqlResult<NotificationConnection> {
         let t = tenant(ctx)?;
-        let st = state(ctx).clone();
-        let req = page_request(first, after, None, None, st.settings.max_page_size)?;
         let unread = unread_only.unwrap_or(false);
-        let page = notifications::list(&st.db, t, unread, req).await?;
-        Ok(NotificationConnection::from_page(
-            page,
-            |r| r.id,
+        NotificationConnection::read(
+            ctx,
+            Window::forward(first, after),
             Notification,
-            crate::graphql::connection::count_with(&st, move |st| async move {
-                notifications::count(&st.db, t, unread).await
-            }),
-        ))
+            move |st, req| async move { notifications::list(&st.db, t, unread, req).await },
+            move |st| async move { notifications::count(&st.db, t, unread).await },
+        )
+        .await
     }
 
     /// How many notifications are unread.
@@ -190,17 +181,14 @@ impl SaleQuery {
         after: Option<String>,
     ) -> GqlResult<InvoiceSaleConnection> {
         let op = actor(ctx)?.operator()?;
-        let st = state(ctx).clone();
-        let req = page_request(first, after, None, None, st.settings.max_page_size)?;
-        let page = sales::spot_check_queue(&st.db, op, req).await?;
-        Ok(InvoiceSaleConnection::from_page(
-            page,
-            |r| r.id,
+        InvoiceSaleConnection::read(
+            ctx,
+            Window::forward(first, after),
             InvoiceSale,
-            crate::graphql::connection::count_with(&st, move |st| async move {
-                sales::spot_check_queue_count(&st.db, op).await
-            }),
-        ))
+            move |st, req| async move { sales::spot_check_queue(&st.db, op, req).await },
+            move |st| async move { sales::spot_check_queue_count(&st.db, op).await },
+        )
+        .await
     }
 
     /// Operators: background jobs that failed `JOB_MAX_ATTEMPTS` times and wait
@@ -211,19 +199,16 @@ impl SaleQuery {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> GqlResult<super::types::ledger::JobConnection> {
+    ) -> GqlResult<JobConnection> {
         let op = actor(ctx)?.operator()?;
-        let st = state(ctx).clone();
-        let req = page_request(first, after, None, None, st.settings.max_page_size)?;
-        let page = crate::store::jobs::dead(&st.db, op, req).await?;
-        Ok(super::types::ledger::JobConnection::from_page(
-            page,
-            |r| r.id,
-            super::types::ledger::Job,
-            crate::graphql::connection::count_with(&st, move |st| async move {
-                crate::store::jobs::dead_count(&st.db, op).await
-            }),
-        ))
+        JobConnection::read(
+            ctx,
+            Window::forward(first, after),
+            Job,
+            move |st, req| async move { jobs::dead(&st.db, op, req).await },
+            move |st| async move { jobs::dead_count(&st.db, op).await },
+        )
+        .await
     }
 
     /// Operators: companies that asked to be called about invoice sale, newest first.

@@ -7,10 +7,11 @@ use super::invoice::Invoice;
 use crate::client_error::GqlResult;
 use crate::domain::ledger::account_name;
 use crate::domain::money::from_ore;
-use crate::graphql::ids::{Kind, encode, page_request};
+use crate::graphql::connection::Window;
+use crate::graphql::ids::{Kind, encode};
 use crate::graphql::loaders::VoucherRowsLoader;
 use crate::graphql::scalars::{Date, Decimal};
-use crate::graphql::{loader, state, tenant};
+use crate::graphql::{loader, tenant};
 use crate::store::ledger;
 
 /// What moved money on the payments account.
@@ -131,18 +132,15 @@ impl Statement {
         after: Option<String>,
     ) -> GqlResult<StatementEntryConnection> {
         let t = tenant(ctx)?;
-        let st = state(ctx).clone();
-        let req = page_request(first, after, None, None, st.settings.max_page_size)?;
         let (from, to) = (self.from, self.to);
-        let page = ledger::entries_between(&st.db, t, from, to, req).await?;
-        Ok(StatementEntryConnection::from_page(
-            page,
-            |r| r.id,
+        StatementEntryConnection::read(
+            ctx,
+            Window::forward(first, after),
             StatementEntry,
-            crate::graphql::connection::count_with(&st, move |st| async move {
-                ledger::count_between(&st.db, t, from, to).await
-            }),
-        ))
+            move |st, req| async move { ledger::entries_between(&st.db, t, from, to, req).await },
+            move |st| async move { ledger::count_between(&st.db, t, from, to).await },
+        )
+        .await
     }
 }
 

@@ -36,12 +36,6 @@ use super::rows::{self, FromColumns};
 use crate::domain::invoice::{HouseWorkType, InvoiceType, Payer, Row};
 use crate::error::{AppError, AppResult};
 
-impl Keyed for invoice::Model {
-    fn key(&self) -> i64 {
-        self.id
-    }
-}
-
 /// Every column of an invoice that a use case sets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvoiceRecord {
@@ -333,3 +327,5 @@ async fn write_flags<C: ConnectionTrait>(
     }
     require(db, tenant, id, "id").await
 }
+
+crate::keyed_by_id!(invoice::Model);

@@ -71,8 +71,4 @@ record!(
     }
 );
 
-impl super::Keyed for Invoice {
-    fn key(&self) -> i64 {
-        self.id
-    }
-}
+crate::keyed_by_id!(Invoice);

@@ -7,7 +7,7 @@ use sea_orm::{
     QueryOrder, Select, Set,
 };
 
-use super::page::{self, Keyed, Page, PageRequest};
+use super::page::{self, Page, PageRequest};
 use super::{Operator, Tenant, raw};
 use crate::domain::sale::{Agreement, SaleStatus, SpotCheckOutcome};
 use crate::error::{AppError, AppResult};
@@ -73,18 +73,6 @@ record!(
         collected_ore: i64,
     }
 );
-
-impl Keyed for invoice_sale::Model {
-    fn key(&self) -> i64 {
-        self.id
-    }
-}
-
-impl Keyed for contact_request::Model {
-    fn key(&self) -> i64 {
-        self.id
-    }
-}
 
 /// The domain view of a stored agreement.
 fn agreement_terms(m: &invoice_sale_agreement::Model) -> Agreement {
@@ -315,3 +303,5 @@ pub async fn spot_check_queue_count<C: ConnectionTrait>(db: &C, _op: Operator) -
         .count(db)
         .await?)
 }
+
+crate::keyed_by_id!(invoice_sale::Model, contact_request::Model, Sale);
