@@ -72,29 +72,34 @@ impl VoucherDraft {
     }
 }
 
-/// The kinds of statement entries (stored form).
-pub mod entry {
-    /// An invoice sold: its amount, in.
-    pub const INVOICE_SOLD: &str = "INVOICE_SOLD";
-    /// A sale's fee, out.
-    pub const SALE_FEE: &str = "SALE_FEE";
-    /// A customer's payment of an invoice not sold, in.
-    pub const CUSTOMER_PAYMENT: &str = "CUSTOMER_PAYMENT";
-    /// A Nox Finans fee, out.
-    pub const SERVICE_FEE: &str = "SERVICE_FEE";
-    /// Money paid out to the company's bank account, out.
-    pub const PAYOUT: &str = "PAYOUT";
-    /// An invoice bought back, out.
-    pub const BUYBACK: &str = "BUYBACK";
-    /// Nox Finans fees moved to a monthly invoice, in.
-    pub const FEES_INVOICED: &str = "FEES_INVOICED";
+stored_enum! {
+    /// What moved money on the payments account (a statement entry's kind).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum EntryKind {
+        /// An invoice sold: its amount, in.
+        InvoiceSold = "INVOICE_SOLD",
+        /// A sale's fee, out.
+        SaleFee = "SALE_FEE",
+        /// A customer's payment of an invoice not sold, in.
+        CustomerPayment = "CUSTOMER_PAYMENT",
+        /// A Nox Finans fee, out.
+        ServiceFee = "SERVICE_FEE",
+        /// Money paid out to the company's bank account, out.
+        Payout = "PAYOUT",
+        /// An invoice bought back, out.
+        Buyback = "BUYBACK",
+        /// Nox Finans fees moved to a monthly invoice, in.
+        FeesInvoiced = "FEES_INVOICED",
+        /// A correction booked by hand (the server itself books none).
+        Adjustment = "ADJUSTMENT",
+    }
 }
 
 /// A statement line to be booked on the payments account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatementLine {
-    /// One of [`entry`].
-    pub kind: &'static str,
+    /// What moved the money.
+    pub kind: EntryKind,
     /// Text.
     pub description: String,
     /// Into the account (+) or out of it (−), in öre.
@@ -113,7 +118,7 @@ pub fn approval(
 ) -> (Vec<StatementLine>, VoucherDraft) {
     let total_fees: i64 = fees.iter().map(|f| f.amount_ore).sum();
     let mut lines = vec![StatementLine {
-        kind: entry::INVOICE_SOLD,
+        kind: EntryKind::InvoiceSold,
         description: format!("Invoice {invoice_number} sold"),
         amount_ore,
     }];
@@ -121,7 +126,7 @@ pub fn approval(
         fees.iter()
             .filter(|f| f.amount_ore != 0)
             .map(|f| StatementLine {
-                kind: entry::SALE_FEE,
+                kind: EntryKind::SaleFee,
                 description: format!("{}, invoice {invoice_number}", f.description),
                 amount_ore: -f.amount_ore,
             }),
@@ -147,7 +152,7 @@ pub fn approval(
 pub fn payout(invoice_number: &str, payout_ore: i64) -> (Vec<StatementLine>, VoucherDraft) {
     (
         vec![StatementLine {
-            kind: entry::PAYOUT,
+            kind: EntryKind::Payout,
             description: format!("Payout to bank account, invoice {invoice_number}"),
             amount_ore: -payout_ore,
         }],
@@ -178,7 +183,7 @@ pub fn nox_fee(description: String, fee_ore: i64, vat_ore: i64) -> (StatementLin
     .collect();
     (
         StatementLine {
-            kind: entry::SERVICE_FEE,
+            kind: EntryKind::ServiceFee,
             description: description.clone(),
             amount_ore: -(fee_ore + vat_ore),
         },
@@ -198,13 +203,13 @@ pub fn nox_collection(
 ) -> (Vec<StatementLine>, VoucherDraft) {
     let collected = capital_ore + fees_ore + interest_ore;
     let mut lines = vec![StatementLine {
-        kind: entry::CUSTOMER_PAYMENT,
+        kind: EntryKind::CustomerPayment,
         description: format!("Payment collected by Nox Finans, invoice {invoice_number}"),
         amount_ore: collected,
     }];
     if kept_ore > 0 {
         lines.push(StatementLine {
-            kind: entry::SERVICE_FEE,
+            kind: EntryKind::ServiceFee,
             description: format!("Nox Finans long-term monitoring 20 %, invoice {invoice_number}"),
             amount_ore: -kept_ore,
         });
@@ -247,7 +252,7 @@ pub fn nox_payout(
     };
     (
         vec![StatementLine {
-            kind: entry::PAYOUT,
+            kind: EntryKind::Payout,
             description,
             amount_ore: -out,
         }],
@@ -265,7 +270,7 @@ pub fn nox_fee_invoice(month: &str, amount_ore: i64) -> (StatementLine, VoucherD
     let description = format!("Nox Finans fees for {month} invoiced");
     (
         StatementLine {
-            kind: entry::FEES_INVOICED,
+            kind: EntryKind::FeesInvoiced,
             description: description.clone(),
             amount_ore,
         },

@@ -9,20 +9,20 @@ use sea_orm::{
 
 use super::page::{self, Page, PageRequest};
 use super::{Tenant, raw};
-use crate::domain::ledger::{StatementLine, VoucherDraft};
+use crate::domain::ledger::{EntryKind, StatementLine, VoucherDraft};
 use crate::error::{AppError, AppResult};
 
 record!(
     /// An entry on a company's payments account (Kontoutdrag).
-    Entry from statement_entry::Model {
+    Entry try_from statement_entry::Model {
         /// Its id.
         id: i64,
         /// The company.
         company_id: i64,
         /// Booking date.
         booked_on: NaiveDate,
-        /// One of `domain::ledger::entry`.
-        kind: String,
+        /// What moved the money.
+        kind: EntryKind as stored,
         /// Text.
         description: String,
         /// Into the account (+) or out of it (-), in öre.

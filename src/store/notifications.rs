@@ -5,17 +5,18 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 
 use super::Tenant;
 use super::page::{self, Page, PageRequest};
+use crate::domain::notification::NotificationKind;
 use crate::error::AppResult;
 
 record!(
     /// A notification to a company.
-    Notification from notification::Model {
+    Notification try_from notification::Model {
         /// Its id.
         id: i64,
         /// The company notified.
         company_id: i64,
-        /// What it is about (one of `domain::notification`).
-        kind: String,
+        /// What it is about.
+        kind: NotificationKind as stored,
         /// The sentence shown.
         message: String,
         /// The invoice it concerns.

@@ -10,6 +10,7 @@ use sea_orm::{
 };
 
 use super::{Scope, Tenant};
+use crate::domain::notification::NotificationKind;
 use crate::error::AppResult;
 
 /// The PostgreSQL channel on which commits that wrote events wake every instance.
@@ -300,14 +301,14 @@ pub fn record(db: &Ordered, tenant: Tenant, e: NewEvent<'_>, at: DateTime<Utc>) 
 pub async fn notify(
     db: &Ordered,
     tenant: Tenant,
-    kind: &str,
+    kind: NotificationKind,
     message: &str,
     invoice_id: Option<i64>,
     at: DateTime<Utc>,
 ) -> AppResult<super::notifications::Notification> {
     let n = notification::ActiveModel {
         company_id: Set(tenant.company_id()),
-        kind: Set(kind.to_string()),
+        kind: Set(kind.as_str().to_string()),
         message: Set(message.to_string()),
         invoice_id: Set(invoice_id),
         read: Set(false),
@@ -321,14 +322,14 @@ pub async fn notify(
         tenant,
         NewEvent {
             topic: topic::NOTIFICATION,
-            kind,
+            kind: kind.as_str(),
             invoice_id,
             subject_id: n.id,
             message,
         },
         at,
     );
-    Ok(n.into())
+    n.try_into()
 }
 
 /// The events of one subject (a sale, a case) that `reader` may see, oldest

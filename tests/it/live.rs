@@ -1,5 +1,6 @@
 //! Live events across instances.
 
+use invoice_finance::domain::notification::NotificationKind;
 use serde_json::json;
 
 use crate::helpers::{Backend, TestApp};
@@ -141,24 +142,38 @@ async fn outbox_sequences_commit_in_order_and_holes_are_passed() {
     // commits (and is delivered) while the first is still open, and the first
     // arrives when it commits. Sequences follow commit order.
     let first = begin_ordered(&db).await.unwrap();
-    outbox::notify(&first, company, "FIRST", "first", None, now)
-        .await
-        .unwrap();
+    outbox::notify(
+        &first,
+        company,
+        NotificationKind::NoxAccepted,
+        "first",
+        None,
+        now,
+    )
+    .await
+    .unwrap();
     let db2 = db.clone();
     let second = tokio::spawn(async move {
         let t = begin_ordered(&db2).await.unwrap();
-        outbox::notify(&t, company, "SECOND", "second", None, now)
-            .await
-            .unwrap();
+        outbox::notify(
+            &t,
+            company,
+            NotificationKind::NoxRejected,
+            "second",
+            None,
+            now,
+        )
+        .await
+        .unwrap();
         t.commit().await.unwrap();
     });
     tokio::time::timeout(std::time::Duration::from_secs(10), second)
         .await
         .expect("an open writer held up another's commit")
         .unwrap();
-    assert_eq!(next_kind(&mut ws).await, "SECOND");
+    assert_eq!(next_kind(&mut ws).await, "NOX_REJECTED");
     first.commit().await.unwrap();
-    assert_eq!(next_kind(&mut ws).await, "FIRST");
+    assert_eq!(next_kind(&mut ws).await, "NOX_ACCEPTED");
     use sea_orm::{ConnectionTrait, TransactionTrait};
     let kinds = |order: &'static str| {
         let db = db.clone();
@@ -166,7 +181,7 @@ async fn outbox_sequences_commit_in_order_and_holes_are_passed() {
             db.query_all_raw(sea_orm::Statement::from_string(
                 db.get_database_backend(),
                 format!(
-                    "SELECT kind FROM outbox_event WHERE kind IN ('FIRST', 'SECOND') ORDER BY {order}"
+                    "SELECT kind FROM outbox_event WHERE kind IN ('NOX_ACCEPTED', 'NOX_REJECTED') ORDER BY {order}"
                 ),
             ))
             .await
@@ -176,7 +191,10 @@ async fn outbox_sequences_commit_in_order_and_holes_are_passed() {
             .collect::<Vec<String>>()
         }
     };
-    assert_eq!(kinds("position").await, vec!["SECOND", "FIRST"]);
+    assert_eq!(
+        kinds("position").await,
+        vec!["NOX_REJECTED", "NOX_ACCEPTED"]
+    );
 
     // A writer caught between drawing its `seq` (its row is inserted) and
     // committing: a later writer's event, with a higher `seq`, is delivered
@@ -185,35 +203,56 @@ async fn outbox_sequences_commit_in_order_and_holes_are_passed() {
     early
         .execute_unprepared(&format!(
             "INSERT INTO notification (company_id, kind, message, read, created_at) \
-             VALUES ({c}, 'EARLY', 'early', false, now()); \
+             VALUES ({c}, 'NOX_FEES_INVOICED', 'early', false, now()); \
              INSERT INTO outbox_event (company_id, topic, kind, subject_id, message, at, recorded_ms) \
-             SELECT {c}, 'NOTIFICATION', 'EARLY', MAX(id), 'early', now(), 0 \
-             FROM notification WHERE kind = 'EARLY'",
+             SELECT {c}, 'NOTIFICATION', 'NOX_FEES_INVOICED', MAX(id), 'early', now(), 0 \
+             FROM notification WHERE kind = 'NOX_FEES_INVOICED'",
             c = company.company_id()
         ))
         .await
         .unwrap();
     let t = begin_ordered(&db).await.unwrap();
-    outbox::notify(&t, company, "LATE", "late", None, now)
-        .await
-        .unwrap();
+    outbox::notify(
+        &t,
+        company,
+        NotificationKind::NoxReturned,
+        "late",
+        None,
+        now,
+    )
+    .await
+    .unwrap();
     t.commit().await.unwrap();
-    assert_eq!(next_kind(&mut ws).await, "LATE");
+    assert_eq!(next_kind(&mut ws).await, "NOX_RETURNED");
     early.commit().await.unwrap();
-    assert_eq!(next_kind(&mut ws).await, "EARLY");
+    assert_eq!(next_kind(&mut ws).await, "NOX_FEES_INVOICED");
 
     // A rolled-back event: its seq is a hole; the next event still arrives.
     let gone = begin_ordered(&db).await.unwrap();
-    outbox::notify(&gone, company, "ROLLED_BACK", "never", None, now)
-        .await
-        .unwrap();
+    outbox::notify(
+        &gone,
+        company,
+        NotificationKind::SaleWithdrawn,
+        "never",
+        None,
+        now,
+    )
+    .await
+    .unwrap();
     gone.rollback().await.unwrap();
     let t = begin_ordered(&db).await.unwrap();
-    outbox::notify(&t, company, "AFTER_HOLE", "after", None, now)
-        .await
-        .unwrap();
+    outbox::notify(
+        &t,
+        company,
+        NotificationKind::SalePaidOut,
+        "after",
+        None,
+        now,
+    )
+    .await
+    .unwrap();
     t.commit().await.unwrap();
-    assert_eq!(next_kind(&mut ws).await, "AFTER_HOLE");
+    assert_eq!(next_kind(&mut ws).await, "SALE_PAID_OUT");
 }
 
 /// On shutdown the worker finishes the jobs in hand and gives the rest of its
@@ -306,7 +345,7 @@ async fn the_outbox_triggers_roll_back_and_apply_again() {
         outbox::notify(
             &t,
             company,
-            "CHECK",
+            NotificationKind::SaleDenied,
             "check",
             None,
             crate::helpers::default_now(),
@@ -317,7 +356,7 @@ async fn the_outbox_triggers_roll_back_and_apply_again() {
         let row = db
             .query_one_raw(sea_orm::Statement::from_string(
                 db.get_database_backend(),
-                "SELECT COUNT(*) AS n FROM outbox_event WHERE kind = 'CHECK' AND position IS NOT NULL",
+                "SELECT COUNT(*) AS n FROM outbox_event WHERE kind = 'SALE_DENIED' AND position IS NOT NULL",
             ))
             .await
             .unwrap()

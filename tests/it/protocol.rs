@@ -331,7 +331,7 @@ async fn a_stalled_client_is_closed_and_resumes_without_loss_while_others_flow()
         outbox::notify(
             &t,
             company,
-            "BULK",
+            invoice_finance::domain::notification::NotificationKind::SaleSent,
             &text,
             None,
             crate::helpers::default_now(),

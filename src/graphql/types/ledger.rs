@@ -16,6 +16,7 @@ use crate::store::ledger;
 
 /// What moved money on the payments account.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::ledger::EntryKind")]
 pub enum StatementEntryKind {
     /// A sold invoice's amount, in.
     InvoiceSold,
@@ -35,20 +36,6 @@ pub enum StatementEntryKind {
     Adjustment,
 }
 
-fn entry_kind(s: &str) -> StatementEntryKind {
-    use crate::domain::ledger::entry;
-    match s {
-        entry::INVOICE_SOLD => StatementEntryKind::InvoiceSold,
-        entry::SALE_FEE => StatementEntryKind::SaleFee,
-        entry::CUSTOMER_PAYMENT => StatementEntryKind::CustomerPayment,
-        entry::SERVICE_FEE => StatementEntryKind::ServiceFee,
-        entry::PAYOUT => StatementEntryKind::Payout,
-        entry::BUYBACK => StatementEntryKind::Buyback,
-        entry::FEES_INVOICED => StatementEntryKind::FeesInvoiced,
-        _ => StatementEntryKind::Adjustment,
-    }
-}
-
 /// An immutable entry on the payments account (Kontoutdrag).
 pub struct StatementEntry(pub crate::store::ledger::Entry);
 
@@ -65,7 +52,7 @@ impl StatementEntry {
     }
     /// What moved the money.
     async fn kind(&self) -> StatementEntryKind {
-        entry_kind(&self.0.kind)
+        self.0.kind.into()
     }
     /// Text.
     async fn description(&self) -> &str {
@@ -219,7 +206,7 @@ impl Notification {
     }
     /// What it is about: `SALE_SENT`, `SALE_APPROVED`, `SALE_DENIED`, `SALE_PAID_OUT`, `INVOICE_SALE_ACTIVATED`, …
     async fn kind(&self) -> &str {
-        &self.0.kind
+        self.0.kind.as_str()
     }
     /// The text.
     async fn message(&self) -> &str {

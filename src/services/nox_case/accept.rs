@@ -1,6 +1,7 @@
 //! Nox Finans accepts a handed-over invoice, or rejects it.
 
 use super::*;
+use crate::domain::notification::NotificationKind;
 
 /// Job: Nox Finans looks at a submitted invoice. If it no longer qualifies it
 /// is rejected (the invoice is free again); otherwise it is accepted and
@@ -52,7 +53,7 @@ pub async fn accept(state: &AppState, job: &Job) -> AppResult<()> {
     outbox::notify(
         &txn,
         tenant,
-        crate::domain::notification::NOX_ACCEPTED,
+        NotificationKind::NoxAccepted,
         &message,
         Some(inv.id),
         now,
@@ -172,7 +173,7 @@ async fn reject_in(
     outbox::notify(
         txn,
         tenant,
-        crate::domain::notification::NOX_REJECTED,
+        NotificationKind::NoxRejected,
         &message,
         Some(case.invoice_id),
         now,

@@ -3,6 +3,7 @@
 //! invoice of fees no payout covered.
 
 use super::*;
+use crate::domain::notification::NotificationKind;
 
 /// What a case's customer owes on top of the capital on `until`: the fees
 /// charged and not collected, and the interest accrued (from the reminder on)
@@ -256,7 +257,7 @@ pub async fn invoice_fees(state: &AppState, job: &Job) -> AppResult<()> {
         outbox::notify(
             &txn,
             tenant,
-            crate::domain::notification::NOX_FEES_INVOICED,
+            NotificationKind::NoxFeesInvoiced,
             &message,
             None,
             now,

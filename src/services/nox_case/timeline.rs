@@ -2,6 +2,7 @@
 //! time.
 
 use super::*;
+use crate::domain::notification::NotificationKind;
 
 /// Job: takes a case's next timeline step once it is due (a paused case waits).
 #[tracing::instrument(skip(state, job), fields(job = job.id, case = job.subject_id))]
@@ -92,7 +93,7 @@ async fn take_step(
         outbox::notify(
             txn,
             tenant,
-            crate::domain::notification::NOX_RETURNED,
+            NotificationKind::NoxReturned,
             &message,
             Some(inv.id),
             now,

@@ -1,6 +1,7 @@
 //! Activating invoice sale for a company, and a company asking to be called.
 
 use super::*;
+use crate::domain::notification::NotificationKind;
 use crate::store::companies;
 
 /// Operator: sets a company's agreement and activates (or deactivates) invoice sale.
@@ -70,7 +71,7 @@ pub async fn activate(
     outbox::notify(
         &txn,
         tenant,
-        crate::domain::notification::INVOICE_SALE_ACTIVATED,
+        NotificationKind::InvoiceSaleActivated,
         message,
         None,
         now,

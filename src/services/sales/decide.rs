@@ -3,6 +3,7 @@
 
 use super::sell::sale_facts;
 use super::*;
+use crate::domain::notification::NotificationKind;
 
 /// Job: selects a spot check or decides at once.
 #[tracing::instrument(skip(state, job), fields(job = job.id, sale = job.subject_id))]
@@ -218,7 +219,7 @@ async fn decide_in(
             outbox::notify(
                 txn,
                 tenant,
-                crate::domain::notification::SALE_APPROVED,
+                NotificationKind::SaleApproved,
                 &message,
                 Some(s.invoice_id),
                 now,
@@ -247,7 +248,7 @@ async fn decide_in(
             outbox::notify(
                 txn,
                 tenant,
-                crate::domain::notification::SALE_DENIED,
+                NotificationKind::SaleDenied,
                 &message,
                 Some(s.invoice_id),
                 now,

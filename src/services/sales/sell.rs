@@ -1,6 +1,7 @@
 //! A quote, and the sale that confirms it.
 
 use super::*;
+use crate::domain::notification::NotificationKind;
 
 pub(super) async fn sale_facts<C: ConnectionTrait>(
     txn: &C,
@@ -188,7 +189,7 @@ async fn sell_once(
     outbox::notify(
         &txn,
         tenant,
-        crate::domain::notification::SALE_SENT,
+        NotificationKind::SaleSent,
         &message,
         Some(sale.invoice_id),
         now,

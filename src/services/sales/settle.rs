@@ -2,6 +2,7 @@
 //! financier collected from the customer.
 
 use super::*;
+use crate::domain::notification::NotificationKind;
 
 /// Job: pays out an approved sale.
 #[tracing::instrument(skip(state, job), fields(job = job.id, sale = job.subject_id))]
@@ -28,7 +29,7 @@ pub async fn payout(state: &AppState, job: &Job) -> AppResult<()> {
             outbox::notify(
                 &txn,
                 tenant,
-                crate::domain::notification::SALE_PAID_OUT,
+                NotificationKind::SalePaidOut,
                 &message,
                 Some(s.invoice_id),
                 now,
@@ -69,7 +70,7 @@ pub async fn withdraw(state: &AppState, tenant: Tenant, sale_id: i64) -> AppResu
     outbox::notify(
         &txn,
         tenant,
-        crate::domain::notification::SALE_WITHDRAWN,
+        NotificationKind::SaleWithdrawn,
         &message,
         Some(s.invoice_id),
         now,
