@@ -177,6 +177,35 @@ async fn subscriber(
     Ok(())
 }
 
+/// The server's metrics text.
+async fn metrics(http: &reqwest::Client, server: &Server) -> Result<String> {
+    Ok(http
+        .get(format!("{}/metrics", server.base))
+        .bearer_auth(&server.operator)
+        .send()
+        .await?
+        .text()
+        .await?)
+}
+
+/// The cumulative buckets of the server's delivery lag histogram, as (upper
+/// bound in seconds, deliveries at most that late), the last one `+Inf`.
+fn delivery_lag(metrics: &str) -> Vec<(f64, u64)> {
+    metrics
+        .lines()
+        .filter_map(|l| l.strip_prefix("invoice_finance_delivery_lag_seconds_bucket{le=\""))
+        .filter_map(|rest| {
+            let (le, count) = rest.split_once("\"} ")?;
+            let le = if le == "+Inf" {
+                f64::INFINITY
+            } else {
+                le.parse().ok()?
+            };
+            Some((le, count.trim().parse().ok()?))
+        })
+        .collect()
+}
+
 async fn run(args: Args) -> Result<()> {
     let admin = args.database_url.clone();
     on_fresh_database(admin.as_deref(), "ifin-load", |database_url| async move {
@@ -265,13 +294,7 @@ async fn measure(args: &Args, server: &Server, database_url: &str) -> Result<()>
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_idle = server.rss_kb();
     let held = {
-        let m = http
-            .get(format!("{}/metrics", server.base))
-            .bearer_auth(&server.operator)
-            .send()
-            .await?
-            .text()
-            .await?;
+        let m = metrics(&http, server).await?;
         m.lines()
             .find_map(|l| l.strip_prefix("invoice_finance_ws_subscriptions "))
             .and_then(|v| v.trim().parse::<u64>().ok())
@@ -287,6 +310,7 @@ async fn measure(args: &Args, server: &Server, database_url: &str) -> Result<()>
     let round_trips: Arc<Mutex<Vec<Duration>>> = Arc::new(Mutex::new(Vec::new()));
     let interval = Duration::from_secs_f64(1.0 / f64::from(args.rate.max(1)));
     let cpu_before = server.cpu_ticks();
+    let lag_before = delivery_lag(&metrics(&http, server).await?);
     let drive_start = Instant::now();
     let mut next = vec![0usize; args.companies];
     let mut mutations = Vec::new();
@@ -335,6 +359,11 @@ async fn measure(args: &Args, server: &Server, database_url: &str) -> Result<()>
         }
     }
     let cpu_ticks = server.cpu_ticks() - cpu_before;
+    let lag: Vec<(f64, u64)> = delivery_lag(&metrics(&http, server).await?)
+        .into_iter()
+        .zip(&lag_before)
+        .map(|((le, n), (_, before))| (le, n.saturating_sub(*before)))
+        .collect();
     let busy_secs = drive_start.elapsed().as_secs_f64();
     let ticks_per_sec = 100.0; // USER_HZ on Linux
     let cpu_pct = cpu_ticks as f64 / ticks_per_sec / busy_secs * 100.0;
@@ -390,6 +419,26 @@ async fn measure(args: &Args, server: &Server, database_url: &str) -> Result<()>
         ms(p50),
         ms(percentile(&latencies, 99.0)),
         ms(latencies.last().copied().unwrap_or_default())
+    );
+    // The server's own share: from the event's commit to the frame written
+    // into the subscriber's socket (its `delivery_lag_seconds` histogram),
+    // without the load tool's reading.
+    let written = lag.last().map_or(0, |(_, n)| *n);
+    let within = |limit: f64| {
+        lag.iter()
+            .find(|(le, _)| (*le - limit).abs() < 1e-9)
+            .map_or(0, |(_, n)| *n)
+    };
+    let bound = |q: f64| {
+        lag.iter()
+            .find(|(_, n)| *n as f64 >= q * written as f64)
+            .map_or(f64::INFINITY, |(le, _)| *le)
+    };
+    println!(
+        "| server side, commit to socket write: p50 / p99 at most | {} / {} ms ({:.1} % within 100 ms, of {written}) |",
+        bound(0.5) * 1000.0,
+        bound(0.99) * 1000.0,
+        within(0.1) as f64 * 100.0 / written.max(1) as f64
     );
     println!(
         "| baseline: sellInvoice round trip p50 / p99 | {} / {} ms |",
