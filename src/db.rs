@@ -15,7 +15,12 @@ use sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.sqlx_logging(false)
-        .acquire_timeout(Duration::from_secs(10));
+        .acquire_timeout(Duration::from_secs(10))
+        // A pooled connection is pinged before use only after it sat idle
+        // for this long: a busy server's statements then cost one round
+        // trip, not two (sqlx pings on every acquire by default), and a
+        // connection the database dropped while idle is still replaced.
+        .test_before_acquire_if_idle_for(Duration::from_secs(10));
     if url.starts_with("sqlite:") {
         opts.max_connections(8)
             .min_connections(1)

@@ -375,3 +375,52 @@ async fn the_outbox_triggers_roll_back_and_apply_again() {
         }
     }
 }
+
+/// The database drops every connection of the server (a restart, a
+/// failover): requests recover without restarting the server. A pooled
+/// connection is pinged before use only after it sat idle, so a request that
+/// draws one the database dropped a moment ago gets a clean INTERNAL error
+/// (never a 500 or a hang) and the pool replaces the connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_recover_after_the_database_drops_the_servers_connections() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let Some(app) = TestApp::spawn_with(Backend::Postgres, |_| {}).await else {
+        return;
+    };
+    const Q: &str = "{ viewer { name } }";
+    for _ in 0..5 {
+        app.ok(&app.company, Q, json!({})).await;
+    }
+    let admin = invoice_finance::db::connect(&app.database_url)
+        .await
+        .unwrap();
+    let dropped = admin
+        .query_all_raw(Statement::from_string(
+            admin.get_database_backend(),
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        ))
+        .await
+        .unwrap();
+    assert!(!dropped.is_empty(), "the server held connections");
+    let (mut failed, mut in_a_row) = (0, 0);
+    for _ in 0..100 {
+        let resp = app.gql(&app.company, Q, json!({})).await;
+        if resp.get("errors").is_none() {
+            in_a_row += 1;
+            if in_a_row == 10 {
+                break;
+            }
+        } else {
+            assert_eq!(
+                resp["errors"][0]["extensions"]["code"], "INTERNAL",
+                "{resp}"
+            );
+            failed += 1;
+            in_a_row = 0;
+        }
+    }
+    assert_eq!(in_a_row, 10, "requests did not recover ({failed} failed)");
+    // At most one failure per pooled connection the database dropped.
+    assert!(failed <= 20, "{failed} requests failed");
+}
