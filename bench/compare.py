@@ -6,6 +6,7 @@ alternates between rounds); medians per binary and query are printed, with
 each query's rate relative to the first query's.
 
     python3 bench/compare.py /tmp/before /tmp/after --query Q1 --query SEND_VIEW
+    python3 bench/compare.py /tmp/before /tmp/after --query Q1 --query Q2 --query Q3
 
 It reuses the database `bench/run.py` seeds (run that once first) and asks as
 the company with `--invoices` invoices (200,000 by default). Standard library
@@ -46,8 +47,13 @@ def measure(binary, database_url, token, queries, args):
     try:
         run.wait_http(f"http://127.0.0.1:{port}/healthz")
         rates = {}
+        # Q2 and Q3 ask about the first invoice of Q1's page and its month.
+        first = run.post(endpoint, {"query": run.Q1}, token)["invoices"]["nodes"][0]
+        day = first["invoiceDate"]
+        variables = {"Q2": {"id": first["id"]},
+                     "Q3": {"from": day[:8] + "01", "to": day[:8] + "28"}}
         for name in queries:
-            body = {"query": getattr(run, name)}
+            body = {"query": getattr(run, name), "variables": variables.get(name, {})}
             run.post(endpoint, body, token)
             run.warm(endpoint, body, token, args)
             rates[name] = run.wrk(endpoint, body, token, args)
@@ -60,7 +66,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("binaries", nargs=2)
-    ap.add_argument("--query", action="append", choices=["Q1", "SEND_VIEW"],
+    ap.add_argument("--query", action="append", choices=["Q1", "Q2", "Q3", "SEND_VIEW"],
                     help="queries to measure (default Q1 and SEND_VIEW)")
     ap.add_argument("--database-url", default=os.environ.get(
         "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/invoice_finance_bench"))
