@@ -101,15 +101,15 @@ macro_rules! connection_types {
         }
 
         impl $conn {
-            /// The connection of one page of stored rows: `key` gives each row's
-            /// cursor key, `node` wraps it, `total` counts on demand.
-            pub fn from_page<T>(
+            /// The connection of one page of stored rows: each row's key is its
+            /// cursor, `node` wraps it, `total` counts on demand.
+            pub fn from_page<T: $crate::store::page::Keyed>(
                 page: $crate::store::page::Page<T>,
-                key: impl Fn(&T) -> i64,
                 node: impl Fn(T) -> $node,
                 total: $crate::graphql::connection::Counter,
             ) -> Self {
-                let page_info = $crate::graphql::connection::PageInfo::of(&page, &key);
+                let key = $crate::store::page::Keyed::key;
+                let page_info = $crate::graphql::connection::PageInfo::of(&page, key);
                 let edges = page
                     .items
                     .into_iter()
@@ -147,12 +147,7 @@ macro_rules! connection_types {
                 let (st, req) = window.request(ctx)?;
                 let page = list(st.clone(), req).await?;
                 let total = $crate::graphql::connection::count_with(&st, count);
-                Ok(Self::from_page(
-                    page,
-                    $crate::store::page::Keyed::key,
-                    node,
-                    total,
-                ))
+                Ok(Self::from_page(page, node, total))
             }
         }
 

@@ -143,7 +143,6 @@ impl NoxQuery {
         let counted = st.clone();
         Ok(NoxFinansCandidateConnection::from_page(
             page,
-            |r| r.invoice.id,
             NoxFinansCandidate,
             Box::new(move || {
                 let st = counted.clone();

@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, InputObject, Object};
 
 use super::connection::Window;
-use super::ids::{Kind, decode, decode_any, page_request};
+use super::ids::{Kind, decode, decode_any};
 use super::loaders::{CustomerLoader, Loaders};
 use super::scalars::Date;
 use super::types::Node;
@@ -166,8 +166,13 @@ impl CoreQuery {
         before: Option<String>,
     ) -> GqlResult<InvoiceConnection> {
         let t = tenant(ctx)?;
-        let max = state(ctx).settings.max_page_size;
-        let req = page_request(first, after, last, before, max)?;
+        let window = Window {
+            first,
+            after,
+            last,
+            before,
+        };
+        let (_, req) = window.request(ctx)?;
         let filter = filter.unwrap_or_default().into_store()?;
         invoice_page(ctx, t, filter, InvoiceOrder::into_store(order_by), req).await
     }

@@ -4,7 +4,7 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use super::connection::{PageInfo, Window};
-use super::ids::{Kind, cursor, decode, page_request};
+use super::ids::{Kind, cursor, decode};
 use super::scalars::{Date, Decimal};
 use super::types::ledger::{
     Job, JobConnection, Notification, NotificationConnection, Statement, Voucher, VoucherConnection,
@@ -220,8 +220,7 @@ impl SaleQuery {
         after: Option<String>,
     ) -> GqlResult<ContactRequestConnection> {
         let op = actor(ctx)?.operator()?;
-        let st = state(ctx).clone();
-        let req = page_request(first, after, None, None, st.settings.max_page_size)?;
+        let (st, req) = Window::forward(first, after).request(ctx)?;
         let page = sales::contact_requests(&st.db, op, req).await?;
         let ids: Vec<i64> = page.items.iter().map(|r| r.company_id).collect();
         let companies: std::collections::HashMap<i64, crate::store::companies::Company> =

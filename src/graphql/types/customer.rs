@@ -7,8 +7,9 @@ use super::Address;
 use super::invoice::{InvoiceConnection, InvoiceOrder, invoice_page};
 use crate::client_error::GqlResult;
 use crate::domain::identifiers::{IdentityKind, identity_kind_of_normalised};
-use crate::graphql::ids::{Kind, encode, page_request};
-use crate::graphql::{state, tenant};
+use crate::graphql::connection::Window;
+use crate::graphql::ids::{Kind, encode};
+use crate::graphql::tenant;
 use crate::store::invoices::InvoiceFilter;
 
 /// A company's customer: who its invoices go to.
@@ -89,8 +90,7 @@ impl Customer {
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
     ) -> GqlResult<InvoiceConnection> {
         let t = tenant(ctx)?;
-        let max = state(ctx).settings.max_page_size;
-        let req = page_request(first, after, None, None, max)?;
+        let (_, req) = Window::forward(first, after).request(ctx)?;
         let filter = InvoiceFilter {
             customer_id: Some(self.0.id),
             ..InvoiceFilter::default()

@@ -16,6 +16,12 @@ pub struct CandidateRow {
     pub hidden: bool,
 }
 
+impl crate::store::page::Keyed for CandidateRow {
+    fn key(&self) -> i64 {
+        self.invoice.id
+    }
+}
+
 /// Which rows the send view shows.
 #[derive(Debug, Clone, Copy)]
 pub struct CandidateFilter {

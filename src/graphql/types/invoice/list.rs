@@ -105,7 +105,6 @@ pub async fn invoice_page(
     let page = page.map(|l| l.invoice);
     Ok(InvoiceConnection::from_page(
         page,
-        |r| r.id,
         Invoice,
         Box::new(move || {
             let st = st.clone();
