@@ -1,8 +1,9 @@
 //! Keyset pagination over an `id` column: a page costs the same wherever it is.
 
-use sea_orm::sea_query::ExprTrait;
+use sea_orm::sea_query::{ExprTrait, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder,
+    QueryTrait, Select, Statement,
 };
 
 /// Which page a client asked for, after validation.
@@ -78,6 +79,25 @@ pub trait Keyed {
     fn key(&self) -> i64;
 }
 
+/// The statement of a page's query with its row limit written into the SQL
+/// text rather than bound as a parameter.
+///
+/// PostgreSQL plans a prepared statement for its bound values the first five
+/// times, then keeps one generic plan if that plan costs about the same. With
+/// the limit a parameter the generic plan cannot know that a page is small:
+/// it costs the page as a share of all the company's rows (joined sales
+/// sorted whole), never wins, and every execution was planned afresh (an
+/// invoice page: 0.35 ms of planning ahead of 0.18 ms of execution). With the
+/// limit in the text the generic plan walks the index like the custom ones
+/// and is kept. Page sizes are bounded by the server's maximum, so a query
+/// shape has at most that many texts. `q` must not have a limit of its own.
+pub fn limited<C: ConnectionTrait>(db: &C, q: &SelectStatement, limit: u64) -> Statement {
+    let mut stmt = db.get_database_backend().build(q);
+    stmt.sql.push_str(" LIMIT ");
+    stmt.sql.push_str(&limit.to_string());
+    stmt
+}
+
 /// Fetches one page of `select`, ordered by `key` (descending when
 /// `newest_first`), read as records `R`: the page's rows plus one tells
 /// whether more follow, and one probe at the cursor whether any precede.
@@ -112,11 +132,12 @@ where
     } else {
         Order::Asc
     };
-    let mut q = select.clone().order_by(key, order).limit(size + 1);
+    let mut q = select.clone().order_by(key, order);
     if let Some(c) = cursor {
         q = q.filter(beyond(c, forward));
     }
-    let mut items = q.all(db).await?;
+    let stmt = limited(db, &q.into_query(), size + 1);
+    let mut items = E::Model::find_by_statement(stmt).all(db).await?;
     let more = items.len() as u64 > size;
     items.truncate(usize::try_from(size).unwrap_or(usize::MAX));
     if !forward {

@@ -257,9 +257,10 @@ pub async fn list<C: ConnectionTrait>(
     if let Some(value) = order.sort.expr() {
         q.order_by_expr(value, dir.clone());
     }
-    q.order_by((invoice::Entity, invoice::Column::Id), dir)
-        .limit(size + 1);
-    let rows = db.query_all(&q).await?;
+    q.order_by((invoice::Entity, invoice::Column::Id), dir);
+    let rows = db
+        .query_all_raw(crate::store::page::limited(db, &q, size + 1))
+        .await?;
     let mut items = rows
         .iter()
         .map(|r| listed(r, along))

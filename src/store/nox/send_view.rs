@@ -182,7 +182,7 @@ pub async fn send_view<C: ConnectionTrait>(
 ) -> AppResult<(Vec<SendViewRow>, bool)> {
     use entity::{customer, invoice};
     use sea_orm::sea_query::{Expr, ExprTrait, JoinType};
-    use sea_orm::{QueryOrder, QuerySelect, QueryTrait};
+    use sea_orm::{QueryOrder, QueryTrait};
 
     use sea_orm::Iterable;
 
@@ -191,10 +191,7 @@ pub async fn send_view<C: ConnectionTrait>(
     if let Some(a) = after {
         select = select.filter(invoice::Column::Id.lt(a));
     }
-    let mut stmt = select
-        .order_by_desc(invoice::Column::Id)
-        .limit(first + 1)
-        .into_query();
+    let mut stmt = select.order_by_desc(invoice::Column::Id).into_query();
     stmt.join(
         JoinType::LeftJoin,
         customer::Entity,
@@ -207,7 +204,9 @@ pub async fn send_view<C: ConnectionTrait>(
          AND s.status IN ({}) LIMIT 1 OFFSET 0)",
         sql_list(SaleStatus::holds_invoice)
     )));
-    let rows = db.query_all(&stmt).await?;
+    let rows = db
+        .query_all_raw(crate::store::page::limited(db, &stmt, first + 1))
+        .await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
         let at = &mut 0;
