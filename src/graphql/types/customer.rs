@@ -28,7 +28,7 @@ pub enum CustomerKind {
 }
 
 /// A company's customer: who its invoices go to.
-#[Object]
+#[Object(serial)]
 impl Customer {
     /// Global ID.
     pub async fn id(&self) -> ID {

@@ -39,6 +39,7 @@ pub enum Node {
 
 /// A postal address.
 #[derive(Debug, Clone, async_graphql::SimpleObject)]
+#[graphql(serial)]
 pub struct Address {
     /// Street and number.
     pub street: Option<String>,

@@ -116,7 +116,7 @@ impl Invoice {
 }
 
 /// A customer invoice.
-#[Object]
+#[Object(serial)]
 impl Invoice {
     /// Global ID.
     pub async fn id(&self) -> ID {

@@ -199,7 +199,7 @@ fn is_operator(ctx: &Context<'_>) -> bool {
 pub struct InvoiceSale(pub crate::store::sales::Sale);
 
 /// The sale of one invoice to the financier.
-#[Object]
+#[Object(serial)]
 impl InvoiceSale {
     /// Global ID.
     pub async fn id(&self) -> ID {
