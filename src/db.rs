@@ -12,6 +12,19 @@ use sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 /// Opens a pool on `url`. On SQLite the file is created when missing, runs in WAL
 /// mode with foreign keys on and a busy timeout, so that IMMEDIATE write
 /// transactions wait for each other instead of failing.
+///
+/// On PostgreSQL each connection plans a prepared statement once
+/// (`plan_cache_mode = force_generic_plan`) instead of choosing, statement by
+/// statement, between one generic plan and planning afresh for the bound
+/// values. The server's statements are short tenant-scoped reads and writes
+/// whose best plan does not depend on the values (an id, a company, a
+/// keyset cursor; page limits are written into the text, see
+/// [`crate::store::page::limited`]), but PostgreSQL's default picks a custom
+/// plan whenever the company's own row estimate makes it look a little
+/// cheaper: for an invoice page that was 0.35 ms of planning ahead of
+/// 0.18 ms of execution, for every page of every company larger than
+/// average. A `DATABASE_URL` that sets `options=-c plan_cache_mode=...`
+/// itself keeps its own choice.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.sqlx_logging(false)
@@ -32,6 +45,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
             });
     } else {
         opts.max_connections(20).min_connections(1);
+        if !url.contains("plan_cache_mode") {
+            opts.map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_generic_plan")]));
+        }
     }
     Database::connect(opts).await
 }

@@ -145,11 +145,12 @@ where
     }
     // Rows on the other side of the cursor (or at it).
     let behind = match cursor {
-        Some(c) => select
-            .filter(beyond(c, !forward).or(key.eq(c)))
-            .one(db)
-            .await?
-            .is_some(),
+        Some(c) => {
+            let probe = select
+                .filter(beyond(c, !forward).or(key.eq(c)))
+                .into_query();
+            db.query_one_raw(limited(db, &probe, 1)).await?.is_some()
+        }
         None => false,
     };
     let (has_next, has_previous) = if forward {

@@ -208,3 +208,31 @@ db_test!(
         );
     }
 );
+
+/// On PostgreSQL the server's connections keep one generic plan per prepared
+/// statement (its pages are planned once, not at each request); a
+/// `DATABASE_URL` that sets `plan_cache_mode` itself keeps its own choice.
+#[tokio::test]
+async fn postgres_connections_keep_one_plan_per_statement_unless_told_otherwise() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+    let Some(url) = crate::helpers::postgres_url() else {
+        return;
+    };
+    async fn mode(url: &str) -> String {
+        let db = invoice_finance::db::connect(url).await.unwrap();
+        let row = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SHOW plan_cache_mode",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<String>(0).unwrap()
+    }
+    assert_eq!(mode(&url).await, "force_generic_plan");
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let own = format!("{url}{sep}options=-c%20plan_cache_mode%3Dauto");
+    assert_eq!(mode(&own).await, "auto");
+}

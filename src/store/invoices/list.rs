@@ -271,11 +271,14 @@ pub async fn list<C: ConnectionTrait>(
         items.reverse();
     }
     let other = match cursor {
-        Some(c) if other_side => base()
-            .filter(beyond(tenant, order, c, !forward, true))
-            .one(db)
-            .await?
-            .is_some(),
+        Some(c) if other_side => {
+            let probe = base()
+                .filter(beyond(tenant, order, c, !forward, true))
+                .into_query();
+            db.query_one_raw(crate::store::page::limited(db, &probe, 1))
+                .await?
+                .is_some()
+        }
         _ => false,
     };
     let (has_next, has_previous) = if forward {
