@@ -249,8 +249,18 @@ where
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
                 .execute(&mut c)
                 .await?;
-            let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
-            (format!("{base}/{name}"), Some((admin.to_string(), name)))
+            // The admin URL's parameters (`?options=...`) go along.
+            let (path, query) = admin.split_once('?').map_or((admin, ""), |(p, q)| (p, q));
+            let base = path.rsplit_once('/').map_or(path, |(b, _)| b);
+            let query = if query.is_empty() {
+                String::new()
+            } else {
+                format!("?{query}")
+            };
+            (
+                format!("{base}/{name}{query}"),
+                Some((admin.to_string(), name)),
+            )
         }
         Some(other) => (other.to_string(), None),
         None => (format!("sqlite://{}?mode=rwc", tmp.display()), None),

@@ -164,7 +164,7 @@ async fn place<C: ConnectionTrait>(
         .filter(job::Column::Kind.eq(kind))
         .filter(job::Column::SubjectId.eq(subject_id))
         .filter(job::Column::CompanyId.eq(tenant.company_id()))
-        .filter(job::Column::Done.eq(false))
+        .filter(crate::store::raw::flag(job::Column::Done, false))
         .one(db)
         .await?;
     match live {
@@ -206,9 +206,9 @@ pub async fn claim<C: ConnectionTrait>(
     };
     let sql = format!(
         "UPDATE job SET locked_until_ms = ?, attempts = attempts + 1, lease_token = ? WHERE id IN (\
-           SELECT id FROM job WHERE done = ? AND dead = ? AND run_at_ms <= ? \
+           SELECT id FROM job WHERE done = FALSE AND dead = FALSE AND run_at_ms <= ? \
            AND (locked_until_ms IS NULL OR locked_until_ms < ?) \
-           ORDER BY run_at_ms, id LIMIT ? {lock}) RETURNING id"
+           ORDER BY run_at_ms, id LIMIT {limit} {lock}) RETURNING id"
     );
     let rows = db
         .query_all_raw(super::raw::stmt(
@@ -217,11 +217,8 @@ pub async fn claim<C: ConnectionTrait>(
             [
                 (wall + lease_ms).into(),
                 token.clone().into(),
-                false.into(),
-                false.into(),
                 now.timestamp_millis().into(),
                 wall.into(),
-                i64::try_from(limit).unwrap_or(10).into(),
             ],
         ))
         .await?;
@@ -247,7 +244,7 @@ pub async fn finish<C: ConnectionTrait>(db: &C, job: &Job) -> AppResult<()> {
         .col_expr(job::Column::Done, sea_orm::sea_query::Expr::value(true))
         .filter(job::Column::Id.eq(job.id))
         .filter(job::Column::LeaseToken.eq(job.lease_token.clone()))
-        .filter(job::Column::Done.eq(false))
+        .filter(crate::store::raw::flag(job::Column::Done, false))
         .exec(db)
         .await?;
     if res.rows_affected == 0 {
@@ -285,7 +282,7 @@ pub async fn fail<C: ConnectionTrait>(
         )
         .filter(job::Column::Id.eq(job.id))
         .filter(job::Column::LeaseToken.eq(job.lease_token.clone()))
-        .filter(job::Column::Done.eq(false))
+        .filter(crate::store::raw::flag(job::Column::Done, false))
         .exec(db)
         .await?;
     Ok(dead)
@@ -298,8 +295,8 @@ pub async fn dead<C: ConnectionTrait>(
     req: super::page::PageRequest,
 ) -> AppResult<super::page::Page<Job>> {
     let q = job::Entity::find()
-        .filter(job::Column::Dead.eq(true))
-        .filter(job::Column::Done.eq(false));
+        .filter(crate::store::raw::flag(job::Column::Dead, true))
+        .filter(crate::store::raw::flag(job::Column::Done, false));
     super::page::fetch(db, q, job::Column::Id, req, false).await
 }
 
@@ -307,8 +304,8 @@ pub async fn dead<C: ConnectionTrait>(
 pub async fn dead_count<C: ConnectionTrait>(db: &C, _op: super::Operator) -> AppResult<u64> {
     use sea_orm::PaginatorTrait;
     Ok(job::Entity::find()
-        .filter(job::Column::Dead.eq(true))
-        .filter(job::Column::Done.eq(false))
+        .filter(crate::store::raw::flag(job::Column::Dead, true))
+        .filter(crate::store::raw::flag(job::Column::Done, false))
         .count(db)
         .await?)
 }
@@ -330,8 +327,8 @@ pub async fn revive<C: ConnectionTrait>(
             sea_orm::sea_query::Expr::value(Option::<i64>::None),
         )
         .filter(job::Column::Id.eq(id))
-        .filter(job::Column::Dead.eq(true))
-        .filter(job::Column::Done.eq(false))
+        .filter(crate::store::raw::flag(job::Column::Dead, true))
+        .filter(crate::store::raw::flag(job::Column::Done, false))
         .exec(db)
         .await?;
     if res.rows_affected == 0 {
@@ -363,7 +360,7 @@ pub async fn release<C: ConnectionTrait>(db: &C, ids: &[i64]) -> AppResult<()> {
             ),
         )
         .filter(job::Column::Id.is_in(ids.iter().copied()))
-        .filter(job::Column::Done.eq(false))
+        .filter(crate::store::raw::flag(job::Column::Done, false))
         .exec(db)
         .await?;
     Ok(())

@@ -32,7 +32,7 @@ fn scoped(tenant: Tenant, unread_only: bool) -> Select<notification::Entity> {
     let q = notification::Entity::find()
         .filter(notification::Column::CompanyId.eq(tenant.company_id()));
     if unread_only {
-        q.filter(notification::Column::Read.eq(false))
+        q.filter(crate::store::raw::flag(notification::Column::Read, false))
     } else {
         q
     }
@@ -90,7 +90,7 @@ pub async fn mark_read<C: ConnectionTrait>(
         )
         .filter(notification::Column::CompanyId.eq(tenant.company_id()))
         .filter(notification::Column::Id.is_in(ids))
-        .filter(notification::Column::Read.eq(false))
+        .filter(crate::store::raw::flag(notification::Column::Read, false))
         .exec(db)
         .await?;
     Ok(res.rows_affected)

@@ -2,9 +2,21 @@
 //! well (atomic increments with guards, aggregates). Placeholders are written
 //! `?` and numbered for PostgreSQL here, in one place.
 
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 
 use crate::error::AppResult;
+
+/// `column = TRUE` or `column = FALSE`, the value written into the SQL text
+/// rather than bound. PostgreSQL connections keep one generic plan per
+/// statement ([`crate::db::connect`]); a bound flag would leave that plan
+/// guessing that half the rows match, where unfinished jobs, unread
+/// notifications or cancelled invoices are few among many, and an index on
+/// the flag is worth walking only when the plan knows which side it reads.
+pub fn flag<C: ColumnTrait>(column: C, value: bool) -> Expr {
+    use sea_orm::sea_query::ExprTrait;
+    Expr::col((column.entity_name(), column)).eq(Expr::cust(if value { "TRUE" } else { "FALSE" }))
+}
 
 /// A statement for `db`'s backend from SQL with `?` placeholders.
 pub fn stmt<C: ConnectionTrait>(
@@ -106,4 +118,36 @@ pub async fn queue_stats<C: ConnectionTrait>(
         spot_checks: int(&row, "spot_checks")?,
         outbox_head: int(&row, "head")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use entity::job;
+    use sea_orm::{DbBackend, EntityTrait, QueryFilter, QueryTrait};
+
+    use super::flag;
+
+    #[test]
+    fn a_flag_is_written_into_the_statement_not_bound() {
+        for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
+            let stmt = job::Entity::find()
+                .filter(flag(job::Column::Done, false))
+                .filter(flag(job::Column::Dead, true))
+                .build(backend);
+            assert!(
+                stmt.sql.contains(r#""job"."done" = (FALSE)"#),
+                "{}",
+                stmt.sql
+            );
+            assert!(
+                stmt.sql.contains(r#""job"."dead" = (TRUE)"#),
+                "{}",
+                stmt.sql
+            );
+            assert!(
+                stmt.values.as_ref().is_none_or(|v| v.0.is_empty()),
+                "{stmt:?}"
+            );
+        }
+    }
 }

@@ -31,22 +31,26 @@ fn state_condition(state: InvoiceState, today: NaiveDate) -> Condition {
     use invoice::Column as C;
     let open = || {
         Condition::all()
-            .add(C::Cancelled.eq(false))
-            .add(C::NotCompleted.eq(false))
+            .add(crate::store::raw::flag(C::Cancelled, false))
+            .add(crate::store::raw::flag(C::NotCompleted, false))
     };
     match state {
-        InvoiceState::Cancelled => Condition::all().add(C::Cancelled.eq(true)),
+        InvoiceState::Cancelled => {
+            Condition::all().add(crate::store::raw::flag(C::Cancelled, true))
+        }
         InvoiceState::NotCompleted => Condition::all()
-            .add(C::Cancelled.eq(false))
-            .add(C::NotCompleted.eq(true)),
-        InvoiceState::Sold => open().add(C::Sold.eq(true)),
-        InvoiceState::Paid => open().add(C::Sold.eq(false)).add(C::BalanceOre.lte(0)),
+            .add(crate::store::raw::flag(C::Cancelled, false))
+            .add(crate::store::raw::flag(C::NotCompleted, true)),
+        InvoiceState::Sold => open().add(crate::store::raw::flag(C::Sold, true)),
+        InvoiceState::Paid => open()
+            .add(crate::store::raw::flag(C::Sold, false))
+            .add(C::BalanceOre.lte(0)),
         InvoiceState::Overdue => open()
-            .add(C::Sold.eq(false))
+            .add(crate::store::raw::flag(C::Sold, false))
             .add(C::BalanceOre.gt(0))
             .add(C::DueDate.lt(today)),
         InvoiceState::Unpaid => open()
-            .add(C::Sold.eq(false))
+            .add(crate::store::raw::flag(C::Sold, false))
             .add(C::BalanceOre.gt(0))
             .add(C::DueDate.gte(today)),
     }

@@ -110,14 +110,15 @@ fn joined(tenant: Tenant, base: Select<invoice::Entity>, along: Along) -> Select
                     .equals((invoice::Entity, invoice::Column::Id)),
             )
             .to_owned();
+        // Joined on the latest sale's id alone: that sale is the invoice's
+        // by construction, and without an equality between the two tables
+        // the one plan a connection keeps cannot become a merge join that
+        // walks every company's sales in invoice order (12 ms a page in
+        // ascending order for the company holding the newest invoices).
         q.join(
             JoinType::LeftJoin,
             invoice_sale::Entity,
             Condition::all()
-                .add(
-                    Expr::col((invoice_sale::Entity, invoice_sale::Column::InvoiceId))
-                        .equals((invoice::Entity, invoice::Column::Id)),
-                )
                 .add(
                     Expr::col((invoice_sale::Entity, invoice_sale::Column::Id)).eq(Expr::SubQuery(
                         None,

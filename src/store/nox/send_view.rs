@@ -152,7 +152,7 @@ fn send_view_select(tenant: Tenant, q: &SendViewQuery) -> Select<entity::invoice
         )))
         .filter(Expr::cust(colour_sql));
     if q.only_unsent {
-        select = select.filter(invoice::Column::Sent.eq(false));
+        select = select.filter(crate::store::raw::flag(invoice::Column::Sent, false));
     }
     select
 }
