@@ -82,15 +82,14 @@ pub trait Keyed {
 /// The statement of a page's query with its row limit written into the SQL
 /// text rather than bound as a parameter.
 ///
-/// PostgreSQL plans a prepared statement for its bound values the first five
-/// times, then keeps one generic plan if that plan costs about the same. With
-/// the limit a parameter the generic plan cannot know that a page is small:
-/// it costs the page as a share of all the company's rows (joined sales
-/// sorted whole), never wins, and every execution was planned afresh (an
-/// invoice page: 0.35 ms of planning ahead of 0.18 ms of execution). With the
-/// limit in the text the generic plan walks the index like the custom ones
-/// and is kept. Page sizes are bounded by the server's maximum, so a query
-/// shape has at most that many texts. `q` must not have a limit of its own.
+/// A PostgreSQL connection keeps one generic plan per prepared statement
+/// ([`crate::db::connect`]). With the limit a parameter that plan cannot know
+/// that a page is small: it costs the page as a share of all the company's
+/// rows and picks plans built for many rows (an invoice page sorted all the
+/// company's sales for a merge join). With the limit in the text it walks the
+/// index as a plan for these values would. Page sizes are bounded by the
+/// server's maximum, so a query shape has at most that many texts. `q` must
+/// not have a limit of its own.
 pub fn limited<C: ConnectionTrait>(db: &C, q: &SelectStatement, limit: u64) -> Statement {
     let mut stmt = db.get_database_backend().build(q);
     stmt.sql.push_str(" LIMIT ");
