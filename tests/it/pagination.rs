@@ -236,3 +236,51 @@ async fn postgres_connections_keep_one_plan_per_statement_unless_told_otherwise(
     let own = format!("{url}{sep}options=-c%20plan_cache_mode%3Dauto");
     assert_eq!(mode(&own).await, "auto");
 }
+
+/// Records are read by position on PostgreSQL with each column's type
+/// checked from the row description: a NULL in a non-optional column or a
+/// column of another type is an error, never a panic or a wrong number.
+#[tokio::test]
+async fn a_record_read_by_position_refuses_a_null_or_another_type() {
+    use invoice_finance::store::rows::FromColumns;
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+    let Some(url) = crate::helpers::postgres_url() else {
+        return;
+    };
+    let db = invoice_finance::db::connect(&url).await.unwrap();
+    let read = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            let row = db
+                .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+                .await
+                .unwrap()
+                .unwrap();
+            entity::customer::Model::from_columns(&row, &mut 0)
+        }
+    };
+    let columns = "1::bigint, 2::bigint, 'K1'::text, 'Kund AB'::text, NULL::text, NULL::text, \
+                   NULL::text, NULL::text, NULL::text, NULL::text, 'SE'::text, now(), now()";
+    let good = read(Box::leak(format!("SELECT {columns}").into_boxed_str()))
+        .await
+        .unwrap();
+    assert_eq!(
+        (good.id, good.company_id, good.name.as_deref()),
+        (1, 2, Some("Kund AB"))
+    );
+    // The customer number is not optional.
+    let null = columns.replacen("'K1'::text", "NULL::text", 1);
+    assert!(
+        read(Box::leak(format!("SELECT {null}").into_boxed_str()))
+            .await
+            .is_err()
+    );
+    // Text where the id is a number: eight bytes that would read as one.
+    let text = columns.replacen("1::bigint", "'12345678'::text", 1);
+    assert!(
+        read(Box::leak(format!("SELECT {text}").into_boxed_str()))
+            .await
+            .is_err()
+    );
+}
