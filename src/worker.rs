@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 use crate::error::AppResult;
 use crate::services::sales;
 use crate::state::AppState;
-use crate::store::jobs::{self, Job, kind};
+use crate::store::jobs::{self, Job, JobKind};
 
 /// How long a claimed job stays reserved before another worker may retry it.
 pub const LEASE_MS: i64 = 60_000;
@@ -112,21 +112,23 @@ fn by_company(due: Vec<Job>) -> Vec<Vec<Job>> {
 async fn run_job(state: &AppState, job: Job) {
     let span = tracing::info_span!(
         "job",
-        otel.name = %format!("job {}", job.kind),
+        otel.name = %format!("job {}", job.kind_name()),
         job.id = job.id,
-        job.kind = %job.kind,
+        job.kind = %job.kind_name(),
     );
     let result = tracing::Instrument::instrument(
         async {
-            match job.kind.as_str() {
-                kind::PROCESS_SALE => sales::process(state, &job).await,
-                kind::SPOT_CHECK_DEADLINE => sales::spot_check_deadline(state, &job).await,
-                kind::PAYOUT => sales::payout(state, &job).await,
-                kind::NOX_ACCEPT => crate::services::nox_case::accept(state, &job).await,
-                kind::NOX_STEP => crate::services::nox_case::step(state, &job).await,
-                kind::NOX_PAYOUT => crate::services::nox_case::payout(state, &job).await,
-                kind::NOX_FEE_INVOICE => crate::services::nox_case::invoice_fees(state, &job).await,
-                other => Err(crate::error::AppError::Internal(format!(
+            match &job.kind {
+                Ok(JobKind::ProcessSale) => sales::process(state, &job).await,
+                Ok(JobKind::SpotCheckDeadline) => sales::spot_check_deadline(state, &job).await,
+                Ok(JobKind::Payout) => sales::payout(state, &job).await,
+                Ok(JobKind::NoxAccept) => crate::services::nox_case::accept(state, &job).await,
+                Ok(JobKind::NoxStep) => crate::services::nox_case::step(state, &job).await,
+                Ok(JobKind::NoxPayout) => crate::services::nox_case::payout(state, &job).await,
+                Ok(JobKind::NoxFeeInvoice) => {
+                    crate::services::nox_case::invoice_fees(state, &job).await
+                }
+                Err(other) => Err(crate::error::AppError::Internal(format!(
                     "unknown job kind {other}"
                 ))),
             }
@@ -148,10 +150,10 @@ async fn run_job(state: &AppState, job: Job) {
     .await
     {
         Ok(true) => {
-            tracing::error!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %e, "job failed for the last time; it is dead until an operator retries it")
+            tracing::error!(job = job.id, kind = %job.kind_name(), attempts = job.attempts, error = %e, "job failed for the last time; it is dead until an operator retries it")
         }
         Ok(false) => {
-            tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, error = %e, "job failed; it will be retried")
+            tracing::warn!(job = job.id, kind = %job.kind_name(), attempts = job.attempts, error = %e, "job failed; it will be retried")
         }
         Err(f) => {
             tracing::error!(job = job.id, error = %e, record_error = %f, "job failed and the failure could not be recorded; it is retried after its lease")
@@ -164,7 +166,7 @@ mod tests {
     use super::*;
 
     fn job(id: i64, company_id: i64) -> Job {
-        Job::claimed(id, kind::NOX_PAYOUT, company_id, id, id)
+        Job::claimed(id, JobKind::NoxPayout, company_id, id, id)
     }
 
     #[test]

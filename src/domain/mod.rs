@@ -71,6 +71,7 @@ macro_rules! stored_enum {
 pub mod banking;
 pub mod identifiers;
 pub mod invoice;
+pub mod job;
 pub mod ledger;
 pub mod money;
 pub mod notification;

@@ -137,7 +137,9 @@ pub async fn retry_dead_job(state: &AppState, op: Operator, id: i64) -> AppResul
                 "attempts": before.attempts,
                 "lastError": before.last_error,
             })),
-            after: Some(json!({"kind": job.kind, "dead": job.dead, "attempts": job.attempts})),
+            after: Some(
+                json!({"kind": job.kind_name(), "dead": job.dead, "attempts": job.attempts}),
+            ),
         },
         state.clock.now(),
     )

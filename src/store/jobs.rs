@@ -16,31 +16,17 @@ use sea_orm::{
 use super::Tenant;
 use crate::error::{AppError, AppResult};
 
-/// Job kinds.
-pub mod kind {
-    /// Run spot-check selection and, without a check, the decision.
-    pub const PROCESS_SALE: &str = "PROCESS_SALE";
-    /// Apply the default outcome to a spot check that was not resolved in time.
-    pub const SPOT_CHECK_DEADLINE: &str = "SPOT_CHECK_DEADLINE";
-    /// Pay out an approved sale on its payout date.
-    pub const PAYOUT: &str = "PAYOUT";
-    /// Nox Finans accepts (and delivers) a submitted case.
-    pub const NOX_ACCEPT: &str = "NOX_ACCEPT";
-    /// Take a case's next timeline step when it is due.
-    pub const NOX_STEP: &str = "NOX_STEP";
-    /// Pay out money Nox Finans collected, on the next banking day.
-    pub const NOX_PAYOUT: &str = "NOX_PAYOUT";
-    /// Invoice the Nox Finans fees of a month that no payout covered.
-    pub const NOX_FEE_INVOICE: &str = "NOX_FEE_INVOICE";
-}
+pub use crate::domain::job::JobKind;
 
 /// A background job, as the worker runs it and an operator sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
     /// Its id.
     pub id: i64,
-    /// What it does (one of [`kind`]).
-    pub kind: String,
+    /// What it does; `Err` holds a stored name this version does not know
+    /// (the worker fails such a job, so that it goes dead where an operator
+    /// sees it, rather than failing the claim of every job).
+    pub kind: Result<JobKind, String>,
     /// The company it acts for, from the job's own row.
     pub tenant: Tenant,
     /// The row it acts on: a sale, a case or the company.
@@ -61,7 +47,7 @@ impl From<job::Model> for Job {
     fn from(m: job::Model) -> Self {
         Self {
             id: m.id,
-            kind: m.kind,
+            kind: JobKind::parse(&m.kind).ok_or(m.kind),
             tenant: Tenant(m.company_id),
             subject_id: m.subject_id,
             run_at_ms: m.run_at_ms,
@@ -74,6 +60,14 @@ impl From<job::Model> for Job {
 }
 
 impl Job {
+    /// Its kind's stored name, known or not.
+    pub fn kind_name(&self) -> &str {
+        match &self.kind {
+            Ok(k) => k.as_str(),
+            Err(name) => name,
+        }
+    }
+
     /// The lease it was claimed under.
     pub fn lease(&self) -> Option<&str> {
         self.lease_token.as_deref()
@@ -81,10 +75,16 @@ impl Job {
 
     /// A job as claimed, for tests of code that takes claimed jobs.
     #[cfg(test)]
-    pub fn claimed(id: i64, kind: &str, company_id: i64, subject_id: i64, run_at_ms: i64) -> Self {
+    pub fn claimed(
+        id: i64,
+        kind: JobKind,
+        company_id: i64,
+        subject_id: i64,
+        run_at_ms: i64,
+    ) -> Self {
         Self {
             id,
-            kind: kind.to_string(),
+            kind: Ok(kind),
             tenant: Tenant(company_id),
             subject_id,
             run_at_ms,
@@ -100,13 +100,13 @@ impl Job {
 pub async fn schedule<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    kind: &str,
+    kind: JobKind,
     subject_id: i64,
     run_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     job::ActiveModel {
-        kind: Set(kind.to_string()),
+        kind: Set(kind.as_str().to_string()),
         company_id: Set(tenant.company_id()),
         subject_id: Set(subject_id),
         run_at_ms: Set(run_at.timestamp_millis()),
@@ -130,7 +130,7 @@ pub async fn schedule<C: ConnectionTrait>(
 pub async fn schedule_once<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    kind: &str,
+    kind: JobKind,
     subject_id: i64,
     run_at: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -143,7 +143,7 @@ pub async fn schedule_once<C: ConnectionTrait>(
 pub async fn reschedule<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    kind: &str,
+    kind: JobKind,
     subject_id: i64,
     run_at: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -154,14 +154,14 @@ pub async fn reschedule<C: ConnectionTrait>(
 async fn place<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    kind: &str,
+    kind: JobKind,
     subject_id: i64,
     run_at: DateTime<Utc>,
     now: DateTime<Utc>,
     only_earlier: bool,
 ) -> AppResult<()> {
     let live = job::Entity::find()
-        .filter(job::Column::Kind.eq(kind))
+        .filter(job::Column::Kind.eq(kind.as_str()))
         .filter(job::Column::SubjectId.eq(subject_id))
         .filter(job::Column::CompanyId.eq(tenant.company_id()))
         .filter(crate::store::raw::flag(job::Column::Done, false))

@@ -284,9 +284,16 @@ async fn a_stopping_worker_releases_the_jobs_it_claimed() {
     let company = companies::tenant(&c);
     let now = crate::helpers::default_now();
     for subject in 1..=3 {
-        jobs::schedule(&state.db, company, "NOT_A_REAL_KIND", subject, now, now)
-            .await
-            .unwrap();
+        jobs::schedule(
+            &state.db,
+            company,
+            jobs::JobKind::NoxFeeInvoice,
+            subject,
+            now,
+            now,
+        )
+        .await
+        .unwrap();
     }
     let (_tx, stopping) = tokio::sync::watch::channel(true);
     let ran = invoice_finance::worker::tick_until(&state, &stopping)
@@ -294,7 +301,7 @@ async fn a_stopping_worker_releases_the_jobs_it_claimed() {
         .unwrap();
     assert_eq!(ran, 0);
     let rows = entity::job::Entity::find()
-        .filter(entity::job::Column::Kind.eq("NOT_A_REAL_KIND"))
+        .filter(entity::job::Column::Kind.eq(jobs::JobKind::NoxFeeInvoice.as_str()))
         .all(&state.db)
         .await
         .unwrap();

@@ -241,7 +241,7 @@ impl Job {
     }
     /// What it does, e.g. `NOX_PAYOUT`.
     async fn kind(&self) -> &str {
-        &self.0.kind
+        self.0.kind_name()
     }
     /// The company it acts for.
     async fn company_id(&self) -> async_graphql::ID {

@@ -122,7 +122,7 @@ pub async fn accept(state: &AppState, job: &Job) -> AppResult<()> {
         jobs::schedule_once(
             &txn,
             tenant,
-            kind::NOX_STEP,
+            JobKind::NoxStep,
             moved.id,
             morning(state, day),
             now,

@@ -68,7 +68,7 @@ pub async fn pause(
         jobs::reschedule(
             &txn,
             tenant,
-            kind::NOX_STEP,
+            JobKind::NoxStep,
             case.id,
             morning(state, day),
             now,
@@ -123,7 +123,7 @@ pub async fn resume(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult
         } else {
             morning(state, day)
         };
-        jobs::reschedule(&txn, tenant, kind::NOX_STEP, case.id, at, now).await?;
+        jobs::reschedule(&txn, tenant, JobKind::NoxStep, case.id, at, now).await?;
     }
     record(
         &txn,

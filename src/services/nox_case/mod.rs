@@ -33,7 +33,7 @@ use crate::state::AppState;
 use crate::store::begin_ordered;
 use crate::store::invoices::Holder;
 use crate::store::invoices::Invoice;
-use crate::store::jobs::{self, Job, kind};
+use crate::store::jobs::{self, Job, JobKind};
 use crate::store::ledger::{self as books, Entries, Refs, book};
 use crate::store::nox::Case;
 use crate::store::nox::{self as store, CaseChange, CaseMoney};
@@ -106,7 +106,7 @@ async fn charge_company_fee(
     jobs::schedule_once(
         txn,
         tenant,
-        kind::NOX_FEE_INVOICE,
+        JobKind::NoxFeeInvoice,
         tenant.company_id(),
         morning(state, first_of_next),
         now,

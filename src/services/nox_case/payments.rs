@@ -118,7 +118,7 @@ pub async fn collect(
     jobs::schedule_once(
         txn,
         tenant,
-        kind::NOX_PAYOUT,
+        JobKind::NoxPayout,
         case.id,
         morning(state, day),
         now,

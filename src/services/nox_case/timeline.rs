@@ -38,7 +38,7 @@ async fn take_step(
         jobs::schedule_once(
             txn,
             tenant,
-            kind::NOX_STEP,
+            JobKind::NoxStep,
             case.id,
             morning(state, day),
             now,

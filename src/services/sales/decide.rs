@@ -38,8 +38,15 @@ pub async fn process(state: &AppState, job: &Job) -> AppResult<()> {
                         rule.name, rule.explanation
                     );
                     record(&txn, tenant, &s, SaleEvent::SpotCheckStarted, &message, now).await?;
-                    jobs::schedule(&txn, tenant, kind::SPOT_CHECK_DEADLINE, s.id, deadline, now)
-                        .await?;
+                    jobs::schedule(
+                        &txn,
+                        tenant,
+                        JobKind::SpotCheckDeadline,
+                        s.id,
+                        deadline,
+                        now,
+                    )
+                    .await?;
                 }
             }
             None => {
@@ -228,7 +235,7 @@ async fn decide_in(
             record(txn, tenant, &s, SaleEvent::Approved, &message, now).await?;
             let at =
                 crate::domain::time::stockholm_instant(payout_date, state.settings.payout_hour);
-            jobs::schedule(txn, tenant, kind::PAYOUT, s.id, at, now).await?;
+            jobs::schedule(txn, tenant, JobKind::Payout, s.id, at, now).await?;
             Ok(s)
         }
         Decision::Deny(reason) => {

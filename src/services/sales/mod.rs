@@ -34,7 +34,7 @@ use crate::state::AppState;
 use crate::store::begin_ordered;
 use crate::store::invoices::Holder;
 use crate::store::invoices::Invoice;
-use crate::store::jobs::{self, Job, kind};
+use crate::store::jobs::{self, Job, JobKind};
 use crate::store::ledger::{Entries, Refs, book};
 use crate::store::outbox::Ordered;
 use crate::store::outbox::{self, NewEvent, topic};

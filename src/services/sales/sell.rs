@@ -197,7 +197,7 @@ async fn sell_once(
     .await?;
     record(&txn, tenant, &sale, SaleEvent::Submitted, &message, now).await?;
     let run_at = now + Duration::seconds(state.settings.sale_processing_delay_secs.max(0));
-    jobs::schedule(&txn, tenant, kind::PROCESS_SALE, sale.id, run_at, now).await?;
+    jobs::schedule(&txn, tenant, JobKind::ProcessSale, sale.id, run_at, now).await?;
     txn.commit().await?;
     state.events.wake();
     Ok(sale)
