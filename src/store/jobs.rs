@@ -14,6 +14,7 @@ use sea_orm::{
 };
 
 use super::Tenant;
+use super::raw::flag;
 use crate::error::{AppError, AppResult};
 
 pub use crate::domain::job::JobKind;
@@ -164,7 +165,7 @@ async fn place<C: ConnectionTrait>(
         .filter(job::Column::Kind.eq(kind.as_str()))
         .filter(job::Column::SubjectId.eq(subject_id))
         .filter(job::Column::CompanyId.eq(tenant.company_id()))
-        .filter(crate::store::raw::flag(job::Column::Done, false))
+        .filter(flag(job::Column::Done, false))
         .one(db)
         .await?;
     match live {
@@ -244,7 +245,7 @@ pub async fn finish<C: ConnectionTrait>(db: &C, job: &Job) -> AppResult<()> {
         .col_expr(job::Column::Done, sea_orm::sea_query::Expr::value(true))
         .filter(job::Column::Id.eq(job.id))
         .filter(job::Column::LeaseToken.eq(job.lease_token.clone()))
-        .filter(crate::store::raw::flag(job::Column::Done, false))
+        .filter(flag(job::Column::Done, false))
         .exec(db)
         .await?;
     if res.rows_affected == 0 {
@@ -282,7 +283,7 @@ pub async fn fail<C: ConnectionTrait>(
         )
         .filter(job::Column::Id.eq(job.id))
         .filter(job::Column::LeaseToken.eq(job.lease_token.clone()))
-        .filter(crate::store::raw::flag(job::Column::Done, false))
+        .filter(flag(job::Column::Done, false))
         .exec(db)
         .await?;
     Ok(dead)
@@ -295,8 +296,8 @@ pub async fn dead<C: ConnectionTrait>(
     req: super::page::PageRequest,
 ) -> AppResult<super::page::Page<Job>> {
     let q = job::Entity::find()
-        .filter(crate::store::raw::flag(job::Column::Dead, true))
-        .filter(crate::store::raw::flag(job::Column::Done, false));
+        .filter(flag(job::Column::Dead, true))
+        .filter(flag(job::Column::Done, false));
     super::page::fetch(db, q, job::Column::Id, req, false).await
 }
 
@@ -304,8 +305,8 @@ pub async fn dead<C: ConnectionTrait>(
 pub async fn dead_count<C: ConnectionTrait>(db: &C, _op: super::Operator) -> AppResult<u64> {
     use sea_orm::PaginatorTrait;
     Ok(job::Entity::find()
-        .filter(crate::store::raw::flag(job::Column::Dead, true))
-        .filter(crate::store::raw::flag(job::Column::Done, false))
+        .filter(flag(job::Column::Dead, true))
+        .filter(flag(job::Column::Done, false))
         .count(db)
         .await?)
 }
@@ -327,8 +328,8 @@ pub async fn revive<C: ConnectionTrait>(
             sea_orm::sea_query::Expr::value(Option::<i64>::None),
         )
         .filter(job::Column::Id.eq(id))
-        .filter(crate::store::raw::flag(job::Column::Dead, true))
-        .filter(crate::store::raw::flag(job::Column::Done, false))
+        .filter(flag(job::Column::Dead, true))
+        .filter(flag(job::Column::Done, false))
         .exec(db)
         .await?;
     if res.rows_affected == 0 {
@@ -360,7 +361,7 @@ pub async fn release<C: ConnectionTrait>(db: &C, ids: &[i64]) -> AppResult<()> {
             ),
         )
         .filter(job::Column::Id.is_in(ids.iter().copied()))
-        .filter(crate::store::raw::flag(job::Column::Done, false))
+        .filter(flag(job::Column::Done, false))
         .exec(db)
         .await?;
     Ok(())

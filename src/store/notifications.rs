@@ -5,6 +5,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 
 use super::Tenant;
 use super::page::{self, Page, PageRequest};
+use super::raw::flag;
 use crate::domain::notification::NotificationKind;
 use crate::error::AppResult;
 
@@ -32,7 +33,7 @@ fn scoped(tenant: Tenant, unread_only: bool) -> Select<notification::Entity> {
     let q = notification::Entity::find()
         .filter(notification::Column::CompanyId.eq(tenant.company_id()));
     if unread_only {
-        q.filter(crate::store::raw::flag(notification::Column::Read, false))
+        q.filter(flag(notification::Column::Read, false))
     } else {
         q
     }
@@ -90,7 +91,7 @@ pub async fn mark_read<C: ConnectionTrait>(
         )
         .filter(notification::Column::CompanyId.eq(tenant.company_id()))
         .filter(notification::Column::Id.is_in(ids))
-        .filter(crate::store::raw::flag(notification::Column::Read, false))
+        .filter(flag(notification::Column::Read, false))
         .exec(db)
         .await?;
     Ok(res.rows_affected)

@@ -7,6 +7,7 @@ use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Query};
 
 use super::super::customers::contains;
 use crate::domain::invoice::InvoiceState;
+use crate::store::raw::flag;
 
 /// Which invoices a list shows.
 #[derive(Debug, Clone, Default)]
@@ -31,26 +32,22 @@ fn state_condition(state: InvoiceState, today: NaiveDate) -> Condition {
     use invoice::Column as C;
     let open = || {
         Condition::all()
-            .add(crate::store::raw::flag(C::Cancelled, false))
-            .add(crate::store::raw::flag(C::NotCompleted, false))
+            .add(flag(C::Cancelled, false))
+            .add(flag(C::NotCompleted, false))
     };
     match state {
-        InvoiceState::Cancelled => {
-            Condition::all().add(crate::store::raw::flag(C::Cancelled, true))
-        }
+        InvoiceState::Cancelled => Condition::all().add(flag(C::Cancelled, true)),
         InvoiceState::NotCompleted => Condition::all()
-            .add(crate::store::raw::flag(C::Cancelled, false))
-            .add(crate::store::raw::flag(C::NotCompleted, true)),
-        InvoiceState::Sold => open().add(crate::store::raw::flag(C::Sold, true)),
-        InvoiceState::Paid => open()
-            .add(crate::store::raw::flag(C::Sold, false))
-            .add(C::BalanceOre.lte(0)),
+            .add(flag(C::Cancelled, false))
+            .add(flag(C::NotCompleted, true)),
+        InvoiceState::Sold => open().add(flag(C::Sold, true)),
+        InvoiceState::Paid => open().add(flag(C::Sold, false)).add(C::BalanceOre.lte(0)),
         InvoiceState::Overdue => open()
-            .add(crate::store::raw::flag(C::Sold, false))
+            .add(flag(C::Sold, false))
             .add(C::BalanceOre.gt(0))
             .add(C::DueDate.lt(today)),
         InvoiceState::Unpaid => open()
-            .add(crate::store::raw::flag(C::Sold, false))
+            .add(flag(C::Sold, false))
             .add(C::BalanceOre.gt(0))
             .add(C::DueDate.gte(today)),
     }
