@@ -33,6 +33,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
+
+use invoice_finance::domain::money::Ore;
 use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -614,11 +616,11 @@ async fn run(args: Args) -> Result<Report> {
         );
         let terms = invoice_finance::domain::sale::Agreement {
             active: true,
-            fixed_fee_ore: 1990,
+            fixed_fee_ore: Ore::new(1990),
             percentage_bp: 290,
-            minimum_fee_ore: 0,
-            customer_limit_ore: 100_000_000,
-            total_limit_ore: 1_000_000_000,
+            minimum_fee_ore: Ore::ZERO,
+            customer_limit_ore: Ore::new(100_000_000),
+            total_limit_ore: Ore::new(1_000_000_000),
         };
         // The drill sets up its companies as the financier would.
         #[allow(clippy::disallowed_methods)]

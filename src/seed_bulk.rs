@@ -13,6 +13,7 @@ use chrono::{Days, NaiveDate};
 use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait, Value};
 
 use crate::domain::identifiers::luhn_check_digit;
+use crate::domain::money::Ore;
 use crate::domain::sale::{Agreement, DEFAULT_FIXED_FEE_ORE, DEFAULT_PERCENTAGE_BP};
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -70,9 +71,9 @@ pub const BULK_AGREEMENT: Agreement = Agreement {
     active: true,
     fixed_fee_ore: DEFAULT_FIXED_FEE_ORE,
     percentage_bp: DEFAULT_PERCENTAGE_BP,
-    minimum_fee_ore: 0,
-    customer_limit_ore: 100_000_000_000,
-    total_limit_ore: 1_000_000_000_000,
+    minimum_fee_ore: Ore::ZERO,
+    customer_limit_ore: Ore::new(100_000_000_000),
+    total_limit_ore: Ore::new(1_000_000_000_000),
 };
 
 /// The organisation number of bulk company `n` (1-based): `5599xxxxx` with its
@@ -215,8 +216,8 @@ async fn fill_company<C: ConnectionTrait>(
     )
     .await?;
     if step > 0 {
-        let fee =
-            format!("({DEFAULT_FIXED_FEE_ORE} + i.total_ore * {DEFAULT_PERCENTAGE_BP} / 10000)");
+        let fixed = DEFAULT_FIXED_FEE_ORE.get();
+        let fee = format!("({fixed} + i.total_ore * {DEFAULT_PERCENTAGE_BP} / 10000)");
         raw::exec(
             db,
             &format!(
@@ -226,7 +227,7 @@ async fn fill_company<C: ConnectionTrait>(
                  payout_date, paid_out_at, denial_code, denial_message, collected_ore) \
                  SELECT {company_id}, i.id, i.customer_id, \
                  CASE WHEN i.sold THEN 'PAID_OUT' ELSE 'DENIED' END, i.total_ore, \
-                 {DEFAULT_FIXED_FEE_ORE}, {fee} - {DEFAULT_FIXED_FEE_ORE}, {fee}, \
+                 {fixed}, {fee} - {fixed}, {fee}, \
                  i.total_ore - {fee}, {DEFAULT_PERCENTAGE_BP}, 'bulk-' || i.invoice_number, \
                  'bulk-' || i.invoice_number, ?, ?, \
                  CASE WHEN i.sold THEN i.invoice_date END, CASE WHEN i.sold THEN ? END, \

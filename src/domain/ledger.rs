@@ -3,6 +3,7 @@
 //! statement's closing balance is its opening balance plus its entries.
 
 use super::sale::FeeLine;
+use crate::domain::money::Ore;
 
 /// BAS accounts used by the automatic bookkeeping.
 pub const ACCOUNTS: &[(i32, &str)] = &[
@@ -32,23 +33,23 @@ pub struct Posting {
     /// BAS account.
     pub account: i32,
     /// Debit in öre.
-    pub debit_ore: i64,
+    pub debit_ore: Ore,
     /// Credit in öre.
-    pub credit_ore: i64,
+    pub credit_ore: Ore,
 }
 
 impl Posting {
-    fn debit(account: i32, ore: i64) -> Self {
+    fn debit(account: i32, ore: Ore) -> Self {
         Self {
             account,
             debit_ore: ore,
-            credit_ore: 0,
+            credit_ore: Ore::ZERO,
         }
     }
-    fn credit(account: i32, ore: i64) -> Self {
+    fn credit(account: i32, ore: Ore) -> Self {
         Self {
             account,
-            debit_ore: 0,
+            debit_ore: Ore::ZERO,
             credit_ore: ore,
         }
     }
@@ -66,8 +67,8 @@ pub struct VoucherDraft {
 impl VoucherDraft {
     /// Whether debit equals credit.
     pub fn balances(&self) -> bool {
-        let debit: i64 = self.rows.iter().map(|r| r.debit_ore).sum();
-        let credit: i64 = self.rows.iter().map(|r| r.credit_ore).sum();
+        let debit: Ore = self.rows.iter().map(|r| r.debit_ore).sum();
+        let credit: Ore = self.rows.iter().map(|r| r.credit_ore).sum();
         debit == credit
     }
 }
@@ -103,7 +104,7 @@ pub struct StatementLine {
     /// Text.
     pub description: String,
     /// Into the account (+) or out of it (−), in öre.
-    pub amount_ore: i64,
+    pub amount_ore: Ore,
 }
 
 /// The voucher series of automatic invoice-sale bookkeeping.
@@ -113,10 +114,10 @@ pub const SALE_SERIES: &str = "F";
 /// the receivable moves to the factoring settlement account.
 pub fn approval(
     invoice_number: &str,
-    amount_ore: i64,
+    amount_ore: Ore,
     fees: &[FeeLine],
 ) -> (Vec<StatementLine>, VoucherDraft) {
-    let total_fees: i64 = fees.iter().map(|f| f.amount_ore).sum();
+    let total_fees: Ore = fees.iter().map(|f| f.amount_ore).sum();
     let mut lines = vec![StatementLine {
         kind: EntryKind::InvoiceSold,
         description: format!("Invoice {invoice_number} sold"),
@@ -124,7 +125,7 @@ pub fn approval(
     }];
     lines.extend(
         fees.iter()
-            .filter(|f| f.amount_ore != 0)
+            .filter(|f| !f.amount_ore.is_zero())
             .map(|f| StatementLine {
                 kind: EntryKind::SaleFee,
                 description: format!("{}, invoice {invoice_number}", f.description),
@@ -137,7 +138,7 @@ pub fn approval(
         Posting::credit(1510, amount_ore),
     ]
     .into_iter()
-    .filter(|p| p.debit_ore != 0 || p.credit_ore != 0)
+    .filter(|p| !p.debit_ore.is_zero() || !p.credit_ore.is_zero())
     .collect();
     (
         lines,
@@ -149,7 +150,7 @@ pub fn approval(
 }
 
 /// Payout: the net leaves the payments account for the company's bank account.
-pub fn payout(invoice_number: &str, payout_ore: i64) -> (Vec<StatementLine>, VoucherDraft) {
+pub fn payout(invoice_number: &str, payout_ore: Ore) -> (Vec<StatementLine>, VoucherDraft) {
     (
         vec![StatementLine {
             kind: EntryKind::Payout,
@@ -172,14 +173,14 @@ pub const NOX_SERIES: &str = "N";
 /// A Nox Finans fee to the company (delivery, service, recall): it leaves the
 /// payments account now and is set off against the next Nox Finans payout, or
 /// invoiced at the month's end. `vat_ore` is the input VAT on it, if any.
-pub fn nox_fee(description: String, fee_ore: i64, vat_ore: i64) -> (StatementLine, VoucherDraft) {
+pub fn nox_fee(description: String, fee_ore: Ore, vat_ore: Ore) -> (StatementLine, VoucherDraft) {
     let rows = vec![
         Posting::debit(6590, fee_ore),
         Posting::debit(2641, vat_ore),
         Posting::credit(2811, fee_ore + vat_ore),
     ]
     .into_iter()
-    .filter(|p| p.debit_ore != 0 || p.credit_ore != 0)
+    .filter(|p| !p.debit_ore.is_zero() || !p.credit_ore.is_zero())
     .collect();
     (
         StatementLine {
@@ -196,10 +197,10 @@ pub fn nox_fee(description: String, fee_ore: i64, vat_ore: i64) -> (StatementLin
 /// Finans keeps (long-term monitoring's share) is a cost.
 pub fn nox_collection(
     invoice_number: &str,
-    capital_ore: i64,
-    fees_ore: i64,
-    interest_ore: i64,
-    kept_ore: i64,
+    capital_ore: Ore,
+    fees_ore: Ore,
+    interest_ore: Ore,
+    kept_ore: Ore,
 ) -> (Vec<StatementLine>, VoucherDraft) {
     let collected = capital_ore + fees_ore + interest_ore;
     let mut lines = vec![StatementLine {
@@ -207,7 +208,7 @@ pub fn nox_collection(
         description: format!("Payment collected by Nox Finans, invoice {invoice_number}"),
         amount_ore: collected,
     }];
-    if kept_ore > 0 {
+    if kept_ore.is_positive() {
         lines.push(StatementLine {
             kind: EntryKind::ServiceFee,
             description: format!("Nox Finans long-term monitoring 20 %, invoice {invoice_number}"),
@@ -222,7 +223,7 @@ pub fn nox_collection(
         Posting::credit(8313, interest_ore),
     ]
     .into_iter()
-    .filter(|p| p.debit_ore != 0 || p.credit_ore != 0)
+    .filter(|p| !p.debit_ore.is_zero() || !p.credit_ore.is_zero())
     .collect();
     (
         lines,
@@ -237,11 +238,11 @@ pub fn nox_collection(
 /// settles the company's Nox Finans fees and the rest goes to the bank.
 pub fn nox_payout(
     invoice_number: &str,
-    pending_ore: i64,
-    set_off_ore: i64,
+    pending_ore: Ore,
+    set_off_ore: Ore,
 ) -> (Vec<StatementLine>, VoucherDraft) {
     let out = pending_ore - set_off_ore;
-    let description = if set_off_ore > 0 {
+    let description = if set_off_ore.is_positive() {
         format!(
             "Payout to bank account, invoice {invoice_number} ({} collected less {} Nox Finans fees)",
             super::money::from_ore(pending_ore),
@@ -266,7 +267,7 @@ pub fn nox_payout(
 /// The month's Nox Finans fees that no payout covered: invoiced to the company,
 /// so the payments account returns to zero and the debt becomes a supplier
 /// invoice.
-pub fn nox_fee_invoice(month: &str, amount_ore: i64) -> (StatementLine, VoucherDraft) {
+pub fn nox_fee_invoice(month: &str, amount_ore: Ore) -> (StatementLine, VoucherDraft) {
     let description = format!("Nox Finans fees for {month} invoiced");
     (
         StatementLine {
@@ -285,11 +286,11 @@ pub fn nox_fee_invoice(month: &str, amount_ore: i64) -> (StatementLine, VoucherD
 }
 
 /// Running balances of `amounts` from `opening`; the last is the closing balance.
-pub fn running_balances(opening: i64, amounts: &[i64]) -> Vec<i64> {
+pub fn running_balances(opening: Ore, amounts: &[Ore]) -> Vec<Ore> {
     amounts
         .iter()
         .scan(opening, |b, a| {
-            *b += a;
+            *b += *a;
             Some(*b)
         })
         .collect()
@@ -305,44 +306,45 @@ mod tests {
     fn approval_and_payout_return_the_account_to_zero() {
         let a = Agreement {
             active: true,
-            fixed_fee_ore: 1990,
+            fixed_fee_ore: Ore::new(1990),
             percentage_bp: 290,
-            minimum_fee_ore: 0,
-            customer_limit_ore: 0,
-            total_limit_ore: 0,
+            minimum_fee_ore: Ore::ZERO,
+            customer_limit_ore: Ore::ZERO,
+            total_limit_ore: Ore::ZERO,
         };
-        let f = fees(1_000_000, &a);
-        let (lines, v) = approval("1001", 1_000_000, &f);
+        let f = fees(Ore::new(1_000_000), &a);
+        let (lines, v) = approval("1001", Ore::new(1_000_000), &f);
         assert!(v.balances());
         assert_eq!(
             v.rows,
             vec![
-                Posting::debit(2811, 969_010),
-                Posting::debit(6064, 30_990),
-                Posting::credit(1510, 1_000_000)
+                Posting::debit(2811, Ore::new(969_010)),
+                Posting::debit(6064, Ore::new(30_990)),
+                Posting::credit(1510, Ore::new(1_000_000))
             ]
         );
-        let (out, pv) = payout("1001", 969_010);
+        let (out, pv) = payout("1001", Ore::new(969_010));
         assert!(pv.balances());
-        let all: Vec<i64> = lines
+        let all: Vec<Ore> = lines
             .iter()
             .chain(out.iter())
             .map(|l| l.amount_ore)
             .collect();
-        assert_eq!(running_balances(0, &all).last(), Some(&0));
+        assert_eq!(running_balances(Ore::ZERO, &all).last(), Some(&Ore::ZERO));
     }
 
     proptest! {
         #[test]
         fn every_voucher_balances(amount in 1i64..1_000_000_000_000, pct in 0i64..2000, fixed in 0i64..100_000, min in 0i64..100_000) {
-            let a = Agreement { active: true, fixed_fee_ore: fixed, percentage_bp: pct, minimum_fee_ore: min, customer_limit_ore: 0, total_limit_ore: 0 };
+            let amount = Ore::new(amount);
+            let a = Agreement { active: true, fixed_fee_ore: Ore::new(fixed), percentage_bp: pct, minimum_fee_ore: Ore::new(min), customer_limit_ore: Ore::ZERO, total_limit_ore: Ore::ZERO };
             let f = fees(amount, &a);
             let (lines, v) = approval("1", amount, &f);
             prop_assert!(v.balances());
-            let total_fees: i64 = f.iter().map(|l| l.amount_ore).sum();
+            let total_fees: Ore = f.iter().map(|l| l.amount_ore).sum();
             let (_, pv) = payout("1", amount - total_fees);
             prop_assert!(pv.balances());
-            prop_assert_eq!(lines.iter().map(|l| l.amount_ore).sum::<i64>(), amount - total_fees);
+            prop_assert_eq!(lines.iter().map(|l| l.amount_ore).sum::<Ore>(), amount - total_fees);
         }
 
         #[test]
@@ -355,11 +357,13 @@ mod tests {
             fee in 0i64..100_000,
             vat in 0i64..25_000,
         ) {
+            let (capital, fees, interest) = (Ore::new(capital), Ore::new(fees), Ore::new(interest));
+            let (set_off, fee, vat) = (Ore::new(set_off), Ore::new(fee), Ore::new(vat));
             let collected = capital + fees + interest;
-            let kept = collected * share / 1000;
+            let kept = collected.share(share, 1000);
             let (lines, v) = nox_collection("1", capital, fees, interest, kept);
             prop_assert!(v.balances());
-            prop_assert_eq!(lines.iter().map(|l| l.amount_ore).sum::<i64>(), collected - kept);
+            prop_assert_eq!(lines.iter().map(|l| l.amount_ore).sum::<Ore>(), collected - kept);
             let pending = collected - kept;
             let set_off = set_off.min(pending);
             let (out, pv) = nox_payout("1", pending, set_off);
@@ -374,9 +378,11 @@ mod tests {
 
         #[test]
         fn closing_is_opening_plus_entries(opening in -1_000_000i64..1_000_000, amounts in proptest::collection::vec(-1_000_000i64..1_000_000, 0..100)) {
+            let opening = Ore::new(opening);
+            let amounts: Vec<Ore> = amounts.into_iter().map(Ore::new).collect();
             let balances = running_balances(opening, &amounts);
             let closing = balances.last().copied().unwrap_or(opening);
-            prop_assert_eq!(closing, opening + amounts.iter().sum::<i64>());
+            prop_assert_eq!(closing, opening + amounts.iter().sum::<Ore>());
             for (i, b) in balances.iter().enumerate() {
                 let before = if i == 0 { opening } else { balances[i - 1] };
                 prop_assert_eq!(*b, before + amounts[i]);

@@ -1,5 +1,6 @@
 //! The demo's data: its customers and invoices, and how each invoice ends up.
 
+use crate::domain::money::{Ore, from_ore};
 use rust_decimal::Decimal;
 
 use crate::domain::invoice::{InvoiceType, RowInput};
@@ -130,11 +131,11 @@ pub(super) const CUSTOMERS: &[DemoCustomer] = &[
     },
 ];
 
-fn row(description: &str, quantity: i64, unit_price_ore: i64, vat: i64) -> RowInput {
+fn row(description: &str, quantity: i64, unit_price_ore: Ore, vat: i64) -> RowInput {
     RowInput {
         description: description.to_string(),
         quantity: Decimal::from(quantity),
-        unit_price: Decimal::new(unit_price_ore, 2),
+        unit_price: from_ore(unit_price_ore),
         vat_rate: Decimal::from(vat),
     }
 }
@@ -163,29 +164,29 @@ pub(super) struct DemoInvoice {
 
 fn carpentry() -> Vec<RowInput> {
     vec![
-        row("Snickeriarbete, timmar", 8, 65000, 25),
-        row("Virke", 1, 420000, 25),
+        row("Snickeriarbete, timmar", 8, Ore::new(65000), 25),
+        row("Virke", 1, Ore::new(420000), 25),
     ]
 }
 fn kitchen() -> Vec<RowInput> {
     vec![
-        row("Köksrenovering, arbete", 24, 62500, 25),
-        row("Material", 1, 1850000, 25),
+        row("Köksrenovering, arbete", 24, Ore::new(62500), 25),
+        row("Material", 1, Ore::new(1850000), 25),
     ]
 }
 fn cleaning() -> Vec<RowInput> {
-    vec![row("Flyttstädning", 6, 45000, 25)]
+    vec![row("Flyttstädning", 6, Ore::new(45000), 25)]
 }
 fn small() -> Vec<RowInput> {
-    vec![row("Reparation av dörr", 2, 59000, 25)]
+    vec![row("Reparation av dörr", 2, Ore::new(59000), 25)]
 }
 fn interest() -> Vec<RowInput> {
-    vec![row("Dröjsmålsränta faktura 1003", 1, 18750, 0)]
+    vec![row("Dröjsmålsränta faktura 1003", 1, Ore::new(18750), 0)]
 }
 fn consulting() -> Vec<RowInput> {
     vec![
-        row("Projektering", 10, 95000, 25),
-        row("Resa", 1, 120000, 25),
+        row("Projektering", 10, Ore::new(95000), 25),
+        row("Resa", 1, Ore::new(120000), 25),
     ]
 }
 

@@ -8,6 +8,7 @@ use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 
 use crate::domain::invoice::Payer;
+use crate::domain::money::Ore;
 
 use crate::domain::sale::{Agreement, DEFAULT_FIXED_FEE_ORE, DEFAULT_PERCENTAGE_BP};
 use crate::error::{AppError, AppResult};
@@ -29,9 +30,9 @@ pub const DEMO_AGREEMENT: Agreement = Agreement {
     active: true,
     fixed_fee_ore: DEFAULT_FIXED_FEE_ORE,
     percentage_bp: DEFAULT_PERCENTAGE_BP,
-    minimum_fee_ore: 0,
-    customer_limit_ore: 20_000_000,
-    total_limit_ore: 100_000_000,
+    minimum_fee_ore: Ore::ZERO,
+    customer_limit_ore: Ore::new(20_000_000),
+    total_limit_ore: Ore::new(100_000_000),
 };
 
 /// Organisation number of the main demo company.
@@ -118,7 +119,7 @@ async fn seed_company(
             },
         )
         .await?;
-        let payable = created.balance_ore - created.house_work_deductible_ore.unwrap_or(0);
+        let payable = created.balance_ore - created.house_work_deductible_ore.unwrap_or(Ore::ZERO);
         let paid_on = invoice_date
             .max(today.checked_sub_days(Days::new(1)).unwrap_or(today))
             .min(today);
@@ -132,17 +133,17 @@ async fn seed_company(
             }
             After::PaidInFull | After::PaidInPart => {
                 invoices::mark_sent(state, tenant, created.id).await?;
-                let skatteverket = created.house_work_deductible_ore.unwrap_or(0);
+                let skatteverket = created.house_work_deductible_ore.unwrap_or(Ore::ZERO);
                 let customer_part = created.balance_ore - skatteverket;
                 let amount = if inv.after == After::PaidInFull {
                     customer_part
                 } else {
-                    payable / 2
+                    Ore::new(payable.get() / 2)
                 };
-                let pay = |payer, ore: i64, key: String| invoices::PaymentInput {
+                let pay = |payer, ore: Ore, key: String| invoices::PaymentInput {
                     invoice_id: created.id,
                     payer,
-                    amount: Decimal::new(ore, 2),
+                    amount: crate::domain::money::from_ore(ore),
                     paid_on,
                     idempotency_key: key,
                 };
@@ -153,7 +154,7 @@ async fn seed_company(
                     pay(Payer::Customer, amount, key.clone()),
                 )
                 .await?;
-                if inv.after == After::PaidInFull && skatteverket > 0 {
+                if inv.after == After::PaidInFull && skatteverket.is_positive() {
                     let p = pay(Payer::Skatteverket, skatteverket, format!("{key}-skv"));
                     invoices::register_payment(state, tenant, p).await?;
                 }

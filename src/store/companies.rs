@@ -8,6 +8,7 @@ use sea_orm::{
 };
 
 use super::{Operator, Tenant};
+use crate::domain::money::Ore;
 use crate::error::{AppError, AppResult};
 
 /// The terms of payment every new company starts with: code, days, description.
@@ -31,9 +32,9 @@ record!(
         /// Organisationsnummer.
         organisation_number: String,
         /// The payments account's balance, in öre.
-        payments_balance_ore: i64,
+        payments_balance_ore: Ore,
         /// Nox Finans fees charged and not yet paid (set off or invoiced), in öre.
-        nox_fees_due_ore: i64,
+        nox_fees_due_ore: Ore,
         /// When it was created.
         created_at: DateTime<Utc>,
     }

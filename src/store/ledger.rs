@@ -10,6 +10,7 @@ use sea_orm::{
 use super::page::{self, Page, PageRequest};
 use super::{Tenant, raw};
 use crate::domain::ledger::{EntryKind, StatementLine, VoucherDraft};
+use crate::domain::money::Ore;
 use crate::error::{AppError, AppResult};
 
 record!(
@@ -26,9 +27,9 @@ record!(
         /// Text.
         description: String,
         /// Into the account (+) or out of it (-), in öre.
-        amount_ore: i64,
+        amount_ore: Ore,
         /// The balance after it, in öre.
-        balance_after_ore: i64,
+        balance_after_ore: Ore,
         /// The invoice concerned.
         invoice_id: Option<i64>,
         /// The sale concerned.
@@ -115,7 +116,7 @@ pub async fn book<C: ConnectionTrait>(
     let total = e
         .lines
         .iter()
-        .try_fold(0i64, |sum, l| sum.checked_add(l.amount_ore))
+        .try_fold(Ore::ZERO, |sum, l| sum.checked_add(l.amount_ore))
         .ok_or_else(|| AppError::Internal("statement lines overflow".into()))?;
     let row = raw::one(
         db,
@@ -126,7 +127,7 @@ pub async fn book<C: ConnectionTrait>(
     )
     .await?
     .ok_or_else(|| AppError::Internal("company row missing".into()))?;
-    let mut balance = raw::int(&row, "payments_balance_ore")? - total;
+    let mut balance = raw::ore(&row, "payments_balance_ore")? - total;
     let number = raw::int(&row, "taken")?;
     if !e.lines.is_empty() {
         let entries: Vec<statement_entry::ActiveModel> = e
@@ -139,8 +140,8 @@ pub async fn book<C: ConnectionTrait>(
                     booked_on: Set(day),
                     kind: Set(l.kind.to_string()),
                     description: Set(l.description.clone()),
-                    amount_ore: Set(l.amount_ore),
-                    balance_after_ore: Set(balance),
+                    amount_ore: Set(l.amount_ore.get()),
+                    balance_after_ore: Set(balance.get()),
                     invoice_id: Set(refs.invoice_id),
                     sale_id: Set(refs.sale_id),
                     created_at: Set(now),
@@ -171,8 +172,8 @@ pub async fn book<C: ConnectionTrait>(
         .map(|p| voucher_row::ActiveModel {
             voucher_id: Set(v.id),
             account: Set(p.account),
-            debit_ore: Set(p.debit_ore),
-            credit_ore: Set(p.credit_ore),
+            debit_ore: Set(p.debit_ore.get()),
+            credit_ore: Set(p.credit_ore.get()),
             ..Default::default()
         })
         .collect();
@@ -193,7 +194,7 @@ pub async fn balances_before<C: ConnectionTrait>(
     tenant: Tenant,
     from: NaiveDate,
     until: NaiveDate,
-) -> AppResult<(i64, i64)> {
+) -> AppResult<(Ore, Ore)> {
     let probe = "COALESCE((SELECT balance_after_ore FROM statement_entry \
                  WHERE company_id = ? AND booked_on < ? \
                  ORDER BY booked_on DESC, id DESC LIMIT 1), 0)";
@@ -203,7 +204,7 @@ pub async fn balances_before<C: ConnectionTrait>(
     let row = raw::one(db, &sql, [c.into(), from.into(), c.into(), until.into()])
         .await?
         .ok_or_else(|| AppError::Internal("balances query returned no row".into()))?;
-    Ok((raw::int(&row, "opening")?, raw::int(&row, "closing")?))
+    Ok((raw::ore(&row, "opening")?, raw::ore(&row, "closing")?))
 }
 
 /// Statement entries booked from `from` to `to` inclusive, in booking order.
@@ -232,13 +233,6 @@ pub async fn count_between<C: ConnectionTrait>(
         .filter(statement_entry::Column::BookedOn.lte(to))
         .count(db)
         .await?)
-}
-
-/// The current payments-account balance.
-pub async fn balance<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<i64> {
-    Ok(super::companies::get(db, tenant)
-        .await?
-        .payments_balance_ore)
 }
 
 fn vouchers_between(
@@ -294,9 +288,9 @@ record!(
         /// BAS account.
         account: i32,
         /// Debit, in öre.
-        debit_ore: i64,
+        debit_ore: Ore,
         /// Credit, in öre.
-        credit_ore: i64,
+        credit_ore: Ore,
     }
 );
 
@@ -352,7 +346,7 @@ pub async fn voucher<C: ConnectionTrait>(
 pub async fn add_nox_fees_due<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    ore: i64,
+    ore: Ore,
 ) -> AppResult<()> {
     super::raw::exec(
         db,
@@ -364,7 +358,7 @@ pub async fn add_nox_fees_due<C: ConnectionTrait>(
 }
 
 /// The company's Nox Finans fees not yet settled.
-pub async fn nox_fees_due<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<i64> {
+pub async fn nox_fees_due<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<Ore> {
     Ok(super::companies::get(db, tenant).await?.nox_fees_due_ore)
 }
 
@@ -373,9 +367,9 @@ pub async fn nox_fees_due<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResu
 pub async fn settle_nox_fees<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    ore: i64,
+    ore: Ore,
 ) -> AppResult<bool> {
-    if ore == 0 {
+    if ore.is_zero() {
         return Ok(true);
     }
     let n = super::raw::exec(

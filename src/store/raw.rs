@@ -5,6 +5,7 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 
+use crate::domain::money::Ore;
 use crate::error::AppResult;
 
 /// `column = TRUE` or `column = FALSE`, the value written into the SQL text
@@ -65,6 +66,11 @@ pub async fn one<C: ConnectionTrait>(
 /// An `i64` column of a row (aggregates are cast to BIGINT in the SQL).
 pub fn int(row: &QueryResult, col: &str) -> AppResult<i64> {
     Ok(row.try_get::<i64>("", col)?)
+}
+
+/// An amount column of a row, in öre (sums are cast to BIGINT in the SQL).
+pub fn ore(row: &QueryResult, col: &str) -> AppResult<Ore> {
+    int(row, col).map(Ore::new)
 }
 
 /// What `/metrics` reads from the database when scraped.

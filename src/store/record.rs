@@ -3,6 +3,7 @@
 use sea_orm::{ConnectionTrait, EntityTrait, Select};
 
 use crate::domain::Stored;
+use crate::domain::money::Ore;
 use crate::error::AppError;
 
 /// Declares a record the store hands out for a table row: the named fields,
@@ -15,7 +16,7 @@ use crate::error::AppError;
 /// naming the record and field, never a default.
 macro_rules! record {
     (@field $name:ident $field:ident $value:expr) => {
-        $value
+        $crate::store::record::FromColumn::from_column($value)
     };
     (@field $name:ident $field:ident $value:expr, stored) => {
         $crate::store::record::stored(stringify!($name), stringify!($field), $value)?
@@ -34,7 +35,7 @@ macro_rules! record {
 
         impl From<$model> for $name {
             fn from(m: $model) -> Self {
-                Self { $($field: m.$field),* }
+                Self { $($field: $crate::store::record::FromColumn::from_column(m.$field)),* }
             }
         }
     };
@@ -50,6 +51,37 @@ macro_rules! record {
             }
         }
     };
+}
+
+/// A column's value as the record's field: the value itself, or a count of
+/// öre as an amount ([`Ore`]).
+pub trait FromColumn<S> {
+    /// The field's value.
+    fn from_column(value: S) -> Self;
+}
+
+impl<T> FromColumn<T> for T {
+    fn from_column(value: T) -> T {
+        value
+    }
+}
+
+impl FromColumn<i64> for Ore {
+    fn from_column(value: i64) -> Ore {
+        Ore::new(value)
+    }
+}
+
+impl FromColumn<Option<i64>> for Option<Ore> {
+    fn from_column(value: Option<i64>) -> Option<Ore> {
+        value.map(Ore::new)
+    }
+}
+
+impl From<Ore> for sea_orm::Value {
+    fn from(ore: Ore) -> Self {
+        ore.get().into()
+    }
 }
 
 /// A column's stored text read as a domain value (`S` is the column's type).

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::FieldError;
-use super::money::{MAX_AMOUNT_ORE, from_ore, from_scaled, round_ore, to_ore, to_scaled};
+use super::money::{MAX_AMOUNT_ORE, Ore, from_ore, from_scaled, round_ore, to_ore, to_scaled};
 
 /// The VAT rates of Swedish invoicing, in basis points (25 %, 12 %, 6 %, 0 %).
 pub const VAT_RATES_BP: &[i64] = &[2500, 1200, 600, 0];
@@ -38,11 +38,11 @@ pub struct Row {
     /// Quantity in thousandths.
     pub quantity_milli: i64,
     /// Unit price in öre.
-    pub unit_price_ore: i64,
+    pub unit_price_ore: Ore,
     /// VAT rate in basis points.
     pub vat_rate_bp: i64,
     /// Net amount in öre: quantity × unit price, rounded.
-    pub amount_ore: i64,
+    pub amount_ore: Ore,
 }
 
 impl Row {
@@ -60,11 +60,11 @@ impl Row {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Totals {
     /// Sum of the rows' net amounts.
-    pub net_ore: i64,
+    pub net_ore: Ore,
     /// VAT, rounded per rate.
-    pub vat_ore: i64,
+    pub vat_ore: Ore,
     /// Net + VAT.
-    pub total_ore: i64,
+    pub total_ore: Ore,
 }
 
 /// Validates the rows of an invoice and returns them in stored units.
@@ -135,16 +135,16 @@ fn parse_row(i: usize, r: &RowInput) -> Result<Row, FieldError> {
 
 /// The totals of validated rows. Fails when the total exceeds the system maximum.
 pub fn totals(rows: &[Row]) -> Result<Totals, FieldError> {
-    let mut net_by_rate: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut net_by_rate: BTreeMap<i64, Ore> = BTreeMap::new();
     for r in rows {
         *net_by_rate.entry(r.vat_rate_bp).or_default() += r.amount_ore;
     }
-    let net_ore: i64 = net_by_rate.values().sum();
-    let vat_ore: i64 = net_by_rate
+    let net_ore: Ore = net_by_rate.values().sum();
+    let vat_ore: Ore = net_by_rate
         .iter()
         .map(|(rate, net)| {
             let vat = round_ore(from_ore(*net) * from_scaled(*rate, 4));
-            to_ore(vat).unwrap_or(i64::MAX)
+            to_ore(vat).unwrap_or(Ore::new(i64::MAX))
         })
         .sum();
     let total_ore = net_ore.saturating_add(vat_ore);
@@ -180,10 +180,10 @@ stored_enum! {
 pub fn parse_house_work_deductible(
     deductible: Decimal,
     totals: &Totals,
-) -> Result<i64, FieldError> {
+) -> Result<Ore, FieldError> {
     let field = "houseWork.deductibleAmount";
     let ore = super::money::parse_amount(field, deductible, false)?;
-    if ore == 0 {
+    if ore.is_zero() {
         return Err(FieldError::new(field, "must be greater than zero"));
     }
     if ore > totals.total_ore {
@@ -209,16 +209,16 @@ stored_enum! {
 }
 
 /// Skatteverket's part of a house-work invoice still to be paid.
-pub fn skatteverket_outstanding(deductible_ore: Option<i64>, house_work_paid_ore: i64) -> i64 {
-    (deductible_ore.unwrap_or(0) - house_work_paid_ore).max(0)
+pub fn skatteverket_outstanding(deductible_ore: Option<Ore>, house_work_paid_ore: Ore) -> Ore {
+    (deductible_ore.unwrap_or(Ore::ZERO) - house_work_paid_ore).max(Ore::ZERO)
 }
 
 /// The customer's part still to be paid: the balance less Skatteverket's part.
 pub fn customer_outstanding(
-    balance_ore: i64,
-    deductible_ore: Option<i64>,
-    house_work_paid_ore: i64,
-) -> i64 {
+    balance_ore: Ore,
+    deductible_ore: Option<Ore>,
+    house_work_paid_ore: Ore,
+) -> Ore {
     balance_ore - skatteverket_outstanding(deductible_ore, house_work_paid_ore)
 }
 
@@ -249,7 +249,7 @@ pub struct StateFacts {
     /// Settled as sold.
     pub sold: bool,
     /// Balance in öre.
-    pub balance_ore: i64,
+    pub balance_ore: Ore,
     /// Due date.
     pub due_date: NaiveDate,
 }
@@ -262,7 +262,7 @@ pub fn state(f: StateFacts, today: NaiveDate) -> InvoiceState {
         InvoiceState::NotCompleted
     } else if f.sold {
         InvoiceState::Sold
-    } else if f.balance_ore <= 0 {
+    } else if !f.balance_ore.is_positive() {
         InvoiceState::Paid
     } else if f.due_date < today {
         InvoiceState::Overdue

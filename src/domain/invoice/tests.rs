@@ -1,6 +1,7 @@
 //! Invoice rows, totals, house work and payers.
 
 use super::*;
+use crate::domain::money::Ore;
 use proptest::prelude::*;
 use std::str::FromStr;
 
@@ -25,12 +26,12 @@ fn totals_round_each_row_and_vat_per_rate() {
         row("2", "10", "0"),
     ])
     .unwrap();
-    assert_eq!(rows[1].amount_ore, 2); // 0.015 rounds half away from zero
+    assert_eq!(rows[1].amount_ore, Ore::new(2)); // 0.015 rounds half away from zero
     let t = totals(&rows).unwrap();
-    assert_eq!(t.net_ore, 9999 + 2 + 2000);
+    assert_eq!(t.net_ore, Ore::new(9999 + 2 + 2000));
     // VAT: 99.99 × 0.25 = 24.9975 → 25.00; 0.02 × 0.12 = 0.0024 → 0.00.
-    assert_eq!(t.vat_ore, 2500);
-    assert_eq!(t.total_ore, 12001 + 2500);
+    assert_eq!(t.vat_ore, Ore::new(2500));
+    assert_eq!(t.total_ore, Ore::new(12001 + 2500));
 }
 
 #[test]
@@ -67,11 +68,14 @@ fn rows_are_validated_with_field_names() {
 #[test]
 fn house_work_deductible_is_bounded_by_total() {
     let t = Totals {
-        net_ore: 8000,
-        vat_ore: 2000,
-        total_ore: 10000,
+        net_ore: Ore::new(8000),
+        vat_ore: Ore::new(2000),
+        total_ore: Ore::new(10000),
     };
-    assert_eq!(parse_house_work_deductible(d("100"), &t), Ok(10000));
+    assert_eq!(
+        parse_house_work_deductible(d("100"), &t),
+        Ok(Ore::new(10000))
+    );
     assert!(parse_house_work_deductible(d("100.01"), &t).is_err());
     assert!(parse_house_work_deductible(d("0"), &t).is_err());
 }
@@ -83,7 +87,7 @@ fn state_follows_fields_and_today() {
         cancelled: false,
         not_completed: false,
         sold: false,
-        balance_ore: 100,
+        balance_ore: Ore::new(100),
         due_date: due,
     };
     assert_eq!(state(f, due), InvoiceState::Unpaid);
@@ -97,7 +101,7 @@ fn state_follows_fields_and_today() {
     assert_eq!(
         state(
             StateFacts {
-                balance_ore: 0,
+                balance_ore: Ore::ZERO,
                 ..f
             },
             due
@@ -143,7 +147,7 @@ proptest! {
         let parsed = parse_rows(&input).unwrap();
         let t = totals(&parsed).unwrap();
         prop_assert_eq!(t.total_ore, t.net_ore + t.vat_ore);
-        prop_assert_eq!(t.net_ore, parsed.iter().map(|r| r.amount_ore).sum::<i64>());
+        prop_assert_eq!(t.net_ore, parsed.iter().map(|r| r.amount_ore).sum::<Ore>());
         // VAT never strays more than half an öre per rate from the exact value.
         let exact: Decimal = parsed
             .iter()

@@ -3,6 +3,8 @@
 
 use chrono::NaiveDate;
 
+use super::money::Ore;
+
 mod prices;
 pub use prices::*;
 
@@ -66,9 +68,9 @@ const fn finding(
 #[derive(Debug, Clone)]
 pub struct Candidate {
     /// Balance in öre.
-    pub balance_ore: i64,
+    pub balance_ore: Ore,
     /// The house-work tax reduction, for a ROT/RUT invoice.
-    pub house_work_deductible_ore: Option<i64>,
+    pub house_work_deductible_ore: Option<Ore>,
     /// Cancelled.
     pub cancelled: bool,
     /// Marked "not completed".
@@ -143,7 +145,7 @@ pub fn assess(
         }
     };
     block(
-        c.balance_ore <= 0,
+        !c.balance_ore.is_positive(),
         finding(
             "BALANCE_NOT_POSITIVE",
             "the invoice balance must be greater than 0 SEK",

@@ -4,6 +4,7 @@
 use chrono::{Days, NaiveDate};
 
 use super::Service;
+use crate::domain::money::Ore;
 
 /// Price-list items that services charge by name.
 pub mod item {
@@ -27,7 +28,7 @@ pub struct Price {
     /// Description.
     pub description: &'static str,
     /// Amount in öre.
-    pub amount_ore: i64,
+    pub amount_ore: Ore,
 }
 
 /// The Nox Finans price list (DESIGN 2.3): the one table every charge reads.
@@ -36,52 +37,52 @@ pub const PRICE_LIST: &[Price] = &[
         service: Some(Service::InvoiceService),
         item: item::LETTER,
         description: "Invoice delivered by letter, per invoice",
-        amount_ore: 1200,
+        amount_ore: Ore::new(1200),
     },
     Price {
         service: Some(Service::InvoiceService),
         item: item::EMAIL,
         description: "Invoice delivered by e-mail, per invoice",
-        amount_ore: 490,
+        amount_ore: Ore::new(490),
     },
     Price {
         service: Some(Service::ReminderService),
         item: item::REMINDER_SERVICE,
         description: "Reminder service, per invoice",
-        amount_ore: 190,
+        amount_ore: Ore::new(190),
     },
     Price {
         service: None,
         item: item::RECALL,
         description: "Recall of a case (plus VAT)",
-        amount_ore: 5000,
+        amount_ore: Ore::new(5000),
     },
     Price {
         service: None,
         item: "REMINDER_FEE",
         description: "Reminder fee charged to the customer (legal maximum)",
-        amount_ore: 6000,
+        amount_ore: Ore::new(6000),
     },
     Price {
         service: None,
         item: "DEBT_COLLECTION_FEE",
         description: "Debt collection notice fee charged to the customer (legal maximum)",
-        amount_ore: 18000,
+        amount_ore: Ore::new(18000),
     },
     Price {
         service: None,
         item: "LATE_PAYMENT_COMPENSATION",
         description: "One-off late-payment compensation charged to a business customer instead of both fees",
-        amount_ore: 45000,
+        amount_ore: Ore::new(45000),
     },
 ];
 
 /// A price by item code.
-pub fn price(item: &str) -> i64 {
+pub fn price(item: &str) -> Ore {
     PRICE_LIST
         .iter()
         .find(|p| p.item == item)
-        .map_or(0, |p| p.amount_ore)
+        .map_or(Ore::ZERO, |p| p.amount_ore)
 }
 
 /// The date `days` after `due`.

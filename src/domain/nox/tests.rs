@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::domain::invoice::InvoiceType;
+use crate::domain::money::Ore;
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
@@ -9,7 +10,7 @@ fn today() -> NaiveDate {
 
 fn good() -> Candidate {
     Candidate {
-        balance_ore: 100_000,
+        balance_ore: Ore::new(100_000),
         house_work_deductible_ore: None,
         cancelled: false,
         not_completed: false,
@@ -66,9 +67,9 @@ fn a_complete_invoice_is_green() {
 fn each_rule_alone_makes_the_row_red_with_its_own_code() {
     type Change = fn(&mut Candidate);
     let cases: Vec<(Change, &str)> = vec![
-        (|c| c.balance_ore = 0, "BALANCE_NOT_POSITIVE"),
+        (|c| c.balance_ore = Ore::ZERO, "BALANCE_NOT_POSITIVE"),
         (
-            |c| c.house_work_deductible_ore = Some(100_000),
+            |c| c.house_work_deductible_ore = Some(Ore::new(100_000)),
             "HOUSE_WORK_BALANCE",
         ),
         (|c| c.cancelled = true, "CANCELLED"),
@@ -124,12 +125,12 @@ fn rules_combine() {
 fn boundaries() {
     // Balance equal to the deductible amount: red; one öre more: not red.
     let mut c = good();
-    c.house_work_deductible_ore = Some(100_000);
+    c.house_work_deductible_ore = Some(Ore::new(100_000));
     assert_eq!(
         codes(&c, Service::InvoiceService, Delivery::Letter, today()).0,
         Colour::Red
     );
-    c.balance_ore = 100_001;
+    c.balance_ore = Ore::new(100_001);
     assert_eq!(
         codes(&c, Service::InvoiceService, Delivery::Letter, today()).0,
         Colour::Green
@@ -219,13 +220,13 @@ fn warnings_make_yellow() {
 
 #[test]
 fn price_list_matches_the_design() {
-    assert_eq!(price("LETTER"), 1200);
-    assert_eq!(price("EMAIL"), 490);
-    assert_eq!(price("REMINDER_SERVICE"), 190);
-    assert_eq!(price("RECALL"), 5000);
-    assert_eq!(price("REMINDER_FEE"), 6000);
-    assert_eq!(price("DEBT_COLLECTION_FEE"), 18000);
-    assert_eq!(price("LATE_PAYMENT_COMPENSATION"), 45000);
+    assert_eq!(price("LETTER"), Ore::new(1200));
+    assert_eq!(price("EMAIL"), Ore::new(490));
+    assert_eq!(price("REMINDER_SERVICE"), Ore::new(190));
+    assert_eq!(price("RECALL"), Ore::new(5000));
+    assert_eq!(price("REMINDER_FEE"), Ore::new(6000));
+    assert_eq!(price("DEBT_COLLECTION_FEE"), Ore::new(18000));
+    assert_eq!(price("LATE_PAYMENT_COMPENSATION"), Ore::new(45000));
     let due = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
     assert_eq!(
         step_date(due, 7),

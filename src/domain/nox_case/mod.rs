@@ -9,7 +9,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::money::{round_ore, to_ore};
+use super::money::{Ore, from_ore, round_ore, to_ore};
 use super::nox::{reference_rate_bp, step_date};
 
 stored_enum! {
@@ -154,13 +154,13 @@ impl Step {
     /// The fee the customer is charged at the step: a private person pays the
     /// reminder and debt collection fees, a business one late-payment
     /// compensation at the reminder instead of both.
-    pub fn customer_fee(self, business: bool) -> i64 {
+    pub fn customer_fee(self, business: bool) -> Ore {
         use super::nox::price;
         match (self, business) {
             (Self::Reminder, true) => price("LATE_PAYMENT_COMPENSATION"),
             (Self::Reminder, false) => price("REMINDER_FEE"),
             (Self::DebtCollection, false) => price("DEBT_COLLECTION_FEE"),
-            _ => 0,
+            _ => Ore::ZERO,
         }
     }
 }
@@ -243,7 +243,7 @@ pub struct Reduction {
     /// The day (a payment's paid-on date, a credit note's date).
     pub on: NaiveDate,
     /// How much it took off the claim, in öre.
-    pub ore: i64,
+    pub ore: Ore,
 }
 
 /// Late-payment interest on a claim from the day after `due` through `until`:
@@ -251,13 +251,13 @@ pub struct Reduction {
 /// before that day) at that day's reference rate + 8 percentage points, / 365;
 /// rounded to öre once, at the end (the one rounding point is `money::round_ore`).
 pub fn accrued_interest_ore(
-    claim_ore: i64,
+    claim_ore: Ore,
     reductions: &[Reduction],
     due: NaiveDate,
     until: NaiveDate,
-) -> i64 {
+) -> Ore {
     if until <= due {
-        return 0;
+        return Ore::ZERO;
     }
     let mut sorted: Vec<Reduction> = reductions.to_vec();
     sorted.sort_by_key(|r| r.on);
@@ -272,12 +272,12 @@ pub fn accrued_interest_ore(
             outstanding -= sorted[next].ore;
             next += 1;
         }
-        if outstanding > 0 {
+        if outstanding.is_positive() {
             let rate = Decimal::new(reference_rate_bp(day) + 800, 4);
-            total += Decimal::new(outstanding, 2) * rate / Decimal::from(365);
+            total += from_ore(outstanding) * rate / Decimal::from(365);
         }
     }
-    to_ore(round_ore(total)).unwrap_or(0)
+    to_ore(round_ore(total)).unwrap_or(Ore::ZERO)
 }
 
 /// How a payment through Nox Finans is applied: the invoice first, then the
@@ -285,30 +285,33 @@ pub fn accrued_interest_ore(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Allocation {
     /// Towards the invoice.
-    pub capital_ore: i64,
+    pub capital_ore: Ore,
     /// Towards reminder and collection fees.
-    pub fees_ore: i64,
+    pub fees_ore: Ore,
     /// Towards interest.
-    pub interest_ore: i64,
+    pub interest_ore: Ore,
 }
 
 impl Allocation {
     /// The whole payment.
-    pub fn total(&self) -> i64 {
+    pub fn total(&self) -> Ore {
         self.capital_ore + self.fees_ore + self.interest_ore
     }
 }
 
 /// Splits `amount` over what is owed; `None` when it is more than is owed.
 pub fn allocate(
-    amount_ore: i64,
-    capital_owed: i64,
-    fees_owed: i64,
-    interest_owed: i64,
+    amount_ore: Ore,
+    capital_owed: Ore,
+    fees_owed: Ore,
+    interest_owed: Ore,
 ) -> Option<Allocation> {
-    let (capital_owed, fees_owed, interest_owed) =
-        (capital_owed.max(0), fees_owed.max(0), interest_owed.max(0));
-    if amount_ore <= 0 || amount_ore > capital_owed + fees_owed + interest_owed {
+    let (capital_owed, fees_owed, interest_owed) = (
+        capital_owed.max(Ore::ZERO),
+        fees_owed.max(Ore::ZERO),
+        interest_owed.max(Ore::ZERO),
+    );
+    if !amount_ore.is_positive() || amount_ore > capital_owed + fees_owed + interest_owed {
         return None;
     }
     let capital = amount_ore.min(capital_owed);
@@ -325,19 +328,19 @@ pub fn allocate(
 pub const LONG_TERM_SHARE_PERMILLE: i64 = 200;
 
 /// What Nox Finans keeps of a collection made in `status`.
-pub fn kept_of_collection(status: NoxStatus, collected_ore: i64) -> i64 {
+pub fn kept_of_collection(status: NoxStatus, collected_ore: Ore) -> Ore {
     if status == NoxStatus::LongTermMonitoring {
-        collected_ore * LONG_TERM_SHARE_PERMILLE / 1000
+        collected_ore.share(LONG_TERM_SHARE_PERMILLE, 1000)
     } else {
-        0
+        Ore::ZERO
     }
 }
 
 /// A payout of `pending_ore` collected money: the company's unsettled Nox
 /// Finans fees are set off first, the rest leaves. Returns (set off, paid out).
-pub fn payout_split(pending_ore: i64, fees_due_ore: i64) -> (i64, i64) {
-    let set_off = fees_due_ore.clamp(0, pending_ore.max(0));
-    (set_off, pending_ore.max(0) - set_off)
+pub fn payout_split(pending_ore: Ore, fees_due_ore: Ore) -> (Ore, Ore) {
+    let set_off = fees_due_ore.clamp(Ore::ZERO, pending_ore.max(Ore::ZERO));
+    (set_off, pending_ore.max(Ore::ZERO) - set_off)
 }
 
 /// The most days a case can be paused, in total.

@@ -1,6 +1,7 @@
 //! Tests of the case state machine and the money of a case.
 
 use super::*;
+use crate::domain::money::Ore;
 use proptest::prelude::*;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -84,13 +85,13 @@ fn the_timeline_in_order() {
     // A business pays one 450 SEK compensation instead of both fees.
     assert_eq!(
         Step::Reminder.customer_fee(false) + Step::DebtCollection.customer_fee(false),
-        24_000
+        Ore::new(24_000)
     );
     assert_eq!(
         Step::Reminder.customer_fee(true) + Step::DebtCollection.customer_fee(true),
-        45_000
+        Ore::new(45_000)
     );
-    assert_eq!(Step::OverdueNotice.customer_fee(false), 0);
+    assert_eq!(Step::OverdueNotice.customer_fee(false), Ore::ZERO);
 }
 
 #[test]
@@ -133,35 +134,72 @@ fn interest_follows_what_was_outstanding_each_day() {
     let until = due.checked_add_days(chrono::Days::new(61)).unwrap();
     let r = [Reduction {
         on: paid_on,
-        ore: 900_000,
+        ore: Ore::new(900_000),
     }];
-    assert_eq!(accrued_interest_ore(1_000_000, &r, due, until), 9082);
+    assert_eq!(
+        accrued_interest_ore(Ore::new(1_000_000), &r, due, until),
+        Ore::new(9082)
+    );
     // Without the payment: the whole 10 000 for 61 days.
-    assert_eq!(accrued_interest_ore(1_000_000, &[], due, until), 16_295);
+    assert_eq!(
+        accrued_interest_ore(Ore::new(1_000_000), &[], due, until),
+        Ore::new(16_295)
+    );
     // Nothing accrues before the due date or once paid in full.
-    assert_eq!(accrued_interest_ore(1_000_000, &[], due, due), 0);
+    assert_eq!(
+        accrued_interest_ore(Ore::new(1_000_000), &[], due, due),
+        Ore::ZERO
+    );
     let full = [Reduction {
         on: due,
-        ore: 1_000_000,
+        ore: Ore::new(1_000_000),
     }];
-    assert_eq!(accrued_interest_ore(1_000_000, &full, due, until), 0);
+    assert_eq!(
+        accrued_interest_ore(Ore::new(1_000_000), &full, due, until),
+        Ore::ZERO
+    );
 }
 
 #[test]
 fn payments_go_to_the_invoice_first() {
     assert_eq!(
-        allocate(10_000, 8_000, 6_000, 500),
+        allocate(
+            Ore::new(10_000),
+            Ore::new(8_000),
+            Ore::new(6_000),
+            Ore::new(500)
+        ),
         Some(Allocation {
-            capital_ore: 8_000,
-            fees_ore: 2_000,
-            interest_ore: 0
+            capital_ore: Ore::new(8_000),
+            fees_ore: Ore::new(2_000),
+            interest_ore: Ore::ZERO
         })
     );
-    assert_eq!(allocate(14_501, 8_000, 6_000, 500), None);
-    assert_eq!(allocate(0, 8_000, 0, 0), None);
-    assert_eq!(payout_split(100_000, 1_200), (1_200, 98_800));
-    assert_eq!(payout_split(1_000, 1_200), (1_000, 0));
-    assert_eq!(payout_split(1_000, 0), (0, 1_000));
+    assert_eq!(
+        allocate(
+            Ore::new(14_501),
+            Ore::new(8_000),
+            Ore::new(6_000),
+            Ore::new(500)
+        ),
+        None
+    );
+    assert_eq!(
+        allocate(Ore::ZERO, Ore::new(8_000), Ore::ZERO, Ore::ZERO),
+        None
+    );
+    assert_eq!(
+        payout_split(Ore::new(100_000), Ore::new(1_200)),
+        (Ore::new(1_200), Ore::new(98_800))
+    );
+    assert_eq!(
+        payout_split(Ore::new(1_000), Ore::new(1_200)),
+        (Ore::new(1_000), Ore::ZERO)
+    );
+    assert_eq!(
+        payout_split(Ore::new(1_000), Ore::ZERO),
+        (Ore::ZERO, Ore::new(1_000))
+    );
 }
 
 fn event() -> impl Strategy<Value = CaseEvent> {
@@ -216,18 +254,18 @@ proptest! {
     ) {
         // A case collects payments (in or out of long-term monitoring), and each
         // payout sets off the company's unsettled fees first.
-        let (mut capital, mut fees_owed) = (claim, fees);
-        let (mut collected, mut kept, mut paid_out, mut pending) = (0i64, 0i64, 0i64, 0i64);
-        let mut fees_due = 0i64;
+        let (mut capital, mut fees_owed) = (Ore::new(claim), Ore::new(fees));
+        let (mut collected, mut kept, mut paid_out, mut pending) = (Ore::ZERO, Ore::ZERO, Ore::ZERO, Ore::ZERO);
+        let mut fees_due = Ore::ZERO;
         for (i, (amount, ltm)) in payments.into_iter().enumerate() {
-            fees_due += company_fees.get(i).copied().unwrap_or(0);
-            let Some(a) = allocate(amount, capital, fees_owed, 0) else { continue };
+            fees_due += Ore::new(company_fees.get(i).copied().unwrap_or(0));
+            let Some(a) = allocate(Ore::new(amount), capital, fees_owed, Ore::ZERO) else { continue };
             capital -= a.capital_ore;
             fees_owed -= a.fees_ore;
             collected += a.total();
             let status = if ltm { NoxStatus::LongTermMonitoring } else { NoxStatus::ReminderSent };
             let k = kept_of_collection(status, a.total());
-            prop_assert!((0..=a.total()).contains(&k));
+            prop_assert!((Ore::ZERO..=a.total()).contains(&k));
             kept += k;
             pending += a.total() - k;
             let (set_off, out) = payout_split(pending, fees_due);
@@ -235,8 +273,8 @@ proptest! {
             fees_due -= set_off;
             kept += set_off;
             paid_out += out;
-            pending = 0;
-            prop_assert!(fees_due >= 0 && capital >= 0 && fees_owed >= 0);
+            pending = Ore::ZERO;
+            prop_assert!(!fees_due.is_negative() && !capital.is_negative() && !fees_owed.is_negative());
         }
         prop_assert_eq!(collected, paid_out + kept + pending);
     }
@@ -252,10 +290,10 @@ proptest! {
         let part = part.min(claim);
         let until = due.checked_add_days(chrono::Days::new(day + later)).unwrap();
         let on = due.checked_add_days(chrono::Days::new(day)).unwrap();
-        let with = accrued_interest_ore(claim, &[Reduction { on, ore: part }], due, until);
-        let without = accrued_interest_ore(claim, &[], due, until);
+        let with = accrued_interest_ore(Ore::new(claim), &[Reduction { on, ore: Ore::new(part) }], due, until);
+        let without = accrued_interest_ore(Ore::new(claim), &[], due, until);
         prop_assert!(with <= without);
-        prop_assert!(with >= accrued_interest_ore(claim - part, &[], due, until));
+        prop_assert!(with >= accrued_interest_ore(Ore::new(claim - part), &[], due, until));
     }
 }
 
@@ -264,13 +302,24 @@ fn interest_is_reference_rate_plus_eight() {
     let due = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
     // 10 000 SEK for 365 days at 1.75 % + 8 % = 975.00 SEK.
     let a_year = NaiveDate::from_ymd_opt(2027, 11, 30).unwrap();
-    assert_eq!(accrued_interest_ore(1_000_000, &[], due, a_year), 97_500);
+    assert_eq!(
+        accrued_interest_ore(Ore::new(1_000_000), &[], due, a_year),
+        Ore::new(97_500)
+    );
     // 10 days: 10 000 × 9.75 % × 10 / 365 = 26.71.
     assert_eq!(
-        accrued_interest_ore(1_000_000, &[], due, crate::domain::nox::step_date(due, 10)),
-        2671
+        accrued_interest_ore(
+            Ore::new(1_000_000),
+            &[],
+            due,
+            crate::domain::nox::step_date(due, 10)
+        ),
+        Ore::new(2671)
     );
-    assert_eq!(accrued_interest_ore(1_000_000, &[], due, due), 0);
+    assert_eq!(
+        accrued_interest_ore(Ore::new(1_000_000), &[], due, due),
+        Ore::ZERO
+    );
     assert_eq!(
         crate::domain::nox::reference_rate_bp(NaiveDate::from_ymd_opt(2025, 8, 1).unwrap()),
         200

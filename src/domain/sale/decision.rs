@@ -1,6 +1,7 @@
 //! The decision on a sale: approved, or denied with reasons.
 
 use super::*;
+use crate::domain::money::Ore;
 
 /// What the decision needs to know.
 #[derive(Debug, Clone)]
@@ -10,7 +11,7 @@ pub struct DecisionFacts {
     /// The agreement at decision time.
     pub agreement: Option<Agreement>,
     /// The amount of the sale as requested.
-    pub amount_ore: i64,
+    pub amount_ore: Ore,
     /// The spot check: selecting rule and outcome.
     pub spot_check: Option<(&'static str, SpotCheckOutcome)>,
     /// The recipient has sold invoices that are overdue.

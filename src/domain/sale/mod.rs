@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
 use super::invoice::InvoiceType;
-use super::money::{HOME_CURRENCY, from_ore, round_ore, to_ore};
+use super::money::{HOME_CURRENCY, Ore, from_ore, round_ore, to_ore};
 
 mod decision;
 mod spot_check;
@@ -23,20 +23,20 @@ pub struct Agreement {
     /// Whether invoice sale is active.
     pub active: bool,
     /// Invoice fee per sold invoice.
-    pub fixed_fee_ore: i64,
+    pub fixed_fee_ore: Ore,
     /// Factoring fee in basis points of the amount sold (290 = 2.90 %).
     pub percentage_bp: i64,
     /// The factoring fee is at least this.
-    pub minimum_fee_ore: i64,
+    pub minimum_fee_ore: Ore,
     /// Outstanding sold amount allowed per recipient.
-    pub customer_limit_ore: i64,
+    pub customer_limit_ore: Ore,
     /// Outstanding sold amount allowed for the company.
-    pub total_limit_ore: i64,
+    pub total_limit_ore: Ore,
 }
 
 /// The default terms a seller starts from (DESIGN 2.3): 19.90 SEK invoice fee
 /// plus 2.9 % factoring fee.
-pub const DEFAULT_FIXED_FEE_ORE: i64 = 1990;
+pub const DEFAULT_FIXED_FEE_ORE: Ore = Ore::new(1990);
 /// Default factoring percentage, in basis points.
 pub const DEFAULT_PERCENTAGE_BP: i64 = 290;
 
@@ -73,10 +73,10 @@ pub struct SaleFacts {
     /// `INVOICE`, `CASH` or `INTEREST`.
     pub invoice_type: super::invoice::InvoiceType,
     /// Balance in öre.
-    pub balance_ore: i64,
+    pub balance_ore: Ore,
     /// Skatteverket's part of a house-work invoice still to be paid (the tax
     /// reduction less what Skatteverket has paid), if any: it is not sold.
-    pub house_work_deductible_ore: Option<i64>,
+    pub house_work_deductible_ore: Option<Ore>,
     /// Due date.
     pub due_date: NaiveDate,
     /// The recipient has invoices the financier bought that are past due and
@@ -87,9 +87,9 @@ pub struct SaleFacts {
     /// The invoice has been handed to Nox Finans.
     pub handed_to_nox: bool,
     /// Outstanding sold amount to this recipient, excluding this invoice.
-    pub customer_outstanding_ore: i64,
+    pub customer_outstanding_ore: Ore,
     /// Outstanding sold amount of the company, excluding this invoice.
-    pub total_outstanding_ore: i64,
+    pub total_outstanding_ore: Ore,
 }
 
 /// One fee of a quote.
@@ -100,7 +100,7 @@ pub struct FeeLine {
     /// Description.
     pub description: String,
     /// Amount in öre.
-    pub amount_ore: i64,
+    pub amount_ore: Ore,
 }
 
 /// A priced sale.
@@ -108,13 +108,13 @@ pub struct FeeLine {
 pub struct Quote {
     /// What is sold: the balance the customer pays (house work: minus the tax
     /// reduction, which Skatteverket pays and is not sold).
-    pub amount_ore: i64,
+    pub amount_ore: Ore,
     /// Fees.
     pub fees: Vec<FeeLine>,
     /// Sum of the fees.
-    pub total_fees_ore: i64,
+    pub total_fees_ore: Ore,
     /// Amount minus fees.
-    pub payout_ore: i64,
+    pub payout_ore: Ore,
     /// Why the sale cannot happen; empty when eligible.
     pub reasons: Vec<Reason>,
 }
@@ -127,8 +127,8 @@ impl Quote {
 }
 
 /// The amount a sale of an invoice would buy.
-pub fn sold_amount(balance_ore: i64, house_work_deductible_ore: Option<i64>) -> i64 {
-    balance_ore - house_work_deductible_ore.unwrap_or(0)
+pub fn sold_amount(balance_ore: Ore, house_work_deductible_ore: Option<Ore>) -> Ore {
+    balance_ore - house_work_deductible_ore.unwrap_or(Ore::ZERO)
 }
 
 /// Codes of reasons a sale cannot happen that callers act on.
@@ -145,16 +145,16 @@ pub const INVOICE_FEE: &str = "INVOICE_FEE";
 pub const FACTORING_FEE: &str = "FACTORING_FEE";
 
 /// Prices the fees of selling `amount_ore` under `a`.
-pub fn fees(amount_ore: i64, a: &Agreement) -> Vec<FeeLine> {
+pub fn fees(amount_ore: Ore, a: &Agreement) -> Vec<FeeLine> {
     let pct = Decimal::new(a.percentage_bp, 4);
-    let factoring = to_ore(round_ore(from_ore(amount_ore) * pct)).unwrap_or(0);
+    let factoring = to_ore(round_ore(from_ore(amount_ore) * pct)).unwrap_or(Ore::ZERO);
     let factoring = factoring.max(a.minimum_fee_ore);
     fee_lines(a.fixed_fee_ore, factoring, a.percentage_bp)
 }
 
 /// A sale's fees, itemised: the invoice fee, and the factoring fee at its
 /// percentage (in basis points).
-pub fn fee_lines(invoice_fee_ore: i64, factoring_fee_ore: i64, percentage_bp: i64) -> Vec<FeeLine> {
+pub fn fee_lines(invoice_fee_ore: Ore, factoring_fee_ore: Ore, percentage_bp: i64) -> Vec<FeeLine> {
     vec![
         FeeLine {
             kind: INVOICE_FEE,
@@ -217,7 +217,7 @@ pub fn quote(f: &SaleFacts, a: Option<&Agreement>, today: NaiveDate) -> Quote {
         }
         InvoiceType::Invoice => {}
     }
-    if amount_ore <= 0 {
+    if !amount_ore.is_positive() {
         reasons.push(Reason::new(
             "NO_BALANCE",
             "nothing is left to pay on the invoice",
@@ -261,13 +261,13 @@ pub fn quote(f: &SaleFacts, a: Option<&Agreement>, today: NaiveDate) -> Quote {
                     ),
                 ));
             }
-            let fees = fees(amount_ore.max(0), a);
+            let fees = fees(amount_ore.max(Ore::ZERO), a);
             let total = fees.iter().map(|l| l.amount_ore).sum();
             (fees, total)
         }
-        None => (Vec::new(), 0),
+        None => (Vec::new(), Ore::ZERO),
     };
-    if terms.is_some() && amount_ore > 0 && total_fees_ore >= amount_ore {
+    if terms.is_some() && amount_ore.is_positive() && total_fees_ore >= amount_ore {
         reasons.push(Reason::new(
             "FEES_EXCEED_AMOUNT",
             "the fees would take the whole amount",
@@ -287,10 +287,11 @@ pub fn quote_id(invoice_id: i64, q: &Quote, payout_date: NaiveDate) -> String {
     let mut h = Sha256::new();
     h.update(format!(
         "{invoice_id}|{}|{}|{payout_date}",
-        q.amount_ore, q.payout_ore
+        q.amount_ore.get(),
+        q.payout_ore.get()
     ));
     for f in &q.fees {
-        h.update(format!("|{}:{}", f.kind, f.amount_ore));
+        h.update(format!("|{}:{}", f.kind, f.amount_ore.get()));
     }
     let digest = h.finalize();
     let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();

@@ -2,6 +2,7 @@
 //! sampling of a company's later sales.
 
 use super::*;
+use crate::domain::money::Ore;
 
 /// The rule of the routine random sample, which needs no finding.
 pub const ROUTINE_SAMPLE: &str = "ROUTINE_SAMPLE";
@@ -16,9 +17,9 @@ pub struct SpotCheckFacts {
     /// Approved sales to this recipient before this one.
     pub approved_to_recipient: u32,
     /// Average approved amount, in öre (0 without history).
-    pub average_approved_ore: i64,
+    pub average_approved_ore: Ore,
     /// This sale's amount.
-    pub amount_ore: i64,
+    pub amount_ore: Ore,
     /// This sale's routine draw in 0..1000 ([`sampling_draw`]): the sale is
     /// a routine sample when it falls under [`sampling_permille`].
     pub draw: u32,
@@ -104,7 +105,9 @@ pub const SPOT_CHECK_RULES: &[SpotCheckRule] = &[
     SpotCheckRule {
         name: "LARGE_AMOUNT",
         explanation: "The amount is more than three times the company's average sold invoice.",
-        applies: |f| f.average_approved_ore > 0 && f.amount_ore > 3 * f.average_approved_ore,
+        applies: |f| {
+            f.average_approved_ore.is_positive() && f.amount_ore > f.average_approved_ore.times(3)
+        },
         unanswered_approves: false,
     },
     SpotCheckRule {

@@ -1,6 +1,7 @@
 //! Tests of [`super`]: the rules, with unit and property tests.
 
 use super::*;
+use crate::domain::money::Ore;
 use proptest::prelude::*;
 
 fn agreement() -> Agreement {
@@ -8,9 +9,9 @@ fn agreement() -> Agreement {
         active: true,
         fixed_fee_ore: DEFAULT_FIXED_FEE_ORE,
         percentage_bp: DEFAULT_PERCENTAGE_BP,
-        minimum_fee_ore: 0,
-        customer_limit_ore: 10_000_000,
-        total_limit_ore: 50_000_000,
+        minimum_fee_ore: Ore::ZERO,
+        customer_limit_ore: Ore::new(10_000_000),
+        total_limit_ore: Ore::new(50_000_000),
     }
 }
 
@@ -20,14 +21,14 @@ fn facts(balance: i64) -> SaleFacts {
         cancelled: false,
         not_completed: false,
         invoice_type: InvoiceType::Invoice,
-        balance_ore: balance,
+        balance_ore: Ore::new(balance),
         house_work_deductible_ore: None,
         due_date: NaiveDate::from_ymd_opt(2026, 12, 22).unwrap(),
         recipient_overdue: false,
         already_sold: false,
         handed_to_nox: false,
-        customer_outstanding_ore: 0,
-        total_outstanding_ore: 0,
+        customer_outstanding_ore: Ore::ZERO,
+        total_outstanding_ore: Ore::ZERO,
     }
 }
 
@@ -40,49 +41,53 @@ fn fees_are_rounded_to_ore() {
     // 10 000.00 × 2.9 % = 290.00; + 19.90.
     let q = quote(&facts(1_000_000), Some(&agreement()), today());
     assert!(q.eligible(), "{:?}", q.reasons);
-    assert_eq!(q.fees[1].amount_ore, 29_000);
-    assert_eq!(q.total_fees_ore, 30_990);
-    assert_eq!(q.payout_ore, 1_000_000 - 30_990);
+    assert_eq!(q.fees[1].amount_ore, Ore::new(29_000));
+    assert_eq!(q.total_fees_ore, Ore::new(30_990));
+    assert_eq!(q.payout_ore, Ore::new(1_000_000 - 30_990));
     // 1 234.55 × 2.9 % = 35.80195 → 35.80; 1 234.57 × 2.9 % = 35.80253 → 35.80;
     // 17.25 × 2.9 % = 0.50025 → 0.50; 1.55 × 2.9 % = 0.04495 → 0.04.
     for (amount, fee) in [(123_455, 3580), (123_457, 3580), (1725, 50), (155, 4)] {
-        assert_eq!(fees(amount, &agreement())[1].amount_ore, fee, "{amount}");
+        assert_eq!(
+            fees(Ore::new(amount), &agreement())[1].amount_ore,
+            Ore::new(fee),
+            "{amount}"
+        );
     }
     // 0.50 × 2.9 % = 0.0145 → 0.01; 5.00 × 1.1 % = 0.055 → 0.06 (half away from zero).
-    assert_eq!(fees(50, &agreement())[1].amount_ore, 1);
+    assert_eq!(fees(Ore::new(50), &agreement())[1].amount_ore, Ore::new(1));
     assert_eq!(
         fees(
-            500,
+            Ore::new(500),
             &Agreement {
                 percentage_bp: 110,
                 ..agreement()
             }
         )[1]
         .amount_ore,
-        6
+        Ore::new(6)
     );
     // The minimum fee lifts a small factoring fee.
     assert_eq!(
         fees(
-            1000,
+            Ore::new(1000),
             &Agreement {
-                minimum_fee_ore: 5000,
+                minimum_fee_ore: Ore::new(5000),
                 ..agreement()
             }
         )[1]
         .amount_ore,
-        5000
+        Ore::new(5000)
     );
 }
 
 #[test]
 fn house_work_fee_base_excludes_the_tax_reduction() {
     let mut f = facts(2_337_500);
-    f.house_work_deductible_ore = Some(450_000);
+    f.house_work_deductible_ore = Some(Ore::new(450_000));
     let q = quote(&f, Some(&agreement()), today());
-    assert_eq!(q.amount_ore, 1_887_500);
+    assert_eq!(q.amount_ore, Ore::new(1_887_500));
     // 18 875.00 × 2.9 % = 547.375 → 547.38.
-    assert_eq!(q.fees[1].amount_ore, 54_738);
+    assert_eq!(q.fees[1].amount_ore, Ore::new(54_738));
 }
 
 #[test]
@@ -120,7 +125,7 @@ fn eligibility_reasons() {
             Box::new(|f| f.invoice_type = InvoiceType::Interest),
             "INTEREST_INVOICE",
         ),
-        (Box::new(|f| f.balance_ore = 0), "NO_BALANCE"),
+        (Box::new(|f| f.balance_ore = Ore::ZERO), "NO_BALANCE"),
         (Box::new(|f| f.already_sold = true), "ALREADY_SOLD"),
         (Box::new(|f| f.handed_to_nox = true), "HANDED_TO_NOX_FINANS"),
         (
@@ -128,14 +133,17 @@ fn eligibility_reasons() {
             "OVERDUE",
         ),
         (
-            Box::new(|f| f.customer_outstanding_ore = 9_950_000),
+            Box::new(|f| f.customer_outstanding_ore = Ore::new(9_950_000)),
             "CUSTOMER_LIMIT_EXCEEDED",
         ),
         (
-            Box::new(|f| f.total_outstanding_ore = 49_950_000),
+            Box::new(|f| f.total_outstanding_ore = Ore::new(49_950_000)),
             "TOTAL_LIMIT_EXCEEDED",
         ),
-        (Box::new(|f| f.balance_ore = 2000), "FEES_EXCEED_AMOUNT"),
+        (
+            Box::new(|f| f.balance_ore = Ore::new(2000)),
+            "FEES_EXCEED_AMOUNT",
+        ),
         (
             Box::new(|f| f.recipient_overdue = true),
             "RECIPIENT_OVERDUE",
@@ -149,7 +157,7 @@ fn eligibility_reasons() {
     // Due today is not overdue; at the limit exactly is allowed.
     let mut f = facts(100_000);
     f.due_date = today();
-    f.customer_outstanding_ore = 9_900_000;
+    f.customer_outstanding_ore = Ore::new(9_900_000);
     assert!(codes(&f, Some(&a)).is_empty());
 }
 
@@ -181,8 +189,8 @@ fn history(n: u32, key: i64) -> SpotCheckFacts {
         previous_sales: n,
         approved_sales: n,
         approved_to_recipient: n,
-        average_approved_ore: 100_000,
-        amount_ore: 100_000,
+        average_approved_ore: Ore::new(100_000),
+        amount_ore: Ore::new(100_000),
         draw: sampling_draw(&test_key(), 7, key),
     }
 }
@@ -251,7 +259,7 @@ fn risk_rules_add_checks_and_explain_themselves() {
     f.approved_to_recipient = 0;
     assert_eq!(select_spot_check(&f).map(|r| r.name), Some("NEW_RECIPIENT"));
     let mut f = history(50, 3);
-    f.amount_ore = 300_001;
+    f.amount_ore = Ore::new(300_001);
     assert_eq!(select_spot_check(&f).map(|r| r.name), Some("LARGE_AMOUNT"));
     assert_eq!(
         select_spot_check(&history(2, 3)).map(|r| r.name),
@@ -265,7 +273,7 @@ fn decision_table() {
     let base = DecisionFacts {
         sale: facts(100_000),
         agreement: Some(agreement()),
-        amount_ore: 100_000,
+        amount_ore: Ore::new(100_000),
         spot_check: None,
         recipient_has_overdue_sold: false,
     };
@@ -301,13 +309,16 @@ fn decision_table() {
     );
     assert_eq!(with(&|f| f.agreement = None), "INVOICE_SALE_NOT_ACTIVE");
     assert_eq!(with(&|f| f.sale.cancelled = true), "INVOICE_CHANGED");
-    assert_eq!(with(&|f| f.sale.balance_ore = 50_000), "INVOICE_CHANGED");
     assert_eq!(
-        with(&|f| f.sale.customer_outstanding_ore = 9_950_000),
+        with(&|f| f.sale.balance_ore = Ore::new(50_000)),
+        "INVOICE_CHANGED"
+    );
+    assert_eq!(
+        with(&|f| f.sale.customer_outstanding_ore = Ore::new(9_950_000)),
         "CUSTOMER_LIMIT_EXCEEDED"
     );
     assert_eq!(
-        with(&|f| f.sale.total_outstanding_ore = 49_950_000),
+        with(&|f| f.sale.total_outstanding_ore = Ore::new(49_950_000)),
         "TOTAL_LIMIT_EXCEEDED"
     );
     assert_eq!(
@@ -383,11 +394,12 @@ proptest! {
         minimum in 0i64..10_000,
     ) {
         let mut f = facts(balance);
-        f.house_work_deductible_ore = deductible.filter(|d| *d < balance);
-        let a = Agreement { percentage_bp: pct, fixed_fee_ore: fixed, minimum_fee_ore: minimum, customer_limit_ore: i64::MAX / 4, total_limit_ore: i64::MAX / 4, ..agreement() };
+        let balance = Ore::new(balance);
+        f.house_work_deductible_ore = deductible.map(Ore::new).filter(|d| *d < balance);
+        let a = Agreement { percentage_bp: pct, fixed_fee_ore: Ore::new(fixed), minimum_fee_ore: Ore::new(minimum), customer_limit_ore: Ore::new(i64::MAX / 4), total_limit_ore: Ore::new(i64::MAX / 4), ..agreement() };
         let q = quote(&f, Some(&a), today());
         prop_assert_eq!(q.payout_ore + q.total_fees_ore, q.amount_ore);
-        prop_assert_eq!(q.total_fees_ore, q.fees.iter().map(|l| l.amount_ore).sum::<i64>());
-        prop_assert_eq!(q.amount_ore, balance - f.house_work_deductible_ore.unwrap_or(0));
+        prop_assert_eq!(q.total_fees_ore, q.fees.iter().map(|l| l.amount_ore).sum::<Ore>());
+        prop_assert_eq!(q.amount_ore, balance - f.house_work_deductible_ore.unwrap_or(Ore::ZERO));
     }
 }

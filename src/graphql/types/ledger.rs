@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::invoice::Invoice;
 use crate::client_error::GqlResult;
 use crate::domain::ledger::account_name;
-use crate::domain::money::from_ore;
+use crate::domain::money::{Ore, from_ore};
 use crate::graphql::connection::Window;
 use crate::graphql::ids::{Kind, encode};
 use crate::graphql::loaders::VoucherRowsLoader;
@@ -86,9 +86,9 @@ pub struct Statement {
     /// Last day.
     pub to: NaiveDate,
     /// Balance before the first day.
-    pub opening_ore: i64,
+    pub opening_ore: Ore,
     /// Balance after the last day.
-    pub closing_ore: i64,
+    pub closing_ore: Ore,
 }
 
 /// The payments account over a period: opening balance, entries, closing balance.

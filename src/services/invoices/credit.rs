@@ -1,6 +1,7 @@
 //! Crediting an invoice with a credit note.
 
 use super::*;
+use crate::domain::money::Ore;
 
 /// A credit note and the invoice it credits.
 #[derive(Debug, Clone)]
@@ -88,7 +89,7 @@ pub async fn credit(
         current.house_work_deductible_ore,
         current.house_work_paid_ore,
     );
-    if t.total_ore <= 0 || t.total_ore > left {
+    if !t.total_ore.is_positive() || t.total_ore > left {
         return Err(AppError::validation(
             "rows",
             format!(
@@ -126,7 +127,7 @@ pub async fn credit(
         net_ore: -t.net_ore,
         vat_ore: -t.vat_ore,
         total_ore: -t.total_ore,
-        balance_ore: 0,
+        balance_ore: Ore::ZERO,
         house_work_type: None,
         house_work_deductible_ore: None,
         not_completed: false,
@@ -140,10 +141,10 @@ pub async fn credit(
         payer: Payer::CreditNote,
         idempotency_key: Some(key.to_string()),
         amount_ore: t.total_ore,
-        capital_ore: 0,
-        fees_ore: 0,
-        interest_ore: 0,
-        house_work_ore: 0,
+        capital_ore: Ore::ZERO,
+        fees_ore: Ore::ZERO,
+        interest_ore: Ore::ZERO,
+        house_work_ore: Ore::ZERO,
         credit_ore: t.total_ore,
         paid_on: today,
     };

@@ -1,6 +1,7 @@
 //! Registering a payment against an invoice, saying who paid.
 
 use super::*;
+use crate::domain::money::Ore;
 
 /// A payment as a client registers it.
 #[derive(Debug, Clone)]
@@ -57,7 +58,7 @@ async fn register_payment_once(
     input: PaymentInput,
 ) -> AppResult<Invoice> {
     let amount_ore = parse_amount("amount", input.amount, false)?;
-    if amount_ore == 0 {
+    if amount_ore.is_zero() {
         return Err(AppError::validation("amount", "must be greater than zero"));
     }
     let key = input.idempotency_key.trim().to_string();
@@ -106,7 +107,7 @@ async fn register_payment_once(
         current.house_work_paid_ore,
     );
     let customer_part = current.balance_ore - skatteverket;
-    let too_much = |left: i64| {
+    let too_much = |left: Ore| {
         AppError::validation(
             "amount",
             format!("is larger than what is left to pay ({})", from_ore(left)),
@@ -118,11 +119,11 @@ async fn register_payment_once(
         payer: input.payer,
         idempotency_key: Some(key),
         amount_ore,
-        capital_ore: 0,
-        fees_ore: 0,
-        interest_ore: 0,
-        house_work_ore: 0,
-        credit_ore: 0,
+        capital_ore: Ore::ZERO,
+        fees_ore: Ore::ZERO,
+        interest_ore: Ore::ZERO,
+        house_work_ore: Ore::ZERO,
+        credit_ore: Ore::ZERO,
         paid_on,
     };
     let mut allocation = None;
@@ -176,7 +177,7 @@ async fn register_payment_once(
             Some(a) => {
                 crate::services::nox_case::collect(&txn, state, tenant, &updated, c, a).await?;
             }
-            None if capital > 0 => {
+            None if capital.is_positive() => {
                 crate::services::nox_case::reduce(&txn, state, tenant, &updated, c, capital, false)
                     .await?;
             }

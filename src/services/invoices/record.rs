@@ -1,6 +1,7 @@
 //! Checks and computes every column of an invoice from what a client sent.
 
 use super::*;
+use crate::domain::money::Ore;
 
 /// Checks and computes every column of an invoice from input, on top of `current`
 /// (the stored invoice on update) and the customer's data.
@@ -60,7 +61,7 @@ pub(super) async fn build_record<C: ConnectionTrait>(
         ),
         None => (None, None),
     };
-    let paid = current.map_or(0, |c| c.total_ore - c.balance_ore);
+    let paid = current.map_or(Ore::ZERO, |c| c.total_ore - c.balance_ore);
     if t.total_ore < paid {
         return Err(AppError::validation(
             "rows",

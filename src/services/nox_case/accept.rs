@@ -95,7 +95,7 @@ pub async fn accept(state: &AppState, job: &Job) -> AppResult<()> {
     let customer_fee = if next_status == NoxStatus::ReminderSent {
         Step::Reminder.customer_fee(is_business(customer.as_ref()))
     } else {
-        0
+        Ore::ZERO
     };
     let next = next_step(facts(
         &inv,
@@ -139,7 +139,7 @@ pub async fn accept(state: &AppState, job: &Job) -> AppResult<()> {
             item.to_lowercase().replace('_', " ")
         ),
         price(item),
-        0,
+        Ore::ZERO,
     )
     .await?;
     record(&txn, tenant, &moved, next_status.as_str(), &text, now).await?;

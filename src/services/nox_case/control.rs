@@ -170,7 +170,7 @@ pub async fn recall(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult
             inv.id,
             format!("Nox Finans recall fee incl. VAT, invoice {number}"),
             fee,
-            fee * RECALL_VAT_BP / 10_000,
+            fee.share(RECALL_VAT_BP, 10_000),
         )
         .await?;
     }

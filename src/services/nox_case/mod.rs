@@ -21,7 +21,7 @@ use chrono::{Datelike, Days, NaiveDate};
 
 use crate::domain::invoice::Payer;
 use crate::domain::ledger::{self, NOX_SERIES};
-use crate::domain::money::from_ore;
+use crate::domain::money::{Ore, from_ore};
 use crate::domain::nox::{self, RECALL_VAT_BP, price};
 use crate::domain::nox_case::{
     Allocation, CaseEvent, CaseFacts, MAX_PAUSE_DAYS, NoxStatus, Reduction, Step,
@@ -83,10 +83,10 @@ async fn charge_company_fee(
     tenant: Tenant,
     invoice_id: i64,
     description: String,
-    fee_ore: i64,
-    vat_ore: i64,
+    fee_ore: Ore,
+    vat_ore: Ore,
 ) -> AppResult<()> {
-    if fee_ore + vat_ore == 0 {
+    if (fee_ore + vat_ore).is_zero() {
         return Ok(());
     }
     let now = state.clock.now();

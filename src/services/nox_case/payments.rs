@@ -3,6 +3,7 @@
 //! invoice of fees no payout covered.
 
 use super::*;
+use crate::domain::money::Ore;
 use crate::domain::notification::NotificationKind;
 
 /// What a case's customer owes on top of the capital on `until`: the fees
@@ -11,11 +12,11 @@ use crate::domain::notification::NotificationKind;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Owed {
     /// Fees charged and not collected.
-    pub fees_ore: i64,
+    pub fees_ore: Ore,
     /// Interest accrued from the due date, day by day on what was outstanding.
-    pub interest_accrued_ore: i64,
+    pub interest_accrued_ore: Ore,
     /// Of that, not yet collected.
-    pub interest_ore: i64,
+    pub interest_ore: Ore,
 }
 
 /// Interest and fees a case's customer owes today (nothing once the case is
@@ -62,15 +63,15 @@ pub fn owed_from(
                 ore: p.capital_ore,
             })
             .collect();
-        let claim = inv.total_ore - inv.house_work_deductible_ore.unwrap_or(0);
+        let claim = inv.total_ore - inv.house_work_deductible_ore.unwrap_or(Ore::ZERO);
         accrued_interest_ore(claim, &reductions, inv.due_date, today)
     } else {
-        0
+        Ore::ZERO
     };
     Ok(Owed {
-        fees_ore: (case.fees_ore - case.fees_collected_ore).max(0),
+        fees_ore: (case.fees_ore - case.fees_collected_ore).max(Ore::ZERO),
         interest_accrued_ore,
-        interest_ore: (interest_accrued_ore - case.interest_collected_ore).max(0),
+        interest_ore: (interest_accrued_ore - case.interest_collected_ore).max(Ore::ZERO),
     })
 }
 
@@ -135,7 +136,7 @@ pub async fn reduce(
     tenant: Tenant,
     inv: &Invoice,
     case: &Case,
-    ore: i64,
+    ore: Ore,
     by_credit: bool,
 ) -> AppResult<()> {
     let money = CaseMoney {
@@ -168,7 +169,7 @@ async fn close_when_settled(
         .await?
         .ok_or_else(|| AppError::Internal("the case vanished".into()))?;
     let status = case.status;
-    if case.capital_ore > 0 {
+    if case.capital_ore.is_positive() {
         let message = format!(
             "A payment of invoice {number} was reported to Nox Finans; {} SEK remains",
             from_ore(case.capital_ore)
@@ -198,7 +199,7 @@ pub async fn payout(state: &AppState, job: &Job) -> AppResult<()> {
     let txn = begin_ordered(&state.db).await?;
     jobs::finish(&txn, job).await?;
     if let Some((tenant, case)) = load_locked(&txn, job).await?
-        && case.payout_pending_ore > 0
+        && case.payout_pending_ore.is_positive()
     {
         let pending = case.payout_pending_ore;
         let (set_off, out) = payout_split(pending, books::nox_fees_due(&txn, tenant).await?);
@@ -215,7 +216,7 @@ pub async fn payout(state: &AppState, job: &Job) -> AppResult<()> {
             invoice_id: Some(inv.id),
             sale_id: None,
         };
-        if out > 0 {
+        if out.is_positive() {
             let entries = Entries::new(NOX_SERIES, &lines, &voucher);
             book(&txn, tenant, entries, today, refs, now).await?;
         }
@@ -235,7 +236,7 @@ pub async fn invoice_fees(state: &AppState, job: &Job) -> AppResult<()> {
     let txn = begin_ordered(&state.db).await?;
     jobs::finish(&txn, job).await?;
     let due = books::nox_fees_due(&txn, tenant).await?;
-    if due > 0 {
+    if due.is_positive() {
         if !books::settle_nox_fees(&txn, tenant, due).await? {
             return Err(AppError::Conflict("the fees changed meanwhile".into()));
         }

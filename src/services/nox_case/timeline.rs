@@ -78,7 +78,7 @@ async fn take_step(
     else {
         return Ok(());
     };
-    let fee_text = if fee > 0 {
+    let fee_text = if fee.is_positive() {
         format!(" ({} SEK charged to the customer)", from_ore(fee))
     } else {
         String::new()

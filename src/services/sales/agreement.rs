@@ -1,6 +1,7 @@
 //! Activating invoice sale for a company, and a company asking to be called.
 
 use super::*;
+use crate::domain::money::Ore;
 use crate::domain::notification::NotificationKind;
 use crate::store::companies;
 
@@ -19,7 +20,7 @@ pub async fn activate(
         ("agreement.totalCreditLimit", terms.total_limit_ore),
     ];
     for (field, v) in checks {
-        if !(0..=MAX_AMOUNT_ORE).contains(&v) {
+        if !(Ore::ZERO..=MAX_AMOUNT_ORE).contains(&v) {
             return Err(AppError::validation(
                 field,
                 "must be between 0 and 10 000 000 000",

@@ -1,6 +1,7 @@
 //! A quote, and the sale that confirms it.
 
 use super::*;
+use crate::domain::money::Ore;
 use crate::domain::notification::NotificationKind;
 
 pub(super) async fn sale_facts<C: ConnectionTrait>(
@@ -156,7 +157,7 @@ async fn sell_once(
         q.fees
             .iter()
             .find(|f| f.kind == k)
-            .map_or(0, |f| f.amount_ore)
+            .map_or(Ore::ZERO, |f| f.amount_ore)
     };
     let sale = sales::insert(
         &txn,

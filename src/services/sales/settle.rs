@@ -102,7 +102,7 @@ pub async fn record_collection(
         ));
     }
     let amount_ore = crate::domain::money::parse_amount("amount", amount, false)?;
-    if amount_ore == 0 {
+    if amount_ore.is_zero() {
         return Err(AppError::validation("amount", "must be greater than zero"));
     }
     if collected_on > state.clock.today() {
@@ -114,7 +114,7 @@ pub async fn record_collection(
     let now = state.clock.now();
     let txn = begin_ordered(&state.db).await?;
     if let Some(c) = sales::collection_by_key(&txn, op, key).await? {
-        if c.sale_id != sale_id || c.amount_ore != amount_ore {
+        if c.sale_id != sale_id || c.amount_ore != amount_ore.get() {
             return Err(AppError::Conflict(
                 "this idempotency key was used for another collection".into(),
             ));

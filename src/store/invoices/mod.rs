@@ -34,6 +34,7 @@ use super::Tenant;
 use super::page::{Keyed, Page, PageRequest};
 use super::rows::{self, FromColumns};
 use crate::domain::invoice::{HouseWorkType, InvoiceType, Payer, Row};
+use crate::domain::money::Ore;
 use crate::error::{AppError, AppResult};
 
 /// Every column of an invoice that a use case sets.
@@ -62,17 +63,17 @@ pub struct InvoiceRecord {
     /// Its kind.
     pub invoice_type: InvoiceType,
     /// Net.
-    pub net_ore: i64,
+    pub net_ore: Ore,
     /// VAT.
-    pub vat_ore: i64,
+    pub vat_ore: Ore,
     /// Total.
-    pub total_ore: i64,
+    pub total_ore: Ore,
     /// Balance.
-    pub balance_ore: i64,
+    pub balance_ore: Ore,
     /// ROT/RUT.
     pub house_work_type: Option<HouseWorkType>,
     /// Tax reduction.
-    pub house_work_deductible_ore: Option<i64>,
+    pub house_work_deductible_ore: Option<Ore>,
     /// Not completed.
     pub not_completed: bool,
 }
@@ -135,11 +136,11 @@ record!(
         /// Quantity in thousandths.
         quantity_milli: i64,
         /// Price per unit, in öre.
-        unit_price_ore: i64,
+        unit_price_ore: Ore,
         /// VAT rate in basis points.
         vat_rate_bp: i64,
         /// The row's amount before VAT, in öre.
-        amount_ore: i64,
+        amount_ore: Ore,
     }
 );
 
@@ -208,9 +209,9 @@ async fn write_rows<C: ConnectionTrait>(db: &C, invoice_id: i64, rows: &[Row]) -
             position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
             description: Set(r.description.clone()),
             quantity_milli: Set(r.quantity_milli),
-            unit_price_ore: Set(r.unit_price_ore),
+            unit_price_ore: Set(r.unit_price_ore.get()),
             vat_rate_bp: Set(r.vat_rate_bp),
-            amount_ore: Set(r.amount_ore),
+            amount_ore: Set(r.amount_ore.get()),
             ..Default::default()
         })
         .collect();
@@ -231,12 +232,12 @@ fn active(r: InvoiceRecord) -> invoice::ActiveModel {
         terms_of_payment: Set(r.terms_of_payment),
         currency: Set(r.currency),
         invoice_type: Set(r.invoice_type.as_str().to_string()),
-        net_ore: Set(r.net_ore),
-        vat_ore: Set(r.vat_ore),
-        total_ore: Set(r.total_ore),
-        balance_ore: Set(r.balance_ore),
+        net_ore: Set(r.net_ore.get()),
+        vat_ore: Set(r.vat_ore.get()),
+        total_ore: Set(r.total_ore.get()),
+        balance_ore: Set(r.balance_ore.get()),
         house_work_type: Set(r.house_work_type.map(|t| t.as_str().to_string())),
-        house_work_deductible_ore: Set(r.house_work_deductible_ore),
+        house_work_deductible_ore: Set(r.house_work_deductible_ore.map(Ore::get)),
         not_completed: Set(r.not_completed),
         ..Default::default()
     }

@@ -2,6 +2,7 @@
 //! notes.
 
 use super::*;
+use crate::domain::money::Ore;
 
 /// A payment to record, already split and checked by the use case.
 #[derive(Debug, Clone)]
@@ -13,17 +14,17 @@ pub struct NewPayment {
     /// The client's key.
     pub idempotency_key: Option<String>,
     /// The whole amount.
-    pub amount_ore: i64,
+    pub amount_ore: Ore,
     /// Towards the customer's part of the invoice.
-    pub capital_ore: i64,
+    pub capital_ore: Ore,
     /// Towards the customer's fees (through Nox Finans).
-    pub fees_ore: i64,
+    pub fees_ore: Ore,
     /// Towards interest (through Nox Finans).
-    pub interest_ore: i64,
+    pub interest_ore: Ore,
     /// Towards Skatteverket's part (a Skatteverket payment).
-    pub house_work_ore: i64,
+    pub house_work_ore: Ore,
     /// Off the invoice by a credit note.
-    pub credit_ore: i64,
+    pub credit_ore: Ore,
     /// The day it was paid.
     pub paid_on: NaiveDate,
 }
@@ -64,13 +65,13 @@ pub async fn add_payment<C: ConnectionTrait>(
     payment::ActiveModel {
         company_id: Set(tenant.company_id()),
         invoice_id: Set(p.invoice_id),
-        amount_ore: Set(p.amount_ore),
+        amount_ore: Set(p.amount_ore.get()),
         paid_on: Set(p.paid_on),
         payer: Set(p.payer.as_str().to_string()),
         idempotency_key: Set(p.idempotency_key),
-        capital_ore: Set(customer_part),
-        fees_ore: Set(p.fees_ore),
-        interest_ore: Set(p.interest_ore),
+        capital_ore: Set(customer_part.get()),
+        fees_ore: Set(p.fees_ore.get()),
+        interest_ore: Set(p.interest_ore.get()),
         created_at: Set(now),
         ..Default::default()
     }
@@ -89,7 +90,7 @@ record!(
         /// The invoice paid.
         invoice_id: i64,
         /// The amount, in öre.
-        amount_ore: i64,
+        amount_ore: Ore,
         /// When it was paid.
         paid_on: NaiveDate,
         /// Who paid.
@@ -97,11 +98,11 @@ record!(
         /// The client's key: the same key records once.
         idempotency_key: Option<String>,
         /// The part that paid the capital, in öre.
-        capital_ore: i64,
+        capital_ore: Ore,
         /// The part that paid fees, in öre.
-        fees_ore: i64,
+        fees_ore: Ore,
         /// The part that paid interest, in öre.
-        interest_ore: i64,
+        interest_ore: Ore,
         /// When it was recorded.
         created_at: DateTime<Utc>,
     }
@@ -160,7 +161,7 @@ pub async fn settle_sold<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     invoice_id: i64,
-    amount_ore: i64,
+    amount_ore: Ore,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
     let sold = true;
@@ -203,7 +204,7 @@ pub async fn credit_note_for<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     invoice_id: i64,
-    amount_ore: i64,
+    amount_ore: Ore,
 ) -> AppResult<Option<Invoice>> {
     crate::store::record::one(
         db,

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::invoice;
 
 use crate::domain::invoice::{HouseWorkType, InvoiceType};
+use crate::domain::money::Ore;
 
 record!(
     /// An invoice of a company, with its amounts and flags.
@@ -37,17 +38,17 @@ record!(
         /// Its kind.
         invoice_type: InvoiceType as stored,
         /// Net amount, in öre.
-        net_ore: i64,
+        net_ore: Ore,
         /// VAT, in öre.
-        vat_ore: i64,
+        vat_ore: Ore,
         /// Total, in öre.
-        total_ore: i64,
+        total_ore: Ore,
         /// Total minus registered payments, in öre.
-        balance_ore: i64,
+        balance_ore: Ore,
         /// ROT or RUT for a house-work invoice.
         house_work_type: Option<HouseWorkType> as stored,
         /// The tax reduction (Skatteverket's share), in öre.
-        house_work_deductible_ore: Option<i64>,
+        house_work_deductible_ore: Option<Ore>,
         /// OCR reference.
         ocr: String,
         /// Cancelled (makulerad).
@@ -59,9 +60,9 @@ record!(
         /// Settled as sold to the financier.
         sold: bool,
         /// What Skatteverket has paid of the tax reduction, in öre.
-        house_work_paid_ore: i64,
+        house_work_paid_ore: Ore,
         /// What credit notes have taken off the invoice, in öre.
-        credited_ore: i64,
+        credited_ore: Ore,
         /// For a credit note: the invoice it credits.
         credits_invoice_id: Option<i64>,
         /// Created.

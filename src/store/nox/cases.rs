@@ -10,6 +10,7 @@ use sea_orm::{
 
 use super::super::{Operator, Tenant, raw, record};
 use super::Case;
+use crate::domain::money::Ore;
 use crate::domain::nox::{Delivery, Service};
 use crate::domain::nox_case::NoxStatus;
 use crate::error::AppResult;
@@ -97,7 +98,7 @@ pub struct NewCase {
     /// What happens next, and when.
     pub next_event: (String, NaiveDate),
     /// The capital claimed (the customer's part of the invoice).
-    pub claim_ore: i64,
+    pub claim_ore: Ore,
     /// Recall the invoice instead of long-term monitoring.
     pub recall_instead_of_monitoring: bool,
 }
@@ -120,8 +121,8 @@ pub async fn insert_case<C: ConnectionTrait>(
         submitted_at: Set(new.submitted_at),
         next_event: Set(Some(next_event)),
         next_event_date: Set(Some(next_event_date)),
-        capital_ore: Set(new.claim_ore),
-        claim_ore: Set(new.claim_ore),
+        capital_ore: Set(new.claim_ore.get()),
+        claim_ore: Set(new.claim_ore.get()),
         fees_ore: Set(0),
         recall_instead_of_monitoring: Set(new.recall_instead_of_monitoring),
         ..Default::default()
@@ -136,7 +137,7 @@ pub struct CaseChange {
     /// The new status.
     pub status: Option<NoxStatus>,
     /// The customer's fees charged so far.
-    pub fees_ore: Option<i64>,
+    pub fees_ore: Option<Ore>,
     /// What happens next and when (`Some(None)`: nothing more).
     pub next_event: Option<Option<(String, NaiveDate)>>,
     /// Only the next event's date (a pause moves it).
@@ -174,7 +175,7 @@ impl CaseChange {
         };
         nox_case::ActiveModel {
             status: put(self.status.map(|s| s.as_str().to_string())),
-            fees_ore: put(self.fees_ore),
+            fees_ore: put(self.fees_ore.map(Ore::get)),
             next_event: put(next_event),
             next_event_date: put(next_date),
             paused_until: put(self.paused_until),
@@ -244,17 +245,17 @@ pub async fn open_case_locked<C: ConnectionTrait>(
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CaseMoney {
     /// Off the customer's capital (any payer but Skatteverket, or a credit).
-    pub capital_reduced_ore: i64,
+    pub capital_reduced_ore: Ore,
     /// Collected through Nox Finans towards the capital.
-    pub capital_collected_ore: i64,
+    pub capital_collected_ore: Ore,
     /// Collected: fees.
-    pub fees_collected_ore: i64,
+    pub fees_collected_ore: Ore,
     /// Collected: interest.
-    pub interest_collected_ore: i64,
+    pub interest_collected_ore: Ore,
     /// Kept by Nox Finans.
-    pub kept_ore: i64,
+    pub kept_ore: Ore,
     /// Waiting to be paid out.
-    pub pending_ore: i64,
+    pub pending_ore: Ore,
 }
 
 /// Moves a case's amounts by increments, while its capital still covers the
@@ -296,8 +297,8 @@ pub async fn take_payout<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     id: i64,
-    pending_ore: i64,
-    set_off_ore: i64,
+    pending_ore: Ore,
+    set_off_ore: Ore,
 ) -> AppResult<bool> {
     let n = raw::exec(
         db,

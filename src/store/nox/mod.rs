@@ -9,6 +9,7 @@ use sea_orm::{
 };
 
 use super::{Tenant, companies};
+use crate::domain::money::Ore;
 use crate::domain::nox::{Delivery, Service};
 use crate::domain::nox_case::NoxStatus;
 use crate::error::AppResult;
@@ -50,25 +51,25 @@ record!(
         /// When the next step falls due.
         next_event_date: Option<NaiveDate>,
         /// Capital outstanding, in öre.
-        capital_ore: i64,
+        capital_ore: Ore,
         /// The customer's fees charged so far, in öre.
-        fees_ore: i64,
+        fees_ore: Ore,
         /// Collected and not yet paid out, in öre.
-        payout_pending_ore: i64,
+        payout_pending_ore: Ore,
         /// When it was closed.
         closed_at: Option<DateTime<Utc>>,
         /// The capital claimed, in öre.
-        claim_ore: i64,
+        claim_ore: Ore,
         /// Capital collected, in öre.
-        capital_collected_ore: i64,
+        capital_collected_ore: Ore,
         /// Fees collected, in öre.
-        fees_collected_ore: i64,
+        fees_collected_ore: Ore,
         /// Interest collected, in öre.
-        interest_collected_ore: i64,
+        interest_collected_ore: Ore,
         /// Kept by Nox Finans, in öre.
-        kept_ore: i64,
+        kept_ore: Ore,
         /// Paid out to the company, in öre.
-        paid_out_ore: i64,
+        paid_out_ore: Ore,
         /// Recall the invoice instead of long-term monitoring.
         recall_instead_of_monitoring: bool,
         /// Days of pause used (at most 60 per case).

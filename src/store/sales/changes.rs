@@ -6,6 +6,7 @@ use entity::invoice_sale;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use super::super::Tenant;
+use crate::domain::money::Ore;
 use crate::domain::sale::{SaleStatus, SaleStep, SpotCheckOutcome, allowed_from};
 use crate::error::AppResult;
 
@@ -17,15 +18,15 @@ pub struct NewSale {
     /// Its customer, the sale's recipient.
     pub customer_id: i64,
     /// The amount sold.
-    pub amount_ore: i64,
+    pub amount_ore: Ore,
     /// The invoice fee.
-    pub invoice_fee_ore: i64,
+    pub invoice_fee_ore: Ore,
     /// The factoring fee.
-    pub factoring_fee_ore: i64,
+    pub factoring_fee_ore: Ore,
     /// Both fees.
-    pub total_fees_ore: i64,
+    pub total_fees_ore: Ore,
     /// What the company is paid.
-    pub payout_ore: i64,
+    pub payout_ore: Ore,
     /// The agreement's percentage, in basis points, at the time of sale.
     pub percentage_bp: i64,
     /// The quote the company accepted.
@@ -47,11 +48,11 @@ pub async fn insert<C: ConnectionTrait>(
         status: Set(SaleStatus::Processing.as_str().to_string()),
         invoice_id: Set(new.invoice_id),
         customer_id: Set(new.customer_id),
-        amount_ore: Set(new.amount_ore),
-        invoice_fee_ore: Set(new.invoice_fee_ore),
-        factoring_fee_ore: Set(new.factoring_fee_ore),
-        total_fees_ore: Set(new.total_fees_ore),
-        payout_ore: Set(new.payout_ore),
+        amount_ore: Set(new.amount_ore.get()),
+        invoice_fee_ore: Set(new.invoice_fee_ore.get()),
+        factoring_fee_ore: Set(new.factoring_fee_ore.get()),
+        total_fees_ore: Set(new.total_fees_ore.get()),
+        payout_ore: Set(new.payout_ore.get()),
         percentage_bp: Set(new.percentage_bp),
         quote_id: Set(new.quote_id),
         idempotency_key: Set(new.idempotency_key),

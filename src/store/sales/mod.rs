@@ -9,6 +9,7 @@ use sea_orm::{
 
 use super::page::{self, Page, PageRequest};
 use super::{Operator, Tenant, raw};
+use crate::domain::money::Ore;
 use crate::domain::sale::{Agreement, SaleStatus, SpotCheckOutcome};
 use crate::error::{AppError, AppResult};
 
@@ -32,15 +33,15 @@ record!(
         /// Where it stands.
         status: SaleStatus as stored,
         /// The amount sold, in öre.
-        amount_ore: i64,
+        amount_ore: Ore,
         /// The invoice fee, in öre.
-        invoice_fee_ore: i64,
+        invoice_fee_ore: Ore,
         /// The factoring fee, in öre.
-        factoring_fee_ore: i64,
+        factoring_fee_ore: Ore,
         /// Both fees, in öre.
-        total_fees_ore: i64,
+        total_fees_ore: Ore,
         /// What the company is paid, in öre.
-        payout_ore: i64,
+        payout_ore: Ore,
         /// The agreement's percentage at the time of sale, in basis points.
         percentage_bp: i64,
         /// The quote the company accepted.
@@ -70,7 +71,7 @@ record!(
         /// Why it was denied (sentence).
         denial_message: Option<String>,
         /// What the financier has collected on it, in öre.
-        collected_ore: i64,
+        collected_ore: Ore,
     }
 );
 
@@ -78,11 +79,11 @@ record!(
 fn agreement_terms(m: &invoice_sale_agreement::Model) -> Agreement {
     Agreement {
         active: m.active,
-        fixed_fee_ore: m.fixed_fee_ore,
+        fixed_fee_ore: Ore::new(m.fixed_fee_ore),
         percentage_bp: m.percentage_bp,
-        minimum_fee_ore: m.minimum_fee_ore,
-        customer_limit_ore: m.customer_limit_ore,
-        total_limit_ore: m.total_limit_ore,
+        minimum_fee_ore: Ore::new(m.minimum_fee_ore),
+        customer_limit_ore: Ore::new(m.customer_limit_ore),
+        total_limit_ore: Ore::new(m.total_limit_ore),
     }
 }
 
@@ -117,11 +118,11 @@ pub async fn set_agreement<C: ConnectionTrait>(
         },
     };
     am.active = Set(terms.active);
-    am.fixed_fee_ore = Set(terms.fixed_fee_ore);
+    am.fixed_fee_ore = Set(terms.fixed_fee_ore.get());
     am.percentage_bp = Set(terms.percentage_bp);
-    am.minimum_fee_ore = Set(terms.minimum_fee_ore);
-    am.customer_limit_ore = Set(terms.customer_limit_ore);
-    am.total_limit_ore = Set(terms.total_limit_ore);
+    am.minimum_fee_ore = Set(terms.minimum_fee_ore.get());
+    am.customer_limit_ore = Set(terms.customer_limit_ore.get());
+    am.total_limit_ore = Set(terms.total_limit_ore.get());
     am.updated_at = Set(now);
     let saved = if exists {
         am.update(db).await?

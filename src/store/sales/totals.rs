@@ -2,6 +2,7 @@
 //! financier collected.
 
 use super::*;
+use crate::domain::money::Ore;
 use crate::domain::nox_case::NoxStatus;
 use crate::store::record::sql_list;
 
@@ -15,7 +16,7 @@ pub struct History {
     /// Approved sales to the recipient before it.
     pub approved_to_recipient: u32,
     /// Average approved amount.
-    pub average_approved_ore: i64,
+    pub average_approved_ore: Ore,
 }
 
 fn as_count(n: i64) -> u32 {
@@ -50,9 +51,9 @@ pub async fn history<C: ConnectionTrait>(
         approved: as_count(approved),
         approved_to_recipient: as_count(raw::int(&row, "to_recipient")?),
         average_approved_ore: if approved > 0 {
-            raw::int(&row, "approved_sum")? / approved
+            Ore::new(raw::int(&row, "approved_sum")? / approved)
         } else {
-            0
+            Ore::ZERO
         },
     })
 }
@@ -62,9 +63,9 @@ pub async fn history<C: ConnectionTrait>(
 pub struct Exposure {
     /// Open sold amount to the recipient: sales in progress plus bought
     /// invoices less what the financier has collected.
-    pub to_customer_ore: i64,
+    pub to_customer_ore: Ore,
     /// The same over all the company's recipients.
-    pub total_ore: i64,
+    pub total_ore: Ore,
     /// The recipient has a bought invoice past its due date that the financier
     /// has not collected in full.
     pub recipient_overdue: bool,
@@ -117,8 +118,8 @@ pub async fn exposure<C: ConnectionTrait>(
     .await?
     .ok_or_else(|| AppError::Internal("aggregate returned no row".into()))?;
     Ok(Exposure {
-        to_customer_ore: raw::int(&row, "to_customer")?,
-        total_ore: raw::int(&row, "total")?,
+        to_customer_ore: raw::ore(&row, "to_customer")?,
+        total_ore: raw::ore(&row, "total")?,
         recipient_overdue: raw::int(&row, "overdue")? > 0,
         invoice_sold: raw::int(&row, "sold")? > 0,
         invoice_handed_over: raw::int(&row, "handed_over")? > 0,
@@ -130,7 +131,7 @@ pub async fn exposure<C: ConnectionTrait>(
 pub async fn add_collection<C: ConnectionTrait>(
     db: &C,
     sale: &super::Sale,
-    amount_ore: i64,
+    amount_ore: Ore,
     collected_on: NaiveDate,
     key: &str,
     now: DateTime<Utc>,
@@ -148,7 +149,7 @@ pub async fn add_collection<C: ConnectionTrait>(
     sale_collection::ActiveModel {
         company_id: Set(sale.company_id),
         sale_id: Set(sale.id),
-        amount_ore: Set(amount_ore),
+        amount_ore: Set(amount_ore.get()),
         collected_on: Set(collected_on),
         idempotency_key: Set(key.to_string()),
         created_at: Set(now),

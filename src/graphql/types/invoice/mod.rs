@@ -9,7 +9,7 @@ use super::nox::NoxFinansCase;
 use super::sale::{InvoiceListIcon, InvoiceSale, sale_icon};
 use crate::client_error::GqlResult;
 use crate::domain::invoice::{self as rules, InvoiceState, StateFacts};
-use crate::domain::money::{from_ore, from_scaled};
+use crate::domain::money::{Ore, from_ore, from_scaled};
 use crate::domain::nox_case::NoxStatus;
 use crate::error::AppError;
 use crate::graphql::ids::{Kind, encode};
@@ -238,7 +238,8 @@ impl Invoice {
         let kind = self.0.house_work_type?.into();
         Some(HouseWork {
             kind,
-            deductible_amount: from_ore(self.0.house_work_deductible_ore.unwrap_or(0)).into(),
+            deductible_amount: from_ore(self.0.house_work_deductible_ore.unwrap_or(Ore::ZERO))
+                .into(),
             paid_by_skatteverket: from_ore(self.0.house_work_paid_ore).into(),
             skatteverket_balance: from_ore(rules::skatteverket_outstanding(
                 self.0.house_work_deductible_ore,
