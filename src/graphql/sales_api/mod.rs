@@ -3,8 +3,8 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
-use super::connection::{PageInfo, Window};
-use super::ids::{Kind, cursor, decode};
+use super::connection::Window;
+use super::ids::{Kind, decode};
 use super::scalars::{Date, Decimal};
 use super::types::ledger::{
     Job, JobConnection, Notification, NotificationConnection, Statement, Voucher, VoucherConnection,
@@ -44,6 +44,19 @@ pub struct ContactRequest {
     pub message: Option<String>,
     /// When it was asked.
     pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<sales::ContactRequest> for ContactRequest {
+    fn from(r: sales::ContactRequest) -> Self {
+        Self {
+            id: super::ids::encode(Kind::ContactRequest, r.id),
+            company_name: r.company_name,
+            organisation_number: r.organisation_number,
+            phone: r.phone,
+            message: r.message,
+            created_at: r.created_at,
+        }
+    }
 }
 
 crate::connection_types!(
@@ -220,42 +233,13 @@ impl SaleQuery {
         after: Option<String>,
     ) -> GqlResult<ContactRequestConnection> {
         let op = actor(ctx)?.operator()?;
-        let (st, req) = Window::forward(first, after).request(ctx)?;
-        let page = sales::contact_requests(&st.db, op, req).await?;
-        let ids: Vec<i64> = page.items.iter().map(|r| r.company_id).collect();
-        let companies: std::collections::HashMap<i64, crate::store::companies::Company> =
-            crate::store::companies::by_ids(&st.db, op, ids)
-                .await?
-                .into_iter()
-                .map(|c| (c.id, c))
-                .collect();
-        let page_info = PageInfo::of(&page, |r| r.id);
-        let edges = page
-            .items
-            .into_iter()
-            .map(|r| {
-                let c = companies.get(&r.company_id);
-                ContactRequestEdge {
-                    cursor: cursor(r.id),
-                    node: ContactRequest {
-                        id: super::ids::encode(Kind::ContactRequest, r.id),
-                        company_name: c.map(|c| c.name.clone()).unwrap_or_default(),
-                        organisation_number: c
-                            .map(|c| c.organisation_number.clone())
-                            .unwrap_or_default(),
-                        phone: r.phone,
-                        message: r.message,
-                        created_at: r.created_at,
-                    },
-                }
-            })
-            .collect();
-        Ok(ContactRequestConnection {
-            page_info,
-            edges,
-            total: crate::graphql::connection::count_with(&st, move |st| async move {
-                sales::contact_request_count(&st.db, op).await
-            }),
-        })
+        ContactRequestConnection::read(
+            ctx,
+            Window::forward(first, after),
+            ContactRequest::from,
+            move |st, req| async move { sales::contact_requests(&st.db, op, req).await },
+            move |st| async move { sales::contact_request_count(&st.db, op).await },
+        )
+        .await
     }
 }

@@ -1,5 +1,7 @@
 //! Invoice sales, agreements and contact requests.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{contact_request, invoice_sale, invoice_sale_agreement, sale_collection};
 use sea_orm::{
@@ -139,8 +141,8 @@ pub async fn request_contact<C: ConnectionTrait>(
     phone: String,
     message: Option<String>,
     now: DateTime<Utc>,
-) -> AppResult<contact_request::Model> {
-    Ok(contact_request::ActiveModel {
+) -> AppResult<()> {
+    contact_request::ActiveModel {
         company_id: Set(tenant.company_id()),
         phone: Set(phone),
         message: Set(message),
@@ -148,23 +150,61 @@ pub async fn request_contact<C: ConnectionTrait>(
         ..Default::default()
     }
     .insert(db)
-    .await?)
+    .await?;
+    Ok(())
 }
 
-/// Contact requests of every company, newest first (operator).
+/// A company's request to be called about invoice sale, with who the company is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactRequest {
+    /// Its id.
+    pub id: i64,
+    /// The company's name.
+    pub company_name: String,
+    /// The company's organisation number.
+    pub organisation_number: String,
+    /// Number to call.
+    pub phone: String,
+    /// The company's message.
+    pub message: Option<String>,
+    /// When it was asked.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Contact requests of every company, newest first (operator), each with its
+/// company's name and organisation number (read for the page in one query).
 pub async fn contact_requests<C: ConnectionTrait>(
     db: &C,
-    _op: Operator,
+    op: Operator,
     req: PageRequest,
-) -> AppResult<Page<contact_request::Model>> {
-    page::fetch(
+) -> AppResult<Page<ContactRequest>> {
+    let page: Page<contact_request::Model> = page::fetch(
         db,
         contact_request::Entity::find(),
         contact_request::Column::Id,
         req,
         true,
     )
-    .await
+    .await?;
+    let ids = page.items.iter().map(|r| r.company_id).collect();
+    let companies: HashMap<i64, super::companies::Company> = super::companies::by_ids(db, op, ids)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    Ok(page.map(|r| {
+        let company = companies.get(&r.company_id);
+        ContactRequest {
+            id: r.id,
+            company_name: company.map(|c| c.name.clone()).unwrap_or_default(),
+            organisation_number: company
+                .map(|c| c.organisation_number.clone())
+                .unwrap_or_default(),
+            phone: r.phone,
+            message: r.message,
+            created_at: r.created_at,
+        }
+    }))
 }
 
 /// How many contact requests there are (operator).
@@ -305,4 +345,9 @@ pub async fn spot_check_queue_count<C: ConnectionTrait>(db: &C, _op: Operator) -
         .await?)
 }
 
-crate::keyed_by_id!(invoice_sale::Model, contact_request::Model, Sale);
+crate::keyed_by_id!(
+    invoice_sale::Model,
+    contact_request::Model,
+    Sale,
+    ContactRequest
+);
