@@ -23,7 +23,14 @@ impl ScalarType for Date {
     }
 
     fn to_value(&self) -> Value {
-        Value::String(self.0.format("%Y-%m-%d").to_string())
+        // The date's own `Display` writes `%Y-%m-%d` without interpreting a
+        // format string (every invoice on a page has two dates), into a
+        // string sized for it rather than grown a character at a time.
+        use std::fmt::Write;
+        let mut s = String::with_capacity(10);
+        // Writing into a `String` cannot fail.
+        let _ = write!(s, "{}", self.0);
+        Value::String(s)
     }
 }
 
@@ -60,5 +67,20 @@ impl ScalarType for Decimal {
 impl From<rust_decimal::Decimal> for Decimal {
     fn from(d: rust_decimal::Decimal) -> Self {
         Decimal(d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_written_as_the_format_reads_them() {
+        for (y, m, d) in [(2026, 11, 22), (99, 1, 2), (10_000, 12, 31), (-1, 6, 30)] {
+            let day = NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+            let written = Date(day).to_value();
+            assert_eq!(written, Value::String(day.format("%Y-%m-%d").to_string()));
+            assert_eq!(Date::parse(written).ok(), Some(Date(day)));
+        }
     }
 }

@@ -11,6 +11,28 @@
 use entity::{customer, invoice, invoice_sale};
 use sea_orm::{DbErr, QueryResult};
 
+/// Whether a read checks the column types against the fields'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// Check each column's type: a single row, or the first row of a result.
+    Types,
+    /// The first row of this result was read with [`Check::Types`]: every
+    /// row of one result has the same columns, so later rows only decode.
+    DoneOnFirstRow,
+}
+
+impl Check {
+    /// [`Check::Types`] for the first row of a result (index 0), else
+    /// [`Check::DoneOnFirstRow`].
+    pub fn for_row(index: usize) -> Self {
+        if index == 0 {
+            Self::Types
+        } else {
+            Self::DoneOnFirstRow
+        }
+    }
+}
+
 /// A table row read from consecutive columns of a result row.
 pub trait FromColumns: Sized {
     /// Its columns in the order they are read: the entity's own order, the
@@ -19,30 +41,58 @@ pub trait FromColumns: Sized {
 
     /// Reads the record from the columns starting at `*at`, and moves `*at`
     /// past them.
-    fn from_columns(row: &QueryResult, at: &mut usize) -> Result<Self, DbErr>;
+    fn from_columns(row: &QueryResult, at: &mut usize, check: Check) -> Result<Self, DbErr>;
+
+    /// Checks the types of the columns starting at `*at` against the
+    /// fields', reading no value (a record absent from an outer join's row
+    /// still has its columns), and moves `*at` past them.
+    fn check_columns(row: &QueryResult, at: &mut usize) -> Result<(), DbErr>;
 }
 
-/// One value by position. On PostgreSQL the column's type (from the
-/// statement's row description, by reference) is checked against the
-/// field's and the value decoded straight from the row, instead of through
-/// SeaORM's and sqlx's generic path, which clones the type of every value:
-/// a page of 50 invoices with their customers and sales reads 3,400 values.
-/// A column of another type or a NULL in a non-optional field is an error.
-fn column<T>(row: &QueryResult, at: usize) -> Result<T, DbErr>
+/// On PostgreSQL: whether column `at` has a type a field of type `T` reads,
+/// from the statement's row description (by reference). Elsewhere SeaORM's
+/// generic read checks each value.
+fn check_type<T: sqlx::Type<sqlx::Postgres>>(row: &QueryResult, at: usize) -> Result<(), DbErr> {
+    use sqlx::{Column, Row, TypeInfo};
+    let Some(pg) = row.try_as_pg_row() else {
+        return Ok(());
+    };
+    let Some(ty) = pg.columns().get(at).map(Column::type_info) else {
+        return Err(DbErr::Type(format!("no column {at}")));
+    };
+    if !T::compatible(ty) {
+        return Err(DbErr::Type(format!(
+            "column {at} is {}, not {}",
+            ty.name(),
+            T::type_info().name()
+        )));
+    }
+    Ok(())
+}
+
+/// [`check_type`] for the type of the field `_field` picks out of `M`.
+fn check_field<M, T: sqlx::Type<sqlx::Postgres>>(
+    row: &QueryResult,
+    at: usize,
+    _field: fn(&M) -> &T,
+) -> Result<(), DbErr> {
+    check_type::<T>(row, at)
+}
+
+/// One value by position. On PostgreSQL the value is decoded straight from
+/// the row, after [`check_type`] unless `check` says the result's first row
+/// was checked, instead of through SeaORM's and sqlx's generic path, which
+/// clones the type of every value: a page of 50 invoices with their
+/// customers and sales reads 3,400 values. A column of another type or a
+/// NULL in a non-optional field is an error.
+fn column<T>(row: &QueryResult, at: usize, check: Check) -> Result<T, DbErr>
 where
     T: sea_orm::TryGetable + for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
 {
-    use sqlx::{Column, Row, TypeInfo};
+    use sqlx::Row;
     if let Some(pg) = row.try_as_pg_row() {
-        let Some(ty) = pg.columns().get(at).map(Column::type_info) else {
-            return Err(DbErr::Type(format!("no column {at}")));
-        };
-        if !T::compatible(ty) {
-            return Err(DbErr::Type(format!(
-                "column {at} is {}, not {}",
-                ty.name(),
-                T::type_info().name()
-            )));
+        if check == Check::Types {
+            check_type::<T>(row, at)?;
         }
         return pg
             .try_get_unchecked::<T, _>(at)
@@ -60,14 +110,22 @@ macro_rules! from_columns {
         impl FromColumns for $model {
             const COLUMNS: &'static [&'static str] = &[$(stringify!($field)),*];
 
-            fn from_columns(row: &QueryResult, at: &mut usize) -> Result<Self, DbErr> {
+            fn from_columns(row: &QueryResult, at: &mut usize, check: Check) -> Result<Self, DbErr> {
                 Ok(Self {
                     $($field: {
-                        let v = column(row, *at)?;
+                        let v = column(row, *at, check)?;
                         *at += 1;
                         v
                     }),*
                 })
+            }
+
+            fn check_columns(row: &QueryResult, at: &mut usize) -> Result<(), DbErr> {
+                $(
+                    check_field(row, *at, |m: &Self| &m.$field)?;
+                    *at += 1;
+                )*
+                Ok(())
             }
         }
     };
@@ -151,14 +209,23 @@ from_columns!(invoice_sale::Model {
 });
 
 /// Reads an optional record (the right side of an outer join): absent when
-/// its first column, the id, is null; `*at` moves past its columns either way.
-pub fn optional<T: FromColumns>(row: &QueryResult, at: &mut usize) -> Result<Option<T>, DbErr> {
-    let id: Option<i64> = row.try_get_by_index(*at)?;
+/// its first column, the id, is null; `*at` moves past its columns either
+/// way, and `check` checks their types either way.
+pub fn optional<T: FromColumns>(
+    row: &QueryResult,
+    at: &mut usize,
+    check: Check,
+) -> Result<Option<T>, DbErr> {
+    let id: Option<i64> = column(row, *at, check)?;
     if id.is_none() {
-        *at += T::COLUMNS.len();
+        if check == Check::Types {
+            T::check_columns(row, at)?;
+        } else {
+            *at += T::COLUMNS.len();
+        }
         return Ok(None);
     }
-    T::from_columns(row, at).map(Some)
+    T::from_columns(row, at, check).map(Some)
 }
 
 #[cfg(test)]

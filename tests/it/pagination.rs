@@ -242,45 +242,47 @@ async fn postgres_connections_keep_one_plan_per_statement_unless_told_otherwise(
 /// column of another type is an error, never a panic or a wrong number.
 #[tokio::test]
 async fn a_record_read_by_position_refuses_a_null_or_another_type() {
-    use invoice_finance::store::rows::FromColumns;
+    use invoice_finance::store::rows::{self, Check, FromColumns};
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
     let Some(url) = crate::helpers::postgres_url() else {
         return;
     };
     let db = invoice_finance::db::connect(&url).await.unwrap();
-    let read = |sql: &'static str| {
+    let row = |sql: String| {
         let db = db.clone();
         async move {
-            let row = db
-                .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+            db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
                 .await
                 .unwrap()
-                .unwrap();
-            entity::customer::Model::from_columns(&row, &mut 0)
+                .unwrap()
         }
+    };
+    let read = |sql: String| {
+        let row = row(sql);
+        async move { entity::customer::Model::from_columns(&row.await, &mut 0, Check::Types) }
+    };
+    // The absent right side of an outer join: a NULL id, yet its columns'
+    // types are checked all the same.
+    let absent = |sql: String| {
+        let row = row(sql);
+        async move { rows::optional::<entity::customer::Model>(&row.await, &mut 0, Check::Types) }
     };
     let columns = "1::bigint, 2::bigint, 'K1'::text, 'Kund AB'::text, NULL::text, NULL::text, \
                    NULL::text, NULL::text, NULL::text, NULL::text, 'SE'::text, now(), now()";
-    let good = read(Box::leak(format!("SELECT {columns}").into_boxed_str()))
-        .await
-        .unwrap();
+    let good = read(format!("SELECT {columns}")).await.unwrap();
     assert_eq!(
         (good.id, good.company_id, good.name.as_deref()),
         (1, 2, Some("Kund AB"))
     );
     // The customer number is not optional.
     let null = columns.replacen("'K1'::text", "NULL::text", 1);
-    assert!(
-        read(Box::leak(format!("SELECT {null}").into_boxed_str()))
-            .await
-            .is_err()
-    );
+    assert!(read(format!("SELECT {null}")).await.is_err());
     // Text where the id is a number: eight bytes that would read as one.
     let text = columns.replacen("1::bigint", "'12345678'::text", 1);
-    assert!(
-        read(Box::leak(format!("SELECT {text}").into_boxed_str()))
-            .await
-            .is_err()
-    );
+    assert!(read(format!("SELECT {text}")).await.is_err());
+    let no_id = columns.replacen("1::bigint", "NULL::bigint", 1);
+    assert_eq!(absent(format!("SELECT {no_id}")).await.unwrap(), None);
+    let no_id_and_text = no_id.replacen("2::bigint", "'2'::text", 1);
+    assert!(absent(format!("SELECT {no_id_and_text}")).await.is_err());
 }

@@ -95,7 +95,14 @@ impl Customer {
             customer_id: Some(self.0.id),
             ..InvoiceFilter::default()
         };
-        invoice_page(ctx, t, filter, InvoiceOrder::into_store(None), req).await
+        Box::pin(invoice_page(
+            ctx,
+            t,
+            filter,
+            InvoiceOrder::into_store(None),
+            req,
+        ))
+        .await
     }
 }
 

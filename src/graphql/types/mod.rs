@@ -1,5 +1,12 @@
 //! GraphQL object types. They wrap stored models and never derive from entities:
 //! the API and the tables change for different reasons.
+//!
+//! All fields of an object share one resolver future type, as large as the
+//! largest field's: async-graphql builds one per selected field and moves it
+//! into a box, so a page of 50 invoices copies that size some 600 times. A
+//! field whose work runs deep (another list's page, an event history, what a
+//! case owes) awaits that work boxed (`Box::pin(…).await`), and the cheap
+//! fields of the object stop paying for it.
 
 pub mod company;
 pub mod customer;

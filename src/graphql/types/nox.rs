@@ -297,7 +297,7 @@ impl NoxFinansCase {
     /// on what was outstanding, from the due date), charged from the reminder
     /// on; for a closed case, the interest collected.
     async fn accrued_interest(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
-        let owed = self.owed(ctx).await?;
+        let owed = Box::pin(self.owed(ctx)).await?;
         Ok(from_ore(if self.open()? {
             owed.interest_accrued_ore
         } else {
@@ -308,7 +308,7 @@ impl NoxFinansCase {
     /// What the customer owes on top of the invoice today: fees and interest
     /// not yet collected. Zero once the case is closed.
     async fn fees_balance(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
-        let owed = self.owed(ctx).await?;
+        let owed = Box::pin(self.owed(ctx)).await?;
         Ok(from_ore(owed.fees_ore + owed.interest_ore).into())
     }
     /// What Nox Finans collected for this case and where it went.
@@ -331,9 +331,13 @@ impl NoxFinansCase {
         let reader = crate::graphql::actor(ctx)?
             .scope()
             .ok_or_else(|| AppError::Forbidden("this field needs a token".into()))?;
-        let rows =
-            crate::store::outbox::history(&state(ctx).db, reader, topic::NOX_FINANS, self.0.id)
-                .await?;
+        let rows = Box::pin(crate::store::outbox::history(
+            &state(ctx).db,
+            reader,
+            topic::NOX_FINANS,
+            self.0.id,
+        ))
+        .await?;
         Ok(rows
             .iter()
             .map(|e| NoxFinansEvent::new(e, self.clone()))

@@ -3,6 +3,7 @@
 
 use super::filter::filter_condition;
 use super::*;
+use crate::store::rows::Check;
 
 /// What an invoice list is sorted by. Every order ends with the id, so rows
 /// with equal values keep one order and a cursor (an invoice id) marks one
@@ -137,18 +138,18 @@ fn joined(tenant: Tenant, base: Select<invoice::Entity>, along: Along) -> Select
     q
 }
 
-fn listed(row: &QueryResult, along: Along) -> AppResult<Listed> {
+fn listed(row: &QueryResult, along: Along, check: Check) -> AppResult<Listed> {
     // By position: the invoice's columns, then the customer's, then the sale's.
     let at = &mut 0;
-    let invoice = invoice::Model::from_columns(row, at)?.try_into()?;
+    let invoice = invoice::Model::from_columns(row, at, check)?.try_into()?;
     let customer = if along.customer {
-        Some(customer::Model::from_columns(row, at)?.into())
+        Some(customer::Model::from_columns(row, at, check)?.into())
     } else {
         None
     };
     let sale = if along.sale {
         Some(
-            rows::optional::<invoice_sale::Model>(row, at)?
+            rows::optional::<invoice_sale::Model>(row, at, check)?
                 .map(super::super::sales::Sale::try_from)
                 .transpose()?,
         )
@@ -262,10 +263,12 @@ pub async fn list<C: ConnectionTrait>(
     let rows = db
         .query_all_raw(crate::store::page::limited(db, &q, size + 1))
         .await?;
-    let mut items = rows
-        .iter()
-        .map(|r| listed(r, along))
-        .collect::<Result<Vec<_>, _>>()?;
+    // Sized up front: collecting `Result`s would grow the vector (and move
+    // every record read so far) four times on the way to 51.
+    let mut items = Vec::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        items.push(listed(r, along, Check::for_row(i))?);
+    }
     let more = items.len() as u64 > size;
     items.truncate(usize::try_from(size).unwrap_or(usize::MAX));
     if !forward {
@@ -320,7 +323,7 @@ pub async fn get_along<C: ConnectionTrait>(
         along,
     );
     match db.query_one(&q).await? {
-        Some(row) => Ok(Some(listed(&row, along)?)),
+        Some(row) => Ok(Some(listed(&row, along, Check::Types)?)),
         None => Ok(None),
     }
 }

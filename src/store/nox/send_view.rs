@@ -186,7 +186,7 @@ pub async fn send_view<C: ConnectionTrait>(
 
     use sea_orm::Iterable;
 
-    use crate::store::rows::{self, FromColumns};
+    use crate::store::rows::{self, Check, FromColumns};
     let mut select = send_view_select(tenant, q);
     if let Some(a) = after {
         select = select.filter(invoice::Column::Id.lt(a));
@@ -208,10 +208,10 @@ pub async fn send_view<C: ConnectionTrait>(
         .query_all_raw(crate::store::page::limited(db, &stmt, first + 1))
         .await?;
     let mut out = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let at = &mut 0;
-        let invoice = invoice::Model::from_columns(row, at)?.try_into()?;
-        let customer = rows::optional::<customer::Model>(row, at)?.map(Into::into);
+    for (i, row) in rows.iter().enumerate() {
+        let (at, check) = (&mut 0, Check::for_row(i));
+        let invoice = invoice::Model::from_columns(row, at, check)?.try_into()?;
+        let customer = rows::optional::<customer::Model>(row, at, check)?.map(Into::into);
         // SQLite answers EXISTS with an integer.
         let sold = row
             .try_get_by_index::<bool>(*at)

@@ -302,9 +302,13 @@ impl InvoiceSale {
         let reader = crate::graphql::actor(ctx)?
             .scope()
             .ok_or_else(|| AppError::Forbidden("this field needs a token".into()))?;
-        let rows =
-            crate::store::outbox::history(&state(ctx).db, reader, topic::INVOICE_SALE, self.0.id)
-                .await?;
+        let rows = Box::pin(crate::store::outbox::history(
+            &state(ctx).db,
+            reader,
+            topic::INVOICE_SALE,
+            self.0.id,
+        ))
+        .await?;
         Ok(rows
             .iter()
             .map(|e| InvoiceSaleEvent::new(e, self.clone()))
