@@ -114,16 +114,28 @@ pub async fn any<C: ConnectionTrait>(db: &C) -> AppResult<bool> {
     Ok(company::Entity::find().one(db).await?.is_some())
 }
 
-/// The tenant's terms of payment, by code.
-pub async fn terms<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-) -> AppResult<Vec<terms_of_payment::Model>> {
+record!(
+    /// One of a company's terms of payment.
+    TermsOfPayment from terms_of_payment::Model {
+        /// The code an invoice names.
+        code: String,
+        /// Days from the invoice date to the due date.
+        days: i32,
+        /// What it says.
+        description: String,
+    }
+);
+
+/// The tenant's terms of payment, in the order they were set up.
+pub async fn terms<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<Vec<TermsOfPayment>> {
     Ok(terms_of_payment::Entity::find()
         .filter(terms_of_payment::Column::CompanyId.eq(tenant.company_id()))
         .order_by_asc(terms_of_payment::Column::Id)
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(TermsOfPayment::from)
+        .collect())
 }
 
 /// Which counter of the company to draw from.

@@ -114,7 +114,7 @@ pub async fn record_collection(
     let now = state.clock.now();
     let txn = begin_ordered(&state.db).await?;
     if let Some(c) = sales::collection_by_key(&txn, op, key).await? {
-        if c.sale_id != sale_id || c.amount_ore != amount_ore.get() {
+        if c.sale_id != sale_id || c.amount_ore != amount_ore {
             return Err(AppError::Conflict(
                 "this idempotency key was used for another collection".into(),
             ));

@@ -160,14 +160,27 @@ pub async fn add_collection<C: ConnectionTrait>(
     Ok(true)
 }
 
+record!(
+    /// Money the customer of a sold invoice paid the financier, as recorded.
+    Collection from sale_collection::Model {
+        /// The sale it was collected for.
+        sale_id: i64,
+        /// How much.
+        amount_ore: Ore,
+        /// The client's key: the same key records once.
+        idempotency_key: String,
+    }
+);
+
 /// A collection recorded under `key` (operator).
 pub async fn collection_by_key<C: ConnectionTrait>(
     db: &C,
     _op: Operator,
     key: &str,
-) -> AppResult<Option<sale_collection::Model>> {
+) -> AppResult<Option<Collection>> {
     Ok(sale_collection::Entity::find()
         .filter(sale_collection::Column::IdempotencyKey.eq(key))
         .one(db)
-        .await?)
+        .await?
+        .map(Collection::from))
 }
