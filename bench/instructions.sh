@@ -40,10 +40,10 @@ request() {
 }
 for _ in $(seq 1 20); do request; done
 sleep 1
-callgrind_control -z "$server" > /dev/null
+callgrind_control -z "$server" > /dev/null 2>&1
 for _ in $(seq 1 "$n"); do request; done
 sleep 1
-callgrind_control -d "$server" > /dev/null
+callgrind_control -d "$server" > /dev/null 2>&1
 sleep 1
 kill "$server"
 wait "$server" 2> /dev/null || true
