@@ -30,7 +30,7 @@ pub struct CustomerLoader {
 }
 
 impl Loader<i64> for CustomerLoader {
-    type Value = crate::store::customers::Customer;
+    type Value = Arc<crate::store::customers::Customer>;
     type Error = LoadError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
@@ -40,7 +40,7 @@ impl Loader<i64> for CustomerLoader {
             Scope::Operator(op) => customers::get_many_any(&self.state.db, op, ids).await,
         }
         .map_err(wrap)?;
-        Ok(rows.into_iter().map(|c| (c.id, c)).collect())
+        Ok(rows.into_iter().map(|c| (c.id, Arc::new(c))).collect())
     }
 }
 
@@ -80,7 +80,7 @@ pub struct SaleByInvoiceLoader {
 }
 
 impl Loader<i64> for SaleByInvoiceLoader {
-    type Value = Option<crate::store::sales::Sale>;
+    type Value = Option<Arc<crate::store::sales::Sale>>;
     type Error = LoadError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
@@ -88,7 +88,7 @@ impl Loader<i64> for SaleByInvoiceLoader {
             .await
             .map_err(wrap)?;
         let mut out: HashMap<i64, Self::Value> = keys.iter().map(|k| (*k, None)).collect();
-        out.extend(rows.into_iter().map(|s| (s.invoice_id, Some(s))));
+        out.extend(rows.into_iter().map(|s| (s.invoice_id, Some(Arc::new(s)))));
         Ok(out)
     }
 }

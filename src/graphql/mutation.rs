@@ -67,7 +67,7 @@ impl CoreMutation {
         input: CustomerInput,
     ) -> GqlResult<Customer> {
         let t = tenant(ctx)?;
-        Ok(Customer(
+        Ok(Customer::from(
             customers::create(state(ctx), t, input.into()).await?,
         ))
     }
@@ -81,7 +81,7 @@ impl CoreMutation {
     ) -> GqlResult<Customer> {
         let t = tenant(ctx)?;
         let id = decode(&id, Kind::Customer, "id")?;
-        Ok(Customer(
+        Ok(Customer::from(
             customers::update(state(ctx), t, id, input.into()).await?,
         ))
     }

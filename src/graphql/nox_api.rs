@@ -131,7 +131,7 @@ impl NoxQuery {
         // fields read it from the loader instead of asking again.
         let customers = rows
             .iter()
-            .filter_map(|r| r.customer.clone().map(|c| (c.id, c)));
+            .filter_map(|r| r.customer.clone().map(|c| (c.id, std::sync::Arc::new(c))));
         super::loader::<super::loaders::CustomerLoader>(ctx)?
             .feed_many(customers)
             .await;

@@ -92,7 +92,7 @@ impl CoreQuery {
             }
             Some((Kind::Customer, n)) => customers::get(db, t, n)
                 .await?
-                .map(|c| Node::Customer(Customer(c))),
+                .map(|c| Node::Customer(Customer::from(c))),
             Some((Kind::Invoice, n)) => invoices::get(db, t, n)
                 .await?
                 .map(|i| Node::Invoice(Invoice(i))),
@@ -134,7 +134,7 @@ impl CoreQuery {
         CustomerConnection::read(
             ctx,
             window,
-            Customer,
+            Customer::from,
             move |st, req| async move { customers::list(&st.db, t, search.as_deref(), req).await },
             move |st| {
                 let search = counted.clone();
@@ -148,7 +148,9 @@ impl CoreQuery {
     async fn customer(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Customer>> {
         let t = tenant(ctx)?;
         let n = decode(&id, Kind::Customer, "id")?;
-        Ok(customers::get(&state(ctx).db, t, n).await?.map(Customer))
+        Ok(customers::get(&state(ctx).db, t, n)
+            .await?
+            .map(Customer::from))
     }
 
     /// The company's invoices, newest first.
@@ -190,7 +192,9 @@ impl CoreQuery {
             return Ok(None);
         };
         if let Some(c) = found.customer {
-            loader::<CustomerLoader>(ctx)?.feed_one(c.id, c).await;
+            loader::<CustomerLoader>(ctx)?
+                .feed_one(c.id, std::sync::Arc::new(c))
+                .await;
         }
         Ok(Some(Invoice(found.invoice)))
     }

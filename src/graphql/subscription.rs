@@ -101,7 +101,7 @@ impl Subscription {
             invoice_id,
         };
         Ok(live(ctx, filter, after, |e, subject| match subject {
-            Subject::Sale(sale) => Some(InvoiceSaleEvent::new(e, InvoiceSale(sale))),
+            Subject::Sale(sale) => Some(InvoiceSaleEvent::new(e, InvoiceSale::from(sale))),
             _ => None,
         }))
     }

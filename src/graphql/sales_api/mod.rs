@@ -92,10 +92,10 @@ impl SaleQuery {
         // Operators read any company's sale (to follow up a spot check or a
         // draw); a company only its own.
         if let Ok(op) = actor(ctx)?.operator() {
-            return Ok(sales::get_any(db, op, id).await?.map(InvoiceSale));
+            return Ok(sales::get_any(db, op, id).await?.map(InvoiceSale::from));
         }
         let t = tenant(ctx)?;
-        Ok(sales::get(db, t, id).await?.map(InvoiceSale))
+        Ok(sales::get(db, t, id).await?.map(InvoiceSale::from))
     }
 
     /// The company's sales, newest first.
@@ -112,7 +112,7 @@ impl SaleQuery {
         InvoiceSaleConnection::read(
             ctx,
             Window::forward(first, after),
-            InvoiceSale,
+            InvoiceSale::from,
             move |st, req| async move { sales::list(&st.db, t, status, req).await },
             move |st| async move { sales::count(&st.db, t, status).await },
         )
@@ -197,7 +197,7 @@ impl SaleQuery {
         InvoiceSaleConnection::read(
             ctx,
             Window::forward(first, after),
-            InvoiceSale,
+            InvoiceSale::from,
             move |st, req| async move { sales::spot_check_queue(&st.db, op, req).await },
             move |st| async move { sales::spot_check_queue_count(&st.db, op).await },
         )

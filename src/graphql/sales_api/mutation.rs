@@ -82,7 +82,7 @@ impl SaleMutation {
     ) -> GqlResult<InvoiceSale> {
         let t = tenant(ctx)?;
         let id = decode(&input.invoice_id, Kind::Invoice, "invoiceId")?;
-        Ok(InvoiceSale(
+        Ok(InvoiceSale::from(
             service::sell(state(ctx), t, id, &input.quote_id, &input.idempotency_key).await?,
         ))
     }
@@ -97,7 +97,9 @@ impl SaleMutation {
     ) -> GqlResult<InvoiceSale> {
         let t = tenant(ctx)?;
         let id = decode(&sale_id, Kind::InvoiceSale, "saleId")?;
-        Ok(InvoiceSale(service::withdraw(state(ctx), t, id).await?))
+        Ok(InvoiceSale::from(
+            service::withdraw(state(ctx), t, id).await?,
+        ))
     }
 
     /// Operators: records what the financier collected from the customer of a
@@ -113,7 +115,7 @@ impl SaleMutation {
     ) -> GqlResult<InvoiceSale> {
         let op = actor(ctx)?.operator()?;
         let id = decode(&sale_id, Kind::InvoiceSale, "saleId")?;
-        Ok(InvoiceSale(
+        Ok(InvoiceSale::from(
             service::record_collection(
                 state(ctx),
                 op,
@@ -164,7 +166,7 @@ impl SaleMutation {
     ) -> GqlResult<InvoiceSale> {
         let op = actor(ctx)?.operator()?;
         let id = decode(&sale_id, Kind::InvoiceSale, "saleId")?;
-        Ok(InvoiceSale(
+        Ok(InvoiceSale::from(
             service::resolve_spot_check(state(ctx), op, id, outcome.into(), note).await?,
         ))
     }

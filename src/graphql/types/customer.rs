@@ -12,9 +12,17 @@ use crate::graphql::ids::{Kind, encode};
 use crate::graphql::tenant;
 use crate::store::invoices::InvoiceFilter;
 
-/// A company's customer: who its invoices go to.
+/// A company's customer: who its invoices go to. Shared (`Arc`): the
+/// request's loader hands the same record to every invoice of a page that
+/// names the customer, without copying its texts.
 #[derive(Clone)]
-pub struct Customer(pub crate::store::customers::Customer);
+pub struct Customer(pub std::sync::Arc<crate::store::customers::Customer>);
+
+impl From<crate::store::customers::Customer> for Customer {
+    fn from(c: crate::store::customers::Customer) -> Self {
+        Self(std::sync::Arc::new(c))
+    }
+}
 
 /// Whether a customer is a business or a private person, from its identity number.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]

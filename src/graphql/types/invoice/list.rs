@@ -1,6 +1,7 @@
 //! The invoice list: its sort orders and one keyset-paginated page.
 
 use super::*;
+use std::sync::Arc;
 
 /// What an invoice list can be sorted by.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -88,21 +89,24 @@ pub async fn invoice_page(
         &st.db, tenant, &filter, today, order, req, along, other_side,
     )
     .await?;
+    // The joined customers and sales move into the request's loaders, shared
+    // with the invoices' fields rather than copied.
+    let (mut customers, mut sales) = (Vec::new(), Vec::new());
+    let page = page.map(|l| {
+        if let Some(c) = l.customer {
+            customers.push((c.id, Arc::new(c)));
+        }
+        if let Some(s) = l.sale {
+            sales.push((l.invoice.id, s.map(Arc::new)));
+        }
+        l.invoice
+    });
     if along.customer {
-        let customers = page
-            .items
-            .iter()
-            .filter_map(|l| l.customer.clone().map(|c| (c.id, c)));
         loader::<CustomerLoader>(ctx)?.feed_many(customers).await;
     }
     if along.sale {
-        let sales = page
-            .items
-            .iter()
-            .filter_map(|l| l.sale.clone().map(|s| (l.invoice.id, s)));
         loader::<SaleByInvoiceLoader>(ctx)?.feed_many(sales).await;
     }
-    let page = page.map(|l| l.invoice);
     Ok(InvoiceConnection::from_page(
         page,
         Invoice,

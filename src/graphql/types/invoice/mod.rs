@@ -306,7 +306,7 @@ impl Invoice {
         };
         Ok(sale
             .as_ref()
-            .and_then(sale_icon)
+            .and_then(|s| sale_icon(s))
             .or_else(|| case.as_ref().map(gavel)))
     }
     /// When the invoice was created.

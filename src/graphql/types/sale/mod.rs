@@ -196,7 +196,13 @@ fn is_operator(ctx: &Context<'_>) -> bool {
 
 /// The sale of one invoice to the financier.
 #[derive(Clone)]
-pub struct InvoiceSale(pub crate::store::sales::Sale);
+pub struct InvoiceSale(pub std::sync::Arc<crate::store::sales::Sale>);
+
+impl From<crate::store::sales::Sale> for InvoiceSale {
+    fn from(s: crate::store::sales::Sale) -> Self {
+        Self(std::sync::Arc::new(s))
+    }
+}
 
 /// The sale of one invoice to the financier.
 #[Object(serial)]
