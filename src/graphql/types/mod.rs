@@ -22,6 +22,21 @@ use company::Company;
 use customer::Customer;
 use invoice::Invoice;
 
+/// The stored events of one subject (a sale, a case), oldest first: the
+/// caller's own company's, or any company's for operators. Awaited boxed
+/// (see above): it is the deepest work of the objects that list it.
+pub(crate) async fn history_of(
+    ctx: &async_graphql::Context<'_>,
+    topic: &str,
+    subject_id: i64,
+) -> crate::client_error::GqlResult<Vec<crate::store::outbox::Event>> {
+    let reader = crate::graphql::actor(ctx)?
+        .scope()
+        .ok_or_else(|| crate::error::AppError::Forbidden("this field needs a token".into()))?;
+    let db = &crate::graphql::state(ctx).db;
+    Ok(Box::pin(crate::store::outbox::history(db, reader, topic, subject_id)).await?)
+}
+
 /// An object with a global ID, fetchable with `node(id:)`.
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "async_graphql::ID", desc = "Global ID."))]

@@ -327,17 +327,7 @@ impl NoxFinansCase {
     }
     /// Every status change, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> GqlResult<Vec<NoxFinansEvent>> {
-        // The caller's own company's events, or any company's for operators.
-        let reader = crate::graphql::actor(ctx)?
-            .scope()
-            .ok_or_else(|| AppError::Forbidden("this field needs a token".into()))?;
-        let rows = Box::pin(crate::store::outbox::history(
-            &state(ctx).db,
-            reader,
-            topic::NOX_FINANS,
-            self.0.id,
-        ))
-        .await?;
+        let rows = super::history_of(ctx, topic::NOX_FINANS, self.0.id).await?;
         Ok(rows
             .iter()
             .map(|e| NoxFinansEvent::new(e, self.clone()))

@@ -7,10 +7,9 @@ use super::invoice::Invoice;
 use crate::client_error::GqlResult;
 use crate::domain::money::{from_ore, from_scaled};
 use crate::domain::sale::{self as rules, SaleStatus};
-use crate::error::AppError;
+use crate::graphql::actor;
 use crate::graphql::ids::{Kind, cursor, encode};
 use crate::graphql::scalars::{Date, Decimal};
-use crate::graphql::{actor, state};
 use crate::services::sales::QuoteView;
 use crate::store::outbox::topic;
 
@@ -304,17 +303,7 @@ impl InvoiceSale {
     }
     /// Every event of the sale, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> GqlResult<Vec<InvoiceSaleEvent>> {
-        // The caller's own company's events, or any company's for operators.
-        let reader = crate::graphql::actor(ctx)?
-            .scope()
-            .ok_or_else(|| AppError::Forbidden("this field needs a token".into()))?;
-        let rows = Box::pin(crate::store::outbox::history(
-            &state(ctx).db,
-            reader,
-            topic::INVOICE_SALE,
-            self.0.id,
-        ))
-        .await?;
+        let rows = super::history_of(ctx, topic::INVOICE_SALE, self.0.id).await?;
         Ok(rows
             .iter()
             .map(|e| InvoiceSaleEvent::new(e, self.clone()))
