@@ -86,18 +86,6 @@ impl Ore {
     }
 }
 
-impl From<i64> for Ore {
-    fn from(ore: i64) -> Self {
-        Self(ore)
-    }
-}
-
-impl From<Ore> for i64 {
-    fn from(ore: Ore) -> Self {
-        ore.0
-    }
-}
-
 impl Add for Ore {
     type Output = Ore;
     fn add(self, other: Ore) -> Ore {
