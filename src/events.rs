@@ -18,6 +18,7 @@
 //! readers move past nothing. Writers commit side by side; on SQLite they are
 //! serialised anyway, and an event's `seq` is its position.
 
+use crate::domain::id::{CaseId, CompanyId, InvoiceId, SaleId};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
@@ -78,11 +79,15 @@ impl HubEvent {
                 let owner = self.row.owner();
                 let id = self.row.subject_id;
                 let found = match self.row.topic.as_str() {
-                    topic::INVOICE_SALE => sales::get(db, owner, id).await?.map(Subject::Sale),
+                    topic::INVOICE_SALE => sales::get(db, owner, SaleId::new(id))
+                        .await?
+                        .map(Subject::Sale),
                     topic::NOTIFICATION => notifications::get(db, owner, id)
                         .await?
                         .map(Subject::Notification),
-                    topic::NOX_FINANS => nox::case(db, owner, id).await?.map(Subject::Case),
+                    topic::NOX_FINANS => nox::case(db, owner, CaseId::new(id))
+                        .await?
+                        .map(Subject::Case),
                     _ => None,
                 };
                 found.ok_or_else(|| {
@@ -111,7 +116,8 @@ pub struct EventHub {
     tx: broadcast::Sender<Arc<HubEvent>>,
     /// One channel per company that has subscribers, so an event wakes only
     /// the subscribers of its own company (and the operators').
-    companies: std::sync::Mutex<std::collections::HashMap<i64, broadcast::Sender<Arc<HubEvent>>>>,
+    companies:
+        std::sync::Mutex<std::collections::HashMap<CompanyId, broadcast::Sender<Arc<HubEvent>>>>,
     head: AtomicI64,
     wake: Notify,
     poll: Duration,
@@ -121,11 +127,11 @@ pub struct EventHub {
 #[derive(Debug, Clone)]
 pub struct EventFilter {
     /// Only this company's (`None`: every company, for operators).
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     /// Only this topic.
     pub topic: &'static str,
     /// Only events about this invoice.
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<InvoiceId>,
 }
 
 impl EventFilter {
@@ -289,7 +295,7 @@ impl EventHub {
                 .sum::<usize>()
     }
 
-    fn subscribe(&self, company: Option<i64>) -> broadcast::Receiver<Arc<HubEvent>> {
+    fn subscribe(&self, company: Option<CompanyId>) -> broadcast::Receiver<Arc<HubEvent>> {
         match company {
             Some(c) => self
                 .companies

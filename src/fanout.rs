@@ -10,6 +10,7 @@
 //! that resumes from a cursor (`after`) replays its own history and is never
 //! shared.
 
+use crate::domain::id::CompanyId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -42,7 +43,7 @@ pub struct Key {
     query: String,
     operation: Option<String>,
     variables: String,
-    company: Option<i64>,
+    company: Option<CompanyId>,
     role: Role,
 }
 

@@ -9,6 +9,7 @@
 //! one statement per table and company, in one transaction per company, on
 //! SQLite and PostgreSQL alike.
 
+use crate::domain::id::CompanyId;
 use chrono::{Days, NaiveDate};
 use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait, Value};
 
@@ -121,7 +122,7 @@ pub async fn seed_bulk(state: &AppState, plan: &BulkPlan) -> AppResult<Vec<BulkC
         };
         let token = tokens::create_simple(&state.db, Some(id), Role::Company, "bulk", now).await?;
         out.push(BulkCompany {
-            id,
+            id: id.get(),
             organisation_number: org,
             invoices,
             token,
@@ -159,7 +160,7 @@ fn counter(n: u32) -> String {
 
 async fn fill_company<C: ConnectionTrait>(
     db: &C,
-    company_id: i64,
+    company_id: CompanyId,
     size: &CompanySize,
     today: NaiveDate,
     now: chrono::DateTime<chrono::Utc>,

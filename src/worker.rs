@@ -164,17 +164,24 @@ async fn run_job(state: &AppState, job: Job) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::id::CompanyId;
 
-    fn job(id: i64, company_id: i64) -> Job {
+    fn job(id: i64, company_id: CompanyId) -> Job {
         Job::claimed(id, JobKind::NoxPayout, company_id, id, id)
     }
 
     #[test]
     fn a_companys_jobs_stay_together_in_the_order_they_fell_due() {
-        let due = vec![job(1, 7), job(2, 8), job(3, 7), job(4, 9), job(5, 8)];
+        let due = [(1, 7), (2, 8), (3, 7), (4, 9), (5, 8)]
+            .map(|(id, company)| job(id, CompanyId::new(company)))
+            .to_vec();
         let ids: Vec<Vec<(i64, i64)>> = by_company(due)
             .iter()
-            .map(|g| g.iter().map(|j| (j.tenant.company_id(), j.id)).collect())
+            .map(|g| {
+                g.iter()
+                    .map(|j| (j.tenant.company_id().get(), j.id))
+                    .collect()
+            })
             .collect();
         assert_eq!(
             ids,

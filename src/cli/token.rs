@@ -4,6 +4,7 @@
 use anyhow::{Context, bail};
 use clap::{Subcommand, ValueEnum};
 use invoice_finance::clock::Clock;
+use invoice_finance::domain::id::CompanyId;
 use invoice_finance::domain::identifiers::parse_identity_number;
 use invoice_finance::store::{Role, companies, tokens};
 
@@ -49,7 +50,7 @@ async fn company_by_org(
     state: &invoice_finance::state::AppState,
     org: &str,
     today: chrono::NaiveDate,
-) -> anyhow::Result<i64> {
+) -> anyhow::Result<CompanyId> {
     let normalised = parse_identity_number("company", org, today)
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .normalised;

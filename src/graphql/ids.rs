@@ -8,6 +8,7 @@ use async_graphql::ID;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use crate::domain::id::{CaseId, CompanyId, CustomerId, InvoiceId, RowKey, SaleId};
 use crate::error::AppError;
 use crate::store::page::PageRequest;
 
@@ -101,6 +102,43 @@ pub fn decode(id: &ID, kind: Kind, field: &str) -> Result<i64, AppError> {
             format!("is not a valid {} ID", kind.name()),
         )),
     }
+}
+
+/// An id type whose global ID names one kind of object.
+pub trait Global: RowKey {
+    /// The kind its global IDs name.
+    const KIND: Kind;
+    /// The id of the row with key `n`.
+    fn of_key(n: i64) -> Self;
+}
+
+macro_rules! global {
+    ($($id:ident => $kind:ident),+) => {
+        $(impl Global for $id {
+            const KIND: Kind = Kind::$kind;
+            fn of_key(n: i64) -> Self {
+                $id::new(n)
+            }
+        })+
+    };
+}
+
+global!(
+    CompanyId => Company,
+    CustomerId => Customer,
+    InvoiceId => Invoice,
+    SaleId => InvoiceSale,
+    CaseId => NoxFinansCase
+);
+
+/// The global ID of `id`.
+pub fn encode_id<T: Global>(id: T) -> ID {
+    encode(T::KIND, id.key())
+}
+
+/// Reads a global ID of `T`'s kind; `VALIDATION` on `field` otherwise.
+pub fn decode_id<T: Global>(id: &ID, field: &str) -> Result<T, AppError> {
+    decode(id, T::KIND, field).map(T::of_key)
 }
 
 /// The cursor of a row with key `key`.

@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 
+use crate::domain::id::{CustomerId, InvoiceId};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::{Tenant, customers, invoices, ledger, sales};
@@ -29,11 +30,14 @@ pub struct CustomerLoader {
     pub scope: Scope,
 }
 
-impl Loader<i64> for CustomerLoader {
+impl Loader<CustomerId> for CustomerLoader {
     type Value = Arc<crate::store::customers::Customer>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[CustomerId],
+    ) -> Result<HashMap<CustomerId, Self::Value>, Self::Error> {
         let ids = keys.iter().copied();
         let rows = match self.scope {
             Scope::Company(t) => customers::get_many(&self.state.db, t, ids).await,
@@ -52,17 +56,20 @@ pub struct InvoiceRowsLoader {
     pub scope: Scope,
 }
 
-impl Loader<i64> for InvoiceRowsLoader {
+impl Loader<InvoiceId> for InvoiceRowsLoader {
     type Value = Vec<crate::store::invoices::InvoiceLine>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[InvoiceId],
+    ) -> Result<HashMap<InvoiceId, Self::Value>, Self::Error> {
         let rows = match self.scope {
             Scope::Company(t) => invoices::rows_of(&self.state.db, t, keys.to_vec()).await,
             Scope::Operator(op) => invoices::rows_of_any(&self.state.db, op, keys.to_vec()).await,
         }
         .map_err(wrap)?;
-        let mut by_invoice: HashMap<i64, Self::Value> = HashMap::new();
+        let mut by_invoice: HashMap<InvoiceId, Self::Value> = HashMap::new();
         for r in rows {
             by_invoice.entry(r.invoice_id).or_default().push(r);
         }
@@ -79,15 +86,18 @@ pub struct SaleByInvoiceLoader {
     pub tenant: Tenant,
 }
 
-impl Loader<i64> for SaleByInvoiceLoader {
+impl Loader<InvoiceId> for SaleByInvoiceLoader {
     type Value = Option<Arc<crate::store::sales::Sale>>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[InvoiceId],
+    ) -> Result<HashMap<InvoiceId, Self::Value>, Self::Error> {
         let rows = sales::latest_by_invoice(&self.state.db, self.tenant, keys.to_vec())
             .await
             .map_err(wrap)?;
-        let mut out: HashMap<i64, Self::Value> = keys.iter().map(|k| (*k, None)).collect();
+        let mut out: HashMap<InvoiceId, Self::Value> = keys.iter().map(|k| (*k, None)).collect();
         out.extend(rows.into_iter().map(|s| (s.invoice_id, Some(Arc::new(s)))));
         Ok(out)
     }
@@ -101,11 +111,14 @@ pub struct NoxCaseByInvoiceLoader {
     pub tenant: Tenant,
 }
 
-impl Loader<i64> for NoxCaseByInvoiceLoader {
+impl Loader<InvoiceId> for NoxCaseByInvoiceLoader {
     type Value = crate::store::nox::Case;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[InvoiceId],
+    ) -> Result<HashMap<InvoiceId, Self::Value>, Self::Error> {
         let rows = crate::store::nox::cases_of(&self.state.db, self.tenant, keys.to_vec())
             .await
             .map_err(wrap)?;
@@ -122,15 +135,18 @@ pub struct PaymentsLoader {
     pub tenant: Tenant,
 }
 
-impl Loader<i64> for PaymentsLoader {
+impl Loader<InvoiceId> for PaymentsLoader {
     type Value = Vec<crate::store::invoices::Payment>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[InvoiceId],
+    ) -> Result<HashMap<InvoiceId, Self::Value>, Self::Error> {
         let rows = invoices::payments_of_many(&self.state.db, self.tenant, keys.to_vec())
             .await
             .map_err(wrap)?;
-        let mut by_invoice: HashMap<i64, Self::Value> = HashMap::new();
+        let mut by_invoice: HashMap<InvoiceId, Self::Value> = HashMap::new();
         for p in rows {
             by_invoice.entry(p.invoice_id).or_default().push(p);
         }
@@ -147,11 +163,14 @@ pub struct InvoiceLoader {
     pub scope: Scope,
 }
 
-impl Loader<i64> for InvoiceLoader {
+impl Loader<InvoiceId> for InvoiceLoader {
     type Value = crate::store::invoices::Invoice;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[InvoiceId],
+    ) -> Result<HashMap<InvoiceId, Self::Value>, Self::Error> {
         let rows = match self.scope {
             Scope::Company(t) => invoices::get_many(&self.state.db, t, keys.to_vec()).await,
             Scope::Operator(op) => invoices::get_many_any(&self.state.db, op, keys.to_vec()).await,
@@ -253,7 +272,9 @@ impl Loaders {
 }
 
 /// A loader the request builds on demand.
-pub trait ScopedLoader: Loader<i64> + Sized {
+pub trait ScopedLoader: Loader<Self::Key> + Sized {
+    /// What it loads by.
+    type Key: Send + Sync + std::hash::Hash + Eq + Clone + 'static;
     /// The loader for `scope`, or `None` when the scope may not use it.
     fn make(state: AppState, scope: Scope) -> Option<Self>;
     /// Where [`Loaders`] keeps it.
@@ -268,8 +289,9 @@ fn company(scope: Scope) -> Option<Tenant> {
 }
 
 macro_rules! scoped_loader {
-    ($t:ident, $slot:ident, any) => {
+    ($t:ident, $key:ty, $slot:ident, any) => {
         impl ScopedLoader for $t {
+            type Key = $key;
             fn make(state: AppState, scope: Scope) -> Option<Self> {
                 Some(Self { state, scope })
             }
@@ -278,8 +300,9 @@ macro_rules! scoped_loader {
             }
         }
     };
-    ($t:ident, $slot:ident, company) => {
+    ($t:ident, $key:ty, $slot:ident, company) => {
         impl ScopedLoader for $t {
+            type Key = $key;
             fn make(state: AppState, scope: Scope) -> Option<Self> {
                 company(scope).map(|tenant| Self { state, tenant })
             }
@@ -290,10 +313,10 @@ macro_rules! scoped_loader {
     };
 }
 
-scoped_loader!(CustomerLoader, customer, any);
-scoped_loader!(InvoiceRowsLoader, invoice_rows, any);
-scoped_loader!(InvoiceLoader, invoice, any);
-scoped_loader!(NoxCaseByInvoiceLoader, nox_case, company);
-scoped_loader!(PaymentsLoader, payments, company);
-scoped_loader!(SaleByInvoiceLoader, sale, company);
-scoped_loader!(VoucherRowsLoader, voucher_rows, company);
+scoped_loader!(CustomerLoader, CustomerId, customer, any);
+scoped_loader!(InvoiceRowsLoader, InvoiceId, invoice_rows, any);
+scoped_loader!(InvoiceLoader, InvoiceId, invoice, any);
+scoped_loader!(NoxCaseByInvoiceLoader, InvoiceId, nox_case, company);
+scoped_loader!(PaymentsLoader, InvoiceId, payments, company);
+scoped_loader!(SaleByInvoiceLoader, InvoiceId, sale, company);
+scoped_loader!(VoucherRowsLoader, i64, voucher_rows, company);

@@ -1,8 +1,9 @@
 //! Mutation root.
 
+use crate::domain::id::{CustomerId, InvoiceId};
 use async_graphql::{Context, ID, Object};
 
-use super::ids::{Kind, decode};
+use super::ids::decode_id;
 use super::scalars::{Date, Decimal};
 use super::types::customer::Customer;
 use super::types::inputs::{CustomerInput, InvoiceInput};
@@ -80,7 +81,7 @@ impl CoreMutation {
         input: CustomerInput,
     ) -> GqlResult<Customer> {
         let t = tenant(ctx)?;
-        let id = decode(&id, Kind::Customer, "id")?;
+        let id = decode_id::<CustomerId>(&id, "id")?;
         Ok(Customer::from(
             customers::update(state(ctx), t, id, input.into()).await?,
         ))
@@ -102,7 +103,7 @@ impl CoreMutation {
         input: InvoiceInput,
     ) -> GqlResult<Invoice> {
         let t = tenant(ctx)?;
-        let id = decode(&id, Kind::Invoice, "id")?;
+        let id = decode_id::<InvoiceId>(&id, "id")?;
         Ok(Invoice(
             invoices::update(state(ctx), t, id, input.into_service()?).await?,
         ))
@@ -111,14 +112,14 @@ impl CoreMutation {
     /// Cancels (makulerar) an invoice; refused once payments are registered.
     async fn cancel_invoice(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Invoice> {
         let t = tenant(ctx)?;
-        let id = decode(&id, Kind::Invoice, "id")?;
+        let id = decode_id::<InvoiceId>(&id, "id")?;
         Ok(Invoice(invoices::cancel(state(ctx), t, id).await?))
     }
 
     /// Marks an invoice as printed or sent to the customer.
     async fn mark_invoice_sent(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Invoice> {
         let t = tenant(ctx)?;
-        let id = decode(&id, Kind::Invoice, "id")?;
+        let id = decode_id::<InvoiceId>(&id, "id")?;
         Ok(Invoice(invoices::mark_sent(state(ctx), t, id).await?))
     }
 
@@ -135,7 +136,7 @@ impl CoreMutation {
         idempotency_key: String,
     ) -> GqlResult<CreditInvoicePayload> {
         let t = tenant(ctx)?;
-        let id = decode(&invoice_id, Kind::Invoice, "invoiceId")?;
+        let id = decode_id::<InvoiceId>(&invoice_id, "invoiceId")?;
         let rows = rows.map(|r| r.into_iter().map(Into::into).collect());
         let c = invoices::credit(state(ctx), t, id, rows, &idempotency_key).await?;
         Ok(CreditInvoicePayload {
@@ -159,7 +160,7 @@ impl CoreMutation {
         idempotency_key: String,
     ) -> GqlResult<Invoice> {
         let t = tenant(ctx)?;
-        let id = decode(&invoice_id, Kind::Invoice, "invoiceId")?;
+        let id = decode_id::<InvoiceId>(&invoice_id, "invoiceId")?;
         let input = invoices::PaymentInput {
             invoice_id: id,
             payer: payer.into(),

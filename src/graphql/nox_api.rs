@@ -1,8 +1,9 @@
 //! Nox Finans operations: query and mutation fields merged into the roots.
 
+use crate::domain::id::{CaseId, InvoiceId};
 use async_graphql::{Context, ID, InputObject, Object};
 
-use super::ids::{Kind, decode, decode_cursor};
+use super::ids::{decode_cursor, decode_id};
 use super::types::invoice::Invoice;
 use super::types::nox::{
     DeliveryMethod, EligibilityColour, NoxFinansCandidate, NoxFinansCandidateConnection,
@@ -61,11 +62,8 @@ pub struct SendToNoxFinansInput {
 }
 
 /// The caller's company and the case `caseId` names.
-fn company_case(ctx: &Context<'_>, case_id: &ID) -> GqlResult<(crate::store::Tenant, i64)> {
-    Ok((
-        tenant(ctx)?,
-        decode(case_id, Kind::NoxFinansCase, "caseId")?,
-    ))
+fn company_case(ctx: &Context<'_>, case_id: &ID) -> GqlResult<(crate::store::Tenant, CaseId)> {
+    Ok((tenant(ctx)?, decode_id::<CaseId>(case_id, "caseId")?))
 }
 
 fn settings_view(s: NoxSettings) -> NoxFinansSettings {
@@ -187,7 +185,7 @@ impl NoxMutation {
         hidden: bool,
     ) -> GqlResult<NoxFinansCandidate> {
         let t = tenant(ctx)?;
-        let id = decode(&invoice_id, Kind::Invoice, "invoiceId")?;
+        let id = decode_id::<InvoiceId>(&invoice_id, "invoiceId")?;
         Ok(NoxFinansCandidate(
             service::set_hidden(state(ctx), t, id, hidden).await?,
         ))
@@ -206,7 +204,7 @@ impl NoxMutation {
             .invoice_ids
             .iter()
             .enumerate()
-            .map(|(i, id)| decode(id, Kind::Invoice, &format!("invoiceIds[{i}]")))
+            .map(|(i, id)| decode_id::<InvoiceId>(id, &format!("invoiceIds[{i}]")))
             .collect::<Result<Vec<_>, _>>()?;
         let results = service::send(
             state(ctx),
@@ -270,7 +268,7 @@ impl NoxMutation {
         reason: String,
     ) -> GqlResult<NoxFinansCase> {
         let op = super::actor(ctx)?.operator()?;
-        let id = decode(&case_id, Kind::NoxFinansCase, "caseId")?;
+        let id = decode_id::<CaseId>(&case_id, "caseId")?;
         Ok(NoxFinansCase(
             crate::services::nox_case::reject(state(ctx), op, id, &reason).await?,
         ))

@@ -1,11 +1,12 @@
 //! Operators' housekeeping API: API tokens (list, create with an expiry,
 //! revoke), dead jobs, and the audit log of operator actions.
 
+use crate::domain::id::CompanyId;
 use async_graphql::{Context, Enum, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::connection::Window;
-use super::ids::{Kind, decode, encode};
+use super::ids::{Kind, decode, decode_id, encode, encode_id};
 use super::{actor, state};
 use crate::client_error::GqlResult;
 use crate::services::operators as service;
@@ -53,7 +54,7 @@ impl ApiToken {
                 Role::Company => TokenRole::Company,
                 Role::Operator => TokenRole::Operator,
             },
-            company_id: t.company_id.map(|c| encode(Kind::Company, c)),
+            company_id: t.company_id.map(encode_id),
             created_at: t.created_at,
             last_used_at: t.last_used_at,
             expires_at: t.expires_at,
@@ -102,7 +103,7 @@ impl AuditEntry {
     }
     /// The company concerned.
     async fn company_id(&self) -> Option<ID> {
-        self.0.company_id.map(|c| encode(Kind::Company, c))
+        self.0.company_id.map(encode_id)
     }
     /// What was acted on, as `Type:number` (e.g. `InvoiceSale:42`).
     async fn subject(&self) -> &str {
@@ -145,7 +146,7 @@ impl OperatorQuery {
     ) -> GqlResult<Vec<ApiToken>> {
         let op = actor(ctx)?.operator()?;
         let company = company_id
-            .map(|c| decode(&c, Kind::Company, "companyId"))
+            .map(|c| decode_id::<CompanyId>(&c, "companyId"))
             .transpose()?;
         let st = state(ctx);
         let now = st.clock.now();
@@ -169,7 +170,7 @@ impl OperatorQuery {
         let op = actor(ctx)?.operator()?;
         let filter = audit::Filter {
             company_id: company_id
-                .map(|c| decode(&c, Kind::Company, "companyId"))
+                .map(|c| decode_id::<CompanyId>(&c, "companyId"))
                 .transpose()?,
             action,
         };
@@ -206,7 +207,7 @@ impl OperatorMutation {
     ) -> GqlResult<CreatedApiToken> {
         let op = actor(ctx)?.operator()?;
         let company = company_id
-            .map(|c| decode(&c, Kind::Company, "companyId"))
+            .map(|c| decode_id::<CompanyId>(&c, "companyId"))
             .transpose()?;
         let st = state(ctx);
         let expires_at = service::api_token_expiry(st, expires_in_days.map(i64::from))?;

@@ -1,9 +1,10 @@
 //! Query root.
 
+use crate::domain::id::{CaseId, CompanyId, CustomerId, InvoiceId};
 use async_graphql::{Context, ID, InputObject, Object};
 
 use super::connection::Window;
-use super::ids::{Kind, decode, decode_any};
+use super::ids::{Kind, decode_any, decode_id};
 use super::loaders::{CustomerLoader, Loaders};
 use super::scalars::Date;
 use super::types::Node;
@@ -61,7 +62,7 @@ impl InvoiceFilter {
                 .collect(),
             customer_id: self
                 .customer_id
-                .map(|id| decode(&id, Kind::Customer, "filter.customerId"))
+                .map(|id| decode_id::<CustomerId>(&id, "filter.customerId"))
                 .transpose()?,
             due_before: self.due_before.map(|d| d.0),
             search: self.search,
@@ -87,16 +88,16 @@ impl CoreQuery {
         let t = tenant(ctx)?;
         let db = &state(ctx).db;
         Ok(match decode_any(&id) {
-            Some((Kind::Company, n)) if n == t.company_id() => {
+            Some((Kind::Company, n)) if CompanyId::new(n) == t.company_id() => {
                 Some(Node::Company(Company(companies::get(db, t).await?)))
             }
-            Some((Kind::Customer, n)) => customers::get(db, t, n)
+            Some((Kind::Customer, n)) => customers::get(db, t, CustomerId::new(n))
                 .await?
                 .map(|c| Node::Customer(Customer::from(c))),
-            Some((Kind::Invoice, n)) => invoices::get(db, t, n)
+            Some((Kind::Invoice, n)) => invoices::get(db, t, InvoiceId::new(n))
                 .await?
                 .map(|i| Node::Invoice(Invoice(i))),
-            Some((Kind::NoxFinansCase, n)) => crate::store::nox::case(db, t, n)
+            Some((Kind::NoxFinansCase, n)) => crate::store::nox::case(db, t, CaseId::new(n))
                 .await?
                 .map(|c| Node::NoxFinansCase(super::types::nox::NoxFinansCase(c))),
             _ => None,
@@ -147,7 +148,7 @@ impl CoreQuery {
     /// One customer; null when it does not exist or is not yours.
     async fn customer(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Customer>> {
         let t = tenant(ctx)?;
-        let n = decode(&id, Kind::Customer, "id")?;
+        let n = decode_id::<CustomerId>(&id, "id")?;
         Ok(customers::get(&state(ctx).db, t, n)
             .await?
             .map(Customer::from))
@@ -182,7 +183,7 @@ impl CoreQuery {
     /// One invoice; null when it does not exist or is not yours.
     async fn invoice(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Invoice>> {
         let t = tenant(ctx)?;
-        let n = decode(&id, Kind::Invoice, "id")?;
+        let n = decode_id::<InvoiceId>(&id, "id")?;
         let along = Along {
             customer: ctx.look_ahead().field("customer").exists()
                 && ctx.data_opt::<Loaders>().is_some_and(Loaders::caches),

@@ -1,9 +1,10 @@
 //! Subscription root: live events from the outbox, resumable with `after`.
 
+use crate::domain::id::{CompanyId, InvoiceId};
 use async_graphql::{Context, ID, Subscription};
 use futures_util::{Stream, StreamExt};
 
-use super::ids::{Kind, decode, decode_cursor};
+use super::ids::{decode_cursor, decode_id};
 use super::state;
 use super::types::ledger::Notification;
 use super::types::nox::{NoxFinansCase, NoxFinansEvent};
@@ -25,9 +26,9 @@ fn gql(e: AppError) -> async_graphql::Error {
 fn stream_args(
     invoice_id: Option<ID>,
     after: Option<String>,
-) -> async_graphql::Result<(Option<i64>, Option<i64>)> {
+) -> async_graphql::Result<(Option<InvoiceId>, Option<i64>)> {
     let invoice_id = invoice_id
-        .map(|i| decode(&i, Kind::Invoice, "invoiceId"))
+        .map(|i| decode_id::<InvoiceId>(&i, "invoiceId"))
         .transpose()
         .map_err(gql)?;
     let after = after
@@ -37,7 +38,7 @@ fn stream_args(
     Ok((invoice_id, after))
 }
 
-fn company_filter(actor: &Actor) -> Result<Option<i64>, AppError> {
+fn company_filter(actor: &Actor) -> Result<Option<CompanyId>, AppError> {
     match (actor.tenant(), actor.operator()) {
         (Ok(t), _) => Ok(Some(t.company_id())),
         (_, Ok(_)) => Ok(None),

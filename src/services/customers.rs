@@ -3,6 +3,7 @@
 use super::{Address, AddressPatch, Patch};
 use crate::db::begin_write;
 use crate::domain::FieldError;
+use crate::domain::id::CustomerId;
 use crate::domain::identifiers::{parse_email, parse_identity_number, parse_phone};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -95,7 +96,7 @@ fn apply(
 }
 
 /// Creates a customer of the tenant.
-#[tracing::instrument(skip(state, changes), fields(company = tenant.company_id()))]
+#[tracing::instrument(skip(state, changes), fields(company = %tenant.company_id()))]
 pub async fn create(
     state: &AppState,
     tenant: Tenant,
@@ -126,11 +127,11 @@ pub async fn create(
 }
 
 /// Changes a customer of the tenant. Fields not sent are kept; `null` clears.
-#[tracing::instrument(skip(state, changes), fields(company = tenant.company_id()))]
+#[tracing::instrument(skip(state, changes), fields(company = %tenant.company_id()))]
 pub async fn update(
     state: &AppState,
     tenant: Tenant,
-    id: i64,
+    id: CustomerId,
     changes: CustomerChanges,
 ) -> AppResult<crate::store::customers::Customer> {
     let txn = begin_write(&state.db).await?;

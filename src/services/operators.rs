@@ -1,6 +1,7 @@
 //! Operator housekeeping: API tokens of companies and operators, and dead
 //! jobs. Every action is written to the audit log in its own transaction.
 
+use crate::domain::id::CompanyId;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
 
@@ -41,7 +42,7 @@ pub fn api_token_expiry(state: &AppState, days: Option<i64>) -> AppResult<DateTi
 pub async fn create_token(
     state: &AppState,
     op: Operator,
-    company_id: Option<i64>,
+    company_id: Option<CompanyId>,
     label: &str,
     expires_at: Option<DateTime<Utc>>,
 ) -> AppResult<(TokenInfo, String)> {

@@ -3,6 +3,7 @@
 //! entry is written in the transaction of the action it records, so there is
 //! never an action without its entry or an entry without its action.
 
+use crate::domain::id::CompanyId;
 use chrono::{DateTime, Utc};
 use entity::{api_token, audit_log};
 use sea_orm::{
@@ -43,7 +44,7 @@ pub struct Entry {
     /// What was done: one of [`action`].
     pub action: &'static str,
     /// The company concerned.
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     /// What was acted on, e.g. `InvoiceSale:42`.
     pub subject: String,
     /// The values before.
@@ -71,7 +72,7 @@ pub async fn record<C: ConnectionTrait>(
         token_id: Set(op.token_id()),
         token_label: Set(label),
         action: Set(entry.action.to_string()),
-        company_id: Set(entry.company_id),
+        company_id: Set(entry.company_id.map(CompanyId::get)),
         subject: Set(entry.subject),
         before: Set(entry.before.map(|v| v.to_string())),
         after: Set(entry.after.map(|v| v.to_string())),
@@ -86,7 +87,7 @@ pub async fn record<C: ConnectionTrait>(
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     /// Only this company's.
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     /// Only this action.
     pub action: Option<String>,
 }
@@ -116,7 +117,7 @@ record!(
         /// One of [`action`].
         action: String,
         /// The company concerned.
-        company_id: Option<i64>,
+        company_id: Option<CompanyId>,
         /// What was acted on, e.g. `InvoiceSale:42`.
         subject: String,
         /// The values before, as JSON text.

@@ -1,5 +1,6 @@
 //! Companies (tenants) and their terms of payment.
 
+use crate::domain::id::CompanyId;
 use chrono::{DateTime, Utc};
 use entity::{company, terms_of_payment};
 use sea_orm::{
@@ -26,7 +27,7 @@ record!(
     /// stay in the store.
     Company from company::Model {
         /// Its id.
-        id: i64,
+        id: CompanyId,
         /// Name.
         name: String,
         /// Organisationsnummer.
@@ -83,14 +84,14 @@ pub fn tenant(c: &Company) -> Tenant {
 pub async fn find<C: ConnectionTrait>(
     db: &C,
     _op: Operator,
-    id: i64,
+    id: CompanyId,
 ) -> AppResult<Option<Company>> {
-    crate::store::record::one(db, company::Entity::find_by_id(id)).await
+    crate::store::record::one(db, company::Entity::find_by_id(id.get())).await
 }
 
 /// The tenant's own company.
 pub async fn get<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<Company> {
-    company::Entity::find_by_id(tenant.company_id())
+    company::Entity::find_by_id(tenant.company_id().get())
         .one(db)
         .await?
         .map(Company::from)
@@ -182,7 +183,7 @@ pub async fn next_number<C: ConnectionTrait>(
 pub async fn by_ids<C: ConnectionTrait>(
     db: &C,
     _op: super::Operator,
-    ids: Vec<i64>,
+    ids: Vec<CompanyId>,
 ) -> AppResult<Vec<Company>> {
     crate::store::record::all(
         db,

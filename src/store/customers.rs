@@ -1,5 +1,6 @@
 //! Customers of the tenant.
 
+use crate::domain::id::{CompanyId, CustomerId};
 use chrono::{DateTime, Utc};
 use entity::customer;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
@@ -37,9 +38,9 @@ record!(
     /// A customer of a company, as the rest of the server sees it.
     Customer from customer::Model {
         /// Its id.
-        id: i64,
+        id: CustomerId,
         /// The company whose customer it is.
-        company_id: i64,
+        company_id: CompanyId,
         /// The company's number for it.
         customer_number: String,
         /// Name.
@@ -115,7 +116,7 @@ fn search_condition(search: Option<&str>) -> Condition {
 pub async fn get<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    id: i64,
+    id: CustomerId,
 ) -> AppResult<Option<Customer>> {
     crate::store::record::one(db, scoped(tenant).filter(customer::Column::Id.eq(id))).await
 }
@@ -124,7 +125,7 @@ pub async fn get<C: ConnectionTrait>(
 pub async fn get_many<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    ids: impl IntoIterator<Item = i64>,
+    ids: impl IntoIterator<Item = CustomerId>,
 ) -> AppResult<Vec<Customer>> {
     crate::store::record::all(db, scoped(tenant).filter(customer::Column::Id.is_in(ids))).await
 }
@@ -133,7 +134,7 @@ pub async fn get_many<C: ConnectionTrait>(
 pub async fn get_many_any<C: ConnectionTrait>(
     db: &C,
     _op: super::Operator,
-    ids: impl IntoIterator<Item = i64>,
+    ids: impl IntoIterator<Item = CustomerId>,
 ) -> AppResult<Vec<Customer>> {
     crate::store::record::all(
         db,
@@ -175,7 +176,7 @@ pub async fn insert<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<Customer> {
     let mut row = written(customer_number, f, now);
-    row.company_id = Set(tenant.company_id());
+    row.company_id = Set(tenant.company_id().get());
     row.created_at = Set(now);
     Ok(row.insert(db).await?.into())
 }
@@ -205,7 +206,7 @@ fn written(
 pub async fn update<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    id: i64,
+    id: CustomerId,
     customer_number: String,
     f: CustomerFields,
     now: DateTime<Utc>,

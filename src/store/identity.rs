@@ -4,6 +4,7 @@
 //! Their fields are visible to the store alone, so code outside it obtains
 //! them from an actor or from the store.
 
+use crate::domain::id::CompanyId;
 use crate::error::AppError;
 
 /// What a token lets its bearer do.
@@ -42,7 +43,7 @@ pub struct Actor {
     /// Its role.
     pub role: Role,
     /// The company a company user acts for.
-    pub(super) company_id: Option<i64>,
+    pub(super) company_id: Option<CompanyId>,
     /// The token's label (shown in the audit log).
     pub label: String,
     /// When the token stops being accepted.
@@ -90,11 +91,11 @@ impl Actor {
 /// The company whose data a call may touch. Constructed only from an [`Actor`]
 /// or by the store, from a row it read: a job's, an event's or a company's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Tenant(pub(super) i64);
+pub struct Tenant(pub(super) CompanyId);
 
 impl Tenant {
     /// The company id.
-    pub fn company_id(self) -> i64 {
+    pub fn company_id(self) -> CompanyId {
         self.0
     }
 }

@@ -6,6 +6,7 @@
 //! same transaction as the work it does, so a crash before commit leaves it to be
 //! claimed again when its lease expires.
 
+use crate::domain::id::CompanyId;
 use chrono::{DateTime, Utc};
 use entity::job;
 use sea_orm::{
@@ -49,7 +50,7 @@ impl From<job::Model> for Job {
         Self {
             id: m.id,
             kind: JobKind::parse(&m.kind).ok_or(m.kind),
-            tenant: Tenant(m.company_id),
+            tenant: Tenant(CompanyId::new(m.company_id)),
             subject_id: m.subject_id,
             run_at_ms: m.run_at_ms,
             attempts: m.attempts,
@@ -79,7 +80,7 @@ impl Job {
     pub fn claimed(
         id: i64,
         kind: JobKind,
-        company_id: i64,
+        company_id: CompanyId,
         subject_id: i64,
         run_at_ms: i64,
     ) -> Self {
@@ -108,7 +109,7 @@ pub async fn schedule<C: ConnectionTrait>(
 ) -> AppResult<()> {
     job::ActiveModel {
         kind: Set(kind.as_str().to_string()),
-        company_id: Set(tenant.company_id()),
+        company_id: Set(tenant.company_id().get()),
         subject_id: Set(subject_id),
         run_at_ms: Set(run_at.timestamp_millis()),
         locked_until_ms: Set(None),

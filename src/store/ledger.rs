@@ -1,5 +1,6 @@
 //! The payments-account statement and vouchers of the tenant.
 
+use crate::domain::id::{CompanyId, InvoiceId, SaleId};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{statement_entry, voucher, voucher_row};
 use sea_orm::{
@@ -19,7 +20,7 @@ record!(
         /// Its id.
         id: i64,
         /// The company.
-        company_id: i64,
+        company_id: CompanyId,
         /// Booking date.
         booked_on: NaiveDate,
         /// What moved the money.
@@ -31,9 +32,9 @@ record!(
         /// The balance after it, in öre.
         balance_after_ore: Ore,
         /// The invoice concerned.
-        invoice_id: Option<i64>,
+        invoice_id: Option<InvoiceId>,
         /// The sale concerned.
-        sale_id: Option<i64>,
+        sale_id: Option<SaleId>,
         /// When it was written.
         created_at: DateTime<Utc>,
     }
@@ -45,7 +46,7 @@ record!(
         /// Its id.
         id: i64,
         /// The company.
-        company_id: i64,
+        company_id: CompanyId,
         /// Series (`F`: invoice sale, `N`: Nox Finans).
         series: String,
         /// Number within the company's vouchers.
@@ -55,7 +56,7 @@ record!(
         /// Text.
         description: String,
         /// The sale it books.
-        sale_id: Option<i64>,
+        sale_id: Option<SaleId>,
         /// When it was written.
         created_at: DateTime<Utc>,
     }
@@ -65,9 +66,9 @@ record!(
 #[derive(Debug, Clone, Copy)]
 pub struct Refs {
     /// Invoice.
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<InvoiceId>,
     /// Sale.
-    pub sale_id: Option<i64>,
+    pub sale_id: Option<SaleId>,
 }
 
 /// What one money event writes to the books on one day: lines on the
@@ -136,14 +137,14 @@ pub async fn book<C: ConnectionTrait>(
             .map(|l| {
                 balance += l.amount_ore;
                 statement_entry::ActiveModel {
-                    company_id: Set(tenant.company_id()),
+                    company_id: Set(tenant.company_id().get()),
                     booked_on: Set(day),
                     kind: Set(l.kind.to_string()),
                     description: Set(l.description.clone()),
                     amount_ore: Set(l.amount_ore.get()),
                     balance_after_ore: Set(balance.get()),
-                    invoice_id: Set(refs.invoice_id),
-                    sale_id: Set(refs.sale_id),
+                    invoice_id: Set(refs.invoice_id.map(InvoiceId::get)),
+                    sale_id: Set(refs.sale_id.map(SaleId::get)),
                     created_at: Set(now),
                     ..Default::default()
                 }
@@ -154,12 +155,12 @@ pub async fn book<C: ConnectionTrait>(
             .await?;
     }
     let v = voucher::ActiveModel {
-        company_id: Set(tenant.company_id()),
+        company_id: Set(tenant.company_id().get()),
         series: Set(e.series.to_string()),
         number: Set(number),
         date: Set(day),
         description: Set(e.voucher.description.clone()),
-        sale_id: Set(refs.sale_id),
+        sale_id: Set(refs.sale_id.map(SaleId::get)),
         created_at: Set(now),
         ..Default::default()
     }

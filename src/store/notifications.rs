@@ -1,5 +1,6 @@
 //! Reading and marking the tenant's notifications.
 
+use crate::domain::id::{CompanyId, InvoiceId};
 use entity::notification;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Select};
 
@@ -15,13 +16,13 @@ record!(
         /// Its id.
         id: i64,
         /// The company notified.
-        company_id: i64,
+        company_id: CompanyId,
         /// What it is about.
         kind: NotificationKind as stored,
         /// The sentence shown.
         message: String,
         /// The invoice it concerns.
-        invoice_id: Option<i64>,
+        invoice_id: Option<InvoiceId>,
         /// Read by the company.
         read: bool,
         /// When.

@@ -1,5 +1,6 @@
 //! Writing events and notifications, inside the caller's transaction.
 
+use crate::domain::id::{CompanyId, InvoiceId};
 use std::sync::{Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
@@ -36,13 +37,13 @@ pub struct Event {
     /// Its place in the one order in which subscribers receive events.
     pub position: i64,
     /// The company it belongs to.
-    pub company_id: i64,
+    pub company_id: CompanyId,
     /// One of [`topic`].
     pub topic: String,
     /// What happened within the topic, e.g. `APPROVED`.
     pub kind: String,
     /// The invoice it is about, if any.
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<InvoiceId>,
     /// The sale, notification or case it is about.
     pub subject_id: i64,
     /// A sentence for people.
@@ -65,10 +66,10 @@ impl Event {
     fn positioned(m: outbox_event::Model) -> Option<Self> {
         Some(Self {
             position: m.position?,
-            company_id: m.company_id,
+            company_id: CompanyId::new(m.company_id),
             topic: m.topic,
             kind: m.kind,
-            invoice_id: m.invoice_id,
+            invoice_id: m.invoice_id.map(InvoiceId::new),
             subject_id: m.subject_id,
             message: m.message,
             at: m.at,
@@ -153,9 +154,9 @@ pub struct Range<'a> {
     /// Only this topic.
     pub topic: Option<&'a str>,
     /// Only this company's.
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     /// Only about this invoice.
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<InvoiceId>,
     /// At most this many.
     pub limit: u64,
 }
@@ -193,7 +194,7 @@ pub struct NewEvent<'a> {
     /// Kind within the topic.
     pub kind: &'a str,
     /// The invoice concerned.
-    pub invoice_id: Option<i64>,
+    pub invoice_id: Option<InvoiceId>,
     /// The sale / notification / case.
     pub subject_id: i64,
     /// Text.
@@ -282,10 +283,10 @@ impl ConnectionTrait for Ordered {
 /// change commits ([`Ordered::commit`]).
 pub fn record(db: &Ordered, tenant: Tenant, e: NewEvent<'_>, at: DateTime<Utc>) {
     let event = outbox_event::ActiveModel {
-        company_id: Set(tenant.company_id()),
+        company_id: Set(tenant.company_id().get()),
         topic: Set(e.topic.to_string()),
         kind: Set(e.kind.to_string()),
-        invoice_id: Set(e.invoice_id),
+        invoice_id: Set(e.invoice_id.map(InvoiceId::get)),
         subject_id: Set(e.subject_id),
         message: Set(e.message.to_string()),
         at: Set(at),
@@ -303,14 +304,14 @@ pub async fn notify(
     tenant: Tenant,
     kind: NotificationKind,
     message: &str,
-    invoice_id: Option<i64>,
+    invoice_id: Option<InvoiceId>,
     at: DateTime<Utc>,
 ) -> AppResult<super::notifications::Notification> {
     let n = notification::ActiveModel {
-        company_id: Set(tenant.company_id()),
+        company_id: Set(tenant.company_id().get()),
         kind: Set(kind.as_str().to_string()),
         message: Set(message.to_string()),
-        invoice_id: Set(invoice_id),
+        invoice_id: Set(invoice_id.map(InvoiceId::get)),
         read: Set(false),
         created_at: Set(at),
         ..Default::default()

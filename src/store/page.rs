@@ -31,7 +31,7 @@ macro_rules! keyed_by_id {
     ($($record:ty),+ $(,)?) => {
         $(impl $crate::store::page::Keyed for $record {
             fn key(&self) -> i64 {
-                self.id
+                $crate::domain::id::RowKey::key(self.id)
             }
         })+
     };

@@ -3,6 +3,7 @@
 use sea_orm::{ConnectionTrait, EntityTrait, Select};
 
 use crate::domain::Stored;
+use crate::domain::id::{CaseId, CompanyId, CustomerId, InvoiceId, SaleId};
 use crate::domain::money::Ore;
 use crate::error::AppError;
 
@@ -83,6 +84,33 @@ impl From<Ore> for sea_orm::Value {
         ore.get().into()
     }
 }
+
+/// Ids read from their key columns and bound as them.
+macro_rules! id_columns {
+    ($($id:ty),+) => {
+        $(
+            impl FromColumn<i64> for $id {
+                fn from_column(value: i64) -> $id {
+                    <$id>::new(value)
+                }
+            }
+
+            impl FromColumn<Option<i64>> for Option<$id> {
+                fn from_column(value: Option<i64>) -> Option<$id> {
+                    value.map(<$id>::new)
+                }
+            }
+
+            impl From<$id> for sea_orm::Value {
+                fn from(id: $id) -> Self {
+                    id.get().into()
+                }
+            }
+        )+
+    };
+}
+
+id_columns!(CompanyId, CustomerId, InvoiceId, SaleId, CaseId);
 
 /// A column's stored text read as a domain value (`S` is the column's type).
 pub trait FromStored<S>: Sized {

@@ -8,6 +8,7 @@
 //! elsewhere by [`watch_revocations`], and open WebSockets of a revoked or
 //! expired token are closed (4403).
 
+use crate::domain::id::CompanyId;
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -45,7 +46,7 @@ pub struct TokenInfo {
     /// Its role.
     pub role: Role,
     /// The company of a company token.
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it was last used (to the minute).
@@ -62,7 +63,7 @@ impl TokenInfo {
             role: Role::parse(&row.role)?,
             id: row.id,
             label: row.label,
-            company_id: row.company_id,
+            company_id: row.company_id.map(CompanyId::new),
             created_at: row.created_at,
             last_used_at: row.last_used_at,
             expires_at: row.expires_at,
@@ -75,7 +76,7 @@ impl TokenInfo {
 #[derive(Debug, Clone)]
 pub struct NewToken<'a> {
     /// The company of a company token.
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     /// The role.
     pub role: Role,
     /// A label to recognise it by.
@@ -113,7 +114,7 @@ pub async fn create<C: ConnectionTrait>(
     getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(format!("random: {e}")))?;
     let secret = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes));
     let row = api_token::ActiveModel {
-        company_id: Set(new.company_id),
+        company_id: Set(new.company_id.map(CompanyId::get)),
         role: Set(new.role.as_str().to_string()),
         token_hash: Set(hash_token(&secret)),
         label: Set(new.label.trim().to_string()),
@@ -129,7 +130,7 @@ pub async fn create<C: ConnectionTrait>(
 /// Creates a token that never expires; its secret.
 pub async fn create_simple<C: ConnectionTrait>(
     db: &C,
-    company_id: Option<i64>,
+    company_id: Option<CompanyId>,
     role: Role,
     label: &str,
     now: DateTime<Utc>,
@@ -185,7 +186,7 @@ pub async fn authenticate<C: ConnectionTrait>(
     Ok(Actor {
         token_id: row.id,
         role,
-        company_id: row.company_id,
+        company_id: row.company_id.map(CompanyId::new),
         label: row.label,
         expires_at: row.expires_at,
     })
@@ -195,7 +196,7 @@ pub async fn authenticate<C: ConnectionTrait>(
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     _op: Operator,
-    company_id: Option<i64>,
+    company_id: Option<CompanyId>,
 ) -> AppResult<Vec<TokenInfo>> {
     let mut q = api_token::Entity::find().order_by_desc(api_token::Column::Id);
     if let Some(c) = company_id {

@@ -57,7 +57,7 @@ db_test!(
         use sea_orm::{ActiveModelTrait, Set};
         entity::job::ActiveModel {
             kind: Set("NO_SUCH_KIND".into()),
-            company_id: Set(crate::live::first_company(&db).await.company_id()),
+            company_id: Set(crate::live::first_company(&db).await.company_id().get()),
             subject_id: Set(7),
             run_at_ms: Set(now.timestamp_millis()),
             locked_until_ms: Set(None),

@@ -3,6 +3,7 @@
 //! actions, rate limits, the body limit answered cleanly, the header timeout
 //! and the connection cap.
 
+use invoice_finance::domain::id::{CompanyId, SaleId};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -518,7 +519,9 @@ db_test!(
         assert_eq!(
             draw,
             i64::from(invoice_finance::domain::sale::sampling_draw(
-                &key, company, sale
+                &key,
+                CompanyId::new(company),
+                SaleId::new(sale)
             ))
         );
     }

@@ -1,6 +1,7 @@
 //! Invoice sale: eligibility, fees, quote identity, spot-check selection and
 //! decisions. Pure functions over plain data.
 
+use crate::domain::id::InvoiceId;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
@@ -283,7 +284,7 @@ pub fn quote(f: &SaleFacts, a: Option<&Agreement>, today: NaiveDate) -> Quote {
 }
 
 /// The quote id: a digest of exactly the terms a sale is confirmed against.
-pub fn quote_id(invoice_id: i64, q: &Quote, payout_date: NaiveDate) -> String {
+pub fn quote_id(invoice_id: InvoiceId, q: &Quote, payout_date: NaiveDate) -> String {
     let mut h = Sha256::new();
     h.update(format!(
         "{invoice_id}|{}|{}|{payout_date}",

@@ -2,6 +2,7 @@
 //! sampling of a company's later sales.
 
 use super::*;
+use crate::domain::id::{CompanyId, SaleId};
 use crate::domain::money::Ore;
 
 /// The rule of the routine random sample, which needs no finding.
@@ -76,7 +77,7 @@ impl std::fmt::Debug for SamplingKey {
 /// of the company and the sale. Deterministic (the same sale always draws the
 /// same number, so operators can reproduce a selection) and, without the key,
 /// unpredictable.
-pub fn sampling_draw(key: &SamplingKey, company_id: i64, sale_id: i64) -> u32 {
+pub fn sampling_draw(key: &SamplingKey, company_id: CompanyId, sale_id: SaleId) -> u32 {
     use hmac::{Hmac, Mac};
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&key.0) else {
         // HMAC takes a key of any length; this branch cannot be reached.

@@ -1,6 +1,7 @@
 //! Tests of [`super`]: the rules, with unit and property tests.
 
 use super::*;
+use crate::domain::id::{CompanyId, InvoiceId, SaleId};
 use crate::domain::money::Ore;
 use proptest::prelude::*;
 
@@ -166,7 +167,10 @@ fn quote_id_binds_the_terms() {
     let d = today();
     let q = quote(&facts(100_000), Some(&agreement()), d);
     let same = quote(&facts(100_000), Some(&agreement()), d);
-    assert_eq!(quote_id(1, &q, d), quote_id(1, &same, d));
+    assert_eq!(
+        quote_id(InvoiceId::new(1), &q, d),
+        quote_id(InvoiceId::new(1), &same, d)
+    );
     let pricier = quote(
         &facts(100_000),
         Some(&Agreement {
@@ -175,9 +179,18 @@ fn quote_id_binds_the_terms() {
         }),
         d,
     );
-    assert_ne!(quote_id(1, &q, d), quote_id(1, &pricier, d));
-    assert_ne!(quote_id(1, &q, d), quote_id(2, &q, d));
-    assert_ne!(quote_id(1, &q, d), quote_id(1, &q, d.succ_opt().unwrap()));
+    assert_ne!(
+        quote_id(InvoiceId::new(1), &q, d),
+        quote_id(InvoiceId::new(1), &pricier, d)
+    );
+    assert_ne!(
+        quote_id(InvoiceId::new(1), &q, d),
+        quote_id(InvoiceId::new(2), &q, d)
+    );
+    assert_ne!(
+        quote_id(InvoiceId::new(1), &q, d),
+        quote_id(InvoiceId::new(1), &q, d.succ_opt().unwrap())
+    );
 }
 
 fn test_key() -> SamplingKey {
@@ -191,7 +204,7 @@ fn history(n: u32, key: i64) -> SpotCheckFacts {
         approved_to_recipient: n,
         average_approved_ore: Ore::new(100_000),
         amount_ore: Ore::new(100_000),
-        draw: sampling_draw(&test_key(), 7, key),
+        draw: sampling_draw(&test_key(), CompanyId::new(7), SaleId::new(key)),
     }
 }
 
@@ -199,12 +212,14 @@ fn history(n: u32, key: i64) -> SpotCheckFacts {
 fn the_draw_depends_on_the_key_and_repeats_under_it() {
     let other = SamplingKey::new(*b"another key, also 32 bytes long.").unwrap();
     let a: Vec<u32> = (1..=200)
-        .map(|s| sampling_draw(&test_key(), 7, s))
+        .map(|s| sampling_draw(&test_key(), CompanyId::new(7), SaleId::new(s)))
         .collect();
     let again: Vec<u32> = (1..=200)
-        .map(|s| sampling_draw(&test_key(), 7, s))
+        .map(|s| sampling_draw(&test_key(), CompanyId::new(7), SaleId::new(s)))
         .collect();
-    let b: Vec<u32> = (1..=200).map(|s| sampling_draw(&other, 7, s)).collect();
+    let b: Vec<u32> = (1..=200)
+        .map(|s| sampling_draw(&other, CompanyId::new(7), SaleId::new(s)))
+        .collect();
     assert_eq!(a, again);
     assert!(a.iter().all(|d| *d < 1000));
     // Under another key the draws are unrelated: few coincide.

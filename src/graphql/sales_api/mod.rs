@@ -1,10 +1,11 @@
 //! Invoice-sale, statement, voucher and notification operations: query and
 //! mutation fields merged into the roots.
 
+use crate::domain::id::{InvoiceId, SaleId};
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use super::connection::Window;
-use super::ids::{Kind, decode};
+use super::ids::{Kind, decode, decode_id};
 use super::scalars::{Date, Decimal};
 use super::types::ledger::{
     Job, JobConnection, Notification, NotificationConnection, Statement, Voucher, VoucherConnection,
@@ -80,14 +81,14 @@ impl SaleQuery {
         invoice_id: ID,
     ) -> GqlResult<InvoiceSaleQuote> {
         let t = tenant(ctx)?;
-        let id = decode(&invoice_id, Kind::Invoice, "invoiceId")?;
+        let id = decode_id::<InvoiceId>(&invoice_id, "invoiceId")?;
         Ok(InvoiceSaleQuote(service::quote(state(ctx), t, id).await?))
     }
 
     /// One sale; null when it does not exist or is not yours. Operators read
     /// any company's sale.
     async fn invoice_sale(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<InvoiceSale>> {
-        let id = decode(&id, Kind::InvoiceSale, "id")?;
+        let id = decode_id::<SaleId>(&id, "id")?;
         let db = &state(ctx).db;
         // Operators read any company's sale (to follow up a spot check or a
         // draw); a company only its own.

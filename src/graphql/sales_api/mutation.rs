@@ -2,6 +2,7 @@
 //! collections, spot checks and notifications read.
 
 use super::*;
+use crate::domain::id::{CompanyId, InvoiceId, SaleId};
 
 /// Fee terms and limits of an agreement.
 #[derive(InputObject)]
@@ -81,7 +82,7 @@ impl SaleMutation {
         input: SellInvoiceInput,
     ) -> GqlResult<InvoiceSale> {
         let t = tenant(ctx)?;
-        let id = decode(&input.invoice_id, Kind::Invoice, "invoiceId")?;
+        let id = decode_id::<InvoiceId>(&input.invoice_id, "invoiceId")?;
         Ok(InvoiceSale::from(
             service::sell(state(ctx), t, id, &input.quote_id, &input.idempotency_key).await?,
         ))
@@ -96,7 +97,7 @@ impl SaleMutation {
         sale_id: ID,
     ) -> GqlResult<InvoiceSale> {
         let t = tenant(ctx)?;
-        let id = decode(&sale_id, Kind::InvoiceSale, "saleId")?;
+        let id = decode_id::<SaleId>(&sale_id, "saleId")?;
         Ok(InvoiceSale::from(
             service::withdraw(state(ctx), t, id).await?,
         ))
@@ -114,7 +115,7 @@ impl SaleMutation {
         idempotency_key: String,
     ) -> GqlResult<InvoiceSale> {
         let op = actor(ctx)?.operator()?;
-        let id = decode(&sale_id, Kind::InvoiceSale, "saleId")?;
+        let id = decode_id::<SaleId>(&sale_id, "saleId")?;
         Ok(InvoiceSale::from(
             service::record_collection(
                 state(ctx),
@@ -149,7 +150,7 @@ impl SaleMutation {
         agreement: AgreementInput,
     ) -> GqlResult<InvoiceSaleAgreement> {
         let op = actor(ctx)?.operator()?;
-        let id = decode(&company_id, Kind::Company, "companyId")?;
+        let id = decode_id::<CompanyId>(&company_id, "companyId")?;
         let terms = agreement.into_terms()?;
         Ok(InvoiceSaleAgreement(
             service::activate(state(ctx), op, id, terms).await?,
@@ -165,7 +166,7 @@ impl SaleMutation {
         note: Option<String>,
     ) -> GqlResult<InvoiceSale> {
         let op = actor(ctx)?.operator()?;
-        let id = decode(&sale_id, Kind::InvoiceSale, "saleId")?;
+        let id = decode_id::<SaleId>(&sale_id, "saleId")?;
         Ok(InvoiceSale::from(
             service::resolve_spot_check(state(ctx), op, id, outcome.into(), note).await?,
         ))

@@ -3,7 +3,7 @@
 use async_graphql::{ID, Object, SimpleObject};
 
 use crate::client_error::GqlResult;
-use crate::graphql::ids::{Kind, encode};
+use crate::graphql::ids::encode_id;
 use crate::graphql::{state, tenant};
 use crate::store::companies;
 
@@ -26,7 +26,7 @@ pub struct TermsOfPayment {
 impl Company {
     /// Global ID.
     pub async fn id(&self) -> ID {
-        encode(Kind::Company, self.0.id)
+        encode_id(self.0.id)
     }
     /// Registered name.
     async fn name(&self) -> &str {

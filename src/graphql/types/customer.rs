@@ -8,7 +8,7 @@ use super::invoice::{InvoiceConnection, InvoiceOrder, invoice_page};
 use crate::client_error::GqlResult;
 use crate::domain::identifiers::{IdentityKind, identity_kind_of_normalised};
 use crate::graphql::connection::Window;
-use crate::graphql::ids::{Kind, encode};
+use crate::graphql::ids::encode_id;
 use crate::graphql::tenant;
 use crate::store::invoices::InvoiceFilter;
 
@@ -40,7 +40,7 @@ pub enum CustomerKind {
 impl Customer {
     /// Global ID.
     pub async fn id(&self) -> ID {
-        encode(Kind::Customer, self.0.id)
+        encode_id(self.0.id)
     }
     /// The company's number for this customer, unique within the company.
     async fn customer_number(&self) -> &str {

@@ -1,12 +1,13 @@
 //! Input objects, converted to service inputs. A field left out keeps its value
 //! on update; a field sent as `null` clears it.
 
+use crate::domain::id::CustomerId;
 use async_graphql::{ID, InputObject, MaybeUndefined};
 
 use super::invoice::{HouseWorkType, InvoiceType};
 use crate::domain::invoice::RowInput;
 use crate::error::AppError;
-use crate::graphql::ids::{Kind, decode};
+use crate::graphql::ids::decode_id;
 use crate::graphql::scalars::{Date, Decimal};
 use crate::services::customers::CustomerChanges;
 use crate::services::invoices::{HouseWorkInput as HouseWork, InvoiceInput as NewInvoice};
@@ -144,7 +145,7 @@ impl InvoiceInput {
     /// Converts to the service input, decoding IDs.
     pub fn into_service(self) -> Result<NewInvoice, AppError> {
         Ok(NewInvoice {
-            customer_id: decode(&self.customer_id, Kind::Customer, "customerId")?,
+            customer_id: decode_id::<CustomerId>(&self.customer_id, "customerId")?,
             invoice_date: self.invoice_date.0,
             terms_of_payment: self.terms_of_payment,
             currency: self.currency,

@@ -245,10 +245,7 @@ impl Job {
     }
     /// The company it acts for.
     async fn company_id(&self) -> async_graphql::ID {
-        crate::graphql::ids::encode(
-            crate::graphql::ids::Kind::Company,
-            self.0.tenant.company_id(),
-        )
+        crate::graphql::ids::encode_id(self.0.tenant.company_id())
     }
     /// The row it acts on (a sale, a case or the company), by number.
     async fn subject(&self) -> String {

@@ -10,7 +10,7 @@ use crate::domain::money::from_ore;
 use crate::domain::nox::{self as rules, Finding};
 use crate::domain::nox_case::NoxStatus;
 use crate::error::AppError;
-use crate::graphql::ids::{Kind, cursor, encode};
+use crate::graphql::ids::{cursor, encode_id};
 use crate::graphql::scalars::{Date, Decimal};
 use crate::graphql::{loader, state};
 use crate::services::nox::CandidateRow;
@@ -234,7 +234,7 @@ impl NoxFinansCase {
 impl NoxFinansCase {
     /// Global ID.
     pub async fn id(&self) -> ID {
-        encode(Kind::NoxFinansCase, self.0.id)
+        encode_id(self.0.id)
     }
     /// The invoice.
     async fn invoice(&self, ctx: &Context<'_>) -> GqlResult<Invoice> {
@@ -327,7 +327,7 @@ impl NoxFinansCase {
     }
     /// Every status change, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> GqlResult<Vec<NoxFinansEvent>> {
-        let rows = super::history_of(ctx, topic::NOX_FINANS, self.0.id).await?;
+        let rows = super::history_of(ctx, topic::NOX_FINANS, self.0.id.get()).await?;
         Ok(rows
             .iter()
             .map(|e| NoxFinansEvent::new(e, self.clone()))

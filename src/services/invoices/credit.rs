@@ -1,6 +1,7 @@
 //! Crediting an invoice with a credit note.
 
 use super::*;
+use crate::domain::id::InvoiceId;
 use crate::domain::money::Ore;
 
 /// A credit note and the invoice it credits.
@@ -18,11 +19,11 @@ pub struct Credited {
 /// the whole invoice is credited, row by row. An open Nox Finans case is
 /// reduced, or closed as CREDITED; a sold invoice belongs to the financier and
 /// is refused (`INVOICE_SOLD`). The same key makes one credit note.
-#[tracing::instrument(skip(state, rows), fields(company = tenant.company_id()))]
+#[tracing::instrument(skip(state, rows), fields(company = %tenant.company_id()))]
 pub async fn credit(
     state: &AppState,
     tenant: Tenant,
-    invoice_id: i64,
+    invoice_id: InvoiceId,
     rows: Option<Vec<RowInput>>,
     key: &str,
 ) -> AppResult<Credited> {

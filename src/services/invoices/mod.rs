@@ -6,6 +6,7 @@ mod credit;
 mod payments;
 mod record;
 
+use crate::domain::id::{CustomerId, InvoiceId};
 pub use credit::{Credited, credit};
 pub use payments::{PaymentInput, register_payment};
 use record::build_record;
@@ -48,7 +49,7 @@ pub struct HouseWorkInput {
 #[derive(Debug, Clone)]
 pub struct InvoiceInput {
     /// The customer (of the same company).
-    pub customer_id: i64,
+    pub customer_id: CustomerId,
     /// Invoice date.
     pub invoice_date: NaiveDate,
     /// Terms of payment code.
@@ -70,7 +71,7 @@ pub struct InvoiceInput {
 }
 
 /// Creates an invoice, numbering it and deriving its OCR reference.
-#[tracing::instrument(skip(state, input), fields(company = tenant.company_id()))]
+#[tracing::instrument(skip(state, input), fields(company = %tenant.company_id()))]
 pub async fn create(state: &AppState, tenant: Tenant, input: InvoiceInput) -> AppResult<Invoice> {
     let txn = begin_write(&state.db).await?;
     let (record, rows) = build_record(&txn, tenant, input, None).await?;
@@ -122,11 +123,11 @@ async fn ensure_not_sold<C: ConnectionTrait>(
 }
 
 /// Replaces an invoice's content. Refused for cancelled invoices.
-#[tracing::instrument(skip(state, input), fields(company = tenant.company_id()))]
+#[tracing::instrument(skip(state, input), fields(company = %tenant.company_id()))]
 pub async fn update(
     state: &AppState,
     tenant: Tenant,
-    id: i64,
+    id: InvoiceId,
     input: InvoiceInput,
 ) -> AppResult<Invoice> {
     let txn = begin_write(&state.db).await?;
@@ -141,8 +142,8 @@ pub async fn update(
 
 /// Cancels (makulerar) an invoice. Cancelling twice is harmless; an invoice with
 /// payments cannot be cancelled.
-#[tracing::instrument(skip(state), fields(company = tenant.company_id()))]
-pub async fn cancel(state: &AppState, tenant: Tenant, id: i64) -> AppResult<Invoice> {
+#[tracing::instrument(skip(state), fields(company = %tenant.company_id()))]
+pub async fn cancel(state: &AppState, tenant: Tenant, id: InvoiceId) -> AppResult<Invoice> {
     let txn = begin_write(&state.db).await?;
     let current = store::require(&txn, tenant, id, "id").await?;
     if current.cancelled {
@@ -160,8 +161,8 @@ pub async fn cancel(state: &AppState, tenant: Tenant, id: i64) -> AppResult<Invo
 }
 
 /// Marks an invoice as printed or sent to the customer.
-#[tracing::instrument(skip(state), fields(company = tenant.company_id()))]
-pub async fn mark_sent(state: &AppState, tenant: Tenant, id: i64) -> AppResult<Invoice> {
+#[tracing::instrument(skip(state), fields(company = %tenant.company_id()))]
+pub async fn mark_sent(state: &AppState, tenant: Tenant, id: InvoiceId) -> AppResult<Invoice> {
     let txn = begin_write(&state.db).await?;
     let current = store::require(&txn, tenant, id, "id").await?;
     ensure_editable(&current)?;

@@ -1,13 +1,14 @@
 //! Registering a payment against an invoice, saying who paid.
 
 use super::*;
+use crate::domain::id::InvoiceId;
 use crate::domain::money::Ore;
 
 /// A payment as a client registers it.
 #[derive(Debug, Clone)]
 pub struct PaymentInput {
     /// The invoice.
-    pub invoice_id: i64,
+    pub invoice_id: InvoiceId,
     /// Who paid.
     pub payer: Payer,
     /// How much.
@@ -27,7 +28,7 @@ pub struct PaymentInput {
 ///
 /// A sold invoice takes only Skatteverket's payments: its customer pays the
 /// financier (`INVOICE_SOLD`).
-#[tracing::instrument(skip(state), fields(company = tenant.company_id()))]
+#[tracing::instrument(skip(state), fields(company = %tenant.company_id()))]
 pub async fn register_payment(
     state: &AppState,
     tenant: Tenant,

@@ -43,7 +43,7 @@ pub(crate) async fn record(
             topic: topic::NOX_FINANS,
             kind,
             invoice_id: Some(case.invoice_id),
-            subject_id: case.id,
+            subject_id: case.id.get(),
             message,
         },
         at,

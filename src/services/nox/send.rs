@@ -2,6 +2,7 @@
 //! transaction with its case, job and event.
 
 use super::*;
+use crate::domain::id::InvoiceId;
 
 /// The result of sending one invoice.
 #[derive(Debug, Clone)]
@@ -26,7 +27,7 @@ pub const MAX_BATCH: usize = 100;
 pub async fn send(
     state: &AppState,
     tenant: Tenant,
-    invoice_ids: Vec<i64>,
+    invoice_ids: Vec<InvoiceId>,
     service: Service,
     delivery: Option<Delivery>,
     recall_instead_of_monitoring: Option<bool>,
@@ -163,6 +164,6 @@ async fn submit(
     )
     .await?;
     let at = now + Duration::seconds(state.settings.nox_acceptance_delay_secs.max(0));
-    jobs::schedule(txn, tenant, JobKind::NoxAccept, case.id, at, now).await?;
+    jobs::schedule(txn, tenant, JobKind::NoxAccept, case.id.get(), at, now).await?;
     Ok(case)
 }

@@ -2,6 +2,7 @@
 //! by the eleven rules, filtered and paged.
 
 use super::*;
+use crate::domain::id::InvoiceId;
 
 /// One row of the send view.
 #[derive(Debug, Clone)]
@@ -18,7 +19,7 @@ pub struct CandidateRow {
 
 impl crate::store::page::Keyed for CandidateRow {
     fn key(&self) -> i64 {
-        self.invoice.id
+        self.invoice.id.get()
     }
 }
 
@@ -179,7 +180,7 @@ pub async fn candidate_count(
 pub async fn candidate_row(
     state: &AppState,
     tenant: Tenant,
-    invoice_id: i64,
+    invoice_id: InvoiceId,
     service: Service,
 ) -> AppResult<CandidateRow> {
     let inv = invoices::require(&state.db, tenant, invoice_id, "invoiceId").await?;

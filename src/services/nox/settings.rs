@@ -1,12 +1,13 @@
 //! The company's Nox Finans settings, and rows it hides from the send view.
 
 use super::*;
+use crate::domain::id::InvoiceId;
 
 /// Hides or unhides a row of the send view.
 pub async fn set_hidden(
     state: &AppState,
     tenant: Tenant,
-    invoice_id: i64,
+    invoice_id: InvoiceId,
     hide: bool,
 ) -> AppResult<CandidateRow> {
     let txn = begin_write(&state.db).await?;

@@ -1,6 +1,7 @@
 //! Nox Finans accepts a handed-over invoice, or rejects it.
 
 use super::*;
+use crate::domain::id::CaseId;
 use crate::domain::notification::NotificationKind;
 
 /// Job: Nox Finans looks at a submitted invoice. If it no longer qualifies it
@@ -123,7 +124,7 @@ pub async fn accept(state: &AppState, job: &Job) -> AppResult<()> {
             &txn,
             tenant,
             JobKind::NoxStep,
-            moved.id,
+            moved.id.get(),
             morning(state, day),
             now,
         )
@@ -193,7 +194,12 @@ async fn reject_in(
 
 /// Operator (acting for Nox Finans): rejects a submitted invoice with a reason;
 /// the company is told, and the invoice is free to be sent again once fixed.
-pub async fn reject(state: &AppState, op: Operator, case_id: i64, reason: &str) -> AppResult<Case> {
+pub async fn reject(
+    state: &AppState,
+    op: Operator,
+    case_id: CaseId,
+    reason: &str,
+) -> AppResult<Case> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(AppError::validation(

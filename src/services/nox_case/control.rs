@@ -1,6 +1,7 @@
 //! The company's hand on a case: pause, resume and recall.
 
 use super::*;
+use crate::domain::id::CaseId;
 
 fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
     (to - from).num_days()
@@ -11,7 +12,7 @@ fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
 pub async fn pause(
     state: &AppState,
     tenant: Tenant,
-    case_id: i64,
+    case_id: CaseId,
     until: NaiveDate,
 ) -> AppResult<Case> {
     let today = state.clock.today();
@@ -69,7 +70,7 @@ pub async fn pause(
             &txn,
             tenant,
             JobKind::NoxStep,
-            case.id,
+            case.id.get(),
             morning(state, day),
             now,
         )
@@ -84,7 +85,7 @@ pub async fn pause(
 
 /// Resumes a paused case: the days not used come back, and the next event
 /// moves forward by as many (at the earliest today).
-pub async fn resume(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult<Case> {
+pub async fn resume(state: &AppState, tenant: Tenant, case_id: CaseId) -> AppResult<Case> {
     let today = state.clock.today();
     let now = state.clock.now();
     let txn = begin_ordered(&state.db).await?;
@@ -123,7 +124,7 @@ pub async fn resume(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult
         } else {
             morning(state, day)
         };
-        jobs::reschedule(&txn, tenant, JobKind::NoxStep, case.id, at, now).await?;
+        jobs::reschedule(&txn, tenant, JobKind::NoxStep, case.id.get(), at, now).await?;
     }
     record(
         &txn,
@@ -142,7 +143,7 @@ pub async fn resume(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult
 /// Recalls a case from Nox Finans. Before Nox Finans has accepted it, recall
 /// is free; afterwards the recall fee (50 SEK + VAT) is charged. The invoice
 /// can be sent again later.
-pub async fn recall(state: &AppState, tenant: Tenant, case_id: i64) -> AppResult<Case> {
+pub async fn recall(state: &AppState, tenant: Tenant, case_id: CaseId) -> AppResult<Case> {
     let now = state.clock.now();
     let txn = begin_ordered(&state.db).await?;
     let case = store::locked(&txn, tenant, case_id)

@@ -17,6 +17,7 @@ pub use control::{pause, recall, resume};
 pub use payments::{Owed, claims_interest, collect, invoice_fees, owed, owed_from, payout, reduce};
 pub use timeline::step;
 
+use crate::domain::id::{CaseId, InvoiceId};
 use chrono::{Datelike, Days, NaiveDate};
 
 use crate::domain::invoice::Payer;
@@ -70,7 +71,7 @@ fn facts(
 
 /// Loads the case a job acts on, locked, as the job's company.
 async fn load_locked(txn: &Ordered, job: &Job) -> AppResult<Option<(Tenant, Case)>> {
-    let case = store::locked(txn, job.tenant, job.subject_id).await?;
+    let case = store::locked(txn, job.tenant, CaseId::new(job.subject_id)).await?;
     Ok(case.map(|c| (job.tenant, c)))
 }
 
@@ -81,7 +82,7 @@ async fn charge_company_fee(
     txn: &Ordered,
     state: &AppState,
     tenant: Tenant,
-    invoice_id: i64,
+    invoice_id: InvoiceId,
     description: String,
     fee_ore: Ore,
     vat_ore: Ore,
@@ -107,7 +108,7 @@ async fn charge_company_fee(
         txn,
         tenant,
         JobKind::NoxFeeInvoice,
-        tenant.company_id(),
+        tenant.company_id().get(),
         morning(state, first_of_next),
         now,
     )

@@ -3,6 +3,7 @@
 //! invoice of fees no payout covered.
 
 use super::*;
+use crate::domain::id::CaseId;
 use crate::domain::money::Ore;
 use crate::domain::notification::NotificationKind;
 
@@ -120,7 +121,7 @@ pub async fn collect(
         txn,
         tenant,
         JobKind::NoxPayout,
-        case.id,
+        case.id.get(),
         morning(state, day),
         now,
     )
@@ -160,7 +161,7 @@ async fn close_when_settled(
     txn: &Ordered,
     state: &AppState,
     tenant: Tenant,
-    case_id: i64,
+    case_id: CaseId,
     number: &str,
     event: CaseEvent,
 ) -> AppResult<()> {
@@ -228,7 +229,7 @@ pub async fn payout(state: &AppState, job: &Job) -> AppResult<()> {
 /// Job (first of the month): invoices the company's Nox Finans fees that no
 /// payout has covered, so the payments account returns to zero with an entry
 /// that says why.
-#[tracing::instrument(skip(state, job), fields(job = job.id, company = job.tenant.company_id()))]
+#[tracing::instrument(skip(state, job), fields(job = job.id, company = %job.tenant.company_id()))]
 pub async fn invoice_fees(state: &AppState, job: &Job) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();

@@ -39,7 +39,7 @@ async fn take_step(
             txn,
             tenant,
             JobKind::NoxStep,
-            case.id,
+            case.id.get(),
             morning(state, day),
             now,
         )

@@ -1,6 +1,7 @@
 //! Activating invoice sale for a company, and a company asking to be called.
 
 use super::*;
+use crate::domain::id::CompanyId;
 use crate::domain::money::Ore;
 use crate::domain::notification::NotificationKind;
 use crate::store::companies;
@@ -10,7 +11,7 @@ use crate::store::companies;
 pub async fn activate(
     state: &AppState,
     op: Operator,
-    company_id: i64,
+    company_id: CompanyId,
     terms: Agreement,
 ) -> AppResult<Agreement> {
     let checks = [
@@ -96,7 +97,7 @@ fn agreement_json(a: &Agreement) -> serde_json::Value {
 }
 
 /// Records that the company wants a seller to call about invoice sale.
-#[tracing::instrument(skip(state, message), fields(company = tenant.company_id()))]
+#[tracing::instrument(skip(state, message), fields(company = %tenant.company_id()))]
 pub async fn request_contact(
     state: &AppState,
     tenant: Tenant,

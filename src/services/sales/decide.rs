@@ -3,6 +3,7 @@
 
 use super::sell::sale_facts;
 use super::*;
+use crate::domain::id::SaleId;
 use crate::domain::notification::NotificationKind;
 
 /// Job: selects a spot check or decides at once.
@@ -42,7 +43,7 @@ pub async fn process(state: &AppState, job: &Job) -> AppResult<()> {
                         &txn,
                         tenant,
                         JobKind::SpotCheckDeadline,
-                        s.id,
+                        s.id.get(),
                         deadline,
                         now,
                     )
@@ -132,7 +133,7 @@ async fn resolve_in(
 pub async fn resolve_spot_check(
     state: &AppState,
     op: Operator,
-    sale_id: i64,
+    sale_id: SaleId,
     outcome: SpotCheckOutcome,
     note: Option<String>,
 ) -> AppResult<Sale> {
@@ -235,7 +236,7 @@ async fn decide_in(
             record(txn, tenant, &s, SaleEvent::Approved, &message, now).await?;
             let at =
                 crate::domain::time::stockholm_instant(payout_date, state.settings.payout_hour);
-            jobs::schedule(txn, tenant, JobKind::Payout, s.id, at, now).await?;
+            jobs::schedule(txn, tenant, JobKind::Payout, s.id.get(), at, now).await?;
             Ok(s)
         }
         Decision::Deny(reason) => {

@@ -12,6 +12,7 @@ mod decide;
 mod sell;
 mod settle;
 
+use crate::domain::id::SaleId;
 pub use agreement::{activate, request_contact};
 pub use decide::{process, resolve_spot_check, spot_check_deadline, spot_check_due};
 pub use sell::{quote, sell};
@@ -72,7 +73,7 @@ async fn record(
             topic: topic::INVOICE_SALE,
             kind: kind.as_str(),
             invoice_id: Some(sale.invoice_id),
-            subject_id: sale.id,
+            subject_id: sale.id.get(),
             message,
         },
         at,
@@ -81,6 +82,6 @@ async fn record(
 }
 
 async fn load_for_job(txn: &Ordered, job: &Job) -> AppResult<Option<(Tenant, Sale)>> {
-    let sale = sales::get(txn, job.tenant, job.subject_id).await?;
+    let sale = sales::get(txn, job.tenant, SaleId::new(job.subject_id)).await?;
     Ok(sale.map(|s| (job.tenant, s)))
 }

@@ -1,6 +1,7 @@
 //! A quote, and the sale that confirms it.
 
 use super::*;
+use crate::domain::id::InvoiceId;
 use crate::domain::money::Ore;
 use crate::domain::notification::NotificationKind;
 
@@ -38,7 +39,7 @@ async fn quote_in<C: ConnectionTrait>(
     txn: &C,
     state: &AppState,
     tenant: Tenant,
-    invoice_id: i64,
+    invoice_id: InvoiceId,
 ) -> AppResult<QuoteView> {
     let inv = invoices::require(txn, tenant, invoice_id, "invoiceId").await?;
     let today = state.clock.today();
@@ -58,8 +59,12 @@ async fn quote_in<C: ConnectionTrait>(
 
 /// Quotes the sale of an invoice. Refused with `NOT_ELIGIBLE` until invoice sale
 /// is activated; otherwise the quote carries its own eligibility and reasons.
-#[tracing::instrument(skip(state), fields(company = tenant.company_id()))]
-pub async fn quote(state: &AppState, tenant: Tenant, invoice_id: i64) -> AppResult<QuoteView> {
+#[tracing::instrument(skip(state), fields(company = %tenant.company_id()))]
+pub async fn quote(
+    state: &AppState,
+    tenant: Tenant,
+    invoice_id: InvoiceId,
+) -> AppResult<QuoteView> {
     let txn = state.db.begin().await?;
     let view = quote_in(&txn, state, tenant, invoice_id).await?;
     txn.commit().await?;
@@ -80,11 +85,11 @@ pub async fn quote(state: &AppState, tenant: Tenant, invoice_id: i64) -> AppResu
 /// Sells an invoice against a quote. The same idempotency key returns the same
 /// sale; a second live sale of one invoice is a `CONFLICT`; changed terms are
 /// `QUOTE_CHANGED`.
-#[tracing::instrument(skip(state), fields(company = tenant.company_id()))]
+#[tracing::instrument(skip(state), fields(company = %tenant.company_id()))]
 pub async fn sell(
     state: &AppState,
     tenant: Tenant,
-    invoice_id: i64,
+    invoice_id: InvoiceId,
     quote_id: &str,
     idempotency_key: &str,
 ) -> AppResult<Sale> {
@@ -110,7 +115,7 @@ pub async fn sell(
 async fn sell_once(
     state: &AppState,
     tenant: Tenant,
-    invoice_id: i64,
+    invoice_id: InvoiceId,
     quote_id: &str,
     key: &str,
 ) -> AppResult<Sale> {
@@ -198,7 +203,15 @@ async fn sell_once(
     .await?;
     record(&txn, tenant, &sale, SaleEvent::Submitted, &message, now).await?;
     let run_at = now + Duration::seconds(state.settings.sale_processing_delay_secs.max(0));
-    jobs::schedule(&txn, tenant, JobKind::ProcessSale, sale.id, run_at, now).await?;
+    jobs::schedule(
+        &txn,
+        tenant,
+        JobKind::ProcessSale,
+        sale.id.get(),
+        run_at,
+        now,
+    )
+    .await?;
     txn.commit().await?;
     state.events.wake();
     Ok(sale)

@@ -2,6 +2,7 @@
 //! financier collected from the customer.
 
 use super::*;
+use crate::domain::id::SaleId;
 use crate::domain::notification::NotificationKind;
 
 /// Job: pays out an approved sale.
@@ -46,8 +47,8 @@ pub async fn payout(state: &AppState, job: &Job) -> AppResult<()> {
 /// Withdraws a sale before its decision (processing or in spot check): no
 /// fees, an event and a notification; the invoice is free to be sold again or
 /// handed to Nox Finans.
-#[tracing::instrument(skip(state), fields(company = tenant.company_id()))]
-pub async fn withdraw(state: &AppState, tenant: Tenant, sale_id: i64) -> AppResult<Sale> {
+#[tracing::instrument(skip(state), fields(company = %tenant.company_id()))]
+pub async fn withdraw(state: &AppState, tenant: Tenant, sale_id: SaleId) -> AppResult<Sale> {
     let now = state.clock.now();
     let txn = begin_ordered(&state.db).await?;
     let sale = sales::get(&txn, tenant, sale_id)
@@ -89,7 +90,7 @@ pub async fn withdraw(state: &AppState, tenant: Tenant, sale_id: i64) -> AppResu
 pub async fn record_collection(
     state: &AppState,
     op: Operator,
-    sale_id: i64,
+    sale_id: SaleId,
     amount: rust_decimal::Decimal,
     collected_on: NaiveDate,
     key: &str,

@@ -1,5 +1,6 @@
 //! Which invoices a list shows, as one SQL condition.
 
+use crate::domain::id::CustomerId;
 use chrono::NaiveDate;
 use entity::invoice;
 use sea_orm::ColumnTrait;
@@ -15,7 +16,7 @@ pub struct InvoiceFilter {
     /// Any of these states (empty: all).
     pub states: Vec<InvoiceState>,
     /// Only this customer's.
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<CustomerId>,
     /// Only those due before this date.
     pub due_before: Option<NaiveDate>,
     /// Invoice number, OCR or printed customer name contains this.

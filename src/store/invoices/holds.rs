@@ -1,21 +1,22 @@
 //! Who holds an invoice: a sale or a Nox Finans case, never both.
 
 use super::*;
+use crate::domain::id::{CaseId, InvoiceId, SaleId};
 
 /// Which service holds an invoice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Holder {
     /// A sale, by its id.
-    Sale(i64),
+    Sale(SaleId),
     /// A Nox Finans case, by its id.
-    NoxFinans(i64),
+    NoxFinans(CaseId),
 }
 
 impl Holder {
     fn parts(self) -> (&'static str, i64) {
         match self {
-            Self::Sale(id) => ("SALE", id),
-            Self::NoxFinans(id) => ("NOX_FINANS", id),
+            Self::Sale(id) => ("SALE", id.get()),
+            Self::NoxFinans(id) => ("NOX_FINANS", id.get()),
         }
     }
 }
@@ -25,13 +26,13 @@ impl Holder {
 pub async fn hold<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    invoice_id: i64,
+    invoice_id: InvoiceId,
     holder: Holder,
 ) -> AppResult<()> {
     let (kind, id) = holder.parts();
     entity::invoice_hold::ActiveModel {
-        invoice_id: Set(invoice_id),
-        company_id: Set(tenant.company_id()),
+        invoice_id: Set(invoice_id.get()),
+        company_id: Set(tenant.company_id().get()),
         holder: Set(kind.to_string()),
         holder_id: Set(id),
         ..Default::default()
@@ -52,7 +53,7 @@ pub async fn hold<C: ConnectionTrait>(
 pub async fn release<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    invoice_id: i64,
+    invoice_id: InvoiceId,
     holder: Holder,
 ) -> AppResult<()> {
     let (kind, id) = holder.parts();

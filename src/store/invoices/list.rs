@@ -3,6 +3,7 @@
 
 use super::filter::filter_condition;
 use super::*;
+use crate::domain::id::InvoiceId;
 use crate::store::rows::Check;
 
 /// What an invoice list is sorted by. Every order ends with the id, so rows
@@ -80,7 +81,7 @@ pub struct Listed {
 
 impl Keyed for Listed {
     fn key(&self) -> i64 {
-        self.invoice.id
+        self.invoice.id.get()
     }
 }
 
@@ -314,7 +315,7 @@ pub async fn count<C: ConnectionTrait>(
 pub async fn get_along<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    id: i64,
+    id: InvoiceId,
     along: Along,
 ) -> AppResult<Option<Listed>> {
     let q = joined(

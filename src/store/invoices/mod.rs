@@ -20,6 +20,7 @@ pub use payments::{
 };
 pub use record::Invoice;
 
+use crate::domain::id::{CustomerId, InvoiceId};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{customer, invoice, invoice_row, invoice_sale, payment};
 use sea_orm::sea_query::{
@@ -41,7 +42,7 @@ use crate::error::{AppError, AppResult};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvoiceRecord {
     /// Customer.
-    pub customer_id: i64,
+    pub customer_id: CustomerId,
     /// Name as printed.
     pub customer_name: Option<String>,
     /// Street as printed.
@@ -86,7 +87,7 @@ fn scoped(tenant: Tenant) -> Select<invoice::Entity> {
 pub async fn get<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    id: i64,
+    id: InvoiceId,
 ) -> AppResult<Option<Invoice>> {
     crate::store::record::one(db, scoped(tenant).filter(invoice::Column::Id.eq(id))).await
 }
@@ -95,7 +96,7 @@ pub async fn get<C: ConnectionTrait>(
 pub async fn get_many<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    ids: Vec<i64>,
+    ids: Vec<InvoiceId>,
 ) -> AppResult<Vec<Invoice>> {
     crate::store::record::all(db, scoped(tenant).filter(invoice::Column::Id.is_in(ids))).await
 }
@@ -104,16 +105,16 @@ pub async fn get_many<C: ConnectionTrait>(
 pub async fn get_any<C: ConnectionTrait>(
     db: &C,
     _op: super::Operator,
-    id: i64,
+    id: InvoiceId,
 ) -> AppResult<Option<Invoice>> {
-    crate::store::record::one(db, invoice::Entity::find_by_id(id)).await
+    crate::store::record::one(db, invoice::Entity::find_by_id(id.get())).await
 }
 
 /// Invoices of any company with these ids (operator views).
 pub async fn get_many_any<C: ConnectionTrait>(
     db: &C,
     _op: super::Operator,
-    ids: Vec<i64>,
+    ids: Vec<InvoiceId>,
 ) -> AppResult<Vec<Invoice>> {
     crate::store::record::all(
         db,
@@ -128,7 +129,7 @@ record!(
         /// Its id.
         id: i64,
         /// The invoice.
-        invoice_id: i64,
+        invoice_id: InvoiceId,
         /// Place on the invoice, from 1.
         position: i32,
         /// Text.
@@ -148,7 +149,7 @@ record!(
 pub async fn rows_of_any<C: ConnectionTrait>(
     db: &C,
     _op: super::Operator,
-    ids: Vec<i64>,
+    ids: Vec<InvoiceId>,
 ) -> AppResult<Vec<InvoiceLine>> {
     crate::store::record::all(
         db,
@@ -164,7 +165,7 @@ pub async fn rows_of_any<C: ConnectionTrait>(
 pub async fn require<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    id: i64,
+    id: InvoiceId,
     field: &str,
 ) -> AppResult<Invoice> {
     get(db, tenant, id)
@@ -176,7 +177,7 @@ pub async fn require<C: ConnectionTrait>(
 pub async fn rows_of<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    ids: Vec<i64>,
+    ids: Vec<InvoiceId>,
 ) -> AppResult<Vec<InvoiceLine>> {
     // Rows carry no company column: keep only ids that are the tenant's.
     let own: Vec<i64> = scoped(tenant)
@@ -196,7 +197,11 @@ pub async fn rows_of<C: ConnectionTrait>(
     .await
 }
 
-async fn write_rows<C: ConnectionTrait>(db: &C, invoice_id: i64, rows: &[Row]) -> AppResult<()> {
+async fn write_rows<C: ConnectionTrait>(
+    db: &C,
+    invoice_id: InvoiceId,
+    rows: &[Row],
+) -> AppResult<()> {
     invoice_row::Entity::delete_many()
         .filter(invoice_row::Column::InvoiceId.eq(invoice_id))
         .exec(db)
@@ -205,7 +210,7 @@ async fn write_rows<C: ConnectionTrait>(db: &C, invoice_id: i64, rows: &[Row]) -
         .iter()
         .enumerate()
         .map(|(i, r)| invoice_row::ActiveModel {
-            invoice_id: Set(invoice_id),
+            invoice_id: Set(invoice_id.get()),
             position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
             description: Set(r.description.clone()),
             quantity_milli: Set(r.quantity_milli),
@@ -221,7 +226,7 @@ async fn write_rows<C: ConnectionTrait>(db: &C, invoice_id: i64, rows: &[Row]) -
 
 fn active(r: InvoiceRecord) -> invoice::ActiveModel {
     invoice::ActiveModel {
-        customer_id: Set(r.customer_id),
+        customer_id: Set(r.customer_id.get()),
         customer_name: Set(r.customer_name),
         street: Set(r.street),
         postal_code: Set(r.postal_code),
@@ -254,7 +259,7 @@ pub async fn insert<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<Invoice> {
     let mut am = active(record);
-    am.company_id = Set(tenant.company_id());
+    am.company_id = Set(tenant.company_id().get());
     am.invoice_number = Set(invoice_number);
     am.ocr = Set(ocr);
     am.cancelled = Set(false);
@@ -262,7 +267,7 @@ pub async fn insert<C: ConnectionTrait>(
     am.created_at = Set(now);
     am.updated_at = Set(now);
     let inv = am.insert(db).await?;
-    write_rows(db, inv.id, rows).await?;
+    write_rows(db, InvoiceId::new(inv.id), rows).await?;
     inv.try_into()
 }
 
@@ -270,7 +275,7 @@ pub async fn insert<C: ConnectionTrait>(
 pub async fn update<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    id: i64,
+    id: InvoiceId,
     record: InvoiceRecord,
     rows: &[Row],
     now: DateTime<Utc>,
@@ -295,7 +300,7 @@ pub enum Flag {
 pub async fn set_flag<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    id: i64,
+    id: InvoiceId,
     flag: Flag,
     now: DateTime<Utc>,
 ) -> AppResult<Invoice> {
@@ -314,7 +319,7 @@ pub async fn set_flag<C: ConnectionTrait>(
 async fn write_flags<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    id: i64,
+    id: InvoiceId,
     changes: invoice::ActiveModel,
 ) -> AppResult<Invoice> {
     let res = invoice::Entity::update_many()

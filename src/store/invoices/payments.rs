@@ -2,13 +2,14 @@
 //! notes.
 
 use super::*;
+use crate::domain::id::{CompanyId, InvoiceId};
 use crate::domain::money::Ore;
 
 /// A payment to record, already split and checked by the use case.
 #[derive(Debug, Clone)]
 pub struct NewPayment {
     /// The invoice.
-    pub invoice_id: i64,
+    pub invoice_id: InvoiceId,
     /// Who paid.
     pub payer: Payer,
     /// The client's key.
@@ -63,8 +64,8 @@ pub async fn add_payment<C: ConnectionTrait>(
         ));
     }
     payment::ActiveModel {
-        company_id: Set(tenant.company_id()),
-        invoice_id: Set(p.invoice_id),
+        company_id: Set(tenant.company_id().get()),
+        invoice_id: Set(p.invoice_id.get()),
         amount_ore: Set(p.amount_ore.get()),
         paid_on: Set(p.paid_on),
         payer: Set(p.payer.as_str().to_string()),
@@ -86,9 +87,9 @@ record!(
         /// Its id.
         id: i64,
         /// The company paid.
-        company_id: i64,
+        company_id: CompanyId,
         /// The invoice paid.
-        invoice_id: i64,
+        invoice_id: InvoiceId,
         /// The amount, in öre.
         amount_ore: Ore,
         /// When it was paid.
@@ -127,7 +128,7 @@ pub async fn payment_by_key<C: ConnectionTrait>(
 pub async fn payments_of_many<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    ids: Vec<i64>,
+    ids: Vec<InvoiceId>,
 ) -> AppResult<Vec<Payment>> {
     crate::store::record::all(
         db,
@@ -143,7 +144,7 @@ pub async fn payments_of_many<C: ConnectionTrait>(
 pub async fn payments_of<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    invoice_id: i64,
+    invoice_id: InvoiceId,
 ) -> AppResult<Vec<Payment>> {
     crate::store::record::all(
         db,
@@ -160,7 +161,7 @@ pub async fn payments_of<C: ConnectionTrait>(
 pub async fn settle_sold<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    invoice_id: i64,
+    invoice_id: InvoiceId,
     amount_ore: Ore,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
@@ -187,8 +188,8 @@ pub async fn settle_sold<C: ConnectionTrait>(
 pub async fn link_credit_note<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    credit_note_id: i64,
-    invoice_id: i64,
+    credit_note_id: InvoiceId,
+    invoice_id: InvoiceId,
 ) -> AppResult<()> {
     invoice::Entity::update_many()
         .col_expr(invoice::Column::CreditsInvoiceId, Expr::value(invoice_id))
@@ -203,7 +204,7 @@ pub async fn link_credit_note<C: ConnectionTrait>(
 pub async fn credit_note_for<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    invoice_id: i64,
+    invoice_id: InvoiceId,
     amount_ore: Ore,
 ) -> AppResult<Option<Invoice>> {
     crate::store::record::one(

@@ -1,5 +1,6 @@
 //! An invoice as the rest of the server sees it.
 
+use crate::domain::id::{CompanyId, CustomerId, InvoiceId};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::invoice;
 
@@ -10,11 +11,11 @@ record!(
     /// An invoice of a company, with its amounts and flags.
     Invoice try_from invoice::Model {
         /// Its id.
-        id: i64,
+        id: InvoiceId,
         /// The company that issued it.
-        company_id: i64,
+        company_id: CompanyId,
         /// The customer.
-        customer_id: i64,
+        customer_id: CustomerId,
         /// Unique within the company.
         invoice_number: String,
         /// Name as printed.
@@ -64,7 +65,7 @@ record!(
         /// What credit notes have taken off the invoice, in öre.
         credited_ore: Ore,
         /// For a credit note: the invoice it credits.
-        credits_invoice_id: Option<i64>,
+        credits_invoice_id: Option<InvoiceId>,
         /// Created.
         created_at: DateTime<Utc>,
         /// Last changed.

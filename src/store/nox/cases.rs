@@ -1,6 +1,7 @@
 //! Cases of the tenant: reading them, opening one, its status changes and
 //! the money it holds.
 
+use crate::domain::id::{CaseId, CustomerId, InvoiceId};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::nox_case;
 use sea_orm::{
@@ -25,7 +26,7 @@ fn cases(tenant: Tenant) -> Select<nox_case::Entity> {
 pub async fn cases_of<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    ids: Vec<i64>,
+    ids: Vec<InvoiceId>,
 ) -> AppResult<Vec<Case>> {
     let all = cases(tenant)
         .filter(nox_case::Column::InvoiceId.is_in(ids))
@@ -43,7 +44,7 @@ pub async fn cases_of<C: ConnectionTrait>(
 pub async fn open_case_of<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    invoice_id: i64,
+    invoice_id: InvoiceId,
 ) -> AppResult<Option<Case>> {
     crate::store::record::one(
         db,
@@ -55,7 +56,11 @@ pub async fn open_case_of<C: ConnectionTrait>(
 }
 
 /// One case of the tenant.
-pub async fn case<C: ConnectionTrait>(db: &C, tenant: Tenant, id: i64) -> AppResult<Option<Case>> {
+pub async fn case<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    id: CaseId,
+) -> AppResult<Option<Case>> {
     crate::store::record::one(db, cases(tenant).filter(nox_case::Column::Id.eq(id))).await
 }
 
@@ -63,9 +68,9 @@ pub async fn case<C: ConnectionTrait>(db: &C, tenant: Tenant, id: i64) -> AppRes
 pub async fn case_any<C: ConnectionTrait>(
     db: &C,
     _op: Operator,
-    id: i64,
+    id: CaseId,
 ) -> AppResult<Option<Case>> {
-    crate::store::record::one(db, nox_case::Entity::find_by_id(id)).await
+    crate::store::record::one(db, nox_case::Entity::find_by_id(id.get())).await
 }
 
 /// Any company's case with the tenant it belongs to, for an operator or a
@@ -73,7 +78,7 @@ pub async fn case_any<C: ConnectionTrait>(
 pub async fn case_owned<C: ConnectionTrait>(
     db: &C,
     op: Operator,
-    id: i64,
+    id: CaseId,
 ) -> AppResult<Option<(Tenant, Case)>> {
     Ok(case_any(db, op, id)
         .await?
@@ -84,9 +89,9 @@ pub async fn case_owned<C: ConnectionTrait>(
 #[derive(Debug, Clone)]
 pub struct NewCase {
     /// The invoice.
-    pub invoice_id: i64,
+    pub invoice_id: InvoiceId,
     /// Its customer.
-    pub customer_id: i64,
+    pub customer_id: CustomerId,
     /// The service asked for.
     pub service: Service,
     /// How the invoice is delivered.
@@ -111,9 +116,9 @@ pub async fn insert_case<C: ConnectionTrait>(
 ) -> AppResult<Case> {
     let (next_event, next_event_date) = new.next_event;
     let am = nox_case::ActiveModel {
-        company_id: Set(tenant.company_id()),
-        invoice_id: Set(new.invoice_id),
-        customer_id: Set(new.customer_id),
+        company_id: Set(tenant.company_id().get()),
+        invoice_id: Set(new.invoice_id.get()),
+        customer_id: Set(new.customer_id.get()),
         service: Set(new.service.as_str().into()),
         delivery: Set(new.delivery.as_str().into()),
         status: Set(NoxStatus::Submitted.as_str().into()),
@@ -191,7 +196,7 @@ impl CaseChange {
 pub async fn transition<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    id: i64,
+    id: CaseId,
     from: &[NoxStatus],
     change: CaseChange,
 ) -> AppResult<Option<Case>> {
@@ -213,7 +218,7 @@ pub async fn transition<C: ConnectionTrait>(
 pub async fn locked<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    id: i64,
+    id: CaseId,
 ) -> AppResult<Option<Case>> {
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         raw::one(
@@ -231,7 +236,7 @@ pub async fn locked<C: ConnectionTrait>(
 pub async fn open_case_locked<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    invoice_id: i64,
+    invoice_id: InvoiceId,
 ) -> AppResult<Option<Case>> {
     let Some(open) = open_case_of(db, tenant, invoice_id).await? else {
         return Ok(None);
@@ -263,7 +268,7 @@ pub struct CaseMoney {
 pub async fn add_money<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    id: i64,
+    id: CaseId,
     m: CaseMoney,
 ) -> AppResult<bool> {
     let n = raw::exec(
@@ -296,7 +301,7 @@ pub async fn add_money<C: ConnectionTrait>(
 pub async fn take_payout<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    id: i64,
+    id: CaseId,
     pending_ore: Ore,
     set_off_ore: Ore,
 ) -> AppResult<bool> {

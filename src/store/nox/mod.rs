@@ -1,5 +1,6 @@
 //! Nox Finans settings, hidden send-view rows and cases of the tenant.
 
+use crate::domain::id::{CaseId, CompanyId, CustomerId, InvoiceId};
 use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -27,13 +28,13 @@ record!(
     /// An invoice handed to Nox Finans, and where its collection stands.
     Case try_from entity::nox_case::Model {
         /// Its id.
-        id: i64,
+        id: CaseId,
         /// The company that handed it over.
-        company_id: i64,
+        company_id: CompanyId,
         /// The invoice.
-        invoice_id: i64,
+        invoice_id: InvoiceId,
         /// Its customer.
-        customer_id: i64,
+        customer_id: CustomerId,
         /// The service it was handed to.
         service: Service as stored,
         /// How Nox Finans delivers it.
@@ -148,7 +149,7 @@ pub async fn save_settings<C: ConnectionTrait>(
         }
         None => {
             nox_settings::ActiveModel {
-                company_id: Set(tenant.company_id()),
+                company_id: Set(tenant.company_id().get()),
                 active_terms: Set(terms),
                 default_delivery: Set(s.default_delivery.as_str().to_string()),
                 recall_instead_of_monitoring: Set(s.recall_instead_of_monitoring),
@@ -163,13 +164,13 @@ pub async fn save_settings<C: ConnectionTrait>(
 }
 
 /// The tenant's invoices hidden from the send view.
-pub async fn hidden<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<HashSet<i64>> {
+pub async fn hidden<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<HashSet<InvoiceId>> {
     Ok(nox_hidden::Entity::find()
         .filter(nox_hidden::Column::CompanyId.eq(tenant.company_id()))
         .all(db)
         .await?
         .into_iter()
-        .map(|h| h.invoice_id)
+        .map(|h| InvoiceId::new(h.invoice_id))
         .collect())
 }
 
@@ -178,7 +179,7 @@ pub async fn hidden<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<Has
 pub async fn set_hidden<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    invoice_id: i64,
+    invoice_id: InvoiceId,
     hide: bool,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
@@ -189,8 +190,8 @@ pub async fn set_hidden<C: ConnectionTrait>(
         .await?;
     if hide {
         nox_hidden::ActiveModel {
-            company_id: Set(tenant.company_id()),
-            invoice_id: Set(invoice_id),
+            company_id: Set(tenant.company_id().get()),
+            invoice_id: Set(invoice_id.get()),
             created_at: Set(now),
             ..Default::default()
         }

@@ -1,6 +1,7 @@
 //! Writing sales: a new sale as quoted, and each step of its life as one
 //! typed change.
 
+use crate::domain::id::{CustomerId, InvoiceId, SaleId};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::invoice_sale;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -14,9 +15,9 @@ use crate::error::AppResult;
 #[derive(Debug, Clone)]
 pub struct NewSale {
     /// The invoice sold.
-    pub invoice_id: i64,
+    pub invoice_id: InvoiceId,
     /// Its customer, the sale's recipient.
-    pub customer_id: i64,
+    pub customer_id: CustomerId,
     /// The amount sold.
     pub amount_ore: Ore,
     /// The invoice fee.
@@ -44,10 +45,10 @@ pub async fn insert<C: ConnectionTrait>(
     new: NewSale,
 ) -> AppResult<super::Sale> {
     let am = invoice_sale::ActiveModel {
-        company_id: Set(tenant.company_id()),
+        company_id: Set(tenant.company_id().get()),
         status: Set(SaleStatus::Processing.as_str().to_string()),
-        invoice_id: Set(new.invoice_id),
-        customer_id: Set(new.customer_id),
+        invoice_id: Set(new.invoice_id.get()),
+        customer_id: Set(new.customer_id.get()),
         amount_ore: Set(new.amount_ore.get()),
         invoice_fee_ore: Set(new.invoice_fee_ore.get()),
         factoring_fee_ore: Set(new.factoring_fee_ore.get()),
@@ -162,7 +163,7 @@ impl SaleChange {
 pub async fn transition<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    id: i64,
+    id: SaleId,
     change: SaleChange,
 ) -> AppResult<Option<super::Sale>> {
     let (from, changes) = change.columns();

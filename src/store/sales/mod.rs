@@ -1,5 +1,6 @@
 //! Invoice sales, agreements and contact requests.
 
+use crate::domain::id::{CompanyId, CustomerId, InvoiceId, SaleId};
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -25,13 +26,13 @@ record!(
     /// An invoice sale: what was sold, at what price, and where it stands.
     Sale try_from invoice_sale::Model {
         /// Its id.
-        id: i64,
+        id: SaleId,
         /// The selling company.
-        company_id: i64,
+        company_id: CompanyId,
         /// The invoice sold.
-        invoice_id: i64,
+        invoice_id: InvoiceId,
         /// The invoice's customer, the sale's recipient.
-        customer_id: i64,
+        customer_id: CustomerId,
         /// Where it stands.
         status: SaleStatus as stored,
         /// The amount sold, in öre.
@@ -103,7 +104,7 @@ pub async fn agreement<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<
 pub async fn set_agreement<C: ConnectionTrait>(
     db: &C,
     _op: Operator,
-    company_id: i64,
+    company_id: CompanyId,
     terms: Agreement,
     now: DateTime<Utc>,
 ) -> AppResult<Agreement> {
@@ -115,7 +116,7 @@ pub async fn set_agreement<C: ConnectionTrait>(
     let mut am: invoice_sale_agreement::ActiveModel = match existing {
         Some(m) => m.into(),
         None => invoice_sale_agreement::ActiveModel {
-            company_id: Set(company_id),
+            company_id: Set(company_id.get()),
             ..Default::default()
         },
     };
@@ -143,7 +144,7 @@ pub async fn request_contact<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     contact_request::ActiveModel {
-        company_id: Set(tenant.company_id()),
+        company_id: Set(tenant.company_id().get()),
         phone: Set(phone),
         message: Set(message),
         created_at: Set(now),
@@ -186,14 +187,19 @@ pub async fn contact_requests<C: ConnectionTrait>(
         true,
     )
     .await?;
-    let ids = page.items.iter().map(|r| r.company_id).collect();
-    let companies: HashMap<i64, super::companies::Company> = super::companies::by_ids(db, op, ids)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
+    let ids = page
+        .items
+        .iter()
+        .map(|r| CompanyId::new(r.company_id))
         .collect();
+    let companies: HashMap<CompanyId, super::companies::Company> =
+        super::companies::by_ids(db, op, ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
     Ok(page.map(|r| {
-        let company = companies.get(&r.company_id);
+        let company = companies.get(&CompanyId::new(r.company_id));
         ContactRequest {
             id: r.id,
             company_name: company.map(|c| c.name.clone()).unwrap_or_default(),
@@ -217,7 +223,11 @@ fn scoped(tenant: Tenant) -> Select<invoice_sale::Entity> {
 }
 
 /// One sale of the tenant.
-pub async fn get<C: ConnectionTrait>(db: &C, tenant: Tenant, id: i64) -> AppResult<Option<Sale>> {
+pub async fn get<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    id: SaleId,
+) -> AppResult<Option<Sale>> {
     crate::store::record::one(db, scoped(tenant).filter(invoice_sale::Column::Id.eq(id))).await
 }
 
@@ -225,9 +235,9 @@ pub async fn get<C: ConnectionTrait>(db: &C, tenant: Tenant, id: i64) -> AppResu
 pub async fn get_any<C: ConnectionTrait>(
     db: &C,
     _op: Operator,
-    id: i64,
+    id: SaleId,
 ) -> AppResult<Option<Sale>> {
-    crate::store::record::one(db, invoice_sale::Entity::find_by_id(id)).await
+    crate::store::record::one(db, invoice_sale::Entity::find_by_id(id.get())).await
 }
 
 /// Any company's sale with the tenant it belongs to, for an operator or a
@@ -235,7 +245,7 @@ pub async fn get_any<C: ConnectionTrait>(
 pub async fn get_owned<C: ConnectionTrait>(
     db: &C,
     op: Operator,
-    id: i64,
+    id: SaleId,
 ) -> AppResult<Option<(Tenant, Sale)>> {
     Ok(get_any(db, op, id)
         .await?
@@ -259,7 +269,7 @@ pub async fn by_key<C: ConnectionTrait>(
 pub async fn latest_by_invoice<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    ids: Vec<i64>,
+    ids: Vec<InvoiceId>,
 ) -> AppResult<Vec<Sale>> {
     let all = scoped(tenant)
         .filter(invoice_sale::Column::InvoiceId.is_in(ids))
@@ -277,7 +287,7 @@ pub async fn latest_by_invoice<C: ConnectionTrait>(
 pub async fn has_live_sale<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    invoice_id: i64,
+    invoice_id: InvoiceId,
 ) -> AppResult<bool> {
     Ok(scoped(tenant)
         .filter(invoice_sale::Column::InvoiceId.eq(invoice_id))

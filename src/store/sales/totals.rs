@@ -2,6 +2,7 @@
 //! financier collected.
 
 use super::*;
+use crate::domain::id::{CustomerId, InvoiceId, SaleId};
 use crate::domain::money::Ore;
 use crate::domain::nox_case::NoxStatus;
 use crate::store::record::sql_list;
@@ -28,8 +29,8 @@ fn as_count(n: i64) -> u32 {
 pub async fn history<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    before_id: i64,
-    customer_id: i64,
+    before_id: SaleId,
+    customer_id: CustomerId,
 ) -> AppResult<History> {
     let bought = sql_list(SaleStatus::is_bought);
     let row = raw::one(
@@ -80,8 +81,8 @@ pub struct Exposure {
 pub async fn exposure<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    customer_id: i64,
-    except: i64,
+    customer_id: CustomerId,
+    except: InvoiceId,
     today: NaiveDate,
 ) -> AppResult<Exposure> {
     let open = sql_list(NoxStatus::is_open);
@@ -147,8 +148,8 @@ pub async fn add_collection<C: ConnectionTrait>(
         return Ok(false);
     }
     sale_collection::ActiveModel {
-        company_id: Set(sale.company_id),
-        sale_id: Set(sale.id),
+        company_id: Set(sale.company_id.get()),
+        sale_id: Set(sale.id.get()),
         amount_ore: Set(amount_ore.get()),
         collected_on: Set(collected_on),
         idempotency_key: Set(key.to_string()),
@@ -164,7 +165,7 @@ record!(
     /// Money the customer of a sold invoice paid the financier, as recorded.
     Collection from sale_collection::Model {
         /// The sale it was collected for.
-        sale_id: i64,
+        sale_id: SaleId,
         /// How much.
         amount_ore: Ore,
         /// The client's key: the same key records once.

@@ -1,5 +1,6 @@
 //! The `Invoice` type and its parts.
 
+use crate::domain::id::InvoiceId;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -12,7 +13,7 @@ use crate::domain::invoice::{self as rules, InvoiceState, StateFacts};
 use crate::domain::money::{Ore, from_ore, from_scaled};
 use crate::domain::nox_case::NoxStatus;
 use crate::error::AppError;
-use crate::graphql::ids::{Kind, encode};
+use crate::graphql::ids::encode_id;
 use crate::graphql::loaders::{
     CustomerLoader, InvoiceRowsLoader, Loaders, NoxCaseByInvoiceLoader, SaleByInvoiceLoader,
 };
@@ -120,7 +121,7 @@ impl Invoice {
 impl Invoice {
     /// Global ID.
     pub async fn id(&self) -> ID {
-        encode(Kind::Invoice, self.0.id)
+        encode_id(self.0.id)
     }
     /// Invoice number, unique within the company.
     async fn invoice_number(&self) -> &str {
@@ -322,7 +323,7 @@ impl Invoice {
 crate::connection_types!(InvoiceConnection, InvoiceEdge, Invoice, "invoices");
 
 /// The invoice `id` through the request's invoice loader; `None` for no id.
-pub async fn invoice_of(ctx: &Context<'_>, id: Option<i64>) -> GqlResult<Option<Invoice>> {
+pub async fn invoice_of(ctx: &Context<'_>, id: Option<InvoiceId>) -> GqlResult<Option<Invoice>> {
     let Some(id) = id else {
         return Ok(None);
     };
@@ -334,7 +335,7 @@ pub async fn invoice_of(ctx: &Context<'_>, id: Option<i64>) -> GqlResult<Option<
 
 /// The invoice a sale or a case was made for: it always exists, so its
 /// absence is an internal error.
-pub async fn invoice_of_record(ctx: &Context<'_>, id: i64) -> GqlResult<Invoice> {
+pub async fn invoice_of_record(ctx: &Context<'_>, id: InvoiceId) -> GqlResult<Invoice> {
     Ok(invoice_of(ctx, Some(id))
         .await?
         .ok_or_else(|| crate::error::AppError::Internal(format!("invoice {id} is missing")))?)

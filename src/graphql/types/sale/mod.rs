@@ -8,7 +8,7 @@ use crate::client_error::GqlResult;
 use crate::domain::money::{from_ore, from_scaled};
 use crate::domain::sale::{self as rules, SaleStatus};
 use crate::graphql::actor;
-use crate::graphql::ids::{Kind, cursor, encode};
+use crate::graphql::ids::{cursor, encode_id};
 use crate::graphql::scalars::{Date, Decimal};
 use crate::services::sales::QuoteView;
 use crate::store::outbox::topic;
@@ -208,7 +208,7 @@ impl From<crate::store::sales::Sale> for InvoiceSale {
 impl InvoiceSale {
     /// Global ID.
     pub async fn id(&self) -> ID {
-        encode(Kind::InvoiceSale, self.0.id)
+        encode_id(self.0.id)
     }
     /// The invoice sold.
     async fn invoice(&self, ctx: &Context<'_>) -> GqlResult<Invoice> {
@@ -303,7 +303,7 @@ impl InvoiceSale {
     }
     /// Every event of the sale, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> GqlResult<Vec<InvoiceSaleEvent>> {
-        let rows = super::history_of(ctx, topic::INVOICE_SALE, self.0.id).await?;
+        let rows = super::history_of(ctx, topic::INVOICE_SALE, self.0.id.get()).await?;
         Ok(rows
             .iter()
             .map(|e| InvoiceSaleEvent::new(e, self.clone()))
