@@ -1,6 +1,8 @@
 //! Batched loads, scoped by the request's caller: the customers, rows and sales
 //! of a page of invoices, and the rows of a page of vouchers, in one query each.
 //! A company user's loaders see only its company; an operator's see every company.
+//! Each loader's struct is declared, with who may use it, by `scoped_loader!`
+//! at the end of the file.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -22,12 +24,13 @@ fn wrap(e: AppError) -> LoadError {
     LoadError(Arc::new(e))
 }
 
-/// Loads customers by id.
-pub struct CustomerLoader {
-    /// App state.
-    pub state: AppState,
-    /// Whose.
-    pub scope: Scope,
+/// `rows` filed under their keys, each key's in the order read.
+fn grouped<K: std::hash::Hash + Eq, V>(rows: Vec<V>, key: impl Fn(&V) -> K) -> HashMap<K, Vec<V>> {
+    let mut by_key: HashMap<K, Vec<V>> = HashMap::new();
+    for r in rows {
+        by_key.entry(key(&r)).or_default().push(r);
+    }
+    by_key
 }
 
 impl Loader<CustomerId> for CustomerLoader {
@@ -48,14 +51,6 @@ impl Loader<CustomerId> for CustomerLoader {
     }
 }
 
-/// Loads the rows of invoices by invoice id.
-pub struct InvoiceRowsLoader {
-    /// App state.
-    pub state: AppState,
-    /// Whose.
-    pub scope: Scope,
-}
-
 impl Loader<InvoiceId> for InvoiceRowsLoader {
     type Value = Vec<crate::store::invoices::InvoiceLine>;
     type Error = LoadError;
@@ -69,21 +64,8 @@ impl Loader<InvoiceId> for InvoiceRowsLoader {
             Scope::Operator(op) => invoices::rows_of_any(&self.state.db, op, keys.to_vec()).await,
         }
         .map_err(wrap)?;
-        let mut by_invoice: HashMap<InvoiceId, Self::Value> = HashMap::new();
-        for r in rows {
-            by_invoice.entry(r.invoice_id).or_default().push(r);
-        }
-        Ok(by_invoice)
+        Ok(grouped(rows, |r| r.invoice_id))
     }
-}
-
-/// Loads the latest sale of invoices by invoice id (company users); `None` for
-/// an invoice never offered, so that a list can prime "no sale" too.
-pub struct SaleByInvoiceLoader {
-    /// App state.
-    pub state: AppState,
-    /// Whose.
-    pub tenant: Tenant,
 }
 
 impl Loader<InvoiceId> for SaleByInvoiceLoader {
@@ -103,14 +85,6 @@ impl Loader<InvoiceId> for SaleByInvoiceLoader {
     }
 }
 
-/// Loads the Nox Finans case of invoices by invoice id (company users).
-pub struct NoxCaseByInvoiceLoader {
-    /// App state.
-    pub state: AppState,
-    /// Whose.
-    pub tenant: Tenant,
-}
-
 impl Loader<InvoiceId> for NoxCaseByInvoiceLoader {
     type Value = crate::store::nox::Case;
     type Error = LoadError;
@@ -126,15 +100,6 @@ impl Loader<InvoiceId> for NoxCaseByInvoiceLoader {
     }
 }
 
-/// Loads the payments of invoices by invoice id (company users): the interest
-/// of a page of Nox Finans cases in one query.
-pub struct PaymentsLoader {
-    /// App state.
-    pub state: AppState,
-    /// Whose.
-    pub tenant: Tenant,
-}
-
 impl Loader<InvoiceId> for PaymentsLoader {
     type Value = Vec<crate::store::invoices::Payment>;
     type Error = LoadError;
@@ -146,21 +111,8 @@ impl Loader<InvoiceId> for PaymentsLoader {
         let rows = invoices::payments_of_many(&self.state.db, self.tenant, keys.to_vec())
             .await
             .map_err(wrap)?;
-        let mut by_invoice: HashMap<InvoiceId, Self::Value> = HashMap::new();
-        for p in rows {
-            by_invoice.entry(p.invoice_id).or_default().push(p);
-        }
-        Ok(by_invoice)
+        Ok(grouped(rows, |p| p.invoice_id))
     }
-}
-
-/// Loads invoices by id: the invoice of each statement entry, notification,
-/// sale or case in a list, in one query.
-pub struct InvoiceLoader {
-    /// App state.
-    pub state: AppState,
-    /// Whose.
-    pub scope: Scope,
 }
 
 impl Loader<InvoiceId> for InvoiceLoader {
@@ -180,14 +132,6 @@ impl Loader<InvoiceId> for InvoiceLoader {
     }
 }
 
-/// Loads the rows of vouchers by voucher id (company users).
-pub struct VoucherRowsLoader {
-    /// App state.
-    pub state: AppState,
-    /// Whose.
-    pub tenant: Tenant,
-}
-
 impl Loader<i64> for VoucherRowsLoader {
     type Value = Vec<crate::store::ledger::VoucherLine>;
     type Error = LoadError;
@@ -196,11 +140,7 @@ impl Loader<i64> for VoucherRowsLoader {
         let rows = ledger::voucher_rows(&self.state.db, self.tenant, keys.to_vec())
             .await
             .map_err(wrap)?;
-        let mut by_voucher: HashMap<i64, Self::Value> = HashMap::new();
-        for r in rows {
-            by_voucher.entry(r.voucher_id).or_default().push(r);
-        }
-        Ok(by_voucher)
+        Ok(grouped(rows, |r| r.voucher_id))
     }
 }
 
@@ -288,8 +228,17 @@ fn company(scope: Scope) -> Option<Tenant> {
     }
 }
 
+/// Declares a loader (its struct, who may use it, where [`Loaders`] keeps
+/// it): `any` for every caller, read in the caller's [`Scope`]; `company` for
+/// company users only, read as their [`Tenant`].
 macro_rules! scoped_loader {
-    ($t:ident, $key:ty, $slot:ident, any) => {
+    ($(#[$m:meta])* $t:ident, $key:ty, $slot:ident, any) => {
+        $(#[$m])*
+        pub struct $t {
+            state: AppState,
+            scope: Scope,
+        }
+
         impl ScopedLoader for $t {
             type Key = $key;
             fn make(state: AppState, scope: Scope) -> Option<Self> {
@@ -300,7 +249,13 @@ macro_rules! scoped_loader {
             }
         }
     };
-    ($t:ident, $key:ty, $slot:ident, company) => {
+    ($(#[$m:meta])* $t:ident, $key:ty, $slot:ident, company) => {
+        $(#[$m])*
+        pub struct $t {
+            state: AppState,
+            tenant: Tenant,
+        }
+
         impl ScopedLoader for $t {
             type Key = $key;
             fn make(state: AppState, scope: Scope) -> Option<Self> {
@@ -313,10 +268,34 @@ macro_rules! scoped_loader {
     };
 }
 
-scoped_loader!(CustomerLoader, CustomerId, customer, any);
-scoped_loader!(InvoiceRowsLoader, InvoiceId, invoice_rows, any);
-scoped_loader!(InvoiceLoader, InvoiceId, invoice, any);
-scoped_loader!(NoxCaseByInvoiceLoader, InvoiceId, nox_case, company);
-scoped_loader!(PaymentsLoader, InvoiceId, payments, company);
-scoped_loader!(SaleByInvoiceLoader, InvoiceId, sale, company);
-scoped_loader!(VoucherRowsLoader, i64, voucher_rows, company);
+scoped_loader!(
+    /// Loads customers by id.
+    CustomerLoader, CustomerId, customer, any
+);
+scoped_loader!(
+    /// Loads the rows of invoices by invoice id.
+    InvoiceRowsLoader, InvoiceId, invoice_rows, any
+);
+scoped_loader!(
+    /// Loads invoices by id: the invoice of each statement entry, notification,
+    /// sale or case in a list, in one query.
+    InvoiceLoader, InvoiceId, invoice, any
+);
+scoped_loader!(
+    /// Loads the Nox Finans case of invoices by invoice id (company users).
+    NoxCaseByInvoiceLoader, InvoiceId, nox_case, company
+);
+scoped_loader!(
+    /// Loads the payments of invoices by invoice id (company users): the interest
+    /// of a page of Nox Finans cases in one query.
+    PaymentsLoader, InvoiceId, payments, company
+);
+scoped_loader!(
+    /// Loads the latest sale of invoices by invoice id (company users); `None` for
+    /// an invoice never offered, so that a list can prime "no sale" too.
+    SaleByInvoiceLoader, InvoiceId, sale, company
+);
+scoped_loader!(
+    /// Loads the rows of vouchers by voucher id (company users).
+    VoucherRowsLoader, i64, voucher_rows, company
+);
