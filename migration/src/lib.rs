@@ -12,6 +12,7 @@ mod m20261201_000006_invoice_sort;
 mod m20261202_000007_safe_deploy;
 mod m20261204_000008_event_positions;
 mod m20261204_000009_outbox_triggers;
+mod m20261204_000010_sale_exposure;
 
 /// The PostgreSQL channel the outbox's trigger notifies when events are
 /// inserted, and the event hubs listen on.
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_safe_deploy::Migration),
             Box::new(m20261204_000008_event_positions::Migration),
             Box::new(m20261204_000009_outbox_triggers::Migration),
+            Box::new(m20261204_000010_sale_exposure::Migration),
         ]
     }
 }

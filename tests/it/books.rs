@@ -217,6 +217,65 @@ db_test!(
     }
 );
 
+db_test!(
+    the_total_limit_counts_every_customers_outstanding_sales,
+    |app| {
+        activate(
+            &app,
+            json!({ "fixedFee": "19.90", "percentageFee": "2.9", "minimumFee": "0", "customerCreditLimit": "15000", "totalCreditLimit": "15000" }),
+        )
+        .await;
+        let first = app.full_customer(&app.company).await;
+        let second = private_customer(&app).await;
+        let a = invoice_on(&app, &first, "2026-11-20", "30", "8000").await;
+        sell(&app, &a, "total-a").await;
+        app.clock.advance(chrono::Duration::seconds(10));
+        wait_for_status(&app, &a, "SPOT_CHECK").await;
+        let sale_a = sale_of(&app, &a).await["sale"]["id"].clone();
+        app.ok(&app.operator, RESOLVE, json!({ "id": sale_a }))
+            .await;
+
+        // 10 000 to another customer would take the company's 10 000 sold to
+        // the first past its 15 000 …
+        let b = invoice_on(&app, &second, "2026-11-22", "30", "8000").await;
+        let q = app.ok(&app.company, QUOTE, json!({ "id": b })).await;
+        assert_eq!(
+            q["invoiceSaleQuote"]["reasons"],
+            json!([{ "code": "TOTAL_LIMIT_EXCEEDED" }])
+        );
+        // Once the financier has collected 6 000 of the first, 4 000 + 10 000
+        // fits.
+        app.ok(
+            &app.operator,
+            COLLECT,
+            json!({ "id": sale_a, "a": "6000", "k": "total-c1" }),
+        )
+        .await;
+        let q = app.ok(&app.company, QUOTE, json!({ "id": b })).await;
+        assert_eq!(q["invoiceSaleQuote"]["eligible"], true, "{q}");
+        // Collected in full, the first sale counts nothing; the second, sold
+        // and not yet decided, counts its 10 000: 5 000 more fits, 5 001.25
+        // does not.
+        app.ok(
+            &app.operator,
+            COLLECT,
+            json!({ "id": sale_a, "a": "4000", "k": "total-c2" }),
+        )
+        .await;
+        let r = sell(&app, &b, "total-b").await;
+        assert!(r.get("errors").is_none(), "{r}");
+        let fits = invoice_on(&app, &first, "2026-11-22", "30", "4000").await;
+        let q = app.ok(&app.company, QUOTE, json!({ "id": fits })).await;
+        assert_eq!(q["invoiceSaleQuote"]["eligible"], true, "{q}");
+        let over = invoice_on(&app, &first, "2026-11-22", "30", "4001").await;
+        let q = app.ok(&app.company, QUOTE, json!({ "id": over })).await;
+        assert_eq!(
+            q["invoiceSaleQuote"]["reasons"],
+            json!([{ "code": "TOTAL_LIMIT_EXCEEDED" }])
+        );
+    }
+);
+
 db_test!(a_sale_is_withdrawn_before_its_decision, |app| {
     activate(&app, agreement()).await;
     let customer = app.full_customer(&app.company).await;
