@@ -105,12 +105,7 @@ db_test!(
     .await;
         let customer = app.full_customer(&app.company).await;
         let a = invoice_on(&app, &customer, "2026-11-20", "30", "8000").await;
-        sell(&app, &a, "sell-a").await;
-        app.clock.advance(chrono::Duration::seconds(10));
-        wait_for_status(&app, &a, "SPOT_CHECK").await;
-        let sale_a = sale_of(&app, &a).await["sale"]["id"].clone();
-        app.ok(&app.operator, RESOLVE, json!({ "id": sale_a }))
-            .await;
+        let sale_a = sell_and_confirm(&app, &a, "sell-a").await;
 
         // Settled as sold: its own status, nothing left for the company, coins.
         let inv = app
@@ -206,13 +201,7 @@ db_test!(
         .await;
         let q = app.ok(&app.company, QUOTE, json!({ "id": late })).await;
         assert_eq!(q["invoiceSaleQuote"]["eligible"], true, "{q}");
-        let r = sell(&app, &late, "sell-late").await;
-        assert!(r.get("errors").is_none(), "{r}");
-        app.clock.advance(chrono::Duration::seconds(10));
-        wait_for_status(&app, &late, "SPOT_CHECK").await;
-        let id = sale_of(&app, &late).await["sale"]["id"].clone();
-        let r = app.ok(&app.operator, RESOLVE, json!({ "id": id })).await;
-        assert_eq!(r["resolveSpotCheck"]["status"], "APPROVED");
+        sell_and_confirm(&app, &late, "sell-late").await;
         assert_books_close(&app, &app.company).await;
     }
 );
@@ -228,12 +217,7 @@ db_test!(
         let first = app.full_customer(&app.company).await;
         let second = private_customer(&app).await;
         let a = invoice_on(&app, &first, "2026-11-20", "30", "8000").await;
-        sell(&app, &a, "total-a").await;
-        app.clock.advance(chrono::Duration::seconds(10));
-        wait_for_status(&app, &a, "SPOT_CHECK").await;
-        let sale_a = sale_of(&app, &a).await["sale"]["id"].clone();
-        app.ok(&app.operator, RESOLVE, json!({ "id": sale_a }))
-            .await;
+        let sale_a = sell_and_confirm(&app, &a, "total-a").await;
 
         // 10 000 to another customer would take the company's 10 000 sold to
         // the first past its 15 000 …

@@ -163,6 +163,26 @@ pub async fn wait_for_status(app: &TestApp, invoice: &str, status: &str) {
     .await;
 }
 
+/// Sells the invoice under `key` and, once the rule engine has selected it
+/// for a spot check (a company's first sales always are), has the operator
+/// confirm it; the sale's ID, the sale approved.
+pub async fn sell_and_confirm(app: &TestApp, invoice: &str, key: &str) -> Value {
+    let r = sell(app, invoice, key).await;
+    assert!(r.get("errors").is_none(), "{r}");
+    app.clock.advance(chrono::Duration::seconds(10));
+    wait_for_status(app, invoice, "SPOT_CHECK").await;
+    let id = sale_of(app, invoice).await["sale"]["id"].clone();
+    let r = app
+        .ok(
+            &app.operator,
+            "mutation($id: ID!) { resolveSpotCheck(saleId: $id, outcome: CONFIRMED) { status } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(r["resolveSpotCheck"]["status"], "APPROVED");
+    id
+}
+
 /// The invoice (balance, status) with its Nox Finans case under `noxFinans`.
 pub async fn case_view(app: &TestApp, invoice: &str) -> Value {
     app.ok(&app.company, CASE, json!({ "id": invoice })).await["invoice"].clone()
