@@ -90,7 +90,7 @@ impl CoreMutation {
     /// Creates an invoice, with its number and OCR reference.
     async fn create_invoice(&self, ctx: &Context<'_>, input: InvoiceInput) -> GqlResult<Invoice> {
         let t = tenant(ctx)?;
-        Ok(Invoice(
+        Ok(Invoice::from(
             invoices::create(state(ctx), t, input.into_service()?).await?,
         ))
     }
@@ -104,7 +104,7 @@ impl CoreMutation {
     ) -> GqlResult<Invoice> {
         let t = tenant(ctx)?;
         let id = decode_id::<InvoiceId>(&id, "id")?;
-        Ok(Invoice(
+        Ok(Invoice::from(
             invoices::update(state(ctx), t, id, input.into_service()?).await?,
         ))
     }
@@ -113,14 +113,14 @@ impl CoreMutation {
     async fn cancel_invoice(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Invoice> {
         let t = tenant(ctx)?;
         let id = decode_id::<InvoiceId>(&id, "id")?;
-        Ok(Invoice(invoices::cancel(state(ctx), t, id).await?))
+        Ok(Invoice::from(invoices::cancel(state(ctx), t, id).await?))
     }
 
     /// Marks an invoice as printed or sent to the customer.
     async fn mark_invoice_sent(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Invoice> {
         let t = tenant(ctx)?;
         let id = decode_id::<InvoiceId>(&id, "id")?;
-        Ok(Invoice(invoices::mark_sent(state(ctx), t, id).await?))
+        Ok(Invoice::from(invoices::mark_sent(state(ctx), t, id).await?))
     }
 
     /// Credits an invoice with a credit note (negative rows, linked to the
@@ -140,8 +140,8 @@ impl CoreMutation {
         let rows = rows.map(|r| r.into_iter().map(Into::into).collect());
         let c = invoices::credit(state(ctx), t, id, rows, &idempotency_key).await?;
         Ok(CreditInvoicePayload {
-            credit_note: Invoice(c.credit_note),
-            invoice: Invoice(c.invoice),
+            credit_note: Invoice::from(c.credit_note),
+            invoice: Invoice::from(c.invoice),
         })
     }
 
@@ -168,7 +168,7 @@ impl CoreMutation {
             paid_on: paid_on.0,
             idempotency_key,
         };
-        Ok(Invoice(
+        Ok(Invoice::from(
             invoices::register_payment(state(ctx), t, input).await?,
         ))
     }

@@ -220,7 +220,7 @@ impl NoxMutation {
             results: results
                 .into_iter()
                 .map(|r| SendResult {
-                    invoice: Invoice(r.invoice),
+                    invoice: Invoice::from(r.invoice),
                     accepted: r.accepted,
                     case: r.case.map(NoxFinansCase),
                     warnings: r.assessment.warnings.iter().map(Reason::from).collect(),

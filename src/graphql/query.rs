@@ -5,7 +5,6 @@ use async_graphql::{Context, ID, InputObject, Object};
 
 use super::connection::Window;
 use super::ids::{Kind, decode_any, decode_id};
-use super::loaders::{CustomerLoader, Loaders};
 use super::scalars::Date;
 use super::types::Node;
 use super::types::company::Company;
@@ -13,7 +12,7 @@ use super::types::customer::{Customer, CustomerConnection};
 use super::types::invoice::{
     Invoice, InvoiceConnection, InvoiceOrder, InvoiceStatus, invoice_page,
 };
-use super::{loader, state, tenant};
+use super::{state, tenant};
 use crate::client_error::GqlResult;
 use crate::store::invoices::{self, Along, InvoiceFilter as StoreFilter};
 use crate::store::{companies, customers};
@@ -96,7 +95,7 @@ impl CoreQuery {
                 .map(|c| Node::Customer(Customer::from(c))),
             Some((Kind::Invoice, n)) => invoices::get(db, t, InvoiceId::new(n))
                 .await?
-                .map(|i| Node::Invoice(Invoice(i))),
+                .map(|i| Node::Invoice(Invoice::from(i))),
             Some((Kind::NoxFinansCase, n)) => crate::store::nox::case(db, t, CaseId::new(n))
                 .await?
                 .map(|c| Node::NoxFinansCase(super::types::nox::NoxFinansCase(c))),
@@ -185,18 +184,10 @@ impl CoreQuery {
         let t = tenant(ctx)?;
         let n = decode_id::<InvoiceId>(&id, "id")?;
         let along = Along {
-            customer: ctx.look_ahead().field("customer").exists()
-                && ctx.data_opt::<Loaders>().is_some_and(Loaders::caches),
+            customer: ctx.look_ahead().field("customer").exists(),
             sale: false,
         };
-        let Some(found) = invoices::get_along(&state(ctx).db, t, n, along).await? else {
-            return Ok(None);
-        };
-        if let Some(c) = found.customer {
-            loader::<CustomerLoader>(ctx)?
-                .feed_one(c.id, std::sync::Arc::new(c))
-                .await;
-        }
-        Ok(Some(Invoice(found.invoice)))
+        let found = invoices::get_along(&state(ctx).db, t, n, along).await?;
+        Ok(found.map(Invoice::from))
     }
 }

@@ -104,7 +104,7 @@ pub struct NoxFinansCandidate(pub CandidateRow);
 impl NoxFinansCandidate {
     /// The invoice.
     async fn invoice(&self) -> Invoice {
-        Invoice(self.0.invoice.clone())
+        Invoice::from(self.0.invoice.clone())
     }
     /// Green, yellow or red.
     async fn colour(&self) -> EligibilityColour {

@@ -1,7 +1,6 @@
 //! The invoice list: its sort orders and one keyset-paginated page.
 
 use super::*;
-use std::sync::Arc;
 
 /// What an invoice list can be sorted by.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -58,7 +57,8 @@ impl InvoiceOrder {
 
 /// One page of invoices for a connection field. It looks ahead at what the
 /// client selected: customers and sales are joined into the page's one
-/// statement and handed to the request's loaders, so the nodes read no more;
+/// statement and each invoice keeps its own ([`Joined`]), so the nodes read
+/// no more and ask no loader;
 /// whether rows lie on the far side of the cursor is asked only when
 /// `pageInfo` asks for it.
 pub async fn invoice_page(
@@ -74,10 +74,9 @@ pub async fn invoice_page(
         look.field("nodes").field(name).exists()
             || look.field("edges").field("node").field(name).exists()
     };
-    let caching = ctx.data_opt::<Loaders>().is_some_and(Loaders::caches);
     let along = Along {
-        customer: caching && node("customer"),
-        sale: caching && (node("sale") || node("listIcon")),
+        customer: node("customer"),
+        sale: node("sale") || node("listIcon"),
     };
     let info = look.field("pageInfo");
     let other_side = match req {
@@ -89,27 +88,9 @@ pub async fn invoice_page(
         &st.db, tenant, &filter, today, order, req, along, other_side,
     )
     .await?;
-    // The joined customers and sales move into the request's loaders, shared
-    // with the invoices' fields rather than copied.
-    let (mut customers, mut sales) = (Vec::new(), Vec::new());
-    let page = page.map(|l| {
-        if let Some(c) = l.customer {
-            customers.push((c.id, Arc::new(c)));
-        }
-        if let Some(s) = l.sale {
-            sales.push((l.invoice.id, s.map(Arc::new)));
-        }
-        l.invoice
-    });
-    if along.customer {
-        loader::<CustomerLoader>(ctx)?.feed_many(customers).await;
-    }
-    if along.sale {
-        loader::<SaleByInvoiceLoader>(ctx)?.feed_many(sales).await;
-    }
     Ok(InvoiceConnection::from_page(
         page,
-        Invoice,
+        Invoice::from,
         Box::new(move || {
             let st = st.clone();
             let filter = filter.clone();

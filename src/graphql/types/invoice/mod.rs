@@ -1,6 +1,8 @@
 //! The `Invoice` type and its parts.
 
 use crate::domain::id::InvoiceId;
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -15,7 +17,7 @@ use crate::domain::nox_case::NoxStatus;
 use crate::error::AppError;
 use crate::graphql::ids::encode_id;
 use crate::graphql::loaders::{
-    CustomerLoader, InvoiceRowsLoader, Loaders, NoxCaseByInvoiceLoader, SaleByInvoiceLoader,
+    CustomerLoader, InvoiceRowsLoader, NoxCaseByInvoiceLoader, SaleByInvoiceLoader,
 };
 use crate::graphql::scalars::{Date, Decimal};
 use crate::graphql::{loader, state};
@@ -27,9 +29,36 @@ mod list;
 
 pub use list::{InvoiceOrder, InvoiceOrderField, OrderDirection, invoice_page};
 
-/// A customer invoice.
+/// A customer invoice, with what its page read along with it.
 #[derive(Clone)]
-pub struct Invoice(pub crate::store::invoices::Invoice);
+pub struct Invoice(pub crate::store::invoices::Invoice, Joined);
+
+/// What a page of invoices read along with each (`store::invoices::Along`),
+/// so that the invoice's fields take it from here instead of a loader: the
+/// customer, and the latest sale (`Some(None)`: the invoice has none).
+#[derive(Clone, Default)]
+pub struct Joined {
+    customer: Option<Arc<crate::store::customers::Customer>>,
+    sale: Option<Option<Arc<crate::store::sales::Sale>>>,
+}
+
+impl From<crate::store::invoices::Invoice> for Invoice {
+    fn from(invoice: crate::store::invoices::Invoice) -> Self {
+        Self(invoice, Joined::default())
+    }
+}
+
+impl From<crate::store::invoices::Listed> for Invoice {
+    fn from(l: crate::store::invoices::Listed) -> Self {
+        Self(
+            l.invoice,
+            Joined {
+                customer: l.customer.map(Arc::new),
+                sale: l.sale.map(|s| s.map(Arc::new)),
+            },
+        )
+    }
+}
 
 /// The kind of invoice.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -129,6 +158,9 @@ impl Invoice {
     }
     /// The customer invoiced.
     async fn customer(&self, ctx: &Context<'_>) -> GqlResult<Customer> {
+        if let Some(c) = &self.1.customer {
+            return Ok(Customer(c.clone()));
+        }
         let found = loader::<CustomerLoader>(ctx)?
             .load_one(self.0.customer_id)
             .await?;
@@ -232,7 +264,7 @@ impl Invoice {
         Ok(loader::<crate::graphql::loaders::InvoiceLoader>(ctx)?
             .load_one(id)
             .await?
-            .map(Invoice))
+            .map(Invoice::from))
     }
     /// ROT/RUT details; null when the invoice has no house work.
     async fn house_work(&self) -> Option<HouseWork> {
@@ -267,6 +299,9 @@ impl Invoice {
     }
     /// The latest sale of the invoice; null when never offered for sale.
     async fn sale(&self, ctx: &Context<'_>) -> GqlResult<Option<InvoiceSale>> {
+        if let Some(s) = &self.1.sale {
+            return Ok(s.clone().map(InvoiceSale));
+        }
         let Ok(l) = loader::<SaleByInvoiceLoader>(ctx) else {
             return Ok(None);
         };
@@ -301,9 +336,10 @@ impl Invoice {
         {
             return Ok(Some(gavel(c)));
         }
-        let sale = match loader::<SaleByInvoiceLoader>(ctx) {
-            Ok(l) => l.load_one(self.0.id).await?.flatten(),
-            Err(_) => None,
+        let sale = match (&self.1.sale, loader::<SaleByInvoiceLoader>(ctx)) {
+            (Some(s), _) => s.clone(),
+            (None, Ok(l)) => l.load_one(self.0.id).await?.flatten(),
+            (None, Err(_)) => None,
         };
         Ok(sale
             .as_ref()
@@ -330,7 +366,7 @@ pub async fn invoice_of(ctx: &Context<'_>, id: Option<InvoiceId>) -> GqlResult<O
     Ok(loader::<crate::graphql::loaders::InvoiceLoader>(ctx)?
         .load_one(id)
         .await?
-        .map(Invoice))
+        .map(Invoice::from))
 }
 
 /// The invoice a sale or a case was made for: it always exists, so its

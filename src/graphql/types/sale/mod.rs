@@ -102,7 +102,7 @@ pub struct InvoiceSaleQuote(pub QuoteView);
 impl InvoiceSaleQuote {
     /// The invoice.
     async fn invoice(&self) -> Invoice {
-        Invoice(self.0.invoice.clone())
+        Invoice::from(self.0.invoice.clone())
     }
     /// What is sold: the balance the customer pays (for house work, without the
     /// tax reduction that Skatteverket pays).
