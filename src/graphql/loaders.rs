@@ -1,5 +1,8 @@
-//! Batched loads, scoped by the request's caller: the customers, rows and sales
-//! of a page of invoices, and the rows of a page of vouchers, in one query each.
+//! Batched loads, scoped by the request's caller: the rows of a page of
+//! invoices, the invoices, customers and sales of objects that point to them
+//! (a sale's invoice, a statement entry's), and the rows of a page of
+//! vouchers, in one query each. A page of invoices joins its customers and
+//! sales itself and keeps them on each invoice (`types::invoice::Joined`).
 //! A company user's loaders see only its company; an operator's see every company.
 //! Each loader's struct is declared, with who may use it, by `scoped_loader!`
 //! at the end of the file.
@@ -188,11 +191,6 @@ impl Loaders {
             sale: OnceLock::new(),
             voucher_rows: OnceLock::new(),
         }
-    }
-
-    /// Whether the loaders keep what they read (and what lists feed them).
-    pub fn caches(&self) -> bool {
-        self.cache
     }
 
     /// The loader of `T`; `None` when the scope may not use it (company-only
