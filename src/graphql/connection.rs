@@ -16,6 +16,7 @@ pub fn list_cost(first: Option<i32>, statement: usize, child_complexity: usize) 
 
 /// Where a page sits in its list.
 #[derive(Debug, Clone, SimpleObject)]
+#[graphql(serial)]
 pub struct PageInfo {
     /// More items follow this page.
     pub has_next_page: bool,
@@ -83,6 +84,7 @@ macro_rules! connection_types {
     ($conn:ident, $edge:ident, $node:ty, $doc:literal) => {
         #[doc = concat!("An edge to ", $doc, ".")]
         #[derive(async_graphql::SimpleObject)]
+        #[graphql(serial)]
         pub struct $edge {
             /// Opaque position of this edge; pass as `after`/`before`.
             pub cursor: String,
@@ -152,7 +154,7 @@ macro_rules! connection_types {
         }
 
         #[doc = concat!("A page of ", $doc, ".")]
-        #[async_graphql::Object]
+        #[async_graphql::Object(serial)]
         impl $conn {
             /// The items of the page, with their cursors.
             async fn edges(&self) -> &Vec<$edge> {

@@ -7,6 +7,7 @@ pub mod loaders;
 pub mod mutation;
 pub mod nox_api;
 pub mod operator_api;
+pub mod order;
 pub mod query;
 pub mod sales_api;
 pub mod scalars;

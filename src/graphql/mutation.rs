@@ -14,6 +14,7 @@ use crate::services::{customers, invoices};
 
 /// A credit note and the invoice it credits.
 #[derive(async_graphql::SimpleObject)]
+#[graphql(serial)]
 pub struct CreditInvoicePayload {
     /// The credit note: negative rows, linked to the invoice.
     pub credit_note: Invoice,
@@ -59,7 +60,7 @@ pub struct MutationRoot(
 );
 
 /// Everything a client can change.
-#[Object]
+#[Object(serial)]
 impl CoreMutation {
     /// Creates a customer.
     async fn create_customer(

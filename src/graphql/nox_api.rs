@@ -78,7 +78,7 @@ fn settings_view(s: NoxSettings) -> NoxFinansSettings {
 #[derive(Default)]
 pub struct NoxQuery;
 
-#[Object]
+#[Object(serial)]
 impl NoxQuery {
     /// The company's Nox Finans settings.
     async fn nox_finans_settings(&self, ctx: &Context<'_>) -> GqlResult<NoxFinansSettings> {
@@ -154,7 +154,7 @@ impl NoxQuery {
 #[derive(Default)]
 pub struct NoxMutation;
 
-#[Object]
+#[Object(serial)]
 impl NoxMutation {
     /// Saves the company's Nox Finans settings; send-view colours follow at once.
     async fn update_nox_finans_settings(

@@ -23,6 +23,7 @@ pub enum TokenRole {
 
 /// An API token, never with its secret.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct ApiToken {
     /// Global ID.
     pub id: ID,
@@ -65,6 +66,7 @@ impl ApiToken {
 
 /// A token just created: the only time its secret is shown.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct CreatedApiToken {
     /// The token.
     pub token: ApiToken,
@@ -77,7 +79,7 @@ pub struct CreatedApiToken {
 pub struct AuditEntry(crate::store::audit::Recorded);
 
 /// One operator action: who, when, what, and the values before and after.
-#[Object]
+#[Object(serial)]
 impl AuditEntry {
     /// Global ID.
     async fn id(&self) -> ID {
@@ -134,7 +136,7 @@ crate::connection_types!(
 #[derive(Default)]
 pub struct OperatorQuery;
 
-#[Object]
+#[Object(serial)]
 impl OperatorQuery {
     /// Operators: API tokens, newest first; with `companyId` only that
     /// company's.
@@ -193,7 +195,7 @@ impl OperatorQuery {
 #[derive(Default)]
 pub struct OperatorMutation;
 
-#[Object]
+#[Object(serial)]
 impl OperatorMutation {
     /// Operators: creates an API token for a company (or, without
     /// `companyId`, for an operator) that expires after `expiresInDays`

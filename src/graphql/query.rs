@@ -6,12 +6,12 @@ use async_graphql::{Context, ID, InputObject, Object};
 use super::connection::Window;
 use super::ids::{Kind, decode_any, decode_id};
 use super::scalars::Date;
-use super::types::Node;
 use super::types::company::Company;
 use super::types::customer::{Customer, CustomerConnection};
 use super::types::invoice::{
     Invoice, InvoiceConnection, InvoiceOrder, InvoiceStatus, invoice_page,
 };
+use super::types::{Node, SerialNode};
 use super::{state, tenant};
 use crate::client_error::GqlResult;
 use crate::store::invoices::{self, Along, InvoiceFilter as StoreFilter};
@@ -80,13 +80,13 @@ impl InvoiceFilter {
 /// Everything a client can read.
 // A list's arguments are its GraphQL arguments: filter, page and order.
 #[allow(clippy::too_many_arguments)]
-#[Object]
+#[Object(serial)]
 impl CoreQuery {
     /// Any object by its global ID; null when it does not exist or is not yours.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Node>> {
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<SerialNode>> {
         let t = tenant(ctx)?;
         let db = &state(ctx).db;
-        Ok(match decode_any(&id) {
+        let node = match decode_any(&id) {
             Some((Kind::Company, n)) if CompanyId::new(n) == t.company_id() => {
                 Some(Node::Company(Company(companies::get(db, t).await?)))
             }
@@ -100,7 +100,8 @@ impl CoreQuery {
                 .await?
                 .map(|c| Node::NoxFinansCase(super::types::nox::NoxFinansCase(c))),
             _ => None,
-        })
+        };
+        Ok(node.map(SerialNode))
     }
 
     /// The company the token acts for.

@@ -157,6 +157,7 @@ impl Subscription {
 
 /// A new notification, with its position in the stream.
 #[derive(async_graphql::SimpleObject)]
+#[graphql(serial)]
 pub struct NotificationEvent {
     /// Pass as `after` to resume after this notification.
     pub cursor: String,

@@ -77,6 +77,7 @@ pub(super) async fn run_one(
         return async_graphql::Response::from_errors(vec![e]);
     }
     let cache = is_query(&mut r);
+    let order = crate::graphql::order::RootOrder::of(&mut r);
     let operation = crate::client_error::operation_name(&mut r);
     r.data = request_data(&s.app, actor, cache);
     let started = std::time::Instant::now();
@@ -87,6 +88,9 @@ pub(super) async fn run_one(
         transport = "http",
     );
     let mut resp = tracing::Instrument::instrument(s.schema.execute(r), span).await;
+    if let Some(order) = &order {
+        order.apply(&mut resp);
+    }
     classify(&mut resp);
     s.app.metrics.request(
         "http",

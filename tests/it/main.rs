@@ -17,6 +17,7 @@ mod limits;
 mod live;
 mod money;
 mod nox;
+mod order;
 mod pagination;
 mod protocol;
 mod races;

@@ -176,7 +176,7 @@ impl WsClient {
             .unwrap();
     }
 
-    async fn recv_raw(&mut self, wait: Duration) -> Option<Message> {
+    pub async fn recv_raw(&mut self, wait: Duration) -> Option<Message> {
         loop {
             match tokio::time::timeout(wait, self.socket.next()).await {
                 Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,

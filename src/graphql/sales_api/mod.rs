@@ -32,6 +32,7 @@ pub struct SaleQuery;
 
 /// A request from a company to be called by a seller.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct ContactRequest {
     /// Global ID.
     pub id: ID,
@@ -67,7 +68,7 @@ crate::connection_types!(
     "contact requests"
 );
 
-#[Object]
+#[Object(serial)]
 impl SaleQuery {
     /// The current fees and payout for selling an invoice. `NOT_ELIGIBLE` until
     /// invoice sale is activated; otherwise `eligible` and `reasons` tell whether

@@ -60,7 +60,7 @@ pub struct SellInvoiceInput {
 #[derive(Default)]
 pub struct SaleMutation;
 
-#[Object]
+#[Object(serial)]
 impl SaleMutation {
     /// Asks a seller to call the company about invoice sale.
     async fn request_invoice_sale_contact(

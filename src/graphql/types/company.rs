@@ -12,6 +12,7 @@ pub struct Company(pub crate::store::companies::Company);
 
 /// A terms-of-payment code a company can put on its invoices.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct TermsOfPayment {
     /// The code printed on invoices, e.g. `30`.
     pub code: String,
@@ -22,7 +23,7 @@ pub struct TermsOfPayment {
 }
 
 /// A business that invoices its customers: the tenant of all its data.
-#[Object]
+#[Object(serial)]
 impl Company {
     /// Global ID.
     pub async fn id(&self) -> ID {

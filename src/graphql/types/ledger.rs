@@ -40,7 +40,7 @@ pub enum StatementEntryKind {
 pub struct StatementEntry(pub crate::store::ledger::Entry);
 
 /// An immutable entry on the payments account (Kontoutdrag).
-#[Object]
+#[Object(serial)]
 impl StatementEntry {
     /// Global ID.
     pub async fn id(&self) -> ID {
@@ -92,7 +92,7 @@ pub struct Statement {
 }
 
 /// The payments account over a period: opening balance, entries, closing balance.
-#[Object]
+#[Object(serial)]
 impl Statement {
     /// First day.
     async fn from(&self) -> Date {
@@ -133,6 +133,7 @@ impl Statement {
 
 /// A row of a voucher.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct VoucherRow {
     /// BAS account number.
     pub account: i32,
@@ -148,7 +149,7 @@ pub struct VoucherRow {
 pub struct Voucher(pub crate::store::ledger::Voucher);
 
 /// A bookkeeping voucher (verifikation); its debits always equal its credits.
-#[Object]
+#[Object(serial)]
 impl Voucher {
     /// Global ID.
     pub async fn id(&self) -> ID {
@@ -194,7 +195,7 @@ crate::connection_types!(VoucherConnection, VoucherEdge, Voucher, "vouchers");
 pub struct Notification(pub crate::store::notifications::Notification);
 
 /// A message for the notification bar.
-#[Object]
+#[Object(serial)]
 impl Notification {
     /// Global ID.
     pub async fn id(&self) -> ID {
@@ -233,7 +234,7 @@ crate::connection_types!(
 pub struct Job(pub crate::store::jobs::Job);
 
 /// A background job (payouts, timeline steps, acceptance, spot-check deadlines).
-#[async_graphql::Object]
+#[async_graphql::Object(serial)]
 impl Job {
     /// Global ID.
     async fn id(&self) -> async_graphql::ID {

@@ -59,6 +59,48 @@ pub enum Node {
     NoxFinansCase(nox::NoxFinansCase),
 }
 
+/// A [`Node`] as a field returns it: the same interface to the schema, but
+/// resolved by its concrete type, whose fields resolve one after another in
+/// the asked order. The derived interface resolves the fields itself,
+/// concurrently, and writes them in the order they finish.
+pub struct SerialNode(pub Node);
+
+impl async_graphql::OutputType for SerialNode {
+    fn type_name() -> std::borrow::Cow<'static, str> {
+        Node::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        Node::qualified_type_name()
+    }
+
+    fn introspection_type_name(&self) -> std::borrow::Cow<'static, str> {
+        self.0.introspection_type_name()
+    }
+
+    fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
+        Node::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &async_graphql::ContextSelectionSet<'_>,
+        field: &async_graphql::Positioned<async_graphql::parser::types::Field>,
+    ) -> async_graphql::ServerResult<async_graphql::Value> {
+        use async_graphql::OutputType as O;
+        match &self.0 {
+            Node::Company(n) => O::resolve(n, ctx, field).await,
+            Node::Customer(n) => O::resolve(n, ctx, field).await,
+            Node::Invoice(n) => O::resolve(n, ctx, field).await,
+            Node::InvoiceSale(n) => O::resolve(n, ctx, field).await,
+            Node::StatementEntry(n) => O::resolve(n, ctx, field).await,
+            Node::Voucher(n) => O::resolve(n, ctx, field).await,
+            Node::Notification(n) => O::resolve(n, ctx, field).await,
+            Node::NoxFinansCase(n) => O::resolve(n, ctx, field).await,
+        }
+    }
+}
+
 /// A postal address.
 #[derive(Debug, Clone, async_graphql::SimpleObject)]
 #[graphql(serial)]

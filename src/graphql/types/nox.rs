@@ -60,6 +60,7 @@ impl From<&Finding> for Reason {
 
 /// A company's Nox Finans settings.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct NoxFinansSettings {
     /// Terms-of-payment codes that may be sent via Nox Finans.
     pub active_terms_of_payment: Vec<String>,
@@ -72,6 +73,7 @@ pub struct NoxFinansSettings {
 
 /// One line of the Nox Finans price list.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct NoxFinansPrice {
     /// The service it belongs to; null for both.
     pub service: Option<NoxFinansService>,
@@ -100,7 +102,7 @@ pub fn price_list() -> Vec<NoxFinansPrice> {
 pub struct NoxFinansCandidate(pub CandidateRow);
 
 /// A row of the send-via-Nox-Finans view.
-#[Object]
+#[Object(serial)]
 impl NoxFinansCandidate {
     /// The invoice.
     async fn invoice(&self) -> Invoice {
@@ -180,6 +182,7 @@ pub fn parse_status(s: &str) -> Result<NoxFinansStatus, AppError> {
 
 /// Money a case has collected and where it went.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct NoxFinansCollected {
     /// Towards the invoice.
     pub capital: Decimal,
@@ -230,7 +233,7 @@ impl NoxFinansCase {
 }
 
 /// An invoice handed to Nox Finans.
-#[Object]
+#[Object(serial)]
 impl NoxFinansCase {
     /// Global ID.
     pub async fn id(&self) -> ID {
@@ -337,6 +340,7 @@ impl NoxFinansCase {
 
 /// A status change of a case.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct NoxFinansEvent {
     /// Pass as `after` to resume after this event.
     pub cursor: String,
@@ -365,6 +369,7 @@ impl NoxFinansEvent {
 
 /// The outcome of sending one invoice.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct SendResult {
     /// The invoice.
     pub invoice: Invoice,
@@ -380,6 +385,7 @@ pub struct SendResult {
 
 /// The outcome of a batch send, one result per invoice, in request order.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct SendToNoxFinansPayload {
     /// One result per invoice.
     pub results: Vec<SendResult>,

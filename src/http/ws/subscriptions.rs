@@ -75,6 +75,7 @@ impl Conn {
             None => {
                 let limit = self.app.settings.request_timeout();
                 let operation = crate::client_error::operation_name(&mut request);
+                let order = crate::graphql::order::RootOrder::of(&mut request);
                 let metrics = self.app.metrics.clone();
                 let started = std::time::Instant::now();
                 let run = self
@@ -90,7 +91,12 @@ impl Conn {
                     };
                     metrics.request("ws", operation.as_deref(), outcome, started.elapsed());
                     match answer {
-                        Ok((Some(r), _)) => Some(Item::Own(r, 0)),
+                        Ok((Some(mut r), _)) => {
+                            if let Some(order) = &order {
+                                order.apply(&mut r);
+                            }
+                            Some(Item::Own(r, 0))
+                        }
                         Ok((None, _)) => None,
                         Err(_) => Some(Item::Own(
                             Response::from_errors(vec![crate::client_error::server_error(
@@ -141,11 +147,7 @@ impl Conn {
             Some(Item::Own(resp, at_ms)) => (resp, at_ms),
             Some(Item::Shared(Delivery::Next(payload, at_ms))) => {
                 // The payload was serialised once for every subscriber.
-                let id_json = serde_json::to_string(&id).unwrap_or_else(|_| "\"\"".into());
-                let text = format!(r#"{{"type":"{ty}","id":{id_json},"payload":{payload}}}"#);
-                self.send(Message::Text(text.into())).await?;
-                self.app.metrics.delivered(at_ms);
-                return Ok(());
+                return self.send_payload(ty, &id, &payload, at_ms).await;
             }
             Some(Item::Shared(Delivery::Refused(errors))) => {
                 self.remove(&id);
@@ -174,9 +176,23 @@ impl Conn {
             let errors = serde_json::to_value(&resp.errors).unwrap_or_else(|_| json!([]));
             return self.send_error(&id, errors).await;
         }
-        let payload = serde_json::to_value(&resp).unwrap_or_else(|_| json!({"data": null}));
-        self.send_json(&json!({"type": ty, "id": id, "payload": payload}))
-            .await?;
+        // Written straight from the response, whose objects keep their
+        // fields in the asked order (a JSON value would sort them by name).
+        let payload = serde_json::to_string(&resp).unwrap_or_else(|_| r#"{"data":null}"#.into());
+        self.send_payload(ty, &id, &payload, at_ms).await
+    }
+
+    /// Sends one result of subscription `id`, `payload` being its JSON text.
+    async fn send_payload(
+        &mut self,
+        ty: &str,
+        id: &str,
+        payload: &str,
+        at_ms: i64,
+    ) -> Result<(), End> {
+        let id_json = serde_json::to_string(id).unwrap_or_else(|_| "\"\"".into());
+        let text = format!(r#"{{"type":"{ty}","id":{id_json},"payload":{payload}}}"#);
+        self.send(Message::Text(text.into())).await?;
         self.app.metrics.delivered(at_ms);
         Ok(())
     }

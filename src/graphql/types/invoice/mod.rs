@@ -105,6 +105,7 @@ pub enum HouseWorkType {
 
 /// The house-work part of an invoice.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct HouseWork {
     /// ROT or RUT.
     #[graphql(name = "type")]
@@ -120,6 +121,7 @@ pub struct HouseWork {
 
 /// One row of an invoice.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct InvoiceRow {
     /// What was sold.
     pub description: String,

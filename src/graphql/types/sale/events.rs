@@ -24,6 +24,7 @@ pub enum InvoiceSaleEventKind {
 
 /// One step in the life of a sale.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct InvoiceSaleEvent {
     /// Position in the event stream; pass as `after` to resume after this event.
     pub cursor: String,
@@ -68,6 +69,7 @@ pub enum InvoiceListIconKind {
 
 /// The icon and its hover text.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct InvoiceListIcon {
     /// Which icon.
     pub kind: InvoiceListIconKind,

@@ -24,7 +24,7 @@ pub use events::{
 pub struct InvoiceSaleAgreement(pub crate::domain::sale::Agreement);
 
 /// A company's invoice-sale agreement: fee terms and credit limits.
-#[Object]
+#[Object(serial)]
 impl InvoiceSaleAgreement {
     /// Whether invoice sale is active.
     async fn active(&self) -> bool {
@@ -54,6 +54,7 @@ impl InvoiceSaleAgreement {
 
 /// Why something cannot happen or was refused: a stable code and a sentence.
 #[derive(SimpleObject, Clone)]
+#[graphql(serial)]
 pub struct Reason {
     /// Stable machine code, e.g. `OVERDUE`.
     pub code: String,
@@ -75,6 +76,7 @@ impl From<&rules::Reason> for Reason {
 
 /// One fee of a sale.
 #[derive(SimpleObject, Clone)]
+#[graphql(serial)]
 pub struct Fee {
     /// `INVOICE_FEE` or `FACTORING_FEE`.
     pub kind: String,
@@ -98,7 +100,7 @@ impl From<&crate::domain::sale::FeeLine> for Fee {
 pub struct InvoiceSaleQuote(pub QuoteView);
 
 /// The current fees and payout for selling an invoice, to confirm with `sellInvoice`.
-#[Object]
+#[Object(serial)]
 impl InvoiceSaleQuote {
     /// The invoice.
     async fn invoice(&self) -> Invoice {
@@ -171,6 +173,7 @@ pub enum SpotCheckOutcome {
 
 /// A spot check of a sale: which rule selected it, and its outcome.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct SpotCheck {
     /// The rule that selected the sale, e.g. `FIRST_SALES`.
     pub rule: String,
