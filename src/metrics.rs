@@ -42,6 +42,8 @@ pub struct Metrics {
     pub task_restarts: IntCounter,
     /// Worker passes that found no job due.
     pub worker_idle_passes: IntCounter,
+    /// Invoice reads (a page or one invoice) with brief records.
+    pub brief_invoice_reads: IntCounter,
     job_queue: IntGauge,
     oldest_due_job: prometheus::Gauge,
     spot_check_queue: IntGauge,
@@ -135,6 +137,10 @@ impl Metrics {
             worker_idle_passes: reg!(IntCounter::new(
                 name("worker_idle_passes_total"),
                 "Worker passes that found no job due"
+            )),
+            brief_invoice_reads: reg!(IntCounter::new(
+                name("brief_invoice_reads_total"),
+                "Invoice pages and lookups read with brief records: only the columns their selection shows"
             )),
             job_queue: reg!(IntGauge::new(
                 name("job_queue_depth"),

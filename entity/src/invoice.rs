@@ -1,7 +1,7 @@
 //! A customer invoice, with the customer's name and address as printed on it.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "invoice")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -1,7 +1,7 @@
 //! The sale of one invoice to the financier, from request to payout.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "invoice_sale")]
 pub struct Model {
     #[sea_orm(primary_key)]

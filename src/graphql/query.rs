@@ -187,6 +187,7 @@ impl CoreQuery {
         let along = Along {
             customer: ctx.look_ahead().field("customer").exists(),
             sale: false,
+            width: crate::graphql::types::invoice::brief::width(ctx, [ctx.field()]),
         };
         let found = invoices::get_along(&state(ctx).db, t, n, along).await?;
         Ok(found.map(Invoice::from))

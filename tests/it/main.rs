@@ -8,6 +8,7 @@ mod ws;
 
 mod auth;
 mod books;
+mod brief;
 mod cli;
 mod clients;
 mod drill;

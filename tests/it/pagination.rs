@@ -242,7 +242,7 @@ async fn postgres_connections_keep_one_plan_per_statement_unless_told_otherwise(
 /// column of another type is an error, never a panic or a wrong number.
 #[tokio::test]
 async fn a_record_read_by_position_refuses_a_null_or_another_type() {
-    use invoice_finance::store::rows::{self, Check, FromColumns};
+    use invoice_finance::store::rows::{self, Check, FromColumns, Width};
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
     let Some(url) = crate::helpers::postgres_url() else {
@@ -264,10 +264,11 @@ async fn a_record_read_by_position_refuses_a_null_or_another_type() {
     };
     // The absent right side of an outer join: a NULL id, yet its columns'
     // types are checked all the same.
-    let absent = |sql: String| {
+    let absent_in = |sql: String, width: Width| {
         let row = row(sql);
-        async move { rows::optional::<entity::customer::Model>(&row.await, &mut 0, Check::Types) }
+        async move { rows::optional::<entity::customer::Model>(&row.await, &mut 0, Check::Types, width) }
     };
+    let absent = |sql: String| absent_in(sql, Width::Full);
     let columns = "1::bigint, 2::bigint, 'K1'::text, 'Kund AB'::text, NULL::text, NULL::text, \
                    NULL::text, NULL::text, NULL::text, NULL::text, 'SE'::text, now(), now()";
     let good = read(format!("SELECT {columns}")).await.unwrap();
@@ -285,4 +286,30 @@ async fn a_record_read_by_position_refuses_a_null_or_another_type() {
     assert_eq!(absent(format!("SELECT {no_id}")).await.unwrap(), None);
     let no_id_and_text = no_id.replacen("2::bigint", "'2'::text", 1);
     assert!(absent(format!("SELECT {no_id_and_text}")).await.is_err());
+
+    // Brief: id, company, number, name and the address; the rest default.
+    let brief = "1::bigint, 2::bigint, 'K1'::text, 'Kund AB'::text, NULL::text, 'Storgatan 1'::text, \
+                 '90326'::text, 'Umeå'::text, 'SE'::text";
+    let r = row(format!("SELECT {brief}")).await;
+    let c = entity::customer::Model::read(&r, &mut 0, Check::Types, Width::Brief).unwrap();
+    assert_eq!(
+        (c.id, c.customer_number.as_str(), c.city.as_deref(), c.phone),
+        (1, "K1", Some("Umeå"), None)
+    );
+    let text = brief.replacen("2::bigint", "'2'::text", 1);
+    let r = row(format!("SELECT {text}")).await;
+    assert!(entity::customer::Model::read(&r, &mut 0, Check::Types, Width::Brief).is_err());
+    let no_id = brief.replacen("1::bigint", "NULL::bigint", 1);
+    assert_eq!(
+        absent_in(format!("SELECT {no_id}"), Width::Brief)
+            .await
+            .unwrap(),
+        None
+    );
+    let no_id_and_text = no_id.replacen("'90326'::text", "90326", 1);
+    assert!(
+        absent_in(format!("SELECT {no_id_and_text}"), Width::Brief)
+            .await
+            .is_err()
+    );
 }

@@ -4,7 +4,7 @@
 use super::filter::filter_condition;
 use super::*;
 use crate::domain::id::InvoiceId;
-use crate::store::rows::Check;
+use crate::store::rows::{Check, FromColumns, Width};
 
 /// What an invoice list is sorted by. Every order ends with the id, so rows
 /// with equal values keep one order and a cursor (an invoice id) marks one
@@ -66,6 +66,9 @@ pub struct Along {
     pub customer: bool,
     /// Each invoice's latest sale.
     pub sale: bool,
+    /// How much of each record (invoice, customer, sale) to read: brief
+    /// records only for a reader that shows nothing beyond them.
+    pub width: Width,
 }
 
 /// An invoice of a list with what was read along with it.
@@ -87,10 +90,16 @@ impl Keyed for Listed {
 
 /// The tenant's invoices `base` matches, with their customers and latest
 /// sales joined as `along` asks: one statement for a page and its to-one
-/// relations. The columns are whole tables in entity order, read back by
-/// position ([`rows`]).
+/// relations. The columns are whole tables in entity order, or their brief
+/// columns ([`Width`]), read back by position ([`rows`]).
 fn joined(tenant: Tenant, base: Select<invoice::Entity>, along: Along) -> SelectStatement {
     let mut q = base.into_query();
+    if along.width == Width::Brief {
+        q.clear_selects();
+        for c in invoice::Model::BRIEF {
+            q.column((invoice::Entity, Alias::new(*c)));
+        }
+    }
     if along.customer {
         q.join(
             JoinType::InnerJoin,
@@ -98,8 +107,8 @@ fn joined(tenant: Tenant, base: Select<invoice::Entity>, along: Along) -> Select
             Expr::col((customer::Entity, customer::Column::Id))
                 .equals((invoice::Entity, invoice::Column::CustomerId)),
         );
-        for c in customer::Column::iter() {
-            q.column((customer::Entity, c));
+        for c in customer::Model::columns(along.width) {
+            q.column((customer::Entity, Alias::new(*c)));
         }
     }
     if along.sale {
@@ -132,8 +141,8 @@ fn joined(tenant: Tenant, base: Select<invoice::Entity>, along: Along) -> Select
                         .eq(tenant.company_id()),
                 ),
         );
-        for c in invoice_sale::Column::iter() {
-            q.column((invoice_sale::Entity, c));
+        for c in invoice_sale::Model::columns(along.width) {
+            q.column((invoice_sale::Entity, Alias::new(*c)));
         }
     }
     q
@@ -142,15 +151,16 @@ fn joined(tenant: Tenant, base: Select<invoice::Entity>, along: Along) -> Select
 fn listed(row: &QueryResult, along: Along, check: Check) -> AppResult<Listed> {
     // By position: the invoice's columns, then the customer's, then the sale's.
     let at = &mut 0;
-    let invoice = invoice::Model::from_columns(row, at, check)?.try_into()?;
+    let width = along.width;
+    let invoice = invoice::Model::read(row, at, check, width)?.try_into()?;
     let customer = if along.customer {
-        Some(customer::Model::from_columns(row, at, check)?.into())
+        Some(customer::Model::read(row, at, check, width)?.into())
     } else {
         None
     };
     let sale = if along.sale {
         Some(
-            rows::optional::<invoice_sale::Model>(row, at, check)?
+            rows::optional::<invoice_sale::Model>(row, at, check, width)?
                 .map(super::super::sales::Sale::try_from)
                 .transpose()?,
         )

@@ -27,13 +27,13 @@ use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, JoinType, Query, SelectStatement, SubQueryStatement,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Iterable, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QueryTrait, Select, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QueryResult, QueryTrait, Select, Set,
 };
 
 use super::Tenant;
 use super::page::{Keyed, Page, PageRequest};
-use super::rows::{self, FromColumns};
+use super::rows;
 use crate::domain::invoice::{HouseWorkType, InvoiceType, Payer, Row};
 use crate::domain::money::Ore;
 use crate::error::{AppError, AppResult};

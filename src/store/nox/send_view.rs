@@ -211,7 +211,8 @@ pub async fn send_view<C: ConnectionTrait>(
     for (i, row) in rows.iter().enumerate() {
         let (at, check) = (&mut 0, Check::for_row(i));
         let invoice = invoice::Model::from_columns(row, at, check)?.try_into()?;
-        let customer = rows::optional::<customer::Model>(row, at, check)?.map(Into::into);
+        let customer =
+            rows::optional::<customer::Model>(row, at, check, rows::Width::Full)?.map(Into::into);
         // SQLite answers EXISTS with an integer.
         let sold = row
             .try_get_by_index::<bool>(*at)

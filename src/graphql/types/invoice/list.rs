@@ -74,9 +74,12 @@ pub async fn invoice_page(
         look.field("nodes").field(name).exists()
             || look.field("edges").field("node").field(name).exists()
     };
+    let nodes = look.field("nodes").selection_fields();
+    let edges = look.field("edges").field("node").selection_fields();
     let along = Along {
         customer: node("customer"),
         sale: node("sale") || node("listIcon"),
+        width: brief::width(ctx, nodes.into_iter().chain(edges)),
     };
     let info = look.field("pageInfo");
     let other_side = match req {

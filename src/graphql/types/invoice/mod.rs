@@ -25,6 +25,7 @@ use crate::store::Tenant;
 use crate::store::invoices::{self, Along, InvoiceFilter, InvoiceSort};
 use crate::store::page::PageRequest;
 
+pub mod brief;
 mod list;
 
 pub use list::{InvoiceOrder, InvoiceOrderField, OrderDirection, invoice_page};
