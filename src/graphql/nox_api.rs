@@ -125,14 +125,6 @@ impl NoxQuery {
             red: all || colours.contains(&EligibilityColour::Red),
         };
         let (rows, has_next) = service::candidates(&st, t, cf, first, after).await?;
-        // The page joined each row's customer: the rows' `invoice.customer`
-        // fields read it from the loader instead of asking again.
-        let customers = rows
-            .iter()
-            .filter_map(|r| r.customer.clone().map(|c| (c.id, std::sync::Arc::new(c))));
-        super::loader::<super::loaders::CustomerLoader>(ctx)?
-            .feed_many(customers)
-            .await;
         let page = crate::store::page::Page {
             items: rows,
             has_next,

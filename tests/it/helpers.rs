@@ -306,6 +306,11 @@ impl TestApp {
 
     /// Runs a GraphQL operation with a token and returns the whole JSON response.
     pub async fn gql(&self, token: &str, query: &str, variables: Value) -> Value {
+        serde_json::from_str(&self.gql_text(token, query, variables).await).unwrap()
+    }
+
+    /// Like [`gql`] but returns the response's text as it came.
+    pub async fn gql_text(&self, token: &str, query: &str, variables: Value) -> String {
         self.client
             .post(&self.url)
             .bearer_auth(token)
@@ -313,7 +318,7 @@ impl TestApp {
             .send()
             .await
             .unwrap()
-            .json()
+            .text()
             .await
             .unwrap()
     }

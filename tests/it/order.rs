@@ -84,17 +84,7 @@ impl<'de> Deserialize<'de> for Ordered {
 }
 
 async fn ordered(app: &TestApp, token: &str, query: &str, variables: serde_json::Value) -> Ordered {
-    let text = app
-        .client
-        .post(&app.url)
-        .bearer_auth(token)
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.gql_text(token, query, variables).await;
     assert!(!text.contains("\"errors\""), "{text}");
     serde_json::from_str(&text).unwrap()
 }

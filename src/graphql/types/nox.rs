@@ -106,7 +106,9 @@ pub struct NoxFinansCandidate(pub CandidateRow);
 impl NoxFinansCandidate {
     /// The invoice.
     async fn invoice(&self) -> Invoice {
-        Invoice::from(self.0.invoice.clone())
+        // With the customer its row was read with: `invoice.customer` asks
+        // no loader.
+        Invoice::with_customer(self.0.invoice.clone(), self.0.customer.clone())
     }
     /// Green, yellow or red.
     async fn colour(&self) -> EligibilityColour {

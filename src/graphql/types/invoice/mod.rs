@@ -49,6 +49,22 @@ impl From<crate::store::invoices::Invoice> for Invoice {
     }
 }
 
+impl Invoice {
+    /// An invoice read with its customer (a row of the send view).
+    pub fn with_customer(
+        invoice: crate::store::invoices::Invoice,
+        customer: Option<crate::store::customers::Customer>,
+    ) -> Self {
+        Self(
+            invoice,
+            Joined {
+                customer: customer.map(Arc::new),
+                sale: None,
+            },
+        )
+    }
+}
+
 impl From<crate::store::invoices::Listed> for Invoice {
     fn from(l: crate::store::invoices::Listed) -> Self {
         Self(
