@@ -2,7 +2,8 @@
 //! invoices, the invoices, customers and sales of objects that point to them
 //! (a sale's invoice, a statement entry's), and the rows of a page of
 //! vouchers, in one query each. A page of invoices joins its customers and
-//! sales itself and keeps them on each invoice (`types::invoice::Joined`).
+//! sales itself and keeps them on each invoice (`types::invoice::Joined`), as
+//! a page of the send view keeps its customers.
 //! A company user's loaders see only its company; an operator's see every company.
 //! Each loader's struct is declared, with who may use it, by `scoped_loader!`
 //! at the end of the file.
@@ -176,8 +177,8 @@ pub struct Loaders {
 }
 
 impl Loaders {
-    /// Loaders for `scope`; with `cache` they keep what they read (and what a
-    /// list feeds them) until the request ends.
+    /// Loaders for `scope`; with `cache` they keep what they read until the
+    /// request ends.
     pub fn new(state: AppState, scope: Scope, cache: bool) -> Self {
         Self {
             state,
@@ -290,7 +291,7 @@ scoped_loader!(
 );
 scoped_loader!(
     /// Loads the latest sale of invoices by invoice id (company users); `None` for
-    /// an invoice never offered, so that a list can prime "no sale" too.
+    /// an invoice never offered.
     SaleByInvoiceLoader, InvoiceId, sale, company
 );
 scoped_loader!(

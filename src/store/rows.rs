@@ -114,10 +114,22 @@ fn check_type<T: sqlx::Type<sqlx::Postgres>>(row: &QueryResult, at: usize) -> Re
 /// [`check_type`] for the type of the field `_field` picks out of `M`.
 fn check_field<M, T: sqlx::Type<sqlx::Postgres>>(
     row: &QueryResult,
-    at: usize,
+    at: &mut usize,
     _field: fn(&M) -> &T,
 ) -> Result<(), DbErr> {
-    check_type::<T>(row, at)
+    check_type::<T>(row, *at)?;
+    *at += 1;
+    Ok(())
+}
+
+/// The value at `*at` ([`column`]), moving `*at` to the next column.
+fn next<T>(row: &QueryResult, at: &mut usize, check: Check) -> Result<T, DbErr>
+where
+    T: sea_orm::TryGetable + PgColumn + sqlx::Type<sqlx::Postgres>,
+{
+    let v = column(row, *at, check)?;
+    *at += 1;
+    Ok(v)
 }
 
 /// One value by position. On PostgreSQL the value is decoded straight from
@@ -226,39 +238,20 @@ macro_rules! from_columns {
             const BRIEF: &'static [&'static str] = &[$(stringify!($brief)),*];
 
             fn from_brief_columns(row: &QueryResult, at: &mut usize, check: Check) -> Result<Self, DbErr> {
-                Ok(Self {
-                    $($brief: {
-                        let v = column(row, *at, check)?;
-                        *at += 1;
-                        v
-                    },)*
-                    ..Default::default()
-                })
+                Ok(Self { $($brief: next(row, at, check)?,)* ..Default::default() })
             }
 
             fn check_brief_columns(row: &QueryResult, at: &mut usize) -> Result<(), DbErr> {
-                $(
-                    check_field(row, *at, |m: &Self| &m.$brief)?;
-                    *at += 1;
-                )*
+                $(check_field(row, at, |m: &Self| &m.$brief)?;)*
                 Ok(())
             }
 
             fn from_columns(row: &QueryResult, at: &mut usize, check: Check) -> Result<Self, DbErr> {
-                Ok(Self {
-                    $($field: {
-                        let v = column(row, *at, check)?;
-                        *at += 1;
-                        v
-                    }),*
-                })
+                Ok(Self { $($field: next(row, at, check)?),* })
             }
 
             fn check_columns(row: &QueryResult, at: &mut usize) -> Result<(), DbErr> {
-                $(
-                    check_field(row, *at, |m: &Self| &m.$field)?;
-                    *at += 1;
-                )*
+                $(check_field(row, at, |m: &Self| &m.$field)?;)*
                 Ok(())
             }
         }

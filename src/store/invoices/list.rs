@@ -94,11 +94,11 @@ impl Keyed for Listed {
 /// columns ([`Width`]), read back by position ([`rows`]).
 fn joined(tenant: Tenant, base: Select<invoice::Entity>, along: Along) -> SelectStatement {
     let mut q = base.into_query();
-    if along.width == Width::Brief {
-        q.clear_selects();
-        for c in invoice::Model::BRIEF {
-            q.column((invoice::Entity, Alias::new(*c)));
-        }
+    // Each table's columns in the order `rows` reads them (a column name is
+    // a static identifier: nothing is allocated for it).
+    q.clear_selects();
+    for c in invoice::Model::columns(along.width) {
+        q.column((invoice::Entity, *c));
     }
     if along.customer {
         q.join(
@@ -108,7 +108,7 @@ fn joined(tenant: Tenant, base: Select<invoice::Entity>, along: Along) -> Select
                 .equals((invoice::Entity, invoice::Column::CustomerId)),
         );
         for c in customer::Model::columns(along.width) {
-            q.column((customer::Entity, Alias::new(*c)));
+            q.column((customer::Entity, *c));
         }
     }
     if along.sale {
@@ -142,7 +142,7 @@ fn joined(tenant: Tenant, base: Select<invoice::Entity>, along: Along) -> Select
                 ),
         );
         for c in invoice_sale::Model::columns(along.width) {
-            q.column((invoice_sale::Entity, Alias::new(*c)));
+            q.column((invoice_sale::Entity, *c));
         }
     }
     q
