@@ -662,3 +662,107 @@ db_test!(the_reminder_service_starts_at_the_reminder, |app| {
         json!({ "kind": "SERVICE_FEE", "amount": "-1.90" })
     );
 });
+
+/// The send view under `filter`: each row's colour and blocker codes by
+/// invoice id, and the view's `totalCount`.
+async fn verdicts(
+    app: &TestApp,
+    filter: Value,
+) -> (
+    std::collections::BTreeMap<String, (String, Vec<String>)>,
+    u64,
+) {
+    let q = "query($f: NoxFinansCandidateFilter) { noxFinansCandidates(filter: $f, first: 50) { totalCount nodes { colour blockers { code } invoice { id } } } }";
+    let r = app.ok(&app.company, q, json!({ "f": filter })).await["noxFinansCandidates"].clone();
+    let rows = r["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            let id = n["invoice"]["id"].as_str().unwrap().to_string();
+            let blockers = codes(&n["blockers"])
+                .iter()
+                .map(|c| c.to_string())
+                .collect();
+            (id, (n["colour"].as_str().unwrap().to_string(), blockers))
+        })
+        .collect();
+    (rows, r["totalCount"].as_u64().unwrap())
+}
+
+/// The view under `filter` as the rows' colours say, and each colour filter
+/// returning exactly (and counting) the rows of its colour.
+async fn view_agrees_with_colour_filters(
+    app: &TestApp,
+    filter: Value,
+) -> std::collections::BTreeMap<String, (String, Vec<String>)> {
+    let (all, total) = verdicts(app, filter.clone()).await;
+    assert_eq!(total, all.len() as u64);
+    for colour in ["GREEN", "YELLOW", "RED"] {
+        let mut f = filter.clone();
+        f["colour"] = json!([colour]);
+        let (rows, n) = verdicts(app, f).await;
+        let wanted: Vec<&String> = all
+            .iter()
+            .filter(|(_, v)| v.0 == colour)
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(
+            rows.keys().collect::<Vec<_>>(),
+            wanted,
+            "{colour} under {filter}"
+        );
+        assert_eq!(n, wanted.len() as u64, "{colour} count under {filter}");
+    }
+    all
+}
+
+db_test!(
+    the_send_view_follows_the_saved_settings_in_every_filter,
+    |app| {
+        let full = app.full_customer(&app.company).await;
+        let no_email = app.customer(&app.company, json!({ "name": "Erik Johansson", "organisationNumber": "19921103-4567", "phone": "073-9876543", "address": { "street": "Tallstigen 8", "postalCode": "93140", "city": "Skellefteå" } })).await;
+        let thirty = invoice_with(&app, &full, json!({})).await;
+        let ten = invoice_with(&app, &full, json!({ "termsOfPayment": "10" })).await;
+        let cash_terms = invoice_with(&app, &full, json!({ "termsOfPayment": "0" })).await;
+        let unmailed = invoice_with(&app, &no_email, json!({})).await;
+        let verdict = |colour: &str, blockers: &[&str]| {
+            (
+                colour.to_string(),
+                blockers.iter().map(|b| b.to_string()).collect::<Vec<_>>(),
+            )
+        };
+
+        // No settings saved: the company's terms with days are active (not the
+        // cash terms "0", though "0" is a prefix of none and "10" contains it
+        // as a digit), letters are the default delivery.
+        let v = view_agrees_with_colour_filters(&app, json!({})).await;
+        assert_eq!(v[&thirty], verdict("GREEN", &[]));
+        assert_eq!(v[&ten], verdict("GREEN", &[]));
+        assert_eq!(v[&cash_terms], verdict("RED", &["TERMS_NOT_ACTIVE"]));
+        assert_eq!(v[&unmailed], verdict("YELLOW", &[]));
+        let v = view_agrees_with_colour_filters(&app, json!({ "delivery": "EMAIL" })).await;
+        assert_eq!(v[&unmailed], verdict("RED", &["EMAIL_REQUIRED"]));
+
+        // Saved settings: only "30" active, e-mail by default.
+        app.ok(&app.company, "mutation { updateNoxFinansSettings(input: { activeTermsOfPayment: [\"30\"], defaultDelivery: EMAIL }) { defaultDelivery } }", json!({})).await;
+        let v = view_agrees_with_colour_filters(&app, json!({})).await;
+        assert_eq!(v[&thirty], verdict("GREEN", &[]));
+        assert_eq!(v[&ten], verdict("RED", &["TERMS_NOT_ACTIVE"]));
+        assert_eq!(v[&cash_terms], verdict("RED", &["TERMS_NOT_ACTIVE"]));
+        assert_eq!(v[&unmailed], verdict("RED", &["EMAIL_REQUIRED"]));
+        // A delivery asked for overrides the default.
+        let v = view_agrees_with_colour_filters(&app, json!({ "delivery": "LETTER" })).await;
+        assert_eq!(v[&unmailed], verdict("YELLOW", &[]));
+        assert_eq!(v[&ten], verdict("RED", &["TERMS_NOT_ACTIVE"]));
+
+        // Another change is seen at once, and another company keeps its own.
+        app.ok(&app.company, "mutation { updateNoxFinansSettings(input: { activeTermsOfPayment: [\"10\", \"0\"], defaultDelivery: LETTER }) { defaultDelivery } }", json!({})).await;
+        let v = view_agrees_with_colour_filters(&app, json!({})).await;
+        assert_eq!(v[&thirty], verdict("RED", &["TERMS_NOT_ACTIVE"]));
+        assert_eq!(v[&ten], verdict("GREEN", &[]));
+        assert_eq!(v[&cash_terms], verdict("GREEN", &[]));
+        assert_eq!(v[&unmailed], verdict("RED", &["TERMS_NOT_ACTIVE"]));
+        assert!(view_of_other(&app).await.is_empty());
+    }
+);

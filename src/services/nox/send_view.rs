@@ -109,26 +109,18 @@ pub async fn assess_with<C: ConnectionTrait>(
     Ok(nox::assess(&c, &rules, service, delivery, today))
 }
 
-/// The SQL send-view query for `f`, with the settings and delivery it used.
-async fn view_query(
-    state: &AppState,
-    tenant: Tenant,
-    f: &CandidateFilter,
-) -> AppResult<(store::SendViewQuery, NoxSettings, Delivery)> {
-    let settings = store::settings(&state.db, tenant).await?;
-    let delivery = f.delivery.unwrap_or(settings.default_delivery);
-    let q = store::SendViewQuery {
-        active_terms: settings.active_terms.clone(),
+/// The SQL send-view query for `f` (the statement reads the settings).
+fn view_query(state: &AppState, f: &CandidateFilter) -> store::SendViewQuery {
+    store::SendViewQuery {
         reminder_service: f.service == Service::ReminderService,
-        email_delivery: delivery == Delivery::Email,
+        delivery: f.delivery,
         only_unsent: f.only_unsent,
         only_hidden: f.only_hidden,
         green: f.green,
         yellow: f.yellow,
         red: f.red,
         today: state.clock.today(),
-    };
-    Ok((q, settings, delivery))
+    }
 }
 
 /// A page of the send view: the tenant's invoices not handed over, newest first,
@@ -144,12 +136,19 @@ pub async fn candidates(
     after: Option<i64>,
 ) -> AppResult<(Vec<CandidateRow>, bool)> {
     let today = state.clock.today();
-    let (q, settings, delivery) = view_query(state, tenant, &f).await?;
-    let (page, has_next) = store::send_view(&state.db, tenant, &q, first, after).await?;
-    let rules = nox::Settings {
-        active_terms: settings.active_terms,
+    let q = view_query(state, &f);
+    let page = store::send_view(&state.db, tenant, &q, first, after).await?;
+    let Some(settings) = page.settings else {
+        return Ok((Vec::new(), page.more));
     };
+    let (rules, delivery) = (
+        nox::Settings {
+            active_terms: settings.active_terms,
+        },
+        settings.delivery,
+    );
     let rows = page
+        .rows
         .into_iter()
         .map(|r| {
             let contact = r.customer.as_ref().map(Contact::from).unwrap_or_default();
@@ -163,7 +162,7 @@ pub async fn candidates(
             }
         })
         .collect();
-    Ok((rows, has_next))
+    Ok((rows, page.more))
 }
 
 /// How many rows the send view has under `f`: a SQL count.
@@ -172,8 +171,7 @@ pub async fn candidate_count(
     tenant: Tenant,
     f: CandidateFilter,
 ) -> AppResult<u64> {
-    let (q, _, _) = view_query(state, tenant, &f).await?;
-    store::send_view_count(&state.db, tenant, &q).await
+    store::send_view_count(&state.db, tenant, &view_query(state, &f)).await
 }
 
 /// One row's current verdict (after hiding, or for a single invoice).

@@ -22,7 +22,9 @@ pub use cases::{
     CaseChange, CaseMoney, NewCase, add_money, case, case_any, case_owned, cases_of, insert_case,
     locked, open_case_locked, open_case_of, take_payout, transition,
 };
-pub use send_view::{SendViewQuery, SendViewRow, send_view, send_view_count};
+pub use send_view::{
+    SendViewPage, SendViewQuery, SendViewRow, ViewSettings, send_view, send_view_count,
+};
 
 record!(
     /// An invoice handed to Nox Finans, and where its collection stands.

@@ -7,18 +7,20 @@ use crate::domain::money::HOME_CURRENCY;
 use crate::domain::nox_case::NoxStatus;
 use crate::domain::sale::SaleStatus;
 use crate::store::record::sql_list;
+use sea_orm::DbBackend;
 
 /// What the send view shows: the SQL form of the colour rules in
 /// `domain::nox::assess`, so a page and its count cost what an invoice-list
 /// page does (a test checks every row's SQL colour against the Rust one).
+/// The company's Nox Finans settings (its active terms of payment and
+/// default delivery) are read inside the same statement, so a page is one
+/// statement and returns the settings it was coloured by ([`ViewSettings`]).
 #[derive(Debug, Clone)]
 pub struct SendViewQuery {
-    /// Terms-of-payment codes active in Nox Finans.
-    pub active_terms: Vec<String>,
     /// Assess for the reminder service (only overdue invoices may go).
     pub reminder_service: bool,
-    /// Assess for e-mail delivery (an e-mail address is required).
-    pub email_delivery: bool,
+    /// Assess for this delivery; `None`: the settings' default.
+    pub delivery: Option<Delivery>,
     /// Only invoices not yet printed or sent.
     pub only_unsent: bool,
     /// Only hidden rows (otherwise hidden rows are left out).
@@ -53,10 +55,70 @@ fn literal(v: &str) -> String {
     format!("'{}'", v.replace('\'', "''"))
 }
 
-fn send_view_select(tenant: Tenant, q: &SendViewQuery) -> Select<entity::invoice::Entity> {
+/// The settings a page was coloured by, as its statement read them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewSettings {
+    /// Terms-of-payment codes active in Nox Finans.
+    pub active_terms: Vec<String>,
+    /// The delivery assessed for.
+    pub delivery: Delivery,
+}
+
+/// The tenant's active terms as one string, each code between commas
+/// (`",10,30,"`): the saved settings' list, or without saved settings every
+/// terms of the company with days to pay, as `store::nox::settings` reads
+/// them. A code is active when `",{code},"` occurs in it.
+fn active_terms_sql(tenant: Tenant, backend: DbBackend) -> String {
+    let c = tenant.company_id();
+    let company_terms = if backend == DbBackend::Postgres {
+        format!(
+            "(SELECT string_agg(t.code, ',' ORDER BY t.id) FROM terms_of_payment t \
+             WHERE t.company_id = {c} AND t.days > 0)"
+        )
+    } else {
+        format!(
+            "(SELECT group_concat(code, ',') FROM (SELECT t.code FROM terms_of_payment t \
+             WHERE t.company_id = {c} AND t.days > 0 ORDER BY t.id))"
+        )
+    };
+    format!(
+        "COALESCE((SELECT ',' || ns.active_terms || ',' FROM nox_settings ns \
+         WHERE ns.company_id = {c}), ',' || {company_terms} || ',', ',')"
+    )
+}
+
+/// The delivery assessed for: the one asked, else the saved default, else
+/// letters (as `store::nox::settings` reads it).
+fn delivery_sql(tenant: Tenant, q: &SendViewQuery) -> String {
+    match q.delivery {
+        Some(d) => literal(d.as_str()),
+        None => format!(
+            "COALESCE((SELECT ns.default_delivery FROM nox_settings ns WHERE ns.company_id = {}), {})",
+            tenant.company_id(),
+            literal(Delivery::Letter.as_str())
+        ),
+    }
+}
+
+fn send_view_select(
+    tenant: Tenant,
+    q: &SendViewQuery,
+    backend: DbBackend,
+) -> Select<entity::invoice::Entity> {
     use entity::invoice;
     use sea_orm::sea_query::Expr;
     let today = literal(&q.today.format("%Y-%m-%d").to_string());
+    let terms = active_terms_sql(tenant, backend);
+    let position = if backend == DbBackend::Postgres {
+        "strpos"
+    } else {
+        "instr"
+    };
+    let email = format!(
+        "{} = {}",
+        delivery_sql(tenant, q),
+        literal(Delivery::Email.as_str())
+    );
     let mut red: Vec<String> = vec![
         "invoice.balance_ore <= 0".into(),
         "invoice.house_work_deductible_ore IS NOT NULL AND invoice.balance_ore <= \
@@ -84,22 +146,14 @@ fn send_view_select(tenant: Tenant, q: &SendViewQuery) -> Select<entity::invoice
             sql_list(SaleStatus::holds_invoice)
         ),
     ];
-    if q.active_terms.is_empty() {
-        red.push("1 = 1".into());
-    } else {
-        let codes: Vec<String> = q.active_terms.iter().map(|t| literal(t)).collect();
-        red.push(format!(
-            "invoice.terms_of_payment NOT IN ({})",
-            codes.join(", ")
-        ));
-    }
+    red.push(format!(
+        "{position}({terms}, ',' || invoice.terms_of_payment || ',') = 0"
+    ));
     if q.reminder_service {
         red.push(format!("invoice.due_date >= {today}"));
     }
-    if q.email_delivery {
-        red.push(customer_lacks("email"));
-    }
-    let mut warn: Vec<String> = vec![
+    red.push(format!("{email} AND {}", customer_lacks("email")));
+    let warn: Vec<String> = vec![
         customer_lacks("organisation_number"),
         customer_lacks("phone"),
         format!(
@@ -107,10 +161,8 @@ fn send_view_select(tenant: Tenant, q: &SendViewQuery) -> Select<entity::invoice
             blank("invoice.postal_code"),
             blank("invoice.street")
         ),
+        format!("NOT ({email}) AND {}", customer_lacks("email")),
     ];
-    if !q.email_delivery {
-        warn.push(customer_lacks("email"));
-    }
     let red_sql = format!(
         "({})",
         red.iter()
@@ -170,16 +222,28 @@ pub struct SendViewRow {
     pub sold: bool,
 }
 
+/// A page of the send view.
+#[derive(Debug, Clone)]
+pub struct SendViewPage {
+    /// Its rows.
+    pub rows: Vec<SendViewRow>,
+    /// Whether more follow.
+    pub more: bool,
+    /// The settings the rows were coloured by (`None` when there are no rows).
+    pub settings: Option<ViewSettings>,
+}
+
 /// Up to `first` rows of the send view after invoice `after`, newest first,
 /// and whether more follow: one statement, the invoice joined with its
-/// customer and a probe for a sale holding it.
+/// customer, a probe for a sale holding it, and the settings it was
+/// coloured by.
 pub async fn send_view<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     q: &SendViewQuery,
     first: u64,
     after: Option<i64>,
-) -> AppResult<(Vec<SendViewRow>, bool)> {
+) -> AppResult<SendViewPage> {
     use entity::{customer, invoice};
     use sea_orm::sea_query::{Expr, ExprTrait, JoinType};
     use sea_orm::{QueryOrder, QueryTrait};
@@ -187,7 +251,8 @@ pub async fn send_view<C: ConnectionTrait>(
     use sea_orm::Iterable;
 
     use crate::store::rows::{self, Check, FromColumns};
-    let mut select = send_view_select(tenant, q);
+    let backend = db.get_database_backend();
+    let mut select = send_view_select(tenant, q, backend);
     if let Some(a) = after {
         select = select.filter(invoice::Column::Id.lt(a));
     }
@@ -203,11 +268,14 @@ pub async fn send_view<C: ConnectionTrait>(
         "EXISTS (SELECT 1 FROM invoice_sale s WHERE s.invoice_id = invoice.id \
          AND s.status IN ({}) LIMIT 1 OFFSET 0)",
         sql_list(SaleStatus::holds_invoice)
-    )));
+    )))
+    .expr(Expr::cust(active_terms_sql(tenant, backend)))
+    .expr(Expr::cust(delivery_sql(tenant, q)));
     let rows = db
         .query_all_raw(crate::store::page::limited(db, &stmt, first + 1))
         .await?;
     let mut out = Vec::with_capacity(rows.len());
+    let mut settings = None;
     for (i, row) in rows.iter().enumerate() {
         let (at, check) = (&mut 0, Check::for_row(i));
         let invoice = invoice::Model::from_columns(row, at, check)?.try_into()?;
@@ -217,6 +285,22 @@ pub async fn send_view<C: ConnectionTrait>(
         let sold = row
             .try_get_by_index::<bool>(*at)
             .or_else(|_| row.try_get_by_index::<i64>(*at).map(|n| n != 0))?;
+        if i == 0 {
+            let terms: String = row.try_get_by_index(*at + 1)?;
+            let delivery: String = row.try_get_by_index(*at + 2)?;
+            settings = Some(ViewSettings {
+                active_terms: terms
+                    .split(',')
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                delivery: crate::store::record::stored(
+                    "NoxSettings",
+                    "default_delivery",
+                    delivery,
+                )?,
+            });
+        }
         out.push(SendViewRow {
             invoice,
             customer,
@@ -225,7 +309,11 @@ pub async fn send_view<C: ConnectionTrait>(
     }
     let more = out.len() as u64 > first;
     out.truncate(usize::try_from(first).unwrap_or(usize::MAX));
-    Ok((out, more))
+    Ok(SendViewPage {
+        rows: out,
+        more,
+        settings,
+    })
 }
 
 /// How many rows the send view has: a SQL count.
@@ -235,5 +323,7 @@ pub async fn send_view_count<C: ConnectionTrait>(
     q: &SendViewQuery,
 ) -> AppResult<u64> {
     use sea_orm::PaginatorTrait;
-    Ok(send_view_select(tenant, q).count(db).await?)
+    Ok(send_view_select(tenant, q, db.get_database_backend())
+        .count(db)
+        .await?)
 }
