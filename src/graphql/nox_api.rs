@@ -4,7 +4,7 @@ use crate::domain::id::{CaseId, InvoiceId};
 use async_graphql::{Context, ID, InputObject, Object};
 
 use super::ids::{decode_cursor, decode_id};
-use super::types::invoice::Invoice;
+use super::types::invoice::{Invoice, brief::assess_width};
 use super::types::nox::{
     DeliveryMethod, EligibilityColour, NoxFinansCandidate, NoxFinansCandidateConnection,
     NoxFinansCase, NoxFinansPrice, NoxFinansService, NoxFinansSettings, SendResult,
@@ -124,7 +124,16 @@ impl NoxQuery {
             yellow: all || colours.contains(&EligibilityColour::Yellow),
             red: all || colours.contains(&EligibilityColour::Red),
         };
-        let (rows, has_next) = service::candidates(&st, t, cf, first, after).await?;
+        // The invoices as the page's nodes and edges select them.
+        let look = ctx.look_ahead();
+        let invoices = look.field("nodes").field("invoice").selection_fields();
+        let in_edges = look
+            .field("edges")
+            .field("node")
+            .field("invoice")
+            .selection_fields();
+        let width = assess_width(ctx, invoices.into_iter().chain(in_edges));
+        let (rows, has_next) = service::candidates(&st, t, cf, first, after, width).await?;
         let page = crate::store::page::Page {
             items: rows,
             has_next,

@@ -39,41 +39,31 @@ pub trait FromColumns: Sized {
     /// one in which its `Column::iter()` and `Entity::find()` select them.
     const COLUMNS: &'static [&'static str];
 
-    /// Reads the record from the columns starting at `*at`, and moves `*at`
-    /// past them.
-    fn from_columns(row: &QueryResult, at: &mut usize, check: Check) -> Result<Self, DbErr>;
-
-    /// Checks the types of the columns starting at `*at` against the
-    /// fields', reading no value (a record absent from an outer join's row
-    /// still has its columns), and moves `*at` past them.
-    fn check_columns(row: &QueryResult, at: &mut usize) -> Result<(), DbErr>;
-
     /// The columns a [`Width::Brief`] read selects, in the order read: what
     /// a list page shows most often.
     const BRIEF: &'static [&'static str];
 
-    /// Reads the record from its [`Self::BRIEF`] columns starting at `*at`;
-    /// every other field holds its type's default, which only a reader that
-    /// asked for a brief record (and so for none of those fields) gets.
-    fn from_brief_columns(row: &QueryResult, at: &mut usize, check: Check) -> Result<Self, DbErr>;
+    /// The columns a [`Width::Assess`] read selects, in the order read: the
+    /// brief ones and what the send view's rules read.
+    const ASSESS: &'static [&'static str];
 
-    /// [`Self::check_columns`] for the brief columns.
-    fn check_brief_columns(row: &QueryResult, at: &mut usize) -> Result<(), DbErr>;
+    /// Reads the record's columns of `width` starting at `*at`, and moves
+    /// `*at` past them. Every field outside the width holds its type's
+    /// default, which only a reader that asked for that width (and so for
+    /// none of those fields) gets.
+    fn read(row: &QueryResult, at: &mut usize, check: Check, width: Width) -> Result<Self, DbErr>;
+
+    /// Checks the types of the columns of `width` starting at `*at` against
+    /// the fields', reading no value (a record absent from an outer join's
+    /// row still has its columns), and moves `*at` past them.
+    fn check_columns(row: &QueryResult, at: &mut usize, width: Width) -> Result<(), DbErr>;
 
     /// The columns a read of `width` selects.
     fn columns(width: Width) -> &'static [&'static str] {
         match width {
             Width::Full => Self::COLUMNS,
             Width::Brief => Self::BRIEF,
-        }
-    }
-
-    /// Reads the record in `width` ([`Self::from_columns`] or
-    /// [`Self::from_brief_columns`]).
-    fn read(row: &QueryResult, at: &mut usize, check: Check, width: Width) -> Result<Self, DbErr> {
-        match width {
-            Width::Full => Self::from_columns(row, at, check),
-            Width::Brief => Self::from_brief_columns(row, at, check),
+            Width::Assess => Self::ASSESS,
         }
     }
 }
@@ -88,6 +78,9 @@ pub enum Width {
     /// A list page that shows only those reads a third as many columns
     /// (PostgreSQL sends each, sqlx and this module decode each).
     Brief,
+    /// The [`FromColumns::ASSESS`] columns: a send-view page whose invoices
+    /// show only brief fields, coloured by the rules.
+    Assess,
 }
 
 /// On PostgreSQL: whether column `at` has a type a field of type `T` reads,
@@ -232,29 +225,36 @@ impl PgColumn for chrono::DateTime<chrono::Utc> {
 /// missing) and Rust evaluates its fields in the order written; a unit test
 /// checks that order against the entity's.
 macro_rules! from_columns {
-    ($model:path { $($field:ident),* $(,)? } brief { $($brief:ident),* $(,)? }) => {
+    ($model:path { $($field:ident),* $(,)? } brief { $($brief:ident),* $(,)? }
+     assess { $($assess:ident),* $(,)? }) => {
         impl FromColumns for $model {
             const COLUMNS: &'static [&'static str] = &[$(stringify!($field)),*];
             const BRIEF: &'static [&'static str] = &[$(stringify!($brief)),*];
+            const ASSESS: &'static [&'static str] = &[$(stringify!($assess)),*];
 
-            fn from_brief_columns(row: &QueryResult, at: &mut usize, check: Check) -> Result<Self, DbErr> {
-                Ok(Self { $($brief: next(row, at, check)?,)* ..Default::default() })
+            // A table read whole when assessed lists every field there.
+            #[allow(clippy::needless_update)]
+            fn read(row: &QueryResult, at: &mut usize, check: Check, width: Width) -> Result<Self, DbErr> {
+                Ok(match width {
+                    Width::Full => Self { $($field: next(row, at, check)?),* },
+                    Width::Brief => Self { $($brief: next(row, at, check)?,)* ..Default::default() },
+                    Width::Assess => Self { $($assess: next(row, at, check)?,)* ..Default::default() },
+                })
             }
 
-            fn check_brief_columns(row: &QueryResult, at: &mut usize) -> Result<(), DbErr> {
-                $(check_field(row, at, |m: &Self| &m.$brief)?;)*
-                Ok(())
-            }
-
-            fn from_columns(row: &QueryResult, at: &mut usize, check: Check) -> Result<Self, DbErr> {
-                Ok(Self { $($field: next(row, at, check)?),* })
-            }
-
-            fn check_columns(row: &QueryResult, at: &mut usize) -> Result<(), DbErr> {
-                $(check_field(row, at, |m: &Self| &m.$field)?;)*
+            fn check_columns(row: &QueryResult, at: &mut usize, width: Width) -> Result<(), DbErr> {
+                match width {
+                    Width::Full => { $(check_field(row, at, |m: &Self| &m.$field)?;)* }
+                    Width::Brief => { $(check_field(row, at, |m: &Self| &m.$brief)?;)* }
+                    Width::Assess => { $(check_field(row, at, |m: &Self| &m.$assess)?;)* }
+                }
                 Ok(())
             }
         }
+    };
+    // A table the send view does not read: its assessed width is the whole.
+    ($model:path { $($field:ident),* $(,)? } brief { $($brief:ident),* $(,)? }) => {
+        from_columns!($model { $($field),* } brief { $($brief),* } assess { $($field),* });
     };
 }
 
@@ -300,6 +300,27 @@ from_columns!(invoice::Model {
     invoice_type,
     total_ore,
     balance_ore,
+} assess {
+    id,
+    company_id,
+    customer_id,
+    invoice_number,
+    customer_name,
+    street,
+    postal_code,
+    city,
+    invoice_date,
+    due_date,
+    terms_of_payment,
+    currency,
+    invoice_type,
+    total_ore,
+    balance_ore,
+    house_work_deductible_ore,
+    cancelled,
+    not_completed,
+    sold,
+    house_work_paid_ore,
 });
 
 from_columns!(customer::Model {
@@ -322,6 +343,18 @@ from_columns!(customer::Model {
     customer_number,
     name,
     email,
+    street,
+    postal_code,
+    city,
+    country,
+} assess {
+    id,
+    company_id,
+    customer_number,
+    name,
+    organisation_number,
+    email,
+    phone,
     street,
     postal_code,
     city,
@@ -374,10 +407,9 @@ pub fn optional<T: FromColumns>(
 ) -> Result<Option<T>, DbErr> {
     let id: Option<i64> = column(row, *at, check)?;
     if id.is_none() {
-        match (check, width) {
-            (Check::Types, Width::Full) => T::check_columns(row, at)?,
-            (Check::Types, Width::Brief) => T::check_brief_columns(row, at)?,
-            (Check::DoneOnFirstRow, _) => *at += T::columns(width).len(),
+        match check {
+            Check::Types => T::check_columns(row, at, width)?,
+            Check::DoneOnFirstRow => *at += T::columns(width).len(),
         }
         return Ok(None);
     }
@@ -428,6 +460,36 @@ mod tests {
 
     fn order<E: EntityTrait>() -> Vec<&'static str> {
         E::Column::iter().map(|c| c.as_str()).collect()
+    }
+
+    /// An assessed read answers every field a brief one does.
+    fn within(narrow: &[&str], wide: &[&str]) -> bool {
+        narrow.iter().all(|c| wide.contains(c))
+    }
+
+    #[test]
+    fn every_width_reads_columns_of_its_table_and_assess_holds_brief() {
+        for (brief, assess, all) in [
+            (
+                invoice::Model::BRIEF,
+                invoice::Model::ASSESS,
+                invoice::Model::COLUMNS,
+            ),
+            (
+                customer::Model::BRIEF,
+                customer::Model::ASSESS,
+                customer::Model::COLUMNS,
+            ),
+            (
+                invoice_sale::Model::BRIEF,
+                invoice_sale::Model::ASSESS,
+                invoice_sale::Model::COLUMNS,
+            ),
+        ] {
+            assert!(within(brief, assess), "{brief:?} in {assess:?}");
+            assert!(within(assess, all), "{assess:?} in {all:?}");
+        }
+        assert!(invoice::Model::ASSESS.len() < invoice::Model::COLUMNS.len());
     }
 
     #[test]

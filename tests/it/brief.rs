@@ -140,3 +140,132 @@ db_test!(
         }
     }
 );
+
+/// A send-view page whose invoices show only brief fields, with every
+/// row's verdict.
+const VIEW: &str =
+    "query($f: NoxFinansCandidateFilter) { noxFinansCandidates(filter: $f, first: 50) {
+    totalCount
+    nodes { colour blockers { code field } warnings { code field } invoice { ...B EXTRA } }
+    edges { cursor node { colour invoice { ...B EXTRA } } } } }";
+
+/// The send view under `filter` as `extra` (more fields of each invoice)
+/// makes it, and whether it was read narrow (the metric counted it).
+async fn view(app: &TestApp, filter: &Value, extra: &str) -> (Value, bool) {
+    let before = app.gauge("brief_invoice_reads_total").await;
+    let q = format!("{} {BRIEF}", VIEW.replace("EXTRA", extra));
+    let data = app.ok(&app.company, &q, json!({ "f": filter })).await;
+    let narrow = app.gauge("brief_invoice_reads_total").await > before;
+    (data["noxFinansCandidates"].clone(), narrow)
+}
+
+db_test!(
+    the_send_view_reads_what_its_rules_read_and_answers_as_a_full_read,
+    |app| {
+        activate(&app, agreement()).await;
+        let full = app.full_customer(&app.company).await;
+        let private = private_customer(&app).await;
+        // Without phone, identity number or e-mail: the three contact warnings.
+        let bare = app
+        .customer(&app.company, json!({ "name": "Kiosken Väst", "address": { "street": "Torget 1", "postalCode": "41101", "city": "Göteborg" } }))
+        .await;
+        let mut made = Vec::new();
+        for fields in [
+            json!({}),
+            json!({ "currency": "EUR" }),
+            json!({ "termsOfPayment": "0" }),
+            json!({ "invoiceDate": "2026-11-23" }),
+            json!({ "invoiceDate": "2026-09-01" }),
+            json!({ "notCompleted": true }),
+            json!({ "type": "CASH" }),
+            json!({ "type": "INTEREST" }),
+            json!({ "customerName": "" }),
+            json!({ "invoiceAddress": { "street": "", "postalCode": "", "city": "Luleå" } }),
+            json!({ "invoiceAddress": { "street": "", "postalCode": "97231", "city": "Luleå" } }),
+        ] {
+            made.push(invoice_with(&app, &full, fields).await);
+        }
+        made.push(invoice_with(&app, &bare, json!({})).await);
+        let cancelled = invoice_with(&app, &private, json!({})).await;
+        app.ok(
+            &app.company,
+            "mutation($id: ID!) { cancelInvoice(id: $id) { id } }",
+            json!({ "id": cancelled }),
+        )
+        .await;
+        let paid = invoice_with(&app, &private, json!({})).await;
+        app.ok(&app.company, "mutation($id: ID!, $k: String!) { registerPayment(invoiceId: $id, amount: \"1250\", paidOn: \"2026-11-20\", payer: CUSTOMER, idempotencyKey: $k) { balance } }", json!({ "id": paid, "k": "paid" }))
+        .await;
+        // ROT: 25 000 of which Skatteverket pays 7 500; the customer's part paid.
+        let rot = invoice_with(&app, &private, json!({
+        "rows": [{ "description": "Renovering", "quantity": "1", "unitPrice": "20000", "vatRate": "25" }],
+        "houseWork": { "type": "ROT", "deductibleAmount": "7500" } })).await;
+        app.ok(&app.company, "mutation($id: ID!, $k: String!) { registerPayment(invoiceId: $id, amount: \"17500\", paidOn: \"2026-11-20\", payer: CUSTOMER, idempotencyKey: $k) { balance } }", json!({ "id": rot, "k": "rot" }))
+        .await;
+        let sold = invoice_of_10k(&app, &full).await;
+        sell_and_confirm(&app, &sold, "sold").await;
+
+        let mut blockers = std::collections::BTreeSet::new();
+        let mut warnings = std::collections::BTreeSet::new();
+        for filter in [
+            json!({}),
+            json!({ "delivery": "EMAIL" }),
+            json!({ "service": "REMINDER_SERVICE" }),
+            json!({ "colour": ["RED"] }),
+            json!({ "colour": ["GREEN", "YELLOW"], "delivery": "EMAIL" }),
+        ] {
+            let (narrow, read_narrow) = view(&app, &filter, "").await;
+            assert!(
+                read_narrow,
+                "a send-view page of brief invoices reads narrow ({filter})"
+            );
+            let (whole, read_narrow) = view(&app, &filter, "ocr").await;
+            assert!(!read_narrow, "ocr needs the whole invoice");
+            assert_eq!(narrow, without(whole, "ocr"), "under {filter}");
+            for n in narrow["nodes"].as_array().unwrap() {
+                for b in n["blockers"].as_array().unwrap() {
+                    blockers.insert(b["code"].as_str().unwrap().to_string());
+                }
+                for w in n["warnings"].as_array().unwrap() {
+                    warnings.insert(w["code"].as_str().unwrap().to_string());
+                }
+            }
+            if filter == json!({}) {
+                assert_eq!(narrow["totalCount"], 16);
+            }
+        }
+        // The data reaches every rule the view applies (an invoice with an open
+        // case is not in the view): a default left in a column a rule reads
+        // would have changed a verdict above.
+        let every_blocker = [
+            "ADDRESS_INCOMPLETE",
+            "ALREADY_SOLD",
+            "BALANCE_NOT_POSITIVE",
+            "CANCELLED",
+            "CASH_INVOICE",
+            "CURRENCY_NOT_SEK",
+            "CUSTOMER_NAME_MISSING",
+            "EMAIL_REQUIRED",
+            "HOUSE_WORK_BALANCE",
+            "INTEREST_INVOICE",
+            "INVOICE_DATE_IN_FUTURE",
+            "NOT_COMPLETED",
+            "NOT_OVERDUE",
+            "TERMS_NOT_ACTIVE",
+        ];
+        assert_eq!(
+            blockers,
+            every_blocker.iter().map(|c| c.to_string()).collect()
+        );
+        let every_warning = [
+            "EMAIL_MISSING",
+            "IDENTITY_NUMBER_MISSING",
+            "PHONE_MISSING",
+            "STREET_MISSING",
+        ];
+        assert_eq!(
+            warnings,
+            every_warning.iter().map(|c| c.to_string()).collect()
+        );
+    }
+);

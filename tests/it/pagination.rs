@@ -260,7 +260,7 @@ async fn a_record_read_by_position_refuses_a_null_or_another_type() {
     };
     let read = |sql: String| {
         let row = row(sql);
-        async move { entity::customer::Model::from_columns(&row.await, &mut 0, Check::Types) }
+        async move { entity::customer::Model::read(&row.await, &mut 0, Check::Types, Width::Full) }
     };
     // The absent right side of an outer join: a NULL id, yet its columns'
     // types are checked all the same.

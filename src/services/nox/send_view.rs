@@ -124,7 +124,8 @@ fn view_query(state: &AppState, f: &CandidateFilter) -> store::SendViewQuery {
 }
 
 /// A page of the send view: the tenant's invoices not handed over, newest first,
-/// each with its colour, blockers and warnings. The colour filter runs in SQL
+/// each with its colour, blockers and warnings, read at `width` (at least
+/// [`Width::Assess`](crate::store::rows::Width::Assess): what the rules read). The colour filter runs in SQL
 /// (`store::nox::send_view`), so a page costs O(page) however many invoices the
 /// company has; the reasons of the rows on the page come from the same rules in
 /// `domain::nox::assess`.
@@ -134,10 +135,11 @@ pub async fn candidates(
     f: CandidateFilter,
     first: u64,
     after: Option<i64>,
+    width: crate::store::rows::Width,
 ) -> AppResult<(Vec<CandidateRow>, bool)> {
     let today = state.clock.today();
     let q = view_query(state, &f);
-    let page = store::send_view(&state.db, tenant, &q, first, after).await?;
+    let page = store::send_view(&state.db, tenant, &q, first, after, width).await?;
     let Some(settings) = page.settings else {
         return Ok((Vec::new(), page.more));
     };

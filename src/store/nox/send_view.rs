@@ -243,12 +243,11 @@ pub async fn send_view<C: ConnectionTrait>(
     q: &SendViewQuery,
     first: u64,
     after: Option<i64>,
+    width: crate::store::rows::Width,
 ) -> AppResult<SendViewPage> {
     use entity::{customer, invoice};
     use sea_orm::sea_query::{Expr, ExprTrait, JoinType};
     use sea_orm::{QueryOrder, QueryTrait};
-
-    use sea_orm::Iterable;
 
     use crate::store::rows::{self, Check, FromColumns};
     let backend = db.get_database_backend();
@@ -257,13 +256,22 @@ pub async fn send_view<C: ConnectionTrait>(
         select = select.filter(invoice::Column::Id.lt(a));
     }
     let mut stmt = select.order_by_desc(invoice::Column::Id).into_query();
+    // Each table's columns of `width`, in the order `rows` reads them.
+    stmt.clear_selects();
+    for c in invoice::Model::columns(width) {
+        stmt.column((invoice::Entity, *c));
+    }
     stmt.join(
         JoinType::LeftJoin,
         customer::Entity,
         Expr::col((customer::Entity, customer::Column::Id))
             .equals((invoice::Entity, invoice::Column::CustomerId)),
     )
-    .columns(customer::Column::iter().map(|c| (customer::Entity, c)))
+    .columns(
+        customer::Model::columns(width)
+            .iter()
+            .map(|c| (customer::Entity, *c)),
+    )
     .expr(Expr::cust(format!(
         "EXISTS (SELECT 1 FROM invoice_sale s WHERE s.invoice_id = invoice.id \
          AND s.status IN ({}) LIMIT 1 OFFSET 0)",
@@ -278,9 +286,8 @@ pub async fn send_view<C: ConnectionTrait>(
     let mut settings = None;
     for (i, row) in rows.iter().enumerate() {
         let (at, check) = (&mut 0, Check::for_row(i));
-        let invoice = invoice::Model::from_columns(row, at, check)?.try_into()?;
-        let customer =
-            rows::optional::<customer::Model>(row, at, check, rows::Width::Full)?.map(Into::into);
+        let invoice = invoice::Model::read(row, at, check, width)?.try_into()?;
+        let customer = rows::optional::<customer::Model>(row, at, check, width)?.map(Into::into);
         // SQLite answers EXISTS with an integer.
         let sold = row
             .try_get_by_index::<bool>(*at)

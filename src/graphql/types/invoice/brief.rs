@@ -48,6 +48,26 @@ pub fn width<'a>(
     ctx: &async_graphql::Context<'_>,
     invoices: impl IntoIterator<Item = SelectionField<'a>>,
 ) -> Width {
+    narrow(ctx, invoices, Width::Brief)
+}
+
+/// [`width`] for a send-view page, whose rules read more of each invoice
+/// and customer than a brief record holds: [`Width::Assess`] where a list
+/// page reads [`Width::Brief`].
+pub fn assess_width<'a>(
+    ctx: &async_graphql::Context<'_>,
+    invoices: impl IntoIterator<Item = SelectionField<'a>>,
+) -> Width {
+    narrow(ctx, invoices, Width::Assess)
+}
+
+/// `narrow` when every selection in `invoices` asks only brief fields,
+/// counted in `brief_invoice_reads_total`; else [`Width::Full`].
+fn narrow<'a>(
+    ctx: &async_graphql::Context<'_>,
+    invoices: impl IntoIterator<Item = SelectionField<'a>>,
+    narrow: Width,
+) -> Width {
     let within = |f: SelectionField<'a>, names: &[&str]| {
         f.selection_set().all(|c| names.contains(&c.name()))
     };
@@ -60,7 +80,7 @@ pub fn width<'a>(
     });
     if brief {
         crate::graphql::state(ctx).metrics.brief_invoice_reads.inc();
-        Width::Brief
+        narrow
     } else {
         Width::Full
     }
