@@ -42,7 +42,8 @@ pub struct Metrics {
     pub task_restarts: IntCounter,
     /// Worker passes that found no job due.
     pub worker_idle_passes: IntCounter,
-    /// Invoice reads (a page or one invoice) with brief records.
+    /// Invoice reads (a page, one invoice, a send-view page) narrower than
+    /// whole records.
     pub brief_invoice_reads: IntCounter,
     job_queue: IntGauge,
     oldest_due_job: prometheus::Gauge,
@@ -140,7 +141,7 @@ impl Metrics {
             )),
             brief_invoice_reads: reg!(IntCounter::new(
                 name("brief_invoice_reads_total"),
-                "Invoice pages and lookups read with brief records: only the columns their selection shows"
+                "Invoice pages and lookups read with brief records (only the columns their selection shows) and send-view pages read with the columns their rules read"
             )),
             job_queue: reg!(IntGauge::new(
                 name("job_queue_depth"),

@@ -102,17 +102,8 @@ pub async fn settings<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<N
         .await?;
     Ok(match row {
         Some(r) => NoxSettings {
-            active_terms: r
-                .active_terms
-                .split(',')
-                .filter(|t| !t.is_empty())
-                .map(str::to_string)
-                .collect(),
-            default_delivery: crate::store::record::stored(
-                "NoxSettings",
-                "default_delivery",
-                r.default_delivery,
-            )?,
+            active_terms: stored_terms(&r.active_terms),
+            default_delivery: stored_delivery(r.default_delivery)?,
             recall_instead_of_monitoring: r.recall_instead_of_monitoring,
         },
         None => NoxSettings {
@@ -126,6 +117,21 @@ pub async fn settings<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<N
             recall_instead_of_monitoring: false,
         },
     })
+}
+
+/// Terms-of-payment codes as stored: joined with commas (the send view's
+/// statement also sets them between commas).
+fn stored_terms(joined: &str) -> Vec<String> {
+    joined
+        .split(',')
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A delivery as stored.
+fn stored_delivery(name: String) -> AppResult<Delivery> {
+    crate::store::record::stored("NoxSettings", "default_delivery", name)
 }
 
 /// Saves the tenant's settings.

@@ -296,16 +296,8 @@ pub async fn send_view<C: ConnectionTrait>(
             let terms: String = row.try_get_by_index(*at + 1)?;
             let delivery: String = row.try_get_by_index(*at + 2)?;
             settings = Some(ViewSettings {
-                active_terms: terms
-                    .split(',')
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-                delivery: crate::store::record::stored(
-                    "NoxSettings",
-                    "default_delivery",
-                    delivery,
-                )?,
+                active_terms: super::stored_terms(&terms),
+                delivery: super::stored_delivery(delivery)?,
             });
         }
         out.push(SendViewRow {
