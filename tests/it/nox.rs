@@ -171,10 +171,27 @@ db_test!(the_send_view_colours_rows_and_follows_fixes, |app| {
     let hidden = view(&app, json!({ "onlyHidden": true })).await;
     assert_eq!(hidden.len(), 1);
     assert_eq!(hidden[0]["invoice"]["id"], red_eur.as_str());
+    // Another hidden invoice does not make this one hidden.
+    let r = app
+        .ok(
+            &app.company,
+            "mutation($id: ID!) { setNoxFinansHidden(invoiceId: $id, hidden: true) { hidden } }",
+            json!({ "id": red_future }),
+        )
+        .await;
+    assert_eq!(r["setNoxFinansHidden"]["hidden"], true);
+    let r = app
+        .ok(
+            &app.company,
+            "mutation($id: ID!) { setNoxFinansHidden(invoiceId: $id, hidden: false) { hidden } }",
+            json!({ "id": red_eur }),
+        )
+        .await;
+    assert_eq!(r["setNoxFinansHidden"]["hidden"], false);
     app.ok(
         &app.company,
         "mutation($id: ID!) { setNoxFinansHidden(invoiceId: $id, hidden: false) { hidden } }",
-        json!({ "id": red_eur }),
+        json!({ "id": red_future }),
     )
     .await;
     assert_eq!(view(&app, json!({})).await.len(), 5);

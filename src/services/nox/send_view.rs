@@ -187,7 +187,7 @@ pub async fn candidate_row(
     let delivery = store::settings(&state.db, tenant).await?.default_delivery;
     let today = state.clock.today();
     let a = assess_with(&state.db, tenant, &inv, service, delivery, today, false).await?;
-    let hidden = store::hidden(&state.db, tenant).await?.contains(&inv.id);
+    let hidden = store::is_hidden(&state.db, tenant, inv.id).await?;
     Ok(CandidateRow {
         invoice: inv,
         customer: None,

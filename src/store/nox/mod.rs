@@ -1,7 +1,6 @@
 //! Nox Finans settings, hidden send-view rows and cases of the tenant.
 
 use crate::domain::id::{CaseId, CompanyId, CustomerId, InvoiceId};
-use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{nox_hidden, nox_settings};
@@ -171,15 +170,19 @@ pub async fn save_settings<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The tenant's invoices hidden from the send view.
-pub async fn hidden<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<HashSet<InvoiceId>> {
+/// Whether the tenant has hidden `invoice_id` from the send view: one row
+/// looked up, however many the company has hidden.
+pub async fn is_hidden<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    invoice_id: InvoiceId,
+) -> AppResult<bool> {
     Ok(nox_hidden::Entity::find()
         .filter(nox_hidden::Column::CompanyId.eq(tenant.company_id()))
-        .all(db)
+        .filter(nox_hidden::Column::InvoiceId.eq(invoice_id))
+        .one(db)
         .await?
-        .into_iter()
-        .map(|h| InvoiceId::new(h.invoice_id))
-        .collect())
+        .is_some())
 }
 
 /// Hides or unhides one of the tenant's invoices (the caller has checked it is
