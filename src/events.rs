@@ -19,6 +19,7 @@
 //! serialised anyway, and an event's `seq` is its position.
 
 use crate::domain::id::{CaseId, CompanyId, InvoiceId, SaleId};
+use crate::store::by_id;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
@@ -72,20 +73,20 @@ impl HubEvent {
     /// subscriber that receives this event. Subscribers only receive events
     /// their filter allows, and a subject belongs to its event's company.
     pub async fn subject(&self, db: &DatabaseConnection) -> AppResult<Subject> {
+        use crate::store::notifications;
         use crate::store::outbox::topic;
-        use crate::store::{notifications, nox, sales};
         self.subject
             .get_or_try_init(|| async {
                 let owner = self.row.owner();
                 let id = self.row.subject_id;
                 let found = match self.row.topic.as_str() {
-                    topic::INVOICE_SALE => sales::get(db, owner, SaleId::new(id))
+                    topic::INVOICE_SALE => by_id::get(db, owner, SaleId::new(id))
                         .await?
                         .map(Subject::Sale),
                     topic::NOTIFICATION => notifications::get(db, owner, id)
                         .await?
                         .map(Subject::Notification),
-                    topic::NOX_FINANS => nox::case(db, owner, CaseId::new(id))
+                    topic::NOX_FINANS => by_id::get(db, owner, CaseId::new(id))
                         .await?
                         .map(Subject::Case),
                     _ => None,

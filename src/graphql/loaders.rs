@@ -16,7 +16,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use crate::domain::id::{CustomerId, InvoiceId};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::{Tenant, customers, invoices, ledger, sales};
+use crate::store::{Tenant, by_id, invoices, ledger, sales};
 
 pub use crate::store::Scope;
 
@@ -46,11 +46,9 @@ impl Loader<CustomerId> for CustomerLoader {
         keys: &[CustomerId],
     ) -> Result<HashMap<CustomerId, Self::Value>, Self::Error> {
         let ids = keys.iter().copied();
-        let rows = match self.scope {
-            Scope::Company(t) => customers::get_many(&self.state.db, t, ids).await,
-            Scope::Operator(op) => customers::get_many_any(&self.state.db, op, ids).await,
-        }
-        .map_err(wrap)?;
+        let rows = by_id::get_many_in(&self.state.db, self.scope, ids)
+            .await
+            .map_err(wrap)?;
         Ok(rows.into_iter().map(|c| (c.id, Arc::new(c))).collect())
     }
 }
@@ -127,11 +125,10 @@ impl Loader<InvoiceId> for InvoiceLoader {
         &self,
         keys: &[InvoiceId],
     ) -> Result<HashMap<InvoiceId, Self::Value>, Self::Error> {
-        let rows = match self.scope {
-            Scope::Company(t) => invoices::get_many(&self.state.db, t, keys.to_vec()).await,
-            Scope::Operator(op) => invoices::get_many_any(&self.state.db, op, keys.to_vec()).await,
-        }
-        .map_err(wrap)?;
+        let ids = keys.iter().copied();
+        let rows = by_id::get_many_in(&self.state.db, self.scope, ids)
+            .await
+            .map_err(wrap)?;
         Ok(rows.into_iter().map(|i| (i.id, i)).collect())
     }
 }

@@ -1,6 +1,7 @@
 //! Query root.
 
 use crate::domain::id::{CaseId, CompanyId, CustomerId, InvoiceId};
+use crate::store::by_id;
 use async_graphql::{Context, ID, InputObject, Object};
 
 use super::connection::Window;
@@ -87,16 +88,16 @@ impl CoreQuery {
         let t = tenant(ctx)?;
         let db = &state(ctx).db;
         let node = match decode_any(&id) {
-            Some((Kind::Company, n)) if CompanyId::new(n) == t.company_id() => {
-                Some(Node::Company(Company(companies::get(db, t).await?)))
-            }
-            Some((Kind::Customer, n)) => customers::get(db, t, CustomerId::new(n))
+            Some((Kind::Company, n)) => by_id::get(db, t, CompanyId::new(n))
+                .await?
+                .map(|c| Node::Company(Company(c))),
+            Some((Kind::Customer, n)) => by_id::get(db, t, CustomerId::new(n))
                 .await?
                 .map(|c| Node::Customer(Customer::from(c))),
-            Some((Kind::Invoice, n)) => invoices::get(db, t, InvoiceId::new(n))
+            Some((Kind::Invoice, n)) => by_id::get(db, t, InvoiceId::new(n))
                 .await?
                 .map(|i| Node::Invoice(Invoice::from(i))),
-            Some((Kind::NoxFinansCase, n)) => crate::store::nox::case(db, t, CaseId::new(n))
+            Some((Kind::NoxFinansCase, n)) => by_id::get(db, t, CaseId::new(n))
                 .await?
                 .map(|c| Node::NoxFinansCase(super::types::nox::NoxFinansCase(c))),
             _ => None,
@@ -149,9 +150,7 @@ impl CoreQuery {
     async fn customer(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Customer>> {
         let t = tenant(ctx)?;
         let n = decode_id::<CustomerId>(&id, "id")?;
-        Ok(customers::get(&state(ctx).db, t, n)
-            .await?
-            .map(Customer::from))
+        Ok(by_id::get(&state(ctx).db, t, n).await?.map(Customer::from))
     }
 
     /// The company's invoices, newest first.

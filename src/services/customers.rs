@@ -135,7 +135,7 @@ pub async fn update(
     changes: CustomerChanges,
 ) -> AppResult<crate::store::customers::Customer> {
     let txn = begin_write(&state.db).await?;
-    let current = store::get(&txn, tenant, id)
+    let current = crate::store::by_id::get(&txn, tenant, id)
         .await?
         .ok_or_else(|| AppError::not_found("customer", "id"))?;
     let number = match changes.customer_number.clone().trimmed() {

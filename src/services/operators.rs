@@ -49,9 +49,7 @@ pub async fn create_token(
     let now = state.clock.now();
     let txn = begin_ordered(&state.db).await?;
     if let Some(c) = company_id
-        && crate::store::companies::by_ids(&txn, op, vec![c])
-            .await?
-            .is_empty()
+        && crate::store::by_id::get_any(&txn, op, c).await?.is_none()
     {
         return Err(AppError::not_found("company", "companyId"));
     }

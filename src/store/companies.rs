@@ -8,7 +8,7 @@ use sea_orm::{
     QueryOrder, Set, Statement,
 };
 
-use super::{Operator, Tenant};
+use super::Tenant;
 use crate::domain::money::Ore;
 use crate::error::{AppError, AppResult};
 
@@ -80,14 +80,7 @@ pub fn tenant(c: &Company) -> Tenant {
     Tenant(c.id)
 }
 
-/// The company `id`, for an operator acting on it.
-pub async fn find<C: ConnectionTrait>(
-    db: &C,
-    _op: Operator,
-    id: CompanyId,
-) -> AppResult<Option<Company>> {
-    crate::store::record::one(db, company::Entity::find_by_id(id.get())).await
-}
+crate::store::by_id::key!(CompanyId => Company, table company, error std::convert::Infallible, company Id = id);
 
 /// The tenant's own company.
 pub async fn get<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<Company> {
@@ -177,17 +170,4 @@ pub async fn next_number<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| AppError::Internal("company row missing".into()))?;
     Ok(row.try_get::<i64>("", "taken")?)
-}
-
-/// Companies with these ids (operator views).
-pub async fn by_ids<C: ConnectionTrait>(
-    db: &C,
-    _op: super::Operator,
-    ids: Vec<CompanyId>,
-) -> AppResult<Vec<Company>> {
-    crate::store::record::all(
-        db,
-        company::Entity::find().filter(company::Column::Id.is_in(ids)),
-    )
-    .await
 }

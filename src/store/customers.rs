@@ -112,36 +112,7 @@ fn search_condition(search: Option<&str>) -> Condition {
     }
 }
 
-/// One customer of the tenant.
-pub async fn get<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    id: CustomerId,
-) -> AppResult<Option<Customer>> {
-    crate::store::record::one(db, scoped(tenant).filter(customer::Column::Id.eq(id))).await
-}
-
-/// Customers of the tenant with these ids (missing or foreign ids are absent).
-pub async fn get_many<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    ids: impl IntoIterator<Item = CustomerId>,
-) -> AppResult<Vec<Customer>> {
-    crate::store::record::all(db, scoped(tenant).filter(customer::Column::Id.is_in(ids))).await
-}
-
-/// Customers of any company with these ids (operator views).
-pub async fn get_many_any<C: ConnectionTrait>(
-    db: &C,
-    _op: super::Operator,
-    ids: impl IntoIterator<Item = CustomerId>,
-) -> AppResult<Vec<Customer>> {
-    crate::store::record::all(
-        db,
-        customer::Entity::find().filter(customer::Column::Id.is_in(ids)),
-    )
-    .await
-}
+crate::store::by_id::key!(CustomerId => Customer, table customer, error std::convert::Infallible, company CompanyId = company_id);
 
 /// A page of the tenant's customers, oldest first, optionally searched by name,
 /// customer number or organisation number.
@@ -221,7 +192,7 @@ pub async fn update<C: ConnectionTrait>(
     if updated.rows_affected == 0 {
         return Err(AppError::not_found("customer", "id"));
     }
-    get(db, tenant, id)
+    super::by_id::get(db, tenant, id)
         .await?
         .ok_or_else(|| AppError::not_found("customer", "id"))
 }

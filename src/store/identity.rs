@@ -69,10 +69,15 @@ impl Actor {
     /// Whose data this actor may read: its company's, or every company's for
     /// an operator.
     pub fn scope(&self) -> Option<Scope> {
-        match (self.tenant(), self.operator()) {
-            (Ok(t), _) => Some(Scope::Company(t)),
-            (_, Ok(op)) => Some(Scope::Operator(op)),
-            _ => None,
+        self.reader().ok()
+    }
+
+    /// [`Actor::scope`], or why this actor may read nothing (the tenant's
+    /// refusal).
+    pub fn reader(&self) -> Result<Scope, AppError> {
+        match self.operator() {
+            Ok(op) => Ok(Scope::Operator(op)),
+            Err(_) => self.tenant().map(Scope::Company),
         }
     }
 

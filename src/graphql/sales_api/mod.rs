@@ -2,6 +2,7 @@
 //! mutation fields merged into the roots.
 
 use crate::domain::id::{InvoiceId, SaleId};
+use crate::store::by_id;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use super::connection::Window;
@@ -90,14 +91,11 @@ impl SaleQuery {
     /// any company's sale.
     async fn invoice_sale(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<InvoiceSale>> {
         let id = decode_id::<SaleId>(&id, "id")?;
-        let db = &state(ctx).db;
         // Operators read any company's sale (to follow up a spot check or a
         // draw); a company only its own.
-        if let Ok(op) = actor(ctx)?.operator() {
-            return Ok(sales::get_any(db, op, id).await?.map(InvoiceSale::from));
-        }
-        let t = tenant(ctx)?;
-        Ok(sales::get(db, t, id).await?.map(InvoiceSale::from))
+        Ok(by_id::get_in(&state(ctx).db, actor(ctx)?.reader()?, id)
+            .await?
+            .map(InvoiceSale::from))
     }
 
     /// The company's sales, newest first.

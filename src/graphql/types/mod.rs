@@ -30,9 +30,7 @@ pub(crate) async fn history_of(
     topic: &str,
     subject_id: i64,
 ) -> crate::client_error::GqlResult<Vec<crate::store::outbox::Event>> {
-    let reader = crate::graphql::actor(ctx)?
-        .scope()
-        .ok_or_else(|| crate::error::AppError::Forbidden("this field needs a token".into()))?;
+    let reader = crate::graphql::actor(ctx)?.reader()?;
     let db = &crate::graphql::state(ctx).db;
     Ok(Box::pin(crate::store::outbox::history(db, reader, topic, subject_id)).await?)
 }

@@ -30,7 +30,6 @@ use crate::state::AppState;
 use crate::store::Tenant;
 use crate::store::begin_ordered;
 use crate::store::companies::{self, Counter};
-use crate::store::customers;
 use crate::store::invoices::Invoice;
 use crate::store::invoices::{self as store, Flag, InvoiceRecord, NewPayment};
 

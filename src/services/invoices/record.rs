@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::domain::money::Ore;
+use crate::store::by_id;
 
 /// Checks and computes every column of an invoice from input, on top of `current`
 /// (the stored invoice on update) and the customer's data.
@@ -11,7 +12,7 @@ pub(super) async fn build_record<C: ConnectionTrait>(
     input: InvoiceInput,
     current: Option<&Invoice>,
 ) -> AppResult<(InvoiceRecord, Vec<crate::domain::invoice::Row>)> {
-    let customer = customers::get(txn, tenant, input.customer_id)
+    let customer = by_id::get(txn, tenant, input.customer_id)
         .await?
         .ok_or_else(|| AppError::not_found("customer", "customerId"))?;
     let year = input.invoice_date.year();

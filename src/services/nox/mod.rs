@@ -5,10 +5,9 @@ mod send;
 mod send_view;
 mod settings;
 
+pub use crate::store::nox::CandidateFilter;
 pub use send::{SendResult, send};
-pub use send_view::{
-    CandidateFilter, CandidateRow, assess_with, candidate_count, candidate_row, candidates,
-};
+pub use send_view::{CandidateRow, assess_with, candidate_count, candidate_row, candidates};
 pub use settings::{set_hidden, update_settings};
 
 use chrono::{Duration, NaiveDate};
@@ -26,7 +25,7 @@ use crate::store::nox::Case;
 use crate::store::nox::{self as store, NoxSettings};
 use crate::store::outbox::Ordered;
 use crate::store::outbox::{self, NewEvent, topic};
-use crate::store::{Tenant, customers, sales};
+use crate::store::{Tenant, sales};
 
 pub(crate) async fn record(
     txn: &Ordered,

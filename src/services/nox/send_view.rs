@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::domain::id::InvoiceId;
+use crate::store::by_id;
 
 /// One row of the send view.
 #[derive(Debug, Clone)]
@@ -21,25 +22,6 @@ impl crate::store::page::Keyed for CandidateRow {
     fn key(&self) -> i64 {
         self.invoice.id.get()
     }
-}
-
-/// Which rows the send view shows.
-#[derive(Debug, Clone, Copy)]
-pub struct CandidateFilter {
-    /// Assess for this service.
-    pub service: Service,
-    /// Assess for this delivery (default: the settings').
-    pub delivery: Option<Delivery>,
-    /// Only invoices not yet printed or sent to the customer.
-    pub only_unsent: bool,
-    /// Only hidden rows (otherwise hidden rows are left out).
-    pub only_hidden: bool,
-    /// Only these colours (empty: all).
-    pub green: bool,
-    /// Include yellow.
-    pub yellow: bool,
-    /// Include red.
-    pub red: bool,
 }
 
 /// What the rules read of an invoice's customer.
@@ -98,7 +80,7 @@ pub async fn assess_with<C: ConnectionTrait>(
     own_case: bool,
 ) -> AppResult<Assessment> {
     let settings = store::settings(db, tenant).await?;
-    let customer = customers::get(db, tenant, inv.customer_id).await?;
+    let customer = by_id::get(db, tenant, inv.customer_id).await?;
     let sold = sales::has_live_sale(db, tenant, inv.id).await?;
     let handed = !own_case && store::open_case_of(db, tenant, inv.id).await?.is_some();
     let rules = nox::Settings {
@@ -110,19 +92,6 @@ pub async fn assess_with<C: ConnectionTrait>(
 }
 
 /// The SQL send-view query for `f` (the statement reads the settings).
-fn view_query(state: &AppState, f: &CandidateFilter) -> store::SendViewQuery {
-    store::SendViewQuery {
-        reminder_service: f.service == Service::ReminderService,
-        delivery: f.delivery,
-        only_unsent: f.only_unsent,
-        only_hidden: f.only_hidden,
-        green: f.green,
-        yellow: f.yellow,
-        red: f.red,
-        today: state.clock.today(),
-    }
-}
-
 /// A page of the send view: the tenant's invoices not handed over, newest first,
 /// each with its colour, blockers and warnings, read at `width` (at least
 /// [`Width::Assess`](crate::store::rows::Width::Assess): what the rules read). The colour filter runs in SQL
@@ -138,8 +107,7 @@ pub async fn candidates(
     width: crate::store::rows::Width,
 ) -> AppResult<(Vec<CandidateRow>, bool)> {
     let today = state.clock.today();
-    let q = view_query(state, &f);
-    let page = store::send_view(&state.db, tenant, &q, first, after, width).await?;
+    let page = store::send_view(&state.db, tenant, &f, today, first, after, width).await?;
     let Some(settings) = page.settings else {
         return Ok((Vec::new(), page.more));
     };
@@ -173,7 +141,7 @@ pub async fn candidate_count(
     tenant: Tenant,
     f: CandidateFilter,
 ) -> AppResult<u64> {
-    store::send_view_count(&state.db, tenant, &view_query(state, &f)).await
+    store::send_view_count(&state.db, tenant, &f, state.clock.today()).await
 }
 
 /// One row's current verdict (after hiding, or for a single invoice).

@@ -3,6 +3,7 @@
 use super::*;
 use crate::domain::id::CaseId;
 use crate::domain::notification::NotificationKind;
+use crate::store::by_id;
 
 /// Job: Nox Finans looks at a submitted invoice. If it no longer qualifies it
 /// is rejected (the invoice is free again); otherwise it is accepted and
@@ -70,7 +71,7 @@ pub async fn accept(state: &AppState, job: &Job) -> AppResult<()> {
     )
     .await?;
 
-    let customer = customers::get(&txn, tenant, case.customer_id).await?;
+    let customer = by_id::get(&txn, tenant, case.customer_id).await?;
     let (event, next_status, item, text) = if service == nox::Service::ReminderService {
         (
             CaseEvent::Step(Step::Reminder),
@@ -209,7 +210,7 @@ pub async fn reject(
     }
     let txn = begin_ordered(&state.db).await?;
     let not_found = || AppError::not_found("case", "caseId");
-    let (tenant, _) = crate::store::nox::case_owned(&txn, op, case_id)
+    let (tenant, _) = by_id::get_owned(&txn, op, case_id)
         .await?
         .ok_or_else(not_found)?;
     let case = crate::store::nox::locked(&txn, tenant, case_id)

@@ -40,7 +40,7 @@ use crate::store::nox::Case;
 use crate::store::nox::{self as store, CaseChange, CaseMoney};
 use crate::store::outbox;
 use crate::store::outbox::Ordered;
-use crate::store::{Operator, Tenant, customers, invoices};
+use crate::store::{Operator, Tenant, invoices};
 
 fn morning(state: &AppState, day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
     crate::domain::time::stockholm_instant(day, state.settings.payout_hour)

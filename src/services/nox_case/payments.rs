@@ -166,7 +166,7 @@ async fn close_when_settled(
     event: CaseEvent,
 ) -> AppResult<()> {
     let now = state.clock.now();
-    let case = store::case(txn, tenant, case_id)
+    let case = crate::store::by_id::get(txn, tenant, case_id)
         .await?
         .ok_or_else(|| AppError::Internal("the case vanished".into()))?;
     let status = case.status;

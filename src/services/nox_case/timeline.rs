@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::domain::notification::NotificationKind;
+use crate::store::by_id;
 
 /// Job: takes a case's next timeline step once it is due (a paused case waits).
 #[tracing::instrument(skip(state, job), fields(job = job.id, case = job.subject_id))]
@@ -32,7 +33,7 @@ async fn take_step(
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<()> {
     let inv = invoices::require(txn, tenant, case.invoice_id, "invoiceId").await?;
-    let customer = customers::get(txn, tenant, case.customer_id).await?;
+    let customer = by_id::get(txn, tenant, case.customer_id).await?;
     let due_on = case.next_event_date.unwrap_or(today);
     let step_at = |day| {
         jobs::schedule_once(

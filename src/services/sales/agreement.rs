@@ -4,6 +4,7 @@ use super::*;
 use crate::domain::id::CompanyId;
 use crate::domain::money::Ore;
 use crate::domain::notification::NotificationKind;
+use crate::store::by_id;
 use crate::store::companies;
 
 /// Operator: sets a company's agreement and activates (or deactivates) invoice sale.
@@ -42,7 +43,7 @@ pub async fn activate(
     }
     let now = state.clock.now();
     let txn = begin_ordered(&state.db).await?;
-    let company = companies::find(&txn, op, company_id)
+    let company = by_id::get_any(&txn, op, company_id)
         .await?
         .ok_or_else(|| AppError::not_found("company", "companyId"))?;
     let tenant = companies::tenant(&company);

@@ -5,6 +5,7 @@ use super::sell::sale_facts;
 use super::*;
 use crate::domain::id::SaleId;
 use crate::domain::notification::NotificationKind;
+use crate::store::by_id;
 
 /// Job: selects a spot check or decides at once.
 #[tracing::instrument(skip(state, job), fields(job = job.id, sale = job.subject_id))]
@@ -144,7 +145,7 @@ pub async fn resolve_spot_check(
         ));
     }
     let txn = begin_ordered(&state.db).await?;
-    let (tenant, sale) = sales::get_owned(&txn, op, sale_id)
+    let (tenant, sale) = by_id::get_owned(&txn, op, sale_id)
         .await?
         .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
     if sale.status != SaleStatus::SpotCheck {

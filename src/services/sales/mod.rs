@@ -13,6 +13,7 @@ mod sell;
 mod settle;
 
 use crate::domain::id::SaleId;
+use crate::store::by_id;
 pub use agreement::{activate, request_contact};
 pub use decide::{process, resolve_spot_check, spot_check_deadline, spot_check_due};
 pub use sell::{quote, sell};
@@ -82,6 +83,6 @@ async fn record(
 }
 
 async fn load_for_job(txn: &Ordered, job: &Job) -> AppResult<Option<(Tenant, Sale)>> {
-    let sale = sales::get(txn, job.tenant, SaleId::new(job.subject_id)).await?;
+    let sale = by_id::get(txn, job.tenant, SaleId::new(job.subject_id)).await?;
     Ok(sale.map(|s| (job.tenant, s)))
 }

@@ -4,6 +4,7 @@
 use super::*;
 use crate::domain::id::SaleId;
 use crate::domain::notification::NotificationKind;
+use crate::store::by_id;
 
 /// Job: pays out an approved sale.
 #[tracing::instrument(skip(state, job), fields(job = job.id, sale = job.subject_id))]
@@ -51,7 +52,7 @@ pub async fn payout(state: &AppState, job: &Job) -> AppResult<()> {
 pub async fn withdraw(state: &AppState, tenant: Tenant, sale_id: SaleId) -> AppResult<Sale> {
     let now = state.clock.now();
     let txn = begin_ordered(&state.db).await?;
-    let sale = sales::get(&txn, tenant, sale_id)
+    let sale = by_id::get(&txn, tenant, sale_id)
         .await?
         .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
     let s = sales::transition(&txn, tenant, sale.id, SaleChange::Withdraw { at: now })
@@ -120,12 +121,12 @@ pub async fn record_collection(
                 "this idempotency key was used for another collection".into(),
             ));
         }
-        let sale = sales::get_any(&txn, op, sale_id)
+        let sale = by_id::get_any(&txn, op, sale_id)
             .await?
             .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
         return Ok(sale);
     }
-    let sale = sales::get_any(&txn, op, sale_id)
+    let sale = by_id::get_any(&txn, op, sale_id)
         .await?
         .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
     if !matches!(sale.status, SaleStatus::Approved | SaleStatus::PaidOut) {
@@ -164,7 +165,7 @@ pub async fn record_collection(
     )
     .await?;
     txn.commit().await?;
-    let sale = sales::get_any(&state.db, op, sale_id)
+    let sale = by_id::get_any(&state.db, op, sale_id)
         .await?
         .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
     Ok(sale)

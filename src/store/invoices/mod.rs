@@ -83,45 +83,7 @@ fn scoped(tenant: Tenant) -> Select<invoice::Entity> {
     invoice::Entity::find().filter(invoice::Column::CompanyId.eq(tenant.company_id()))
 }
 
-/// One invoice of the tenant.
-pub async fn get<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    id: InvoiceId,
-) -> AppResult<Option<Invoice>> {
-    crate::store::record::one(db, scoped(tenant).filter(invoice::Column::Id.eq(id))).await
-}
-
-/// The tenant's invoices with these ids (missing or foreign ids are absent).
-pub async fn get_many<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    ids: Vec<InvoiceId>,
-) -> AppResult<Vec<Invoice>> {
-    crate::store::record::all(db, scoped(tenant).filter(invoice::Column::Id.is_in(ids))).await
-}
-
-/// An invoice of any company (operator views).
-pub async fn get_any<C: ConnectionTrait>(
-    db: &C,
-    _op: super::Operator,
-    id: InvoiceId,
-) -> AppResult<Option<Invoice>> {
-    crate::store::record::one(db, invoice::Entity::find_by_id(id.get())).await
-}
-
-/// Invoices of any company with these ids (operator views).
-pub async fn get_many_any<C: ConnectionTrait>(
-    db: &C,
-    _op: super::Operator,
-    ids: Vec<InvoiceId>,
-) -> AppResult<Vec<Invoice>> {
-    crate::store::record::all(
-        db,
-        invoice::Entity::find().filter(invoice::Column::Id.is_in(ids)),
-    )
-    .await
-}
+crate::store::by_id::key!(InvoiceId => Invoice, table invoice, error AppError, company CompanyId = company_id);
 
 record!(
     /// A row of an invoice, as stored with its amount.
@@ -168,7 +130,7 @@ pub async fn require<C: ConnectionTrait>(
     id: InvoiceId,
     field: &str,
 ) -> AppResult<Invoice> {
-    get(db, tenant, id)
+    super::by_id::get(db, tenant, id)
         .await?
         .ok_or_else(|| AppError::not_found("invoice", field))
 }

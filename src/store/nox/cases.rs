@@ -9,7 +9,7 @@ use sea_orm::{
     Set,
 };
 
-use super::super::{Operator, Tenant, raw, record};
+use super::super::{Tenant, raw, record};
 use super::Case;
 use crate::domain::money::Ore;
 use crate::domain::nox::{Delivery, Service};
@@ -55,35 +55,7 @@ pub async fn open_case_of<C: ConnectionTrait>(
     .await
 }
 
-/// One case of the tenant.
-pub async fn case<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    id: CaseId,
-) -> AppResult<Option<Case>> {
-    crate::store::record::one(db, cases(tenant).filter(nox_case::Column::Id.eq(id))).await
-}
-
-/// A case of any company (the worker).
-pub async fn case_any<C: ConnectionTrait>(
-    db: &C,
-    _op: Operator,
-    id: CaseId,
-) -> AppResult<Option<Case>> {
-    crate::store::record::one(db, nox_case::Entity::find_by_id(id.get())).await
-}
-
-/// Any company's case with the tenant it belongs to, for an operator or a
-/// job acting on it: the tenant comes from the case's own row.
-pub async fn case_owned<C: ConnectionTrait>(
-    db: &C,
-    op: Operator,
-    id: CaseId,
-) -> AppResult<Option<(Tenant, Case)>> {
-    Ok(case_any(db, op, id)
-        .await?
-        .map(|c| (Tenant(c.company_id), c)))
-}
+crate::store::by_id::key!(CaseId => Case, table nox_case, error crate::error::AppError, company CompanyId = company_id);
 
 /// A case as a company hands its invoice to Nox Finans.
 #[derive(Debug, Clone)]
@@ -228,7 +200,7 @@ pub async fn locked<C: ConnectionTrait>(
         )
         .await?;
     }
-    case(db, tenant, id).await
+    crate::store::by_id::get(db, tenant, id).await
 }
 
 /// The open case of the tenant's invoice, locked and read after the lock

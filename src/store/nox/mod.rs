@@ -18,11 +18,11 @@ pub(super) mod cases;
 mod send_view;
 
 pub use cases::{
-    CaseChange, CaseMoney, NewCase, add_money, case, case_any, case_owned, cases_of, insert_case,
-    locked, open_case_locked, open_case_of, take_payout, transition,
+    CaseChange, CaseMoney, NewCase, add_money, cases_of, insert_case, locked, open_case_locked,
+    open_case_of, take_payout, transition,
 };
 pub use send_view::{
-    SendViewPage, SendViewQuery, SendViewRow, ViewSettings, send_view, send_view_count,
+    CandidateFilter, SendViewPage, SendViewRow, ViewSettings, send_view, send_view_count,
 };
 
 record!(

@@ -9,30 +9,28 @@ use crate::domain::sale::SaleStatus;
 use crate::store::record::sql_list;
 use sea_orm::DbBackend;
 
-/// What the send view shows: the SQL form of the colour rules in
-/// `domain::nox::assess`, so a page and its count cost what an invoice-list
+/// Which rows the send view shows. They are chosen in SQL, by the SQL form
+/// of the colour rules in `domain::nox::assess`, so a page and its count cost what an invoice-list
 /// page does (a test checks every row's SQL colour against the Rust one).
 /// The company's Nox Finans settings (its active terms of payment and
 /// default delivery) are read inside the same statement, so a page is one
 /// statement and returns the settings it was coloured by ([`ViewSettings`]).
-#[derive(Debug, Clone)]
-pub struct SendViewQuery {
-    /// Assess for the reminder service (only overdue invoices may go).
-    pub reminder_service: bool,
-    /// Assess for this delivery; `None`: the settings' default.
+#[derive(Debug, Clone, Copy)]
+pub struct CandidateFilter {
+    /// Assess for this service.
+    pub service: Service,
+    /// Assess for this delivery (default: the settings').
     pub delivery: Option<Delivery>,
-    /// Only invoices not yet printed or sent.
+    /// Only invoices not yet printed or sent to the customer.
     pub only_unsent: bool,
     /// Only hidden rows (otherwise hidden rows are left out).
     pub only_hidden: bool,
-    /// Colours wanted.
+    /// Include green (no colour asked: all).
     pub green: bool,
-    /// Yellow wanted.
+    /// Include yellow.
     pub yellow: bool,
-    /// Red wanted.
+    /// Include red.
     pub red: bool,
-    /// Today (Stockholm).
-    pub today: chrono::NaiveDate,
 }
 
 fn blank(col: &str) -> String {
@@ -89,8 +87,8 @@ fn active_terms_sql(tenant: Tenant, backend: DbBackend) -> String {
 
 /// The delivery assessed for: the one asked, else the saved default, else
 /// letters (as `store::nox::settings` reads it).
-fn delivery_sql(tenant: Tenant, q: &SendViewQuery) -> String {
-    match q.delivery {
+fn delivery_sql(tenant: Tenant, f: &CandidateFilter) -> String {
+    match f.delivery {
         Some(d) => literal(d.as_str()),
         None => format!(
             "COALESCE((SELECT ns.default_delivery FROM nox_settings ns WHERE ns.company_id = {}), {})",
@@ -102,12 +100,13 @@ fn delivery_sql(tenant: Tenant, q: &SendViewQuery) -> String {
 
 fn send_view_select(
     tenant: Tenant,
-    q: &SendViewQuery,
+    f: &CandidateFilter,
+    today: chrono::NaiveDate,
     backend: DbBackend,
 ) -> Select<entity::invoice::Entity> {
     use entity::invoice;
     use sea_orm::sea_query::Expr;
-    let today = literal(&q.today.format("%Y-%m-%d").to_string());
+    let today = literal(&today.format("%Y-%m-%d").to_string());
     let terms = active_terms_sql(tenant, backend);
     let position = if backend == DbBackend::Postgres {
         "strpos"
@@ -116,7 +115,7 @@ fn send_view_select(
     };
     let email = format!(
         "{} = {}",
-        delivery_sql(tenant, q),
+        delivery_sql(tenant, f),
         literal(Delivery::Email.as_str())
     );
     let mut red: Vec<String> = vec![
@@ -149,7 +148,7 @@ fn send_view_select(
     red.push(format!(
         "{position}({terms}, ',' || invoice.terms_of_payment || ',') = 0"
     ));
-    if q.reminder_service {
+    if f.service == Service::ReminderService {
         red.push(format!("invoice.due_date >= {today}"));
     }
     red.push(format!("{email} AND {}", customer_lacks("email")));
@@ -172,13 +171,13 @@ fn send_view_select(
     );
     let warn_sql = format!("({})", warn.join(" OR "));
     let mut colours: Vec<String> = Vec::new();
-    if q.red {
+    if f.red {
         colours.push(red_sql.clone());
     }
-    if q.yellow {
+    if f.yellow {
         colours.push(format!("(NOT {red_sql} AND {warn_sql})"));
     }
-    if q.green {
+    if f.green {
         colours.push(format!("(NOT {red_sql} AND NOT {warn_sql})"));
     }
     // Every rule reads only NOT NULL columns and EXISTS, so red, yellow and
@@ -199,11 +198,11 @@ fn send_view_select(
         )))
         .filter(Expr::cust(format!(
             "invoice.id {} (SELECT h.invoice_id FROM nox_hidden h WHERE h.company_id = {})",
-            if q.only_hidden { "IN" } else { "NOT IN" },
+            if f.only_hidden { "IN" } else { "NOT IN" },
             tenant.company_id()
         )))
         .filter(Expr::cust(colour_sql));
-    if q.only_unsent {
+    if f.only_unsent {
         select = select.filter(crate::store::raw::flag(invoice::Column::Sent, false));
     }
     select
@@ -240,7 +239,8 @@ pub struct SendViewPage {
 pub async fn send_view<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    q: &SendViewQuery,
+    f: &CandidateFilter,
+    today: chrono::NaiveDate,
     first: u64,
     after: Option<i64>,
     width: crate::store::rows::Width,
@@ -251,7 +251,7 @@ pub async fn send_view<C: ConnectionTrait>(
 
     use crate::store::rows::{self, Check, FromColumns};
     let backend = db.get_database_backend();
-    let mut select = send_view_select(tenant, q, backend);
+    let mut select = send_view_select(tenant, f, today, backend);
     if let Some(a) = after {
         select = select.filter(invoice::Column::Id.lt(a));
     }
@@ -278,7 +278,7 @@ pub async fn send_view<C: ConnectionTrait>(
         sql_list(SaleStatus::holds_invoice)
     )))
     .expr(Expr::cust(active_terms_sql(tenant, backend)))
-    .expr(Expr::cust(delivery_sql(tenant, q)));
+    .expr(Expr::cust(delivery_sql(tenant, f)));
     let rows = db
         .query_all_raw(crate::store::page::limited(db, &stmt, first + 1))
         .await?;
@@ -319,10 +319,13 @@ pub async fn send_view<C: ConnectionTrait>(
 pub async fn send_view_count<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    q: &SendViewQuery,
+    f: &CandidateFilter,
+    today: chrono::NaiveDate,
 ) -> AppResult<u64> {
     use sea_orm::PaginatorTrait;
-    Ok(send_view_select(tenant, q, db.get_database_backend())
-        .count(db)
-        .await?)
+    Ok(
+        send_view_select(tenant, f, today, db.get_database_backend())
+            .count(db)
+            .await?,
+    )
 }

@@ -187,13 +187,13 @@ pub async fn contact_requests<C: ConnectionTrait>(
         true,
     )
     .await?;
-    let ids = page
+    let ids: Vec<CompanyId> = page
         .items
         .iter()
         .map(|r| CompanyId::new(r.company_id))
         .collect();
     let companies: HashMap<CompanyId, super::companies::Company> =
-        super::companies::by_ids(db, op, ids)
+        super::by_id::get_many_any(db, op, ids)
             .await?
             .into_iter()
             .map(|c| (c.id, c))
@@ -222,35 +222,7 @@ fn scoped(tenant: Tenant) -> Select<invoice_sale::Entity> {
     invoice_sale::Entity::find().filter(invoice_sale::Column::CompanyId.eq(tenant.company_id()))
 }
 
-/// One sale of the tenant.
-pub async fn get<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    id: SaleId,
-) -> AppResult<Option<Sale>> {
-    crate::store::record::one(db, scoped(tenant).filter(invoice_sale::Column::Id.eq(id))).await
-}
-
-/// A sale of any company (operator, worker).
-pub async fn get_any<C: ConnectionTrait>(
-    db: &C,
-    _op: Operator,
-    id: SaleId,
-) -> AppResult<Option<Sale>> {
-    crate::store::record::one(db, invoice_sale::Entity::find_by_id(id.get())).await
-}
-
-/// Any company's sale with the tenant it belongs to, for an operator or a
-/// job acting on it: the tenant comes from the sale's own row.
-pub async fn get_owned<C: ConnectionTrait>(
-    db: &C,
-    op: Operator,
-    id: SaleId,
-) -> AppResult<Option<(Tenant, Sale)>> {
-    Ok(get_any(db, op, id)
-        .await?
-        .map(|s| (Tenant(s.company_id), s)))
-}
+crate::store::by_id::key!(SaleId => Sale, table invoice_sale, error AppError, company CompanyId = company_id);
 
 /// The tenant's sale made under an idempotency key.
 pub async fn by_key<C: ConnectionTrait>(
