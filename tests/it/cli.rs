@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::helpers::{eventually, until};
+
 struct Server(Child);
 
 impl Drop for Server {
@@ -268,18 +270,12 @@ async fn serve_seeds_the_demo_and_the_cli_makes_tokens() {
         String::from_utf8_lossy(&out.stderr)
     );
     // Another process revoked it: the server learns within its poll (1 s).
-    let mut r = Value::Null;
-    for _ in 0..50 {
-        r = gql(&url, &secret, "{ viewer { name } }").await;
-        if r["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(
-        r["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
-        "{r}"
-    );
+    let r = until(
+        "the revoked token to be refused",
+        || gql(&url, &secret, "{ viewer { name } }"),
+        |r: &Value| r["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED",
+    )
+    .await;
     assert!(
         r["errors"][0]["message"]
             .as_str()
@@ -519,19 +515,10 @@ async fn traces_go_to_an_otlp_collector() {
         let got = received.lock().unwrap();
         got.windows(needle.len()).any(|w| w == needle)
     };
-    for _ in 0..100 {
-        if has(b"graphql TraceMe") && (has(b"query_one") || has(b"query_all")) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(
-        has(b"graphql TraceMe"),
-        "no span for the operation reached the collector"
-    );
-    assert!(
-        has(b"query_one") || has(b"query_all"),
-        "no SQL statement span reached the collector"
-    );
+    eventually(
+        "the operation's span and a SQL statement's span at the collector",
+        || async { has(b"graphql TraceMe") && (has(b"query_one") || has(b"query_all")) },
+    )
+    .await;
     assert!(has(b"invoice-finance"), "no service name");
 }

@@ -236,19 +236,13 @@ impl TestApp {
         }
     }
 
-    /// Moves the clock and waits until `check` holds (polling), or panics.
-    pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
+    /// Waits until `check` holds ([`eventually`]).
+    pub async fn eventually<F, Fut>(&self, what: &str, check: F)
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = bool>,
     {
-        for _ in 0..200 {
-            if check().await {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        panic!("timed out waiting for: {what}");
+        eventually(what, check).await
     }
 
     /// A gauge of the server's `/metrics` (0 when absent).
@@ -351,6 +345,34 @@ pub struct Peer {
 }
 
 /// The `extensions.code` of the first error.
+/// Reads with `read` every 50 ms until `done` holds for the reading, and
+/// returns that reading; after 10 s panics with `what` and the last one.
+pub async fn until<T, F, Fut>(what: &str, mut read: F, done: impl Fn(&T) -> bool) -> T
+where
+    T: std::fmt::Debug,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let mut last = read().await;
+    for _ in 0..200 {
+        if done(&last) {
+            return last;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        last = read().await;
+    }
+    panic!("timed out waiting for {what}; last read: {last:?}");
+}
+
+/// Waits until `check` holds (polling every 50 ms), or panics after 10 s.
+pub async fn eventually<F, Fut>(what: &str, check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    until(what, check, |ok| *ok).await;
+}
+
 pub fn code(resp: &Value) -> &str {
     resp["errors"][0]["extensions"]["code"]
         .as_str()

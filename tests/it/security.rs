@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::db_test;
-use crate::helpers::{TestApp, code};
+use crate::helpers::{TestApp, code, until};
 use crate::ws::{Protocol, WsClient};
 
 const CREATE: &str = "mutation($c: ID, $l: String!, $d: Int) { createApiToken(companyId: $c, label: $l, expiresInDays: $d) { secret token { id label role companyId expiresAt revokedAt active } } }";
@@ -416,20 +416,18 @@ db_test!(
         // Closing the socket frees its place.
         drop(ws);
         drop(idle);
-        let mut last = String::new();
-        for _ in 0..50 {
-            last = raw(
-                &app.base,
-                "GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
-                None,
-            )
-            .await;
-            if last.starts_with("HTTP/1.1 200") {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        assert!(last.starts_with("HTTP/1.1 200"), "{last}");
+        until(
+            "the freed place to serve a health check",
+            || {
+                raw(
+                    &app.base,
+                    "GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+                    None,
+                )
+            },
+            |answer: &String| answer.starts_with("HTTP/1.1 200"),
+        )
+        .await;
     }
 );
 
@@ -597,21 +595,22 @@ db_test!(metrics_need_an_operator_token_on_the_api_address, |app| {
     }
     let event = ws.next("s", Duration::from_secs(10)).await;
     assert!(event.is_some(), "no event delivered");
-    let mut text = String::new();
-    for _ in 0..50 {
-        text = get(Some(&app.operator))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        if text.contains("invoice_finance_event_lag_seconds_count")
-            && !text.contains("invoice_finance_event_lag_seconds_count 0")
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let text = until(
+        "the event's lag in the metrics",
+        || async {
+            get(Some(&app.operator))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        },
+        |text: &String| {
+            text.contains("invoice_finance_event_lag_seconds_count")
+                && !text.contains("invoice_finance_event_lag_seconds_count 0")
+        },
+    )
+    .await;
     for line in [
         r#"invoice_finance_graphql_request_duration_seconds_count{operation="Viewer",outcome="ok",transport="http"} 1"#,
         r#"invoice_finance_graphql_request_duration_seconds_count{operation="Broken",outcome="refused",transport="http"} 1"#,
