@@ -366,15 +366,10 @@ db_test!(
     |app| {
         let anna = private_customer(&app).await;
         // 20 000 + 25 % = 25 000, of which Skatteverket pays 7 500 (ROT).
-        let inv = app
-        .ok(&app.company, "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }", json!({ "i": {
-            "customerId": anna, "invoiceDate": "2026-11-20", "termsOfPayment": "10",
+        let inv = invoice_with(&app, &anna, json!({ "termsOfPayment": "10",
             "rows": [{ "description": "Renovering", "quantity": "1", "unitPrice": "20000", "vatRate": "25" }],
-            "houseWork": { "type": "ROT", "deductibleAmount": "7500" } } }))
-        .await["createInvoice"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+            "houseWork": { "type": "ROT", "deductibleAmount": "7500" } }))
+        .await;
         assert_eq!(
             send(&app, &inv, "INVOICE_SERVICE", "EMAIL", "rot").await["accepted"],
             true

@@ -655,12 +655,7 @@ db_test!(
 
 db_test!(the_reminder_service_starts_at_the_reminder, |app| {
     let customer = app.full_customer(&app.company).await;
-    let overdue = app
-        .ok(&app.company, "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }", json!({ "i": { "customerId": customer, "invoiceDate": "2026-10-01", "termsOfPayment": "30", "rows": [{ "description": "x", "quantity": "1", "unitPrice": "800", "vatRate": "25" }] } }))
-        .await["createInvoice"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let overdue = invoice_on(&app, &customer, "2026-10-01", "30", "800").await;
     let not_due = invoice_with(&app, &customer, json!({})).await;
     let r = app.ok(&app.company, SEND, json!({ "i": { "invoiceIds": [overdue, not_due], "service": "REMINDER_SERVICE", "idempotencyKey": "r1" } })).await;
     assert_eq!(r["sendToNoxFinans"]["results"][0]["accepted"], true);

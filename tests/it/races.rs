@@ -139,15 +139,8 @@ fn number_of(global_id: &str) -> i64 {
 }
 
 async fn hand_over_and_deliver(app: &TestApp) -> (String, String) {
-    let anna = app
-        .customer(&app.company, json!({ "name": "Anna Lindqvist", "organisationNumber": "19850614-1236", "email": "anna@example.se", "phone": "070-1234567", "address": { "street": "Björkvägen 3", "postalCode": "90422", "city": "Umeå" } }))
-        .await;
-    let inv = app
-        .ok(&app.company, "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }", json!({ "i": { "customerId": anna, "invoiceDate": "2026-11-20", "termsOfPayment": "10", "rows": [{ "description": "x", "quantity": "1", "unitPrice": "1000", "vatRate": "25" }] } }))
-        .await["createInvoice"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let anna = private_customer(app).await;
+    let inv = invoice_on(app, &anna, "2026-11-20", "10", "1000").await;
     let r = post(app, "mutation($i: SendToNoxFinansInput!) { sendToNoxFinans(input: $i) { results { case { id } } } }", json!({ "i": { "invoiceIds": [inv], "service": "INVOICE_SERVICE", "delivery": "LETTER", "idempotencyKey": "d" } })).await;
     let case = r["data"]["sendToNoxFinans"]["results"][0]["case"]["id"]
         .as_str()

@@ -519,9 +519,13 @@ db_test!(activation_quotes_and_changed_terms, |app| {
     );
 
     // Ineligible invoices carry their reasons: EUR, cash, over the limit.
-    let eur = app
-        .ok(&app.company, "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }", json!({ "i": { "customerId": customer, "invoiceDate": "2026-11-20", "termsOfPayment": "30", "currency": "EUR", "type": "CASH", "rows": [{ "description": "x", "quantity": "1", "unitPrice": "250000", "vatRate": "0" }] } }))
-        .await["createInvoice"]["id"].clone();
+    let eur = invoice_with(
+        &app,
+        &customer,
+        json!({ "currency": "EUR", "type": "CASH",
+        "rows": [{ "description": "x", "quantity": "1", "unitPrice": "250000", "vatRate": "0" }] }),
+    )
+    .await;
     let q = app.ok(&app.company, QUOTE, json!({ "id": eur })).await["invoiceSaleQuote"].clone();
     assert_eq!(q["eligible"], false);
     let codes: Vec<&str> = q["reasons"]

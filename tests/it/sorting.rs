@@ -4,26 +4,12 @@
 use serde_json::{Value, json};
 
 use crate::db_test;
-use crate::helpers::TestApp;
+use crate::fixtures::invoice_on;
 
 const PAGE: &str = "query($o: InvoiceOrder, $f: Int, $a: String, $l: Int, $b: String) {
   invoices(orderBy: $o, first: $f, after: $a, last: $l, before: $b) {
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
     nodes { invoiceNumber invoiceDate dueDate total customerName customer { name } sale { status } } } }";
-
-async fn invoice(app: &TestApp, customer: &str, date: &str, terms: &str, price: &str) {
-    app.ok(
-        &app.company,
-        "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }",
-        json!({ "i": {
-            "customerId": customer,
-            "invoiceDate": date,
-            "termsOfPayment": terms,
-            "rows": [{ "description": "Work", "quantity": "1", "unitPrice": price, "vatRate": "25" }]
-        }}),
-    )
-    .await;
-}
 
 fn numbers(page: &Value) -> Vec<String> {
     page["invoices"]["nodes"]
@@ -81,7 +67,7 @@ db_test!(invoice_list_sorts_page_both_ways, |app| {
         (&bertil, "2026-11-01", "15", "640"),
     ];
     for (c, date, terms, price) in plan {
-        invoice(&app, c, date, terms, price).await;
+        invoice_on(&app, c, date, terms, price).await;
     }
     let all = app.ok(&app.company, PAGE, json!({ "f": 100 })).await;
     let nodes = all["invoices"]["nodes"]
