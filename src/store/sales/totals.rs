@@ -80,11 +80,12 @@ pub struct Exposure {
 /// `except`, and whether `except` is sold or handed over already: one query.
 ///
 /// Only outstanding sales count (a fully collected one adds nothing), so
-/// each part reads the partial index of outstanding sales
-/// (`ix_sale_outstanding`): the company's total from the index alone, the
-/// recipient's share and whether it is overdue from that customer's entries,
-/// joined with their invoices for the due date. The cost follows what is
-/// outstanding, not how many sales the company ever made.
+/// the statement reads the partial index of outstanding sales
+/// (`ix_sale_outstanding`) once: the company's total, the recipient's share
+/// and whether the recipient has an overdue bought sale come from the same
+/// pass, and only the recipient's bought sales look up their invoice's due
+/// date. The cost follows what is outstanding, not how many sales the
+/// company ever made.
 pub async fn exposure<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
@@ -95,38 +96,32 @@ pub async fn exposure<C: ConnectionTrait>(
     let open = sql_list(NoxStatus::is_open);
     let bought = sql_list(SaleStatus::is_bought);
     let holding = sql_list(SaleStatus::holds_invoice);
-    let outstanding = format!(
-        "s.company_id = ? AND s.status IN ({holding}) AND s.collected_ore < s.amount_ore \
-         AND s.invoice_id <> ?"
-    );
     let sql = format!(
         "SELECT \
-         (SELECT CAST(COALESCE(SUM(s.amount_ore - s.collected_ore), 0) AS BIGINT) \
-              FROM invoice_sale s WHERE {outstanding} AND s.customer_id = ?) AS to_customer, \
-         (SELECT CAST(COALESCE(SUM(s.amount_ore - s.collected_ore), 0) AS BIGINT) \
-              FROM invoice_sale s WHERE {outstanding}) AS total, \
-         (SELECT COUNT(*) FROM invoice_sale s JOIN invoice i ON i.id = s.invoice_id \
-              WHERE {outstanding} AND s.customer_id = ? AND s.status IN ({bought}) \
-              AND i.due_date < ?) AS overdue, \
+         CAST(COALESCE(SUM(CASE WHEN s.customer_id = ? \
+              THEN s.amount_ore - s.collected_ore ELSE 0 END), 0) AS BIGINT) AS to_customer, \
+         CAST(COALESCE(SUM(s.amount_ore - s.collected_ore), 0) AS BIGINT) AS total, \
+         CAST(COALESCE(SUM(CASE WHEN s.customer_id = ? AND s.status IN ({bought}) \
+              THEN CASE WHEN EXISTS (SELECT 1 FROM invoice i \
+                   WHERE i.id = s.invoice_id AND i.due_date < ?) THEN 1 ELSE 0 END \
+              ELSE 0 END), 0) AS BIGINT) AS overdue, \
          (SELECT COUNT(*) FROM invoice_sale x WHERE x.company_id = ? AND x.invoice_id = ? \
               AND x.status IN ({holding})) AS sold, \
          (SELECT COUNT(*) FROM nox_case k WHERE k.company_id = ? AND k.invoice_id = ? \
-              AND k.status IN ({open})) AS handed_over"
+              AND k.status IN ({open})) AS handed_over \
+         FROM invoice_sale s WHERE s.company_id = ? AND s.status IN ({holding}) \
+              AND s.collected_ore < s.amount_ore AND s.invoice_id <> ?"
     );
     let company = tenant.company_id();
     let row = raw::one(
         db,
         &sql,
         [
-            company.into(),
-            except.into(),
             customer_id.into(),
-            company.into(),
-            except.into(),
-            company.into(),
-            except.into(),
             customer_id.into(),
             today.into(),
+            company.into(),
+            except.into(),
             company.into(),
             except.into(),
             company.into(),
