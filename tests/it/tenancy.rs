@@ -12,8 +12,8 @@ fn missing(kind: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:999999"))
 }
 
-/// Runs `query` with `id` and with a missing ID, and checks the two answers are the
-/// same once the IDs are blanked out.
+/// Runs `query` as the first company with `id` and with a missing ID, and
+/// checks the two answers are the same once the IDs are blanked out.
 async fn same_as_missing(
     app: &TestApp,
     query: &str,
@@ -21,12 +21,24 @@ async fn same_as_missing(
     foreign: &str,
     extra: Value,
 ) -> Value {
+    same_as_missing_for(app, &app.company, query, kind, foreign, extra).await
+}
+
+/// [`same_as_missing`] as the company behind `token`.
+async fn same_as_missing_for(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    kind: &str,
+    foreign: &str,
+    extra: Value,
+) -> Value {
     let mut vars = extra.clone();
     vars["id"] = json!(foreign);
-    let with_foreign = app.gql(&app.company, query, vars).await;
+    let with_foreign = app.gql(token, query, vars).await;
     let mut vars = extra;
     vars["id"] = json!(missing(kind));
-    let with_missing = app.gql(&app.company, query, vars).await;
+    let with_missing = app.gql(token, query, vars).await;
     assert_eq!(with_foreign, with_missing, "{query}");
     with_foreign
 }
@@ -157,4 +169,52 @@ db_test!(another_companys_ids_behave_like_missing_ones, |app| {
         .await;
     assert_eq!(r["customers"]["totalCount"], 1);
     assert_eq!(r["invoices"]["totalCount"], 0);
+});
+
+db_test!(another_companys_sale_and_case_read_as_missing_ones, |app| {
+    use crate::fixtures::*;
+    activate(&app, agreement()).await;
+    let customer = app.full_customer(&app.company).await;
+    let sold = invoice_of_10k(&app, &customer).await;
+    let sale = sell(&app, &sold, "tenancy-sale").await["data"]["sellInvoice"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let handed = invoice_of_10k(&app, &customer).await;
+    let sent = app
+        .ok(
+            &app.company,
+            "mutation($i: SendToNoxFinansInput!) { sendToNoxFinans(input: $i) { results { case { id } } } }",
+            json!({ "i": { "invoiceIds": [handed], "service": "INVOICE_SERVICE", "delivery": "LETTER", "idempotencyKey": "tenancy-case" } }),
+        )
+        .await;
+    let case = sent["sendToNoxFinans"]["results"][0]["case"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let reads = [
+        (
+            "query($id: ID!) { invoiceSale(id: $id) { id } }",
+            "InvoiceSale",
+            &sale,
+        ),
+        (
+            "query($id: ID!) { node(id: $id) { id } }",
+            "NoxFinansCase",
+            &case,
+        ),
+    ];
+    // Their owner reads them.
+    for (q, _, id) in reads {
+        let r = app.ok(&app.company, q, json!({ "id": id })).await;
+        let value = r.as_object().unwrap().values().next().unwrap();
+        assert_eq!(value["id"], json!(id), "{q}: {r}");
+    }
+    // The other company reads them as it reads ids that exist nowhere.
+    for (q, kind, id) in reads {
+        let r = same_as_missing_for(&app, &app.other, q, kind, id, json!({})).await;
+        assert!(r.get("errors").is_none(), "{r}");
+        let value = r["data"].as_object().unwrap().values().next().unwrap();
+        assert!(value.is_null(), "{q}: {r}");
+    }
 });
