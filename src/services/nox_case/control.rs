@@ -24,7 +24,6 @@ pub async fn pause(
     let case = store::locked(&txn, tenant, case_id)
         .await?
         .ok_or_else(|| AppError::not_found("case", "caseId"))?;
-    let status = case.status;
     // A pause already running is replaced: its unused days come back first.
     let reserved = case
         .paused_until
@@ -51,35 +50,51 @@ pub async fn pause(
             .unwrap_or(d);
         moved.max(until.succ_opt().unwrap_or(until))
     });
+    let change = CaseChange {
+        paused_until: Some(Some(until)),
+        pause_days_used: Some(i32::try_from(used).unwrap_or(i32::MAX)),
+        next_event_date: Some(next),
+        ..CaseChange::default()
+    };
+    let step_at = next.map(|day| morning(state, day));
+    let message = format!("The Nox Finans case is paused until {until}");
+    let moved = touch(
+        &txn, tenant, &case, change, step_at, "paused", &message, now,
+    )
+    .await?;
+    txn.commit().await?;
+    state.events.wake();
+    Ok(moved)
+}
+
+/// Moves a case's pause and next event (pausing, resuming) in `txn`: the
+/// change, the next step's job moved to `step_at`, and the case's event.
+/// A case in a status that takes no touch is a `CONFLICT` that it cannot be
+/// `done`.
+#[allow(clippy::too_many_arguments)]
+async fn touch(
+    txn: &Ordered,
+    tenant: Tenant,
+    case: &Case,
+    change: CaseChange,
+    step_at: Option<chrono::DateTime<chrono::Utc>>,
+    done: &str,
+    message: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Case> {
     let moved = store::transition(
-        &txn,
+        txn,
         tenant,
         case.id,
         &allowed_from(CaseEvent::Touch),
-        CaseChange {
-            paused_until: Some(Some(until)),
-            pause_days_used: Some(i32::try_from(used).unwrap_or(i32::MAX)),
-            next_event_date: Some(next),
-            ..CaseChange::default()
-        },
+        change,
     )
     .await?
-    .ok_or_else(|| AppError::Conflict(format!("a {} case cannot be paused", case.status)))?;
-    if let Some(day) = next {
-        jobs::reschedule(
-            &txn,
-            tenant,
-            JobKind::NoxStep,
-            case.id.get(),
-            morning(state, day),
-            now,
-        )
-        .await?;
+    .ok_or_else(|| AppError::Conflict(format!("a {} case cannot be {done}", case.status)))?;
+    if let Some(at) = step_at {
+        jobs::reschedule(txn, tenant, JobKind::NoxStep, case.id.get(), at, now).await?;
     }
-    let message = format!("The Nox Finans case is paused until {until}");
-    record(&txn, tenant, &moved, status.as_str(), &message, now).await?;
-    txn.commit().await?;
-    state.events.wake();
+    record(txn, tenant, &moved, case.status.as_str(), message, now).await?;
     Ok(moved)
 }
 
@@ -92,7 +107,6 @@ pub async fn resume(state: &AppState, tenant: Tenant, case_id: CaseId) -> AppRes
     let case = store::locked(&txn, tenant, case_id)
         .await?
         .ok_or_else(|| AppError::not_found("case", "caseId"))?;
-    let status = case.status;
     let Some(until) = case.paused_until.filter(|u| *u >= today) else {
         return Err(AppError::Conflict("the case is not paused".into()));
     };
@@ -102,37 +116,24 @@ pub async fn resume(state: &AppState, tenant: Tenant, case_id: CaseId) -> AppRes
             .unwrap_or(d)
             .max(today)
     });
-    let moved = store::transition(
-        &txn,
-        tenant,
-        case.id,
-        &allowed_from(CaseEvent::Touch),
-        CaseChange {
-            paused_until: Some(None),
-            pause_days_used: Some(
-                i32::try_from((i64::from(case.pause_days_used) - unused).max(0)).unwrap_or(0),
-            ),
-            next_event_date: Some(next),
-            ..CaseChange::default()
-        },
-    )
-    .await?
-    .ok_or_else(|| AppError::Conflict(format!("a {} case cannot be resumed", case.status)))?;
-    if let Some(day) = next {
-        let at = if day <= today {
+    let change = CaseChange {
+        paused_until: Some(None),
+        pause_days_used: Some(
+            i32::try_from((i64::from(case.pause_days_used) - unused).max(0)).unwrap_or(0),
+        ),
+        next_event_date: Some(next),
+        ..CaseChange::default()
+    };
+    let step_at = next.map(|day| {
+        if day <= today {
             now
         } else {
             morning(state, day)
-        };
-        jobs::reschedule(&txn, tenant, JobKind::NoxStep, case.id.get(), at, now).await?;
-    }
-    record(
-        &txn,
-        tenant,
-        &moved,
-        status.as_str(),
-        "The Nox Finans case is resumed",
-        now,
+        }
+    });
+    let message = "The Nox Finans case is resumed";
+    let moved = touch(
+        &txn, tenant, &case, change, step_at, "resumed", message, now,
     )
     .await?;
     txn.commit().await?;
