@@ -90,10 +90,7 @@ pub async fn get_in<K: Key, C: ConnectionTrait>(
     scope: Scope,
     id: K,
 ) -> AppResult<Option<K::Record>> {
-    match scope {
-        Scope::Company(t) => get(db, t, id).await,
-        Scope::Operator(op) => get_any(db, op, id).await,
-    }
+    Ok(get_many_in(db, scope, [id]).await?.pop())
 }
 
 /// The records with these ids that `scope` may read.
