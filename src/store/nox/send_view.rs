@@ -37,14 +37,32 @@ fn blank(col: &str) -> String {
     format!("({col} IS NULL OR TRIM({col}) = '')")
 }
 
-/// `LIMIT 1 OFFSET 0` keeps an EXISTS a probe per row: without it
-/// PostgreSQL may turn the EXISTS into a hash of every matching row of the
-/// whole table (all companies' sales, 20 ms at 50,000) built for each page.
-fn customer_lacks(col: &str) -> String {
-    format!(
-        "NOT EXISTS (SELECT 1 FROM customer c WHERE c.id = invoice.customer_id \
-         AND c.{col} IS NOT NULL AND TRIM(c.{col}) <> '' LIMIT 1 OFFSET 0)"
-    )
+/// How a statement of the send view reads the customers' columns its rules
+/// test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Customers {
+    /// A probe per rule and row (a page): only a row that reaches a customer
+    /// rule reads its customer, so a page finds its rows among the invoices
+    /// in index order without a join per row it passes over. `LIMIT 1 OFFSET
+    /// 0` keeps each EXISTS a probe: without it PostgreSQL may turn it into
+    /// a hash of every matching row of the whole table (all companies' rows)
+    /// built for each page.
+    Probed,
+    /// Joined with the company's own customers (a count, which reads every
+    /// row anyway): PostgreSQL hashes the company's customers once instead
+    /// of probing for each rule and row.
+    Joined,
+}
+
+/// Whether the invoice's customer lacks `col`, read as `customers` says.
+fn customer_lacks(col: &str, customers: Customers) -> String {
+    match customers {
+        Customers::Probed => format!(
+            "NOT EXISTS (SELECT 1 FROM customer c WHERE c.id = invoice.customer_id \
+             AND c.{col} IS NOT NULL AND TRIM(c.{col}) <> '' LIMIT 1 OFFSET 0)"
+        ),
+        Customers::Joined => blank(&format!("customer.{col}")),
+    }
 }
 
 /// A SQL string literal (quotes doubled): the values inlined here are dates,
@@ -103,6 +121,7 @@ fn send_view_select(
     f: &CandidateFilter,
     today: chrono::NaiveDate,
     backend: DbBackend,
+    customers: Customers,
 ) -> Select<entity::invoice::Entity> {
     use entity::invoice;
     use sea_orm::sea_query::Expr;
@@ -138,7 +157,7 @@ fn send_view_select(
             blank("invoice.city")
         ),
         "invoice.sold = TRUE".into(),
-        // A probe per row; see `customer_lacks`.
+        // A probe per row; see `Customers::Probed`.
         format!(
             "EXISTS (SELECT 1 FROM invoice_sale s WHERE s.invoice_id = invoice.id \
              AND s.status IN ({}) LIMIT 1 OFFSET 0)",
@@ -151,16 +170,19 @@ fn send_view_select(
     if f.service == Service::ReminderService {
         red.push(format!("invoice.due_date >= {today}"));
     }
-    red.push(format!("{email} AND {}", customer_lacks("email")));
+    red.push(format!(
+        "{email} AND {}",
+        customer_lacks("email", customers)
+    ));
     let warn: Vec<String> = vec![
-        customer_lacks("organisation_number"),
-        customer_lacks("phone"),
+        customer_lacks("organisation_number", customers),
+        customer_lacks("phone", customers),
         format!(
             "(NOT {} AND {})",
             blank("invoice.postal_code"),
             blank("invoice.street")
         ),
-        format!("NOT ({email}) AND {}", customer_lacks("email")),
+        format!("NOT ({email}) AND {}", customer_lacks("email", customers)),
     ];
     let red_sql = format!(
         "({})",
@@ -191,7 +213,28 @@ fn send_view_select(
         format!("({})", colours.join(" OR "))
     };
     let open = sql_list(NoxStatus::is_open);
-    let mut select = entity::invoice::Entity::find()
+    let mut select = entity::invoice::Entity::find();
+    if customers == Customers::Joined {
+        // The company's own customers only, so PostgreSQL can hash them.
+        use sea_orm::sea_query::ExprTrait;
+        sea_orm::QueryTrait::query(&mut select).join(
+            sea_orm::sea_query::JoinType::LeftJoin,
+            entity::customer::Entity,
+            sea_orm::Condition::all()
+                .add(
+                    Expr::col((entity::customer::Entity, entity::customer::Column::Id))
+                        .equals((invoice::Entity, invoice::Column::CustomerId)),
+                )
+                .add(
+                    Expr::col((
+                        entity::customer::Entity,
+                        entity::customer::Column::CompanyId,
+                    ))
+                    .eq(tenant.company_id().get()),
+                ),
+        );
+    }
+    let mut select = select
         .filter(invoice::Column::CompanyId.eq(tenant.company_id()))
         .filter(Expr::cust(format!(
             "NOT EXISTS (SELECT 1 FROM nox_case k WHERE k.invoice_id = invoice.id AND k.status IN ({open}))"
@@ -251,7 +294,7 @@ pub async fn send_view<C: ConnectionTrait>(
 
     use crate::store::rows::{self, Check, FromColumns};
     let backend = db.get_database_backend();
-    let mut select = send_view_select(tenant, f, today, backend);
+    let mut select = send_view_select(tenant, f, today, backend, Customers::Probed);
     if let Some(a) = after {
         select = select.filter(invoice::Column::Id.lt(a));
     }
@@ -323,9 +366,13 @@ pub async fn send_view_count<C: ConnectionTrait>(
     today: chrono::NaiveDate,
 ) -> AppResult<u64> {
     use sea_orm::PaginatorTrait;
-    Ok(
-        send_view_select(tenant, f, today, db.get_database_backend())
-            .count(db)
-            .await?,
+    Ok(send_view_select(
+        tenant,
+        f,
+        today,
+        db.get_database_backend(),
+        Customers::Joined,
     )
+    .count(db)
+    .await?)
 }
