@@ -10,8 +10,10 @@ use crate::store::record::sql_list;
 use sea_orm::DbBackend;
 
 /// Which rows the send view shows. They are chosen in SQL, by the SQL form
-/// of the colour rules in `domain::nox::assess`, so a page and its count cost what an invoice-list
-/// page does (a test checks every row's SQL colour against the Rust one).
+/// of the colour rules in `domain::nox::assess` (a test checks every row's
+/// SQL colour against the Rust one), so a page costs what an invoice-list
+/// page does; a count, and a page of a colour few rows have, read every
+/// invoice of the company.
 /// The company's Nox Finans settings (its active terms of payment and
 /// default delivery) are read inside the same statement, so a page is one
 /// statement and returns the settings it was coloured by ([`ViewSettings`]).
