@@ -20,10 +20,9 @@ use crate::error::{AppError, AppResult};
 pub trait Key: Copy + Into<sea_orm::Value> + Send + Sync + 'static {
     /// The table.
     type Table: EntityTrait;
-    /// The record a row reads as.
-    type Record: TryFrom<<Self::Table as EntityTrait>::Model, Error = Self::Error> + Send;
-    /// How a row can fail to read ([`std::convert::Infallible`] or [`AppError`]).
-    type Error: Into<AppError>;
+    /// The record a row reads as; reading fails, if at all, with an
+    /// [`AppError`] (a stored value this version does not know).
+    type Record: TryFrom<<Self::Table as EntityTrait>::Model, Error: Into<AppError>> + Send;
     /// The id column.
     const ID: <Self::Table as EntityTrait>::Column;
     /// The column naming the company the row belongs to (a company's own id
@@ -118,15 +117,13 @@ pub async fn get_owned<K: Key, C: ConnectionTrait>(
 }
 
 /// Implements [`Key`] for an id type: `key!(InvoiceId => Invoice, table
-/// invoice, error AppError, company CompanyId = company_id)` names the
-/// record, the entity module, the record's read error, and the company's
-/// column and the record's field that holds it.
+/// invoice, company CompanyId = company_id)` names the record, the entity
+/// module, and the company's column and the record's field that holds it.
 macro_rules! key {
-    ($id:ty => $record:ty, table $table:ident, error $error:ty, company $column:ident = $field:ident) => {
+    ($id:ty => $record:ty, table $table:ident, company $column:ident = $field:ident) => {
         impl $crate::store::by_id::Key for $id {
             type Table = entity::$table::Entity;
             type Record = $record;
-            type Error = $error;
             const ID: entity::$table::Column = entity::$table::Column::Id;
             const COMPANY: entity::$table::Column = entity::$table::Column::$column;
             fn company(record: &$record) -> $crate::domain::id::CompanyId {

@@ -80,7 +80,7 @@ pub fn tenant(c: &Company) -> Tenant {
     Tenant(c.id)
 }
 
-crate::store::by_id::key!(CompanyId => Company, table company, error std::convert::Infallible, company Id = id);
+crate::store::by_id::key!(CompanyId => Company, table company, company Id = id);
 
 /// The tenant's own company.
 pub async fn get<C: ConnectionTrait>(db: &C, tenant: Tenant) -> AppResult<Company> {

@@ -112,7 +112,7 @@ fn search_condition(search: Option<&str>) -> Condition {
     }
 }
 
-crate::store::by_id::key!(CustomerId => Customer, table customer, error std::convert::Infallible, company CompanyId = company_id);
+crate::store::by_id::key!(CustomerId => Customer, table customer, company CompanyId = company_id);
 
 /// A page of the tenant's customers, oldest first, optionally searched by name,
 /// customer number or organisation number.

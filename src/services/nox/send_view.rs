@@ -91,12 +91,12 @@ pub async fn assess_with<C: ConnectionTrait>(
     Ok(nox::assess(&c, &rules, service, delivery, today))
 }
 
-/// The SQL send-view query for `f` (the statement reads the settings).
-/// A page of the send view: the tenant's invoices not handed over, newest first,
-/// each with its colour, blockers and warnings, read at `width` (at least
-/// [`Width::Assess`](crate::store::rows::Width::Assess): what the rules read). The colour filter runs in SQL
-/// (`store::nox::send_view`), so a page costs O(page) however many invoices the
-/// company has; the reasons of the rows on the page come from the same rules in
+/// A page of the send view: the tenant's invoices not handed over, newest
+/// first, each with its colour, blockers and warnings, read at `width` (at
+/// least [`Width::Assess`](crate::store::rows::Width::Assess): what the rules
+/// read). The colour filter runs in SQL (`store::nox::send_view`), in the
+/// statement that also reads the settings the rows are coloured by; the
+/// reasons of the rows on the page come from the same rules in
 /// `domain::nox::assess`.
 pub async fn candidates(
     state: &AppState,
@@ -111,12 +111,10 @@ pub async fn candidates(
     let Some(settings) = page.settings else {
         return Ok((Vec::new(), page.more));
     };
-    let (rules, delivery) = (
-        nox::Settings {
-            active_terms: settings.active_terms,
-        },
-        settings.delivery,
-    );
+    let delivery = settings.delivery;
+    let rules = nox::Settings {
+        active_terms: settings.active_terms,
+    };
     let rows = page
         .rows
         .into_iter()

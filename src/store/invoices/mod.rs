@@ -83,7 +83,7 @@ fn scoped(tenant: Tenant) -> Select<invoice::Entity> {
     invoice::Entity::find().filter(invoice::Column::CompanyId.eq(tenant.company_id()))
 }
 
-crate::store::by_id::key!(InvoiceId => Invoice, table invoice, error AppError, company CompanyId = company_id);
+crate::store::by_id::key!(InvoiceId => Invoice, table invoice, company CompanyId = company_id);
 
 record!(
     /// A row of an invoice, as stored with its amount.

@@ -55,7 +55,7 @@ pub async fn open_case_of<C: ConnectionTrait>(
     .await
 }
 
-crate::store::by_id::key!(CaseId => Case, table nox_case, error crate::error::AppError, company CompanyId = company_id);
+crate::store::by_id::key!(CaseId => Case, table nox_case, company CompanyId = company_id);
 
 /// A case as a company hands its invoice to Nox Finans.
 #[derive(Debug, Clone)]

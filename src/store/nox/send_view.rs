@@ -118,6 +118,27 @@ fn delivery_sql(tenant: Tenant, f: &CandidateFilter) -> String {
     }
 }
 
+/// Joins each invoice's customer, among the company's own customers (so a
+/// count can hash them); a left join, as the rules read a missing customer
+/// as one that lacks everything.
+fn join_customer(stmt: &mut sea_orm::sea_query::SelectStatement, tenant: Tenant) {
+    use entity::{customer, invoice};
+    use sea_orm::sea_query::{Expr, ExprTrait, JoinType};
+    stmt.join(
+        JoinType::LeftJoin,
+        customer::Entity,
+        sea_orm::Condition::all()
+            .add(
+                Expr::col((customer::Entity, customer::Column::Id))
+                    .equals((invoice::Entity, invoice::Column::CustomerId)),
+            )
+            .add(
+                Expr::col((customer::Entity, customer::Column::CompanyId))
+                    .eq(tenant.company_id().get()),
+            ),
+    );
+}
+
 fn send_view_select(
     tenant: Tenant,
     f: &CandidateFilter,
@@ -217,24 +238,7 @@ fn send_view_select(
     let open = sql_list(NoxStatus::is_open);
     let mut select = entity::invoice::Entity::find();
     if customers == Customers::Joined {
-        // The company's own customers only, so PostgreSQL can hash them.
-        use sea_orm::sea_query::ExprTrait;
-        sea_orm::QueryTrait::query(&mut select).join(
-            sea_orm::sea_query::JoinType::LeftJoin,
-            entity::customer::Entity,
-            sea_orm::Condition::all()
-                .add(
-                    Expr::col((entity::customer::Entity, entity::customer::Column::Id))
-                        .equals((invoice::Entity, invoice::Column::CustomerId)),
-                )
-                .add(
-                    Expr::col((
-                        entity::customer::Entity,
-                        entity::customer::Column::CompanyId,
-                    ))
-                    .eq(tenant.company_id().get()),
-                ),
-        );
+        join_customer(sea_orm::QueryTrait::query(&mut select), tenant);
     }
     let mut select = select
         .filter(invoice::Column::CompanyId.eq(tenant.company_id()))
@@ -291,7 +295,7 @@ pub async fn send_view<C: ConnectionTrait>(
     width: crate::store::rows::Width,
 ) -> AppResult<SendViewPage> {
     use entity::{customer, invoice};
-    use sea_orm::sea_query::{Expr, ExprTrait, JoinType};
+    use sea_orm::sea_query::Expr;
     use sea_orm::{QueryOrder, QueryTrait};
 
     use crate::store::rows::{self, Check, FromColumns};
@@ -306,13 +310,8 @@ pub async fn send_view<C: ConnectionTrait>(
     for c in invoice::Model::columns(width) {
         stmt.column((invoice::Entity, *c));
     }
-    stmt.join(
-        JoinType::LeftJoin,
-        customer::Entity,
-        Expr::col((customer::Entity, customer::Column::Id))
-            .equals((invoice::Entity, invoice::Column::CustomerId)),
-    )
-    .columns(
+    join_customer(&mut stmt, tenant);
+    stmt.columns(
         customer::Model::columns(width)
             .iter()
             .map(|c| (customer::Entity, *c)),

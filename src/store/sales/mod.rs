@@ -222,7 +222,7 @@ fn scoped(tenant: Tenant) -> Select<invoice_sale::Entity> {
     invoice_sale::Entity::find().filter(invoice_sale::Column::CompanyId.eq(tenant.company_id()))
 }
 
-crate::store::by_id::key!(SaleId => Sale, table invoice_sale, error AppError, company CompanyId = company_id);
+crate::store::by_id::key!(SaleId => Sale, table invoice_sale, company CompanyId = company_id);
 
 /// The tenant's sale made under an idempotency key.
 pub async fn by_key<C: ConnectionTrait>(
