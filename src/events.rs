@@ -162,7 +162,15 @@ impl EventHub {
     pub fn wake(&self) {
         self.wake.notify_one();
     }
+}
 
+impl outbox::Wake for EventHub {
+    fn wake(&self) {
+        EventHub::wake(self);
+    }
+}
+
+impl EventHub {
     /// The last position broadcast.
     pub fn head(&self) -> i64 {
         self.head.load(Ordering::Acquire)

@@ -37,3 +37,13 @@ pub struct AppState {
     /// Request rate limits per token and per client address.
     pub limits: Arc<crate::ratelimit::RateLimits>,
 }
+
+impl AppState {
+    /// Begins a write transaction that records events and, once it commits
+    /// them, wakes this instance's event hub to deliver them.
+    pub async fn begin_ordered(&self) -> Result<crate::store::Ordered, sea_orm::DbErr> {
+        Ok(crate::store::begin_ordered(&self.db)
+            .await?
+            .waking(self.events.clone()))
+    }
+}

@@ -87,11 +87,7 @@ pub async fn tick_until(
         );
         jobs::release(&state.db, &rest).await?;
     }
-    let n = ran.into_inner();
-    if n > 0 {
-        state.events.wake();
-    }
-    Ok(n)
+    Ok(ran.into_inner())
 }
 
 /// Splits claimed jobs into one group per company, each in claim order (the

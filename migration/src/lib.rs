@@ -13,9 +13,10 @@ mod m20261202_000007_safe_deploy;
 mod m20261204_000008_event_positions;
 mod m20261204_000009_outbox_triggers;
 mod m20261204_000010_sale_exposure;
+mod m20261205_000011_outbox_wake_after_commit;
 
-/// The PostgreSQL channel the outbox's trigger notifies when events are
-/// inserted, and the event hubs listen on.
+/// The PostgreSQL channel on which an event hub's sequencer pass wakes every
+/// instance's hub, and the hubs listen on.
 pub const OUTBOX_CHANNEL: &str = "invoice_finance_outbox";
 
 /// Every migration, in order.
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000008_event_positions::Migration),
             Box::new(m20261204_000009_outbox_triggers::Migration),
             Box::new(m20261204_000010_sale_exposure::Migration),
+            Box::new(m20261205_000011_outbox_wake_after_commit::Migration),
         ]
     }
 }

@@ -4,6 +4,9 @@
 //! channel the event hubs listen on, delivered at commit, never for a
 //! rolled-back transaction); on SQLite, which has one writer at a time, a row
 //! trigger gives each event its `seq` as its position.
+//!
+//! Migration 11 drops the PostgreSQL trigger again: a `NOTIFY` makes every
+//! writer's commit wait for the one before it.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
@@ -18,19 +21,7 @@ impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
         match db.get_database_backend() {
-            DbBackend::Postgres => {
-                db.execute_unprepared(&format!(
-                    "CREATE OR REPLACE FUNCTION outbox_event_notify() RETURNS trigger \
-                     LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('{CHANNEL}', ''); \
-                     RETURN NULL; END $$"
-                ))
-                .await?;
-                db.execute_unprepared(
-                    "CREATE TRIGGER outbox_event_notify AFTER INSERT ON outbox_event \
-                     FOR EACH STATEMENT EXECUTE FUNCTION outbox_event_notify()",
-                )
-                .await?;
-            }
+            DbBackend::Postgres => create_notify(db).await?,
             _ => {
                 db.execute_unprepared(
                     "CREATE TRIGGER outbox_event_position AFTER INSERT ON outbox_event \
@@ -46,12 +37,7 @@ impl MigrationTrait for Migration {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
         match db.get_database_backend() {
-            DbBackend::Postgres => {
-                db.execute_unprepared("DROP TRIGGER outbox_event_notify ON outbox_event")
-                    .await?;
-                db.execute_unprepared("DROP FUNCTION outbox_event_notify()")
-                    .await?;
-            }
+            DbBackend::Postgres => drop_notify(db).await?,
             _ => {
                 db.execute_unprepared("DROP TRIGGER outbox_event_position")
                     .await?;
@@ -59,4 +45,29 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
+}
+
+/// PostgreSQL: the statement trigger that sends the wake-up.
+pub(crate) async fn create_notify(db: &SchemaManagerConnection<'_>) -> Result<(), DbErr> {
+    db.execute_unprepared(&format!(
+        "CREATE OR REPLACE FUNCTION outbox_event_notify() RETURNS trigger \
+         LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('{CHANNEL}', ''); \
+         RETURN NULL; END $$"
+    ))
+    .await?;
+    db.execute_unprepared(
+        "CREATE TRIGGER outbox_event_notify AFTER INSERT ON outbox_event \
+         FOR EACH STATEMENT EXECUTE FUNCTION outbox_event_notify()",
+    )
+    .await?;
+    Ok(())
+}
+
+/// PostgreSQL: drops [`create_notify`]'s trigger and function.
+pub(crate) async fn drop_notify(db: &SchemaManagerConnection<'_>) -> Result<(), DbErr> {
+    db.execute_unprepared("DROP TRIGGER outbox_event_notify ON outbox_event")
+        .await?;
+    db.execute_unprepared("DROP FUNCTION outbox_event_notify()")
+        .await?;
+    Ok(())
 }

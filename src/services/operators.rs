@@ -7,7 +7,6 @@ use serde_json::json;
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::begin_ordered;
 use crate::store::tokens::{self, NewToken, TokenInfo};
 use crate::store::{Operator, Role, audit, jobs};
 
@@ -47,7 +46,7 @@ pub async fn create_token(
     expires_at: Option<DateTime<Utc>>,
 ) -> AppResult<(TokenInfo, String)> {
     let now = state.clock.now();
-    let txn = begin_ordered(&state.db).await?;
+    let txn = state.begin_ordered().await?;
     if let Some(c) = company_id
         && crate::store::by_id::get_any(&txn, op, c).await?.is_none()
     {
@@ -89,7 +88,7 @@ pub async fn create_token(
 /// Revoking a revoked token changes nothing and records nothing.
 pub async fn revoke_token(state: &AppState, op: Operator, id: i64) -> AppResult<TokenInfo> {
     let now = state.clock.now();
-    let txn = begin_ordered(&state.db).await?;
+    let txn = state.begin_ordered().await?;
     let before = tokens::get(&txn, op, id)
         .await?
         .ok_or_else(|| AppError::not_found("token", "tokenId"))?;
@@ -119,7 +118,7 @@ pub async fn revoke_token(state: &AppState, op: Operator, id: i64) -> AppResult<
 
 /// Gives a dead job a fresh start: due now, attempts from zero.
 pub async fn retry_dead_job(state: &AppState, op: Operator, id: i64) -> AppResult<jobs::Job> {
-    let txn = begin_ordered(&state.db).await?;
+    let txn = state.begin_ordered().await?;
     let (before, job) = jobs::revive(&txn, op, id)
         .await?
         .ok_or_else(|| AppError::not_found("dead job", "jobId"))?;
@@ -144,6 +143,5 @@ pub async fn retry_dead_job(state: &AppState, op: Operator, id: i64) -> AppResul
     )
     .await?;
     txn.commit().await?;
-    state.events.wake();
     Ok(job)
 }

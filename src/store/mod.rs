@@ -31,4 +31,4 @@ pub mod tokens;
 mod identity;
 
 pub use identity::{Actor, Operator, Role, Scope, Tenant};
-pub use outbox::begin_ordered;
+pub use outbox::{Ordered, begin_ordered};

@@ -1,7 +1,7 @@
 //! Writing events and notifications, inside the caller's transaction.
 
 use crate::domain::id::{CompanyId, InvoiceId};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 use entity::{notification, outbox_event};
@@ -14,7 +14,8 @@ use super::{Scope, Tenant};
 use crate::domain::notification::NotificationKind;
 use crate::error::AppResult;
 
-/// The PostgreSQL channel on which commits that wrote events wake every instance.
+/// The PostgreSQL channel on which a sequencer pass that placed events wakes
+/// every instance's event hub.
 pub const NOTIFY_CHANNEL: &str = migration::OUTBOX_CHANNEL;
 
 /// The PostgreSQL advisory lock key that lets one sequencer at a time give
@@ -211,10 +212,26 @@ pub struct NewEvent<'a> {
 pub struct Ordered {
     txn: DatabaseTransaction,
     events: Mutex<Vec<outbox_event::ActiveModel>>,
+    waker: Option<Arc<dyn Wake>>,
+}
+
+/// Told after a commit that wrote events: the instance's event hub, which
+/// then reads them (and, on PostgreSQL, its sequencer pass wakes the other
+/// instances' hubs with one `NOTIFY`).
+///
+/// The wake-up is sent after the commit, not from inside it: a transaction
+/// that calls `NOTIFY` holds a lock on the whole database from its commit
+/// until its commit record is flushed, so writers that notified committed
+/// one after another. Events committed by a process that stops before it
+/// wakes anyone are read at the next poll (`EVENT_POLL_MS`) of any instance.
+pub trait Wake: Send + Sync {
+    /// Events were committed.
+    fn wake(&self);
 }
 
 /// Begins a write transaction that will record events: its events are
-/// written in order when it commits.
+/// written in order when it commits. It wakes nobody; the app's use cases
+/// begin through `AppState::begin_ordered`, which wakes the instance's hub.
 pub async fn begin_ordered(db: &sea_orm::DatabaseConnection) -> Result<Ordered, DbErr> {
     Ok(Ordered::new(crate::db::begin_write(db).await?))
 }
@@ -225,7 +242,15 @@ impl Ordered {
         Self {
             txn,
             events: Mutex::new(Vec::new()),
+            waker: None,
         }
+    }
+
+    /// Has `waker` told when this transaction commits events.
+    #[must_use]
+    pub fn waking(mut self, waker: Arc<dyn Wake>) -> Self {
+        self.waker = Some(waker);
+        self
     }
 
     /// Writes the queued events in order and commits. Nothing is written
@@ -233,22 +258,25 @@ impl Ordered {
     pub async fn commit(self) -> Result<(), DbErr> {
         let events =
             std::mem::take(&mut *self.events.lock().unwrap_or_else(PoisonError::into_inner));
-        if !events.is_empty() {
+        let wrote = !events.is_empty();
+        if wrote {
             let recorded_ms = Utc::now().timestamp_millis();
             let rows = events.into_iter().map(|mut e| {
                 e.recorded_ms = Set(recorded_ms);
                 e
             });
-            // The table's trigger finishes the insert (migration 9): on
-            // PostgreSQL it sends the wake-up, delivered at commit (never for
-            // a rolled-back transaction) to every instance, whose sequencer
-            // then gives the events their positions; on SQLite, one writer at
-            // a time, each event takes its `seq` as its position.
+            // On SQLite, one writer at a time, the table's trigger gives each
+            // event its `seq` as its position (migration 9); on PostgreSQL
+            // the sequencer gives positions after commit.
             outbox_event::Entity::insert_many(rows)
                 .exec(&self.txn)
                 .await?;
         }
-        self.txn.commit().await
+        self.txn.commit().await?;
+        if wrote && let Some(w) = &self.waker {
+            w.wake();
+        }
+        Ok(())
     }
 
     /// Rolls back: the queued events are never written.

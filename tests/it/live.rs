@@ -313,9 +313,13 @@ async fn a_stopping_worker_releases_the_jobs_it_claimed() {
     }
 }
 
-/// Migration 9 (the outbox's triggers) rolls back and applies again on both
-/// databases, and with it in place the insert alone finishes an event: on
-/// SQLite the event has its position, on PostgreSQL the listeners are woken.
+/// The outbox's triggers and migration 11, which drops PostgreSQL's again,
+/// roll back and apply again on both databases. Migrated, a commit that
+/// records events finishes them with the insert alone on SQLite (the event
+/// has its position) and sends no `NOTIFY` on PostgreSQL (the instance that
+/// commits wakes its hub afterwards, so writers do not queue behind each
+/// other's commits); with migration 11 rolled back the insert's trigger
+/// sends it again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_outbox_triggers_roll_back_and_apply_again() {
     use invoice_finance::store::{begin_ordered, outbox};
@@ -330,7 +334,7 @@ async fn the_outbox_triggers_roll_back_and_apply_again() {
         };
         let db = invoice_finance::db::connect(&url).await.unwrap();
         invoice_finance::db::migrate(&db).await.unwrap();
-        migration::Migrator::down(&db, Some(1)).await.unwrap();
+        migration::Migrator::down(&db, Some(2)).await.unwrap();
         invoice_finance::db::migrate(&db).await.unwrap();
         let company = invoice_finance::store::companies::create(
             &db,
@@ -341,45 +345,60 @@ async fn the_outbox_triggers_roll_back_and_apply_again() {
         .await
         .unwrap();
         let company = invoice_finance::store::companies::tenant(&company);
-        let mut listener = if backend == crate::helpers::Backend::Postgres {
-            let mut l = sqlx::postgres::PgListener::connect(&url).await.unwrap();
-            l.listen(outbox::NOTIFY_CHANNEL).await.unwrap();
-            Some(l)
-        } else {
-            None
-        };
-        let t = begin_ordered(&db).await.unwrap();
-        outbox::notify(
-            &t,
-            company,
-            NotificationKind::SaleDenied,
-            "check",
-            None,
-            crate::helpers::default_now(),
-        )
-        .await
-        .unwrap();
-        t.commit().await.unwrap();
-        let row = db
-            .query_one_raw(sea_orm::Statement::from_string(
-                db.get_database_backend(),
-                "SELECT COUNT(*) AS n FROM outbox_event WHERE kind = 'SALE_DENIED' AND position IS NOT NULL",
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        let positioned: i64 = row.try_get("", "n").unwrap();
-        match listener.as_mut() {
-            // PostgreSQL: the insert's trigger woke the listeners at commit.
-            Some(l) => {
-                let woken = tokio::time::timeout(std::time::Duration::from_secs(5), l.recv()).await;
-                assert!(matches!(woken, Ok(Ok(_))), "no wake-up: {woken:?}");
+        let commit_one = |kind: NotificationKind| {
+            let db = db.clone();
+            async move {
+                let t = begin_ordered(&db).await.unwrap();
+                outbox::notify(
+                    &t,
+                    company,
+                    kind,
+                    "check",
+                    None,
+                    crate::helpers::default_now(),
+                )
+                .await
+                .unwrap();
+                t.commit().await.unwrap();
             }
-            None => assert_eq!(
+        };
+        if backend == crate::helpers::Backend::Sqlite {
+            commit_one(NotificationKind::SaleDenied).await;
+            let row = db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    db.get_database_backend(),
+                    "SELECT COUNT(*) AS n FROM outbox_event WHERE kind = 'SALE_DENIED' AND position IS NOT NULL",
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            let positioned: i64 = row.try_get("", "n").unwrap();
+            assert_eq!(
                 positioned, 1,
                 "SQLite gives the event its position at insert"
-            ),
+            );
+            continue;
         }
+        let mut l = sqlx::postgres::PgListener::connect(&url).await.unwrap();
+        l.listen(outbox::NOTIFY_CHANNEL).await.unwrap();
+        let wait = std::time::Duration::from_millis(500);
+        commit_one(NotificationKind::SaleDenied).await;
+        let woken = tokio::time::timeout(wait, l.recv()).await;
+        assert!(woken.is_err(), "a writer's commit sent a NOTIFY: {woken:?}");
+        migration::Migrator::down(&db, Some(1)).await.unwrap();
+        commit_one(NotificationKind::SaleApproved).await;
+        let woken = tokio::time::timeout(std::time::Duration::from_secs(5), l.recv()).await;
+        assert!(
+            matches!(woken, Ok(Ok(_))),
+            "no wake-up from migration 9's trigger: {woken:?}"
+        );
+        invoice_finance::db::migrate(&db).await.unwrap();
+        commit_one(NotificationKind::SalePaidOut).await;
+        let woken = tokio::time::timeout(wait, l.recv()).await;
+        assert!(
+            woken.is_err(),
+            "migrated again, a writer's commit sent a NOTIFY: {woken:?}"
+        );
     }
 }
 

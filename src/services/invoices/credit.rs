@@ -35,7 +35,7 @@ pub async fn credit(
         ));
     }
     let now = state.clock.now();
-    let txn = begin_ordered(&state.db).await?;
+    let txn = state.begin_ordered().await?;
     if let Some(p) = store::payment_by_key(&txn, tenant, key).await? {
         if p.invoice_id != invoice_id || p.payer != Payer::CreditNote {
             return Err(AppError::Conflict(
@@ -156,7 +156,6 @@ pub async fn credit(
     }
     let credit_note = store::require(&txn, tenant, credit_note.id, "invoiceId").await?;
     txn.commit().await?;
-    state.events.wake();
     Ok(Credited {
         credit_note,
         invoice: updated,

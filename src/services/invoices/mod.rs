@@ -28,7 +28,6 @@ use crate::domain::nox_case::allocate;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::Tenant;
-use crate::store::begin_ordered;
 use crate::store::companies::{self, Counter};
 use crate::store::invoices::Invoice;
 use crate::store::invoices::{self as store, Flag, InvoiceRecord, NewPayment};

@@ -79,7 +79,7 @@ async fn register_payment_once(
     if paid_on > state.clock.today() {
         return Err(AppError::validation("paidOn", "must not be in the future"));
     }
-    let txn = begin_ordered(&state.db).await?;
+    let txn = state.begin_ordered().await?;
     if let Some(p) = store::payment_by_key(&txn, tenant, &key).await? {
         if p.invoice_id != input.invoice_id || p.amount_ore != amount_ore || p.payer != input.payer
         {
@@ -186,6 +186,5 @@ async fn register_payment_once(
         }
     }
     txn.commit().await?;
-    state.events.wake();
     Ok(updated)
 }

@@ -49,7 +49,7 @@ pub async fn send(
     let mut results = Vec::new();
     for (i, id) in invoice_ids.iter().enumerate() {
         // Every read the hand-over depends on happens in its own transaction.
-        let txn = crate::store::begin_ordered(&state.db).await?;
+        let txn = state.begin_ordered().await?;
         let settings = store::settings(&txn, tenant).await?;
         let delivery = delivery.unwrap_or(settings.default_delivery);
         let recall = recall_instead_of_monitoring.unwrap_or(settings.recall_instead_of_monitoring);
@@ -110,7 +110,6 @@ pub async fn send(
             Err(e) => return Err(e),
         }
     }
-    state.events.wake();
     Ok(results)
 }
 

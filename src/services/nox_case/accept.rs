@@ -13,7 +13,7 @@ use crate::store::by_id;
 pub async fn accept(state: &AppState, job: &Job) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
-    let txn = begin_ordered(&state.db).await?;
+    let txn = state.begin_ordered().await?;
     jobs::finish(&txn, job).await?;
     let Some((tenant, case)) = load_locked(&txn, job).await? else {
         txn.commit().await?;
@@ -208,7 +208,7 @@ pub async fn reject(
             "must be 1 to 500 characters",
         ));
     }
-    let txn = begin_ordered(&state.db).await?;
+    let txn = state.begin_ordered().await?;
     let not_found = || AppError::not_found("case", "caseId");
     let (tenant, _) = by_id::get_owned(&txn, op, case_id)
         .await?
@@ -232,6 +232,5 @@ pub async fn reject(
     )
     .await?;
     txn.commit().await?;
-    state.events.wake();
     Ok(moved)
 }

@@ -20,7 +20,7 @@ pub async fn pause(
     if until <= today {
         return Err(AppError::validation("until", "must be after today"));
     }
-    let txn = begin_ordered(&state.db).await?;
+    let txn = state.begin_ordered().await?;
     let case = store::locked(&txn, tenant, case_id)
         .await?
         .ok_or_else(|| AppError::not_found("case", "caseId"))?;
@@ -63,7 +63,6 @@ pub async fn pause(
     )
     .await?;
     txn.commit().await?;
-    state.events.wake();
     Ok(moved)
 }
 
@@ -103,7 +102,7 @@ async fn touch(
 pub async fn resume(state: &AppState, tenant: Tenant, case_id: CaseId) -> AppResult<Case> {
     let today = state.clock.today();
     let now = state.clock.now();
-    let txn = begin_ordered(&state.db).await?;
+    let txn = state.begin_ordered().await?;
     let case = store::locked(&txn, tenant, case_id)
         .await?
         .ok_or_else(|| AppError::not_found("case", "caseId"))?;
@@ -137,7 +136,6 @@ pub async fn resume(state: &AppState, tenant: Tenant, case_id: CaseId) -> AppRes
     )
     .await?;
     txn.commit().await?;
-    state.events.wake();
     Ok(moved)
 }
 
@@ -146,7 +144,7 @@ pub async fn resume(state: &AppState, tenant: Tenant, case_id: CaseId) -> AppRes
 /// can be sent again later.
 pub async fn recall(state: &AppState, tenant: Tenant, case_id: CaseId) -> AppResult<Case> {
     let now = state.clock.now();
-    let txn = begin_ordered(&state.db).await?;
+    let txn = state.begin_ordered().await?;
     let case = store::locked(&txn, tenant, case_id)
         .await?
         .ok_or_else(|| AppError::not_found("case", "caseId"))?;
@@ -187,6 +185,5 @@ pub async fn recall(state: &AppState, tenant: Tenant, case_id: CaseId) -> AppRes
     )
     .await?;
     txn.commit().await?;
-    state.events.wake();
     Ok(moved)
 }

@@ -31,7 +31,6 @@ use crate::domain::nox_case::{
 use crate::error::{AppError, AppResult};
 use crate::services::nox::{assess_with, record};
 use crate::state::AppState;
-use crate::store::begin_ordered;
 use crate::store::invoices::Holder;
 use crate::store::invoices::Invoice;
 use crate::store::jobs::{self, Job, JobKind};

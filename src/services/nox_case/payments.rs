@@ -197,7 +197,7 @@ async fn close_when_settled(
 pub async fn payout(state: &AppState, job: &Job) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
-    let txn = begin_ordered(&state.db).await?;
+    let txn = state.begin_ordered().await?;
     jobs::finish(&txn, job).await?;
     if let Some((tenant, case)) = load_locked(&txn, job).await?
         && case.payout_pending_ore.is_positive()
@@ -234,7 +234,7 @@ pub async fn invoice_fees(state: &AppState, job: &Job) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
     let tenant = job.tenant;
-    let txn = begin_ordered(&state.db).await?;
+    let txn = state.begin_ordered().await?;
     jobs::finish(&txn, job).await?;
     let due = books::nox_fees_due(&txn, tenant).await?;
     if due.is_positive() {

@@ -10,7 +10,7 @@ use crate::store::by_id;
 pub async fn step(state: &AppState, job: &Job) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
-    let txn = begin_ordered(&state.db).await?;
+    let txn = state.begin_ordered().await?;
     // Finished first, so that the next step can be scheduled as the live one.
     jobs::finish(&txn, job).await?;
     if let Some((tenant, case)) = load_locked(&txn, job).await? {

@@ -42,7 +42,7 @@ pub async fn activate(
         ));
     }
     let now = state.clock.now();
-    let txn = begin_ordered(&state.db).await?;
+    let txn = state.begin_ordered().await?;
     let company = by_id::get_any(&txn, op, company_id)
         .await?
         .ok_or_else(|| AppError::not_found("company", "companyId"))?;
@@ -81,7 +81,6 @@ pub async fn activate(
     )
     .await?;
     txn.commit().await?;
-    state.events.wake();
     Ok(saved)
 }
 
@@ -112,7 +111,7 @@ pub async fn request_contact(
             "must be at most 2000 characters",
         ));
     }
-    let txn = begin_ordered(&state.db).await?;
+    let txn = state.begin_ordered().await?;
     sales::request_contact(&txn, tenant, phone, message, state.clock.now()).await?;
     txn.commit().await?;
     Ok(())

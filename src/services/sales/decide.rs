@@ -11,7 +11,7 @@ use crate::store::by_id;
 #[tracing::instrument(skip(state, job), fields(job = job.id, sale = job.subject_id))]
 pub async fn process(state: &AppState, job: &Job) -> AppResult<()> {
     let now = state.clock.now();
-    let txn = begin_ordered(&state.db).await?;
+    let txn = state.begin_ordered().await?;
     let Some((tenant, sale)) = load_for_job(&txn, job).await? else {
         jobs::finish(&txn, job).await?;
         txn.commit().await?;
@@ -75,7 +75,7 @@ pub fn spot_check_due(state: &AppState) -> DateTime<Utc> {
 /// Job: a spot check not resolved by its deadline gets the default outcome.
 #[tracing::instrument(skip(state, job), fields(job = job.id, sale = job.subject_id))]
 pub async fn spot_check_deadline(state: &AppState, job: &Job) -> AppResult<()> {
-    let txn = begin_ordered(&state.db).await?;
+    let txn = state.begin_ordered().await?;
     if let Some((tenant, sale)) = load_for_job(&txn, job).await?
         && sale.status == SaleStatus::SpotCheck
     {
@@ -144,7 +144,7 @@ pub async fn resolve_spot_check(
             "must be at most 1000 characters",
         ));
     }
-    let txn = begin_ordered(&state.db).await?;
+    let txn = state.begin_ordered().await?;
     let (tenant, sale) = by_id::get_owned(&txn, op, sale_id)
         .await?
         .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
@@ -173,7 +173,6 @@ pub async fn resolve_spot_check(
     )
     .await?;
     txn.commit().await?;
-    state.events.wake();
     Ok(decided)
 }
 

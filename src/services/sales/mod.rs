@@ -33,7 +33,6 @@ use crate::domain::sale::{
 };
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::begin_ordered;
 use crate::store::invoices::Holder;
 use crate::store::invoices::Invoice;
 use crate::store::jobs::{self, Job, JobKind};

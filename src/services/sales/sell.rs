@@ -120,7 +120,7 @@ async fn sell_once(
     key: &str,
 ) -> AppResult<Sale> {
     let now = state.clock.now();
-    let txn = begin_ordered(&state.db).await?;
+    let txn = state.begin_ordered().await?;
     if let Some(existing) = sales::by_key(&txn, tenant, key).await? {
         if existing.invoice_id == invoice_id {
             return Ok(existing);
@@ -213,6 +213,5 @@ async fn sell_once(
     )
     .await?;
     txn.commit().await?;
-    state.events.wake();
     Ok(sale)
 }

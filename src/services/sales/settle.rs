@@ -11,7 +11,7 @@ use crate::store::by_id;
 pub async fn payout(state: &AppState, job: &Job) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
-    let txn = begin_ordered(&state.db).await?;
+    let txn = state.begin_ordered().await?;
     if let Some((tenant, sale)) = load_for_job(&txn, job).await? {
         let change = SaleChange::PayOut { at: now };
         if let Some(s) = sales::transition(&txn, tenant, sale.id, change).await? {
@@ -51,7 +51,7 @@ pub async fn payout(state: &AppState, job: &Job) -> AppResult<()> {
 #[tracing::instrument(skip(state), fields(company = %tenant.company_id()))]
 pub async fn withdraw(state: &AppState, tenant: Tenant, sale_id: SaleId) -> AppResult<Sale> {
     let now = state.clock.now();
-    let txn = begin_ordered(&state.db).await?;
+    let txn = state.begin_ordered().await?;
     let sale = by_id::get(&txn, tenant, sale_id)
         .await?
         .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
@@ -80,7 +80,6 @@ pub async fn withdraw(state: &AppState, tenant: Tenant, sale_id: SaleId) -> AppR
     .await?;
     record(&txn, tenant, &s, SaleEvent::Withdrawn, &message, now).await?;
     txn.commit().await?;
-    state.events.wake();
     Ok(s)
 }
 
@@ -114,7 +113,7 @@ pub async fn record_collection(
         ));
     }
     let now = state.clock.now();
-    let txn = begin_ordered(&state.db).await?;
+    let txn = state.begin_ordered().await?;
     if let Some(c) = sales::collection_by_key(&txn, op, key).await? {
         if c.sale_id != sale_id || c.amount_ore != amount_ore {
             return Err(AppError::Conflict(
