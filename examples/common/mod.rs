@@ -9,6 +9,12 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
+// The tools start the server as a child process of their own binary, so it
+// gets the allocator the server's binary has (`src/main.rs`): what is
+// measured is what runs.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A valid Swedish organisation number (Luhn check digit) from a counter.
 pub fn organisation_number(i: usize) -> String {
     let body = format!("55{:07}", 1_000_000 + i);
