@@ -51,7 +51,8 @@ pub async fn open_state(
     clock: SharedClock,
 ) -> Result<AppState, sea_orm::DbErr> {
     let metrics = Arc::new(Metrics::default());
-    let mut db = crate::db::connect(&settings.database_url).await?;
+    let mut db =
+        crate::db::connect_sized(&settings.database_url, settings.database_pool_size).await?;
     let counter = metrics.clone();
     db.set_metric_callback(move |info| {
         counter.sql(&info.statement.sql, info.elapsed, info.failed);

@@ -25,7 +25,16 @@ use sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 /// 0.18 ms of execution, for every page of every company larger than
 /// average. A `DATABASE_URL` that sets `options=-c plan_cache_mode=...`
 /// itself keeps its own choice.
+///
+/// A PostgreSQL pool holds up to `DATABASE_POOL_SIZE` connections at its
+/// default; [`connect_sized`] takes another size.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_sized(url, crate::config::Settings::defaults().database_pool_size).await
+}
+
+/// [`connect`] with at most `pool_size` connections to PostgreSQL (SQLite's
+/// pool keeps 8: one writer at a time, readers beside it).
+pub async fn connect_sized(url: &str, pool_size: u32) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.sqlx_logging(false)
         .acquire_timeout(Duration::from_secs(10))
@@ -44,7 +53,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                     .busy_timeout(Duration::from_secs(30))
             });
     } else {
-        opts.max_connections(20).min_connections(1);
+        opts.max_connections(pool_size.max(1)).min_connections(1);
         if !url.contains("plan_cache_mode") {
             opts.map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_generic_plan")]));
         }

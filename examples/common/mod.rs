@@ -63,6 +63,10 @@ pub async fn serve(url: &str, companies: usize, sale_delay_secs: i64) -> Result<
     settings.sale_processing_delay_secs = sale_delay_secs;
     settings.worker_poll_ms = 50;
     settings.event_poll_ms = 500;
+    // The one setting a run may vary from the environment.
+    if let Ok(v) = std::env::var("DATABASE_POOL_SIZE") {
+        settings.database_pool_size = v.parse().context("DATABASE_POOL_SIZE")?;
+    }
     let state = invoice_finance::app::open_state(
         settings.clone(),
         Arc::new(invoice_finance::clock::SystemClock),

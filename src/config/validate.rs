@@ -16,7 +16,8 @@ impl Settings {
         let above = |v: i64| u64::try_from(v).unwrap_or(u64::MAX);
         let month = 30 * 86_400;
         #[rustfmt::skip]
-        let ranges: [(&str, u64, u64, u64, &str); 25] = [
+        let ranges: [(&str, u64, u64, u64, &str); 26] = [
+            ("DATABASE_POOL_SIZE", u64::from(s.database_pool_size), 1, 1_000, ""),
             ("MAX_BODY_BYTES", s.max_body_bytes as u64, 1024, 64 << 20, " bytes"),
             ("REQUEST_TIMEOUT_SECS", s.request_timeout_secs, 1, 3_600, " seconds"),
             ("MAX_QUERY_DEPTH", s.max_query_depth as u64, 2, 256, ""),

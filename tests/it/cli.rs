@@ -338,6 +338,7 @@ fn bad_settings_are_named_at_start_without_a_panic() {
         .arg("serve")
         .env("CORS_ORIGINS", "*")
         .env("WORKER_POLL_MS", "0")
+        .env("DATABASE_POOL_SIZE", "0")
         .env("SPOT_CHECK_SECRET", "short")
         .env("DATABASE_URL", "sqlite::memory:")
         .output()
@@ -345,7 +346,12 @@ fn bad_settings_are_named_at_start_without_a_panic() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(!stderr.contains("panicked"), "{stderr}");
-    for name in ["CORS_ORIGINS", "WORKER_POLL_MS", "SPOT_CHECK_SECRET"] {
+    for name in [
+        "CORS_ORIGINS",
+        "WORKER_POLL_MS",
+        "DATABASE_POOL_SIZE",
+        "SPOT_CHECK_SECRET",
+    ] {
         assert!(stderr.contains(name), "{name} not named in {stderr}");
     }
     let out = bin()

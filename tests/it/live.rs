@@ -402,6 +402,54 @@ async fn the_outbox_triggers_roll_back_and_apply_again() {
     }
 }
 
+/// `DATABASE_POOL_SIZE` bounds the server's connections to PostgreSQL:
+/// with 3, ten statements at once run three at a time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pool_holds_at_most_database_pool_size_connections() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let Some((_db, url)) = crate::helpers::TestDb::create(Backend::Postgres).await else {
+        return;
+    };
+    let mut settings = invoice_finance::config::Settings::for_database(&url);
+    settings.database_pool_size = 3;
+    let state = invoice_finance::app::open_state(
+        settings,
+        std::sync::Arc::new(invoice_finance::clock::SystemClock),
+    )
+    .await
+    .unwrap();
+    let sleepers: Vec<_> = (0..10)
+        .map(|_| {
+            let db = state.db.clone();
+            tokio::spawn(async move {
+                db.execute_unprepared("SELECT pg_sleep(0.4)").await.unwrap();
+            })
+        })
+        .collect();
+    let admin = invoice_finance::db::connect(&url).await.unwrap();
+    let sleeping = || async {
+        let row = admin
+            .query_one_raw(Statement::from_string(
+                admin.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() \
+                 AND state = 'active' AND query LIKE 'SELECT pg_sleep%'",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    };
+    let mut most = 0;
+    for _ in 0..10 {
+        most = most.max(sleeping().await);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    for s in sleepers {
+        s.await.unwrap();
+    }
+    assert_eq!(most, 3, "statements running at once through a pool of 3");
+}
+
 /// The database drops every connection of the server (a restart, a
 /// failover): requests recover without restarting the server. A pooled
 /// connection is pinged before use only after it sat idle, so a request that
