@@ -162,15 +162,7 @@ impl EventHub {
     pub fn wake(&self) {
         self.wake.notify_one();
     }
-}
 
-impl outbox::Wake for EventHub {
-    fn wake(&self) {
-        EventHub::wake(self);
-    }
-}
-
-impl EventHub {
     /// The last position broadcast.
     pub fn head(&self) -> i64 {
         self.head.load(Ordering::Acquire)
@@ -382,5 +374,12 @@ impl EventHub {
                 }
             }
         }
+    }
+}
+
+/// A commit that wrote events wakes its instance's hub (`AppState::begin_ordered`).
+impl outbox::Wake for EventHub {
+    fn wake(&self) {
+        EventHub::wake(self);
     }
 }

@@ -9,7 +9,7 @@ fn one_source_of_defaults_and_both_sets_are_valid() {
     assert_eq!(d.database_url, "sqlite://invoice-finance.sqlite?mode=rwc");
     assert_eq!(d.worker_poll_ms, 500);
     assert_eq!(d.event_poll_ms, 500);
-    assert_eq!(d.database_pool_size, 20);
+    assert_eq!(d.database_pool_size, 10);
     assert_eq!(d.rate_limit_per_second, 50);
     assert_eq!(d.seed_demo, None);
     assert!(d.introspection);
