@@ -240,6 +240,7 @@ async fn fill_company<C: ConnectionTrait>(
             [stamp(), stamp(), stamp()],
         )
         .await?;
+        crate::store::sales::retally(db, company_id).await?;
     }
     let e = size.entries;
     if e > 0 {

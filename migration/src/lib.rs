@@ -14,6 +14,7 @@ mod m20261204_000008_event_positions;
 mod m20261204_000009_outbox_triggers;
 mod m20261204_000010_sale_exposure;
 mod m20261205_000011_outbox_wake_after_commit;
+mod m20261205_000012_sale_tally;
 
 /// The PostgreSQL channel on which an event hub's sequencer pass wakes every
 /// instance's hub, and the hubs listen on.
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000009_outbox_triggers::Migration),
             Box::new(m20261204_000010_sale_exposure::Migration),
             Box::new(m20261205_000011_outbox_wake_after_commit::Migration),
+            Box::new(m20261205_000012_sale_tally::Migration),
         ]
     }
 }

@@ -93,6 +93,53 @@ pub async fn assert_books_close(app: &TestApp, token: &str) {
             "{c}"
         );
     }
+    assert_tally_matches_sales(app).await;
+}
+
+/// Every company's running totals of bought sales (`sale_tally`, which
+/// quotes and decisions read) equal the same totals summed from its sales.
+/// Returns how many companies have bought sales.
+pub async fn assert_tally_matches_sales(app: &TestApp) -> usize {
+    assert_tally_matches_sales_at(&app.database_url).await
+}
+
+/// [`assert_tally_matches_sales`] for the database at `url`.
+pub async fn assert_tally_matches_sales_at(url: &str) -> usize {
+    use sea_orm::ConnectionTrait;
+    let db = invoice_finance::db::connect(url).await.unwrap();
+    let rows = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            let mut out: Vec<(i64, i64, i64, i64)> = db
+                .query_all_raw(sea_orm::Statement::from_string(
+                    db.get_database_backend(),
+                    sql,
+                ))
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    let get = |c: &str| r.try_get::<i64>("", c).unwrap();
+                    (get("c"), get("n"), get("b"), get("o"))
+                })
+                .collect();
+            out.sort_unstable();
+            out
+        }
+    };
+    let kept = rows(
+        "SELECT company_id AS c, bought_sales AS n, bought_ore AS b, outstanding_ore AS o \
+         FROM sale_tally WHERE bought_sales > 0",
+    )
+    .await;
+    let summed = rows(
+        "SELECT company_id AS c, CAST(COUNT(*) AS BIGINT) AS n, CAST(SUM(amount_ore) AS BIGINT) AS b, \
+         CAST(SUM(amount_ore - collected_ore) AS BIGINT) AS o FROM invoice_sale \
+         WHERE status IN ('APPROVED', 'PAID_OUT') GROUP BY company_id",
+    )
+    .await;
+    assert_eq!(kept, summed, "sale_tally against the sales it counts");
+    summed.len()
 }
 
 db_test!(
@@ -207,6 +254,37 @@ db_test!(
 );
 
 db_test!(
+    migrating_fills_the_sale_tally_from_the_sales_recorded,
+    |app| {
+        use migration::MigratorTrait;
+        activate(&app, agreement()).await;
+        let customer = app.full_customer(&app.company).await;
+        let a = invoice_on(&app, &customer, "2026-11-20", "30", "8000").await;
+        let sale_a = sell_and_confirm(&app, &a, "tally-a").await;
+        let b = invoice_on(&app, &customer, "2026-11-20", "30", "3000").await;
+        sell_and_confirm(&app, &b, "tally-b").await;
+        app.ok(
+            &app.operator,
+            COLLECT,
+            json!({ "id": sale_a, "a": "2500", "k": "tally-c" }),
+        )
+        .await;
+        app.worker_settled().await;
+        let db = invoice_finance::db::connect(&app.database_url)
+            .await
+            .unwrap();
+        let back = crate::helpers::migrations_from("m20261205_000012");
+        migration::Migrator::down(&db, Some(back)).await.unwrap();
+        invoice_finance::db::migrate(&db).await.unwrap();
+        assert_eq!(assert_tally_matches_sales(&app).await, 1);
+        // What quotes read from it: 10 000 + 3 750 bought, 2 500 collected.
+        let c = invoice_on(&app, &customer, "2026-11-22", "30", "1000").await;
+        let q = app.ok(&app.company, QUOTE, json!({ "id": c })).await;
+        assert_eq!(q["invoiceSaleQuote"]["eligible"], true, "{q}");
+    }
+);
+
+db_test!(
     the_total_limit_counts_every_customers_outstanding_sales,
     |app| {
         activate(
@@ -257,6 +335,19 @@ db_test!(
             q["invoiceSaleQuote"]["reasons"],
             json!([{ "code": "TOTAL_LIMIT_EXCEEDED" }])
         );
+        // With those 5 000 sold as well, both recipients' sales in progress
+        // count for either: the limit is reached from both sides.
+        let r = sell(&app, &fits, "total-fits").await;
+        assert!(r.get("errors").is_none(), "{r}");
+        for customer in [&first, &second] {
+            let one = invoice_on(&app, customer, "2026-11-22", "30", "100").await;
+            let q = app.ok(&app.company, QUOTE, json!({ "id": one })).await;
+            assert_eq!(
+                q["invoiceSaleQuote"]["reasons"],
+                json!([{ "code": "TOTAL_LIMIT_EXCEEDED" }]),
+                "{q}"
+            );
+        }
     }
 );
 

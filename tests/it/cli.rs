@@ -443,6 +443,11 @@ async fn seed_bulk_creates_the_volume_once_and_its_tokens_see_their_own_company(
         );
     }
     assert!(!first.contains_key("BULK_COMPANY_4_TOKEN"), "{first:?}");
+    // Its sold invoices are in the running totals quotes read.
+    assert_eq!(
+        crate::books::assert_tally_matches_sales_at(&db_url).await,
+        3
+    );
 
     // The database is not empty, so serve seeds no demo; its GraphiQL line
     // gives the address.

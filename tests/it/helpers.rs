@@ -127,6 +127,21 @@ pub struct TestApp {
     _db: TestDb,
 }
 
+/// How many migrations, counted from the last, roll the schema back to
+/// before the migration whose name starts with `prefix`.
+pub fn migrations_from(prefix: &str) -> u32 {
+    use migration::MigratorTrait;
+    let names: Vec<String> = migration::Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect();
+    let at = names
+        .iter()
+        .position(|n| n.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no migration {prefix}"));
+    u32::try_from(names.len() - at).unwrap()
+}
+
 /// 2026-11-22 12:00 in Stockholm.
 pub fn default_now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 11, 0, 0).unwrap()

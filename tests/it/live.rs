@@ -334,7 +334,12 @@ async fn the_outbox_triggers_roll_back_and_apply_again() {
         };
         let db = invoice_finance::db::connect(&url).await.unwrap();
         invoice_finance::db::migrate(&db).await.unwrap();
-        migration::Migrator::down(&db, Some(2)).await.unwrap();
+        migration::Migrator::down(
+            &db,
+            Some(crate::helpers::migrations_from("m20261205_000011")),
+        )
+        .await
+        .unwrap();
         invoice_finance::db::migrate(&db).await.unwrap();
         let company = invoice_finance::store::companies::create(
             &db,
@@ -385,7 +390,12 @@ async fn the_outbox_triggers_roll_back_and_apply_again() {
         commit_one(NotificationKind::SaleDenied).await;
         let woken = tokio::time::timeout(wait, l.recv()).await;
         assert!(woken.is_err(), "a writer's commit sent a NOTIFY: {woken:?}");
-        migration::Migrator::down(&db, Some(1)).await.unwrap();
+        migration::Migrator::down(
+            &db,
+            Some(crate::helpers::migrations_from("m20261205_000011")),
+        )
+        .await
+        .unwrap();
         commit_one(NotificationKind::SaleApproved).await;
         let woken = tokio::time::timeout(std::time::Duration::from_secs(5), l.recv()).await;
         assert!(

@@ -11,12 +11,10 @@ pub const ROUTINE_SAMPLE: &str = "ROUTINE_SAMPLE";
 /// What spot-check selection knows about a new sale and the company's history.
 #[derive(Debug, Clone, Copy)]
 pub struct SpotCheckFacts {
-    /// The company's sales before this one (any outcome).
-    pub previous_sales: u32,
-    /// Approved (or paid out) sales before this one.
+    /// The company's approved (or paid-out) sales so far.
     pub approved_sales: u32,
-    /// Approved sales to this recipient before this one.
-    pub approved_to_recipient: u32,
+    /// Whether the company has an approved sale to this recipient already.
+    pub recipient_known: bool,
     /// Average approved amount, in öre (0 without history).
     pub average_approved_ore: Ore,
     /// This sale's amount.
@@ -100,7 +98,7 @@ pub const SPOT_CHECK_RULES: &[SpotCheckRule] = &[
     SpotCheckRule {
         name: "NEW_RECIPIENT",
         explanation: "The first sale to a recipient is checked: we confirm they expect the invoice.",
-        applies: |f| f.approved_to_recipient == 0,
+        applies: |f| !f.recipient_known,
         unanswered_approves: false,
     },
     SpotCheckRule {

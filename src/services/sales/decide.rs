@@ -18,11 +18,10 @@ pub async fn process(state: &AppState, job: &Job) -> AppResult<()> {
         return Ok(());
     };
     if sale.status == SaleStatus::Processing {
-        let h = sales::history(&txn, tenant, sale.id, sale.customer_id).await?;
+        let h = sales::history(&txn, tenant, sale.customer_id).await?;
         let facts = SpotCheckFacts {
-            previous_sales: h.previous,
             approved_sales: h.approved,
-            approved_to_recipient: h.approved_to_recipient,
+            recipient_known: h.recipient_known,
             average_approved_ore: h.average_approved_ore,
             amount_ore: sale.amount_ore,
             draw: sale::sampling_draw(&state.sampling_key, sale.company_id, sale.id),

@@ -1,7 +1,7 @@
 //! Writing sales: a new sale as quoted, and each step of its life as one
 //! typed change.
 
-use crate::domain::id::{CustomerId, InvoiceId, SaleId};
+use crate::domain::id::{CompanyId, CustomerId, InvoiceId, SaleId};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::invoice_sale;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -166,6 +166,7 @@ pub async fn transition<C: ConnectionTrait>(
     id: SaleId,
     change: SaleChange,
 ) -> AppResult<Option<super::Sale>> {
+    let buys = matches!(change, SaleChange::Approve { .. });
     let (from, changes) = change.columns();
     // One statement: the row as updated comes back with the update.
     let moved = invoice_sale::Entity::update_many()
@@ -175,9 +176,60 @@ pub async fn transition<C: ConnectionTrait>(
         .filter(invoice_sale::Column::Status.is_in(from.iter().map(|s| s.as_str())))
         .exec_with_returning(db)
         .await?;
-    moved
+    let Some(sale) = moved
         .into_iter()
         .next()
         .map(super::Sale::try_from)
-        .transpose()
+        .transpose()?
+    else {
+        return Ok(None);
+    };
+    if buys {
+        count_bought(db, &sale).await?;
+    }
+    Ok(Some(sale))
+}
+
+/// Adds a sale the financier just bought to its company's `sale_tally`, in
+/// the transaction that approves it. Bought is final (approved, then paid
+/// out), so this and a collection are the tally's only changes.
+async fn count_bought<C: ConnectionTrait>(db: &C, sale: &super::Sale) -> AppResult<()> {
+    super::raw::exec(
+        db,
+        "INSERT INTO sale_tally (company_id, bought_sales, bought_ore, outstanding_ore) \
+         VALUES (?, 1, ?, ?) ON CONFLICT (company_id) DO UPDATE SET \
+         bought_sales = sale_tally.bought_sales + 1, \
+         bought_ore = sale_tally.bought_ore + excluded.bought_ore, \
+         outstanding_ore = sale_tally.outstanding_ore + excluded.outstanding_ore",
+        [
+            sale.company_id.into(),
+            sale.amount_ore.into(),
+            (sale.amount_ore - sale.collected_ore).into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Rebuilds a company's `sale_tally` from its sales: for data written past
+/// the store, as `seed-bulk` does.
+pub async fn retally<C: ConnectionTrait>(db: &C, company: CompanyId) -> AppResult<()> {
+    let bought = crate::store::record::sql_list(SaleStatus::is_bought);
+    super::raw::exec(
+        db,
+        "DELETE FROM sale_tally WHERE company_id = ?",
+        [company.into()],
+    )
+    .await?;
+    super::raw::exec(
+        db,
+        &format!(
+            "INSERT INTO sale_tally (company_id, bought_sales, bought_ore, outstanding_ore) \
+             SELECT company_id, COUNT(*), SUM(amount_ore), SUM(amount_ore - collected_ore) \
+             FROM invoice_sale WHERE company_id = ? AND status IN ({bought}) GROUP BY company_id"
+        ),
+        [company.into()],
+    )
+    .await?;
+    Ok(())
 }

@@ -19,7 +19,7 @@ use crate::error::{AppError, AppResult};
 mod changes;
 mod totals;
 
-pub use changes::{NewSale, SaleChange, insert, transition};
+pub use changes::{NewSale, SaleChange, insert, retally, transition};
 pub use totals::{Exposure, History, add_collection, collection_by_key, exposure, history};
 
 record!(

@@ -10,13 +10,11 @@ use crate::store::record::sql_list;
 /// The history spot-check selection looks at.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct History {
-    /// Sales before `before_id`.
-    pub previous: u32,
-    /// Approved or paid-out sales before it.
+    /// The company's bought (approved or paid-out) sales so far.
     pub approved: u32,
-    /// Approved sales to the recipient before it.
-    pub approved_to_recipient: u32,
-    /// Average approved amount.
+    /// Whether the recipient has a bought sale of the company already.
+    pub recipient_known: bool,
+    /// Average bought amount.
     pub average_approved_ore: Ore,
 }
 
@@ -24,33 +22,34 @@ fn as_count(n: i64) -> u32 {
     u32::try_from(n.max(0)).unwrap_or(u32::MAX)
 }
 
-/// The tenant's sale history before sale `before_id`, for recipient
-/// `customer_id`: one aggregate query.
+/// The tenant's bought sales so far, and whether recipient `customer_id` is
+/// among their recipients: one statement that reads the company's
+/// `sale_tally` row and at most one index entry of the recipient's sales, so
+/// its cost does not grow with the company's history.
 pub async fn history<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    before_id: SaleId,
     customer_id: CustomerId,
 ) -> AppResult<History> {
     let bought = sql_list(SaleStatus::is_bought);
+    let company = tenant.company_id();
     let row = raw::one(
         db,
         &format!(
-            "SELECT CAST(COUNT(*) AS BIGINT) AS previous, \
-             CAST(COALESCE(SUM(CASE WHEN status IN ({bought}) THEN 1 ELSE 0 END), 0) AS BIGINT) AS approved, \
-             CAST(COALESCE(SUM(CASE WHEN status IN ({bought}) AND customer_id = ? THEN 1 ELSE 0 END), 0) AS BIGINT) AS to_recipient, \
-             CAST(COALESCE(SUM(CASE WHEN status IN ({bought}) THEN amount_ore ELSE 0 END), 0) AS BIGINT) AS approved_sum \
-             FROM invoice_sale WHERE company_id = ? AND id < ?"
+            "SELECT \
+             CAST(COALESCE((SELECT bought_sales FROM sale_tally WHERE company_id = ?), 0) AS BIGINT) AS approved, \
+             CAST(COALESCE((SELECT bought_ore FROM sale_tally WHERE company_id = ?), 0) AS BIGINT) AS approved_sum, \
+             CAST((SELECT COUNT(*) FROM (SELECT 1 FROM invoice_sale WHERE company_id = ? \
+                  AND customer_id = ? AND status IN ({bought}) LIMIT 1) AS known) AS BIGINT) AS known"
         ),
-        [customer_id.into(), tenant.company_id().into(), before_id.into()],
+        [company.into(), company.into(), company.into(), customer_id.into()],
     )
     .await?
     .ok_or_else(|| AppError::Internal("aggregate returned no row".into()))?;
     let approved = raw::int(&row, "approved")?;
     Ok(History {
-        previous: as_count(raw::int(&row, "previous")?),
         approved: as_count(approved),
-        approved_to_recipient: as_count(raw::int(&row, "to_recipient")?),
+        recipient_known: raw::int(&row, "known")? > 0,
         average_approved_ore: if approved > 0 {
             Ore::new(raw::int(&row, "approved_sum")? / approved)
         } else {
@@ -77,15 +76,17 @@ pub struct Exposure {
 }
 
 /// The exposure to recipient `customer_id` and in total, leaving out invoice
-/// `except`, and whether `except` is sold or handed over already: one query.
+/// `except`, and whether `except` is sold or handed over already: one
+/// statement whose cost does not grow with the company's history.
 ///
-/// Only outstanding sales count (a fully collected one adds nothing), so
-/// the statement reads the partial index of outstanding sales
-/// (`ix_sale_outstanding`) once: the company's total, the recipient's share
-/// and whether the recipient has an overdue bought sale come from the same
-/// pass, and only the recipient's bought sales look up their invoice's due
-/// date. The cost follows what is outstanding, not how many sales the
-/// company ever made.
+/// - The recipient's share and whether the recipient has an overdue bought
+///   sale read that customer's outstanding sales only (`ix_sale_outstanding`);
+///   only its bought ones look up their invoice's due date.
+/// - The company's total is its `sale_tally` row (bought sales less what is
+///   collected), less a bought sale of `except`, plus the sales still being
+///   decided: the recipient's from the same pass, the other recipients' from
+///   `ix_sale_in_progress` on either side of the recipient, so a backlog of
+///   one recipient's sales is read once.
 pub async fn exposure<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
@@ -96,20 +97,30 @@ pub async fn exposure<C: ConnectionTrait>(
     let open = sql_list(NoxStatus::is_open);
     let bought = sql_list(SaleStatus::is_bought);
     let holding = sql_list(SaleStatus::holds_invoice);
+    let deciding = sql_list(SaleStatus::awaits_decision);
     let sql = format!(
         "SELECT \
-         CAST(COALESCE(SUM(CASE WHEN s.customer_id = ? \
-              THEN s.amount_ore - s.collected_ore ELSE 0 END), 0) AS BIGINT) AS to_customer, \
-         CAST(COALESCE(SUM(s.amount_ore - s.collected_ore), 0) AS BIGINT) AS total, \
-         CAST(COALESCE(SUM(CASE WHEN s.customer_id = ? AND s.status IN ({bought}) \
+         CAST(COALESCE(SUM(s.amount_ore - s.collected_ore), 0) AS BIGINT) AS to_customer, \
+         CAST(COALESCE(SUM(CASE WHEN s.status IN ({deciding}) \
+              THEN s.amount_ore - s.collected_ore ELSE 0 END), 0) AS BIGINT) AS deciding, \
+         CAST(COALESCE(SUM(CASE WHEN s.status IN ({bought}) \
               THEN CASE WHEN EXISTS (SELECT 1 FROM invoice i \
                    WHERE i.id = s.invoice_id AND i.due_date < ?) THEN 1 ELSE 0 END \
               ELSE 0 END), 0) AS BIGINT) AS overdue, \
+         CAST(COALESCE((SELECT t.outstanding_ore FROM sale_tally t WHERE t.company_id = ?), 0) \
+            - (SELECT COALESCE(SUM(b.amount_ore - b.collected_ore), 0) FROM invoice_sale b \
+               WHERE b.company_id = ? AND b.invoice_id = ? AND b.status IN ({bought})) \
+            + (SELECT COALESCE(SUM(p.amount_ore - p.collected_ore), 0) FROM invoice_sale p \
+               WHERE p.company_id = ? AND p.customer_id < ? AND p.status IN ({deciding})) \
+            + (SELECT COALESCE(SUM(p.amount_ore - p.collected_ore), 0) FROM invoice_sale p \
+               WHERE p.company_id = ? AND p.customer_id > ? AND p.status IN ({deciding})) \
+            AS BIGINT) AS others, \
          (SELECT COUNT(*) FROM invoice_sale x WHERE x.company_id = ? AND x.invoice_id = ? \
               AND x.status IN ({holding})) AS sold, \
          (SELECT COUNT(*) FROM nox_case k WHERE k.company_id = ? AND k.invoice_id = ? \
               AND k.status IN ({open})) AS handed_over \
-         FROM invoice_sale s WHERE s.company_id = ? AND s.status IN ({holding}) \
+         FROM invoice_sale s WHERE s.company_id = ? AND s.customer_id = ? \
+              AND s.status IN ({holding}) \
               AND s.collected_ore < s.amount_ore AND s.invoice_id <> ?"
     );
     let company = tenant.company_id();
@@ -117,14 +128,20 @@ pub async fn exposure<C: ConnectionTrait>(
         db,
         &sql,
         [
-            customer_id.into(),
-            customer_id.into(),
             today.into(),
             company.into(),
-            except.into(),
             company.into(),
             except.into(),
             company.into(),
+            customer_id.into(),
+            company.into(),
+            customer_id.into(),
+            company.into(),
+            except.into(),
+            company.into(),
+            except.into(),
+            company.into(),
+            customer_id.into(),
             except.into(),
         ],
     )
@@ -132,7 +149,7 @@ pub async fn exposure<C: ConnectionTrait>(
     .ok_or_else(|| AppError::Internal("aggregate returned no row".into()))?;
     Ok(Exposure {
         to_customer_ore: raw::ore(&row, "to_customer")?,
-        total_ore: raw::ore(&row, "total")?,
+        total_ore: raw::ore(&row, "others")? + raw::ore(&row, "deciding")?,
         recipient_overdue: raw::int(&row, "overdue")? > 0,
         invoice_sold: raw::int(&row, "sold")? > 0,
         invoice_handed_over: raw::int(&row, "handed_over")? > 0,
@@ -159,6 +176,12 @@ pub async fn add_collection<C: ConnectionTrait>(
     if n == 0 {
         return Ok(false);
     }
+    raw::exec(
+        db,
+        "UPDATE sale_tally SET outstanding_ore = outstanding_ore - ? WHERE company_id = ?",
+        [amount_ore.into(), sale.company_id.into()],
+    )
+    .await?;
     sale_collection::ActiveModel {
         company_id: Set(sale.company_id.get()),
         sale_id: Set(sale.id.get()),

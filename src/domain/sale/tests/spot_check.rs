@@ -8,9 +8,8 @@ fn test_key() -> SamplingKey {
 
 fn history(n: u32, key: i64) -> SpotCheckFacts {
     SpotCheckFacts {
-        previous_sales: n,
         approved_sales: n,
-        approved_to_recipient: n,
+        recipient_known: n > 0,
         average_approved_ore: Ore::new(100_000),
         amount_ore: Ore::new(100_000),
         draw: sampling_draw(&test_key(), CompanyId::new(7), SaleId::new(key)),
@@ -80,7 +79,7 @@ fn spot_check_density_falls_over_the_first_hundred_sales() {
 #[test]
 fn risk_rules_add_checks_and_explain_themselves() {
     let mut f = history(50, 3);
-    f.approved_to_recipient = 0;
+    f.recipient_known = false;
     assert_eq!(select_spot_check(&f).map(|r| r.name), Some("NEW_RECIPIENT"));
     let mut f = history(50, 3);
     f.amount_ore = Ore::new(300_001);
