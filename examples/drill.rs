@@ -751,6 +751,10 @@ async fn run(args: Args) -> Result<Report> {
     check(scalar(&pool, "SELECT COUNT(*) FROM (SELECT sale_id FROM statement_entry WHERE kind = 'PAYOUT' AND sale_id IS NOT NULL GROUP BY sale_id HAVING COUNT(*) > 1) p").await?, "sales paid out more than once");
     check(scalar(&pool, "SELECT COUNT(*) FROM (SELECT sale_id FROM statement_entry WHERE kind = 'INVOICE_SOLD' GROUP BY sale_id HAVING COUNT(*) > 1) p").await?, "sales booked more than once");
     check(scalar(&pool, "SELECT COUNT(*) FROM invoice i WHERE EXISTS (SELECT 1 FROM invoice_sale s WHERE s.invoice_id = i.id AND s.status NOT IN ('DENIED', 'WITHDRAWN')) AND EXISTS (SELECT 1 FROM nox_case k WHERE k.invoice_id = i.id AND k.status NOT IN ('REJECTED', 'RECALLED'))").await?, "invoices both sold and handed over");
+    check(scalar(&pool, "SELECT COUNT(*) FROM company c WHERE \
+        COALESCE((SELECT bought_sales || '/' || bought_ore || '/' || outstanding_ore FROM sale_tally t WHERE t.company_id = c.id), '0/0/0') <> \
+        (SELECT COUNT(*) || '/' || COALESCE(SUM(amount_ore), 0) || '/' || COALESCE(SUM(amount_ore - collected_ore), 0) FROM invoice_sale s \
+         WHERE s.company_id = c.id AND s.status IN ('APPROVED', 'PAID_OUT'))").await?, "companies whose sale tally is not the sum of their bought sales");
     check(scalar(&pool, "SELECT COUNT(*) FROM nox_case WHERE capital_collected_ore + fees_collected_ore + interest_collected_ore <> kept_ore + paid_out_ore + payout_pending_ore").await?, "cases whose collections are not paid out or kept");
     check(
         scalar(
