@@ -15,6 +15,7 @@ mod m20261204_000009_outbox_triggers;
 mod m20261204_000010_sale_exposure;
 mod m20261205_000011_outbox_wake_after_commit;
 mod m20261205_000012_sale_tally;
+mod m20261205_000013_event_history_index;
 
 /// The PostgreSQL channel on which an event hub's sequencer pass wakes every
 /// instance's hub, and the hubs listen on.
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000010_sale_exposure::Migration),
             Box::new(m20261205_000011_outbox_wake_after_commit::Migration),
             Box::new(m20261205_000012_sale_tally::Migration),
+            Box::new(m20261205_000013_event_history_index::Migration),
         ]
     }
 }
