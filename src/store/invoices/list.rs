@@ -232,7 +232,7 @@ pub async fn list<C: ConnectionTrait>(
     other_side: bool,
 ) -> AppResult<Page<Listed>> {
     let base = || {
-        let s = scoped(tenant).filter(filter_condition(filter, today));
+        let s = scoped(tenant).filter(filter_condition(tenant, filter, today));
         if order.sort == InvoiceSort::Number {
             // In id order PostgreSQL may walk the primary key and filter out
             // every other company's invoices ahead of this one's (150 ms a
@@ -316,7 +316,7 @@ pub async fn count<C: ConnectionTrait>(
     today: NaiveDate,
 ) -> AppResult<u64> {
     Ok(scoped(tenant)
-        .filter(filter_condition(filter, today))
+        .filter(filter_condition(tenant, filter, today))
         .count(db)
         .await?)
 }
