@@ -155,6 +155,35 @@ impl From<LoadError> for crate::client_error::GqlError {
     }
 }
 
+/// The history of one subject: its topic (one of `store::outbox::topic`)
+/// and its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HistoryOf(pub &'static str, pub i64);
+
+impl Loader<HistoryOf> for HistoryLoader {
+    type Value = Arc<Vec<crate::store::outbox::Event>>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[HistoryOf],
+    ) -> Result<HashMap<HistoryOf, Self::Value>, Self::Error> {
+        let mut out = HashMap::new();
+        for (topic, subjects) in grouped(keys.to_vec(), |k| k.0) {
+            let ids: Vec<i64> = subjects.iter().map(|k| k.1).collect();
+            let found = crate::store::outbox::histories(&self.state.db, self.scope, topic, &ids)
+                .await
+                .map_err(wrap)?;
+            out.extend(
+                found
+                    .into_iter()
+                    .map(|(id, e)| (HistoryOf(topic, id), Arc::new(e))),
+            );
+        }
+        Ok(out)
+    }
+}
+
 /// A request's loader of `T`.
 pub type Load<T> = DataLoader<T, HashMapCache>;
 
@@ -171,6 +200,7 @@ pub struct Loaders {
     payments: OnceLock<Load<PaymentsLoader>>,
     sale: OnceLock<Load<SaleByInvoiceLoader>>,
     voucher_rows: OnceLock<Load<VoucherRowsLoader>>,
+    history: OnceLock<Load<HistoryLoader>>,
 }
 
 impl Loaders {
@@ -188,6 +218,7 @@ impl Loaders {
             payments: OnceLock::new(),
             sale: OnceLock::new(),
             voucher_rows: OnceLock::new(),
+            history: OnceLock::new(),
         }
     }
 
@@ -290,6 +321,11 @@ scoped_loader!(
     /// Loads the latest sale of invoices by invoice id (company users); `None` for
     /// an invoice never offered.
     SaleByInvoiceLoader, InvoiceId, sale, company
+);
+scoped_loader!(
+    /// Loads the event histories of sales or cases by topic and subject id:
+    /// a page of sales with their histories in one query.
+    HistoryLoader, HistoryOf, history, any
 );
 scoped_loader!(
     /// Loads the rows of vouchers by voucher id (company users).

@@ -361,16 +361,17 @@ pub async fn notify(
     n.try_into()
 }
 
-/// The events of one subject (a sale, a case) that `reader` may see, oldest
-/// first: a company's own, or any company's for an operator. Each carries its
-/// position, so its cursor resumes a subscription right after it: events just
-/// committed are given theirs first.
-pub async fn history(
+/// The events of each of `subject_ids` (sales, or cases) of `topic` that
+/// `reader` may see, oldest first, in one statement (`ix_outbox_subject`):
+/// a company's own, or any company's for an operator. Each carries its
+/// position, so its cursor resumes a subscription right after it: events
+/// just committed are given theirs first.
+pub async fn histories(
     db: &sea_orm::DatabaseConnection,
     reader: Scope,
     topic: &str,
-    subject_id: i64,
-) -> AppResult<Vec<Event>> {
+    subject_ids: &[i64],
+) -> AppResult<std::collections::HashMap<i64, Vec<Event>>> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let mut q = outbox_event::Entity::find();
     if let Scope::Company(tenant) = reader {
@@ -378,12 +379,16 @@ pub async fn history(
     }
     let q = q
         .filter(outbox_event::Column::Topic.eq(topic))
-        .filter(outbox_event::Column::SubjectId.eq(subject_id))
+        .filter(outbox_event::Column::SubjectId.is_in(subject_ids.iter().copied()))
         .order_by_asc(outbox_event::Column::Seq);
     let mut rows = q.clone().all(db).await?;
     if rows.iter().any(|r| r.position.is_none()) {
         sequence(db).await?;
         rows = q.all(db).await?;
     }
-    Ok(rows.into_iter().filter_map(Event::positioned).collect())
+    let mut by_subject = std::collections::HashMap::<i64, Vec<Event>>::new();
+    for e in rows.into_iter().filter_map(Event::positioned) {
+        by_subject.entry(e.subject_id).or_default().push(e);
+    }
+    Ok(by_subject)
 }

@@ -97,6 +97,33 @@ db_test!(
     }
 );
 
+db_test!(
+    the_histories_of_a_page_of_sales_load_in_one_batch,
+    settings = |s| {
+        s.worker_poll_ms = 600_000;
+        s.event_poll_ms = 600_000;
+    },
+    |app| {
+        crate::fixtures::activate(&app, crate::fixtures::agreement()).await;
+        let customer = app.full_customer(&app.company).await;
+        for i in 0..6 {
+            let invoice = crate::fixtures::invoice_of_10k(&app, &customer).await;
+            let r = crate::fixtures::sell(&app, &invoice, &format!("batch-{i}")).await;
+            assert!(r.get("errors").is_none(), "{r}");
+        }
+        let q = "{ invoiceSales(first: 10) { nodes { id history { kind } } } }";
+        let (used, r) = statements_for(&app, q).await;
+        let sales = r["invoiceSales"]["nodes"].as_array().unwrap();
+        assert_eq!(sales.len(), 6);
+        for s in sales {
+            assert_eq!(s["history"], json!([{ "kind": "SUBMITTED" }]), "{r}");
+        }
+        // Token lookup, the page, the histories: 3. One history per sale
+        // would be 8.
+        assert!(used <= 4, "{used} statements for six sales' histories");
+    }
+);
+
 db_test!(limits_are_clear_errors, |app| {
     // Page size.
     let r = app

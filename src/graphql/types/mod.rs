@@ -25,14 +25,18 @@ use invoice::Invoice;
 /// The stored events of one subject (a sale, a case), oldest first: the
 /// caller's own company's, or any company's for operators. Awaited boxed
 /// (see above): it is the deepest work of the objects that list it.
+///
+/// The histories of a page of subjects load together
+/// ([`HistoryLoader`](crate::graphql::loaders::HistoryLoader)).
 pub(crate) async fn history_of(
     ctx: &async_graphql::Context<'_>,
-    topic: &str,
+    topic: &'static str,
     subject_id: i64,
 ) -> crate::client_error::GqlResult<Vec<crate::store::outbox::Event>> {
-    let reader = crate::graphql::actor(ctx)?.reader()?;
-    let db = &crate::graphql::state(ctx).db;
-    Ok(Box::pin(crate::store::outbox::history(db, reader, topic, subject_id)).await?)
+    use crate::graphql::loaders::{HistoryLoader, HistoryOf};
+    let loader = crate::graphql::loader::<HistoryLoader>(ctx)?;
+    let events = Box::pin(loader.load_one(HistoryOf(topic, subject_id))).await?;
+    Ok(events.map(|e| e.as_ref().clone()).unwrap_or_default())
 }
 
 /// An object with a global ID, fetchable with `node(id:)`.
