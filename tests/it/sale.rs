@@ -338,6 +338,40 @@ mod clock_to_coins {
     }
 }
 
+db_test!(sales_and_the_spot_check_queue_filter_by_status, |app| {
+    activate(&app, agreement()).await;
+    let customer = app.full_customer(&app.company).await;
+    let approved = invoice_of_10k(&app, &customer).await;
+    sell_and_confirm(&app, &approved, "by-status-a").await;
+    let waiting = invoice_of_10k(&app, &customer).await;
+    sell(&app, &waiting, "by-status-b").await;
+    app.clock.advance(chrono::Duration::seconds(10));
+    wait_for_status(&app, &waiting, "SPOT_CHECK").await;
+    let q = "{ all: invoiceSales(first: 10) { totalCount nodes { status } }
+               spot: invoiceSales(first: 10, status: SPOT_CHECK) { totalCount nodes { status invoice { id } } }
+               bought: invoiceSales(first: 10, status: APPROVED) { totalCount nodes { invoice { id } } }
+               none: invoiceSales(first: 10, status: DENIED) { totalCount nodes { status } } }";
+    let r = app.ok(&app.company, q, json!({})).await;
+    assert_eq!(r["all"]["totalCount"], 2, "{r}");
+    assert_eq!(r["spot"]["totalCount"], 1, "{r}");
+    assert_eq!(r["spot"]["nodes"][0]["invoice"]["id"], waiting.as_str());
+    assert_eq!(r["bought"]["totalCount"], 1, "{r}");
+    assert_eq!(r["bought"]["nodes"][0]["invoice"]["id"], approved.as_str());
+    assert_eq!(r["none"], json!({ "totalCount": 0, "nodes": [] }));
+    let queue = app
+        .ok(
+            &app.operator,
+            "{ spotCheckQueue(first: 10) { totalCount nodes { invoice { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(queue["spotCheckQueue"]["totalCount"], 1, "{queue}");
+    assert_eq!(
+        queue["spotCheckQueue"]["nodes"][0]["invoice"]["id"],
+        waiting.as_str()
+    );
+});
+
 db_test!(disputed_spot_checks_deny_with_a_cross, |app| {
     activate(&app, agreement()).await;
     let customer = app.full_customer(&app.company).await;

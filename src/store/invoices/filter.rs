@@ -55,13 +55,8 @@ fn state_condition(state: InvoiceState, today: NaiveDate) -> Condition {
     }
 }
 
-/// `f` as one condition on the tenant's invoices.
-///
-/// The sale statuses are written into the SQL as literals, not bound: a
-/// prepared statement soon runs on a generic plan, which cannot tell a rare
-/// status (a handful of spot checks) from a common one and walks every
-/// invoice looking for it; with the literal, each set of statuses gets a
-/// plan of its own. They come from the stored enum, never from the client.
+/// `f` as one condition on the tenant's invoices. The sale statuses are SQL
+/// literals ([`stored_in`](crate::store::record::stored_in)).
 pub(super) fn filter_condition(tenant: Tenant, f: &InvoiceFilter, today: NaiveDate) -> Condition {
     use invoice::Column as C;
     let mut cond = Condition::all();
@@ -80,17 +75,14 @@ pub(super) fn filter_condition(tenant: Tenant, f: &InvoiceFilter, today: NaiveDa
         cond = cond.add(C::Sent.eq(sent));
     }
     if !f.sale_statuses.is_empty() {
-        let statuses = f
-            .sale_statuses
-            .iter()
-            .map(|s| format!("'{}'", s.replace('\'', "''")))
-            .collect::<Vec<_>>()
-            .join(", ");
         let sold = Query::select()
             .column(entity::invoice_sale::Column::InvoiceId)
             .from(entity::invoice_sale::Entity)
             .and_where(entity::invoice_sale::Column::CompanyId.eq(tenant.company_id()))
-            .and_where(Expr::cust(format!("status IN ({statuses})")))
+            .and_where(crate::store::record::stored_in(
+                "invoice_sale.status",
+                &f.sale_statuses,
+            ))
             .to_owned();
         cond = cond.add(Expr::col(C::Id).in_subquery(sold));
     }

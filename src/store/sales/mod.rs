@@ -277,7 +277,10 @@ fn status_filter(
     status: Option<SaleStatus>,
 ) -> Select<invoice_sale::Entity> {
     match status {
-        Some(s) => q.filter(invoice_sale::Column::Status.eq(s.as_str())),
+        Some(s) => q.filter(crate::store::record::stored_in(
+            "invoice_sale.status",
+            &[s.as_str()],
+        )),
         None => q,
     }
 }
@@ -314,8 +317,11 @@ pub async fn spot_check_queue<C: ConnectionTrait>(
     _op: Operator,
     req: PageRequest,
 ) -> AppResult<Page<Sale>> {
-    let q = invoice_sale::Entity::find()
-        .filter(invoice_sale::Column::Status.eq(SaleStatus::SpotCheck.as_str()));
+    let spot_check = SaleStatus::SpotCheck.as_str();
+    let q = invoice_sale::Entity::find().filter(crate::store::record::stored_in(
+        "invoice_sale.status",
+        &[spot_check],
+    ));
     page::fetch(db, q, invoice_sale::Column::Id, req, false).await
 }
 
