@@ -11,27 +11,22 @@ use sea_orm_migration::prelude::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
+const BY_SUBJECT: &str = "CREATE INDEX ix_outbox_subject ON outbox_event (topic, subject_id, seq)";
+const BY_COMPANY: &str = "CREATE INDEX ix_outbox_company_seq ON outbox_event (company_id, seq)";
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        db.execute_unprepared(
-            "CREATE INDEX ix_outbox_subject ON outbox_event (topic, subject_id, seq)",
-        )
-        .await?;
-        db.execute_unprepared("DROP INDEX ix_outbox_company_seq")
-            .await?;
+        for sql in [BY_SUBJECT, "DROP INDEX ix_outbox_company_seq"] {
+            m.get_connection().execute_unprepared(sql).await?;
+        }
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        db.execute_unprepared(
-            "CREATE INDEX ix_outbox_company_seq ON outbox_event (company_id, seq)",
-        )
-        .await?;
-        db.execute_unprepared("DROP INDEX ix_outbox_subject")
-            .await?;
+        for sql in [BY_COMPANY, "DROP INDEX ix_outbox_subject"] {
+            m.get_connection().execute_unprepared(sql).await?;
+        }
         Ok(())
     }
 }

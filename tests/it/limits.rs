@@ -36,14 +36,16 @@ async fn statements_for(app: &TestApp, query: &str) -> (u64, Value) {
     (used, r)
 }
 
-// Background polling is slowed down so that only the request's own statements
-// are counted.
+/// Background polling slowed down, so that only a request's own statements
+/// are counted.
+fn quiet(s: &mut invoice_finance::config::Settings) {
+    s.worker_poll_ms = 600_000;
+    s.event_poll_ms = 600_000;
+}
+
 db_test!(
     customers_of_a_page_load_in_one_batch,
-    settings = |s| {
-        s.worker_poll_ms = 600_000;
-        s.event_poll_ms = 600_000;
-    },
+    settings = |s| { quiet(s) },
     |app| {
         thirty_invoices_of_five_customers(&app).await;
         let q = "{ invoices(first: 30) { edges { node { invoiceNumber customer { name } rows { amount } sale { status } listIcon { kind } } } } }";
@@ -71,10 +73,7 @@ db_test!(
 
 db_test!(
     a_send_view_page_is_read_in_one_statement_with_its_customers,
-    settings = |s| {
-        s.worker_poll_ms = 600_000;
-        s.event_poll_ms = 600_000;
-    },
+    settings = |s| { quiet(s) },
     |app| {
         thirty_invoices_of_five_customers(&app).await;
         let q = "{ noxFinansCandidates(first: 50) { edges { node { colour blockers { code } warnings { code } invoice { id invoiceNumber customer { name } } } } } }";
@@ -99,10 +98,7 @@ db_test!(
 
 db_test!(
     the_histories_of_a_page_of_sales_load_in_one_batch,
-    settings = |s| {
-        s.worker_poll_ms = 600_000;
-        s.event_poll_ms = 600_000;
-    },
+    settings = |s| { quiet(s) },
     |app| {
         crate::fixtures::activate(&app, crate::fixtures::agreement()).await;
         let customer = app.full_customer(&app.company).await;
