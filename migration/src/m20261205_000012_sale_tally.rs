@@ -13,6 +13,11 @@
 //! bought sale (`ix_sale_recipient`).
 //!
 //! `up` fills the tally from the sales already recorded.
+//!
+//! The status lists are the ones `SaleStatus::is_bought` (the fill) and
+//! `SaleStatus::awaits_decision` (the index of sales in progress) give
+//! today; a status added to either needs a new migration, as the index of
+//! migration 10 does.
 
 use sea_orm_migration::prelude::*;
 
