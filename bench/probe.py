@@ -17,6 +17,8 @@ import urllib.request
 QUERIES = {
     "sale-status-spot-check": "{ invoices(first: 50, filter: {saleStatus: [SPOT_CHECK]}) { nodes { id } } }",
     "sale-status-paid-out": "{ invoices(first: 50, filter: {saleStatus: [PAID_OUT]}) { nodes { id } } }",
+    "cancelled": "{ invoices(first: 50, filter: {status: [CANCELLED]}) { nodes { id } } }",
+    "not-completed": "{ invoices(first: 50, filter: {status: [NOT_COMPLETED]}) { nodes { id } } }",
     "not-handed-over": "{ invoices(first: 50, filter: {handedToNoxFinans: false}) { nodes { id } } }",
     "spot-check-queue": "{ spotCheckQueue(first: 50) { nodes { id } } }",
     "sales-in-spot-check": "{ invoiceSales(first: 50, status: SPOT_CHECK) { nodes { id } } }",
