@@ -164,14 +164,19 @@ fn literals(names: &[&'static str]) -> String {
         .join(", ")
 }
 
-/// `column IN ('A', 'B')` over stored names written as literals, not bound.
+/// `column IN ('A', 'B')` over stored names written as literals, not bound;
+/// no names match nothing.
 ///
-/// The server's statements are prepared, and a prepared statement soon runs
-/// on a generic plan, which cannot tell a rare status (a handful of spot
-/// checks) from a common one: it walks every row in page order looking for
-/// it. With the names in the SQL, each set gets a plan of its own. Only for
+/// PostgreSQL connections keep one generic plan per statement
+/// ([`crate::db::connect`]), and a generic plan cannot tell a bound rare
+/// status (a handful of spot checks) from a common one: it walks every row
+/// in page order looking for it. With the names in the SQL, each set gets a
+/// plan of its own. Only for
 /// names of a stored enum, never for a client's text.
 pub fn stored_in(column: &str, names: &[&'static str]) -> sea_orm::sea_query::Expr {
+    if names.is_empty() {
+        return sea_orm::sea_query::Expr::cust("1 = 0");
+    }
     sea_orm::sea_query::Expr::cust(format!("{column} IN ({})", literals(names)))
 }
 
@@ -236,6 +241,11 @@ mod tests {
             sql.ends_with("WHERE invoice_sale.status IN ('SPOT_CHECK', 'IT''S')"),
             "{sql}"
         );
+        let none = Query::select()
+            .expr(sea_orm::sea_query::Expr::val(1))
+            .and_where(stored_in("invoice_sale.status", &[]))
+            .to_string(PostgresQueryBuilder);
+        assert!(none.ends_with("WHERE 1 = 0"), "{none}");
     }
 
     #[test]
