@@ -24,6 +24,7 @@ pub mod nox_settings;
 pub mod outbox_event;
 pub mod payment;
 pub mod sale_collection;
+pub mod sale_tally;
 pub mod server_secret;
 pub mod statement_entry;
 pub mod terms_of_payment;

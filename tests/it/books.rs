@@ -127,11 +127,24 @@ pub async fn assert_tally_matches_sales_at(url: &str) -> usize {
             out
         }
     };
-    let kept = rows(
-        "SELECT company_id AS c, bought_sales AS n, bought_ore AS b, outstanding_ore AS o \
-         FROM sale_tally WHERE bought_sales > 0",
-    )
-    .await;
+    // Read through the entity, which must match the table as well.
+    use sea_orm::EntityTrait;
+    let mut kept: Vec<(i64, i64, i64, i64)> = entity::sale_tally::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.bought_sales > 0)
+        .map(|t| {
+            (
+                t.company_id,
+                t.bought_sales,
+                t.bought_ore,
+                t.outstanding_ore,
+            )
+        })
+        .collect();
+    kept.sort_unstable();
     let summed = rows(
         "SELECT company_id AS c, CAST(COUNT(*) AS BIGINT) AS n, CAST(SUM(amount_ore) AS BIGINT) AS b, \
          CAST(SUM(amount_ore - collected_ore) AS BIGINT) AS o FROM invoice_sale \
