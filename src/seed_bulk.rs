@@ -225,7 +225,8 @@ async fn fill_company<C: ConnectionTrait>(
                 "INSERT INTO invoice_sale (company_id, invoice_id, customer_id, status, \
                  amount_ore, invoice_fee_ore, factoring_fee_ore, total_fees_ore, payout_ore, \
                  percentage_bp, quote_id, idempotency_key, requested_at, decided_at, \
-                 payout_date, paid_out_at, denial_code, denial_message, collected_ore) \
+                 payout_date, paid_out_at, denial_code, denial_message, collected_ore, \
+                 due_date) \
                  SELECT {company_id}, i.id, i.customer_id, \
                  CASE WHEN i.sold THEN 'PAID_OUT' ELSE 'DENIED' END, i.total_ore, \
                  {fixed}, {fee} - {fixed}, {fee}, \
@@ -233,8 +234,8 @@ async fn fill_company<C: ConnectionTrait>(
                  'bulk-' || i.invoice_number, ?, ?, \
                  CASE WHEN i.sold THEN i.invoice_date END, CASE WHEN i.sold THEN ? END, \
                  CASE WHEN i.sold THEN NULL ELSE 'CREDIT_CHECK' END, \
-                 CASE WHEN i.sold THEN NULL ELSE 'Not bought after the credit check.' END, 0 \
-                 FROM invoice i WHERE i.company_id = {company_id} \
+                 CASE WHEN i.sold THEN NULL ELSE 'Not bought after the credit check.' END, 0, \
+                 i.due_date FROM invoice i WHERE i.company_id = {company_id} \
                  AND (CAST(i.invoice_number AS INTEGER) - 1000) % {step} = 0 ORDER BY i.id"
             ),
             [stamp(), stamp(), stamp()],

@@ -34,6 +34,9 @@ pub struct Model {
     pub denial_message: Option<String>,
     /// What the financier has collected from the customer.
     pub collected_ore: i64,
+    /// The invoice's due date, copied when sold (an invoice on sale cannot
+    /// change).
+    pub due_date: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,7 @@ mod m20261205_000011_outbox_wake_after_commit;
 mod m20261205_000012_sale_tally;
 mod m20261205_000013_event_history_index;
 mod m20261205_000014_rare_invoice_states;
+mod m20261205_000015_sale_due_date;
 
 /// The PostgreSQL channel on which an event hub's sequencer pass wakes every
 /// instance's hub, and the hubs listen on.
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000012_sale_tally::Migration),
             Box::new(m20261205_000013_event_history_index::Migration),
             Box::new(m20261205_000014_rare_invoice_states::Migration),
+            Box::new(m20261205_000015_sale_due_date::Migration),
         ]
     }
 }

@@ -97,8 +97,10 @@ pub async fn assert_books_close(app: &TestApp, token: &str) {
 }
 
 /// Every company's running totals of bought sales (`sale_tally`, which
-/// quotes and decisions read) equal the same totals summed from its sales.
-/// Returns how many companies have bought sales.
+/// quotes and decisions read) equal the same totals summed from its sales,
+/// and every sale keeps its invoice's due date (by which quotes find a
+/// recipient's overdue bought invoices). Returns how many companies have
+/// bought sales.
 pub async fn assert_tally_matches_sales(app: &TestApp) -> usize {
     assert_tally_matches_sales_at(&app.database_url).await
 }
@@ -152,6 +154,18 @@ pub async fn assert_tally_matches_sales_at(url: &str) -> usize {
     )
     .await;
     assert_eq!(kept, summed, "sale_tally against the sales it counts");
+    let stray = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM invoice_sale s JOIN invoice i \
+             ON i.id = s.invoice_id WHERE s.due_date IS NULL OR s.due_date <> i.due_date",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(stray, 0, "sales whose due date is not their invoice's");
     summed.len()
 }
 

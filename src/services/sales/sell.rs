@@ -170,6 +170,7 @@ async fn sell_once(
         NewSale {
             invoice_id: view.invoice.id,
             customer_id: view.invoice.customer_id,
+            due_date: view.invoice.due_date,
             amount_ore: q.amount_ore,
             invoice_fee_ore: fee(sale::INVOICE_FEE),
             factoring_fee_ore: fee(sale::FACTORING_FEE),

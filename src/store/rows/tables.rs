@@ -134,6 +134,7 @@ from_columns!(invoice_sale::Model {
     denial_code,
     denial_message,
     collected_ore,
+    due_date,
 } brief {
     id,
     company_id,

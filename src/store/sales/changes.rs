@@ -18,6 +18,9 @@ pub struct NewSale {
     pub invoice_id: InvoiceId,
     /// Its customer, the sale's recipient.
     pub customer_id: CustomerId,
+    /// Its due date, by which the recipient's overdue bought invoices are
+    /// found (`ix_sale_overdue`).
+    pub due_date: NaiveDate,
     /// The amount sold.
     pub amount_ore: Ore,
     /// The invoice fee.
@@ -49,6 +52,7 @@ pub async fn insert<C: ConnectionTrait>(
         status: Set(SaleStatus::Processing.as_str().to_string()),
         invoice_id: Set(new.invoice_id.get()),
         customer_id: Set(new.customer_id.get()),
+        due_date: Set(Some(new.due_date)),
         amount_ore: Set(new.amount_ore.get()),
         invoice_fee_ore: Set(new.invoice_fee_ore.get()),
         factoring_fee_ore: Set(new.factoring_fee_ore.get()),

@@ -79,9 +79,10 @@ pub struct Exposure {
 /// `except`, and whether `except` is sold or handed over already: one
 /// statement whose cost does not grow with the company's history.
 ///
-/// - The recipient's share and whether the recipient has an overdue bought
-///   sale read that customer's outstanding sales only (`ix_sale_outstanding`);
-///   only its bought ones look up their invoice's due date.
+/// - The recipient's share reads that customer's outstanding sales only
+///   (`ix_sale_outstanding`); whether the recipient has an overdue bought
+///   sale is one entry of `ix_sale_overdue`, by the due date each sale
+///   keeps of its invoice.
 /// - The company's total is its `sale_tally` row (bought sales less what is
 ///   collected), less a bought sale of `except`, plus the sales still being
 ///   decided: the recipient's from the same pass, the other recipients' from
@@ -103,10 +104,10 @@ pub async fn exposure<C: ConnectionTrait>(
          CAST(COALESCE(SUM(s.amount_ore - s.collected_ore), 0) AS BIGINT) AS to_customer, \
          CAST(COALESCE(SUM(CASE WHEN s.status IN ({deciding}) \
               THEN s.amount_ore - s.collected_ore ELSE 0 END), 0) AS BIGINT) AS deciding, \
-         CAST(COALESCE(SUM(CASE WHEN s.status IN ({bought}) \
-              THEN CASE WHEN EXISTS (SELECT 1 FROM invoice i \
-                   WHERE i.id = s.invoice_id AND i.due_date < ?) THEN 1 ELSE 0 END \
-              ELSE 0 END), 0) AS BIGINT) AS overdue, \
+         (SELECT COUNT(*) FROM (SELECT 1 FROM invoice_sale o \
+              WHERE o.company_id = ? AND o.customer_id = ? AND o.status IN ({bought}) \
+              AND o.collected_ore < o.amount_ore AND o.due_date < ? \
+              AND o.invoice_id <> ? LIMIT 1) AS late) AS overdue, \
          CAST(COALESCE((SELECT t.outstanding_ore FROM sale_tally t WHERE t.company_id = ?), 0) \
             - (SELECT COALESCE(SUM(b.amount_ore - b.collected_ore), 0) FROM invoice_sale b \
                WHERE b.company_id = ? AND b.invoice_id = ? AND b.status IN ({bought})) \
@@ -128,7 +129,10 @@ pub async fn exposure<C: ConnectionTrait>(
         db,
         &sql,
         [
+            company.into(),
+            customer_id.into(),
             today.into(),
+            except.into(),
             company.into(),
             company.into(),
             except.into(),
