@@ -23,6 +23,7 @@ QUERIES = {
     "spot-check-queue": "{ spotCheckQueue(first: 50) { nodes { id } } }",
     "sales-in-spot-check": "{ invoiceSales(first: 50, status: SPOT_CHECK) { nodes { id } } }",
     "sales-with-history": "{ invoiceSales(first: 20) { edges { node { id status history { kind } } } } }",
+    "customers-invoices": "{ customers(first: 20) { nodes { name invoices(first: 5) { nodes { invoiceNumber total status } } } } }",
     "send-view-page": "{ noxFinansCandidates(first: 50) { nodes { colour } } }",
     "send-view-red-page": "{ noxFinansCandidates(first: 50, filter: {colour: [RED]}) { nodes { colour } } }",
 }

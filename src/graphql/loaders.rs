@@ -184,6 +184,47 @@ impl Loader<HistoryOf> for HistoryLoader {
     }
 }
 
+/// The first page of a customer's invoices, newest first: the customer, the
+/// page size, and what each invoice reads along.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FirstInvoices {
+    /// The customer.
+    pub customer: CustomerId,
+    /// The page size.
+    pub size: u64,
+    /// What each invoice reads along.
+    pub along: invoices::Along,
+}
+
+impl Loader<FirstInvoices> for CustomerInvoicesLoader {
+    type Value = crate::store::page::Page<invoices::Listed>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[FirstInvoices],
+    ) -> Result<HashMap<FirstInvoices, Self::Value>, Self::Error> {
+        let today = self.state.clock.today();
+        let mut out = HashMap::new();
+        for ((size, along), wanted) in grouped(keys.to_vec(), |k| (k.size, k.along)) {
+            let customers: Vec<CustomerId> = wanted.iter().map(|k| k.customer).collect();
+            let pages =
+                invoices::first_pages(&self.state.db, self.tenant, &customers, today, size, along)
+                    .await
+                    .map_err(wrap)?;
+            out.extend(pages.into_iter().map(|(customer, page)| {
+                let key = FirstInvoices {
+                    customer,
+                    size,
+                    along,
+                };
+                (key, page)
+            }));
+        }
+        Ok(out)
+    }
+}
+
 /// A request's loader of `T`.
 pub type Load<T> = DataLoader<T, HashMapCache>;
 
@@ -201,6 +242,7 @@ pub struct Loaders {
     sale: OnceLock<Load<SaleByInvoiceLoader>>,
     voucher_rows: OnceLock<Load<VoucherRowsLoader>>,
     history: OnceLock<Load<HistoryLoader>>,
+    customer_invoices: OnceLock<Load<CustomerInvoicesLoader>>,
 }
 
 impl Loaders {
@@ -219,6 +261,7 @@ impl Loaders {
             sale: OnceLock::new(),
             voucher_rows: OnceLock::new(),
             history: OnceLock::new(),
+            customer_invoices: OnceLock::new(),
         }
     }
 
@@ -330,4 +373,9 @@ scoped_loader!(
 scoped_loader!(
     /// Loads the rows of vouchers by voucher id (company users).
     VoucherRowsLoader, i64, voucher_rows, company
+);
+scoped_loader!(
+    /// Loads the first page of invoices of customers (company users): a page
+    /// of customers with their invoices in one query.
+    CustomerInvoicesLoader, FirstInvoices, customer_invoices, company
 );

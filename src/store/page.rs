@@ -49,6 +49,15 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// A page with no rows and none on either side.
+    pub fn empty() -> Self {
+        Self {
+            items: Vec::new(),
+            has_next: false,
+            has_previous: false,
+        }
+    }
+
     /// The same page with each row turned into a record.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page {

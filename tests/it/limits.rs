@@ -120,6 +120,58 @@ db_test!(
     }
 );
 
+db_test!(
+    the_invoices_of_a_page_of_customers_load_in_one_batch,
+    settings = |s| { quiet(s) },
+    |app| {
+        thirty_invoices_of_five_customers(&app).await;
+        // A customer with no invoices, and one whose invoices fill one page
+        // exactly.
+        app.customer(&app.company, json!({ "name": "Kund utan fakturor" }))
+            .await;
+        let exact = app
+            .customer(&app.company, json!({ "name": "Kund med fyra" }))
+            .await;
+        for _ in 0..4 {
+            app.invoice(&app.company, &exact, "10").await;
+        }
+        let page = "invoices(first: 4) { nodes { id invoiceNumber customer { name } sale { status } } \
+                    pageInfo { hasNextPage hasPreviousPage endCursor } }";
+        let q = format!("{{ customers(first: 10) {{ nodes {{ id {page} }} }} }}");
+        let (used, r) = statements_for(&app, &q).await;
+        let customers = r["customers"]["nodes"].as_array().unwrap();
+        assert_eq!(customers.len(), 7);
+        // Each customer's first page is the page the invoice list gives for
+        // that customer.
+        for c in customers {
+            let alone = app
+                .ok(
+                    &app.company,
+                    &format!(
+                        "query($c: ID!) {{ {} }}",
+                        page.replacen("first: 4", "first: 4, filter: { customerId: $c }", 1)
+                    ),
+                    json!({ "c": c["id"] }),
+                )
+                .await;
+            assert_eq!(c["invoices"], alone["invoices"], "{c}");
+        }
+        let sizes: Vec<usize> = customers
+            .iter()
+            .map(|c| c["invoices"]["nodes"].as_array().unwrap().len())
+            .collect();
+        assert_eq!(sizes, [4, 4, 4, 4, 4, 0, 4]);
+        let more: Vec<&Value> = customers
+            .iter()
+            .map(|c| &c["invoices"]["pageInfo"]["hasNextPage"])
+            .collect();
+        assert_eq!(more, [true, true, true, true, true, false, false]);
+        // Token lookup, the customers, their invoices: 3. A page of
+        // invoices per customer would be 9.
+        assert!(used <= 4, "{used} statements for seven customers' invoices");
+    }
+);
+
 db_test!(limits_are_clear_errors, |app| {
     // Page size.
     let r = app

@@ -4,13 +4,15 @@ use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
 
 use super::Address;
-use super::invoice::{InvoiceConnection, InvoiceOrder, invoice_page};
+use super::invoice::{InvoiceConnection, InvoiceOrder, along, connection, invoice_page};
 use crate::client_error::GqlResult;
 use crate::domain::identifiers::{IdentityKind, identity_kind_of_normalised};
 use crate::graphql::connection::Window;
 use crate::graphql::ids::encode_id;
-use crate::graphql::tenant;
+use crate::graphql::loaders::{CustomerInvoicesLoader, FirstInvoices};
+use crate::graphql::{loader, tenant};
 use crate::store::invoices::InvoiceFilter;
+use crate::store::page::{Page, PageRequest};
 
 /// A company's customer: who its invoices go to. Shared (`Arc`): the
 /// request's loader hands the same record to every invoice of a page that
@@ -103,6 +105,20 @@ impl Customer {
             customer_id: Some(self.0.id),
             ..InvoiceFilter::default()
         };
+        if let PageRequest::Forward { first, after: None } = req {
+            // The first page: read with the other customers' of this
+            // response in one statement.
+            let key = FirstInvoices {
+                customer: self.0.id,
+                size: first,
+                along: along(ctx, req).0,
+            };
+            let page = loader::<CustomerInvoicesLoader>(ctx)?
+                .load_one(key)
+                .await?
+                .unwrap_or_else(Page::empty);
+            return Ok(connection(ctx, t, filter, page));
+        }
         Box::pin(invoice_page(
             ctx,
             t,

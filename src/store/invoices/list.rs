@@ -60,7 +60,7 @@ impl InvoiceSort {
 }
 
 /// What to read along with a page of invoices, in the same statement.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Along {
     /// Each invoice's customer.
     pub customer: bool,
@@ -92,7 +92,11 @@ impl Keyed for Listed {
 /// sales joined as `along` asks: one statement for a page and its to-one
 /// relations. The columns are whole tables in entity order, or their brief
 /// columns ([`Width`]), read back by position ([`rows`]).
-fn joined(tenant: Tenant, base: Select<invoice::Entity>, along: Along) -> SelectStatement {
+pub(super) fn joined(
+    tenant: Tenant,
+    base: Select<invoice::Entity>,
+    along: Along,
+) -> SelectStatement {
     let mut q = base.into_query();
     // Each table's columns in the order `rows` reads them (a column name is
     // a static identifier: nothing is allocated for it).
@@ -148,7 +152,7 @@ fn joined(tenant: Tenant, base: Select<invoice::Entity>, along: Along) -> Select
     q
 }
 
-fn listed(row: &QueryResult, along: Along, check: Check) -> AppResult<Listed> {
+pub(super) fn listed(row: &QueryResult, along: Along, check: Check) -> AppResult<Listed> {
     // By position: the invoice's columns, then the customer's, then the sale's.
     let at = &mut 0;
     let width = along.width;

@@ -5,12 +5,14 @@
 //! - [`payments`]: payments, settlement of a sold invoice, credit notes;
 //! - [`holds`]: the sale or case holding an invoice.
 
+mod by_customer;
 mod filter;
 mod holds;
 mod list;
 mod payments;
 mod record;
 
+pub use by_customer::first_pages;
 pub use filter::InvoiceFilter;
 pub use holds::{Holder, hold, release};
 pub use list::{Along, InvoiceOrder, InvoiceSort, Listed, count, get_along, list};

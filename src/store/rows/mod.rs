@@ -71,7 +71,7 @@ pub trait FromColumns: Sized {
 }
 
 /// How many of a table's columns a statement selects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Width {
     /// Every column: the whole record.
     #[default]

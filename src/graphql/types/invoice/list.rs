@@ -1,6 +1,7 @@
 //! The invoice list: its sort orders and one keyset-paginated page.
 
 use super::*;
+use crate::store::page::Page;
 
 /// What an invoice list can be sorted by.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -55,20 +56,12 @@ impl InvoiceOrder {
     }
 }
 
-/// One page of invoices for a connection field. It looks ahead at what the
-/// client selected: customers and sales are joined into the page's one
-/// statement and each invoice keeps its own ([`Joined`]), so the nodes read
-/// no more and ask no loader;
-/// whether rows lie on the far side of the cursor is asked only when
-/// `pageInfo` asks for it.
-pub async fn invoice_page(
-    ctx: &Context<'_>,
-    tenant: Tenant,
-    filter: InvoiceFilter,
-    order: invoices::InvoiceOrder,
-    req: PageRequest,
-) -> GqlResult<InvoiceConnection> {
-    let st = state(ctx).clone();
+/// What a page of invoices for the current connection field reads along,
+/// from what the client selected: customers and sales are joined into the
+/// page's one statement and each invoice keeps its own ([`Joined`]), so the
+/// nodes read no more and ask no loader. With it, whether `pageInfo` asks
+/// about the far side of the cursor.
+pub fn along(ctx: &Context<'_>, req: PageRequest) -> (Along, bool) {
     let look = ctx.look_ahead();
     let node = |name: &str| {
         look.field("nodes").field(name).exists()
@@ -86,12 +79,46 @@ pub async fn invoice_page(
         PageRequest::Forward { .. } => info.field("hasPreviousPage").exists(),
         PageRequest::Backward { .. } => info.field("hasNextPage").exists(),
     };
-    let today = st.clock.today();
+    (along, other_side)
+}
+
+/// One page of invoices for a connection field, reading along what the
+/// client selected ([`along`]); whether rows lie on the far side of the
+/// cursor is asked only when `pageInfo` asks for it.
+pub async fn invoice_page(
+    ctx: &Context<'_>,
+    tenant: Tenant,
+    filter: InvoiceFilter,
+    order: invoices::InvoiceOrder,
+    req: PageRequest,
+) -> GqlResult<InvoiceConnection> {
+    let st = state(ctx);
+    let (along, other_side) = along(ctx, req);
     let page = invoices::list(
-        &st.db, tenant, &filter, today, order, req, along, other_side,
+        &st.db,
+        tenant,
+        &filter,
+        st.clock.today(),
+        order,
+        req,
+        along,
+        other_side,
     )
     .await?;
-    Ok(InvoiceConnection::from_page(
+    Ok(connection(ctx, tenant, filter, page))
+}
+
+/// The connection of a page of invoices that `filter` matches; its
+/// `totalCount` counts them when a client asks.
+pub fn connection(
+    ctx: &Context<'_>,
+    tenant: Tenant,
+    filter: InvoiceFilter,
+    page: Page<invoices::Listed>,
+) -> InvoiceConnection {
+    let st = state(ctx).clone();
+    let today = st.clock.today();
+    InvoiceConnection::from_page(
         page,
         Invoice::from,
         Box::new(move || {
@@ -99,5 +126,5 @@ pub async fn invoice_page(
             let filter = filter.clone();
             Box::pin(async move { invoices::count(&st.db, tenant, &filter, today).await })
         }),
-    ))
+    )
 }

@@ -28,7 +28,7 @@ use crate::store::page::PageRequest;
 pub mod brief;
 mod list;
 
-pub use list::{InvoiceOrder, InvoiceOrderField, OrderDirection, invoice_page};
+pub use list::{InvoiceOrder, InvoiceOrderField, OrderDirection, along, connection, invoice_page};
 
 /// A customer invoice, with what its page read along with it.
 #[derive(Clone)]

@@ -1,0 +1,72 @@
+//! The first page of each of several customers' invoices, in one statement.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Asterisk, UnionType};
+
+use super::filter::filter_condition;
+use super::list::{joined, listed};
+use super::*;
+use crate::store::rows::Check;
+
+/// The first page, newest first, of the invoices of each of the tenant's
+/// customers `customers`, each with what `along` asks for: one statement, a
+/// branch per customer that reads that customer's newest `size + 1`
+/// invoices from `ix_invoice_company_customer_id`, so a page of customers
+/// with their invoices costs one read however many customers it shows.
+/// Each page is what [`list`](super::list) gives for that customer with no
+/// cursor; a customer with no invoices gets an empty page.
+pub async fn first_pages<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    customers: &[CustomerId],
+    today: NaiveDate,
+    size: u64,
+    along: Along,
+) -> AppResult<HashMap<CustomerId, Page<Listed>>> {
+    let mut pages: HashMap<CustomerId, Page<Listed>> = HashMap::new();
+    let mut union: Option<SelectStatement> = None;
+    for (i, customer) in customers.iter().enumerate() {
+        if pages.insert(*customer, Page::empty()).is_some() {
+            continue;
+        }
+        let filter = InvoiceFilter {
+            customer_id: Some(*customer),
+            ..InvoiceFilter::default()
+        };
+        let base = scoped(tenant).filter(filter_condition(tenant, &filter, today));
+        let mut page = joined(tenant, base, along);
+        page.order_by((invoice::Entity, invoice::Column::Id), Order::Desc)
+            .limit(size + 1);
+        // Each branch in a subquery of its own: SQLite allows no ORDER BY or
+        // LIMIT on a member of a compound SELECT.
+        let branch = Query::select()
+            .column(Asterisk)
+            .from_subquery(page, Alias::new(format!("c{i}")))
+            .to_owned();
+        match union.as_mut() {
+            None => union = Some(branch),
+            Some(u) => {
+                u.union(UnionType::All, branch);
+            }
+        }
+    }
+    let Some(q) = union else {
+        return Ok(pages);
+    };
+    let rows = db
+        .query_all_raw(db.get_database_backend().build(&q))
+        .await?;
+    for (i, r) in rows.iter().enumerate() {
+        let item = listed(r, along, Check::for_row(i))?;
+        let Some(page) = pages.get_mut(&item.invoice.customer_id) else {
+            continue;
+        };
+        if page.items.len() as u64 == size {
+            page.has_next = true;
+        } else {
+            page.items.push(item);
+        }
+    }
+    Ok(pages)
+}
