@@ -172,6 +172,40 @@ db_test!(
     }
 );
 
+db_test!(
+    more_customers_than_one_statement_reads_each_get_their_invoices,
+    settings = |s| {
+        quiet(s);
+        s.max_page_size = 600;
+    },
+    |app| {
+        // One statement reads the first pages of 100 customers, so 501 take
+        // six (SQLite refuses a compound SELECT of more than 500).
+        let mut ids = Vec::new();
+        for i in 0..501 {
+            ids.push(
+                app.customer(&app.company, json!({ "name": format!("Kund {i}") }))
+                    .await,
+            );
+        }
+        app.invoice(&app.company, &ids[0], "10").await;
+        app.invoice(&app.company, &ids[500], "20").await;
+        let q = "{ customers(first: 600) { nodes { id invoices(first: 1) { nodes { total } } } } }";
+        let (used, r) = statements_for(&app, q).await;
+        let totals: Vec<&Value> = r["customers"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| &c["invoices"]["nodes"])
+            .collect();
+        assert_eq!(totals.len(), 501);
+        assert_eq!(totals[0], &json!([{ "total": "12.50" }]));
+        assert_eq!(totals[500], &json!([{ "total": "25.00" }]));
+        assert!(totals[1..500].iter().all(|t| t == &&json!([])), "{r}");
+        assert!(used <= 9, "{used} statements for 501 customers' invoices");
+    }
+);
+
 db_test!(limits_are_clear_errors, |app| {
     // Page size.
     let r = app

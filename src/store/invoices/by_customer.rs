@@ -15,8 +15,28 @@ use crate::store::rows::Check;
 /// invoices from `ix_invoice_company_customer_id`, so a page of customers
 /// with their invoices costs one read however many customers it shows.
 /// Each page is what [`list`](super::list) gives for that customer with no
-/// cursor; a customer with no invoices gets an empty page.
+/// cursor; a customer with no invoices gets an empty page. More than
+/// [`BRANCHES`] customers take a statement per [`BRANCHES`].
 pub async fn first_pages<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    customers: &[CustomerId],
+    today: NaiveDate,
+    size: u64,
+    along: Along,
+) -> AppResult<HashMap<CustomerId, Page<Listed>>> {
+    let mut pages = HashMap::new();
+    for some in customers.chunks(BRANCHES) {
+        pages.extend(read(db, tenant, some, today, size, along).await?);
+    }
+    Ok(pages)
+}
+
+/// The most customers one statement reads: SQLite takes at most 500 terms
+/// in a compound SELECT, and the server's page size may be up to 10,000.
+pub const BRANCHES: usize = 100;
+
+async fn read<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     customers: &[CustomerId],
