@@ -24,6 +24,11 @@ QUERIES = {
     "sales-in-spot-check": "{ invoiceSales(first: 50, status: SPOT_CHECK) { nodes { id } } }",
     "sales-with-history": "{ invoiceSales(first: 20) { edges { node { id status history { kind } } } } }",
     "customers-invoices": "{ customers(first: 20) { nodes { name invoices(first: 5) { nodes { invoiceNumber total status } } } } }",
+    "search-rare": "{ invoices(first: 50, filter: {search: \"19999\"}) { nodes { id } } }",
+    "search-none": "{ invoices(first: 50, filter: {search: \"xyzzy\"}) { nodes { id } } }",
+    "search-short": "{ invoices(first: 50, filter: {search: \"7\"}) { nodes { id } } }",
+    "search-common": "{ invoices(first: 50, filter: {search: \"kund\"}) { nodes { id } } }",
+    "search-rare-count": "{ invoices(first: 0, filter: {search: \"19999\"}) { totalCount } }",
     "send-view-page": "{ noxFinansCandidates(first: 50) { nodes { colour } } }",
     "send-view-red-page": "{ noxFinansCandidates(first: 50, filter: {colour: [RED]}) { nodes { colour } } }",
 }

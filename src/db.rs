@@ -24,7 +24,10 @@ use sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 /// cheaper: for an invoice page that was 0.35 ms of planning ahead of
 /// 0.18 ms of execution, for every page of every company larger than
 /// average. A `DATABASE_URL` that sets `options=-c plan_cache_mode=...`
-/// itself keeps its own choice.
+/// itself keeps its own choice. Connections also read backslashes in string
+/// literals literally (`standard_conforming_strings = on`, PostgreSQL's
+/// default), which the few values the store writes into its SQL as quoted
+/// literals rely on.
 ///
 /// A PostgreSQL pool holds up to `DATABASE_POOL_SIZE` connections at its
 /// default; [`connect_sized`] takes another size.
@@ -54,9 +57,14 @@ pub async fn connect_sized(url: &str, pool_size: u32) -> Result<DatabaseConnecti
             });
     } else {
         opts.max_connections(pool_size.max(1)).min_connections(1);
+        // Backslashes in string literals are literal characters, whatever
+        // the server's default: the store writes a few values into its SQL
+        // (a search's pattern, stored names) as quoted literals.
+        let mut options = vec![("standard_conforming_strings", "on")];
         if !url.contains("plan_cache_mode") {
-            opts.map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_generic_plan")]));
+            options.push(("plan_cache_mode", "force_generic_plan"));
         }
+        opts.map_sqlx_postgres_opts(move |o| o.options(options.clone()));
     }
     Database::connect(opts).await
 }

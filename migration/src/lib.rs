@@ -18,6 +18,7 @@ mod m20261205_000012_sale_tally;
 mod m20261205_000013_event_history_index;
 mod m20261205_000014_rare_invoice_states;
 mod m20261205_000015_sale_due_date;
+mod m20261205_000016_invoice_search;
 
 /// The PostgreSQL channel on which an event hub's sequencer pass wakes every
 /// instance's hub, and the hubs listen on.
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000013_event_history_index::Migration),
             Box::new(m20261205_000014_rare_invoice_states::Migration),
             Box::new(m20261205_000015_sale_due_date::Migration),
+            Box::new(m20261205_000016_invoice_search::Migration),
         ]
     }
 }

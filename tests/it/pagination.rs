@@ -209,6 +209,51 @@ db_test!(
     }
 );
 
+db_test!(a_search_finds_its_text_literally_whatever_it_holds, |app| {
+    // Names with the characters SQL strings and LIKE patterns treat
+    // specially; a search finds each as written, case-insensitively.
+    let names = ["O'Brien AB", "100% Bygg_AB", "Back\\slash!AB", "Vanlig AB"];
+    let mut numbers = Vec::new();
+    for name in names {
+        let c = app.customer(&app.company, json!({ "name": name })).await;
+        let id = app.invoice(&app.company, &c, "100").await;
+        let r = app
+            .ok(
+                &app.company,
+                "query($id: ID!) { invoice(id: $id) { invoiceNumber } }",
+                json!({ "id": id }),
+            )
+            .await;
+        numbers.push(r["invoice"]["invoiceNumber"].as_str().unwrap().to_string());
+    }
+    let found = |search: &'static str| {
+        let app = &app;
+        async move { list(app, json!({ "search": search })).await }
+    };
+    assert_eq!(found("o'brien").await, [numbers[0].clone()]);
+    assert_eq!(found("100%").await, [numbers[1].clone()]);
+    assert_eq!(found("%").await, [numbers[1].clone()]);
+    assert_eq!(found("_").await, [numbers[1].clone()]);
+    assert_eq!(found("!").await, [numbers[2].clone()]);
+    assert_eq!(found("\\").await, [numbers[2].clone()]);
+    assert_eq!(found("SLASH!ab").await, [numbers[2].clone()]);
+    assert!(found("'); DELETE FROM invoice; --").await.is_empty());
+    assert!(found("'").await.len() == 1);
+    // No stored text holds a NUL character: nothing matches, and the
+    // answer is no error.
+    assert!(found("a\u{0}b").await.is_empty());
+    let r = app
+        .ok(
+            &app.company,
+            "{ customers(search: \"a\\u0000b\") { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r["customers"]["totalCount"], 0);
+    // Nothing was changed by any of it.
+    assert_eq!(list(&app, json!({})).await.len(), 4);
+});
+
 /// On PostgreSQL the server's connections keep one generic plan per prepared
 /// statement (its pages are planned once, not at each request); a
 /// `DATABASE_URL` that sets `plan_cache_mode` itself keeps its own choice.
@@ -219,22 +264,95 @@ async fn postgres_connections_keep_one_plan_per_statement_unless_told_otherwise(
     let Some(url) = crate::helpers::postgres_url() else {
         return;
     };
-    async fn mode(url: &str) -> String {
+    async fn mode(url: &str, setting: &str) -> String {
         let db = invoice_finance::db::connect(url).await.unwrap();
         let row = db
             .query_one_raw(Statement::from_string(
                 DbBackend::Postgres,
-                "SHOW plan_cache_mode",
+                format!("SHOW {setting}"),
             ))
             .await
             .unwrap()
             .unwrap();
         row.try_get_by_index::<String>(0).unwrap()
     }
-    assert_eq!(mode(&url).await, "force_generic_plan");
+    assert_eq!(mode(&url, "plan_cache_mode").await, "force_generic_plan");
     let sep = if url.contains('?') { '&' } else { '?' };
     let own = format!("{url}{sep}options=-c%20plan_cache_mode%3Dauto");
-    assert_eq!(mode(&own).await, "auto");
+    assert_eq!(mode(&own, "plan_cache_mode").await, "auto");
+    // Backslashes in string literals stay literal characters, whatever the
+    // URL asks: the store writes a search's pattern into its SQL.
+    assert_eq!(mode(&url, "standard_conforming_strings").await, "on");
+    let off = format!("{url}{sep}options=-c%20standard_conforming_strings%3Doff");
+    assert_eq!(mode(&off, "standard_conforming_strings").await, "on");
+}
+
+/// The search's trigram indexes need `pg_trgm`; a role that may not create
+/// the extension still migrates, without them (the search then reads every
+/// invoice of the company, as on SQLite).
+#[tokio::test]
+async fn migrating_without_pg_trgm_leaves_the_search_indexes_out() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    use sqlx::Connection;
+
+    let Some(admin) = crate::helpers::postgres_url() else {
+        return;
+    };
+    let name = format!("it_{}", uuid::Uuid::new_v4().simple());
+    let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
+    for sql in [
+        format!("CREATE ROLE \"{name}\" LOGIN"),
+        format!("CREATE DATABASE \"{name}\""),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut c)
+            .await
+            .unwrap();
+    }
+    let own = crate::helpers::with_database(&admin, &name);
+    let mut o = sqlx::PgConnection::connect(&own).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "GRANT CREATE, USAGE ON SCHEMA public TO \"{name}\""
+    )))
+    .execute(&mut o)
+    .await
+    .unwrap();
+    let mut as_role = reqwest::Url::parse(&own).unwrap();
+    as_role.set_username(&name).unwrap();
+    let db = invoice_finance::db::connect(as_role.as_str())
+        .await
+        .unwrap();
+    invoice_finance::db::migrate(&db).await.unwrap();
+    let count = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get_by_index::<i64>(0)
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        count("SELECT COUNT(*) FROM pg_indexes WHERE indexname LIKE 'ix_invoice_search%'").await,
+        0
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM pg_extension WHERE extname = 'pg_trgm'").await,
+        0
+    );
+    db.close().await.unwrap();
+    drop(o);
+    for sql in [
+        format!("DROP DATABASE \"{name}\" WITH (FORCE)"),
+        format!("DROP ROLE \"{name}\""),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut c)
+            .await
+            .unwrap();
+    }
 }
 
 /// Records are read by position on PostgreSQL with each column's type

@@ -4,9 +4,8 @@ use crate::domain::id::CustomerId;
 use chrono::NaiveDate;
 use entity::invoice;
 use sea_orm::ColumnTrait;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Query};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
 
-use super::super::customers::contains;
 use crate::domain::invoice::InvoiceState;
 use crate::store::Tenant;
 use crate::store::raw::flag;
@@ -99,12 +98,40 @@ pub(super) fn filter_condition(tenant: Tenant, f: &InvoiceFilter, today: NaiveDa
         });
     }
     if let Some(s) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        cond = cond.add(
-            Condition::any()
-                .add(C::InvoiceNumber.like(contains(s)))
-                .add(C::Ocr.like(contains(s)))
-                .add(Expr::expr(Func::lower(Expr::col(C::CustomerName))).like(contains(s))),
-        );
+        cond = cond.add(search_condition(s));
     }
     cond
+}
+
+/// Invoice number, OCR or printed customer name (lower-cased) contains
+/// `needle`, with the pattern written into the SQL as a string literal: on
+/// PostgreSQL each search is then planned for its own pattern, so a rare
+/// text is looked up in the trigram indexes of migration 16 and a short or
+/// common one walks the company's invoices newest first until the page is
+/// full. One plan for every pattern (a bound value) would take the indexes
+/// for both, and read every company's matches of "7" (94 ms at 200,000
+/// invoices, against 0.4 ms planned for "7").
+///
+/// The literal is safe as written: single quotes are doubled, the
+/// connections read backslashes literally (`standard_conforming_strings`,
+/// `db::connect`), and the LIKE escape character is `!`. No stored text
+/// holds a NUL, so a needle with one matches nothing.
+fn search_condition(needle: &str) -> Condition {
+    if needle.contains('\0') {
+        return Condition::all().add(Expr::cust("1 = 0"));
+    }
+    let escaped: String = needle
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '!' => vec!['!', c],
+            '\'' => vec!['\'', '\''],
+            _ => vec![c],
+        })
+        .collect();
+    let like = |col: &str| format!("{col} LIKE '%{escaped}%' ESCAPE '!'");
+    Condition::any()
+        .add(Expr::cust(like(r#""invoice"."invoice_number""#)))
+        .add(Expr::cust(like(r#""invoice"."ocr""#)))
+        .add(Expr::cust(like(r#"LOWER("invoice"."customer_name")"#)))
 }
