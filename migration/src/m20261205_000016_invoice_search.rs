@@ -7,7 +7,12 @@
 //! PostgreSQL's `pg_trgm` indexes each of those by its three-letter pieces.
 //! The search writes its pattern into the SQL, so each is planned for its
 //! own text: a rare one is looked up in these indexes, a short or common one
-//! walks the company's invoices newest first until its page is full.
+//! walks the company's invoices newest first until its page is full. Which
+//! is which the planner reads from the table's statistics, and those of the
+//! lower-cased name exist only once the table is analysed after its index
+//! is made: without them a common name ("kund" in every customer's name of
+//! the bench database) took the index, 35 ms against 1 ms. The migration
+//! analyses the table.
 //!
 //! `pg_trgm` ships with PostgreSQL and is a trusted extension (from
 //! PostgreSQL 13 a database's owner may create it). Where the extension is
@@ -31,6 +36,7 @@ const UP: &str = "DO $$ BEGIN \
        CREATE INDEX ix_invoice_search_number ON invoice USING gin (invoice_number gin_trgm_ops); \
        CREATE INDEX ix_invoice_search_ocr ON invoice USING gin (ocr gin_trgm_ops); \
        CREATE INDEX ix_invoice_search_name ON invoice USING gin (LOWER(customer_name) gin_trgm_ops); \
+       ANALYZE invoice; \
      END IF; \
      END $$";
 
