@@ -25,9 +25,25 @@ pub async fn first_pages<C: ConnectionTrait>(
     size: u64,
     along: Along,
 ) -> AppResult<HashMap<CustomerId, Page<Listed>>> {
-    let mut pages = HashMap::new();
-    for some in customers.chunks(BRANCHES) {
-        pages.extend(read(db, tenant, some, today, size, along).await?);
+    let mut pages: HashMap<CustomerId, Page<Listed>> =
+        customers.iter().map(|c| (*c, Page::empty())).collect();
+    let each: Vec<CustomerId> = pages.keys().copied().collect();
+    for some in each.chunks(BRANCHES) {
+        let q = branches(tenant, some, today, size, along);
+        let rows = db
+            .query_all_raw(db.get_database_backend().build(&q))
+            .await?;
+        for (i, r) in rows.iter().enumerate() {
+            let item = listed(r, along, Check::for_row(i))?;
+            let Some(page) = pages.get_mut(&item.invoice.customer_id) else {
+                continue;
+            };
+            if page.items.len() as u64 == size {
+                page.has_next = true;
+            } else {
+                page.items.push(item);
+            }
+        }
     }
     Ok(pages)
 }
@@ -36,57 +52,35 @@ pub async fn first_pages<C: ConnectionTrait>(
 /// in a compound SELECT, and the server's page size may be up to 10,000.
 pub const BRANCHES: usize = 100;
 
-async fn read<C: ConnectionTrait>(
-    db: &C,
+/// One branch per customer, each its customer's newest `size + 1`
+/// invoices, as one `UNION ALL`. Each branch is a subquery of its own:
+/// SQLite allows no ORDER BY or LIMIT on a member of a compound SELECT.
+fn branches(
     tenant: Tenant,
     customers: &[CustomerId],
     today: NaiveDate,
     size: u64,
     along: Along,
-) -> AppResult<HashMap<CustomerId, Page<Listed>>> {
-    let mut pages: HashMap<CustomerId, Page<Listed>> = HashMap::new();
-    let mut union: Option<SelectStatement> = None;
-    for (i, customer) in customers.iter().enumerate() {
-        if pages.insert(*customer, Page::empty()).is_some() {
-            continue;
-        }
+) -> SelectStatement {
+    let branch = |i: usize, customer: CustomerId| {
         let filter = InvoiceFilter {
-            customer_id: Some(*customer),
+            customer_id: Some(customer),
             ..InvoiceFilter::default()
         };
         let base = scoped(tenant).filter(filter_condition(tenant, &filter, today));
         let mut page = joined(tenant, base, along);
         page.order_by((invoice::Entity, invoice::Column::Id), Order::Desc)
             .limit(size + 1);
-        // Each branch in a subquery of its own: SQLite allows no ORDER BY or
-        // LIMIT on a member of a compound SELECT.
-        let branch = Query::select()
+        Query::select()
             .column(Asterisk)
             .from_subquery(page, Alias::new(format!("c{i}")))
-            .to_owned();
-        match union.as_mut() {
-            None => union = Some(branch),
-            Some(u) => {
-                u.union(UnionType::All, branch);
-            }
-        }
-    }
-    let Some(q) = union else {
-        return Ok(pages);
+            .to_owned()
     };
-    let rows = db
-        .query_all_raw(db.get_database_backend().build(&q))
-        .await?;
-    for (i, r) in rows.iter().enumerate() {
-        let item = listed(r, along, Check::for_row(i))?;
-        let Some(page) = pages.get_mut(&item.invoice.customer_id) else {
-            continue;
-        };
-        if page.items.len() as u64 == size {
-            page.has_next = true;
-        } else {
-            page.items.push(item);
-        }
+    let mut each = customers.iter().enumerate().map(|(i, c)| branch(i, *c));
+    // `customers` is a chunk: never empty.
+    let mut all = each.next().unwrap_or_else(|| Query::select().to_owned());
+    for next in each {
+        all.union(UnionType::All, next);
     }
-    Ok(pages)
+    all
 }
