@@ -12,7 +12,7 @@ use async_graphql::ServerError;
 use async_graphql::parser::types::ExecutableDocument;
 
 use crate::bounded::BoundedMap;
-use crate::client_error::{ErrorCode, tag};
+use crate::client_error::{ErrorCode, server_error, tag};
 
 /// How many documents an instance remembers.
 pub const CAPACITY: usize = 1024;
@@ -63,6 +63,40 @@ impl Documents {
     pub fn is_empty(&self) -> bool {
         self.by_text.is_empty()
     }
+}
+
+/// Refuses a request whose text or variables hold a NUL character (U+0000)
+/// with `VALIDATION`. No stored text can hold one (PostgreSQL refuses it in
+/// text even as a bound value), so it would otherwise fail deep in a read or
+/// a write as an internal error. The text is searched for a NUL and for the
+/// escape `\u0000` a string literal turns into one (after an odd number of
+/// backslashes; one inside a comment is refused too).
+pub fn refuse_nul(request: &async_graphql::Request) -> Result<(), ServerError> {
+    use async_graphql::Value;
+    fn holds(v: &Value) -> bool {
+        match v {
+            Value::String(s) => s.contains('\0'),
+            Value::List(items) => items.iter().any(holds),
+            Value::Object(fields) => fields.iter().any(|(k, v)| k.contains('\0') || holds(v)),
+            _ => false,
+        }
+    }
+    let text = &request.query;
+    let escaped = text.match_indices("u0000").any(|(at, _)| {
+        let slashes = text[..at].bytes().rev().take_while(|b| *b == b'\\').count();
+        slashes % 2 == 1
+    });
+    let in_variables = request
+        .variables
+        .iter()
+        .any(|(name, v)| name.contains('\0') || holds(v));
+    if text.contains('\0') || escaped || in_variables {
+        return Err(server_error(
+            "text must not hold the NUL character (U+0000)",
+            ErrorCode::Validation,
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

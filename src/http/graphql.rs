@@ -68,7 +68,7 @@ pub(super) async fn run_one(
     if let Err(e) = s.app.persisted.resolve(&mut r) {
         return async_graphql::Response::from_errors(vec![e]);
     }
-    if let Err(e) = s.app.documents.parse(&mut r) {
+    if let Err(e) = crate::documents::refuse_nul(&r).and_then(|()| s.app.documents.parse(&mut r)) {
         return async_graphql::Response::from_errors(vec![e]);
     }
     if !s.app.settings.introspection

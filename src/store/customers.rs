@@ -102,8 +102,6 @@ pub(crate) fn contains(needle: &str) -> LikeExpr {
 fn search_condition(search: Option<&str>) -> Condition {
     match search.map(str::trim).filter(|s| !s.is_empty()) {
         None => Condition::all(),
-        // No stored text holds a NUL (PostgreSQL refuses it even as a value).
-        Some(s) if s.contains('\0') => Condition::all().add(Expr::cust("1 = 0")),
         Some(s) => Condition::any()
             .add(Expr::expr(Func::lower(Expr::col(customer::Column::Name))).like(contains(s)))
             .add(

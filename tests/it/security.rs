@@ -321,6 +321,66 @@ async fn raw(base: &str, head: &str, body: Option<&[u8]>) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+db_test!(
+    a_nul_character_anywhere_in_a_request_is_a_validation_error,
+    |app| {
+        // No stored text can hold one (PostgreSQL refuses it even as a bound
+        // value): in a variable, in a literal of the query, or as a raw
+        // character of the text, it is refused before anything runs.
+        let customers = "{ customers { totalCount } }";
+        let before = app.ok(&app.company, customers, json!({})).await;
+        let create = "mutation($i: CustomerInput!) { createCustomer(input: $i) { id } }";
+        for input in [
+            json!({ "name": "a\u{0}b" }),
+            json!({ "name": "x", "email": "a\u{0}@example.se" }),
+        ] {
+            let r = app.gql(&app.company, create, json!({ "i": input })).await;
+            assert_eq!(code(&r), "VALIDATION", "{r}");
+        }
+        for query in [
+            "mutation { createCustomer(input: {name: \"a\\u0000b\"}) { id } }",
+            "{ invoices(filter: {search: \"\\u0000\"}) { totalCount } }",
+            "{ customers(search: \"a\u{0}\") { totalCount } }",
+        ] {
+            let r = app.gql(&app.company, query, json!({})).await;
+            assert_eq!(code(&r), "VALIDATION", "{query}: {r}");
+        }
+        // Nested in a list of an input, over a WebSocket, in both protocols.
+        for protocol in [Protocol::TransportWs, Protocol::LegacyWs] {
+            let mut ws = WsClient::connect(&app.base, protocol, &app.company).await;
+            ws.subscribe(
+                "nul",
+                "query($f: InvoiceFilter) { invoices(filter: $f) { totalCount } }",
+                json!({ "f": { "search": "x\u{0}" } }),
+            )
+            .await;
+            let mut answer = Value::Null;
+            while let Some(m) = ws.recv_json(Duration::from_secs(5)).await {
+                if m["id"] == "nul" && m["type"] != "complete" {
+                    answer = m;
+                    break;
+                }
+            }
+            let payload = &answer["payload"];
+            let got = payload["errors"][0]["extensions"]["code"]
+                .as_str()
+                .or_else(|| payload[0]["extensions"]["code"].as_str());
+            assert_eq!(got, Some("VALIDATION"), "{answer}");
+        }
+        // An escaped backslash before `u0000` is a backslash, and nothing was
+        // written by any of it.
+        let r = app
+            .ok(
+                &app.company,
+                "{ invoices(filter: {search: \"\\\\u0000\"}) { totalCount } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(r["invoices"]["totalCount"], 0, "{r}");
+        assert_eq!(app.ok(&app.company, customers, json!({})).await, before);
+    }
+);
+
 db_test!(an_oversized_body_gets_a_readable_413, |app| {
     let limit = 262_144usize;
     let big = format!(

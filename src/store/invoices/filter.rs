@@ -114,12 +114,9 @@ pub(super) fn filter_condition(tenant: Tenant, f: &InvoiceFilter, today: NaiveDa
 ///
 /// The literal is safe as written: single quotes are doubled, the
 /// connections read backslashes literally (`standard_conforming_strings`,
-/// `db::connect`), and the LIKE escape character is `!`. No stored text
-/// holds a NUL, so a needle with one matches nothing.
+/// `db::connect`), and the LIKE escape character is `!`. A NUL never gets
+/// here: requests holding one are refused (`documents::refuse_nul`).
 fn search_condition(needle: &str) -> Condition {
-    if needle.contains('\0') {
-        return Condition::all().add(Expr::cust("1 = 0"));
-    }
     let escaped: String = needle
         .to_lowercase()
         .chars()
