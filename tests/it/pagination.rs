@@ -290,25 +290,27 @@ async fn migrating_without_pg_trgm_leaves_the_search_indexes_out() {
     let Some(admin) = crate::helpers::postgres_url() else {
         return;
     };
+    async fn run(c: &mut sqlx::PgConnection, statements: &[String]) {
+        for sql in statements {
+            sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                .execute(&mut *c)
+                .await
+                .unwrap();
+        }
+    }
     let name = format!("it_{}", uuid::Uuid::new_v4().simple());
     let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
-    for sql in [
+    let create = [
         format!("CREATE ROLE \"{name}\" LOGIN"),
         format!("CREATE DATABASE \"{name}\""),
-    ] {
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .execute(&mut c)
-            .await
-            .unwrap();
-    }
+    ];
+    run(&mut c, &create).await;
     let own = crate::helpers::with_database(&admin, &name);
     let mut o = sqlx::PgConnection::connect(&own).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!(
+    let grant = [format!(
         "GRANT CREATE, USAGE ON SCHEMA public TO \"{name}\""
-    )))
-    .execute(&mut o)
-    .await
-    .unwrap();
+    )];
+    run(&mut o, &grant).await;
     let mut as_role = reqwest::Url::parse(&own).unwrap();
     as_role.set_username(&name).unwrap();
     let db = invoice_finance::db::connect(as_role.as_str())
@@ -336,15 +338,11 @@ async fn migrating_without_pg_trgm_leaves_the_search_indexes_out() {
     );
     db.close().await.unwrap();
     drop(o);
-    for sql in [
+    let drop_all = [
         format!("DROP DATABASE \"{name}\" WITH (FORCE)"),
         format!("DROP ROLE \"{name}\""),
-    ] {
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .execute(&mut c)
-            .await
-            .unwrap();
-    }
+    ];
+    run(&mut c, &drop_all).await;
 }
 
 /// Records are read by position on PostgreSQL with each column's type
