@@ -11,7 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::db_test;
 use crate::helpers::{TestApp, code, until};
-use crate::ws::{Protocol, WsClient};
+use crate::ws::{Protocol, WsClient, error_code};
 
 const CREATE: &str = "mutation($c: ID, $l: String!, $d: Int) { createApiToken(companyId: $c, label: $l, expiresInDays: $d) { secret token { id label role companyId expiresAt revokedAt active } } }";
 const REVOKE: &str = "mutation($t: ID!) { revokeApiToken(tokenId: $t) { id revokedAt active } }";
@@ -354,18 +354,8 @@ db_test!(
                 json!({ "f": { "search": "x\u{0}" } }),
             )
             .await;
-            let mut answer = Value::Null;
-            while let Some(m) = ws.recv_json(Duration::from_secs(5)).await {
-                if m["id"] == "nul" && m["type"] != "complete" {
-                    answer = m;
-                    break;
-                }
-            }
-            let payload = &answer["payload"];
-            let got = payload["errors"][0]["extensions"]["code"]
-                .as_str()
-                .or_else(|| payload[0]["extensions"]["code"].as_str());
-            assert_eq!(got, Some("VALIDATION"), "{answer}");
+            let answer = ws.answer("nul", Duration::from_secs(5)).await;
+            assert_eq!(error_code(&answer), Some("VALIDATION"), "{answer}");
         }
         // An escaped backslash before `u0000` is a backslash, and nothing was
         // written by any of it.
@@ -790,21 +780,10 @@ async fn a_websocket_operation_past_the_timeout_is_stopped() {
     let started = std::time::Instant::now();
     ws.subscribe("slow", "{ customers { totalCount } }", json!({}))
         .await;
-    let mut answer = Value::Null;
-    while let Some(m) = ws.recv_json(Duration::from_secs(10)).await {
-        if m["id"] == "slow" && m["type"] != "complete" {
-            answer = m;
-            break;
-        }
-    }
+    let answer = ws.answer("slow", Duration::from_secs(10)).await;
     let took = started.elapsed();
     sqlx::query("ROLLBACK").execute(&mut blocker).await.unwrap();
-    let codes = answer["payload"]["errors"][0]["extensions"]["code"]
-        .as_str()
-        .or_else(|| answer["payload"][0]["extensions"]["code"].as_str())
-        .unwrap_or_default()
-        .to_string();
-    assert_eq!(codes, "TIMEOUT", "{answer}");
+    assert_eq!(error_code(&answer), Some("TIMEOUT"), "{answer}");
     assert!(took < Duration::from_secs(5), "{took:?}");
     // The socket still serves.
     ws.subscribe("fast", "{ viewer { name } }", json!({})).await;

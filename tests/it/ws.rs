@@ -25,6 +25,16 @@ pub struct WsClient {
     protocol: Protocol,
 }
 
+/// The code of the first error of an operation's answer: in `payload.errors`
+/// (the legacy protocol's `data` message) or in the `payload` list (an
+/// `error` message of `graphql-transport-ws`).
+pub fn error_code(answer: &Value) -> Option<&str> {
+    let payload = &answer["payload"];
+    payload["errors"][0]["extensions"]["code"]
+        .as_str()
+        .or_else(|| payload[0]["extensions"]["code"].as_str())
+}
+
 impl WsClient {
     /// Opens a socket offering `protocols` (comma-separated), sending nothing.
     pub async fn open_offering(
@@ -213,6 +223,17 @@ impl WsClient {
                 _ => continue,
             }
         }
+    }
+
+    /// The first message about operation `id` that is not its `complete`
+    /// (its data or its error), or `Null` when none comes within `wait`.
+    pub async fn answer(&mut self, id: &str, wait: Duration) -> Value {
+        while let Some(m) = self.recv_json(wait).await {
+            if m["id"] == id && m["type"] != "complete" {
+                return m;
+            }
+        }
+        Value::Null
     }
 
     /// Collects `n` payloads of subscription `id`, failing after a generous wait.
