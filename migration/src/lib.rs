@@ -20,6 +20,14 @@ mod m20261205_000014_rare_invoice_states;
 mod m20261205_000015_sale_due_date;
 mod m20261205_000016_invoice_search;
 
+/// Runs `statements` one after another on the migration's connection.
+async fn run_all(m: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
+    for sql in statements {
+        m.get_connection().execute_unprepared(sql).await?;
+    }
+    Ok(())
+}
+
 /// The PostgreSQL channel on which an event hub's sequencer pass wakes every
 /// instance's hub, and the hubs listen on.
 pub const OUTBOX_CHANNEL: &str = "invoice_finance_outbox";

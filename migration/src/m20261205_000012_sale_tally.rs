@@ -44,22 +44,18 @@ const RECIPIENT: &str = "CREATE INDEX ix_sale_recipient ON invoice_sale \
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        for sql in [TABLE, FILL, IN_PROGRESS, RECIPIENT] {
-            db.execute_unprepared(sql).await?;
-        }
-        Ok(())
+        crate::run_all(m, &[TABLE, FILL, IN_PROGRESS, RECIPIENT]).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        for sql in [
-            "DROP INDEX ix_sale_recipient",
-            "DROP INDEX ix_sale_in_progress",
-            "DROP TABLE sale_tally",
-        ] {
-            db.execute_unprepared(sql).await?;
-        }
-        Ok(())
+        crate::run_all(
+            m,
+            &[
+                "DROP INDEX ix_sale_recipient",
+                "DROP INDEX ix_sale_in_progress",
+                "DROP TABLE sale_tally",
+            ],
+        )
+        .await
     }
 }

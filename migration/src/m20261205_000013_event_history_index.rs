@@ -1,4 +1,4 @@
-//! A sale's or a case's history (`store::outbox::history`) reads its events
+//! A sale's or a case's history (`store::outbox::histories`) reads its events
 //! by topic and subject. The only index it could use was the company's
 //! (`ix_outbox_company_seq`), so each history read every event of the
 //! company: 7 ms at 20,000 events, growing with the company's age. The
@@ -17,16 +17,10 @@ const BY_COMPANY: &str = "CREATE INDEX ix_outbox_company_seq ON outbox_event (co
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for sql in [BY_SUBJECT, "DROP INDEX ix_outbox_company_seq"] {
-            m.get_connection().execute_unprepared(sql).await?;
-        }
-        Ok(())
+        crate::run_all(m, &[BY_SUBJECT, "DROP INDEX ix_outbox_company_seq"]).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for sql in [BY_COMPANY, "DROP INDEX ix_outbox_subject"] {
-            m.get_connection().execute_unprepared(sql).await?;
-        }
-        Ok(())
+        crate::run_all(m, &[BY_COMPANY, "DROP INDEX ix_outbox_subject"]).await
     }
 }

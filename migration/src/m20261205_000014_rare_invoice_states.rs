@@ -18,19 +18,17 @@ const NOT_COMPLETED: &str =
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for sql in [CANCELLED, NOT_COMPLETED] {
-            m.get_connection().execute_unprepared(sql).await?;
-        }
-        Ok(())
+        crate::run_all(m, &[CANCELLED, NOT_COMPLETED]).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for sql in [
-            "DROP INDEX ix_invoice_not_completed",
-            "DROP INDEX ix_invoice_cancelled",
-        ] {
-            m.get_connection().execute_unprepared(sql).await?;
-        }
-        Ok(())
+        crate::run_all(
+            m,
+            &[
+                "DROP INDEX ix_invoice_not_completed",
+                "DROP INDEX ix_invoice_cancelled",
+            ],
+        )
+        .await
     }
 }

@@ -30,19 +30,17 @@ const INDEX: &str = "CREATE INDEX ix_sale_overdue ON invoice_sale \
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for sql in [COLUMN, FILL, INDEX] {
-            m.get_connection().execute_unprepared(sql).await?;
-        }
-        Ok(())
+        crate::run_all(m, &[COLUMN, FILL, INDEX]).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for sql in [
-            "DROP INDEX ix_sale_overdue",
-            "ALTER TABLE invoice_sale DROP COLUMN due_date",
-        ] {
-            m.get_connection().execute_unprepared(sql).await?;
-        }
-        Ok(())
+        crate::run_all(
+            m,
+            &[
+                "DROP INDEX ix_sale_overdue",
+                "ALTER TABLE invoice_sale DROP COLUMN due_date",
+            ],
+        )
+        .await
     }
 }
