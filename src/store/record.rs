@@ -159,9 +159,17 @@ pub fn sql_list<T: Stored>(keep: impl Fn(T) -> bool) -> String {
 fn literals(names: &[&'static str]) -> String {
     names
         .iter()
-        .map(|n| format!("'{}'", n.replace('\'', "''")))
+        .map(|n| text_literal(n))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `v` as an SQL string literal: in single quotes, a quote doubled. Both
+/// databases read every other character as itself (PostgreSQL connections
+/// keep `standard_conforming_strings` on, [`crate::db::connect`]). For the
+/// few values the store writes into its SQL instead of binding them.
+pub fn text_literal(v: &str) -> String {
+    format!("'{}'", v.replace('\'', "''"))
 }
 
 /// `column IN ('A', 'B')` over stored names written as literals, not bound;

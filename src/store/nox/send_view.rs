@@ -6,7 +6,7 @@ use crate::domain::invoice::InvoiceType;
 use crate::domain::money::HOME_CURRENCY;
 use crate::domain::nox_case::NoxStatus;
 use crate::domain::sale::SaleStatus;
-use crate::store::record::sql_list;
+use crate::store::record::{sql_list, text_literal};
 use sea_orm::DbBackend;
 
 /// Which rows the send view shows. They are chosen in SQL, by the SQL form
@@ -67,12 +67,6 @@ fn customer_lacks(col: &str, customers: Customers) -> String {
     }
 }
 
-/// A SQL string literal (quotes doubled): the values inlined here are dates,
-/// booleans, ids and the company's own terms-of-payment codes.
-fn literal(v: &str) -> String {
-    format!("'{}'", v.replace('\'', "''"))
-}
-
 /// The settings a page was coloured by, as its statement read them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ViewSettings {
@@ -109,11 +103,11 @@ fn active_terms_sql(tenant: Tenant, backend: DbBackend) -> String {
 /// letters (as `store::nox::settings` reads it).
 fn delivery_sql(tenant: Tenant, f: &CandidateFilter) -> String {
     match f.delivery {
-        Some(d) => literal(d.as_str()),
+        Some(d) => text_literal(d.as_str()),
         None => format!(
             "COALESCE((SELECT ns.default_delivery FROM nox_settings ns WHERE ns.company_id = {}), {})",
             tenant.company_id(),
-            literal(Delivery::Letter.as_str())
+            text_literal(Delivery::Letter.as_str())
         ),
     }
 }
@@ -148,7 +142,7 @@ fn send_view_select(
 ) -> Select<entity::invoice::Entity> {
     use entity::invoice;
     use sea_orm::sea_query::Expr;
-    let today = literal(&today.format("%Y-%m-%d").to_string());
+    let today = text_literal(&today.format("%Y-%m-%d").to_string());
     let terms = active_terms_sql(tenant, backend);
     let position = if backend == DbBackend::Postgres {
         "strpos"
@@ -158,7 +152,7 @@ fn send_view_select(
     let email = format!(
         "{} = {}",
         delivery_sql(tenant, f),
-        literal(Delivery::Email.as_str())
+        text_literal(Delivery::Email.as_str())
     );
     let mut red: Vec<String> = vec![
         "invoice.balance_ore <= 0".into(),
@@ -171,7 +165,7 @@ fn send_view_select(
             "invoice.invoice_type IN ({})",
             sql_list(|t: InvoiceType| t != InvoiceType::Invoice)
         ),
-        format!("invoice.currency <> {}", literal(HOME_CURRENCY)),
+        format!("invoice.currency <> {}", text_literal(HOME_CURRENCY)),
         format!("invoice.invoice_date > {today}"),
         blank("invoice.customer_name"),
         format!(
