@@ -273,7 +273,12 @@ impl Loaders {
             return Some(l);
         }
         let loader = T::make(self.state.clone(), self.scope)?;
-        let l = DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default());
+        // No batching window: the resolvers of a list's items ask within one
+        // poll of the response, before the spawned fetch first runs, so they
+        // still share one batch. The library's default of 1 ms (on a timer
+        // thread of its own) added that wait to every nested level.
+        let l = DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
+            .delay(std::time::Duration::ZERO);
         l.enable_all_cache(self.cache);
         // Another resolver may have set it meanwhile; either one serves.
         let _ = slot.set(l);
