@@ -103,12 +103,24 @@ fn search_condition(search: Option<&str>) -> Condition {
     match search.map(str::trim).filter(|s| !s.is_empty()) {
         None => Condition::all(),
         Some(s) => Condition::any()
-            .add(Expr::expr(Func::lower(Expr::col(customer::Column::Name))).like(contains(s)))
             .add(
-                Expr::expr(Func::lower(Expr::col(customer::Column::CustomerNumber)))
-                    .like(contains(s)),
+                Expr::expr(Func::lower(Expr::col((
+                    customer::Entity,
+                    customer::Column::Name,
+                ))))
+                .like(contains(s)),
             )
-            .add(Expr::col(customer::Column::OrganisationNumber).like(contains(s))),
+            .add(
+                Expr::expr(Func::lower(Expr::col((
+                    customer::Entity,
+                    customer::Column::CustomerNumber,
+                ))))
+                .like(contains(s)),
+            )
+            .add(
+                Expr::col((customer::Entity, customer::Column::OrganisationNumber))
+                    .like(contains(s)),
+            ),
     }
 }
 

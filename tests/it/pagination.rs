@@ -421,3 +421,61 @@ async fn a_record_read_by_position_refuses_a_null_or_another_type() {
             .is_err()
     );
 }
+
+db_test!(
+    every_invoice_filter_serves_a_page_with_its_customer_and_sale,
+    |app| {
+        crate::fixtures::activate(&app, crate::fixtures::agreement()).await;
+        let customer = app.full_customer(&app.company).await;
+        let sold = crate::fixtures::invoice_of_10k(&app, &customer).await;
+        let kept = crate::fixtures::invoice_of_10k(&app, &customer).await;
+        let r = crate::fixtures::sell(&app, &sold, "filters").await;
+        assert!(r.get("errors").is_none(), "{r}");
+        // The list's columns read the customer and the sale with the page (one
+        // statement joining their tables); the filters must still name their
+        // own table's columns.
+        let wide = "query($f: InvoiceFilter, $o: InvoiceOrder) { invoices(first: 10, filter: $f, orderBy: $o) { totalCount nodes { id customer { name } sale { status } listIcon { kind } } } }";
+        let narrow = "query($f: InvoiceFilter, $o: InvoiceOrder) { invoices(first: 10, filter: $f, orderBy: $o) { totalCount nodes { id } } }";
+        let live = json!(["PROCESSING", "SPOT_CHECK", "APPROVED", "PAID_OUT"]);
+        let filters = [
+            (json!({ "handedToNoxFinans": false }), vec![&kept, &sold]),
+            (json!({ "handedToNoxFinans": true }), vec![]),
+            (json!({ "saleStatus": live }), vec![&sold]),
+            (
+                json!({ "saleStatus": live, "handedToNoxFinans": false, "status": ["SOLD", "UNPAID", "OVERDUE"] }),
+                vec![&sold],
+            ),
+            (
+                json!({ "handedToNoxFinans": false, "search": "bygg", "customerId": customer }),
+                vec![&kept, &sold],
+            ),
+        ];
+        let orders = [
+            json!(null),
+            json!({ "field": "CUSTOMER_NAME", "direction": "ASC" }),
+            json!({ "field": "NUMBER", "direction": "DESC" }),
+        ];
+        let ids = |r: &Value| -> Vec<String> {
+            r["invoices"]["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["id"].as_str().unwrap().to_string())
+                .collect()
+        };
+        for (filter, expected) in &filters {
+            for order in &orders {
+                let vars = json!({ "f": filter, "o": order });
+                let w = app.ok(&app.company, wide, vars.clone()).await;
+                let n = app.ok(&app.company, narrow, vars).await;
+                assert_eq!(ids(&w), ids(&n), "{filter} by {order}");
+                assert_eq!(w["invoices"]["totalCount"], n["invoices"]["totalCount"]);
+                let mut got = ids(&w);
+                got.sort();
+                let mut want: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+                want.sort();
+                assert_eq!(got, want, "{filter} by {order}");
+            }
+        }
+    }
+);

@@ -55,7 +55,9 @@ fn state_condition(state: InvoiceState, today: NaiveDate) -> Condition {
 }
 
 /// `f` as one condition on the tenant's invoices. The sale statuses are SQL
-/// literals ([`stored_in`](crate::store::record::stored_in)).
+/// literals ([`stored_in`](crate::store::record::stored_in)). Every column
+/// is named with its table: a page reads the customer and the sale in the
+/// same statement, and both have an `id`.
 pub(super) fn filter_condition(tenant: Tenant, f: &InvoiceFilter, today: NaiveDate) -> Condition {
     use invoice::Column as C;
     let mut cond = Condition::all();
@@ -83,7 +85,7 @@ pub(super) fn filter_condition(tenant: Tenant, f: &InvoiceFilter, today: NaiveDa
                 &f.sale_statuses,
             ))
             .to_owned();
-        cond = cond.add(Expr::col(C::Id).in_subquery(sold));
+        cond = cond.add(Expr::col((invoice::Entity, C::Id)).in_subquery(sold));
     }
     if let Some(handed) = f.handed_to_nox {
         let cases = Query::select()
@@ -92,9 +94,9 @@ pub(super) fn filter_condition(tenant: Tenant, f: &InvoiceFilter, today: NaiveDa
             .and_where(entity::nox_case::Column::CompanyId.eq(tenant.company_id()))
             .to_owned();
         cond = cond.add(if handed {
-            Expr::col(C::Id).in_subquery(cases)
+            Expr::col((invoice::Entity, C::Id)).in_subquery(cases)
         } else {
-            Expr::col(C::Id).not_in_subquery(cases)
+            Expr::col((invoice::Entity, C::Id)).not_in_subquery(cases)
         });
     }
     if let Some(s) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
