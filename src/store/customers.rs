@@ -102,25 +102,16 @@ pub(crate) fn contains(needle: &str) -> LikeExpr {
 fn search_condition(search: Option<&str>) -> Condition {
     match search.map(str::trim).filter(|s| !s.is_empty()) {
         None => Condition::all(),
-        Some(s) => Condition::any()
-            .add(
-                Expr::expr(Func::lower(Expr::col((
-                    customer::Entity,
-                    customer::Column::Name,
-                ))))
-                .like(contains(s)),
-            )
-            .add(
-                Expr::expr(Func::lower(Expr::col((
-                    customer::Entity,
-                    customer::Column::CustomerNumber,
-                ))))
-                .like(contains(s)),
-            )
-            .add(
-                Expr::col((customer::Entity, customer::Column::OrganisationNumber))
-                    .like(contains(s)),
-            ),
+        Some(s) => {
+            let lower = |c| Expr::expr(Func::lower(Expr::col((customer::Entity, c))));
+            Condition::any()
+                .add(lower(customer::Column::Name).like(contains(s)))
+                .add(lower(customer::Column::CustomerNumber).like(contains(s)))
+                .add(
+                    Expr::col((customer::Entity, customer::Column::OrganisationNumber))
+                        .like(contains(s)),
+                )
+        }
     }
 }
 
