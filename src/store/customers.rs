@@ -87,16 +87,8 @@ fn scoped(tenant: Tenant) -> Select<customer::Entity> {
 }
 
 /// A LIKE pattern matching `needle` anywhere, with its wildcards escaped, lower-cased.
-pub(crate) fn contains(needle: &str) -> LikeExpr {
-    let escaped: String = needle
-        .to_lowercase()
-        .chars()
-        .flat_map(|c| match c {
-            '%' | '_' | '\\' => vec!['\\', c],
-            _ => vec![c],
-        })
-        .collect();
-    LikeExpr::new(format!("%{escaped}%")).escape('\\')
+fn contains(needle: &str) -> LikeExpr {
+    LikeExpr::new(crate::store::record::contains_pattern(needle, '\\')).escape('\\')
 }
 
 fn search_condition(search: Option<&str>) -> Condition {

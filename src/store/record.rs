@@ -172,6 +172,20 @@ pub fn text_literal(v: &str) -> String {
     format!("'{}'", v.replace('\'', "''"))
 }
 
+/// A LIKE pattern matching `needle` (lower-cased) anywhere, its wildcards
+/// and `escape` itself escaped with `escape`.
+pub fn contains_pattern(needle: &str, escape: char) -> String {
+    let mut pattern = String::from("%");
+    for c in needle.to_lowercase().chars() {
+        if matches!(c, '%' | '_') || c == escape {
+            pattern.push(escape);
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 /// `column IN ('A', 'B')` over stored names written as literals, not bound;
 /// no names match nothing.
 ///

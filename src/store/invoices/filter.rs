@@ -118,15 +118,8 @@ pub(super) fn filter_condition(tenant: Tenant, f: &InvoiceFilter, today: NaiveDa
 /// and the LIKE escape character is `!`. A NUL never gets
 /// here: requests holding one are refused (`documents::refuse_nul`).
 fn search_condition(needle: &str) -> Condition {
-    let escaped: String = needle
-        .to_lowercase()
-        .chars()
-        .flat_map(|c| match c {
-            '%' | '_' | '!' => vec!['!', c],
-            _ => vec![c],
-        })
-        .collect();
-    let pattern = crate::store::record::text_literal(&format!("%{escaped}%"));
+    use crate::store::record::{contains_pattern, text_literal};
+    let pattern = text_literal(&contains_pattern(needle, '!'));
     let like = |col: &str| format!("{col} LIKE {pattern} ESCAPE '!'");
     Condition::any()
         .add(Expr::cust(like(r#""invoice"."invoice_number""#)))
