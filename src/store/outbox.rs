@@ -59,9 +59,7 @@ impl Event {
     pub fn owner(&self) -> Tenant {
         Tenant(self.company_id)
     }
-}
 
-impl Event {
     /// The event of a row that has its position; `None` for one that waits
     /// for the sequencer.
     fn positioned(m: outbox_event::Model) -> Option<Self> {
@@ -121,17 +119,7 @@ pub async fn sequence(db: &sea_orm::DatabaseConnection) -> AppResult<u64> {
         .await?;
     // A statement after the lock, so its snapshot sees the previous pass.
     let placed = txn
-        .query_one_raw(Statement::from_string(
-            DbBackend::Postgres,
-            "WITH waiting AS (\
-               SELECT seq, row_number() OVER (ORDER BY seq) AS n \
-               FROM outbox_event WHERE position IS NULL), \
-             base AS (SELECT COALESCE(MAX(position), 0) AS p FROM outbox_event), \
-             placed AS (\
-               UPDATE outbox_event o SET position = base.p + waiting.n \
-               FROM waiting, base WHERE o.seq = waiting.seq RETURNING 1) \
-             SELECT COUNT(*) AS placed FROM placed",
-        ))
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, SEQUENCE_PASS))
         .await?
         .map(|r| r.try_get::<i64>("", "placed"))
         .transpose()?
@@ -144,6 +132,23 @@ pub async fn sequence(db: &sea_orm::DatabaseConnection) -> AppResult<u64> {
     txn.commit().await?;
     Ok(u64::try_from(placed).unwrap_or(0))
 }
+
+/// One pass of the sequencer: numbers the committed events still without a
+/// position, in `seq` order, after the highest position so far.
+///
+/// Both sides of the update read the events through the index of those
+/// waiting (`ix_outbox_event_unpositioned`). The connection keeps the plan it
+/// made the first time, when the outbox may have been nearly empty; a plan
+/// that joined the waiting events with the whole table then scanned every
+/// event ever written on every pass, as the outbox grew.
+pub const SEQUENCE_PASS: &str = "WITH waiting AS (\
+       SELECT seq, row_number() OVER (ORDER BY seq) AS n \
+       FROM outbox_event WHERE position IS NULL), \
+     base AS (SELECT COALESCE(MAX(position), 0) AS p FROM outbox_event), \
+     placed AS (\
+       UPDATE outbox_event o SET position = base.p + waiting.n \
+       FROM waiting, base WHERE o.seq = waiting.seq AND o.position IS NULL RETURNING 1) \
+     SELECT COUNT(*) AS placed FROM placed";
 
 /// Which committed events a reader wants, after `after` and up to `upto`.
 #[derive(Debug, Clone, Copy)]

@@ -255,6 +255,63 @@ async fn outbox_sequences_commit_in_order_and_holes_are_passed() {
     assert_eq!(next_kind(&mut ws).await, "SALE_PAID_OUT");
 }
 
+/// A sequencer pass reads only the events waiting for a position, however
+/// large the outbox has grown since the connection planned the statement. A
+/// connection plans it once, at its first pass, often while the outbox is
+/// nearly empty, and keeps that plan; the plan must not scan the table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sequencer_pass_reads_only_the_waiting_events_as_the_outbox_grows() {
+    use invoice_finance::store::outbox::SEQUENCE_PASS;
+    use sqlx::{Connection, Row};
+    let Some(app) = TestApp::spawn(Backend::Postgres).await else {
+        return;
+    };
+    let mut c = sqlx::PgConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    let events = |from: i64, to: i64, placed: bool| {
+        let position = if placed { "g" } else { "NULL" };
+        format!(
+            "INSERT INTO outbox_event (company_id, topic, kind, subject_id, message, at, recorded_ms, position) \
+             SELECT 1, 'INVOICE_SALE', 'APPROVED', g, 'Invoice 1 is approved for sale', now(), 0, {position} \
+             FROM generate_series({from}, {to}) g"
+        )
+    };
+    let scans = async |c: &mut sqlx::PgConnection| -> Vec<String> {
+        let rows = sqlx::query("EXPLAIN (COSTS OFF) EXECUTE pass")
+            .fetch_all(&mut *c)
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|r| r.get::<String, _>(0))
+            .filter(|line| line.contains("Seq Scan"))
+            .collect()
+    };
+    for sql in [events(1, 400, true), events(401, 405, false)] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut c)
+            .await
+            .unwrap();
+    }
+    // A statement without parameters keeps the plan it is prepared with.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "PREPARE pass AS {SEQUENCE_PASS}"
+    )))
+    .execute(&mut c)
+    .await
+    .unwrap();
+    assert_eq!(scans(&mut c).await, Vec::<String>::new(), "a small outbox");
+    sqlx::query(sqlx::AssertSqlSafe(events(1_000, 40_000, true)))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(
+        scans(&mut c).await,
+        Vec::<String>::new(),
+        "the same plan once the outbox has grown"
+    );
+}
+
 /// On shutdown the worker finishes the jobs in hand and gives the rest of its
 /// claimed batch back at once (no lease left, attempt not counted).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
