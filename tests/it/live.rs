@@ -269,8 +269,9 @@ async fn a_sequencer_pass_reads_only_the_waiting_events_as_the_outbox_grows() {
     let mut c = sqlx::PgConnection::connect(&app.database_url)
         .await
         .unwrap();
+    // Positions far above any the app itself gives while the test runs.
     let events = |from: i64, to: i64, placed: bool| {
-        let position = if placed { "g" } else { "NULL" };
+        let position = if placed { "g + 1000000" } else { "NULL" };
         format!(
             "INSERT INTO outbox_event (company_id, topic, kind, subject_id, message, at, recorded_ms, position) \
              SELECT 1, 'INVOICE_SALE', 'APPROVED', g, 'Invoice 1 is approved for sale', now(), 0, {position} \
