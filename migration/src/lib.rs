@@ -19,6 +19,7 @@ mod m20261205_000013_event_history_index;
 mod m20261205_000014_rare_invoice_states;
 mod m20261205_000015_sale_due_date;
 mod m20261205_000016_invoice_search;
+mod m20261205_000017_live_job_index;
 
 /// Runs `statements` one after another on the migration's connection.
 async fn run_all(m: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000014_rare_invoice_states::Migration),
             Box::new(m20261205_000015_sale_due_date::Migration),
             Box::new(m20261205_000016_invoice_search::Migration),
+            Box::new(m20261205_000017_live_job_index::Migration),
         ]
     }
 }

@@ -192,8 +192,13 @@ async fn move_to<C: ConnectionTrait>(db: &C, id: i64, run_at: DateTime<Utc>) -> 
 /// lease token: only the holder of the current lease can finish a job, so a
 /// worker whose lease ran out (and whose job another worker took) cannot
 /// commit its work too.
-pub async fn claim<C: ConnectionTrait>(
-    db: &C,
+///
+/// On PostgreSQL the claim is planned afresh each time, in its transaction
+/// (hence the type): the table keeps every job ever run, and a plan made
+/// while it was small, which the connection would keep
+/// ([`crate::db::connect`]), matched the due jobs against all of it.
+pub async fn claim(
+    db: &sea_orm::DatabaseTransaction,
     now: DateTime<Utc>,
     limit: u64,
     lease_ms: i64,
@@ -202,6 +207,8 @@ pub async fn claim<C: ConnectionTrait>(
     let wall = Utc::now().timestamp_millis();
     let token = uuid::Uuid::new_v4().simple().to_string();
     let lock = if backend == DbBackend::Postgres {
+        db.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+            .await?;
         "FOR UPDATE SKIP LOCKED"
     } else {
         ""

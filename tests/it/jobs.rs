@@ -28,17 +28,25 @@ db_test!(
         .await
         .unwrap();
         let at = later + chrono::Duration::seconds(1);
+        let db = &db;
+        let claim = async |lease_ms| {
+            use sea_orm::TransactionTrait;
+            let txn = db.begin().await.unwrap();
+            let claimed = jobs::claim(&txn, at, 10, lease_ms).await.unwrap();
+            txn.commit().await.unwrap();
+            claimed
+        };
         // Worker A's lease has already run out when worker B claims the job.
-        let a = jobs::claim(&db, at, 10, -1).await.unwrap();
-        let b = jobs::claim(&db, at, 10, 60_000).await.unwrap();
+        let a = claim(-1).await;
+        let b = claim(60_000).await;
         assert_eq!((a.len(), b.len()), (1, 1));
         assert_eq!(a[0].id, b[0].id);
         assert_ne!(a[0].lease(), b[0].lease());
         // A's late completion is refused; B's counts once.
-        assert!(jobs::finish(&db, &a[0]).await.is_err());
-        jobs::finish(&db, &b[0]).await.unwrap();
-        assert!(jobs::finish(&db, &b[0]).await.is_err(), "finished once");
-        assert!(jobs::claim(&db, at, 10, 60_000).await.unwrap().is_empty());
+        assert!(jobs::finish(db, &a[0]).await.is_err());
+        jobs::finish(db, &b[0]).await.unwrap();
+        assert!(jobs::finish(db, &b[0]).await.is_err(), "finished once");
+        assert!(claim(60_000).await.is_empty());
     }
 );
 
@@ -168,3 +176,106 @@ db_test!(
         assert_eq!(live.status().as_u16(), 200);
     }
 );
+
+/// Rows PostgreSQL read from `job` in the current transaction, by sequential
+/// and index scans together.
+async fn job_rows_read(txn: &sea_orm::DatabaseTransaction) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let row = txn
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT CAST(pg_stat_get_xact_tuples_returned('job'::regclass) \
+             + pg_stat_get_xact_tuples_fetched('job'::regclass) AS BIGINT) AS n",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+/// Adds `n` jobs of other subjects due at `at`: done ones (every job a worker
+/// has ever run stays in the table) or live ones.
+async fn more_jobs(
+    txn: &sea_orm::DatabaseTransaction,
+    n: i64,
+    done: bool,
+    at: chrono::DateTime<Utc>,
+) {
+    use sea_orm::ConnectionTrait;
+    txn.execute_unprepared(&format!(
+        "INSERT INTO job (kind, company_id, subject_id, run_at_ms, attempts, done, dead, created_at) \
+         SELECT 'NOX_STEP', (SELECT MIN(id) FROM company), 1000000 + g, {ms}, 0, {done}, FALSE, now() \
+         FROM generate_series(1, {n}) g",
+        ms = at.timestamp_millis()
+    ))
+    .await
+    .unwrap();
+}
+
+/// The worker's claim reads the jobs that are due, not every job ever run,
+/// however the table has grown since its connection first claimed: the
+/// connections plan their statements once and keep the plan
+/// (`db::connect`), and a plan made while the table was small scanned all
+/// of it on every claim.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_reads_the_due_jobs_not_every_job_ever_run() {
+    use sea_orm::TransactionTrait;
+    let Some(app) = crate::helpers::TestApp::spawn(crate::helpers::Backend::Postgres).await else {
+        return;
+    };
+    let db = invoice_finance::db::connect(&app.database_url)
+        .await
+        .unwrap();
+    let tenant = crate::live::first_company(&db).await;
+    let later = app.clock.now() + chrono::Duration::days(730);
+    let at = later + chrono::Duration::seconds(1);
+    // One transaction: one connection, and its plans, throughout.
+    let txn = db.begin().await.unwrap();
+    more_jobs(&txn, 400, true, later).await;
+    jobs::claim(&txn, at, 10, 60_000).await.unwrap();
+    more_jobs(&txn, 50_000, true, later).await;
+    jobs::schedule(&txn, tenant, jobs::JobKind::NoxStep, 7, later, Utc::now())
+        .await
+        .unwrap();
+    let before = job_rows_read(&txn).await;
+    let claimed = jobs::claim(&txn, at, 10, 60_000).await.unwrap();
+    let read = job_rows_read(&txn).await - before;
+    assert_eq!(claimed.len(), 1);
+    assert!(read < 1_000, "one claim read {read} job rows");
+}
+
+/// Keeping one live job per case (`schedule_once`, `reschedule`) looks the
+/// case's job up by its subject, not through every live job of every
+/// company.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cases_live_job_is_found_without_reading_the_others() {
+    use sea_orm::TransactionTrait;
+    let Some(app) = crate::helpers::TestApp::spawn(crate::helpers::Backend::Postgres).await else {
+        return;
+    };
+    let db = invoice_finance::db::connect(&app.database_url)
+        .await
+        .unwrap();
+    let tenant = crate::live::first_company(&db).await;
+    let now = app.clock.now();
+    let txn = db.begin().await.unwrap();
+    let step = |at| jobs::schedule_once(&txn, tenant, jobs::JobKind::NoxStep, 7, at, Utc::now());
+    // Other cases' steps, due before this one.
+    more_jobs(&txn, 50_000, false, now + chrono::Duration::days(1)).await;
+    step(now + chrono::Duration::days(3)).await.unwrap();
+    let before = job_rows_read(&txn).await;
+    step(now + chrono::Duration::days(2)).await.unwrap();
+    let read = job_rows_read(&txn).await - before;
+    assert!(read < 1_000, "finding the case's job read {read} job rows");
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let live = entity::job::Entity::find()
+        .filter(entity::job::Column::SubjectId.eq(7))
+        .all(&txn)
+        .await
+        .unwrap();
+    assert_eq!(live.len(), 1, "one live job, moved to the earlier day");
+    assert_eq!(
+        live[0].run_at_ms,
+        (now + chrono::Duration::days(2)).timestamp_millis()
+    );
+}
