@@ -1,6 +1,6 @@
 //! Query root.
 
-use crate::domain::id::{CaseId, CompanyId, CustomerId, InvoiceId};
+use crate::domain::id::{CaseId, CompanyId, CustomerId, InvoiceId, SaleId};
 use crate::store::by_id;
 use async_graphql::{Context, ID, InputObject, Object};
 
@@ -12,11 +12,13 @@ use super::types::customer::{Customer, CustomerConnection};
 use super::types::invoice::{
     Invoice, InvoiceConnection, InvoiceOrder, InvoiceStatus, invoice_page,
 };
+use super::types::ledger::{Notification, StatementEntry, Voucher};
+use super::types::sale::InvoiceSale;
 use super::types::{Node, SerialNode};
 use super::{state, tenant};
 use crate::client_error::GqlResult;
 use crate::store::invoices::{self, Along, InvoiceFilter as StoreFilter};
-use crate::store::{companies, customers};
+use crate::store::{companies, customers, ledger, notifications};
 
 /// Company, customer and invoice queries.
 #[derive(Default)]
@@ -100,6 +102,18 @@ impl CoreQuery {
             Some((Kind::NoxFinansCase, n)) => by_id::get(db, t, CaseId::new(n))
                 .await?
                 .map(|c| Node::NoxFinansCase(super::types::nox::NoxFinansCase(c))),
+            Some((Kind::InvoiceSale, n)) => by_id::get(db, t, SaleId::new(n))
+                .await?
+                .map(|s| Node::InvoiceSale(InvoiceSale::from(s))),
+            Some((Kind::StatementEntry, n)) => ledger::entry(db, t, n)
+                .await?
+                .map(|e| Node::StatementEntry(StatementEntry(e))),
+            Some((Kind::Voucher, n)) => ledger::voucher(db, t, n)
+                .await?
+                .map(|v| Node::Voucher(Voucher(v))),
+            Some((Kind::Notification, n)) => notifications::get(db, t, n)
+                .await?
+                .map(|m| Node::Notification(Notification(m))),
             _ => None,
         };
         Ok(node.map(SerialNode))

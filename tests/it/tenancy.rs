@@ -218,3 +218,57 @@ db_test!(another_companys_sale_and_case_read_as_missing_ones, |app| {
         assert!(value.is_null(), "{q}: {r}");
     }
 });
+
+db_test!(
+    every_kind_of_node_is_found_by_its_id_and_only_by_its_owner,
+    |app| {
+        use crate::fixtures::*;
+        activate(&app, agreement()).await;
+        let customer = app.full_customer(&app.company).await;
+        let sold = invoice_of_10k(&app, &customer).await;
+        let sale = sell_and_confirm(&app, &sold, "node-sale").await;
+        // Paid out on the next banking day: a statement entry besides the vouchers.
+        app.clock.advance(chrono::Duration::days(4));
+        wait_for_status(&app, &sold, "PAID_OUT").await;
+        let handed = invoice_of_10k(&app, &customer).await;
+        let sent = app
+        .ok(
+            &app.company,
+            "mutation($i: SendToNoxFinansInput!) { sendToNoxFinans(input: $i) { results { case { id } } } }",
+            json!({ "i": { "invoiceIds": [handed], "service": "INVOICE_SERVICE", "delivery": "LETTER", "idempotencyKey": "node-case" } }),
+        )
+        .await;
+        let lists = app
+        .ok(
+            &app.company,
+            "{ viewer { id } \
+               statement(from: \"2026-01-01\", to: \"2027-12-31\") { entries(first: 1) { nodes { id } } } \
+               vouchers(first: 1) { nodes { id } } \
+               notifications(first: 1) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+        let first = |v: &Value| v["nodes"][0]["id"].clone();
+        let nodes = [
+            ("Company", lists["viewer"]["id"].clone()),
+            ("Customer", json!(customer)),
+            ("Invoice", json!(sold)),
+            ("InvoiceSale", sale),
+            ("StatementEntry", first(&lists["statement"]["entries"])),
+            ("Voucher", first(&lists["vouchers"])),
+            ("Notification", first(&lists["notifications"])),
+            (
+                "NoxFinansCase",
+                sent["sendToNoxFinans"]["results"][0]["case"]["id"].clone(),
+            ),
+        ];
+        const NODE: &str = "query($id: ID!) { node(id: $id) { __typename id } }";
+        for (kind, id) in &nodes {
+            assert!(id.is_string(), "{kind}: no id in {lists}");
+            let r = app.ok(&app.company, NODE, json!({ "id": id })).await;
+            assert_eq!(r["node"], json!({ "__typename": kind, "id": id }), "{kind}");
+            let r = app.ok(&app.other, NODE, json!({ "id": id })).await;
+            assert_eq!(r["node"], Value::Null, "{kind} of another company");
+        }
+    }
+);
