@@ -269,6 +269,14 @@ db_test!(
             assert_eq!(r["node"], json!({ "__typename": kind, "id": id }), "{kind}");
             let r = app.ok(&app.other, NODE, json!({ "id": id })).await;
             assert_eq!(r["node"], Value::Null, "{kind} of another company");
+            // Operators read any company's sale, as `invoiceSale(id:)` lets
+            // them, and no other kind.
+            let r = app.gql(&app.operator, NODE, json!({ "id": id })).await;
+            if *kind == "InvoiceSale" {
+                assert_eq!(r["data"]["node"]["id"], *id, "{r}");
+            } else {
+                assert_eq!(crate::helpers::code(&r), "FORBIDDEN", "{kind}: {r}");
+            }
         }
     }
 );
