@@ -177,6 +177,24 @@ db_test!(
     }
 );
 
+/// An app on PostgreSQL, its first company and a transaction open on it: one
+/// connection, and the plans it keeps, throughout a test. `None` where
+/// PostgreSQL is not configured.
+async fn one_connection() -> Option<(
+    crate::helpers::TestApp,
+    invoice_finance::store::Tenant,
+    sea_orm::DatabaseTransaction,
+)> {
+    use sea_orm::TransactionTrait;
+    let app = crate::helpers::TestApp::spawn(crate::helpers::Backend::Postgres).await?;
+    let db = invoice_finance::db::connect(&app.database_url)
+        .await
+        .unwrap();
+    let tenant = crate::live::first_company(&db).await;
+    let txn = db.begin().await.unwrap();
+    Some((app, tenant, txn))
+}
+
 /// Rows PostgreSQL read from `job` in the current transaction, by sequential
 /// and index scans together.
 async fn job_rows_read(txn: &sea_orm::DatabaseTransaction) -> i64 {
@@ -219,18 +237,11 @@ async fn more_jobs(
 /// of it on every claim.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_claim_reads_the_due_jobs_not_every_job_ever_run() {
-    use sea_orm::TransactionTrait;
-    let Some(app) = crate::helpers::TestApp::spawn(crate::helpers::Backend::Postgres).await else {
+    let Some((app, tenant, txn)) = one_connection().await else {
         return;
     };
-    let db = invoice_finance::db::connect(&app.database_url)
-        .await
-        .unwrap();
-    let tenant = crate::live::first_company(&db).await;
     let later = app.clock.now() + chrono::Duration::days(730);
     let at = later + chrono::Duration::seconds(1);
-    // One transaction: one connection, and its plans, throughout.
-    let txn = db.begin().await.unwrap();
     more_jobs(&txn, 400, true, later).await;
     jobs::claim(&txn, at, 10, 60_000).await.unwrap();
     more_jobs(&txn, 50_000, true, later).await;
@@ -249,16 +260,10 @@ async fn a_claim_reads_the_due_jobs_not_every_job_ever_run() {
 /// company.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cases_live_job_is_found_without_reading_the_others() {
-    use sea_orm::TransactionTrait;
-    let Some(app) = crate::helpers::TestApp::spawn(crate::helpers::Backend::Postgres).await else {
+    let Some((app, tenant, txn)) = one_connection().await else {
         return;
     };
-    let db = invoice_finance::db::connect(&app.database_url)
-        .await
-        .unwrap();
-    let tenant = crate::live::first_company(&db).await;
     let now = app.clock.now();
-    let txn = db.begin().await.unwrap();
     let step = |at| jobs::schedule_once(&txn, tenant, jobs::JobKind::NoxStep, 7, at, Utc::now());
     // Other cases' steps, due before this one.
     more_jobs(&txn, 50_000, false, now + chrono::Duration::days(1)).await;
