@@ -14,7 +14,6 @@ use crate::fixtures::*;
 use crate::helpers::{TestApp, code};
 
 const PAY: &str = "mutation($id: ID!, $a: Decimal!, $d: Date!, $p: PaymentPayer!, $k: String!) { registerPayment(invoiceId: $id, amount: $a, paidOn: $d, payer: $p, idempotencyKey: $k) { balance customerBalance status houseWork { skatteverketBalance paidBySkatteverket } } }";
-const SEND: &str = "mutation($i: SendToNoxFinansInput!) { sendToNoxFinans(input: $i) { results { accepted blockers { code } case { id status } } } }";
 const RESOLVE: &str =
     "mutation($id: ID!) { resolveSpotCheck(saleId: $id, outcome: CONFIRMED) { status } }";
 const COLLECT: &str = "mutation($id: ID!, $a: Decimal!, $k: String!) { recordSaleCollection(saleId: $id, amount: $a, collectedOn: \"2026-11-22\", idempotencyKey: $k) { collected status } }";
@@ -42,16 +41,6 @@ async fn pay(
         json!({ "id": invoice, "a": amount, "d": on, "p": payer, "k": key }),
     )
     .await
-}
-
-async fn send(app: &TestApp, invoice: &str, service: &str, delivery: &str, key: &str) -> Value {
-    app.ok(
-        &app.company,
-        SEND,
-        json!({ "i": { "invoiceIds": [invoice], "service": service, "delivery": delivery, "idempotencyKey": key } }),
-    )
-    .await["sendToNoxFinans"]["results"][0]
-        .clone()
 }
 
 /// The books close: the statement's entries add up to the payments-account
@@ -489,7 +478,7 @@ db_test!(
             "houseWork": { "type": "ROT", "deductibleAmount": "7500" } }))
         .await;
         assert_eq!(
-            send(&app, &inv, "INVOICE_SERVICE", "EMAIL", "rot").await["accepted"],
+            hand_over(&app, &inv, "INVOICE_SERVICE", Some("EMAIL"), "rot").await["accepted"],
             true
         );
         let c = case_view(&app, &inv).await["noxFinans"].clone();
@@ -571,7 +560,7 @@ db_test!(interest_after_a_part_payment_is_counted_day_by_day, |app| {
     let anna = private_customer(&app).await;
     // 10 000 due 30 November.
     let inv = invoice_on(&app, &anna, "2026-11-20", "10", "8000").await;
-    send(&app, &inv, "INVOICE_SERVICE", "LETTER", "int").await;
+    hand_over(&app, &inv, "INVOICE_SERVICE", Some("LETTER"), "int").await;
     app.clock.advance(chrono::Duration::seconds(10));
     wait_case(&app, &inv, "DELIVERED").await;
     app.clock.set(stockholm(2026, 12, 2, 12, 0));
@@ -624,7 +613,7 @@ db_test!(
     |app| {
         let anna = private_customer(&app).await;
         let inv = invoice_on(&app, &anna, "2026-11-20", "10", "1000").await;
-        send(&app, &inv, "INVOICE_SERVICE", "LETTER", "fee1").await;
+        hand_over(&app, &inv, "INVOICE_SERVICE", Some("LETTER"), "fee1").await;
         app.clock.advance(chrono::Duration::seconds(10));
         wait_case(&app, &inv, "DELIVERED").await;
         // The customer pays Nox Finans on Wednesday 25 Nov; the payout on Thursday
@@ -661,7 +650,7 @@ db_test!(
 
         // Recall before Nox Finans accepts: free; the invoice can be sent again.
         let second = invoice_on(&app, &anna, "2026-11-26", "10", "400").await;
-        let r = send(&app, &second, "INVOICE_SERVICE", "EMAIL", "fee2").await;
+        let r = hand_over(&app, &second, "INVOICE_SERVICE", Some("EMAIL"), "fee2").await;
         let case_id = r["case"]["id"].clone();
         let r = app
             .ok(
@@ -682,7 +671,7 @@ db_test!(
             b["viewer"]["paymentsAccountBalance"], "0.00",
             "no recall fee before acceptance"
         );
-        let r = send(&app, &second, "INVOICE_SERVICE", "EMAIL", "fee3").await;
+        let r = hand_over(&app, &second, "INVOICE_SERVICE", Some("EMAIL"), "fee3").await;
         assert_eq!(r["accepted"], true, "{r}");
         assert_ne!(r["case"]["id"], case_id, "a new case");
         app.clock.advance(chrono::Duration::seconds(10));
@@ -803,7 +792,7 @@ db_test!(a_credit_note_reduces_the_invoice_and_its_case, |app| {
     );
     assert_eq!(again["invoice"]["balance"], "1000.00");
     // Handed to Nox Finans, then credited in full: the case closes as CREDITED.
-    send(&app, &inv, "INVOICE_SERVICE", "LETTER", "cr-send").await;
+    hand_over(&app, &inv, "INVOICE_SERVICE", Some("LETTER"), "cr-send").await;
     app.clock.advance(chrono::Duration::seconds(10));
     wait_case(&app, &inv, "DELIVERED").await;
     let r = app
@@ -837,7 +826,7 @@ db_test!(a_credit_note_reduces_the_invoice_and_its_case, |app| {
         )
         .await;
     assert_eq!(code(&r), "VALIDATION");
-    let r = send(&app, &inv, "INVOICE_SERVICE", "LETTER", "cr-send2").await;
+    let r = hand_over(&app, &inv, "INVOICE_SERVICE", Some("LETTER"), "cr-send2").await;
     assert_eq!(r["accepted"], false);
     assert!(
         r["blockers"]
@@ -955,7 +944,7 @@ db_test!(the_send_view_over_300_invoices_with_every_filter, |app| {
 db_test!(two_part_payments_on_one_day_are_paid_out_once, |app| {
     let anna = private_customer(&app).await;
     let inv = invoice_on(&app, &anna, "2026-11-20", "10", "1000").await;
-    send(&app, &inv, "INVOICE_SERVICE", "LETTER", "two").await;
+    hand_over(&app, &inv, "INVOICE_SERVICE", Some("LETTER"), "two").await;
     app.clock.advance(chrono::Duration::seconds(10));
     wait_case(&app, &inv, "DELIVERED").await;
     // Wednesday: two part-payments, and a direct one that Nox Finans only hears of.

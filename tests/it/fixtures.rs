@@ -14,6 +14,7 @@ const SELL: &str = "mutation($i: SellInvoiceInput!) { sellInvoice(input: $i) { i
 const SALE: &str = "query($id: ID!) { invoice(id: $id) { listIcon { kind tooltip } sale { id status payoutDate denialReason { code message } spotCheck { rule explanation outcome } history { kind } } } }";
 const CASE: &str = "query($id: ID!) { invoice(id: $id) { balance status noxFinans { id status nextEvent nextEventDate pausedUntil pauseDaysUsed claim capitalBalance feesCharged accruedInterest feesBalance history { status } collected { capital fees interest total kept paidOut pending } } } }";
 const CREATE_INVOICE: &str = "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }";
+const HAND_OVER: &str = "mutation($i: SendToNoxFinansInput!) { sendToNoxFinans(input: $i) { results { accepted invoice { id } case { id status } warnings { code } blockers { code } } } }";
 
 /// Stockholm wall-clock time (UTC+1 in winter) as an instant.
 pub fn stockholm(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
@@ -181,6 +182,21 @@ pub async fn sell_and_confirm(app: &TestApp, invoice: &str, key: &str) -> Value 
         .await;
     assert_eq!(r["resolveSpotCheck"]["status"], "APPROVED");
     id
+}
+
+/// Hands the invoice to Nox Finans for `service`, delivered by `delivery`
+/// (the company's setting when `None`), under idempotency key `key`; the
+/// invoice's result (accepted, case, warnings, blockers).
+pub async fn hand_over(
+    app: &TestApp,
+    invoice: &str,
+    service: &str,
+    delivery: Option<&str>,
+    key: &str,
+) -> Value {
+    let i = json!({ "invoiceIds": [invoice], "service": service, "delivery": delivery, "idempotencyKey": key });
+    app.ok(&app.company, HAND_OVER, json!({ "i": i })).await["sendToNoxFinans"]["results"][0]
+        .clone()
 }
 
 /// The invoice (balance, status) with its Nox Finans case under `noxFinans`.

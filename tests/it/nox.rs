@@ -392,17 +392,6 @@ db_test!(a_mixed_batch_is_sent_and_accepted_live, |app| {
     assert!(codes(&q["invoiceSaleQuote"]["reasons"]).contains(&"HANDED_TO_NOX_FINANS"));
 });
 
-async fn send_one(app: &TestApp, invoice: &str, service: &str, key: &str) -> Value {
-    let r = app
-        .ok(
-            &app.company,
-            SEND,
-            json!({ "i": { "invoiceIds": [invoice], "service": service, "idempotencyKey": key } }),
-        )
-        .await;
-    r["sendToNoxFinans"]["results"][0].clone()
-}
-
 db_test!(
     the_timeline_runs_over_weeks_with_fees_pause_and_payment,
     |app| {
@@ -425,7 +414,7 @@ mod timeline {
         let anna = app.customer(&app.company, json!({ "name": "Anna Lindqvist", "organisationNumber": "19850614-1236", "email": "anna@example.se", "phone": "070-1234567", "address": { "street": "Björkvägen 3", "postalCode": "90422", "city": "Umeå" } })).await;
         let invoice = invoice_with(app, &anna, json!({ "termsOfPayment": "10" })).await;
         assert_eq!(
-            send_one(app, &invoice, "INVOICE_SERVICE", "t1").await["accepted"],
+            hand_over(app, &invoice, "INVOICE_SERVICE", None, "t1").await["accepted"],
             true
         );
         app.clock.advance(chrono::Duration::seconds(10));
@@ -595,7 +584,7 @@ db_test!(
     |app| {
         let business = app.full_customer(&app.company).await;
         let invoice = invoice_with(&app, &business, json!({ "termsOfPayment": "10" })).await;
-        send_one(&app, &invoice, "INVOICE_SERVICE", "b1").await;
+        hand_over(&app, &invoice, "INVOICE_SERVICE", None, "b1").await;
         app.clock.advance(chrono::Duration::seconds(10));
         wait_case(&app, &invoice, "DELIVERED").await;
         app.clock.set(morning(2026, 12, 2));

@@ -181,17 +181,15 @@ db_test!(another_companys_sale_and_case_read_as_missing_ones, |app| {
         .unwrap()
         .to_string();
     let handed = invoice_of_10k(&app, &customer).await;
-    let sent = app
-        .ok(
-            &app.company,
-            "mutation($i: SendToNoxFinansInput!) { sendToNoxFinans(input: $i) { results { case { id } } } }",
-            json!({ "i": { "invoiceIds": [handed], "service": "INVOICE_SERVICE", "delivery": "LETTER", "idempotencyKey": "tenancy-case" } }),
-        )
-        .await;
-    let case = sent["sendToNoxFinans"]["results"][0]["case"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let sent = hand_over(
+        &app,
+        &handed,
+        "INVOICE_SERVICE",
+        Some("LETTER"),
+        "tenancy-case",
+    )
+    .await;
+    let case = sent["case"]["id"].as_str().unwrap().to_string();
     let reads = [
         (
             "query($id: ID!) { invoiceSale(id: $id) { id } }",
@@ -231,11 +229,12 @@ db_test!(
         app.clock.advance(chrono::Duration::days(4));
         wait_for_status(&app, &sold, "PAID_OUT").await;
         let handed = invoice_of_10k(&app, &customer).await;
-        let sent = app
-        .ok(
-            &app.company,
-            "mutation($i: SendToNoxFinansInput!) { sendToNoxFinans(input: $i) { results { case { id } } } }",
-            json!({ "i": { "invoiceIds": [handed], "service": "INVOICE_SERVICE", "delivery": "LETTER", "idempotencyKey": "node-case" } }),
+        let sent = hand_over(
+            &app,
+            &handed,
+            "INVOICE_SERVICE",
+            Some("LETTER"),
+            "node-case",
         )
         .await;
         let lists = app
@@ -257,10 +256,7 @@ db_test!(
             ("StatementEntry", first(&lists["statement"]["entries"])),
             ("Voucher", first(&lists["vouchers"])),
             ("Notification", first(&lists["notifications"])),
-            (
-                "NoxFinansCase",
-                sent["sendToNoxFinans"]["results"][0]["case"]["id"].clone(),
-            ),
+            ("NoxFinansCase", sent["case"]["id"].clone()),
         ];
         const NODE: &str = "query($id: ID!) { node(id: $id) { __typename id } }";
         for (kind, id) in &nodes {
