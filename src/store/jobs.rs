@@ -206,9 +206,12 @@ pub async fn claim(
     let backend = db.get_database_backend();
     let wall = Utc::now().timestamp_millis();
     let token = uuid::Uuid::new_v4().simple().to_string();
-    let lock = if backend == DbBackend::Postgres {
+    let postgres = backend == DbBackend::Postgres;
+    if postgres {
         db.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
             .await?;
+    }
+    let lock = if postgres {
         "FOR UPDATE SKIP LOCKED"
     } else {
         ""
