@@ -23,6 +23,7 @@ pub mod nox_hidden;
 pub mod nox_settings;
 pub mod outbox_event;
 pub mod payment;
+pub mod recipient_tally;
 pub mod sale_collection;
 pub mod sale_tally;
 pub mod server_secret;

@@ -20,6 +20,7 @@ mod m20261205_000014_rare_invoice_states;
 mod m20261205_000015_sale_due_date;
 mod m20261205_000016_invoice_search;
 mod m20261205_000017_live_job_index;
+mod m20261205_000018_recipient_tally;
 
 /// Runs `statements` one after another on the migration's connection.
 async fn run_all(m: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000015_sale_due_date::Migration),
             Box::new(m20261205_000016_invoice_search::Migration),
             Box::new(m20261205_000017_live_job_index::Migration),
+            Box::new(m20261205_000018_recipient_tally::Migration),
         ]
     }
 }

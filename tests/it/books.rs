@@ -85,8 +85,9 @@ pub async fn assert_books_close(app: &TestApp, token: &str) {
     assert_tally_matches_sales(app).await;
 }
 
-/// Every company's running totals of bought sales (`sale_tally`, which
-/// quotes and decisions read) equal the same totals summed from its sales,
+/// Every company's and every recipient's running totals of bought sales
+/// (`sale_tally` and `recipient_tally`, which quotes and decisions read)
+/// equal the same totals summed from its sales,
 /// and every sale keeps its invoice's due date (by which quotes find a
 /// recipient's overdue bought invoices). Returns how many companies have
 /// bought sales.
@@ -143,6 +144,34 @@ pub async fn assert_tally_matches_sales_at(url: &str) -> usize {
     )
     .await;
     assert_eq!(kept, summed, "sale_tally against the sales it counts");
+    let mut recipients: Vec<(i64, i64, i64)> = entity::recipient_tally::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.company_id, t.customer_id, t.outstanding_ore))
+        .collect();
+    recipients.sort_unstable();
+    let mut by_recipient: Vec<(i64, i64, i64)> = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT company_id AS c, customer_id AS r, \
+             CAST(SUM(amount_ore - collected_ore) AS BIGINT) AS o FROM invoice_sale \
+             WHERE status IN ('APPROVED', 'PAID_OUT') GROUP BY company_id, customer_id",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let get = |c: &str| r.try_get::<i64>("", c).unwrap();
+            (get("c"), get("r"), get("o"))
+        })
+        .collect();
+    by_recipient.sort_unstable();
+    assert_eq!(
+        recipients, by_recipient,
+        "recipient_tally against the sales it counts"
+    );
     let stray = db
         .query_one_raw(sea_orm::Statement::from_string(
             db.get_database_backend(),
@@ -988,3 +1017,177 @@ db_test!(two_part_payments_on_one_day_are_paid_out_once, |app| {
     );
     assert_books_close(&app, &app.company).await;
 });
+
+/// Rows and index entries PostgreSQL read from `table` and its indexes in
+/// the current transaction.
+async fn rows_read(txn: &sea_orm::DatabaseTransaction, table: &str) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let sql = format!(
+        "SELECT CAST(pg_stat_get_xact_tuples_returned('{table}'::regclass) \
+         + pg_stat_get_xact_tuples_fetched('{table}'::regclass) \
+         + (SELECT COALESCE(SUM(pg_stat_get_xact_tuples_returned(indexrelid)), 0) \
+            FROM pg_index WHERE indrelid = '{table}'::regclass) AS BIGINT) AS n"
+    );
+    let row = txn
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            sql,
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+/// Copies every column of the one row of `table` matching `template` but
+/// `id` and those in `fresh` (column and SQL value, over `FROM {table} t,
+/// {from}`), once per row of `from`.
+async fn copy_rows(
+    txn: &sea_orm::DatabaseTransaction,
+    table: &str,
+    template: &str,
+    from: &str,
+    fresh: &[(&str, &str)],
+) {
+    use sea_orm::ConnectionTrait;
+    let columns: Vec<String> = txn
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            format!(
+                "SELECT column_name::text AS c FROM information_schema.columns \
+                 WHERE table_name = '{table}' AND column_name <> 'id' ORDER BY ordinal_position"
+            ),
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String>("", "c").unwrap())
+        .collect();
+    let values: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            fresh
+                .iter()
+                .find(|(name, _)| name == c)
+                .map_or(format!("t.{c}"), |(_, v)| v.to_string())
+        })
+        .collect();
+    txn.execute_unprepared(&format!(
+        "INSERT INTO {table} ({}) SELECT {} FROM {table} t, {from} WHERE {template}",
+        columns.join(", "),
+        values.join(", ")
+    ))
+    .await
+    .unwrap();
+}
+
+/// A quote's and a decision's exposure reads the recipient's running total,
+/// not each of the recipient's outstanding sales: a customer with thousands
+/// of bought invoices costs a quote what a new customer does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_exposure_to_a_recipient_does_not_read_each_of_its_sales() {
+    use invoice_finance::domain::id::{CustomerId, InvoiceId};
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let Some(app) = TestApp::spawn(crate::helpers::Backend::Postgres).await else {
+        return;
+    };
+    activate(&app, agreement()).await;
+    let customer = private_customer(&app).await;
+    let first = invoice_of_10k(&app, &customer).await;
+    sell_and_confirm(&app, &first, "tally-1").await;
+    // The invoice quoted: the customer's next one.
+    invoice_of_10k(&app, &customer).await;
+    app.worker_settled().await;
+
+    let db = invoice_finance::db::connect(&app.database_url)
+        .await
+        .unwrap();
+    let tenant = crate::live::first_company(&db).await;
+    let txn = db.begin().await.unwrap();
+    let ids = txn
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT invoice_id, customer_id FROM invoice_sale",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let sold: i64 = ids.try_get("", "invoice_id").unwrap();
+    let customer_id = CustomerId::new(ids.try_get("", "customer_id").unwrap());
+    // 2,000 more bought invoices to the same customer, written past the
+    // store as `seed-bulk` writes them, then tallied as it does.
+    copy_rows(
+        &txn,
+        "invoice",
+        &format!("t.id = {sold}"),
+        "generate_series(1, 2000) g",
+        &[("invoice_number", "'bulk-' || g"), ("ocr", "'9' || g")],
+    )
+    .await;
+    copy_rows(
+        &txn,
+        "invoice_sale",
+        &format!("t.invoice_id = {sold} AND i.invoice_number LIKE 'bulk-%'"),
+        "invoice i",
+        &[
+            ("invoice_id", "i.id"),
+            ("quote_id", "'q-' || i.id"),
+            ("idempotency_key", "'k-' || i.id"),
+        ],
+    )
+    .await;
+    invoice_finance::store::sales::retally(&txn, tenant.company_id())
+        .await
+        .unwrap();
+    let next = txn
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            format!(
+                "SELECT MAX(id) AS id FROM invoice \
+                 WHERE invoice_number NOT LIKE 'bulk-%' AND id <> {sold}"
+            ),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "id")
+        .unwrap();
+    let before = rows_read(&txn, "invoice_sale").await;
+    let e = invoice_finance::store::sales::exposure(
+        &txn,
+        tenant,
+        customer_id,
+        InvoiceId::new(next),
+        invoice_finance::clock::Clock::today(&app.clock),
+    )
+    .await
+    .unwrap();
+    let read = rows_read(&txn, "invoice_sale").await - before;
+    // 2,001 bought invoices of 10 000 SEK, none collected.
+    let bought = invoice_finance::domain::money::Ore::new(1_000_000 * 2001);
+    assert_eq!(e.to_customer_ore, bought);
+    assert_eq!(e.total_ore, bought);
+    assert!(!e.invoice_sold && !e.recipient_overdue);
+    assert!(read < 100, "one exposure read {read} sales");
+
+    // All of them past due: the first overdue one answers.
+    txn.execute_unprepared(
+        "UPDATE invoice_sale SET due_date = due_date - 60 WHERE idempotency_key LIKE 'k-%'",
+    )
+    .await
+    .unwrap();
+    let before = rows_read(&txn, "invoice_sale").await;
+    let e = invoice_finance::store::sales::exposure(
+        &txn,
+        tenant,
+        customer_id,
+        InvoiceId::new(next),
+        invoice_finance::clock::Clock::today(&app.clock),
+    )
+    .await
+    .unwrap();
+    let read = rows_read(&txn, "invoice_sale").await - before;
+    assert!(e.recipient_overdue);
+    assert_eq!(e.to_customer_ore, bought);
+    assert!(read < 100, "one exposure read {read} sales");
+}

@@ -194,10 +194,12 @@ pub async fn transition<C: ConnectionTrait>(
     Ok(Some(sale))
 }
 
-/// Adds a sale the financier just bought to its company's `sale_tally`, in
-/// the transaction that approves it. Bought is final (approved, then paid
-/// out), so this and a collection are the tally's only changes.
+/// Adds a sale the financier just bought to its company's `sale_tally` and
+/// its recipient's `recipient_tally`, in the transaction that approves it.
+/// Bought is final (approved, then paid out), so this and a collection are
+/// the tallies' only changes.
 async fn count_bought<C: ConnectionTrait>(db: &C, sale: &super::Sale) -> AppResult<()> {
+    let outstanding = sale.amount_ore - sale.collected_ore;
     super::raw::exec(
         db,
         "INSERT INTO sale_tally (company_id, bought_sales, bought_ore, outstanding_ore) \
@@ -208,20 +210,45 @@ async fn count_bought<C: ConnectionTrait>(db: &C, sale: &super::Sale) -> AppResu
         [
             sale.company_id.into(),
             sale.amount_ore.into(),
-            (sale.amount_ore - sale.collected_ore).into(),
+            outstanding.into(),
+        ],
+    )
+    .await?;
+    super::raw::exec(
+        db,
+        "INSERT INTO recipient_tally (company_id, customer_id, outstanding_ore) \
+         VALUES (?, ?, ?) ON CONFLICT (company_id, customer_id) DO UPDATE SET \
+         outstanding_ore = recipient_tally.outstanding_ore + excluded.outstanding_ore",
+        [
+            sale.company_id.into(),
+            sale.customer_id.into(),
+            outstanding.into(),
         ],
     )
     .await?;
     Ok(())
 }
 
-/// Rebuilds a company's `sale_tally` from its sales: for data written past
-/// the store, as `seed-bulk` does.
+/// Rebuilds a company's `sale_tally` and its recipients' `recipient_tally`
+/// from its sales: for data written past the store, as `seed-bulk` does.
 pub async fn retally<C: ConnectionTrait>(db: &C, company: CompanyId) -> AppResult<()> {
     let bought = crate::store::record::sql_list(SaleStatus::is_bought);
+    for table in ["sale_tally", "recipient_tally"] {
+        super::raw::exec(
+            db,
+            &format!("DELETE FROM {table} WHERE company_id = ?"),
+            [company.into()],
+        )
+        .await?;
+    }
     super::raw::exec(
         db,
-        "DELETE FROM sale_tally WHERE company_id = ?",
+        &format!(
+            "INSERT INTO recipient_tally (company_id, customer_id, outstanding_ore) \
+             SELECT company_id, customer_id, SUM(amount_ore - collected_ore) \
+             FROM invoice_sale WHERE company_id = ? AND status IN ({bought}) \
+             GROUP BY company_id, customer_id"
+        ),
         [company.into()],
     )
     .await?;

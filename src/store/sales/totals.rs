@@ -77,17 +77,18 @@ pub struct Exposure {
 
 /// The exposure to recipient `customer_id` and in total, leaving out invoice
 /// `except`, and whether `except` is sold or handed over already: one
-/// statement whose cost does not grow with the company's history.
+/// statement whose cost grows neither with the company's history nor with
+/// the recipient's.
 ///
-/// - The recipient's share reads that customer's outstanding sales only
-///   (`ix_sale_outstanding`); whether the recipient has an overdue bought
-///   sale is one entry of `ix_sale_overdue`, by the due date each sale
-///   keeps of its invoice.
-/// - The company's total is its `sale_tally` row (bought sales less what is
-///   collected), less a bought sale of `except`, plus the sales still being
-///   decided: the recipient's from the same pass, the other recipients' from
-///   `ix_sale_in_progress` on either side of the recipient, so a backlog of
-///   one recipient's sales is read once.
+/// - The recipient's share is its `recipient_tally` row (bought sales less
+///   what is collected), less a bought sale of `except`, plus the
+///   recipient's sales still being decided (`ix_sale_in_progress`). Whether
+///   the recipient has an overdue bought sale is one entry of
+///   `ix_sale_overdue`, by the due date each sale keeps of its invoice.
+/// - The company's total is its `sale_tally` row, less a bought sale of
+///   `except`, plus the sales still being decided: the recipient's, and the
+///   other recipients' from `ix_sale_in_progress` on either side of the
+///   recipient, so a backlog of one recipient's sales is read once.
 pub async fn exposure<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
@@ -101,9 +102,15 @@ pub async fn exposure<C: ConnectionTrait>(
     let deciding = sql_list(SaleStatus::awaits_decision);
     let sql = format!(
         "SELECT \
-         CAST(COALESCE(SUM(s.amount_ore - s.collected_ore), 0) AS BIGINT) AS to_customer, \
-         CAST(COALESCE(SUM(CASE WHEN s.status IN ({deciding}) \
-              THEN s.amount_ore - s.collected_ore ELSE 0 END), 0) AS BIGINT) AS deciding, \
+         CAST(COALESCE((SELECT r.outstanding_ore FROM recipient_tally r \
+              WHERE r.company_id = ? AND r.customer_id = ?), 0) \
+            - (SELECT COALESCE(SUM(CASE WHEN b.customer_id = ? \
+                 THEN b.amount_ore - b.collected_ore ELSE 0 END), 0) FROM invoice_sale b \
+               WHERE b.company_id = ? AND b.invoice_id = ? AND b.status IN ({bought})) \
+            AS BIGINT) AS recipient_bought, \
+         (SELECT CAST(COALESCE(SUM(d.amount_ore - d.collected_ore), 0) AS BIGINT) \
+              FROM invoice_sale d WHERE d.company_id = ? AND d.customer_id = ? \
+              AND d.status IN ({deciding}) AND d.invoice_id <> ?) AS deciding, \
          (SELECT COUNT(*) FROM (SELECT 1 FROM invoice_sale o \
               WHERE o.company_id = ? AND o.customer_id = ? AND o.status IN ({bought}) \
               AND o.collected_ore < o.amount_ore AND o.due_date < ? \
@@ -119,16 +126,21 @@ pub async fn exposure<C: ConnectionTrait>(
          (SELECT COUNT(*) FROM invoice_sale x WHERE x.company_id = ? AND x.invoice_id = ? \
               AND x.status IN ({holding})) AS sold, \
          (SELECT COUNT(*) FROM nox_case k WHERE k.company_id = ? AND k.invoice_id = ? \
-              AND k.status IN ({open})) AS handed_over \
-         FROM invoice_sale s WHERE s.company_id = ? AND s.customer_id = ? \
-              AND s.status IN ({holding}) \
-              AND s.collected_ore < s.amount_ore AND s.invoice_id <> ?"
+              AND k.status IN ({open})) AS handed_over"
     );
     let company = tenant.company_id();
     let row = raw::one(
         db,
         &sql,
         [
+            company.into(),
+            customer_id.into(),
+            customer_id.into(),
+            company.into(),
+            except.into(),
+            company.into(),
+            customer_id.into(),
+            except.into(),
             company.into(),
             customer_id.into(),
             today.into(),
@@ -144,16 +156,14 @@ pub async fn exposure<C: ConnectionTrait>(
             except.into(),
             company.into(),
             except.into(),
-            company.into(),
-            customer_id.into(),
-            except.into(),
         ],
     )
     .await?
     .ok_or_else(|| AppError::Internal("aggregate returned no row".into()))?;
+    let deciding = raw::ore(&row, "deciding")?;
     Ok(Exposure {
-        to_customer_ore: raw::ore(&row, "to_customer")?,
-        total_ore: raw::ore(&row, "others")? + raw::ore(&row, "deciding")?,
+        to_customer_ore: raw::ore(&row, "recipient_bought")? + deciding,
+        total_ore: raw::ore(&row, "others")? + deciding,
         recipient_overdue: raw::int(&row, "overdue")? > 0,
         invoice_sold: raw::int(&row, "sold")? > 0,
         invoice_handed_over: raw::int(&row, "handed_over")? > 0,
@@ -184,6 +194,17 @@ pub async fn add_collection<C: ConnectionTrait>(
         db,
         "UPDATE sale_tally SET outstanding_ore = outstanding_ore - ? WHERE company_id = ?",
         [amount_ore.into(), sale.company_id.into()],
+    )
+    .await?;
+    raw::exec(
+        db,
+        "UPDATE recipient_tally SET outstanding_ore = outstanding_ore - ? \
+         WHERE company_id = ? AND customer_id = ?",
+        [
+            amount_ore.into(),
+            sale.company_id.into(),
+            sale.customer_id.into(),
+        ],
     )
     .await?;
     sale_collection::ActiveModel {
