@@ -15,7 +15,7 @@ use sea_orm_migration::prelude::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const INDEX: &str = "CREATE INDEX ix_sale_outstanding ON invoice_sale \
+pub(crate) const INDEX: &str = "CREATE INDEX ix_sale_outstanding ON invoice_sale \
      (company_id, customer_id, invoice_id, status, amount_ore, collected_ore) \
      WHERE status IN ('PROCESSING', 'SPOT_CHECK', 'APPROVED', 'PAID_OUT') \
      AND collected_ore < amount_ore";

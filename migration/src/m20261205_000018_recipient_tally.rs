@@ -30,11 +30,6 @@ const FILL: &str = "INSERT INTO recipient_tally (company_id, customer_id, outsta
      FROM invoice_sale WHERE status IN ('APPROVED', 'PAID_OUT') \
      GROUP BY company_id, customer_id";
 
-const OUTSTANDING: &str = "CREATE INDEX ix_sale_outstanding ON invoice_sale \
-     (company_id, customer_id, invoice_id, status, amount_ore, collected_ore) \
-     WHERE status IN ('PROCESSING', 'SPOT_CHECK', 'APPROVED', 'PAID_OUT') \
-     AND collected_ore < amount_ore";
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -42,6 +37,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        crate::run_all(m, &[OUTSTANDING, "DROP TABLE recipient_tally"]).await
+        // Migration 10's index, as it made it.
+        let outstanding = crate::m20261204_000010_sale_exposure::INDEX;
+        crate::run_all(m, &[outstanding, "DROP TABLE recipient_tally"]).await
     }
 }

@@ -1018,27 +1018,6 @@ db_test!(two_part_payments_on_one_day_are_paid_out_once, |app| {
     assert_books_close(&app, &app.company).await;
 });
 
-/// Rows and index entries PostgreSQL read from `table` and its indexes in
-/// the current transaction.
-async fn rows_read(txn: &sea_orm::DatabaseTransaction, table: &str) -> i64 {
-    use sea_orm::ConnectionTrait;
-    let sql = format!(
-        "SELECT CAST(pg_stat_get_xact_tuples_returned('{table}'::regclass) \
-         + pg_stat_get_xact_tuples_fetched('{table}'::regclass) \
-         + (SELECT COALESCE(SUM(pg_stat_get_xact_tuples_returned(indexrelid)), 0) \
-            FROM pg_index WHERE indrelid = '{table}'::regclass) AS BIGINT) AS n"
-    );
-    let row = txn
-        .query_one_raw(sea_orm::Statement::from_string(
-            sea_orm::DbBackend::Postgres,
-            sql,
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get::<i64>("", "n").unwrap()
-}
-
 /// Copies every column of the one row of `table` matching `template` but
 /// `id` and those in `fresh` (column and SQL value, over `FROM {table} t,
 /// {from}`), once per row of `from`.
@@ -1079,6 +1058,25 @@ async fn copy_rows(
     ))
     .await
     .unwrap();
+}
+
+/// The exposure to `customer` leaving out `except`, and how many sales and
+/// index entries PostgreSQL read for it.
+async fn exposure_read(
+    txn: &sea_orm::DatabaseTransaction,
+    tenant: invoice_finance::store::Tenant,
+    customer: invoice_finance::domain::id::CustomerId,
+    except: invoice_finance::domain::id::InvoiceId,
+    today: chrono::NaiveDate,
+) -> (invoice_finance::store::sales::Exposure, i64) {
+    let before = crate::helpers::rows_read(txn, "invoice_sale").await;
+    let e = invoice_finance::store::sales::exposure(txn, tenant, customer, except, today)
+        .await
+        .unwrap();
+    (
+        e,
+        crate::helpers::rows_read(txn, "invoice_sale").await - before,
+    )
 }
 
 /// A quote's and a decision's exposure reads the recipient's running total,
@@ -1152,17 +1150,8 @@ async fn the_exposure_to_a_recipient_does_not_read_each_of_its_sales() {
         .unwrap()
         .try_get::<i64>("", "id")
         .unwrap();
-    let before = rows_read(&txn, "invoice_sale").await;
-    let e = invoice_finance::store::sales::exposure(
-        &txn,
-        tenant,
-        customer_id,
-        InvoiceId::new(next),
-        invoice_finance::clock::Clock::today(&app.clock),
-    )
-    .await
-    .unwrap();
-    let read = rows_read(&txn, "invoice_sale").await - before;
+    let today = invoice_finance::clock::Clock::today(&app.clock);
+    let (e, read) = exposure_read(&txn, tenant, customer_id, InvoiceId::new(next), today).await;
     // 2,001 bought invoices of 10 000 SEK, none collected.
     let bought = invoice_finance::domain::money::Ore::new(1_000_000 * 2001);
     assert_eq!(e.to_customer_ore, bought);
@@ -1176,17 +1165,7 @@ async fn the_exposure_to_a_recipient_does_not_read_each_of_its_sales() {
     )
     .await
     .unwrap();
-    let before = rows_read(&txn, "invoice_sale").await;
-    let e = invoice_finance::store::sales::exposure(
-        &txn,
-        tenant,
-        customer_id,
-        InvoiceId::new(next),
-        invoice_finance::clock::Clock::today(&app.clock),
-    )
-    .await
-    .unwrap();
-    let read = rows_read(&txn, "invoice_sale").await - before;
+    let (e, read) = exposure_read(&txn, tenant, customer_id, InvoiceId::new(next), today).await;
     assert!(e.recipient_overdue);
     assert_eq!(e.to_customer_ore, bought);
     assert!(read < 100, "one exposure read {read} sales");

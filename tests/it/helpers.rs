@@ -438,3 +438,24 @@ pub fn cursor_zero() -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("c:0")
 }
+
+/// Rows and index entries PostgreSQL read from `table` and its indexes in
+/// the current transaction.
+pub async fn rows_read(txn: &sea_orm::DatabaseTransaction, table: &str) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let sql = format!(
+        "SELECT CAST(pg_stat_get_xact_tuples_returned('{table}'::regclass) \
+         + pg_stat_get_xact_tuples_fetched('{table}'::regclass) \
+         + (SELECT COALESCE(SUM(pg_stat_get_xact_tuples_returned(indexrelid)), 0) \
+            FROM pg_index WHERE indrelid = '{table}'::regclass) AS BIGINT) AS n"
+    );
+    let row = txn
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            sql,
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}

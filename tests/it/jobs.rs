@@ -195,22 +195,6 @@ async fn one_connection() -> Option<(
     Some((app, tenant, txn))
 }
 
-/// Rows PostgreSQL read from `job` in the current transaction, by sequential
-/// and index scans together.
-async fn job_rows_read(txn: &sea_orm::DatabaseTransaction) -> i64 {
-    use sea_orm::ConnectionTrait;
-    let row = txn
-        .query_one_raw(sea_orm::Statement::from_string(
-            sea_orm::DbBackend::Postgres,
-            "SELECT CAST(pg_stat_get_xact_tuples_returned('job'::regclass) \
-             + pg_stat_get_xact_tuples_fetched('job'::regclass) AS BIGINT) AS n",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get::<i64>("", "n").unwrap()
-}
-
 /// Adds `n` jobs of other subjects due at `at`: done ones (every job a worker
 /// has ever run stays in the table) or live ones.
 async fn more_jobs(
@@ -248,9 +232,9 @@ async fn a_claim_reads_the_due_jobs_not_every_job_ever_run() {
     jobs::schedule(&txn, tenant, jobs::JobKind::NoxStep, 7, later, Utc::now())
         .await
         .unwrap();
-    let before = job_rows_read(&txn).await;
+    let before = crate::helpers::rows_read(&txn, "job").await;
     let claimed = jobs::claim(&txn, at, 10, 60_000).await.unwrap();
-    let read = job_rows_read(&txn).await - before;
+    let read = crate::helpers::rows_read(&txn, "job").await - before;
     assert_eq!(claimed.len(), 1);
     assert!(read < 1_000, "one claim read {read} job rows");
 }
@@ -268,9 +252,9 @@ async fn a_cases_live_job_is_found_without_reading_the_others() {
     // Other cases' steps, due before this one.
     more_jobs(&txn, 50_000, false, now + chrono::Duration::days(1)).await;
     step(now + chrono::Duration::days(3)).await.unwrap();
-    let before = job_rows_read(&txn).await;
+    let before = crate::helpers::rows_read(&txn, "job").await;
     step(now + chrono::Duration::days(2)).await.unwrap();
-    let read = job_rows_read(&txn).await - before;
+    let read = crate::helpers::rows_read(&txn, "job").await - before;
     assert!(read < 1_000, "finding the case's job read {read} job rows");
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let live = entity::job::Entity::find()
