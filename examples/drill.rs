@@ -755,6 +755,23 @@ async fn run(args: Args) -> Result<Report> {
         COALESCE((SELECT bought_sales || '/' || bought_ore || '/' || outstanding_ore FROM sale_tally t WHERE t.company_id = c.id), '0/0/0') <> \
         (SELECT COUNT(*) || '/' || COALESCE(SUM(amount_ore), 0) || '/' || COALESCE(SUM(amount_ore - collected_ore), 0) FROM invoice_sale s \
          WHERE s.company_id = c.id AND s.status IN ('APPROVED', 'PAID_OUT'))").await?, "companies whose sale tally is not the sum of their bought sales");
+    check(
+        scalar(
+            &pool,
+            "SELECT COUNT(*) FROM company c WHERE \
+        COALESCE((SELECT deciding_ore FROM sale_tally t WHERE t.company_id = c.id), 0) <> \
+        (SELECT COALESCE(SUM(amount_ore), 0) FROM invoice_sale s \
+         WHERE s.company_id = c.id AND s.status IN ('PROCESSING', 'SPOT_CHECK'))",
+        )
+        .await?,
+        "companies whose sale tally is not the sum of their sales being decided",
+    );
+    check(scalar(&pool, "SELECT COUNT(*) FROM customer u WHERE \
+        COALESCE((SELECT outstanding_ore || '/' || deciding_ore FROM recipient_tally r \
+         WHERE r.company_id = u.company_id AND r.customer_id = u.id), '0/0') <> \
+        (SELECT COALESCE(SUM(CASE WHEN s.status IN ('APPROVED', 'PAID_OUT') THEN s.amount_ore - s.collected_ore ELSE 0 END), 0) \
+         || '/' || COALESCE(SUM(CASE WHEN s.status IN ('PROCESSING', 'SPOT_CHECK') THEN s.amount_ore ELSE 0 END), 0) \
+         FROM invoice_sale s WHERE s.company_id = u.company_id AND s.customer_id = u.id)").await?, "recipients whose tally is not the sum of their sales");
     check(scalar(&pool, "SELECT COUNT(*) FROM nox_case WHERE capital_collected_ore + fees_collected_ore + interest_collected_ore <> kept_ore + paid_out_ore + payout_pending_ore").await?, "cases whose collections are not paid out or kept");
     check(
         scalar(

@@ -13,6 +13,9 @@ pub struct Model {
     /// The recipient's bought sales less what the financier has collected,
     /// in öre.
     pub outstanding_ore: i64,
+    /// The amounts of the recipient's sales being decided, in öre
+    /// (migration 19).
+    pub deciding_ore: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,9 @@ pub struct Model {
     pub bought_ore: i64,
     /// Their amounts less what the financier has collected, in öre.
     pub outstanding_ore: i64,
+    /// The amounts of the sales being decided (processing or in a spot
+    /// check), in öre (migration 19).
+    pub deciding_ore: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

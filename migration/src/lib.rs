@@ -21,6 +21,7 @@ mod m20261205_000015_sale_due_date;
 mod m20261205_000016_invoice_search;
 mod m20261205_000017_live_job_index;
 mod m20261205_000018_recipient_tally;
+mod m20261205_000019_tally_in_progress;
 
 /// Runs `statements` one after another on the migration's connection.
 async fn run_all(m: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000016_invoice_search::Migration),
             Box::new(m20261205_000017_live_job_index::Migration),
             Box::new(m20261205_000018_recipient_tally::Migration),
+            Box::new(m20261205_000019_tally_in_progress::Migration),
         ]
     }
 }

@@ -34,7 +34,7 @@ const FILL: &str = "INSERT INTO sale_tally (company_id, bought_sales, bought_ore
      SELECT company_id, COUNT(*), SUM(amount_ore), SUM(amount_ore - collected_ore) \
      FROM invoice_sale WHERE status IN ('APPROVED', 'PAID_OUT') GROUP BY company_id";
 
-const IN_PROGRESS: &str = "CREATE INDEX ix_sale_in_progress ON invoice_sale \
+pub(crate) const IN_PROGRESS: &str = "CREATE INDEX ix_sale_in_progress ON invoice_sale \
      (company_id, customer_id, invoice_id, amount_ore, collected_ore) \
      WHERE status IN ('PROCESSING', 'SPOT_CHECK')";
 

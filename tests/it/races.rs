@@ -68,6 +68,8 @@ db_test!(
             let case = !r["invoice"]["noxFinans"].is_null();
             assert!(sale != case, "{r}");
         }
+        // The winning sales, and only they, are counted as being decided.
+        crate::books::assert_tally_matches_sales(&app).await;
     }
 );
 
@@ -102,6 +104,8 @@ db_test!(
             })
             .collect();
         assert_eq!(ids.len(), 1, "{answers:?}");
+        // Counted once as being decided.
+        crate::books::assert_tally_matches_sales(&app).await;
     }
 );
 

@@ -1,7 +1,7 @@
 //! Writing sales: a new sale as quoted, and each step of its life as one
 //! typed change.
 
-use crate::domain::id::{CompanyId, CustomerId, InvoiceId, SaleId};
+use crate::domain::id::{CustomerId, InvoiceId, SaleId};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::invoice_sale;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -64,7 +64,9 @@ pub async fn insert<C: ConnectionTrait>(
         requested_at: Set(new.requested_at),
         ..Default::default()
     };
-    am.insert(db).await?.try_into()
+    let sale: super::Sale = am.insert(db).await?.try_into()?;
+    super::tally::adjust(db, &sale, super::tally::Deltas::sent(&sale)).await?;
+    Ok(sale)
 }
 
 /// A change of a sale: each moves it from the states its step allows
@@ -170,7 +172,13 @@ pub async fn transition<C: ConnectionTrait>(
     id: SaleId,
     change: SaleChange,
 ) -> AppResult<Option<super::Sale>> {
-    let buys = matches!(change, SaleChange::Approve { .. });
+    // What the change does to the running totals (`tally`).
+    use super::tally::Deltas;
+    let counted: Option<fn(&super::Sale) -> Deltas> = match change {
+        SaleChange::Approve { .. } => Some(Deltas::bought),
+        SaleChange::Deny { .. } | SaleChange::Withdraw { .. } => Some(Deltas::left),
+        _ => None,
+    };
     let (from, changes) = change.columns();
     // One statement: the row as updated comes back with the update.
     let moved = invoice_sale::Entity::update_many()
@@ -188,79 +196,8 @@ pub async fn transition<C: ConnectionTrait>(
     else {
         return Ok(None);
     };
-    if buys {
-        count_bought(db, &sale).await?;
+    if let Some(deltas) = counted {
+        super::tally::adjust(db, &sale, deltas(&sale)).await?;
     }
     Ok(Some(sale))
-}
-
-/// Adds a sale the financier just bought to its company's `sale_tally` and
-/// its recipient's `recipient_tally`, in the transaction that approves it.
-/// Bought is final (approved, then paid out), so this and a collection are
-/// the tallies' only changes.
-async fn count_bought<C: ConnectionTrait>(db: &C, sale: &super::Sale) -> AppResult<()> {
-    let outstanding = sale.amount_ore - sale.collected_ore;
-    super::raw::exec(
-        db,
-        "INSERT INTO sale_tally (company_id, bought_sales, bought_ore, outstanding_ore) \
-         VALUES (?, 1, ?, ?) ON CONFLICT (company_id) DO UPDATE SET \
-         bought_sales = sale_tally.bought_sales + 1, \
-         bought_ore = sale_tally.bought_ore + excluded.bought_ore, \
-         outstanding_ore = sale_tally.outstanding_ore + excluded.outstanding_ore",
-        [
-            sale.company_id.into(),
-            sale.amount_ore.into(),
-            outstanding.into(),
-        ],
-    )
-    .await?;
-    super::raw::exec(
-        db,
-        "INSERT INTO recipient_tally (company_id, customer_id, outstanding_ore) \
-         VALUES (?, ?, ?) ON CONFLICT (company_id, customer_id) DO UPDATE SET \
-         outstanding_ore = recipient_tally.outstanding_ore + excluded.outstanding_ore",
-        [
-            sale.company_id.into(),
-            sale.customer_id.into(),
-            outstanding.into(),
-        ],
-    )
-    .await?;
-    Ok(())
-}
-
-/// Rebuilds a company's `sale_tally` and its recipients' `recipient_tally`
-/// from its sales: for data written past the store, as `seed-bulk` does.
-pub async fn retally<C: ConnectionTrait>(db: &C, company: CompanyId) -> AppResult<()> {
-    let bought = crate::store::record::sql_list(SaleStatus::is_bought);
-    for table in ["sale_tally", "recipient_tally"] {
-        super::raw::exec(
-            db,
-            &format!("DELETE FROM {table} WHERE company_id = ?"),
-            [company.into()],
-        )
-        .await?;
-    }
-    super::raw::exec(
-        db,
-        &format!(
-            "INSERT INTO recipient_tally (company_id, customer_id, outstanding_ore) \
-             SELECT company_id, customer_id, SUM(amount_ore - collected_ore) \
-             FROM invoice_sale WHERE company_id = ? AND status IN ({bought}) \
-             GROUP BY company_id, customer_id"
-        ),
-        [company.into()],
-    )
-    .await?;
-    super::raw::exec(
-        db,
-        &format!(
-            "INSERT INTO sale_tally (company_id, bought_sales, bought_ore, outstanding_ore) \
-             SELECT company_id, COUNT(*), SUM(amount_ore), SUM(amount_ore - collected_ore) \
-             FROM invoice_sale WHERE company_id = ? AND status IN ({bought}) GROUP BY company_id"
-        ),
-        [company.into()],
-    )
-    .await?;
-    Ok(())
 }

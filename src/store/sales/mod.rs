@@ -17,9 +17,11 @@ use crate::domain::sale::{Agreement, SaleStatus, SpotCheckOutcome};
 use crate::error::{AppError, AppResult};
 
 mod changes;
+mod tally;
 mod totals;
 
-pub use changes::{NewSale, SaleChange, insert, retally, transition};
+pub use changes::{NewSale, SaleChange, insert, transition};
+pub use tally::retally;
 pub use totals::{Exposure, History, add_collection, collection_by_key, exposure, history};
 
 record!(

@@ -77,18 +77,15 @@ pub struct Exposure {
 
 /// The exposure to recipient `customer_id` and in total, leaving out invoice
 /// `except`, and whether `except` is sold or handed over already: one
-/// statement whose cost grows neither with the company's history nor with
-/// the recipient's.
+/// statement of index lookups, whose cost grows neither with the company's
+/// sales nor with the recipient's, bought or in progress.
 ///
 /// - The recipient's share is its `recipient_tally` row (bought sales less
-///   what is collected), less a bought sale of `except`, plus the
-///   recipient's sales still being decided (`ix_sale_in_progress`). Whether
-///   the recipient has an overdue bought sale is one entry of
-///   `ix_sale_overdue`, by the due date each sale keeps of its invoice.
-/// - The company's total is its `sale_tally` row, less a bought sale of
-///   `except`, plus the sales still being decided: the recipient's, and the
-///   other recipients' from `ix_sale_in_progress` on either side of the
-///   recipient, so a backlog of one recipient's sales is read once.
+///   what is collected, and sales being decided), less the sale of `except`
+///   if it is the recipient's. Whether the recipient has an overdue bought
+///   sale is one entry of `ix_sale_overdue`, by the due date each sale keeps
+///   of its invoice.
+/// - The company's total is its `sale_tally` row, less the sale of `except`.
 pub async fn exposure<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
@@ -99,32 +96,27 @@ pub async fn exposure<C: ConnectionTrait>(
     let open = sql_list(NoxStatus::is_open);
     let bought = sql_list(SaleStatus::is_bought);
     let holding = sql_list(SaleStatus::holds_invoice);
-    let deciding = sql_list(SaleStatus::awaits_decision);
+    // The sale holding `except`: at most one (`ux_sale_open_invoice`).
+    let held = format!(
+        "FROM invoice_sale x WHERE x.company_id = ? AND x.invoice_id = ? \
+         AND x.status IN ({holding})"
+    );
     let sql = format!(
         "SELECT \
-         CAST(COALESCE((SELECT r.outstanding_ore FROM recipient_tally r \
-              WHERE r.company_id = ? AND r.customer_id = ?), 0) \
-            - (SELECT COALESCE(SUM(CASE WHEN b.customer_id = ? \
-                 THEN b.amount_ore - b.collected_ore ELSE 0 END), 0) FROM invoice_sale b \
-               WHERE b.company_id = ? AND b.invoice_id = ? AND b.status IN ({bought})) \
-            AS BIGINT) AS recipient_bought, \
-         (SELECT CAST(COALESCE(SUM(d.amount_ore - d.collected_ore), 0) AS BIGINT) \
-              FROM invoice_sale d WHERE d.company_id = ? AND d.customer_id = ? \
-              AND d.status IN ({deciding}) AND d.invoice_id <> ?) AS deciding, \
+         COALESCE((SELECT r.outstanding_ore + r.deciding_ore FROM recipient_tally r \
+              WHERE r.company_id = ? AND r.customer_id = ?), 0) AS recipient, \
+         COALESCE((SELECT t.outstanding_ore + t.deciding_ore FROM sale_tally t \
+              WHERE t.company_id = ?), 0) AS company, \
+         (SELECT CAST(COALESCE(SUM(CASE WHEN x.customer_id = ? \
+              THEN x.amount_ore - x.collected_ore ELSE 0 END), 0) AS BIGINT) {held}) \
+              AS held_recipient, \
+         (SELECT CAST(COALESCE(SUM(x.amount_ore - x.collected_ore), 0) AS BIGINT) {held}) \
+              AS held, \
+         (SELECT COUNT(*) {held}) AS sold, \
          (SELECT COUNT(*) FROM (SELECT 1 FROM invoice_sale o \
               WHERE o.company_id = ? AND o.customer_id = ? AND o.status IN ({bought}) \
               AND o.collected_ore < o.amount_ore AND o.due_date < ? \
               AND o.invoice_id <> ? LIMIT 1) AS late) AS overdue, \
-         CAST(COALESCE((SELECT t.outstanding_ore FROM sale_tally t WHERE t.company_id = ?), 0) \
-            - (SELECT COALESCE(SUM(b.amount_ore - b.collected_ore), 0) FROM invoice_sale b \
-               WHERE b.company_id = ? AND b.invoice_id = ? AND b.status IN ({bought})) \
-            + (SELECT COALESCE(SUM(p.amount_ore - p.collected_ore), 0) FROM invoice_sale p \
-               WHERE p.company_id = ? AND p.customer_id < ? AND p.status IN ({deciding})) \
-            + (SELECT COALESCE(SUM(p.amount_ore - p.collected_ore), 0) FROM invoice_sale p \
-               WHERE p.company_id = ? AND p.customer_id > ? AND p.status IN ({deciding})) \
-            AS BIGINT) AS others, \
-         (SELECT COUNT(*) FROM invoice_sale x WHERE x.company_id = ? AND x.invoice_id = ? \
-              AND x.status IN ({holding})) AS sold, \
          (SELECT COUNT(*) FROM nox_case k WHERE k.company_id = ? AND k.invoice_id = ? \
               AND k.status IN ({open})) AS handed_over"
     );
@@ -135,24 +127,17 @@ pub async fn exposure<C: ConnectionTrait>(
         [
             company.into(),
             customer_id.into(),
+            company.into(),
             customer_id.into(),
             company.into(),
             except.into(),
             company.into(),
-            customer_id.into(),
+            except.into(),
+            company.into(),
             except.into(),
             company.into(),
             customer_id.into(),
             today.into(),
-            except.into(),
-            company.into(),
-            company.into(),
-            except.into(),
-            company.into(),
-            customer_id.into(),
-            company.into(),
-            customer_id.into(),
-            company.into(),
             except.into(),
             company.into(),
             except.into(),
@@ -160,10 +145,9 @@ pub async fn exposure<C: ConnectionTrait>(
     )
     .await?
     .ok_or_else(|| AppError::Internal("aggregate returned no row".into()))?;
-    let deciding = raw::ore(&row, "deciding")?;
     Ok(Exposure {
-        to_customer_ore: raw::ore(&row, "recipient_bought")? + deciding,
-        total_ore: raw::ore(&row, "others")? + deciding,
+        to_customer_ore: raw::ore(&row, "recipient")? - raw::ore(&row, "held_recipient")?,
+        total_ore: raw::ore(&row, "company")? - raw::ore(&row, "held")?,
         recipient_overdue: raw::int(&row, "overdue")? > 0,
         invoice_sold: raw::int(&row, "sold")? > 0,
         invoice_handed_over: raw::int(&row, "handed_over")? > 0,
@@ -190,23 +174,7 @@ pub async fn add_collection<C: ConnectionTrait>(
     if n == 0 {
         return Ok(false);
     }
-    raw::exec(
-        db,
-        "UPDATE sale_tally SET outstanding_ore = outstanding_ore - ? WHERE company_id = ?",
-        [amount_ore.into(), sale.company_id.into()],
-    )
-    .await?;
-    raw::exec(
-        db,
-        "UPDATE recipient_tally SET outstanding_ore = outstanding_ore - ? \
-         WHERE company_id = ? AND customer_id = ?",
-        [
-            amount_ore.into(),
-            sale.company_id.into(),
-            sale.customer_id.into(),
-        ],
-    )
-    .await?;
+    super::tally::adjust(db, sale, super::tally::Deltas::collected(amount_ore)).await?;
     sale_collection::ActiveModel {
         company_id: Set(sale.company_id.get()),
         sale_id: Set(sale.id.get()),
