@@ -95,18 +95,25 @@ pub async fn assert_tally_matches_sales(app: &TestApp) -> usize {
     assert_tally_matches_sales_at(&app.database_url).await
 }
 
+/// Tally rows (key columns, then totals) sorted, leaving out those whose
+/// totals after the first `key` columns are all zero: a company or a
+/// recipient whose every sale was denied or withdrawn keeps a row of zeros
+/// in its tally and has no sales to sum.
+fn totals(mut rows: Vec<Vec<i64>>, key: usize) -> Vec<Vec<i64>> {
+    rows.retain(|r| r[key..].iter().any(|v| *v != 0));
+    rows.sort_unstable();
+    rows
+}
+
 /// [`assert_tally_matches_sales`] for the database at `url`.
 pub async fn assert_tally_matches_sales_at(url: &str) -> usize {
     use sea_orm::{ConnectionTrait, EntityTrait};
     let db = invoice_finance::db::connect(url).await.unwrap();
-    // Rows of `sql`'s columns `columns`, sorted, leaving out those whose
-    // totals (after the key's `key` columns) are all zero: a company or a
-    // recipient whose every sale was denied or withdrawn keeps a row of
-    // zeros in its tally and has no group of sales.
+    // The `columns` of `sql`'s rows, as `totals`.
     let rows = |sql: &'static str, columns: &'static [&'static str], key: usize| {
         let db = db.clone();
         async move {
-            let mut out: Vec<Vec<i64>> = db
+            let out: Vec<Vec<i64>> = db
                 .query_all_raw(sea_orm::Statement::from_string(
                     db.get_database_backend(),
                     sql,
@@ -120,10 +127,8 @@ pub async fn assert_tally_matches_sales_at(url: &str) -> usize {
                         .map(|c| r.try_get::<i64>("", c).unwrap())
                         .collect::<Vec<i64>>()
                 })
-                .filter(|r| r[key..].iter().any(|v| *v != 0))
                 .collect();
-            out.sort_unstable();
-            out
+            totals(out, key)
         }
     };
     let summed = rows(
@@ -138,23 +143,16 @@ pub async fn assert_tally_matches_sales_at(url: &str) -> usize {
     )
     .await;
     // Read through the entity, which must match the table as well.
-    let mut kept: Vec<Vec<i64>> = entity::sale_tally::Entity::find()
-        .all(&db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|t| {
-            vec![
-                t.company_id,
-                t.bought_sales,
-                t.bought_ore,
-                t.outstanding_ore,
-                t.deciding_ore,
-            ]
-        })
-        .filter(|r| r[1..].iter().any(|v| *v != 0))
-        .collect();
-    kept.sort_unstable();
+    let kept = entity::sale_tally::Entity::find().all(&db).await.unwrap();
+    let kept = totals(
+        kept.into_iter()
+            .map(|t| {
+                let (b, o, d) = (t.bought_ore, t.outstanding_ore, t.deciding_ore);
+                vec![t.company_id, t.bought_sales, b, o, d]
+            })
+            .collect(),
+        1,
+    );
     assert_eq!(kept, summed, "sale_tally against the sales it counts");
     let by_recipient = rows(
         "SELECT company_id AS c, customer_id AS r, \
@@ -165,22 +163,24 @@ pub async fn assert_tally_matches_sales_at(url: &str) -> usize {
         2,
     )
     .await;
-    let mut recipients: Vec<Vec<i64>> = entity::recipient_tally::Entity::find()
+    let recipients = entity::recipient_tally::Entity::find()
         .all(&db)
         .await
-        .unwrap()
-        .into_iter()
-        .map(|t| {
-            vec![
-                t.company_id,
-                t.customer_id,
-                t.outstanding_ore,
-                t.deciding_ore,
-            ]
-        })
-        .filter(|r| r[2..].iter().any(|v| *v != 0))
-        .collect();
-    recipients.sort_unstable();
+        .unwrap();
+    let recipients = totals(
+        recipients
+            .into_iter()
+            .map(|t| {
+                vec![
+                    t.company_id,
+                    t.customer_id,
+                    t.outstanding_ore,
+                    t.deciding_ore,
+                ]
+            })
+            .collect(),
+        2,
+    );
     assert_eq!(
         recipients, by_recipient,
         "recipient_tally against the sales it counts"
