@@ -19,7 +19,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::{Backend, TestApp};
 
-fn cases() -> u32 {
+pub fn cases() -> u32 {
     std::env::var("FUZZ_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -412,7 +412,7 @@ fn check_answer(status: u16, body: &str, sent: &str) -> Result<(), TestCaseError
 }
 
 /// Runs a proptest property whose body is async, on a blocking thread.
-async fn property<S, F, Fut>(strategy: S, body: F)
+pub async fn property<S, F, Fut>(strategy: S, body: F)
 where
     S: Strategy + Send + 'static,
     S::Value: Send,

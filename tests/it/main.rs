@@ -27,5 +27,6 @@ mod sale;
 mod schema;
 mod security;
 mod sorting;
+mod tally;
 mod tenancy;
 mod validation;
