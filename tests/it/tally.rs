@@ -68,16 +68,16 @@ fn fail(what: impl std::fmt::Display) -> TestCaseError {
     TestCaseError::fail(what.to_string())
 }
 
-async fn one_i64(txn: &DatabaseTransaction, sql: String) -> Result<i64, TestCaseError> {
-    let row = txn
-        .query_one_raw(sea_orm::Statement::from_string(
-            txn.get_database_backend(),
-            sql,
-        ))
-        .await
-        .map_err(fail)?
-        .ok_or_else(|| fail("no row"))?;
-    row.try_get::<i64>("", "v").map_err(fail)
+/// (Being decided, outstanding) over the model's sales that `keep` keeps.
+fn sums(model: &[Modelled], keep: impl Fn(&Modelled) -> bool) -> (i64, i64) {
+    let kept = || model.iter().filter(|m| keep(m));
+    (
+        kept()
+            .filter(|m| m.deciding)
+            .map(|m| m.sale.amount_ore.get())
+            .sum(),
+        kept().filter(|m| m.bought).map(Modelled::open).sum(),
+    )
 }
 
 /// The tallies and the exposure against the model, for every recipient and
@@ -89,55 +89,34 @@ async fn check(
     model: &[Modelled],
     today: NaiveDate,
 ) -> Result<(), TestCaseError> {
+    use sea_orm::EntityTrait;
     let company = tenant.company_id().get();
-    let company_deciding: i64 = model
-        .iter()
-        .filter(|m| m.deciding)
-        .map(|m| m.sale.amount_ore.get())
-        .sum();
-    let company_outstanding: i64 = model.iter().filter(|m| m.bought).map(Modelled::open).sum();
-    for (column, expected) in [
-        ("deciding_ore", company_deciding),
-        ("outstanding_ore", company_outstanding),
-    ] {
-        let got = one_i64(
-            txn,
-            format!(
-                "SELECT CAST(COALESCE((SELECT {column} FROM sale_tally \
-                 WHERE company_id = {company}), 0) AS BIGINT) AS v"
-            ),
-        )
-        .await?;
-        prop_assert_eq!(got, expected, "company {}", column);
-    }
+    let kept = entity::sale_tally::Entity::find_by_id(company)
+        .one(txn)
+        .await
+        .map_err(fail)?
+        .map_or((0, 0), |t| (t.deciding_ore, t.outstanding_ore));
+    prop_assert_eq!(
+        kept,
+        sums(model, |_| true),
+        "company (deciding, outstanding)"
+    );
     let mut customers: Vec<CustomerId> = invoices.iter().map(|(_, c)| *c).collect();
     customers.dedup();
     for customer in &customers {
+        let kept = entity::recipient_tally::Entity::find_by_id((company, customer.get()))
+            .one(txn)
+            .await
+            .map_err(fail)?
+            .map_or((0, 0), |t| (t.deciding_ore, t.outstanding_ore));
+        let expected = sums(model, |m| m.sale.customer_id == *customer);
+        prop_assert_eq!(
+            kept,
+            expected,
+            "recipient {} (deciding, outstanding)",
+            customer.get()
+        );
         let mine = |m: &&Modelled| m.sale.customer_id == *customer;
-        let deciding: i64 = model
-            .iter()
-            .filter(mine)
-            .filter(|m| m.deciding)
-            .map(|m| m.sale.amount_ore.get())
-            .sum();
-        let outstanding: i64 = model
-            .iter()
-            .filter(mine)
-            .filter(|m| m.bought)
-            .map(Modelled::open)
-            .sum();
-        for (column, expected) in [("deciding_ore", deciding), ("outstanding_ore", outstanding)] {
-            let got = one_i64(
-                txn,
-                format!(
-                    "SELECT CAST(COALESCE((SELECT {column} FROM recipient_tally \
-                     WHERE company_id = {company} AND customer_id = {}), 0) AS BIGINT) AS v",
-                    customer.get()
-                ),
-            )
-            .await?;
-            prop_assert_eq!(got, expected, "recipient {} {}", customer.get(), column);
-        }
         for (except, _) in invoices {
             let held = |m: &&Modelled| m.holds() && m.sale.invoice_id != *except;
             let to_customer: i64 = model
