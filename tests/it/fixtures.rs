@@ -145,10 +145,15 @@ pub async fn sale_of(app: &TestApp, invoice: &str) -> Value {
 
 /// Quotes and sells the invoice under idempotency key `key`; the whole response.
 pub async fn sell(app: &TestApp, invoice: &str, key: &str) -> Value {
-    let q = app.ok(&app.company, QUOTE, json!({ "id": invoice })).await;
+    sell_as(app, &app.company, invoice, key).await
+}
+
+/// [`sell`] by the company behind `token`.
+pub async fn sell_as(app: &TestApp, token: &str, invoice: &str, key: &str) -> Value {
+    let q = app.ok(token, QUOTE, json!({ "id": invoice })).await;
     let quote_id = q["invoiceSaleQuote"]["quoteId"].clone();
     app.gql(
-        &app.company,
+        token,
         SELL,
         json!({ "i": { "invoiceId": invoice, "quoteId": quote_id, "idempotencyKey": key } }),
     )

@@ -268,3 +268,154 @@ async fn a_cases_live_job_is_found_without_reading_the_others() {
         (now + chrono::Duration::days(2)).timestamp_millis()
     );
 }
+
+/// Jobs of many companies run side by side on fewer pooled connections than
+/// the worker runs jobs at once, while it claims more between them: none
+/// waits for a connection until the pool gives up (10 s), so each is done
+/// at its first attempt. A worker that stopped driving its running jobs
+/// while it waited for a connection to claim more left them holding the
+/// pool, and jobs failed with the pool's timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_flow_on_a_pool_smaller_than_the_worker() {
+    use entity::job;
+    use invoice_finance::store::companies;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let Some(app) = crate::helpers::TestApp::spawn_with(crate::helpers::Backend::Postgres, |s| {
+        s.database_pool_size = 2;
+    })
+    .await
+    else {
+        return;
+    };
+    let db = invoice_finance::db::connect(&app.database_url)
+        .await
+        .unwrap();
+    let now = app.clock.now();
+    for n in 0..10 {
+        let c = companies::create(
+            &db,
+            &format!("Company {n} AB"),
+            &format!("5590{n:02}-1234"),
+            now,
+        )
+        .await
+        .unwrap();
+        for subject in 1..=5 {
+            jobs::schedule(
+                &db,
+                companies::tenant(&c),
+                jobs::JobKind::NoxFeeInvoice,
+                subject,
+                now,
+                now,
+            )
+            .await
+            .unwrap();
+        }
+    }
+    let kind = job::Column::Kind.eq(jobs::JobKind::NoxFeeInvoice.as_str());
+    let rows = async || {
+        job::Entity::find()
+            .filter(kind.clone())
+            .all(&db)
+            .await
+            .unwrap()
+    };
+    // (done, failed) of the 50
+    crate::helpers::until(
+        "the fee invoice jobs are done",
+        || async {
+            let rows = rows().await;
+            let count = |f: fn(&job::Model) -> bool| rows.iter().filter(|j| f(j)).count();
+            (count(|j| j.done), count(|j| j.last_error.is_some()))
+        },
+        |(done, failed)| done + failed >= 50,
+    )
+    .await;
+    let rows = rows().await;
+    assert_eq!(rows.len(), 50);
+    for j in rows {
+        assert_eq!(
+            (j.done, j.attempts, j.last_error.as_deref()),
+            (true, 1, None),
+            "job {}",
+            j.id
+        );
+    }
+}
+
+/// A job that waits (here on a row lock) holds up only its own company's
+/// later jobs: the worker goes on claiming and running other companies' jobs
+/// that fall due meanwhile. Before, the worker ran a claimed batch to its end
+/// before claiming again, so every company waited for the slowest job.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waiting_job_does_not_hold_up_other_companies() {
+    use crate::fixtures::{activate, agreement, sell_as};
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let Some(app) = crate::helpers::TestApp::spawn(crate::helpers::Backend::Postgres).await else {
+        return;
+    };
+    activate(&app, agreement()).await;
+    let other = app.ok(&app.other, "{ viewer { id } }", json!({})).await["viewer"]["id"].clone();
+    app.ok(
+        &app.operator,
+        crate::fixtures::ACTIVATE,
+        json!({ "c": other, "a": agreement() }),
+    )
+    .await;
+    let mine = app.full_customer(&app.company).await;
+    let theirs = app.full_customer(&app.other).await;
+    let mine = app.invoice(&app.company, &mine, "8000").await;
+    let theirs = app.invoice(&app.other, &theirs, "8000").await;
+    let status = async |token: &str, invoice: &str| {
+        let q = "query($id: ID!) { invoice(id: $id) { sale { status } } }";
+        app.ok(token, q, json!({ "id": invoice })).await["invoice"]["sale"]["status"].clone()
+    };
+
+    // The first company's sale is sent; before its processing falls due, a
+    // transaction elsewhere locks its row.
+    let r = sell_as(&app, &app.company, &mine, "mine").await;
+    assert!(r.get("errors").is_none(), "{r}");
+    let db = invoice_finance::db::connect(&app.database_url)
+        .await
+        .unwrap();
+    let lock = db.begin().await.unwrap();
+    lock.execute_unprepared("SELECT id FROM invoice_sale FOR UPDATE")
+        .await
+        .unwrap();
+    app.clock.advance(chrono::Duration::seconds(10));
+    let claimed = "SELECT COUNT(*) AS n FROM job WHERE kind = 'PROCESS_SALE' AND attempts > 0";
+    let count = async |sql: &str| {
+        db.query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            sql,
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap()
+    };
+    app.eventually("the worker has taken the sale's processing", || async {
+        count(claimed).await == 1
+    })
+    .await;
+
+    // The other company's sale falls due while that job waits on the lock,
+    // and is processed.
+    let r = sell_as(&app, &app.other, &theirs, "theirs").await;
+    assert!(r.get("errors").is_none(), "{r}");
+    app.clock.advance(chrono::Duration::seconds(10));
+    app.eventually("the other company's sale is processed", || async {
+        status(&app.other, &theirs).await == "SPOT_CHECK"
+    })
+    .await;
+    assert_eq!(status(&app.company, &mine).await, "PROCESSING");
+
+    // Once the lock goes, the first company's sale is processed too.
+    lock.rollback().await.unwrap();
+    app.eventually("the first company's sale is processed", || async {
+        status(&app.company, &mine).await == "SPOT_CHECK"
+    })
+    .await;
+}
