@@ -59,6 +59,10 @@ pub async fn stdin_closed() {
 /// line, serves until stdin closes.
 pub async fn serve(url: &str, companies: usize, sale_delay_secs: i64) -> Result<()> {
     use invoice_finance::store::{Role, companies as co, tokens};
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .try_init();
     let mut settings = invoice_finance::config::Settings::for_database(url);
     settings.sale_processing_delay_secs = sale_delay_secs;
     settings.worker_poll_ms = 50;
