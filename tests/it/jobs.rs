@@ -300,18 +300,7 @@ async fn jobs_flow_on_a_pool_smaller_than_the_worker() {
         )
         .await
         .unwrap();
-        for subject in 1..=5 {
-            jobs::schedule(
-                &db,
-                companies::tenant(&c),
-                jobs::JobKind::NoxFeeInvoice,
-                subject,
-                now,
-                now,
-            )
-            .await
-            .unwrap();
-        }
+        fee_invoice_jobs(&db, companies::tenant(&c), 5, now).await;
     }
     let kind = job::Column::Kind.eq(jobs::JobKind::NoxFeeInvoice.as_str());
     let rows = async || {
@@ -418,4 +407,20 @@ async fn a_waiting_job_does_not_hold_up_other_companies() {
         status(&app.company, &mine).await == "SPOT_CHECK"
     })
     .await;
+}
+
+/// Schedules `count` of the company's month-end fee invoice jobs (subjects 1
+/// to `count`), due at `at`: a job every company can run, with or without
+/// fees.
+pub async fn fee_invoice_jobs(
+    db: &sea_orm::DatabaseConnection,
+    tenant: invoice_finance::store::Tenant,
+    count: i64,
+    at: chrono::DateTime<Utc>,
+) {
+    for subject in 1..=count {
+        jobs::schedule(db, tenant, jobs::JobKind::NoxFeeInvoice, subject, at, at)
+            .await
+            .unwrap();
+    }
 }

@@ -341,18 +341,7 @@ async fn a_stopping_worker_releases_the_jobs_it_claimed() {
     .unwrap();
     let company = companies::tenant(&c);
     let now = crate::helpers::default_now();
-    for subject in 1..=3 {
-        jobs::schedule(
-            &state.db,
-            company,
-            jobs::JobKind::NoxFeeInvoice,
-            subject,
-            now,
-            now,
-        )
-        .await
-        .unwrap();
-    }
+    crate::jobs::fee_invoice_jobs(&state.db, company, 3, now).await;
     let (_tx, stopping) = tokio::sync::watch::channel(true);
     let ran = invoice_finance::worker::tick_until(&state, &stopping)
         .await
