@@ -9,7 +9,6 @@ use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 
 use crate::domain::id::CompanyId;
-
 use crate::error::AppResult;
 use crate::services::sales;
 use crate::state::AppState;
