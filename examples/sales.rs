@@ -173,6 +173,7 @@ async fn measure(args: &Args, server: &Server, url: &str) -> Result<()> {
     let round_trips = Arc::new(Mutex::new(Vec::with_capacity(total)));
 
     let cpu_before = server.cpu_ticks();
+    let pg_before = common::postgres_cpu_ticks();
     let start = Instant::now();
     let mut clients = Vec::new();
     for _ in 0..args.concurrency {
@@ -227,7 +228,14 @@ async fn measure(args: &Args, server: &Server, url: &str) -> Result<()> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     decider.abort();
-    let cpu = (server.cpu_ticks() - cpu_before) as f64 / 100.0 / decided * 100.0;
+    let server_ticks = server.cpu_ticks() - cpu_before;
+    let cpu = server_ticks as f64 / 100.0 / decided * 100.0;
+    // CPU milliseconds a sale (clock ticks are 10 ms).
+    let per_sale = |ticks: u64| ticks as f64 * 10.0 / total as f64;
+    let pg_ticks = match (pg_before, common::postgres_cpu_ticks()) {
+        (Some(a), Some(b)) if backend == "PostgreSQL" => Some(b.saturating_sub(a)),
+        _ => None,
+    };
     let mut outcome = Vec::new();
     for status in ["APPROVED", "PAID_OUT", "DENIED"] {
         outcome.push((status, count(&http, server, status).await?));
@@ -270,6 +278,15 @@ async fn measure(args: &Args, server: &Server, url: &str) -> Result<()> {
         "| spot checks confirmed by the operators | {} |",
         confirmed.load(Ordering::Relaxed)
     );
-    println!("| server CPU | {cpu:.0} % of one core |");
+    println!(
+        "| server CPU | {cpu:.0} % of one core, {:.2} ms a sale |",
+        per_sale(server_ticks)
+    );
+    if let Some(t) = pg_ticks {
+        println!(
+            "| PostgreSQL CPU (this machine's `postgres` processes) | {:.2} ms a sale |",
+            per_sale(t)
+        );
+    }
     Ok(())
 }
