@@ -59,10 +59,14 @@ pub async fn stdin_closed() {
 /// line, serves until stdin closes.
 pub async fn serve(url: &str, companies: usize, sale_delay_secs: i64) -> Result<()> {
     use invoice_finance::store::{Role, companies as co, tokens};
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_writer(std::io::stderr)
-        .try_init();
+    // RUST_LOG=warn shows the server's log; without it the server runs with
+    // no subscriber, as the figures in BENCHMARKS.md were taken.
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
     let mut settings = invoice_finance::config::Settings::for_database(url);
     settings.sale_processing_delay_secs = sale_delay_secs;
     settings.worker_poll_ms = 50;
