@@ -10,7 +10,8 @@
 //! appears. The run ends
 //! when every sale is decided (approved, denied or paid out) and reports:
 //! sales per second quoted and sold, sales per second decided end to end, the
-//! round trips, and the server's CPU.
+//! round trips, and the CPU a sale takes in the server and (on this machine)
+//! in PostgreSQL. `RUST_LOG=warn` shows the server's log.
 //!
 //! ```text
 //! cargo run --release --example sales -- --database-url postgres://postgres@127.0.0.1:5432/postgres
