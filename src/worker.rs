@@ -35,10 +35,11 @@ pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<boo
         if *shutdown.borrow() {
             break;
         }
-        if claim_now && lanes.held <= REFILL_AT {
-            match claim(&state, BATCH - lanes.held as u64).await {
+        let held = lanes.held();
+        if claim_now && held <= REFILL_AT {
+            match claim(&state, BATCH - held as u64).await {
                 Ok(due) => {
-                    if due.is_empty() && lanes.held == 0 {
+                    if due.is_empty() && held == 0 {
                         state.metrics.worker_idle_passes.inc();
                     }
                     lanes.add(due);
@@ -174,11 +175,14 @@ struct Lanes {
     ready: VecDeque<CompanyId>,
     /// Companies with a job running.
     running: HashSet<CompanyId>,
-    /// Jobs claimed and not finished (queued or running).
-    held: usize,
 }
 
 impl Lanes {
+    /// Jobs claimed and not finished: queued, or running (one a company).
+    fn held(&self) -> usize {
+        self.queued.values().map(VecDeque::len).sum::<usize>() + self.running.len()
+    }
+
     /// Queues claimed jobs behind their company's earlier ones.
     fn add(&mut self, due: Vec<Job>) {
         for job in due {
@@ -188,7 +192,6 @@ impl Lanes {
                 self.ready.push_back(company);
             }
             queue.push_back(job);
-            self.held += 1;
         }
     }
 
@@ -205,7 +208,6 @@ impl Lanes {
     /// behind the other companies' (one job a turn, so a company with many
     /// due does not keep the others waiting).
     fn done(&mut self, company: CompanyId) {
-        self.held = self.held.saturating_sub(1);
         self.running.remove(&company);
         match self.queued.get(&company) {
             Some(q) if !q.is_empty() => self.ready.push_back(company),
@@ -218,13 +220,10 @@ impl Lanes {
     /// Takes every job not started out of the queues; returns their ids.
     fn drain(&mut self) -> Vec<i64> {
         self.ready.clear();
-        let ids: Vec<i64> = self
-            .queued
+        self.queued
             .drain()
             .flat_map(|(_, q)| q.into_iter().map(|j| j.id))
-            .collect();
-        self.held = self.held.saturating_sub(ids.len());
-        ids
+            .collect()
     }
 }
 
@@ -305,7 +304,7 @@ mod tests {
                 .map(|(id, company)| job(id, CompanyId::new(company)))
                 .to_vec(),
         );
-        assert_eq!(lanes.held, 5);
+        assert_eq!(lanes.held(), 5);
         // One job of each company starts; the later ones wait for their turn.
         assert_eq!(ids(&mut lanes), vec![(7, 1), (8, 2), (9, 4)]);
         // A job claimed later queues behind its company's running one.
@@ -316,7 +315,7 @@ mod tests {
         assert_eq!(ids(&mut lanes), vec![(8, 5), (7, 3)]);
         lanes.done(CompanyId::new(9));
         assert_eq!(ids(&mut lanes), vec![(9, 6)]);
-        assert_eq!(lanes.held, 3);
+        assert_eq!(lanes.held(), 3);
         assert!(lanes.drain().is_empty());
     }
 
@@ -334,7 +333,7 @@ mod tests {
         assert_eq!(rest, vec![2, 3, 4]);
         assert!(lanes.next().is_none());
         lanes.done(CompanyId::new(7));
-        assert_eq!(lanes.held, 0);
+        assert_eq!(lanes.held(), 0);
         assert!(lanes.next().is_none());
     }
 }
