@@ -444,18 +444,14 @@ async fn healthy(app: &TestApp) {
     assert_eq!(resp.status(), 200);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn random_documents_from_the_schema_get_graphql_answers() {
-    random_documents(Backend::Sqlite).await;
-}
+crate::backend_test!(
+    random_documents_from_the_schema_get_graphql_answers,
+    random_documents
+);
 
-/// The same on PostgreSQL, which refuses some text SQLite stores (a NUL):
-/// a hostile string must not reach it as an internal error.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn random_documents_from_the_schema_get_graphql_answers_on_postgres() {
-    random_documents(Backend::Postgres).await;
-}
-
+/// Random documents from the schema get GraphQL answers; on PostgreSQL too,
+/// which refuses some text SQLite stores (a NUL): a hostile string must not
+/// reach it as an internal error.
 async fn random_documents(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;

@@ -433,6 +433,29 @@ macro_rules! db_test {
     };
 }
 
+/// Declares a test of `body` (an async function of the [`Backend`]) run once
+/// on SQLite and once on PostgreSQL, as `name::sqlite` and `name::postgres`;
+/// the body skips PostgreSQL where it is not configured.
+#[macro_export]
+macro_rules! backend_test {
+    ($name:ident) => {
+        $crate::backend_test!($name, $name);
+    };
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$body($crate::helpers::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$body($crate::helpers::Backend::Postgres).await;
+            }
+        }
+    };
+}
+
 /// The cursor before the first event: replays everything.
 pub fn cursor_zero() -> String {
     use base64::Engine;

@@ -282,12 +282,4 @@ async fn tallies_follow_the_sales(backend: Backend) {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tallies_follow_the_sales_on_sqlite() {
-    tallies_follow_the_sales(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tallies_follow_the_sales_on_postgres() {
-    tallies_follow_the_sales(Backend::Postgres).await;
-}
+crate::backend_test!(tallies_follow_the_sales);
