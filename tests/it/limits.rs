@@ -97,6 +97,33 @@ db_test!(
 );
 
 db_test!(
+    a_quote_reads_its_invoice_agreement_and_exposure_in_one_statement,
+    settings = |s| { quiet(s) },
+    |app| {
+        crate::fixtures::activate(&app, crate::fixtures::agreement()).await;
+        let customer = app.full_customer(&app.company).await;
+        let sold = crate::fixtures::invoice_of_10k(&app, &customer).await;
+        // A sale still being decided (the worker sleeps): the quote counts it.
+        let r = crate::fixtures::sell(&app, &sold, "one-read").await;
+        assert!(r.get("errors").is_none(), "{r}");
+        let invoice = crate::fixtures::invoice_of_10k(&app, &customer).await;
+        let q = format!(
+            r#"{{ invoiceSaleQuote(invoiceId: "{invoice}") {{ eligible amount totalFees payout reasons {{ code }} }} }}"#
+        );
+        let (used, r) = statements_for(&app, &q).await;
+        let quote = &r["invoiceSaleQuote"];
+        assert_eq!(quote["eligible"], true, "{r}");
+        assert_eq!(quote["amount"], "10000.00", "{r}");
+        // 19.90 SEK and 2.9 % of 10,000 SEK.
+        assert_eq!(quote["totalFees"], "309.90", "{r}");
+        // Token lookup, then the invoice with the company's agreement, its
+        // running totals and the sales and case touching the invoice: 2.
+        // Reading them one by one took 4.
+        assert!(used <= 2, "{used} statements for a quote");
+    }
+);
+
+db_test!(
     the_histories_of_a_page_of_sales_load_in_one_batch,
     settings = |s| { quiet(s) },
     |app| {

@@ -117,7 +117,8 @@ async fn check(
             customer.get()
         );
         let mine = |m: &&Modelled| m.sale.customer_id == *customer;
-        for (except, _) in invoices {
+        let bought = |m: &&Modelled| m.bought;
+        for (except, _) in invoices.iter().filter(|(_, c)| c == customer) {
             let held = |m: &&Modelled| m.holds() && m.sale.invoice_id != *except;
             let to_customer: i64 = model
                 .iter()
@@ -129,12 +130,23 @@ async fn check(
             let sold = model
                 .iter()
                 .any(|m| m.holds() && m.sale.invoice_id == *except);
-            let e = sales::exposure(txn, tenant, *customer, *except, today)
+            let b = sales::basis(txn, tenant, *except, today)
                 .await
-                .map_err(fail)?;
+                .map_err(fail)?
+                .ok_or_else(|| fail("the invoice reads as absent"))?;
+            let e = b.exposure;
             prop_assert_eq!(e.to_customer_ore, Ore::new(to_customer));
             prop_assert_eq!(e.total_ore, Ore::new(total));
             prop_assert_eq!(e.invoice_sold, sold);
+            let h = b.history;
+            prop_assert_eq!(h.approved as usize, model.iter().filter(bought).count());
+            prop_assert_eq!(
+                h.recipient_known,
+                model
+                    .iter()
+                    .filter(bought)
+                    .any(|m| m.sale.customer_id == *customer)
+            );
         }
     }
     Ok(())

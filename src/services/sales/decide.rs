@@ -1,7 +1,7 @@
 //! Processing a sale: the spot check the rule engine may select, its
 //! outcome, and the financier's decision.
 
-use super::sell::sale_facts;
+use super::sell::{basis, sale_facts};
 use super::*;
 use crate::domain::id::SaleId;
 use crate::domain::notification::NotificationKind;
@@ -18,7 +18,8 @@ pub async fn process(state: &AppState, job: &Job) -> AppResult<()> {
         return Ok(());
     };
     if sale.status == SaleStatus::Processing {
-        let h = sales::history(&txn, tenant, sale.customer_id).await?;
+        let basis = basis(&txn, state, tenant, sale.invoice_id).await?;
+        let h = basis.history;
         let facts = SpotCheckFacts {
             approved_sales: h.approved,
             recipient_known: h.recipient_known,
@@ -51,7 +52,7 @@ pub async fn process(state: &AppState, job: &Job) -> AppResult<()> {
                 }
             }
             None => {
-                decide_in(&txn, state, tenant, &sale, None).await?;
+                decide_in(&txn, state, tenant, &sale, basis, None).await?;
             }
         }
     }
@@ -125,7 +126,8 @@ async fn resolve_in(
     .await?;
     let rule = resolved.spot_check_rule.clone().unwrap_or_default();
     let rule: &'static str = sale::spot_check_rule(&rule).map_or(sale::ROUTINE_SAMPLE, |r| r.name);
-    decide_in(txn, state, tenant, &resolved, Some((rule, outcome))).await
+    let basis = basis(txn, state, tenant, resolved.invoice_id).await?;
+    decide_in(txn, state, tenant, &resolved, basis, Some((rule, outcome))).await
 }
 
 /// Operator: records a spot check's outcome and decides the sale.
@@ -175,27 +177,26 @@ pub async fn resolve_spot_check(
     Ok(decided)
 }
 
-/// Decides a sale awaiting a decision and writes everything that follows.
+/// Decides a sale awaiting a decision, weighing its invoice by `basis`, and
+/// writes everything that follows.
 async fn decide_in(
     txn: &Ordered,
     state: &AppState,
     tenant: Tenant,
     sale: &Sale,
+    basis: sales::Basis,
     spot_check: Option<(&'static str, SpotCheckOutcome)>,
 ) -> AppResult<Sale> {
     let now = state.clock.now();
     let today = state.clock.today();
-    let inv = invoices::require(txn, tenant, sale.invoice_id, "invoiceId").await?;
-    let agreement: Option<Agreement> = sales::agreement(txn, tenant).await?;
-    let (facts, overdue) = sale_facts(txn, tenant, &inv, today, true).await?;
     let decision = sale::decide(&DecisionFacts {
-        sale: facts,
-        agreement,
+        sale: sale_facts(&basis, true),
+        agreement: basis.agreement,
         amount_ore: sale.amount_ore,
         spot_check,
-        recipient_has_overdue_sold: overdue,
+        recipient_has_overdue_sold: basis.exposure.recipient_overdue,
     });
-    let number = &inv.invoice_number;
+    let number = &basis.invoice.invoice_number;
     match decision {
         Decision::Approve => {
             let payout_date = next_banking_day(today);

@@ -21,7 +21,6 @@ pub use settle::{payout, record_collection, withdraw};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
-use sea_orm::TransactionTrait;
 
 use crate::domain::banking::{add_banking_days, next_banking_day};
 use crate::domain::invoice::skatteverket_outstanding;

@@ -5,34 +5,40 @@ use crate::domain::id::InvoiceId;
 use crate::domain::money::Ore;
 use crate::domain::notification::NotificationKind;
 
-pub(super) async fn sale_facts<C: ConnectionTrait>(
-    txn: &C,
-    tenant: Tenant,
-    inv: &Invoice,
-    today: NaiveDate,
-    exclude_own_sale: bool,
-) -> AppResult<(SaleFacts, bool)> {
-    let exposure = sales::exposure(txn, tenant, inv.customer_id, inv.id, today).await?;
+/// The facts the rule engine weighs a sale by; with `exclude_own_sale` (a
+/// decision) the sale being decided does not count as the invoice's.
+pub(super) fn sale_facts(basis: &sales::Basis, exclude_own_sale: bool) -> SaleFacts {
+    let (inv, exposure) = (&basis.invoice, &basis.exposure);
     let already_sold = !exclude_own_sale && (inv.sold || exposure.invoice_sold);
     let skatteverket =
         skatteverket_outstanding(inv.house_work_deductible_ore, inv.house_work_paid_ore);
-    Ok((
-        SaleFacts {
-            currency: inv.currency.clone(),
-            cancelled: inv.cancelled,
-            not_completed: inv.not_completed,
-            invoice_type: inv.invoice_type,
-            balance_ore: inv.balance_ore,
-            house_work_deductible_ore: inv.house_work_deductible_ore.map(|_| skatteverket),
-            due_date: inv.due_date,
-            recipient_overdue: exposure.recipient_overdue,
-            already_sold,
-            handed_to_nox: exposure.invoice_handed_over,
-            customer_outstanding_ore: exposure.to_customer_ore,
-            total_outstanding_ore: exposure.total_ore,
-        },
-        exposure.recipient_overdue,
-    ))
+    SaleFacts {
+        currency: inv.currency.clone(),
+        cancelled: inv.cancelled,
+        not_completed: inv.not_completed,
+        invoice_type: inv.invoice_type,
+        balance_ore: inv.balance_ore,
+        house_work_deductible_ore: inv.house_work_deductible_ore.map(|_| skatteverket),
+        due_date: inv.due_date,
+        recipient_overdue: exposure.recipient_overdue,
+        already_sold,
+        handed_to_nox: exposure.invoice_handed_over,
+        customer_outstanding_ore: exposure.to_customer_ore,
+        total_outstanding_ore: exposure.total_ore,
+    }
+}
+
+/// The tenant's invoice `id` and what a sale of it is weighed by, or
+/// `NOT_FOUND` naming `invoiceId`.
+pub(super) async fn basis<C: ConnectionTrait>(
+    db: &C,
+    state: &AppState,
+    tenant: Tenant,
+    id: InvoiceId,
+) -> AppResult<sales::Basis> {
+    sales::basis(db, tenant, id, state.clock.today())
+        .await?
+        .ok_or_else(|| AppError::not_found("invoice", "invoiceId"))
 }
 
 async fn quote_in<C: ConnectionTrait>(
@@ -41,19 +47,18 @@ async fn quote_in<C: ConnectionTrait>(
     tenant: Tenant,
     invoice_id: InvoiceId,
 ) -> AppResult<QuoteView> {
-    let inv = invoices::require(txn, tenant, invoice_id, "invoiceId").await?;
+    let basis = basis(txn, state, tenant, invoice_id).await?;
     let today = state.clock.today();
-    let agreement = sales::agreement(txn, tenant).await?;
-    let (facts, _) = sale_facts(txn, tenant, &inv, today, false).await?;
-    let quote = sale::quote(&facts, agreement.as_ref(), today);
+    let facts = sale_facts(&basis, false);
+    let quote = sale::quote(&facts, basis.agreement.as_ref(), today);
     let payout_date = next_banking_day(today);
-    let quote_id = sale::quote_id(inv.id, &quote, payout_date);
+    let quote_id = sale::quote_id(basis.invoice.id, &quote, payout_date);
     Ok(QuoteView {
-        invoice: inv,
+        invoice: basis.invoice,
         quote,
         payout_date,
         quote_id,
-        agreement,
+        agreement: basis.agreement,
     })
 }
 
@@ -65,9 +70,8 @@ pub async fn quote(
     tenant: Tenant,
     invoice_id: InvoiceId,
 ) -> AppResult<QuoteView> {
-    let txn = state.db.begin().await?;
-    let view = quote_in(&txn, state, tenant, invoice_id).await?;
-    txn.commit().await?;
+    // One statement: no transaction needed for a consistent read.
+    let view = quote_in(&state.db, state, tenant, invoice_id).await?;
     if let Some(r) = view
         .quote
         .reasons

@@ -14,7 +14,7 @@ use super::page::{self, Page, PageRequest};
 use super::{Operator, Tenant, raw};
 use crate::domain::money::Ore;
 use crate::domain::sale::{Agreement, SaleStatus, SpotCheckOutcome};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 mod changes;
 mod tally;
@@ -22,7 +22,7 @@ mod totals;
 
 pub use changes::{NewSale, SaleChange, insert, transition};
 pub use tally::retally;
-pub use totals::{Exposure, History, add_collection, collection_by_key, exposure, history};
+pub use totals::{Basis, Exposure, History, add_collection, basis, collection_by_key};
 
 record!(
     /// An invoice sale: what was sold, at what price, and where it stands.

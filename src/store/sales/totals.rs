@@ -1,11 +1,15 @@
-//! A company's sale history and exposure as SQL aggregates, and what the
-//! financier collected.
+//! What a quote, a sale and a decision weigh an invoice by (the company's
+//! agreement, its sale history and exposure from running totals), and what
+//! the financier collected.
 
 use super::*;
-use crate::domain::id::{CustomerId, InvoiceId, SaleId};
+use crate::domain::id::{InvoiceId, SaleId};
 use crate::domain::money::Ore;
 use crate::domain::nox_case::NoxStatus;
+use crate::store::invoices::Invoice;
 use crate::store::record::sql_list;
+use entity::invoice;
+use sea_orm::{FromQueryResult, IdenStatic, Iterable};
 
 /// The history spot-check selection looks at.
 #[derive(Debug, Clone, Copy, Default)]
@@ -20,42 +24,6 @@ pub struct History {
 
 fn as_count(n: i64) -> u32 {
     u32::try_from(n.max(0)).unwrap_or(u32::MAX)
-}
-
-/// The tenant's bought sales so far, and whether recipient `customer_id` is
-/// among their recipients: one statement that reads the company's
-/// `sale_tally` row and at most one index entry of the recipient's sales, so
-/// its cost does not grow with the company's history.
-pub async fn history<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    customer_id: CustomerId,
-) -> AppResult<History> {
-    let bought = sql_list(SaleStatus::is_bought);
-    let company = tenant.company_id();
-    let row = raw::one(
-        db,
-        &format!(
-            "SELECT \
-             CAST(COALESCE((SELECT bought_sales FROM sale_tally WHERE company_id = ?), 0) AS BIGINT) AS approved, \
-             CAST(COALESCE((SELECT bought_ore FROM sale_tally WHERE company_id = ?), 0) AS BIGINT) AS approved_sum, \
-             CAST((SELECT COUNT(*) FROM (SELECT 1 FROM invoice_sale WHERE company_id = ? \
-                  AND customer_id = ? AND status IN ({bought}) LIMIT 1) AS known) AS BIGINT) AS known"
-        ),
-        [company.into(), company.into(), company.into(), customer_id.into()],
-    )
-    .await?
-    .ok_or_else(|| AppError::Internal("aggregate returned no row".into()))?;
-    let approved = raw::int(&row, "approved")?;
-    Ok(History {
-        approved: as_count(approved),
-        recipient_known: raw::int(&row, "known")? > 0,
-        average_approved_ore: if approved > 0 {
-            Ore::new(raw::int(&row, "approved_sum")? / approved)
-        } else {
-            Ore::ZERO
-        },
-    })
 }
 
 /// The financier's exposure to a company's customers.
@@ -75,83 +43,116 @@ pub struct Exposure {
     pub invoice_handed_over: bool,
 }
 
-/// The exposure to recipient `customer_id` and in total, leaving out invoice
-/// `except`, and whether `except` is sold or handed over already: one
-/// statement of index lookups, whose cost grows neither with the company's
-/// sales nor with the recipient's, bought or in progress.
+/// What a quote, a sale and a decision read about one invoice.
+#[derive(Debug, Clone)]
+pub struct Basis {
+    /// The invoice.
+    pub invoice: Invoice,
+    /// The company's agreement, if any.
+    pub agreement: Option<Agreement>,
+    /// The exposure to the invoice's customer and in total, leaving the
+    /// invoice out.
+    pub exposure: Exposure,
+    /// The company's bought sales and the recipient's place among them.
+    pub history: History,
+}
+
+/// The tenant's invoice `id` with everything a quote, a sale or a decision
+/// weighs it by, in one statement of index lookups whose cost grows neither
+/// with the company's sales nor with the recipient's; absent when the
+/// invoice is missing or another company's.
 ///
-/// - The recipient's share is its `recipient_tally` row (bought sales less
-///   what is collected, and sales being decided), less the sale of `except`
-///   if it is the recipient's. Whether the recipient has an overdue bought
-///   sale is one entry of `ix_sale_overdue`, by the due date each sale keeps
-///   of its invoice.
-/// - The company's total is its `sale_tally` row, less the sale of `except`.
-pub async fn exposure<C: ConnectionTrait>(
+/// - The agreement is the company's `invoice_sale_agreement` row.
+/// - The exposure to the recipient is its `recipient_tally` row (bought
+///   sales less what is collected, and sales being decided), less the sale
+///   holding the invoice if there is one (at most one,
+///   `ux_sale_open_invoice`); the company's total is its `sale_tally` row,
+///   less the same sale. Whether the recipient has an overdue bought sale is
+///   one entry of `ix_sale_overdue`, by the due date each sale keeps of its
+///   invoice.
+/// - The history is the `sale_tally` row's bought sales and their amount,
+///   and one index entry of the recipient's bought sales.
+pub async fn basis<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    customer_id: CustomerId,
-    except: InvoiceId,
+    id: InvoiceId,
     today: NaiveDate,
-) -> AppResult<Exposure> {
+) -> AppResult<Option<Basis>> {
     let open = sql_list(NoxStatus::is_open);
     let bought = sql_list(SaleStatus::is_bought);
     let holding = sql_list(SaleStatus::holds_invoice);
-    // The sale holding `except`: at most one (`ux_sale_open_invoice`).
-    let held = format!(
-        "FROM invoice_sale x WHERE x.company_id = ? AND x.invoice_id = ? \
-         AND x.status IN ({holding})"
-    );
+    let agreement: String = invoice_sale_agreement::Column::iter()
+        .map(|c| format!(r#", a."{0}" AS "a_{0}""#, c.as_str()))
+        .collect();
+    // The invoice's columns keep their names; the rest are prefixed, so
+    // none can meet one of them: `a_` the agreement, `x_` the exposure, `h_`
+    // the history.
     let sql = format!(
-        "SELECT \
-         COALESCE((SELECT r.outstanding_ore + r.deciding_ore FROM recipient_tally r \
-              WHERE r.company_id = ? AND r.customer_id = ?), 0) AS recipient, \
-         COALESCE((SELECT t.outstanding_ore + t.deciding_ore FROM sale_tally t \
-              WHERE t.company_id = ?), 0) AS company, \
-         (SELECT CAST(COALESCE(SUM(CASE WHEN x.customer_id = ? \
-              THEN x.amount_ore - x.collected_ore ELSE 0 END), 0) AS BIGINT) {held}) \
-              AS held_recipient, \
-         (SELECT CAST(COALESCE(SUM(x.amount_ore - x.collected_ore), 0) AS BIGINT) {held}) \
-              AS held, \
-         (SELECT COUNT(*) {held}) AS sold, \
-         (SELECT COUNT(*) FROM (SELECT 1 FROM invoice_sale o \
-              WHERE o.company_id = ? AND o.customer_id = ? AND o.status IN ({bought}) \
-              AND o.collected_ore < o.amount_ore AND o.due_date < ? \
-              AND o.invoice_id <> ? LIMIT 1) AS late) AS overdue, \
-         (SELECT COUNT(*) FROM nox_case k WHERE k.company_id = ? AND k.invoice_id = ? \
-              AND k.status IN ({open})) AS handed_over"
+        "SELECT i.*{agreement}, \
+         CAST(COALESCE(r.outstanding_ore + r.deciding_ore, 0) AS BIGINT) AS x_recipient, \
+         CAST(COALESCE(t.outstanding_ore + t.deciding_ore, 0) AS BIGINT) AS x_company, \
+         CAST(CASE WHEN x.customer_id = i.customer_id \
+              THEN x.amount_ore - x.collected_ore ELSE 0 END AS BIGINT) AS x_held_recipient, \
+         CAST(COALESCE(x.amount_ore - x.collected_ore, 0) AS BIGINT) AS x_held, \
+         CAST(CASE WHEN x.id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS x_sold, \
+         CAST(CASE WHEN EXISTS (SELECT 1 FROM invoice_sale o \
+              WHERE o.company_id = i.company_id AND o.customer_id = i.customer_id \
+              AND o.status IN ({bought}) AND o.collected_ore < o.amount_ore \
+              AND o.due_date < ? AND o.invoice_id <> i.id) THEN 1 ELSE 0 END AS BIGINT) AS x_overdue, \
+         CAST(CASE WHEN EXISTS (SELECT 1 FROM nox_case k \
+              WHERE k.company_id = i.company_id AND k.invoice_id = i.id \
+              AND k.status IN ({open})) THEN 1 ELSE 0 END AS BIGINT) AS x_handed_over, \
+         CAST(COALESCE(t.bought_sales, 0) AS BIGINT) AS h_bought_sales, \
+         CAST(COALESCE(t.bought_ore, 0) AS BIGINT) AS h_bought_ore, \
+         CAST(CASE WHEN EXISTS (SELECT 1 FROM invoice_sale b \
+              WHERE b.company_id = i.company_id AND b.customer_id = i.customer_id \
+              AND b.status IN ({bought})) THEN 1 ELSE 0 END AS BIGINT) AS h_known \
+         FROM invoice i \
+         LEFT JOIN invoice_sale_agreement a ON a.company_id = i.company_id \
+         LEFT JOIN sale_tally t ON t.company_id = i.company_id \
+         LEFT JOIN recipient_tally r \
+              ON r.company_id = i.company_id AND r.customer_id = i.customer_id \
+         LEFT JOIN invoice_sale x ON x.company_id = i.company_id AND x.invoice_id = i.id \
+              AND x.status IN ({holding}) \
+         WHERE i.company_id = ? AND i.id = ?"
     );
-    let company = tenant.company_id();
     let row = raw::one(
         db,
         &sql,
-        [
-            company.into(),
-            customer_id.into(),
-            company.into(),
-            customer_id.into(),
-            company.into(),
-            except.into(),
-            company.into(),
-            except.into(),
-            company.into(),
-            except.into(),
-            company.into(),
-            customer_id.into(),
-            today.into(),
-            except.into(),
-            company.into(),
-            except.into(),
-        ],
+        [today.into(), tenant.company_id().into(), id.into()],
     )
-    .await?
-    .ok_or_else(|| AppError::Internal("aggregate returned no row".into()))?;
-    Ok(Exposure {
-        to_customer_ore: raw::ore(&row, "recipient")? - raw::ore(&row, "held_recipient")?,
-        total_ore: raw::ore(&row, "company")? - raw::ore(&row, "held")?,
-        recipient_overdue: raw::int(&row, "overdue")? > 0,
-        invoice_sold: raw::int(&row, "sold")? > 0,
-        invoice_handed_over: raw::int(&row, "handed_over")? > 0,
-    })
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let invoice = Invoice::try_from(invoice::Model::from_query_result(&row, "")?)?;
+    let agreement = match row.try_get::<Option<i64>>("", "a_id")? {
+        Some(_) => Some(agreement_terms(
+            &invoice_sale_agreement::Model::from_query_result(&row, "a_")?,
+        )),
+        None => None,
+    };
+    let approved = raw::int(&row, "h_bought_sales")?;
+    Ok(Some(Basis {
+        invoice,
+        agreement,
+        exposure: Exposure {
+            to_customer_ore: raw::ore(&row, "x_recipient")? - raw::ore(&row, "x_held_recipient")?,
+            total_ore: raw::ore(&row, "x_company")? - raw::ore(&row, "x_held")?,
+            recipient_overdue: raw::int(&row, "x_overdue")? > 0,
+            invoice_sold: raw::int(&row, "x_sold")? > 0,
+            invoice_handed_over: raw::int(&row, "x_handed_over")? > 0,
+        },
+        history: History {
+            approved: as_count(approved),
+            recipient_known: raw::int(&row, "h_known")? > 0,
+            average_approved_ore: if approved > 0 {
+                Ore::new(raw::int(&row, "h_bought_ore")? / approved)
+            } else {
+                Ore::ZERO
+            },
+        },
+    }))
 }
 
 /// Records the financier's collection on a bought sale, by increment, while
