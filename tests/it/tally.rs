@@ -80,8 +80,8 @@ fn sums(model: &[Modelled], keep: impl Fn(&Modelled) -> bool) -> (i64, i64) {
     )
 }
 
-/// The tallies and the exposure against the model, for every recipient and
-/// every invoice left out.
+/// The tallies against the model for every recipient, and the exposure and
+/// history read for each of its invoices (leaving that invoice out).
 async fn check(
     txn: &DatabaseTransaction,
     tenant: Tenant,

@@ -18,7 +18,7 @@ pub async fn process(state: &AppState, job: &Job) -> AppResult<()> {
         return Ok(());
     };
     if sale.status == SaleStatus::Processing {
-        let basis = basis(&txn, state, tenant, sale.invoice_id).await?;
+        let basis = basis(&txn, tenant, sale.invoice_id, state.clock.today()).await?;
         let h = basis.history;
         let facts = SpotCheckFacts {
             approved_sales: h.approved,
@@ -126,7 +126,7 @@ async fn resolve_in(
     .await?;
     let rule = resolved.spot_check_rule.clone().unwrap_or_default();
     let rule: &'static str = sale::spot_check_rule(&rule).map_or(sale::ROUTINE_SAMPLE, |r| r.name);
-    let basis = basis(txn, state, tenant, resolved.invoice_id).await?;
+    let basis = basis(txn, tenant, resolved.invoice_id, state.clock.today()).await?;
     decide_in(txn, state, tenant, &resolved, basis, Some((rule, outcome))).await
 }
 

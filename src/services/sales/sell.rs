@@ -28,15 +28,15 @@ pub(super) fn sale_facts(basis: &sales::Basis, exclude_own_sale: bool) -> SaleFa
     }
 }
 
-/// The tenant's invoice `id` and what a sale of it is weighed by, or
-/// `NOT_FOUND` naming `invoiceId`.
+/// The tenant's invoice `id` and what a sale of it is weighed by on `today`,
+/// or `NOT_FOUND` naming `invoiceId`.
 pub(super) async fn basis<C: ConnectionTrait>(
     db: &C,
-    state: &AppState,
     tenant: Tenant,
     id: InvoiceId,
+    today: NaiveDate,
 ) -> AppResult<sales::Basis> {
-    sales::basis(db, tenant, id, state.clock.today())
+    sales::basis(db, tenant, id, today)
         .await?
         .ok_or_else(|| AppError::not_found("invoice", "invoiceId"))
 }
@@ -47,8 +47,8 @@ async fn quote_in<C: ConnectionTrait>(
     tenant: Tenant,
     invoice_id: InvoiceId,
 ) -> AppResult<QuoteView> {
-    let basis = basis(txn, state, tenant, invoice_id).await?;
     let today = state.clock.today();
+    let basis = basis(txn, tenant, invoice_id, today).await?;
     let facts = sale_facts(&basis, false);
     let quote = sale::quote(&facts, basis.agreement.as_ref(), today);
     let payout_date = next_banking_day(today);

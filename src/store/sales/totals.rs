@@ -44,7 +44,7 @@ pub struct Exposure {
 }
 
 /// What a quote, a sale and a decision read about one invoice.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Basis {
     /// The invoice.
     pub invoice: Invoice,
@@ -91,8 +91,6 @@ pub async fn basis<C: ConnectionTrait>(
         "SELECT i.*{agreement}, \
          CAST(COALESCE(r.outstanding_ore + r.deciding_ore, 0) AS BIGINT) AS x_recipient, \
          CAST(COALESCE(t.outstanding_ore + t.deciding_ore, 0) AS BIGINT) AS x_company, \
-         CAST(CASE WHEN x.customer_id = i.customer_id \
-              THEN x.amount_ore - x.collected_ore ELSE 0 END AS BIGINT) AS x_held_recipient, \
          CAST(COALESCE(x.amount_ore - x.collected_ore, 0) AS BIGINT) AS x_held, \
          CAST(CASE WHEN x.id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS x_sold, \
          CAST(CASE WHEN EXISTS (SELECT 1 FROM invoice_sale o \
@@ -132,13 +130,16 @@ pub async fn basis<C: ConnectionTrait>(
         )),
         None => None,
     };
+    // The holding sale is of the invoice's customer: it copied the customer
+    // when made, and an invoice on sale cannot change.
+    let held = raw::ore(&row, "x_held")?;
     let approved = raw::int(&row, "h_bought_sales")?;
     Ok(Some(Basis {
         invoice,
         agreement,
         exposure: Exposure {
-            to_customer_ore: raw::ore(&row, "x_recipient")? - raw::ore(&row, "x_held_recipient")?,
-            total_ore: raw::ore(&row, "x_company")? - raw::ore(&row, "x_held")?,
+            to_customer_ore: raw::ore(&row, "x_recipient")? - held,
+            total_ore: raw::ore(&row, "x_company")? - held,
             recipient_overdue: raw::int(&row, "x_overdue")? > 0,
             invoice_sold: raw::int(&row, "x_sold")? > 0,
             invoice_handed_over: raw::int(&row, "x_handed_over")? > 0,
