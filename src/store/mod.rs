@@ -12,6 +12,7 @@
 mod record;
 
 pub mod audit;
+pub mod bulk;
 pub mod by_id;
 pub mod companies;
 pub mod customers;

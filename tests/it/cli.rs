@@ -475,6 +475,33 @@ async fn seed_bulk_creates_the_volume_once_and_its_tokens_see_their_own_company(
             invoices.to_string()
         );
     }
+    // Its denied sales give a reason the rule engine gives, and its entries
+    // kinds the statement knows.
+    let r = gql(
+        &url,
+        &first["BULK_COMPANY_1_TOKEN"],
+        "{ invoiceSales(first: 10, status: DENIED) { nodes { denialReason { code message } } }
+           statement(from: \"2000-01-01\", to: \"2100-01-01\") {
+             entries(first: 10) { nodes { kind } } } }",
+    )
+    .await;
+    assert!(r.get("errors").is_none(), "{r}");
+    let denied = r["data"]["invoiceSales"]["nodes"].as_array().unwrap();
+    assert!(!denied.is_empty(), "{r}");
+    for s in denied {
+        assert_eq!(s["denialReason"]["code"], "SPOT_CHECK_DISPUTED", "{r}");
+    }
+    let kinds: std::collections::BTreeSet<&str> = r["data"]["statement"]["entries"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        std::collections::BTreeSet::from(["INVOICE_SOLD", "SALE_FEE"]),
+        "{r}"
+    );
 }
 
 /// With OTEL_EXPORTER_OTLP_ENDPOINT the server sends its spans to an OTLP/HTTP

@@ -13,6 +13,7 @@ mod cli;
 mod clients;
 mod drill;
 mod fuzz;
+mod house;
 mod jobs;
 mod limits;
 mod live;

@@ -37,10 +37,7 @@ pub fn decide(f: &DecisionFacts) -> Decision {
     if let Some((rule, outcome)) = f.spot_check {
         match outcome {
             SpotCheckOutcome::Disputed => {
-                return Decision::Deny(Reason::new(
-                    "SPOT_CHECK_DISPUTED",
-                    "the recipient disputed the invoice when we called to confirm it",
-                ));
+                return Decision::Deny(disputed());
             }
             SpotCheckOutcome::NoAnswer
                 if !spot_check_rule(rule).is_some_and(|r| r.unanswered_approves) =>
@@ -101,6 +98,14 @@ pub fn decide(f: &DecisionFacts) -> Decision {
         return Decision::Deny(recipient_overdue());
     }
     Decision::Approve
+}
+
+/// Why a sale whose recipient disputed the invoice at its spot check is denied.
+pub fn disputed() -> Reason {
+    Reason::new(
+        "SPOT_CHECK_DISPUTED",
+        "the recipient disputed the invoice when we called to confirm it",
+    )
 }
 
 pub(super) fn recipient_overdue() -> Reason {
