@@ -278,49 +278,4 @@ mod tests {
         let answer = r#"{ "b": 1, "a": [{ "y": 1, "l": { "q": 1, "p": 1 }, "x": 1, "z": 1 }] }"#;
         assert_eq!(applied(q, answer), "a x z l p q y b");
     }
-
-    /// Every object type of the API is serial, or its fields would come in
-    /// the order they finish (the integration tests in `tests/it/order.rs`
-    /// show it for some; this keeps a new type from forgetting).
-    #[test]
-    fn every_object_type_resolves_serially() {
-        fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    files(&path, out);
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    out.push(path);
-                }
-            }
-        }
-        let mut all = Vec::new();
-        files(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
-            &mut all,
-        );
-        let mut parallel = Vec::new();
-        for path in all {
-            let text = std::fs::read_to_string(&path).unwrap();
-            let lines: Vec<&str> = text.lines().map(str::trim).collect();
-            for (i, line) in lines.iter().enumerate() {
-                let object =
-                    line.starts_with("#[Object") || line.starts_with("#[async_graphql::Object");
-                let simple = line.starts_with("#[derive(") && line.contains("SimpleObject");
-                let serial = if object {
-                    line.contains("serial")
-                } else if simple {
-                    lines
-                        .get(i + 1)
-                        .is_some_and(|l| l.starts_with("#[graphql(") && l.contains("serial"))
-                } else {
-                    continue;
-                };
-                if !serial {
-                    parallel.push(format!("{}:{}", path.display(), i + 1));
-                }
-            }
-        }
-        assert!(parallel.is_empty(), "not serial: {parallel:?}");
-    }
 }

@@ -1,9 +1,9 @@
 //! The house rules of `src/`, checked on the source text so that a change
 //! that breaks one fails here rather than in a later review: only the store
 //! sees tables (their entities or SQL naming them), no file grows past 400
-//! lines, the top-level modules import
-//! each other without a cycle, and stored status and kind names are written
-//! out only in `domain/` and `store/`.
+//! lines, the top-level modules import each other without a cycle, stored
+//! status and kind names are written out only in `domain/` and `store/`, and
+//! every GraphQL object type resolves its fields in order.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -320,4 +320,33 @@ fn stored_names_are_written_only_in_the_domain_and_the_store() {
         "stored names belong to the domain's enums:\n{}",
         outside.join("\n")
     );
+}
+
+/// Every object type of the API is serial, or its fields would come in the
+/// order they finish (`order.rs` shows it for some; this keeps a new type
+/// from forgetting).
+#[test]
+fn every_object_type_resolves_serially() {
+    let mut parallel = Vec::new();
+    for (rel, text) in sources() {
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        for (i, line) in lines.iter().enumerate() {
+            let object =
+                line.starts_with("#[Object") || line.starts_with("#[async_graphql::Object");
+            let simple = line.starts_with("#[derive(") && line.contains("SimpleObject");
+            let serial = if object {
+                line.contains("serial")
+            } else if simple {
+                lines
+                    .get(i + 1)
+                    .is_some_and(|l| l.starts_with("#[graphql(") && l.contains("serial"))
+            } else {
+                continue;
+            };
+            if !serial {
+                parallel.push(format!("src/{rel}:{}", i + 1));
+            }
+        }
+    }
+    assert!(parallel.is_empty(), "not serial: {parallel:?}");
 }
