@@ -45,6 +45,32 @@ fn code_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
         .filter(|(_, l)| !l.trim_start().starts_with("//"))
 }
 
+/// The shipped code lines (before a file's test module) outside the folders
+/// `allowed` for which `breaks` holds, as `src/file:line: code`.
+fn lines_outside(
+    files: &[(String, String)],
+    allowed: &[&str],
+    breaks: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (rel, text) in files {
+        if allowed.iter().any(|a| rel.starts_with(a)) {
+            continue;
+        }
+        for (n, line) in shipped_code(text) {
+            if breaks(line) {
+                out.push(format!("src/{rel}:{n}: {}", line.trim()));
+            }
+        }
+    }
+    out
+}
+
+/// The code lines of `text` before its test module, if it has one.
+fn shipped_code(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    code_lines(text).take_while(|(_, l)| l.trim() != "#[cfg(test)]")
+}
+
 /// The top-level module a file of `src/` belongs to (`graphql/types/x.rs`:
 /// `graphql`; `db.rs`: `db`).
 fn top_module(rel: &str) -> &str {
@@ -138,28 +164,15 @@ fn module_graph(files: &[(String, String)]) -> BTreeMap<String, BTreeSet<String>
 
 #[test]
 fn only_the_store_imports_entities() {
-    let mut outside = Vec::new();
-    for (rel, text) in sources() {
-        if rel.starts_with("store/") {
-            continue;
-        }
-        for (n, line) in code_lines(&text) {
-            let l = line.trim_start();
-            if l.starts_with("use entity") || (l.contains("entity::") && !l.contains("_entity::")) {
-                outside.push(format!("src/{rel}:{n}: {}", l.trim()));
-            }
-        }
-    }
+    let outside = lines_outside(&sources(), &["store/"], |line| {
+        let l = line.trim_start();
+        l.starts_with("use entity") || (l.contains("entity::") && !l.contains("_entity::"))
+    });
     assert!(
         outside.is_empty(),
         "tables are the store's; these read them elsewhere:\n{}",
         outside.join("\n")
     );
-}
-
-/// The code lines of `text` before its test module, if it has one.
-fn shipped_code(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    code_lines(text).take_while(|(_, l)| l.trim() != "#[cfg(test)]")
 }
 
 /// The tables, by their entities' file names.
@@ -195,17 +208,9 @@ fn only_the_store_writes_sql_on_tables() {
     assert!(tables.contains(&"invoice_sale".to_string()), "{tables:?}");
     assert!(names_table("SELECT 1 FROM invoice WHERE", "invoice"));
     assert!(!names_table("SELECT 1 FROM invoice_sale", "invoice"));
-    let mut outside = Vec::new();
-    for (rel, text) in sources() {
-        if rel.starts_with("store/") {
-            continue;
-        }
-        for (n, line) in shipped_code(&text) {
-            if tables.iter().any(|t| names_table(line, t)) {
-                outside.push(format!("src/{rel}:{n}: {}", line.trim()));
-            }
-        }
-    }
+    let outside = lines_outside(&sources(), &["store/"], |line| {
+        tables.iter().any(|t| names_table(line, t))
+    });
     assert!(
         outside.is_empty(),
         "tables are the store's; this SQL names them elsewhere:\n{}",
@@ -301,20 +306,12 @@ fn stored_names_are_written_only_in_the_domain_and_the_store() {
             }
         }
     }
-    let mut outside = Vec::new();
-    for (rel, text) in &files {
-        if rel.starts_with("domain/") || rel.starts_with("store/") {
-            continue;
-        }
-        for (n, line) in code_lines(text) {
-            for name in &stored {
-                // In Rust ("NAME") or in SQL ('NAME').
-                if line.contains(&format!("\"{name}\"")) || line.contains(&format!("'{name}'")) {
-                    outside.push(format!("src/{rel}:{n}: {}", line.trim()));
-                }
-            }
-        }
-    }
+    let outside = lines_outside(&files, &["domain/", "store/"], |line| {
+        // In Rust ("NAME") or in SQL ('NAME').
+        stored.iter().any(|name| {
+            line.contains(&format!("\"{name}\"")) || line.contains(&format!("'{name}'"))
+        })
+    });
     assert!(
         outside.is_empty(),
         "stored names belong to the domain's enums:\n{}",
