@@ -66,7 +66,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("binaries", nargs=2)
-    ap.add_argument("--query", action="append", choices=["Q1", "Q2", "Q3", "SEND_VIEW"],
+    ap.add_argument("--query", action="append", choices=["Q1", "Q2", "Q3", "SEND_VIEW", "ROWS"],
                     help="queries to measure (default Q1 and SEND_VIEW)")
     ap.add_argument("--database-url", default=os.environ.get(
         "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/invoice_finance_bench"))

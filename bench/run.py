@@ -38,6 +38,8 @@ Q3 = """query Q3($from: Date!, $to: Date!) { statement(from: $from, to: $to) {
 SEND_VIEW = """query S($after: String) { noxFinansCandidates(first: 50, after: $after) {
   nodes { colour blockers { code } warnings { code } invoice { id invoiceNumber total customer { name } } }
   pageInfo { endCursor } } }"""
+# A page of invoices with their rows (compare.py): the rows' batch read.
+ROWS = """query R { invoices(first: 50) { nodes { invoiceNumber rows { description amount } } } }"""
 
 PGL_Q1 = """query Q1($c: BigInt!) { allInvoices(condition: {companyId: $c}, orderBy: ROW_ID_DESC, first: 50) {
   nodes { id invoiceNumber invoiceDate dueDate totalOre balanceOre

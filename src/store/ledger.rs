@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{statement_entry, voucher, voucher_row};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Select, Set,
+    QueryOrder, QuerySelect, QueryTrait, Select, Set,
 };
 
 use super::page::{self, Page, PageRequest};
@@ -301,17 +301,17 @@ pub async fn voucher_rows<C: ConnectionTrait>(
     tenant: Tenant,
     ids: Vec<i64>,
 ) -> AppResult<Vec<VoucherLine>> {
-    let own: Vec<i64> = vouchers_between(tenant, None, None)
+    // Rows carry no company column: the tenant's vouchers among `ids` bound
+    // them, in the same statement.
+    let own = vouchers_between(tenant, None, None)
+        .select_only()
+        .column(voucher::Column::Id)
         .filter(voucher::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| v.id)
-        .collect();
+        .into_query();
     crate::store::record::all(
         db,
         voucher_row::Entity::find()
-            .filter(voucher_row::Column::VoucherId.is_in(own))
+            .filter(voucher_row::Column::VoucherId.in_subquery(own))
             .order_by_asc(voucher_row::Column::Id),
     )
     .await

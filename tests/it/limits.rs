@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::db_test;
+use crate::fixtures::{activate, agreement, invoice_of_10k, sell_and_confirm};
 use crate::helpers::{Backend, TestApp, code, field};
 
 async fn db_queries(app: &TestApp) -> u64 {
@@ -61,15 +62,58 @@ db_test!(
             .map(|e| e["node"]["customer"]["name"].as_str().unwrap().to_string())
             .collect();
         assert_eq!(names.len(), 5);
-        // Token lookup, the page, one customer batch, one row batch (two statements),
-        // one sale batch: 6. Under load a batch window can close early and split a
-        // batch in two, so allow twice that; one query per invoice would be 36+.
+        // Token lookup, the page, one customer batch, one row batch, one sale
+        // batch: 5. Under load a batch window can close early and split a
+        // batch in two, so allow about twice that; one query per invoice
+        // would be 36+.
         assert!(
             used <= 12,
             "{used} queries for 30 invoices: an N+1 crept in"
         );
     }
 );
+
+db_test!(
+    a_page_reads_its_invoices_rows_in_one_statement,
+    settings = |s| { quiet(s) },
+    |app| {
+        thirty_invoices_of_five_customers(&app).await;
+        let q = "{ invoices(first: 30) { nodes { rows { amount } } } }";
+        let (used, r) = statements_for(&app, q).await;
+        let nodes = r["invoices"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), 30);
+        assert!(
+            nodes.iter().all(|n| n["rows"][0]["amount"] == "10.00"),
+            "{r}"
+        );
+        // The token lookup, the page, then every row of its invoices: the
+        // rows carry no company, so the tenant's invoices bound them in the
+        // same statement.
+        assert!(used <= 3, "{used} statements for a page with its rows");
+    }
+);
+
+db_test!(a_page_reads_its_vouchers_rows_in_one_statement, |app| {
+    activate(&app, agreement()).await;
+    let customer = app.customer(&app.company, json!({ "name": "Kund" })).await;
+    for key in ["v1", "v2"] {
+        let invoice = invoice_of_10k(&app, &customer).await;
+        sell_and_confirm(&app, &invoice, key).await;
+    }
+    let q = "{ vouchers(first: 10) { nodes { rows { account debit credit } } } }";
+    let (used, r) = statements_for(&app, q).await;
+    let vouchers = r["vouchers"]["nodes"].as_array().unwrap();
+    assert_eq!(vouchers.len(), 2, "{r}");
+    assert!(
+        vouchers
+            .iter()
+            .all(|v| v["rows"].as_array().unwrap().len() >= 2),
+        "{r}"
+    );
+    // The token lookup, the page, then every row of its vouchers (bound by
+    // the tenant's vouchers in the same statement).
+    assert!(used <= 3, "{used} statements for vouchers with their rows");
+});
 
 db_test!(
     a_send_view_page_is_read_in_one_statement_with_its_customers,

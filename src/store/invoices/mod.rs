@@ -30,7 +30,7 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QueryResult, QueryTrait, Select, Set,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Select, Set,
 };
 
 use super::Tenant;
@@ -109,20 +109,25 @@ record!(
     }
 );
 
+/// The invoice rows `which` matches, by invoice and position.
+async fn lines<C: ConnectionTrait>(db: &C, which: Expr) -> AppResult<Vec<InvoiceLine>> {
+    crate::store::record::all(
+        db,
+        invoice_row::Entity::find()
+            .filter(which)
+            .order_by_asc(invoice_row::Column::InvoiceId)
+            .order_by_asc(invoice_row::Column::Position),
+    )
+    .await
+}
+
 /// The rows of invoices of any company (operator views).
 pub async fn rows_of_any<C: ConnectionTrait>(
     db: &C,
     _op: super::Operator,
     ids: Vec<InvoiceId>,
 ) -> AppResult<Vec<InvoiceLine>> {
-    crate::store::record::all(
-        db,
-        invoice_row::Entity::find()
-            .filter(invoice_row::Column::InvoiceId.is_in(ids))
-            .order_by_asc(invoice_row::Column::InvoiceId)
-            .order_by_asc(invoice_row::Column::Position),
-    )
-    .await
+    lines(db, invoice_row::Column::InvoiceId.is_in(ids)).await
 }
 
 /// One invoice of the tenant, or `NOT_FOUND` naming input `field`.
@@ -143,22 +148,14 @@ pub async fn rows_of<C: ConnectionTrait>(
     tenant: Tenant,
     ids: Vec<InvoiceId>,
 ) -> AppResult<Vec<InvoiceLine>> {
-    // Rows carry no company column: keep only ids that are the tenant's.
-    let own: Vec<i64> = scoped(tenant)
+    // Rows carry no company column: the tenant's invoices among `ids` bound
+    // them, in the same statement.
+    let own = scoped(tenant)
+        .select_only()
+        .column(invoice::Column::Id)
         .filter(invoice::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| i.id)
-        .collect();
-    crate::store::record::all(
-        db,
-        invoice_row::Entity::find()
-            .filter(invoice_row::Column::InvoiceId.is_in(own))
-            .order_by_asc(invoice_row::Column::InvoiceId)
-            .order_by_asc(invoice_row::Column::Position),
-    )
-    .await
+        .into_query();
+    lines(db, invoice_row::Column::InvoiceId.in_subquery(own)).await
 }
 
 async fn write_rows<C: ConnectionTrait>(

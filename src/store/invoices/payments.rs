@@ -146,14 +146,7 @@ pub async fn payments_of<C: ConnectionTrait>(
     tenant: Tenant,
     invoice_id: InvoiceId,
 ) -> AppResult<Vec<Payment>> {
-    crate::store::record::all(
-        db,
-        payment::Entity::find()
-            .filter(payment::Column::CompanyId.eq(tenant.company_id()))
-            .filter(payment::Column::InvoiceId.eq(invoice_id))
-            .order_by_asc(payment::Column::Id),
-    )
-    .await
+    payments_of_many(db, tenant, vec![invoice_id]).await
 }
 
 /// Settles the tenant's invoice as sold: the customer's part (`amount_ore`)
