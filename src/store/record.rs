@@ -224,6 +224,27 @@ where
     from_rows(query.all(db).await?)
 }
 
+/// Runs `query`, whose rows come oldest first, and keeps the last row of each
+/// `key` (an invoice's latest sale or case), read as a record.
+pub async fn latest_of_each<R, E, C, K>(
+    db: &C,
+    query: Select<E>,
+    key: impl Fn(&E::Model) -> K,
+) -> Result<Vec<R>, AppError>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+    K: std::hash::Hash + Eq,
+    R: TryFrom<E::Model>,
+    AppError: From<R::Error>,
+{
+    let mut latest = std::collections::HashMap::new();
+    for row in query.all(db).await? {
+        latest.insert(key(&row), row);
+    }
+    from_rows(latest.into_values().collect())
+}
+
 /// Reads rows already fetched (a page, `RETURNING` rows) as records.
 pub fn from_rows<M, R>(rows: Vec<M>) -> Result<Vec<R>, AppError>
 where

@@ -426,6 +426,24 @@ db_test!(disputed_spot_checks_deny_with_a_cross, |app| {
     // A denied invoice may be offered again (a new sale).
     let q = app.ok(&app.company, QUOTE, json!({ "id": invoice })).await;
     assert_eq!(q["invoiceSaleQuote"]["eligible"], true);
+    let again = sell(&app, &invoice, "k2").await;
+    let again_id = again["data"]["sellInvoice"]["id"].clone();
+    assert_ne!(again_id, sale_id, "{again}");
+    // The invoice's sale is the new one, read with the invoice and through
+    // the loader a customer's invoices use alike.
+    let r = app
+        .ok(
+            &app.company,
+            "query($i: ID!, $c: ID!) { invoice(id: $i) { sale { id } }
+               customer(id: $c) { invoices(first: 5) { nodes { sale { id } } } } }",
+            json!({ "i": invoice, "c": customer }),
+        )
+        .await;
+    assert_eq!(r["invoice"]["sale"]["id"], again_id, "{r}");
+    assert_eq!(
+        r["customer"]["invoices"]["nodes"][0]["sale"]["id"], again_id,
+        "{r}"
+    );
 });
 
 db_test!(

@@ -28,16 +28,10 @@ pub async fn cases_of<C: ConnectionTrait>(
     tenant: Tenant,
     ids: Vec<InvoiceId>,
 ) -> AppResult<Vec<Case>> {
-    let all = cases(tenant)
+    let query = cases(tenant)
         .filter(nox_case::Column::InvoiceId.is_in(ids))
-        .order_by_asc(nox_case::Column::Id)
-        .all(db)
-        .await?;
-    let mut latest: std::collections::HashMap<i64, Case> = std::collections::HashMap::new();
-    for c in all {
-        latest.insert(c.invoice_id, c.try_into()?);
-    }
-    Ok(latest.into_values().collect())
+        .order_by_asc(nox_case::Column::Id);
+    crate::store::record::latest_of_each(db, query, |c| c.invoice_id).await
 }
 
 /// The open case of the tenant's invoice, if Nox Finans holds it.

@@ -245,16 +245,10 @@ pub async fn latest_by_invoice<C: ConnectionTrait>(
     tenant: Tenant,
     ids: Vec<InvoiceId>,
 ) -> AppResult<Vec<Sale>> {
-    let all = scoped(tenant)
+    let query = scoped(tenant)
         .filter(invoice_sale::Column::InvoiceId.is_in(ids))
-        .order_by_asc(invoice_sale::Column::Id)
-        .all(db)
-        .await?;
-    let mut latest: std::collections::HashMap<i64, Sale> = std::collections::HashMap::new();
-    for s in all {
-        latest.insert(s.invoice_id, s.try_into()?);
-    }
-    Ok(latest.into_values().collect())
+        .order_by_asc(invoice_sale::Column::Id);
+    crate::store::record::latest_of_each(db, query, |s| s.invoice_id).await
 }
 
 /// Whether the tenant's invoice has a sale that is not denied.
