@@ -10,7 +10,10 @@ use sea_orm::{ConnectionTrait, DbBackend, Value};
 use crate::domain::id::CompanyId;
 use crate::domain::invoice::InvoiceType;
 use crate::domain::ledger::EntryKind;
-use crate::domain::sale::{DEFAULT_FIXED_FEE_ORE, DEFAULT_PERCENTAGE_BP, SaleStatus, disputed};
+use crate::domain::sale::{
+    DEFAULT_FIXED_FEE_ORE, DEFAULT_PERCENTAGE_BP, ROUTINE_SAMPLE, SaleStatus, SpotCheckOutcome,
+    disputed,
+};
 use crate::error::AppResult;
 use crate::store::raw;
 
@@ -104,7 +107,7 @@ pub async fn fill_company<C: ConnectionTrait>(
     )
     .await?;
     if step > 0 {
-        // The denied ones were disputed at a spot check.
+        // The denied ones were routine samples the recipient disputed.
         let denial = disputed();
         let fixed = DEFAULT_FIXED_FEE_ORE.get();
         let fee = format!("({fixed} + i.total_ore * {DEFAULT_PERCENTAGE_BP} / 10000)");
@@ -114,8 +117,8 @@ pub async fn fill_company<C: ConnectionTrait>(
                 "INSERT INTO invoice_sale (company_id, invoice_id, customer_id, status, \
                  amount_ore, invoice_fee_ore, factoring_fee_ore, total_fees_ore, payout_ore, \
                  percentage_bp, quote_id, idempotency_key, requested_at, decided_at, \
-                 payout_date, paid_out_at, denial_code, denial_message, collected_ore, \
-                 due_date) \
+                 payout_date, paid_out_at, denial_code, denial_message, spot_check_rule, \
+                 spot_check_outcome, spot_check_resolved_at, collected_ore, due_date) \
                  SELECT {company_id}, i.id, i.customer_id, \
                  CASE WHEN i.sold THEN '{paid_out}' ELSE '{denied}' END, i.total_ore, \
                  {fixed}, {fee} - {fixed}, {fee}, \
@@ -123,11 +126,16 @@ pub async fn fill_company<C: ConnectionTrait>(
                  'bulk-' || i.invoice_number, ?, ?, \
                  CASE WHEN i.sold THEN i.invoice_date END, CASE WHEN i.sold THEN ? END, \
                  CASE WHEN i.sold THEN NULL ELSE ? END, \
+                 CASE WHEN i.sold THEN NULL ELSE ? END, \
+                 CASE WHEN i.sold THEN NULL ELSE '{rule}' END, \
+                 CASE WHEN i.sold THEN NULL ELSE '{disputed}' END, \
                  CASE WHEN i.sold THEN NULL ELSE ? END, 0, \
                  i.due_date FROM invoice i WHERE i.company_id = {company_id} \
                  AND (CAST(i.invoice_number AS INTEGER) - 1000) % {step} = 0 ORDER BY i.id",
                 paid_out = SaleStatus::PaidOut.as_str(),
                 denied = SaleStatus::Denied.as_str(),
+                rule = ROUTINE_SAMPLE,
+                disputed = SpotCheckOutcome::Disputed.as_str(),
             ),
             [
                 stamp(),
@@ -135,6 +143,7 @@ pub async fn fill_company<C: ConnectionTrait>(
                 stamp(),
                 Value::from(denial.code),
                 Value::from(denial.message),
+                stamp(),
             ],
         )
         .await?;

@@ -480,7 +480,8 @@ async fn seed_bulk_creates_the_volume_once_and_its_tokens_see_their_own_company(
     let r = gql(
         &url,
         &first["BULK_COMPANY_1_TOKEN"],
-        "{ invoiceSales(first: 10, status: DENIED) { nodes { denialReason { code message } } }
+        "{ invoiceSales(first: 10, status: DENIED) { nodes { denialReason { code message }
+             spotCheck { rule outcome } } }
            statement(from: \"2000-01-01\", to: \"2100-01-01\") {
              entries(first: 10) { nodes { kind } } } }",
     )
@@ -490,6 +491,8 @@ async fn seed_bulk_creates_the_volume_once_and_its_tokens_see_their_own_company(
     assert!(!denied.is_empty(), "{r}");
     for s in denied {
         assert_eq!(s["denialReason"]["code"], "SPOT_CHECK_DISPUTED", "{r}");
+        assert_eq!(s["spotCheck"]["outcome"], "DISPUTED", "{r}");
+        assert_eq!(s["spotCheck"]["rule"], "ROUTINE_SAMPLE", "{r}");
     }
     let kinds: std::collections::BTreeSet<&str> = r["data"]["statement"]["entries"]["nodes"]
         .as_array()
