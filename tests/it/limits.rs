@@ -93,6 +93,40 @@ db_test!(
     }
 );
 
+db_test!(
+    creating_an_invoice_writes_its_rows_without_clearing_them_first,
+    settings = |s| { quiet(s) },
+    |app| {
+        let customer = app.customer(&app.company, json!({ "name": "Kund" })).await;
+        let mut used = u64::MAX;
+        for _ in 0..3 {
+            let before = db_queries(&app).await;
+            app.invoice(&app.company, &customer, "10").await;
+            used = used.min(db_queries(&app).await - before);
+        }
+        // The token lookup, the customer, the terms, the number, the invoice
+        // and its rows: a new invoice has no rows to delete first.
+        assert!(used <= 6, "{used} statements to create an invoice");
+        // Editing replaces the rows: the old ones go.
+        let invoice = app.invoice(&app.company, &customer, "10").await;
+        let r = app
+            .ok(
+                &app.company,
+                "mutation($id: ID!, $i: InvoiceInput!) { updateInvoice(id: $id, input: $i) { rows { description } } }",
+                json!({ "id": invoice, "i": {
+                    "customerId": customer, "invoiceDate": "2026-11-20", "termsOfPayment": "30",
+                    "rows": [{ "description": "New", "quantity": "1", "unitPrice": "5", "vatRate": "25" }]
+                }}),
+            )
+            .await;
+        assert_eq!(
+            r["updateInvoice"]["rows"],
+            json!([{ "description": "New" }]),
+            "{r}"
+        );
+    }
+);
+
 db_test!(a_page_reads_its_vouchers_rows_in_one_statement, |app| {
     activate(&app, agreement()).await;
     let customer = app.customer(&app.company, json!({ "name": "Kund" })).await;

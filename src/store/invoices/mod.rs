@@ -158,7 +158,8 @@ pub async fn rows_of<C: ConnectionTrait>(
     lines(db, invoice_row::Column::InvoiceId.in_subquery(own)).await
 }
 
-async fn write_rows<C: ConnectionTrait>(
+/// Replaces the rows of invoice `invoice_id` with `rows`.
+async fn replace_rows<C: ConnectionTrait>(
     db: &C,
     invoice_id: InvoiceId,
     rows: &[Row],
@@ -167,6 +168,15 @@ async fn write_rows<C: ConnectionTrait>(
         .filter(invoice_row::Column::InvoiceId.eq(invoice_id))
         .exec(db)
         .await?;
+    insert_rows(db, invoice_id, rows).await
+}
+
+/// Writes `rows` as the rows of invoice `invoice_id`, in order.
+async fn insert_rows<C: ConnectionTrait>(
+    db: &C,
+    invoice_id: InvoiceId,
+    rows: &[Row],
+) -> AppResult<()> {
     let models: Vec<invoice_row::ActiveModel> = rows
         .iter()
         .enumerate()
@@ -228,7 +238,7 @@ pub async fn insert<C: ConnectionTrait>(
     am.created_at = Set(now);
     am.updated_at = Set(now);
     let inv = am.insert(db).await?;
-    write_rows(db, InvoiceId::new(inv.id), rows).await?;
+    insert_rows(db, InvoiceId::new(inv.id), rows).await?;
     inv.try_into()
 }
 
@@ -244,7 +254,7 @@ pub async fn update<C: ConnectionTrait>(
     let mut am = active(record);
     am.updated_at = Set(now);
     write_flags(db, tenant, id, am).await?;
-    write_rows(db, id, rows).await?;
+    replace_rows(db, id, rows).await?;
     require(db, tenant, id, "id").await
 }
 
