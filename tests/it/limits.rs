@@ -25,16 +25,24 @@ async fn thirty_invoices_of_five_customers(app: &TestApp) {
     }
 }
 
-/// The fewest statements `query` took in three runs, and its last answer.
-async fn statements_for(app: &TestApp, query: &str) -> (u64, Value) {
+/// The fewest statements `run` took in three runs, and its last result.
+async fn fewest_statements<T, Fut: std::future::Future<Output = T>>(
+    app: &TestApp,
+    run: impl Fn() -> Fut,
+) -> (u64, T) {
     let mut used = u64::MAX;
-    let mut r = json!(null);
+    let mut last = None;
     for _ in 0..3 {
         let before = db_queries(app).await;
-        r = app.ok(&app.company, query, json!({})).await;
+        last = Some(run().await);
         used = used.min(db_queries(app).await - before);
     }
-    (used, r)
+    (used, last.unwrap())
+}
+
+/// The fewest statements `query` took in three runs, and its last answer.
+async fn statements_for(app: &TestApp, query: &str) -> (u64, Value) {
+    fewest_statements(app, || app.ok(&app.company, query, json!({}))).await
 }
 
 /// Background polling slowed down, so that only a request's own statements
@@ -98,12 +106,8 @@ db_test!(
     settings = |s| { quiet(s) },
     |app| {
         let customer = app.customer(&app.company, json!({ "name": "Kund" })).await;
-        let mut used = u64::MAX;
-        for _ in 0..3 {
-            let before = db_queries(&app).await;
-            app.invoice(&app.company, &customer, "10").await;
-            used = used.min(db_queries(&app).await - before);
-        }
+        let (used, _) =
+            fewest_statements(&app, || app.invoice(&app.company, &customer, "10")).await;
         // The token lookup, the customer, the terms, the number, the invoice
         // and its rows: a new invoice has no rows to delete first.
         assert!(used <= 6, "{used} statements to create an invoice");
