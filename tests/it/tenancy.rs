@@ -276,3 +276,46 @@ db_test!(
         }
     }
 );
+
+db_test!(
+    the_store_reads_no_rows_of_another_companys_invoices,
+    |app| {
+        use invoice_finance::domain::id::InvoiceId;
+        use invoice_finance::store::{companies, invoices};
+        use sea_orm::{EntityTrait, QueryOrder};
+        let customer = app.customer(&app.company, json!({ "name": "Kund" })).await;
+        app.invoice(&app.company, &customer, "10").await;
+        let db = invoice_finance::db::connect(&app.database_url)
+            .await
+            .unwrap();
+        let tenants: Vec<_> = entity::company::Entity::find()
+            .order_by_asc(entity::company::Column::Id)
+            .all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| companies::tenant(&c.into()))
+            .collect();
+        let ids: Vec<InvoiceId> = entity::invoice::Entity::find()
+            .all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|i| i.company_id == tenants[0].company_id().get())
+            .map(|i| InvoiceId::new(i.id))
+            .collect();
+        assert!(tenants.len() >= 2 && !ids.is_empty());
+        let own = invoices::rows_of(&db, tenants[0], ids.clone())
+            .await
+            .unwrap();
+        assert!(own.len() >= ids.len(), "{} rows", own.len());
+        for other in &tenants[1..] {
+            let foreign = invoices::rows_of(&db, *other, ids.clone()).await.unwrap();
+            assert!(
+                foreign.is_empty(),
+                "another company read {} rows",
+                foreign.len()
+            );
+        }
+    }
+);
