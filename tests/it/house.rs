@@ -184,7 +184,7 @@ fn tables() -> Vec<String> {
             let name = e.unwrap().file_name().to_string_lossy().to_string();
             name.strip_suffix(".rs").map(str::to_string)
         })
-        .filter(|n| n != "lib" && n != "prelude" && n != "mod")
+        .filter(|n| n != "lib")
         .collect();
     out.sort();
     out
