@@ -10,9 +10,13 @@
 //! * the legacy `graphql-ws` of subscriptions-transport-ws (`start`, `stop`,
 //!   `data`, `connection_error`, keep-alive `ka` messages).
 //!
-//! One task serves one connection: it reads client messages, polls every
-//! subscription of the connection and writes to the socket, so a connection owns
-//! no queue. A client that stops reading blocks only its own task; the events it
+//! Two tasks serve one connection. The reader ([`reader`]) reads the socket
+//! and keeps the timers and signals that can end it; it hands each client
+//! message and signal to the writer over a queue of a few. The writer handles
+//! them, polls every subscription of the connection and writes to the socket,
+//! so an event wakes only the writers, which poll nothing else, and
+//! subscription results are never queued. A client that stops reading blocks
+//! only its own writer; the events it
 //! misses stay in the outbox (the hub's bounded channel makes its subscriptions
 //! re-read them when polled again), and if one write stays blocked for
 //! [`WsConfig::send_timeout`] the connection is closed with [`close::TOO_SLOW`],
@@ -26,11 +30,13 @@
 
 mod legacy;
 mod messages;
+mod reader;
 mod subscriptions;
 mod transport_ws;
 
 pub use messages::token_from_payload;
 use messages::{authenticate, graphql_request, message_id, optional_object};
+use reader::Signal;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,7 +46,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::stream::{self, BoxStream, SplitSink};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until, timeout};
 use tokio_stream::StreamMap;
 use tokio_stream::wrappers::BroadcastStream;
@@ -178,10 +184,10 @@ pub async fn serve(
     protocol: Protocol,
     app: AppState,
     schema: AppSchema,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
     let cfg = WsConfig::from_settings(&app.settings);
-    let (tx, mut rx) = socket.split();
+    let (tx, rx) = socket.split();
     let mut conn = Conn {
         protocol,
         cfg,
@@ -194,91 +200,116 @@ pub async fn serve(
         subs: StreamMap::new(),
     };
     conn.app.metrics.ws_connections.inc();
-    let init_deadline = Instant::now() + cfg.init_timeout;
-    let mut ping = tokio::time::interval_at(Instant::now() + cfg.ping_interval, cfg.ping_interval);
-    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last_heard = Instant::now();
+    let (to_writer, mut signals) = mpsc::channel(reader::QUEUE);
     // A revoked token (here or on another instance) or an expired one closes
     // its connections with 4403 within seconds.
-    let mut revocations = conn.app.tokens.revocations();
-    let mut expiry = tokio::time::interval(TOKEN_EXPIRY_CHECK);
-    expiry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let end = if *stop.borrow() {
+    let revocations = conn.app.tokens.revocations();
+    let stopping = *stop.borrow();
+    let reading = tokio::spawn(reader::read(rx, to_writer, cfg, stop, revocations));
+    let end = if stopping {
         close(close::GOING_AWAY, "the server is shutting down")
     } else {
-        loop {
-            tokio::select! {
-                _ = stop.changed() => {
-                    break close(close::GOING_AWAY, "the server is shutting down; resume with your cursor");
-                }
-                () = sleep_until(init_deadline), if !conn.init_seen => {
-                    break close(close::INIT_TIMEOUT, "Connection initialisation timeout");
-                }
-                _ = ping.tick() => {
-                    if last_heard.elapsed() > cfg.ping_interval + cfg.pong_timeout {
-                        break close(close::UNRESPONSIVE, "no answer to pings");
-                    }
-                    if let Err(e) = conn.send(Message::Ping(Default::default())).await {
-                        break e;
-                    }
-                    if conn.protocol == Protocol::Legacy
-                        && conn.session.is_some()
-                        && let Err(e) = conn.send_json(&json!({"type": "ka"})).await
-                    {
-                        break e;
-                    }
-                }
-                Ok(()) = revocations.changed() => {
-                    if conn.actor.as_ref().is_some_and(|a| conn.app.tokens.is_revoked(a.token_id)) {
-                        break close(close::FORBIDDEN, "Forbidden: the API token was revoked");
-                    }
-                }
-                _ = expiry.tick(), if conn.actor.as_ref().is_some_and(|a| a.expires_at.is_some()) => {
-                    if conn.actor.as_ref().is_some_and(|a| a.expired(conn.app.clock.now())) {
-                        break close(close::FORBIDDEN, "Forbidden: the API token has expired");
-                    }
-                }
-                msg = rx.next() => {
-                    let Some(Ok(msg)) = msg else { break End::Gone };
-                    last_heard = Instant::now();
-                    let step = match msg {
-                        Message::Text(text) => conn.on_text(text.as_str()).await,
-                        Message::Binary(_) => Err(close(close::BAD_REQUEST, "Invalid message received: binary frames are not GraphQL messages")),
-                        Message::Ping(_) | Message::Pong(_) => Ok(()),
-                        Message::Close(_) => Err(End::Gone),
-                    };
-                    if let Err(e) = step {
-                        break e;
-                    }
-                }
-                Some((id, item)) = conn.subs.next(), if !conn.subs.is_empty() => {
-                    if let Err(e) = conn.on_item(id, item).await {
-                        break e;
-                    }
-                }
-            }
-        }
+        conn.write(&mut signals).await
     };
     conn.app
         .metrics
         .ws_subscriptions
         .sub(conn.subs.len() as i64);
     conn.subs.clear();
-    if let End::Close(code, reason) = end {
+    if let End::Close(code, reason) = &end {
         tracing::debug!(code, %reason, "closing WebSocket");
+        conn.close(*code, reason, &mut signals).await;
+    }
+    reading.abort();
+    conn.app.metrics.ws_connections.dec();
+}
+
+impl Conn {
+    /// Serves the connection: what the reader signals, and what the
+    /// subscriptions yield, until the connection ends.
+    async fn write(&mut self, signals: &mut mpsc::Receiver<Signal>) -> End {
+        let init = sleep_until(Instant::now() + self.cfg.init_timeout);
+        tokio::pin!(init);
+        let mut expiry = tokio::time::interval(TOKEN_EXPIRY_CHECK);
+        expiry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let expires = self.actor.as_ref().is_some_and(|a| a.expires_at.is_some());
+            // Results first: an event's delivery polls nothing else until
+            // the subscriptions have none ready. What is signalled waits at
+            // most for the results in hand, a bounded backlog.
+            tokio::select! {
+                biased;
+                Some((id, item)) = self.subs.next(), if !self.subs.is_empty() => {
+                    if let Err(e) = self.on_item(id, item).await {
+                        return e;
+                    }
+                }
+                () = &mut init, if !self.init_seen => {
+                    return close(close::INIT_TIMEOUT, "Connection initialisation timeout");
+                }
+                _ = expiry.tick(), if expires => {
+                    if self.actor.as_ref().is_some_and(|a| a.expired(self.app.clock.now())) {
+                        return close(close::FORBIDDEN, "Forbidden: the API token has expired");
+                    }
+                }
+                signal = signals.recv() => {
+                    if let Err(e) = self.on_signal(signal).await {
+                        return e;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn on_signal(&mut self, signal: Option<Signal>) -> Result<(), End> {
+        match signal.ok_or(End::Gone)? {
+            Signal::Client(msg) => match *msg {
+                Message::Text(text) => self.on_text(text.as_str()).await,
+                Message::Binary(_) => Err(close(
+                    close::BAD_REQUEST,
+                    "Invalid message received: binary frames are not GraphQL messages",
+                )),
+                Message::Ping(_) | Message::Pong(_) => Ok(()),
+                Message::Close(_) => Err(End::Gone),
+            },
+            Signal::Ping => {
+                self.send(Message::Ping(Default::default())).await?;
+                if self.protocol == Protocol::Legacy && self.session.is_some() {
+                    self.send_json(&json!({"type": "ka"})).await?;
+                }
+                Ok(())
+            }
+            Signal::Revocations => {
+                if self
+                    .actor
+                    .as_ref()
+                    .is_some_and(|a| self.app.tokens.is_revoked(a.token_id))
+                {
+                    return Err(close(
+                        close::FORBIDDEN,
+                        "Forbidden: the API token was revoked",
+                    ));
+                }
+                Ok(())
+            }
+            Signal::End(end) => Err(*end),
+        }
+    }
+
+    /// Sends the close frame and waits briefly for the peer's reply, so TCP
+    /// ends cleanly. Best effort: a stalled peer may never take it.
+    async fn close(&mut self, code: u16, reason: &str, signals: &mut mpsc::Receiver<Signal>) {
         let frame = Message::Close(Some(CloseFrame {
             code,
             reason: reason.into(),
         }));
-        // Best effort: a stalled peer may never take it.
-        if timeout(Duration::from_secs(1), conn.tx.send(frame))
+        if timeout(Duration::from_secs(1), self.tx.send(frame))
             .await
             .is_ok()
         {
-            // Wait briefly for the peer's close reply so TCP ends cleanly.
             let _ = timeout(Duration::from_secs(1), async {
-                while let Some(Ok(m)) = rx.next().await {
-                    if matches!(m, Message::Close(_)) {
+                while let Some(s) = signals.recv().await {
+                    if matches!(s, Signal::Client(m) if matches!(*m, Message::Close(_))) {
                         break;
                     }
                 }
@@ -286,7 +317,6 @@ pub async fn serve(
             .await;
         }
     }
-    conn.app.metrics.ws_connections.dec();
 }
 
 impl Conn {
