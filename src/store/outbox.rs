@@ -217,6 +217,7 @@ pub struct NewEvent<'a> {
 pub struct Ordered {
     txn: DatabaseTransaction,
     events: Mutex<Vec<outbox_event::ActiveModel>>,
+    tallies: Mutex<super::sales::tally::Pending>,
     waker: Option<Arc<dyn Wake>>,
 }
 
@@ -247,6 +248,7 @@ impl Ordered {
         Self {
             txn,
             events: Mutex::new(Vec::new()),
+            tallies: Mutex::default(),
             waker: None,
         }
     }
@@ -258,8 +260,14 @@ impl Ordered {
         self
     }
 
-    /// Writes the queued events in order and commits. Nothing is written
-    /// when the transaction is dropped instead (a rollback).
+    /// Changes the sales' running totals this transaction writes last.
+    pub(super) fn tally(&self, change: impl FnOnce(&mut super::sales::tally::Pending)) {
+        change(&mut self.tallies.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+
+    /// Writes the queued events in order, then the running totals, and
+    /// commits. Nothing is written when the transaction is dropped instead
+    /// (a rollback).
     pub async fn commit(self) -> Result<(), DbErr> {
         let events =
             std::mem::take(&mut *self.events.lock().unwrap_or_else(PoisonError::into_inner));
@@ -277,6 +285,9 @@ impl Ordered {
                 .exec(&self.txn)
                 .await?;
         }
+        let tallies =
+            std::mem::take(&mut *self.tallies.lock().unwrap_or_else(PoisonError::into_inner));
+        tallies.write(&self.txn).await?;
         self.txn.commit().await?;
         if wrote && let Some(w) = &self.waker {
             w.wake();

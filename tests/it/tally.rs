@@ -11,8 +11,8 @@
 use chrono::{NaiveDate, Utc};
 use invoice_finance::domain::id::{CustomerId, InvoiceId};
 use invoice_finance::domain::money::Ore;
-use invoice_finance::store::Tenant;
 use invoice_finance::store::sales::{self, NewSale, Sale, SaleChange};
+use invoice_finance::store::{Ordered, Tenant};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
@@ -162,6 +162,9 @@ async fn run(
     let today = NaiveDate::from_ymd_opt(2026, 11, 22).ok_or_else(|| fail("date"))?;
     let mut model: Vec<Modelled> = Vec::new();
     for (k, step) in steps.into_iter().enumerate() {
+        // Each step commits on its own (a savepoint of `txn`), as the
+        // server's changes do: the store writes the totals as it commits.
+        let change = Ordered::new(txn.begin().await.map_err(fail)?);
         let i = match step {
             Step::Send(i, _)
             | Step::Approve(i)
@@ -176,7 +179,7 @@ async fn run(
         match (step, live) {
             (Step::Send(_, amount), None) => {
                 let sale = sales::insert(
-                    txn,
+                    &change,
                     tenant,
                     NewSale {
                         invoice_id: invoice,
@@ -205,7 +208,7 @@ async fn run(
             (Step::Approve(_) | Step::Deny(_) | Step::Withdraw(_), Some(at))
                 if model[at].deciding =>
             {
-                let change = match step {
+                let to = match step {
                     Step::Approve(_) => SaleChange::Approve {
                         at: now,
                         payout_date: today,
@@ -218,7 +221,7 @@ async fn run(
                     _ => SaleChange::Withdraw { at: now },
                 };
                 let bought = matches!(step, Step::Approve(_));
-                let moved = sales::transition(txn, tenant, model[at].sale.id, change)
+                let moved = sales::transition(&change, tenant, model[at].sale.id, to)
                     .await
                     .map_err(fail)?;
                 prop_assert!(moved.is_some(), "the sale moves");
@@ -227,7 +230,7 @@ async fn run(
             }
             (Step::Collect(_, amount), Some(at)) if model[at].bought => {
                 let recorded = sales::add_collection(
-                    txn,
+                    &change,
                     &model[at].sale,
                     Ore::new(amount),
                     today,
@@ -244,6 +247,7 @@ async fn run(
             }
             _ => continue,
         }
+        change.commit().await.map_err(fail)?;
         check(txn, tenant, invoices, &model, today).await?;
     }
     Ok(())

@@ -50,6 +50,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until, timeout};
 use tokio_stream::StreamMap;
 use tokio_stream::wrappers::BroadcastStream;
+use tokio_util::task::AbortOnDropHandle;
 
 use crate::client_error::ErrorCode;
 use crate::client_error::is_subscription;
@@ -205,7 +206,14 @@ pub async fn serve(
     // its connections with 4403 within seconds.
     let revocations = conn.app.tokens.revocations();
     let stopping = *stop.borrow();
-    let reading = tokio::spawn(reader::read(rx, to_writer, cfg, stop, revocations));
+    // The reader ends with the connection, however `serve` ends.
+    let reading = AbortOnDropHandle::new(tokio::spawn(reader::read(
+        rx,
+        to_writer,
+        cfg,
+        stop,
+        revocations,
+    )));
     let end = if stopping {
         close(close::GOING_AWAY, "the server is shutting down")
     } else {
@@ -220,7 +228,7 @@ pub async fn serve(
         tracing::debug!(code, %reason, "closing WebSocket");
         conn.close(*code, reason, &mut signals).await;
     }
-    reading.abort();
+    drop(reading);
     conn.app.metrics.ws_connections.dec();
 }
 

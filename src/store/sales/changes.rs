@@ -4,9 +4,9 @@
 use crate::domain::id::{CustomerId, InvoiceId, SaleId};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::invoice_sale;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
-use super::super::Tenant;
+use super::super::{Ordered, Tenant};
 use crate::domain::money::Ore;
 use crate::domain::sale::{SaleStatus, SaleStep, SpotCheckOutcome, allowed_from};
 use crate::error::AppResult;
@@ -42,11 +42,7 @@ pub struct NewSale {
 }
 
 /// Inserts a new sale in PROCESSING.
-pub async fn insert<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    new: NewSale,
-) -> AppResult<super::Sale> {
+pub async fn insert(db: &Ordered, tenant: Tenant, new: NewSale) -> AppResult<super::Sale> {
     let am = invoice_sale::ActiveModel {
         company_id: Set(tenant.company_id().get()),
         status: Set(SaleStatus::Processing.as_str().to_string()),
@@ -65,7 +61,7 @@ pub async fn insert<C: ConnectionTrait>(
         ..Default::default()
     };
     let sale: super::Sale = am.insert(db).await?.try_into()?;
-    super::tally::adjust(db, &sale, super::tally::Deltas::sent(&sale)).await?;
+    super::tally::adjust(db, &sale, super::tally::Deltas::sent(&sale));
     Ok(sale)
 }
 
@@ -166,8 +162,8 @@ impl SaleChange {
 /// Applies `change` to the tenant's sale only while its status allows it;
 /// returns the updated sale, or `None` when the sale had moved on (so a
 /// transition happens exactly once even if two workers race for it).
-pub async fn transition<C: ConnectionTrait>(
-    db: &C,
+pub async fn transition(
+    db: &Ordered,
     tenant: Tenant,
     id: SaleId,
     change: SaleChange,
@@ -197,7 +193,7 @@ pub async fn transition<C: ConnectionTrait>(
         return Ok(None);
     };
     if let Some(deltas) = counted {
-        super::tally::adjust(db, &sale, deltas(&sale)).await?;
+        super::tally::adjust(db, &sale, deltas(&sale));
     }
     Ok(Some(sale))
 }

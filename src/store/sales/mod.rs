@@ -11,13 +11,13 @@ use sea_orm::{
 };
 
 use super::page::{self, Page, PageRequest};
-use super::{Operator, Tenant, raw};
+use super::{Operator, Ordered, Tenant, raw};
 use crate::domain::money::Ore;
 use crate::domain::sale::{Agreement, SaleStatus, SpotCheckOutcome};
 use crate::error::AppResult;
 
 mod changes;
-mod tally;
+pub(super) mod tally;
 mod totals;
 
 pub use changes::{NewSale, SaleChange, insert, transition};

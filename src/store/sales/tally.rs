@@ -3,7 +3,8 @@
 //! what of it is outstanding, and what is being decided) and
 //! `recipient_tally` per company and customer (outstanding and being
 //! decided). The store changes them in the transaction of each change they
-//! count, so they always equal the sums over the sales:
+//! count (last, just before it commits: [`Pending`]), so they always equal
+//! the sums over the sales:
 //!
 //! | change | being decided | bought, outstanding |
 //! |---|---|---|
@@ -17,6 +18,7 @@
 
 use super::*;
 use crate::domain::sale::SaleStatus;
+use sea_orm::DbErr;
 
 /// What one change adds to its sale's company's and recipient's totals.
 #[derive(Debug, Clone, Copy, Default)]
@@ -32,6 +34,15 @@ pub(super) struct Deltas {
 }
 
 impl Deltas {
+    fn plus(self, o: Self) -> Self {
+        Self {
+            bought_sales: self.bought_sales + o.bought_sales,
+            bought: self.bought + o.bought,
+            outstanding: self.outstanding + o.outstanding,
+            deciding: self.deciding + o.deciding,
+        }
+    }
+
     /// A sale sent: it is being decided.
     pub fn sent(sale: &Sale) -> Self {
         Self {
@@ -67,40 +78,74 @@ impl Deltas {
     }
 }
 
-/// Adds `d` to the totals of `sale`'s company and recipient.
-pub(super) async fn adjust<C: ConnectionTrait>(db: &C, sale: &Sale, d: Deltas) -> AppResult<()> {
-    raw::exec(
-        db,
-        "INSERT INTO sale_tally (company_id, bought_sales, bought_ore, outstanding_ore, deciding_ore) \
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT (company_id) DO UPDATE SET \
-         bought_sales = sale_tally.bought_sales + excluded.bought_sales, \
-         bought_ore = sale_tally.bought_ore + excluded.bought_ore, \
-         outstanding_ore = sale_tally.outstanding_ore + excluded.outstanding_ore, \
-         deciding_ore = sale_tally.deciding_ore + excluded.deciding_ore",
-        [
-            sale.company_id.into(),
-            d.bought_sales.into(),
-            d.bought.into(),
-            d.outstanding.into(),
-            d.deciding.into(),
-        ],
-    )
-    .await?;
-    raw::exec(
-        db,
-        "INSERT INTO recipient_tally (company_id, customer_id, outstanding_ore, deciding_ore) \
-         VALUES (?, ?, ?, ?) ON CONFLICT (company_id, customer_id) DO UPDATE SET \
-         outstanding_ore = recipient_tally.outstanding_ore + excluded.outstanding_ore, \
-         deciding_ore = recipient_tally.deciding_ore + excluded.deciding_ore",
-        [
-            sale.company_id.into(),
-            sale.customer_id.into(),
-            d.outstanding.into(),
-            d.deciding.into(),
-        ],
-    )
-    .await?;
-    Ok(())
+/// Adds `d` to the totals of `sale`'s company and recipient, when the
+/// transaction commits ([`Pending`]).
+pub(super) fn adjust(db: &Ordered, sale: &Sale, d: Deltas) {
+    db.tally(|p| p.add(sale, d));
+}
+
+/// The tally changes of one transaction, written together just before it
+/// commits. Every sale of a company changes its company's `sale_tally` row,
+/// so the transaction that writes it holds that row's lock until it commits;
+/// written last, the lock is held for the commit alone, not for the rest of
+/// the change, and the company's other sales wait less.
+#[derive(Debug, Default)]
+pub struct Pending {
+    companies: Vec<(CompanyId, Deltas)>,
+    recipients: Vec<(CompanyId, CustomerId, Deltas)>,
+}
+
+impl Pending {
+    fn add(&mut self, sale: &Sale, d: Deltas) {
+        let company = sale.company_id;
+        match self.companies.iter_mut().find(|(c, _)| *c == company) {
+            Some((_, sum)) => *sum = sum.plus(d),
+            None => self.companies.push((company, d)),
+        }
+        let customer = sale.customer_id;
+        match self
+            .recipients
+            .iter_mut()
+            .find(|(c, r, _)| *c == company && *r == customer)
+        {
+            Some((_, _, sum)) => *sum = sum.plus(d),
+            None => self.recipients.push((company, customer, d)),
+        }
+    }
+
+    /// Writes the changes: one statement per company and per recipient.
+    pub async fn write<C: ConnectionTrait>(self, db: &C) -> Result<(), DbErr> {
+        for (company, d) in self.companies {
+            let sql = "INSERT INTO sale_tally (company_id, bought_sales, bought_ore, outstanding_ore, deciding_ore) \
+                 VALUES (?, ?, ?, ?, ?) ON CONFLICT (company_id) DO UPDATE SET \
+                 bought_sales = sale_tally.bought_sales + excluded.bought_sales, \
+                 bought_ore = sale_tally.bought_ore + excluded.bought_ore, \
+                 outstanding_ore = sale_tally.outstanding_ore + excluded.outstanding_ore, \
+                 deciding_ore = sale_tally.deciding_ore + excluded.deciding_ore";
+            let values = [
+                company.into(),
+                d.bought_sales.into(),
+                d.bought.into(),
+                d.outstanding.into(),
+                d.deciding.into(),
+            ];
+            db.execute_raw(raw::stmt(db, sql, values)).await?;
+        }
+        for (company, customer, d) in self.recipients {
+            let sql = "INSERT INTO recipient_tally (company_id, customer_id, outstanding_ore, deciding_ore) \
+                 VALUES (?, ?, ?, ?) ON CONFLICT (company_id, customer_id) DO UPDATE SET \
+                 outstanding_ore = recipient_tally.outstanding_ore + excluded.outstanding_ore, \
+                 deciding_ore = recipient_tally.deciding_ore + excluded.deciding_ore";
+            let values = [
+                company.into(),
+                customer.into(),
+                d.outstanding.into(),
+                d.deciding.into(),
+            ];
+            db.execute_raw(raw::stmt(db, sql, values)).await?;
+        }
+        Ok(())
+    }
 }
 
 /// Rebuilds a company's `sale_tally` and its recipients' `recipient_tally`

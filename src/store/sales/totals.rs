@@ -158,8 +158,8 @@ pub async fn basis<C: ConnectionTrait>(
 
 /// Records the financier's collection on a bought sale, by increment, while
 /// it does not exceed what is left; `false` when it would.
-pub async fn add_collection<C: ConnectionTrait>(
-    db: &C,
+pub async fn add_collection(
+    db: &Ordered,
     sale: &super::Sale,
     amount_ore: Ore,
     collected_on: NaiveDate,
@@ -176,7 +176,7 @@ pub async fn add_collection<C: ConnectionTrait>(
     if n == 0 {
         return Ok(false);
     }
-    super::tally::adjust(db, sale, super::tally::Deltas::collected(amount_ore)).await?;
+    super::tally::adjust(db, sale, super::tally::Deltas::collected(amount_ore));
     sale_collection::ActiveModel {
         company_id: Set(sale.company_id.get()),
         sale_id: Set(sale.id.get()),
