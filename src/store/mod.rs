@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod notifications;
 pub mod nox;
+mod ordered;
 pub mod outbox;
 pub mod page;
 pub mod raw;
