@@ -451,6 +451,27 @@ db_test!(a_sale_is_withdrawn_before_its_decision, |app| {
     // The invoice is free: it can be sold again.
     let r = sell(&app, &inv, "w2").await;
     assert_eq!(r["data"]["sellInvoice"]["status"], "PROCESSING", "{r}");
+    // The invoice, alone and in a page of the list, shows its latest sale.
+    let again = r["data"]["sellInvoice"]["id"].clone();
+    let s = sale_of(&app, &inv).await;
+    assert_eq!(s["sale"]["id"], again, "{s}");
+    assert_eq!(s["sale"]["status"], "PROCESSING", "{s}");
+    let page = app
+        .ok(
+            &app.company,
+            "{ invoices(first: 50) { nodes { id sale { id status } } } }",
+            json!({}),
+        )
+        .await;
+    let listed = page["invoices"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == inv.as_str())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(listed["sale"]["id"], again, "{page}");
+    assert_eq!(listed["sale"]["status"], "PROCESSING", "{page}");
     let st = app
         .ok(
             &app.company,

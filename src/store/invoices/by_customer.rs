@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use sea_orm::DbBackend;
 use sea_orm::sea_query::{Asterisk, UnionType};
 
 use super::filter::filter_condition;
@@ -29,7 +30,7 @@ pub async fn first_pages<C: ConnectionTrait>(
         customers.iter().map(|c| (*c, Page::empty())).collect();
     let each: Vec<CustomerId> = pages.keys().copied().collect();
     for some in each.chunks(BRANCHES) {
-        let q = branches(tenant, some, today, size, along);
+        let q = branches(db.get_database_backend(), tenant, some, today, size, along);
         let rows = db
             .query_all_raw(db.get_database_backend().build(&q))
             .await?;
@@ -56,6 +57,7 @@ pub const BRANCHES: usize = 100;
 /// invoices, as one `UNION ALL`. Each branch is a subquery of its own:
 /// SQLite allows no ORDER BY or LIMIT on a member of a compound SELECT.
 fn branches(
+    backend: DbBackend,
     tenant: Tenant,
     customers: &[CustomerId],
     today: NaiveDate,
@@ -68,7 +70,7 @@ fn branches(
             ..InvoiceFilter::default()
         };
         let base = scoped(tenant).filter(filter_condition(tenant, &filter, today));
-        let mut page = joined(tenant, base, along);
+        let mut page = joined(backend, tenant, base, along);
         page.order_by((invoice::Entity, invoice::Column::Id), Order::Desc)
             .limit(size + 1);
         Query::select()

@@ -5,6 +5,8 @@ use super::filter::filter_condition;
 use super::*;
 use crate::domain::id::InvoiceId;
 use crate::store::rows::{Check, FromColumns, Width};
+use sea_orm::DbBackend;
+use sea_orm::sea_query::Asterisk;
 
 /// What an invoice list is sorted by. Every order ends with the id, so rows
 /// with equal values keep one order and a cursor (an invoice id) marks one
@@ -91,8 +93,10 @@ impl Keyed for Listed {
 /// The tenant's invoices `base` matches, with their customers and latest
 /// sales joined as `along` asks: one statement for a page and its to-one
 /// relations. The columns are whole tables in entity order, or their brief
-/// columns ([`Width`]), read back by position ([`rows`]).
+/// columns ([`Width`]), read back by position ([`rows`]). `backend` picks
+/// how the latest sale is joined ([`latest_sale`]).
 pub(super) fn joined(
+    backend: DbBackend,
     tenant: Tenant,
     base: Select<invoice::Entity>,
     along: Along,
@@ -116,40 +120,69 @@ pub(super) fn joined(
         }
     }
     if along.sale {
-        let latest = Alias::new("latest_sale");
-        let newest = Query::select()
-            .expr(Expr::col((latest.clone(), invoice_sale::Column::Id)).max())
-            .from_as(invoice_sale::Entity, latest.clone())
-            .and_where(
-                Expr::col((latest.clone(), invoice_sale::Column::InvoiceId))
-                    .equals((invoice::Entity, invoice::Column::Id)),
-            )
-            .to_owned();
-        // Joined on the latest sale's id alone: that sale is the invoice's
-        // by construction, and without an equality between the two tables
-        // the one plan a connection keeps cannot become a merge join that
-        // walks every company's sales in invoice order (12 ms a page in
-        // ascending order for the company holding the newest invoices).
-        q.join(
-            JoinType::LeftJoin,
-            invoice_sale::Entity,
-            Condition::all()
-                .add(
-                    Expr::col((invoice_sale::Entity, invoice_sale::Column::Id)).eq(Expr::SubQuery(
-                        None,
-                        Box::new(SubQueryStatement::from(newest)),
-                    )),
-                )
-                .add(
-                    Expr::col((invoice_sale::Entity, invoice_sale::Column::CompanyId))
-                        .eq(tenant.company_id()),
-                ),
-        );
+        latest_sale(&mut q, backend, tenant);
         for c in invoice_sale::Model::columns(along.width) {
             q.column((invoice_sale::Entity, *c));
         }
     }
     q
+}
+
+/// Joins each invoice's latest sale of the tenant, if any, as
+/// `invoice_sale`. PostgreSQL reads it with one backward step of the
+/// (invoice_id, id) index per invoice (`LEFT JOIN LATERAL … ORDER BY id
+/// DESC LIMIT 1`); SQLite, which has no lateral join, joins the sale whose
+/// id is the invoice's largest, which PostgreSQL would find with two index
+/// probes per invoice (a page's statement took 0.25 ms there against 0.14
+/// for the lateral join's).
+///
+/// Neither form can become a merge join: the one plan a connection keeps
+/// for the statement must not walk every company's sales in invoice order
+/// (12 ms a page in ascending order for the company holding the newest
+/// invoices).
+fn latest_sale(q: &mut SelectStatement, backend: DbBackend, tenant: Tenant) {
+    let of_invoice = Expr::col((invoice_sale::Entity, invoice_sale::Column::InvoiceId))
+        .equals((invoice::Entity, invoice::Column::Id));
+    let of_tenant =
+        Expr::col((invoice_sale::Entity, invoice_sale::Column::CompanyId)).eq(tenant.company_id());
+    if backend == DbBackend::Postgres {
+        let newest = Query::select()
+            .column(Asterisk)
+            .from(invoice_sale::Entity)
+            .and_where(of_invoice)
+            .and_where(of_tenant)
+            .order_by(invoice_sale::Column::Id, Order::Desc)
+            .limit(1)
+            .to_owned();
+        q.join_lateral(
+            JoinType::LeftJoin,
+            newest,
+            invoice_sale::Entity,
+            Expr::val(true),
+        );
+        return;
+    }
+    let latest = Alias::new("latest_sale");
+    let newest = Query::select()
+        .expr(Expr::col((latest.clone(), invoice_sale::Column::Id)).max())
+        .from_as(invoice_sale::Entity, latest.clone())
+        .and_where(
+            Expr::col((latest.clone(), invoice_sale::Column::InvoiceId))
+                .equals((invoice::Entity, invoice::Column::Id)),
+        )
+        .to_owned();
+    q.join(
+        JoinType::LeftJoin,
+        invoice_sale::Entity,
+        Condition::all()
+            .add(
+                Expr::col((invoice_sale::Entity, invoice_sale::Column::Id)).eq(Expr::SubQuery(
+                    None,
+                    Box::new(SubQueryStatement::from(newest)),
+                )),
+            )
+            .add(of_tenant),
+    );
 }
 
 pub(super) fn listed(row: &QueryResult, along: Along, check: Check) -> AppResult<Listed> {
@@ -265,7 +298,7 @@ pub async fn list<C: ConnectionTrait>(
     if let Some(c) = cursor {
         select = select.filter(beyond(tenant, order, c, forward, false));
     }
-    let mut q = joined(tenant, select, along);
+    let mut q = joined(db.get_database_backend(), tenant, select, along);
     let dir = if order.descending == forward {
         Order::Desc
     } else {
@@ -333,6 +366,7 @@ pub async fn get_along<C: ConnectionTrait>(
     along: Along,
 ) -> AppResult<Option<Listed>> {
     let q = joined(
+        db.get_database_backend(),
         tenant,
         scoped(tenant).filter(invoice::Column::Id.eq(id)),
         along,
