@@ -29,11 +29,10 @@ pub async fn first_pages<C: ConnectionTrait>(
     let mut pages: HashMap<CustomerId, Page<Listed>> =
         customers.iter().map(|c| (*c, Page::empty())).collect();
     let each: Vec<CustomerId> = pages.keys().copied().collect();
+    let backend = db.get_database_backend();
     for some in each.chunks(BRANCHES) {
-        let q = branches(db.get_database_backend(), tenant, some, today, size, along);
-        let rows = db
-            .query_all_raw(db.get_database_backend().build(&q))
-            .await?;
+        let q = branches(backend, tenant, some, today, size, along);
+        let rows = db.query_all_raw(backend.build(&q)).await?;
         for (i, r) in rows.iter().enumerate() {
             let item = listed(r, along, Check::for_row(i))?;
             let Some(page) = pages.get_mut(&item.invoice.customer_id) else {

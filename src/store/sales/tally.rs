@@ -92,25 +92,13 @@ pub(super) fn adjust(db: &Ordered, sale: &Sale, d: Deltas) {
 #[derive(Debug, Default)]
 pub struct Pending {
     companies: Vec<(CompanyId, Deltas)>,
-    recipients: Vec<(CompanyId, CustomerId, Deltas)>,
+    recipients: Vec<((CompanyId, CustomerId), Deltas)>,
 }
 
 impl Pending {
     fn add(&mut self, sale: &Sale, d: Deltas) {
-        let company = sale.company_id;
-        match self.companies.iter_mut().find(|(c, _)| *c == company) {
-            Some((_, sum)) => *sum = sum.plus(d),
-            None => self.companies.push((company, d)),
-        }
-        let customer = sale.customer_id;
-        match self
-            .recipients
-            .iter_mut()
-            .find(|(c, r, _)| *c == company && *r == customer)
-        {
-            Some((_, _, sum)) => *sum = sum.plus(d),
-            None => self.recipients.push((company, customer, d)),
-        }
+        merge(&mut self.companies, sale.company_id, d);
+        merge(&mut self.recipients, (sale.company_id, sale.customer_id), d);
     }
 
     /// Writes the changes: one statement per company and per recipient.
@@ -131,7 +119,7 @@ impl Pending {
             ];
             db.execute_raw(raw::stmt(db, sql, values)).await?;
         }
-        for (company, customer, d) in self.recipients {
+        for ((company, customer), d) in self.recipients {
             let sql = "INSERT INTO recipient_tally (company_id, customer_id, outstanding_ore, deciding_ore) \
                  VALUES (?, ?, ?, ?) ON CONFLICT (company_id, customer_id) DO UPDATE SET \
                  outstanding_ore = recipient_tally.outstanding_ore + excluded.outstanding_ore, \
@@ -145,6 +133,14 @@ impl Pending {
             db.execute_raw(raw::stmt(db, sql, values)).await?;
         }
         Ok(())
+    }
+}
+
+/// Adds `d` to `key`'s sum in `sums`, or files it as the first.
+fn merge<K: PartialEq>(sums: &mut Vec<(K, Deltas)>, key: K, d: Deltas) {
+    match sums.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, sum)) => *sum = sum.plus(d),
+        None => sums.push((key, d)),
     }
 }
 
