@@ -187,3 +187,27 @@ const REBUILD_RECIPIENTS: &str = "INSERT INTO recipient_tally \
      SUM(CASE WHEN status IN ({deciding}) THEN amount_ore ELSE 0 END) \
      FROM invoice_sale WHERE company_id = ? AND status IN ({bought}, {deciding}) \
      GROUP BY company_id, customer_id";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deciding(ore: i64) -> Deltas {
+        Deltas {
+            deciding: Ore::new(ore),
+            ..Deltas::default()
+        }
+    }
+
+    #[test]
+    fn changes_to_one_row_in_a_transaction_add_up() {
+        let (a, b) = (CompanyId::new(1), CompanyId::new(2));
+        let mut sums = Vec::new();
+        merge(&mut sums, a, deciding(100));
+        merge(&mut sums, b, deciding(7));
+        merge(&mut sums, a, deciding(-30));
+        let by_company: Vec<(CompanyId, i64)> =
+            sums.iter().map(|(k, d)| (*k, d.deciding.get())).collect();
+        assert_eq!(by_company, vec![(a, 70), (b, 7)]);
+    }
+}
