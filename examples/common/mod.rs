@@ -115,7 +115,15 @@ impl Server {
 
     /// User + system CPU time of the server so far, in clock ticks.
     pub fn cpu_ticks(&self) -> u64 {
-        proc_cpu_ticks(&format!("/proc/{}/stat", self.child.id())).map_or(0, |(_, t)| t)
+        let (user, system) = self.cpu_split();
+        user + system
+    }
+
+    /// The server's CPU time so far in user space and in the kernel, in
+    /// clock ticks.
+    pub fn cpu_split(&self) -> (u64, u64) {
+        proc_cpu_split(&format!("/proc/{}/stat", self.child.id()))
+            .map_or((0, 0), |(_, u, s)| (u, s))
     }
 }
 
@@ -141,13 +149,18 @@ pub fn postgres_cpu_ticks() -> Option<u64> {
 /// A process's command name and its user + system CPU time in clock ticks,
 /// from its `/proc/PID/stat`.
 fn proc_cpu_ticks(path: &str) -> Option<(String, u64)> {
+    proc_cpu_split(path).map(|(comm, user, system)| (comm, user + system))
+}
+
+/// A process's command name and its user and system CPU time, in clock ticks.
+fn proc_cpu_split(path: &str) -> Option<(String, u64, u64)> {
     let stat = std::fs::read_to_string(path).ok()?;
     let (head, rest) = stat.rsplit_once(')')?;
     let comm = head.split_once('(')?.1.to_string();
     // Fields after the parenthesised command: utime is the 12th, stime the 13th.
     let f: Vec<&str> = rest.split_whitespace().collect();
     let get = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-    Some((comm, get(11) + get(12)))
+    Some((comm, get(11), get(12)))
 }
 
 fn proc_field(pid: u32, file: &str, key: &str) -> u64 {

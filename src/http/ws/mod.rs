@@ -329,7 +329,14 @@ impl Conn {
 
 impl Conn {
     async fn send(&mut self, msg: Message) -> Result<(), End> {
-        match timeout(self.cfg.send_timeout, self.tx.send(msg)).await {
+        let mut sending = self.tx.send(msg);
+        // Nearly every write completes at once and needs no timer; one that
+        // waits for the client gets `send_timeout` from here.
+        let sent = match futures_util::poll!(&mut sending) {
+            std::task::Poll::Ready(done) => Ok(done),
+            std::task::Poll::Pending => timeout(self.cfg.send_timeout, sending).await,
+        };
+        match sent {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(End::Gone),
             Err(_) => Err(close(
