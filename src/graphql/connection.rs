@@ -127,28 +127,21 @@ macro_rules! connection_types {
                 }
             }
 
-            /// One page of a list: `window` checked against the server's page
-            /// size, the page read by `list`, each record wrapped by `node`, and
-            /// `count` run only when a client selects `totalCount`.
-            pub async fn read<T, L, LF, C, CF>(
+            /// One page of `list`: `window` checked against the server's page
+            /// size, each record wrapped by `node`, and the list counted only
+            /// when a client selects `totalCount`.
+            pub async fn read<T>(
                 ctx: &async_graphql::Context<'_>,
                 window: $crate::graphql::connection::Window,
                 node: impl Fn(T) -> $node,
-                list: L,
-                count: C,
+                list: $crate::store::page::Listing<T>,
             ) -> $crate::client_error::GqlResult<Self>
             where
-                T: $crate::store::page::Keyed,
-                L: FnOnce($crate::state::AppState, $crate::store::page::PageRequest) -> LF,
-                LF: std::future::Future<
-                        Output = $crate::error::AppResult<$crate::store::page::Page<T>>,
-                    >,
-                C: Fn($crate::state::AppState) -> CF + Send + Sync + 'static,
-                CF: std::future::Future<Output = $crate::error::AppResult<u64>> + Send + 'static,
+                T: $crate::store::page::Keyed + 'static,
             {
                 let (st, req) = window.request(ctx)?;
-                let page = list(st.clone(), req).await?;
-                let total = $crate::graphql::connection::count_with(&st, count);
+                let page = list.page(&st.db, req).await?;
+                let total = $crate::graphql::connection::count_of(st.db, list);
                 Ok(Self::from_page(page, node, total))
             }
         }
@@ -187,13 +180,13 @@ pub type Counter = Box<
         + Sync,
 >;
 
-/// A [`Counter`] that runs `count` with the app's state, only when a client
-/// asks for `totalCount`.
-pub fn count_with<F, Fut>(state: &crate::state::AppState, count: F) -> Counter
-where
-    F: Fn(crate::state::AppState) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = crate::error::AppResult<u64>> + Send + 'static,
-{
-    let state = state.clone();
-    Box::new(move || Box::pin(count(state.clone())))
+/// A [`Counter`] that counts `list`, only when a client asks for `totalCount`.
+pub fn count_of<T: 'static>(
+    db: sea_orm::DatabaseConnection,
+    list: crate::store::page::Listing<T>,
+) -> Counter {
+    Box::new(move || {
+        let (db, list) = (db.clone(), list.clone());
+        Box::pin(async move { list.count(&db).await })
+    })
 }

@@ -176,16 +176,11 @@ impl OperatorQuery {
                 .transpose()?,
             action,
         };
-        let counted = filter.clone();
         AuditEntryConnection::read(
             ctx,
             Window::forward(first, after),
             AuditEntry,
-            move |st, req| async move { audit::list(&st.db, op, &filter, req).await },
-            move |st| {
-                let filter = counted.clone();
-                async move { audit::count(&st.db, op, &filter).await }
-            },
+            audit::listing(op, &filter),
         )
         .await
     }

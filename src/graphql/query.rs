@@ -146,7 +146,6 @@ impl CoreQuery {
         before: Option<String>,
     ) -> GqlResult<CustomerConnection> {
         let t = tenant(ctx)?;
-        let counted = search.clone();
         let window = Window {
             first,
             after,
@@ -157,11 +156,7 @@ impl CoreQuery {
             ctx,
             window,
             Customer::from,
-            move |st, req| async move { customers::list(&st.db, t, search.as_deref(), req).await },
-            move |st| {
-                let search = counted.clone();
-                async move { customers::count(&st.db, t, search.as_deref()).await }
-            },
+            customers::listing(t, search.as_deref()),
         )
         .await
     }

@@ -6,13 +6,11 @@
 use crate::domain::id::CompanyId;
 use chrono::{DateTime, Utc};
 use entity::{api_token, audit_log};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde_json::Value;
 
 use super::Operator;
-use super::page::{Page, PageRequest, fetch};
+use super::page::Listing;
 use crate::error::AppResult;
 
 /// What the server calls itself in the log when no token acted (the CLI).
@@ -127,19 +125,9 @@ record!(
     }
 );
 
-/// A page of entries, newest first. Operators only.
-pub async fn list<C: ConnectionTrait>(
-    db: &C,
-    _op: Operator,
-    filter: &Filter,
-    req: PageRequest,
-) -> AppResult<Page<Recorded>> {
-    fetch(db, select(filter), audit_log::Column::Id, req, true).await
-}
-
-/// How many entries match. Operators only.
-pub async fn count<C: ConnectionTrait>(db: &C, _op: Operator, filter: &Filter) -> AppResult<u64> {
-    Ok(select(filter).count(db).await?)
+/// The entries that `filter` matches, newest first. Operators only.
+pub fn listing(_op: Operator, filter: &Filter) -> Listing<Recorded> {
+    Listing::keyset(select(filter), audit_log::Column::Id, true)
 }
 
 crate::keyed_by_id!(audit_log::Model, Recorded);

@@ -5,12 +5,12 @@ use chrono::{DateTime, Utc};
 use entity::customer;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, Select, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select,
+    Set,
 };
 
 use super::Tenant;
-use super::page::{self, Page, PageRequest};
+use super::page::Listing;
 use crate::error::{AppError, AppResult};
 
 /// The editable fields of a customer, validated and normalised.
@@ -109,28 +109,11 @@ fn search_condition(search: Option<&str>) -> Condition {
 
 crate::store::by_id::key!(CustomerId => Customer, table customer, company CompanyId = company_id);
 
-/// A page of the tenant's customers, oldest first, optionally searched by name,
+/// The tenant's customers, oldest first, optionally searched by name,
 /// customer number or organisation number.
-pub async fn list<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    search: Option<&str>,
-    req: PageRequest,
-) -> AppResult<Page<Customer>> {
+pub fn listing(tenant: Tenant, search: Option<&str>) -> Listing<Customer> {
     let select = scoped(tenant).filter(search_condition(search));
-    page::fetch(db, select, customer::Column::Id, req, false).await
-}
-
-/// How many customers match.
-pub async fn count<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    search: Option<&str>,
-) -> AppResult<u64> {
-    Ok(scoped(tenant)
-        .filter(search_condition(search))
-        .count(db)
-        .await?)
+    Listing::keyset(select, customer::Column::Id, false)
 }
 
 /// Inserts a customer for the tenant.

@@ -301,25 +301,11 @@ pub async fn fail<C: ConnectionTrait>(
 }
 
 /// Dead jobs, oldest first (operator).
-pub async fn dead<C: ConnectionTrait>(
-    db: &C,
-    _op: super::Operator,
-    req: super::page::PageRequest,
-) -> AppResult<super::page::Page<Job>> {
+pub fn dead(_op: super::Operator) -> super::page::Listing<Job> {
     let q = job::Entity::find()
         .filter(flag(job::Column::Dead, true))
         .filter(flag(job::Column::Done, false));
-    super::page::fetch(db, q, job::Column::Id, req, false).await
-}
-
-/// How many jobs are dead (operator).
-pub async fn dead_count<C: ConnectionTrait>(db: &C, _op: super::Operator) -> AppResult<u64> {
-    use sea_orm::PaginatorTrait;
-    Ok(job::Entity::find()
-        .filter(flag(job::Column::Dead, true))
-        .filter(flag(job::Column::Done, false))
-        .count(db)
-        .await?)
+    super::page::Listing::keyset(q, job::Column::Id, false)
 }
 
 /// Gives a dead job a fresh start (operator): due now, attempts from zero.

@@ -4,11 +4,11 @@ use crate::domain::id::{CompanyId, InvoiceId, SaleId};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{statement_entry, voucher, voucher_row};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select, Set,
 };
 
-use super::page::{self, Page, PageRequest};
+use super::page::Listing;
 use super::{Tenant, raw};
 use crate::domain::ledger::{EntryKind, StatementLine, VoucherDraft};
 use crate::domain::money::Ore;
@@ -209,31 +209,22 @@ pub async fn balances_before<C: ConnectionTrait>(
 }
 
 /// Statement entries booked from `from` to `to` inclusive, in booking order.
-pub async fn entries_between<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    from: NaiveDate,
-    to: NaiveDate,
-    req: PageRequest,
-) -> AppResult<Page<Entry>> {
-    let q = entries(tenant)
+pub fn entries_between(tenant: Tenant, from: NaiveDate, to: NaiveDate) -> Listing<Entry> {
+    let select = entries(tenant)
         .filter(statement_entry::Column::BookedOn.gte(from))
         .filter(statement_entry::Column::BookedOn.lte(to));
-    page::fetch(db, q, statement_entry::Column::Id, req, false).await
+    Listing::keyset(select, statement_entry::Column::Id, false)
 }
 
-/// How many entries were booked from `from` to `to`.
-pub async fn count_between<C: ConnectionTrait>(
-    db: &C,
+/// The tenant's vouchers dated from `from` to `to` (each bound optional), in
+/// number order.
+pub fn vouchers(
     tenant: Tenant,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> AppResult<u64> {
-    Ok(entries(tenant)
-        .filter(statement_entry::Column::BookedOn.gte(from))
-        .filter(statement_entry::Column::BookedOn.lte(to))
-        .count(db)
-        .await?)
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Listing<Voucher> {
+    let q = vouchers_between(tenant, from, to);
+    Listing::keyset(q, voucher::Column::Id, false)
 }
 
 fn vouchers_between(
@@ -249,34 +240,6 @@ fn vouchers_between(
         q = q.filter(voucher::Column::Date.lte(t));
     }
     q
-}
-
-/// A page of the tenant's vouchers, in number order.
-pub async fn vouchers<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-    req: PageRequest,
-) -> AppResult<Page<Voucher>> {
-    page::fetch(
-        db,
-        vouchers_between(tenant, from, to),
-        voucher::Column::Id,
-        req,
-        false,
-    )
-    .await
-}
-
-/// How many vouchers match.
-pub async fn count_vouchers<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-) -> AppResult<u64> {
-    Ok(vouchers_between(tenant, from, to).count(db).await?)
 }
 
 record!(

@@ -2,10 +2,10 @@
 
 use crate::domain::id::{CompanyId, InvoiceId};
 use entity::notification;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 
 use super::Tenant;
-use super::page::{self, Page, PageRequest};
+use super::page::Listing;
 use super::raw::flag;
 use crate::domain::notification::NotificationKind;
 use crate::error::AppResult;
@@ -40,30 +40,10 @@ fn scoped(tenant: Tenant, unread_only: bool) -> Select<notification::Entity> {
     }
 }
 
-/// A page of notifications, newest first.
-pub async fn list<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    unread_only: bool,
-    req: PageRequest,
-) -> AppResult<Page<Notification>> {
-    page::fetch(
-        db,
-        scoped(tenant, unread_only),
-        notification::Column::Id,
-        req,
-        true,
-    )
-    .await
-}
-
-/// How many notifications match.
-pub async fn count<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    unread_only: bool,
-) -> AppResult<u64> {
-    Ok(scoped(tenant, unread_only).count(db).await?)
+/// The tenant's notifications (only the unread ones when `unread_only`),
+/// newest first.
+pub fn listing(tenant: Tenant, unread_only: bool) -> Listing<Notification> {
+    Listing::keyset(scoped(tenant, unread_only), notification::Column::Id, true)
 }
 
 /// One notification of the tenant.

@@ -1,10 +1,16 @@
 //! Keyset pagination over an `id` column: a page costs the same wherever it is.
 
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
 use sea_orm::sea_query::{ExprTrait, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder,
-    QueryTrait, Select, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QueryTrait, Select, Statement,
 };
+
+use crate::error::{AppError, AppResult};
 
 /// Which page a client asked for, after validation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,4 +178,96 @@ where
         has_previous,
     }
     .records()
+}
+
+/// One list a client pages through: which rows (scoped to a tenant or an
+/// operator when it was built), in which order, read as records `R`. Its
+/// pages and its count read the same rows, so a `totalCount` counts what the
+/// pages show.
+pub struct Listing<R>(Arc<dyn PageSource<R>>);
+
+impl<R> Clone for Listing<R> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+/// What a [`Listing`] reads: a page of its records, and how many there are.
+pub trait PageSource<R>: Send + Sync {
+    /// One page.
+    fn page<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        req: PageRequest,
+    ) -> BoxFuture<'a, AppResult<Page<R>>>;
+    /// How many rows the list has over all its pages.
+    fn count<'a>(&'a self, db: &'a DatabaseConnection) -> BoxFuture<'a, AppResult<u64>>;
+}
+
+impl<R: 'static> Listing<R> {
+    /// The rows of `select`, keyed and ordered by `key` (descending when
+    /// `newest_first`), each page read by [`fetch`].
+    pub fn keyset<E>(select: Select<E>, key: E::Column, newest_first: bool) -> Self
+    where
+        E: EntityTrait,
+        E::Model: Keyed + Send + Sync,
+        R: TryFrom<E::Model> + Send,
+        AppError: From<R::Error>,
+    {
+        Self(Arc::new(Keyset {
+            select,
+            key,
+            newest_first,
+            record: PhantomData,
+        }))
+    }
+
+    /// A list that reads its pages its own way.
+    pub fn of(source: impl PageSource<R> + 'static) -> Self {
+        Self(Arc::new(source))
+    }
+
+    /// One page of the list.
+    pub async fn page(&self, db: &DatabaseConnection, req: PageRequest) -> AppResult<Page<R>> {
+        self.0.page(db, req).await
+    }
+
+    /// How many rows the list has.
+    pub async fn count(&self, db: &DatabaseConnection) -> AppResult<u64> {
+        self.0.count(db).await
+    }
+}
+
+/// A [`Listing`] over one `SELECT`, paged by [`fetch`].
+struct Keyset<E: EntityTrait, R> {
+    select: Select<E>,
+    key: E::Column,
+    newest_first: bool,
+    record: PhantomData<fn() -> R>,
+}
+
+impl<E, R> PageSource<R> for Keyset<E, R>
+where
+    E: EntityTrait,
+    E::Model: Keyed + Send + Sync,
+    R: TryFrom<E::Model> + Send,
+    AppError: From<R::Error>,
+{
+    fn page<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        req: PageRequest,
+    ) -> BoxFuture<'a, AppResult<Page<R>>> {
+        Box::pin(fetch(
+            db,
+            self.select.clone(),
+            self.key,
+            req,
+            self.newest_first,
+        ))
+    }
+
+    fn count<'a>(&'a self, db: &'a DatabaseConnection) -> BoxFuture<'a, AppResult<u64>> {
+        Box::pin(async move { Ok(self.select.clone().count(db).await?) })
+    }
 }

@@ -479,3 +479,148 @@ db_test!(
         }
     }
 );
+
+/// Walks the connection that `query` (with `$a` as its `after`, and `vars`)
+/// selects at `path`, two items a page, as `token`; how many items the pages
+/// showed and the `totalCount` of the first page.
+async fn walk(app: &TestApp, token: &str, query: &str, vars: &Value, path: &[&str]) -> (u64, u64) {
+    let (mut seen, mut total, mut vars) = (0, None, vars.clone());
+    loop {
+        let mut conn = app.ok(token, query, vars.clone()).await;
+        for p in path {
+            conn = conn[*p].take();
+        }
+        let n = conn["nodes"].as_array().unwrap().len() as u64;
+        assert!(n <= 2, "{conn}");
+        seen += n;
+        total.get_or_insert(conn["totalCount"].as_u64().unwrap());
+        if conn["pageInfo"]["hasNextPage"] != true {
+            return (seen, total.unwrap());
+        }
+        vars["a"] = conn["pageInfo"]["endCursor"].clone();
+    }
+}
+
+db_test!(every_list_counts_what_its_pages_show, |app| {
+    use crate::fixtures::{activate, agreement, morning, sell, sell_and_confirm};
+    activate(&app, agreement()).await;
+    let customer = app.full_customer(&app.company).await;
+    let mut invoices = Vec::new();
+    for price in ["1000", "2000", "3000", "4000", "5000"] {
+        invoices.push(app.invoice(&app.company, &customer, price).await);
+    }
+    // Three sales paid out, one waiting for its spot check, one withdrawn.
+    for (i, invoice) in invoices[..3].iter().enumerate() {
+        sell_and_confirm(&app, invoice, &format!("paid-{i}")).await;
+    }
+    app.clock.set(morning(2026, 11, 23));
+    for invoice in &invoices[..3] {
+        crate::fixtures::wait_for_status(&app, invoice, "PAID_OUT").await;
+    }
+    let r = sell(&app, &invoices[3], "waiting").await;
+    assert!(r.get("errors").is_none(), "{r}");
+    app.clock.advance(chrono::Duration::seconds(10));
+    crate::fixtures::wait_for_status(&app, &invoices[3], "SPOT_CHECK").await;
+    for phone in ["0701234567", "0707654321", "0701112233"] {
+        app.ok(
+            &app.company,
+            "mutation($p: String!) { requestInvoiceSaleContact(phone: $p) }",
+            json!({ "p": phone }),
+        )
+        .await;
+    }
+    let company =
+        app.ok(&app.company, "{ viewer { id } }", json!({})).await["viewer"]["id"].clone();
+
+    let page = "totalCount pageInfo { hasNextPage endCursor } nodes { __typename }";
+    let company_lists = [
+        (
+            "customers",
+            format!("customers(first: 2, after: $a) {{ {page} }}"),
+        ),
+        (
+            "invoiceSales",
+            format!("invoiceSales(first: 2, after: $a) {{ {page} }}"),
+        ),
+        (
+            "invoiceSales",
+            format!("invoiceSales(status: PAID_OUT, first: 2, after: $a) {{ {page} }}"),
+        ),
+        (
+            "vouchers",
+            format!("vouchers(first: 2, after: $a) {{ {page} }}"),
+        ),
+        (
+            "vouchers",
+            format!("vouchers(from: \"2026-11-23\", first: 2, after: $a) {{ {page} }}"),
+        ),
+        (
+            "notifications",
+            format!("notifications(first: 2, after: $a) {{ {page} }}"),
+        ),
+        (
+            "statement",
+            format!(
+                "statement(from: \"2026-11-01\", to: \"2026-11-30\") {{ entries(first: 2, after: $a) {{ {page} }} }}"
+            ),
+        ),
+    ];
+    let mut counts = Vec::new();
+    for (field, selection) in &company_lists {
+        let query = format!("query($a: String) {{ {selection} }}");
+        let path: &[&str] = if *field == "statement" {
+            &["statement", "entries"]
+        } else {
+            &[field]
+        };
+        let (seen, total) = walk(&app, &app.company, &query, &json!({}), path).await;
+        assert_eq!(seen, total, "{selection}");
+        counts.push(seen);
+    }
+    // The filtered lists show fewer rows than the whole, and none is empty.
+    assert_eq!(counts[0], 1, "customers");
+    assert_eq!((counts[1], counts[2]), (4, 3), "sales, paid out");
+    assert!(
+        counts[3] > counts[4] && counts[4] > 0,
+        "vouchers: {counts:?}"
+    );
+    assert!(counts[5] > 2 && counts[6] > 2, "{counts:?}");
+
+    let operator_lists = [
+        (
+            "spotCheckQueue",
+            format!("spotCheckQueue(first: 2, after: $a) {{ {page} }}"),
+        ),
+        (
+            "contactRequests",
+            format!("contactRequests(first: 2, after: $a) {{ {page} }}"),
+        ),
+        (
+            "deadJobs",
+            format!("deadJobs(first: 2, after: $a) {{ {page} }}"),
+        ),
+        (
+            "auditLog",
+            format!("auditLog(companyId: $c, first: 2, after: $a) {{ {page} }}"),
+        ),
+    ];
+    let mut counts = Vec::new();
+    for (field, selection) in &operator_lists {
+        let company_var = if selection.contains("$c") {
+            ", $c: ID"
+        } else {
+            ""
+        };
+        let query = format!("query($a: String{company_var}) {{ {selection} }}");
+        let vars = json!({ "c": company });
+        let (seen, total) = walk(&app, &app.operator, &query, &vars, &[field]).await;
+        assert_eq!(seen, total, "{selection}");
+        counts.push(seen);
+    }
+    assert_eq!(
+        counts[..3],
+        [1, 3, 0],
+        "spot checks, contact requests, dead jobs"
+    );
+    assert!(counts[3] >= 4, "audit entries of the company: {counts:?}");
+});

@@ -113,8 +113,7 @@ impl SaleQuery {
             ctx,
             Window::forward(first, after),
             InvoiceSale::from,
-            move |st, req| async move { sales::list(&st.db, t, status, req).await },
-            move |st| async move { sales::count(&st.db, t, status).await },
+            sales::listing(t, status),
         )
         .await
     }
@@ -152,8 +151,7 @@ impl SaleQuery {
             ctx,
             Window::forward(first, after),
             Voucher,
-            move |st, req| async move { ledger::vouchers(&st.db, t, from, to, req).await },
-            move |st| async move { ledger::count_vouchers(&st.db, t, from, to).await },
+            ledger::vouchers(t, from, to),
         )
         .await
     }
@@ -173,8 +171,7 @@ impl SaleQuery {
             ctx,
             Window::forward(first, after),
             Notification,
-            move |st, req| async move { notifications::list(&st.db, t, unread, req).await },
-            move |st| async move { notifications::count(&st.db, t, unread).await },
+            notifications::listing(t, unread),
         )
         .await
     }
@@ -182,7 +179,9 @@ impl SaleQuery {
     /// How many notifications are unread.
     async fn unread_notification_count(&self, ctx: &Context<'_>) -> GqlResult<u64> {
         let t = tenant(ctx)?;
-        Ok(notifications::count(&state(ctx).db, t, true).await?)
+        Ok(notifications::listing(t, true)
+            .count(&state(ctx).db)
+            .await?)
     }
 
     /// Operators: sales waiting for a spot check, oldest first.
@@ -198,8 +197,7 @@ impl SaleQuery {
             ctx,
             Window::forward(first, after),
             InvoiceSale::from,
-            move |st, req| async move { sales::spot_check_queue(&st.db, op, req).await },
-            move |st| async move { sales::spot_check_queue_count(&st.db, op).await },
+            sales::spot_check_queue(op),
         )
         .await
     }
@@ -214,14 +212,7 @@ impl SaleQuery {
         after: Option<String>,
     ) -> GqlResult<JobConnection> {
         let op = actor(ctx)?.operator()?;
-        JobConnection::read(
-            ctx,
-            Window::forward(first, after),
-            Job,
-            move |st, req| async move { jobs::dead(&st.db, op, req).await },
-            move |st| async move { jobs::dead_count(&st.db, op).await },
-        )
-        .await
+        JobConnection::read(ctx, Window::forward(first, after), Job, jobs::dead(op)).await
     }
 
     /// Operators: companies that asked to be called about invoice sale, newest first.
@@ -237,8 +228,7 @@ impl SaleQuery {
             ctx,
             Window::forward(first, after),
             ContactRequest::from,
-            move |st, req| async move { sales::contact_requests(&st.db, op, req).await },
-            move |st| async move { sales::contact_request_count(&st.db, op).await },
+            sales::contact_requests(op),
         )
         .await
     }

@@ -119,13 +119,11 @@ impl Statement {
         after: Option<String>,
     ) -> GqlResult<StatementEntryConnection> {
         let t = tenant(ctx)?;
-        let (from, to) = (self.from, self.to);
         StatementEntryConnection::read(
             ctx,
             Window::forward(first, after),
             StatementEntry,
-            move |st, req| async move { ledger::entries_between(&st.db, t, from, to, req).await },
-            move |st| async move { ledger::count_between(&st.db, t, from, to).await },
+            ledger::entries_between(t, self.from, self.to),
         )
         .await
     }

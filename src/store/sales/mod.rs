@@ -6,15 +6,16 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{contact_request, invoice_sale, invoice_sale_agreement, sale_collection};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, Select, Set,
 };
 
-use super::page::{self, Page, PageRequest};
+use super::page::{Listing, Page, PageRequest, PageSource};
 use super::{Operator, Ordered, Tenant, raw};
 use crate::domain::money::Ore;
 use crate::domain::sale::{Agreement, SaleStatus, SpotCheckOutcome};
 use crate::error::AppResult;
+use futures_util::future::BoxFuture;
 
 mod changes;
 pub(super) mod tally;
@@ -176,48 +177,61 @@ pub struct ContactRequest {
 
 /// Contact requests of every company, newest first (operator), each with its
 /// company's name and organisation number (read for the page in one query).
-pub async fn contact_requests<C: ConnectionTrait>(
-    db: &C,
-    op: Operator,
-    req: PageRequest,
-) -> AppResult<Page<ContactRequest>> {
-    let page: Page<contact_request::Model> = page::fetch(
-        db,
-        contact_request::Entity::find(),
-        contact_request::Column::Id,
-        req,
-        true,
-    )
-    .await?;
-    let ids: Vec<CompanyId> = page
-        .items
-        .iter()
-        .map(|r| CompanyId::new(r.company_id))
-        .collect();
-    let companies: HashMap<CompanyId, super::companies::Company> =
-        super::by_id::get_many_any(db, op, ids)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c))
-            .collect();
-    Ok(page.map(|r| {
-        let company = companies.get(&CompanyId::new(r.company_id));
-        ContactRequest {
-            id: r.id,
-            company_name: company.map(|c| c.name.clone()).unwrap_or_default(),
-            organisation_number: company
-                .map(|c| c.organisation_number.clone())
-                .unwrap_or_default(),
-            phone: r.phone,
-            message: r.message,
-            created_at: r.created_at,
-        }
-    }))
+pub fn contact_requests(op: Operator) -> Listing<ContactRequest> {
+    Listing::of(ContactRequests {
+        op,
+        rows: Listing::keyset(
+            contact_request::Entity::find(),
+            contact_request::Column::Id,
+            true,
+        ),
+    })
 }
 
-/// How many contact requests there are (operator).
-pub async fn contact_request_count<C: ConnectionTrait>(db: &C, _op: Operator) -> AppResult<u64> {
-    Ok(contact_request::Entity::find().count(db).await?)
+/// [`contact_requests`]: the requests' rows, then their companies.
+struct ContactRequests {
+    op: Operator,
+    rows: Listing<contact_request::Model>,
+}
+
+impl PageSource<ContactRequest> for ContactRequests {
+    fn page<'a>(
+        &'a self,
+        db: &'a DatabaseConnection,
+        req: PageRequest,
+    ) -> BoxFuture<'a, AppResult<Page<ContactRequest>>> {
+        Box::pin(async move {
+            let page = self.rows.page(db, req).await?;
+            let ids: Vec<CompanyId> = page
+                .items
+                .iter()
+                .map(|r| CompanyId::new(r.company_id))
+                .collect();
+            let companies: HashMap<CompanyId, super::companies::Company> =
+                super::by_id::get_many_any(db, self.op, ids)
+                    .await?
+                    .into_iter()
+                    .map(|c| (c.id, c))
+                    .collect();
+            Ok(page.map(|r| {
+                let company = companies.get(&CompanyId::new(r.company_id));
+                ContactRequest {
+                    id: r.id,
+                    company_name: company.map(|c| c.name.clone()).unwrap_or_default(),
+                    organisation_number: company
+                        .map(|c| c.organisation_number.clone())
+                        .unwrap_or_default(),
+                    phone: r.phone,
+                    message: r.message,
+                    created_at: r.created_at,
+                }
+            }))
+        })
+    }
+
+    fn count<'a>(&'a self, db: &'a DatabaseConnection) -> BoxFuture<'a, AppResult<u64>> {
+        Box::pin(self.rows.count(db))
+    }
 }
 
 fn scoped(tenant: Tenant) -> Select<invoice_sale::Entity> {
@@ -281,52 +295,16 @@ fn status_filter(
     }
 }
 
-/// A page of the tenant's sales, newest first.
-pub async fn list<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    status: Option<SaleStatus>,
-    req: PageRequest,
-) -> AppResult<Page<Sale>> {
-    page::fetch(
-        db,
-        status_filter(scoped(tenant), status),
-        invoice_sale::Column::Id,
-        req,
-        true,
-    )
-    .await
-}
-
-/// How many of the tenant's sales match.
-pub async fn count<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    status: Option<SaleStatus>,
-) -> AppResult<u64> {
-    Ok(status_filter(scoped(tenant), status).count(db).await?)
+/// The tenant's sales (in `status` when given), newest first.
+pub fn listing(tenant: Tenant, status: Option<SaleStatus>) -> Listing<Sale> {
+    let select = status_filter(scoped(tenant), status);
+    Listing::keyset(select, invoice_sale::Column::Id, true)
 }
 
 /// Sales awaiting a spot check, of every company, oldest first (operator).
-pub async fn spot_check_queue<C: ConnectionTrait>(
-    db: &C,
-    _op: Operator,
-    req: PageRequest,
-) -> AppResult<Page<Sale>> {
-    let spot_check = SaleStatus::SpotCheck.as_str();
-    let q = invoice_sale::Entity::find().filter(crate::store::record::stored_in(
-        "invoice_sale.status",
-        &[spot_check],
-    ));
-    page::fetch(db, q, invoice_sale::Column::Id, req, false).await
-}
-
-/// How many sales await a spot check (operator).
-pub async fn spot_check_queue_count<C: ConnectionTrait>(db: &C, _op: Operator) -> AppResult<u64> {
-    Ok(invoice_sale::Entity::find()
-        .filter(invoice_sale::Column::Status.eq(SaleStatus::SpotCheck.as_str()))
-        .count(db)
-        .await?)
+pub fn spot_check_queue(_op: Operator) -> Listing<Sale> {
+    let select = status_filter(invoice_sale::Entity::find(), Some(SaleStatus::SpotCheck));
+    Listing::keyset(select, invoice_sale::Column::Id, false)
 }
 
 crate::keyed_by_id!(
