@@ -141,11 +141,11 @@ pub(super) fn joined(
 /// (12 ms a page in ascending order for the company holding the newest
 /// invoices).
 fn latest_sale(q: &mut SelectStatement, backend: DbBackend, tenant: Tenant) {
-    let of_invoice = Expr::col((invoice_sale::Entity, invoice_sale::Column::InvoiceId))
-        .equals((invoice::Entity, invoice::Column::Id));
     let of_tenant =
         Expr::col((invoice_sale::Entity, invoice_sale::Column::CompanyId)).eq(tenant.company_id());
     if backend == DbBackend::Postgres {
+        let of_invoice = Expr::col((invoice_sale::Entity, invoice_sale::Column::InvoiceId))
+            .equals((invoice::Entity, invoice::Column::Id));
         let newest = Query::select()
             .column(Asterisk)
             .from(invoice_sale::Entity)
