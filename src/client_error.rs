@@ -214,22 +214,25 @@ impl From<AppError> for GqlError {
                 }
                 err
             }
-            e @ (AppError::Internal(_) | AppError::Database { .. }) => {
-                let request_id = uuid::Uuid::new_v4();
-                // The whole chain of causes, for whoever reads the log.
-                tracing::error!(%request_id, error = %e, cause = ?std::error::Error::source(&e), "internal error");
-                let mut err = with_code(
-                    format!("internal error; quote request id {request_id} when reporting it"),
-                    ErrorCode::Internal,
-                );
-                if let Some(ext) = err.extensions.as_mut() {
-                    ext.set("requestId", request_id.to_string());
-                }
-                err
-            }
+            e @ (AppError::Internal(_) | AppError::Database { .. }) => return internal(&e),
         };
         GqlError(err)
     }
+}
+
+/// `INTERNAL` for the client, with a request id to quote; `e` and its cause
+/// for the log, under that id.
+pub fn internal(e: &(dyn std::error::Error + 'static)) -> GqlError {
+    let request_id = uuid::Uuid::new_v4();
+    tracing::error!(%request_id, error = %e, cause = ?e.source(), "internal error");
+    let mut err = with_code(
+        format!("internal error; quote request id {request_id} when reporting it"),
+        ErrorCode::Internal,
+    );
+    if let Some(ext) = err.extensions.as_mut() {
+        ext.set("requestId", request_id.to_string());
+    }
+    GqlError(err)
 }
 
 impl From<DbErr> for GqlError {

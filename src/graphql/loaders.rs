@@ -145,13 +145,11 @@ impl Loader<i64> for VoucherRowsLoader {
     }
 }
 
+/// A batch that failed is an internal error of every field that waited for
+/// it; the log keeps the error's cause.
 impl From<LoadError> for crate::client_error::GqlError {
     fn from(e: LoadError) -> Self {
-        let inner = match e.0.as_ref() {
-            AppError::Internal(m) => AppError::Internal(m.clone()),
-            other => AppError::Internal(other.to_string()),
-        };
-        inner.into()
+        crate::client_error::internal(e.0.as_ref())
     }
 }
 
