@@ -185,7 +185,12 @@ impl From<AppError> for GqlError {
                 }
                 err
             }
-            AppError::Conflict(m) => with_code(m, ErrorCode::Conflict),
+            AppError::Conflict { message, cause } => {
+                if let Some(c) = cause {
+                    tracing::debug!(error = ?c, "conflict: {message}");
+                }
+                with_code(message, ErrorCode::Conflict)
+            }
             e @ AppError::Duplicate { .. } => {
                 tracing::debug!(error = ?e, "refused by a unique index");
                 with_code(e.to_string(), ErrorCode::Conflict)

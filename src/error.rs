@@ -37,8 +37,14 @@ pub enum AppError {
     #[error("{0}")]
     QuoteChanged(String),
     /// The request is valid but the current state does not allow it.
-    #[error("{0}")]
-    Conflict(String),
+    #[error("{message}")]
+    Conflict {
+        /// What the client is told.
+        message: String,
+        /// What refused the change, when an error did (a unique index, say).
+        #[source]
+        cause: Option<Box<AppError>>,
+    },
     /// The invoice is sold: its customer pays the financier, not the company.
     #[error("{0}")]
     InvoiceSold(String),
@@ -79,6 +85,23 @@ impl AppError {
         }
     }
 
+    /// A [`AppError::Conflict`] saying `message`.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::Conflict {
+            message: message.into(),
+            cause: None,
+        }
+    }
+
+    /// This error as a [`AppError::Conflict`] saying `message`, kept as its
+    /// cause.
+    pub fn into_conflict(self, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            message: message.into(),
+            cause: Some(Box::new(self)),
+        }
+    }
+
     /// A [`AppError::Validation`] on `field`.
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Validation(FieldError::new(field, message))
@@ -89,7 +112,7 @@ impl AppError {
     /// The request collided with a state or a record that exists: the
     /// `CONFLICT` errors, whether a rule or a unique index said so.
     pub fn is_conflict(&self) -> bool {
-        matches!(self, Self::Conflict(_) | Self::Duplicate { .. })
+        matches!(self, Self::Conflict { .. } | Self::Duplicate { .. })
     }
 }
 
@@ -148,6 +171,15 @@ mod tests {
         assert!(
             cause.is_some_and(|c| c.contains("UNIQUE constraint failed")),
             "the unique index's refusal is kept as the cause"
+        );
+        // Told as a rule of the domain, the refusal stays its cause.
+        let held = twice.into_conflict("the company is already registered");
+        assert!(held.is_conflict());
+        assert_eq!(held.to_string(), "the company is already registered");
+        let cause = std::error::Error::source(&held).and_then(std::error::Error::source);
+        assert!(
+            cause.is_some_and(|c| c.to_string().contains("UNIQUE constraint failed")),
+            "{held:?}"
         );
 
         let broken = AppError::from(

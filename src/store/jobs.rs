@@ -260,7 +260,7 @@ pub async fn finish<C: ConnectionTrait>(db: &C, job: &Job) -> AppResult<()> {
         .exec(db)
         .await?;
     if res.rows_affected == 0 {
-        return Err(AppError::Conflict(format!(
+        return Err(AppError::conflict(format!(
             "job {} is no longer leased to this worker",
             job.id
         )));

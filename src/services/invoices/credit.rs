@@ -38,8 +38,8 @@ pub async fn credit(
     let txn = state.begin_ordered().await?;
     if let Some(p) = store::payment_by_key(&txn, tenant, key).await? {
         if p.invoice_id != invoice_id || p.payer != Payer::CreditNote {
-            return Err(AppError::Conflict(
-                "this idempotency key was used for another payment or credit".into(),
+            return Err(AppError::conflict(
+                "this idempotency key was used for another payment or credit",
             ));
         }
         let credit_note = store::credit_note_for(&txn, tenant, invoice_id, p.amount_ore)
@@ -66,8 +66,8 @@ pub async fn credit(
         )));
     }
     if crate::store::sales::has_live_sale(&txn, tenant, current.id).await? {
-        return Err(AppError::Conflict(
-            "the invoice is being sold; withdraw the sale before crediting it".into(),
+        return Err(AppError::conflict(
+            "the invoice is being sold; withdraw the sale before crediting it",
         ));
     }
     let parsed = match rows {

@@ -91,7 +91,7 @@ pub async fn create(state: &AppState, tenant: Tenant, input: InvoiceInput) -> Ap
 
 fn ensure_editable(inv: &Invoice) -> AppResult<()> {
     if inv.cancelled {
-        return Err(AppError::Conflict("the invoice is cancelled".into()));
+        return Err(AppError::conflict("the invoice is cancelled"));
     }
     Ok(())
 }
@@ -103,18 +103,16 @@ async fn ensure_not_sold<C: ConnectionTrait>(
     inv: &Invoice,
 ) -> AppResult<()> {
     if crate::store::sales::has_live_sale(txn, tenant, inv.id).await? {
-        return Err(AppError::Conflict(
-            "the invoice has been offered for sale and can no longer be changed or cancelled"
-                .into(),
+        return Err(AppError::conflict(
+            "the invoice has been offered for sale and can no longer be changed or cancelled",
         ));
     }
     if crate::store::nox::open_case_of(txn, tenant, inv.id)
         .await?
         .is_some()
     {
-        return Err(AppError::Conflict(
-            "the invoice has been handed to Nox Finans and can no longer be changed or cancelled"
-                .into(),
+        return Err(AppError::conflict(
+            "the invoice has been handed to Nox Finans and can no longer be changed or cancelled",
         ));
     }
     Ok(())
@@ -149,8 +147,8 @@ pub async fn cancel(state: &AppState, tenant: Tenant, id: InvoiceId) -> AppResul
     }
     ensure_not_sold(&txn, tenant, &current).await?;
     if current.balance_ore != current.total_ore {
-        return Err(AppError::Conflict(
-            "the invoice has registered payments and cannot be cancelled".into(),
+        return Err(AppError::conflict(
+            "the invoice has registered payments and cannot be cancelled",
         ));
     }
     let updated = store::set_flag(&txn, tenant, id, Flag::Cancelled, state.clock.now()).await?;
@@ -165,8 +163,8 @@ pub async fn mark_sent(state: &AppState, tenant: Tenant, id: InvoiceId) -> AppRe
     let current = store::require(&txn, tenant, id, "id").await?;
     ensure_editable(&current)?;
     if current.not_completed {
-        return Err(AppError::Conflict(
-            "the invoice is marked not completed; complete it before sending".into(),
+        return Err(AppError::conflict(
+            "the invoice is marked not completed; complete it before sending",
         ));
     }
     if current.sent {

@@ -83,8 +83,8 @@ async fn register_payment_once(
     if let Some(p) = store::payment_by_key(&txn, tenant, &key).await? {
         if p.invoice_id != input.invoice_id || p.amount_ore != amount_ore || p.payer != input.payer
         {
-            return Err(AppError::Conflict(
-                "this idempotency key was used for another payment".into(),
+            return Err(AppError::conflict(
+                "this idempotency key was used for another payment",
             ));
         }
         return store::require(&txn, tenant, input.invoice_id, "invoiceId").await;

@@ -50,7 +50,7 @@ pub async fn accept(state: &AppState, job: &Job) -> AppResult<()> {
         },
     )
     .await?
-    .ok_or_else(|| AppError::Conflict("the case moved during acceptance".into()))?;
+    .ok_or_else(|| AppError::conflict("the case moved during acceptance"))?;
     let message = format!("Invoice {number} is approved and will be handled by Nox Finans");
     outbox::notify(
         &txn,
@@ -119,7 +119,7 @@ pub async fn accept(state: &AppState, job: &Job) -> AppResult<()> {
         },
     )
     .await?
-    .ok_or_else(|| AppError::Conflict("the case moved during acceptance".into()))?;
+    .ok_or_else(|| AppError::conflict("the case moved during acceptance"))?;
     if let Some((_, day)) = next {
         jobs::schedule_once(
             &txn,
@@ -169,7 +169,7 @@ async fn reject_in(
         },
     )
     .await?
-    .ok_or_else(|| AppError::Conflict("only a submitted case can be rejected".into()))?;
+    .ok_or_else(|| AppError::conflict("only a submitted case can be rejected"))?;
     invoices::release(txn, tenant, case.invoice_id, Holder::NoxFinans(case.id)).await?;
     let message = format!("Nox Finans rejected invoice {number}: {reason}");
     outbox::notify(

@@ -89,7 +89,7 @@ async fn touch(
         change,
     )
     .await?
-    .ok_or_else(|| AppError::Conflict(format!("a {} case cannot be {done}", case.status)))?;
+    .ok_or_else(|| AppError::conflict(format!("a {} case cannot be {done}", case.status)))?;
     if let Some(at) = step_at {
         jobs::reschedule(txn, tenant, JobKind::NoxStep, case.id.get(), at, now).await?;
     }
@@ -107,7 +107,7 @@ pub async fn resume(state: &AppState, tenant: Tenant, case_id: CaseId) -> AppRes
         .await?
         .ok_or_else(|| AppError::not_found("case", "caseId"))?;
     let Some(until) = case.paused_until.filter(|u| *u >= today) else {
-        return Err(AppError::Conflict("the case is not paused".into()));
+        return Err(AppError::conflict("the case is not paused"));
     };
     let unused = days_between(today, until);
     let next = case.next_event_date.map(|d| {
@@ -157,7 +157,7 @@ pub async fn recall(state: &AppState, tenant: Tenant, case_id: CaseId) -> AppRes
         CaseChange::close(NoxStatus::Recalled, now),
     )
     .await?
-    .ok_or_else(|| AppError::Conflict(format!("a {} case cannot be recalled", case.status)))?;
+    .ok_or_else(|| AppError::conflict(format!("a {} case cannot be recalled", case.status)))?;
     invoices::release(&txn, tenant, case.invoice_id, Holder::NoxFinans(case.id)).await?;
     let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;
     let number = &inv.invoice_number;

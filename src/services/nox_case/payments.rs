@@ -102,8 +102,8 @@ pub async fn collect(
         pending_ore: a.total() - kept,
     };
     if !store::add_money(txn, tenant, case.id, money).await? {
-        return Err(AppError::Conflict(
-            "the Nox Finans case changed meanwhile; try again".into(),
+        return Err(AppError::conflict(
+            "the Nox Finans case changed meanwhile; try again",
         ));
     }
     let number = &inv.invoice_number;
@@ -145,8 +145,8 @@ pub async fn reduce(
         ..CaseMoney::default()
     };
     if !store::add_money(txn, tenant, case.id, money).await? {
-        return Err(AppError::Conflict(
-            "the Nox Finans case changed meanwhile; try again".into(),
+        return Err(AppError::conflict(
+            "the Nox Finans case changed meanwhile; try again",
         ));
     }
     let event = if by_credit {
@@ -182,7 +182,7 @@ async fn close_when_settled(
     };
     let moved = store::transition(txn, tenant, case.id, &[status], CaseChange::close(to, now))
         .await?
-        .ok_or_else(|| AppError::Conflict("the Nox Finans case changed meanwhile".into()))?;
+        .ok_or_else(|| AppError::conflict("the Nox Finans case changed meanwhile"))?;
     let message = if to == NoxStatus::Credited {
         format!("Invoice {number} is credited in full; Nox Finans has closed the case")
     } else {
@@ -207,8 +207,8 @@ pub async fn payout(state: &AppState, job: &Job) -> AppResult<()> {
         if !store::take_payout(&txn, tenant, case.id, pending, set_off).await?
             || !books::settle_nox_fees(&txn, tenant, set_off).await?
         {
-            return Err(AppError::Conflict(
-                "the payout changed meanwhile; it will be retried".into(),
+            return Err(AppError::conflict(
+                "the payout changed meanwhile; it will be retried",
             ));
         }
         let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;
@@ -239,7 +239,7 @@ pub async fn invoice_fees(state: &AppState, job: &Job) -> AppResult<()> {
     let due = books::nox_fees_due(&txn, tenant).await?;
     if due.is_positive() {
         if !books::settle_nox_fees(&txn, tenant, due).await? {
-            return Err(AppError::Conflict("the fees changed meanwhile".into()));
+            return Err(AppError::conflict("the fees changed meanwhile"));
         }
         let month = today
             .pred_opt()

@@ -110,7 +110,7 @@ async fn resolve_in(
     };
     let resolved = sales::transition(txn, tenant, sale.id, change)
         .await?
-        .ok_or_else(|| AppError::Conflict("the spot check is already resolved".into()))?;
+        .ok_or_else(|| AppError::conflict("the spot check is already resolved"))?;
     let message = format!(
         "Spot check resolved: {}",
         outcome.as_str().replace('_', " ").to_lowercase()
@@ -150,7 +150,7 @@ pub async fn resolve_spot_check(
         .await?
         .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
     if sale.status != SaleStatus::SpotCheck {
-        return Err(AppError::Conflict(format!(
+        return Err(AppError::conflict(format!(
             "the sale is {}, not waiting for a spot check",
             sale.status
         )));
@@ -205,12 +205,12 @@ async fn decide_in(
                 payout_date,
             };
             let Some(s) = sales::transition(txn, tenant, sale.id, change).await? else {
-                return Err(AppError::Conflict("the sale is already decided".into()));
+                return Err(AppError::conflict("the sale is already decided"));
             };
             let fees = sale::fee_lines(s.invoice_fee_ore, s.factoring_fee_ore, s.percentage_bp);
             if !invoices::settle_sold(txn, tenant, s.invoice_id, s.amount_ore, now).await? {
-                return Err(AppError::Conflict(
-                    "the invoice changed while the sale was decided".into(),
+                return Err(AppError::conflict(
+                    "the invoice changed while the sale was decided",
                 ));
             }
             let (lines, voucher) = ledger::approval(number, s.amount_ore, &fees);
@@ -246,7 +246,7 @@ async fn decide_in(
                 message: reason.message.clone(),
             };
             let Some(s) = sales::transition(txn, tenant, sale.id, change).await? else {
-                return Err(AppError::Conflict("the sale is already decided".into()));
+                return Err(AppError::conflict("the sale is already decided"));
             };
             invoices::release(txn, tenant, s.invoice_id, Holder::Sale(s.id)).await?;
             let message = format!(

@@ -129,8 +129,8 @@ async fn sell_once(
         if existing.invoice_id == invoice_id {
             return Ok(existing);
         }
-        return Err(AppError::Conflict(
-            "this idempotency key was used for another invoice".into(),
+        return Err(AppError::conflict(
+            "this idempotency key was used for another invoice",
         ));
     }
     let view = quote_in(&txn, state, tenant, invoice_id).await?;
@@ -140,7 +140,7 @@ async fn sell_once(
         .iter()
         .find(|r| r.code == sale::reason::ALREADY_SOLD)
     {
-        return Err(AppError::Conflict(r.message.clone()));
+        return Err(AppError::conflict(r.message.clone()));
     }
     if !view.quote.eligible() {
         return Err(AppError::NotEligible {
@@ -189,7 +189,7 @@ async fn sell_once(
     .await
     .map_err(|e| {
         if e.is_conflict() {
-            AppError::Conflict("the invoice has already been offered for sale".into())
+            e.into_conflict("the invoice has already been offered for sale")
         } else {
             e
         }

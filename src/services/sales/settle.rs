@@ -58,7 +58,7 @@ pub async fn withdraw(state: &AppState, tenant: Tenant, sale_id: SaleId) -> AppR
     let s = sales::transition(&txn, tenant, sale.id, SaleChange::Withdraw { at: now })
         .await?
         .ok_or_else(|| {
-            AppError::Conflict(format!(
+            AppError::conflict(format!(
                 "the sale is {}; only a sale waiting for its decision can be withdrawn",
                 sale.status
             ))
@@ -116,8 +116,8 @@ pub async fn record_collection(
     let txn = state.begin_ordered().await?;
     if let Some(c) = sales::collection_by_key(&txn, op, key).await? {
         if c.sale_id != sale_id || c.amount_ore != amount_ore {
-            return Err(AppError::Conflict(
-                "this idempotency key was used for another collection".into(),
+            return Err(AppError::conflict(
+                "this idempotency key was used for another collection",
             ));
         }
         let sale = by_id::get_any(&txn, op, sale_id)
@@ -129,7 +129,7 @@ pub async fn record_collection(
         .await?
         .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
     if !matches!(sale.status, SaleStatus::Approved | SaleStatus::PaidOut) {
-        return Err(AppError::Conflict(format!(
+        return Err(AppError::conflict(format!(
             "the sale is {}; only a bought invoice is collected",
             sale.status
         )));

@@ -41,7 +41,7 @@ pub async fn hold<C: ConnectionTrait>(
     .await
     .map_err(|e| match AppError::from(e) {
         e if e.is_conflict() => {
-            AppError::Conflict("the invoice is already held by a sale or by Nox Finans".into())
+            e.into_conflict("the invoice is already held by a sale or by Nox Finans")
         }
         other => other,
     })?;

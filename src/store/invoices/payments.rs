@@ -59,8 +59,8 @@ pub async fn add_payment<C: ConnectionTrait>(
     )
     .await?;
     if n == 0 {
-        return Err(AppError::Conflict(
-            "the payment is larger than what is left to pay on the invoice".into(),
+        return Err(AppError::conflict(
+            "the payment is larger than what is left to pay on the invoice",
         ));
     }
     payment::ActiveModel {
