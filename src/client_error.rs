@@ -6,7 +6,6 @@
 //! Every code the API emits is an [`ErrorCode`]; README lists exactly these
 //! (a test keeps the two equal).
 
-use async_graphql::parser::types::OperationType;
 use async_graphql::{ErrorExtensionValues, Response, ServerError};
 use sea_orm::DbErr;
 
@@ -310,51 +309,6 @@ pub fn refuse_introspection(request: &mut async_graphql::Request) -> Result<(), 
         ))
     } else {
         Ok(())
-    }
-}
-
-/// Whether a parsed request runs a query (not a mutation or subscription):
-/// only then may loaders cache what they read for the rest of the request.
-pub fn is_query(request: &mut async_graphql::Request) -> bool {
-    operation_type(request) == Some(OperationType::Query)
-}
-
-/// The name of the operation a parsed request runs: the one asked for, or
-/// the document's only operation's own name.
-pub fn operation_name(request: &mut async_graphql::Request) -> Option<String> {
-    if let Some(n) = &request.operation_name {
-        return Some(n.clone());
-    }
-    let doc = request.parsed_query().ok()?;
-    let mut ops = doc.operations.iter();
-    match (ops.next(), ops.next()) {
-        (Some((name, _)), None) => name.map(|n| n.to_string()),
-        _ => None,
-    }
-}
-
-/// Whether a parsed request runs a subscription.
-pub fn is_subscription(request: &mut async_graphql::Request) -> bool {
-    operation_type(request) == Some(OperationType::Subscription)
-}
-
-/// The type of the operation a parsed request selects; `None` when it selects
-/// none or several (execution will refuse it).
-fn operation_type(request: &mut async_graphql::Request) -> Option<OperationType> {
-    let wanted = request.operation_name.clone();
-    let Ok(doc) = request.parsed_query() else {
-        return None;
-    };
-    let mut ops = doc
-        .operations
-        .iter()
-        .filter(|(name, _)| match (&wanted, name) {
-            (Some(w), Some(n)) => w == n.as_str(),
-            _ => true,
-        });
-    match (ops.next(), ops.next()) {
-        (Some((_, op)), None) => Some(op.node.ty),
-        _ => None,
     }
 }
 

@@ -4,12 +4,13 @@
 //! instance remembers the documents of queries up to [`MAX_QUERY_BYTES`]
 //! long, at most [`CAPACITY`] of them, oldest out first. Only documents that
 //! parsed are kept; validation still runs on every request (it depends on the
-//! variables).
+//! variables). Here too: what a parsed request runs, its operation's type
+//! and name.
 
 use std::sync::Arc;
 
 use async_graphql::ServerError;
-use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
 
 use crate::bounded::BoundedMap;
 use crate::client_error::{ErrorCode, server_error, tag};
@@ -97,6 +98,51 @@ pub fn refuse_nul(request: &async_graphql::Request) -> Result<(), ServerError> {
         ));
     }
     Ok(())
+}
+
+/// Whether a parsed request runs a query (not a mutation or subscription):
+/// only then may loaders cache what they read for the rest of the request.
+pub fn is_query(request: &mut async_graphql::Request) -> bool {
+    operation_type(request) == Some(OperationType::Query)
+}
+
+/// The name of the operation a parsed request runs: the one asked for, or
+/// the document's only operation's own name.
+pub fn operation_name(request: &mut async_graphql::Request) -> Option<String> {
+    if let Some(n) = &request.operation_name {
+        return Some(n.clone());
+    }
+    let doc = request.parsed_query().ok()?;
+    let mut ops = doc.operations.iter();
+    match (ops.next(), ops.next()) {
+        (Some((name, _)), None) => name.map(|n| n.to_string()),
+        _ => None,
+    }
+}
+
+/// Whether a parsed request runs a subscription.
+pub fn is_subscription(request: &mut async_graphql::Request) -> bool {
+    operation_type(request) == Some(OperationType::Subscription)
+}
+
+/// The type of the operation a parsed request selects; `None` when it selects
+/// none or several (execution will refuse it).
+fn operation_type(request: &mut async_graphql::Request) -> Option<OperationType> {
+    let wanted = request.operation_name.clone();
+    let Ok(doc) = request.parsed_query() else {
+        return None;
+    };
+    let mut ops = doc
+        .operations
+        .iter()
+        .filter(|(name, _)| match (&wanted, name) {
+            (Some(w), Some(n)) => w == n.as_str(),
+            _ => true,
+        });
+    match (ops.next(), ops.next()) {
+        (Some((_, op)), None) => Some(op.node.ty),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -78,7 +78,7 @@ pub(super) async fn run_one(
     }
     let cache = is_query(&mut r);
     let order = crate::graphql::order::RootOrder::of(&mut r);
-    let operation = crate::client_error::operation_name(&mut r);
+    let operation = crate::documents::operation_name(&mut r);
     r.data = request_data(&s.app, actor, cache);
     let started = std::time::Instant::now();
     let span = tracing::info_span!(

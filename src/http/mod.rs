@@ -34,7 +34,8 @@ use axum::{Router, extract::Request};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 
-use crate::client_error::{ErrorCode, classify, is_query, server_error};
+use crate::client_error::{ErrorCode, classify, server_error};
+use crate::documents::is_query;
 use crate::graphql::{AppSchema, request_data};
 use crate::ratelimit::RetryAfter;
 use crate::state::AppState;

@@ -53,7 +53,7 @@ use tokio_stream::wrappers::BroadcastStream;
 use tokio_util::task::AbortOnDropHandle;
 
 use crate::client_error::ErrorCode;
-use crate::client_error::is_subscription;
+use crate::documents::is_subscription;
 use crate::fanout::{Delivery, Key};
 use crate::graphql::{AppSchema, request_data};
 use crate::state::AppState;

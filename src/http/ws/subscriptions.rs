@@ -77,7 +77,7 @@ impl Conn {
             // A query or mutation has one result, within the request timeout.
             None => {
                 let limit = self.app.settings.request_timeout();
-                let operation = crate::client_error::operation_name(&mut request);
+                let operation = crate::documents::operation_name(&mut request);
                 let order = crate::graphql::order::RootOrder::of(&mut request);
                 let metrics = self.app.metrics.clone();
                 let started = std::time::Instant::now();

@@ -382,3 +382,6 @@ scoped_loader!(
     /// of customers with their invoices in one query.
     CustomerInvoicesLoader, FirstInvoices, customer_invoices, company
 );
+
+#[cfg(test)]
+mod tests;
