@@ -64,6 +64,21 @@ impl Window {
         }
     }
 
+    /// A window that pages either way.
+    pub fn both(
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Self {
+        Self {
+            first,
+            after,
+            last,
+            before,
+        }
+    }
+
     /// The app's state and the window checked against its page size maximum.
     pub fn request(
         self,

@@ -146,12 +146,7 @@ impl CoreQuery {
         before: Option<String>,
     ) -> GqlResult<CustomerConnection> {
         let t = tenant(ctx)?;
-        let window = Window {
-            first,
-            after,
-            last,
-            before,
-        };
+        let window = Window::both(first, after, last, before);
         CustomerConnection::read(
             ctx,
             window,
@@ -183,13 +178,7 @@ impl CoreQuery {
         before: Option<String>,
     ) -> GqlResult<InvoiceConnection> {
         let t = tenant(ctx)?;
-        let window = Window {
-            first,
-            after,
-            last,
-            before,
-        };
-        let (_, req) = window.request(ctx)?;
+        let (_, req) = Window::both(first, after, last, before).request(ctx)?;
         let filter = filter.unwrap_or_default().into_store()?;
         invoice_page(ctx, t, filter, InvoiceOrder::into_store(order_by), req).await
     }
