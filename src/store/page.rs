@@ -1,4 +1,7 @@
 //! Keyset pagination over an `id` column: a page costs the same wherever it is.
+//! A [`Listing`] is one list as the store builds it (its rows already scoped
+//! to a tenant or an operator); the GraphQL layer pages and counts it and
+//! cannot change which rows it holds.
 
 use std::marker::PhantomData;
 use std::sync::Arc;
