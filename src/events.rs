@@ -18,7 +18,7 @@
 //! readers move past nothing. Writers commit side by side; on SQLite they are
 //! serialised anyway, and an event's `seq` is its position.
 
-use crate::domain::id::{CaseId, CompanyId, InvoiceId, SaleId};
+use crate::domain::id::{CaseId, CompanyId, InvoiceId, NotificationId, SaleId};
 use crate::store::by_id;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -73,7 +73,6 @@ impl HubEvent {
     /// subscriber that receives this event. Subscribers only receive events
     /// their filter allows, and a subject belongs to its event's company.
     pub async fn subject(&self, db: &DatabaseConnection) -> AppResult<Subject> {
-        use crate::store::notifications;
         use crate::store::outbox::topic;
         self.subject
             .get_or_try_init(|| async {
@@ -83,7 +82,7 @@ impl HubEvent {
                     topic::INVOICE_SALE => by_id::get(db, owner, SaleId::new(id))
                         .await?
                         .map(Subject::Sale),
-                    topic::NOTIFICATION => notifications::get(db, owner, id)
+                    topic::NOTIFICATION => by_id::get(db, owner, NotificationId::new(id))
                         .await?
                         .map(Subject::Notification),
                     topic::NOX_FINANS => by_id::get(db, owner, CaseId::new(id))

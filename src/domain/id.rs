@@ -81,6 +81,12 @@ ids!(
     SaleId,
     /// A Nox Finans case.
     CaseId,
+    /// An entry on a company's payments account.
+    EntryId,
+    /// A voucher of a company's books.
+    VoucherId,
+    /// A notification to a company.
+    NotificationId,
 );
 
 #[cfg(test)]

@@ -8,7 +8,9 @@ use async_graphql::ID;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::domain::id::{CaseId, CompanyId, CustomerId, InvoiceId, RowKey, SaleId};
+use crate::domain::id::{
+    CaseId, CompanyId, CustomerId, EntryId, InvoiceId, NotificationId, RowKey, SaleId, VoucherId,
+};
 use crate::error::AppError;
 use crate::store::page::PageRequest;
 
@@ -128,7 +130,10 @@ global!(
     CustomerId => Customer,
     InvoiceId => Invoice,
     SaleId => InvoiceSale,
-    CaseId => NoxFinansCase
+    CaseId => NoxFinansCase,
+    EntryId => StatementEntry,
+    VoucherId => Voucher,
+    NotificationId => Notification
 );
 
 /// The global ID of `id`.

@@ -1,6 +1,8 @@
 //! Query root.
 
-use crate::domain::id::{CaseId, CompanyId, CustomerId, InvoiceId, SaleId};
+use crate::domain::id::{
+    CaseId, CompanyId, CustomerId, EntryId, InvoiceId, NotificationId, SaleId, VoucherId,
+};
 use crate::store::by_id;
 use async_graphql::{Context, ID, InputObject, Object};
 
@@ -18,7 +20,7 @@ use super::types::{Node, SerialNode};
 use super::{state, tenant};
 use crate::client_error::GqlResult;
 use crate::store::invoices::{self, Along, InvoiceFilter as StoreFilter};
-use crate::store::{companies, customers, ledger, notifications};
+use crate::store::{companies, customers};
 
 /// Company, customer and invoice queries.
 #[derive(Default)]
@@ -111,13 +113,13 @@ impl CoreQuery {
             Some((Kind::NoxFinansCase, n)) => by_id::get(db, t, CaseId::new(n))
                 .await?
                 .map(|c| Node::NoxFinansCase(super::types::nox::NoxFinansCase(c))),
-            Some((Kind::StatementEntry, n)) => ledger::entry(db, t, n)
+            Some((Kind::StatementEntry, n)) => by_id::get(db, t, EntryId::new(n))
                 .await?
                 .map(|e| Node::StatementEntry(StatementEntry(e))),
-            Some((Kind::Voucher, n)) => ledger::voucher(db, t, n)
+            Some((Kind::Voucher, n)) => by_id::get(db, t, VoucherId::new(n))
                 .await?
                 .map(|v| Node::Voucher(Voucher(v))),
-            Some((Kind::Notification, n)) => notifications::get(db, t, n)
+            Some((Kind::Notification, n)) => by_id::get(db, t, NotificationId::new(n))
                 .await?
                 .map(|m| Node::Notification(Notification(m))),
             _ => None,

@@ -1,6 +1,6 @@
 //! The payments-account statement and vouchers of the tenant.
 
-use crate::domain::id::{CompanyId, InvoiceId, SaleId};
+use crate::domain::id::{CompanyId, EntryId, InvoiceId, SaleId, VoucherId};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{statement_entry, voucher, voucher_row};
 use sea_orm::{
@@ -18,7 +18,7 @@ record!(
     /// An entry on a company's payments account (Kontoutdrag).
     Entry try_from statement_entry::Model {
         /// Its id.
-        id: i64,
+        id: EntryId,
         /// The company.
         company_id: CompanyId,
         /// Booking date.
@@ -44,7 +44,7 @@ record!(
     /// A voucher of a company's books.
     Voucher from voucher::Model {
         /// Its id.
-        id: i64,
+        id: VoucherId,
         /// The company.
         company_id: CompanyId,
         /// Series (`F`: invoice sale, `N`: Nox Finans).
@@ -248,7 +248,7 @@ record!(
         /// Its id.
         id: i64,
         /// The voucher.
-        voucher_id: i64,
+        voucher_id: VoucherId,
         /// BAS account.
         account: i32,
         /// Debit, in öre.
@@ -262,7 +262,7 @@ record!(
 pub async fn voucher_rows<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    ids: Vec<i64>,
+    ids: Vec<VoucherId>,
 ) -> AppResult<Vec<VoucherLine>> {
     // Rows carry no company column: the tenant's vouchers among `ids` bound
     // them, in the same statement.
@@ -280,31 +280,8 @@ pub async fn voucher_rows<C: ConnectionTrait>(
     .await
 }
 
-/// One statement entry of the tenant.
-pub async fn entry<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    id: i64,
-) -> AppResult<Option<Entry>> {
-    crate::store::record::one(
-        db,
-        entries(tenant).filter(statement_entry::Column::Id.eq(id)),
-    )
-    .await
-}
-
-/// One voucher of the tenant.
-pub async fn voucher<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    id: i64,
-) -> AppResult<Option<Voucher>> {
-    crate::store::record::one(
-        db,
-        vouchers_between(tenant, None, None).filter(voucher::Column::Id.eq(id)),
-    )
-    .await
-}
+crate::store::by_id::key!(EntryId => Entry, table statement_entry, company CompanyId = company_id);
+crate::store::by_id::key!(VoucherId => Voucher, table voucher, company CompanyId = company_id);
 
 /// Adds a Nox Finans fee to the company's fees not yet settled (an increment).
 pub async fn add_nox_fees_due<C: ConnectionTrait>(

@@ -1,6 +1,6 @@
 //! Reading and marking the tenant's notifications.
 
-use crate::domain::id::{CompanyId, InvoiceId};
+use crate::domain::id::{CompanyId, InvoiceId, NotificationId};
 use entity::notification;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 
@@ -14,7 +14,7 @@ record!(
     /// A notification to a company.
     Notification try_from notification::Model {
         /// Its id.
-        id: i64,
+        id: NotificationId,
         /// The company notified.
         company_id: CompanyId,
         /// What it is about.
@@ -46,24 +46,13 @@ pub fn listing(tenant: Tenant, unread_only: bool) -> Listing<Notification> {
     Listing::keyset(scoped(tenant, unread_only), notification::Column::Id, true)
 }
 
-/// One notification of the tenant.
-pub async fn get<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    id: i64,
-) -> AppResult<Option<Notification>> {
-    crate::store::record::one(
-        db,
-        scoped(tenant, false).filter(notification::Column::Id.eq(id)),
-    )
-    .await
-}
+crate::store::by_id::key!(NotificationId => Notification, table notification, company CompanyId = company_id);
 
 /// Marks the tenant's notifications `ids` read; returns how many changed.
 pub async fn mark_read<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    ids: Vec<i64>,
+    ids: Vec<NotificationId>,
 ) -> AppResult<u64> {
     let res = notification::Entity::update_many()
         .col_expr(

@@ -3,7 +3,9 @@
 use sea_orm::{ConnectionTrait, EntityTrait, Select};
 
 use crate::domain::Stored;
-use crate::domain::id::{CaseId, CompanyId, CustomerId, InvoiceId, SaleId};
+use crate::domain::id::{
+    CaseId, CompanyId, CustomerId, EntryId, InvoiceId, NotificationId, SaleId, VoucherId,
+};
 use crate::domain::money::Ore;
 use crate::error::AppError;
 
@@ -110,7 +112,16 @@ macro_rules! id_columns {
     };
 }
 
-id_columns!(CompanyId, CustomerId, InvoiceId, SaleId, CaseId);
+id_columns!(
+    CompanyId,
+    CustomerId,
+    InvoiceId,
+    SaleId,
+    CaseId,
+    EntryId,
+    VoucherId,
+    NotificationId
+);
 
 /// A column's stored text read as a domain value (`S` is the column's type).
 pub trait FromStored<S>: Sized {

@@ -13,7 +13,7 @@ use std::sync::{Arc, OnceLock};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 
-use crate::domain::id::{CustomerId, InvoiceId};
+use crate::domain::id::{CustomerId, InvoiceId, VoucherId};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::{Tenant, by_id, invoices, ledger, sales};
@@ -133,11 +133,14 @@ impl Loader<InvoiceId> for InvoiceLoader {
     }
 }
 
-impl Loader<i64> for VoucherRowsLoader {
+impl Loader<VoucherId> for VoucherRowsLoader {
     type Value = Vec<crate::store::ledger::VoucherLine>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[VoucherId],
+    ) -> Result<HashMap<VoucherId, Self::Value>, Self::Error> {
         let rows = ledger::voucher_rows(&self.state.db, self.tenant, keys.to_vec())
             .await
             .map_err(wrap)?;
@@ -375,7 +378,7 @@ scoped_loader!(
 );
 scoped_loader!(
     /// Loads the rows of vouchers by voucher id (company users).
-    VoucherRowsLoader, i64, voucher_rows, company
+    VoucherRowsLoader, VoucherId, voucher_rows, company
 );
 scoped_loader!(
     /// Loads the first page of invoices of customers (company users): a page

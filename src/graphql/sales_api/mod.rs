@@ -6,7 +6,7 @@ use crate::store::by_id;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use super::connection::Window;
-use super::ids::{Kind, decode, decode_id};
+use super::ids::{Kind, decode_id};
 use super::scalars::{Date, Decimal};
 use super::types::ledger::{
     Job, JobConnection, Notification, NotificationConnection, Statement, Voucher, VoucherConnection,

@@ -2,7 +2,7 @@
 //! collections, spot checks and notifications read.
 
 use super::*;
-use crate::domain::id::{CompanyId, InvoiceId, SaleId};
+use crate::domain::id::{CompanyId, InvoiceId, NotificationId, SaleId};
 
 /// Fee terms and limits of an agreement.
 #[derive(InputObject)]
@@ -137,7 +137,7 @@ impl SaleMutation {
         }
         let ids = ids
             .iter()
-            .map(|id| decode(id, Kind::Notification, "ids"))
+            .map(|id| decode_id::<NotificationId>(id, "ids"))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(notifications::mark_read(&state(ctx).db, t, ids).await?)
     }

@@ -8,7 +8,7 @@ use crate::client_error::GqlResult;
 use crate::domain::ledger::account_name;
 use crate::domain::money::{Ore, from_ore};
 use crate::graphql::connection::Window;
-use crate::graphql::ids::{Kind, encode};
+use crate::graphql::ids::encode_id;
 use crate::graphql::loaders::VoucherRowsLoader;
 use crate::graphql::scalars::{Date, Decimal};
 use crate::graphql::{loader, tenant};
@@ -44,7 +44,7 @@ pub struct StatementEntry(pub crate::store::ledger::Entry);
 impl StatementEntry {
     /// Global ID.
     pub async fn id(&self) -> ID {
-        encode(Kind::StatementEntry, self.0.id)
+        encode_id(self.0.id)
     }
     /// The banking day it was booked.
     async fn booked_on(&self) -> Date {
@@ -151,7 +151,7 @@ pub struct Voucher(pub crate::store::ledger::Voucher);
 impl Voucher {
     /// Global ID.
     pub async fn id(&self) -> ID {
-        encode(Kind::Voucher, self.0.id)
+        encode_id(self.0.id)
     }
     /// Voucher series (`F`: invoice sale).
     async fn series(&self) -> &str {
@@ -197,7 +197,7 @@ pub struct Notification(pub crate::store::notifications::Notification);
 impl Notification {
     /// Global ID.
     pub async fn id(&self) -> ID {
-        encode(Kind::Notification, self.0.id)
+        encode_id(self.0.id)
     }
     /// When it was created.
     async fn created_at(&self) -> DateTime<Utc> {
