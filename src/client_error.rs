@@ -276,47 +276,11 @@ pub fn tag(mut e: ServerError, code: ErrorCode) -> ServerError {
     e
 }
 
-/// With introspection switched off (`INTROSPECTION=false`), refuses a
-/// request that selects `__schema` or `__type` anywhere (fragments
-/// included) with `INTROSPECTION_DISABLED`, rather than answering null.
-pub fn refuse_introspection(request: &mut async_graphql::Request) -> Result<(), ServerError> {
-    use async_graphql::parser::types::{Selection, SelectionSet};
-    fn introspects(set: &SelectionSet) -> bool {
-        set.items.iter().any(|item| match &item.node {
-            Selection::Field(f) => {
-                matches!(f.node.name.node.as_str(), "__schema" | "__type")
-                    || introspects(&f.node.selection_set.node)
-            }
-            Selection::InlineFragment(i) => introspects(&i.node.selection_set.node),
-            Selection::FragmentSpread(_) => false,
-        })
-    }
-    let Ok(doc) = request.parsed_query() else {
-        return Ok(());
-    };
-    let found = doc
-        .operations
-        .iter()
-        .any(|(_, op)| introspects(&op.node.selection_set.node))
-        || doc
-            .fragments
-            .values()
-            .any(|f| introspects(&f.node.selection_set.node));
-    if found {
-        Err(server_error(
-            "introspection is switched off on this server",
-            ErrorCode::IntrospectionDisabled,
-        ))
-    } else {
-        Ok(())
-    }
-}
-
 /// Gives each error async-graphql raised on its own a code, once per response
-/// (a resolver's errors carry theirs already). Before execution (no path):
-/// the complexity and depth limits, a missing or unknown operation name
-/// (`BAD_USER_INPUT`), or any other validation rule. During execution: a
-/// value that failed to coerce, the client's input (`BAD_USER_INPUT`).
+/// (a resolver's errors and the limits' carry theirs already). Before
+/// execution (no path): a validation rule, `GRAPHQL_VALIDATION_FAILED`.
+/// During execution: a value that failed to coerce, the client's input
+/// (`BAD_USER_INPUT`).
 pub fn classify(resp: &mut Response) {
     for e in &mut resp.errors {
         let has_code = e
@@ -326,18 +290,10 @@ pub fn classify(resp: &mut Response) {
         if has_code {
             continue;
         }
-        let code = if !e.path.is_empty() {
-            ErrorCode::BadUserInput
-        } else if e.message.contains("too complex") {
-            ErrorCode::QueryTooComplex
-        } else if e.message.contains("nested too deep") {
-            ErrorCode::QueryTooDeep
-        } else if e.message.starts_with("Unknown operation named")
-            || e.message.starts_with("Operation name required")
-        {
-            ErrorCode::BadUserInput
-        } else {
+        let code = if e.path.is_empty() {
             ErrorCode::GraphqlValidationFailed
+        } else {
+            ErrorCode::BadUserInput
         };
         let ext = e
             .extensions

@@ -9,8 +9,11 @@
 
 use std::sync::Arc;
 
-use async_graphql::ServerError;
-use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
+    SelectionSet,
+};
+use async_graphql::{Positioned, ServerError};
 
 use crate::bounded::BoundedMap;
 use crate::client_error::{ErrorCode, server_error, tag};
@@ -36,6 +39,27 @@ impl Default for Documents {
 }
 
 impl Documents {
+    /// Admits a request to execution, or gives the one error that refuses
+    /// it: a NUL character ([`refuse_nul`]), a document that does not parse
+    /// (`GRAPHQL_PARSE_FAILED`), no single operation to run
+    /// ([`select_operation`]) and, with `introspection` off, a look at the
+    /// schema ([`refuse_introspection`]). Validation comes after, in
+    /// execution.
+    pub fn admit(
+        &self,
+        request: &mut async_graphql::Request,
+        introspection: bool,
+    ) -> Result<(), ServerError> {
+        refuse_nul(request)?;
+        self.parse(request)?;
+        select_operation(request)?;
+        if introspection {
+            Ok(())
+        } else {
+            refuse_introspection(request)
+        }
+    }
+
     /// Gives the request its parsed document, from memory when its text was
     /// parsed before; a document that does not parse is
     /// `GRAPHQL_PARSE_FAILED`.
@@ -125,23 +149,80 @@ pub fn is_subscription(request: &mut async_graphql::Request) -> bool {
     operation_type(request) == Some(OperationType::Subscription)
 }
 
-/// The type of the operation a parsed request selects; `None` when it selects
-/// none or several (execution will refuse it).
-fn operation_type(request: &mut async_graphql::Request) -> Option<OperationType> {
+/// Refuses a parsed request that selects no operation of its document with
+/// `BAD_USER_INPUT`: a name the document does not hold, or no name for a
+/// document of several operations.
+pub fn select_operation(request: &mut async_graphql::Request) -> Result<(), ServerError> {
     let wanted = request.operation_name.clone();
     let Ok(doc) = request.parsed_query() else {
-        return None;
+        return Ok(());
     };
-    let mut ops = doc
+    if selected(doc, wanted.as_deref()).is_some() {
+        return Ok(());
+    }
+    let message = match wanted {
+        Some(name) => format!("the document holds no operation named \"{name}\""),
+        None => "the document holds several operations; name one in `operationName`".into(),
+    };
+    Err(server_error(message, ErrorCode::BadUserInput))
+}
+
+/// With introspection switched off (`INTROSPECTION=false`), refuses a
+/// request that selects `__schema` or `__type` anywhere (fragments
+/// included) with `INTROSPECTION_DISABLED`, rather than answering null.
+pub fn refuse_introspection(request: &mut async_graphql::Request) -> Result<(), ServerError> {
+    fn introspects(set: &SelectionSet) -> bool {
+        set.items.iter().any(|item| match &item.node {
+            Selection::Field(f) => {
+                matches!(f.node.name.node.as_str(), "__schema" | "__type")
+                    || introspects(&f.node.selection_set.node)
+            }
+            Selection::InlineFragment(i) => introspects(&i.node.selection_set.node),
+            Selection::FragmentSpread(_) => false,
+        })
+    }
+    let Ok(doc) = request.parsed_query() else {
+        return Ok(());
+    };
+    let found = doc
         .operations
         .iter()
-        .filter(|(name, _)| match (&wanted, name) {
-            (Some(w), Some(n)) => w == n.as_str(),
-            _ => true,
-        });
-    match (ops.next(), ops.next()) {
-        (Some((_, op)), None) => Some(op.node.ty),
-        _ => None,
+        .any(|(_, op)| introspects(&op.node.selection_set.node))
+        || doc
+            .fragments
+            .values()
+            .any(|f| introspects(&f.node.selection_set.node));
+    if found {
+        Err(server_error(
+            "introspection is switched off on this server",
+            ErrorCode::IntrospectionDisabled,
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// The type of the operation a parsed request selects; `None` when it selects
+/// none.
+pub fn operation_type(request: &mut async_graphql::Request) -> Option<OperationType> {
+    let wanted = request.operation_name.clone();
+    let doc = request.parsed_query().ok()?;
+    selected(doc, wanted.as_deref()).map(|op| op.node.ty)
+}
+
+/// The operation execution runs, as async-graphql picks it: the one named,
+/// or a document's only one. A document of one anonymous operation has no
+/// names.
+fn selected<'d>(
+    doc: &'d ExecutableDocument,
+    wanted: Option<&str>,
+) -> Option<&'d Positioned<OperationDefinition>> {
+    match (&doc.operations, wanted) {
+        (DocumentOperations::Single(op), None) => Some(op),
+        (DocumentOperations::Single(_), Some(_)) => None,
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
+        (DocumentOperations::Multiple(_), None) => None,
     }
 }
 

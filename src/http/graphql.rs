@@ -68,12 +68,7 @@ pub(super) async fn run_one(
     if let Err(e) = s.app.persisted.resolve(&mut r) {
         return async_graphql::Response::from_errors(vec![e]);
     }
-    if let Err(e) = crate::documents::refuse_nul(&r).and_then(|()| s.app.documents.parse(&mut r)) {
-        return async_graphql::Response::from_errors(vec![e]);
-    }
-    if !s.app.settings.introspection
-        && let Err(e) = crate::client_error::refuse_introspection(&mut r)
-    {
+    if let Err(e) = s.app.documents.admit(&mut r, s.app.settings.introspection) {
         return async_graphql::Response::from_errors(vec![e]);
     }
     let cache = is_query(&mut r);
@@ -268,19 +263,11 @@ pub(super) async fn graphql_get(State(s): State<HttpState>, req: Request) -> Res
         let body = async_graphql::Response::from_errors(vec![e]);
         return json_response(StatusCode::OK, media, &BatchResponse::Single(body));
     }
-    // GET may only read: a mutation over GET would be a CSRF hole.
-    let wanted_operation = request.operation_name.clone();
-    if s.app.documents.parse(&mut request).is_ok()
-        && let Ok(doc) = request.parsed_query()
-    {
-        let is_mutation = doc.operations.iter().any(|(name, op)| {
-            let selected = match (&wanted_operation, name) {
-                (Some(wanted), Some(n)) => wanted == n.as_str(),
-                _ => true,
-            };
-            selected && op.node.ty != OperationType::Query
-        });
-        if is_mutation {
+    // GET may only read: a mutation over GET would be a CSRF hole. (A request
+    // that selects no operation is refused before execution.)
+    if s.app.documents.parse(&mut request).is_ok() {
+        let ty = crate::documents::operation_type(&mut request);
+        if ty.is_some_and(|t| t != OperationType::Query) {
             let mut resp = error_response(
                 StatusCode::METHOD_NOT_ALLOWED,
                 media,

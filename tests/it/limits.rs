@@ -343,6 +343,46 @@ db_test!(limits_are_clear_errors, |app| {
     assert_eq!(code(&r), "QUERY_TOO_COMPLEX", "{r}");
 });
 
+db_test!(a_request_runs_one_operation_or_none, |app| {
+    let post = |body: Value| {
+        let req = app
+            .client
+            .post(&app.url)
+            .bearer_auth(&app.company)
+            .json(&body);
+        async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let two = "query A { viewer { name } } query B { __typename }";
+    let r = post(json!({ "query": two, "operationName": "B" })).await;
+    assert_eq!(r["data"]["__typename"], "Query", "{r}");
+    for (body, says) in [
+        (json!({ "query": two }), "several operations"),
+        (
+            json!({ "query": two, "operationName": "C" }),
+            "no operation named \"C\"",
+        ),
+        // One anonymous operation has no name to choose by.
+        (
+            json!({ "query": "{ __typename }", "operationName": "A" }),
+            "no operation named \"A\"",
+        ),
+    ] {
+        let r = post(body).await;
+        assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+        assert!(
+            r["errors"][0]["message"].as_str().unwrap().contains(says),
+            "{r}"
+        );
+        assert!(r.get("data").is_none_or(Value::is_null), "{r}");
+    }
+    // A document that fails a validation rule keeps that error under a
+    // limit it would also break.
+    let r = app
+        .gql(&app.company, "{ customers(first: 100) { edges { node { invoices(first: 100) { edges { node { id nonsense } } } } } } }", json!({}))
+        .await;
+    assert_eq!(code(&r), "GRAPHQL_VALIDATION_FAILED", "{r}");
+});
+
 db_test!(http_edge_behaves, |app| {
     // Oversized body.
     let big = "x".repeat(300 * 1024);

@@ -145,6 +145,25 @@ async fn a_request_that_fails_validation_gets_an_error_message_and_the_socket_st
         (msg["type"].as_str(), msg["id"].as_str()),
         (Some("error"), Some("vars"))
     );
+    // A document of two operations with none named runs neither.
+    ws.subscribe(
+        "two",
+        &format!(
+            "{} subscription B {{ notifications {{ cursor }} }}",
+            NOTES.replacen("subscription(", "subscription A(", 1)
+        ),
+        json!({}),
+    )
+    .await;
+    let msg = ws.recv_json(WAIT).await.unwrap();
+    assert_eq!(
+        (msg["type"].as_str(), msg["id"].as_str()),
+        (Some("error"), Some("two"))
+    );
+    assert_eq!(
+        msg["payload"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{msg}"
+    );
     // The errored ids are free again and the connection works.
     ws.subscribe("bad", NOTES, json!({})).await;
     app.listening(1, 1).await;

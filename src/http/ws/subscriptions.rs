@@ -27,15 +27,10 @@ impl Conn {
             return self.send_error(&id, error).await;
         }
         let mut request = request;
-        if let Err(e) = crate::documents::refuse_nul(&request)
-            .and_then(|()| self.app.documents.parse(&mut request))
-            .and_then(|()| {
-                if self.app.settings.introspection {
-                    Ok(())
-                } else {
-                    crate::client_error::refuse_introspection(&mut request)
-                }
-            })
+        if let Err(e) = self
+            .app
+            .documents
+            .admit(&mut request, self.app.settings.introspection)
         {
             let errors = serde_json::to_value([e]).unwrap_or_else(|_| json!([]));
             return self.send_error(&id, errors).await;
