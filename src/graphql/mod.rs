@@ -3,7 +3,6 @@
 
 pub mod connection;
 pub mod ids;
-pub mod limits;
 pub mod loaders;
 pub mod mutation;
 pub mod nox_api;
@@ -32,10 +31,8 @@ pub fn build_schema(state: AppState) -> AppSchema {
         mutation::MutationRoot::default(),
         subscription::Subscription,
     )
-    .extension(limits::LimitsExtension::new(limits::QueryLimits {
-        depth: s.max_query_depth,
-        complexity: s.max_query_complexity,
-    }));
+    .limit_depth(s.max_query_depth)
+    .limit_complexity(s.max_query_complexity);
     // INTROSPECTION=false hides the schema (`__schema`, `__type`); `__typename`
     // still answers.
     let builder = if s.introspection {
