@@ -332,7 +332,7 @@ mod tests {
 
     struct Node;
 
-    #[Object]
+    #[Object(serial)]
     impl Node {
         async fn next(&self) -> Node {
             Node
