@@ -50,10 +50,10 @@ pub enum AppError {
     InvoiceSold(String),
     /// A unique index refused the write: a record with these values exists
     /// (often a concurrent request with the same key that committed first).
-    #[error("already exists ({what})")]
+    /// The store tells the ones a client can meet in the domain's words
+    /// ([`AppError::duplicate_as`]).
+    #[error("a record with these values already exists")]
     Duplicate {
-        /// What exists, for the client.
-        what: &'static str,
         /// The database's refusal.
         #[source]
         source: DbErr,
@@ -95,10 +95,21 @@ impl AppError {
 
     /// This error as a [`AppError::Conflict`] saying `message`, kept as its
     /// cause.
-    pub fn into_conflict(self, message: impl Into<String>) -> Self {
+    fn into_conflict(self, message: impl Into<String>) -> Self {
         Self::Conflict {
             message: message.into(),
             cause: Some(Box::new(self)),
+        }
+    }
+
+    /// A unique index's refusal ([`AppError::Duplicate`]) as a conflict
+    /// saying `message`, the refusal kept as its cause; any other error as it
+    /// is. For the code that wrote the row: it knows which index the write
+    /// can meet, where the database's message would have to be read.
+    pub fn duplicate_as(self, message: impl Into<String>) -> Self {
+        match self {
+            e @ Self::Duplicate { .. } => e.into_conflict(message),
+            other => other,
         }
     }
 
@@ -119,25 +130,9 @@ impl AppError {
 impl From<DbErr> for AppError {
     fn from(e: DbErr) -> Self {
         match e.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(detail)) => Self::Duplicate {
-                what: unique_target(&detail),
-                source: e,
-            },
+            Some(SqlErr::UniqueConstraintViolation(_)) => Self::Duplicate { source: e },
             _ => Self::Database { source: e },
         }
-    }
-}
-
-/// The constraint or column a unique-violation message names, for the client.
-fn unique_target(detail: &str) -> &'static str {
-    if detail.contains("customer_number") || detail.contains("ux_customer_company_number") {
-        "a customer with this customer number"
-    } else if detail.contains("invoice_number") || detail.contains("ux_invoice_company_number") {
-        "an invoice with this number"
-    } else if detail.contains("organisation_number") {
-        "a company with this organisation number"
-    } else {
-        "a record with these values"
     }
 }
 
@@ -165,15 +160,15 @@ mod tests {
         assert!(twice.is_conflict());
         assert_eq!(
             twice.to_string(),
-            "already exists (a company with this organisation number)"
+            "a record with these values already exists"
         );
         let cause = std::error::Error::source(&twice).map(ToString::to_string);
         assert!(
             cause.is_some_and(|c| c.contains("UNIQUE constraint failed")),
             "the unique index's refusal is kept as the cause"
         );
-        // Told as a rule of the domain, the refusal stays its cause.
-        let held = twice.into_conflict("the company is already registered");
+        // Told in the domain's words, the refusal stays its cause.
+        let held = twice.duplicate_as("the company is already registered");
         assert!(held.is_conflict());
         assert_eq!(held.to_string(), "the company is already registered");
         let cause = std::error::Error::source(&held).and_then(std::error::Error::source);
@@ -189,6 +184,9 @@ mod tests {
         );
         assert!(matches!(broken, AppError::Database { .. }), "{broken:?}");
         assert!(!broken.is_conflict());
+        // Only a unique index's refusal becomes a conflict.
+        let broken = broken.duplicate_as("the company is already registered");
+        assert!(matches!(broken, AppError::Database { .. }), "{broken:?}");
         let cause = std::error::Error::source(&broken).map(ToString::to_string);
         assert!(cause.is_some_and(|c| c.contains("no_such_table")));
     }

@@ -57,7 +57,10 @@ pub async fn create<C: ConnectionTrait>(
         ..Default::default()
     }
     .insert(db)
-    .await?;
+    .await
+    .map_err(|e| {
+        AppError::from(e).duplicate_as("a company with this organisation number already exists")
+    })?;
     for (code, days, description) in DEFAULT_TERMS {
         terms_of_payment::ActiveModel {
             company_id: Set(company.id),

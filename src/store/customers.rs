@@ -127,8 +127,15 @@ pub async fn insert<C: ConnectionTrait>(
     let mut row = written(customer_number, f, now);
     row.company_id = Set(tenant.company_id().get());
     row.created_at = Set(now);
-    Ok(row.insert(db).await?.into())
+    let row = row
+        .insert(db)
+        .await
+        .map_err(|e| AppError::from(e).duplicate_as(NUMBER_TAKEN))?;
+    Ok(row.into())
 }
+
+/// What a client is told when the company has a customer of that number.
+const NUMBER_TAKEN: &str = "a customer with this customer number already exists";
 
 /// The columns a create or an update writes.
 fn written(
@@ -166,7 +173,8 @@ pub async fn update<C: ConnectionTrait>(
         .filter(customer::Column::Id.eq(id))
         .filter(customer::Column::CompanyId.eq(tenant.company_id()))
         .exec(db)
-        .await?;
+        .await
+        .map_err(|e| AppError::from(e).duplicate_as(NUMBER_TAKEN))?;
     if updated.rows_affected == 0 {
         return Err(AppError::not_found("customer", "id"));
     }

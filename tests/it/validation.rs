@@ -82,7 +82,9 @@ db_test!(customer_fields_are_validated, |app| {
         r["createCustomer"],
         json!({ "customerNumber": "1", "organisationNumber": "19850614-1236", "kind": "PRIVATE", "address": { "postalCode": "113 51" } })
     );
-    // A duplicate customer number is a CONFLICT, not a 500.
+    // A duplicate customer number is a CONFLICT, not a 500, on create and on
+    // update, and the client is told which number.
+    let taken = "a customer with this customer number already exists";
     let r = app
         .gql(
             &app.company,
@@ -90,7 +92,31 @@ db_test!(customer_fields_are_validated, |app| {
             json!({ "i": { "customerNumber": "1" } }),
         )
         .await;
-    assert_eq!(code(&r), "CONFLICT", "{r}");
+    assert_eq!(
+        (code(&r), r["errors"][0]["message"].as_str()),
+        ("CONFLICT", Some(taken)),
+        "{r}"
+    );
+    let other = app
+        .ok(
+            &app.company,
+            CREATE_CUSTOMER,
+            json!({ "i": { "customerNumber": "2" } }),
+        )
+        .await["createCustomer"]["id"]
+        .clone();
+    let r = app
+        .gql(
+            &app.company,
+            "mutation($id: ID!, $i: CustomerInput!) { updateCustomer(id: $id, input: $i) { id } }",
+            json!({ "id": other, "i": { "customerNumber": "1" } }),
+        )
+        .await;
+    assert_eq!(
+        (code(&r), r["errors"][0]["message"].as_str()),
+        ("CONFLICT", Some(taken)),
+        "{r}"
+    );
 });
 
 db_test!(

@@ -187,13 +187,7 @@ async fn sell_once(
         },
     )
     .await
-    .map_err(|e| {
-        if e.is_conflict() {
-            e.into_conflict("the invoice has already been offered for sale")
-        } else {
-            e
-        }
-    })?;
+    .map_err(|e| e.duplicate_as("the invoice has already been offered for sale"))?;
     invoices::hold(&txn, tenant, sale.invoice_id, Holder::Sale(sale.id)).await?;
     let number = &view.invoice.invoice_number;
     let message = format!("Invoice {number} has been sent for sale");

@@ -39,11 +39,8 @@ pub async fn hold<C: ConnectionTrait>(
     }
     .insert(db)
     .await
-    .map_err(|e| match AppError::from(e) {
-        e if e.is_conflict() => {
-            e.into_conflict("the invoice is already held by a sale or by Nox Finans")
-        }
-        other => other,
+    .map_err(|e| {
+        AppError::from(e).duplicate_as("the invoice is already held by a sale or by Nox Finans")
     })?;
     Ok(())
 }

@@ -237,7 +237,9 @@ pub async fn insert<C: ConnectionTrait>(
     am.sent = Set(false);
     am.created_at = Set(now);
     am.updated_at = Set(now);
-    let inv = am.insert(db).await?;
+    let inv = am.insert(db).await.map_err(|e| {
+        AppError::from(e).duplicate_as("an invoice with this number already exists")
+    })?;
     insert_rows(db, InvoiceId::new(inv.id), rows).await?;
     inv.try_into()
 }
