@@ -1,7 +1,7 @@
 //! The API contract: the committed `schema.graphql` is what the server serves,
 //! and every type and field is documented.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use async_graphql::parser::parse_schema;
 use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
@@ -136,22 +136,76 @@ async fn full_introspection_passes_the_limits() {
     assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
 }
 
+/// The first two cells of each row of the first table after `heading` in
+/// README, without their backticks.
+fn readme_table(heading: &str) -> Vec<(String, String)> {
+    let readme = include_str!("../../README.md");
+    let after = readme
+        .split(heading)
+        .nth(1)
+        .unwrap_or_else(|| panic!("README has no {heading:?}"));
+    let rows: Vec<(String, String)> = after
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| {
+            let mut cells = l.split(" | ");
+            let first = cells.next()?.strip_prefix("| `")?.strip_suffix('`')?;
+            let second = cells.next()?.trim_end_matches(" |").trim_matches('`');
+            Some((first.to_string(), second.to_string()))
+        })
+        .collect();
+    assert!(rows.len() > 10, "README's table after {heading:?} is short");
+    rows
+}
+
 /// README's table of error codes lists exactly the codes the server emits.
 #[test]
 fn readme_lists_exactly_the_error_codes() {
     use invoice_finance::client_error::ErrorCode;
-    let readme = include_str!("../../README.md");
-    let section = readme
-        .split("## Error codes")
-        .nth(1)
-        .and_then(|s| s.split("\n## ").next())
-        .expect("README has an Error codes section");
-    let listed: std::collections::BTreeSet<&str> = section
-        .lines()
-        .filter_map(|l| l.strip_prefix("| `"))
-        .filter_map(|l| l.split('`').next())
+    let listed: BTreeSet<String> = readme_table("## Error codes")
+        .into_iter()
+        .map(|(code, _)| code)
         .collect();
-    let known: std::collections::BTreeSet<&str> =
-        ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    let known: BTreeSet<String> = ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str().to_string())
+        .collect();
     assert_eq!(listed, known);
+}
+
+/// README's table of settings names every setting the binary reads from the
+/// environment, with the default its definition gives (`unset` or `empty`
+/// where it has none), and nothing else.
+#[test]
+fn readme_lists_every_setting_with_its_default() {
+    use clap::Args;
+    let documented: BTreeMap<String, String> =
+        readme_table("Settings (flag or environment variable):")
+            .into_iter()
+            // OpenTelemetry's own variable, read where telemetry starts (no flag).
+            .filter(|(name, _)| name != "OTEL_EXPORTER_OTLP_ENDPOINT")
+            .map(|(name, default)| match default.as_str() {
+                "empty" => (name, "unset".into()),
+                _ => (name, default),
+            })
+            .collect();
+    let defined: BTreeMap<String, String> =
+        invoice_finance::config::Settings::augment_args(clap::Command::new("x"))
+            .get_arguments()
+            .filter_map(|a| {
+                let env = a.get_env()?.to_string_lossy().into_owned();
+                let values: Vec<String> = a
+                    .get_default_values()
+                    .iter()
+                    .map(|v| v.to_string_lossy().into_owned())
+                    .collect();
+                let default = match values.join(",") {
+                    d if d.is_empty() => "unset".to_string(),
+                    d => d,
+                };
+                Some((env, default))
+            })
+            .collect();
+    assert_eq!(documented, defined);
 }
