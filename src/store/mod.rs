@@ -5,7 +5,7 @@
 //! A [`Tenant`] can only be obtained from an authenticated [`Actor`].
 //!
 //! Code outside this module never sees a table's row type: the store hands
-//! out records (declared with [`record!`] when they are a row's columns as
+//! out records (declared with `record!`, in [`mod@record`], when they are a row's columns as
 //! they are) and domain types, and takes typed changes.
 
 #[macro_use]

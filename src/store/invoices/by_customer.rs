@@ -15,7 +15,7 @@ use crate::store::rows::Check;
 /// branch per customer that reads that customer's newest `size + 1`
 /// invoices from `ix_invoice_company_customer_id`, so a page of customers
 /// with their invoices costs one read however many customers it shows.
-/// Each page is what [`list`](super::list) gives for that customer with no
+/// Each page is what [`list`](fn@super::list) gives for that customer with no
 /// cursor; a customer with no invoices gets an empty page. More than
 /// [`BRANCHES`] customers take a statement per [`BRANCHES`].
 pub async fn first_pages<C: ConnectionTrait>(

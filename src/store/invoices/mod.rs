@@ -1,7 +1,7 @@
 //! Invoices of the tenant, their rows and payments.
 //!
 //! - this module: filters, reading and writing invoices and their rows;
-//! - [`list`]: pages in every sort order;
+//! - [`mod@list`]: pages in every sort order;
 //! - [`payments`]: payments, settlement of a sold invoice, credit notes;
 //! - [`holds`]: the sale or case holding an invoice.
 

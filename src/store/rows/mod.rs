@@ -117,7 +117,7 @@ fn check_field<M, T: sqlx::Type<sqlx::Postgres>>(
     Ok(())
 }
 
-/// The value at `*at` ([`column`]), moving `*at` to the next column.
+/// The value at `*at` ([`column()`]), moving `*at` to the next column.
 fn next<T>(row: &QueryResult, at: &mut usize, check: Check) -> Result<T, DbErr>
 where
     T: sea_orm::TryGetable + PgColumn + sqlx::Type<sqlx::Postgres>,
