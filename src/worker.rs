@@ -10,9 +10,9 @@ use futures_util::stream::FuturesUnordered;
 
 use crate::domain::id::CompanyId;
 use crate::error::AppResult;
-use crate::services::sales;
+use crate::services::{nox_case, sales};
 use crate::state::AppState;
-use crate::store::jobs::{self, Job, JobKind};
+use crate::store::jobs::{self, Job, Task};
 
 /// How long a claimed job stays reserved before another worker may retry it.
 pub const LEASE_MS: i64 = 60_000;
@@ -238,16 +238,17 @@ async fn run_job(state: &AppState, job: Job) {
     );
     let result = tracing::Instrument::instrument(
         async {
-            match &job.kind {
-                Ok(JobKind::ProcessSale) => sales::process(state, &job).await,
-                Ok(JobKind::SpotCheckDeadline) => sales::spot_check_deadline(state, &job).await,
-                Ok(JobKind::Payout) => sales::payout(state, &job).await,
-                Ok(JobKind::NoxAccept) => crate::services::nox_case::accept(state, &job).await,
-                Ok(JobKind::NoxStep) => crate::services::nox_case::step(state, &job).await,
-                Ok(JobKind::NoxPayout) => crate::services::nox_case::payout(state, &job).await,
-                Ok(JobKind::NoxFeeInvoice) => {
-                    crate::services::nox_case::invoice_fees(state, &job).await
+            match &job.task {
+                Ok(Task::ProcessSale(id)) => sales::process(state, &job, *id).await,
+                Ok(Task::SpotCheckDeadline(id)) => {
+                    sales::spot_check_deadline(state, &job, *id).await
                 }
+                Ok(Task::Payout(id)) => sales::payout(state, &job, *id).await,
+                Ok(Task::NoxAccept(id)) => nox_case::accept(state, &job, *id).await,
+                Ok(Task::NoxStep(id)) => nox_case::step(state, &job, *id).await,
+                Ok(Task::NoxPayout(id)) => nox_case::payout(state, &job, *id).await,
+                // The company it invoices is the job's own.
+                Ok(Task::NoxFeeInvoice(_)) => nox_case::invoice_fees(state, &job).await,
                 Err(other) => Err(crate::error::AppError::Internal(format!(
                     "unknown job kind {other}"
                 ))),
@@ -284,10 +285,10 @@ async fn run_job(state: &AppState, job: Job) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::id::CompanyId;
+    use crate::domain::id::{CaseId, CompanyId};
 
     fn job(id: i64, company_id: CompanyId) -> Job {
-        Job::claimed(id, JobKind::NoxPayout, company_id, id, id)
+        Job::claimed(id, Task::NoxPayout(CaseId::new(id)), company_id, id)
     }
 
     fn ids(lanes: &mut Lanes) -> Vec<(i64, i64)> {

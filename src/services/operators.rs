@@ -130,7 +130,7 @@ pub async fn retry_dead_job(state: &AppState, op: Operator, id: i64) -> AppResul
             company_id: Some(job.tenant.company_id()),
             subject: format!("Job:{id}"),
             before: Some(json!({
-                "kind": before.kind,
+                "kind": before.kind_name(),
                 "dead": before.dead,
                 "attempts": before.attempts,
                 "lastError": before.last_error,

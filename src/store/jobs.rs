@@ -18,21 +18,22 @@ use super::Tenant;
 use super::raw::flag;
 use crate::error::{AppError, AppResult};
 
-pub use crate::domain::job::JobKind;
+pub use crate::domain::job::{JobKind, Task};
 
 /// A background job, as the worker runs it and an operator sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
     /// Its id.
     pub id: i64,
-    /// What it does; `Err` holds a stored name this version does not know
-    /// (the worker fails such a job, so that it goes dead where an operator
-    /// sees it, rather than failing the claim of every job).
-    pub kind: Result<JobKind, String>,
+    /// What it does, on which row; `Err` holds a stored kind this version
+    /// does not know (the worker fails such a job, so that it goes dead
+    /// where an operator sees it, rather than failing the claim of every
+    /// job).
+    pub task: Result<Task, String>,
     /// The company it acts for, from the job's own row.
     pub tenant: Tenant,
-    /// The row it acts on: a sale, a case or the company.
-    pub subject_id: i64,
+    /// The key of the row it acts on, as stored (known kind or not).
+    subject_key: i64,
     /// When it falls due, by the app clock.
     pub run_at_ms: i64,
     /// How many times it was tried.
@@ -49,9 +50,11 @@ impl From<job::Model> for Job {
     fn from(m: job::Model) -> Self {
         Self {
             id: m.id,
-            kind: JobKind::parse(&m.kind).ok_or(m.kind),
+            task: JobKind::parse(&m.kind)
+                .map(|k| Task::of(k, m.subject_id))
+                .ok_or(m.kind),
             tenant: Tenant(CompanyId::new(m.company_id)),
-            subject_id: m.subject_id,
+            subject_key: m.subject_id,
             run_at_ms: m.run_at_ms,
             attempts: m.attempts,
             last_error: m.last_error,
@@ -64,10 +67,15 @@ impl From<job::Model> for Job {
 impl Job {
     /// Its kind's stored name, known or not.
     pub fn kind_name(&self) -> &str {
-        match &self.kind {
-            Ok(k) => k.as_str(),
+        match &self.task {
+            Ok(t) => t.kind().as_str(),
             Err(name) => name,
         }
+    }
+
+    /// The key of the row it acts on, as stored (for operators' eyes).
+    pub fn subject_key(&self) -> i64 {
+        self.subject_key
     }
 
     /// The lease it was claimed under.
@@ -77,18 +85,12 @@ impl Job {
 
     /// A job as claimed, for tests of code that takes claimed jobs.
     #[cfg(test)]
-    pub fn claimed(
-        id: i64,
-        kind: JobKind,
-        company_id: CompanyId,
-        subject_id: i64,
-        run_at_ms: i64,
-    ) -> Self {
+    pub fn claimed(id: i64, task: Task, company_id: CompanyId, run_at_ms: i64) -> Self {
         Self {
             id,
-            kind: Ok(kind),
+            task: Ok(task),
             tenant: Tenant(company_id),
-            subject_id,
+            subject_key: task.subject(),
             run_at_ms,
             attempts: 1,
             last_error: None,
@@ -102,15 +104,14 @@ impl Job {
 pub async fn schedule<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    kind: JobKind,
-    subject_id: i64,
+    task: Task,
     run_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     job::ActiveModel {
-        kind: Set(kind.as_str().to_string()),
+        kind: Set(task.kind().as_str().to_string()),
         company_id: Set(tenant.company_id().get()),
-        subject_id: Set(subject_id),
+        subject_id: Set(task.subject()),
         run_at_ms: Set(run_at.timestamp_millis()),
         locked_until_ms: Set(None),
         attempts: Set(0),
@@ -126,45 +127,44 @@ pub async fn schedule<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Schedules a job unless one of this kind for this subject is still to run
-/// (then that one is moved to `run_at` if `run_at` is earlier). Keeps one live
-/// job per case for steps and payouts, however often they are asked for.
+/// Schedules a job unless the same task is still to run (then that one is
+/// moved to `run_at` if `run_at` is earlier). Keeps one live job per case for
+/// steps and payouts, however often they are asked for.
 pub async fn schedule_once<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    kind: JobKind,
-    subject_id: i64,
+    task: Task,
     run_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    place(db, tenant, kind, subject_id, run_at, now, true).await
+    place(db, tenant, task, run_at, now, true).await
 }
 
-/// Moves the live job of this kind and subject to `run_at` (earlier or later),
-/// or schedules one.
+/// Moves the live job of this task to `run_at` (earlier or later), or
+/// schedules one.
 pub async fn reschedule<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    kind: JobKind,
-    subject_id: i64,
+    task: Task,
     run_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    place(db, tenant, kind, subject_id, run_at, now, false).await
+    place(db, tenant, task, run_at, now, false).await
 }
 
+/// Moves the live job of `task` to `run_at` (only to an earlier time when
+/// `only_earlier`), or schedules one.
 async fn place<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    kind: JobKind,
-    subject_id: i64,
+    task: Task,
     run_at: DateTime<Utc>,
     now: DateTime<Utc>,
     only_earlier: bool,
 ) -> AppResult<()> {
     let live = job::Entity::find()
-        .filter(job::Column::Kind.eq(kind.as_str()))
-        .filter(job::Column::SubjectId.eq(subject_id))
+        .filter(job::Column::Kind.eq(task.kind().as_str()))
+        .filter(job::Column::SubjectId.eq(task.subject()))
         .filter(job::Column::CompanyId.eq(tenant.company_id()))
         .filter(flag(job::Column::Done, false))
         .one(db)
@@ -172,7 +172,7 @@ async fn place<C: ConnectionTrait>(
     match live {
         Some(j) if only_earlier && run_at.timestamp_millis() >= j.run_at_ms => Ok(()),
         Some(j) => move_to(db, j.id, run_at).await,
-        None => schedule(db, tenant, kind, subject_id, run_at, now).await,
+        None => schedule(db, tenant, task, run_at, now).await,
     }
 }
 

@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 use invoice_finance::clock::Clock;
+use invoice_finance::domain::id::{CaseId, CompanyId};
 use invoice_finance::store::jobs;
 use serde_json::json;
 
@@ -20,8 +21,7 @@ db_test!(
         jobs::schedule(
             &db,
             crate::live::first_company(&db).await,
-            jobs::JobKind::NoxStep,
-            424_242,
+            jobs::Task::NoxStep(CaseId::new(424_242)),
             later,
             Utc::now(),
         )
@@ -126,6 +126,9 @@ db_test!(
             "{entry}"
         );
         assert_eq!(entry["before"]["dead"], true, "{entry}");
+        // The kind by its stored name, before as after.
+        assert!(entry["before"]["kind"].is_string(), "{entry}");
+        assert_eq!(entry["before"]["kind"], entry["after"]["kind"], "{entry}");
         assert_eq!(entry["before"]["attempts"], 2, "{entry}");
         assert!(entry["before"]["lastError"].is_string(), "{entry}");
         assert_eq!(entry["after"]["attempts"], 0, "{entry}");
@@ -229,9 +232,15 @@ async fn a_claim_reads_the_due_jobs_not_every_job_ever_run() {
     more_jobs(&txn, 400, true, later).await;
     jobs::claim(&txn, at, 10, 60_000).await.unwrap();
     more_jobs(&txn, 50_000, true, later).await;
-    jobs::schedule(&txn, tenant, jobs::JobKind::NoxStep, 7, later, Utc::now())
-        .await
-        .unwrap();
+    jobs::schedule(
+        &txn,
+        tenant,
+        jobs::Task::NoxStep(CaseId::new(7)),
+        later,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     let before = crate::helpers::rows_read(&txn, "job").await;
     let claimed = jobs::claim(&txn, at, 10, 60_000).await.unwrap();
     let read = crate::helpers::rows_read(&txn, "job").await - before;
@@ -248,7 +257,15 @@ async fn a_cases_live_job_is_found_without_reading_the_others() {
         return;
     };
     let now = app.clock.now();
-    let step = |at| jobs::schedule_once(&txn, tenant, jobs::JobKind::NoxStep, 7, at, Utc::now());
+    let step = |at| {
+        jobs::schedule_once(
+            &txn,
+            tenant,
+            jobs::Task::NoxStep(CaseId::new(7)),
+            at,
+            Utc::now(),
+        )
+    };
     // Other cases' steps, due before this one.
     more_jobs(&txn, 50_000, false, now + chrono::Duration::days(1)).await;
     step(now + chrono::Duration::days(3)).await.unwrap();
@@ -419,8 +436,7 @@ pub async fn fee_invoice_jobs(
     at: chrono::DateTime<Utc>,
 ) {
     for subject in 1..=count {
-        jobs::schedule(db, tenant, jobs::JobKind::NoxFeeInvoice, subject, at, at)
-            .await
-            .unwrap();
+        let task = jobs::Task::NoxFeeInvoice(CompanyId::new(subject));
+        jobs::schedule(db, tenant, task, at, at).await.unwrap();
     }
 }

@@ -248,7 +248,7 @@ impl Job {
     }
     /// The row it acts on (a sale, a case or the company), by number.
     async fn subject(&self) -> String {
-        self.0.subject_id.to_string()
+        self.0.subject_key().to_string()
     }
     /// How many times it was tried.
     async fn attempts(&self) -> i32 {

@@ -20,7 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::invoices;
 use crate::store::invoices::Invoice;
-use crate::store::jobs::{self, JobKind};
+use crate::store::jobs::{self, Task};
 use crate::store::nox::Case;
 use crate::store::nox::{self as store, NoxSettings};
 use crate::store::outbox::Ordered;

@@ -163,6 +163,6 @@ async fn submit(
     )
     .await?;
     let at = now + Duration::seconds(state.settings.nox_acceptance_delay_secs.max(0));
-    jobs::schedule(txn, tenant, JobKind::NoxAccept, case.id.get(), at, now).await?;
+    jobs::schedule(txn, tenant, Task::NoxAccept(case.id), at, now).await?;
     Ok(case)
 }

@@ -9,13 +9,13 @@ use crate::store::by_id;
 /// is rejected (the invoice is free again); otherwise it is accepted and
 /// delivered by letter or e-mail (invoice service) or reminded (reminder
 /// service), with the fee charged, all in one transaction.
-#[tracing::instrument(skip(state, job), fields(job = job.id, case = job.subject_id))]
-pub async fn accept(state: &AppState, job: &Job) -> AppResult<()> {
+#[tracing::instrument(skip(state, job, case), fields(job = job.id, case = case.get()))]
+pub async fn accept(state: &AppState, job: &Job, case: CaseId) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
     let txn = state.begin_ordered().await?;
     jobs::finish(&txn, job).await?;
-    let Some((tenant, case)) = load_locked(&txn, job).await? else {
+    let Some((tenant, case)) = load_locked(&txn, job, case).await? else {
         txn.commit().await?;
         return Ok(());
     };
@@ -124,8 +124,7 @@ pub async fn accept(state: &AppState, job: &Job) -> AppResult<()> {
         jobs::schedule_once(
             &txn,
             tenant,
-            JobKind::NoxStep,
-            moved.id.get(),
+            Task::NoxStep(moved.id),
             morning(state, day),
             now,
         )

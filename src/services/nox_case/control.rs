@@ -91,7 +91,7 @@ async fn touch(
     .await?
     .ok_or_else(|| AppError::conflict(format!("a {} case cannot be {done}", case.status)))?;
     if let Some(at) = step_at {
-        jobs::reschedule(txn, tenant, JobKind::NoxStep, case.id.get(), at, now).await?;
+        jobs::reschedule(txn, tenant, Task::NoxStep(case.id), at, now).await?;
     }
     record(txn, tenant, &moved, case.status.as_str(), message, now).await?;
     Ok(moved)

@@ -33,7 +33,7 @@ use crate::services::nox::{assess_with, record};
 use crate::state::AppState;
 use crate::store::invoices::Holder;
 use crate::store::invoices::Invoice;
-use crate::store::jobs::{self, Job, JobKind};
+use crate::store::jobs::{self, Job, Task};
 use crate::store::ledger::{self as books, Entries, Refs, book};
 use crate::store::nox::Case;
 use crate::store::nox::{self as store, CaseChange, CaseMoney};
@@ -69,8 +69,8 @@ fn facts(
 }
 
 /// Loads the case a job acts on, locked, as the job's company.
-async fn load_locked(txn: &Ordered, job: &Job) -> AppResult<Option<(Tenant, Case)>> {
-    let case = store::locked(txn, job.tenant, CaseId::new(job.subject_id)).await?;
+async fn load_locked(txn: &Ordered, job: &Job, case: CaseId) -> AppResult<Option<(Tenant, Case)>> {
+    let case = store::locked(txn, job.tenant, case).await?;
     Ok(case.map(|c| (job.tenant, c)))
 }
 
@@ -106,8 +106,7 @@ async fn charge_company_fee(
     jobs::schedule_once(
         txn,
         tenant,
-        JobKind::NoxFeeInvoice,
-        tenant.company_id().get(),
+        Task::NoxFeeInvoice(tenant.company_id()),
         morning(state, first_of_next),
         now,
     )

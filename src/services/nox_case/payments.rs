@@ -120,8 +120,7 @@ pub async fn collect(
     jobs::schedule_once(
         txn,
         tenant,
-        JobKind::NoxPayout,
-        case.id.get(),
+        Task::NoxPayout(case.id),
         morning(state, day),
         now,
     )
@@ -193,13 +192,13 @@ async fn close_when_settled(
 
 /// Job: pays out what Nox Finans collected for a case, less the company's Nox
 /// Finans fees not yet settled. Compare-and-set on exactly the amount paid.
-#[tracing::instrument(skip(state, job), fields(job = job.id, case = job.subject_id))]
-pub async fn payout(state: &AppState, job: &Job) -> AppResult<()> {
+#[tracing::instrument(skip(state, job, case), fields(job = job.id, case = case.get()))]
+pub async fn payout(state: &AppState, job: &Job, case: CaseId) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
     let txn = state.begin_ordered().await?;
     jobs::finish(&txn, job).await?;
-    if let Some((tenant, case)) = load_locked(&txn, job).await?
+    if let Some((tenant, case)) = load_locked(&txn, job, case).await?
         && case.payout_pending_ore.is_positive()
     {
         let pending = case.payout_pending_ore;

@@ -6,14 +6,14 @@ use crate::domain::notification::NotificationKind;
 use crate::store::by_id;
 
 /// Job: takes a case's next timeline step once it is due (a paused case waits).
-#[tracing::instrument(skip(state, job), fields(job = job.id, case = job.subject_id))]
-pub async fn step(state: &AppState, job: &Job) -> AppResult<()> {
+#[tracing::instrument(skip(state, job, case), fields(job = job.id, case = case.get()))]
+pub async fn step(state: &AppState, job: &Job, case: CaseId) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
     let txn = state.begin_ordered().await?;
     // Finished first, so that the next step can be scheduled as the live one.
     jobs::finish(&txn, job).await?;
-    if let Some((tenant, case)) = load_locked(&txn, job).await? {
+    if let Some((tenant, case)) = load_locked(&txn, job, case).await? {
         let status = case.status;
         if status.is_running() {
             take_step(&txn, state, tenant, &case, status, today, now).await?;
@@ -39,8 +39,7 @@ async fn take_step(
         jobs::schedule_once(
             txn,
             tenant,
-            JobKind::NoxStep,
-            case.id.get(),
+            Task::NoxStep(case.id),
             morning(state, day),
             now,
         )

@@ -8,11 +8,11 @@ use crate::domain::notification::NotificationKind;
 use crate::store::by_id;
 
 /// Job: selects a spot check or decides at once.
-#[tracing::instrument(skip(state, job), fields(job = job.id, sale = job.subject_id))]
-pub async fn process(state: &AppState, job: &Job) -> AppResult<()> {
+#[tracing::instrument(skip(state, job, sale), fields(job = job.id, sale = sale.get()))]
+pub async fn process(state: &AppState, job: &Job, sale: SaleId) -> AppResult<()> {
     let now = state.clock.now();
     let txn = state.begin_ordered().await?;
-    let Some((tenant, sale)) = load_for_job(&txn, job).await? else {
+    let Some((tenant, sale)) = load_for_job(&txn, job, sale).await? else {
         jobs::finish(&txn, job).await?;
         txn.commit().await?;
         return Ok(());
@@ -40,15 +40,8 @@ pub async fn process(state: &AppState, job: &Job) -> AppResult<()> {
                         rule.name, rule.explanation
                     );
                     record(&txn, tenant, &s, SaleEvent::SpotCheckStarted, &message, now).await?;
-                    jobs::schedule(
-                        &txn,
-                        tenant,
-                        JobKind::SpotCheckDeadline,
-                        s.id.get(),
-                        deadline,
-                        now,
-                    )
-                    .await?;
+                    jobs::schedule(&txn, tenant, Task::SpotCheckDeadline(s.id), deadline, now)
+                        .await?;
                 }
             }
             None => {
@@ -73,10 +66,10 @@ pub fn spot_check_due(state: &AppState) -> DateTime<Utc> {
 }
 
 /// Job: a spot check not resolved by its deadline gets the default outcome.
-#[tracing::instrument(skip(state, job), fields(job = job.id, sale = job.subject_id))]
-pub async fn spot_check_deadline(state: &AppState, job: &Job) -> AppResult<()> {
+#[tracing::instrument(skip(state, job, sale), fields(job = job.id, sale = sale.get()))]
+pub async fn spot_check_deadline(state: &AppState, job: &Job, sale: SaleId) -> AppResult<()> {
     let txn = state.begin_ordered().await?;
-    if let Some((tenant, sale)) = load_for_job(&txn, job).await?
+    if let Some((tenant, sale)) = load_for_job(&txn, job, sale).await?
         && sale.status == SaleStatus::SpotCheck
     {
         resolve_in(
@@ -236,7 +229,7 @@ async fn decide_in(
             record(txn, tenant, &s, SaleEvent::Approved, &message, now).await?;
             let at =
                 crate::domain::time::stockholm_instant(payout_date, state.settings.payout_hour);
-            jobs::schedule(txn, tenant, JobKind::Payout, s.id.get(), at, now).await?;
+            jobs::schedule(txn, tenant, Task::Payout(s.id), at, now).await?;
             Ok(s)
         }
         Decision::Deny(reason) => {

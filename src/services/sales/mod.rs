@@ -34,7 +34,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::invoices::Holder;
 use crate::store::invoices::Invoice;
-use crate::store::jobs::{self, Job, JobKind};
+use crate::store::jobs::{self, Job, Task};
 use crate::store::ledger::{Entries, Refs, book};
 use crate::store::outbox::Ordered;
 use crate::store::outbox::{self, NewEvent, topic};
@@ -80,7 +80,8 @@ async fn record(
     Ok(())
 }
 
-async fn load_for_job(txn: &Ordered, job: &Job) -> AppResult<Option<(Tenant, Sale)>> {
-    let sale = by_id::get(txn, job.tenant, SaleId::new(job.subject_id)).await?;
+/// Loads the sale a job acts on, as the job's company.
+async fn load_for_job(txn: &Ordered, job: &Job, sale: SaleId) -> AppResult<Option<(Tenant, Sale)>> {
+    let sale = by_id::get(txn, job.tenant, sale).await?;
     Ok(sale.map(|s| (job.tenant, s)))
 }

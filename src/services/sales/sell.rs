@@ -202,15 +202,7 @@ async fn sell_once(
     .await?;
     record(&txn, tenant, &sale, SaleEvent::Submitted, &message, now).await?;
     let run_at = now + Duration::seconds(state.settings.sale_processing_delay_secs.max(0));
-    jobs::schedule(
-        &txn,
-        tenant,
-        JobKind::ProcessSale,
-        sale.id.get(),
-        run_at,
-        now,
-    )
-    .await?;
+    jobs::schedule(&txn, tenant, Task::ProcessSale(sale.id), run_at, now).await?;
     txn.commit().await?;
     Ok(sale)
 }

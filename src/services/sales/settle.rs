@@ -7,12 +7,12 @@ use crate::domain::notification::NotificationKind;
 use crate::store::by_id;
 
 /// Job: pays out an approved sale.
-#[tracing::instrument(skip(state, job), fields(job = job.id, sale = job.subject_id))]
-pub async fn payout(state: &AppState, job: &Job) -> AppResult<()> {
+#[tracing::instrument(skip(state, job, sale), fields(job = job.id, sale = sale.get()))]
+pub async fn payout(state: &AppState, job: &Job, sale: SaleId) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
     let txn = state.begin_ordered().await?;
-    if let Some((tenant, sale)) = load_for_job(&txn, job).await? {
+    if let Some((tenant, sale)) = load_for_job(&txn, job, sale).await? {
         let change = SaleChange::PayOut { at: now };
         if let Some(s) = sales::transition(&txn, tenant, sale.id, change).await? {
             let inv = invoices::require(&txn, tenant, s.invoice_id, "invoiceId").await?;
