@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 
-use crate::domain::id::CompanyId;
+use crate::domain::id::{CompanyId, JobId};
 use crate::error::AppResult;
 use crate::services::{nox_case, sales};
 use crate::state::AppState;
@@ -137,7 +137,7 @@ fn start_ready(state: &AppState, lanes: &mut Lanes, running: &mut Running) -> us
         running.push(Box::pin(async move {
             if let Err(e) = task.await {
                 // Its lease runs out and another pass retries it.
-                tracing::error!(job = id, error = %e, "job task ended without finishing");
+                tracing::error!(job = id.get(), error = %e, "job task ended without finishing");
             }
             company
         }));
@@ -218,7 +218,7 @@ impl Lanes {
     }
 
     /// Takes every job not started out of the queues; returns their ids.
-    fn drain(&mut self) -> Vec<i64> {
+    fn drain(&mut self) -> Vec<JobId> {
         self.ready.clear();
         self.queued
             .drain()
@@ -233,7 +233,7 @@ async fn run_job(state: &AppState, job: Job) {
     let span = tracing::info_span!(
         "job",
         otel.name = %format!("job {}", job.kind_name()),
-        job.id = job.id,
+        job.id = job.id.get(),
         job.kind = %job.kind_name(),
     );
     let result = tracing::Instrument::instrument(
@@ -271,13 +271,13 @@ async fn run_job(state: &AppState, job: Job) {
     .await
     {
         Ok(true) => {
-            tracing::error!(job = job.id, kind = %job.kind_name(), attempts = job.attempts, error = %e, "job failed for the last time; it is dead until an operator retries it")
+            tracing::error!(job = job.id.get(), kind = %job.kind_name(), attempts = job.attempts, error = %e, "job failed for the last time; it is dead until an operator retries it")
         }
         Ok(false) => {
-            tracing::warn!(job = job.id, kind = %job.kind_name(), attempts = job.attempts, error = %e, "job failed; it will be retried")
+            tracing::warn!(job = job.id.get(), kind = %job.kind_name(), attempts = job.attempts, error = %e, "job failed; it will be retried")
         }
         Err(f) => {
-            tracing::error!(job = job.id, error = %e, record_error = %f, "job failed and the failure could not be recorded; it is retried after its lease")
+            tracing::error!(job = job.id.get(), error = %e, record_error = %f, "job failed and the failure could not be recorded; it is retried after its lease")
         }
     }
 }
@@ -285,15 +285,20 @@ async fn run_job(state: &AppState, job: Job) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::id::{CaseId, CompanyId};
+    use crate::domain::id::CaseId;
 
     fn job(id: i64, company_id: CompanyId) -> Job {
-        Job::claimed(id, Task::NoxPayout(CaseId::new(id)), company_id, id)
+        Job::claimed(
+            JobId::new(id),
+            Task::NoxPayout(CaseId::new(id)),
+            company_id,
+            id,
+        )
     }
 
     fn ids(lanes: &mut Lanes) -> Vec<(i64, i64)> {
         std::iter::from_fn(|| lanes.next())
-            .map(|j| (j.tenant.company_id().get(), j.id))
+            .map(|j| (j.tenant.company_id().get(), j.id.get()))
             .collect()
     }
 
@@ -328,10 +333,10 @@ mod tests {
                 .map(|(id, company)| job(id, CompanyId::new(company)))
                 .to_vec(),
         );
-        assert_eq!(lanes.next().map(|j| j.id), Some(1));
+        assert_eq!(lanes.next().map(|j| j.id.get()), Some(1));
         let mut rest = lanes.drain();
         rest.sort_unstable();
-        assert_eq!(rest, vec![2, 3, 4]);
+        assert_eq!(rest, [2, 3, 4].map(JobId::new));
         assert!(lanes.next().is_none());
         lanes.done(CompanyId::new(7));
         assert_eq!(lanes.held(), 0);

@@ -87,6 +87,8 @@ ids!(
     VoucherId,
     /// A notification to a company.
     NotificationId,
+    /// A background job.
+    JobId,
 );
 
 #[cfg(test)]

@@ -9,7 +9,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::domain::id::{
-    CaseId, CompanyId, CustomerId, EntryId, InvoiceId, NotificationId, RowKey, SaleId, VoucherId,
+    CaseId, CompanyId, CustomerId, EntryId, InvoiceId, JobId, NotificationId, RowKey, SaleId,
+    VoucherId,
 };
 use crate::error::AppError;
 use crate::store::page::PageRequest;
@@ -133,7 +134,8 @@ global!(
     CaseId => NoxFinansCase,
     EntryId => StatementEntry,
     VoucherId => Voucher,
-    NotificationId => Notification
+    NotificationId => Notification,
+    JobId => Job
 );
 
 /// The global ID of `id`.

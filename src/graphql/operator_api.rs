@@ -1,7 +1,7 @@
 //! Operators' housekeeping API: API tokens (list, create with an expiry,
 //! revoke), dead jobs, and the audit log of operator actions.
 
-use crate::domain::id::CompanyId;
+use crate::domain::id::{CompanyId, JobId};
 use async_graphql::{Context, Enum, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -235,7 +235,7 @@ impl OperatorMutation {
         job_id: ID,
     ) -> GqlResult<super::types::ledger::Job> {
         let op = actor(ctx)?.operator()?;
-        let id = decode(&job_id, Kind::Job, "jobId")?;
+        let id = decode_id::<JobId>(&job_id, "jobId")?;
         Ok(super::types::ledger::Job(
             service::retry_dead_job(state(ctx), op, id).await?,
         ))

@@ -1,7 +1,7 @@
 //! Operator housekeeping: API tokens of companies and operators, and dead
 //! jobs. Every action is written to the audit log in its own transaction.
 
-use crate::domain::id::CompanyId;
+use crate::domain::id::{CompanyId, JobId};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
 
@@ -117,7 +117,7 @@ pub async fn revoke_token(state: &AppState, op: Operator, id: i64) -> AppResult<
 }
 
 /// Gives a dead job a fresh start: due now, attempts from zero.
-pub async fn retry_dead_job(state: &AppState, op: Operator, id: i64) -> AppResult<jobs::Job> {
+pub async fn retry_dead_job(state: &AppState, op: Operator, id: JobId) -> AppResult<jobs::Job> {
     let txn = state.begin_ordered().await?;
     let (before, job) = jobs::revive(&txn, op, id)
         .await?

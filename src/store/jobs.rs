@@ -6,7 +6,7 @@
 //! same transaction as the work it does, so a crash before commit leaves it to be
 //! claimed again when its lease expires.
 
-use crate::domain::id::CompanyId;
+use crate::domain::id::{CompanyId, JobId};
 use chrono::{DateTime, Utc};
 use entity::job;
 use sea_orm::{
@@ -24,7 +24,7 @@ pub use crate::domain::job::{JobKind, Task};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
     /// Its id.
-    pub id: i64,
+    pub id: JobId,
     /// What it does, on which row; `Err` holds a stored kind this version
     /// does not know (the worker fails such a job, so that it goes dead
     /// where an operator sees it, rather than failing the claim of every
@@ -49,7 +49,7 @@ pub struct Job {
 impl From<job::Model> for Job {
     fn from(m: job::Model) -> Self {
         Self {
-            id: m.id,
+            id: JobId::new(m.id),
             task: JobKind::parse(&m.kind)
                 .map(|k| Task::of(k, m.subject_id))
                 .ok_or(m.kind),
@@ -85,7 +85,7 @@ impl Job {
 
     /// A job as claimed, for tests of code that takes claimed jobs.
     #[cfg(test)]
-    pub fn claimed(id: i64, task: Task, company_id: CompanyId, run_at_ms: i64) -> Self {
+    pub fn claimed(id: JobId, task: Task, company_id: CompanyId, run_at_ms: i64) -> Self {
         Self {
             id,
             task: Ok(task),
@@ -312,9 +312,9 @@ pub fn dead(_op: super::Operator) -> super::page::Listing<Job> {
 pub async fn revive<C: ConnectionTrait>(
     db: &C,
     _op: super::Operator,
-    id: i64,
+    id: JobId,
 ) -> AppResult<Option<(Job, Job)>> {
-    let Some(before) = job::Entity::find_by_id(id).one(db).await? else {
+    let Some(before) = job::Entity::find_by_id(id.get()).one(db).await? else {
         return Ok(None);
     };
     let res = job::Entity::update_many()
@@ -332,7 +332,7 @@ pub async fn revive<C: ConnectionTrait>(
     if res.rows_affected == 0 {
         return Ok(None);
     }
-    Ok(job::Entity::find_by_id(id)
+    Ok(job::Entity::find_by_id(id.get())
         .one(db)
         .await?
         .map(|after| (before.into(), after.into())))
@@ -341,7 +341,7 @@ pub async fn revive<C: ConnectionTrait>(
 /// Gives claimed, not started jobs back (on shutdown), so that another worker
 /// may run them at once instead of after the lease. `attempts` is restored too:
 /// the job never ran.
-pub async fn release<C: ConnectionTrait>(db: &C, ids: &[i64]) -> AppResult<()> {
+pub async fn release<C: ConnectionTrait>(db: &C, ids: &[JobId]) -> AppResult<()> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -357,7 +357,7 @@ pub async fn release<C: ConnectionTrait>(db: &C, ids: &[i64]) -> AppResult<()> {
                 1,
             ),
         )
-        .filter(job::Column::Id.is_in(ids.iter().copied()))
+        .filter(job::Column::Id.is_in(ids.iter().map(|id| id.get())))
         .filter(flag(job::Column::Done, false))
         .exec(db)
         .await?;

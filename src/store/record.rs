@@ -4,7 +4,7 @@ use sea_orm::{ConnectionTrait, EntityTrait, Select};
 
 use crate::domain::Stored;
 use crate::domain::id::{
-    CaseId, CompanyId, CustomerId, EntryId, InvoiceId, NotificationId, SaleId, VoucherId,
+    CaseId, CompanyId, CustomerId, EntryId, InvoiceId, JobId, NotificationId, SaleId, VoucherId,
 };
 use crate::domain::money::Ore;
 use crate::error::AppError;
@@ -120,7 +120,8 @@ id_columns!(
     CaseId,
     EntryId,
     VoucherId,
-    NotificationId
+    NotificationId,
+    JobId
 );
 
 /// A column's stored text read as a domain value (`S` is the column's type).

@@ -236,7 +236,7 @@ pub struct Job(pub crate::store::jobs::Job);
 impl Job {
     /// Global ID.
     async fn id(&self) -> async_graphql::ID {
-        crate::graphql::ids::encode(crate::graphql::ids::Kind::Job, self.0.id)
+        crate::graphql::ids::encode_id(self.0.id)
     }
     /// What it does, e.g. `NOX_PAYOUT`.
     async fn kind(&self) -> &str {

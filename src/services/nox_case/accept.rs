@@ -9,7 +9,7 @@ use crate::store::by_id;
 /// is rejected (the invoice is free again); otherwise it is accepted and
 /// delivered by letter or e-mail (invoice service) or reminded (reminder
 /// service), with the fee charged, all in one transaction.
-#[tracing::instrument(skip(state, job, case), fields(job = job.id, case = case.get()))]
+#[tracing::instrument(skip(state, job, case), fields(job = job.id.get(), case = case.get()))]
 pub async fn accept(state: &AppState, job: &Job, case: CaseId) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();

@@ -192,7 +192,7 @@ async fn close_when_settled(
 
 /// Job: pays out what Nox Finans collected for a case, less the company's Nox
 /// Finans fees not yet settled. Compare-and-set on exactly the amount paid.
-#[tracing::instrument(skip(state, job, case), fields(job = job.id, case = case.get()))]
+#[tracing::instrument(skip(state, job, case), fields(job = job.id.get(), case = case.get()))]
 pub async fn payout(state: &AppState, job: &Job, case: CaseId) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
@@ -228,7 +228,7 @@ pub async fn payout(state: &AppState, job: &Job, case: CaseId) -> AppResult<()> 
 /// Job (first of the month): invoices the company's Nox Finans fees that no
 /// payout has covered, so the payments account returns to zero with an entry
 /// that says why.
-#[tracing::instrument(skip(state, job), fields(job = job.id, company = %job.tenant.company_id()))]
+#[tracing::instrument(skip(state, job), fields(job = job.id.get(), company = %job.tenant.company_id()))]
 pub async fn invoice_fees(state: &AppState, job: &Job) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();

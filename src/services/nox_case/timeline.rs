@@ -6,7 +6,7 @@ use crate::domain::notification::NotificationKind;
 use crate::store::by_id;
 
 /// Job: takes a case's next timeline step once it is due (a paused case waits).
-#[tracing::instrument(skip(state, job, case), fields(job = job.id, case = case.get()))]
+#[tracing::instrument(skip(state, job, case), fields(job = job.id.get(), case = case.get()))]
 pub async fn step(state: &AppState, job: &Job, case: CaseId) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();

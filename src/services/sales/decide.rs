@@ -8,7 +8,7 @@ use crate::domain::notification::NotificationKind;
 use crate::store::by_id;
 
 /// Job: selects a spot check or decides at once.
-#[tracing::instrument(skip(state, job, sale), fields(job = job.id, sale = sale.get()))]
+#[tracing::instrument(skip(state, job, sale), fields(job = job.id.get(), sale = sale.get()))]
 pub async fn process(state: &AppState, job: &Job, sale: SaleId) -> AppResult<()> {
     let now = state.clock.now();
     let txn = state.begin_ordered().await?;
@@ -66,7 +66,7 @@ pub fn spot_check_due(state: &AppState) -> DateTime<Utc> {
 }
 
 /// Job: a spot check not resolved by its deadline gets the default outcome.
-#[tracing::instrument(skip(state, job, sale), fields(job = job.id, sale = sale.get()))]
+#[tracing::instrument(skip(state, job, sale), fields(job = job.id.get(), sale = sale.get()))]
 pub async fn spot_check_deadline(state: &AppState, job: &Job, sale: SaleId) -> AppResult<()> {
     let txn = state.begin_ordered().await?;
     if let Some((tenant, sale)) = load_for_job(&txn, job, sale).await?

@@ -7,7 +7,7 @@ use crate::domain::notification::NotificationKind;
 use crate::store::by_id;
 
 /// Job: pays out an approved sale.
-#[tracing::instrument(skip(state, job, sale), fields(job = job.id, sale = sale.get()))]
+#[tracing::instrument(skip(state, job, sale), fields(job = job.id.get(), sale = sale.get()))]
 pub async fn payout(state: &AppState, job: &Job, sale: SaleId) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
