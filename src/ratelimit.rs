@@ -15,10 +15,11 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 
 use crate::config::Settings;
+use crate::domain::id::TokenId;
 
 /// The two kinds of bucket.
 pub struct RateLimits {
-    tokens: Option<DefaultKeyedRateLimiter<i64>>,
+    tokens: Option<DefaultKeyedRateLimiter<TokenId>>,
     addrs: Option<DefaultKeyedRateLimiter<IpAddr>>,
     clock: DefaultClock,
 }
@@ -59,7 +60,7 @@ impl RateLimits {
     }
 
     /// Takes one request from a token's bucket.
-    pub fn check_token(&self, token_id: i64) -> Result<(), RetryAfter> {
+    pub fn check_token(&self, token_id: TokenId) -> Result<(), RetryAfter> {
         match &self.tokens {
             Some(l) => l
                 .check_key(&token_id)
@@ -126,13 +127,13 @@ mod tests {
     fn a_burst_passes_then_the_next_waits_and_keys_are_apart() {
         let l = RateLimits::new(&settings(1, 3));
         for _ in 0..3 {
-            assert_eq!(l.check_token(7), Ok(()));
+            assert_eq!(l.check_token(TokenId::new(7)), Ok(()));
         }
-        let wait = l.check_token(7).unwrap_err();
+        let wait = l.check_token(TokenId::new(7)).unwrap_err();
         assert!(wait.0 <= Duration::from_secs(1) && wait.0 > Duration::ZERO);
         assert_eq!(wait.seconds(), 1);
         // Another token and an address have buckets of their own.
-        assert_eq!(l.check_token(8), Ok(()));
+        assert_eq!(l.check_token(TokenId::new(8)), Ok(()));
         let ip: IpAddr = "192.0.2.1".parse().unwrap();
         assert_eq!(l.check_addr(ip), Ok(()));
     }
@@ -141,7 +142,7 @@ mod tests {
     fn rate_zero_is_no_limit() {
         let l = RateLimits::new(&settings(0, 1));
         for _ in 0..10_000 {
-            assert_eq!(l.check_token(1), Ok(()));
+            assert_eq!(l.check_token(TokenId::new(1)), Ok(()));
         }
     }
 }

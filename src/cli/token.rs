@@ -141,6 +141,7 @@ pub async fn run(
             }
         }
         TokenCommand::Revoke { id } => {
+            let id = invoice_finance::domain::id::TokenId::new(id);
             let before = tokens::get(&state.db, op, id)
                 .await?
                 .with_context(|| format!("no token with id {id}"))?;

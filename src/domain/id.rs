@@ -89,6 +89,8 @@ ids!(
     NotificationId,
     /// A background job.
     JobId,
+    /// An API token.
+    TokenId,
 );
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::domain::id::{
     CaseId, CompanyId, CustomerId, EntryId, InvoiceId, JobId, NotificationId, RowKey, SaleId,
-    VoucherId,
+    TokenId, VoucherId,
 };
 use crate::error::AppError;
 use crate::store::page::PageRequest;
@@ -135,7 +135,8 @@ global!(
     EntryId => StatementEntry,
     VoucherId => Voucher,
     NotificationId => Notification,
-    JobId => Job
+    JobId => Job,
+    TokenId => ApiToken
 );
 
 /// The global ID of `id`.

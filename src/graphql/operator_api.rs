@@ -1,12 +1,12 @@
 //! Operators' housekeeping API: API tokens (list, create with an expiry,
 //! revoke), dead jobs, and the audit log of operator actions.
 
-use crate::domain::id::{CompanyId, JobId};
+use crate::domain::id::{CompanyId, JobId, TokenId};
 use async_graphql::{Context, Enum, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::connection::Window;
-use super::ids::{Kind, decode, decode_id, encode, encode_id};
+use super::ids::{Kind, decode_id, encode, encode_id};
 use super::{actor, state};
 use crate::client_error::GqlResult;
 use crate::services::operators as service;
@@ -48,7 +48,7 @@ pub struct ApiToken {
 impl ApiToken {
     fn of(t: tokens::TokenInfo, now: DateTime<Utc>) -> Self {
         Self {
-            id: encode(Kind::ApiToken, t.id),
+            id: encode_id(t.id),
             active: t.revoked_at.is_none() && t.expires_at.is_none_or(|at| at > now),
             label: t.label,
             role: match t.role {
@@ -91,7 +91,7 @@ impl AuditEntry {
     }
     /// The operator's token; null for the server's command line.
     async fn token_id(&self) -> Option<ID> {
-        self.0.token_id.map(|t| encode(Kind::ApiToken, t))
+        self.0.token_id.map(encode_id)
     }
     /// The label of the token that acted, as it was then.
     async fn actor(&self) -> &str {
@@ -220,7 +220,7 @@ impl OperatorMutation {
     /// open WebSockets are closed with 4403 within seconds.
     async fn revoke_api_token(&self, ctx: &Context<'_>, token_id: ID) -> GqlResult<ApiToken> {
         let op = actor(ctx)?.operator()?;
-        let id = decode(&token_id, Kind::ApiToken, "tokenId")?;
+        let id = decode_id::<TokenId>(&token_id, "tokenId")?;
         let st = state(ctx);
         Ok(ApiToken::of(
             service::revoke_token(st, op, id).await?,

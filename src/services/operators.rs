@@ -1,7 +1,7 @@
 //! Operator housekeeping: API tokens of companies and operators, and dead
 //! jobs. Every action is written to the audit log in its own transaction.
 
-use crate::domain::id::{CompanyId, JobId};
+use crate::domain::id::{CompanyId, JobId, TokenId};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
 
@@ -86,7 +86,7 @@ pub async fn create_token(
 
 /// Revokes a token: refused from now on, its WebSockets closed (4403).
 /// Revoking a revoked token changes nothing and records nothing.
-pub async fn revoke_token(state: &AppState, op: Operator, id: i64) -> AppResult<TokenInfo> {
+pub async fn revoke_token(state: &AppState, op: Operator, id: TokenId) -> AppResult<TokenInfo> {
     let now = state.clock.now();
     let txn = state.begin_ordered().await?;
     let before = tokens::get(&txn, op, id)

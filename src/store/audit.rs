@@ -3,7 +3,7 @@
 //! entry is written in the transaction of the action it records, so there is
 //! never an action without its entry or an entry without its action.
 
-use crate::domain::id::CompanyId;
+use crate::domain::id::{CompanyId, TokenId};
 use chrono::{DateTime, Utc};
 use entity::{api_token, audit_log};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -59,7 +59,7 @@ pub async fn record<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     let label = match op.token_id() {
-        Some(id) => api_token::Entity::find_by_id(id)
+        Some(id) => api_token::Entity::find_by_id(id.get())
             .one(db)
             .await?
             .map_or_else(|| format!("token {id}"), |t| t.label),
@@ -67,7 +67,7 @@ pub async fn record<C: ConnectionTrait>(
     };
     audit_log::ActiveModel {
         at: Set(now),
-        token_id: Set(op.token_id()),
+        token_id: Set(op.token_id().map(TokenId::get)),
         token_label: Set(label),
         action: Set(entry.action.to_string()),
         company_id: Set(entry.company_id.map(CompanyId::get)),
@@ -109,7 +109,7 @@ record!(
         /// When.
         at: DateTime<Utc>,
         /// The token used (`None`: the server itself).
-        token_id: Option<i64>,
+        token_id: Option<TokenId>,
         /// The token's label at the time.
         token_label: String,
         /// One of [`action`].

@@ -4,7 +4,7 @@
 //! Their fields are visible to the store alone, so code outside it obtains
 //! them from an actor or from the store.
 
-use crate::domain::id::CompanyId;
+use crate::domain::id::{CompanyId, TokenId};
 use crate::error::AppError;
 
 /// What a token lets its bearer do.
@@ -39,7 +39,7 @@ impl Role {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     /// The token used.
-    pub token_id: i64,
+    pub token_id: TokenId,
     /// Its role.
     pub role: Role,
     /// The company a company user acts for.
@@ -108,7 +108,7 @@ impl Tenant {
 /// Proof that the caller is the financier's operator, who may act across
 /// companies. Obtained from an [`Actor`], or by trusted background code.
 #[derive(Debug, Clone, Copy)]
-pub struct Operator(pub(super) Option<i64>);
+pub struct Operator(pub(super) Option<TokenId>);
 
 impl Operator {
     /// For code that acts for the financier with no token: the command line,
@@ -120,7 +120,7 @@ impl Operator {
     }
 
     /// The token of the operator acting; `None` for the server itself.
-    pub fn token_id(self) -> Option<i64> {
+    pub fn token_id(self) -> Option<TokenId> {
         self.0
     }
 }

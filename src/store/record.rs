@@ -4,7 +4,8 @@ use sea_orm::{ConnectionTrait, EntityTrait, Select};
 
 use crate::domain::Stored;
 use crate::domain::id::{
-    CaseId, CompanyId, CustomerId, EntryId, InvoiceId, JobId, NotificationId, SaleId, VoucherId,
+    CaseId, CompanyId, CustomerId, EntryId, InvoiceId, JobId, NotificationId, SaleId, TokenId,
+    VoucherId,
 };
 use crate::domain::money::Ore;
 use crate::error::AppError;
@@ -121,7 +122,8 @@ id_columns!(
     EntryId,
     VoucherId,
     NotificationId,
-    JobId
+    JobId,
+    TokenId
 );
 
 /// A column's stored text read as a domain value (`S` is the column's type).

@@ -8,7 +8,7 @@
 //! elsewhere by [`watch_revocations`], and open WebSockets of a revoked or
 //! expired token are closed (4403).
 
-use crate::domain::id::CompanyId;
+use crate::domain::id::{CompanyId, TokenId};
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -40,7 +40,7 @@ pub fn hash_token(secret: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct TokenInfo {
     /// The token id.
-    pub id: i64,
+    pub id: TokenId,
     /// Its label.
     pub label: String,
     /// Its role.
@@ -61,7 +61,7 @@ impl TokenInfo {
     fn from_row(row: api_token::Model) -> Option<Self> {
         Some(Self {
             role: Role::parse(&row.role)?,
-            id: row.id,
+            id: TokenId::new(row.id),
             label: row.label,
             company_id: row.company_id.map(CompanyId::new),
             created_at: row.created_at,
@@ -91,7 +91,7 @@ pub async fn create<C: ConnectionTrait>(
     db: &C,
     new: NewToken<'_>,
     now: DateTime<Utc>,
-) -> AppResult<(i64, String)> {
+) -> AppResult<(TokenId, String)> {
     if new.role == Role::Company && new.company_id.is_none() {
         return Err(AppError::validation(
             "company",
@@ -124,7 +124,7 @@ pub async fn create<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    Ok((row.id, secret))
+    Ok((TokenId::new(row.id), secret))
 }
 
 /// Creates a token that never expires; its secret.
@@ -184,7 +184,7 @@ pub async fn authenticate<C: ConnectionTrait>(
             .await?;
     }
     Ok(Actor {
-        token_id: row.id,
+        token_id: TokenId::new(row.id),
         role,
         company_id: row.company_id.map(CompanyId::new),
         label: row.label,
@@ -213,9 +213,9 @@ pub async fn list<C: ConnectionTrait>(
 pub async fn get<C: ConnectionTrait>(
     db: &C,
     _op: Operator,
-    id: i64,
+    id: TokenId,
 ) -> AppResult<Option<TokenInfo>> {
-    Ok(api_token::Entity::find_by_id(id)
+    Ok(api_token::Entity::find_by_id(id.get())
         .one(db)
         .await?
         .and_then(TokenInfo::from_row))
@@ -226,7 +226,7 @@ pub async fn get<C: ConnectionTrait>(
 pub async fn revoke<C: ConnectionTrait>(
     db: &C,
     op: Operator,
-    id: i64,
+    id: TokenId,
     now: DateTime<Utc>,
 ) -> AppResult<Option<TokenInfo>> {
     api_token::Entity::update_many()
@@ -242,7 +242,7 @@ pub async fn revoke<C: ConnectionTrait>(
 }
 
 /// Ids of every revoked token.
-async fn revoked_ids<C: ConnectionTrait>(db: &C) -> AppResult<HashSet<i64>> {
+async fn revoked_ids<C: ConnectionTrait>(db: &C) -> AppResult<HashSet<TokenId>> {
     let ids: Vec<i64> = api_token::Entity::find()
         .select_only()
         .column(api_token::Column::Id)
@@ -250,7 +250,7 @@ async fn revoked_ids<C: ConnectionTrait>(db: &C) -> AppResult<HashSet<i64>> {
         .into_tuple()
         .all(db)
         .await?;
-    Ok(ids.into_iter().collect())
+    Ok(ids.into_iter().map(TokenId::new).collect())
 }
 
 /// How long an authenticated token is trusted without asking the database
@@ -268,7 +268,7 @@ const CACHE_MAX: usize = 10_000;
 #[derive(Debug)]
 pub struct TokenCache {
     entries: Mutex<HashMap<String, (Actor, Instant)>>,
-    revoked: Mutex<HashSet<i64>>,
+    revoked: Mutex<HashSet<TokenId>>,
     changed: watch::Sender<u64>,
 }
 
@@ -315,7 +315,7 @@ impl TokenCache {
     }
 
     /// Whether token `id` is known to be revoked.
-    pub fn is_revoked(&self, id: i64) -> bool {
+    pub fn is_revoked(&self, id: TokenId) -> bool {
         self.revoked
             .lock()
             .map(|s| s.contains(&id))
@@ -324,7 +324,7 @@ impl TokenCache {
 
     /// Records revocations: the cache forgets those tokens and open
     /// WebSockets are told.
-    pub fn mark_revoked(&self, ids: impl IntoIterator<Item = i64>) {
+    pub fn mark_revoked(&self, ids: impl IntoIterator<Item = TokenId>) {
         let mut grew = false;
         if let Ok(mut set) = self.revoked.lock() {
             for id in ids {
