@@ -20,9 +20,11 @@
 //! invoice(CompanyId::new(1));
 //! ```
 
-/// Declares id types: a `Copy` newtype over the row's `i64` key.
+/// Declares id types: a `Copy` newtype over the row's `i64` key. Its first
+/// token is a `$`, which the macro [`every_id!`] it also declares needs for
+/// its own argument.
 macro_rules! ids {
-    ($($(#[$m:meta])* $name:ident),+ $(,)?) => {
+    ($d:tt $($(#[$m:meta])* $name:ident),+ $(,)?) => {
         $(
             $(#[$m])*
             #[derive(
@@ -55,6 +57,16 @@ macro_rules! ids {
                 }
             }
         )+
+
+        /// Calls `callback!` with the name of every id type, so that a layer
+        /// giving the ids behaviour of its own (the store's columns) takes
+        /// the one list declared here.
+        macro_rules! every_id {
+            ($d callback:ident) => {
+                $d callback!($($name),+);
+            };
+        }
+        pub(crate) use every_id;
     };
 }
 
@@ -71,6 +83,7 @@ impl RowKey for i64 {
 }
 
 ids!(
+    $
     /// A company (a tenant).
     CompanyId,
     /// A company's customer.

@@ -113,18 +113,7 @@ macro_rules! id_columns {
     };
 }
 
-id_columns!(
-    CompanyId,
-    CustomerId,
-    InvoiceId,
-    SaleId,
-    CaseId,
-    EntryId,
-    VoucherId,
-    NotificationId,
-    JobId,
-    TokenId
-);
+crate::domain::id::every_id!(id_columns);
 
 /// A column's stored text read as a domain value (`S` is the column's type).
 pub trait FromStored<S>: Sized {
