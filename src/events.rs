@@ -18,7 +18,8 @@
 //! readers move past nothing. Writers commit side by side; on SQLite they are
 //! serialised anyway, and an event's `seq` is its position.
 
-use crate::domain::id::{CaseId, CompanyId, InvoiceId, NotificationId, SaleId};
+use crate::domain::event::{About, Topic};
+use crate::domain::id::{CompanyId, InvoiceId};
 use crate::store::by_id;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -73,27 +74,21 @@ impl HubEvent {
     /// subscriber that receives this event. Subscribers only receive events
     /// their filter allows, and a subject belongs to its event's company.
     pub async fn subject(&self, db: &DatabaseConnection) -> AppResult<Subject> {
-        use crate::store::outbox::topic;
         self.subject
             .get_or_try_init(|| async {
                 let owner = self.row.owner();
-                let id = self.row.subject_id;
-                let found = match self.row.topic.as_str() {
-                    topic::INVOICE_SALE => by_id::get(db, owner, SaleId::new(id))
-                        .await?
-                        .map(Subject::Sale),
-                    topic::NOTIFICATION => by_id::get(db, owner, NotificationId::new(id))
-                        .await?
-                        .map(Subject::Notification),
-                    topic::NOX_FINANS => by_id::get(db, owner, CaseId::new(id))
-                        .await?
-                        .map(Subject::Case),
-                    _ => None,
+                let found = match self.row.about {
+                    Some(About::Sale(id)) => by_id::get(db, owner, id).await?.map(Subject::Sale),
+                    Some(About::Notification(id)) => {
+                        by_id::get(db, owner, id).await?.map(Subject::Notification)
+                    }
+                    Some(About::Case(id)) => by_id::get(db, owner, id).await?.map(Subject::Case),
+                    None => None,
                 };
                 found.ok_or_else(|| {
                     AppError::Internal(format!(
-                        "{} event {} without its subject",
-                        self.row.topic, self.row.position
+                        "event {} ({:?}) without its subject",
+                        self.row.position, self.row.about
                     ))
                 })
             })
@@ -129,14 +124,14 @@ pub struct EventFilter {
     /// Only this company's (`None`: every company, for operators).
     pub company_id: Option<CompanyId>,
     /// Only this topic.
-    pub topic: &'static str,
+    pub topic: Topic,
     /// Only events about this invoice.
     pub invoice_id: Option<InvoiceId>,
 }
 
 impl EventFilter {
     fn matches(&self, e: &Event) -> bool {
-        e.topic == self.topic
+        e.about.is_some_and(|a| a.topic() == self.topic)
             && self.company_id.is_none_or(|c| c == e.company_id)
             && self.invoice_id.is_none_or(|i| Some(i) == e.invoice_id)
     }

@@ -69,6 +69,7 @@ macro_rules! stored_enum {
 }
 
 pub mod banking;
+pub mod event;
 pub mod id;
 pub mod identifiers;
 pub mod invoice;

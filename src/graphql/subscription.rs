@@ -10,10 +10,10 @@ use super::types::ledger::Notification;
 use super::types::nox::{NoxFinansCase, NoxFinansEvent};
 use super::types::sale::{InvoiceSale, InvoiceSaleEvent};
 use crate::client_error::{GqlError, GqlResult};
+use crate::domain::event::Topic;
 use crate::error::AppError;
 use crate::events::{EventFilter, HubEvent, Subject};
 use crate::store::Actor;
-use crate::store::outbox::topic;
 
 /// Live events.
 pub struct Subscription;
@@ -98,7 +98,7 @@ impl Subscription {
         let (invoice_id, after) = stream_args(invoice_id, after)?;
         let filter = EventFilter {
             company_id,
-            topic: topic::INVOICE_SALE,
+            topic: Topic::InvoiceSale,
             invoice_id,
         };
         Ok(live(ctx, filter, after, |e, subject| match subject {
@@ -120,7 +120,7 @@ impl Subscription {
         let (invoice_id, after) = stream_args(invoice_id, after)?;
         let filter = EventFilter {
             company_id: Some(tenant.company_id()),
-            topic: topic::NOX_FINANS,
+            topic: Topic::NoxFinans,
             invoice_id,
         };
         Ok(live(ctx, filter, after, |e, subject| match subject {
@@ -142,7 +142,7 @@ impl Subscription {
         let (_, after) = stream_args(None, after)?;
         let filter = EventFilter {
             company_id: Some(tenant.company_id()),
-            topic: topic::NOTIFICATION,
+            topic: Topic::Notification,
             invoice_id: None,
         };
         Ok(live(ctx, filter, after, |e, subject| match subject {

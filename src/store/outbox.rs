@@ -1,5 +1,6 @@
 //! Writing events and notifications, inside the caller's transaction.
 
+use crate::domain::event::{About, Topic};
 use crate::domain::id::{CompanyId, InvoiceId};
 use std::sync::PoisonError;
 
@@ -20,16 +21,6 @@ pub const NOTIFY_CHANNEL: &str = migration::OUTBOX_CHANNEL;
 /// events their positions.
 pub const OUTBOX_LOCK: i64 = 0x0167_6f75_7462_6f78;
 
-/// Event topics.
-pub mod topic {
-    /// Invoice-sale status changes.
-    pub const INVOICE_SALE: &str = "INVOICE_SALE";
-    /// Notifications.
-    pub const NOTIFICATION: &str = "NOTIFICATION";
-    /// Nox Finans case status changes.
-    pub const NOX_FINANS: &str = "NOX_FINANS";
-}
-
 /// A committed event, as subscribers receive it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
@@ -37,14 +28,14 @@ pub struct Event {
     pub position: i64,
     /// The company it belongs to.
     pub company_id: CompanyId,
-    /// One of [`topic`].
-    pub topic: String,
+    /// The sale, notification or case it is about, which names its topic;
+    /// `None` for a topic this version does not know (written by a newer
+    /// one): no subscription follows it.
+    pub about: Option<About>,
     /// What happened within the topic, e.g. `APPROVED`.
     pub kind: String,
     /// The invoice it is about, if any.
     pub invoice_id: Option<InvoiceId>,
-    /// The sale, notification or case it is about.
-    pub subject_id: i64,
     /// A sentence for people.
     pub message: String,
     /// When it happened, by the app clock.
@@ -64,10 +55,9 @@ impl Event {
         Some(Self {
             position: m.position?,
             company_id: CompanyId::new(m.company_id),
-            topic: m.topic,
+            about: Topic::parse(&m.topic).map(|t| About::of(t, m.subject_id)),
             kind: m.kind,
             invoice_id: m.invoice_id.map(InvoiceId::new),
-            subject_id: m.subject_id,
             message: m.message,
             at: m.at,
         })
@@ -150,13 +140,13 @@ pub const SEQUENCE_PASS: &str = "WITH waiting AS (\
 
 /// Which committed events a reader wants, after `after` and up to `upto`.
 #[derive(Debug, Clone, Copy)]
-pub struct Range<'a> {
+pub struct Range {
     /// Exclusive start.
     pub after: i64,
     /// Inclusive end (`None`: no end).
     pub upto: Option<i64>,
     /// Only this topic.
-    pub topic: Option<&'a str>,
+    pub topic: Option<Topic>,
     /// Only this company's.
     pub company_id: Option<CompanyId>,
     /// Only about this invoice.
@@ -166,7 +156,7 @@ pub struct Range<'a> {
 }
 
 /// Events with a position in `range`, in position order.
-pub async fn read<C: ConnectionTrait>(db: &C, range: Range<'_>) -> AppResult<Vec<Event>> {
+pub async fn read<C: ConnectionTrait>(db: &C, range: Range) -> AppResult<Vec<Event>> {
     use outbox_event::Column as C;
     use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
     let mut q = outbox_event::Entity::find().filter(C::Position.gt(range.after));
@@ -174,7 +164,7 @@ pub async fn read<C: ConnectionTrait>(db: &C, range: Range<'_>) -> AppResult<Vec
         q = q.filter(C::Position.lte(upto));
     }
     if let Some(t) = range.topic {
-        q = q.filter(C::Topic.eq(t));
+        q = q.filter(C::Topic.eq(t.as_str()));
     }
     if let Some(c) = range.company_id {
         q = q.filter(C::CompanyId.eq(c));
@@ -193,14 +183,12 @@ pub async fn read<C: ConnectionTrait>(db: &C, range: Range<'_>) -> AppResult<Vec
 /// An event to record.
 #[derive(Debug, Clone)]
 pub struct NewEvent<'a> {
-    /// Topic.
-    pub topic: &'static str,
+    /// The sale, notification or case, which names the topic.
+    pub about: About,
     /// Kind within the topic.
     pub kind: &'a str,
     /// The invoice concerned.
     pub invoice_id: Option<InvoiceId>,
-    /// The sale / notification / case.
-    pub subject_id: i64,
     /// Text.
     pub message: &'a str,
 }
@@ -210,10 +198,10 @@ pub struct NewEvent<'a> {
 pub fn record(db: &Ordered, tenant: Tenant, e: NewEvent<'_>, at: DateTime<Utc>) {
     let event = outbox_event::ActiveModel {
         company_id: Set(tenant.company_id().get()),
-        topic: Set(e.topic.to_string()),
+        topic: Set(e.about.topic().as_str().to_string()),
         kind: Set(e.kind.to_string()),
         invoice_id: Set(e.invoice_id.map(InvoiceId::get)),
-        subject_id: Set(e.subject_id),
+        subject_id: Set(e.about.subject()),
         message: Set(e.message.to_string()),
         at: Set(at),
         ..Default::default()
@@ -248,10 +236,9 @@ pub async fn notify(
         db,
         tenant,
         NewEvent {
-            topic: topic::NOTIFICATION,
+            about: About::Notification(crate::domain::id::NotificationId::new(n.id)),
             kind: kind.as_str(),
             invoice_id,
-            subject_id: n.id,
             message,
         },
         at,
@@ -259,34 +246,45 @@ pub async fn notify(
     n.try_into()
 }
 
-/// The events of each of `subject_ids` (sales, or cases) of `topic` that
-/// `reader` may see, oldest first, in one statement (`ix_outbox_subject`):
-/// a company's own, or any company's for an operator. Each carries its
-/// position, so its cursor resumes a subscription right after it: events
-/// just committed are given theirs first.
+/// The events of each of `subjects` (sales, or cases) that `reader` may see,
+/// oldest first, in one statement a topic (`ix_outbox_subject`): a company's
+/// own, or any company's for an operator. Each carries its position, so its
+/// cursor resumes a subscription right after it: events just committed are
+/// given theirs first.
 pub async fn histories(
     db: &sea_orm::DatabaseConnection,
     reader: Scope,
-    topic: &str,
-    subject_ids: &[i64],
-) -> AppResult<std::collections::HashMap<i64, Vec<Event>>> {
+    subjects: &[About],
+) -> AppResult<std::collections::HashMap<About, Vec<Event>>> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-    let mut q = outbox_event::Entity::find();
-    if let Scope::Company(tenant) = reader {
-        q = q.filter(outbox_event::Column::CompanyId.eq(tenant.company_id()));
-    }
-    let q = q
-        .filter(outbox_event::Column::Topic.eq(topic))
-        .filter(outbox_event::Column::SubjectId.is_in(subject_ids.iter().copied()))
-        .order_by_asc(outbox_event::Column::Seq);
-    let mut rows = q.clone().all(db).await?;
-    if rows.iter().any(|r| r.position.is_none()) {
-        sequence(db).await?;
-        rows = q.all(db).await?;
-    }
-    let mut by_subject = std::collections::HashMap::<i64, Vec<Event>>::new();
-    for e in rows.into_iter().filter_map(Event::positioned) {
-        by_subject.entry(e.subject_id).or_default().push(e);
+    let mut by_subject = std::collections::HashMap::<About, Vec<Event>>::new();
+    for topic in Topic::ALL {
+        let keys: Vec<i64> = subjects
+            .iter()
+            .filter(|s| s.topic() == topic)
+            .map(|s| s.subject())
+            .collect();
+        if keys.is_empty() {
+            continue;
+        }
+        let mut q = outbox_event::Entity::find();
+        if let Scope::Company(tenant) = reader {
+            q = q.filter(outbox_event::Column::CompanyId.eq(tenant.company_id()));
+        }
+        let q = q
+            .filter(outbox_event::Column::Topic.eq(topic.as_str()))
+            .filter(outbox_event::Column::SubjectId.is_in(keys))
+            .order_by_asc(outbox_event::Column::Seq);
+        let mut rows = q.clone().all(db).await?;
+        if rows.iter().any(|r| r.position.is_none()) {
+            sequence(db).await?;
+            rows = q.all(db).await?;
+        }
+        for e in rows.into_iter().filter_map(Event::positioned) {
+            if let Some(about) = e.about {
+                by_subject.entry(about).or_default().push(e);
+            }
+        }
     }
     Ok(by_subject)
 }

@@ -37,6 +37,20 @@ async fn next_kind(ws: &mut WsClient) -> String {
         .to_string()
 }
 
+/// Queues a notification of `company` and its event in `t`, at the test
+/// clock's now.
+async fn queue(
+    t: &invoice_finance::store::outbox::Ordered,
+    company: invoice_finance::store::Tenant,
+    kind: NotificationKind,
+    message: &str,
+) {
+    let now = crate::helpers::default_now();
+    invoice_finance::store::outbox::notify(t, company, kind, message, None, now)
+        .await
+        .unwrap();
+}
+
 /// The first company's tenant, read from the database.
 pub async fn first_company(db: &sea_orm::DatabaseConnection) -> invoice_finance::store::Tenant {
     use sea_orm::{EntityTrait, QueryOrder};
@@ -120,7 +134,6 @@ async fn an_event_committed_while_the_listener_is_down_is_recovered_from_the_out
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outbox_sequences_commit_in_order_and_holes_are_passed() {
     use invoice_finance::store::begin_ordered;
-    use invoice_finance::store::outbox;
     let Some(app) = TestApp::spawn(Backend::Postgres).await else {
         return;
     };
@@ -128,7 +141,6 @@ async fn outbox_sequences_commit_in_order_and_holes_are_passed() {
         .await
         .unwrap();
     let company = first_company(&db).await;
-    let now = crate::helpers::default_now();
     let mut ws = WsClient::connect(&app.base, Protocol::TransportWs, &app.company).await;
     ws.subscribe(
         "n",
@@ -142,29 +154,11 @@ async fn outbox_sequences_commit_in_order_and_holes_are_passed() {
     // commits (and is delivered) while the first is still open, and the first
     // arrives when it commits. Sequences follow commit order.
     let first = begin_ordered(&db).await.unwrap();
-    outbox::notify(
-        &first,
-        company,
-        NotificationKind::NoxAccepted,
-        "first",
-        None,
-        now,
-    )
-    .await
-    .unwrap();
+    queue(&first, company, NotificationKind::NoxAccepted, "first").await;
     let db2 = db.clone();
     let second = tokio::spawn(async move {
         let t = begin_ordered(&db2).await.unwrap();
-        outbox::notify(
-            &t,
-            company,
-            NotificationKind::NoxRejected,
-            "second",
-            None,
-            now,
-        )
-        .await
-        .unwrap();
+        queue(&t, company, NotificationKind::NoxRejected, "second").await;
         t.commit().await.unwrap();
     });
     tokio::time::timeout(std::time::Duration::from_secs(10), second)
@@ -212,16 +206,7 @@ async fn outbox_sequences_commit_in_order_and_holes_are_passed() {
         .await
         .unwrap();
     let t = begin_ordered(&db).await.unwrap();
-    outbox::notify(
-        &t,
-        company,
-        NotificationKind::NoxReturned,
-        "late",
-        None,
-        now,
-    )
-    .await
-    .unwrap();
+    queue(&t, company, NotificationKind::NoxReturned, "late").await;
     t.commit().await.unwrap();
     assert_eq!(next_kind(&mut ws).await, "NOX_RETURNED");
     early.commit().await.unwrap();
@@ -229,30 +214,32 @@ async fn outbox_sequences_commit_in_order_and_holes_are_passed() {
 
     // A rolled-back event: its seq is a hole; the next event still arrives.
     let gone = begin_ordered(&db).await.unwrap();
-    outbox::notify(
-        &gone,
-        company,
-        NotificationKind::SaleWithdrawn,
-        "never",
-        None,
-        now,
-    )
-    .await
-    .unwrap();
+    queue(&gone, company, NotificationKind::SaleWithdrawn, "never").await;
     gone.rollback().await.unwrap();
     let t = begin_ordered(&db).await.unwrap();
-    outbox::notify(
-        &t,
-        company,
-        NotificationKind::SalePaidOut,
-        "after",
-        None,
-        now,
-    )
-    .await
-    .unwrap();
+    queue(&t, company, NotificationKind::SalePaidOut, "after").await;
     t.commit().await.unwrap();
     assert_eq!(next_kind(&mut ws).await, "SALE_PAID_OUT");
+
+    // An event of a topic this version does not know, as a newer version
+    // would write it: no subscription follows it, and the next event arrives.
+    db.execute_unprepared(&format!(
+        "INSERT INTO outbox_event (company_id, topic, kind, subject_id, message, at, recorded_ms) \
+         VALUES ({c}, 'INVOICE_REMINDER', 'SENT', 1, 'newer', now(), 0)",
+        c = company.company_id()
+    ))
+    .await
+    .unwrap();
+    let t = begin_ordered(&db).await.unwrap();
+    queue(
+        &t,
+        company,
+        NotificationKind::SaleWithdrawn,
+        "after the newer one",
+    )
+    .await;
+    t.commit().await.unwrap();
+    assert_eq!(next_kind(&mut ws).await, "SALE_WITHDRAWN");
 }
 
 /// A sequencer pass reads only the events waiting for a position, however

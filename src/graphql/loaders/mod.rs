@@ -156,10 +156,9 @@ impl From<LoadError> for crate::client_error::GqlError {
     }
 }
 
-/// The history of one subject: its topic (one of `store::outbox::topic`)
-/// and its id.
+/// The history of one subject: a sale or a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct HistoryOf(pub &'static str, pub i64);
+pub struct HistoryOf(pub crate::domain::event::About);
 
 impl Loader<HistoryOf> for HistoryLoader {
     type Value = Arc<Vec<crate::store::outbox::Event>>;
@@ -169,19 +168,14 @@ impl Loader<HistoryOf> for HistoryLoader {
         &self,
         keys: &[HistoryOf],
     ) -> Result<HashMap<HistoryOf, Self::Value>, Self::Error> {
-        let mut out = HashMap::new();
-        for (topic, subjects) in grouped(keys.to_vec(), |k| k.0) {
-            let ids: Vec<i64> = subjects.iter().map(|k| k.1).collect();
-            let found = crate::store::outbox::histories(&self.state.db, self.scope, topic, &ids)
-                .await
-                .map_err(wrap)?;
-            out.extend(
-                found
-                    .into_iter()
-                    .map(|(id, e)| (HistoryOf(topic, id), Arc::new(e))),
-            );
-        }
-        Ok(out)
+        let subjects: Vec<_> = keys.iter().map(|k| k.0).collect();
+        let found = crate::store::outbox::histories(&self.state.db, self.scope, &subjects)
+            .await
+            .map_err(wrap)?;
+        Ok(found
+            .into_iter()
+            .map(|(about, e)| (HistoryOf(about), Arc::new(e)))
+            .collect())
     }
 }
 

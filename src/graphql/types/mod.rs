@@ -30,12 +30,11 @@ use invoice::Invoice;
 /// ([`HistoryLoader`](crate::graphql::loaders::HistoryLoader)).
 pub(crate) async fn history_of(
     ctx: &async_graphql::Context<'_>,
-    topic: &'static str,
-    subject_id: i64,
+    subject: crate::domain::event::About,
 ) -> crate::client_error::GqlResult<Vec<crate::store::outbox::Event>> {
     use crate::graphql::loaders::{HistoryLoader, HistoryOf};
     let loader = crate::graphql::loader::<HistoryLoader>(ctx)?;
-    let events = Box::pin(loader.load_one(HistoryOf(topic, subject_id))).await?;
+    let events = Box::pin(loader.load_one(HistoryOf(subject))).await?;
     Ok(events.map(|e| e.as_ref().clone()).unwrap_or_default())
 }
 

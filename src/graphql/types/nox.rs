@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use super::invoice::Invoice;
 use super::sale::Reason;
 use crate::client_error::GqlResult;
+use crate::domain::event::About;
 use crate::domain::money::from_ore;
 use crate::domain::nox::{self as rules, Finding};
 use crate::domain::nox_case::NoxStatus;
@@ -14,7 +15,6 @@ use crate::graphql::ids::{cursor, encode_id};
 use crate::graphql::scalars::{Date, Decimal};
 use crate::graphql::{loader, state};
 use crate::services::nox::CandidateRow;
-use crate::store::outbox::topic;
 
 /// The two Nox Finans services.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -332,7 +332,7 @@ impl NoxFinansCase {
     }
     /// Every status change, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> GqlResult<Vec<NoxFinansEvent>> {
-        let rows = super::history_of(ctx, topic::NOX_FINANS, self.0.id.get()).await?;
+        let rows = super::history_of(ctx, About::Case(self.0.id)).await?;
         Ok(rows
             .iter()
             .map(|e| NoxFinansEvent::new(e, self.clone()))

@@ -14,6 +14,7 @@ use chrono::{Duration, NaiveDate};
 use sea_orm::ConnectionTrait;
 
 use crate::db::begin_write;
+use crate::domain::event::About;
 use crate::domain::nox::{self, Assessment, Candidate, Delivery, Service};
 use crate::domain::nox_case::NoxStatus;
 use crate::error::{AppError, AppResult};
@@ -24,7 +25,7 @@ use crate::store::jobs::{self, Task};
 use crate::store::nox::Case;
 use crate::store::nox::{self as store, NoxSettings};
 use crate::store::outbox::Ordered;
-use crate::store::outbox::{self, NewEvent, topic};
+use crate::store::outbox::{self, NewEvent};
 use crate::store::{Tenant, sales};
 
 pub(crate) async fn record(
@@ -39,10 +40,9 @@ pub(crate) async fn record(
         txn,
         tenant,
         NewEvent {
-            topic: topic::NOX_FINANS,
+            about: About::Case(case.id),
             kind,
             invoice_id: Some(case.invoice_id),
-            subject_id: case.id.get(),
             message,
         },
         at,

@@ -23,6 +23,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 
 use crate::domain::banking::{add_banking_days, next_banking_day};
+use crate::domain::event::About;
 use crate::domain::invoice::skatteverket_outstanding;
 use crate::domain::ledger::{self, SALE_SERIES};
 use crate::domain::money::{MAX_AMOUNT_ORE, from_ore};
@@ -37,7 +38,7 @@ use crate::store::invoices::Invoice;
 use crate::store::jobs::{self, Job, Task};
 use crate::store::ledger::{Entries, Refs, book};
 use crate::store::outbox::Ordered;
-use crate::store::outbox::{self, NewEvent, topic};
+use crate::store::outbox::{self, NewEvent};
 use crate::store::sales::Sale;
 use crate::store::sales::{NewSale, SaleChange};
 use crate::store::{Operator, Tenant, audit, invoices, sales};
@@ -69,10 +70,9 @@ async fn record(
         txn,
         tenant,
         NewEvent {
-            topic: topic::INVOICE_SALE,
+            about: About::Sale(sale.id),
             kind: kind.as_str(),
             invoice_id: Some(sale.invoice_id),
-            subject_id: sale.id.get(),
             message,
         },
         at,

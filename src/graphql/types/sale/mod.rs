@@ -5,13 +5,13 @@ use chrono::{DateTime, Utc};
 
 use super::invoice::Invoice;
 use crate::client_error::GqlResult;
+use crate::domain::event::About;
 use crate::domain::money::{from_ore, from_scaled};
 use crate::domain::sale::{self as rules, SaleStatus};
 use crate::graphql::actor;
 use crate::graphql::ids::{cursor, encode_id};
 use crate::graphql::scalars::{Date, Decimal};
 use crate::services::sales::QuoteView;
-use crate::store::outbox::topic;
 
 mod events;
 
@@ -306,7 +306,7 @@ impl InvoiceSale {
     }
     /// Every event of the sale, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> GqlResult<Vec<InvoiceSaleEvent>> {
-        let rows = super::history_of(ctx, topic::INVOICE_SALE, self.0.id.get()).await?;
+        let rows = super::history_of(ctx, About::Sale(self.0.id)).await?;
         Ok(rows
             .iter()
             .map(|e| InvoiceSaleEvent::new(e, self.clone()))
