@@ -63,7 +63,7 @@ macro_rules! ids {
         /// the one list declared here.
         macro_rules! every_id {
             ($d callback:ident) => {
-                $d callback!($($name),+);
+                $d callback!($(crate::domain::id::$name),+);
             };
         }
         pub(crate) use every_id;
@@ -104,6 +104,10 @@ ids!(
     JobId,
     /// An API token.
     TokenId,
+    /// A company's request to be called about invoice sale.
+    ContactRequestId,
+    /// An entry of the operators' audit log.
+    AuditEntryId,
 );
 
 #[cfg(test)]

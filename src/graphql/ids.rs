@@ -9,8 +9,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::domain::id::{
-    CaseId, CompanyId, CustomerId, EntryId, InvoiceId, JobId, NotificationId, RowKey, SaleId,
-    TokenId, VoucherId,
+    AuditEntryId, CaseId, CompanyId, ContactRequestId, CustomerId, EntryId, InvoiceId, JobId,
+    NotificationId, RowKey, SaleId, TokenId, VoucherId,
 };
 use crate::error::AppError;
 use crate::store::page::PageRequest;
@@ -82,7 +82,7 @@ impl Kind {
 }
 
 /// The global ID of an object.
-pub fn encode(kind: Kind, id: i64) -> ID {
+fn encode(kind: Kind, id: i64) -> ID {
     ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.name())))
 }
 
@@ -97,7 +97,7 @@ pub fn decode_any(id: &str) -> Option<(Kind, i64)> {
 }
 
 /// Reads a global ID that must be of `kind`; `VALIDATION` on `field` otherwise.
-pub fn decode(id: &ID, kind: Kind, field: &str) -> Result<i64, AppError> {
+fn decode(id: &ID, kind: Kind, field: &str) -> Result<i64, AppError> {
     match decode_any(id) {
         Some((k, n)) if k == kind => Ok(n),
         _ => Err(AppError::validation(
@@ -136,7 +136,9 @@ global!(
     VoucherId => Voucher,
     NotificationId => Notification,
     JobId => Job,
-    TokenId => ApiToken
+    TokenId => ApiToken,
+    ContactRequestId => ContactRequest,
+    AuditEntryId => AuditEntry
 );
 
 /// The global ID of `id`.
@@ -245,6 +247,23 @@ mod tests {
                 "id"
             )
             .is_err()
+        );
+    }
+
+    #[test]
+    fn a_typed_id_keeps_the_text_clients_hold() {
+        let text = |id: ID| String::from_utf8(URL_SAFE_NO_PAD.decode(id.0).unwrap()).unwrap();
+        assert_eq!(
+            text(encode_id(ContactRequestId::new(3))),
+            "ContactRequest:3"
+        );
+        assert_eq!(text(encode_id(AuditEntryId::new(4))), "AuditEntry:4");
+        assert_eq!(text(encode_id(SaleId::new(5))), "InvoiceSale:5");
+        let request = encode_id(ContactRequestId::new(3));
+        assert!(decode_id::<AuditEntryId>(&request, "id").is_err());
+        assert_eq!(
+            decode_id::<ContactRequestId>(&request, "id").unwrap(),
+            ContactRequestId::new(3)
         );
     }
 

@@ -6,7 +6,7 @@ use async_graphql::{Context, Enum, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::connection::Window;
-use super::ids::{Kind, decode_id, encode, encode_id};
+use super::ids::{decode_id, encode_id};
 use super::{actor, state};
 use crate::client_error::GqlResult;
 use crate::services::operators as service;
@@ -83,7 +83,7 @@ pub struct AuditEntry(crate::store::audit::Recorded);
 impl AuditEntry {
     /// Global ID.
     async fn id(&self) -> ID {
-        encode(Kind::AuditEntry, self.0.id)
+        encode_id(self.0.id)
     }
     /// When it was done.
     async fn at(&self) -> DateTime<Utc> {

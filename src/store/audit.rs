@@ -3,7 +3,7 @@
 //! entry is written in the transaction of the action it records, so there is
 //! never an action without its entry or an entry without its action.
 
-use crate::domain::id::{CompanyId, TokenId};
+use crate::domain::id::{AuditEntryId, CompanyId, TokenId};
 use chrono::{DateTime, Utc};
 use entity::{api_token, audit_log};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -105,7 +105,7 @@ record!(
     /// One recorded operator action.
     Recorded from audit_log::Model {
         /// Its id.
-        id: i64,
+        id: AuditEntryId,
         /// When.
         at: DateTime<Utc>,
         /// The token used (`None`: the server itself).

@@ -3,10 +3,6 @@
 use sea_orm::{ConnectionTrait, EntityTrait, Select};
 
 use crate::domain::Stored;
-use crate::domain::id::{
-    CaseId, CompanyId, CustomerId, EntryId, InvoiceId, JobId, NotificationId, SaleId, TokenId,
-    VoucherId,
-};
 use crate::domain::money::Ore;
 use crate::error::AppError;
 

@@ -6,7 +6,7 @@ use crate::store::by_id;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use super::connection::Window;
-use super::ids::{Kind, decode_id};
+use super::ids::decode_id;
 use super::scalars::{Date, Decimal};
 use super::types::ledger::{
     Job, JobConnection, Notification, NotificationConnection, Statement, Voucher, VoucherConnection,
@@ -52,7 +52,7 @@ pub struct ContactRequest {
 impl From<sales::ContactRequest> for ContactRequest {
     fn from(r: sales::ContactRequest) -> Self {
         Self {
-            id: super::ids::encode(Kind::ContactRequest, r.id),
+            id: super::ids::encode_id(r.id),
             company_name: r.company_name,
             organisation_number: r.organisation_number,
             phone: r.phone,

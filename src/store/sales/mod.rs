@@ -1,6 +1,6 @@
 //! Invoice sales, agreements and contact requests.
 
-use crate::domain::id::{CompanyId, CustomerId, InvoiceId, SaleId};
+use crate::domain::id::{CompanyId, ContactRequestId, CustomerId, InvoiceId, SaleId};
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -162,7 +162,7 @@ pub async fn request_contact<C: ConnectionTrait>(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactRequest {
     /// Its id.
-    pub id: i64,
+    pub id: ContactRequestId,
     /// The company's name.
     pub company_name: String,
     /// The company's organisation number.
@@ -216,7 +216,7 @@ impl PageSource<ContactRequest> for ContactRequests {
             Ok(page.map(|r| {
                 let company = companies.get(&CompanyId::new(r.company_id));
                 ContactRequest {
-                    id: r.id,
+                    id: ContactRequestId::new(r.id),
                     company_name: company.map(|c| c.name.clone()).unwrap_or_default(),
                     organisation_number: company
                         .map(|c| c.organisation_number.clone())
