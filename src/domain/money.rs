@@ -174,12 +174,12 @@ pub fn parse_amount(field: &str, amount: Decimal, allow_negative: bool) -> Resul
     if !allow_negative && amount.is_sign_negative() && !amount.is_zero() {
         return Err(FieldError::new(field, "must not be negative"));
     }
-    let ore = to_ore(amount)
-        .ok_or_else(|| FieldError::new(field, "must have at most two decimals (öre)"))?;
-    if ore.abs() > MAX_AMOUNT_ORE {
+    // The size first: an amount too large to count in öre is too large, not
+    // one with too many decimals.
+    if amount.abs() > from_ore(MAX_AMOUNT_ORE) {
         return Err(FieldError::new(field, "is larger than 10 000 000 000"));
     }
-    Ok(ore)
+    to_ore(amount).ok_or_else(|| FieldError::new(field, "must have at most two decimals (öre)"))
 }
 
 #[cfg(test)]
@@ -225,6 +225,28 @@ mod tests {
             Ok(MAX_AMOUNT_ORE)
         );
         assert_eq!(parse_amount("amount", d("-3"), true), Ok(Ore::new(-300)));
+    }
+
+    #[test]
+    fn parse_amount_says_which_rule_an_amount_breaks() {
+        let message = |s: &str, negative: bool| {
+            parse_amount("amount", d(s), negative)
+                .map_err(|e| e.message)
+                .unwrap_err()
+        };
+        let too_large = "is larger than 10 000 000 000";
+        // Too large to count in öre at all, not only above the limit.
+        assert_eq!(message("79228162514264337593543950335", false), too_large);
+        assert_eq!(message("-79228162514264337593543950335", true), too_large);
+        assert_eq!(message("10000000000.01", false), too_large);
+        assert_eq!(
+            message("0.001", false),
+            "must have at most two decimals (öre)"
+        );
+        assert_eq!(
+            message("-0.001", true),
+            "must have at most two decimals (öre)"
+        );
     }
 
     #[test]
