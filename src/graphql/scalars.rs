@@ -1,7 +1,7 @@
 //! The `Date` scalar: a calendar date written `YYYY-MM-DD`.
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 /// A calendar date, `YYYY-MM-DD` (e.g. `2026-11-22`). "Today" is the date in
 /// Europe/Stockholm.
@@ -13,11 +13,9 @@ pub struct Date(pub NaiveDate);
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map(Date)
-                .map_err(|_| {
-                    InputValueError::custom(format!("invalid date {s:?}: expected YYYY-MM-DD"))
-                }),
+            Value::String(s) => read_date(s).map(Date).ok_or_else(|| {
+                InputValueError::custom(format!("invalid date {s:?}: expected YYYY-MM-DD"))
+            }),
             _ => Err(InputValueError::expected_type(value)),
         }
     }
@@ -32,6 +30,25 @@ impl ScalarType for Date {
         let _ = write!(s, "{}", self.0);
         Value::String(s)
     }
+}
+
+/// Reads exactly `YYYY-MM-DD`, years 0001 to 9999. chrono alone also reads
+/// signed and five-digit years and unpadded months and days; a date outside
+/// four digits would be stored as text that sorts before every other date.
+fn read_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    let shaped = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shaped {
+        return None;
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .filter(|d| d.year() >= 1)
 }
 
 /// An exact decimal number, written as a string: amounts in SEK with two
@@ -76,11 +93,34 @@ mod tests {
 
     #[test]
     fn dates_are_written_as_the_format_reads_them() {
-        for (y, m, d) in [(2026, 11, 22), (99, 1, 2), (10_000, 12, 31), (-1, 6, 30)] {
+        for (y, m, d) in [(2026, 11, 22), (99, 1, 2), (1, 1, 1), (9999, 12, 31)] {
             let day = NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
             let written = Date(day).to_value();
             assert_eq!(written, Value::String(day.format("%Y-%m-%d").to_string()));
             assert_eq!(Date::parse(written).ok(), Some(Date(day)));
         }
+    }
+
+    /// Only `YYYY-MM-DD` is a date: four-digit years 0001 to 9999, two-digit
+    /// months and days. A signed or five-digit year would be stored as text
+    /// that sorts before every other date (SQLite keeps dates as text).
+    #[test]
+    fn a_date_is_exactly_four_two_and_two_digits() {
+        for s in [
+            "+10000-01-01",
+            "10000-01-01",
+            "-0001-06-30",
+            "0000-01-01",
+            "2026-1-05",
+            "2026-01-5",
+            " 2026-01-05",
+            "2026-01-05 ",
+            "2026-02-30",
+            "2026-01-05T00:00:00",
+        ] {
+            let parsed = Date::parse(Value::String(s.into()));
+            assert!(parsed.is_err(), "{s:?} was read as {parsed:?}");
+        }
+        assert!(Date::parse(Value::String("0001-01-01".into())).is_ok());
     }
 }

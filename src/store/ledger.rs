@@ -187,22 +187,32 @@ fn entries(tenant: Tenant) -> Select<statement_entry::Entity> {
         .filter(statement_entry::Column::CompanyId.eq(tenant.company_id()))
 }
 
-/// The balances at the start of `from` and at the start of `until`: each the
-/// balance after the last entry booked before that day (0 without one). One
-/// statement, two index probes (booking day, then id, backwards).
-pub async fn balances_before<C: ConnectionTrait>(
+/// The balances at the start of `from` and at the end of `to`: the balance
+/// after the last entry booked before `from`, and after the last one booked
+/// on or before `to` (0 without one). One statement, two index probes
+/// (booking day, then id, backwards). The end is `to` itself, not the day
+/// after it: after 9999-12-31 comes a five-digit year, which SQLite's text
+/// dates sort before every other day.
+pub async fn balances<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     from: NaiveDate,
-    until: NaiveDate,
+    to: NaiveDate,
 ) -> AppResult<(Ore, Ore)> {
-    let probe = "COALESCE((SELECT balance_after_ore FROM statement_entry \
-                 WHERE company_id = ? AND booked_on < ? \
-                 ORDER BY booked_on DESC, id DESC LIMIT 1), 0)";
-    let sql =
-        format!("SELECT CAST({probe} AS BIGINT) AS opening, CAST({probe} AS BIGINT) AS closing");
+    let probe = |before: &str| {
+        format!(
+            "CAST(COALESCE((SELECT balance_after_ore FROM statement_entry \
+             WHERE company_id = ? AND booked_on {before} ? \
+             ORDER BY booked_on DESC, id DESC LIMIT 1), 0) AS BIGINT)"
+        )
+    };
+    let sql = format!(
+        "SELECT {} AS opening, {} AS closing",
+        probe("<"),
+        probe("<=")
+    );
     let c = tenant.company_id();
-    let row = raw::one(db, &sql, [c.into(), from.into(), c.into(), until.into()])
+    let row = raw::one(db, &sql, [c.into(), from.into(), c.into(), to.into()])
         .await?
         .ok_or_else(|| AppError::Internal("balances query returned no row".into()))?;
     Ok((raw::ore(&row, "opening")?, raw::ore(&row, "closing")?))

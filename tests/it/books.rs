@@ -45,12 +45,13 @@ async fn pay(
 
 /// The books close: the statement's entries add up to the payments-account
 /// balance, every voucher balances, and each Nox Finans case paid out or kept
-/// everything it collected.
+/// everything it collected. The statement is asked for the widest period a
+/// `Date` can name.
 pub async fn assert_books_close(app: &TestApp, token: &str) {
     let r = app
         .ok(
             token,
-            "{ viewer { paymentsAccountBalance } statement(from: \"2000-01-01\", to: \"2100-12-31\") { openingBalance closingBalance entries(first: 100) { totalCount edges { node { amount } } } } vouchers(first: 100) { totalCount edges { node { description rows { debit credit } } } } }",
+            "{ viewer { paymentsAccountBalance } statement(from: \"0001-01-01\", to: \"9999-12-31\") { openingBalance closingBalance entries(first: 100) { totalCount edges { node { amount } } } } vouchers(first: 100) { totalCount edges { node { description rows { debit credit } } } } }",
             json!({}),
         )
         .await;

@@ -125,8 +125,7 @@ impl SaleQuery {
             return Err(AppError::validation("to", "must not be before from").into());
         }
         let db = &state(ctx).db;
-        let next = to.0.succ_opt().unwrap_or(to.0);
-        let (opening_ore, closing_ore) = ledger::balances_before(db, t, from.0, next).await?;
+        let (opening_ore, closing_ore) = ledger::balances(db, t, from.0, to.0).await?;
         Ok(Statement {
             from: from.0,
             to: to.0,
