@@ -17,44 +17,17 @@ stored_enum! {
     }
 }
 
-/// The row an event is about. Its variant names the topic, so the two are
-/// stored together and never disagree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum About {
-    /// An invoice sale (topic `INVOICE_SALE`).
-    Sale(SaleId),
-    /// A notification (topic `NOTIFICATION`).
-    Notification(NotificationId),
-    /// A Nox Finans case (topic `NOX_FINANS`).
-    Case(CaseId),
-}
-
-impl About {
-    /// What a stored event is about: its topic and its subject's key.
-    pub fn of(topic: Topic, subject: i64) -> Self {
-        match topic {
-            Topic::InvoiceSale => Self::Sale(SaleId::new(subject)),
-            Topic::Notification => Self::Notification(NotificationId::new(subject)),
-            Topic::NoxFinans => Self::Case(CaseId::new(subject)),
-        }
-    }
-
-    /// Its topic, as stored.
-    pub fn topic(self) -> Topic {
-        match self {
-            Self::Sale(_) => Topic::InvoiceSale,
-            Self::Notification(_) => Topic::Notification,
-            Self::Case(_) => Topic::NoxFinans,
-        }
-    }
-
-    /// The key of the row it is about, as stored.
-    pub fn subject(self) -> i64 {
-        match self {
-            Self::Sale(id) => id.get(),
-            Self::Notification(id) => id.get(),
-            Self::Case(id) => id.get(),
-        }
+keyed_enum! {
+    /// The row an event is about. Its variant names the topic, so the two
+    /// are stored together and never disagree.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum About by Topic as topic {
+        /// An invoice sale.
+        Sale(SaleId) = InvoiceSale,
+        /// A notification.
+        Notification(NotificationId) = Notification,
+        /// A Nox Finans case.
+        Case(CaseId) = NoxFinans,
     }
 }
 
@@ -66,7 +39,7 @@ mod tests {
     fn every_topic_is_read_back_as_what_it_stored() {
         for topic in Topic::ALL {
             let about = About::of(topic, 42);
-            assert_eq!((about.topic(), about.subject()), (topic, 42), "{about:?}");
+            assert_eq!((about.topic(), about.key()), (topic, 42), "{about:?}");
             assert_eq!(Topic::parse(topic.as_str()), Some(topic));
         }
         assert_eq!(About::of(Topic::NoxFinans, 7), About::Case(CaseId::new(7)));

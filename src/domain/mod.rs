@@ -68,6 +68,45 @@ macro_rules! stored_enum {
     };
 }
 
+/// Declares an enum of typed ids told apart by a stored kind (a job's task
+/// by its `JobKind`, an event's subject by its `Topic`): each variant holds
+/// the id of the row it names and is written once with its kind, and the
+/// macro gives `of` (kind and key to the variant), the kind (by the name
+/// after `as`) and `key`, which therefore cannot disagree.
+macro_rules! keyed_enum {
+    ($(#[$m:meta])* pub enum $name:ident by $kind:ident as $kind_fn:ident {
+        $($(#[$vm:meta])* $variant:ident($id:ident) = $k:ident),+ $(,)?
+    }) => {
+        $(#[$m])*
+        pub enum $name {
+            $($(#[$vm])* $variant($id)),+
+        }
+
+        impl $name {
+            /// The value a stored row holds: its kind and its subject's key.
+            pub fn of(kind: $kind, key: i64) -> Self {
+                match kind {
+                    $($kind::$k => Self::$variant($id::new(key))),+
+                }
+            }
+
+            /// Its kind, as stored.
+            pub fn $kind_fn(self) -> $kind {
+                match self {
+                    $(Self::$variant(_) => $kind::$k),+
+                }
+            }
+
+            /// The key of the row it names, as stored.
+            pub fn key(self) -> i64 {
+                match self {
+                    $(Self::$variant(id) => id.get()),+
+                }
+            }
+        }
+    };
+}
+
 pub mod banking;
 pub mod event;
 pub mod id;

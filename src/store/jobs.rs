@@ -90,7 +90,7 @@ impl Job {
             id,
             task: Ok(task),
             tenant: Tenant(company_id),
-            subject_key: task.subject(),
+            subject_key: task.key(),
             run_at_ms,
             attempts: 1,
             last_error: None,
@@ -111,7 +111,7 @@ pub async fn schedule<C: ConnectionTrait>(
     job::ActiveModel {
         kind: Set(task.kind().as_str().to_string()),
         company_id: Set(tenant.company_id().get()),
-        subject_id: Set(task.subject()),
+        subject_id: Set(task.key()),
         run_at_ms: Set(run_at.timestamp_millis()),
         locked_until_ms: Set(None),
         attempts: Set(0),
@@ -164,7 +164,7 @@ async fn place<C: ConnectionTrait>(
 ) -> AppResult<()> {
     let live = job::Entity::find()
         .filter(job::Column::Kind.eq(task.kind().as_str()))
-        .filter(job::Column::SubjectId.eq(task.subject()))
+        .filter(job::Column::SubjectId.eq(task.key()))
         .filter(job::Column::CompanyId.eq(tenant.company_id()))
         .filter(flag(job::Column::Done, false))
         .one(db)

@@ -201,7 +201,7 @@ pub fn record(db: &Ordered, tenant: Tenant, e: NewEvent<'_>, at: DateTime<Utc>) 
         topic: Set(e.about.topic().as_str().to_string()),
         kind: Set(e.kind.to_string()),
         invoice_id: Set(e.invoice_id.map(InvoiceId::get)),
-        subject_id: Set(e.about.subject()),
+        subject_id: Set(e.about.key()),
         message: Set(e.message.to_string()),
         at: Set(at),
         ..Default::default()
@@ -262,7 +262,7 @@ pub async fn histories(
         let keys: Vec<i64> = subjects
             .iter()
             .filter(|s| s.topic() == topic)
-            .map(|s| s.subject())
+            .map(|s| s.key())
             .collect();
         if keys.is_empty() {
             continue;
