@@ -15,71 +15,81 @@ use crate::domain::id::{
 use crate::error::AppError;
 use crate::store::page::PageRequest;
 
-/// The object types that have global IDs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+/// Declares the object types that have global IDs, each once with its id
+/// type: `Kind` (the name an ID carries), `AnyId` (a read ID, typed) and
+/// each id type's [`Global`] impl.
+macro_rules! global_ids {
+    ($($(#[$m:meta])* $kind:ident($id:ident)),+ $(,)?) => {
+        /// The object types that have global IDs.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Kind {
+            $($(#[$m])* $kind),+
+        }
+
+        /// A global ID, read: the object's kind and its typed id.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum AnyId {
+            $($(#[$m])* $kind($id)),+
+        }
+
+        impl Kind {
+            fn name(self) -> &'static str {
+                match self {
+                    $(Self::$kind => stringify!($kind)),+
+                }
+            }
+
+            fn from_name(s: &str) -> Option<Self> {
+                match s {
+                    $(stringify!($kind) => Some(Self::$kind),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl AnyId {
+            fn of(kind: Kind, key: i64) -> Self {
+                match kind {
+                    $(Kind::$kind => Self::$kind($id::new(key))),+
+                }
+            }
+        }
+
+        $(impl Global for $id {
+            const KIND: Kind = Kind::$kind;
+            fn of_key(n: i64) -> Self {
+                $id::new(n)
+            }
+        })+
+    };
+}
+
+global_ids!(
     /// A company.
-    Company,
+    Company(CompanyId),
     /// A customer.
-    Customer,
+    Customer(CustomerId),
     /// An invoice.
-    Invoice,
+    Invoice(InvoiceId),
     /// An invoice sale.
-    InvoiceSale,
+    InvoiceSale(SaleId),
     /// A statement entry.
-    StatementEntry,
+    StatementEntry(EntryId),
     /// A voucher.
-    Voucher,
+    Voucher(VoucherId),
     /// A notification.
-    Notification,
+    Notification(NotificationId),
     /// A contact request.
-    ContactRequest,
+    ContactRequest(ContactRequestId),
     /// A Nox Finans case.
-    NoxFinansCase,
+    NoxFinansCase(CaseId),
     /// A background job.
-    Job,
+    Job(JobId),
     /// An API token.
-    ApiToken,
+    ApiToken(TokenId),
     /// An entry of the audit log.
-    AuditEntry,
-}
-
-impl Kind {
-    fn name(self) -> &'static str {
-        match self {
-            Self::Company => "Company",
-            Self::Customer => "Customer",
-            Self::Invoice => "Invoice",
-            Self::InvoiceSale => "InvoiceSale",
-            Self::StatementEntry => "StatementEntry",
-            Self::Voucher => "Voucher",
-            Self::Notification => "Notification",
-            Self::ContactRequest => "ContactRequest",
-            Self::NoxFinansCase => "NoxFinansCase",
-            Self::Job => "Job",
-            Self::ApiToken => "ApiToken",
-            Self::AuditEntry => "AuditEntry",
-        }
-    }
-
-    fn from_name(s: &str) -> Option<Self> {
-        match s {
-            "Company" => Some(Self::Company),
-            "Customer" => Some(Self::Customer),
-            "Invoice" => Some(Self::Invoice),
-            "InvoiceSale" => Some(Self::InvoiceSale),
-            "StatementEntry" => Some(Self::StatementEntry),
-            "Voucher" => Some(Self::Voucher),
-            "Notification" => Some(Self::Notification),
-            "ContactRequest" => Some(Self::ContactRequest),
-            "NoxFinansCase" => Some(Self::NoxFinansCase),
-            "Job" => Some(Self::Job),
-            "ApiToken" => Some(Self::ApiToken),
-            "AuditEntry" => Some(Self::AuditEntry),
-            _ => None,
-        }
-    }
-}
+    AuditEntry(AuditEntryId),
+);
 
 /// The global ID of an object.
 fn encode(kind: Kind, id: i64) -> ID {
@@ -87,7 +97,12 @@ fn encode(kind: Kind, id: i64) -> ID {
 }
 
 /// Reads any global ID.
-pub fn decode_any(id: &str) -> Option<(Kind, i64)> {
+pub fn decode_any(id: &str) -> Option<AnyId> {
+    read(id).map(|(kind, n)| AnyId::of(kind, n))
+}
+
+/// A global ID's kind and key.
+fn read(id: &str) -> Option<(Kind, i64)> {
     let raw = URL_SAFE_NO_PAD.decode(id.as_bytes()).ok()?;
     let s = String::from_utf8(raw).ok()?;
     let (kind, n) = s.split_once(':')?;
@@ -98,7 +113,7 @@ pub fn decode_any(id: &str) -> Option<(Kind, i64)> {
 
 /// Reads a global ID that must be of `kind`; `VALIDATION` on `field` otherwise.
 fn decode(id: &ID, kind: Kind, field: &str) -> Result<i64, AppError> {
-    match decode_any(id) {
+    match read(id) {
         Some((k, n)) if k == kind => Ok(n),
         _ => Err(AppError::validation(
             field,
@@ -114,32 +129,6 @@ pub trait Global: RowKey {
     /// The id of the row with key `n`.
     fn of_key(n: i64) -> Self;
 }
-
-macro_rules! global {
-    ($($id:ident => $kind:ident),+) => {
-        $(impl Global for $id {
-            const KIND: Kind = Kind::$kind;
-            fn of_key(n: i64) -> Self {
-                $id::new(n)
-            }
-        })+
-    };
-}
-
-global!(
-    CompanyId => Company,
-    CustomerId => Customer,
-    InvoiceId => Invoice,
-    SaleId => InvoiceSale,
-    CaseId => NoxFinansCase,
-    EntryId => StatementEntry,
-    VoucherId => Voucher,
-    NotificationId => Notification,
-    JobId => Job,
-    TokenId => ApiToken,
-    ContactRequestId => ContactRequest,
-    AuditEntryId => AuditEntry
-);
 
 /// The global ID of `id`.
 pub fn encode_id<T: Global>(id: T) -> ID {
@@ -265,6 +254,38 @@ mod tests {
             decode_id::<ContactRequestId>(&request, "id").unwrap(),
             ContactRequestId::new(3)
         );
+    }
+
+    #[test]
+    fn any_id_reads_back_as_the_typed_id_it_was() {
+        let cases = [
+            (
+                encode_id(CompanyId::new(1)),
+                AnyId::Company(CompanyId::new(1)),
+            ),
+            (
+                encode_id(SaleId::new(2)),
+                AnyId::InvoiceSale(SaleId::new(2)),
+            ),
+            (
+                encode_id(CaseId::new(3)),
+                AnyId::NoxFinansCase(CaseId::new(3)),
+            ),
+            (
+                encode_id(EntryId::new(4)),
+                AnyId::StatementEntry(EntryId::new(4)),
+            ),
+            (encode_id(TokenId::new(5)), AnyId::ApiToken(TokenId::new(5))),
+            (
+                encode_id(AuditEntryId::new(6)),
+                AnyId::AuditEntry(AuditEntryId::new(6)),
+            ),
+        ];
+        for (id, typed) in cases {
+            assert_eq!(decode_any(&id), Some(typed), "{id:?}");
+        }
+        assert_eq!(decode_any(&URL_SAFE_NO_PAD.encode("Sale:2")), None);
+        assert_eq!(decode_any(&URL_SAFE_NO_PAD.encode("InvoiceSale:0")), None);
     }
 
     #[test]

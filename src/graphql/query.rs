@@ -1,13 +1,11 @@
 //! Query root.
 
-use crate::domain::id::{
-    CaseId, CompanyId, CustomerId, EntryId, InvoiceId, NotificationId, SaleId, VoucherId,
-};
+use crate::domain::id::{CustomerId, InvoiceId};
 use crate::store::by_id;
 use async_graphql::{Context, ID, InputObject, Object};
 
 use super::connection::Window;
-use super::ids::{Kind, decode_any, decode_id};
+use super::ids::{AnyId, decode_any, decode_id};
 use super::scalars::Date;
 use super::types::company::Company;
 use super::types::customer::{Customer, CustomerConnection};
@@ -93,33 +91,33 @@ impl CoreQuery {
     async fn node(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<SerialNode>> {
         let db = &state(ctx).db;
         let decoded = decode_any(&id);
-        if let Some((Kind::InvoiceSale, n)) = decoded {
+        if let Some(AnyId::InvoiceSale(id)) = decoded {
             let reader = super::actor(ctx)?.reader()?;
-            return Ok(by_id::get_in(db, reader, SaleId::new(n))
+            return Ok(by_id::get_in(db, reader, id)
                 .await?
                 .map(|s| SerialNode(Node::InvoiceSale(InvoiceSale::from(s)))));
         }
         let t = tenant(ctx)?;
         let node = match decoded {
-            Some((Kind::Company, n)) => by_id::get(db, t, CompanyId::new(n))
+            Some(AnyId::Company(id)) => by_id::get(db, t, id)
                 .await?
                 .map(|c| Node::Company(Company(c))),
-            Some((Kind::Customer, n)) => by_id::get(db, t, CustomerId::new(n))
+            Some(AnyId::Customer(id)) => by_id::get(db, t, id)
                 .await?
                 .map(|c| Node::Customer(Customer::from(c))),
-            Some((Kind::Invoice, n)) => by_id::get(db, t, InvoiceId::new(n))
+            Some(AnyId::Invoice(id)) => by_id::get(db, t, id)
                 .await?
                 .map(|i| Node::Invoice(Invoice::from(i))),
-            Some((Kind::NoxFinansCase, n)) => by_id::get(db, t, CaseId::new(n))
+            Some(AnyId::NoxFinansCase(id)) => by_id::get(db, t, id)
                 .await?
                 .map(|c| Node::NoxFinansCase(super::types::nox::NoxFinansCase(c))),
-            Some((Kind::StatementEntry, n)) => by_id::get(db, t, EntryId::new(n))
+            Some(AnyId::StatementEntry(id)) => by_id::get(db, t, id)
                 .await?
                 .map(|e| Node::StatementEntry(StatementEntry(e))),
-            Some((Kind::Voucher, n)) => by_id::get(db, t, VoucherId::new(n))
+            Some(AnyId::Voucher(id)) => by_id::get(db, t, id)
                 .await?
                 .map(|v| Node::Voucher(Voucher(v))),
-            Some((Kind::Notification, n)) => by_id::get(db, t, NotificationId::new(n))
+            Some(AnyId::Notification(id)) => by_id::get(db, t, id)
                 .await?
                 .map(|m| Node::Notification(Notification(m))),
             _ => None,

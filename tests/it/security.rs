@@ -3,7 +3,6 @@
 //! actions, rate limits, the body limit answered cleanly, the header timeout
 //! and the connection cap.
 
-use invoice_finance::domain::id::{CompanyId, SaleId};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -553,13 +552,15 @@ db_test!(
         );
         let draw = o["samplingDraw"].as_i64().unwrap();
         // The operator reproduces the draw from the secret and the ids.
-        let (_, company) = invoice_finance::graphql::ids::decode_any(
-            app.ok(&app.company, "{ viewer { id } }", json!({})).await["viewer"]["id"]
-                .as_str()
-                .unwrap(),
-        )
-        .unwrap();
-        let (_, sale) = invoice_finance::graphql::ids::decode_any(&sale_id).unwrap();
+        use invoice_finance::graphql::ids::{AnyId, decode_any};
+        let viewer = app.ok(&app.company, "{ viewer { id } }", json!({})).await;
+        let Some(AnyId::Company(company)) = decode_any(viewer["viewer"]["id"].as_str().unwrap())
+        else {
+            panic!("not a company's ID: {viewer}")
+        };
+        let Some(AnyId::InvoiceSale(sale)) = decode_any(&sale_id) else {
+            panic!("not a sale's ID: {sale_id}")
+        };
         let key = invoice_finance::domain::sale::SamplingKey::new(
             "a spot-check secret of at least 32 characters".as_bytes(),
         )
@@ -567,9 +568,7 @@ db_test!(
         assert_eq!(
             draw,
             i64::from(invoice_finance::domain::sale::sampling_draw(
-                &key,
-                CompanyId::new(company),
-                SaleId::new(sale)
+                &key, company, sale
             ))
         );
     }
