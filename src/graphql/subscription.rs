@@ -49,7 +49,8 @@ fn company_filter(actor: &Actor) -> Result<Option<CompanyId>, AppError> {
 /// The events of `filter` after `after`, each with its subject (loaded once
 /// per event for all subscribers) turned into a GraphQL value by `build`;
 /// the execution's [`super::DeliveryMark`], if any, notes each event's commit
-/// time.
+/// time. An event `build` cannot turn into a value comes as an internal
+/// error in its place, and the stream goes on.
 fn live<T: Send + 'static>(
     ctx: &Context<'_>,
     filter: EventFilter,
@@ -102,7 +103,10 @@ impl Subscription {
             invoice_id,
         };
         Ok(live(ctx, filter, after, |e, subject| match subject {
-            Subject::Sale(sale) => Some(InvoiceSaleEvent::new(e, InvoiceSale::from(sale))),
+            // An unknown stored kind is logged where it is read, and the
+            // subscriber gets an internal error in the event's place (see
+            // `live`), never the event shown as another kind.
+            Subject::Sale(sale) => InvoiceSaleEvent::new(e, InvoiceSale::from(sale)).ok(),
             _ => None,
         }))
     }
@@ -124,8 +128,9 @@ impl Subscription {
             invoice_id,
         };
         Ok(live(ctx, filter, after, |e, subject| match subject {
-            // An unknown stored status is logged where it is read; the event is
-            // not delivered rather than delivered wrong.
+            // An unknown stored status is logged where it is read, and the
+            // subscriber gets an internal error in the event's place (see
+            // `live`), never the event shown as another status.
             Subject::Case(case) => NoxFinansEvent::new(e, NoxFinansCase(case)).ok(),
             _ => None,
         }))

@@ -774,3 +774,73 @@ db_test!(subscriptions_are_tenant_scoped_and_authenticated, |app| {
         );
     }
 });
+
+db_test!(
+    an_event_of_a_kind_this_version_does_not_know_is_never_shown_as_another,
+    |app| {
+        use invoice_finance::graphql::ids::{AnyId, decode_any};
+        use sea_orm::ConnectionTrait;
+        activate(&app, agreement()).await;
+        let customer = app.full_customer(&app.company).await;
+        let invoice = invoice_of_10k(&app, &customer).await;
+        let r = sell(&app, &invoice, "unknown-kind").await;
+        let sale_id = r["data"]["sellInvoice"]["id"].as_str().unwrap().to_string();
+        let Some(AnyId::InvoiceSale(sale)) = decode_any(&sale_id) else {
+            panic!("not a sale's ID: {r}")
+        };
+        // A newer version wrote an event of a kind this one does not know.
+        let db = invoice_finance::db::connect(&app.database_url)
+            .await
+            .unwrap();
+        db.execute_unprepared(&format!(
+            "INSERT INTO outbox_event (company_id, topic, kind, invoice_id, subject_id, message, at, recorded_ms) \
+             SELECT company_id, topic, 'REASSIGNED', invoice_id, subject_id, message, at, recorded_ms \
+             FROM outbox_event WHERE topic = 'INVOICE_SALE' AND subject_id = {}",
+            sale.get()
+        ))
+        .await
+        .unwrap();
+
+        // The history refuses it as an internal error rather than show it
+        // as a step it is not.
+        let history = app
+            .gql(
+                &app.company,
+                "query($id: ID!) { node(id: $id) { ... on InvoiceSale { history { kind } } } }",
+                json!({ "id": sale_id }),
+            )
+            .await;
+        assert_eq!(code(&history), "INTERNAL", "{history}");
+
+        // A subscriber replaying the sale's events gets an internal error in
+        // its place, and the stream goes on to the next event.
+        let mut ws = WsClient::connect(&app.base, Protocol::TransportWs, &app.company).await;
+        ws.subscribe(
+            "s",
+            EVENTS,
+            json!({ "id": invoice, "after": crate::helpers::cursor_zero() }),
+        )
+        .await;
+        let r = app
+            .gql(
+                &app.company,
+                "mutation($id: ID!) { withdrawInvoiceSale(saleId: $id) { status } }",
+                json!({ "id": sale_id }),
+            )
+            .await;
+        assert_eq!(
+            r["data"]["withdrawInvoiceSale"]["status"], "WITHDRAWN",
+            "{r}"
+        );
+        let got = ws.take("s", 3).await;
+        let kinds: Vec<&str> = got
+            .iter()
+            .map(|e| {
+                e["data"]["invoiceSaleEvents"]["kind"]
+                    .as_str()
+                    .unwrap_or_else(|| code(e))
+            })
+            .collect();
+        assert_eq!(kinds, ["SUBMITTED", "INTERNAL", "WITHDRAWN"], "{got:?}");
+    }
+);

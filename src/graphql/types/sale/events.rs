@@ -39,18 +39,24 @@ pub struct InvoiceSaleEvent {
 }
 
 impl InvoiceSaleEvent {
-    /// The event of outbox row `e` about `sale`.
-    pub fn new(e: &crate::store::outbox::Event, sale: InvoiceSale) -> Self {
-        Self {
+    /// The event of outbox row `e` about `sale`. A kind this version does
+    /// not know (a newer one wrote it) is an internal error, logged, never
+    /// shown as another step.
+    pub fn new(
+        e: &crate::store::outbox::Event,
+        sale: InvoiceSale,
+    ) -> Result<Self, crate::error::AppError> {
+        let kind = crate::domain::sale::SaleEvent::parse(&e.kind).ok_or_else(|| {
+            tracing::error!(kind = %e.kind, position = e.position, "unknown stored sale event");
+            crate::error::AppError::Internal(format!("unknown sale event {}", e.kind))
+        })?;
+        Ok(Self {
             cursor: cursor(e.position),
             at: e.at,
-            // A sale's events are written with `SaleEvent` kinds only.
-            kind: crate::domain::sale::SaleEvent::parse(&e.kind)
-                .unwrap_or(crate::domain::sale::SaleEvent::Submitted)
-                .into(),
+            kind: kind.into(),
             sale,
             message: e.message.clone(),
-        }
+        })
     }
 }
 

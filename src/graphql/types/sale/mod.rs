@@ -310,6 +310,6 @@ impl InvoiceSale {
         Ok(rows
             .iter()
             .map(|e| InvoiceSaleEvent::new(e, self.clone()))
-            .collect())
+            .collect::<Result<Vec<_>, _>>()?)
     }
 }
