@@ -844,3 +844,39 @@ db_test!(
         assert_eq!(kinds, ["SUBMITTED", "INTERNAL", "WITHDRAWN"], "{got:?}");
     }
 );
+
+db_test!(
+    an_unanswered_spot_check_of_a_rule_this_version_does_not_know_is_denied,
+    |app| {
+        use sea_orm::ConnectionTrait;
+        activate(&app, agreement()).await;
+        let customer = app.full_customer(&app.company).await;
+        let invoice = invoice_of_10k(&app, &customer).await;
+        let r = sell(&app, &invoice, "retired-rule").await;
+        assert!(r.get("errors").is_none(), "{r}");
+        app.clock.advance(chrono::Duration::seconds(10));
+        wait_for_status(&app, &invoice, "SPOT_CHECK").await;
+        let sale = sale_of(&app, &invoice).await["sale"].clone();
+        // The rule that selected the sale was retired by a later version:
+        // the risk it was to clear is not known to be routine.
+        let db = invoice_finance::db::connect(&app.database_url)
+            .await
+            .unwrap();
+        db.execute_unprepared(
+            "UPDATE invoice_sale SET spot_check_rule = 'RETIRED_RULE' WHERE status = 'SPOT_CHECK'",
+        )
+        .await
+        .unwrap();
+        let r = app
+            .ok(
+                &app.operator,
+                "mutation($id: ID!) { resolveSpotCheck(saleId: $id, outcome: NO_ANSWER) { status denialReason { code } } }",
+                json!({ "id": sale["id"] }),
+            )
+            .await;
+        assert_eq!(
+            r["resolveSpotCheck"],
+            json!({ "status": "DENIED", "denialReason": { "code": "SPOT_CHECK_UNANSWERED" } })
+        );
+    }
+);

@@ -12,8 +12,9 @@ pub struct DecisionFacts {
     pub agreement: Option<Agreement>,
     /// The amount of the sale as requested.
     pub amount_ore: Ore,
-    /// The spot check: selecting rule and outcome.
-    pub spot_check: Option<(&'static str, SpotCheckOutcome)>,
+    /// The spot check: the rule that selected the sale (`None`: a rule this
+    /// version does not know) and the outcome.
+    pub spot_check: Option<(Option<&'static SpotCheckRule>, SpotCheckOutcome)>,
     /// The recipient has sold invoices that are overdue.
     pub recipient_has_overdue_sold: bool,
 }
@@ -32,16 +33,15 @@ pub enum Decision {
 /// Default outcome of an unanswered spot check (NO_ANSWER, also applied at the
 /// deadline): a routine sample is approved; a check selected by a risk rule
 /// (first sales, new recipient, large amount) is denied, since the risk it was
-/// meant to clear remains.
+/// meant to clear remains, and so is one selected by a rule this version
+/// does not know, since it is not known to be routine.
 pub fn decide(f: &DecisionFacts) -> Decision {
     if let Some((rule, outcome)) = f.spot_check {
         match outcome {
             SpotCheckOutcome::Disputed => {
                 return Decision::Deny(disputed());
             }
-            SpotCheckOutcome::NoAnswer
-                if !spot_check_rule(rule).is_some_and(|r| r.unanswered_approves) =>
-            {
+            SpotCheckOutcome::NoAnswer if !rule.is_some_and(|r| r.unanswered_approves) => {
                 return Decision::Deny(Reason::new(
                     "SPOT_CHECK_UNANSWERED",
                     "we could not reach the recipient to confirm the invoice",

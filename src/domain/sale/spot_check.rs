@@ -36,6 +36,12 @@ pub struct SpotCheckRule {
     pub unanswered_approves: bool,
 }
 
+impl std::fmt::Debug for SpotCheckRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
 /// How many first sales are always checked.
 pub const ALWAYS_CHECK_FIRST: u32 = 5;
 /// The lowest share of routine checks, in per mille.

@@ -117,8 +117,12 @@ async fn resolve_in(
         now,
     )
     .await?;
-    let rule = resolved.spot_check_rule.clone().unwrap_or_default();
-    let rule: &'static str = sale::spot_check_rule(&rule).map_or(sale::ROUTINE_SAMPLE, |r| r.name);
+    let stored = resolved.spot_check_rule.as_deref().unwrap_or_default();
+    let rule = sale::spot_check_rule(stored);
+    if rule.is_none() {
+        // Decided as a risk rule would be: an unanswered check is denied.
+        tracing::warn!(rule = stored, sale = %resolved.id, "unknown stored spot-check rule");
+    }
     let basis = basis(txn, tenant, resolved.invoice_id, state.clock.today()).await?;
     decide_in(txn, state, tenant, &resolved, basis, Some((rule, outcome))).await
 }
@@ -178,7 +182,7 @@ async fn decide_in(
     tenant: Tenant,
     sale: &Sale,
     basis: sales::Basis,
-    spot_check: Option<(&'static str, SpotCheckOutcome)>,
+    spot_check: Option<(Option<&'static sale::SpotCheckRule>, SpotCheckOutcome)>,
 ) -> AppResult<Sale> {
     let now = state.clock.now();
     let today = state.clock.today();

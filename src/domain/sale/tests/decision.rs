@@ -23,23 +23,41 @@ fn decision_table() {
         code(&f)
     };
     assert_eq!(
-        with(&|f| f.spot_check = Some(("FIRST_SALES", SpotCheckOutcome::Confirmed))),
+        with(
+            &|f| f.spot_check = Some((spot_check_rule("FIRST_SALES"), SpotCheckOutcome::Confirmed))
+        ),
         "APPROVE"
     );
     assert_eq!(
-        with(&|f| f.spot_check = Some(("ROUTINE_SAMPLE", SpotCheckOutcome::Disputed))),
+        with(&|f| f.spot_check = Some((
+            spot_check_rule("ROUTINE_SAMPLE"),
+            SpotCheckOutcome::Disputed
+        ))),
         "SPOT_CHECK_DISPUTED"
     );
     assert_eq!(
-        with(&|f| f.spot_check = Some(("FIRST_SALES", SpotCheckOutcome::NoAnswer))),
+        with(&|f| f.spot_check = Some((spot_check_rule("FIRST_SALES"), SpotCheckOutcome::NoAnswer))),
         "SPOT_CHECK_UNANSWERED"
     );
     assert_eq!(
-        with(&|f| f.spot_check = Some(("NEW_RECIPIENT", SpotCheckOutcome::NoAnswer))),
+        with(&|f| f.spot_check =
+            Some((spot_check_rule("NEW_RECIPIENT"), SpotCheckOutcome::NoAnswer))),
         "SPOT_CHECK_UNANSWERED"
     );
     assert_eq!(
-        with(&|f| f.spot_check = Some(("ROUTINE_SAMPLE", SpotCheckOutcome::NoAnswer))),
+        with(&|f| f.spot_check = Some((
+            spot_check_rule("ROUTINE_SAMPLE"),
+            SpotCheckOutcome::NoAnswer
+        ))),
+        "APPROVE"
+    );
+    // A rule this version does not know is not taken to be routine.
+    assert_eq!(
+        with(&|f| f.spot_check = Some((None, SpotCheckOutcome::NoAnswer))),
+        "SPOT_CHECK_UNANSWERED"
+    );
+    assert_eq!(
+        with(&|f| f.spot_check = Some((None, SpotCheckOutcome::Confirmed))),
         "APPROVE"
     );
     assert_eq!(with(&|f| f.agreement = None), "INVOICE_SALE_NOT_ACTIVE");
@@ -67,7 +85,10 @@ fn decision_table() {
     // A dispute outranks everything else.
     assert_eq!(
         with(&|f| {
-            f.spot_check = Some(("ROUTINE_SAMPLE", SpotCheckOutcome::Disputed));
+            f.spot_check = Some((
+                spot_check_rule("ROUTINE_SAMPLE"),
+                SpotCheckOutcome::Disputed,
+            ));
             f.recipient_has_overdue_sold = true;
         }),
         "SPOT_CHECK_DISPUTED"
