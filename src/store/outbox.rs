@@ -1,6 +1,6 @@
 //! Writing events and notifications, inside the caller's transaction.
 
-use crate::domain::event::{About, Topic};
+use crate::domain::event::{About, Happened, Topic};
 use crate::domain::id::{CompanyId, InvoiceId};
 use std::sync::PoisonError;
 
@@ -32,7 +32,8 @@ pub struct Event {
     /// `None` for a topic this version does not know (written by a newer
     /// one): no subscription follows it.
     pub about: Option<About>,
-    /// What happened within the topic, e.g. `APPROVED`.
+    /// What happened within the topic, e.g. `APPROVED`, as stored; read it
+    /// with [`Event::happened`].
     pub kind: String,
     /// The invoice it is about, if any.
     pub invoice_id: Option<InvoiceId>,
@@ -47,6 +48,12 @@ impl Event {
     /// as this tenant finds exactly the row the event was written for.
     pub fn owner(&self) -> Tenant {
         Tenant(self.company_id)
+    }
+
+    /// What happened, in its topic's vocabulary; `None` for a topic or a
+    /// kind this version does not know (a newer one wrote it).
+    pub fn happened(&self) -> Option<Happened> {
+        Happened::read(self.about?, &self.kind)
     }
 
     /// The event of a row that has its position; `None` for one that waits
@@ -183,10 +190,9 @@ pub async fn read<C: ConnectionTrait>(db: &C, range: Range) -> AppResult<Vec<Eve
 /// An event to record.
 #[derive(Debug, Clone)]
 pub struct NewEvent<'a> {
-    /// The sale, notification or case, which names the topic.
-    pub about: About,
-    /// Kind within the topic.
-    pub kind: &'a str,
+    /// The sale, notification or case and what happened to it, which name
+    /// the topic and the kind.
+    pub happened: Happened,
     /// The invoice concerned.
     pub invoice_id: Option<InvoiceId>,
     /// Text.
@@ -198,10 +204,10 @@ pub struct NewEvent<'a> {
 pub fn record(db: &Ordered, tenant: Tenant, e: NewEvent<'_>, at: DateTime<Utc>) {
     let event = outbox_event::ActiveModel {
         company_id: Set(tenant.company_id().get()),
-        topic: Set(e.about.topic().as_str().to_string()),
-        kind: Set(e.kind.to_string()),
+        topic: Set(e.happened.about().topic().as_str().to_string()),
+        kind: Set(e.happened.kind().to_string()),
         invoice_id: Set(e.invoice_id.map(InvoiceId::get)),
-        subject_id: Set(e.about.key()),
+        subject_id: Set(e.happened.about().key()),
         message: Set(e.message.to_string()),
         at: Set(at),
         ..Default::default()
@@ -236,8 +242,7 @@ pub async fn notify(
         db,
         tenant,
         NewEvent {
-            about: About::Notification(crate::domain::id::NotificationId::new(n.id)),
-            kind: kind.as_str(),
+            happened: Happened::Notification(crate::domain::id::NotificationId::new(n.id), kind),
             invoice_id,
             message,
         },

@@ -174,14 +174,6 @@ pub enum NoxFinansStatus {
     Credited,
 }
 
-/// Reads a stored case status; an unknown value is an internal error.
-pub fn parse_status(s: &str) -> Result<NoxFinansStatus, AppError> {
-    NoxStatus::parse(s).map(Into::into).ok_or_else(|| {
-        tracing::error!(status = %s, "unknown stored Nox Finans status");
-        AppError::Internal(format!("unknown Nox Finans status {s}"))
-    })
-}
-
 /// Money a case has collected and where it went.
 #[derive(SimpleObject)]
 #[graphql(serial)]
@@ -359,10 +351,17 @@ pub struct NoxFinansEvent {
 impl NoxFinansEvent {
     /// The event of outbox row `e` about `case`.
     pub fn new(e: &crate::store::outbox::Event, case: NoxFinansCase) -> Result<Self, AppError> {
+        let Some(crate::domain::event::Happened::Case(_, status)) = e.happened() else {
+            tracing::error!(status = %e.kind, position = e.position, "unknown stored Nox Finans status");
+            return Err(AppError::Internal(format!(
+                "unknown Nox Finans status {}",
+                e.kind
+            )));
+        };
         Ok(Self {
             cursor: cursor(e.position),
             at: e.at,
-            status: parse_status(&e.kind)?,
+            status: status.into(),
             case,
             message: e.message.clone(),
         })

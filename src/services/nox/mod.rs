@@ -14,7 +14,7 @@ use chrono::{Duration, NaiveDate};
 use sea_orm::ConnectionTrait;
 
 use crate::db::begin_write;
-use crate::domain::event::About;
+use crate::domain::event::Happened;
 use crate::domain::nox::{self, Assessment, Candidate, Delivery, Service};
 use crate::domain::nox_case::NoxStatus;
 use crate::error::{AppError, AppResult};
@@ -32,7 +32,7 @@ pub(crate) async fn record(
     txn: &Ordered,
     tenant: Tenant,
     case: &Case,
-    kind: &str,
+    status: NoxStatus,
     message: &str,
     at: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<()> {
@@ -40,8 +40,7 @@ pub(crate) async fn record(
         txn,
         tenant,
         NewEvent {
-            about: About::Case(case.id),
-            kind,
+            happened: Happened::Case(case.id, status),
             invoice_id: Some(case.invoice_id),
             message,
         },

@@ -153,15 +153,7 @@ async fn submit(
     .await?;
     invoices::hold(txn, tenant, inv.id, invoices::Holder::NoxFinans(case.id)).await?;
     let message = format!("Invoice {} has been sent to Nox Finans", inv.invoice_number);
-    record(
-        txn,
-        tenant,
-        &case,
-        NoxStatus::Submitted.as_str(),
-        &message,
-        now,
-    )
-    .await?;
+    record(txn, tenant, &case, NoxStatus::Submitted, &message, now).await?;
     let at = now + Duration::seconds(state.settings.nox_acceptance_delay_secs.max(0));
     jobs::schedule(txn, tenant, Task::NoxAccept(case.id), at, now).await?;
     Ok(case)

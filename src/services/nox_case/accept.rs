@@ -61,15 +61,7 @@ pub async fn accept(state: &AppState, job: &Job, case: CaseId) -> AppResult<()> 
         now,
     )
     .await?;
-    record(
-        &txn,
-        tenant,
-        &accepted,
-        NoxStatus::Accepted.as_str(),
-        &message,
-        now,
-    )
-    .await?;
+    record(&txn, tenant, &accepted, NoxStatus::Accepted, &message, now).await?;
 
     let customer = by_id::get(&txn, tenant, case.customer_id).await?;
     let (event, next_status, item, text) = if service == nox::Service::ReminderService {
@@ -143,7 +135,7 @@ pub async fn accept(state: &AppState, job: &Job, case: CaseId) -> AppResult<()> 
         Ore::ZERO,
     )
     .await?;
-    record(&txn, tenant, &moved, next_status.as_str(), &text, now).await?;
+    record(&txn, tenant, &moved, next_status, &text, now).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -180,15 +172,7 @@ async fn reject_in(
         now,
     )
     .await?;
-    record(
-        txn,
-        tenant,
-        &moved,
-        NoxStatus::Rejected.as_str(),
-        &message,
-        now,
-    )
-    .await?;
+    record(txn, tenant, &moved, NoxStatus::Rejected, &message, now).await?;
     Ok(moved)
 }
 

@@ -93,7 +93,7 @@ async fn touch(
     if let Some(at) = step_at {
         jobs::reschedule(txn, tenant, Task::NoxStep(case.id), at, now).await?;
     }
-    record(txn, tenant, &moved, case.status.as_str(), message, now).await?;
+    record(txn, tenant, &moved, case.status, message, now).await?;
     Ok(moved)
 }
 
@@ -175,15 +175,7 @@ pub async fn recall(state: &AppState, tenant: Tenant, case_id: CaseId) -> AppRes
         .await?;
     }
     let message = format!("Invoice {number} has been recalled from Nox Finans");
-    record(
-        &txn,
-        tenant,
-        &moved,
-        NoxStatus::Recalled.as_str(),
-        &message,
-        now,
-    )
-    .await?;
+    record(&txn, tenant, &moved, NoxStatus::Recalled, &message, now).await?;
     txn.commit().await?;
     Ok(moved)
 }

@@ -174,7 +174,7 @@ async fn close_when_settled(
             "A payment of invoice {number} was reported to Nox Finans; {} SEK remains",
             from_ore(case.capital_ore)
         );
-        return record(txn, tenant, &case, status.as_str(), &message, now).await;
+        return record(txn, tenant, &case, status, &message, now).await;
     }
     let Some(to) = crate::domain::nox_case::next_status(status, event) else {
         return Ok(());
@@ -187,7 +187,7 @@ async fn close_when_settled(
     } else {
         format!("Invoice {number} is paid; Nox Finans has closed the case")
     };
-    record(txn, tenant, &moved, to.as_str(), &message, now).await
+    record(txn, tenant, &moved, to, &message, now).await
 }
 
 /// Job: pays out what Nox Finans collected for a case, less the company's Nox

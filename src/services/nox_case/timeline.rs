@@ -100,7 +100,7 @@ async fn take_step(
         )
         .await?;
     }
-    record(txn, tenant, &moved, reached.as_str(), &message, now).await?;
+    record(txn, tenant, &moved, reached, &message, now).await?;
     if let Some((_, day)) = after {
         step_at(day).await?;
     }

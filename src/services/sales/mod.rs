@@ -23,7 +23,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 
 use crate::domain::banking::{add_banking_days, next_banking_day};
-use crate::domain::event::About;
+use crate::domain::event::Happened;
 use crate::domain::invoice::skatteverket_outstanding;
 use crate::domain::ledger::{self, SALE_SERIES};
 use crate::domain::money::{MAX_AMOUNT_ORE, from_ore};
@@ -70,8 +70,7 @@ async fn record(
         txn,
         tenant,
         NewEvent {
-            about: About::Sale(sale.id),
-            kind: kind.as_str(),
+            happened: Happened::Sale(sale.id, kind),
             invoice_id: Some(sale.invoice_id),
             message,
         },

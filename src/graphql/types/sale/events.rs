@@ -46,10 +46,14 @@ impl InvoiceSaleEvent {
         e: &crate::store::outbox::Event,
         sale: InvoiceSale,
     ) -> Result<Self, crate::error::AppError> {
-        let kind = crate::domain::sale::SaleEvent::parse(&e.kind).ok_or_else(|| {
+        use crate::domain::event::Happened;
+        let Some(Happened::Sale(_, kind)) = e.happened() else {
             tracing::error!(kind = %e.kind, position = e.position, "unknown stored sale event");
-            crate::error::AppError::Internal(format!("unknown sale event {}", e.kind))
-        })?;
+            return Err(crate::error::AppError::Internal(format!(
+                "unknown sale event {}",
+                e.kind
+            )));
+        };
         Ok(Self {
             cursor: cursor(e.position),
             at: e.at,
