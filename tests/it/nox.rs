@@ -760,3 +760,37 @@ db_test!(
         assert!(view_of_other(&app).await.is_empty());
     }
 );
+
+db_test!(
+    a_case_event_of_a_status_this_version_does_not_know_is_an_error,
+    |app| {
+        use sea_orm::ConnectionTrait;
+        let customer = app.full_customer(&app.company).await;
+        let invoice = invoice_of_10k(&app, &customer).await;
+        let sent = hand_over(&app, &invoice, "INVOICE_SERVICE", None, "unknown-status").await;
+        assert_eq!(sent["accepted"], true, "{sent}");
+        let history = "query($id: ID!) { invoice(id: $id) { noxFinans { history { status } } } }";
+        let r = app
+            .ok(&app.company, history, json!({ "id": invoice }))
+            .await;
+        assert_eq!(
+            r["invoice"]["noxFinans"]["history"],
+            json!([{ "status": "SUBMITTED" }])
+        );
+        // A sale's step under the case's topic, as no version writes it.
+        let db = invoice_finance::db::connect(&app.database_url)
+            .await
+            .unwrap();
+        db.execute_unprepared(
+            "INSERT INTO outbox_event (company_id, topic, kind, invoice_id, subject_id, message, at, recorded_ms) \
+             SELECT company_id, topic, 'APPROVED', invoice_id, subject_id, message, at, recorded_ms \
+             FROM outbox_event WHERE topic = 'NOX_FINANS'",
+        )
+        .await
+        .unwrap();
+        let r = app
+            .gql(&app.company, history, json!({ "id": invoice }))
+            .await;
+        assert_eq!(code(&r), "INTERNAL", "{r}");
+    }
+);
