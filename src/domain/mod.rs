@@ -106,6 +106,7 @@ macro_rules! keyed_enum {
         }
     };
 }
+pub(crate) use keyed_enum;
 
 pub mod banking;
 pub mod event;

@@ -16,8 +16,8 @@ use crate::error::AppError;
 use crate::store::page::PageRequest;
 
 /// Declares the object types that have global IDs, each once with its id
-/// type: `Kind` (the name an ID carries), `AnyId` (a read ID, typed) and
-/// each id type's [`Global`] impl.
+/// type: `Kind` (the name an ID carries), `AnyId` (a read ID, typed, by
+/// `keyed_enum!`) and each id type's [`Global`] impl.
 macro_rules! global_ids {
     ($($(#[$m:meta])* $kind:ident($id:ident)),+ $(,)?) => {
         /// The object types that have global IDs.
@@ -26,10 +26,12 @@ macro_rules! global_ids {
             $($(#[$m])* $kind),+
         }
 
-        /// A global ID, read: the object's kind and its typed id.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum AnyId {
-            $($(#[$m])* $kind($id)),+
+        crate::domain::keyed_enum! {
+            /// A global ID, read: the object's kind and its typed id.
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            pub enum AnyId by Kind as kind {
+                $($(#[$m])* $kind($id) = $kind),+
+            }
         }
 
         impl Kind {
@@ -43,14 +45,6 @@ macro_rules! global_ids {
                 match s {
                     $(stringify!($kind) => Some(Self::$kind),)+
                     _ => None,
-                }
-            }
-        }
-
-        impl AnyId {
-            fn of(kind: Kind, key: i64) -> Self {
-                match kind {
-                    $(Kind::$kind => Self::$kind($id::new(key))),+
                 }
             }
         }

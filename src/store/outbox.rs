@@ -56,6 +56,13 @@ impl Event {
         Happened::read(self.about?, &self.kind)
     }
 
+    /// The internal error of an event whose kind does not read as `what` in
+    /// this version (a newer one wrote it), logged here.
+    pub fn unknown_kind(&self, what: &str) -> crate::error::AppError {
+        tracing::error!(kind = %self.kind, position = self.position, "unknown stored {what}");
+        crate::error::AppError::Internal(format!("unknown {what} {}", self.kind))
+    }
+
     /// The event of a row that has its position; `None` for one that waits
     /// for the sequencer.
     fn positioned(m: outbox_event::Model) -> Option<Self> {

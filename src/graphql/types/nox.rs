@@ -352,11 +352,7 @@ impl NoxFinansEvent {
     /// The event of outbox row `e` about `case`.
     pub fn new(e: &crate::store::outbox::Event, case: NoxFinansCase) -> Result<Self, AppError> {
         let Some(crate::domain::event::Happened::Case(_, status)) = e.happened() else {
-            tracing::error!(status = %e.kind, position = e.position, "unknown stored Nox Finans status");
-            return Err(AppError::Internal(format!(
-                "unknown Nox Finans status {}",
-                e.kind
-            )));
+            return Err(e.unknown_kind("Nox Finans status"));
         };
         Ok(Self {
             cursor: cursor(e.position),

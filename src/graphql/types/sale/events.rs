@@ -48,11 +48,7 @@ impl InvoiceSaleEvent {
     ) -> Result<Self, crate::error::AppError> {
         use crate::domain::event::Happened;
         let Some(Happened::Sale(_, kind)) = e.happened() else {
-            tracing::error!(kind = %e.kind, position = e.position, "unknown stored sale event");
-            return Err(crate::error::AppError::Internal(format!(
-                "unknown sale event {}",
-                e.kind
-            )));
+            return Err(e.unknown_kind("sale event"));
         };
         Ok(Self {
             cursor: cursor(e.position),
