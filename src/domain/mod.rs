@@ -111,6 +111,7 @@ pub(crate) use keyed_enum;
 pub mod banking;
 pub mod event;
 pub mod id;
+pub mod idempotency;
 pub mod identifiers;
 pub mod invoice;
 pub mod job;

@@ -362,3 +362,48 @@ db_test!(malformed_requests_get_coded_errors, |app| {
         .await;
     assert!(r["data"]["node"].is_null(), "{r}");
 });
+
+db_test!(idempotency_keys_are_counted_in_characters, |app| {
+    let customer = app.full_customer(&app.company).await;
+    let id = app.invoice(&app.company, &customer, "100").await;
+    const PAY: &str = "mutation($id: ID!, $k: String!) { registerPayment(invoiceId: $id, amount: \"1\", paidOn: \"2026-11-21\", payer: CUSTOMER, idempotencyKey: $k) { balance } }";
+    const CREDIT: &str = "mutation($id: ID!, $k: String!) { creditInvoice(invoiceId: $id, idempotencyKey: $k) { invoice { balance } } }";
+    // Empty, blank and over 100 characters: refused, nothing written.
+    for key in [
+        String::new(),
+        "   ".into(),
+        "k".repeat(101),
+        "ö".repeat(101),
+    ] {
+        for query in [PAY, CREDIT] {
+            let r = app
+                .gql(&app.company, query, json!({ "id": id, "k": key }))
+                .await;
+            assert_eq!(
+                (code(&r), field(&r)),
+                ("VALIDATION", "idempotencyKey"),
+                "{key:?}: {r}"
+            );
+        }
+    }
+    // 100 characters is the limit whatever their bytes: "ö" takes two in UTF-8.
+    let r = app
+        .ok(&app.company, PAY, json!({ "id": id, "k": "ö".repeat(100) }))
+        .await;
+    assert_eq!(r["registerPayment"]["balance"], "124.00");
+    // Surrounding blanks are not part of the key: the same payment again.
+    let padded = format!("  {}  ", "ö".repeat(100));
+    let r = app
+        .ok(&app.company, PAY, json!({ "id": id, "k": padded }))
+        .await;
+    assert_eq!(r["registerPayment"]["balance"], "124.00");
+    let other = app.invoice(&app.company, &customer, "10").await;
+    let r = app
+        .ok(
+            &app.company,
+            CREDIT,
+            json!({ "id": other, "k": "å".repeat(100) }),
+        )
+        .await;
+    assert_eq!(r["creditInvoice"]["invoice"]["balance"], "0.00");
+});

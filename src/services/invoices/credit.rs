@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::domain::id::InvoiceId;
+use crate::domain::idempotency::idempotency_key;
 use crate::domain::money::Ore;
 
 /// A credit note and the invoice it credits.
@@ -27,13 +28,7 @@ pub async fn credit(
     rows: Option<Vec<RowInput>>,
     key: &str,
 ) -> AppResult<Credited> {
-    let key = key.trim();
-    if key.is_empty() || key.len() > 100 {
-        return Err(AppError::validation(
-            "idempotencyKey",
-            "must be 1 to 100 characters",
-        ));
-    }
+    let key = idempotency_key(key)?;
     let now = state.clock.now();
     let txn = state.begin_ordered().await?;
     if let Some(p) = store::payment_by_key(&txn, tenant, key).await? {

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::domain::id::InvoiceId;
+use crate::domain::idempotency::idempotency_key;
 use crate::domain::money::Ore;
 
 /// A payment as a client registers it.
@@ -62,13 +63,7 @@ async fn register_payment_once(
     if amount_ore.is_zero() {
         return Err(AppError::validation("amount", "must be greater than zero"));
     }
-    let key = input.idempotency_key.trim().to_string();
-    if key.is_empty() || key.len() > 100 {
-        return Err(AppError::validation(
-            "idempotencyKey",
-            "must be 1 to 100 characters",
-        ));
-    }
+    let key = idempotency_key(&input.idempotency_key)?.to_string();
     if input.payer == Payer::CreditNote {
         return Err(AppError::validation(
             "payer",

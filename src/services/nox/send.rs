@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::domain::id::InvoiceId;
+use crate::domain::idempotency::idempotency_key;
 
 /// The result of sending one invoice.
 #[derive(Debug, Clone)]
@@ -33,13 +34,7 @@ pub async fn send(
     recall_instead_of_monitoring: Option<bool>,
     key: &str,
 ) -> AppResult<Vec<SendResult>> {
-    let key = key.trim();
-    if key.is_empty() || key.len() > 100 {
-        return Err(AppError::validation(
-            "idempotencyKey",
-            "must be 1 to 100 characters",
-        ));
-    }
+    let key = idempotency_key(key)?;
     if invoice_ids.is_empty() || invoice_ids.len() > MAX_BATCH {
         return Err(AppError::validation(
             "invoiceIds",

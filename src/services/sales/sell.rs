@@ -97,13 +97,7 @@ pub async fn sell(
     quote_id: &str,
     idempotency_key: &str,
 ) -> AppResult<Sale> {
-    let key = idempotency_key.trim();
-    if key.is_empty() || key.len() > 100 {
-        return Err(AppError::validation(
-            "idempotencyKey",
-            "must be 1 to 100 characters",
-        ));
-    }
+    let key = crate::domain::idempotency::idempotency_key(idempotency_key)?;
     match sell_once(state, tenant, invoice_id, quote_id, key).await {
         Ok(s) => Ok(s),
         // A concurrent request with the same key may have won the race: its

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::domain::id::SaleId;
+use crate::domain::idempotency::idempotency_key;
 use crate::domain::notification::NotificationKind;
 use crate::store::by_id;
 
@@ -95,13 +96,7 @@ pub async fn record_collection(
     collected_on: NaiveDate,
     key: &str,
 ) -> AppResult<Sale> {
-    let key = key.trim();
-    if key.is_empty() || key.len() > 100 {
-        return Err(AppError::validation(
-            "idempotencyKey",
-            "must be 1 to 100 characters",
-        ));
-    }
+    let key = idempotency_key(key)?;
     let amount_ore = crate::domain::money::parse_amount("amount", amount, false)?;
     if amount_ore.is_zero() {
         return Err(AppError::validation("amount", "must be greater than zero"));
