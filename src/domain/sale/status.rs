@@ -1,5 +1,7 @@
 //! Where a sale stands and the steps that move it.
 
+use crate::domain::notification::NotificationKind;
+
 stored_enum! {
     /// Where a sale stands.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,5 +96,21 @@ stored_enum! {
         PaidOut = "PAID_OUT",
         /// Withdrawn by the company before the decision.
         Withdrawn = "WITHDRAWN",
+    }
+}
+
+impl SaleEvent {
+    /// The notification the company gets of the step, if it hears of it: every
+    /// step but the spot check's, which is the financier's business until it
+    /// ends in a decision.
+    pub fn notification(self) -> Option<NotificationKind> {
+        match self {
+            Self::Submitted => Some(NotificationKind::SaleSent),
+            Self::SpotCheckStarted | Self::SpotCheckResolved => None,
+            Self::Approved => Some(NotificationKind::SaleApproved),
+            Self::Denied => Some(NotificationKind::SaleDenied),
+            Self::PaidOut => Some(NotificationKind::SalePaidOut),
+            Self::Withdrawn => Some(NotificationKind::SaleWithdrawn),
+        }
     }
 }

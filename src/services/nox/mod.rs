@@ -15,6 +15,7 @@ use sea_orm::ConnectionTrait;
 
 use crate::db::begin_write;
 use crate::domain::event::Happened;
+use crate::domain::notification::NotificationKind;
 use crate::domain::nox::{self, Assessment, Candidate, Delivery, Service};
 use crate::domain::nox_case::NoxStatus;
 use crate::error::{AppError, AppResult};
@@ -28,6 +29,30 @@ use crate::store::outbox::Ordered;
 use crate::store::outbox::{self, NewEvent};
 use crate::store::{Tenant, sales};
 
+/// Records a step of a case and tells the company of it in a notification with
+/// the same message.
+pub(crate) async fn announce(
+    txn: &Ordered,
+    tenant: Tenant,
+    case: &Case,
+    status: NoxStatus,
+    notification: NotificationKind,
+    message: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    outbox::notify(
+        txn,
+        tenant,
+        notification,
+        message,
+        Some(case.invoice_id),
+        at,
+    )
+    .await?;
+    record(txn, tenant, case, status, message, at).await
+}
+
+/// Records a step of a case with its message.
 pub(crate) async fn record(
     txn: &Ordered,
     tenant: Tenant,

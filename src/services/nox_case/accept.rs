@@ -52,16 +52,16 @@ pub async fn accept(state: &AppState, job: &Job, case: CaseId) -> AppResult<()> 
     .await?
     .ok_or_else(|| AppError::conflict("the case moved during acceptance"))?;
     let message = format!("Invoice {number} is approved and will be handled by Nox Finans");
-    outbox::notify(
+    announce(
         &txn,
         tenant,
+        &accepted,
+        NoxStatus::Accepted,
         NotificationKind::NoxAccepted,
         &message,
-        Some(inv.id),
         now,
     )
     .await?;
-    record(&txn, tenant, &accepted, NoxStatus::Accepted, &message, now).await?;
 
     let customer = by_id::get(&txn, tenant, case.customer_id).await?;
     let (event, next_status, item, text) = if service == nox::Service::ReminderService {
@@ -163,16 +163,16 @@ async fn reject_in(
     .ok_or_else(|| AppError::conflict("only a submitted case can be rejected"))?;
     invoices::release(txn, tenant, case.invoice_id, Holder::NoxFinans(case.id)).await?;
     let message = format!("Nox Finans rejected invoice {number}: {reason}");
-    outbox::notify(
+    announce(
         txn,
         tenant,
+        &moved,
+        NoxStatus::Rejected,
         NotificationKind::NoxRejected,
         &message,
-        Some(case.invoice_id),
         now,
     )
     .await?;
-    record(txn, tenant, &moved, NoxStatus::Rejected, &message, now).await?;
     Ok(moved)
 }
 

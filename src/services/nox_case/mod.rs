@@ -29,7 +29,7 @@ use crate::domain::nox_case::{
     accrued_interest_ore, allowed_from, kept_of_collection, next_step, payout_split,
 };
 use crate::error::{AppError, AppResult};
-use crate::services::nox::{assess_with, record};
+use crate::services::nox::{announce, assess_with, record};
 use crate::state::AppState;
 use crate::store::invoices::Holder;
 use crate::store::invoices::Invoice;

@@ -90,17 +90,11 @@ async fn take_step(
     );
     if closes {
         invoices::release(txn, tenant, inv.id, Holder::NoxFinans(case.id)).await?;
-        outbox::notify(
-            txn,
-            tenant,
-            NotificationKind::NoxReturned,
-            &message,
-            Some(inv.id),
-            now,
-        )
-        .await?;
+        let returned = NotificationKind::NoxReturned;
+        announce(txn, tenant, &moved, reached, returned, &message, now).await?;
+    } else {
+        record(txn, tenant, &moved, reached, &message, now).await?;
     }
-    record(txn, tenant, &moved, reached, &message, now).await?;
     if let Some((_, day)) = after {
         step_at(day).await?;
     }

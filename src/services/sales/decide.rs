@@ -4,7 +4,6 @@
 use super::sell::{basis, sale_facts};
 use super::*;
 use crate::domain::id::SaleId;
-use crate::domain::notification::NotificationKind;
 use crate::store::by_id;
 
 /// Job: selects a spot check or decides at once.
@@ -221,15 +220,6 @@ async fn decide_in(
                 "Invoice {number} is approved for sale: {} SEK will be paid out on {payout_date}",
                 from_ore(s.payout_ore)
             );
-            outbox::notify(
-                txn,
-                tenant,
-                NotificationKind::SaleApproved,
-                &message,
-                Some(s.invoice_id),
-                now,
-            )
-            .await?;
             record(txn, tenant, &s, SaleEvent::Approved, &message, now).await?;
             let at =
                 crate::domain::time::stockholm_instant(payout_date, state.settings.payout_hour);
@@ -250,15 +240,6 @@ async fn decide_in(
                 "The sale of invoice {number} was denied: {}",
                 reason.message
             );
-            outbox::notify(
-                txn,
-                tenant,
-                NotificationKind::SaleDenied,
-                &message,
-                Some(s.invoice_id),
-                now,
-            )
-            .await?;
             record(txn, tenant, &s, SaleEvent::Denied, &message, now).await?;
             Ok(s)
         }

@@ -58,6 +58,8 @@ pub struct QuoteView {
     pub agreement: Option<Agreement>,
 }
 
+/// Records a step of a sale with its message, and the notification of the
+/// step when the company hears of it ([`SaleEvent::notification`]).
 async fn record(
     txn: &Ordered,
     tenant: Tenant,
@@ -66,6 +68,17 @@ async fn record(
     message: &str,
     at: DateTime<Utc>,
 ) -> AppResult<()> {
+    if let Some(notification) = kind.notification() {
+        outbox::notify(
+            txn,
+            tenant,
+            notification,
+            message,
+            Some(sale.invoice_id),
+            at,
+        )
+        .await?;
+    }
     outbox::record(
         txn,
         tenant,

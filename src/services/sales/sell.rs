@@ -3,7 +3,6 @@
 use super::*;
 use crate::domain::id::InvoiceId;
 use crate::domain::money::Ore;
-use crate::domain::notification::NotificationKind;
 
 /// The facts the rule engine weighs a sale by; with `exclude_own_sale` (a
 /// decision) the sale being decided does not count as the invoice's.
@@ -185,15 +184,6 @@ async fn sell_once(
     invoices::hold(&txn, tenant, sale.invoice_id, Holder::Sale(sale.id)).await?;
     let number = &view.invoice.invoice_number;
     let message = format!("Invoice {number} has been sent for sale");
-    outbox::notify(
-        &txn,
-        tenant,
-        NotificationKind::SaleSent,
-        &message,
-        Some(sale.invoice_id),
-        now,
-    )
-    .await?;
     record(&txn, tenant, &sale, SaleEvent::Submitted, &message, now).await?;
     let run_at = now + Duration::seconds(state.settings.sale_processing_delay_secs.max(0));
     jobs::schedule(&txn, tenant, Task::ProcessSale(sale.id), run_at, now).await?;

@@ -4,7 +4,6 @@
 use super::*;
 use crate::domain::id::SaleId;
 use crate::domain::idempotency::idempotency_key;
-use crate::domain::notification::NotificationKind;
 use crate::store::by_id;
 
 /// Job: pays out an approved sale.
@@ -29,15 +28,6 @@ pub async fn payout(state: &AppState, job: &Job, sale: SaleId) -> AppResult<()> 
                 from_ore(s.payout_ore),
                 inv.invoice_number
             );
-            outbox::notify(
-                &txn,
-                tenant,
-                NotificationKind::SalePaidOut,
-                &message,
-                Some(s.invoice_id),
-                now,
-            )
-            .await?;
             record(&txn, tenant, &s, SaleEvent::PaidOut, &message, now).await?;
         }
     }
@@ -70,15 +60,6 @@ pub async fn withdraw(state: &AppState, tenant: Tenant, sale_id: SaleId) -> AppR
         "The sale of invoice {} was withdrawn; no fees were charged",
         inv.invoice_number
     );
-    outbox::notify(
-        &txn,
-        tenant,
-        NotificationKind::SaleWithdrawn,
-        &message,
-        Some(s.invoice_id),
-        now,
-    )
-    .await?;
     record(&txn, tenant, &s, SaleEvent::Withdrawn, &message, now).await?;
     txn.commit().await?;
     Ok(s)
