@@ -227,6 +227,31 @@ impl Lanes {
     }
 }
 
+/// Does a job's work in one transaction that also marks the job done: the work
+/// commits with it, or rolls back and leaves the job to be retried. The job is
+/// marked first, so a lease that has passed to another worker is a `CONFLICT`
+/// before any work, and a step that schedules its successor finds no live job
+/// of its own in the way.
+async fn run_task(state: &AppState, job: &Job) -> crate::error::AppResult<()> {
+    let txn = state.begin_ordered().await?;
+    jobs::finish(&txn, job).await?;
+    match &job.task {
+        Ok(Task::ProcessSale(id)) => sales::process(state, &txn, job, *id).await,
+        Ok(Task::SpotCheckDeadline(id)) => sales::spot_check_deadline(state, &txn, job, *id).await,
+        Ok(Task::Payout(id)) => sales::payout(state, &txn, job, *id).await,
+        Ok(Task::NoxAccept(id)) => nox_case::accept(state, &txn, job, *id).await,
+        Ok(Task::NoxStep(id)) => nox_case::step(state, &txn, job, *id).await,
+        Ok(Task::NoxPayout(id)) => nox_case::payout(state, &txn, job, *id).await,
+        // The company it invoices is the job's own.
+        Ok(Task::NoxFeeInvoice(_)) => nox_case::invoice_fees(state, &txn, job).await,
+        Err(other) => Err(crate::error::AppError::Internal(format!(
+            "unknown job kind {other}"
+        ))),
+    }?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Runs one claimed job and records a failure for retry (or as dead after
 /// the last attempt).
 async fn run_job(state: &AppState, job: Job) {
@@ -236,27 +261,7 @@ async fn run_job(state: &AppState, job: Job) {
         job.id = job.id.get(),
         job.kind = %job.kind_name(),
     );
-    let result = tracing::Instrument::instrument(
-        async {
-            match &job.task {
-                Ok(Task::ProcessSale(id)) => sales::process(state, &job, *id).await,
-                Ok(Task::SpotCheckDeadline(id)) => {
-                    sales::spot_check_deadline(state, &job, *id).await
-                }
-                Ok(Task::Payout(id)) => sales::payout(state, &job, *id).await,
-                Ok(Task::NoxAccept(id)) => nox_case::accept(state, &job, *id).await,
-                Ok(Task::NoxStep(id)) => nox_case::step(state, &job, *id).await,
-                Ok(Task::NoxPayout(id)) => nox_case::payout(state, &job, *id).await,
-                // The company it invoices is the job's own.
-                Ok(Task::NoxFeeInvoice(_)) => nox_case::invoice_fees(state, &job).await,
-                Err(other) => Err(crate::error::AppError::Internal(format!(
-                    "unknown job kind {other}"
-                ))),
-            }
-        },
-        span,
-    )
-    .await;
+    let result = tracing::Instrument::instrument(run_task(state, &job), span).await;
     let Err(e) = result else {
         return;
     };

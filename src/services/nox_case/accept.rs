@@ -9,25 +9,21 @@ use crate::store::by_id;
 /// is rejected (the invoice is free again); otherwise it is accepted and
 /// delivered by letter or e-mail (invoice service) or reminded (reminder
 /// service), with the fee charged, all in one transaction.
-#[tracing::instrument(skip(state, job, case), fields(job = job.id.get(), case = case.get()))]
-pub async fn accept(state: &AppState, job: &Job, case: CaseId) -> AppResult<()> {
+#[tracing::instrument(skip(state, txn, job, case), fields(job = job.id.get(), case = case.get()))]
+pub async fn accept(state: &AppState, txn: &Ordered, job: &Job, case: CaseId) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
-    let txn = state.begin_ordered().await?;
-    jobs::finish(&txn, job).await?;
-    let Some((tenant, case)) = load_locked(&txn, job, case).await? else {
-        txn.commit().await?;
+    let Some((tenant, case)) = load_locked(txn, job, case).await? else {
         return Ok(());
     };
     if case.status != NoxStatus::Submitted {
-        txn.commit().await?;
         return Ok(());
     }
-    let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;
+    let inv = invoices::require(txn, tenant, case.invoice_id, "invoiceId").await?;
     let number = inv.invoice_number.clone();
     let (service, delivery) = (case.service, case.delivery);
     // The invoice must still qualify: it may have changed since it was sent.
-    let assessment = assess_with(&txn, tenant, &inv, service, delivery, today, true).await?;
+    let assessment = assess_with(txn, tenant, &inv, service, delivery, today, true).await?;
     if assessment.colour == nox::Colour::Red {
         let reason = assessment
             .blockers
@@ -35,12 +31,11 @@ pub async fn accept(state: &AppState, job: &Job, case: CaseId) -> AppResult<()> 
             .map(|b| b.message)
             .collect::<Vec<_>>()
             .join("; ");
-        reject_in(&txn, state, tenant, &case, &number, &reason).await?;
-        txn.commit().await?;
+        reject_in(txn, state, tenant, &case, &number, &reason).await?;
         return Ok(());
     }
     let accepted = store::transition(
-        &txn,
+        txn,
         tenant,
         case.id,
         &allowed_from(CaseEvent::Accept),
@@ -53,7 +48,7 @@ pub async fn accept(state: &AppState, job: &Job, case: CaseId) -> AppResult<()> 
     .ok_or_else(|| AppError::conflict("the case moved during acceptance"))?;
     let message = format!("Invoice {number} is approved and will be handled by Nox Finans");
     announce(
-        &txn,
+        txn,
         tenant,
         &accepted,
         NoxStatus::Accepted,
@@ -63,7 +58,7 @@ pub async fn accept(state: &AppState, job: &Job, case: CaseId) -> AppResult<()> 
     )
     .await?;
 
-    let customer = by_id::get(&txn, tenant, case.customer_id).await?;
+    let customer = by_id::get(txn, tenant, case.customer_id).await?;
     let (event, next_status, item, text) = if service == nox::Service::ReminderService {
         (
             CaseEvent::Step(Step::Reminder),
@@ -99,7 +94,7 @@ pub async fn accept(state: &AppState, job: &Job, case: CaseId) -> AppResult<()> 
         today,
     ));
     let moved = store::transition(
-        &txn,
+        txn,
         tenant,
         case.id,
         &allowed_from(event),
@@ -114,7 +109,7 @@ pub async fn accept(state: &AppState, job: &Job, case: CaseId) -> AppResult<()> 
     .ok_or_else(|| AppError::conflict("the case moved during acceptance"))?;
     if let Some((_, day)) = next {
         jobs::schedule_once(
-            &txn,
+            txn,
             tenant,
             Task::NoxStep(moved.id),
             morning(state, day),
@@ -123,7 +118,7 @@ pub async fn accept(state: &AppState, job: &Job, case: CaseId) -> AppResult<()> 
         .await?;
     }
     charge_company_fee(
-        &txn,
+        txn,
         state,
         tenant,
         inv.id,
@@ -135,8 +130,7 @@ pub async fn accept(state: &AppState, job: &Job, case: CaseId) -> AppResult<()> 
         Ore::ZERO,
     )
     .await?;
-    record(&txn, tenant, &moved, next_status, &text, now).await?;
-    txn.commit().await?;
+    record(txn, tenant, &moved, next_status, &text, now).await?;
     Ok(())
 }
 

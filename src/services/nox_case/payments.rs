@@ -192,25 +192,23 @@ async fn close_when_settled(
 
 /// Job: pays out what Nox Finans collected for a case, less the company's Nox
 /// Finans fees not yet settled. Compare-and-set on exactly the amount paid.
-#[tracing::instrument(skip(state, job, case), fields(job = job.id.get(), case = case.get()))]
-pub async fn payout(state: &AppState, job: &Job, case: CaseId) -> AppResult<()> {
+#[tracing::instrument(skip(state, txn, job, case), fields(job = job.id.get(), case = case.get()))]
+pub async fn payout(state: &AppState, txn: &Ordered, job: &Job, case: CaseId) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
-    let txn = state.begin_ordered().await?;
-    jobs::finish(&txn, job).await?;
-    if let Some((tenant, case)) = load_locked(&txn, job, case).await?
+    if let Some((tenant, case)) = load_locked(txn, job, case).await?
         && case.payout_pending_ore.is_positive()
     {
         let pending = case.payout_pending_ore;
-        let (set_off, out) = payout_split(pending, books::nox_fees_due(&txn, tenant).await?);
-        if !store::take_payout(&txn, tenant, case.id, pending, set_off).await?
-            || !books::settle_nox_fees(&txn, tenant, set_off).await?
+        let (set_off, out) = payout_split(pending, books::nox_fees_due(txn, tenant).await?);
+        if !store::take_payout(txn, tenant, case.id, pending, set_off).await?
+            || !books::settle_nox_fees(txn, tenant, set_off).await?
         {
             return Err(AppError::conflict(
                 "the payout changed meanwhile; it will be retried",
             ));
         }
-        let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;
+        let inv = invoices::require(txn, tenant, case.invoice_id, "invoiceId").await?;
         let (lines, voucher) = ledger::nox_payout(&inv.invoice_number, pending, set_off);
         let refs = Refs {
             invoice_id: Some(inv.id),
@@ -218,26 +216,23 @@ pub async fn payout(state: &AppState, job: &Job, case: CaseId) -> AppResult<()> 
         };
         if out.is_positive() {
             let entries = Entries::new(NOX_SERIES, &lines, &voucher);
-            book(&txn, tenant, entries, today, refs, now).await?;
+            book(txn, tenant, entries, today, refs, now).await?;
         }
     }
-    txn.commit().await?;
     Ok(())
 }
 
 /// Job (first of the month): invoices the company's Nox Finans fees that no
 /// payout has covered, so the payments account returns to zero with an entry
 /// that says why.
-#[tracing::instrument(skip(state, job), fields(job = job.id.get(), company = %job.tenant.company_id()))]
-pub async fn invoice_fees(state: &AppState, job: &Job) -> AppResult<()> {
+#[tracing::instrument(skip(state, txn, job), fields(job = job.id.get(), company = %job.tenant.company_id()))]
+pub async fn invoice_fees(state: &AppState, txn: &Ordered, job: &Job) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
     let tenant = job.tenant;
-    let txn = state.begin_ordered().await?;
-    jobs::finish(&txn, job).await?;
-    let due = books::nox_fees_due(&txn, tenant).await?;
+    let due = books::nox_fees_due(txn, tenant).await?;
     if due.is_positive() {
-        if !books::settle_nox_fees(&txn, tenant, due).await? {
+        if !books::settle_nox_fees(txn, tenant, due).await? {
             return Err(AppError::conflict("the fees changed meanwhile"));
         }
         let month = today
@@ -250,13 +245,13 @@ pub async fn invoice_fees(state: &AppState, job: &Job) -> AppResult<()> {
         };
         let lines = [line];
         let entries = Entries::new(NOX_SERIES, &lines, &voucher);
-        book(&txn, tenant, entries, today, refs, now).await?;
+        book(txn, tenant, entries, today, refs, now).await?;
         let message = format!(
             "Nox Finans fees of {} SEK for {month} that no payout covered have been invoiced to you",
             from_ore(due)
         );
         outbox::notify(
-            &txn,
+            txn,
             tenant,
             NotificationKind::NoxFeesInvoiced,
             &message,
@@ -265,6 +260,5 @@ pub async fn invoice_fees(state: &AppState, job: &Job) -> AppResult<()> {
         )
         .await?;
     }
-    txn.commit().await?;
     Ok(())
 }

@@ -6,20 +6,16 @@ use crate::domain::notification::NotificationKind;
 use crate::store::by_id;
 
 /// Job: takes a case's next timeline step once it is due (a paused case waits).
-#[tracing::instrument(skip(state, job, case), fields(job = job.id.get(), case = case.get()))]
-pub async fn step(state: &AppState, job: &Job, case: CaseId) -> AppResult<()> {
+#[tracing::instrument(skip(state, txn, job, case), fields(job = job.id.get(), case = case.get()))]
+pub async fn step(state: &AppState, txn: &Ordered, job: &Job, case: CaseId) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
-    let txn = state.begin_ordered().await?;
-    // Finished first, so that the next step can be scheduled as the live one.
-    jobs::finish(&txn, job).await?;
-    if let Some((tenant, case)) = load_locked(&txn, job, case).await? {
+    if let Some((tenant, case)) = load_locked(txn, job, case).await? {
         let status = case.status;
         if status.is_running() {
-            take_step(&txn, state, tenant, &case, status, today, now).await?;
+            take_step(txn, state, tenant, &case, status, today, now).await?;
         }
     }
-    txn.commit().await?;
     Ok(())
 }
 

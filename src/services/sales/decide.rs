@@ -7,17 +7,14 @@ use crate::domain::id::SaleId;
 use crate::store::by_id;
 
 /// Job: selects a spot check or decides at once.
-#[tracing::instrument(skip(state, job, sale), fields(job = job.id.get(), sale = sale.get()))]
-pub async fn process(state: &AppState, job: &Job, sale: SaleId) -> AppResult<()> {
+#[tracing::instrument(skip(state, txn, job, sale), fields(job = job.id.get(), sale = sale.get()))]
+pub async fn process(state: &AppState, txn: &Ordered, job: &Job, sale: SaleId) -> AppResult<()> {
     let now = state.clock.now();
-    let txn = state.begin_ordered().await?;
-    let Some((tenant, sale)) = load_for_job(&txn, job, sale).await? else {
-        jobs::finish(&txn, job).await?;
-        txn.commit().await?;
+    let Some((tenant, sale)) = load_for_job(txn, job, sale).await? else {
         return Ok(());
     };
     if sale.status == SaleStatus::Processing {
-        let basis = basis(&txn, tenant, sale.invoice_id, state.clock.today()).await?;
+        let basis = basis(txn, tenant, sale.invoice_id, state.clock.today()).await?;
         let h = basis.history;
         let facts = SpotCheckFacts {
             approved_sales: h.approved,
@@ -33,23 +30,21 @@ pub async fn process(state: &AppState, job: &Job, sale: SaleId) -> AppResult<()>
                     rule: rule.name,
                     deadline,
                 };
-                if let Some(s) = sales::transition(&txn, tenant, sale.id, change).await? {
+                if let Some(s) = sales::transition(txn, tenant, sale.id, change).await? {
                     let message = format!(
                         "Spot check ({}): {} We will call the recipient; the decision may take a day.",
                         rule.name, rule.explanation
                     );
-                    record(&txn, tenant, &s, SaleEvent::SpotCheckStarted, &message, now).await?;
-                    jobs::schedule(&txn, tenant, Task::SpotCheckDeadline(s.id), deadline, now)
+                    record(txn, tenant, &s, SaleEvent::SpotCheckStarted, &message, now).await?;
+                    jobs::schedule(txn, tenant, Task::SpotCheckDeadline(s.id), deadline, now)
                         .await?;
                 }
             }
             None => {
-                decide_in(&txn, state, tenant, &sale, basis, None).await?;
+                decide_in(txn, state, tenant, &sale, basis, None).await?;
             }
         }
     }
-    jobs::finish(&txn, job).await?;
-    txn.commit().await?;
     Ok(())
 }
 
@@ -65,14 +60,18 @@ pub fn spot_check_due(state: &AppState) -> DateTime<Utc> {
 }
 
 /// Job: a spot check not resolved by its deadline gets the default outcome.
-#[tracing::instrument(skip(state, job, sale), fields(job = job.id.get(), sale = sale.get()))]
-pub async fn spot_check_deadline(state: &AppState, job: &Job, sale: SaleId) -> AppResult<()> {
-    let txn = state.begin_ordered().await?;
-    if let Some((tenant, sale)) = load_for_job(&txn, job, sale).await?
+#[tracing::instrument(skip(state, txn, job, sale), fields(job = job.id.get(), sale = sale.get()))]
+pub async fn spot_check_deadline(
+    state: &AppState,
+    txn: &Ordered,
+    job: &Job,
+    sale: SaleId,
+) -> AppResult<()> {
+    if let Some((tenant, sale)) = load_for_job(txn, job, sale).await?
         && sale.status == SaleStatus::SpotCheck
     {
         resolve_in(
-            &txn,
+            txn,
             state,
             tenant,
             &sale,
@@ -81,8 +80,6 @@ pub async fn spot_check_deadline(state: &AppState, job: &Job, sale: SaleId) -> A
         )
         .await?;
     }
-    jobs::finish(&txn, job).await?;
-    txn.commit().await?;
     Ok(())
 }
 

@@ -7,32 +7,29 @@ use crate::domain::idempotency::idempotency_key;
 use crate::store::by_id;
 
 /// Job: pays out an approved sale.
-#[tracing::instrument(skip(state, job, sale), fields(job = job.id.get(), sale = sale.get()))]
-pub async fn payout(state: &AppState, job: &Job, sale: SaleId) -> AppResult<()> {
+#[tracing::instrument(skip(state, txn, job, sale), fields(job = job.id.get(), sale = sale.get()))]
+pub async fn payout(state: &AppState, txn: &Ordered, job: &Job, sale: SaleId) -> AppResult<()> {
     let now = state.clock.now();
     let today = state.clock.today();
-    let txn = state.begin_ordered().await?;
-    if let Some((tenant, sale)) = load_for_job(&txn, job, sale).await? {
+    if let Some((tenant, sale)) = load_for_job(txn, job, sale).await? {
         let change = SaleChange::PayOut { at: now };
-        if let Some(s) = sales::transition(&txn, tenant, sale.id, change).await? {
-            let inv = invoices::require(&txn, tenant, s.invoice_id, "invoiceId").await?;
+        if let Some(s) = sales::transition(txn, tenant, sale.id, change).await? {
+            let inv = invoices::require(txn, tenant, s.invoice_id, "invoiceId").await?;
             let (lines, voucher) = ledger::payout(&inv.invoice_number, s.payout_ore);
             let refs = Refs {
                 invoice_id: Some(s.invoice_id),
                 sale_id: Some(s.id),
             };
             let entries = Entries::new(SALE_SERIES, &lines, &voucher);
-            book(&txn, tenant, entries, today, refs, now).await?;
+            book(txn, tenant, entries, today, refs, now).await?;
             let message = format!(
                 "{} SEK for invoice {} has been paid out to your bank account",
                 from_ore(s.payout_ore),
                 inv.invoice_number
             );
-            record(&txn, tenant, &s, SaleEvent::PaidOut, &message, now).await?;
+            record(txn, tenant, &s, SaleEvent::PaidOut, &message, now).await?;
         }
     }
-    jobs::finish(&txn, job).await?;
-    txn.commit().await?;
     Ok(())
 }
 
