@@ -71,6 +71,30 @@ pub struct Refs {
     pub sale_id: Option<SaleId>,
 }
 
+impl Refs {
+    /// A sale's booking: its invoice and the sale.
+    pub fn sale(invoice_id: InvoiceId, sale_id: SaleId) -> Self {
+        Self {
+            invoice_id: Some(invoice_id),
+            sale_id: Some(sale_id),
+        }
+    }
+
+    /// A booking about one invoice.
+    pub fn invoice(invoice_id: InvoiceId) -> Self {
+        Self {
+            invoice_id: Some(invoice_id),
+            sale_id: None,
+        }
+    }
+
+    /// A booking about no invoice (the month's fees invoiced).
+    pub const NONE: Self = Self {
+        invoice_id: None,
+        sale_id: None,
+    };
+}
+
 /// What one money event writes to the books on one day: lines on the
 /// payments account's statement and a voucher in a series.
 #[derive(Debug, Clone, Copy)]

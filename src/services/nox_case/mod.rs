@@ -92,13 +92,9 @@ async fn charge_company_fee(
     let now = state.clock.now();
     let today = state.clock.today();
     let (line, voucher) = ledger::nox_fee(description, fee_ore, vat_ore);
-    let refs = Refs {
-        invoice_id: Some(invoice_id),
-        sale_id: None,
-    };
     let lines = [line];
     let entries = Entries::new(NOX_SERIES, &lines, &voucher);
-    book(txn, tenant, entries, today, refs, now).await?;
+    book(txn, tenant, entries, today, Refs::invoice(invoice_id), now).await?;
     books::add_nox_fees_due(txn, tenant, fee_ore + vat_ore).await?;
     let first_of_next = NaiveDate::from_ymd_opt(today.year(), today.month(), 1)
         .and_then(|d| d.checked_add_months(chrono::Months::new(1)))

@@ -109,12 +109,8 @@ pub async fn collect(
     let number = &inv.invoice_number;
     let (lines, voucher) =
         ledger::nox_collection(number, a.capital_ore, a.fees_ore, a.interest_ore, kept);
-    let refs = Refs {
-        invoice_id: Some(inv.id),
-        sale_id: None,
-    };
     let entries = Entries::new(NOX_SERIES, &lines, &voucher);
-    book(txn, tenant, entries, today, refs, now).await?;
+    book(txn, tenant, entries, today, Refs::invoice(inv.id), now).await?;
     close_when_settled(txn, state, tenant, case.id, number, CaseEvent::Pay).await?;
     let day = crate::domain::banking::next_banking_day(today);
     jobs::schedule_once(
@@ -210,13 +206,9 @@ pub async fn payout(state: &AppState, txn: &Ordered, job: &Job, case: CaseId) ->
         }
         let inv = invoices::require(txn, tenant, case.invoice_id, "invoiceId").await?;
         let (lines, voucher) = ledger::nox_payout(&inv.invoice_number, pending, set_off);
-        let refs = Refs {
-            invoice_id: Some(inv.id),
-            sale_id: None,
-        };
         if out.is_positive() {
             let entries = Entries::new(NOX_SERIES, &lines, &voucher);
-            book(txn, tenant, entries, today, refs, now).await?;
+            book(txn, tenant, entries, today, Refs::invoice(inv.id), now).await?;
         }
     }
     Ok(())
@@ -239,13 +231,9 @@ pub async fn invoice_fees(state: &AppState, txn: &Ordered, job: &Job) -> AppResu
             .pred_opt()
             .map_or_else(String::new, |d| d.format("%Y-%m").to_string());
         let (line, voucher) = ledger::nox_fee_invoice(&month, due);
-        let refs = Refs {
-            invoice_id: None,
-            sale_id: None,
-        };
         let lines = [line];
         let entries = Entries::new(NOX_SERIES, &lines, &voucher);
-        book(txn, tenant, entries, today, refs, now).await?;
+        book(txn, tenant, entries, today, Refs::NONE, now).await?;
         let message = format!(
             "Nox Finans fees of {} SEK for {month} that no payout covered have been invoiced to you",
             from_ore(due)

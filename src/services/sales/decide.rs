@@ -207,11 +207,8 @@ async fn decide_in(
                 ));
             }
             let (lines, voucher) = ledger::approval(number, s.amount_ore, &fees);
-            let refs = Refs {
-                invoice_id: Some(s.invoice_id),
-                sale_id: Some(s.id),
-            };
             let entries = Entries::new(SALE_SERIES, &lines, &voucher);
+            let refs = Refs::sale(s.invoice_id, s.id);
             book(txn, tenant, entries, today, refs, now).await?;
             let message = format!(
                 "Invoice {number} is approved for sale: {} SEK will be paid out on {payout_date}",

@@ -16,11 +16,8 @@ pub async fn payout(state: &AppState, txn: &Ordered, job: &Job, sale: SaleId) ->
         if let Some(s) = sales::transition(txn, tenant, sale.id, change).await? {
             let inv = invoices::require(txn, tenant, s.invoice_id, "invoiceId").await?;
             let (lines, voucher) = ledger::payout(&inv.invoice_number, s.payout_ore);
-            let refs = Refs {
-                invoice_id: Some(s.invoice_id),
-                sale_id: Some(s.id),
-            };
             let entries = Entries::new(SALE_SERIES, &lines, &voucher);
+            let refs = Refs::sale(s.invoice_id, s.id);
             book(txn, tenant, entries, today, refs, now).await?;
             let message = format!(
                 "{} SEK for invoice {} has been paid out to your bank account",
