@@ -142,3 +142,14 @@ impl FieldError {
         }
     }
 }
+
+/// Free text of at most `max` characters (not bytes) for `field`.
+pub fn bounded_text(field: &str, text: String, max: usize) -> Result<String, FieldError> {
+    if text.chars().count() > max {
+        return Err(FieldError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(text)
+}

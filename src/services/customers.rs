@@ -2,9 +2,9 @@
 
 use super::{Address, AddressPatch, Patch};
 use crate::db::begin_write;
-use crate::domain::FieldError;
 use crate::domain::id::CustomerId;
 use crate::domain::identifiers::{parse_email, parse_identity_number, parse_phone};
+use crate::domain::{FieldError, bounded_text};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::Tenant;
@@ -48,13 +48,10 @@ fn apply(
     state: &AppState,
 ) -> Result<CustomerFields, FieldError> {
     let today = state.clock.today();
-    let name = c.name.trimmed().apply(current.name, |s| {
-        if s.chars().count() > 200 {
-            Err(FieldError::new("name", "must be at most 200 characters"))
-        } else {
-            Ok(s)
-        }
-    })?;
+    let name = c
+        .name
+        .trimmed()
+        .apply(current.name, |s| bounded_text("name", s, 200))?;
     let organisation_number = c
         .organisation_number
         .trimmed()
@@ -75,14 +72,7 @@ fn apply(
         postal_code: current.postal_code,
         country: current.country,
     };
-    let address = match c.address {
-        Patch::Keep => address,
-        Patch::Clear => Address {
-            country: "SE".into(),
-            ..Address::default()
-        },
-        Patch::Set(p) => p.apply(address, "address")?,
-    };
+    let address = c.address.apply_to(address, "address")?;
     Ok(CustomerFields {
         name,
         organisation_number,

@@ -8,7 +8,7 @@ pub mod nox_case;
 pub mod operators;
 pub mod sales;
 
-use crate::domain::FieldError;
+use crate::domain::{FieldError, bounded_text};
 
 /// A change to an optional field: keep what is there, clear it, or set a value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -74,20 +74,33 @@ pub struct Address {
     pub country: String,
 }
 
+impl Address {
+    /// No address: every part empty, the country Sweden.
+    pub fn none() -> Self {
+        Self {
+            country: "SE".into(),
+            ..Self::default()
+        }
+    }
+}
+
+impl Patch<AddressPatch> {
+    /// The address after the patch: kept, cleared to [`Address::none`], or
+    /// patched part by part (fields named under `prefix`).
+    pub fn apply_to(self, current: Address, prefix: &str) -> Result<Address, FieldError> {
+        match self {
+            Patch::Keep => Ok(current),
+            Patch::Clear => Ok(Address::none()),
+            Patch::Set(p) => p.apply(current, prefix),
+        }
+    }
+}
+
 impl AddressPatch {
     /// Applies the patch to `current`, validating each field under `prefix`.
     pub fn apply(self, current: Address, prefix: &str) -> Result<Address, FieldError> {
         use crate::domain::identifiers::{parse_country, parse_postal_code};
-        let text = |field: &str, s: String| {
-            if s.chars().count() > 200 {
-                Err(FieldError::new(
-                    format!("{prefix}.{field}"),
-                    "must be at most 200 characters",
-                ))
-            } else {
-                Ok(s)
-            }
-        };
+        let text = |field: &str, s: String| bounded_text(&format!("{prefix}.{field}"), s, 200);
         let street = self
             .street
             .trimmed()
@@ -101,7 +114,7 @@ impl AddressPatch {
         })?;
         let country = match self.country.trimmed() {
             Patch::Keep => current.country,
-            Patch::Clear => "SE".to_string(),
+            Patch::Clear => Address::none().country,
             Patch::Set(c) => parse_country(&format!("{prefix}.country"), &c)?,
         };
         Ok(Address {

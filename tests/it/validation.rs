@@ -407,3 +407,113 @@ db_test!(idempotency_keys_are_counted_in_characters, |app| {
         .await;
     assert_eq!(r["creditInvoice"]["invoice"]["balance"], "0.00");
 });
+
+db_test!(texts_are_bounded_in_characters_and_addresses_clear, |app| {
+    const UPDATE: &str = "mutation($id: ID!, $i: CustomerInput!) { updateCustomer(id: $id, input: $i) { name address { street city postalCode country } } }";
+    // 200 letters of two bytes each are a name; 201 are not.
+    let id = app
+        .customer(&app.company, json!({ "name": "ö".repeat(200) }))
+        .await;
+    for (input, f) in [
+        (json!({ "name": "ö".repeat(201) }), "name"),
+        (
+            json!({ "address": { "street": "g".repeat(201) } }),
+            "address.street",
+        ),
+        (
+            json!({ "address": { "city": "å".repeat(201) } }),
+            "address.city",
+        ),
+    ] {
+        let r = app
+            .gql(&app.company, UPDATE, json!({ "id": id, "i": input }))
+            .await;
+        assert_eq!((code(&r), field(&r)), ("VALIDATION", f), "{input}: {r}");
+    }
+    let r = app
+        .ok(&app.company, UPDATE, json!({ "id": id, "i": { "address": { "street": " Storgatan 1 ", "postalCode": "90326", "city": "Umeå", "country": "NO" } } }))
+        .await;
+    assert_eq!(
+        r["updateCustomer"]["address"],
+        json!({ "street": "Storgatan 1", "city": "Umeå", "postalCode": "903 26", "country": "NO" })
+    );
+    // A patch keeps what it does not name.
+    let r = app
+        .ok(
+            &app.company,
+            UPDATE,
+            json!({ "id": id, "i": { "address": { "city": "Luleå" } } }),
+        )
+        .await;
+    assert_eq!(r["updateCustomer"]["address"]["street"], "Storgatan 1");
+    assert_eq!(r["updateCustomer"]["address"]["country"], "NO");
+    // null clears the whole address, the country back to Sweden.
+    let r = app
+        .ok(
+            &app.company,
+            UPDATE,
+            json!({ "id": id, "i": { "address": null } }),
+        )
+        .await;
+    assert_eq!(
+        r["updateCustomer"],
+        json!({ "name": "ö".repeat(200), "address": null })
+    );
+    let r = app
+        .ok(
+            &app.company,
+            UPDATE,
+            json!({ "id": id, "i": { "address": { "city": "Kiruna" } } }),
+        )
+        .await;
+    assert_eq!(
+        r["updateCustomer"]["address"],
+        json!({ "street": null, "city": "Kiruna", "postalCode": null, "country": "SE" })
+    );
+
+    // The invoice's printed name and address follow the same rules.
+    let customer = app.full_customer(&app.company).await;
+    let input = |extra: Value| {
+        let mut i = json!({
+            "customerId": customer,
+            "invoiceDate": "2026-11-20",
+            "termsOfPayment": "30",
+            "rows": [{ "description": "Work", "quantity": "1", "unitPrice": "100", "vatRate": "25" }]
+        });
+        i.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        json!({ "i": i })
+    };
+    let r = app
+        .gql(
+            &app.company,
+            CREATE_INVOICE,
+            input(json!({ "customerName": "n".repeat(201) })),
+        )
+        .await;
+    assert_eq!((code(&r), field(&r)), ("VALIDATION", "customerName"), "{r}");
+    let r = app
+        .gql(
+            &app.company,
+            CREATE_INVOICE,
+            input(json!({ "invoiceAddress": { "street": "s".repeat(201) } })),
+        )
+        .await;
+    assert_eq!(
+        (code(&r), field(&r)),
+        ("VALIDATION", "invoiceAddress.street"),
+        "{r}"
+    );
+    let r = app
+        .ok(
+            &app.company,
+            "mutation($i: InvoiceInput!) { createInvoice(input: $i) { customerName invoiceAddress { city country } } }",
+            input(json!({ "customerName": "ä".repeat(200), "invoiceAddress": null })),
+        )
+        .await;
+    assert_eq!(
+        r["createInvoice"],
+        json!({ "customerName": "ä".repeat(200), "invoiceAddress": null })
+    );
+});

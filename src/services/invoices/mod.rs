@@ -17,7 +17,7 @@ use sea_orm::ConnectionTrait;
 
 use super::{Address, AddressPatch, Patch};
 use crate::db::begin_write;
-use crate::domain::FieldError;
+use crate::domain::bounded_text;
 use crate::domain::identifiers::{ocr_for, parse_currency};
 use crate::domain::invoice::{
     InvoiceType, RowInput, parse_house_work_deductible, parse_rows, totals,

@@ -92,24 +92,13 @@ pub(super) async fn build_record<C: ConnectionTrait>(
             },
         ),
     };
-    let customer_name = input.customer_name.trimmed().apply(name_base, |s| {
-        if s.chars().count() > 200 {
-            Err(FieldError::new(
-                "customerName",
-                "must be at most 200 characters",
-            ))
-        } else {
-            Ok(s)
-        }
-    })?;
-    let address = match input.invoice_address {
-        Patch::Keep => addr_base,
-        Patch::Clear => Address {
-            country: "SE".into(),
-            ..Address::default()
-        },
-        Patch::Set(p) => p.apply(addr_base, "invoiceAddress")?,
-    };
+    let customer_name = input
+        .customer_name
+        .trimmed()
+        .apply(name_base, |s| bounded_text("customerName", s, 200))?;
+    let address = input
+        .invoice_address
+        .apply_to(addr_base, "invoiceAddress")?;
     let record = InvoiceRecord {
         customer_id: customer.id,
         customer_name,
