@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::money::Ore;
+use super::money::{HOME_CURRENCY, Ore};
 
 mod prices;
 pub use prices::*;
@@ -190,7 +190,7 @@ pub fn assess(
         ),
     );
     block(
-        c.currency != "SEK",
+        c.currency != HOME_CURRENCY,
         finding(
             "CURRENCY_NOT_SEK",
             "the invoice must be in SEK",

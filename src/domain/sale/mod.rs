@@ -187,7 +187,7 @@ pub fn quote(f: &SaleFacts, a: Option<&Agreement>, today: NaiveDate) -> Quote {
             None
         }
     };
-    if f.currency != "SEK" {
+    if f.currency != HOME_CURRENCY {
         reasons.push(Reason::new(
             "CURRENCY_NOT_SEK",
             format!(
