@@ -229,6 +229,12 @@ pub struct Loaders {
     state: AppState,
     scope: Scope,
     cache: bool,
+    slots: Slots,
+}
+
+/// Where each loader is kept once built.
+#[derive(Default)]
+struct Slots {
     customer: OnceLock<Load<CustomerLoader>>,
     invoice_rows: OnceLock<Load<InvoiceRowsLoader>>,
     invoice: OnceLock<Load<InvoiceLoader>>,
@@ -248,15 +254,7 @@ impl Loaders {
             state,
             scope,
             cache,
-            customer: OnceLock::new(),
-            invoice_rows: OnceLock::new(),
-            invoice: OnceLock::new(),
-            nox_case: OnceLock::new(),
-            payments: OnceLock::new(),
-            sale: OnceLock::new(),
-            voucher_rows: OnceLock::new(),
-            history: OnceLock::new(),
-            customer_invoices: OnceLock::new(),
+            slots: Slots::default(),
         }
     }
 
@@ -315,7 +313,7 @@ macro_rules! scoped_loader {
                 Some(Self { state, scope })
             }
             fn slot(l: &Loaders) -> &OnceLock<Load<Self>> {
-                &l.$slot
+                &l.slots.$slot
             }
         }
     };
@@ -332,7 +330,7 @@ macro_rules! scoped_loader {
                 company(scope).map(|tenant| Self { state, tenant })
             }
             fn slot(l: &Loaders) -> &OnceLock<Load<Self>> {
-                &l.$slot
+                &l.slots.$slot
             }
         }
     };
