@@ -200,16 +200,12 @@ pub struct NoxFinansCollected {
 pub struct NoxFinansCase(pub crate::store::nox::Case);
 
 impl NoxFinansCase {
-    fn open(&self) -> Result<bool, AppError> {
-        Ok(self.0.status.is_open())
-    }
-
     async fn owed(&self, ctx: &Context<'_>) -> GqlResult<crate::services::nox_case::Owed> {
         use crate::services::nox_case::{claims_interest, owed_from};
         let inv = super::invoice::invoice_of_record(ctx, self.0.invoice_id)
             .await?
             .0;
-        let payments = if claims_interest(&self.0)? {
+        let payments = if claims_interest(&self.0) {
             loader::<crate::graphql::loaders::PaymentsLoader>(ctx)?
                 .load_one(self.0.invoice_id)
                 .await?
@@ -222,7 +218,7 @@ impl NoxFinansCase {
             &inv,
             &payments,
             state(ctx).clock.today(),
-        )?)
+        ))
     }
 }
 
@@ -295,7 +291,7 @@ impl NoxFinansCase {
     /// on; for a closed case, the interest collected.
     async fn accrued_interest(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
         let owed = Box::pin(self.owed(ctx)).await?;
-        Ok(from_ore(if self.open()? {
+        Ok(from_ore(if self.0.status.is_open() {
             owed.interest_accrued_ore
         } else {
             self.0.interest_collected_ore

@@ -30,19 +30,18 @@ pub async fn owed<C: sea_orm::ConnectionTrait>(
     inv: &Invoice,
     today: NaiveDate,
 ) -> AppResult<Owed> {
-    let payments = if claims_interest(case)? {
+    let payments = if claims_interest(case) {
         invoices::payments_of(db, tenant, inv.id).await?
     } else {
         Vec::new()
     };
-    owed_from(case, inv, &payments, today)
+    Ok(owed_from(case, inv, &payments, today))
 }
 
 /// Whether the case is open and charges interest, so that [`owed_from`]
 /// needs the invoice's payments.
-pub fn claims_interest(case: &Case) -> AppResult<bool> {
-    let status = case.status;
-    Ok(status.is_open() && status.claims_interest())
+pub fn claims_interest(case: &Case) -> bool {
+    case.status.is_open() && case.status.claims_interest()
 }
 
 /// [`owed`] from the invoice's payments (ignored when no interest is claimed).
@@ -51,11 +50,11 @@ pub fn owed_from(
     inv: &Invoice,
     payments: &[crate::store::invoices::Payment],
     today: NaiveDate,
-) -> AppResult<Owed> {
+) -> Owed {
     if !case.status.is_open() {
-        return Ok(Owed::default());
+        return Owed::default();
     }
-    let interest_accrued_ore = if claims_interest(case)? {
+    let interest_accrued_ore = if claims_interest(case) {
         let reductions: Vec<Reduction> = payments
             .iter()
             .filter(|p| p.payer != Payer::Skatteverket)
@@ -69,11 +68,11 @@ pub fn owed_from(
     } else {
         Ore::ZERO
     };
-    Ok(Owed {
+    Owed {
         fees_ore: (case.fees_ore - case.fees_collected_ore).max(Ore::ZERO),
         interest_accrued_ore,
         interest_ore: (interest_accrued_ore - case.interest_collected_ore).max(Ore::ZERO),
-    })
+    }
 }
 
 /// Books a payment the customer made through Nox Finans (inside the payment's
