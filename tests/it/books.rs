@@ -267,6 +267,20 @@ db_test!(
             )
             .await;
         assert_eq!(code(&r), "VALIDATION", "more than is left");
+        // Collected before the financier bought the invoice (approved on
+        // 2026-11-22): refused, nothing recorded.
+        let r = app
+            .gql(
+                &app.operator,
+                "mutation($id: ID!) { recordSaleCollection(saleId: $id, amount: \"1\", collectedOn: \"2026-11-21\", idempotencyKey: \"c-early\") { collected } }",
+                json!({ "id": sale_a }),
+            )
+            .await;
+        assert_eq!(
+            (code(&r), crate::helpers::field(&r)),
+            ("VALIDATION", "collectedOn"),
+            "{r}"
+        );
         let r = app
             .gql(
                 &app.company,

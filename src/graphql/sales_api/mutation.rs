@@ -104,8 +104,9 @@ impl SaleMutation {
     }
 
     /// Operators: records what the financier collected from the customer of a
-    /// bought invoice, in full or in part. It releases credit exposure; the
-    /// same `idempotencyKey` records nothing twice.
+    /// bought invoice, in full or in part, on `collectedOn` (not in the future,
+    /// nor before the day the invoice was bought). It releases credit exposure;
+    /// the same `idempotencyKey` records nothing twice.
     async fn record_sale_collection(
         &self,
         ctx: &Context<'_>,

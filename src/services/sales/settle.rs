@@ -104,6 +104,15 @@ pub async fn record_collection(
             sale.status
         )));
     }
+    // The financier collects what it bought: not before the day it bought it.
+    if let Some(bought_on) = sale.decided_at.map(crate::domain::time::stockholm_date)
+        && collected_on < bought_on
+    {
+        return Err(AppError::validation(
+            "collectedOn",
+            format!("must not be before the invoice was bought ({bought_on})"),
+        ));
+    }
     if !sales::add_collection(&txn, &sale, amount_ore, collected_on, key, now).await? {
         return Err(AppError::validation(
             "amount",
