@@ -162,6 +162,57 @@ pub(super) struct DemoInvoice {
     pub(super) after: After,
 }
 
+/// An ordinary invoice of `customer` (an index into its list), dated
+/// `days_ago` days back: SEK, finished, without house work; the builders
+/// below say how it differs.
+const fn inv(
+    customer: usize,
+    days_ago: i64,
+    terms: &'static str,
+    rows: fn() -> Vec<RowInput>,
+    after: After,
+) -> DemoInvoice {
+    DemoInvoice {
+        customer,
+        days_ago,
+        terms,
+        currency: "SEK",
+        kind: InvoiceType::Invoice,
+        rows,
+        house_work: None,
+        not_completed: false,
+        after,
+    }
+}
+
+impl DemoInvoice {
+    /// In euros.
+    const fn eur(self) -> Self {
+        Self {
+            currency: "EUR",
+            ..self
+        }
+    }
+    /// Of another kind than an ordinary invoice.
+    const fn kind(self, kind: InvoiceType) -> Self {
+        Self { kind, ..self }
+    }
+    /// House work with its tax reduction, in öre.
+    const fn house_work(self, kind: HouseWorkType, deductible_ore: i64) -> Self {
+        Self {
+            house_work: Some((kind, deductible_ore)),
+            ..self
+        }
+    }
+    /// Marked "not completed" (Ej klar).
+    const fn not_completed(self) -> Self {
+        Self {
+            not_completed: true,
+            ..self
+        }
+    }
+}
+
 fn carpentry() -> Vec<RowInput> {
     vec![
         row("Snickeriarbete, timmar", 8, Ore::new(65000), 25),
@@ -190,58 +241,57 @@ fn consulting() -> Vec<RowInput> {
     ]
 }
 
-#[rustfmt::skip]
 pub(super) const INVOICES: &[DemoInvoice] = &[
     // Byggvaruhuset: ordinary business invoices, one overdue, one paid, one unsent.
-    DemoInvoice { customer: 0, days_ago: 3, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: carpentry, house_work: None, not_completed: false, after: After::Sent },
-    DemoInvoice { customer: 0, days_ago: 50, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: consulting, house_work: None, not_completed: false, after: After::Sent },
-    DemoInvoice { customer: 0, days_ago: 40, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: small, house_work: None, not_completed: false, after: After::PaidInFull },
-    DemoInvoice { customer: 0, days_ago: 1, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: consulting, house_work: None, not_completed: false, after: After::Nothing },
+    inv(0, 3, "30", carpentry, After::Sent),
+    inv(0, 50, "30", consulting, After::Sent),
+    inv(0, 40, "30", small, After::PaidInFull),
+    inv(0, 1, "30", consulting, After::Nothing),
     // Anna Lindqvist: a private person with ROT and RUT work.
-    DemoInvoice { customer: 1, days_ago: 5, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: kitchen, house_work: Some((HouseWorkType::Rot, 450000)), not_completed: false, after: After::Sent },
-    DemoInvoice { customer: 1, days_ago: 2, terms: "20", currency: "SEK", kind: InvoiceType::Invoice, rows: cleaning, house_work: Some((HouseWorkType::Rut, 168750)), not_completed: false, after: After::Nothing },
-    DemoInvoice { customer: 1, days_ago: 45, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: small, house_work: None, not_completed: false, after: After::PaidInPart },
-    DemoInvoice { customer: 1, days_ago: 0, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: small, house_work: None, not_completed: true, after: After::Nothing },
+    inv(1, 5, "30", kitchen, After::Sent).house_work(HouseWorkType::Rot, 450000),
+    inv(1, 2, "20", cleaning, After::Nothing).house_work(HouseWorkType::Rut, 168750),
+    inv(1, 45, "30", small, After::PaidInPart),
+    inv(1, 0, "30", small, After::Nothing).not_completed(),
     // Kafé Solsidan: cash invoice, interest invoice, cancelled.
-    DemoInvoice { customer: 2, days_ago: 10, terms: "0", currency: "SEK", kind: InvoiceType::Cash, rows: small, house_work: None, not_completed: false, after: After::PaidInFull },
-    DemoInvoice { customer: 2, days_ago: 8, terms: "30", currency: "SEK", kind: InvoiceType::Interest, rows: interest, house_work: None, not_completed: false, after: After::Sent },
-    DemoInvoice { customer: 2, days_ago: 12, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: carpentry, house_work: None, not_completed: false, after: After::Cancelled },
-    DemoInvoice { customer: 2, days_ago: 4, terms: "15", currency: "SEK", kind: InvoiceType::Invoice, rows: consulting, house_work: None, not_completed: false, after: After::Nothing },
+    inv(2, 10, "0", small, After::PaidInFull).kind(InvoiceType::Cash),
+    inv(2, 8, "30", interest, After::Sent).kind(InvoiceType::Interest),
+    inv(2, 12, "30", carpentry, After::Cancelled),
+    inv(2, 4, "15", consulting, After::Nothing),
     // Erik Johansson: no e-mail; overdue reminder-service candidate.
-    DemoInvoice { customer: 3, days_ago: 60, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: small, house_work: None, not_completed: false, after: After::Sent },
-    DemoInvoice { customer: 3, days_ago: 35, terms: "20", currency: "SEK", kind: InvoiceType::Invoice, rows: carpentry, house_work: None, not_completed: false, after: After::Sent },
-    DemoInvoice { customer: 3, days_ago: 6, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: small, house_work: None, not_completed: false, after: After::Nothing },
-    DemoInvoice { customer: 3, days_ago: -7, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: small, house_work: None, not_completed: false, after: After::Nothing },
+    inv(3, 60, "30", small, After::Sent),
+    inv(3, 35, "20", carpentry, After::Sent),
+    inv(3, 6, "30", small, After::Nothing),
+    inv(3, -7, "30", small, After::Nothing),
     // Fastighets AB Norrsken: no postal code.
-    DemoInvoice { customer: 4, days_ago: 9, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: consulting, house_work: None, not_completed: false, after: After::Nothing },
-    DemoInvoice { customer: 4, days_ago: 33, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: carpentry, house_work: None, not_completed: false, after: After::Sent },
-    DemoInvoice { customer: 4, days_ago: 2, terms: "45", currency: "SEK", kind: InvoiceType::Invoice, rows: kitchen, house_work: None, not_completed: false, after: After::Nothing },
-    DemoInvoice { customer: 4, days_ago: 70, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: small, house_work: None, not_completed: false, after: After::PaidInFull },
+    inv(4, 9, "30", consulting, After::Nothing),
+    inv(4, 33, "30", carpentry, After::Sent),
+    inv(4, 2, "45", kitchen, After::Nothing),
+    inv(4, 70, "30", small, After::PaidInFull),
     // Nameless customer.
-    DemoInvoice { customer: 5, days_ago: 7, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: small, house_work: None, not_completed: false, after: After::Nothing },
-    DemoInvoice { customer: 5, days_ago: 20, terms: "10", currency: "SEK", kind: InvoiceType::Invoice, rows: carpentry, house_work: None, not_completed: false, after: After::Sent },
-    DemoInvoice { customer: 5, days_ago: 1, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: consulting, house_work: None, not_completed: true, after: After::Nothing },
+    inv(5, 7, "30", small, After::Nothing),
+    inv(5, 20, "10", carpentry, After::Sent),
+    inv(5, 1, "30", consulting, After::Nothing).not_completed(),
     // Holzbau Berlin: EUR invoices.
-    DemoInvoice { customer: 6, days_ago: 14, terms: "30", currency: "EUR", kind: InvoiceType::Invoice, rows: consulting, house_work: None, not_completed: false, after: After::Sent },
-    DemoInvoice { customer: 6, days_ago: 3, terms: "30", currency: "EUR", kind: InvoiceType::Invoice, rows: carpentry, house_work: None, not_completed: false, after: After::Nothing },
-    DemoInvoice { customer: 6, days_ago: 48, terms: "30", currency: "EUR", kind: InvoiceType::Invoice, rows: small, house_work: None, not_completed: false, after: After::Sent },
+    inv(6, 14, "30", consulting, After::Sent).eur(),
+    inv(6, 3, "30", carpentry, After::Nothing).eur(),
+    inv(6, 48, "30", small, After::Sent).eur(),
     // Maria Svensson: house work, one overdue.
-    DemoInvoice { customer: 7, days_ago: 4, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: kitchen, house_work: Some((HouseWorkType::Rot, 450000)), not_completed: false, after: After::Nothing },
-    DemoInvoice { customer: 7, days_ago: 39, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: cleaning, house_work: Some((HouseWorkType::Rut, 168750)), not_completed: false, after: After::Sent },
-    DemoInvoice { customer: 7, days_ago: 15, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: small, house_work: None, not_completed: false, after: After::Nothing },
-    DemoInvoice { customer: 7, days_ago: -2, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: carpentry, house_work: None, not_completed: false, after: After::Nothing },
+    inv(7, 4, "30", kitchen, After::Nothing).house_work(HouseWorkType::Rot, 450000),
+    inv(7, 39, "30", cleaning, After::Sent).house_work(HouseWorkType::Rut, 168750),
+    inv(7, 15, "30", small, After::Nothing),
+    inv(7, -2, "30", carpentry, After::Nothing),
     // Lindgren & Co: no phone, no organisation number.
-    DemoInvoice { customer: 8, days_ago: 11, terms: "20", currency: "SEK", kind: InvoiceType::Invoice, rows: carpentry, house_work: None, not_completed: false, after: After::Nothing },
-    DemoInvoice { customer: 8, days_ago: 55, terms: "20", currency: "SEK", kind: InvoiceType::Invoice, rows: small, house_work: None, not_completed: false, after: After::Sent },
-    DemoInvoice { customer: 8, days_ago: 26, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: consulting, house_work: None, not_completed: false, after: After::PaidInPart },
-    DemoInvoice { customer: 8, days_ago: 2, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: small, house_work: None, not_completed: false, after: After::Cancelled },
+    inv(8, 11, "20", carpentry, After::Nothing),
+    inv(8, 55, "20", small, After::Sent),
+    inv(8, 26, "30", consulting, After::PaidInPart),
+    inv(8, 2, "30", small, After::Cancelled),
     // Sundsvalls Elektriska: large invoices, all data present.
-    DemoInvoice { customer: 9, days_ago: 1, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: kitchen, house_work: None, not_completed: false, after: After::Nothing },
-    DemoInvoice { customer: 9, days_ago: 6, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: consulting, house_work: None, not_completed: false, after: After::Sent },
-    DemoInvoice { customer: 9, days_ago: 36, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: carpentry, house_work: None, not_completed: false, after: After::Sent },
-    DemoInvoice { customer: 9, days_ago: 90, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: kitchen, house_work: None, not_completed: false, after: After::PaidInFull },
-    DemoInvoice { customer: 9, days_ago: 0, terms: "10", currency: "SEK", kind: InvoiceType::Interest, rows: interest, house_work: None, not_completed: false, after: After::Nothing },
-    DemoInvoice { customer: 9, days_ago: 3, terms: "0", currency: "SEK", kind: InvoiceType::Cash, rows: small, house_work: None, not_completed: false, after: After::Nothing },
+    inv(9, 1, "30", kitchen, After::Nothing),
+    inv(9, 6, "30", consulting, After::Sent),
+    inv(9, 36, "30", carpentry, After::Sent),
+    inv(9, 90, "30", kitchen, After::PaidInFull),
+    inv(9, 0, "10", interest, After::Nothing).kind(InvoiceType::Interest),
+    inv(9, 3, "0", small, After::Nothing).kind(InvoiceType::Cash),
 ];
 
 pub(super) const OTHER_CUSTOMERS: &[DemoCustomer] = &[
@@ -280,11 +330,10 @@ pub(super) const OTHER_CUSTOMERS: &[DemoCustomer] = &[
     },
 ];
 
-#[rustfmt::skip]
 pub(super) const OTHER_INVOICES: &[DemoInvoice] = &[
-    DemoInvoice { customer: 0, days_ago: 5, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: consulting, house_work: None, not_completed: false, after: After::Sent },
-    DemoInvoice { customer: 0, days_ago: 42, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: small, house_work: None, not_completed: false, after: After::Sent },
-    DemoInvoice { customer: 1, days_ago: 2, terms: "20", currency: "SEK", kind: InvoiceType::Invoice, rows: cleaning, house_work: Some((HouseWorkType::Rut, 168750)), not_completed: false, after: After::Nothing },
-    DemoInvoice { customer: 2, days_ago: 8, terms: "30", currency: "SEK", kind: InvoiceType::Invoice, rows: carpentry, house_work: None, not_completed: false, after: After::Nothing },
-    DemoInvoice { customer: 2, days_ago: 30, terms: "15", currency: "SEK", kind: InvoiceType::Invoice, rows: small, house_work: None, not_completed: false, after: After::PaidInFull },
+    inv(0, 5, "30", consulting, After::Sent),
+    inv(0, 42, "30", small, After::Sent),
+    inv(1, 2, "20", cleaning, After::Nothing).house_work(HouseWorkType::Rut, 168750),
+    inv(2, 8, "30", carpentry, After::Nothing),
+    inv(2, 30, "15", small, After::PaidInFull),
 ];
