@@ -153,3 +153,16 @@ pub fn bounded_text(field: &str, text: String, max: usize) -> Result<String, Fie
     }
     Ok(text)
 }
+
+/// The longest search text, in characters: as long as the longest name it
+/// could find.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+/// Reads a search text for `field`: blank is no search, and one longer than
+/// [`MAX_SEARCH_CHARS`] is refused.
+pub fn search_text(field: &str, raw: Option<String>) -> Result<Option<String>, FieldError> {
+    match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => bounded_text(field, s.to_string(), MAX_SEARCH_CHARS).map(Some),
+    }
+}

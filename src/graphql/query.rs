@@ -43,7 +43,8 @@ pub struct InvoiceFilter {
     pub customer_id: Option<ID>,
     /// Only invoices due before this date.
     pub due_before: Option<Date>,
-    /// Invoice number, OCR or printed customer name contains this (case-insensitive).
+    /// Invoice number, OCR or printed customer name contains this
+    /// (case-insensitive; at most 200 characters).
     pub search: Option<String>,
     /// Only sent (`true`) or not yet sent (`false`) invoices.
     pub sent: Option<bool>,
@@ -67,7 +68,7 @@ impl InvoiceFilter {
                 .map(|id| decode_id::<CustomerId>(&id, "filter.customerId"))
                 .transpose()?,
             due_before: self.due_before.map(|d| d.0),
-            search: self.search,
+            search: crate::domain::search_text("filter.search", self.search)?,
             sent: self.sent,
             sale_statuses: self
                 .sale_status
@@ -138,7 +139,9 @@ impl CoreQuery {
     async fn customers(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Name, customer number or organisation number contains this.")]
+        #[graphql(
+            desc = "Name, customer number or organisation number contains this (at most 200 characters)."
+        )]
         search: Option<String>,
         first: Option<i32>,
         after: Option<String>,
@@ -146,6 +149,8 @@ impl CoreQuery {
         before: Option<String>,
     ) -> GqlResult<CustomerConnection> {
         let t = tenant(ctx)?;
+        let search =
+            crate::domain::search_text("search", search).map_err(crate::error::AppError::from)?;
         let window = Window::both(first, after, last, before);
         CustomerConnection::read(
             ctx,

@@ -517,3 +517,38 @@ db_test!(texts_are_bounded_in_characters_and_addresses_clear, |app| {
         json!({ "customerName": "ä".repeat(200), "invoiceAddress": null })
     );
 });
+
+db_test!(searches_are_bounded, |app| {
+    let customer = app
+        .customer(
+            &app.company,
+            json!({ "name": format!("AB {}", "ö".repeat(197)) }),
+        )
+        .await;
+    let _ = app.invoice(&app.company, &customer, "100").await;
+    const CUSTOMERS: &str = "query($s: String) { customers(search: $s) { totalCount } }";
+    const INVOICES: &str = "query($s: String) { invoices(filter: { search: $s }) { totalCount } }";
+    // Longer than any name: refused before it reaches the database (SQLite
+    // refuses a LIKE pattern over 50,000 bytes).
+    for long in ["x".repeat(201), "ö".repeat(60_000)] {
+        let r = app.gql(&app.company, CUSTOMERS, json!({ "s": long })).await;
+        assert_eq!((code(&r), field(&r)), ("VALIDATION", "search"), "{r}");
+        let r = app.gql(&app.company, INVOICES, json!({ "s": long })).await;
+        assert_eq!(
+            (code(&r), field(&r)),
+            ("VALIDATION", "filter.search"),
+            "{r}"
+        );
+    }
+    // 200 characters (400 bytes) still search.
+    let needle = format!("b {}", "ö".repeat(197));
+    let r = app
+        .ok(&app.company, CUSTOMERS, json!({ "s": needle }))
+        .await;
+    assert_eq!(r["customers"]["totalCount"], 1);
+    let r = app.ok(&app.company, INVOICES, json!({ "s": needle })).await;
+    assert_eq!(r["invoices"]["totalCount"], 1);
+    // Blank is no search.
+    let r = app.ok(&app.company, CUSTOMERS, json!({ "s": "   " })).await;
+    assert!(r["customers"]["totalCount"].as_i64().unwrap() >= 1);
+});
