@@ -552,3 +552,23 @@ db_test!(searches_are_bounded, |app| {
     let r = app.ok(&app.company, CUSTOMERS, json!({ "s": "   " })).await;
     assert!(r["customers"]["totalCount"].as_i64().unwrap() >= 1);
 });
+
+db_test!(date_ranges_end_after_they_start, |app| {
+    for query in [
+        "{ statement(from: \"2026-12-01\", to: \"2026-11-30\") { closingBalance } }",
+        "{ vouchers(from: \"2026-12-01\", to: \"2026-11-30\") { totalCount } }",
+    ] {
+        let r = app.gql(&app.company, query, json!({})).await;
+        assert_eq!((code(&r), field(&r)), ("VALIDATION", "to"), "{query}: {r}");
+    }
+    // One day, and an open end, are ranges.
+    let r = app
+        .ok(
+            &app.company,
+            "{ vouchers(from: \"2026-11-30\", to: \"2026-11-30\") { totalCount } a: vouchers(to: \"2026-11-30\") { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r["vouchers"]["totalCount"], 0);
+    assert_eq!(r["a"]["totalCount"], 0);
+});

@@ -121,9 +121,7 @@ impl SaleQuery {
     /// The payments account (Kontoutdrag) from `from` to `to`, inclusive.
     async fn statement(&self, ctx: &Context<'_>, from: Date, to: Date) -> GqlResult<Statement> {
         let t = tenant(ctx)?;
-        if to.0 < from.0 {
-            return Err(AppError::validation("to", "must not be before from").into());
-        }
+        date_range(Some(from), Some(to))?;
         let db = &state(ctx).db;
         let (opening_ore, closing_ore) = ledger::balances(db, t, from.0, to.0).await?;
         Ok(Statement {
@@ -134,7 +132,9 @@ impl SaleQuery {
         })
     }
 
-    /// The company's vouchers, in number order.
+    /// The company's vouchers, in number order, booked from `from` to `to`
+    /// (inclusive; either end may be left open, and `to` may not come before
+    /// `from`).
     #[graphql(complexity = "crate::graphql::connection::list_cost(first, 10, child_complexity)")]
     async fn vouchers(
         &self,
@@ -145,7 +145,7 @@ impl SaleQuery {
         after: Option<String>,
     ) -> GqlResult<VoucherConnection> {
         let t = tenant(ctx)?;
-        let (from, to) = (from.map(|d| d.0), to.map(|d| d.0));
+        let (from, to) = date_range(from, to)?;
         VoucherConnection::read(
             ctx,
             Window::forward(first, after),
@@ -231,4 +231,18 @@ impl SaleQuery {
         )
         .await
     }
+}
+
+/// A range of days, either end open: `to` may not come before `from`.
+fn date_range(
+    from: Option<Date>,
+    to: Option<Date>,
+) -> GqlResult<(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)> {
+    let (from, to) = (from.map(|d| d.0), to.map(|d| d.0));
+    if let (Some(f), Some(t)) = (from, to)
+        && t < f
+    {
+        return Err(AppError::validation("to", "must not be before from").into());
+    }
+    Ok((from, to))
 }
