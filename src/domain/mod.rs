@@ -108,6 +108,7 @@ macro_rules! keyed_enum {
 }
 pub(crate) use keyed_enum;
 
+pub mod address;
 pub mod banking;
 pub mod event;
 pub mod id;

@@ -8,6 +8,7 @@ pub mod nox_case;
 pub mod operators;
 pub mod sales;
 
+pub use crate::domain::address::Address;
 use crate::domain::{FieldError, bounded_text};
 
 /// A change to an optional field: keep what is there, clear it, or set a value.
@@ -59,29 +60,6 @@ pub struct AddressPatch {
     pub postal_code: Patch<String>,
     /// Country.
     pub country: Patch<String>,
-}
-
-/// A stored address.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Address {
-    /// Street.
-    pub street: Option<String>,
-    /// City.
-    pub city: Option<String>,
-    /// Five-digit postal code.
-    pub postal_code: Option<String>,
-    /// ISO country code.
-    pub country: String,
-}
-
-impl Address {
-    /// No address: every part empty, the country Sweden.
-    pub fn none() -> Self {
-        Self {
-            country: "SE".into(),
-            ..Self::default()
-        }
-    }
 }
 
 impl Patch<AddressPatch> {

@@ -1,5 +1,6 @@
 //! Customers of the tenant.
 
+use crate::domain::address::Address;
 use crate::domain::id::{CompanyId, CustomerId};
 use chrono::{DateTime, Utc};
 use entity::customer;
@@ -65,6 +66,18 @@ record!(
         updated_at: DateTime<Utc>,
     }
 );
+
+impl Customer {
+    /// Its postal address.
+    pub fn address(&self) -> Address {
+        Address {
+            street: self.street.clone(),
+            city: self.city.clone(),
+            postal_code: self.postal_code.clone(),
+            country: self.country.clone(),
+        }
+    }
+}
 
 impl CustomerFields {
     /// The fields of a stored customer.

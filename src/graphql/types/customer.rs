@@ -79,13 +79,7 @@ impl Customer {
     }
     /// Postal address; null when none is recorded.
     async fn address(&self) -> Option<Address> {
-        let c = &self.0;
-        Address::from_parts(
-            c.street.clone(),
-            c.city.clone(),
-            c.postal_code.clone(),
-            c.country.clone(),
-        )
+        Address::of(self.0.address())
     }
     /// When the customer was created.
     async fn created_at(&self) -> DateTime<Utc> {

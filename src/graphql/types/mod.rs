@@ -117,21 +117,19 @@ pub struct Address {
 }
 
 impl Address {
-    /// The address, or `None` when street, city and postal code are all missing.
-    pub fn from_parts(
-        street: Option<String>,
-        city: Option<String>,
-        postal_code: Option<String>,
-        country: String,
-    ) -> Option<Self> {
-        if street.is_none() && city.is_none() && postal_code.is_none() {
+    /// The address as shown, or `None` when street, city and postal code are
+    /// all missing.
+    pub fn of(a: crate::domain::address::Address) -> Option<Self> {
+        if a.is_empty() {
             return None;
         }
         Some(Self {
-            street,
-            city,
-            postal_code: postal_code.map(|p| crate::domain::identifiers::format_postal_code(&p)),
-            country,
+            street: a.street,
+            city: a.city,
+            postal_code: a
+                .postal_code
+                .map(|p| crate::domain::identifiers::format_postal_code(&p)),
+            country: a.country,
         })
     }
 }

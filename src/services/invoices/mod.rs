@@ -15,7 +15,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use rust_decimal::Decimal;
 use sea_orm::ConnectionTrait;
 
-use super::{Address, AddressPatch, Patch};
+use super::{AddressPatch, Patch};
 use crate::db::begin_write;
 use crate::domain::bounded_text;
 use crate::domain::identifiers::{ocr_for, parse_currency};

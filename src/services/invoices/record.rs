@@ -73,24 +73,8 @@ pub(super) async fn build_record<C: ConnectionTrait>(
     // unless the client sends them; a change of customer takes the new one's.
     let same_customer = current.is_some_and(|c| c.customer_id == customer.id);
     let (name_base, addr_base) = match current {
-        Some(c) if same_customer => (
-            c.customer_name.clone(),
-            Address {
-                street: c.street.clone(),
-                city: c.city.clone(),
-                postal_code: c.postal_code.clone(),
-                country: c.country.clone(),
-            },
-        ),
-        _ => (
-            customer.name.clone(),
-            Address {
-                street: customer.street.clone(),
-                city: customer.city.clone(),
-                postal_code: customer.postal_code.clone(),
-                country: customer.country.clone(),
-            },
-        ),
+        Some(c) if same_customer => (c.customer_name.clone(), c.address()),
+        _ => (customer.name.clone(), customer.address()),
     };
     let customer_name = input
         .customer_name

@@ -1,5 +1,6 @@
 //! An invoice as the rest of the server sees it.
 
+use crate::domain::address::Address;
 use crate::domain::id::{CompanyId, CustomerId, InvoiceId};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::invoice;
@@ -74,3 +75,15 @@ record!(
 );
 
 crate::keyed_by_id!(Invoice);
+
+impl Invoice {
+    /// The address printed on it.
+    pub fn address(&self) -> Address {
+        Address {
+            street: self.street.clone(),
+            city: self.city.clone(),
+            postal_code: self.postal_code.clone(),
+            country: self.country.clone(),
+        }
+    }
+}

@@ -193,13 +193,7 @@ impl Invoice {
     }
     /// Invoice address as printed on the invoice.
     async fn invoice_address(&self) -> Option<Address> {
-        let i = &self.0;
-        Address::from_parts(
-            i.street.clone(),
-            i.city.clone(),
-            i.postal_code.clone(),
-            i.country.clone(),
-        )
+        Address::of(self.0.address())
     }
     /// Invoice date.
     async fn invoice_date(&self) -> Date {

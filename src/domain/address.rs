@@ -1,0 +1,29 @@
+//! A postal address, as a customer's record and an invoice's print keep it.
+
+/// A stored address: each part may be missing; the country is always known.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Address {
+    /// Street.
+    pub street: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Five-digit postal code.
+    pub postal_code: Option<String>,
+    /// ISO country code.
+    pub country: String,
+}
+
+impl Address {
+    /// No address: every part empty, the country Sweden.
+    pub fn none() -> Self {
+        Self {
+            country: "SE".into(),
+            ..Self::default()
+        }
+    }
+
+    /// Whether street, city and postal code are all missing.
+    pub fn is_empty(&self) -> bool {
+        self.street.is_none() && self.city.is_none() && self.postal_code.is_none()
+    }
+}
