@@ -1,5 +1,8 @@
 //! A postal address, as a customer's record and an invoice's print keep it.
 
+/// The country of an address that names none.
+pub const HOME_COUNTRY: &str = "SE";
+
 /// A stored address: each part may be missing; the country is always known.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Address {
@@ -17,7 +20,7 @@ impl Address {
     /// No address: every part empty, the country Sweden.
     pub fn none() -> Self {
         Self {
-            country: "SE".into(),
+            country: HOME_COUNTRY.into(),
             ..Self::default()
         }
     }

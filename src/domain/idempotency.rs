@@ -14,7 +14,7 @@ pub fn idempotency_key(raw: &str) -> Result<&str, FieldError> {
     if chars == 0 || chars > MAX_KEY_CHARS {
         return Err(FieldError::new(
             "idempotencyKey",
-            "must be 1 to 100 characters",
+            format!("must be 1 to {MAX_KEY_CHARS} characters"),
         ));
     }
     Ok(key)

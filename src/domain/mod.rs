@@ -155,9 +155,12 @@ pub fn bounded_text(field: &str, text: String, max: usize) -> Result<String, Fie
     Ok(text)
 }
 
+/// The longest name, printed name or address part, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+
 /// The longest search text, in characters: as long as the longest name it
 /// could find.
-pub const MAX_SEARCH_CHARS: usize = 200;
+pub const MAX_SEARCH_CHARS: usize = MAX_NAME_CHARS;
 
 /// Reads a search text for `field`: blank is no search, and one longer than
 /// [`MAX_SEARCH_CHARS`] is refused.

@@ -4,7 +4,7 @@ use super::{Address, AddressPatch, Patch};
 use crate::db::begin_write;
 use crate::domain::id::CustomerId;
 use crate::domain::identifiers::{parse_email, parse_identity_number, parse_phone};
-use crate::domain::{FieldError, bounded_text};
+use crate::domain::{FieldError, MAX_NAME_CHARS, bounded_text};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::Tenant;
@@ -51,7 +51,7 @@ fn apply(
     let name = c
         .name
         .trimmed()
-        .apply(current.name, |s| bounded_text("name", s, 200))?;
+        .apply(current.name, |s| bounded_text("name", s, MAX_NAME_CHARS))?;
     let organisation_number = c
         .organisation_number
         .trimmed()
@@ -98,7 +98,7 @@ pub async fn create(
     };
     let fields = apply(
         CustomerFields {
-            country: "SE".into(),
+            country: crate::domain::address::HOME_COUNTRY.into(),
             ..CustomerFields::default()
         },
         changes,

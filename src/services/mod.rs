@@ -9,7 +9,7 @@ pub mod operators;
 pub mod sales;
 
 pub use crate::domain::address::Address;
-use crate::domain::{FieldError, bounded_text};
+use crate::domain::{FieldError, MAX_NAME_CHARS, bounded_text};
 
 /// A change to an optional field: keep what is there, clear it, or set a value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -78,7 +78,8 @@ impl AddressPatch {
     /// Applies the patch to `current`, validating each field under `prefix`.
     pub fn apply(self, current: Address, prefix: &str) -> Result<Address, FieldError> {
         use crate::domain::identifiers::{parse_country, parse_postal_code};
-        let text = |field: &str, s: String| bounded_text(&format!("{prefix}.{field}"), s, 200);
+        let text =
+            |field: &str, s: String| bounded_text(&format!("{prefix}.{field}"), s, MAX_NAME_CHARS);
         let street = self
             .street
             .trimmed()
@@ -92,7 +93,7 @@ impl AddressPatch {
         })?;
         let country = match self.country.trimmed() {
             Patch::Keep => current.country,
-            Patch::Clear => Address::none().country,
+            Patch::Clear => crate::domain::address::HOME_COUNTRY.to_string(),
             Patch::Set(c) => parse_country(&format!("{prefix}.country"), &c)?,
         };
         Ok(Address {

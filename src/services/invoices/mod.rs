@@ -17,7 +17,6 @@ use sea_orm::ConnectionTrait;
 
 use super::{AddressPatch, Patch};
 use crate::db::begin_write;
-use crate::domain::bounded_text;
 use crate::domain::identifiers::{ocr_for, parse_currency};
 use crate::domain::invoice::{
     InvoiceType, RowInput, parse_house_work_deductible, parse_rows, totals,
@@ -25,6 +24,7 @@ use crate::domain::invoice::{
 use crate::domain::invoice::{Payer, skatteverket_outstanding};
 use crate::domain::money::{from_ore, parse_amount};
 use crate::domain::nox_case::allocate;
+use crate::domain::{MAX_NAME_CHARS, bounded_text};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::Tenant;

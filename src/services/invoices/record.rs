@@ -76,10 +76,9 @@ pub(super) async fn build_record<C: ConnectionTrait>(
         Some(c) if same_customer => (c.customer_name.clone(), c.address()),
         _ => (customer.name.clone(), customer.address()),
     };
-    let customer_name = input
-        .customer_name
-        .trimmed()
-        .apply(name_base, |s| bounded_text("customerName", s, 200))?;
+    let customer_name = input.customer_name.trimmed().apply(name_base, |s| {
+        bounded_text("customerName", s, MAX_NAME_CHARS)
+    })?;
     let address = input
         .invoice_address
         .apply_to(addr_base, "invoiceAddress")?;
