@@ -96,7 +96,11 @@ impl CoreMutation {
         ))
     }
 
-    /// Replaces an invoice's content; refused for a cancelled invoice.
+    /// Replaces an invoice's content. Refused for a cancelled invoice, one
+    /// offered for sale or with Nox Finans, and content that would leave a
+    /// payment on a part that no longer exists: a total below what was paid,
+    /// a tax reduction below what Skatteverket paid, or a customer's part
+    /// below what the customer paid (`VALIDATION`).
     async fn update_invoice(
         &self,
         ctx: &Context<'_>,

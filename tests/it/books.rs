@@ -833,6 +833,84 @@ db_test!(
     }
 );
 
+db_test!(an_edit_keeps_every_payment_on_a_part_that_exists, |app| {
+    // 1 250 with a ROT reduction of 300: the customer's part is 950.
+    let customer = app.full_customer(&app.company).await;
+    let rot = |amount: &str| json!({ "type": "ROT", "deductibleAmount": amount });
+    let inv = invoice_with(&app, &customer, json!({ "houseWork": rot("300") })).await;
+    let r = pay(&app, &inv, "200", "2026-11-21", "SKATTEVERKET", "skv-1").await;
+    assert_eq!(r["data"]["registerPayment"]["balance"], "1050.00", "{r}");
+    let r = pay(&app, &inv, "600", "2026-11-21", "CUSTOMER", "anna-1").await;
+    assert_eq!(
+        r["data"]["registerPayment"]["customerBalance"], "350.00",
+        "{r}"
+    );
+    const EDIT: &str = "mutation($id: ID!, $i: InvoiceInput!) { updateInvoice(id: $id, input: $i) { balance customerBalance houseWork { deductibleAmount skatteverketBalance } } }";
+    let edit = |price: &str, house_work: Value| {
+        let mut i = json!({ "customerId": customer, "invoiceDate": "2026-11-20", "termsOfPayment": "30",
+                "rows": [{ "description": "Work", "quantity": "1", "unitPrice": price, "vatRate": "25" }] });
+        if !house_work.is_null() {
+            i["houseWork"] = house_work;
+        }
+        app.gql(&app.company, EDIT, json!({ "id": inv, "i": i }))
+    };
+    // Each edit that would leave a payment on a part that no longer
+    // exists is refused, naming the field.
+    for (price, house_work, field, why) in [
+        (
+            "600",
+            rot("300"),
+            "rows",
+            "a total of 750 is less than the 800 paid",
+        ),
+        (
+            "1000",
+            rot("100"),
+            "houseWork.deductibleAmount",
+            "Skatteverket paid 200 of a 100 reduction",
+        ),
+        (
+            "1000",
+            Value::Null,
+            "houseWork",
+            "Skatteverket paid 200 of no reduction",
+        ),
+        (
+            "1000",
+            rot("700"),
+            "houseWork.deductibleAmount",
+            "the customer paid 600 of a 550 part",
+        ),
+    ] {
+        let r = edit(price, house_work).await;
+        assert_eq!(code(&r), "VALIDATION", "{why}: {r}");
+        assert_eq!(crate::helpers::field(&r), field, "{why}: {r}");
+    }
+    let r = app
+            .ok(
+                &app.company,
+                "query($id: ID!) { invoice(id: $id) { total balance customerBalance houseWork { deductibleAmount } } }",
+                json!({ "id": inv }),
+            )
+            .await;
+    assert_eq!(
+        r["invoice"],
+        json!({ "total": "1250.00", "balance": "450.00", "customerBalance": "350.00", "houseWork": { "deductibleAmount": "300.00" } }),
+        "refused edits change nothing"
+    );
+    // A reduction of 650 leaves the customer's part at exactly what the
+    // customer paid; Skatteverket still owes 450, and then the invoice is paid.
+    let r = edit("1000", rot("650")).await;
+    assert_eq!(
+        r["data"]["updateInvoice"],
+        json!({ "balance": "450.00", "customerBalance": "0.00", "houseWork": { "deductibleAmount": "650.00", "skatteverketBalance": "450.00" } }),
+        "{r}"
+    );
+    let r = pay(&app, &inv, "450", "2026-11-21", "SKATTEVERKET", "skv-2").await;
+    assert_eq!(r["data"]["registerPayment"]["status"], "PAID", "{r}");
+    assert_books_close(&app, &app.company).await;
+});
+
 db_test!(a_credit_note_reduces_the_invoice_and_its_case, |app| {
     let anna = private_customer(&app).await;
     let inv = invoice_on(&app, &anna, "2026-11-20", "10", "1000").await;

@@ -160,3 +160,77 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// New content is accepted exactly when, after it, neither Skatteverket
+    /// nor the customer has paid more than their part: what each still owes
+    /// is never below zero.
+    #[test]
+    fn an_edit_is_accepted_exactly_when_no_part_is_overpaid(
+        total in 0i64..10_000,
+        deductible in proptest::option::of(1i64..10_000),
+        customer in 0i64..10_000,
+        skatteverket in 0i64..10_000,
+    ) {
+        let (total, deductible) = (Ore::new(total), deductible.map(Ore::new));
+        let paid = Paid { customer_ore: Ore::new(customer), skatteverket_ore: Ore::new(skatteverket) };
+        let balance = total - paid.customer_ore - paid.skatteverket_ore;
+        let keeps = deductible.unwrap_or(Ore::ZERO) >= paid.skatteverket_ore
+            && !customer_outstanding(balance, deductible, paid.skatteverket_ore).is_negative();
+        prop_assert_eq!(covers_paid(total, deductible, paid).is_ok(), keeps);
+    }
+}
+
+#[test]
+fn an_edit_that_overpays_a_part_names_the_field() {
+    let paid = |customer_ore, skatteverket_ore| Paid {
+        customer_ore: Ore::new(customer_ore),
+        skatteverket_ore: Ore::new(skatteverket_ore),
+    };
+    let field = |r: Result<(), FieldError>| r.err().map(|e| e.field);
+    assert_eq!(
+        field(covers_paid(
+            Ore::new(799),
+            Some(Ore::new(300)),
+            paid(600, 200)
+        )),
+        Some("rows".into())
+    );
+    assert_eq!(
+        field(covers_paid(Ore::new(1250), None, paid(600, 200))),
+        Some("houseWork".into())
+    );
+    assert_eq!(
+        field(covers_paid(
+            Ore::new(1250),
+            Some(Ore::new(199)),
+            paid(600, 200)
+        )),
+        Some("houseWork.deductibleAmount".into())
+    );
+    assert_eq!(
+        field(covers_paid(
+            Ore::new(1250),
+            Some(Ore::new(651)),
+            paid(600, 200)
+        )),
+        Some("houseWork.deductibleAmount".into())
+    );
+    assert_eq!(
+        field(covers_paid(
+            Ore::new(1250),
+            Some(Ore::new(650)),
+            paid(600, 200)
+        )),
+        None
+    );
+    assert_eq!(
+        field(covers_paid(
+            Ore::new(1250),
+            Some(Ore::new(200)),
+            paid(600, 200)
+        )),
+        None
+    );
+    assert_eq!(field(covers_paid(Ore::new(800), None, paid(800, 0))), None);
+}

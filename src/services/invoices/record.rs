@@ -1,7 +1,7 @@
 //! Checks and computes every column of an invoice from what a client sent.
 
 use super::*;
-use crate::domain::money::Ore;
+use crate::domain::invoice::{Paid, covers_paid};
 use crate::store::by_id;
 
 /// Checks and computes every column of an invoice from input, on top of `current`
@@ -62,13 +62,11 @@ pub(super) async fn build_record<C: ConnectionTrait>(
         ),
         None => (None, None),
     };
-    let paid = current.map_or(Ore::ZERO, |c| c.total_ore - c.balance_ore);
-    if t.total_ore < paid {
-        return Err(AppError::validation(
-            "rows",
-            "the new total is less than what has already been paid",
-        ));
-    }
+    let paid = current.map_or(Paid::default(), |c| Paid {
+        customer_ore: c.total_ore - c.balance_ore - c.house_work_paid_ore,
+        skatteverket_ore: c.house_work_paid_ore,
+    });
+    covers_paid(t.total_ore, house_work_deductible_ore, paid)?;
     // Printed name and address: from the customer on create, kept on update,
     // unless the client sends them; a change of customer takes the new one's.
     let same_customer = current.is_some_and(|c| c.customer_id == customer.id);
@@ -99,7 +97,7 @@ pub(super) async fn build_record<C: ConnectionTrait>(
         net_ore: t.net_ore,
         vat_ore: t.vat_ore,
         total_ore: t.total_ore,
-        balance_ore: t.total_ore - paid,
+        balance_ore: t.total_ore - paid.customer_ore - paid.skatteverket_ore,
         house_work_type,
         house_work_deductible_ore,
         not_completed: input
