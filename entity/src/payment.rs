@@ -21,6 +21,8 @@ pub struct Model {
     pub fees_ore: i64,
     /// The part that paid late-payment interest.
     pub interest_ore: i64,
+    /// The credit note that made a `CREDIT_NOTE` payment.
+    pub credit_note_id: Option<i64>,
     pub created_at: DateTimeUtc,
 }
 

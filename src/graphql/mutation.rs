@@ -132,7 +132,9 @@ impl CoreMutation {
     /// invoice) that takes its total off the balance. Without `rows` the whole
     /// invoice is credited; `rows` (positive amounts) credit part of it. An open
     /// Nox Finans case is reduced, or closed as CREDITED. A sold invoice is
-    /// refused (`INVOICE_SOLD`). The same `idempotencyKey` makes one credit note.
+    /// refused (`INVOICE_SOLD`). The same `idempotencyKey` makes one credit note:
+    /// a retry answers with that note, and the key sent with another amount is
+    /// refused (`CONFLICT`).
     async fn credit_invoice(
         &self,
         ctx: &Context<'_>,

@@ -911,6 +911,78 @@ db_test!(an_edit_keeps_every_payment_on_a_part_that_exists, |app| {
     assert_books_close(&app, &app.company).await;
 });
 
+db_test!(a_retried_credit_answers_with_its_own_credit_note, |app| {
+    use migration::MigratorTrait;
+    const CREDIT: &str = "mutation($id: ID!, $r: [InvoiceRowInput!], $k: String!) { creditInvoice(invoiceId: $id, rows: $r, idempotencyKey: $k) { creditNote { invoiceNumber rows { description } } invoice { balance } } }";
+    let customer = app.full_customer(&app.company).await;
+    let inv = invoice_on(&app, &customer, "2026-11-20", "30", "1000").await;
+    let credit = |key: &'static str, what: &'static str| {
+        let rows =
+            json!([{ "description": what, "quantity": "1", "unitPrice": "100", "vatRate": "25" }]);
+        app.gql(
+            &app.company,
+            CREDIT,
+            json!({ "id": inv, "r": rows, "k": key }),
+        )
+    };
+    // Two credits of the same amount, each with its own note.
+    let first = credit("cr-a", "Wrong colour").await;
+    let second = credit("cr-b", "Late delivery").await;
+    let note = |r: &Value| r["data"]["creditInvoice"]["creditNote"].clone();
+    assert_ne!(
+        note(&first)["invoiceNumber"],
+        note(&second)["invoiceNumber"],
+        "{first} {second}"
+    );
+    assert_eq!(
+        second["data"]["creditInvoice"]["invoice"]["balance"],
+        "1000.00"
+    );
+    // Each retry answers with the note its key made, and credits nothing more.
+    for (key, what, was) in [
+        ("cr-a", "Wrong colour", &first),
+        ("cr-b", "Late delivery", &second),
+    ] {
+        let again = credit(key, what).await;
+        assert_eq!(note(&again), note(was), "retry of {key}: {again}");
+        assert_eq!(
+            again["data"]["creditInvoice"]["invoice"]["balance"],
+            "1000.00"
+        );
+    }
+    // The same key for another amount is another credit: refused.
+    let rows =
+        json!([{ "description": "More", "quantity": "2", "unitPrice": "100", "vatRate": "25" }]);
+    let r = app
+        .gql(
+            &app.company,
+            CREDIT,
+            json!({ "id": inv, "r": rows, "k": "cr-a" }),
+        )
+        .await;
+    assert_eq!(code(&r), "CONFLICT", "{r}");
+    // Credits recorded before payments named their notes are paired with
+    // them when the database is migrated.
+    let db = invoice_finance::db::connect(&app.database_url)
+        .await
+        .unwrap();
+    let back = crate::helpers::migrations_from("m20261206_000020");
+    migration::Migrator::down(&db, Some(back)).await.unwrap();
+    invoice_finance::db::migrate(&db).await.unwrap();
+    for (key, what, was) in [
+        ("cr-b", "Late delivery", &second),
+        ("cr-a", "Wrong colour", &first),
+    ] {
+        let again = credit(key, what).await;
+        assert_eq!(
+            note(&again),
+            note(was),
+            "retry of {key} after migrating: {again}"
+        );
+    }
+    assert_books_close(&app, &app.company).await;
+});
+
 db_test!(a_credit_note_reduces_the_invoice_and_its_case, |app| {
     let anna = private_customer(&app).await;
     let inv = invoice_on(&app, &anna, "2026-11-20", "10", "1000").await;

@@ -19,7 +19,8 @@ pub struct Credited {
 /// house-work invoice's Skatteverket part is not credited here). Without rows
 /// the whole invoice is credited, row by row. An open Nox Finans case is
 /// reduced, or closed as CREDITED; a sold invoice belongs to the financier and
-/// is refused (`INVOICE_SOLD`). The same key makes one credit note.
+/// is refused (`INVOICE_SOLD`). The same key makes one credit note, and a
+/// retry answers with it.
 #[tracing::instrument(skip(state, rows), fields(company = %tenant.company_id()))]
 pub async fn credit(
     state: &AppState,
@@ -31,22 +32,37 @@ pub async fn credit(
     let key = idempotency_key(key)?;
     let now = state.clock.now();
     let txn = state.begin_ordered().await?;
+    let current = store::require(&txn, tenant, invoice_id, "invoiceId").await?;
+    let parsed = match rows {
+        Some(r) => parse_rows(&r)?,
+        None => store::rows_of(&txn, tenant, vec![current.id])
+            .await?
+            .into_iter()
+            .map(|r| crate::domain::invoice::Row {
+                description: r.description,
+                quantity_milli: r.quantity_milli,
+                unit_price_ore: r.unit_price_ore,
+                vat_rate_bp: r.vat_rate_bp,
+                amount_ore: r.amount_ore,
+            })
+            .collect(),
+    };
+    let t = totals(&parsed)?;
     if let Some(p) = store::payment_by_key(&txn, tenant, key).await? {
-        if p.invoice_id != invoice_id || p.payer != Payer::CreditNote {
+        if p.invoice_id != invoice_id || p.payer != Payer::CreditNote || p.amount_ore != t.total_ore
+        {
             return Err(AppError::conflict(
                 "this idempotency key was used for another payment or credit",
             ));
         }
-        let credit_note = store::credit_note_for(&txn, tenant, invoice_id, p.amount_ore)
-            .await?
-            .ok_or_else(|| AppError::Internal("credit without its credit note".into()))?;
-        let inv = store::require(&txn, tenant, invoice_id, "invoiceId").await?;
+        let note = p
+            .credit_note_id
+            .ok_or_else(|| AppError::Internal("a credit without its credit note".into()))?;
         return Ok(Credited {
-            credit_note,
-            invoice: inv,
+            credit_note: store::require(&txn, tenant, note, "invoiceId").await?,
+            invoice: current,
         });
     }
-    let current = store::require(&txn, tenant, invoice_id, "invoiceId").await?;
     ensure_editable(&current)?;
     if current.invoice_type == InvoiceType::CreditNote {
         return Err(AppError::validation(
@@ -65,21 +81,6 @@ pub async fn credit(
             "the invoice is being sold; withdraw the sale before crediting it",
         ));
     }
-    let parsed = match rows {
-        Some(r) => parse_rows(&r)?,
-        None => store::rows_of(&txn, tenant, vec![current.id])
-            .await?
-            .into_iter()
-            .map(|r| crate::domain::invoice::Row {
-                description: r.description,
-                quantity_milli: r.quantity_milli,
-                unit_price_ore: r.unit_price_ore,
-                vat_rate_bp: r.vat_rate_bp,
-                amount_ore: r.amount_ore,
-            })
-            .collect(),
-    };
-    let t = totals(&parsed)?;
     let left = crate::domain::invoice::customer_outstanding(
         current.balance_ore,
         current.house_work_deductible_ore,
@@ -142,6 +143,7 @@ pub async fn credit(
         interest_ore: Ore::ZERO,
         house_work_ore: Ore::ZERO,
         credit_ore: t.total_ore,
+        credit_note: Some(credit_note.id),
         paid_on: today,
     };
     let updated = store::add_payment(&txn, tenant, payment, now).await?;

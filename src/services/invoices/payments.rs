@@ -120,6 +120,7 @@ async fn register_payment_once(
         interest_ore: Ore::ZERO,
         house_work_ore: Ore::ZERO,
         credit_ore: Ore::ZERO,
+        credit_note: None,
         paid_on,
     };
     let mut allocation = None;

@@ -26,6 +26,8 @@ pub struct NewPayment {
     pub house_work_ore: Ore,
     /// Off the invoice by a credit note.
     pub credit_ore: Ore,
+    /// The credit note that takes `credit_ore` off.
+    pub credit_note: Option<InvoiceId>,
     /// The day it was paid.
     pub paid_on: NaiveDate,
 }
@@ -73,6 +75,7 @@ pub async fn add_payment<C: ConnectionTrait>(
         capital_ore: Set(customer_part.get()),
         fees_ore: Set(p.fees_ore.get()),
         interest_ore: Set(p.interest_ore.get()),
+        credit_note_id: Set(p.credit_note.map(InvoiceId::get)),
         created_at: Set(now),
         ..Default::default()
     }
@@ -104,6 +107,8 @@ record!(
         fees_ore: Ore,
         /// The part that paid interest, in öre.
         interest_ore: Ore,
+        /// The credit note of a credit.
+        credit_note_id: Option<InvoiceId>,
         /// When it was recorded.
         created_at: DateTime<Utc>,
     }
@@ -191,21 +196,4 @@ pub async fn link_credit_note<C: ConnectionTrait>(
         .exec(db)
         .await?;
     Ok(())
-}
-
-/// The latest credit note of `amount_ore` crediting the tenant's invoice.
-pub async fn credit_note_for<C: ConnectionTrait>(
-    db: &C,
-    tenant: Tenant,
-    invoice_id: InvoiceId,
-    amount_ore: Ore,
-) -> AppResult<Option<Invoice>> {
-    crate::store::record::one(
-        db,
-        scoped(tenant)
-            .filter(invoice::Column::CreditsInvoiceId.eq(invoice_id))
-            .filter(invoice::Column::TotalOre.eq(-amount_ore))
-            .order_by_desc(invoice::Column::Id),
-    )
-    .await
 }
