@@ -66,22 +66,13 @@ fn apply(
         .phone
         .trimmed()
         .apply(current.phone, |s| parse_phone("phone", &s))?;
-    let address = Address {
-        street: current.street,
-        city: current.city,
-        postal_code: current.postal_code,
-        country: current.country,
-    };
-    let address = c.address.apply_to(address, "address")?;
+    let address = c.address.apply_to(current.address, "address")?;
     Ok(CustomerFields {
         name,
         organisation_number,
         email,
         phone,
-        street: address.street,
-        postal_code: address.postal_code,
-        city: address.city,
-        country: address.country,
+        address,
     })
 }
 
@@ -98,7 +89,7 @@ pub async fn create(
     };
     let fields = apply(
         CustomerFields {
-            country: crate::domain::address::HOME_COUNTRY.into(),
+            address: Address::none(),
             ..CustomerFields::default()
         },
         changes,

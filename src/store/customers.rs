@@ -25,14 +25,8 @@ pub struct CustomerFields {
     pub email: Option<String>,
     /// Phone.
     pub phone: Option<String>,
-    /// Street address.
-    pub street: Option<String>,
-    /// Postal code, five digits.
-    pub postal_code: Option<String>,
-    /// City.
-    pub city: Option<String>,
-    /// ISO country code.
-    pub country: String,
+    /// Postal address.
+    pub address: Address,
 }
 
 record!(
@@ -87,10 +81,7 @@ impl CustomerFields {
             organisation_number: m.organisation_number.clone(),
             email: m.email.clone(),
             phone: m.phone.clone(),
-            street: m.street.clone(),
-            postal_code: m.postal_code.clone(),
-            city: m.city.clone(),
-            country: m.country.clone(),
+            address: m.address(),
         }
     }
 }
@@ -162,10 +153,10 @@ fn written(
         organisation_number: Set(f.organisation_number),
         email: Set(f.email),
         phone: Set(f.phone),
-        street: Set(f.street),
-        postal_code: Set(f.postal_code),
-        city: Set(f.city),
-        country: Set(f.country),
+        street: Set(f.address.street),
+        postal_code: Set(f.address.postal_code),
+        city: Set(f.address.city),
+        country: Set(f.address.country),
         updated_at: Set(now),
         ..Default::default()
     }

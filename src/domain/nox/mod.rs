@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 
+use super::address::Address;
 use super::money::{HOME_CURRENCY, Ore};
 
 mod prices;
@@ -87,12 +88,8 @@ pub struct Candidate {
     pub due_date: NaiveDate,
     /// Customer name as printed on the invoice.
     pub customer_name: Option<String>,
-    /// Invoice address: street, postal code, city.
-    pub street: Option<String>,
-    /// Postal code.
-    pub postal_code: Option<String>,
-    /// City.
-    pub city: Option<String>,
+    /// Invoice address as printed.
+    pub address: Address,
     /// The customer's e-mail.
     pub email: Option<String>,
     /// The customer's phone.
@@ -222,7 +219,7 @@ pub fn assess(
         ),
     );
     block(
-        blank(&c.postal_code) || blank(&c.city),
+        blank(&c.address.postal_code) || blank(&c.address.city),
         finding(
             "ADDRESS_INCOMPLETE",
             "the invoice address needs a postal code and a city",
@@ -288,7 +285,7 @@ pub fn assess(
         ),
     );
     warn(
-        !blank(&c.postal_code) && blank(&c.street),
+        !blank(&c.address.postal_code) && blank(&c.address.street),
         finding(
             "STREET_MISSING",
             "the invoice address has no street",

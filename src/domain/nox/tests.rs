@@ -20,9 +20,12 @@ fn good() -> Candidate {
         invoice_date: today(),
         due_date: NaiveDate::from_ymd_opt(2026, 12, 22).unwrap(),
         customer_name: Some("Kund AB".into()),
-        street: Some("Gatan 1".into()),
-        postal_code: Some("11351".into()),
-        city: Some("Stockholm".into()),
+        address: Address {
+            street: Some("Gatan 1".into()),
+            postal_code: Some("11351".into()),
+            city: Some("Stockholm".into()),
+            country: "SE".into(),
+        },
         email: Some("a@b.se".into()),
         phone: Some("08-123456".into()),
         identity_number: Some("556036-0793".into()),
@@ -86,8 +89,8 @@ fn each_rule_alone_makes_the_row_red_with_its_own_code() {
             "INVOICE_DATE_IN_FUTURE",
         ),
         (|c| c.customer_name = None, "CUSTOMER_NAME_MISSING"),
-        (|c| c.postal_code = None, "ADDRESS_INCOMPLETE"),
-        (|c| c.city = Some(" ".into()), "ADDRESS_INCOMPLETE"),
+        (|c| c.address.postal_code = None, "ADDRESS_INCOMPLETE"),
+        (|c| c.address.city = Some(" ".into()), "ADDRESS_INCOMPLETE"),
         (|c| c.sold = true, "ALREADY_SOLD"),
         (|c| c.handed_over = true, "ALREADY_HANDED_OVER"),
     ];
@@ -207,7 +210,7 @@ fn warnings_make_yellow() {
     let mut c = good();
     c.identity_number = None;
     c.phone = None;
-    c.street = None;
+    c.address.street = None;
     let (colour, blockers, warnings) =
         codes(&c, Service::InvoiceService, Delivery::Letter, today());
     assert_eq!(colour, Colour::Yellow);

@@ -112,10 +112,7 @@ pub async fn credit(
     let record = InvoiceRecord {
         customer_id: current.customer_id,
         customer_name: current.customer_name.clone(),
-        street: current.street.clone(),
-        postal_code: current.postal_code.clone(),
-        city: current.city.clone(),
-        country: current.country.clone(),
+        address: current.address(),
         invoice_date: today,
         due_date: today,
         terms_of_payment: current.terms_of_payment.clone(),

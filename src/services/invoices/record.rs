@@ -83,10 +83,7 @@ pub(super) async fn build_record<C: ConnectionTrait>(
     let record = InvoiceRecord {
         customer_id: customer.id,
         customer_name,
-        street: address.street,
-        postal_code: address.postal_code,
-        city: address.city,
-        country: address.country,
+        address,
         invoice_date: input.invoice_date,
         due_date,
         terms_of_payment: term.code.clone(),

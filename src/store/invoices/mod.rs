@@ -22,6 +22,7 @@ pub use payments::{
 };
 pub use record::Invoice;
 
+use crate::domain::address::Address;
 use crate::domain::id::{CustomerId, InvoiceId};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{customer, invoice, invoice_row, invoice_sale, payment};
@@ -47,14 +48,8 @@ pub struct InvoiceRecord {
     pub customer_id: CustomerId,
     /// Name as printed.
     pub customer_name: Option<String>,
-    /// Street as printed.
-    pub street: Option<String>,
-    /// Postal code as printed.
-    pub postal_code: Option<String>,
-    /// City as printed.
-    pub city: Option<String>,
-    /// Country as printed.
-    pub country: String,
+    /// Address as printed.
+    pub address: Address,
     /// Invoice date.
     pub invoice_date: NaiveDate,
     /// Due date.
@@ -199,10 +194,10 @@ fn active(r: InvoiceRecord) -> invoice::ActiveModel {
     invoice::ActiveModel {
         customer_id: Set(r.customer_id.get()),
         customer_name: Set(r.customer_name),
-        street: Set(r.street),
-        postal_code: Set(r.postal_code),
-        city: Set(r.city),
-        country: Set(r.country),
+        street: Set(r.address.street),
+        postal_code: Set(r.address.postal_code),
+        city: Set(r.address.city),
+        country: Set(r.address.country),
         invoice_date: Set(r.invoice_date),
         due_date: Set(r.due_date),
         terms_of_payment: Set(r.terms_of_payment),
