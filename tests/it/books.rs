@@ -887,12 +887,12 @@ db_test!(an_edit_keeps_every_payment_on_a_part_that_exists, |app| {
         assert_eq!(crate::helpers::field(&r), field, "{why}: {r}");
     }
     let r = app
-            .ok(
-                &app.company,
-                "query($id: ID!) { invoice(id: $id) { total balance customerBalance houseWork { deductibleAmount } } }",
-                json!({ "id": inv }),
-            )
-            .await;
+        .ok(
+            &app.company,
+            "query($id: ID!) { invoice(id: $id) { total balance customerBalance houseWork { deductibleAmount } } }",
+            json!({ "id": inv }),
+        )
+        .await;
     assert_eq!(
         r["invoice"],
         json!({ "total": "1250.00", "balance": "450.00", "customerBalance": "350.00", "houseWork": { "deductibleAmount": "300.00" } }),

@@ -183,54 +183,30 @@ proptest! {
 
 #[test]
 fn an_edit_that_overpays_a_part_names_the_field() {
-    let paid = |customer_ore, skatteverket_ore| Paid {
-        customer_ore: Ore::new(customer_ore),
-        skatteverket_ore: Ore::new(skatteverket_ore),
+    // Paid so far: 600 by the customer, 200 by Skatteverket.
+    let paid = Paid {
+        customer_ore: Ore::new(600),
+        skatteverket_ore: Ore::new(200),
     };
-    let field = |r: Result<(), FieldError>| r.err().map(|e| e.field);
-    assert_eq!(
-        field(covers_paid(
-            Ore::new(799),
-            Some(Ore::new(300)),
-            paid(600, 200)
-        )),
-        Some("rows".into())
-    );
-    assert_eq!(
-        field(covers_paid(Ore::new(1250), None, paid(600, 200))),
-        Some("houseWork".into())
-    );
-    assert_eq!(
-        field(covers_paid(
-            Ore::new(1250),
-            Some(Ore::new(199)),
-            paid(600, 200)
-        )),
-        Some("houseWork.deductibleAmount".into())
-    );
-    assert_eq!(
-        field(covers_paid(
-            Ore::new(1250),
-            Some(Ore::new(651)),
-            paid(600, 200)
-        )),
-        Some("houseWork.deductibleAmount".into())
-    );
-    assert_eq!(
-        field(covers_paid(
-            Ore::new(1250),
-            Some(Ore::new(650)),
-            paid(600, 200)
-        )),
-        None
-    );
-    assert_eq!(
-        field(covers_paid(
-            Ore::new(1250),
-            Some(Ore::new(200)),
-            paid(600, 200)
-        )),
-        None
-    );
-    assert_eq!(field(covers_paid(Ore::new(800), None, paid(800, 0))), None);
+    for (total, deductible, field) in [
+        (799, Some(300), Some("rows")),
+        (1250, None, Some("houseWork")),
+        (1250, Some(199), Some("houseWork.deductibleAmount")),
+        (1250, Some(651), Some("houseWork.deductibleAmount")),
+        (1250, Some(650), None),
+        (1250, Some(200), None),
+        (800, Some(200), None),
+    ] {
+        let r = covers_paid(Ore::new(total), deductible.map(Ore::new), paid);
+        assert_eq!(
+            r.err().map(|e| e.field),
+            field.map(String::from),
+            "{total} with {deductible:?}"
+        );
+    }
+    let customer_only = Paid {
+        customer_ore: Ore::new(800),
+        skatteverket_ore: Ore::ZERO,
+    };
+    assert!(covers_paid(Ore::new(800), None, customer_only).is_ok());
 }
