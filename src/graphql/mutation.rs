@@ -114,7 +114,8 @@ impl CoreMutation {
         ))
     }
 
-    /// Cancels (makulerar) an invoice; refused once payments are registered.
+    /// Cancels (makulerar) an invoice; refused once payments or credits are
+    /// registered, and for a credit note.
     async fn cancel_invoice(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Invoice> {
         let t = tenant(ctx)?;
         let id = decode_id::<InvoiceId>(&id, "id")?;

@@ -1021,6 +1021,21 @@ db_test!(a_credit_note_reduces_the_invoice_and_its_case, |app| {
         "the same key, the same credit note"
     );
     assert_eq!(again["invoice"]["balance"], "1000.00");
+    // A credit note is part of the invoice it credits: it cannot be
+    // cancelled on its own.
+    let r = app
+        .gql(
+            &app.company,
+            "mutation($id: ID!) { cancelInvoice(id: $id) { cancelled } }",
+            json!({ "id": r["creditNote"]["id"] }),
+        )
+        .await;
+    assert_eq!(
+        (code(&r), crate::helpers::field(&r)),
+        ("VALIDATION", "id"),
+        "{r}"
+    );
+    assert!(r.to_string().contains("credit note"), "{r}");
     // Handed to Nox Finans, then credited in full: the case closes as CREDITED.
     hand_over(&app, &inv, "INVOICE_SERVICE", Some("LETTER"), "cr-send").await;
     app.clock.advance(chrono::Duration::seconds(10));

@@ -137,7 +137,7 @@ pub async fn update(
 }
 
 /// Cancels (makulerar) an invoice. Cancelling twice is harmless; an invoice with
-/// payments cannot be cancelled.
+/// payments or credits, and a credit note, cannot be cancelled.
 #[tracing::instrument(skip(state), fields(company = %tenant.company_id()))]
 pub async fn cancel(state: &AppState, tenant: Tenant, id: InvoiceId) -> AppResult<Invoice> {
     let txn = begin_write(&state.db).await?;
@@ -145,10 +145,16 @@ pub async fn cancel(state: &AppState, tenant: Tenant, id: InvoiceId) -> AppResul
     if current.cancelled {
         return Ok(current);
     }
+    if current.invoice_type == InvoiceType::CreditNote {
+        return Err(AppError::validation(
+            "id",
+            "a credit note cannot be cancelled: it is part of the invoice it credits",
+        ));
+    }
     ensure_not_sold(&txn, tenant, &current).await?;
     if current.balance_ore != current.total_ore {
         return Err(AppError::conflict(
-            "the invoice has registered payments and cannot be cancelled",
+            "the invoice has registered payments or credits and cannot be cancelled",
         ));
     }
     let updated = store::set_flag(&txn, tenant, id, Flag::Cancelled, state.clock.now()).await?;
