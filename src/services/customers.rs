@@ -98,13 +98,28 @@ pub async fn create(
     let txn = begin_write(&state.db).await?;
     let number = match number {
         Some(n) => n,
-        None => companies::next_number(&txn, tenant, Counter::Customer)
-            .await?
-            .to_string(),
+        None => next_free_number(&txn, tenant).await?,
     };
     let created = store::insert(&txn, tenant, number, fields, state.clock.now()).await?;
     txn.commit().await.map_err(AppError::from)?;
     Ok(created)
+}
+
+/// The company's next customer number that no customer has: numbers a client
+/// chose (or the demo seeded) are passed over, and the counter moves past them
+/// when the customer is created.
+async fn next_free_number<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    tenant: Tenant,
+) -> AppResult<String> {
+    loop {
+        let n = companies::next_number(txn, tenant, Counter::Customer)
+            .await?
+            .to_string();
+        if !store::number_taken(txn, tenant, &n).await? {
+            return Ok(n);
+        }
+    }
 }
 
 /// Changes a customer of the tenant. Fields not sent are kept; `null` clears.

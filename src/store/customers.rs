@@ -120,6 +120,19 @@ pub fn listing(tenant: Tenant, search: Option<&str>) -> Listing<Customer> {
     Listing::keyset(select, customer::Column::Id, false)
 }
 
+/// Whether the tenant has a customer numbered `number`.
+pub async fn number_taken<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    number: &str,
+) -> AppResult<bool> {
+    let found = scoped(tenant)
+        .filter(customer::Column::CustomerNumber.eq(number))
+        .one(db)
+        .await?;
+    Ok(found.is_some())
+}
+
 /// Inserts a customer for the tenant.
 pub async fn insert<C: ConnectionTrait>(
     db: &C,

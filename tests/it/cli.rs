@@ -143,6 +143,15 @@ async fn serve_seeds_the_demo_and_the_cli_makes_tokens() {
         "a future-dated invoice"
     );
 
+    // A customer created in the demo without a number gets the next free one.
+    let r = gql(
+        &url,
+        &env["COMPANY_TOKEN"],
+        "mutation { createCustomer(input: { name: \"Ny Kund AB\" }) { customerNumber } }",
+    )
+    .await;
+    assert_eq!(r["data"]["createCustomer"]["customerNumber"], "11", "{r}");
+
     // The other company sees only its own data.
     let r = gql(
         &url,

@@ -117,6 +117,24 @@ db_test!(customer_fields_are_validated, |app| {
         ("CONFLICT", Some(taken)),
         "{r}"
     );
+    // A generated number passes over the numbers clients chose: "2" and "3"
+    // are taken, so the next ones are "4" and "5".
+    app.ok(
+        &app.company,
+        CREATE_CUSTOMER,
+        json!({ "i": { "customerNumber": "3" } }),
+    )
+    .await;
+    for expected in ["4", "5"] {
+        let r = app
+            .ok(
+                &app.company,
+                "mutation($i: CustomerInput!) { createCustomer(input: $i) { customerNumber } }",
+                json!({ "i": { "name": "Ny Kund AB" } }),
+            )
+            .await;
+        assert_eq!(r["createCustomer"]["customerNumber"], expected, "{r}");
+    }
 });
 
 db_test!(

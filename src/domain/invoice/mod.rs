@@ -240,7 +240,7 @@ pub fn covers_paid(
             Err(FieldError::new(
                 "houseWork",
                 format!(
-                    "is needed: Skatteverket has already paid {} of the tax reduction",
+                    "must be kept: Skatteverket has already paid {} of the tax reduction",
                     from_ore(paid.skatteverket_ore)
                 ),
             ))
