@@ -106,19 +106,20 @@ pub async fn create(
 }
 
 /// The company's next customer number that no customer has: numbers a client
-/// chose (or the demo seeded) are passed over, and the counter moves past them
-/// when the customer is created.
+/// chose (customers imported with their numbers, or the demo's) are passed
+/// over, a hundred at a time, and the counter moves past the one given.
 async fn next_free_number<C: sea_orm::ConnectionTrait>(
     txn: &C,
     tenant: Tenant,
 ) -> AppResult<String> {
+    const WINDOW: i64 = 100;
+    let mut from = companies::next_number(txn, tenant, Counter::Customer).await?;
     loop {
-        let n = companies::next_number(txn, tenant, Counter::Customer)
-            .await?
-            .to_string();
-        if !store::number_taken(txn, tenant, &n).await? {
-            return Ok(n);
+        if let Some(n) = store::first_free_number(txn, tenant, from, WINDOW).await? {
+            companies::skip_to(txn, tenant, Counter::Customer, n + 1).await?;
+            return Ok(n.to_string());
         }
+        from += WINDOW;
     }
 }
 

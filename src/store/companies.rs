@@ -144,6 +144,33 @@ pub enum Counter {
     Customer,
 }
 
+impl Counter {
+    fn column(self) -> company::Column {
+        match self {
+            Self::Invoice => company::Column::NextInvoiceNumber,
+            Self::Customer => company::Column::NextCustomerNumber,
+        }
+    }
+}
+
+/// Moves a company counter on so that it next hands out `next` (numbers
+/// between were taken another way). Call it after [`next_number`] in the same
+/// transaction, which then holds the company row.
+pub async fn skip_to<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    counter: Counter,
+    next: i64,
+) -> AppResult<()> {
+    company::Entity::update_many()
+        .col_expr(counter.column(), sea_orm::sea_query::Expr::value(next))
+        .filter(company::Column::Id.eq(tenant.company_id()))
+        .filter(counter.column().lt(next))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Takes the next number of a company counter. Inside a write transaction the row
 /// update serialises concurrent callers on both databases.
 pub async fn next_number<C: ConnectionTrait>(

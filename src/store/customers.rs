@@ -120,17 +120,26 @@ pub fn listing(tenant: Tenant, search: Option<&str>) -> Listing<Customer> {
     Listing::keyset(select, customer::Column::Id, false)
 }
 
-/// Whether the tenant has a customer numbered `number`.
-pub async fn number_taken<C: ConnectionTrait>(
+/// The first of the numbers `from`, `from + 1`, … `from + count - 1` that no
+/// customer of the tenant has, if any is free.
+pub async fn first_free_number<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    number: &str,
-) -> AppResult<bool> {
-    let found = scoped(tenant)
-        .filter(customer::Column::CustomerNumber.eq(number))
-        .one(db)
-        .await?;
-    Ok(found.is_some())
+    from: i64,
+    count: i64,
+) -> AppResult<Option<i64>> {
+    let candidates: Vec<String> = (from..from + count).map(|n| n.to_string()).collect();
+    use sea_orm::QuerySelect;
+    let taken: std::collections::HashSet<String> = scoped(tenant)
+        .select_only()
+        .column(customer::Column::CustomerNumber)
+        .filter(customer::Column::CustomerNumber.is_in(candidates))
+        .into_tuple::<String>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok((from..from + count).find(|n| !taken.contains(&n.to_string())))
 }
 
 /// Inserts a customer for the tenant.

@@ -135,6 +135,26 @@ db_test!(customer_fields_are_validated, |app| {
             .await;
         assert_eq!(r["createCustomer"]["customerNumber"], expected, "{r}");
     }
+    // Customers imported with their numbers, 6 to 250: the next generated
+    // number is 251, and the one after it 252.
+    for n in 6..=250 {
+        app.ok(
+            &app.company,
+            CREATE_CUSTOMER,
+            json!({ "i": { "customerNumber": n.to_string() } }),
+        )
+        .await;
+    }
+    for expected in ["251", "252"] {
+        let r = app
+            .ok(
+                &app.company,
+                "mutation($i: CustomerInput!) { createCustomer(input: $i) { customerNumber } }",
+                json!({ "i": {} }),
+            )
+            .await;
+        assert_eq!(r["createCustomer"]["customerNumber"], expected, "{r}");
+    }
 });
 
 db_test!(
