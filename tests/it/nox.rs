@@ -51,8 +51,19 @@ db_test!(settings_and_prices, |app| {
         .await;
     assert_eq!(
         (code(&r), field(&r)),
-        ("VALIDATION", "activeTermsOfPayment")
+        ("VALIDATION", "activeTermsOfPayment[1]")
     );
+    // An unknown code is named by its place, not repeated back.
+    let long = "9".repeat(10_000);
+    let r = app
+        .gql(
+            &app.company,
+            "mutation($t: [String!]!) { updateNoxFinansSettings(input: { activeTermsOfPayment: $t, defaultDelivery: EMAIL }) { defaultDelivery } }",
+            json!({ "t": ["30", "45", long] }),
+        )
+        .await;
+    assert_eq!(field(&r), "activeTermsOfPayment[2]", "{r}");
+    assert!(r.to_string().len() < 1_000, "{r}");
     let r = app
         .ok(&app.company, "mutation { updateNoxFinansSettings(input: { activeTermsOfPayment: [\"30\"], defaultDelivery: EMAIL }) { activeTermsOfPayment defaultDelivery } }", json!({}))
         .await;

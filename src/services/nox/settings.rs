@@ -29,13 +29,13 @@ pub async fn update_settings(
         .map(|t| t.code)
         .collect();
     let mut terms: Vec<String> = Vec::new();
-    for t in settings.active_terms {
+    for (i, t) in settings.active_terms.into_iter().enumerate() {
         let t = t.trim().to_string();
         if !known.contains(&t) {
             return Err(AppError::validation(
-                "activeTermsOfPayment",
+                format!("activeTermsOfPayment[{i}]"),
                 format!(
-                    "unknown terms of payment {t:?}; the company has {}",
+                    "is not one of the company's terms of payment ({})",
                     known.join(", ")
                 ),
             ));
