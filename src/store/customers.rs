@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use entity::customer;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select,
-    Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QuerySelect, Select, Set,
 };
 
 use super::Tenant;
@@ -129,7 +129,6 @@ pub async fn first_free_number<C: ConnectionTrait>(
     count: i64,
 ) -> AppResult<Option<i64>> {
     let candidates: Vec<String> = (from..from + count).map(|n| n.to_string()).collect();
-    use sea_orm::QuerySelect;
     let taken: std::collections::HashSet<String> = scoped(tenant)
         .select_only()
         .column(customer::Column::CustomerNumber)

@@ -62,10 +62,7 @@ pub(super) async fn build_record<C: ConnectionTrait>(
         ),
         None => (None, None),
     };
-    let paid = current.map_or(Paid::default(), |c| Paid {
-        customer_ore: c.total_ore - c.balance_ore - c.house_work_paid_ore,
-        skatteverket_ore: c.house_work_paid_ore,
-    });
+    let paid = current.map_or(Paid::default(), Invoice::paid);
     covers_paid(t.total_ore, house_work_deductible_ore, paid)?;
     // Printed name and address: from the customer on create, kept on update,
     // unless the client sends them; a change of customer takes the new one's.

@@ -2,6 +2,7 @@
 
 use crate::domain::address::Address;
 use crate::domain::id::{CompanyId, CustomerId, InvoiceId};
+use crate::domain::invoice::Paid;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::invoice;
 
@@ -77,6 +78,16 @@ record!(
 crate::keyed_by_id!(Invoice);
 
 impl Invoice {
+    /// What has been paid on it so far, by whom (credits count as the
+    /// customer's).
+    pub fn paid(&self) -> Paid {
+        let skatteverket_ore = self.house_work_paid_ore;
+        Paid {
+            customer_ore: self.total_ore - self.balance_ore - skatteverket_ore,
+            skatteverket_ore,
+        }
+    }
+
     /// The address printed on it.
     pub fn address(&self) -> Address {
         Address {
