@@ -1,6 +1,6 @@
 //! The demo's data: its customers and invoices, and how each invoice ends up.
 
-use crate::domain::money::{Ore, from_ore};
+use crate::domain::money::{HOME_CURRENCY, Ore, from_ore};
 use rust_decimal::Decimal;
 
 use crate::domain::invoice::{InvoiceType, RowInput};
@@ -176,7 +176,7 @@ const fn inv(
         customer,
         days_ago,
         terms,
-        currency: "SEK",
+        currency: HOME_CURRENCY,
         kind: InvoiceType::Invoice,
         rows,
         house_work: None,

@@ -217,6 +217,13 @@ pub struct Paid {
     pub skatteverket_ore: Ore,
 }
 
+impl Paid {
+    /// All that has been paid, by anyone.
+    pub fn total_ore(self) -> Ore {
+        self.customer_ore + self.skatteverket_ore
+    }
+}
+
 /// Whether new content for an invoice still covers what has been paid on it:
 /// the total at least all that was paid, Skatteverket's part (the deductible)
 /// at least what Skatteverket paid, and the customer's part (the total less
@@ -229,7 +236,7 @@ pub fn covers_paid(
     paid: Paid,
 ) -> Result<(), FieldError> {
     let field = "houseWork.deductibleAmount";
-    if total_ore < paid.customer_ore + paid.skatteverket_ore {
+    if total_ore < paid.total_ore() {
         return Err(FieldError::new(
             "rows",
             "the new total is less than what has already been paid",

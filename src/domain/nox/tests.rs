@@ -24,7 +24,7 @@ fn good() -> Candidate {
             street: Some("Gatan 1".into()),
             postal_code: Some("11351".into()),
             city: Some("Stockholm".into()),
-            country: "SE".into(),
+            country: crate::domain::address::HOME_COUNTRY.into(),
         },
         email: Some("a@b.se".into()),
         phone: Some("08-123456".into()),

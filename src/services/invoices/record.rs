@@ -91,7 +91,7 @@ pub(super) async fn build_record<C: ConnectionTrait>(
         net_ore: t.net_ore,
         vat_ore: t.vat_ore,
         total_ore: t.total_ore,
-        balance_ore: t.total_ore - paid.customer_ore - paid.skatteverket_ore,
+        balance_ore: t.total_ore - paid.total_ore(),
         house_work_type,
         house_work_deductible_ore,
         not_completed: input
