@@ -131,7 +131,9 @@ impl CoreMutation {
 
     /// Credits an invoice with a credit note (negative rows, linked to the
     /// invoice) that takes its total off the balance. Without `rows` the whole
-    /// invoice is credited; `rows` (positive amounts) credit part of it. An open
+    /// invoice is credited; `rows` (positive amounts) credit part of it, at the
+    /// invoice's VAT rates and, rate by rate, within the net it charged at that
+    /// rate less earlier credit notes (`VALIDATION`). An open
     /// Nox Finans case is reduced, or closed as CREDITED. A sold invoice is
     /// refused (`INVOICE_SOLD`). The same `idempotencyKey` makes one credit note:
     /// a retry answers with that note, and the key sent with another amount is

@@ -1084,6 +1084,92 @@ db_test!(a_credit_note_reduces_the_invoice_and_its_case, |app| {
     assert_books_close(&app, &app.company).await;
 });
 
+db_test!(a_credit_note_credits_only_vat_the_invoice_charged, |app| {
+    let anna = private_customer(&app).await;
+    // 1 000 at 25 % (VAT 250) and 500 at 6 % (VAT 30): 1 780 in all.
+    let rows = json!([
+        { "description": "Arbete", "quantity": "1", "unitPrice": "1000", "vatRate": "25" },
+        { "description": "Bok", "quantity": "1", "unitPrice": "500", "vatRate": "6" }
+    ]);
+    let inv = invoice_with(&app, &anna, json!({ "rows": rows })).await;
+    const CREDIT: &str = "mutation($id: ID!, $r: [InvoiceRowInput!], $k: String!) { creditInvoice(invoiceId: $id, rows: $r, idempotencyKey: $k) { creditNote { total } invoice { balance credited } } }";
+    let row = |price: &str, rate: &str| json!({ "description": "Kreditering", "quantity": "1", "unitPrice": price, "vatRate": rate });
+    let refused = |rows: Value, k: &'static str| {
+        let app = &app;
+        let inv = inv.clone();
+        async move {
+            let r = app
+                .gql(
+                    &app.company,
+                    CREDIT,
+                    json!({ "id": inv, "r": rows, "k": k }),
+                )
+                .await;
+            assert_eq!(code(&r), "VALIDATION", "{k}: {r}");
+            crate::helpers::field(&r).to_string()
+        }
+    };
+    let unchanged = |balance: &'static str, credited: &'static str| {
+        let app = &app;
+        let inv = inv.clone();
+        async move {
+            let r = app
+                .ok(
+                    &app.company,
+                    "query($id: ID!) { invoice(id: $id) { balance credited } }",
+                    json!({ "id": inv }),
+                )
+                .await;
+            assert_eq!(
+                r["invoice"],
+                json!({ "balance": balance, "credited": credited })
+            );
+        }
+    };
+    // A rate the invoice never charged, second of two rows.
+    assert_eq!(
+        refused(json!([row("100", "25"), row("100", "12")]), "c1").await,
+        "rows[1].vatRate"
+    );
+    // Within what is left to pay (1 500 of 1 780), but more than the
+    // invoice's 1 000 at 25 %.
+    assert_eq!(refused(json!([row("1200", "25")]), "c2").await, "rows");
+    unchanged("1780.00", "0.00").await;
+    let r = app
+        .ok(
+            &app.company,
+            CREDIT,
+            json!({ "id": inv, "r": [row("600", "25")], "k": "c3" }),
+        )
+        .await;
+    assert_eq!(r["creditInvoice"]["invoice"]["balance"], "1030.00");
+    // 600 credited at 25 % already: 500 more would be 1 100 of 1 000.
+    assert_eq!(refused(json!([row("500", "25")]), "c4").await, "rows");
+    unchanged("1030.00", "750.00").await;
+    // What is left at each rate can be credited, to the last öre.
+    let r = app
+        .ok(
+            &app.company,
+            CREDIT,
+            json!({ "id": inv, "r": [row("400", "25"), row("500", "6")], "k": "c5" }),
+        )
+        .await;
+    assert_eq!(
+        r["creditInvoice"],
+        json!({ "creditNote": { "total": "-1030.00" }, "invoice": { "balance": "0.00", "credited": "1780.00" } })
+    );
+    // A retry still answers with its own note.
+    let again = app
+        .ok(
+            &app.company,
+            CREDIT,
+            json!({ "id": inv, "r": [row("600", "25")], "k": "c3" }),
+        )
+        .await;
+    assert_eq!(again["creditInvoice"]["creditNote"]["total"], "-750.00");
+    assert_books_close(&app, &app.company).await;
+});
+
 db_test!(the_send_view_over_300_invoices_with_every_filter, |app| {
     let green = app.full_customer(&app.company).await;
     let yellow = app

@@ -350,5 +350,8 @@ stored_enum! {
     }
 }
 
+mod credit;
+pub use credit::credit_fits;
+
 #[cfg(test)]
 mod tests;

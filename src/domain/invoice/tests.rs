@@ -210,3 +210,92 @@ fn an_edit_that_overpays_a_part_names_the_field() {
     };
     assert!(covers_paid(Ore::new(800), None, customer_only).is_ok());
 }
+
+fn net_row(rate_bp: i64, ore: i64) -> Row {
+    Row {
+        description: "Kreditering".into(),
+        quantity_milli: 1000,
+        unit_price_ore: Ore::new(ore),
+        vat_rate_bp: rate_bp,
+        amount_ore: Ore::new(ore),
+    }
+}
+
+#[test]
+fn a_credit_stays_within_the_net_the_invoice_charged_at_each_rate() {
+    // The invoice: 1 000.00 at 25 % in two rows, 500.00 at 6 %.
+    let invoiced = [
+        (2500, Ore::new(60_000)),
+        (2500, Ore::new(40_000)),
+        (600, Ore::new(50_000)),
+    ];
+    let before = [(2500, Ore::new(-60_000))];
+    for (credited, credit, field) in [
+        (&[][..], vec![net_row(2500, 100_000)], None),
+        (&[][..], vec![net_row(2500, 100_001)], Some("rows")),
+        (
+            &[][..],
+            vec![net_row(600, 1), net_row(1200, 1)],
+            Some("rows[1].vatRate"),
+        ),
+        (&[][..], vec![net_row(0, 1)], Some("rows[0].vatRate")),
+        // Two rows at one rate count together.
+        (
+            &[][..],
+            vec![net_row(2500, 60_000), net_row(2500, 40_001)],
+            Some("rows"),
+        ),
+        (
+            &before[..],
+            vec![net_row(2500, 40_000), net_row(600, 50_000)],
+            None,
+        ),
+        (&before[..], vec![net_row(2500, 40_001)], Some("rows")),
+    ] {
+        let r = credit_fits(&invoiced, credited, &credit);
+        assert_eq!(
+            r.err().map(|e| e.field),
+            field.map(String::from),
+            "{credit:?} after {credited:?}"
+        );
+    }
+}
+
+proptest! {
+    /// However a company splits its credits, the credit notes it is allowed
+    /// never take more off a rate than the invoice charged at it, and what is
+    /// left at each rate can always be credited to the last öre.
+    #[test]
+    fn credits_never_exceed_a_rate_and_can_close_every_rate(
+        invoiced in proptest::collection::vec((0usize..4, 1i64..100_000), 1..5),
+        attempts in proptest::collection::vec((0usize..4, 1i64..100_000), 0..12),
+    ) {
+        let rates = VAT_RATES_BP;
+        let invoiced: Vec<(i64, Ore)> =
+            invoiced.iter().map(|(r, n)| (rates[*r], Ore::new(*n))).collect();
+        let net_at = |rows: &[(i64, Ore)], rate: i64| -> Ore {
+            rows.iter().filter(|(r, _)| *r == rate).map(|(_, n)| *n).sum()
+        };
+        let mut credited: Vec<(i64, Ore)> = Vec::new();
+        for (r, n) in attempts {
+            let row = net_row(rates[r], n);
+            if credit_fits(&invoiced, &credited, std::slice::from_ref(&row)).is_ok() {
+                credited.push((row.vat_rate_bp, -row.amount_ore));
+            }
+        }
+        let mut rest = Vec::new();
+        for &rate in rates {
+            let left = net_at(&invoiced, rate) + net_at(&credited, rate);
+            prop_assert!(!left.is_negative(), "{rate}: {left:?} left");
+            if left.is_positive() {
+                rest.push(net_row(rate, left.get()));
+            }
+        }
+        if !rest.is_empty() {
+            prop_assert!(credit_fits(&invoiced, &credited, &rest).is_ok());
+            let one_more = net_row(rest[0].vat_rate_bp, 1);
+            credited.extend(rest.iter().map(|r| (r.vat_rate_bp, -r.amount_ore)));
+            prop_assert!(credit_fits(&invoiced, &credited, &[one_more]).is_err());
+        }
+    }
+}

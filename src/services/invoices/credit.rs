@@ -33,13 +33,13 @@ pub async fn credit(
     let now = state.clock.now();
     let txn = state.begin_ordered().await?;
     let current = store::require(&txn, tenant, invoice_id, "invoiceId").await?;
+    let invoiced = store::rows_of(&txn, tenant, vec![current.id]).await?;
     let parsed = match rows {
         Some(r) => parse_rows(&r)?,
-        None => store::rows_of(&txn, tenant, vec![current.id])
-            .await?
-            .into_iter()
+        None => invoiced
+            .iter()
             .map(|r| crate::domain::invoice::Row {
-                description: r.description,
+                description: r.description.clone(),
                 quantity_milli: r.quantity_milli,
                 unit_price_ore: r.unit_price_ore,
                 vat_rate_bp: r.vat_rate_bp,
@@ -81,6 +81,11 @@ pub async fn credit(
             "the invoice is being sold; withdraw the sale before crediting it",
         ));
     }
+    let credited = store::credit_rows_of(&txn, tenant, current.id).await?;
+    let by_rate = |rows: &[store::InvoiceLine]| -> Vec<(i64, Ore)> {
+        rows.iter().map(|r| (r.vat_rate_bp, r.amount_ore)).collect()
+    };
+    crate::domain::invoice::credit_fits(&by_rate(&invoiced), &by_rate(&credited), &parsed)?;
     let left = crate::domain::invoice::customer_outstanding(
         current.balance_ore,
         current.house_work_deductible_ore,

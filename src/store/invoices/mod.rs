@@ -153,6 +153,21 @@ pub async fn rows_of<C: ConnectionTrait>(
     lines(db, invoice_row::Column::InvoiceId.in_subquery(own)).await
 }
 
+/// The rows of the tenant's credit notes of invoice `id` (negative, as
+/// stored), by credit note and position.
+pub async fn credit_rows_of<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    id: InvoiceId,
+) -> AppResult<Vec<InvoiceLine>> {
+    let notes = scoped(tenant)
+        .select_only()
+        .column(invoice::Column::Id)
+        .filter(invoice::Column::CreditsInvoiceId.eq(id))
+        .into_query();
+    lines(db, invoice_row::Column::InvoiceId.in_subquery(notes)).await
+}
+
 /// Replaces the rows of invoice `invoice_id` with `rows`.
 async fn replace_rows<C: ConnectionTrait>(
     db: &C,
