@@ -100,7 +100,9 @@ impl CoreMutation {
     /// offered for sale or with Nox Finans, and content that would leave a
     /// payment on a part that no longer exists: a total below what was paid,
     /// a tax reduction below what Skatteverket paid, or a customer's part
-    /// below what the customer paid (`VALIDATION`).
+    /// below what the customer paid (`VALIDATION`). An invoice with payments
+    /// or credits keeps its customer and currency, and at each VAT rate rows
+    /// that hold what its credit notes took off (`VALIDATION`).
     async fn update_invoice(
         &self,
         ctx: &Context<'_>,

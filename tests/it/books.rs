@@ -911,6 +911,82 @@ db_test!(an_edit_keeps_every_payment_on_a_part_that_exists, |app| {
     assert_books_close(&app, &app.company).await;
 });
 
+db_test!(
+    a_paid_or_credited_invoice_keeps_its_customer_currency_and_credited_vat,
+    |app| {
+        let anna = private_customer(&app).await;
+        let other = app.full_customer(&app.company).await;
+        let work = |price: &str, rate: &str| json!({ "description": "Arbete", "quantity": "1", "unitPrice": price, "vatRate": rate });
+        // 1 000 at 25 % and 500 at 6 %: 1 780.
+        let rows = json!([work("1000", "25"), work("500", "6")]);
+        let inv = invoice_with(&app, &anna, json!({ "rows": rows })).await;
+        const EDIT: &str = "mutation($id: ID!, $i: InvoiceInput!) { updateInvoice(id: $id, input: $i) { balance currency customer { id } } }";
+        let edit = |fields: Value| {
+            let mut i = json!({ "customerId": anna, "invoiceDate": "2026-11-20", "termsOfPayment": "30", "rows": rows });
+            for (k, v) in fields.as_object().unwrap() {
+                i[k] = v.clone();
+            }
+            app.gql(&app.company, EDIT, json!({ "id": inv, "i": i }))
+        };
+        // Before any payment, customer and currency may change.
+        let r = edit(json!({ "currency": "EUR" })).await;
+        assert_eq!(r["data"]["updateInvoice"]["currency"], "EUR", "{r}");
+        let r = edit(json!({ "currency": "SEK" })).await;
+        assert_eq!(r["data"]["updateInvoice"]["currency"], "SEK", "{r}");
+        let r = pay(&app, &inv, "500", "2026-11-21", "CUSTOMER", "anna-1").await;
+        assert_eq!(r["data"]["registerPayment"]["balance"], "1280.00", "{r}");
+        // 500 SEK paid: it would not become 500 EUR, nor another customer's.
+        for (fields, field) in [
+            (json!({ "currency": "EUR" }), "currency"),
+            (json!({ "customerId": other }), "customerId"),
+        ] {
+            let r = edit(fields.clone()).await;
+            assert_eq!(code(&r), "VALIDATION", "{fields}: {r}");
+            assert_eq!(crate::helpers::field(&r), field, "{r}");
+        }
+        // The same customer and currency, sent or not, are no change.
+        let r = edit(json!({ "currency": "SEK" })).await;
+        assert_eq!(r["data"]["updateInvoice"]["balance"], "1280.00", "{r}");
+        // A credit of 400 at 25 %: the rows must keep at least 400 at 25 %.
+        let r = app
+        .ok(
+            &app.company,
+            "mutation($id: ID!, $r: [InvoiceRowInput!], $k: String!) { creditInvoice(invoiceId: $id, rows: $r, idempotencyKey: $k) { invoice { balance } } }",
+            json!({ "id": inv, "r": [work("400", "25")], "k": "cr-1" }),
+        )
+        .await;
+        assert_eq!(r["creditInvoice"]["invoice"]["balance"], "780.00");
+        for (rows, why) in [
+            (json!([work("2000", "6")]), "no 25 % left"),
+            (
+                json!([work("399", "25"), work("1000", "6")]),
+                "399 of 400 at 25 %",
+            ),
+        ] {
+            let r = edit(json!({ "rows": rows })).await;
+            assert_eq!(code(&r), "VALIDATION", "{why}: {r}");
+            assert_eq!(crate::helpers::field(&r), "rows", "{why}: {r}");
+        }
+        let r = app
+            .ok(
+                &app.company,
+                "query($id: ID!) { invoice(id: $id) { total balance currency customer { id } } }",
+                json!({ "id": inv }),
+            )
+            .await;
+        assert_eq!(
+            r["invoice"],
+            json!({ "total": "1780.00", "balance": "780.00", "currency": "SEK", "customer": { "id": anna } }),
+            "refused edits change nothing"
+        );
+        // Exactly the 400 credited at 25 %, and 500 at 6 %: 500 + 530 = 1 030,
+        // of which 500 is credited and 500 paid.
+        let r = edit(json!({ "rows": [work("400", "25"), work("500", "6")] })).await;
+        assert_eq!(r["data"]["updateInvoice"]["balance"], "30.00", "{r}");
+        assert_books_close(&app, &app.company).await;
+    }
+);
+
 db_test!(a_retried_credit_answers_with_its_own_credit_note, |app| {
     use migration::MigratorTrait;
     const CREDIT: &str = "mutation($id: ID!, $r: [InvoiceRowInput!], $k: String!) { creditInvoice(invoiceId: $id, rows: $r, idempotencyKey: $k) { creditNote { invoiceNumber rows { description } } invoice { balance } } }";

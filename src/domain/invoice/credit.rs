@@ -1,4 +1,10 @@
-//! What a credit note may credit.
+//! What credit notes may credit, and what an edit must leave them.
+//!
+//! A credit note corrects the invoice it refers to, VAT included. So each of
+//! its rows stands at a rate the invoice has rows at, and at each rate the
+//! credit notes together take off no more than the invoice's net at that
+//! rate. Rows come in as `(VAT rate in basis points, net öre)`; the rows of
+//! credit notes as stored, negative.
 
 use std::collections::BTreeMap;
 
@@ -6,39 +12,49 @@ use super::Row;
 use crate::domain::FieldError;
 use crate::domain::money::{Ore, from_ore};
 
+/// The net of `rows` at each VAT rate.
+fn net_by_rate(rows: impl IntoIterator<Item = (i64, Ore)>) -> BTreeMap<i64, Ore> {
+    let mut by_rate: BTreeMap<i64, Ore> = BTreeMap::new();
+    for (rate, net) in rows {
+        *by_rate.entry(rate).or_default() += net;
+    }
+    by_rate
+}
+
+/// What is left to credit at each rate the invoice charged: its net there
+/// less what its credit notes took off.
+fn left_by_rate(
+    invoiced: impl IntoIterator<Item = (i64, Ore)>,
+    credited: impl IntoIterator<Item = (i64, Ore)>,
+) -> BTreeMap<i64, Ore> {
+    let mut left = net_by_rate(invoiced);
+    for (rate, net) in credited {
+        *left.entry(rate).or_default() += net;
+    }
+    left
+}
+
 /// Whether a credit note of `credit` rows credits only VAT the invoice
-/// charged. A credit note corrects the invoice it refers to, VAT included,
-/// so each of its rows stands at a rate the invoice has rows at, and at each
-/// rate the credit notes together (`credited`: the rows of those before it,
-/// negative as stored) take off no more than the invoice's net at that rate
-/// (`invoiced`: the invoice's rows). Rates and amounts are `(basis points,
-/// net öre)`. Fails on `rows[i].vatRate` for a rate the invoice lacks, and on
-/// `rows` when a rate would be credited beyond its net.
+/// charged, after the credit notes before it (`credited`). Fails on
+/// `rows[i].vatRate` for a rate the invoice has no rows at, and on `rows`
+/// when a rate would be credited beyond its net.
 pub fn credit_fits(
-    invoiced: &[(i64, Ore)],
-    credited: &[(i64, Ore)],
+    invoiced: impl IntoIterator<Item = (i64, Ore)>,
+    credited: impl IntoIterator<Item = (i64, Ore)>,
     credit: &[Row],
 ) -> Result<(), FieldError> {
-    let mut left: BTreeMap<i64, Ore> = BTreeMap::new();
-    for (rate, net) in invoiced {
-        *left.entry(*rate).or_default() += *net;
+    let invoiced = net_by_rate(invoiced);
+    if let Some(i) = credit
+        .iter()
+        .position(|r| !invoiced.contains_key(&r.vat_rate_bp))
+    {
+        return Err(FieldError::new(
+            format!("rows[{i}].vatRate"),
+            "the invoice has no rows at this VAT rate; a credit note credits only VAT the invoice charged",
+        ));
     }
-    for (rate, net) in credited {
-        // Stored credit rows are negative: adding them takes them off.
-        *left.entry(*rate).or_default() += *net;
-    }
-    for (i, r) in credit.iter().enumerate() {
-        if !invoiced.iter().any(|(rate, _)| *rate == r.vat_rate_bp) {
-            return Err(FieldError::new(
-                format!("rows[{i}].vatRate"),
-                "the invoice has no rows at this VAT rate; a credit note credits only VAT the invoice charged",
-            ));
-        }
-    }
-    let mut asked: BTreeMap<i64, Ore> = BTreeMap::new();
-    for r in credit {
-        *asked.entry(r.vat_rate_bp).or_default() += r.amount_ore;
-    }
+    let left = left_by_rate(invoiced, credited);
+    let asked = net_by_rate(credit.iter().map(Row::net_at_rate));
     for (rate, net) in asked {
         let room = left.get(&rate).copied().unwrap_or(Ore::ZERO);
         if net > room {
@@ -54,4 +70,26 @@ pub fn credit_fits(
         }
     }
     Ok(())
+}
+
+/// Whether new rows for an invoice still hold what its credit notes took
+/// off (`credited`): at each rate they credited, at least that net. Fails on
+/// `rows`.
+pub fn keeps_credited(
+    rows: &[Row],
+    credited: impl IntoIterator<Item = (i64, Ore)>,
+) -> Result<(), FieldError> {
+    let credited = net_by_rate(credited);
+    let left = left_by_rate(rows.iter().map(Row::net_at_rate), credited.clone());
+    match left.into_iter().find(|(_, net)| net.is_negative()) {
+        Some((rate, _)) => Err(FieldError::new(
+            "rows",
+            format!(
+                "the invoice's credit notes took {} off at {} % VAT; its rows at that rate must come to at least that before VAT",
+                from_ore(-credited.get(&rate).copied().unwrap_or(Ore::ZERO)),
+                rate / 100
+            ),
+        )),
+        None => Ok(()),
+    }
 }

@@ -54,6 +54,10 @@ impl Row {
     pub fn vat_rate(&self) -> Decimal {
         from_scaled(self.vat_rate_bp, 2).normalize()
     }
+    /// Its VAT rate (basis points) and net amount.
+    pub fn net_at_rate(&self) -> (i64, Ore) {
+        (self.vat_rate_bp, self.amount_ore)
+    }
 }
 
 /// Net, VAT and total of an invoice, in öre.
@@ -351,7 +355,7 @@ stored_enum! {
 }
 
 mod credit;
-pub use credit::credit_fits;
+pub use credit::{credit_fits, keeps_credited};
 
 #[cfg(test)]
 mod tests;

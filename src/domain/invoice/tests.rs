@@ -252,7 +252,7 @@ fn a_credit_stays_within_the_net_the_invoice_charged_at_each_rate() {
         ),
         (&before[..], vec![net_row(2500, 40_001)], Some("rows")),
     ] {
-        let r = credit_fits(&invoiced, credited, &credit);
+        let r = credit_fits(invoiced, credited.iter().copied(), &credit);
         assert_eq!(
             r.err().map(|e| e.field),
             field.map(String::from),
@@ -279,10 +279,13 @@ proptest! {
         let mut credited: Vec<(i64, Ore)> = Vec::new();
         for (r, n) in attempts {
             let row = net_row(rates[r], n);
-            if credit_fits(&invoiced, &credited, std::slice::from_ref(&row)).is_ok() {
+            if credit_fits(invoiced.clone(), credited.clone(), std::slice::from_ref(&row)).is_ok() {
                 credited.push((row.vat_rate_bp, -row.amount_ore));
             }
         }
+        // The invoice's own rows hold every credit it allowed.
+        let rows: Vec<Row> = invoiced.iter().map(|(r, n)| net_row(*r, n.get())).collect();
+        prop_assert!(keeps_credited(&rows, credited.clone()).is_ok());
         let mut rest = Vec::new();
         for &rate in rates {
             let left = net_at(&invoiced, rate) + net_at(&credited, rate);
@@ -292,10 +295,41 @@ proptest! {
             }
         }
         if !rest.is_empty() {
-            prop_assert!(credit_fits(&invoiced, &credited, &rest).is_ok());
+            prop_assert!(credit_fits(invoiced.clone(), credited.clone(), &rest).is_ok());
             let one_more = net_row(rest[0].vat_rate_bp, 1);
             credited.extend(rest.iter().map(|r| (r.vat_rate_bp, -r.amount_ore)));
-            prop_assert!(credit_fits(&invoiced, &credited, &[one_more]).is_err());
+            prop_assert!(credit_fits(invoiced.clone(), credited.clone(), &[one_more]).is_err());
         }
     }
+}
+
+#[test]
+fn an_edit_keeps_at_each_rate_what_credit_notes_took_off() {
+    // Credit notes took 400.00 off at 25 % (in two notes) and 100.00 at 6 %.
+    let credited = [
+        (2500, Ore::new(-30_000)),
+        (2500, Ore::new(-10_000)),
+        (600, Ore::new(-10_000)),
+    ];
+    for (rows, ok) in [
+        (vec![net_row(2500, 40_000), net_row(600, 10_000)], true),
+        (
+            vec![
+                net_row(2500, 20_000),
+                net_row(2500, 20_000),
+                net_row(600, 90_000),
+            ],
+            true,
+        ),
+        (vec![net_row(2500, 39_999), net_row(600, 10_000)], false),
+        (vec![net_row(2500, 90_000)], false),
+        (vec![net_row(2500, 40_000), net_row(1200, 10_000)], false),
+    ] {
+        let r = keeps_credited(&rows, credited);
+        assert_eq!(r.is_ok(), ok, "{rows:?}");
+        if let Err(e) = r {
+            assert_eq!(e.field, "rows");
+        }
+    }
+    assert!(keeps_credited(&[net_row(0, 1)], []).is_ok());
 }

@@ -82,10 +82,11 @@ pub async fn credit(
         ));
     }
     let credited = store::credit_rows_of(&txn, tenant, current.id).await?;
-    let by_rate = |rows: &[store::InvoiceLine]| -> Vec<(i64, Ore)> {
-        rows.iter().map(|r| (r.vat_rate_bp, r.amount_ore)).collect()
-    };
-    crate::domain::invoice::credit_fits(&by_rate(&invoiced), &by_rate(&credited), &parsed)?;
+    crate::domain::invoice::credit_fits(
+        invoiced.iter().map(store::InvoiceLine::net_at_rate),
+        credited.iter().map(store::InvoiceLine::net_at_rate),
+        &parsed,
+    )?;
     let left = crate::domain::invoice::customer_outstanding(
         current.balance_ore,
         current.house_work_deductible_ore,

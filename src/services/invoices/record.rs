@@ -1,7 +1,7 @@
 //! Checks and computes every column of an invoice from what a client sent.
 
 use super::*;
-use crate::domain::invoice::{Paid, covers_paid};
+use crate::domain::invoice::{Paid, covers_paid, keeps_credited};
 use crate::store::by_id;
 
 /// Checks and computes every column of an invoice from input, on top of `current`
@@ -64,6 +64,9 @@ pub(super) async fn build_record<C: ConnectionTrait>(
     };
     let paid = current.map_or(Paid::default(), Invoice::paid);
     covers_paid(t.total_ore, house_work_deductible_ore, paid)?;
+    if let Some(c) = current.filter(|_| !paid.total_ore().is_zero()) {
+        keeps_payments(txn, tenant, c, customer.id, &currency, &rows).await?;
+    }
     // Printed name and address: from the customer on create, kept on update,
     // unless the client sends them; a change of customer takes the new one's.
     let same_customer = current.is_some_and(|c| c.customer_id == customer.id);
@@ -99,4 +102,32 @@ pub(super) async fn build_record<C: ConnectionTrait>(
             .unwrap_or_else(|| current.is_some_and(|c| c.not_completed)),
     };
     Ok((record, rows))
+}
+
+/// An invoice with payments or credits keeps the customer and the currency
+/// they were made by and in, and rows that hold what its credit notes took
+/// off at each VAT rate.
+async fn keeps_payments<C: ConnectionTrait>(
+    txn: &C,
+    tenant: Tenant,
+    current: &Invoice,
+    customer: CustomerId,
+    currency: &str,
+    rows: &[crate::domain::invoice::Row],
+) -> AppResult<()> {
+    if customer != current.customer_id {
+        return Err(AppError::validation(
+            "customerId",
+            "the invoice has payments or credits, which stay with its customer; credit it and invoice the other customer",
+        ));
+    }
+    if currency != current.currency {
+        return Err(AppError::validation(
+            "currency",
+            "the invoice has payments or credits in its currency, which it keeps",
+        ));
+    }
+    let credited = store::credit_rows_of(txn, tenant, current.id).await?;
+    keeps_credited(rows, credited.iter().map(store::InvoiceLine::net_at_rate))?;
+    Ok(())
 }

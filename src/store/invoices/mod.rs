@@ -104,6 +104,13 @@ record!(
     }
 );
 
+impl InvoiceLine {
+    /// Its VAT rate (basis points) and net amount.
+    pub fn net_at_rate(&self) -> (i64, Ore) {
+        (self.vat_rate_bp, self.amount_ore)
+    }
+}
+
 /// The invoice rows `which` matches, by invoice and position.
 async fn lines<C: ConnectionTrait>(db: &C, which: Expr) -> AppResult<Vec<InvoiceLine>> {
     crate::store::record::all(
