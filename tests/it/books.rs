@@ -1112,6 +1112,37 @@ db_test!(a_credit_note_reduces_the_invoice_and_its_case, |app| {
         "{r}"
     );
     assert!(r.to_string().contains("credit note"), "{r}");
+    // Nor is one made or edited as an invoice: the error names the input
+    // field a client shows it at.
+    let rows =
+        json!([{ "description": "Rabatt", "quantity": "1", "unitPrice": "200", "vatRate": "25" }]);
+    let input = json!({ "customerId": anna, "invoiceDate": "2026-11-20", "termsOfPayment": "30", "type": "CREDIT_NOTE", "rows": rows });
+    let r = app
+        .gql(
+            &app.company,
+            "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }",
+            json!({ "i": input }),
+        )
+        .await;
+    assert_eq!(
+        (code(&r), crate::helpers::field(&r)),
+        ("VALIDATION", "type"),
+        "{r}"
+    );
+    let mut input = input;
+    input["type"] = json!("INVOICE");
+    let r = app
+        .gql(
+            &app.company,
+            "mutation($id: ID!, $i: InvoiceInput!) { updateInvoice(id: $id, input: $i) { id } }",
+            json!({ "id": again["creditNote"]["id"], "i": input }),
+        )
+        .await;
+    assert_eq!(
+        (code(&r), crate::helpers::field(&r)),
+        ("VALIDATION", "id"),
+        "{r}"
+    );
     // Handed to Nox Finans, then credited in full: the case closes as CREDITED.
     hand_over(&app, &inv, "INVOICE_SERVICE", Some("LETTER"), "cr-send").await;
     app.clock.advance(chrono::Duration::seconds(10));

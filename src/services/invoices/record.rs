@@ -45,12 +45,16 @@ pub(super) async fn build_record<C: ConnectionTrait>(
             |c| c.currency.clone(),
         ),
     };
-    if input.invoice_type == Some(InvoiceType::CreditNote)
-        || current.is_some_and(|c| c.invoice_type == InvoiceType::CreditNote)
-    {
+    if current.is_some_and(|c| c.invoice_type == InvoiceType::CreditNote) {
         return Err(AppError::validation(
-            "invoiceType",
-            "credit notes are made with creditInvoice and cannot be edited",
+            "id",
+            "a credit note cannot be edited: it is part of the invoice it credits",
+        ));
+    }
+    if input.invoice_type == Some(InvoiceType::CreditNote) {
+        return Err(AppError::validation(
+            "type",
+            "credit notes are made with creditInvoice",
         ));
     }
     let rows = parse_rows(&input.rows)?;
