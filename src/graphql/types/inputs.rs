@@ -114,8 +114,9 @@ pub struct HouseWorkInput {
     pub deductible_amount: Decimal,
 }
 
-/// An invoice's content. On update the rows are replaced; `notCompleted`,
-/// `customerName` and `invoiceAddress` are kept when left out.
+/// An invoice's content. On update the rows are replaced; `currency`,
+/// `type`, `notCompleted`, `customerName` and `invoiceAddress` are kept when
+/// left out.
 #[derive(InputObject)]
 pub struct InvoiceInput {
     /// The customer (`Customer` ID).
@@ -124,9 +125,9 @@ pub struct InvoiceInput {
     pub invoice_date: Date,
     /// Terms of payment code, e.g. `30`.
     pub terms_of_payment: String,
-    /// ISO 4217 currency; `SEK` when not given.
+    /// ISO 4217 currency; `SEK` when a new invoice does not give one.
     pub currency: Option<String>,
-    /// Invoice type; `INVOICE` when not given.
+    /// Invoice type; `INVOICE` when a new invoice does not give one.
     #[graphql(name = "type")]
     pub invoice_type: Option<InvoiceType>,
     /// Rows; at least one.
