@@ -276,3 +276,136 @@ db_test!(
         assert!(reminders >= 1);
     }
 );
+
+db_test!(
+    changes_to_one_invoice_at_once_each_see_the_one_before,
+    |app| {
+        activate(&app, agreement()).await;
+        let customer = app.full_customer(&app.company).await;
+        const EDIT: &str =
+            "mutation($id: ID!, $i: InvoiceInput!) { updateInvoice(id: $id, input: $i) { id } }";
+        const PAY: &str = "mutation($id: ID!, $k: String!) { registerPayment(invoiceId: $id, amount: \"100\", paidOn: \"2026-11-21\", payer: CUSTOMER, idempotencyKey: $k) { id } }";
+        const CANCEL: &str = "mutation($id: ID!) { cancelInvoice(id: $id) { id } }";
+        const CREDIT: &str = "mutation($id: ID!, $r: [InvoiceRowInput!], $k: String!) { creditInvoice(invoiceId: $id, rows: $r, idempotencyKey: $k) { invoice { id } } }";
+        let work = |price: &str| json!([{ "description": "Work", "quantity": "1", "unitPrice": price, "vatRate": "25" }]);
+        // Each round races a payment of 100 against an edit (1 250 → 1 500),
+        // a cancellation, and a credit of 125 against an edit to another VAT rate.
+        let rounds = (0..8).map(|i| {
+            let app = &app;
+            let (customer, work) = (&customer, &work);
+            async move {
+                let inv = app.invoice(&app.company, customer, "1000").await;
+                let input = json!({ "customerId": customer, "invoiceDate": "2026-11-20", "termsOfPayment": "30", "rows": work("1200") });
+                let (edit, pay, cancel) = tokio::join!(
+                    post(app, EDIT, json!({ "id": inv, "i": input })),
+                    post(app, PAY, json!({ "id": inv, "k": format!("p{i}") })),
+                    post(app, CANCEL, json!({ "id": inv })),
+                );
+                let credited = work("100");
+                let mut to_six = input.clone();
+                to_six["rows"] = json!([{ "description": "Bok", "quantity": "1", "unitPrice": "1500", "vatRate": "6" }]);
+                let (credit, edit_again) = tokio::join!(
+                    post(app, CREDIT, json!({ "id": inv, "r": credited, "k": format!("c{i}") })),
+                    post(app, EDIT, json!({ "id": inv, "i": to_six })),
+                );
+                // A fresh invoice: an edit races its hand-over to Nox Finans.
+                let other = app.invoice(&app.company, customer, "1000").await;
+                let (edit_handed, send) = tokio::join!(
+                    post(app, EDIT, json!({ "id": other, "i": input })),
+                    post(app, "mutation($i: SendToNoxFinansInput!) { sendToNoxFinans(input: $i) { results { accepted } } }", json!({ "i": { "invoiceIds": [other], "service": "INVOICE_SERVICE", "idempotencyKey": format!("n{i}") } })),
+                );
+                // And another: an edit races its sale, confirmed on the quote
+                // of the invoice as it was.
+                let sold = app.invoice(&app.company, customer, "1000").await;
+                let q = post(app, "query($id: ID!) { invoiceSaleQuote(invoiceId: $id) { quoteId } }", json!({ "id": sold })).await;
+                let quote = q["data"]["invoiceSaleQuote"]["quoteId"].clone();
+                let (edit_sold, sell) = tokio::join!(
+                    post(app, EDIT, json!({ "id": sold, "i": input })),
+                    post(app, "mutation($i: SellInvoiceInput!) { sellInvoice(input: $i) { status } }", json!({ "i": { "invoiceId": sold, "quoteId": quote, "idempotencyKey": format!("s{i}") } })),
+                );
+                (inv, other, sold, [edit, pay, cancel, credit, edit_again, edit_handed, send, edit_sold, sell])
+            }
+        });
+        for (inv, other, sold, answers) in futures_util::future::join_all(rounds).await {
+            for r in &answers {
+                let code = r["errors"][0]["extensions"]["code"].as_str().unwrap_or("");
+                assert!(
+                    ["", "CONFLICT", "VALIDATION", "QUOTE_CHANGED"].contains(&code),
+                    "{r}"
+                );
+            }
+            let ok = |r: &Value| r.get("errors").is_none();
+            let hundred = rust_decimal::Decimal::from(100);
+            let paid = if ok(&answers[1]) {
+                hundred
+            } else {
+                rust_decimal::Decimal::ZERO
+            } + if ok(&answers[3]) {
+                rust_decimal::Decimal::from(125)
+            } else {
+                rust_decimal::Decimal::ZERO
+            };
+            let r = app
+                .ok(
+                    &app.company,
+                    "query($id: ID!) { invoice(id: $id) { total balance credited cancelled rows { vatRate } } }",
+                    json!({ "id": inv }),
+                )
+                .await;
+            let i = &r["invoice"];
+            let dec = |v: &Value| {
+                v.as_str()
+                    .unwrap()
+                    .parse::<rust_decimal::Decimal>()
+                    .unwrap()
+            };
+            assert_eq!(
+                dec(&i["balance"]),
+                dec(&i["total"]) - paid,
+                "the balance is the total less what was paid and credited: {r} {answers:?}"
+            );
+            assert!(
+                !(i["cancelled"] == true && paid > rust_decimal::Decimal::ZERO),
+                "a cancelled invoice has no payments: {r} {answers:?}"
+            );
+            if ok(&answers[3]) {
+                assert!(
+                    i["rows"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|row| row["vatRate"] == "25"),
+                    "a credit at 25 % keeps a row at 25 %: {r} {answers:?}"
+                );
+            }
+            let r = app
+                .ok(
+                    &app.company,
+                    "query($id: ID!) { invoice(id: $id) { balance noxFinans { claim capitalBalance } } }",
+                    json!({ "id": other }),
+                )
+                .await;
+            let case = &r["invoice"]["noxFinans"];
+            if !case.is_null() {
+                assert_eq!(
+                    case["capitalBalance"], r["invoice"]["balance"],
+                    "Nox Finans holds the invoice as it is: {r} {answers:?}"
+                );
+            }
+            let r = app
+                .ok(
+                    &app.company,
+                    "query($id: ID!) { invoice(id: $id) { total sale { amount } } }",
+                    json!({ "id": sold }),
+                )
+                .await;
+            let sale = &r["invoice"]["sale"];
+            if !sale.is_null() {
+                assert_eq!(
+                    sale["amount"], r["invoice"]["total"],
+                    "the financier is offered the invoice as it is: {r} {answers:?}"
+                );
+            }
+        }
+    }
+);

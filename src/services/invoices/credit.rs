@@ -32,7 +32,7 @@ pub async fn credit(
     let key = idempotency_key(key)?;
     let now = state.clock.now();
     let txn = state.begin_ordered().await?;
-    let current = store::require(&txn, tenant, invoice_id, "invoiceId").await?;
+    let current = store::require_locked(&txn, tenant, invoice_id, "invoiceId").await?;
     let invoiced = store::rows_of(&txn, tenant, vec![current.id]).await?;
     let parsed = match rows {
         Some(r) => parse_rows(&r)?,

@@ -127,7 +127,7 @@ pub async fn update(
     input: InvoiceInput,
 ) -> AppResult<Invoice> {
     let txn = begin_write(&state.db).await?;
-    let current = store::require(&txn, tenant, id, "id").await?;
+    let current = store::require_locked(&txn, tenant, id, "id").await?;
     ensure_editable(&current)?;
     ensure_not_sold(&txn, tenant, &current).await?;
     let (record, rows) = build_record(&txn, tenant, input, Some(&current)).await?;
@@ -141,7 +141,7 @@ pub async fn update(
 #[tracing::instrument(skip(state), fields(company = %tenant.company_id()))]
 pub async fn cancel(state: &AppState, tenant: Tenant, id: InvoiceId) -> AppResult<Invoice> {
     let txn = begin_write(&state.db).await?;
-    let current = store::require(&txn, tenant, id, "id").await?;
+    let current = store::require_locked(&txn, tenant, id, "id").await?;
     if current.cancelled {
         return Ok(current);
     }

@@ -84,7 +84,7 @@ async fn register_payment_once(
         }
         return store::require(&txn, tenant, input.invoice_id, "invoiceId").await;
     }
-    let current = store::require(&txn, tenant, input.invoice_id, "invoiceId").await?;
+    let current = store::require_locked(&txn, tenant, input.invoice_id, "invoiceId").await?;
     ensure_editable(&current)?;
     if paid_on < current.invoice_date {
         return Err(AppError::validation(

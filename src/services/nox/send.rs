@@ -48,7 +48,7 @@ pub async fn send(
         let settings = store::settings(&txn, tenant).await?;
         let delivery = delivery.unwrap_or(settings.default_delivery);
         let recall = recall_instead_of_monitoring.unwrap_or(settings.recall_instead_of_monitoring);
-        let inv = invoices::require(&txn, tenant, *id, &format!("invoiceIds[{i}]")).await?;
+        let inv = invoices::require_locked(&txn, tenant, *id, &format!("invoiceIds[{i}]")).await?;
         let latest = store::cases_of(&txn, tenant, vec![inv.id]).await?.pop();
         let today = state.clock.today();
         let assessment = assess_with(&txn, tenant, &inv, service, delivery, today, false).await?;

@@ -126,6 +126,7 @@ async fn sell_once(
             "this idempotency key was used for another invoice",
         ));
     }
+    invoices::lock(&txn, tenant, invoice_id).await?;
     let view = quote_in(&txn, state, tenant, invoice_id).await?;
     if let Some(r) = view
         .quote

@@ -144,6 +144,37 @@ pub async fn require<C: ConnectionTrait>(
         .ok_or_else(|| AppError::not_found("invoice", field))
 }
 
+/// Takes the row lock of the tenant's invoice `id` for the rest of the
+/// transaction (PostgreSQL; on SQLite the write transaction already holds the
+/// database). Every use case that reads an invoice and then changes it or
+/// what hangs on it (an edit, a cancellation, a payment, a credit, a sale, a
+/// hand-over to Nox Finans) takes it before it reads, so they run one after
+/// another per invoice and each sees what the one before wrote. Locking a
+/// case takes its invoice's lock first (`store::nox::locked`): the order is
+/// always invoice, then case.
+pub async fn lock<C: ConnectionTrait>(db: &C, tenant: Tenant, id: InvoiceId) -> AppResult<()> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        super::raw::one(
+            db,
+            "SELECT id FROM invoice WHERE id = ? AND company_id = ? FOR UPDATE",
+            [id.into(), tenant.company_id().into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// [`require`], read after [`lock`].
+pub async fn require_locked<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    id: InvoiceId,
+    field: &str,
+) -> AppResult<Invoice> {
+    lock(db, tenant, id).await?;
+    require(db, tenant, id, field).await
+}
+
 /// The rows of the tenant's invoices `ids`, by invoice and position.
 pub async fn rows_of<C: ConnectionTrait>(
     db: &C,

@@ -180,13 +180,26 @@ pub async fn transition<C: ConnectionTrait>(
 /// The tenant's case `id`, read after taking its row lock for the rest of
 /// the transaction (PostgreSQL; on SQLite the write transaction already holds
 /// the database), so payments, steps and payouts of one case run one after
-/// another and each sees what the one before wrote.
+/// another and each sees what the one before wrote. Its invoice's lock comes
+/// first (see `store::invoices::lock`), so a case use case and an invoice use
+/// case take their locks in one order.
 pub async fn locked<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     id: CaseId,
 ) -> AppResult<Option<Case>> {
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        raw::one(
+            db,
+            "SELECT id FROM invoice WHERE company_id = ? AND id = \
+             (SELECT invoice_id FROM nox_case WHERE id = ? AND company_id = ?) FOR UPDATE",
+            [
+                tenant.company_id().into(),
+                id.into(),
+                tenant.company_id().into(),
+            ],
+        )
+        .await?;
         raw::one(
             db,
             "SELECT id FROM nox_case WHERE id = ? AND company_id = ? FOR UPDATE",
