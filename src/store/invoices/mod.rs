@@ -181,14 +181,7 @@ pub async fn rows_of<C: ConnectionTrait>(
     tenant: Tenant,
     ids: Vec<InvoiceId>,
 ) -> AppResult<Vec<InvoiceLine>> {
-    // Rows carry no company column: the tenant's invoices among `ids` bound
-    // them, in the same statement.
-    let own = scoped(tenant)
-        .select_only()
-        .column(invoice::Column::Id)
-        .filter(invoice::Column::Id.is_in(ids))
-        .into_query();
-    lines(db, invoice_row::Column::InvoiceId.in_subquery(own)).await
+    own_lines(db, tenant, invoice::Column::Id.is_in(ids)).await
 }
 
 /// The rows of the tenant's credit notes of invoice `id` (negative, as
@@ -198,12 +191,22 @@ pub async fn credit_rows_of<C: ConnectionTrait>(
     tenant: Tenant,
     id: InvoiceId,
 ) -> AppResult<Vec<InvoiceLine>> {
-    let notes = scoped(tenant)
+    own_lines(db, tenant, invoice::Column::CreditsInvoiceId.eq(id)).await
+}
+
+/// The rows of the tenant's invoices that `which` picks. Rows carry no
+/// company column: the tenant's invoices bound them, in the same statement.
+async fn own_lines<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    which: Expr,
+) -> AppResult<Vec<InvoiceLine>> {
+    let own = scoped(tenant)
         .select_only()
         .column(invoice::Column::Id)
-        .filter(invoice::Column::CreditsInvoiceId.eq(id))
+        .filter(which)
         .into_query();
-    lines(db, invoice_row::Column::InvoiceId.in_subquery(notes)).await
+    lines(db, invoice_row::Column::InvoiceId.in_subquery(own)).await
 }
 
 /// Replaces the rows of invoice `invoice_id` with `rows`.
