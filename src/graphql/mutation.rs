@@ -161,7 +161,9 @@ impl CoreMutation {
     /// exceed the customer's part, Skatteverket's not its part; a payment
     /// through Nox Finans pays the invoice first, then the customer's fees and
     /// interest. A sold invoice is refused (`INVOICE_SOLD`) except for
-    /// Skatteverket's part. The same `idempotencyKey` records nothing twice.
+    /// Skatteverket's part. The same `idempotencyKey` records nothing twice;
+    /// sent with another invoice, payer, amount or `paidOn` it is refused
+    /// (`CONFLICT`).
     async fn register_payment(
         &self,
         ctx: &Context<'_>,

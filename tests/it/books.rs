@@ -259,6 +259,18 @@ db_test!(
             again["recordSaleCollection"]["collected"], "6000.00",
             "a retry records nothing twice"
         );
+        // The key with another amount or of another day is another
+        // collection: refused, not taken for the first.
+        for (amount, day) in [("5999", "2026-11-22"), ("6000", "2026-11-21")] {
+            let r = app
+                .gql(
+                    &app.operator,
+                    "mutation($id: ID!, $a: Decimal!, $d: Date!) { recordSaleCollection(saleId: $id, amount: $a, collectedOn: $d, idempotencyKey: \"c1\") { collected } }",
+                    json!({ "id": sale_a, "a": amount, "d": day }),
+                )
+                .await;
+            assert_eq!(code(&r), "CONFLICT", "{amount} on {day}: {r}");
+        }
         let r = app
             .gql(
                 &app.operator,
@@ -791,12 +803,17 @@ db_test!(
             let r = pay(&app, &inv, "100", "2026-11-21", "CUSTOMER", "once").await;
             assert_eq!(r["data"]["registerPayment"]["balance"], "1150.00", "{r}");
         }
-        let r = pay(&app, &inv, "101", "2026-11-21", "CUSTOMER", "once").await;
-        assert_eq!(
-            code(&r),
-            "CONFLICT",
-            "the key belongs to another payment: {r}"
-        );
+        // The key sent again with another amount, or of another day, is
+        // another payment: a client that reuses keys for instalments of one
+        // amount learns of it instead of losing the second.
+        for (amount, day) in [("101", "2026-11-21"), ("100", "2026-11-22")] {
+            let r = pay(&app, &inv, amount, day, "CUSTOMER", "once").await;
+            assert_eq!(
+                code(&r),
+                "CONFLICT",
+                "the key belongs to another payment: {amount} on {day}: {r}"
+            );
+        }
         // Eight at once with one key: one payment.
         let tasks: Vec<_> = (0..8)
         .map(|_| {

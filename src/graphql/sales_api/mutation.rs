@@ -106,7 +106,8 @@ impl SaleMutation {
     /// Operators: records what the financier collected from the customer of a
     /// bought invoice, in full or in part, on `collectedOn` (not in the future,
     /// nor before the day the invoice was bought). It releases credit exposure;
-    /// the same `idempotencyKey` records nothing twice.
+    /// the same `idempotencyKey` records nothing twice, and sent with another
+    /// sale, amount or `collectedOn` it is refused (`CONFLICT`).
     async fn record_sale_collection(
         &self,
         ctx: &Context<'_>,

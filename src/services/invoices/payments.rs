@@ -35,23 +35,27 @@ pub async fn register_payment(
     tenant: Tenant,
     input: PaymentInput,
 ) -> AppResult<Invoice> {
-    let (invoice_id, key) = (input.invoice_id, input.idempotency_key.trim().to_string());
-    let (payer, amount) = (input.payer, input.amount);
-    match register_payment_once(state, tenant, input).await {
+    let key = input.idempotency_key.trim().to_string();
+    match register_payment_once(state, tenant, input.clone()).await {
         // A concurrent request with the same key committed first: its payment
         // is this one's answer (the key's unique index stopped the second).
         Err(e) if e.is_conflict() => match store::payment_by_key(&state.db, tenant, &key).await? {
-            Some(p)
-                if p.invoice_id == invoice_id
-                    && p.payer == payer
-                    && Some(p.amount_ore) == parse_amount("amount", amount, false).ok() =>
-            {
-                store::require(&state.db, tenant, invoice_id, "invoiceId").await
+            Some(p) if is_retry(&p, &input) => {
+                store::require(&state.db, tenant, input.invoice_id, "invoiceId").await
             }
             _ => Err(e),
         },
         other => other,
     }
+}
+
+/// Whether `input` asks again for the stored payment `p`: the same invoice,
+/// payer, amount and day. The key sent with anything else is another payment.
+fn is_retry(p: &store::Payment, input: &PaymentInput) -> bool {
+    p.invoice_id == input.invoice_id
+        && p.payer == input.payer
+        && Some(p.amount_ore) == parse_amount("amount", input.amount, false).ok()
+        && p.paid_on == input.paid_on
 }
 
 async fn register_payment_once(
@@ -76,8 +80,7 @@ async fn register_payment_once(
     }
     let txn = state.begin_ordered().await?;
     if let Some(p) = store::payment_by_key(&txn, tenant, &key).await? {
-        if p.invoice_id != input.invoice_id || p.amount_ore != amount_ore || p.payer != input.payer
-        {
+        if !is_retry(&p, &input) {
             return Err(AppError::conflict(
                 "this idempotency key was used for another payment",
             ));

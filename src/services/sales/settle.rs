@@ -61,7 +61,8 @@ pub async fn withdraw(state: &AppState, tenant: Tenant, sale_id: SaleId) -> AppR
 
 /// Operator: records what the financier collected from the customer of a
 /// bought invoice (in full or in part). Collections release credit exposure.
-/// The same key records nothing twice.
+/// The same key records nothing twice; sent with another sale, amount or day
+/// it is another collection, refused (`CONFLICT`).
 #[tracing::instrument(skip(state, op))]
 pub async fn record_collection(
     state: &AppState,
@@ -85,7 +86,7 @@ pub async fn record_collection(
     let now = state.clock.now();
     let txn = state.begin_ordered().await?;
     if let Some(c) = sales::collection_by_key(&txn, op, key).await? {
-        if c.sale_id != sale_id || c.amount_ore != amount_ore {
+        if c.sale_id != sale_id || c.amount_ore != amount_ore || c.collected_on != collected_on {
             return Err(AppError::conflict(
                 "this idempotency key was used for another collection",
             ));

@@ -198,6 +198,8 @@ record!(
         sale_id: SaleId,
         /// How much.
         amount_ore: Ore,
+        /// The day the customer paid the financier.
+        collected_on: NaiveDate,
         /// The client's key: the same key records once.
         idempotency_key: String,
     }
