@@ -138,8 +138,8 @@ impl CoreMutation {
     /// rate less earlier credit notes (`VALIDATION`). An open
     /// Nox Finans case is reduced, or closed as CREDITED. A sold invoice is
     /// refused (`INVOICE_SOLD`). The same `idempotencyKey` makes one credit note:
-    /// a retry answers with that note, and the key sent with another amount is
-    /// refused (`CONFLICT`).
+    /// a retry answers with that note, and the key sent with another amount,
+    /// or with other amounts at each VAT rate, is refused (`CONFLICT`).
     async fn credit_invoice(
         &self,
         ctx: &Context<'_>,

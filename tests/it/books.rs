@@ -1043,17 +1043,21 @@ db_test!(a_retried_credit_answers_with_its_own_credit_note, |app| {
             "1000.00"
         );
     }
-    // The same key for another amount is another credit: refused.
-    let rows =
-        json!([{ "description": "More", "quantity": "2", "unitPrice": "100", "vatRate": "25" }]);
-    let r = app
-        .gql(
-            &app.company,
-            CREDIT,
-            json!({ "id": inv, "r": rows, "k": "cr-a" }),
-        )
-        .await;
-    assert_eq!(code(&r), "CONFLICT", "{r}");
+    // The same key for another amount, or for the same amount at another
+    // VAT rate (125 at 0 % against 100 + 25 % VAT), is another credit:
+    // refused.
+    for (price, rate) in [("100", "25"), ("125", "0")] {
+        let quantity = if rate == "25" { "2" } else { "1" };
+        let rows = json!([{ "description": "More", "quantity": quantity, "unitPrice": price, "vatRate": rate }]);
+        let r = app
+            .gql(
+                &app.company,
+                CREDIT,
+                json!({ "id": inv, "r": rows, "k": "cr-a" }),
+            )
+            .await;
+        assert_eq!(code(&r), "CONFLICT", "{price} at {rate} %: {r}");
+    }
     // Credits recorded before payments named their notes are paired with
     // them when the database is migrated.
     let db = invoice_finance::db::connect(&app.database_url)

@@ -93,3 +93,11 @@ pub fn keeps_credited(
         None => Ok(()),
     }
 }
+
+/// Whether a credit note of `note` rows (negative, as stored) credits what
+/// `asked` asks for at each VAT rate: a retry of it rather than another
+/// credit under the same key.
+pub fn same_credit(note: impl IntoIterator<Item = (i64, Ore)>, asked: &[Row]) -> bool {
+    let note = net_by_rate(note.into_iter().map(|(rate, net)| (rate, -net)));
+    note == net_by_rate(asked.iter().map(Row::net_at_rate))
+}

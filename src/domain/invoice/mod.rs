@@ -355,7 +355,7 @@ stored_enum! {
 }
 
 mod credit;
-pub use credit::{credit_fits, keeps_credited};
+pub use credit::{credit_fits, keeps_credited, same_credit};
 
 #[cfg(test)]
 mod tests;

@@ -333,3 +333,20 @@ fn an_edit_keeps_at_each_rate_what_credit_notes_took_off() {
     }
     assert!(keeps_credited(&[net_row(0, 1)], []).is_ok());
 }
+
+#[test]
+fn a_retried_credit_asks_for_the_same_net_at_each_rate() {
+    let note = [(2500, Ore::new(-10_000)), (600, Ore::new(-5_000))];
+    let asked = [
+        net_row(600, 5_000),
+        net_row(2500, 4_000),
+        net_row(2500, 6_000),
+    ];
+    assert!(same_credit(note, &asked));
+    assert!(!same_credit(note, &asked[..2]));
+    assert!(!same_credit(note, &[net_row(0, 15_000)]));
+    assert!(!same_credit(
+        note,
+        &[net_row(2500, 10_000), net_row(1200, 5_000)]
+    ));
+}

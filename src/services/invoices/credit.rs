@@ -49,15 +49,22 @@ pub async fn credit(
     };
     let t = totals(&parsed)?;
     if let Some(p) = store::payment_by_key(&txn, tenant, key).await? {
+        let another =
+            || AppError::conflict("this idempotency key was used for another payment or credit");
         if p.invoice_id != invoice_id || p.payer != Payer::CreditNote || p.amount_ore != t.total_ore
         {
-            return Err(AppError::conflict(
-                "this idempotency key was used for another payment or credit",
-            ));
+            return Err(another());
         }
         let note = p
             .credit_note_id
             .ok_or_else(|| AppError::Internal("a credit without its credit note".into()))?;
+        let note_rows = store::rows_of(&txn, tenant, vec![note]).await?;
+        if !crate::domain::invoice::same_credit(
+            note_rows.iter().map(store::InvoiceLine::net_at_rate),
+            &parsed,
+        ) {
+            return Err(another());
+        }
         return Ok(Credited {
             credit_note: store::require(&txn, tenant, note, "invoiceId").await?,
             invoice: current,
