@@ -101,8 +101,9 @@ impl CoreMutation {
     /// payment on a part that no longer exists: a total below what was paid,
     /// a tax reduction below what Skatteverket paid, or a customer's part
     /// below what the customer paid (`VALIDATION`). An invoice with payments
-    /// or credits keeps its customer and currency, and at each VAT rate rows
-    /// that hold what its credit notes took off (`VALIDATION`).
+    /// or credits keeps its customer and currency, an invoice date no later
+    /// than its first payment, and at each VAT rate rows that hold what its
+    /// credit notes took off (`VALIDATION`).
     async fn update_invoice(
         &self,
         ctx: &Context<'_>,

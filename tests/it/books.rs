@@ -952,17 +952,22 @@ db_test!(
         assert_eq!(r["data"]["updateInvoice"]["currency"], "SEK", "{r}");
         let r = pay(&app, &inv, "500", "2026-11-21", "CUSTOMER", "anna-1").await;
         assert_eq!(r["data"]["registerPayment"]["balance"], "1280.00", "{r}");
-        // 500 SEK paid: it would not become 500 EUR, nor another customer's.
+        // 500 SEK paid on 21 Nov: it would not become 500 EUR, nor another
+        // customer's, nor paid before the invoice was dated.
         for (fields, field) in [
             (json!({ "currency": "EUR" }), "currency"),
             (json!({ "customerId": other }), "customerId"),
+            (json!({ "invoiceDate": "2026-11-22" }), "invoiceDate"),
         ] {
             let r = edit(fields.clone()).await;
             assert_eq!(code(&r), "VALIDATION", "{fields}: {r}");
             assert_eq!(crate::helpers::field(&r), field, "{r}");
         }
-        // The same customer and currency, sent or not, are no change.
+        // The same customer and currency, sent or not, are no change; the
+        // invoice may be dated on the day it was paid.
         let r = edit(json!({ "currency": "SEK" })).await;
+        assert_eq!(r["data"]["updateInvoice"]["balance"], "1280.00", "{r}");
+        let r = edit(json!({ "invoiceDate": "2026-11-21" })).await;
         assert_eq!(r["data"]["updateInvoice"]["balance"], "1280.00", "{r}");
         // A credit of 400 at 25 %: the rows must keep at least 400 at 25 %.
         let r = app

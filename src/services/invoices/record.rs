@@ -69,7 +69,13 @@ pub(super) async fn build_record<C: ConnectionTrait>(
     let paid = current.map_or(Paid::default(), Invoice::paid);
     covers_paid(t.total_ore, house_work_deductible_ore, paid)?;
     if let Some(c) = current.filter(|_| !paid.total_ore().is_zero()) {
-        keeps_payments(txn, tenant, c, customer.id, &currency, &rows).await?;
+        let kept = Kept {
+            customer: customer.id,
+            currency: &currency,
+            invoice_date: input.invoice_date,
+            rows: &rows,
+        };
+        keeps_payments(txn, tenant, c, kept).await?;
     }
     // Printed name and address: from the customer on create, kept on update,
     // unless the client sends them; a change of customer takes the new one's.
@@ -108,30 +114,53 @@ pub(super) async fn build_record<C: ConnectionTrait>(
     Ok((record, rows))
 }
 
+/// What an edit of an invoice with payments or credits must leave as its
+/// payments found it.
+struct Kept<'a> {
+    customer: CustomerId,
+    currency: &'a str,
+    invoice_date: NaiveDate,
+    rows: &'a [crate::domain::invoice::Row],
+}
+
 /// An invoice with payments or credits keeps the customer and the currency
-/// they were made by and in, and rows that hold what its credit notes took
-/// off at each VAT rate.
+/// they were made by and in, a date no later than the first payment (as
+/// `registerPayment` takes none dated before the invoice), and
+/// rows that hold what its credit notes took off at each VAT rate.
 async fn keeps_payments<C: ConnectionTrait>(
     txn: &C,
     tenant: Tenant,
     current: &Invoice,
-    customer: CustomerId,
-    currency: &str,
-    rows: &[crate::domain::invoice::Row],
+    kept: Kept<'_>,
 ) -> AppResult<()> {
-    if customer != current.customer_id {
+    if kept.customer != current.customer_id {
         return Err(AppError::validation(
             "customerId",
             "the invoice has payments or credits, which stay with its customer; credit it and invoice the other customer",
         ));
     }
-    if currency != current.currency {
+    if kept.currency != current.currency {
         return Err(AppError::validation(
             "currency",
             "the invoice has payments or credits in its currency, which it keeps",
         ));
     }
+    let first = store::payments_of(txn, tenant, current.id)
+        .await?
+        .into_iter()
+        .filter(|p| p.payer != Payer::CreditNote)
+        .map(|p| p.paid_on)
+        .min();
+    if let Some(first) = first.filter(|d| kept.invoice_date > *d) {
+        return Err(AppError::validation(
+            "invoiceDate",
+            format!("must not be after the first payment on the invoice ({first})"),
+        ));
+    }
     let credited = store::credit_rows_of(txn, tenant, current.id).await?;
-    keeps_credited(rows, credited.iter().map(store::InvoiceLine::net_at_rate))?;
+    keeps_credited(
+        kept.rows,
+        credited.iter().map(store::InvoiceLine::net_at_rate),
+    )?;
     Ok(())
 }
