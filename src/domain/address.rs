@@ -25,6 +25,21 @@ impl Address {
         }
     }
 
+    /// The address of a stored record's four columns.
+    pub fn of_columns(
+        street: &Option<String>,
+        postal_code: &Option<String>,
+        city: &Option<String>,
+        country: &str,
+    ) -> Self {
+        Self {
+            street: street.clone(),
+            city: city.clone(),
+            postal_code: postal_code.clone(),
+            country: country.to_string(),
+        }
+    }
+
     /// Whether street, city and postal code are all missing.
     pub fn is_empty(&self) -> bool {
         self.street.is_none() && self.city.is_none() && self.postal_code.is_none()

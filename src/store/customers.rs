@@ -64,12 +64,7 @@ record!(
 impl Customer {
     /// Its postal address.
     pub fn address(&self) -> Address {
-        Address {
-            street: self.street.clone(),
-            city: self.city.clone(),
-            postal_code: self.postal_code.clone(),
-            country: self.country.clone(),
-        }
+        Address::of_columns(&self.street, &self.postal_code, &self.city, &self.country)
     }
 }
 

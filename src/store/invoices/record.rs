@@ -90,11 +90,6 @@ impl Invoice {
 
     /// The address printed on it.
     pub fn address(&self) -> Address {
-        Address {
-            street: self.street.clone(),
-            city: self.city.clone(),
-            postal_code: self.postal_code.clone(),
-            country: self.country.clone(),
-        }
+        Address::of_columns(&self.street, &self.postal_code, &self.city, &self.country)
     }
 }
