@@ -88,7 +88,7 @@ pub async fn credit(
             "the invoice is being sold; withdraw the sale before crediting it",
         ));
     }
-    let credited = store::credit_rows_of(&txn, tenant, current.id).await?;
+    let credited = store::credit_rows_of(&txn, tenant, &current).await?;
     crate::domain::invoice::credit_fits(
         invoiced.iter().map(store::InvoiceLine::net_at_rate),
         credited.iter().map(store::InvoiceLine::net_at_rate),

@@ -157,7 +157,7 @@ async fn keeps_payments<C: ConnectionTrait>(
             format!("must not be after the first payment on the invoice ({first})"),
         ));
     }
-    let credited = store::credit_rows_of(txn, tenant, current.id).await?;
+    let credited = store::credit_rows_of(txn, tenant, current).await?;
     keeps_credited(
         kept.rows,
         credited.iter().map(store::InvoiceLine::net_at_rate),

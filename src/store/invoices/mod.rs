@@ -184,14 +184,17 @@ pub async fn rows_of<C: ConnectionTrait>(
     own_lines(db, tenant, invoice::Column::Id.is_in(ids)).await
 }
 
-/// The rows of the tenant's credit notes of invoice `id` (negative, as
-/// stored), by credit note and position.
+/// The rows of the tenant's credit notes of invoice `of` (negative, as
+/// stored), by credit note and position; none read when nothing was credited.
 pub async fn credit_rows_of<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
-    id: InvoiceId,
+    of: &Invoice,
 ) -> AppResult<Vec<InvoiceLine>> {
-    own_lines(db, tenant, invoice::Column::CreditsInvoiceId.eq(id)).await
+    if of.credited_ore.is_zero() {
+        return Ok(Vec::new());
+    }
+    own_lines(db, tenant, invoice::Column::CreditsInvoiceId.eq(of.id)).await
 }
 
 /// The rows of the tenant's invoices that `which` picks. Rows carry no
