@@ -57,7 +57,10 @@ pub struct SendToNoxFinansInput {
     /// Recall instead of long-term monitoring for these cases; default the
     /// settings'.
     pub recall_instead_of_monitoring: Option<bool>,
-    /// A key chosen by the client: the same key returns the same cases.
+    /// A key chosen by the client: the same key returns the same cases. Sent
+    /// again with another service, or another delivery or recall choice
+    /// stated, an invoice it handed over is refused with `KEY_REUSED` (its
+    /// case shown).
     pub idempotency_key: String,
 }
 

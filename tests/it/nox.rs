@@ -805,3 +805,69 @@ db_test!(
         assert_eq!(code(&r), "INTERNAL", "{r}");
     }
 );
+
+db_test!(a_key_sent_again_for_another_hand_over_is_refused, |app| {
+    const SEND_WHY: &str = "mutation($i: SendToNoxFinansInput!) { sendToNoxFinans(input: $i) { results { accepted case { id service delivery } blockers { code field } } } }";
+    let customer = app.full_customer(&app.company).await;
+    let overdue = invoice_on(&app, &customer, "2026-10-01", "30", "800").await;
+    let send = |service: &str, more: Value| {
+        let mut input =
+            json!({ "invoiceIds": [overdue], "service": service, "idempotencyKey": "k-1" });
+        for (k, v) in more.as_object().unwrap() {
+            input[k] = v.clone();
+        }
+        let app = &app;
+        async move {
+            app.ok(&app.company, SEND_WHY, json!({ "i": input })).await["sendToNoxFinans"]["results"][0].clone()
+        }
+    };
+    let first = send("INVOICE_SERVICE", json!({ "delivery": "LETTER" })).await;
+    assert_eq!(first["accepted"], true);
+    let case = first["case"]["id"].clone();
+    // The same request again, and with the settings' delivery left out: the
+    // same case.
+    for more in [json!({ "delivery": "LETTER" }), json!({})] {
+        let again = send("INVOICE_SERVICE", more).await;
+        assert_eq!(
+            (&again["accepted"], &again["case"]["id"]),
+            (&json!(true), &case)
+        );
+        assert_eq!(again["blockers"], json!([]));
+    }
+    // The key with another service, delivery or recall choice is another
+    // request: refused, the existing case shown, the field named.
+    for (service, more, field) in [
+        ("REMINDER_SERVICE", json!({}), "service"),
+        (
+            "INVOICE_SERVICE",
+            json!({ "delivery": "EMAIL" }),
+            "delivery",
+        ),
+        (
+            "INVOICE_SERVICE",
+            json!({ "recallInsteadOfMonitoring": true }),
+            "recallInsteadOfMonitoring",
+        ),
+    ] {
+        let r = send(service, more).await;
+        assert_eq!(r["accepted"], false, "{field}");
+        assert_eq!(r["case"]["id"], case, "{field}");
+        assert_eq!(r["case"]["service"], "INVOICE_SERVICE");
+        assert_eq!(r["case"]["delivery"], "LETTER");
+        assert_eq!(
+            r["blockers"][0],
+            json!({ "code": "KEY_REUSED", "field": field })
+        );
+    }
+    let n = app
+        .ok(
+            &app.company,
+            "query($id: ID!) { invoice(id: $id) { noxFinans { service status } } }",
+            json!({ "id": overdue }),
+        )
+        .await;
+    assert_eq!(
+        n["invoice"]["noxFinans"],
+        json!({ "service": "INVOICE_SERVICE", "status": "SUBMITTED" })
+    );
+});

@@ -31,6 +31,49 @@ stored_enum! {
     }
 }
 
+/// How an invoice is handed over: its service, its delivery, and whether the
+/// case comes back to the company instead of going to long-term monitoring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Handover {
+    /// The service.
+    pub service: Service,
+    /// The delivery.
+    pub delivery: Delivery,
+    /// Recall instead of long-term monitoring.
+    pub recall_instead_of_monitoring: bool,
+}
+
+impl Handover {
+    /// Whether a batch sent again under the key of this hand-over asks for
+    /// another one: `None` when it asks for the same, else the finding
+    /// `KEY_REUSED` naming the first field that differs. A delivery or recall
+    /// choice left out takes the settings' and is not compared, so a retry
+    /// after the settings changed is still the same request.
+    pub fn differs(
+        &self,
+        service: Service,
+        delivery: Option<Delivery>,
+        recall_instead_of_monitoring: Option<bool>,
+    ) -> Option<Finding> {
+        let field = if service != self.service {
+            "service"
+        } else if delivery.is_some_and(|d| d != self.delivery) {
+            "delivery"
+        } else if recall_instead_of_monitoring
+            .is_some_and(|r| r != self.recall_instead_of_monitoring)
+        {
+            "recallInsteadOfMonitoring"
+        } else {
+            return None;
+        };
+        Some(finding(
+            "KEY_REUSED",
+            "this idempotency key already handed the invoice over otherwise: send another hand-over under a new key",
+            Some(field),
+        ))
+    }
+}
+
 /// The colour of a row in the send view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Colour {

@@ -236,3 +236,29 @@ fn price_list_matches_the_design() {
         NaiveDate::from_ymd_opt(2026, 12, 7).unwrap()
     );
 }
+
+#[test]
+fn a_key_reused_for_another_hand_over_names_what_differs() {
+    let earlier = Handover {
+        service: Service::InvoiceService,
+        delivery: Delivery::Letter,
+        recall_instead_of_monitoring: false,
+    };
+    let field = |s, d, r| earlier.differs(s, d, r).map(|f: Finding| (f.code, f.field));
+    let (inv, rem) = (Service::InvoiceService, Service::ReminderService);
+    // The same hand-over, with or without the choices the settings default.
+    assert_eq!(field(inv, None, None), None);
+    assert_eq!(field(inv, Some(Delivery::Letter), Some(false)), None);
+    // Another one: the first field that differs.
+    let reused = |f| Some(("KEY_REUSED", Some(f)));
+    assert_eq!(field(rem, Some(Delivery::Letter), None), reused("service"));
+    assert_eq!(
+        field(rem, Some(Delivery::Email), Some(true)),
+        reused("service")
+    );
+    assert_eq!(field(inv, Some(Delivery::Email), None), reused("delivery"));
+    assert_eq!(
+        field(inv, None, Some(true)),
+        reused("recallInsteadOfMonitoring")
+    );
+}

@@ -30,7 +30,7 @@ pub async fn send(
     tenant: Tenant,
     invoice_ids: Vec<InvoiceId>,
     service: Service,
-    delivery: Option<Delivery>,
+    asked_delivery: Option<Delivery>,
     recall_instead_of_monitoring: Option<bool>,
     key: &str,
 ) -> AppResult<Vec<SendResult>> {
@@ -46,25 +46,18 @@ pub async fn send(
         // Every read the hand-over depends on happens in its own transaction.
         let txn = state.begin_ordered().await?;
         let settings = store::settings(&txn, tenant).await?;
-        let delivery = delivery.unwrap_or(settings.default_delivery);
+        let delivery = asked_delivery.unwrap_or(settings.default_delivery);
         let recall = recall_instead_of_monitoring.unwrap_or(settings.recall_instead_of_monitoring);
         let inv = invoices::require_locked(&txn, tenant, *id, &format!("invoiceIds[{i}]")).await?;
         let latest = store::cases_of(&txn, tenant, vec![inv.id]).await?.pop();
         let today = state.clock.today();
         let assessment = assess_with(&txn, tenant, &inv, service, delivery, today, false).await?;
-        if let Some(c) = latest {
-            let open = c.status.is_open();
-            // The same key returns the same case; an open case under another key
-            // means the invoice is already handed over.
-            if c.idempotency_key == key || open {
-                results.push(SendResult {
-                    invoice: inv,
-                    accepted: c.idempotency_key == key,
-                    case: Some(c),
-                    assessment,
-                });
-                continue;
-            }
+        let asked = (service, asked_delivery, recall_instead_of_monitoring);
+        // The same key returns its case; an open case under another key means
+        // the invoice is already handed over.
+        if let Some(c) = latest.filter(|c| c.idempotency_key == key || c.status.is_open()) {
+            results.push(with_case(inv, c, key, asked, assessment));
+            continue;
         }
         if assessment.colour == nox::Colour::Red {
             results.push(SendResult {
@@ -75,7 +68,7 @@ pub async fn send(
             });
             continue;
         }
-        let handover = Handover {
+        let handover = nox::Handover {
             service,
             delivery,
             recall_instead_of_monitoring: recall,
@@ -94,13 +87,17 @@ pub async fn send(
             // allows one open case per invoice): report its case.
             Err(e) if e.is_conflict() => {
                 drop(txn);
-                let open = store::open_case_of(&state.db, tenant, inv.id).await?;
-                results.push(SendResult {
-                    accepted: open.as_ref().is_some_and(|c| c.idempotency_key == key),
-                    invoice: inv,
-                    case: open,
-                    assessment,
-                });
+                results.push(
+                    match store::open_case_of(&state.db, tenant, inv.id).await? {
+                        Some(c) => with_case(inv, c, key, asked, assessment),
+                        None => SendResult {
+                            invoice: inv,
+                            accepted: false,
+                            case: None,
+                            assessment,
+                        },
+                    },
+                );
             }
             Err(e) => return Err(e),
         }
@@ -108,12 +105,35 @@ pub async fn send(
     Ok(results)
 }
 
-/// How an invoice is handed over.
-#[derive(Debug, Clone, Copy)]
-struct Handover {
-    service: Service,
-    delivery: Delivery,
-    recall_instead_of_monitoring: bool,
+/// The result for an invoice that has case `c` already: accepted when `c` is
+/// this key's and the request asks for the same hand-over; otherwise refused,
+/// with `KEY_REUSED` first among the blockers when the key asked for another.
+fn with_case(
+    invoice: Invoice,
+    c: Case,
+    key: &str,
+    (service, delivery, recall): (Service, Option<Delivery>, Option<bool>),
+    mut assessment: Assessment,
+) -> SendResult {
+    let earlier = nox::Handover {
+        service: c.service,
+        delivery: c.delivery,
+        recall_instead_of_monitoring: c.recall_instead_of_monitoring,
+    };
+    let own = c.idempotency_key == key;
+    let reused = own
+        .then(|| earlier.differs(service, delivery, recall))
+        .flatten();
+    let accepted = own && reused.is_none();
+    if let Some(f) = reused {
+        assessment.blockers.insert(0, f);
+    }
+    SendResult {
+        invoice,
+        accepted,
+        case: Some(c),
+        assessment,
+    }
 }
 
 async fn submit(
@@ -121,7 +141,7 @@ async fn submit(
     state: &AppState,
     tenant: Tenant,
     inv: &Invoice,
-    h: Handover,
+    h: nox::Handover,
     key: &str,
 ) -> AppResult<Case> {
     let now = state.clock.now();
