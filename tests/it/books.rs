@@ -51,32 +51,36 @@ pub async fn assert_books_close(app: &TestApp, token: &str) {
     let r = app
         .ok(
             token,
-            "{ viewer { paymentsAccountBalance } statement(from: \"0001-01-01\", to: \"9999-12-31\") { openingBalance closingBalance entries(first: 100) { totalCount edges { node { amount } } } } vouchers(first: 100) { totalCount edges { node { description rows { debit credit } } } } }",
+            "{ viewer { paymentsAccountBalance } statement(from: \"0001-01-01\", to: \"9999-12-31\") { openingBalance closingBalance entries { totalCount } } }",
             json!({}),
         )
         .await;
     let st = &r["statement"];
     assert_eq!(dec(&st["openingBalance"]), Decimal::ZERO);
-    let entries = st["entries"]["edges"].as_array().unwrap();
-    assert!(entries.len() as u64 == st["entries"]["totalCount"].as_u64().unwrap());
-    let sum: Decimal = entries.iter().map(|e| dec(&e["node"]["amount"])).sum();
+    let entries = every(
+        app,
+        token,
+        "statement(from: \"0001-01-01\", to: \"9999-12-31\") { entries(PAGE) { NODES { amount } } }",
+        &["statement", "entries"],
+    )
+    .await;
+    assert_eq!(
+        entries.len() as u64,
+        st["entries"]["totalCount"].as_u64().unwrap()
+    );
+    let sum: Decimal = entries.iter().map(|e| dec(&e["amount"])).sum();
     assert_eq!(sum, dec(&st["closingBalance"]), "{st}");
     assert_eq!(sum, dec(&r["viewer"]["paymentsAccountBalance"]));
-    for v in r["vouchers"]["edges"].as_array().unwrap() {
-        let rows = v["node"]["rows"].as_array().unwrap();
+    let vouchers = "vouchers(PAGE) { NODES { description rows { debit credit } } }";
+    for v in every(app, token, vouchers, &["vouchers"]).await {
+        let rows = v["rows"].as_array().unwrap();
         let debit: Decimal = rows.iter().map(|r| dec(&r["debit"])).sum();
         let credit: Decimal = rows.iter().map(|r| dec(&r["credit"])).sum();
         assert_eq!(debit, credit, "unbalanced voucher {v}");
     }
-    let cases = app
-        .ok(
-            token,
-            "{ invoices(first: 100, filter: { handedToNoxFinans: true }) { edges { node { noxFinans { collected { total kept paidOut pending } } } } } }",
-            json!({}),
-        )
-        .await;
-    for e in cases["invoices"]["edges"].as_array().unwrap() {
-        let c = &e["node"]["noxFinans"]["collected"];
+    let cases = "invoices(PAGE, filter: { handedToNoxFinans: true }) { NODES { noxFinans { collected { total kept paidOut pending } } } }";
+    for e in every(app, token, cases, &["invoices"]).await {
+        let c = &e["noxFinans"]["collected"];
         assert_eq!(
             dec(&c["total"]),
             dec(&c["kept"]) + dec(&c["paidOut"]) + dec(&c["pending"]),
@@ -84,6 +88,29 @@ pub async fn assert_books_close(app: &TestApp, token: &str) {
         );
     }
     assert_tally_matches_sales(app).await;
+}
+
+/// Every node of the connection at `at` in `query`, read page by page:
+/// `query` is a selection whose connection takes the arguments `PAGE` and
+/// selects its nodes with `NODES { … }`.
+async fn every(app: &TestApp, token: &str, query: &str, at: &[&str]) -> Vec<Value> {
+    let query = format!(
+        "query($after: String) {{ {} }}",
+        query
+            .replace("PAGE", "first: 100, after: $after")
+            .replace("NODES", "pageInfo { hasNextPage endCursor } nodes")
+    );
+    let mut out = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let r = app.ok(token, &query, json!({ "after": after })).await;
+        let conn = at.iter().fold(&r, |v, k| &v[*k]);
+        out.extend(conn["nodes"].as_array().unwrap().iter().cloned());
+        if conn["pageInfo"]["hasNextPage"] != true {
+            return out;
+        }
+        after = conn["pageInfo"]["endCursor"].clone();
+    }
 }
 
 /// Every company's and every recipient's running totals of bought sales

@@ -31,3 +31,4 @@ mod sorting;
 mod tally;
 mod tenancy;
 mod validation;
+mod walk;

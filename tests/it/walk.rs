@@ -1,0 +1,334 @@
+//! Random walks over Nox Finans cases, on both databases: invoices handed
+//! over, then payments by each payer, credit notes, pauses, resumes,
+//! recalls and days passing, in an order drawn from a seed. After every step
+//! the invoice and its case agree, nothing is below zero, a retried payment
+//! answers as the first, and the books close. `WALK_SEEDS` sets how many
+//! walks (default 2) and `WALK_STEPS` their length (default 40).
+
+use chrono::{Duration, NaiveDate};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+use crate::books::assert_books_close;
+use crate::db_test;
+use crate::fixtures::*;
+use crate::helpers::TestApp;
+use invoice_finance::clock::Clock;
+
+const VIEW: &str = "query($id: ID!) { invoice(id: $id) { total balance customerBalance credited status houseWork { skatteverketBalance } noxFinans { id status claim capitalBalance feesBalance collected { capital fees interest total kept paidOut pending } } } }";
+const PAY: &str = "mutation($id: ID!, $a: Decimal!, $d: Date!, $p: PaymentPayer!, $k: String!) { registerPayment(invoiceId: $id, amount: $a, paidOn: $d, payer: $p, idempotencyKey: $k) { balance customerBalance } }";
+const CREDIT: &str = "mutation($id: ID!, $rows: [InvoiceRowInput!], $k: String!) { creditInvoice(invoiceId: $id, rows: $rows, idempotencyKey: $k) { creditNote { total } } }";
+
+/// The codes a step may be refused with; anything else fails the walk.
+const REFUSALS: &[&str] = &["VALIDATION", "CONFLICT", "NOT_ELIGIBLE"];
+
+/// A small seeded generator (xorshift), so a failing walk can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+fn dec(v: &Value) -> Decimal {
+    v.as_str()
+        .unwrap_or_else(|| panic!("not a decimal: {v}"))
+        .parse()
+        .unwrap()
+}
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The response's error code, failing on one a step may not be refused with.
+fn refused(r: &Value, what: &str) -> bool {
+    let Some(errors) = r.get("errors") else {
+        return false;
+    };
+    let code = errors[0]["extensions"]["code"].as_str().unwrap_or("");
+    assert!(REFUSALS.contains(&code), "{what}: {r}");
+    true
+}
+
+/// The invoice and its case agree, and nothing is below zero.
+fn check(v: &Value, what: &str) {
+    let (balance, own) = (dec(&v["balance"]), dec(&v["customerBalance"]));
+    assert!(
+        balance >= Decimal::ZERO && own >= Decimal::ZERO,
+        "{what}: {v}"
+    );
+    assert!(own <= balance, "{what}: {v}");
+    assert!(
+        dec(&v["total"]) - dec(&v["credited"]) >= balance,
+        "{what}: {v}"
+    );
+    let c = &v["noxFinans"];
+    if c.is_null() {
+        return;
+    }
+    let capital = dec(&c["capitalBalance"]);
+    assert!(
+        capital >= Decimal::ZERO && capital <= dec(&c["claim"]),
+        "{what}: {v}"
+    );
+    assert!(dec(&c["feesBalance"]) >= Decimal::ZERO, "{what}: {v}");
+    let open =
+        !["PAID", "CREDITED", "RECALLED", "REJECTED"].contains(&c["status"].as_str().unwrap());
+    if open {
+        assert_eq!(
+            capital, own,
+            "{what}: an open case claims what the customer owes: {v}"
+        );
+    }
+    let k = &c["collected"];
+    assert_eq!(
+        dec(&k["total"]),
+        dec(&k["capital"]) + dec(&k["fees"]) + dec(&k["interest"]),
+        "{what}: {v}"
+    );
+}
+
+async fn view(app: &TestApp, invoice: &str) -> Value {
+    app.ok(&app.company, VIEW, json!({ "id": invoice })).await["invoice"].clone()
+}
+
+async fn walk(app: &TestApp, seed: u64, steps: u64) {
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let anna = private_customer(app).await;
+    let firm = app.full_customer(&app.company).await;
+    let start: NaiveDate = app.clock.today();
+    let date = start.to_string();
+    let mut invoices = vec![
+        invoice_on(app, &firm, &date, "10", "8000").await,
+        invoice_on(app, &anna, &date, "10", "1000").await,
+        invoice_with(app, &anna, json!({ "invoiceDate": date, "termsOfPayment": "10",
+            "rows": [{ "description": "Renovering", "quantity": "1", "unitPrice": "20000", "vatRate": "25" },
+                     { "description": "Material", "quantity": "2", "unitPrice": "500", "vatRate": "12" }],
+            "houseWork": { "type": "ROT", "deductibleAmount": "7500" } }))
+        .await,
+    ];
+    for (n, inv) in invoices.iter().enumerate() {
+        let delivery = if n % 2 == 0 { "LETTER" } else { "EMAIL" };
+        let r = hand_over(
+            app,
+            inv,
+            "INVOICE_SERVICE",
+            Some(delivery),
+            &format!("w{seed}-{n}"),
+        )
+        .await;
+        assert_eq!(r["accepted"], true, "{r}");
+    }
+    let mut paid: Vec<(String, String, String, String, String)> = Vec::new();
+    for step in 0..steps {
+        let i = rng.below(invoices.len() as u64) as usize;
+        let inv = invoices[i].clone();
+        let before = view(app, &inv).await;
+        let today = app.clock.today().to_string();
+        let key = format!("w{seed}-s{step}");
+        let what = format!("seed {seed} step {step}");
+        let case = before["noxFinans"]["id"].clone();
+        let owed = dec(&before["customerBalance"]);
+        match rng.below(9) {
+            0 | 1 => {
+                let days = [1, 2, 3, 7, 15, 30][rng.below(6) as usize];
+                app.clock.advance(Duration::days(days));
+                app.worker_settled().await;
+                eprintln!("{what}: +{days} days");
+            }
+            2 | 3 => {
+                let payer = ["CUSTOMER", "NOX_FINANS", "SKATTEVERKET"][rng.below(3) as usize];
+                let base = if payer == "SKATTEVERKET" {
+                    let part = &before["houseWork"]["skatteverketBalance"];
+                    if part.is_null() {
+                        Decimal::ONE_HUNDRED
+                    } else {
+                        dec(part)
+                    }
+                } else {
+                    owed + dec(&before["noxFinans"]["feesBalance"]).max(Decimal::ZERO)
+                        * Decimal::from(rng.below(2))
+                };
+                let amount = match rng.below(4) {
+                    0 => base,
+                    1 => base + Decimal::new(1, 2),
+                    _ => (base * Decimal::from(1 + rng.below(9)) / Decimal::from(10)).round_dp(2),
+                };
+                if amount <= Decimal::ZERO {
+                    continue;
+                }
+                let args =
+                    json!({ "id": inv, "a": amount.to_string(), "d": today, "p": payer, "k": key });
+                let r = app.gql(&app.company, PAY, args).await;
+                let refused = refused(&r, &what);
+                eprintln!(
+                    "{what}: pay {amount} by {payer}: {}",
+                    if refused {
+                        r["errors"][0]["extensions"]["code"].to_string()
+                    } else {
+                        "ok".into()
+                    }
+                );
+                if !refused {
+                    let after = view(app, &inv).await;
+                    let dropped = dec(&before["balance"]) - dec(&after["balance"]);
+                    if payer == "NOX_FINANS" {
+                        assert!(
+                            dropped >= Decimal::ZERO && dropped <= amount,
+                            "{what}: {before} -> {after}"
+                        );
+                    } else {
+                        assert_eq!(dropped, amount, "{what}: {before} -> {after}");
+                    }
+                    paid.push((
+                        inv.clone(),
+                        amount.to_string(),
+                        today.clone(),
+                        payer.into(),
+                        key.clone(),
+                    ));
+                }
+            }
+            4 => {
+                let rows = if rng.below(3) == 0 {
+                    Value::Null
+                } else {
+                    let net = Decimal::from(1 + rng.below(4000));
+                    let rate = ["25", "12"][rng.below(2) as usize];
+                    json!([{ "description": "Credit", "quantity": "1", "unitPrice": net.to_string(), "vatRate": rate }])
+                };
+                let r = app
+                    .gql(
+                        &app.company,
+                        CREDIT,
+                        json!({ "id": inv, "rows": rows, "k": key }),
+                    )
+                    .await;
+                let refused = refused(&r, &what);
+                eprintln!(
+                    "{what}: credit {rows}: {}",
+                    if refused {
+                        r["errors"][0]["extensions"]["code"].to_string()
+                    } else {
+                        r["data"]["creditInvoice"]["creditNote"]["total"].to_string()
+                    }
+                );
+                if !refused {
+                    let after = view(app, &inv).await;
+                    let note = -dec(&r["data"]["creditInvoice"]["creditNote"]["total"]);
+                    assert_eq!(
+                        dec(&after["credited"]) - dec(&before["credited"]),
+                        note,
+                        "{what}: {before} -> {after}"
+                    );
+                }
+            }
+            5 if !case.is_null() => {
+                let until = app.clock.today() + Duration::days(1 + rng.below(70) as i64);
+                let r = app.gql(&app.company, "mutation($id: ID!, $u: Date!) { pauseNoxFinansCase(caseId: $id, until: $u) { status } }", json!({ "id": case, "u": until.to_string() })).await;
+                let refused = refused(&r, &what);
+                eprintln!(
+                    "{what}: pause until {until}: {}",
+                    if refused {
+                        r["errors"][0]["extensions"]["code"].to_string()
+                    } else {
+                        "ok".into()
+                    }
+                );
+            }
+            6 if !case.is_null() => {
+                let r = app
+                    .gql(
+                        &app.company,
+                        "mutation($id: ID!) { resumeNoxFinansCase(caseId: $id) { status } }",
+                        json!({ "id": case }),
+                    )
+                    .await;
+                let refused = refused(&r, &what);
+                eprintln!(
+                    "{what}: resume: {}",
+                    if refused {
+                        r["errors"][0]["extensions"]["code"].to_string()
+                    } else {
+                        "ok".into()
+                    }
+                );
+            }
+            7 if !case.is_null() && rng.below(4) == 0 => {
+                let r = app
+                    .gql(
+                        &app.company,
+                        "mutation($id: ID!) { recallFromNoxFinans(caseId: $id) { status } }",
+                        json!({ "id": case }),
+                    )
+                    .await;
+                let refused = refused(&r, &what);
+                eprintln!(
+                    "{what}: recall: {}",
+                    if refused {
+                        r["errors"][0]["extensions"]["code"].to_string()
+                    } else {
+                        "ok".into()
+                    }
+                );
+            }
+            8 if !paid.is_empty() => {
+                let (inv, a, d, p, k) = paid[rng.below(paid.len() as u64) as usize].clone();
+                let before = view(app, &inv).await;
+                let r = app
+                    .gql(
+                        &app.company,
+                        PAY,
+                        json!({ "id": inv, "a": a, "d": d, "p": p, "k": k }),
+                    )
+                    .await;
+                assert!(r.get("errors").is_none(), "{what}: a retry of {k}: {r}");
+                let after = view(app, &inv).await;
+                assert_eq!(
+                    before["balance"], after["balance"],
+                    "{what}: a retry of {k}"
+                );
+                eprintln!("{what}: retry {k}: ok");
+            }
+            _ => continue,
+        }
+        for inv in &invoices {
+            check(&view(app, inv).await, &what);
+        }
+        assert_books_close(app, &app.company).await;
+        // Now and then a new invoice joins the walk.
+        if rng.below(12) == 0 && invoices.len() < 6 {
+            let date = app.clock.today().to_string();
+            let new = invoice_on(app, &firm, &date, "10", "2000").await;
+            let r = hand_over(app, &new, "INVOICE_SERVICE", None, &format!("{key}-new")).await;
+            eprintln!("{what}: new invoice handed over: {}", r["accepted"]);
+            invoices.push(new);
+        }
+    }
+    // Everything left runs its course.
+    for _ in 0..4 {
+        app.clock.advance(Duration::days(30));
+        app.worker_settled().await;
+    }
+    for inv in &invoices {
+        check(&view(app, inv).await, &format!("seed {seed} at the end"));
+    }
+    assert_books_close(app, &app.company).await;
+}
+
+db_test!(nox_finans_cases_on_random_walks_stay_consistent, |app| {
+    let seeds = env("WALK_SEEDS", 2);
+    let steps = env("WALK_STEPS", 40);
+    let first = env("WALK_FIRST_SEED", 1);
+    for seed in first..first + seeds {
+        walk(&app, seed, steps).await;
+    }
+});
