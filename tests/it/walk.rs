@@ -4,6 +4,12 @@
 //! the invoice and its case agree, nothing is below zero, a retried payment
 //! answers as the first, and the books close. `WALK_SEEDS` sets how many
 //! walks (default 2) and `WALK_STEPS` their length (default 40).
+//!
+//! A second walk does the same for invoice sales: invoices made, sold,
+//! spot-checked by the operator (each outcome), withdrawn, collected, paid
+//! and credited while sold or not, and hours and days passing. After every
+//! step the books close and the running totals match the sales; at the end
+//! every approved sale is paid out and the payments account is back at zero.
 
 use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
@@ -330,5 +336,201 @@ db_test!(nox_finans_cases_on_random_walks_stay_consistent, |app| {
     let first = env("WALK_FIRST_SEED", 1);
     for seed in first..first + seeds {
         walk(&app, seed, steps).await;
+    }
+});
+
+const SALE_VIEW: &str = "query($id: ID!) { invoice(id: $id) { balance status sale { id status amount payout totalFees } } }";
+const SELL_QUOTE: &str =
+    "query($id: ID!) { invoiceSaleQuote(invoiceId: $id) { quoteId eligible } }";
+const SELL: &str = "mutation($i: SellInvoiceInput!) { sellInvoice(input: $i) { id status } }";
+
+/// Runs `query` as `token`; whether it was refused (with a code a step may
+/// be refused with, `also` included).
+async fn attempt(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    vars: Value,
+    also: &[&str],
+    what: &str,
+) -> bool {
+    let r = app.gql(token, query, vars).await;
+    let Some(errors) = r.get("errors") else {
+        eprintln!("{what}: ok");
+        return false;
+    };
+    let code = errors[0]["extensions"]["code"].as_str().unwrap_or("");
+    assert!(
+        REFUSALS.contains(&code) || also.contains(&code),
+        "{what}: {r}"
+    );
+    eprintln!("{what}: {code} {}", errors[0]["message"]);
+    true
+}
+
+async fn sales_walk(app: &TestApp, seed: u64, steps: u64) {
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let customers = [
+        private_customer(app).await,
+        app.full_customer(&app.company).await,
+    ];
+    let mut invoices: Vec<String> = Vec::new();
+    for step in 0..steps {
+        let what = format!("seed {seed} step {step}");
+        let key = format!("s{seed}-{step}");
+        let today = app.clock.today().to_string();
+        let pick = (!invoices.is_empty())
+            .then(|| invoices[rng.below(invoices.len() as u64) as usize].clone());
+        let sale = match &pick {
+            Some(inv) => {
+                app.ok(&app.company, SALE_VIEW, json!({ "id": inv })).await["invoice"]["sale"]
+                    .clone()
+            }
+            None => Value::Null,
+        };
+        match (rng.below(12), pick) {
+            (0, _) => {
+                let hours = [1, 6, 24, 24 * 3, 24 * 7][rng.below(5) as usize];
+                app.clock.advance(Duration::hours(hours));
+                app.worker_settled().await;
+                eprintln!("{what}: +{hours} hours");
+            }
+            (1 | 2, _) | (_, None) => {
+                let customer = &customers[rng.below(2) as usize];
+                let price = (500 + rng.below(30_000)).to_string();
+                invoices.push(invoice_on(app, customer, &today, "30", &price).await);
+                eprintln!("{what}: invoice of {price}");
+            }
+            (3 | 4, Some(inv)) => {
+                let q = app.ok(&app.company, SELL_QUOTE, json!({ "id": inv })).await;
+                let i = json!({ "invoiceId": inv, "quoteId": q["invoiceSaleQuote"]["quoteId"], "idempotencyKey": key });
+                attempt(
+                    app,
+                    &app.company,
+                    SELL,
+                    json!({ "i": i }),
+                    &["QUOTE_CHANGED"],
+                    &format!("{what}: sell"),
+                )
+                .await;
+            }
+            (5..=7, _) => {
+                // The operator answers the oldest spot check in the queue.
+                let queue = app
+                    .ok(
+                        &app.operator,
+                        "{ spotCheckQueue(first: 1) { nodes { id } } }",
+                        json!({}),
+                    )
+                    .await;
+                let Some(id) = queue["spotCheckQueue"]["nodes"][0].get("id").cloned() else {
+                    continue;
+                };
+                let outcome = [
+                    "CONFIRMED",
+                    "CONFIRMED",
+                    "CONFIRMED",
+                    "DISPUTED",
+                    "NO_ANSWER",
+                ][rng.below(5) as usize];
+                let q = "mutation($id: ID!, $o: SpotCheckOutcome!) { resolveSpotCheck(saleId: $id, outcome: $o) { status } }";
+                attempt(
+                    app,
+                    &app.operator,
+                    q,
+                    json!({ "id": id, "o": outcome }),
+                    &[],
+                    &format!("{what}: resolve {outcome}"),
+                )
+                .await;
+            }
+            (8, Some(_)) if !sale.is_null() => {
+                let q = "mutation($id: ID!) { withdrawInvoiceSale(saleId: $id) { status } }";
+                attempt(
+                    app,
+                    &app.company,
+                    q,
+                    json!({ "id": sale["id"] }),
+                    &[],
+                    &format!("{what}: withdraw {}", sale["status"]),
+                )
+                .await;
+            }
+            (9 | 10, Some(_)) if !sale.is_null() => {
+                let amount =
+                    dec(&sale["amount"]) * Decimal::from(1 + rng.below(12)) / Decimal::from(10);
+                let q = "mutation($id: ID!, $a: Decimal!, $d: Date!, $k: String!) { recordSaleCollection(saleId: $id, amount: $a, collectedOn: $d, idempotencyKey: $k) { collected } }";
+                let vars = json!({ "id": sale["id"], "a": amount.round_dp(2).to_string(), "d": today, "k": key });
+                attempt(
+                    app,
+                    &app.operator,
+                    q,
+                    vars,
+                    &[],
+                    &format!(
+                        "{what}: collect {} on {}",
+                        amount.round_dp(2),
+                        sale["status"]
+                    ),
+                )
+                .await;
+            }
+            (11, Some(inv)) => {
+                let payer_step = rng.below(2) == 0;
+                if payer_step {
+                    let vars =
+                        json!({ "id": inv, "a": "100", "d": today, "p": "CUSTOMER", "k": key });
+                    attempt(
+                        app,
+                        &app.company,
+                        PAY,
+                        vars,
+                        &["INVOICE_SOLD"],
+                        &format!("{what}: pay 100 with sale {}", sale["status"]),
+                    )
+                    .await;
+                } else {
+                    let rows = json!([{ "description": "Credit", "quantity": "1", "unitPrice": "100", "vatRate": "25" }]);
+                    attempt(
+                        app,
+                        &app.company,
+                        CREDIT,
+                        json!({ "id": inv, "rows": rows, "k": key }),
+                        &["INVOICE_SOLD"],
+                        &format!("{what}: credit 125 with sale {}", sale["status"]),
+                    )
+                    .await;
+                }
+            }
+            _ => continue,
+        }
+        assert_books_close(app, &app.company).await;
+    }
+    // Every decision and payout falls due; the account returns to zero.
+    for _ in 0..3 {
+        app.clock.advance(Duration::days(7));
+        app.worker_settled().await;
+    }
+    let r = app
+        .ok(
+            &app.company,
+            "{ viewer { paymentsAccountBalance } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r["viewer"]["paymentsAccountBalance"], "0.00",
+        "seed {seed}: every approved sale is paid out"
+    );
+    assert_books_close(app, &app.company).await;
+}
+
+db_test!(sales_on_random_walks_close_their_books, |app| {
+    activate(&app, agreement()).await;
+    let seeds = env("WALK_SEEDS", 2);
+    let steps = env("WALK_STEPS", 40);
+    let first = env("WALK_FIRST_SEED", 1);
+    for seed in first..first + seeds {
+        sales_walk(&app, seed, steps).await;
     }
 });
