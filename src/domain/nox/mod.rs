@@ -68,7 +68,7 @@ impl Handover {
         };
         Some(finding(
             "KEY_REUSED",
-            "this idempotency key already handed the invoice over otherwise: send another hand-over under a new key",
+            "this idempotency key handed the invoice over with another service, delivery or recall choice; a new hand-over needs a new key",
             Some(field),
         ))
     }
