@@ -1637,3 +1637,69 @@ async fn the_exposure_to_a_recipient_does_not_read_each_of_its_sales() {
     assert_eq!(e.to_customer_ore, bought);
     assert!(read < 100, "one exposure read {read} sales");
 }
+
+db_test!(a_fully_credited_invoice_is_credited_not_paid, |app| {
+    const CREDIT_ALL: &str = "mutation($id: ID!, $k: String!) { creditInvoice(invoiceId: $id, idempotencyKey: $k) { invoice { status balance } creditNote { id status } } }";
+    const STATUS: &str = "query($id: ID!) { invoice(id: $id) { status } }";
+    let customer = app.full_customer(&app.company).await;
+    // Credited whole: nothing was paid, so it is CREDITED, and so listed.
+    let credited = invoice_on(&app, &customer, "2026-11-20", "30", "1000").await;
+    let r = app
+        .ok(
+            &app.company,
+            CREDIT_ALL,
+            json!({ "id": credited, "k": "all" }),
+        )
+        .await;
+    assert_eq!(
+        r["creditInvoice"]["invoice"],
+        json!({ "status": "CREDITED", "balance": "0.00" })
+    );
+    let note = r["creditInvoice"]["creditNote"]["id"].clone();
+    assert_ne!(r["creditInvoice"]["creditNote"]["status"], "CREDITED");
+    // Part paid, the rest credited: PAID, as when paid in full.
+    let paid = invoice_on(&app, &customer, "2026-11-20", "30", "1000").await;
+    pay(&app, &paid, "250", "2026-11-21", "CUSTOMER", "part").await;
+    let rows =
+        json!([{ "description": "Rest", "quantity": "1", "unitPrice": "800", "vatRate": "25" }]);
+    app.ok(
+        &app.company,
+        "mutation($id: ID!, $r: [InvoiceRowInput!], $k: String!) { creditInvoice(invoiceId: $id, rows: $r, idempotencyKey: $k) { invoice { id } } }",
+        json!({ "id": paid, "r": rows, "k": "rest" }),
+    )
+    .await;
+    let status = |id: Value| {
+        let app = &app;
+        async move {
+            app.ok(&app.company, STATUS, json!({ "id": id })).await["invoice"]["status"].clone()
+        }
+    };
+    assert_eq!(status(json!(paid)).await, "PAID");
+    // The list's status filter agrees with each invoice's status.
+    let listed = |s: &'static str| {
+        let app = &app;
+        async move {
+            let r = app
+                .ok(
+                    &app.company,
+                    "query($s: [InvoiceStatus!]) { invoices(filter: { status: $s }) { nodes { id } } }",
+                    json!({ "s": [s] }),
+                )
+                .await;
+            r["invoices"]["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["id"].clone())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed("CREDITED").await, vec![json!(credited)]);
+    let paid_list = listed("PAID").await;
+    assert!(paid_list.contains(&json!(paid)) && !paid_list.contains(&json!(credited)));
+    assert!(
+        paid_list.contains(&note) == (status(note.clone()).await == "PAID"),
+        "the credit note's status and the filter agree"
+    );
+    assert_books_close(&app, &app.company).await;
+});

@@ -305,6 +305,9 @@ pub enum InvoiceState {
     Sold,
     /// Nothing left to pay.
     Paid,
+    /// Credited whole: credit notes took off the whole total and nothing was
+    /// paid.
+    Credited,
     /// Unpaid after its due date.
     Overdue,
     /// Unpaid, not yet due.
@@ -322,8 +325,18 @@ pub struct StateFacts {
     pub sold: bool,
     /// Balance in öre.
     pub balance_ore: Ore,
+    /// Total in öre.
+    pub total_ore: Ore,
+    /// What credit notes took off, in öre.
+    pub credited_ore: Ore,
     /// Due date.
     pub due_date: NaiveDate,
+}
+
+/// Whether credit notes took off the whole of a total (a credit note's own
+/// total is negative, and nothing credits it).
+pub fn credited_whole(total_ore: Ore, credited_ore: Ore) -> bool {
+    credited_ore.is_positive() && credited_ore >= total_ore
 }
 
 /// The state of an invoice on `today` (Europe/Stockholm).
@@ -334,6 +347,8 @@ pub fn state(f: StateFacts, today: NaiveDate) -> InvoiceState {
         InvoiceState::NotCompleted
     } else if f.sold {
         InvoiceState::Sold
+    } else if !f.balance_ore.is_positive() && credited_whole(f.total_ore, f.credited_ore) {
+        InvoiceState::Credited
     } else if !f.balance_ore.is_positive() {
         InvoiceState::Paid
     } else if f.due_date < today {

@@ -88,9 +88,27 @@ fn state_follows_fields_and_today() {
         not_completed: false,
         sold: false,
         balance_ore: Ore::new(100),
+        total_ore: Ore::new(100),
+        credited_ore: Ore::ZERO,
         due_date: due,
     };
     assert_eq!(state(f, due), InvoiceState::Unpaid);
+    // Nothing left: credited whole, or paid (in part, or in full).
+    let settled = |credited| StateFacts {
+        balance_ore: Ore::ZERO,
+        credited_ore: Ore::new(credited),
+        ..f
+    };
+    assert_eq!(state(settled(100), due), InvoiceState::Credited);
+    assert_eq!(state(settled(99), due), InvoiceState::Paid);
+    assert_eq!(state(settled(0), due), InvoiceState::Paid);
+    // A credit note (a negative total) is never credited itself.
+    let note = StateFacts {
+        balance_ore: Ore::ZERO,
+        total_ore: Ore::new(-100),
+        ..f
+    };
+    assert_eq!(state(note, due), InvoiceState::Paid);
     // A sold invoice is sold, never overdue, even with Skatteverket's part open.
     let later = due.succ_opt().unwrap();
     assert_eq!(

@@ -29,6 +29,15 @@ pub struct InvoiceFilter {
     pub handed_to_nox: Option<bool>,
 }
 
+/// [`credited_whole`](crate::domain::invoice::credited_whole) in SQL, its
+/// columns named with their table.
+fn credited_whole() -> Condition {
+    use invoice::Column as C;
+    Condition::all().add(C::CreditedOre.gt(0)).add(
+        Expr::col((invoice::Entity, C::CreditedOre)).gte(Expr::col((invoice::Entity, C::TotalOre))),
+    )
+}
+
 fn state_condition(state: InvoiceState, today: NaiveDate) -> Condition {
     use invoice::Column as C;
     let open = || {
@@ -42,7 +51,14 @@ fn state_condition(state: InvoiceState, today: NaiveDate) -> Condition {
             .add(flag(C::Cancelled, false))
             .add(flag(C::NotCompleted, true)),
         InvoiceState::Sold => open().add(flag(C::Sold, true)),
-        InvoiceState::Paid => open().add(flag(C::Sold, false)).add(C::BalanceOre.lte(0)),
+        InvoiceState::Paid => open()
+            .add(flag(C::Sold, false))
+            .add(C::BalanceOre.lte(0))
+            .add(credited_whole().not()),
+        InvoiceState::Credited => open()
+            .add(flag(C::Sold, false))
+            .add(C::BalanceOre.lte(0))
+            .add(credited_whole()),
         InvoiceState::Overdue => open()
             .add(flag(C::Sold, false))
             .add(C::BalanceOre.gt(0))

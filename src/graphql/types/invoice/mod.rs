@@ -104,6 +104,9 @@ pub enum InvoiceStatus {
     Sold,
     /// Nothing left to pay.
     Paid,
+    /// Credited whole: credit notes took off the whole total and nothing was
+    /// paid (`creditInvoice` without rows, say).
+    Credited,
     /// Unpaid after its due date.
     Overdue,
     /// Unpaid, not yet due.
@@ -159,6 +162,8 @@ impl Invoice {
             not_completed: self.0.not_completed,
             sold: self.0.sold,
             balance_ore: self.0.balance_ore,
+            total_ore: self.0.total_ore,
+            credited_ore: self.0.credited_ore,
             due_date: self.0.due_date,
         }
     }
