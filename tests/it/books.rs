@@ -93,7 +93,7 @@ pub async fn assert_books_close(app: &TestApp, token: &str) {
 /// Every node of the connection at `at` in `query`, read page by page:
 /// `query` is a selection whose connection takes the arguments `PAGE` and
 /// selects its nodes with `NODES { … }`.
-async fn every(app: &TestApp, token: &str, query: &str, at: &[&str]) -> Vec<Value> {
+pub async fn every(app: &TestApp, token: &str, query: &str, at: &[&str]) -> Vec<Value> {
     let query = format!(
         "query($after: String) {{ {} }}",
         query

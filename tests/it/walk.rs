@@ -2,7 +2,8 @@
 //! over, then payments by each payer, credit notes, pauses, resumes,
 //! recalls and days passing, in an order drawn from a seed. After every step
 //! the invoice and its case agree, nothing is below zero, a retried payment
-//! answers as the first, and the books close. `WALK_SEEDS` sets how many
+//! answers as the first, and the books close; at the end each invoice's
+//! status and the list's status filter name the same invoices. `WALK_SEEDS` sets how many
 //! walks (default 2) and `WALK_STEPS` their length (default 40).
 //!
 //! A second walk does the same for invoice sales: invoices made, sold,
@@ -17,7 +18,7 @@ use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::books::assert_books_close;
+use crate::books::{assert_books_close, every};
 use crate::db_test;
 use crate::fixtures::*;
 use crate::helpers::TestApp;
@@ -313,6 +314,43 @@ async fn walk(app: &TestApp, seed: u64, steps: u64) {
         check(&view(app, inv).await, &format!("seed {seed} at the end"));
     }
     assert_books_close(app, &app.company).await;
+    statuses_agree_with_the_filter(app).await;
+}
+
+/// Each invoice's `status` and the list's status filter (the same rule,
+/// once in Rust and once in SQL) name the same invoices.
+async fn statuses_agree_with_the_filter(app: &TestApp) {
+    let all = every(
+        app,
+        &app.company,
+        "invoices(PAGE) { NODES { id status } }",
+        &["invoices"],
+    )
+    .await;
+    for s in [
+        "CANCELLED",
+        "NOT_COMPLETED",
+        "SOLD",
+        "PAID",
+        "CREDITED",
+        "OVERDUE",
+        "UNPAID",
+    ] {
+        let query = format!("invoices(PAGE, filter: {{ status: [{s}] }}) {{ NODES {{ id }} }}");
+        let mut listed: Vec<Value> = every(app, &app.company, &query, &["invoices"])
+            .await
+            .into_iter()
+            .map(|n| n["id"].clone())
+            .collect();
+        let mut with: Vec<Value> = all
+            .iter()
+            .filter(|n| n["status"] == s)
+            .map(|n| n["id"].clone())
+            .collect();
+        listed.sort_by_key(|v| v.to_string());
+        with.sort_by_key(|v| v.to_string());
+        assert_eq!(listed, with, "{s}");
+    }
 }
 
 db_test!(nox_finans_cases_on_random_walks_stay_consistent, |app| {
@@ -508,6 +546,7 @@ async fn sales_walk(app: &TestApp, seed: u64, steps: u64, nox_used: &mut bool) {
         );
     }
     assert_books_close(app, &app.company).await;
+    statuses_agree_with_the_filter(app).await;
 }
 
 db_test!(sales_on_random_walks_close_their_books, |app| {
