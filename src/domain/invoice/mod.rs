@@ -347,10 +347,12 @@ pub fn state(f: StateFacts, today: NaiveDate) -> InvoiceState {
         InvoiceState::NotCompleted
     } else if f.sold {
         InvoiceState::Sold
-    } else if !f.balance_ore.is_positive() && credited_whole(f.total_ore, f.credited_ore) {
-        InvoiceState::Credited
     } else if !f.balance_ore.is_positive() {
-        InvoiceState::Paid
+        if credited_whole(f.total_ore, f.credited_ore) {
+            InvoiceState::Credited
+        } else {
+            InvoiceState::Paid
+        }
     } else if f.due_date < today {
         InvoiceState::Overdue
     } else {

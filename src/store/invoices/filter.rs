@@ -45,20 +45,16 @@ fn state_condition(state: InvoiceState, today: NaiveDate) -> Condition {
             .add(flag(C::Cancelled, false))
             .add(flag(C::NotCompleted, false))
     };
+    // Not sold, and nothing left to pay: paid or credited.
+    let settled = || open().add(flag(C::Sold, false)).add(C::BalanceOre.lte(0));
     match state {
         InvoiceState::Cancelled => Condition::all().add(flag(C::Cancelled, true)),
         InvoiceState::NotCompleted => Condition::all()
             .add(flag(C::Cancelled, false))
             .add(flag(C::NotCompleted, true)),
         InvoiceState::Sold => open().add(flag(C::Sold, true)),
-        InvoiceState::Paid => open()
-            .add(flag(C::Sold, false))
-            .add(C::BalanceOre.lte(0))
-            .add(credited_whole().not()),
-        InvoiceState::Credited => open()
-            .add(flag(C::Sold, false))
-            .add(C::BalanceOre.lte(0))
-            .add(credited_whole()),
+        InvoiceState::Paid => settled().add(credited_whole().not()),
+        InvoiceState::Credited => settled().add(credited_whole()),
         InvoiceState::Overdue => open()
             .add(flag(C::Sold, false))
             .add(C::BalanceOre.gt(0))
