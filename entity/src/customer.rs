@@ -22,6 +22,9 @@ pub struct Model {
     pub country: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// `name` lower-cased, letters beyond ASCII included: what the customer
+    /// search reads.
+    pub name_lower: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -45,6 +45,9 @@ pub struct Model {
     pub credits_invoice_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// `customer_name` lower-cased, letters beyond ASCII included: what the
+    /// invoice list's search reads.
+    pub customer_name_lower: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

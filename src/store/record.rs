@@ -171,8 +171,11 @@ pub fn text_literal(v: &str) -> String {
     format!("'{}'", v.replace('\'', "''"))
 }
 
-/// A LIKE pattern matching `needle` (lower-cased) anywhere, its wildcards
-/// and `escape` itself escaped with `escape`.
+/// A LIKE pattern matching `needle` anywhere, its wildcards and `escape`
+/// itself escaped with `escape`. The needle is lower-cased as the names'
+/// `*_lower` columns are (`str::to_lowercase`, letters beyond ASCII
+/// included), which the searches read instead of SQL's `LOWER`: SQLite's
+/// changes only A to Z.
 pub fn contains_pattern(needle: &str, escape: char) -> String {
     let mut pattern = String::from("%");
     for c in needle.to_lowercase().chars() {

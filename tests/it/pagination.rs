@@ -246,6 +246,97 @@ db_test!(a_search_finds_its_text_literally_whatever_it_holds, |app| {
     assert_eq!(list(&app, json!({})).await.len(), 4);
 });
 
+db_test!(a_search_finds_swedish_letters_in_either_case, |app| {
+    // Å, Ä and Ö (and other letters beyond ASCII) match whatever their case
+    // in the search and in the name, on both databases: SQLite's LOWER and
+    // LIKE fold ASCII letters only.
+    let customers = ["Åsa Öberg", "ÄNGELHOLMS BYGG AB", "Café Ünal"];
+    let mut numbers = Vec::new();
+    let mut ids = Vec::new();
+    for name in customers {
+        let c = app.customer(&app.company, json!({ "name": name })).await;
+        let id = app.invoice(&app.company, &c, "100").await;
+        let r = app
+            .ok(
+                &app.company,
+                "query($id: ID!) { invoice(id: $id) { invoiceNumber } }",
+                json!({ "id": id }),
+            )
+            .await;
+        numbers.push(r["invoice"]["invoiceNumber"].as_str().unwrap().to_string());
+        ids.push(c);
+    }
+    let check = |stage: &'static str| {
+        let app = &app;
+        let numbers = numbers.clone();
+        async move {
+            for (search, at) in [
+                ("åsa", 0),
+                ("ÅSA", 0),
+                ("Öberg", 0),
+                ("öBERG", 0),
+                ("ängelholms", 1),
+                ("Ängel", 1),
+                ("CAFÉ", 2),
+                ("ünal", 2),
+            ] {
+                let found = list(app, json!({ "search": search })).await;
+                assert_eq!(found, [numbers[at].clone()], "{stage}: invoices, {search}");
+                let r = app
+                    .ok(
+                        &app.company,
+                        "query($s: String) { customers(search: $s) { nodes { name } } }",
+                        json!({ "s": search }),
+                    )
+                    .await;
+                assert_eq!(
+                    r["customers"]["nodes"],
+                    json!([{ "name": customers[at] }]),
+                    "{stage}: customers, {search}"
+                );
+            }
+            assert!(list(app, json!({ "search": "åsa ä" })).await.is_empty());
+        }
+    };
+    check("as written").await;
+    // A renamed customer is found by its new name, and no longer by its old.
+    app.ok(
+        &app.company,
+        "mutation($id: ID!) { updateCustomer(id: $id, input: { name: \"Östen Ågren\" }) { name } }",
+        json!({ "id": ids[0] }),
+    )
+    .await;
+    let r = app
+        .ok(
+            &app.company,
+            "{ a: customers(search: \"ÖSTEN\") { totalCount } b: customers(search: \"åsa\") { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (&r["a"]["totalCount"], &r["b"]["totalCount"]),
+        (&json!(1), &json!(0)),
+        "{r}"
+    );
+    app.ok(
+        &app.company,
+        "mutation($id: ID!) { updateCustomer(id: $id, input: { name: \"Åsa Öberg\" }) { name } }",
+        json!({ "id": ids[0] }),
+    )
+    .await;
+    check("renamed back").await;
+    // Names written before the lower-cased columns existed are lower-cased
+    // when the database is migrated.
+    use migration::MigratorTrait;
+    let db = invoice_finance::db::connect(&app.database_url)
+        .await
+        .unwrap();
+    let back = crate::helpers::migrations_from("m20261207_000021");
+    migration::Migrator::down(&db, Some(back)).await.unwrap();
+    invoice_finance::db::migrate(&db).await.unwrap();
+    check("after migrating").await;
+});
+
 /// On PostgreSQL the server's connections keep one generic plan per prepared
 /// statement (its pages are planned once, not at each request); a
 /// `DATABASE_URL` that sets `plan_cache_mode` itself keeps its own choice.
@@ -378,7 +469,8 @@ async fn a_record_read_by_position_refuses_a_null_or_another_type() {
     };
     let absent = |sql: String| absent_in(sql, Width::Full);
     let columns = "1::bigint, 2::bigint, 'K1'::text, 'Kund AB'::text, NULL::text, NULL::text, \
-                   NULL::text, NULL::text, NULL::text, NULL::text, 'SE'::text, now(), now()";
+                   NULL::text, NULL::text, NULL::text, NULL::text, 'SE'::text, now(), now(), \
+                   'kund ab'::text";
     let good = read(format!("SELECT {columns}")).await.unwrap();
     assert_eq!(
         (good.id, good.company_id, good.name.as_deref()),

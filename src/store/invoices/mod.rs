@@ -252,6 +252,7 @@ async fn insert_rows<C: ConnectionTrait>(
 fn active(r: InvoiceRecord) -> invoice::ActiveModel {
     invoice::ActiveModel {
         customer_id: Set(r.customer_id.get()),
+        customer_name_lower: Set(r.customer_name.as_deref().map(str::to_lowercase)),
         customer_name: Set(r.customer_name),
         street: Set(r.address.street),
         postal_code: Set(r.address.postal_code),

@@ -36,6 +36,7 @@ from_columns!(invoice::Model {
     credits_invoice_id,
     created_at,
     updated_at,
+    customer_name_lower,
 } brief {
     id,
     company_id,
@@ -84,6 +85,7 @@ from_columns!(customer::Model {
     country,
     created_at,
     updated_at,
+    name_lower,
 } brief {
     id,
     company_id,
