@@ -140,7 +140,7 @@ impl CoreQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "Name, customer number or organisation number contains this (at most 200 characters)."
+            desc = "Name, customer number or organisation number contains this, case ignored (at most 200 characters). An organisation number or personnummer is found as typed, with or without its hyphen or century."
         )]
         search: Option<String>,
         first: Option<i32>,

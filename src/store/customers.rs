@@ -102,8 +102,20 @@ fn search_condition(search: Option<&str>) -> Condition {
                     Expr::col((customer::Entity, customer::Column::OrganisationNumber))
                         .like(contains(s)),
                 )
+                .add_option(identity_digits_match(s))
         }
     }
+}
+
+/// The organisation number's digits contain the search's, when the search
+/// can be an identity number ([`identity_search_digits`]): "5593456782" and
+/// "1212121212" find 559345-6782 and 19121212-1212.
+///
+/// [`identity_search_digits`]: crate::domain::identifiers::identity_search_digits
+fn identity_digits_match(search: &str) -> Option<Expr> {
+    crate::domain::identifiers::identity_search_digits(search).map(|digits| {
+        Expr::cust(r#"REPLACE("customer"."organisation_number", '-', '')"#).like(contains(&digits))
+    })
 }
 
 crate::store::by_id::key!(CustomerId => Customer, table customer, company CompanyId = company_id);

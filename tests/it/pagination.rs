@@ -337,6 +337,54 @@ db_test!(a_search_finds_swedish_letters_in_either_case, |app| {
     check("after migrating").await;
 });
 
+db_test!(a_customer_is_found_by_its_identity_number_as_typed, |app| {
+    // Stored as 559345-6782 and 19121212-1212; users type them with or
+    // without the hyphen, and a personnummer with or without its century.
+    for (name, number) in [("Bolaget AB", "5593456782"), ("Tolvan", "191212121212")] {
+        app.customer(
+            &app.company,
+            json!({ "name": name, "organisationNumber": number }),
+        )
+        .await;
+    }
+    app.customer(&app.company, json!({ "name": "Utan nummer" }))
+        .await;
+    for (search, name) in [
+        ("559345-6782", "Bolaget AB"),
+        ("5593456782", "Bolaget AB"),
+        ("3456782", "Bolaget AB"),
+        ("19121212-1212", "Tolvan"),
+        ("121212-1212", "Tolvan"),
+        ("1212121212", "Tolvan"),
+        ("191212121212", "Tolvan"),
+        ("121212+1212", "Tolvan"),
+    ] {
+        let r = app
+            .ok(
+                &app.company,
+                "query($s: String) { customers(search: $s) { nodes { name } } }",
+                json!({ "s": search }),
+            )
+            .await;
+        assert_eq!(
+            r["customers"]["nodes"],
+            json!([{ "name": name }]),
+            "{search}"
+        );
+    }
+    // Digits that stand in no number find none.
+    for search in ["99999", "55934567821", "1212-9999"] {
+        let r = app
+            .ok(
+                &app.company,
+                "query($s: String) { customers(search: $s) { totalCount } }",
+                json!({ "s": search }),
+            )
+            .await;
+        assert_eq!(r["customers"]["totalCount"], 0, "{search}");
+    }
+});
+
 /// On PostgreSQL the server's connections keep one generic plan per prepared
 /// statement (its pages are planned once, not at each request); a
 /// `DATABASE_URL` that sets `plan_cache_mode` itself keeps its own choice.

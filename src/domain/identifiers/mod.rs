@@ -169,6 +169,19 @@ pub fn parse_identity_number(
     })
 }
 
+/// The digits of a search text that can be (part of) an identity number as
+/// users type one: digits with `-`, `+` or spaces, or none. Stored numbers
+/// hold a `-` where they may have been typed without it, or at another
+/// place (a personnummer typed without its century), so a search compares
+/// these digits with the stored number's.
+pub fn identity_search_digits(text: &str) -> Option<String> {
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    let typed = text
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' '));
+    (typed && !digits.is_empty()).then_some(digits)
+}
+
 /// The kind of a number already normalised by [`parse_identity_number`]:
 /// `NNNNNN-NNNN` is an organisation, `YYYYMMDD-NNNN` a person.
 pub fn identity_kind_of_normalised(normalised: &str) -> IdentityKind {

@@ -98,6 +98,22 @@ fn ocr_examples() {
     assert!(!ocr_valid("1"));
 }
 
+#[test]
+fn a_search_reads_as_identity_digits_only_when_typed_as_a_number() {
+    assert_eq!(
+        identity_search_digits("556036-0793").as_deref(),
+        Some("5560360793")
+    );
+    assert_eq!(
+        identity_search_digits("121212+1212").as_deref(),
+        Some("1212121212")
+    );
+    assert_eq!(identity_search_digits(" 5560 ").as_deref(), Some("5560"));
+    assert_eq!(identity_search_digits("AB 556"), None);
+    assert_eq!(identity_search_digits("-"), None);
+    assert_eq!(identity_search_digits("５５６"), None);
+}
+
 proptest! {
     #[test]
     fn generated_ocr_is_valid(n in 1u64..10_000_000_000_000) {
