@@ -23,7 +23,7 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     /// `name` lower-cased, letters beyond ASCII included: what the customer
-    /// search reads.
+    /// search reads ([`crate::text::lower`]).
     pub name_lower: Option<String>,
 }
 

@@ -46,8 +46,11 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     /// `customer_name` lower-cased, letters beyond ASCII included: what the
-    /// invoice list's search reads.
+    /// invoice list's search reads ([`crate::text::lower`]).
     pub customer_name_lower: Option<String>,
+    /// `customer_name`'s key in Swedish alphabetical order, empty without a
+    /// name: what the list sorts by ([`crate::text::sort_key`]).
+    pub customer_name_sort: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

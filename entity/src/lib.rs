@@ -29,5 +29,6 @@ pub mod sale_tally;
 pub mod server_secret;
 pub mod statement_entry;
 pub mod terms_of_payment;
+pub mod text;
 pub mod voucher;
 pub mod voucher_row;

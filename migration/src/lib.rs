@@ -23,7 +23,7 @@ mod m20261205_000017_live_job_index;
 mod m20261205_000018_recipient_tally;
 mod m20261205_000019_tally_in_progress;
 mod m20261206_000020_credit_note_payment;
-mod m20261207_000021_lower_names;
+mod m20261207_000021_name_search_and_sort;
 
 /// Runs `statements` one after another on the migration's connection.
 async fn run_all(m: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
@@ -64,7 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000018_recipient_tally::Migration),
             Box::new(m20261205_000019_tally_in_progress::Migration),
             Box::new(m20261206_000020_credit_note_payment::Migration),
-            Box::new(m20261207_000021_lower_names::Migration),
+            Box::new(m20261207_000021_name_search_and_sort::Migration),
         ]
     }
 }

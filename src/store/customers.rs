@@ -177,7 +177,7 @@ fn written(
 ) -> customer::ActiveModel {
     customer::ActiveModel {
         customer_number: Set(customer_number),
-        name_lower: Set(f.name.as_deref().map(str::to_lowercase)),
+        name_lower: Set(f.name.as_deref().map(entity::text::lower)),
         name: Set(f.name),
         organisation_number: Set(f.organisation_number),
         email: Set(f.email),

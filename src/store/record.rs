@@ -173,12 +173,12 @@ pub fn text_literal(v: &str) -> String {
 
 /// A LIKE pattern matching `needle` anywhere, its wildcards and `escape`
 /// itself escaped with `escape`. The needle is lower-cased as the names'
-/// `*_lower` columns are (`str::to_lowercase`, letters beyond ASCII
+/// `*_lower` columns are ([`entity::text::lower`], letters beyond ASCII
 /// included), which the searches read instead of SQL's `LOWER`: SQLite's
 /// changes only A to Z.
 pub fn contains_pattern(needle: &str, escape: char) -> String {
     let mut pattern = String::from("%");
-    for c in needle.to_lowercase().chars() {
+    for c in entity::text::lower(needle).chars() {
         if matches!(c, '%' | '_') || c == escape {
             pattern.push(escape);
         }
@@ -301,5 +301,27 @@ mod tests {
             "'PROCESSING', 'SPOT_CHECK', 'APPROVED', 'PAID_OUT'"
         );
         assert_eq!(sql_list(|_: SaleStatus| false), "");
+    }
+
+    // The derived name columns (`entity::text`), which the searches and the
+    // customer-name sort read.
+    #[test]
+    fn keys_follow_the_swedish_alphabet() {
+        let sorted = [
+            "", "anna", "Bertil", "Émile", "Erik", "Ülla", "Zeta", "åsa", "Ärla", "Ærø", "Östen",
+        ];
+        let keys: Vec<String> = sorted.iter().map(|s| entity::text::sort_key(s)).collect();
+        let mut again = keys.clone();
+        again.sort();
+        assert_eq!(again, keys);
+        assert_eq!(entity::text::sort_key("ÅÄÖ åäö"), "{|} {|}");
+        assert_eq!(entity::text::sort_key("Façade Müller"), "facade myller");
+        assert_eq!(entity::text::lower("ÅSA ÖBERG"), "åsa öberg");
+    }
+
+    #[test]
+    fn a_key_keeps_what_is_not_a_letter() {
+        assert_eq!(entity::text::sort_key("AB 12-3 & Co."), "ab 12-3 & co.");
+        assert_eq!(entity::text::sort_key("東京"), "東京");
     }
 }

@@ -332,9 +332,25 @@ db_test!(a_search_finds_swedish_letters_in_either_case, |app| {
         .await
         .unwrap();
     let back = crate::helpers::migrations_from("m20261207_000021");
-    migration::Migrator::down(&db, Some(back)).await.unwrap();
+    // On one connection, as `migrate` runs them on SQLite: an index dropped
+    // and made again must not meet a pooled connection's older schema.
+    let txn = invoice_finance::db::begin_write(&db).await.unwrap();
+    migration::Migrator::down(&txn, Some(back)).await.unwrap();
+    txn.commit().await.unwrap();
     invoice_finance::db::migrate(&db).await.unwrap();
     check("after migrating").await;
+    // And their sort keys: Swedish alphabetical order, Å before Ä.
+    let r = app
+        .ok(
+            &app.company,
+            "{ invoices(orderBy: { field: CUSTOMER_NAME, direction: ASC }) { nodes { customerName } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r["invoices"]["nodes"],
+        json!([{ "customerName": "Café Ünal" }, { "customerName": "Åsa Öberg" }, { "customerName": "ÄNGELHOLMS BYGG AB" }])
+    );
 });
 
 db_test!(a_customer_is_found_by_its_identity_number_as_typed, |app| {

@@ -149,3 +149,50 @@ db_test!(invoice_list_sorts_page_both_ways, |app| {
         assert_eq!(n["sale"], Value::Null);
     }
 });
+
+db_test!(customer_names_sort_in_swedish_alphabetical_order, |app| {
+    // Case and accents do not decide the order; Å, Ä and Ö come after Z, in
+    // that order (Æ with Ä, Ø with Ö), and Ü sorts as Y, as Swedish
+    // dictionaries and telephone books have it. A name left out sorts first.
+    let sorted = [
+        "", "anna", "Bertil", "Émile", "Erik", "Ülla", "Zeta", "åsa", "Ärla", "Ærø", "Östen",
+    ];
+    let mut shuffled = sorted.to_vec();
+    shuffled.reverse();
+    shuffled.swap(2, 7);
+    for name in &shuffled {
+        let input = if name.is_empty() {
+            json!({ "customerNumber": "utan-namn" })
+        } else {
+            json!({ "name": name })
+        };
+        let c = app.customer(&app.company, input).await;
+        invoice_on(&app, &c, "2026-11-03", "30", "100").await;
+    }
+    for (direction, expected) in [
+        ("ASC", sorted.to_vec()),
+        ("DESC", sorted.iter().rev().copied().collect()),
+    ] {
+        let order = json!({ "field": "CUSTOMER_NAME", "direction": direction });
+        // Three at a time, so that cursors fall between the letters.
+        let mut seen = Vec::new();
+        let mut after = Value::Null;
+        loop {
+            let p = app
+                .ok(
+                    &app.company,
+                    PAGE,
+                    json!({ "o": order, "f": 3, "a": after }),
+                )
+                .await;
+            for n in p["invoices"]["nodes"].as_array().unwrap() {
+                seen.push(n["customerName"].as_str().unwrap_or("").to_string());
+            }
+            if p["invoices"]["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = p["invoices"]["pageInfo"]["endCursor"].clone();
+        }
+        assert_eq!(seen, expected, "{direction}");
+    }
+});

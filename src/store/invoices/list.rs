@@ -55,8 +55,8 @@ impl InvoiceSort {
             Self::InvoiceDate => Some(col(C::InvoiceDate)),
             Self::DueDate => Some(col(C::DueDate)),
             Self::Total => Some(col(C::TotalOre)),
-            // Written out so that it matches the expression index literally.
-            Self::CustomerName => Some(Expr::cust(r#"COALESCE("invoice"."customer_name", '')"#)),
+            // Swedish alphabetical order (migration 21).
+            Self::CustomerName => Some(col(C::CustomerNameSort)),
         }
     }
 }

@@ -252,7 +252,12 @@ async fn insert_rows<C: ConnectionTrait>(
 fn active(r: InvoiceRecord) -> invoice::ActiveModel {
     invoice::ActiveModel {
         customer_id: Set(r.customer_id.get()),
-        customer_name_lower: Set(r.customer_name.as_deref().map(str::to_lowercase)),
+        customer_name_lower: Set(r.customer_name.as_deref().map(entity::text::lower)),
+        customer_name_sort: Set(r
+            .customer_name
+            .as_deref()
+            .map(entity::text::sort_key)
+            .unwrap_or_default()),
         customer_name: Set(r.customer_name),
         street: Set(r.address.street),
         postal_code: Set(r.address.postal_code),

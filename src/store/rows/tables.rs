@@ -37,6 +37,7 @@ from_columns!(invoice::Model {
     created_at,
     updated_at,
     customer_name_lower,
+    customer_name_sort,
 } brief {
     id,
     company_id,

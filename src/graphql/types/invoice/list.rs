@@ -14,7 +14,8 @@ pub enum InvoiceOrderField {
     DueDate,
     /// The total.
     Total,
-    /// The customer name as printed on the invoice.
+    /// The customer name as printed on the invoice, in Swedish alphabetical
+    /// order: case and accents aside, Å, Ä and Ö after Z; no name first.
     CustomerName,
 }
 
