@@ -85,6 +85,18 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     }
 }
 
+/// Rolls back the last `steps` migrations, on SQLite in one transaction on
+/// one connection, as [`migrate`] applies them.
+pub async fn migrate_down(db: &DatabaseConnection, steps: u32) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        let txn = begin_write(db).await?;
+        Migrator::down(&txn, Some(steps)).await?;
+        txn.commit().await
+    } else {
+        Migrator::down(db, Some(steps)).await
+    }
+}
+
 /// Begins a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`: the
 /// write lock is taken at once, so a read-then-write transaction never fails with
 /// SQLITE_BUSY halfway; concurrent writers queue on the busy timeout instead.

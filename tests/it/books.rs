@@ -368,7 +368,6 @@ db_test!(
 db_test!(
     migrating_fills_the_sale_tally_from_the_sales_recorded,
     |app| {
-        use migration::MigratorTrait;
         activate(&app, agreement()).await;
         let customer = app.full_customer(&app.company).await;
         let a = invoice_on(&app, &customer, "2026-11-20", "30", "8000").await;
@@ -386,7 +385,7 @@ db_test!(
             .await
             .unwrap();
         let back = crate::helpers::migrations_from("m20261205_000012");
-        migration::Migrator::down(&db, Some(back)).await.unwrap();
+        invoice_finance::db::migrate_down(&db, back).await.unwrap();
         invoice_finance::db::migrate(&db).await.unwrap();
         assert_eq!(assert_tally_matches_sales(&app).await, 1);
         // What quotes read from it: 10 000 + 3 750 bought, 2 500 collected.
@@ -1037,7 +1036,6 @@ db_test!(
 );
 
 db_test!(a_retried_credit_answers_with_its_own_credit_note, |app| {
-    use migration::MigratorTrait;
     const CREDIT: &str = "mutation($id: ID!, $r: [InvoiceRowInput!], $k: String!) { creditInvoice(invoiceId: $id, rows: $r, idempotencyKey: $k) { creditNote { invoiceNumber rows { description } } invoice { balance } } }";
     let customer = app.full_customer(&app.company).await;
     let inv = invoice_on(&app, &customer, "2026-11-20", "30", "1000").await;
@@ -1096,7 +1094,7 @@ db_test!(a_retried_credit_answers_with_its_own_credit_note, |app| {
         .await
         .unwrap();
     let back = crate::helpers::migrations_from("m20261206_000020");
-    migration::Migrator::down(&db, Some(back)).await.unwrap();
+    invoice_finance::db::migrate_down(&db, back).await.unwrap();
     invoice_finance::db::migrate(&db).await.unwrap();
     for (key, what, was) in [
         ("cr-b", "Late delivery", &second),

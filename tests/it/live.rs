@@ -357,7 +357,6 @@ async fn a_stopping_worker_releases_the_jobs_it_claimed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_outbox_triggers_roll_back_and_apply_again() {
     use invoice_finance::store::{begin_ordered, outbox};
-    use migration::MigratorTrait;
     use sea_orm::ConnectionTrait;
     for backend in [
         crate::helpers::Backend::Sqlite,
@@ -368,12 +367,9 @@ async fn the_outbox_triggers_roll_back_and_apply_again() {
         };
         let db = invoice_finance::db::connect(&url).await.unwrap();
         invoice_finance::db::migrate(&db).await.unwrap();
-        migration::Migrator::down(
-            &db,
-            Some(crate::helpers::migrations_from("m20261205_000011")),
-        )
-        .await
-        .unwrap();
+        invoice_finance::db::migrate_down(&db, crate::helpers::migrations_from("m20261205_000011"))
+            .await
+            .unwrap();
         invoice_finance::db::migrate(&db).await.unwrap();
         let company = invoice_finance::store::companies::create(
             &db,
@@ -424,12 +420,9 @@ async fn the_outbox_triggers_roll_back_and_apply_again() {
         commit_one(NotificationKind::SaleDenied).await;
         let woken = tokio::time::timeout(wait, l.recv()).await;
         assert!(woken.is_err(), "a writer's commit sent a NOTIFY: {woken:?}");
-        migration::Migrator::down(
-            &db,
-            Some(crate::helpers::migrations_from("m20261205_000011")),
-        )
-        .await
-        .unwrap();
+        invoice_finance::db::migrate_down(&db, crate::helpers::migrations_from("m20261205_000011"))
+            .await
+            .unwrap();
         commit_one(NotificationKind::SaleApproved).await;
         let woken = tokio::time::timeout(std::time::Duration::from_secs(5), l.recv()).await;
         assert!(

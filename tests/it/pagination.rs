@@ -209,11 +209,10 @@ db_test!(
     }
 );
 
-db_test!(a_search_finds_its_text_literally_whatever_it_holds, |app| {
-    // Names with the characters SQL strings and LIKE patterns treat
-    // specially; a search finds each as written, case-insensitively.
-    let names = ["O'Brien AB", "100% Bygg_AB", "Back\\slash!AB", "Vanlig AB"];
-    let mut numbers = Vec::new();
+/// A customer of each name with an invoice of 100: the customers' ids and
+/// the invoices' numbers.
+async fn customers_with_an_invoice(app: &TestApp, names: &[&str]) -> (Vec<String>, Vec<String>) {
+    let (mut ids, mut numbers) = (Vec::new(), Vec::new());
     for name in names {
         let c = app.customer(&app.company, json!({ "name": name })).await;
         let id = app.invoice(&app.company, &c, "100").await;
@@ -225,7 +224,16 @@ db_test!(a_search_finds_its_text_literally_whatever_it_holds, |app| {
             )
             .await;
         numbers.push(r["invoice"]["invoiceNumber"].as_str().unwrap().to_string());
+        ids.push(c);
     }
+    (ids, numbers)
+}
+
+db_test!(a_search_finds_its_text_literally_whatever_it_holds, |app| {
+    // Names with the characters SQL strings and LIKE patterns treat
+    // specially; a search finds each as written, case-insensitively.
+    let names = ["O'Brien AB", "100% Bygg_AB", "Back\\slash!AB", "Vanlig AB"];
+    let (_, numbers) = customers_with_an_invoice(&app, &names).await;
     let found = |search: &'static str| {
         let app = &app;
         async move { list(app, json!({ "search": search })).await }
@@ -251,21 +259,7 @@ db_test!(a_search_finds_swedish_letters_in_either_case, |app| {
     // in the search and in the name, on both databases: SQLite's LOWER and
     // LIKE fold ASCII letters only.
     let customers = ["Åsa Öberg", "ÄNGELHOLMS BYGG AB", "Café Ünal"];
-    let mut numbers = Vec::new();
-    let mut ids = Vec::new();
-    for name in customers {
-        let c = app.customer(&app.company, json!({ "name": name })).await;
-        let id = app.invoice(&app.company, &c, "100").await;
-        let r = app
-            .ok(
-                &app.company,
-                "query($id: ID!) { invoice(id: $id) { invoiceNumber } }",
-                json!({ "id": id }),
-            )
-            .await;
-        numbers.push(r["invoice"]["invoiceNumber"].as_str().unwrap().to_string());
-        ids.push(c);
-    }
+    let (ids, numbers) = customers_with_an_invoice(&app, &customers).await;
     let check = |stage: &'static str| {
         let app = &app;
         let numbers = numbers.clone();
@@ -327,16 +321,11 @@ db_test!(a_search_finds_swedish_letters_in_either_case, |app| {
     check("renamed back").await;
     // Names written before the lower-cased columns existed are lower-cased
     // when the database is migrated.
-    use migration::MigratorTrait;
     let db = invoice_finance::db::connect(&app.database_url)
         .await
         .unwrap();
     let back = crate::helpers::migrations_from("m20261207_000021");
-    // On one connection, as `migrate` runs them on SQLite: an index dropped
-    // and made again must not meet a pooled connection's older schema.
-    let txn = invoice_finance::db::begin_write(&db).await.unwrap();
-    migration::Migrator::down(&txn, Some(back)).await.unwrap();
-    txn.commit().await.unwrap();
+    invoice_finance::db::migrate_down(&db, back).await.unwrap();
     invoice_finance::db::migrate(&db).await.unwrap();
     check("after migrating").await;
     // And their sort keys: Swedish alphabetical order, Å before Ä.
