@@ -209,6 +209,23 @@ db_test!(
     }
 );
 
+/// The names of the customers `search` finds.
+async fn customers_found(app: &TestApp, search: &str) -> Vec<String> {
+    let r = app
+        .ok(
+            &app.company,
+            "query($s: String) { customers(search: $s) { nodes { name } } }",
+            json!({ "s": search }),
+        )
+        .await;
+    r["customers"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
 /// A customer of each name with an invoice of 100: the customers' ids and
 /// the invoices' numbers.
 async fn customers_with_an_invoice(app: &TestApp, names: &[&str]) -> (Vec<String>, Vec<String>) {
@@ -276,16 +293,9 @@ db_test!(a_search_finds_swedish_letters_in_either_case, |app| {
             ] {
                 let found = list(app, json!({ "search": search })).await;
                 assert_eq!(found, [numbers[at].clone()], "{stage}: invoices, {search}");
-                let r = app
-                    .ok(
-                        &app.company,
-                        "query($s: String) { customers(search: $s) { nodes { name } } }",
-                        json!({ "s": search }),
-                    )
-                    .await;
                 assert_eq!(
-                    r["customers"]["nodes"],
-                    json!([{ "name": customers[at] }]),
+                    customers_found(app, search).await,
+                    [customers[at]],
                     "{stage}: customers, {search}"
                 );
             }
@@ -364,29 +374,11 @@ db_test!(a_customer_is_found_by_its_identity_number_as_typed, |app| {
         ("191212121212", "Tolvan"),
         ("121212+1212", "Tolvan"),
     ] {
-        let r = app
-            .ok(
-                &app.company,
-                "query($s: String) { customers(search: $s) { nodes { name } } }",
-                json!({ "s": search }),
-            )
-            .await;
-        assert_eq!(
-            r["customers"]["nodes"],
-            json!([{ "name": name }]),
-            "{search}"
-        );
+        assert_eq!(customers_found(&app, search).await, [name], "{search}");
     }
     // Digits that stand in no number find none.
     for search in ["99999", "55934567821", "1212-9999"] {
-        let r = app
-            .ok(
-                &app.company,
-                "query($s: String) { customers(search: $s) { totalCount } }",
-                json!({ "s": search }),
-            )
-            .await;
-        assert_eq!(r["customers"]["totalCount"], 0, "{search}");
+        assert!(customers_found(&app, search).await.is_empty(), "{search}");
     }
 });
 
