@@ -22,9 +22,9 @@ pub struct Model {
     pub country: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
-    /// `name` lower-cased, letters beyond ASCII included: what the customer
-    /// search reads ([`crate::text::lower`]).
-    pub name_lower: Option<String>,
+    /// `name` in its search form, lower-cased and without accents but
+    /// Å, Ä and Ö's: what the customer search reads ([`crate::text::search_form`]).
+    pub name_search: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -45,9 +45,10 @@ pub struct Model {
     pub credits_invoice_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
-    /// `customer_name` lower-cased, letters beyond ASCII included: what the
-    /// invoice list's search reads ([`crate::text::lower`]).
-    pub customer_name_lower: Option<String>,
+    /// `customer_name` in its search form, lower-cased and without accents
+    /// but Å, Ä and Ö's: what the invoice list's search reads
+    /// ([`crate::text::search_form`]).
+    pub customer_name_search: Option<String>,
     /// `customer_name`'s key in Swedish alphabetical order, empty without a
     /// name: what the list sorts by ([`crate::text::sort_key`]).
     pub customer_name_sort: String,

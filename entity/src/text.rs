@@ -4,11 +4,20 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-/// A `*_lower` column: the text lower-cased, every letter included
-/// (SQL's `LOWER` changes only A to Z on SQLite). The searches read these
-/// columns and lower-case the text sought the same way.
-pub fn lower(text: &str) -> String {
-    text.to_lowercase()
+/// A `*_search` column: the text lower-cased, every letter included (SQL's
+/// `LOWER` changes only A to Z on SQLite), and without accents but those of
+/// the Swedish letters Å, Ä and Ö, which are letters of their own: "cafe"
+/// finds "Café", "asa" does not find "Åsa". The searches read these columns
+/// and put the text sought in the same form.
+pub fn search_form(text: &str) -> String {
+    let mut form = String::with_capacity(text.len());
+    for c in text.to_lowercase().chars() {
+        match c {
+            'å' | 'ä' | 'ö' => form.push(c),
+            c => form.extend(without_accents(c)),
+        }
+    }
+    form
 }
 
 /// A `*_sort` column: a key whose byte order is Swedish alphabetical order.
@@ -25,14 +34,16 @@ pub fn sort_key(text: &str) -> String {
             'ä' | 'æ' => key.push('|'),
             'ö' | 'ø' => key.push('}'),
             'ü' => key.push('y'),
-            // Other letters without their accents.
-            c => key.extend(c.nfd().filter(|m| !is_combining_mark(*m))),
+            c => key.extend(without_accents(c)),
         }
     }
     key
 }
 
-/// The combining diacritical marks that decomposed Latin letters carry.
-fn is_combining_mark(c: char) -> bool {
-    matches!(c, '\u{0300}'..='\u{036F}')
+/// `c` without its accents: decomposed, less the combining diacritical
+/// marks that decomposed Latin letters carry.
+fn without_accents(c: char) -> impl Iterator<Item = char> {
+    std::iter::once(c)
+        .nfd()
+        .filter(|m| !matches!(m, '\u{0300}'..='\u{036F}'))
 }

@@ -1,5 +1,5 @@
-//! Names lower-cased for the searches, and sorted in Swedish alphabetical
-//! order, beyond ASCII.
+//! Names in a form for the searches, and keys that sort them in Swedish
+//! alphabetical order, beyond ASCII.
 //!
 //! The customer search and the invoice list's search compared `LOWER(name)`
 //! with the text sought, lower-cased. SQLite's `LOWER` (and PostgreSQL's
@@ -9,8 +9,9 @@
 //! on SQLite and under `C`, lower-case names after every upper-case one, and
 //! Ä before Å.
 //!
-//! `customer.name_lower` and `invoice.customer_name_lower` hold the name
-//! lower-cased ([`entity::text::lower`]), `invoice.customer_name_sort` its
+//! `customer.name_search` and `invoice.customer_name_search` hold the name
+//! lower-cased and without accents but Å, Ä and Ö's
+//! ([`entity::text::search_form`]), `invoice.customer_name_sort` its
 //! key in Swedish alphabetical order ([`entity::text::sort_key`]; `COLLATE
 //! "C"` on PostgreSQL, so that its bytes decide), all written by the store
 //! with the name. `up` fills them for the rows there are: `LOWER` in the
@@ -44,18 +45,18 @@ const DERIVED: [Derived; 3] = [
     Derived {
         table: "customer",
         from: "name",
-        column: "name_lower",
+        column: "name_search",
         ty: "TEXT",
         none: None,
-        of: entity::text::lower,
+        of: entity::text::search_form,
     },
     Derived {
         table: "invoice",
         from: "customer_name",
-        column: "customer_name_lower",
+        column: "customer_name_search",
         ty: "TEXT",
         none: None,
-        of: entity::text::lower,
+        of: entity::text::search_form,
     },
     Derived {
         table: "invoice",
@@ -73,7 +74,7 @@ const PAGE: i64 = 5_000;
 const SEARCH_INDEX_UP: &str = "DO $$ BEGIN \
      IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN \
        DROP INDEX IF EXISTS ix_invoice_search_name; \
-       CREATE INDEX ix_invoice_search_name ON invoice USING gin (customer_name_lower gin_trgm_ops); \
+       CREATE INDEX ix_invoice_search_name ON invoice USING gin (customer_name_search gin_trgm_ops); \
      END IF; \
      END $$";
 

@@ -43,8 +43,9 @@ pub struct InvoiceFilter {
     pub customer_id: Option<ID>,
     /// Only invoices due before this date.
     pub due_before: Option<Date>,
-    /// Invoice number, OCR or printed customer name contains this
-    /// (case-insensitive; at most 200 characters).
+    /// Invoice number, OCR or printed customer name contains this (case and
+    /// accents ignored, but Å, Ä and Ö are letters of their own; at most 200
+    /// characters).
     pub search: Option<String>,
     /// Only sent (`true`) or not yet sent (`false`) invoices.
     pub sent: Option<bool>,
@@ -140,7 +141,7 @@ impl CoreQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "Name, customer number or organisation number contains this, case ignored (at most 200 characters). An organisation number or personnummer is found as typed, with or without its hyphen or century."
+            desc = "Name, customer number or organisation number contains this (case and accents ignored, but Å, Ä and Ö are letters of their own; at most 200 characters). An organisation number or personnummer is found as typed, with or without its hyphen or century."
         )]
         search: Option<String>,
         first: Option<i32>,

@@ -61,7 +61,7 @@ pub async fn fill_company<C: ConnectionTrait>(
     raw::exec(
         db,
         &format!(
-            "{}INSERT INTO customer (company_id, customer_number, name, name_lower, \
+            "{}INSERT INTO customer (company_id, customer_number, name, name_search, \
              organisation_number, email, phone, street, postal_code, city, country, \
              created_at, updated_at) \
              SELECT {company_id}, CAST(i AS TEXT), 'Kund ' || CAST(i AS TEXT) || ' AB', \
@@ -94,13 +94,13 @@ pub async fn fill_company<C: ConnectionTrait>(
         db,
         &format!(
             "{}INSERT INTO invoice (company_id, customer_id, invoice_number, customer_name, \
-             customer_name_lower, customer_name_sort, \
+             customer_name_search, customer_name_sort, \
              street, postal_code, city, country, invoice_date, due_date, terms_of_payment, \
              currency, invoice_type, net_ore, vat_ore, total_ore, balance_ore, house_work_type, \
              house_work_deductible_ore, ocr, cancelled, not_completed, sent, sold, \
              house_work_paid_ore, credited_ore, credits_invoice_id, created_at, updated_at) \
-             SELECT {company_id}, c.id, CAST(1000 + s.i AS TEXT), c.name, c.name_lower, \
-             c.name_lower, c.street, \
+             SELECT {company_id}, c.id, CAST(1000 + s.i AS TEXT), c.name, c.name_search, \
+             c.name_search, c.street, \
              c.postal_code, c.city, 'SE', {invoice_date}, {due_date}, '30', 'SEK', '{invoice}', \
              {total} * 4 / 5, {total} / 5, {total}, CASE WHEN {sold} THEN 0 ELSE {total} END, \
              NULL, NULL, CAST(1000 + s.i AS TEXT), false, false, true, {sold}, 0, 0, NULL, ?, ? \

@@ -96,7 +96,7 @@ fn search_condition(search: Option<&str>) -> Condition {
         Some(s) => {
             let lower = |c| Expr::expr(Func::lower(Expr::col((customer::Entity, c))));
             Condition::any()
-                .add(Expr::col((customer::Entity, customer::Column::NameLower)).like(contains(s)))
+                .add(Expr::col((customer::Entity, customer::Column::NameSearch)).like(contains(s)))
                 .add(lower(customer::Column::CustomerNumber).like(contains(s)))
                 .add(
                     Expr::col((customer::Entity, customer::Column::OrganisationNumber))
@@ -177,7 +177,7 @@ fn written(
 ) -> customer::ActiveModel {
     customer::ActiveModel {
         customer_number: Set(customer_number),
-        name_lower: Set(f.name.as_deref().map(entity::text::lower)),
+        name_search: Set(f.name.as_deref().map(entity::text::search_form)),
         name: Set(f.name),
         organisation_number: Set(f.organisation_number),
         email: Set(f.email),

@@ -172,13 +172,13 @@ pub fn text_literal(v: &str) -> String {
 }
 
 /// A LIKE pattern matching `needle` anywhere, its wildcards and `escape`
-/// itself escaped with `escape`. The needle is lower-cased as the names'
-/// `*_lower` columns are ([`entity::text::lower`], letters beyond ASCII
-/// included), which the searches read instead of SQL's `LOWER`: SQLite's
-/// changes only A to Z.
+/// itself escaped with `escape`. The needle is put in the form of the
+/// names' `*_search` columns ([`entity::text::search_form`]: lower-cased,
+/// letters beyond ASCII included, accents but Å, Ä and Ö's dropped), which
+/// the searches read instead of SQL's `LOWER`: SQLite's changes only A to Z.
 pub fn contains_pattern(needle: &str, escape: char) -> String {
     let mut pattern = String::from("%");
-    for c in entity::text::lower(needle).chars() {
+    for c in entity::text::search_form(needle).chars() {
         if matches!(c, '%' | '_') || c == escape {
             pattern.push(escape);
         }
@@ -316,7 +316,8 @@ mod tests {
         assert_eq!(again, keys);
         assert_eq!(entity::text::sort_key("ÅÄÖ åäö"), "{|} {|}");
         assert_eq!(entity::text::sort_key("Façade Müller"), "facade myller");
-        assert_eq!(entity::text::lower("ÅSA ÖBERG"), "åsa öberg");
+        assert_eq!(entity::text::search_form("ÅSA ÖBERG"), "åsa öberg");
+        assert_eq!(entity::text::search_form("Café Ünal Ærø"), "cafe unal ærø");
     }
 
     #[test]

@@ -117,8 +117,8 @@ pub(super) fn filter_condition(tenant: Tenant, f: &InvoiceFilter, today: NaiveDa
     cond
 }
 
-/// Invoice number, OCR or printed customer name (lower-cased, its column
-/// `customer_name_lower`, migration 21) contains
+/// Invoice number, OCR or printed customer name (in its search form, the
+/// column `customer_name_search`, migration 21) contains
 /// `needle`, with the pattern written into the SQL as a string literal: on
 /// PostgreSQL each search is then planned for its own pattern, so a rare
 /// text is looked up in the trigram indexes of migration 16 and a short or
@@ -137,5 +137,5 @@ fn search_condition(needle: &str) -> Condition {
     Condition::any()
         .add(Expr::cust(like(r#""invoice"."invoice_number""#)))
         .add(Expr::cust(like(r#""invoice"."ocr""#)))
-        .add(Expr::cust(like(r#""invoice"."customer_name_lower""#)))
+        .add(Expr::cust(like(r#""invoice"."customer_name_search""#)))
 }

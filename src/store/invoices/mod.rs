@@ -252,7 +252,7 @@ async fn insert_rows<C: ConnectionTrait>(
 fn active(r: InvoiceRecord) -> invoice::ActiveModel {
     invoice::ActiveModel {
         customer_id: Set(r.customer_id.get()),
-        customer_name_lower: Set(r.customer_name.as_deref().map(entity::text::lower)),
+        customer_name_search: Set(r.customer_name.as_deref().map(entity::text::search_form)),
         customer_name_sort: Set(r
             .customer_name
             .as_deref()

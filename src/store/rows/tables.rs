@@ -36,7 +36,7 @@ from_columns!(invoice::Model {
     credits_invoice_id,
     created_at,
     updated_at,
-    customer_name_lower,
+    customer_name_search,
     customer_name_sort,
 } brief {
     id,
@@ -86,7 +86,7 @@ from_columns!(customer::Model {
     country,
     created_at,
     updated_at,
-    name_lower,
+    name_search,
 } brief {
     id,
     company_id,
