@@ -146,8 +146,8 @@ impl MigrationTrait for Migration {
 }
 
 /// Writes the server's value of `d` wherever the database's `LOWER` wrote
-/// another (letters beyond ASCII, and the sort key's Å, Ä and Ö), reading
-/// the table a page at a time by id.
+/// another (letters beyond ASCII, accents, and the sort key's Å, Ä and Ö),
+/// reading the table a page at a time by id.
 async fn derive_where_sql_differs(m: &SchemaManager<'_>, d: &Derived) -> Result<(), DbErr> {
     let db = m.get_connection();
     let backend = m.get_database_backend();
