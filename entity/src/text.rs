@@ -10,14 +10,7 @@ use unicode_normalization::UnicodeNormalization;
 /// finds "Café", "asa" does not find "Åsa". The searches read these columns
 /// and put the text sought in the same form.
 pub fn search_form(text: &str) -> String {
-    let mut form = String::with_capacity(text.len());
-    for c in text.to_lowercase().chars() {
-        match c {
-            'å' | 'ä' | 'ö' => form.push(c),
-            c => form.extend(without_accents(c)),
-        }
-    }
-    form
+    lower_without_accents(text, |c| matches!(c, 'å' | 'ä' | 'ö').then_some(c))
 }
 
 /// A `*_sort` column: a key whose byte order is Swedish alphabetical order.
@@ -26,18 +19,27 @@ pub fn search_form(text: &str) -> String {
 /// compare the key byte by byte (the PostgreSQL column is `COLLATE "C"`),
 /// so the order is the same on each, whatever the database's locale.
 pub fn sort_key(text: &str) -> String {
-    let mut key = String::with_capacity(text.len());
+    lower_without_accents(text, |c| match c {
+        // The three characters after `z` in ASCII.
+        'å' => Some('{'),
+        'ä' | 'æ' => Some('|'),
+        'ö' | 'ø' => Some('}'),
+        'ü' => Some('y'),
+        _ => None,
+    })
+}
+
+/// `text` lower-cased, each letter as `special` says, or else without its
+/// accents.
+fn lower_without_accents(text: &str, special: impl Fn(char) -> Option<char>) -> String {
+    let mut out = String::with_capacity(text.len());
     for c in text.to_lowercase().chars() {
-        match c {
-            // The three characters after `z` in ASCII.
-            'å' => key.push('{'),
-            'ä' | 'æ' => key.push('|'),
-            'ö' | 'ø' => key.push('}'),
-            'ü' => key.push('y'),
-            c => key.extend(without_accents(c)),
+        match special(c) {
+            Some(s) => out.push(s),
+            None => out.extend(without_accents(c)),
         }
     }
-    key
+    out
 }
 
 /// `c` without its accents: decomposed, less the combining diacritical

@@ -33,36 +33,38 @@ struct Derived {
     table: &'static str,
     from: &'static str,
     column: &'static str,
-    /// Its type, and on PostgreSQL its collation.
+    /// Its type.
     ty: &'static str,
+    /// Whether it compares byte by byte on PostgreSQL (`COLLATE "C"`).
+    bytewise: bool,
     /// Its value without a name.
     none: Option<&'static str>,
     /// Its value from a name.
     of: fn(&str) -> String,
 }
 
+/// The search form of `table`'s `from`, as `column`.
+const fn search_form_of(table: &'static str, from: &'static str, column: &'static str) -> Derived {
+    Derived {
+        table,
+        from,
+        column,
+        ty: "TEXT",
+        bytewise: false,
+        none: None,
+        of: entity::text::search_form,
+    }
+}
+
 const DERIVED: [Derived; 3] = [
-    Derived {
-        table: "customer",
-        from: "name",
-        column: "name_search",
-        ty: "TEXT",
-        none: None,
-        of: entity::text::search_form,
-    },
-    Derived {
-        table: "invoice",
-        from: "customer_name",
-        column: "customer_name_search",
-        ty: "TEXT",
-        none: None,
-        of: entity::text::search_form,
-    },
+    search_form_of("customer", "name", "name_search"),
+    search_form_of("invoice", "customer_name", "customer_name_search"),
     Derived {
         table: "invoice",
         from: "customer_name",
         column: "customer_name_sort",
         ty: "TEXT NOT NULL DEFAULT ''",
+        bytewise: true,
         none: Some(""),
         of: entity::text::sort_key,
     },
@@ -90,7 +92,7 @@ impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let pg = m.get_database_backend() == DbBackend::Postgres;
         for d in &DERIVED {
-            let collate = if pg && d.column.ends_with("_sort") {
+            let collate = if pg && d.bytewise {
                 " COLLATE \"C\""
             } else {
                 ""
