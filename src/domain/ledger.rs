@@ -71,7 +71,25 @@ impl VoucherDraft {
         let credit: Ore = self.rows.iter().map(|r| r.credit_ore).sum();
         debit == credit
     }
+
+    /// Whether the voucher moves the settlement account by exactly what
+    /// `lines` move the payments account, so that the company's books and its
+    /// statement show the same balance.
+    pub fn settles(&self, lines: &[StatementLine]) -> bool {
+        let settlement: Ore = self
+            .rows
+            .iter()
+            .filter(|r| r.account == SETTLEMENT_ACCOUNT)
+            .map(|r| r.debit_ore - r.credit_ore)
+            .sum();
+        settlement == lines.iter().map(|l| l.amount_ore).sum()
+    }
 }
+
+/// The BAS account that mirrors the payments account in the company's books
+/// (Avräkning för factoring): every booking moves it by what its statement
+/// lines move the payments account.
+pub const SETTLEMENT_ACCOUNT: i32 = 2811;
 
 stored_enum! {
     /// What moved money on the payments account (a statement entry's kind).
@@ -335,20 +353,22 @@ mod tests {
 
     proptest! {
         #[test]
-        fn every_voucher_balances(amount in 1i64..1_000_000_000_000, pct in 0i64..2000, fixed in 0i64..100_000, min in 0i64..100_000) {
+        fn every_sale_voucher_balances_and_settles(amount in 1i64..1_000_000_000_000, pct in 0i64..2000, fixed in 0i64..100_000, min in 0i64..100_000) {
             let amount = Ore::new(amount);
             let a = Agreement { active: true, fixed_fee_ore: Ore::new(fixed), percentage_bp: pct, minimum_fee_ore: Ore::new(min), customer_limit_ore: Ore::ZERO, total_limit_ore: Ore::ZERO };
             let f = fees(amount, &a);
             let (lines, v) = approval("1", amount, &f);
             prop_assert!(v.balances());
+            prop_assert!(v.settles(&lines));
             let total_fees: Ore = f.iter().map(|l| l.amount_ore).sum();
-            let (_, pv) = payout("1", amount - total_fees);
+            let (out, pv) = payout("1", amount - total_fees);
             prop_assert!(pv.balances());
+            prop_assert!(pv.settles(&out));
             prop_assert_eq!(lines.iter().map(|l| l.amount_ore).sum::<Ore>(), amount - total_fees);
         }
 
         #[test]
-        fn every_nox_voucher_balances(
+        fn every_nox_voucher_balances_and_settles(
             capital in 0i64..1_000_000_000,
             fees in 0i64..100_000,
             interest in 0i64..100_000,
@@ -363,17 +383,21 @@ mod tests {
             let kept = collected.share(share, 1000);
             let (lines, v) = nox_collection("1", capital, fees, interest, kept);
             prop_assert!(v.balances());
+            prop_assert!(v.settles(&lines));
             prop_assert_eq!(lines.iter().map(|l| l.amount_ore).sum::<Ore>(), collected - kept);
             let pending = collected - kept;
             let set_off = set_off.min(pending);
             let (out, pv) = nox_payout("1", pending, set_off);
             prop_assert!(pv.balances());
+            prop_assert!(pv.settles(&out));
             prop_assert_eq!(out[0].amount_ore, -(pending - set_off));
             let (line, fv) = nox_fee("fee".into(), fee, vat);
             prop_assert!(fv.balances());
+            prop_assert!(fv.settles(std::slice::from_ref(&line)));
             prop_assert_eq!(line.amount_ore, -(fee + vat));
-            let (_, iv) = nox_fee_invoice("2026-11", fee);
+            let (invoiced, iv) = nox_fee_invoice("2026-11", fee);
             prop_assert!(iv.balances());
+            prop_assert!(iv.settles(&[invoiced]));
         }
 
         #[test]

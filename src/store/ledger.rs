@@ -123,7 +123,8 @@ impl<'a> Entries<'a> {
 /// concurrent bookings of the company); each statement entry gets its exact
 /// balance, counted from the balance before the first line; the entries, the
 /// voucher and its rows are inserted in three statements. Refuses a voucher
-/// that does not balance.
+/// that does not balance, or that moves the settlement account by other than
+/// what the lines move the payments account.
 pub async fn book<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
@@ -136,6 +137,12 @@ pub async fn book<C: ConnectionTrait>(
         return Err(AppError::Internal(format!(
             "unbalanced voucher: {:?}",
             e.voucher
+        )));
+    }
+    if !e.voucher.settles(e.lines) {
+        return Err(AppError::Internal(format!(
+            "voucher does not move the settlement account by its statement lines: {:?}, {:?}",
+            e.voucher, e.lines
         )));
     }
     let total = e

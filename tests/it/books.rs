@@ -9,6 +9,8 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
+use invoice_finance::domain::ledger::SETTLEMENT_ACCOUNT;
+
 use crate::db_test;
 use crate::fixtures::*;
 use crate::helpers::{TestApp, code};
@@ -44,7 +46,8 @@ async fn pay(
 }
 
 /// The books close: the statement's entries add up to the payments-account
-/// balance, every voucher balances, and each Nox Finans case paid out or kept
+/// balance, every voucher balances, the books' settlement account (2811)
+/// holds what the payments account holds, and each Nox Finans case paid out or kept
 /// everything it collected. The statement is asked for the widest period a
 /// `Date` can name.
 pub async fn assert_books_close(app: &TestApp, token: &str) {
@@ -71,13 +74,23 @@ pub async fn assert_books_close(app: &TestApp, token: &str) {
     let sum: Decimal = entries.iter().map(|e| dec(&e["amount"])).sum();
     assert_eq!(sum, dec(&st["closingBalance"]), "{st}");
     assert_eq!(sum, dec(&r["viewer"]["paymentsAccountBalance"]));
-    let vouchers = "vouchers(PAGE) { NODES { description rows { debit credit } } }";
+    let vouchers = "vouchers(PAGE) { NODES { description rows { account debit credit } } }";
+    let mut settlement = Decimal::ZERO;
     for v in every(app, token, vouchers, &["vouchers"]).await {
         let rows = v["rows"].as_array().unwrap();
         let debit: Decimal = rows.iter().map(|r| dec(&r["debit"])).sum();
         let credit: Decimal = rows.iter().map(|r| dec(&r["credit"])).sum();
         assert_eq!(debit, credit, "unbalanced voucher {v}");
+        settlement += rows
+            .iter()
+            .filter(|r| r["account"] == SETTLEMENT_ACCOUNT)
+            .map(|r| dec(&r["debit"]) - dec(&r["credit"]))
+            .sum::<Decimal>();
     }
+    assert_eq!(
+        settlement, sum,
+        "the books' settlement account {SETTLEMENT_ACCOUNT} holds {settlement}, the payments account {sum}"
+    );
     let cases = "invoices(PAGE, filter: { handedToNoxFinans: true }) { NODES { noxFinans { collected { total kept paidOut pending } } } }";
     for e in every(app, token, cases, &["invoices"]).await {
         let c = &e["noxFinans"]["collected"];
