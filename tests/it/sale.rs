@@ -512,14 +512,19 @@ db_test!(activation_quotes_and_changed_terms, |app| {
     let r = app
         .ok(
             &app.operator,
-            "{ contactRequests { totalCount edges { node { companyName phone message } } } }",
+            "{ contactRequests { totalCount edges { node { companyId companyName phone message } } } }",
             json!({}),
         )
         .await;
     assert_eq!(r["contactRequests"]["totalCount"], 1);
+    let request = &r["contactRequests"]["edges"][0]["node"];
+    assert_eq!(request["companyName"], "Norrlands Snickeri AB");
+    // The request names the company the operator activates: the operator
+    // has no other way to learn its id.
+    let company = request["companyId"].clone();
     assert_eq!(
-        r["contactRequests"]["edges"][0]["node"]["companyName"],
-        "Norrlands Snickeri AB"
+        company,
+        app.ok(&app.company, "{ viewer { id } }", json!({})).await["viewer"]["id"]
     );
     let r = app
         .gql(
@@ -529,8 +534,6 @@ db_test!(activation_quotes_and_changed_terms, |app| {
         )
         .await;
     assert_eq!(code(&r), "FORBIDDEN");
-    let company =
-        app.ok(&app.company, "{ viewer { id } }", json!({})).await["viewer"]["id"].clone();
     let r = app
         .gql(
             &app.company,
@@ -546,7 +549,12 @@ db_test!(activation_quotes_and_changed_terms, |app| {
         .await;
     assert_eq!(code(&r), "VALIDATION");
 
-    activate(&app, agreement()).await;
+    app.ok(
+        &app.operator,
+        ACTIVATE,
+        json!({ "c": company, "a": agreement() }),
+    )
+    .await;
     let r = app
         .ok(
             &app.company,

@@ -37,7 +37,9 @@ pub struct SaleQuery;
 pub struct ContactRequest {
     /// Global ID.
     pub id: ID,
-    /// The company that asked.
+    /// The company that asked: pass it to `activateInvoiceSale`.
+    pub company_id: ID,
+    /// The company's name.
     pub company_name: String,
     /// The company's organisation number.
     pub organisation_number: String,
@@ -53,6 +55,7 @@ impl From<sales::ContactRequest> for ContactRequest {
     fn from(r: sales::ContactRequest) -> Self {
         Self {
             id: super::ids::encode_id(r.id),
+            company_id: super::ids::encode_id(r.company_id),
             company_name: r.company_name,
             organisation_number: r.organisation_number,
             phone: r.phone,

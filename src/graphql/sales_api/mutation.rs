@@ -144,7 +144,8 @@ impl SaleMutation {
         Ok(notifications::mark_read(&state(ctx).db, t, ids).await?)
     }
 
-    /// Operators: sets a company's agreement and activates invoice sale.
+    /// Operators: sets a company's agreement and activates invoice sale. The
+    /// company is named by its id, as a contact request gives it (`companyId`).
     async fn activate_invoice_sale(
         &self,
         ctx: &Context<'_>,

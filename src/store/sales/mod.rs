@@ -163,6 +163,8 @@ pub async fn request_contact<C: ConnectionTrait>(
 pub struct ContactRequest {
     /// Its id.
     pub id: ContactRequestId,
+    /// The company that asked: the one an operator activates.
+    pub company_id: CompanyId,
     /// The company's name.
     pub company_name: String,
     /// The company's organisation number.
@@ -214,9 +216,11 @@ impl PageSource<ContactRequest> for ContactRequests {
                     .map(|c| (c.id, c))
                     .collect();
             Ok(page.map(|r| {
-                let company = companies.get(&CompanyId::new(r.company_id));
+                let company_id = CompanyId::new(r.company_id);
+                let company = companies.get(&company_id);
                 ContactRequest {
                     id: ContactRequestId::new(r.id),
+                    company_id,
                     company_name: company.map(|c| c.name.clone()).unwrap_or_default(),
                     organisation_number: company
                         .map(|c| c.organisation_number.clone())
