@@ -241,6 +241,90 @@ pub async fn assert_tally_matches_sales_at(url: &str) -> usize {
     summed.iter().filter(|r| r[1] > 0).count()
 }
 
+const TO_COLLECT: &str = "query($c: ID, $o: String) { salesToCollect(companyId: $c, ocr: $o) { totalCount nodes { id amount collected invoice { ocr } } } }";
+
+/// The sales `salesToCollect` lists for these arguments, by id.
+async fn to_collect(app: &TestApp, args: Value) -> Vec<Value> {
+    let r = app.ok(&app.operator, TO_COLLECT, args).await;
+    let nodes = r["salesToCollect"]["nodes"].as_array().unwrap().clone();
+    assert_eq!(r["salesToCollect"]["totalCount"], nodes.len(), "{r}");
+    nodes.iter().map(|n| n["id"].clone()).collect()
+}
+
+db_test!(an_operator_finds_the_sales_left_to_collect, |app| {
+    activate(&app, agreement()).await;
+    let customer = app.full_customer(&app.company).await;
+    let a = invoice_of_10k(&app, &customer).await;
+    let b = invoice_of_10k(&app, &customer).await;
+    let sale_a = sell_and_confirm(&app, &a, "sell-a").await;
+    let sale_b = sell_and_confirm(&app, &b, "sell-b").await;
+    // A sale still being decided has nothing to collect yet.
+    let c = invoice_of_10k(&app, &customer).await;
+    sell(&app, &c, "sell-c").await;
+
+    // Every company's bought sales not collected in full, oldest first.
+    assert_eq!(
+        to_collect(&app, json!({})).await,
+        [sale_a.clone(), sale_b.clone()]
+    );
+    // A customer's payment names the invoice's OCR reference: it finds the sale.
+    let ocr = app
+        .ok(
+            &app.company,
+            "query($id: ID!) { invoice(id: $id) { ocr } }",
+            json!({ "id": b }),
+        )
+        .await["invoice"]["ocr"]
+        .clone();
+    assert_eq!(
+        to_collect(&app, json!({ "o": ocr })).await,
+        std::slice::from_ref(&sale_b)
+    );
+    assert!(
+        to_collect(&app, json!({ "o": "0000000000" }))
+            .await
+            .is_empty()
+    );
+    // One company's, by the id a contact request or a dead job names.
+    let own = app.ok(&app.company, "{ viewer { id } }", json!({})).await["viewer"]["id"].clone();
+    let other = app.ok(&app.other, "{ viewer { id } }", json!({})).await["viewer"]["id"].clone();
+    assert_eq!(to_collect(&app, json!({ "c": own })).await.len(), 2);
+    assert!(to_collect(&app, json!({ "c": other })).await.is_empty());
+
+    // Collected in part, a sale stays; collected in full, it leaves the list.
+    app.ok(
+        &app.operator,
+        COLLECT,
+        json!({ "id": sale_a, "a": "4000", "k": "c1" }),
+    )
+    .await;
+    let r = app.ok(&app.operator, TO_COLLECT, json!({})).await;
+    assert_eq!(
+        r["salesToCollect"]["nodes"][0]["collected"], "4000.00",
+        "{r}"
+    );
+    app.ok(
+        &app.operator,
+        COLLECT,
+        json!({ "id": sale_a, "a": "6000", "k": "c2" }),
+    )
+    .await;
+    assert_eq!(to_collect(&app, json!({})).await, [sale_b]);
+
+    // Operators only; a malformed company id is named.
+    let r = app.gql(&app.company, TO_COLLECT, json!({})).await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    let r = app
+        .gql(&app.operator, TO_COLLECT, json!({ "c": "nonsense" }))
+        .await;
+    assert_eq!(
+        (code(&r), crate::helpers::field(&r)),
+        ("VALIDATION", "companyId"),
+        "{r}"
+    );
+    assert_books_close(&app, &app.company).await;
+});
+
 db_test!(
     a_sold_invoice_leaves_the_books_and_collections_release_exposure,
     |app| {

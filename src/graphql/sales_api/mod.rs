@@ -1,7 +1,7 @@
 //! Invoice-sale, statement, voucher and notification operations: query and
 //! mutation fields merged into the roots.
 
-use crate::domain::id::{InvoiceId, SaleId};
+use crate::domain::id::{CompanyId, InvoiceId, SaleId};
 use crate::store::by_id;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
@@ -200,6 +200,32 @@ impl SaleQuery {
             Window::forward(first, after),
             InvoiceSale::from,
             sales::spot_check_queue(op),
+        )
+        .await
+    }
+
+    /// Operators: sales the financier bought and has not collected in full
+    /// (approved or paid out), oldest first, to record what comes in with
+    /// `recordSaleCollection`; with `companyId`, one company's; with `ocr`,
+    /// the sale of the invoice a customer's payment names by its reference.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, 10, child_complexity)")]
+    async fn sales_to_collect(
+        &self,
+        ctx: &Context<'_>,
+        company_id: Option<ID>,
+        ocr: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<InvoiceSaleConnection> {
+        let op = actor(ctx)?.operator()?;
+        let company = company_id
+            .map(|c| decode_id::<CompanyId>(&c, "companyId"))
+            .transpose()?;
+        InvoiceSaleConnection::read(
+            ctx,
+            Window::forward(first, after),
+            InvoiceSale::from,
+            sales::to_collect(op, company, ocr.as_deref()),
         )
         .await
     }

@@ -311,6 +311,37 @@ pub fn spot_check_queue(_op: Operator) -> Listing<Sale> {
     Listing::keyset(select, invoice_sale::Column::Id, false)
 }
 
+/// Sales the financier bought and has not collected in full, of every company
+/// or of `company`, oldest first (operator); with `ocr`, only the sale of the
+/// invoice with that payment reference.
+pub fn to_collect(_op: Operator, company: Option<CompanyId>, ocr: Option<&str>) -> Listing<Sale> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    let mut select = invoice_sale::Entity::find()
+        .filter(crate::store::record::stored_in(
+            "invoice_sale.status",
+            &crate::store::record::names(SaleStatus::is_bought),
+        ))
+        .filter(
+            Expr::col(invoice_sale::Column::CollectedOre)
+                .lt(Expr::col(invoice_sale::Column::AmountOre)),
+        );
+    if let Some(company) = company {
+        select = select.filter(invoice_sale::Column::CompanyId.eq(company));
+    }
+    if let Some(ocr) = ocr {
+        select = select.filter(
+            invoice_sale::Column::InvoiceId.in_subquery(
+                Query::select()
+                    .column(entity::invoice::Column::Id)
+                    .from(entity::invoice::Entity)
+                    .and_where(entity::invoice::Column::Ocr.eq(ocr))
+                    .to_owned(),
+            ),
+        );
+    }
+    Listing::keyset(select, invoice_sale::Column::Id, false)
+}
+
 crate::keyed_by_id!(
     invoice_sale::Model,
     contact_request::Model,
