@@ -1,9 +1,11 @@
-// Validates every operation in examples/operations against the schema the
-// server serves (introspection) and against the committed schema.graphql, so
-// neither the operations nor the committed file can drift from the server.
+// Validates every operation in examples/operations, and every operation in
+// README's graphql blocks, against the schema the server serves
+// (introspection) and against the committed schema.graphql, so neither the
+// operations, the walkthroughs nor the committed file can drift from the
+// server.
 // Env: GRAPHQL_URL, COMPANY_TOKEN.
 import { readdirSync, readFileSync } from 'node:fs';
-import { buildClientSchema, buildSchema, getIntrospectionQuery, parse, validate } from 'graphql';
+import { Kind, buildClientSchema, buildSchema, getIntrospectionQuery, parse, validate } from 'graphql';
 
 const url = process.env.GRAPHQL_URL;
 const res = await fetch(url, {
@@ -31,5 +33,28 @@ for (const file of files) {
     }
   }
 }
-console.log(`${files.length} files, ${operations} operations validated against the served and the committed schema`);
+// README's blocks hold one operation a line, anonymous ones among named ones:
+// each is validated as a document of its own.
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const blocks = [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1]);
+let documented = 0;
+for (const block of blocks) {
+  const doc = parse(block);
+  const fragments = doc.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION);
+  for (const op of doc.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION)) {
+    documented += 1;
+    const one = { kind: Kind.DOCUMENT, definitions: [op, ...fragments] };
+    for (const [name, schema] of [['served', served], ['committed', committed]]) {
+      for (const e of validate(schema, one)) {
+        failed += 1;
+        console.error(`README (${block.split('\n')[0].slice(0, 60)}…) against the ${name} schema: ${e.message}`);
+      }
+    }
+  }
+}
+if (documented === 0) {
+  failed += 1;
+  console.error('README has no graphql blocks');
+}
+console.log(`${files.length} files, ${operations} operations and ${documented} README operations validated against the served and the committed schema`);
 process.exit(failed ? 1 : 0);
