@@ -1,14 +1,14 @@
 //! Nox Finans operations: query and mutation fields merged into the roots.
 
-use crate::domain::id::{CaseId, InvoiceId};
+use crate::domain::id::{CaseId, CompanyId, InvoiceId};
 use async_graphql::{Context, ID, InputObject, Object};
 
 use super::ids::{decode_cursor, decode_id};
 use super::types::invoice::{Invoice, brief::assess_width};
 use super::types::nox::{
     DeliveryMethod, EligibilityColour, NoxFinansCandidate, NoxFinansCandidateConnection,
-    NoxFinansCase, NoxFinansPrice, NoxFinansService, NoxFinansSettings, SendResult,
-    SendToNoxFinansPayload, price_list,
+    NoxFinansCase, NoxFinansCaseConnection, NoxFinansPrice, NoxFinansService, NoxFinansSettings,
+    SendResult, SendToNoxFinansPayload, price_list,
 };
 use super::types::sale::Reason;
 use super::{state, tenant};
@@ -151,6 +151,30 @@ impl NoxQuery {
                 Box::pin(async move { service::candidate_count(&st, t, cf).await })
             }),
         ))
+    }
+
+    /// Operators (for Nox Finans): invoices handed over and not yet accepted,
+    /// oldest first, of every company or of `companyId`; the ones to reject
+    /// with `rejectNoxFinansCase` before Nox Finans accepts them.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, 10, child_complexity)")]
+    async fn nox_finans_submissions(
+        &self,
+        ctx: &Context<'_>,
+        company_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<NoxFinansCaseConnection> {
+        let op = super::actor(ctx)?.operator()?;
+        let company = company_id
+            .map(|c| decode_id::<CompanyId>(&c, "companyId"))
+            .transpose()?;
+        NoxFinansCaseConnection::read(
+            ctx,
+            super::connection::Window::forward(first, after),
+            NoxFinansCase,
+            store::submitted(op, company),
+        )
+        .await
     }
 }
 

@@ -871,3 +871,86 @@ db_test!(a_key_sent_again_for_another_hand_over_is_refused, |app| {
         json!({ "service": "INVOICE_SERVICE", "status": "SUBMITTED" })
     );
 });
+
+const SUBMISSIONS: &str = "query($c: ID) { noxFinansSubmissions(companyId: $c) { totalCount nodes { id status invoice { id } } } }";
+const REJECT: &str = "mutation($id: ID!, $r: String!) { rejectNoxFinansCase(caseId: $id, reason: $r) { status rejectionReason invoice { id } } }";
+
+/// The invoices of the cases `noxFinansSubmissions` lists for these arguments.
+async fn submitted(app: &TestApp, args: Value) -> Vec<Value> {
+    let r = app.ok(&app.operator, SUBMISSIONS, args).await;
+    let nodes = r["noxFinansSubmissions"]["nodes"].as_array().unwrap();
+    assert_eq!(r["noxFinansSubmissions"]["totalCount"], nodes.len(), "{r}");
+    nodes.iter().map(|n| n["invoice"]["id"].clone()).collect()
+}
+
+db_test!(an_operator_rejects_a_submitted_invoice, |app| {
+    let customer = app.full_customer(&app.company).await;
+    let a = invoice_with(&app, &customer, json!({})).await;
+    let b = invoice_with(&app, &customer, json!({})).await;
+    let case_a = hand_over(&app, &a, "INVOICE_SERVICE", None, "k-a").await["case"]["id"].clone();
+    let case_b = hand_over(&app, &b, "INVOICE_SERVICE", None, "k-b").await["case"]["id"].clone();
+
+    // Acting for Nox Finans, operators see what waits for acceptance, oldest
+    // first, of every company or of one.
+    assert_eq!(submitted(&app, json!({})).await, [a.clone(), b.clone()]);
+    let own = app.ok(&app.company, "{ viewer { id } }", json!({})).await["viewer"]["id"].clone();
+    let other = app.ok(&app.other, "{ viewer { id } }", json!({})).await["viewer"]["id"].clone();
+    assert_eq!(submitted(&app, json!({ "c": own })).await.len(), 2);
+    assert!(submitted(&app, json!({ "c": other })).await.is_empty());
+
+    // A reason is required; companies may do neither.
+    let r = app
+        .gql(&app.operator, REJECT, json!({ "id": case_a, "r": "  " }))
+        .await;
+    assert_eq!((code(&r), field(&r)), ("VALIDATION", "reason"), "{r}");
+    let r = app
+        .gql(&app.company, REJECT, json!({ "id": case_a, "r": "x" }))
+        .await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+    let r = app.gql(&app.company, SUBMISSIONS, json!({})).await;
+    assert_eq!(code(&r), "FORBIDDEN", "{r}");
+
+    let reason = "Kunden känner inte till fakturan";
+    let r = app
+        .ok(&app.operator, REJECT, json!({ "id": case_a, "r": reason }))
+        .await;
+    assert_eq!(
+        r["rejectNoxFinansCase"],
+        json!({ "status": "REJECTED", "rejectionReason": reason, "invoice": { "id": a } })
+    );
+    // The company is told why, and the invoice is free to be sent again.
+    let inv = case_view(&app, &a).await;
+    assert_eq!(inv["noxFinans"]["status"], "REJECTED", "{inv}");
+    let n = app
+        .ok(
+            &app.company,
+            "{ notifications(first: 1) { nodes { kind message } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(n["notifications"]["nodes"][0]["kind"], "NOX_REJECTED");
+    assert!(
+        n["notifications"]["nodes"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains(reason),
+        "{n}"
+    );
+    assert!(codes(&row(&view(&app, json!({})).await, &a)["blockers"]).is_empty());
+    // Rejected once; the list keeps what still waits.
+    let r = app
+        .gql(&app.operator, REJECT, json!({ "id": case_a, "r": reason }))
+        .await;
+    assert_eq!(code(&r), "CONFLICT", "{r}");
+    assert_eq!(submitted(&app, json!({})).await, std::slice::from_ref(&b));
+
+    // Once Nox Finans has accepted, there is nothing to reject.
+    app.clock.advance(chrono::Duration::seconds(10));
+    wait_case(&app, &b, "DELIVERED").await;
+    assert!(submitted(&app, json!({})).await.is_empty());
+    let r = app
+        .gql(&app.operator, REJECT, json!({ "id": case_b, "r": reason }))
+        .await;
+    assert_eq!(code(&r), "CONFLICT", "{r}");
+    crate::books::assert_books_close(&app, &app.company).await;
+});

@@ -222,6 +222,13 @@ impl NoxFinansCase {
     }
 }
 
+crate::connection_types!(
+    NoxFinansCaseConnection,
+    NoxFinansCaseEdge,
+    NoxFinansCase,
+    "Nox Finans cases"
+);
+
 /// An invoice handed to Nox Finans.
 #[Object(serial)]
 impl NoxFinansCase {

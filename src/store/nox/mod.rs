@@ -8,7 +8,8 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select, Set,
 };
 
-use super::{Tenant, companies};
+use super::page::Listing;
+use super::{Operator, Tenant, companies};
 use crate::domain::money::Ore;
 use crate::domain::nox::{Delivery, Service};
 use crate::domain::nox_case::NoxStatus;
@@ -80,6 +81,22 @@ record!(
         rejection_reason: Option<String>,
     }
 );
+
+crate::keyed_by_id!(entity::nox_case::Model, Case);
+
+/// Cases handed over and not yet accepted or rejected by Nox Finans, of every
+/// company or of `company`, oldest first (operator, acting for Nox Finans).
+pub fn submitted(_op: Operator, company: Option<CompanyId>) -> Listing<Case> {
+    use entity::nox_case::{Column, Entity};
+    let mut select = Entity::find().filter(super::record::stored_in(
+        "nox_case.status",
+        &[NoxStatus::Submitted.as_str()],
+    ));
+    if let Some(company) = company {
+        select = select.filter(Column::CompanyId.eq(company));
+    }
+    Listing::keyset(select, Column::Id, false)
+}
 
 /// A company's Nox Finans settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
