@@ -25,5 +25,7 @@ stored_enum! {
         NoxReturned = "NOX_RETURNED",
         /// Nox Finans fees no payout covered were invoiced.
         NoxFeesInvoiced = "NOX_FEES_INVOICED",
+        /// What Nox Finans collected for an invoice was paid out to the company.
+        NoxPaidOut = "NOX_PAID_OUT",
     }
 }

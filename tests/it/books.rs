@@ -1564,9 +1564,35 @@ db_test!(two_part_payments_on_one_day_are_paid_out_once, |app| {
             .collect::<Vec<_>>(),
         vec![json!({ "kind": "PAYOUT", "amount": "-738.00" })]
     );
+    // The notification bar says the money is on its way, as for a sale.
+    let paid_out = || async {
+        let n = app
+            .ok(
+                &app.company,
+                "{ notifications(first: 100) { nodes { kind message invoice { id } } } }",
+                json!({}),
+            )
+            .await;
+        n["notifications"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "NOX_PAID_OUT")
+            .cloned()
+            .collect::<Vec<Value>>()
+    };
+    let told = paid_out().await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0]["invoice"]["id"], inv);
+    let message = told[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("738.00 SEK") && message.contains("750.00 collected less 12.00"),
+        "{message}"
+    );
     // A later day with nothing new pays nothing more.
     app.clock.set(stockholm(2026, 11, 27, 12, 0));
     app.worker_settled().await;
+    assert_eq!(paid_out().await.len(), 1);
     let c = case_view(&app, &inv).await["noxFinans"]["collected"].clone();
     assert_eq!(
         c,

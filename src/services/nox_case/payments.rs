@@ -208,6 +208,27 @@ pub async fn payout(state: &AppState, txn: &Ordered, job: &Job, case: CaseId) ->
         if out.is_positive() {
             let entries = Entries::new(NOX_SERIES, &lines, &voucher);
             book(txn, tenant, entries, today, Refs::invoice(inv.id), now).await?;
+            let mut message = format!(
+                "{} SEK that Nox Finans collected for invoice {} has been paid out to your bank account",
+                from_ore(out),
+                inv.invoice_number
+            );
+            if set_off.is_positive() {
+                message.push_str(&format!(
+                    " ({} collected less {} Nox Finans fees)",
+                    from_ore(pending),
+                    from_ore(set_off)
+                ));
+            }
+            outbox::notify(
+                txn,
+                tenant,
+                NotificationKind::NoxPaidOut,
+                &message,
+                Some(inv.id),
+                now,
+            )
+            .await?;
         }
     }
     Ok(())
