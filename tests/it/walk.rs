@@ -315,6 +315,43 @@ async fn walk(app: &TestApp, seed: u64, steps: u64) {
     }
     assert_books_close(app, &app.company).await;
     statuses_agree_with_the_filter(app).await;
+    the_sales_to_collect_agree(app).await;
+}
+
+/// The operators' `salesToCollect` lists exactly the bought sales (approved
+/// or paid out) of the company's invoices not collected in full, oldest first.
+async fn the_sales_to_collect_agree(app: &TestApp) {
+    let mut bought: Vec<i64> = Vec::new();
+    let invoices = "invoices(PAGE) { NODES { sale { id status amount collected } } }";
+    for n in every(app, &app.company, invoices, &["invoices"]).await {
+        let s = &n["sale"];
+        let status = s["status"].as_str().unwrap_or("");
+        if ["APPROVED", "PAID_OUT"].contains(&status) && dec(&s["collected"]) < dec(&s["amount"]) {
+            bought.push(sale_number(&s["id"]));
+        }
+    }
+    bought.sort_unstable();
+    let listed: Vec<i64> = every(
+        app,
+        &app.operator,
+        "salesToCollect(PAGE) { NODES { id } }",
+        &["salesToCollect"],
+    )
+    .await
+    .iter()
+    .map(|n| sale_number(&n["id"]))
+    .collect();
+    assert_eq!(listed, bought, "salesToCollect against the sales");
+}
+
+/// The row number inside a sale's global id (`InvoiceSale:<n>`, base64).
+fn sale_number(id: &Value) -> i64 {
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(id.as_str().unwrap())
+        .unwrap();
+    let text = String::from_utf8(raw).unwrap();
+    text.strip_prefix("InvoiceSale:").unwrap().parse().unwrap()
 }
 
 /// Each invoice's `status` and the list's status filter (the same rule,
@@ -547,6 +584,7 @@ async fn sales_walk(app: &TestApp, seed: u64, steps: u64, nox_used: &mut bool) {
     }
     assert_books_close(app, &app.company).await;
     statuses_agree_with_the_filter(app).await;
+    the_sales_to_collect_agree(app).await;
 }
 
 db_test!(sales_on_random_walks_close_their_books, |app| {
