@@ -512,13 +512,14 @@ db_test!(activation_quotes_and_changed_terms, |app| {
     let r = app
         .ok(
             &app.operator,
-            "{ contactRequests { totalCount edges { node { companyId companyName phone message } } } }",
+            "{ contactRequests { totalCount edges { node { companyId companyName phone message invoiceSale { active } } } } }",
             json!({}),
         )
         .await;
     assert_eq!(r["contactRequests"]["totalCount"], 1);
     let request = &r["contactRequests"]["edges"][0]["node"];
     assert_eq!(request["companyName"], "Norrlands Snickeri AB");
+    assert!(request["invoiceSale"].is_null(), "no agreement yet: {r}");
     // The request names the company the operator activates: the operator
     // has no other way to learn its id.
     let company = request["companyId"].clone();
@@ -555,6 +556,18 @@ db_test!(activation_quotes_and_changed_terms, |app| {
         json!({ "c": company, "a": agreement() }),
     )
     .await;
+    // The request now shows the terms the company was given.
+    let r = app
+        .ok(
+            &app.operator,
+            "{ contactRequests { nodes { invoiceSale { active fixedFee percentageFee } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r["contactRequests"]["nodes"][0]["invoiceSale"],
+        json!({ "active": true, "fixedFee": "19.90", "percentageFee": "2.9" })
+    );
     let r = app
         .ok(
             &app.company,

@@ -49,6 +49,9 @@ pub struct ContactRequest {
     pub message: Option<String>,
     /// When it was asked.
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The company's invoice-sale agreement now (null before the first
+    /// activation): whether it is active, and on what terms.
+    pub invoice_sale: Option<InvoiceSaleAgreement>,
 }
 
 impl From<sales::ContactRequest> for ContactRequest {
@@ -61,6 +64,7 @@ impl From<sales::ContactRequest> for ContactRequest {
             phone: r.phone,
             message: r.message,
             created_at: r.created_at,
+            invoice_sale: r.agreement.map(InvoiceSaleAgreement),
         }
     }
 }

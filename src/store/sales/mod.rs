@@ -175,10 +175,13 @@ pub struct ContactRequest {
     pub message: Option<String>,
     /// When it was asked.
     pub created_at: DateTime<Utc>,
+    /// The company's invoice-sale agreement now, if it has one.
+    pub agreement: Option<Agreement>,
 }
 
 /// Contact requests of every company, newest first (operator), each with its
-/// company's name and organisation number (read for the page in one query).
+/// company's name, organisation number and agreement (each read for the page
+/// in one query).
 pub fn contact_requests(op: Operator) -> Listing<ContactRequest> {
     Listing::of(ContactRequests {
         op,
@@ -210,11 +213,18 @@ impl PageSource<ContactRequest> for ContactRequests {
                 .map(|r| CompanyId::new(r.company_id))
                 .collect();
             let companies: HashMap<CompanyId, super::companies::Company> =
-                super::by_id::get_many_any(db, self.op, ids)
+                super::by_id::get_many_any(db, self.op, ids.clone())
                     .await?
                     .into_iter()
                     .map(|c| (c.id, c))
                     .collect();
+            let agreements: HashMap<i64, Agreement> = invoice_sale_agreement::Entity::find()
+                .filter(invoice_sale_agreement::Column::CompanyId.is_in(ids))
+                .all(db)
+                .await?
+                .iter()
+                .map(|m| (m.company_id, agreement_terms(m)))
+                .collect();
             Ok(page.map(|r| {
                 let company_id = CompanyId::new(r.company_id);
                 let company = companies.get(&company_id);
@@ -228,6 +238,7 @@ impl PageSource<ContactRequest> for ContactRequests {
                     phone: r.phone,
                     message: r.message,
                     created_at: r.created_at,
+                    agreement: agreements.get(&r.company_id).copied(),
                 }
             }))
         })
