@@ -164,7 +164,7 @@ async fn codegen_generates_types_and_operations_match_the_served_schema() {
     .await;
     let generated = std::fs::read_to_string(out_file).expect("codegen wrote out/types.ts");
     assert!(
-        validated.contains("6 files, 11 operations and 13 README operations"),
+        validated.contains("7 files, 17 operations and 13 README operations"),
         "{validated}"
     );
     // One type per operation of every screen.
@@ -180,6 +180,12 @@ async fn codegen_generates_types_and_operations_match_the_served_schema() {
         "MarkNotificationsReadMutation",
         "SpotCheckQueueQuery",
         "ResolveSpotCheckMutation",
+        "ContactRequestsQuery",
+        "ActivateInvoiceSaleMutation",
+        "SalesToCollectQuery",
+        "RecordSaleCollectionMutation",
+        "NoxFinansSubmissionsQuery",
+        "RejectNoxFinansCaseMutation",
     ] {
         assert!(
             generated.contains(&format!("export type {name} = ")),
