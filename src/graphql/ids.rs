@@ -134,6 +134,12 @@ pub fn decode_id<T: Global>(id: &ID, field: &str) -> Result<T, AppError> {
     decode(id, T::KIND, field).map(T::of_key)
 }
 
+/// Reads an optional global ID of `T`'s kind (an operator's `companyId`
+/// filter, say): `None` when not given, `VALIDATION` on `field` when not one.
+pub fn decode_optional<T: Global>(id: Option<ID>, field: &str) -> Result<Option<T>, AppError> {
+    id.map(|id| decode_id(&id, field)).transpose()
+}
+
 /// The cursor of a row with key `key`.
 pub fn cursor(key: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("c:{key}"))

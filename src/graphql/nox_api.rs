@@ -3,7 +3,7 @@
 use crate::domain::id::{CaseId, CompanyId, InvoiceId};
 use async_graphql::{Context, ID, InputObject, Object};
 
-use super::ids::{decode_cursor, decode_id};
+use super::ids::{decode_cursor, decode_id, decode_optional};
 use super::types::invoice::{Invoice, brief::assess_width};
 use super::types::nox::{
     DeliveryMethod, EligibilityColour, NoxFinansCandidate, NoxFinansCandidateConnection,
@@ -165,9 +165,7 @@ impl NoxQuery {
         after: Option<String>,
     ) -> GqlResult<NoxFinansCaseConnection> {
         let op = super::actor(ctx)?.operator()?;
-        let company = company_id
-            .map(|c| decode_id::<CompanyId>(&c, "companyId"))
-            .transpose()?;
+        let company = decode_optional::<CompanyId>(company_id, "companyId")?;
         NoxFinansCaseConnection::read(
             ctx,
             super::connection::Window::forward(first, after),

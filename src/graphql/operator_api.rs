@@ -6,7 +6,7 @@ use async_graphql::{Context, Enum, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::connection::Window;
-use super::ids::{decode_id, encode_id};
+use super::ids::{decode_id, decode_optional, encode_id};
 use super::{actor, state};
 use crate::client_error::GqlResult;
 use crate::services::operators as service;
@@ -147,9 +147,7 @@ impl OperatorQuery {
         company_id: Option<ID>,
     ) -> GqlResult<Vec<ApiToken>> {
         let op = actor(ctx)?.operator()?;
-        let company = company_id
-            .map(|c| decode_id::<CompanyId>(&c, "companyId"))
-            .transpose()?;
+        let company = decode_optional::<CompanyId>(company_id, "companyId")?;
         let st = state(ctx);
         let now = st.clock.now();
         Ok(tokens::list(&st.db, op, company)
@@ -171,9 +169,7 @@ impl OperatorQuery {
     ) -> GqlResult<AuditEntryConnection> {
         let op = actor(ctx)?.operator()?;
         let filter = audit::Filter {
-            company_id: company_id
-                .map(|c| decode_id::<CompanyId>(&c, "companyId"))
-                .transpose()?,
+            company_id: decode_optional::<CompanyId>(company_id, "companyId")?,
             action,
         };
         AuditEntryConnection::read(
@@ -203,9 +199,7 @@ impl OperatorMutation {
         expires_in_days: Option<i32>,
     ) -> GqlResult<CreatedApiToken> {
         let op = actor(ctx)?.operator()?;
-        let company = company_id
-            .map(|c| decode_id::<CompanyId>(&c, "companyId"))
-            .transpose()?;
+        let company = decode_optional::<CompanyId>(company_id, "companyId")?;
         let st = state(ctx);
         let expires_at = service::api_token_expiry(st, expires_in_days.map(i64::from))?;
         let (info, secret) =

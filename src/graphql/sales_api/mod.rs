@@ -6,7 +6,7 @@ use crate::store::by_id;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use super::connection::Window;
-use super::ids::decode_id;
+use super::ids::{decode_id, decode_optional};
 use super::scalars::{Date, Decimal};
 use super::types::ledger::{
     Job, JobConnection, Notification, NotificationConnection, Statement, Voucher, VoucherConnection,
@@ -222,9 +222,7 @@ impl SaleQuery {
         after: Option<String>,
     ) -> GqlResult<InvoiceSaleConnection> {
         let op = actor(ctx)?.operator()?;
-        let company = company_id
-            .map(|c| decode_id::<CompanyId>(&c, "companyId"))
-            .transpose()?;
+        let company = decode_optional::<CompanyId>(company_id, "companyId")?;
         InvoiceSaleConnection::read(
             ctx,
             Window::forward(first, after),
