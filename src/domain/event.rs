@@ -9,7 +9,7 @@ use super::sale::SaleEvent;
 
 stored_enum! {
     /// The stream an event belongs to; each subscription follows one.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[derive(Hash)]
     pub enum Topic {
         /// The steps of invoice sales.
         InvoiceSale = "INVOICE_SALE",

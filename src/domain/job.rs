@@ -5,7 +5,6 @@ use super::id::{CaseId, CompanyId, SaleId};
 
 stored_enum! {
     /// What a background job does.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum JobKind {
         /// Run spot-check selection and, without a check, the decision.
         ProcessSale = "PROCESS_SALE",

@@ -17,12 +17,15 @@ pub trait Stored: Sized + Copy + 'static {
 
 /// Declares an enum whose values are stored as text, each variant with its
 /// stored name: the enum, `as_str`, `parse`, `ALL` and its [`Stored`] impl,
-/// so the list of names is written once.
+/// so the list of names is written once. Every such enum is a plain value
+/// (`Debug`, `Clone`, `Copy`, `PartialEq`, `Eq`, derived here); a declaration
+/// adds any other derive it needs.
 macro_rules! stored_enum {
     ($(#[$m:meta])* pub enum $name:ident {
         $($(#[$vm:meta])* $variant:ident = $stored:literal),+ $(,)?
     }) => {
         $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum $name {
             $($(#[$vm])* $variant),+
         }

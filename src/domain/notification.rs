@@ -3,7 +3,6 @@
 
 stored_enum! {
     /// What a notification is about.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum NotificationKind {
         /// A sale was sent and awaits the decision.
         SaleSent = "SALE_SENT",

@@ -167,7 +167,6 @@ pub fn totals(rows: &[Row]) -> Result<Totals, FieldError> {
 
 stored_enum! {
     /// The kind of invoice.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum InvoiceType {
         /// An ordinary invoice.
         Invoice = "INVOICE",
@@ -199,7 +198,6 @@ pub fn parse_house_work_deductible(
 stored_enum! {
     /// Who paid: the customer to the company, the customer through Nox Finans,
     /// Skatteverket (its part of a house-work invoice), or a credit note.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum Payer {
         /// The customer paid the company directly.
         Customer = "CUSTOMER",
@@ -362,7 +360,6 @@ pub fn state(f: StateFacts, today: NaiveDate) -> InvoiceState {
 
 stored_enum! {
     /// ROT (repairs) or RUT (household services).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum HouseWorkType {
         /// Repairs, conversion, extension.
         Rot = "ROT",

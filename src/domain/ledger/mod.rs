@@ -93,7 +93,6 @@ pub const SETTLEMENT_ACCOUNT: i32 = 2811;
 
 stored_enum! {
     /// What moved money on the payments account (a statement entry's kind).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum EntryKind {
         /// An invoice sold: its amount, in.
         InvoiceSold = "INVOICE_SOLD",

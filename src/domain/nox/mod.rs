@@ -11,7 +11,6 @@ pub use prices::*;
 
 stored_enum! {
     /// Which Nox Finans service an invoice is handed to.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum Service {
         /// Fakturaservice: Nox Finans sends the invoice and runs the whole process.
         InvoiceService = "INVOICE_SERVICE",
@@ -22,7 +21,6 @@ stored_enum! {
 
 stored_enum! {
     /// How Nox Finans delivers the invoice.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum Delivery {
         /// By letter.
         Letter = "LETTER",

@@ -14,7 +14,7 @@ use super::nox::{reference_rate_bp, step_date};
 
 stored_enum! {
     /// Where a case stands.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[derive(Hash)]
     pub enum NoxStatus {
         /// Waiting for Nox Finans to accept.
         Submitted = "SUBMITTED",

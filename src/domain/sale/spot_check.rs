@@ -135,7 +135,6 @@ pub fn spot_check_rule(name: &str) -> Option<&'static SpotCheckRule> {
 
 stored_enum! {
     /// How a spot check ended.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum SpotCheckOutcome {
         /// The recipient confirmed the invoice.
         Confirmed = "CONFIRMED",

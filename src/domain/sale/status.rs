@@ -4,7 +4,6 @@ use crate::domain::notification::NotificationKind;
 
 stored_enum! {
     /// Where a sale stands.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum SaleStatus {
         /// Requested, being processed.
         Processing = "PROCESSING",
@@ -80,7 +79,6 @@ pub fn allowed_from(step: SaleStep) -> Vec<SaleStatus> {
 
 stored_enum! {
     /// What happened to a sale, as its history and subscribers see it.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum SaleEvent {
         /// Sent for sale.
         Submitted = "SUBMITTED",
