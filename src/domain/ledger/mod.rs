@@ -12,7 +12,7 @@ pub const ACCOUNTS: &[(i32, &str)] = &[
     (1930, "Företagskonto"),
     (2440, "Leverantörsskulder"),
     (2641, "Debiterad ingående moms"),
-    (2811, "Avräkning för factoring"),
+    (SETTLEMENT_ACCOUNT, "Avräkning för factoring"),
     (3590, "Övriga fakturerade kostnader"),
     (6064, "Factoringavgifter"),
     (6590, "Övriga externa tjänster"),
@@ -150,7 +150,7 @@ pub fn approval(
             }),
     );
     let rows = vec![
-        Posting::debit(2811, amount_ore - total_fees),
+        Posting::debit(SETTLEMENT_ACCOUNT, amount_ore - total_fees),
         Posting::debit(6064, total_fees),
         Posting::credit(1510, amount_ore),
     ]
@@ -178,7 +178,7 @@ pub fn payout(invoice_number: &str, payout_ore: Ore) -> (Vec<StatementLine>, Vou
             description: format!("Invoice sale payout, invoice {invoice_number}"),
             rows: vec![
                 Posting::debit(1930, payout_ore),
-                Posting::credit(2811, payout_ore),
+                Posting::credit(SETTLEMENT_ACCOUNT, payout_ore),
             ],
         },
     )
@@ -194,7 +194,7 @@ pub fn nox_fee(description: String, fee_ore: Ore, vat_ore: Ore) -> (StatementLin
     let rows = vec![
         Posting::debit(6590, fee_ore),
         Posting::debit(2641, vat_ore),
-        Posting::credit(2811, fee_ore + vat_ore),
+        Posting::credit(SETTLEMENT_ACCOUNT, fee_ore + vat_ore),
     ]
     .into_iter()
     .filter(|p| !p.debit_ore.is_zero() || !p.credit_ore.is_zero())
@@ -233,7 +233,7 @@ pub fn nox_collection(
         });
     }
     let rows = vec![
-        Posting::debit(2811, collected - kept_ore),
+        Posting::debit(SETTLEMENT_ACCOUNT, collected - kept_ore),
         Posting::debit(6590, kept_ore),
         Posting::credit(1510, capital_ore),
         Posting::credit(3590, fees_ore),
@@ -276,7 +276,10 @@ pub fn nox_payout(
         }],
         VoucherDraft {
             description: format!("Nox Finans payout, invoice {invoice_number}"),
-            rows: vec![Posting::debit(1930, out), Posting::credit(2811, out)],
+            rows: vec![
+                Posting::debit(1930, out),
+                Posting::credit(SETTLEMENT_ACCOUNT, out),
+            ],
         },
     )
 }
@@ -295,7 +298,7 @@ pub fn nox_fee_invoice(month: &str, amount_ore: Ore) -> (StatementLine, VoucherD
         VoucherDraft {
             description,
             rows: vec![
-                Posting::debit(2811, amount_ore),
+                Posting::debit(SETTLEMENT_ACCOUNT, amount_ore),
                 Posting::credit(2440, amount_ore),
             ],
         },
