@@ -76,17 +76,15 @@ pub fn decide(f: &DecisionFacts) -> Decision {
             "the invoice's balance changed after it was offered for sale",
         ));
     }
-    if s.customer_outstanding_ore + f.amount_ore > a.customer_limit_ore {
-        return Decision::Deny(Reason::new(
-            "CUSTOMER_LIMIT_EXCEEDED",
-            "the sold amount to this customer would exceed its limit",
-        ));
-    }
-    if s.total_outstanding_ore + f.amount_ore > a.total_limit_ore {
-        return Decision::Deny(Reason::new(
-            "TOTAL_LIMIT_EXCEEDED",
-            "your total sold amount would exceed its limit",
-        ));
+    if let Some(over) = over_limits(
+        s.customer_outstanding_ore,
+        s.total_outstanding_ore,
+        f.amount_ore,
+        &a,
+    )
+    .next()
+    {
+        return Decision::Deny(over);
     }
     if s.handed_to_nox {
         return Decision::Deny(Reason::new(
@@ -98,6 +96,35 @@ pub fn decide(f: &DecisionFacts) -> Decision {
         return Decision::Deny(recipient_overdue());
     }
     Decision::Approve
+}
+
+/// The agreement's limits a sale of `amount_ore` would exceed, the
+/// customer's first: the quote lists both, the decision denies on the first.
+pub(super) fn over_limits(
+    customer_outstanding_ore: Ore,
+    total_outstanding_ore: Ore,
+    amount_ore: Ore,
+    a: &Agreement,
+) -> impl Iterator<Item = Reason> {
+    let customer = (customer_outstanding_ore + amount_ore > a.customer_limit_ore).then(|| {
+        Reason::new(
+            "CUSTOMER_LIMIT_EXCEEDED",
+            format!(
+                "the sold amount to this customer would exceed the limit of {} SEK",
+                from_ore(a.customer_limit_ore)
+            ),
+        )
+    });
+    let total = (total_outstanding_ore + amount_ore > a.total_limit_ore).then(|| {
+        Reason::new(
+            "TOTAL_LIMIT_EXCEEDED",
+            format!(
+                "your total sold amount would exceed the limit of {} SEK",
+                from_ore(a.total_limit_ore)
+            ),
+        )
+    });
+    customer.into_iter().chain(total)
 }
 
 /// Why a sale whose recipient disputed the invoice at its spot check is denied.

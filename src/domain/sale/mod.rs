@@ -244,24 +244,12 @@ pub fn quote(f: &SaleFacts, a: Option<&Agreement>, today: NaiveDate) -> Quote {
     }
     let (fees, total_fees_ore) = match terms {
         Some(a) => {
-            if f.customer_outstanding_ore + amount_ore > a.customer_limit_ore {
-                reasons.push(Reason::new(
-                    "CUSTOMER_LIMIT_EXCEEDED",
-                    format!(
-                        "the sold amount to this customer would exceed the limit of {} SEK",
-                        from_ore(a.customer_limit_ore)
-                    ),
-                ));
-            }
-            if f.total_outstanding_ore + amount_ore > a.total_limit_ore {
-                reasons.push(Reason::new(
-                    "TOTAL_LIMIT_EXCEEDED",
-                    format!(
-                        "your total sold amount would exceed the limit of {} SEK",
-                        from_ore(a.total_limit_ore)
-                    ),
-                ));
-            }
+            reasons.extend(decision::over_limits(
+                f.customer_outstanding_ore,
+                f.total_outstanding_ore,
+                amount_ore,
+                a,
+            ));
             let fees = fees(amount_ore.max(Ore::ZERO), a);
             let total = fees.iter().map(|l| l.amount_ore).sum();
             (fees, total)
