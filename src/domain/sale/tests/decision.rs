@@ -95,6 +95,45 @@ fn decision_table() {
     );
 }
 
+proptest! {
+    /// The quote and the decision read the agreement's limits alike: the
+    /// decision denies with the quote's first limit reason, word for word,
+    /// and approves when the quote names none.
+    #[test]
+    fn the_quote_and_the_decision_agree_on_the_limits(
+        amount in 1i64..20_000_000,
+        customer in 0i64..20_000_000,
+        total in 0i64..60_000_000,
+    ) {
+        let mut sale = facts(amount);
+        sale.customer_outstanding_ore = Ore::new(customer);
+        sale.total_outstanding_ore = Ore::new(total);
+        let quoted: Vec<Reason> = quote(&sale, Some(&agreement()), today())
+            .reasons
+            .into_iter()
+            .filter(|r| r.code.ends_with("_LIMIT_EXCEEDED"))
+            .collect();
+        prop_assert_eq!(
+            quoted.len(),
+            usize::from(customer + amount > 10_000_000) + usize::from(total + amount > 50_000_000)
+        );
+        for r in &quoted {
+            prop_assert!(r.message.contains(" SEK"), "{}", r.message);
+        }
+        let decided = decide(&DecisionFacts {
+            sale,
+            agreement: Some(agreement()),
+            amount_ore: Ore::new(amount),
+            spot_check: None,
+            recipient_has_overdue_sold: false,
+        });
+        match quoted.first() {
+            Some(first) => prop_assert_eq!(decided, Decision::Deny(first.clone())),
+            None => prop_assert_eq!(decided, Decision::Approve),
+        }
+    }
+}
+
 #[test]
 fn only_undecided_sales_await_a_decision() {
     use SaleStatus::*;
