@@ -9,15 +9,7 @@ pub const MAX_KEY_CHARS: usize = 100;
 /// Reads a client's key: without surrounding blanks, 1 to 100 characters
 /// (characters, not bytes: "ö" is one).
 pub fn idempotency_key(raw: &str) -> Result<&str, FieldError> {
-    let key = raw.trim();
-    let chars = key.chars().count();
-    if chars == 0 || chars > MAX_KEY_CHARS {
-        return Err(FieldError::new(
-            "idempotencyKey",
-            format!("must be 1 to {MAX_KEY_CHARS} characters"),
-        ));
-    }
-    Ok(key)
+    super::required_text("idempotencyKey", raw, MAX_KEY_CHARS)
 }
 
 #[cfg(test)]

@@ -158,6 +158,19 @@ pub fn bounded_text(field: &str, text: String, max: usize) -> Result<String, Fie
     Ok(text)
 }
 
+/// Text that must be given: without surrounding blanks, 1 to `max`
+/// characters (characters, not bytes: "ö" is one) for `field`.
+pub fn required_text<'a>(field: &str, raw: &'a str, max: usize) -> Result<&'a str, FieldError> {
+    let text = raw.trim();
+    if text.is_empty() || text.chars().count() > max {
+        return Err(FieldError::new(
+            field,
+            format!("must be 1 to {max} characters"),
+        ));
+    }
+    Ok(text)
+}
+
 /// The longest name, printed name or address part, in characters.
 pub const MAX_NAME_CHARS: usize = 200;
 

@@ -290,8 +290,8 @@ impl NoxMutation {
     async fn reject_nox_finans_case(
         &self,
         ctx: &Context<'_>,
-        case_id: ID,
-        reason: String,
+        #[graphql(desc = "The submitted case.")] case_id: ID,
+        #[graphql(desc = "Why, for the company (1 to 500 characters).")] reason: String,
     ) -> GqlResult<NoxFinansCase> {
         let op = super::actor(ctx)?.operator()?;
         let id = decode_id::<CaseId>(&case_id, "caseId")?;

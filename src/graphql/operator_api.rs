@@ -194,8 +194,9 @@ impl OperatorMutation {
     async fn create_api_token(
         &self,
         ctx: &Context<'_>,
-        company_id: Option<ID>,
-        label: String,
+        #[graphql(desc = "The company; null: an operator token.")] company_id: Option<ID>,
+        #[graphql(desc = "A label to recognise it by (1 to 100 characters).")] label: String,
+        #[graphql(desc = "Days until it expires (default 90, at most 366).")]
         expires_in_days: Option<i32>,
     ) -> GqlResult<CreatedApiToken> {
         let op = actor(ctx)?.operator()?;

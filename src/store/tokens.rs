@@ -72,6 +72,9 @@ impl TokenInfo {
     }
 }
 
+/// The longest token label, in characters.
+const MAX_LABEL_CHARS: usize = 100;
+
 /// A token to create.
 #[derive(Debug, Clone)]
 pub struct NewToken<'a> {
@@ -98,12 +101,7 @@ pub async fn create<C: ConnectionTrait>(
             "a company token needs a company",
         ));
     }
-    if new.label.trim().is_empty() || new.label.chars().count() > 100 {
-        return Err(AppError::validation(
-            "label",
-            "a label has 1 to 100 characters",
-        ));
-    }
+    let label = crate::domain::required_text("label", new.label, MAX_LABEL_CHARS)?;
     if new.expires_at.is_some_and(|at| at <= now) {
         return Err(AppError::validation(
             "expiresIn",
@@ -117,7 +115,7 @@ pub async fn create<C: ConnectionTrait>(
         company_id: Set(new.company_id.map(CompanyId::get)),
         role: Set(new.role.as_str().to_string()),
         token_hash: Set(hash_token(&secret)),
-        label: Set(new.label.trim().to_string()),
+        label: Set(label.to_string()),
         created_at: Set(now),
         expires_at: Set(new.expires_at),
         ..Default::default()

@@ -898,11 +898,13 @@ db_test!(an_operator_rejects_a_submitted_invoice, |app| {
     assert_eq!(submitted(&app, json!({ "c": own })).await.len(), 2);
     assert!(submitted(&app, json!({ "c": other })).await.is_empty());
 
-    // A reason is required; companies may do neither.
-    let r = app
-        .gql(&app.operator, REJECT, json!({ "id": case_a, "r": "  " }))
-        .await;
-    assert_eq!((code(&r), field(&r)), ("VALIDATION", "reason"), "{r}");
+    // A reason of 1 to 500 characters is required; companies may do neither.
+    for reason in ["  ".to_string(), "ö".repeat(501)] {
+        let r = app
+            .gql(&app.operator, REJECT, json!({ "id": case_a, "r": reason }))
+            .await;
+        assert_eq!((code(&r), field(&r)), ("VALIDATION", "reason"), "{r}");
+    }
     let r = app
         .gql(&app.company, REJECT, json!({ "id": case_a, "r": "x" }))
         .await;

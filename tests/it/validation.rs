@@ -610,3 +610,87 @@ db_test!(date_ranges_end_after_they_start, |app| {
     assert_eq!(r["vouchers"]["totalCount"], 0);
     assert_eq!(r["a"]["totalCount"], 0);
 });
+
+db_test!(free_texts_are_bounded_in_characters, |app| {
+    // Each free text has its limit in characters ("ö" is two bytes and one
+    // character): one more is refused naming the field, and nothing changes.
+    let refused = |r: &Value, f: &str| {
+        assert_eq!((code(r), field(r)), ("VALIDATION", f), "{r}");
+        assert!(r["data"].is_null(), "{r}");
+    };
+
+    // A contact request's message: at most 2 000.
+    const CONTACT: &str =
+        "mutation($m: String) { requestInvoiceSaleContact(phone: \"070-1234567\", message: $m) }";
+    let r = app
+        .gql(&app.company, CONTACT, json!({ "m": "ö".repeat(2001) }))
+        .await;
+    refused(&r, "message");
+    const REQUESTS: &str = "{ contactRequests { totalCount } }";
+    let r = app.ok(&app.operator, REQUESTS, json!({})).await;
+    assert_eq!(r["contactRequests"]["totalCount"], 0, "{r}");
+    app.ok(&app.company, CONTACT, json!({ "m": "ö".repeat(2000) }))
+        .await;
+    let r = app.ok(&app.operator, REQUESTS, json!({})).await;
+    assert_eq!(r["contactRequests"]["totalCount"], 1, "{r}");
+
+    // A token's label: 1 to 100, without surrounding blanks.
+    const TOKEN: &str = "mutation($l: String!) { createApiToken(label: $l) { token { label } } }";
+    for label in [String::new(), "   ".into(), "ö".repeat(101)] {
+        let r = app.gql(&app.operator, TOKEN, json!({ "l": label })).await;
+        refused(&r, "label");
+    }
+    let r = app
+        .ok(
+            &app.operator,
+            TOKEN,
+            json!({ "l": format!(" {} ", "ö".repeat(100)) }),
+        )
+        .await;
+    assert_eq!(r["createApiToken"]["token"]["label"], "ö".repeat(100));
+
+    // An invoice row's description: 1 to 500.
+    let customer = app.full_customer(&app.company).await;
+    let invoice = |description: String| {
+        json!({ "i": { "customerId": customer, "invoiceDate": "2026-11-20", "termsOfPayment": "30",
+            "rows": [{ "description": description, "quantity": "1", "unitPrice": "1000", "vatRate": "25" }] } })
+    };
+    for description in [" ".into(), "ö".repeat(501)] {
+        let r = app
+            .gql(&app.company, CREATE_INVOICE, invoice(description))
+            .await;
+        refused(&r, "rows[0].description");
+    }
+    assert_eq!(counts(&app).await.1, 0);
+    app.ok(&app.company, CREATE_INVOICE, invoice("ö".repeat(500)))
+        .await;
+
+    // A spot check's internal note: at most 1 000; the sale waits on.
+    crate::fixtures::activate(&app, crate::fixtures::agreement()).await;
+    let sold = crate::fixtures::invoice_of_10k(&app, &customer).await;
+    crate::fixtures::sell(&app, &sold, "k-note").await;
+    app.clock.advance(chrono::Duration::seconds(10));
+    crate::fixtures::wait_for_status(&app, &sold, "SPOT_CHECK").await;
+    let sale = crate::fixtures::sale_of(&app, &sold).await["sale"]["id"].clone();
+    const RESOLVE: &str = "mutation($id: ID!, $n: String) { resolveSpotCheck(saleId: $id, outcome: CONFIRMED, note: $n) { status } }";
+    let r = app
+        .gql(
+            &app.operator,
+            RESOLVE,
+            json!({ "id": sale, "n": "ö".repeat(1001) }),
+        )
+        .await;
+    refused(&r, "note");
+    assert_eq!(
+        crate::fixtures::sale_of(&app, &sold).await["sale"]["status"],
+        "SPOT_CHECK"
+    );
+    let r = app
+        .ok(
+            &app.operator,
+            RESOLVE,
+            json!({ "id": sale, "n": "ö".repeat(1000) }),
+        )
+        .await;
+    assert_eq!(r["resolveSpotCheck"]["status"], "APPROVED");
+});

@@ -85,15 +85,13 @@ pub fn parse_rows(rows: &[RowInput]) -> Result<Vec<Row>, FieldError> {
         .collect()
 }
 
+/// The longest row description, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 500;
+
 fn parse_row(i: usize, r: &RowInput) -> Result<Row, FieldError> {
     let f = |name: &str| format!("rows[{i}].{name}");
-    let description = r.description.trim().to_string();
-    if description.is_empty() || description.chars().count() > 500 {
-        return Err(FieldError::new(
-            f("description"),
-            "must be 1 to 500 characters",
-        ));
-    }
+    let description =
+        super::required_text(&f("description"), &r.description, MAX_DESCRIPTION_CHARS)?.to_string();
     if r.quantity <= Decimal::ZERO {
         return Err(FieldError::new(f("quantity"), "must be greater than zero"));
     }

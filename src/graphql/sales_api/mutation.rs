@@ -66,7 +66,8 @@ impl SaleMutation {
     async fn request_invoice_sale_contact(
         &self,
         ctx: &Context<'_>,
-        phone: String,
+        #[graphql(desc = "A Swedish phone number to call.")] phone: String,
+        #[graphql(desc = "What the seller should know (at most 2 000 characters).")]
         message: Option<String>,
     ) -> GqlResult<bool> {
         let t = tenant(ctx)?;
@@ -164,8 +165,11 @@ impl SaleMutation {
     async fn resolve_spot_check(
         &self,
         ctx: &Context<'_>,
-        sale_id: ID,
-        outcome: SpotCheckOutcome,
+        #[graphql(desc = "The sale waiting for its spot check.")] sale_id: ID,
+        #[graphql(desc = "What the recipient answered.")] outcome: SpotCheckOutcome,
+        #[graphql(
+            desc = "An internal note, never shown to the company (at most 1 000 characters)."
+        )]
         note: Option<String>,
     ) -> GqlResult<InvoiceSale> {
         let op = actor(ctx)?.operator()?;

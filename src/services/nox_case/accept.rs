@@ -170,6 +170,9 @@ async fn reject_in(
     Ok(moved)
 }
 
+/// The longest reason for a rejection, in characters.
+const MAX_REASON_CHARS: usize = 500;
+
 /// Operator (acting for Nox Finans): rejects a submitted invoice with a reason;
 /// the company is told, and the invoice is free to be sent again once fixed.
 pub async fn reject(
@@ -178,13 +181,7 @@ pub async fn reject(
     case_id: CaseId,
     reason: &str,
 ) -> AppResult<Case> {
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(AppError::validation(
-            "reason",
-            "must be 1 to 500 characters",
-        ));
-    }
+    let reason = crate::domain::required_text("reason", reason, MAX_REASON_CHARS)?;
     let txn = state.begin_ordered().await?;
     let not_found = || AppError::not_found("case", "caseId");
     let (tenant, _) = by_id::get_owned(&txn, op, case_id)

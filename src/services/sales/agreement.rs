@@ -97,6 +97,9 @@ fn agreement_json(a: &Agreement) -> serde_json::Value {
 }
 
 /// Records that the company wants a seller to call about invoice sale.
+/// The longest message with a contact request, in characters.
+const MAX_MESSAGE_CHARS: usize = 2000;
+
 #[tracing::instrument(skip(state, message), fields(company = %tenant.company_id()))]
 pub async fn request_contact(
     state: &AppState,
@@ -105,12 +108,9 @@ pub async fn request_contact(
     message: Option<String>,
 ) -> AppResult<()> {
     let phone = crate::domain::identifiers::parse_phone("phone", phone)?;
-    if message.as_ref().is_some_and(|m| m.chars().count() > 2000) {
-        return Err(AppError::validation(
-            "message",
-            "must be at most 2000 characters",
-        ));
-    }
+    let message = message
+        .map(|m| crate::domain::bounded_text("message", m, MAX_MESSAGE_CHARS))
+        .transpose()?;
     let txn = state.begin_ordered().await?;
     sales::request_contact(&txn, tenant, phone, message, state.clock.now()).await?;
     txn.commit().await?;

@@ -123,6 +123,9 @@ async fn resolve_in(
     decide_in(txn, state, tenant, &resolved, basis, Some((rule, outcome))).await
 }
 
+/// The longest internal note on a spot check, in characters.
+const MAX_NOTE_CHARS: usize = 1000;
+
 /// Operator: records a spot check's outcome and decides the sale.
 #[tracing::instrument(skip(state, op, note))]
 pub async fn resolve_spot_check(
@@ -132,12 +135,9 @@ pub async fn resolve_spot_check(
     outcome: SpotCheckOutcome,
     note: Option<String>,
 ) -> AppResult<Sale> {
-    if note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
-        return Err(AppError::validation(
-            "note",
-            "must be at most 1000 characters",
-        ));
-    }
+    let note = note
+        .map(|n| crate::domain::bounded_text("note", n, MAX_NOTE_CHARS))
+        .transpose()?;
     let txn = state.begin_ordered().await?;
     let (tenant, sale) = by_id::get_owned(&txn, op, sale_id)
         .await?
