@@ -139,6 +139,19 @@ impl From<DbErr> for AppError {
 /// Result of the service and data layers.
 pub type AppResult<T> = Result<T, AppError>;
 
+/// A record looked up by an id the client gave: absent is
+/// [`AppError::NotFound`], naming what was sought and the input field.
+pub trait OrNotFound<T> {
+    /// The record, or `NOT_FOUND` for `what` through input `field`.
+    fn or_not_found(self, what: &'static str, field: &str) -> AppResult<T>;
+}
+
+impl<T> OrNotFound<T> for Option<T> {
+    fn or_not_found(self, what: &'static str, field: &str) -> AppResult<T> {
+        self.ok_or_else(|| AppError::not_found(what, field))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

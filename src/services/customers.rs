@@ -5,7 +5,7 @@ use crate::db::begin_write;
 use crate::domain::id::CustomerId;
 use crate::domain::identifiers::{parse_email, parse_identity_number, parse_phone};
 use crate::domain::{FieldError, MAX_NAME_CHARS, bounded_text};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, OrNotFound};
 use crate::state::AppState;
 use crate::store::Tenant;
 use crate::store::companies::{self, Counter};
@@ -134,7 +134,7 @@ pub async fn update(
     let txn = begin_write(&state.db).await?;
     let current = crate::store::by_id::get(&txn, tenant, id)
         .await?
-        .ok_or_else(|| AppError::not_found("customer", "id"))?;
+        .or_not_found("customer", "id")?;
     let number = match changes.customer_number.clone().trimmed() {
         Patch::Set(n) => parse_customer_number(n)?,
         Patch::Clear => {

@@ -5,7 +5,7 @@ use crate::domain::id::{CompanyId, JobId, TokenId};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, OrNotFound};
 use crate::state::AppState;
 use crate::store::tokens::{self, NewToken, TokenInfo};
 use crate::store::{Operator, Role, audit, jobs};
@@ -91,13 +91,13 @@ pub async fn revoke_token(state: &AppState, op: Operator, id: TokenId) -> AppRes
     let txn = state.begin_ordered().await?;
     let before = tokens::get(&txn, op, id)
         .await?
-        .ok_or_else(|| AppError::not_found("token", "tokenId"))?;
+        .or_not_found("token", "tokenId")?;
     if before.revoked_at.is_some() {
         return Ok(before);
     }
     let after = tokens::revoke(&txn, op, id, now)
         .await?
-        .ok_or_else(|| AppError::not_found("token", "tokenId"))?;
+        .or_not_found("token", "tokenId")?;
     audit::record(
         &txn,
         op,
@@ -121,7 +121,7 @@ pub async fn retry_dead_job(state: &AppState, op: Operator, id: JobId) -> AppRes
     let txn = state.begin_ordered().await?;
     let (before, job) = jobs::revive(&txn, op, id)
         .await?
-        .ok_or_else(|| AppError::not_found("dead job", "jobId"))?;
+        .or_not_found("dead job", "jobId")?;
     audit::record(
         &txn,
         op,

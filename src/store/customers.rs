@@ -12,7 +12,7 @@ use sea_orm::{
 
 use super::Tenant;
 use super::page::Listing;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, OrNotFound};
 
 /// The editable fields of a customer, validated and normalised.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -213,7 +213,7 @@ pub async fn update<C: ConnectionTrait>(
     }
     super::by_id::get(db, tenant, id)
         .await?
-        .ok_or_else(|| AppError::not_found("customer", "id"))
+        .or_not_found("customer", "id")
 }
 
 crate::keyed_by_id!(customer::Model, Customer);

@@ -25,7 +25,7 @@ use crate::domain::invoice::{Payer, skatteverket_outstanding};
 use crate::domain::money::{from_ore, parse_amount};
 use crate::domain::nox_case::allocate;
 use crate::domain::{MAX_NAME_CHARS, bounded_text};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, OrNotFound};
 use crate::state::AppState;
 use crate::store::Tenant;
 use crate::store::companies::{self, Counter};

@@ -14,7 +14,7 @@ pub(super) async fn build_record<C: ConnectionTrait>(
 ) -> AppResult<(InvoiceRecord, Vec<crate::domain::invoice::Row>)> {
     let customer = by_id::get(txn, tenant, input.customer_id)
         .await?
-        .ok_or_else(|| AppError::not_found("customer", "customerId"))?;
+        .or_not_found("customer", "customerId")?;
     let year = input.invoice_date.year();
     if !(2000..=2100).contains(&year) {
         return Err(AppError::validation(

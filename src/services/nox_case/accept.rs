@@ -183,13 +183,12 @@ pub async fn reject(
 ) -> AppResult<Case> {
     let reason = crate::domain::required_text("reason", reason, MAX_REASON_CHARS)?;
     let txn = state.begin_ordered().await?;
-    let not_found = || AppError::not_found("case", "caseId");
     let (tenant, _) = by_id::get_owned(&txn, op, case_id)
         .await?
-        .ok_or_else(not_found)?;
+        .or_not_found("case", "caseId")?;
     let case = crate::store::nox::locked(&txn, tenant, case_id)
         .await?
-        .ok_or_else(not_found)?;
+        .or_not_found("case", "caseId")?;
     let inv = invoices::require(&txn, tenant, case.invoice_id, "invoiceId").await?;
     let moved = reject_in(&txn, state, tenant, &case, &inv.invoice_number, reason).await?;
     crate::store::audit::record(

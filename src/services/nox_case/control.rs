@@ -23,7 +23,7 @@ pub async fn pause(
     let txn = state.begin_ordered().await?;
     let case = store::locked(&txn, tenant, case_id)
         .await?
-        .ok_or_else(|| AppError::not_found("case", "caseId"))?;
+        .or_not_found("case", "caseId")?;
     // A pause already running is replaced: its unused days come back first.
     let reserved = case
         .paused_until
@@ -105,7 +105,7 @@ pub async fn resume(state: &AppState, tenant: Tenant, case_id: CaseId) -> AppRes
     let txn = state.begin_ordered().await?;
     let case = store::locked(&txn, tenant, case_id)
         .await?
-        .ok_or_else(|| AppError::not_found("case", "caseId"))?;
+        .or_not_found("case", "caseId")?;
     let Some(until) = case.paused_until.filter(|u| *u >= today) else {
         return Err(AppError::conflict("the case is not paused"));
     };
@@ -147,7 +147,7 @@ pub async fn recall(state: &AppState, tenant: Tenant, case_id: CaseId) -> AppRes
     let txn = state.begin_ordered().await?;
     let case = store::locked(&txn, tenant, case_id)
         .await?
-        .ok_or_else(|| AppError::not_found("case", "caseId"))?;
+        .or_not_found("case", "caseId")?;
     let status = case.status;
     let moved = store::transition(
         &txn,

@@ -28,7 +28,7 @@ use crate::domain::nox_case::{
     Allocation, CaseEvent, CaseFacts, MAX_PAUSE_DAYS, NoxStatus, Reduction, Step,
     accrued_interest_ore, allowed_from, kept_of_collection, next_step, payout_split,
 };
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, OrNotFound};
 use crate::services::nox::{announce, assess_with, record};
 use crate::state::AppState;
 use crate::store::invoices::Holder;

@@ -45,7 +45,7 @@ pub async fn activate(
     let txn = state.begin_ordered().await?;
     let company = by_id::get_any(&txn, op, company_id)
         .await?
-        .ok_or_else(|| AppError::not_found("company", "companyId"))?;
+        .or_not_found("company", "companyId")?;
     let tenant = companies::tenant(&company);
     let before = sales::agreement(&txn, tenant).await?;
     let saved = sales::set_agreement(&txn, op, company.id, terms, now).await?;

@@ -141,7 +141,7 @@ pub async fn resolve_spot_check(
     let txn = state.begin_ordered().await?;
     let (tenant, sale) = by_id::get_owned(&txn, op, sale_id)
         .await?
-        .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
+        .or_not_found("sale", "saleId")?;
     if sale.status != SaleStatus::SpotCheck {
         return Err(AppError::conflict(format!(
             "the sale is {}, not waiting for a spot check",

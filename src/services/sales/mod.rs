@@ -31,7 +31,7 @@ use crate::domain::sale::{
     self, Agreement, Decision, DecisionFacts, Quote, SaleEvent, SaleFacts, SaleStatus,
     SpotCheckFacts, SpotCheckOutcome,
 };
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, OrNotFound};
 use crate::state::AppState;
 use crate::store::invoices::Holder;
 use crate::store::invoices::Invoice;

@@ -37,7 +37,7 @@ pub(super) async fn basis<C: ConnectionTrait>(
 ) -> AppResult<sales::Basis> {
     sales::basis(db, tenant, id, today)
         .await?
-        .ok_or_else(|| AppError::not_found("invoice", "invoiceId"))
+        .or_not_found("invoice", "invoiceId")
 }
 
 async fn quote_in<C: ConnectionTrait>(

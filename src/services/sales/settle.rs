@@ -39,7 +39,7 @@ pub async fn withdraw(state: &AppState, tenant: Tenant, sale_id: SaleId) -> AppR
     let txn = state.begin_ordered().await?;
     let sale = by_id::get(&txn, tenant, sale_id)
         .await?
-        .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
+        .or_not_found("sale", "saleId")?;
     let s = sales::transition(&txn, tenant, sale.id, SaleChange::Withdraw { at: now })
         .await?
         .ok_or_else(|| {
@@ -93,12 +93,12 @@ pub async fn record_collection(
         }
         let sale = by_id::get_any(&txn, op, sale_id)
             .await?
-            .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
+            .or_not_found("sale", "saleId")?;
         return Ok(sale);
     }
     let sale = by_id::get_any(&txn, op, sale_id)
         .await?
-        .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
+        .or_not_found("sale", "saleId")?;
     if !matches!(sale.status, SaleStatus::Approved | SaleStatus::PaidOut) {
         return Err(AppError::conflict(format!(
             "the sale is {}; only a bought invoice is collected",
@@ -146,6 +146,6 @@ pub async fn record_collection(
     txn.commit().await?;
     let sale = by_id::get_any(&state.db, op, sale_id)
         .await?
-        .ok_or_else(|| AppError::not_found("sale", "saleId"))?;
+        .or_not_found("sale", "saleId")?;
     Ok(sale)
 }

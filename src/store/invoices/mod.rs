@@ -39,7 +39,7 @@ use super::page::{Keyed, Page, PageRequest};
 use super::rows;
 use crate::domain::invoice::{HouseWorkType, InvoiceType, Payer, Row};
 use crate::domain::money::Ore;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, OrNotFound};
 
 /// Every column of an invoice that a use case sets.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,7 +141,7 @@ pub async fn require<C: ConnectionTrait>(
 ) -> AppResult<Invoice> {
     super::by_id::get(db, tenant, id)
         .await?
-        .ok_or_else(|| AppError::not_found("invoice", field))
+        .or_not_found("invoice", field)
 }
 
 /// Takes the row lock of the tenant's invoice `id` for the rest of the
