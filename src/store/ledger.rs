@@ -190,7 +190,7 @@ pub async fn book<C: ConnectionTrait>(
         series: Set(e.series.to_string()),
         number: Set(number),
         date: Set(day),
-        description: Set(e.voucher.description.clone()),
+        description: Set(e.voucher.description().to_string()),
         sale_id: Set(refs.sale_id.map(SaleId::get)),
         created_at: Set(now),
         ..Default::default()
@@ -199,7 +199,7 @@ pub async fn book<C: ConnectionTrait>(
     .await?;
     let rows: Vec<voucher_row::ActiveModel> = e
         .voucher
-        .rows
+        .rows()
         .iter()
         .map(|p| voucher_row::ActiveModel {
             voucher_id: Set(v.id),

@@ -58,13 +58,33 @@ impl Posting {
 /// A voucher to be numbered and stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VoucherDraft {
-    /// Text.
-    pub description: String,
-    /// Rows; zero rows are left out.
-    pub rows: Vec<Posting>,
+    description: String,
+    rows: Vec<Posting>,
 }
 
 impl VoucherDraft {
+    /// A voucher of `rows`, the zero ones left out (an amount that happens
+    /// to be nothing, a fee waived, books no row).
+    pub fn new(description: String, rows: impl IntoIterator<Item = Posting>) -> Self {
+        Self {
+            description,
+            rows: rows
+                .into_iter()
+                .filter(|p| !p.debit_ore.is_zero() || !p.credit_ore.is_zero())
+                .collect(),
+        }
+    }
+
+    /// Text.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// Rows, none of them zero.
+    pub fn rows(&self) -> &[Posting] {
+        &self.rows
+    }
+
     /// Whether debit equals credit.
     pub fn balances(&self) -> bool {
         let debit: Ore = self.rows.iter().map(|r| r.debit_ore).sum();
@@ -149,20 +169,14 @@ pub fn approval(
                 amount_ore: -f.amount_ore,
             }),
     );
-    let rows = vec![
+    let rows = [
         Posting::debit(SETTLEMENT_ACCOUNT, amount_ore - total_fees),
         Posting::debit(6064, total_fees),
         Posting::credit(1510, amount_ore),
-    ]
-    .into_iter()
-    .filter(|p| !p.debit_ore.is_zero() || !p.credit_ore.is_zero())
-    .collect();
+    ];
     (
         lines,
-        VoucherDraft {
-            description: format!("Invoice sale, invoice {invoice_number}"),
-            rows,
-        },
+        VoucherDraft::new(format!("Invoice sale, invoice {invoice_number}"), rows),
     )
 }
 
@@ -174,13 +188,13 @@ pub fn payout(invoice_number: &str, payout_ore: Ore) -> (Vec<StatementLine>, Vou
             description: format!("Payout to bank account, invoice {invoice_number}"),
             amount_ore: -payout_ore,
         }],
-        VoucherDraft {
-            description: format!("Invoice sale payout, invoice {invoice_number}"),
-            rows: vec![
+        VoucherDraft::new(
+            format!("Invoice sale payout, invoice {invoice_number}"),
+            [
                 Posting::debit(1930, payout_ore),
                 Posting::credit(SETTLEMENT_ACCOUNT, payout_ore),
             ],
-        },
+        ),
     )
 }
 
@@ -191,21 +205,18 @@ pub const NOX_SERIES: &str = "N";
 /// payments account now and is set off against the next Nox Finans payout, or
 /// invoiced at the month's end. `vat_ore` is the input VAT on it, if any.
 pub fn nox_fee(description: String, fee_ore: Ore, vat_ore: Ore) -> (StatementLine, VoucherDraft) {
-    let rows = vec![
+    let rows = [
         Posting::debit(6590, fee_ore),
         Posting::debit(2641, vat_ore),
         Posting::credit(SETTLEMENT_ACCOUNT, fee_ore + vat_ore),
-    ]
-    .into_iter()
-    .filter(|p| !p.debit_ore.is_zero() || !p.credit_ore.is_zero())
-    .collect();
+    ];
     (
         StatementLine {
             kind: EntryKind::ServiceFee,
             description: description.clone(),
             amount_ore: -(fee_ore + vat_ore),
         },
-        VoucherDraft { description, rows },
+        VoucherDraft::new(description, rows),
     )
 }
 
@@ -232,22 +243,19 @@ pub fn nox_collection(
             amount_ore: -kept_ore,
         });
     }
-    let rows = vec![
+    let rows = [
         Posting::debit(SETTLEMENT_ACCOUNT, collected - kept_ore),
         Posting::debit(6590, kept_ore),
         Posting::credit(1510, capital_ore),
         Posting::credit(3590, fees_ore),
         Posting::credit(8313, interest_ore),
-    ]
-    .into_iter()
-    .filter(|p| !p.debit_ore.is_zero() || !p.credit_ore.is_zero())
-    .collect();
+    ];
     (
         lines,
-        VoucherDraft {
-            description: format!("Customer payment via Nox Finans, invoice {invoice_number}"),
+        VoucherDraft::new(
+            format!("Customer payment via Nox Finans, invoice {invoice_number}"),
             rows,
-        },
+        ),
     )
 }
 
@@ -274,13 +282,13 @@ pub fn nox_payout(
             description,
             amount_ore: -out,
         }],
-        VoucherDraft {
-            description: format!("Nox Finans payout, invoice {invoice_number}"),
-            rows: vec![
+        VoucherDraft::new(
+            format!("Nox Finans payout, invoice {invoice_number}"),
+            [
                 Posting::debit(1930, out),
                 Posting::credit(SETTLEMENT_ACCOUNT, out),
             ],
-        },
+        ),
     )
 }
 
@@ -295,13 +303,13 @@ pub fn nox_fee_invoice(month: &str, amount_ore: Ore) -> (StatementLine, VoucherD
             description: description.clone(),
             amount_ore,
         },
-        VoucherDraft {
+        VoucherDraft::new(
             description,
-            rows: vec![
+            [
                 Posting::debit(SETTLEMENT_ACCOUNT, amount_ore),
                 Posting::credit(2440, amount_ore),
             ],
-        },
+        ),
     )
 }
 

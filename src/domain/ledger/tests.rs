@@ -18,7 +18,7 @@ fn approval_and_payout_return_the_account_to_zero() {
     let (lines, v) = approval("1001", Ore::new(1_000_000), &f);
     assert!(v.balances());
     assert_eq!(
-        v.rows,
+        v.rows(),
         vec![
             Posting::debit(2811, Ore::new(969_010)),
             Posting::debit(6064, Ore::new(30_990)),
@@ -33,6 +33,37 @@ fn approval_and_payout_return_the_account_to_zero() {
         .map(|l| l.amount_ore)
         .collect();
     assert_eq!(running_balances(Ore::ZERO, &all).last(), Some(&Ore::ZERO));
+}
+
+#[test]
+fn a_voucher_books_no_zero_rows() {
+    // A waived fee and no VAT: only the rows that move money are kept, in order.
+    let v = VoucherDraft::new(
+        "fee".into(),
+        [
+            Posting::debit(6590, Ore::ZERO),
+            Posting::debit(2641, Ore::new(500)),
+            Posting::credit(SETTLEMENT_ACCOUNT, Ore::new(500)),
+            Posting::credit(3590, Ore::ZERO),
+        ],
+    );
+    assert_eq!(
+        v.rows(),
+        [
+            Posting::debit(2641, Ore::new(500)),
+            Posting::credit(SETTLEMENT_ACCOUNT, Ore::new(500))
+        ]
+    );
+    assert_eq!(v.description(), "fee");
+    let (line, fee) = nox_fee("recall".into(), Ore::new(5000), Ore::ZERO);
+    assert_eq!(line.amount_ore, Ore::new(-5000));
+    assert_eq!(
+        fee.rows(),
+        [
+            Posting::debit(6590, Ore::new(5000)),
+            Posting::credit(SETTLEMENT_ACCOUNT, Ore::new(5000))
+        ]
+    );
 }
 
 proptest! {
