@@ -34,6 +34,17 @@ pub enum PageRequest {
     },
 }
 
+impl PageRequest {
+    /// The page's size, its cursor, and whether it reads forward (in list
+    /// order) from the cursor.
+    pub fn parts(self) -> (u64, Option<i64>, bool) {
+        match self {
+            Self::Forward { first, after } => (first, after, true),
+            Self::Backward { last, before } => (last, before, false),
+        }
+    }
+}
+
 /// Implements [`Keyed`] for records whose key is their `id` field.
 #[macro_export]
 macro_rules! keyed_by_id {
@@ -64,6 +75,28 @@ impl<T> Page<T> {
             items: Vec::new(),
             has_next: false,
             has_previous: false,
+        }
+    }
+
+    /// The page of a request for `size` rows, from `read`: up to `size + 1`
+    /// rows in reading order (forward or backward from the cursor). The
+    /// extra row says more lie ahead; `behind` whether any lie on the other
+    /// side of the cursor. The rows come out in list order.
+    pub fn window(mut read: Vec<T>, size: u64, forward: bool, behind: bool) -> Self {
+        let more = read.len() as u64 > size;
+        read.truncate(usize::try_from(size).unwrap_or(usize::MAX));
+        if !forward {
+            read.reverse();
+        }
+        let (has_next, has_previous) = if forward {
+            (more, behind)
+        } else {
+            (behind, more)
+        };
+        Self {
+            items: read,
+            has_next,
+            has_previous,
         }
     }
 
@@ -140,10 +173,7 @@ where
             key.lt(k)
         }
     };
-    let (size, cursor, forward) = match req {
-        PageRequest::Forward { first, after } => (first, after, true),
-        PageRequest::Backward { last, before } => (last, before, false),
-    };
+    let (size, cursor, forward) = req.parts();
     let order = if forward == newest_first {
         Order::Desc
     } else {
@@ -154,12 +184,7 @@ where
         q = q.filter(beyond(c, forward));
     }
     let stmt = limited(db, &q.into_query(), size + 1);
-    let mut items = E::Model::find_by_statement(stmt).all(db).await?;
-    let more = items.len() as u64 > size;
-    items.truncate(usize::try_from(size).unwrap_or(usize::MAX));
-    if !forward {
-        items.reverse();
-    }
+    let items = E::Model::find_by_statement(stmt).all(db).await?;
     // Rows on the other side of the cursor (or at it).
     let behind = match cursor {
         Some(c) => {
@@ -170,17 +195,7 @@ where
         }
         None => false,
     };
-    let (has_next, has_previous) = if forward {
-        (more, behind)
-    } else {
-        (behind, more)
-    };
-    Page {
-        items,
-        has_next,
-        has_previous,
-    }
-    .records()
+    Page::window(items, size, forward, behind).records()
 }
 
 /// One list a client pages through: which rows (scoped to a tenant or an
@@ -272,5 +287,40 @@ where
 
     fn count<'a>(&'a self, db: &'a DatabaseConnection) -> BoxFuture<'a, AppResult<u64>> {
         Box::pin(async move { Ok(self.select.clone().count(db).await?) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_window_trims_the_extra_row_and_reads_in_list_order() {
+        let page = |read: Vec<i32>, forward, behind| {
+            let p = Page::window(read, 2, forward, behind);
+            (p.items, p.has_next, p.has_previous)
+        };
+        // Forward: the third row read only says that more follow.
+        assert_eq!(page(vec![1, 2, 3], true, false), (vec![1, 2], true, false));
+        assert_eq!(page(vec![1, 2], true, true), (vec![1, 2], false, true));
+        // Backward: read from the cursor back, shown in list order; the
+        // extra row says more precede.
+        assert_eq!(page(vec![5, 4, 3], false, true), (vec![4, 5], true, true));
+        assert_eq!(page(vec![5], false, false), (vec![5], false, false));
+        assert_eq!(page(vec![], true, false), (vec![], false, false));
+    }
+
+    #[test]
+    fn a_request_tells_its_size_cursor_and_direction() {
+        let forward = PageRequest::Forward {
+            first: 10,
+            after: Some(7),
+        };
+        let backward = PageRequest::Backward {
+            last: 3,
+            before: None,
+        };
+        assert_eq!(forward.parts(), (10, Some(7), true));
+        assert_eq!(backward.parts(), (3, None, false));
     }
 }

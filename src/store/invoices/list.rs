@@ -290,10 +290,7 @@ pub async fn list<C: ConnectionTrait>(
             s
         }
     };
-    let (size, cursor, forward) = match req {
-        PageRequest::Forward { first, after } => (first, after, true),
-        PageRequest::Backward { last, before } => (last, before, false),
-    };
+    let (size, cursor, forward) = req.parts();
     let mut select = base();
     if let Some(c) = cursor {
         select = select.filter(beyond(tenant, order, c, forward, false));
@@ -317,11 +314,6 @@ pub async fn list<C: ConnectionTrait>(
     for (i, r) in rows.iter().enumerate() {
         items.push(listed(r, along, Check::for_row(i))?);
     }
-    let more = items.len() as u64 > size;
-    items.truncate(usize::try_from(size).unwrap_or(usize::MAX));
-    if !forward {
-        items.reverse();
-    }
     let other = match cursor {
         Some(c) if other_side => {
             let probe = base()
@@ -333,16 +325,7 @@ pub async fn list<C: ConnectionTrait>(
         }
         _ => false,
     };
-    let (has_next, has_previous) = if forward {
-        (more, other)
-    } else {
-        (other, more)
-    };
-    Ok(Page {
-        items,
-        has_next,
-        has_previous,
-    })
+    Ok(Page::window(items, size, forward, other))
 }
 
 /// How many invoices match.
