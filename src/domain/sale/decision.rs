@@ -87,10 +87,7 @@ pub fn decide(f: &DecisionFacts) -> Decision {
         return Decision::Deny(over);
     }
     if s.handed_to_nox {
-        return Decision::Deny(Reason::new(
-            "HANDED_TO_NOX_FINANS",
-            "the invoice has been handed to Nox Finans",
-        ));
+        return Decision::Deny(handed_to_nox());
     }
     if f.recipient_has_overdue_sold {
         return Decision::Deny(recipient_overdue());
@@ -132,6 +129,14 @@ pub fn disputed() -> Reason {
     Reason::new(
         "SPOT_CHECK_DISPUTED",
         "the recipient disputed the invoice when we called to confirm it",
+    )
+}
+
+/// Why an invoice that Nox Finans holds is not bought.
+pub(super) fn handed_to_nox() -> Reason {
+    Reason::new(
+        "HANDED_TO_NOX_FINANS",
+        "the invoice has been handed to Nox Finans",
     )
 }
 

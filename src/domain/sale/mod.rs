@@ -231,10 +231,7 @@ pub fn quote(f: &SaleFacts, a: Option<&Agreement>, today: NaiveDate) -> Quote {
         ));
     }
     if f.handed_to_nox {
-        reasons.push(Reason::new(
-            "HANDED_TO_NOX_FINANS",
-            "the invoice has been handed to Nox Finans",
-        ));
+        reasons.push(decision::handed_to_nox());
     }
     if f.due_date < today {
         reasons.push(Reason::new("OVERDUE", "overdue invoices cannot be sold"));
