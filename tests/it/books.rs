@@ -563,10 +563,7 @@ db_test!(a_sale_is_withdrawn_before_its_decision, |app| {
     activate(&app, agreement()).await;
     let customer = app.full_customer(&app.company).await;
     let inv = invoice_on(&app, &customer, "2026-11-20", "30", "8000").await;
-    sell(&app, &inv, "w1").await;
-    app.clock.advance(chrono::Duration::seconds(10));
-    wait_for_status(&app, &inv, "SPOT_CHECK").await;
-    let sale = sale_of(&app, &inv).await["sale"]["id"].clone();
+    let sale = sell_to_spot_check(&app, &inv, "w1").await;
     const WITHDRAW: &str = "mutation($id: ID!) { withdrawInvoiceSale(saleId: $id) { status } }";
     let r = app.gql(&app.other, WITHDRAW, json!({ "id": sale })).await;
     assert_eq!(code(&r), "NOT_FOUND", "another company cannot withdraw it");
@@ -641,9 +638,7 @@ db_test!(
         activate(&app, agreement()).await;
         let customer = app.full_customer(&app.company).await;
         let inv = invoice_on(&app, &customer, "2026-11-27", "30", "8000").await;
-        sell(&app, &inv, "fri").await;
-        app.clock.advance(chrono::Duration::seconds(10));
-        wait_for_status(&app, &inv, "SPOT_CHECK").await;
+        sell_to_spot_check(&app, &inv, "fri").await;
         let s = app
             .ok(
                 &app.company,

@@ -649,7 +649,7 @@ async fn walk(app: &TestApp, token: &str, query: &str, vars: &Value, path: &[&st
 }
 
 db_test!(every_list_counts_what_its_pages_show, |app| {
-    use crate::fixtures::{activate, agreement, morning, sell, sell_and_confirm};
+    use crate::fixtures::{activate, agreement, morning, sell_and_confirm, sell_to_spot_check};
     activate(&app, agreement()).await;
     let customer = app.full_customer(&app.company).await;
     let mut invoices = Vec::new();
@@ -664,10 +664,7 @@ db_test!(every_list_counts_what_its_pages_show, |app| {
     for invoice in &invoices[..3] {
         crate::fixtures::wait_for_status(&app, invoice, "PAID_OUT").await;
     }
-    let r = sell(&app, &invoices[3], "waiting").await;
-    assert!(r.get("errors").is_none(), "{r}");
-    app.clock.advance(chrono::Duration::seconds(10));
-    crate::fixtures::wait_for_status(&app, &invoices[3], "SPOT_CHECK").await;
+    sell_to_spot_check(&app, &invoices[3], "waiting").await;
     for phone in ["0701234567", "0707654321", "0701112233"] {
         app.ok(
             &app.company,

@@ -344,9 +344,7 @@ db_test!(sales_and_the_spot_check_queue_filter_by_status, |app| {
     let approved = invoice_of_10k(&app, &customer).await;
     sell_and_confirm(&app, &approved, "by-status-a").await;
     let waiting = invoice_of_10k(&app, &customer).await;
-    sell(&app, &waiting, "by-status-b").await;
-    app.clock.advance(chrono::Duration::seconds(10));
-    wait_for_status(&app, &waiting, "SPOT_CHECK").await;
+    sell_to_spot_check(&app, &waiting, "by-status-b").await;
     let q = "{ all: invoiceSales(first: 10) { totalCount nodes { status } }
                spot: invoiceSales(first: 10, status: SPOT_CHECK) { totalCount nodes { status invoice { id } } }
                bought: invoiceSales(first: 10, status: APPROVED) { totalCount nodes { invoice { id } } }
@@ -376,10 +374,7 @@ db_test!(disputed_spot_checks_deny_with_a_cross, |app| {
     activate(&app, agreement()).await;
     let customer = app.full_customer(&app.company).await;
     let invoice = invoice_of_10k(&app, &customer).await;
-    let r = sell(&app, &invoice, "k1").await;
-    let sale_id = r["data"]["sellInvoice"]["id"].clone();
-    app.clock.advance(chrono::Duration::seconds(10));
-    wait_for_status(&app, &invoice, "SPOT_CHECK").await;
+    let sale_id = sell_to_spot_check(&app, &invoice, "k1").await;
     let r = app.ok(&app.operator, "mutation($id: ID!) { resolveSpotCheck(saleId: $id, outcome: DISPUTED) { status denialReason { code } } }", json!({ "id": sale_id })).await;
     assert_eq!(
         r["resolveSpotCheck"]["denialReason"]["code"],
@@ -452,9 +447,7 @@ db_test!(
         activate(&app, agreement()).await;
         let customer = app.full_customer(&app.company).await;
         let invoice = invoice_of_10k(&app, &customer).await;
-        sell(&app, &invoice, "k1").await;
-        app.clock.advance(chrono::Duration::seconds(10));
-        wait_for_status(&app, &invoice, "SPOT_CHECK").await;
+        sell_to_spot_check(&app, &invoice, "k1").await;
         // A day later nobody has answered: a FIRST_SALES check is denied as unanswered.
         // The deadline is the next banking day at 16:00 (Monday 23 Nov, the
         // check started on Sunday): at 13:00 it still waits, at 16:00 the

@@ -668,10 +668,7 @@ db_test!(free_texts_are_bounded_in_characters, |app| {
     // A spot check's internal note: at most 1 000; the sale waits on.
     crate::fixtures::activate(&app, crate::fixtures::agreement()).await;
     let sold = crate::fixtures::invoice_of_10k(&app, &customer).await;
-    crate::fixtures::sell(&app, &sold, "k-note").await;
-    app.clock.advance(chrono::Duration::seconds(10));
-    crate::fixtures::wait_for_status(&app, &sold, "SPOT_CHECK").await;
-    let sale = crate::fixtures::sale_of(&app, &sold).await["sale"]["id"].clone();
+    let sale = crate::fixtures::sell_to_spot_check(&app, &sold, "k-note").await;
     const RESOLVE: &str = "mutation($id: ID!, $n: String) { resolveSpotCheck(saleId: $id, outcome: CONFIRMED, note: $n) { status } }";
     let r = app
         .gql(
