@@ -81,6 +81,14 @@ impl ScalarType for Decimal {
     }
 }
 
+/// An amount in öre as SEK with two decimals: the API's one way from the
+/// store's integer öre to what clients read (see [`crate::domain::money`]).
+impl From<crate::domain::money::Ore> for Decimal {
+    fn from(ore: crate::domain::money::Ore) -> Self {
+        Decimal(crate::domain::money::from_ore(ore))
+    }
+}
+
 impl From<rust_decimal::Decimal> for Decimal {
     fn from(d: rust_decimal::Decimal) -> Self {
         Decimal(d)

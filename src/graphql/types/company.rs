@@ -49,7 +49,7 @@ impl Company {
     }
     /// The balance of the payments account (client funds) now.
     async fn payments_account_balance(&self) -> crate::graphql::scalars::Decimal {
-        crate::domain::money::from_ore(self.0.payments_balance_ore).into()
+        self.0.payments_balance_ore.into()
     }
     /// The terms of payment the company's invoices can use.
     async fn terms_of_payment(

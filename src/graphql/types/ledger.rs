@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::invoice::Invoice;
 use crate::client_error::GqlResult;
 use crate::domain::ledger::account_name;
-use crate::domain::money::{Ore, from_ore};
+use crate::domain::money::Ore;
 use crate::graphql::connection::Window;
 use crate::graphql::ids::encode_id;
 use crate::graphql::loaders::VoucherRowsLoader;
@@ -60,11 +60,11 @@ impl StatementEntry {
     }
     /// Into the account (+) or out of it (−).
     async fn amount(&self) -> Decimal {
-        from_ore(self.0.amount_ore).into()
+        self.0.amount_ore.into()
     }
     /// The balance after this entry.
     async fn balance_after(&self) -> Decimal {
-        from_ore(self.0.balance_after_ore).into()
+        self.0.balance_after_ore.into()
     }
     /// The invoice concerned.
     async fn invoice(&self, ctx: &Context<'_>) -> GqlResult<Option<Invoice>> {
@@ -104,11 +104,11 @@ impl Statement {
     }
     /// Balance at the start of `from`.
     async fn opening_balance(&self) -> Decimal {
-        from_ore(self.opening_ore).into()
+        self.opening_ore.into()
     }
     /// Balance at the end of `to`: the opening balance plus every entry between.
     async fn closing_balance(&self) -> Decimal {
-        from_ore(self.closing_ore).into()
+        self.closing_ore.into()
     }
     /// The entries, in booking order, with the running balance.
     #[graphql(complexity = "crate::graphql::connection::list_cost(first, 10, child_complexity)")]
@@ -180,8 +180,8 @@ impl Voucher {
             .map(|r| VoucherRow {
                 account: r.account,
                 account_name: account_name(r.account).to_string(),
-                debit: from_ore(r.debit_ore).into(),
-                credit: from_ore(r.credit_ore).into(),
+                debit: r.debit_ore.into(),
+                credit: r.credit_ore.into(),
             })
             .collect())
     }

@@ -7,7 +7,6 @@ use super::invoice::Invoice;
 use super::sale::Reason;
 use crate::client_error::GqlResult;
 use crate::domain::event::About;
-use crate::domain::money::from_ore;
 use crate::domain::nox::{self as rules, Finding};
 use crate::domain::nox_case::NoxStatus;
 use crate::error::AppError;
@@ -93,7 +92,7 @@ pub fn price_list() -> Vec<NoxFinansPrice> {
             service: p.service.map(Into::into),
             item: p.item.into(),
             description: p.description.into(),
-            amount: from_ore(p.amount_ore).into(),
+            amount: p.amount_ore.into(),
         })
         .collect()
 }
@@ -283,46 +282,46 @@ impl NoxFinansCase {
     /// The customer's part of the invoice when it was handed over (for a
     /// ROT/RUT invoice Skatteverket's part is never with Nox Finans).
     async fn claim(&self) -> Decimal {
-        from_ore(self.0.claim_ore).into()
+        self.0.claim_ore.into()
     }
     /// What the customer still owes of the invoice.
     async fn capital_balance(&self) -> Decimal {
-        from_ore(self.0.capital_ore).into()
+        self.0.capital_ore.into()
     }
     /// Reminder and collection fees charged to the customer.
     async fn fees_charged(&self) -> Decimal {
-        from_ore(self.0.fees_ore).into()
+        self.0.fees_ore.into()
     }
     /// Late-payment interest accrued so far (reference rate + 8 %, day by day
     /// on what was outstanding, from the due date), charged from the reminder
     /// on; for a closed case, the interest collected.
     async fn accrued_interest(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
         let owed = Box::pin(self.owed(ctx)).await?;
-        Ok(from_ore(if self.0.status.is_open() {
+        let interest = if self.0.status.is_open() {
             owed.interest_accrued_ore
         } else {
             self.0.interest_collected_ore
-        })
-        .into())
+        };
+        Ok(interest.into())
     }
     /// What the customer owes on top of the invoice today: fees and interest
     /// not yet collected. Zero once the case is closed.
     async fn fees_balance(&self, ctx: &Context<'_>) -> GqlResult<Decimal> {
         let owed = Box::pin(self.owed(ctx)).await?;
-        Ok(from_ore(owed.fees_ore + owed.interest_ore).into())
+        Ok((owed.fees_ore + owed.interest_ore).into())
     }
     /// What Nox Finans collected for this case and where it went.
     async fn collected(&self) -> NoxFinansCollected {
         let c = &self.0;
         let total = c.capital_collected_ore + c.fees_collected_ore + c.interest_collected_ore;
         NoxFinansCollected {
-            capital: from_ore(c.capital_collected_ore).into(),
-            fees: from_ore(c.fees_collected_ore).into(),
-            interest: from_ore(c.interest_collected_ore).into(),
-            total: from_ore(total).into(),
-            kept: from_ore(c.kept_ore).into(),
-            paid_out: from_ore(c.paid_out_ore).into(),
-            pending: from_ore(c.payout_pending_ore).into(),
+            capital: c.capital_collected_ore.into(),
+            fees: c.fees_collected_ore.into(),
+            interest: c.interest_collected_ore.into(),
+            total: total.into(),
+            kept: c.kept_ore.into(),
+            paid_out: c.paid_out_ore.into(),
+            pending: c.payout_pending_ore.into(),
         }
     }
     /// Every status change, oldest first.

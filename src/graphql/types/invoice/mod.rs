@@ -12,7 +12,7 @@ use super::nox::NoxFinansCase;
 use super::sale::{InvoiceListIcon, InvoiceSale, sale_icon};
 use crate::client_error::GqlResult;
 use crate::domain::invoice::{self as rules, InvoiceState, StateFacts};
-use crate::domain::money::{Ore, from_ore, from_scaled};
+use crate::domain::money::{Ore, from_scaled};
 use crate::domain::nox_case::NoxStatus;
 use crate::error::AppError;
 use crate::graphql::ids::encode_id;
@@ -236,43 +236,43 @@ impl Invoice {
             .map(|r| InvoiceRow {
                 description: r.description,
                 quantity: from_scaled(r.quantity_milli, 3).normalize().into(),
-                unit_price: from_ore(r.unit_price_ore).into(),
+                unit_price: r.unit_price_ore.into(),
                 vat_rate: from_scaled(r.vat_rate_bp, 2).normalize().into(),
-                amount: from_ore(r.amount_ore).into(),
+                amount: r.amount_ore.into(),
             })
             .collect())
     }
     /// Sum of the rows, excluding VAT.
     async fn net(&self) -> Decimal {
-        from_ore(self.0.net_ore).into()
+        self.0.net_ore.into()
     }
     /// VAT.
     async fn vat(&self) -> Decimal {
-        from_ore(self.0.vat_ore).into()
+        self.0.vat_ore.into()
     }
     /// Net + VAT.
     async fn total(&self) -> Decimal {
-        from_ore(self.0.total_ore).into()
+        self.0.total_ore.into()
     }
     /// What remains to be paid to the company: total minus payments and
     /// credits, and once the invoice is sold, minus the customer's part (the
     /// customer then pays the financier).
     async fn balance(&self) -> Decimal {
-        from_ore(self.0.balance_ore).into()
+        self.0.balance_ore.into()
     }
     /// Of the balance, what the customer still owes the company (a house-work
     /// invoice: the balance less Skatteverket's part).
     async fn customer_balance(&self) -> Decimal {
-        from_ore(rules::customer_outstanding(
+        rules::customer_outstanding(
             self.0.balance_ore,
             self.0.house_work_deductible_ore,
             self.0.house_work_paid_ore,
-        ))
+        )
         .into()
     }
     /// What credit notes have taken off the invoice.
     async fn credited(&self) -> Decimal {
-        from_ore(self.0.credited_ore).into()
+        self.0.credited_ore.into()
     }
     /// For a credit note: the invoice it credits.
     async fn credits_invoice(&self, ctx: &Context<'_>) -> GqlResult<Option<Invoice>> {
@@ -289,13 +289,12 @@ impl Invoice {
         let kind = self.0.house_work_type?.into();
         Some(HouseWork {
             kind,
-            deductible_amount: from_ore(self.0.house_work_deductible_ore.unwrap_or(Ore::ZERO))
-                .into(),
-            paid_by_skatteverket: from_ore(self.0.house_work_paid_ore).into(),
-            skatteverket_balance: from_ore(rules::skatteverket_outstanding(
+            deductible_amount: self.0.house_work_deductible_ore.unwrap_or(Ore::ZERO).into(),
+            paid_by_skatteverket: self.0.house_work_paid_ore.into(),
+            skatteverket_balance: rules::skatteverket_outstanding(
                 self.0.house_work_deductible_ore,
                 self.0.house_work_paid_ore,
-            ))
+            )
             .into(),
         })
     }

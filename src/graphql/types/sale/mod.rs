@@ -32,7 +32,7 @@ impl InvoiceSaleAgreement {
     }
     /// Invoice fee per sold invoice.
     async fn fixed_fee(&self) -> Decimal {
-        from_ore(self.0.fixed_fee_ore).into()
+        self.0.fixed_fee_ore.into()
     }
     /// Factoring fee in percent of the amount sold, e.g. `2.9`.
     async fn percentage_fee(&self) -> Decimal {
@@ -40,15 +40,15 @@ impl InvoiceSaleAgreement {
     }
     /// The factoring fee is at least this.
     async fn minimum_fee(&self) -> Decimal {
-        from_ore(self.0.minimum_fee_ore).into()
+        self.0.minimum_fee_ore.into()
     }
     /// Outstanding sold amount allowed per recipient.
     async fn customer_credit_limit(&self) -> Decimal {
-        from_ore(self.0.customer_limit_ore).into()
+        self.0.customer_limit_ore.into()
     }
     /// Outstanding sold amount allowed for the company.
     async fn total_credit_limit(&self) -> Decimal {
-        from_ore(self.0.total_limit_ore).into()
+        self.0.total_limit_ore.into()
     }
 }
 
@@ -91,7 +91,7 @@ impl From<&crate::domain::sale::FeeLine> for Fee {
         Self {
             kind: f.kind.to_string(),
             description: f.description.clone(),
-            amount: from_ore(f.amount_ore).into(),
+            amount: f.amount_ore.into(),
         }
     }
 }
@@ -109,7 +109,7 @@ impl InvoiceSaleQuote {
     /// What is sold: the balance the customer pays (for house work, without the
     /// tax reduction that Skatteverket pays).
     async fn amount(&self) -> Decimal {
-        from_ore(self.0.quote.amount_ore).into()
+        self.0.quote.amount_ore.into()
     }
     /// The fees, itemised.
     async fn fees(&self) -> Vec<Fee> {
@@ -117,11 +117,11 @@ impl InvoiceSaleQuote {
     }
     /// Sum of the fees.
     async fn total_fees(&self) -> Decimal {
-        from_ore(self.0.quote.total_fees_ore).into()
+        self.0.quote.total_fees_ore.into()
     }
     /// Amount minus fees: what reaches the company's bank account.
     async fn payout(&self) -> Decimal {
-        from_ore(self.0.quote.payout_ore).into()
+        self.0.quote.payout_ore.into()
     }
     /// The payout date if approved today: the next banking day.
     async fn payout_date(&self) -> Date {
@@ -224,7 +224,7 @@ impl InvoiceSale {
     }
     /// The amount sold.
     async fn amount(&self) -> Decimal {
-        from_ore(self.0.amount_ore).into()
+        self.0.amount_ore.into()
     }
     /// The fees, itemised.
     async fn fees(&self) -> Vec<Fee> {
@@ -236,16 +236,16 @@ impl InvoiceSale {
     }
     /// Sum of the fees.
     async fn total_fees(&self) -> Decimal {
-        from_ore(self.0.total_fees_ore).into()
+        self.0.total_fees_ore.into()
     }
     /// Amount minus fees.
     async fn payout(&self) -> Decimal {
-        from_ore(self.0.payout_ore).into()
+        self.0.payout_ore.into()
     }
     /// What the financier has collected from the customer so far (operators
     /// record it); the rest still counts against the credit limits.
     async fn collected(&self) -> Decimal {
-        from_ore(self.0.collected_ore).into()
+        self.0.collected_ore.into()
     }
     /// The quote the sale was confirmed against.
     async fn quote_id(&self) -> &str {
