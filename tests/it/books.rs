@@ -13,7 +13,7 @@ use invoice_finance::domain::ledger::SETTLEMENT_ACCOUNT;
 
 use crate::db_test;
 use crate::fixtures::*;
-use crate::helpers::{TestApp, code};
+use crate::helpers::{TestApp, code, nodes};
 
 const PAY: &str = "mutation($id: ID!, $a: Decimal!, $d: Date!, $p: PaymentPayer!, $k: String!) { registerPayment(invoiceId: $id, amount: $a, paidOn: $d, payer: $p, idempotencyKey: $k) { balance customerBalance status houseWork { skatteverketBalance paidBySkatteverket } } }";
 const RESOLVE: &str =
@@ -842,12 +842,7 @@ db_test!(
             (Some("1238.00"), Some("12.00"))
         );
         let st = app.ok(&app.company, "{ viewer { paymentsAccountBalance } statement(from: \"2026-11-01\", to: \"2026-11-30\") { entries { edges { node { kind amount } } } } }", json!({})).await;
-        let entries: Vec<Value> = st["statement"]["entries"]["edges"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["node"].clone())
-            .collect();
+        let entries = nodes(&st["statement"]["entries"]);
         assert_eq!(
             entries,
             vec![
@@ -1461,13 +1456,7 @@ db_test!(the_send_view_over_300_invoices_with_every_filter, |app| {
                     .await["noxFinansCandidates"]
                     .clone();
                 total.get_or_insert(r["totalCount"].as_u64().unwrap());
-                rows.extend(
-                    r["edges"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|e| e["node"].clone()),
-                );
+                rows.extend(nodes(&r));
                 if r["pageInfo"]["hasNextPage"] != true {
                     break;
                 }
@@ -1551,12 +1540,7 @@ db_test!(two_part_payments_on_one_day_are_paid_out_once, |app| {
     .await;
     let st = app.ok(&app.company, "{ statement(from: \"2026-11-26\", to: \"2026-11-26\") { entries { edges { node { kind amount } } } } }", json!({})).await;
     assert_eq!(
-        st["statement"]["entries"]["edges"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["node"].clone())
-            .collect::<Vec<_>>(),
+        nodes(&st["statement"]["entries"]),
         vec![json!({ "kind": "PAYOUT", "amount": "-738.00" })]
     );
     // The notification bar says the money is on its way, as for a sale.

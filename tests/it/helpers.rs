@@ -394,6 +394,16 @@ pub fn code(resp: &Value) -> &str {
         .unwrap_or("<none>")
 }
 
+/// The nodes of a connection's `edges`, in order.
+pub fn nodes(connection: &Value) -> Vec<Value> {
+    connection["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a connection with edges: {connection}"))
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect()
+}
+
 /// The `extensions.field` of the first error.
 pub fn field(resp: &Value) -> &str {
     resp["errors"][0]["extensions"]["field"]

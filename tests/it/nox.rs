@@ -5,19 +5,14 @@ use serde_json::{Value, json};
 
 use crate::db_test;
 use crate::fixtures::*;
-use crate::helpers::{TestApp, code, field};
+use crate::helpers::{TestApp, code, field, nodes};
 use crate::ws::{Protocol, WsClient};
 
 const VIEW: &str = "query($f: NoxFinansCandidateFilter) { noxFinansCandidates(filter: $f, first: 50) { totalCount edges { node { colour hidden invoice { id invoiceNumber } blockers { code field } warnings { code } } } } }";
 const SEND: &str = "mutation($i: SendToNoxFinansInput!) { sendToNoxFinans(input: $i) { results { accepted invoice { id } case { id status } warnings { code } blockers { code } } } }";
 
 async fn view(app: &TestApp, filter: Value) -> Vec<Value> {
-    app.ok(&app.company, VIEW, json!({ "f": filter })).await["noxFinansCandidates"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["node"].clone())
-        .collect()
+    nodes(&app.ok(&app.company, VIEW, json!({ "f": filter })).await["noxFinansCandidates"])
 }
 
 fn row<'a>(rows: &'a [Value], invoice: &str) -> &'a Value {
@@ -557,12 +552,7 @@ mod timeline {
         let st = app
     .ok(&app.company, "{ statement(from: \"2027-01-01\", to: \"2027-01-31\") { openingBalance closingBalance entries { edges { node { bookedOn kind amount } } } } vouchers { edges { node { rows { debit credit } } } } }", json!({}))
     .await;
-        let entries: Vec<Value> = st["statement"]["entries"]["edges"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["node"].clone())
-            .collect();
+        let entries = nodes(&st["statement"]["entries"]);
         assert_eq!(
             entries,
             vec![

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::db_test;
 use crate::fixtures::*;
-use crate::helpers::code;
+use crate::helpers::{code, nodes};
 use crate::ws::{Protocol, WsClient};
 
 const QUOTE: &str = "query($id: ID!) { invoiceSaleQuote(invoiceId: $id) { amount fees { kind amount } totalFees payout payoutDate quoteId eligible reasons { code message } } }";
@@ -151,12 +151,7 @@ mod clock_to_coins {
         assert_eq!(st["statement"]["openingBalance"], "0.00");
         assert_eq!(st["statement"]["closingBalance"], "9690.10");
         assert_eq!(st["viewer"]["paymentsAccountBalance"], "9690.10");
-        let entries: Vec<Value> = st["statement"]["entries"]["edges"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["node"].clone())
-            .collect();
+        let entries = nodes(&st["statement"]["entries"]);
         assert_eq!(
             entries,
             vec![
