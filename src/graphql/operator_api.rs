@@ -162,8 +162,8 @@ impl OperatorQuery {
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size (at most the server's maximum).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
         #[graphql(desc = "Only this company's entries.")] company_id: Option<ID>,
         #[graphql(desc = "Only this action, e.g. `REVOKE_TOKEN`.")] action: Option<String>,
     ) -> GqlResult<AuditEntryConnection> {

@@ -95,6 +95,34 @@ async fn served_schema_is_the_committed_one_and_fully_documented() {
     assert!(undocumented.is_empty(), "undocumented: {undocumented:?}");
 }
 
+/// A field's arguments are documented all or none: a reader of
+/// `schema.graphql` (and a client generator's comments) gets each argument's
+/// meaning where any is explained, and the file prints one argument a line.
+#[test]
+fn a_field_documents_all_its_arguments_or_none() {
+    let doc = parse_schema(committed()).unwrap();
+    let mut partly = Vec::new();
+    for def in doc.definitions {
+        let TypeSystemDefinition::Type(t) = def else {
+            continue;
+        };
+        let TypeKind::Object(o) = &t.node.kind else {
+            continue;
+        };
+        for f in &o.fields {
+            let args = &f.node.arguments;
+            let documented = args
+                .iter()
+                .filter(|a| a.node.description.is_some())
+                .count();
+            if documented > 0 && documented < args.len() {
+                partly.push(format!("{}.{}", t.node.name.node, f.node.name.node));
+            }
+        }
+    }
+    assert!(partly.is_empty(), "partly documented arguments: {partly:?}");
+}
+
 /// The introspection query GraphiQL and code generators send (graphql-js style),
 /// which nests deeper than ordinary queries: it must pass the depth limit.
 const FULL_INTROSPECTION: &str = r#"
