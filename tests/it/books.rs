@@ -251,6 +251,54 @@ async fn to_collect(app: &TestApp, args: Value) -> Vec<Value> {
     nodes.iter().map(|n| n["id"].clone()).collect()
 }
 
+/// `salesToCollect(ocr:)` finds the invoice by its OCR through the B-tree
+/// index of migration 23, on both databases: an equality, not the trigram
+/// search of the invoice list (PostgreSQL) or a read of every invoice
+/// (SQLite, and PostgreSQL without `pg_trgm`). Scans are turned off on
+/// PostgreSQL, whose planner reads an empty table whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ocr_is_looked_up_through_its_index() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+    for backend in [
+        crate::helpers::Backend::Sqlite,
+        crate::helpers::Backend::Postgres,
+    ] {
+        let Some((_db, url)) = crate::helpers::TestDb::create(backend).await else {
+            continue;
+        };
+        let db = invoice_finance::db::connect(&url).await.unwrap();
+        invoice_finance::db::migrate(&db).await.unwrap();
+        // One connection: the setting holds for the transaction's statements.
+        let db = db.begin().await.unwrap();
+        let lookup = "SELECT id FROM invoice WHERE ocr = '10079'";
+        let explain = match db.get_database_backend() {
+            DbBackend::Postgres => {
+                db.execute_unprepared("SET LOCAL enable_seqscan = off")
+                    .await
+                    .unwrap();
+                format!("EXPLAIN (COSTS OFF) {lookup}")
+            }
+            _ => format!("EXPLAIN QUERY PLAN {lookup}"),
+        };
+        let rows = db
+            .query_all_raw(Statement::from_string(db.get_database_backend(), explain))
+            .await
+            .unwrap();
+        let plan: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                r.try_get_by_index::<String>(0)
+                    .or_else(|_| r.try_get_by_index::<String>(3))
+                    .unwrap()
+            })
+            .collect();
+        assert!(
+            plan.iter().any(|l| l.contains("ix_invoice_ocr")),
+            "{backend:?}: {plan:?}"
+        );
+    }
+}
+
 db_test!(an_operator_finds_the_sales_left_to_collect, |app| {
     activate(&app, agreement()).await;
     let customer = app.full_customer(&app.company).await;
