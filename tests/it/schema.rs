@@ -111,10 +111,7 @@ fn a_field_documents_all_its_arguments_or_none() {
         };
         for f in &o.fields {
             let args = &f.node.arguments;
-            let documented = args
-                .iter()
-                .filter(|a| a.node.description.is_some())
-                .count();
+            let documented = args.iter().filter(|a| a.node.description.is_some()).count();
             if documented > 0 && documented < args.len() {
                 partly.push(format!("{}.{}", t.node.name.node, f.node.name.node));
             }
