@@ -144,13 +144,9 @@ impl CoreQuery {
             desc = "Name, customer number or organisation number contains this (case and accents ignored, but Å, Ä and Ö are letters of their own; at most 200 characters). An organisation number or personnummer is found as typed, with or without its hyphen or century."
         )]
         search: Option<String>,
-        #[graphql(desc = "Page size from the start (at most the server's maximum).")] first: Option<
-            i32,
-        >,
+        #[graphql(desc = "Page size, counted from the start.")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end (at most the server's maximum).")] last: Option<
-            i32,
-        >,
+        #[graphql(desc = "Page size, counted from the end.")] last: Option<i32>,
         #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
     ) -> GqlResult<CustomerConnection> {
         let t = tenant(ctx)?;
@@ -180,17 +176,11 @@ impl CoreQuery {
     async fn invoices(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only the invoices that match every field given.")] filter: Option<
-            InvoiceFilter,
-        >,
+        #[graphql(desc = "Which invoices to list.")] filter: Option<InvoiceFilter>,
         #[graphql(desc = "The order; newest first when not given.")] order_by: Option<InvoiceOrder>,
-        #[graphql(desc = "Page size from the start (at most the server's maximum).")] first: Option<
-            i32,
-        >,
+        #[graphql(desc = "Page size, counted from the start.")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end (at most the server's maximum).")] last: Option<
-            i32,
-        >,
+        #[graphql(desc = "Page size, counted from the end.")] last: Option<i32>,
         #[graphql(desc = "Cursor to continue before.")] before: Option<String>,
     ) -> GqlResult<InvoiceConnection> {
         let t = tenant(ctx)?;
