@@ -263,11 +263,9 @@ async fn an_ocr_is_looked_up_through_its_index() {
         crate::helpers::Backend::Sqlite,
         crate::helpers::Backend::Postgres,
     ] {
-        let Some((_db, url)) = crate::helpers::TestDb::create(backend).await else {
+        let Some((_db, _, db)) = crate::helpers::TestDb::migrated(backend).await else {
             continue;
         };
-        let db = invoice_finance::db::connect(&url).await.unwrap();
-        invoice_finance::db::migrate(&db).await.unwrap();
         // One connection: the setting holds for the transaction's statements.
         let db = db.begin().await.unwrap();
         let lookup = "SELECT id FROM invoice WHERE ocr = '10079'";

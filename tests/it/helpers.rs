@@ -107,6 +107,17 @@ impl TestDb {
             }
         }
     }
+
+    /// A new database of `backend` with every migration applied: it, its
+    /// URL and a connection; `None` where PostgreSQL is not configured.
+    pub async fn migrated(
+        backend: Backend,
+    ) -> Option<(TestDb, String, sea_orm::DatabaseConnection)> {
+        let (db, url) = TestDb::create(backend).await?;
+        let conn = invoice_finance::db::connect(&url).await.unwrap();
+        invoice_finance::db::migrate(&conn).await.unwrap();
+        Some((db, url, conn))
+    }
 }
 
 /// A running server with two companies and an operator.

@@ -362,11 +362,9 @@ async fn the_outbox_triggers_roll_back_and_apply_again() {
         crate::helpers::Backend::Sqlite,
         crate::helpers::Backend::Postgres,
     ] {
-        let Some((_db, url)) = crate::helpers::TestDb::create(backend).await else {
+        let Some((_db, url, db)) = crate::helpers::TestDb::migrated(backend).await else {
             continue;
         };
-        let db = invoice_finance::db::connect(&url).await.unwrap();
-        invoice_finance::db::migrate(&db).await.unwrap();
         invoice_finance::db::migrate_down(&db, crate::helpers::migrations_from("m20261205_000011"))
             .await
             .unwrap();
