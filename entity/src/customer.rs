@@ -25,6 +25,9 @@ pub struct Model {
     /// `name` in its search form, lower-cased and without accents but
     /// Å, Ä and Ö's: what the customer search reads ([`crate::text::search_form`]).
     pub name_search: Option<String>,
+    /// `name`'s key in Swedish alphabetical order ([`crate::text::sort_key`];
+    /// empty without a name): what the customer list sorts by name.
+    pub name_sort: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -29,18 +29,18 @@ use sea_orm_migration::sea_orm::{DbBackend, Statement};
 pub struct Migration;
 
 /// A column derived from another of its table.
-struct Derived {
-    table: &'static str,
-    from: &'static str,
-    column: &'static str,
+pub(crate) struct Derived {
+    pub(crate) table: &'static str,
+    pub(crate) from: &'static str,
+    pub(crate) column: &'static str,
     /// Its type.
-    ty: &'static str,
+    pub(crate) ty: &'static str,
     /// Whether it compares byte by byte on PostgreSQL (`COLLATE "C"`).
-    bytewise: bool,
+    pub(crate) bytewise: bool,
     /// Its value without a name.
-    none: Option<&'static str>,
+    pub(crate) none: Option<&'static str>,
     /// Its value from a name.
-    of: fn(&str) -> String,
+    pub(crate) of: fn(&str) -> String,
 }
 
 /// The search form of `table`'s `from`, as `column`.
@@ -92,22 +92,7 @@ impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let pg = m.get_database_backend() == DbBackend::Postgres;
         for d in &DERIVED {
-            let collate = if pg && d.bytewise {
-                " COLLATE \"C\""
-            } else {
-                ""
-            };
-            let (table, from, column, ty) = (d.table, d.from, d.column, d.ty);
-            let default = d.none.map_or("NULL".to_string(), |v| format!("'{v}'"));
-            crate::run_all(
-                m,
-                &[
-                    &format!("ALTER TABLE {table} ADD COLUMN {column} {ty}{collate}"),
-                    &format!("UPDATE {table} SET {column} = COALESCE(LOWER({from}), {default})"),
-                ],
-            )
-            .await?;
-            derive_where_sql_differs(m, d).await?;
+            add_derived(m, d).await?;
         }
         crate::run_all(
             m,
@@ -145,6 +130,27 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
+}
+
+/// Adds the column `d` and fills it for the rows there are.
+pub(crate) async fn add_derived(m: &SchemaManager<'_>, d: &Derived) -> Result<(), DbErr> {
+    let pg = m.get_database_backend() == DbBackend::Postgres;
+    let collate = if pg && d.bytewise {
+        " COLLATE \"C\""
+    } else {
+        ""
+    };
+    let (table, from, column, ty) = (d.table, d.from, d.column, d.ty);
+    let default = d.none.map_or("NULL".to_string(), |v| format!("'{v}'"));
+    crate::run_all(
+        m,
+        &[
+            &format!("ALTER TABLE {table} ADD COLUMN {column} {ty}{collate}"),
+            &format!("UPDATE {table} SET {column} = COALESCE(LOWER({from}), {default})"),
+        ],
+    )
+    .await?;
+    derive_where_sql_differs(m, d).await
 }
 
 /// Writes the server's value of `d` wherever the database's `LOWER` wrote

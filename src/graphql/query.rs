@@ -8,7 +8,7 @@ use super::connection::Window;
 use super::ids::{AnyId, decode_any, decode_id};
 use super::scalars::Date;
 use super::types::company::Company;
-use super::types::customer::{Customer, CustomerConnection};
+use super::types::customer::{Customer, CustomerConnection, CustomerOrder};
 use super::types::invoice::{
     Invoice, InvoiceConnection, InvoiceOrder, InvoiceStatus, invoice_page,
 };
@@ -133,7 +133,7 @@ impl CoreQuery {
         Ok(Company(companies::get(&state(ctx).db, t).await?))
     }
 
-    /// The company's customers, oldest first.
+    /// The company's customers, oldest first unless `orderBy` says otherwise.
     #[graphql(
         complexity = "crate::graphql::connection::list_cost(first.or(last), 10, child_complexity)"
     )]
@@ -144,6 +144,7 @@ impl CoreQuery {
             desc = "Name, customer number or organisation number contains this (case and accents ignored, but Å, Ä and Ö are letters of their own; at most 200 characters). An organisation number or personnummer is found as typed, with or without its hyphen or century."
         )]
         search: Option<String>,
+        #[graphql(desc = "Oldest first when not given.")] order_by: Option<CustomerOrder>,
         #[graphql(desc = "Page size, counted from the start.")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
         #[graphql(desc = "Page size, counted from the end.")] last: Option<i32>,
@@ -153,13 +154,9 @@ impl CoreQuery {
         let search =
             crate::domain::search_text("search", search).map_err(crate::error::AppError::from)?;
         let window = Window::both(first, after, last, before);
-        CustomerConnection::read(
-            ctx,
-            window,
-            Customer::from,
-            customers::listing(t, search.as_deref()),
-        )
-        .await
+        let (sort, descending) = CustomerOrder::into_store(order_by);
+        let listing = customers::listing(t, search.as_deref(), sort, descending);
+        CustomerConnection::read(ctx, window, Customer::from, listing).await
     }
 
     /// One customer; null when it does not exist or is not yours.

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use super::Tenant;
-use super::page::Listing;
+use super::page::{Listing, SortBy};
 use crate::error::{AppError, AppResult, OrNotFound};
 
 /// The editable fields of a customer, validated and normalised.
@@ -120,11 +120,38 @@ fn identity_digits_match(search: &str) -> Option<Expr> {
 
 crate::store::by_id::key!(CustomerId => Customer, table customer, company CompanyId = company_id);
 
-/// The tenant's customers, oldest first, optionally searched by name,
-/// customer number or organisation number.
-pub fn listing(tenant: Tenant, search: Option<&str>) -> Listing<Customer> {
+/// What the customer list is sorted by; equal names keep creation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CustomerSort {
+    /// Creation order.
+    #[default]
+    Created,
+    /// The name in Swedish alphabetical order (its key, migration 24); no
+    /// name first.
+    Name,
+}
+
+/// The tenant's customers in `sort` order (reversed when `descending`),
+/// optionally searched by name, customer number or organisation number.
+pub fn listing(
+    tenant: Tenant,
+    search: Option<&str>,
+    sort: CustomerSort,
+    descending: bool,
+) -> Listing<Customer> {
     let select = scoped(tenant).filter(search_condition(search));
-    Listing::keyset(select, customer::Column::Id, false)
+    match sort {
+        CustomerSort::Created => Listing::keyset(select, customer::Column::Id, descending),
+        CustomerSort::Name => Listing::sorted(
+            select,
+            customer::Column::Id,
+            SortBy {
+                value: customer::Column::NameSort,
+                pivot: scoped(tenant),
+            },
+            descending,
+        ),
+    }
 }
 
 /// The first of the numbers `from`, `from + 1`, … `from + count - 1` that no
@@ -178,6 +205,9 @@ fn written(
     customer::ActiveModel {
         customer_number: Set(customer_number),
         name_search: Set(f.name.as_deref().map(entity::text::search_form)),
+        name_sort: Set(entity::text::sort_key(
+            f.name.as_deref().unwrap_or_default(),
+        )),
         name: Set(f.name),
         organisation_number: Set(f.organisation_number),
         email: Set(f.email),

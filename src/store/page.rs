@@ -1,4 +1,5 @@
-//! Keyset pagination over an `id` column: a page costs the same wherever it is.
+//! Keyset pagination over an `id` column, or a sort value and the `id`: a
+//! page costs the same wherever it is.
 //! A [`Listing`] is one list as the store builds it (its rows already scoped
 //! to a tenant or an operator); the GraphQL layer pages and counts it and
 //! cannot change which rows it holds.
@@ -7,10 +8,10 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
-use sea_orm::sea_query::{ExprTrait, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, SelectStatement, SubQueryStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QueryTrait, Select, Statement,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement,
 };
 
 use crate::error::{AppError, AppResult};
@@ -148,15 +149,92 @@ pub fn limited<C: ConnectionTrait>(db: &C, q: &SelectStatement, limit: u64) -> S
     stmt
 }
 
-/// Fetches one page of `select`, ordered by `key` (descending when
-/// `newest_first`), read as records `R`: the page's rows plus one tells
-/// whether more follow, and one probe at the cursor whether any precede.
+/// A sort by a column's value ahead of the key: rows of equal value keep key
+/// order, and a cursor (a key) marks one place, its row's value read back
+/// when a page is asked for.
+pub struct SortBy<E: EntityTrait> {
+    /// The value's column.
+    pub value: E::Column,
+    /// The rows a cursor's value may be read from: those of the list's
+    /// owner, so that a cursor naming another company's row finds no value
+    /// (and an empty page) rather than that row's place among the list's.
+    pub pivot: Select<E>,
+}
+
+impl<E: EntityTrait> Clone for SortBy<E> {
+    fn clone(&self) -> Self {
+        Self {
+            value: self.value,
+            pivot: self.pivot.clone(),
+        }
+    }
+}
+
+/// The rows past a cursor along a key `id`, or along a sort value and then
+/// `id`: where (value, id) is larger (`larger`) or smaller than the
+/// cursor's, or equal too when `inclusive`. `pivot` is the statement that
+/// reads the cursor row's value, which the rows compare against.
+pub fn past(
+    id: Expr,
+    sort: Option<(Expr, SelectStatement)>,
+    cursor: i64,
+    larger: bool,
+    inclusive: bool,
+) -> Expr {
+    let cmp = |l: Expr, r: Expr| match (larger, inclusive) {
+        (true, false) => l.gt(r),
+        (true, true) => l.gte(r),
+        (false, false) => l.lt(r),
+        (false, true) => l.lte(r),
+    };
+    match sort {
+        None => cmp(id, Expr::val(cursor)),
+        Some((value, pivot)) => cmp(
+            Expr::tuple([value, id]),
+            Expr::tuple([
+                Expr::SubQuery(None, Box::new(SubQueryStatement::from(pivot))),
+                Expr::val(cursor),
+            ]),
+        ),
+    }
+}
+
+/// The rows beyond the cursor `cursor` in list order (`forward`: further
+/// along; otherwise before it), the cursor's row too when `inclusive`. `key`
+/// ascends along the list unless `descending`.
+fn beyond<E: EntityTrait>(
+    key: E::Column,
+    sort: Option<&SortBy<E>>,
+    descending: bool,
+    cursor: i64,
+    forward: bool,
+    inclusive: bool,
+) -> Expr {
+    let value = sort.map(|s| {
+        let pivot = s
+            .pivot
+            .clone()
+            .select_only()
+            .column(s.value)
+            .filter(key.eq(cursor))
+            .into_query();
+        (Expr::col((E::default(), s.value)), pivot)
+    });
+    let id = Expr::col((E::default(), key));
+    past(id, value, cursor, forward != descending, inclusive)
+}
+
+/// Fetches one page of `select`, ordered by `sort`'s value if any and then
+/// by `key` (descending when `descending`), read as records `R`: the page's
+/// rows plus one tells whether more follow, and one probe at the cursor
+/// whether any precede.
 pub async fn fetch<R, E, C>(
     db: &C,
     select: Select<E>,
     key: E::Column,
+    sort: Option<&SortBy<E>>,
     req: PageRequest,
-    newest_first: bool,
+    descending: bool,
 ) -> Result<Page<R>, crate::error::AppError>
 where
     E: EntityTrait,
@@ -165,23 +243,19 @@ where
     R: TryFrom<E::Model>,
     crate::error::AppError: From<R::Error>,
 {
-    // "after" a key means further along the list order.
-    let beyond = |k: i64, forward: bool| {
-        if forward != newest_first {
-            key.gt(k)
-        } else {
-            key.lt(k)
-        }
-    };
     let (size, cursor, forward) = req.parts();
-    let order = if forward == newest_first {
+    let order = if forward == descending {
         Order::Desc
     } else {
         Order::Asc
     };
-    let mut q = select.clone().order_by(key, order);
+    let mut q = select.clone();
+    if let Some(s) = sort {
+        q = q.order_by(s.value, order.clone());
+    }
+    q = q.order_by(key, order);
     if let Some(c) = cursor {
-        q = q.filter(beyond(c, forward));
+        q = q.filter(beyond(key, sort, descending, c, forward, false));
     }
     let stmt = limited(db, &q.into_query(), size + 1);
     let items = E::Model::find_by_statement(stmt).all(db).await?;
@@ -189,7 +263,7 @@ where
     let behind = match cursor {
         Some(c) => {
             let probe = select
-                .filter(beyond(c, !forward).or(key.eq(c)))
+                .filter(beyond(key, sort, descending, c, !forward, true))
                 .into_query();
             db.query_one_raw(limited(db, &probe, 1)).await?.is_some()
         }
@@ -235,7 +309,28 @@ impl<R: 'static> Listing<R> {
         Self(Arc::new(Keyset {
             select,
             key,
-            newest_first,
+            sort: None,
+            descending: newest_first,
+            record: PhantomData,
+        }))
+    }
+
+    /// The rows of `select` ordered by `sort`'s value and then by `key`
+    /// (both descending when `descending`), keyed by `key`, each page read
+    /// by [`fetch`]. An index on the owner's column, the value and the key
+    /// keeps every page as cheap as the first.
+    pub fn sorted<E>(select: Select<E>, key: E::Column, sort: SortBy<E>, descending: bool) -> Self
+    where
+        E: EntityTrait,
+        E::Model: Keyed + Send + Sync,
+        R: TryFrom<E::Model> + Send,
+        AppError: From<R::Error>,
+    {
+        Self(Arc::new(Keyset {
+            select,
+            key,
+            sort: Some(sort),
+            descending,
             record: PhantomData,
         }))
     }
@@ -260,7 +355,8 @@ impl<R: 'static> Listing<R> {
 struct Keyset<E: EntityTrait, R> {
     select: Select<E>,
     key: E::Column,
-    newest_first: bool,
+    sort: Option<SortBy<E>>,
+    descending: bool,
     record: PhantomData<fn() -> R>,
 }
 
@@ -280,8 +376,9 @@ where
             db,
             self.select.clone(),
             self.key,
+            self.sort.as_ref(),
             req,
-            self.newest_first,
+            self.descending,
         ))
     }
 

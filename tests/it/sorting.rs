@@ -1,5 +1,6 @@
-//! The invoice list's sort orders: each pages by cursor in both directions
-//! and agrees with the same order computed here from the whole list.
+//! The invoice and customer lists' sort orders: each pages by cursor in
+//! both directions and agrees with the same order computed here from the
+//! whole list.
 
 use serde_json::{Value, json};
 
@@ -196,5 +197,161 @@ db_test!(customer_names_sort_in_swedish_alphabetical_order, |app| {
             expected,
             "{direction}"
         );
+    }
+});
+
+const CUSTOMERS: &str = "query($o: CustomerOrder, $f: Int, $a: String, $l: Int, $b: String) {
+  customers(orderBy: $o, first: $f, after: $a, last: $l, before: $b) {
+    totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } nodes { id name } } }";
+
+/// The whole customer list in `order`, `size` at a time: forward from the
+/// start, or backward from the end (and then put in list order). Each
+/// page's flags say whether rows lie beyond it; each row is (id, name).
+async fn customers_in(
+    app: &crate::helpers::TestApp,
+    order: &Value,
+    size: u32,
+    forward: bool,
+) -> Vec<(String, String)> {
+    let (this_way, other_way, cursor, size_var, cursor_var) = if forward {
+        ("hasNextPage", "hasPreviousPage", "endCursor", "f", "a")
+    } else {
+        ("hasPreviousPage", "hasNextPage", "startCursor", "l", "b")
+    };
+    let mut pages: Vec<Vec<(String, String)>> = Vec::new();
+    let mut at = Value::Null;
+    loop {
+        let mut vars = json!({ "o": order });
+        vars[size_var] = json!(size);
+        vars[cursor_var] = at.clone();
+        let p = app.ok(&app.company, CUSTOMERS, vars).await;
+        let info = &p["customers"]["pageInfo"];
+        assert_eq!(info[other_way], !pages.is_empty(), "{order} {p}");
+        pages.push(
+            p["customers"]["nodes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|n| {
+                    let name = n["name"].as_str().unwrap_or("").to_string();
+                    (n["id"].as_str().unwrap().to_string(), name)
+                })
+                .collect(),
+        );
+        if info[this_way] != true {
+            break;
+        }
+        at = info[cursor].clone();
+    }
+    if !forward {
+        pages.reverse();
+    }
+    pages.concat()
+}
+
+db_test!(customers_sort_by_name_and_page_both_ways, |app| {
+    // Swedish alphabetical order, as for the invoice list's printed names;
+    // the two named Erik keep the order they were created in.
+    let sorted = [
+        "", "anna", "Bertil", "Émile", "Erik", "Erik", "Ülla", "Zeta", "åsa", "Ärla", "Östen",
+    ];
+    let mut created = Vec::new();
+    for (i, name) in sorted.iter().enumerate().rev() {
+        // Created out of order, the two Eriks first the one listed first.
+        let name = if i == 4 { sorted[5] } else { name };
+        let input = if name.is_empty() {
+            json!({ "customerNumber": "utan-namn" })
+        } else {
+            json!({ "name": name })
+        };
+        created.push((app.customer(&app.company, input).await, name.to_string()));
+    }
+    let erik_first = created.iter().position(|c| c.1 == "Erik").unwrap();
+    // By creation, as when no order is given.
+    for direction in ["ASC", "DESC"] {
+        let order = json!({ "field": "CREATED", "direction": direction });
+        let mut expected = created.clone();
+        if direction == "DESC" {
+            expected.reverse();
+        }
+        for forward in [true, false] {
+            assert_eq!(customers_in(&app, &order, 4, forward).await, expected);
+        }
+    }
+    let by_name: Vec<(String, String)> = {
+        let mut v = created.clone();
+        // Stable: equal keys keep creation order.
+        v.sort_by_key(|(_, n)| entity::text::sort_key(n));
+        v
+    };
+    assert_eq!(
+        by_name.iter().map(|c| c.1.as_str()).collect::<Vec<_>>(),
+        sorted
+    );
+    assert_eq!(by_name[4].0, created[erik_first].0);
+    for direction in ["ASC", "DESC"] {
+        let order = json!({ "field": "NAME", "direction": direction });
+        let mut expected = by_name.clone();
+        if direction == "DESC" {
+            expected.reverse();
+        }
+        // Three at a time, so that cursors fall between the letters and
+        // between the two Eriks.
+        for size in [3, 4] {
+            for forward in [true, false] {
+                assert_eq!(
+                    customers_in(&app, &order, size, forward).await,
+                    expected,
+                    "{direction} {size} {forward}"
+                );
+            }
+        }
+    }
+    // Customers there were before migration 24 get their keys when the
+    // database is migrated: the server's own, beyond what the database's
+    // LOWER makes of Å, Ä, Ö and accents.
+    let db = invoice_finance::db::connect(&app.database_url)
+        .await
+        .unwrap();
+    let back = crate::helpers::migrations_from("m20261207_000024");
+    invoice_finance::db::migrate_down(&db, back).await.unwrap();
+    invoice_finance::db::migrate(&db).await.unwrap();
+    let order = json!({ "field": "NAME", "direction": "ASC" });
+    assert_eq!(customers_in(&app, &order, 4, true).await, by_name);
+    // A rename moves the customer to its new place.
+    let anna = &by_name[1].0;
+    app.ok(
+        &app.company,
+        "mutation($id: ID!) { updateCustomer(id: $id, input: { name: \"Östergren\" }) { name } }",
+        json!({ "id": anna }),
+    )
+    .await;
+    let names: Vec<String> = customers_in(&app, &order, 5, true)
+        .await
+        .into_iter()
+        .map(|c| c.1)
+        .collect();
+    assert_eq!(names.last().map(String::as_str), Some("Östergren"));
+    assert_eq!(names.len(), sorted.len());
+    // Another company's cursor finds no place in this list: its row's name
+    // is not read, and the page is empty.
+    app.customer(&app.other, json!({ "name": "Mårten" })).await;
+    let theirs = app
+        .ok(&app.other, CUSTOMERS, json!({ "o": order, "f": 1 }))
+        .await["customers"]["pageInfo"]["endCursor"]
+        .clone();
+    for (f, a, l, b) in [
+        (json!(3), theirs.clone(), Value::Null, Value::Null),
+        (Value::Null, Value::Null, json!(3), theirs.clone()),
+    ] {
+        let p = app
+            .ok(
+                &app.company,
+                CUSTOMERS,
+                json!({ "o": order, "f": f, "a": a, "l": l, "b": b }),
+            )
+            .await;
+        assert_eq!(p["customers"]["nodes"], json!([]), "{p}");
+        assert_eq!(p["customers"]["totalCount"], sorted.len(), "{p}");
     }
 });

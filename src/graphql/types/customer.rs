@@ -4,13 +4,16 @@ use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
 
 use super::Address;
-use super::invoice::{InvoiceConnection, InvoiceOrder, along, connection, invoice_page};
+use super::invoice::{
+    InvoiceConnection, InvoiceOrder, OrderDirection, along, connection, invoice_page,
+};
 use crate::client_error::GqlResult;
 use crate::domain::identifiers::{IdentityKind, identity_kind_of_normalised};
 use crate::graphql::connection::Window;
 use crate::graphql::ids::encode_id;
 use crate::graphql::loaders::{CustomerInvoicesLoader, FirstInvoices};
 use crate::graphql::{loader, tenant};
+use crate::store::customers::CustomerSort;
 use crate::store::invoices::InvoiceFilter;
 use crate::store::page::{Page, PageRequest};
 
@@ -125,3 +128,38 @@ impl Customer {
 }
 
 crate::connection_types!(CustomerConnection, CustomerEdge, Customer, "customers");
+
+/// What the customer list can be sorted by.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CustomerOrderField {
+    /// The order customers were created in.
+    Created,
+    /// The name in Swedish alphabetical order: case and accents aside, Å, Ä
+    /// and Ö after Z; no name first.
+    Name,
+}
+
+/// How to sort the customer list. Equal names keep creation order; every
+/// sort pages by cursor in both directions at the same cost anywhere in the
+/// list.
+#[derive(async_graphql::InputObject, Copy, Clone, Debug)]
+pub struct CustomerOrder {
+    /// By what.
+    pub field: CustomerOrderField,
+    /// Which way.
+    pub direction: OrderDirection,
+}
+
+impl CustomerOrder {
+    /// The store's sort and whether it is descending; none given is oldest
+    /// first.
+    pub fn into_store(order: Option<Self>) -> (CustomerSort, bool) {
+        order.map_or((CustomerSort::Created, false), |o| {
+            let sort = match o.field {
+                CustomerOrderField::Created => CustomerSort::Created,
+                CustomerOrderField::Name => CustomerSort::Name,
+            };
+            (sort, o.direction == OrderDirection::Desc)
+        })
+    }
+}

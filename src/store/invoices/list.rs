@@ -222,35 +222,19 @@ fn beyond(
     inclusive: bool,
 ) -> Expr {
     let id = Expr::col((invoice::Entity, invoice::Column::Id));
-    let larger = forward != order.descending;
-    let cmp = |l: Expr, r: Expr| match (larger, inclusive) {
-        (true, false) => l.gt(r),
-        (true, true) => l.gte(r),
-        (false, false) => l.lt(r),
-        (false, true) => l.lte(r),
-    };
-    match order.sort.expr() {
-        None => cmp(id, Expr::val(cursor)),
-        Some(value) => {
-            // The cursor's own sort value, read by id from the same index.
-            let pivot = Query::select()
-                .expr(value.clone())
-                .from(invoice::Entity)
-                .and_where(Expr::col((invoice::Entity, invoice::Column::Id)).eq(cursor))
-                .and_where(
-                    Expr::col((invoice::Entity, invoice::Column::CompanyId))
-                        .eq(tenant.company_id()),
-                )
-                .to_owned();
-            cmp(
-                Expr::tuple([value, id]),
-                Expr::tuple([
-                    Expr::SubQuery(None, Box::new(SubQueryStatement::from(pivot))),
-                    Expr::val(cursor),
-                ]),
+    let sort = order.sort.expr().map(|value| {
+        // The cursor's own sort value, read by id from the same index.
+        let pivot = Query::select()
+            .expr(value.clone())
+            .from(invoice::Entity)
+            .and_where(Expr::col((invoice::Entity, invoice::Column::Id)).eq(cursor))
+            .and_where(
+                Expr::col((invoice::Entity, invoice::Column::CompanyId)).eq(tenant.company_id()),
             )
-        }
-    }
+            .to_owned();
+        (value, pivot)
+    });
+    crate::store::page::past(id, sort, cursor, forward != order.descending, inclusive)
 }
 
 /// One page of the tenant's invoices that `filter` matches, in `order`, with

@@ -87,6 +87,7 @@ from_columns!(customer::Model {
     created_at,
     updated_at,
     name_search,
+    name_sort,
 } brief {
     id,
     company_id,
