@@ -524,12 +524,7 @@ db_test!(
         )
         .await;
         app.worker_settled().await;
-        let db = invoice_finance::db::connect(&app.database_url)
-            .await
-            .unwrap();
-        let back = crate::helpers::migrations_from("m20261205_000012");
-        invoice_finance::db::migrate_down(&db, back).await.unwrap();
-        invoice_finance::db::migrate(&db).await.unwrap();
+        crate::helpers::migrate_again_from(&app, "m20261205_000012").await;
         assert_eq!(assert_tally_matches_sales(&app).await, 1);
         // What quotes read from it: 10 000 + 3 750 bought, 2 500 collected.
         let c = invoice_on(&app, &customer, "2026-11-22", "30", "1000").await;
@@ -1223,12 +1218,7 @@ db_test!(a_retried_credit_answers_with_its_own_credit_note, |app| {
     }
     // Credits recorded before payments named their notes are paired with
     // them when the database is migrated.
-    let db = invoice_finance::db::connect(&app.database_url)
-        .await
-        .unwrap();
-    let back = crate::helpers::migrations_from("m20261206_000020");
-    invoice_finance::db::migrate_down(&db, back).await.unwrap();
-    invoice_finance::db::migrate(&db).await.unwrap();
+    crate::helpers::migrate_again_from(&app, "m20261206_000020").await;
     for (key, what, was) in [
         ("cr-b", "Late delivery", &second),
         ("cr-a", "Wrong colour", &first),

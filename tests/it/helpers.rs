@@ -138,6 +138,19 @@ pub struct TestApp {
     _db: TestDb,
 }
 
+/// Rolls the app's database back to before the migration whose name starts
+/// with `prefix`, then applies every migration again: what a database made
+/// before that migration gets when it is migrated.
+pub async fn migrate_again_from(app: &TestApp, prefix: &str) {
+    let db = invoice_finance::db::connect(&app.database_url)
+        .await
+        .unwrap();
+    invoice_finance::db::migrate_down(&db, migrations_from(prefix))
+        .await
+        .unwrap();
+    invoice_finance::db::migrate(&db).await.unwrap();
+}
+
 /// How many migrations, counted from the last, roll the schema back to
 /// before the migration whose name starts with `prefix`.
 pub fn migrations_from(prefix: &str) -> u32 {

@@ -341,12 +341,7 @@ db_test!(a_search_finds_swedish_letters_in_either_case, |app| {
     check("renamed back").await;
     // Names written before the lower-cased columns existed are lower-cased
     // when the database is migrated.
-    let db = invoice_finance::db::connect(&app.database_url)
-        .await
-        .unwrap();
-    let back = crate::helpers::migrations_from("m20261207_000021");
-    invoice_finance::db::migrate_down(&db, back).await.unwrap();
-    invoice_finance::db::migrate(&db).await.unwrap();
+    crate::helpers::migrate_again_from(&app, "m20261207_000021").await;
     check("after migrating").await;
     // And their sort keys: Swedish alphabetical order, Å before Ä.
     let r = app

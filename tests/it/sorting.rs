@@ -310,12 +310,7 @@ db_test!(customers_sort_by_name_and_page_both_ways, |app| {
     // Customers there were before migration 24 get their keys when the
     // database is migrated: the server's own, beyond what the database's
     // LOWER makes of Å, Ä, Ö and accents.
-    let db = invoice_finance::db::connect(&app.database_url)
-        .await
-        .unwrap();
-    let back = crate::helpers::migrations_from("m20261207_000024");
-    invoice_finance::db::migrate_down(&db, back).await.unwrap();
-    invoice_finance::db::migrate(&db).await.unwrap();
+    crate::helpers::migrate_again_from(&app, "m20261207_000024").await;
     let order = json!({ "field": "NAME", "direction": "ASC" });
     assert_eq!(customers_in(&app, &order, 4, true).await, by_name);
     // A rename moves the customer to its new place.

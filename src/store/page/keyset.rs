@@ -138,11 +138,30 @@ where
 
 /// A [`Listing`] over one `SELECT`, paged by [`fetch`].
 pub(super) struct Keyset<E: EntityTrait, R> {
-    pub(super) select: Select<E>,
-    pub(super) key: E::Column,
-    pub(super) sort: Option<SortBy<E>>,
-    pub(super) descending: bool,
-    pub(super) record: PhantomData<fn() -> R>,
+    select: Select<E>,
+    key: E::Column,
+    sort: Option<SortBy<E>>,
+    descending: bool,
+    record: PhantomData<fn() -> R>,
+}
+
+impl<E: EntityTrait, R> Keyset<E, R> {
+    /// The rows of `select` ordered by `sort`'s value, if any, and then by
+    /// `key`, all descending when `descending`.
+    pub(super) fn new(
+        select: Select<E>,
+        key: E::Column,
+        sort: Option<SortBy<E>>,
+        descending: bool,
+    ) -> Self {
+        Self {
+            select,
+            key,
+            sort,
+            descending,
+            record: PhantomData,
+        }
+    }
 }
 
 impl<E, R> PageSource<R> for Keyset<E, R>

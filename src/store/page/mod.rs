@@ -4,7 +4,6 @@
 //! to a tenant or an operator); the GraphQL layer pages and counts it and
 //! cannot change which rows it holds.
 
-use std::marker::PhantomData;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
@@ -184,13 +183,7 @@ impl<R: 'static> Listing<R> {
         R: TryFrom<E::Model> + Send,
         AppError: From<R::Error>,
     {
-        Self(Arc::new(Keyset {
-            select,
-            key,
-            sort: None,
-            descending: newest_first,
-            record: PhantomData,
-        }))
+        Self::of(Keyset::new(select, key, None, newest_first))
     }
 
     /// The rows of `select` ordered by `sort`'s value and then by `key`
@@ -204,13 +197,7 @@ impl<R: 'static> Listing<R> {
         R: TryFrom<E::Model> + Send,
         AppError: From<R::Error>,
     {
-        Self(Arc::new(Keyset {
-            select,
-            key,
-            sort: Some(sort),
-            descending,
-            record: PhantomData,
-        }))
+        Self::of(Keyset::new(select, key, Some(sort), descending))
     }
 
     /// A list that reads its pages its own way.
