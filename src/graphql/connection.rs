@@ -40,6 +40,21 @@ impl PageInfo {
     }
 }
 
+/// Whether the client's `pageInfo` asks if rows lie on the far side of the
+/// request's cursor: `hasPreviousPage` for a forward page, `hasNextPage` for
+/// a backward one. Finding out takes one more statement when a cursor is
+/// given, so a page that does not ask skips it (and answers `false`).
+pub fn far_side_asked(
+    ctx: &async_graphql::Context<'_>,
+    req: crate::store::page::PageRequest,
+) -> bool {
+    let info = ctx.look_ahead().field("pageInfo");
+    match req {
+        crate::store::page::PageRequest::Forward { .. } => info.field("hasPreviousPage").exists(),
+        crate::store::page::PageRequest::Backward { .. } => info.field("hasNextPage").exists(),
+    }
+}
+
 /// The page a client asked for: `first`/`after`, and for lists that page
 /// backwards too, `last`/`before`.
 #[derive(Debug, Default)]
@@ -155,7 +170,8 @@ macro_rules! connection_types {
                 T: $crate::store::page::Keyed + 'static,
             {
                 let (st, req) = window.request(ctx)?;
-                let page = list.page(&st.db, req).await?;
+                let far_side = $crate::graphql::connection::far_side_asked(ctx, req);
+                let page = list.page(&st.db, req, far_side).await?;
                 let total = $crate::graphql::connection::count_of(st.db, list);
                 Ok(Self::from_page(page, node, total))
             }

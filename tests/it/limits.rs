@@ -85,6 +85,41 @@ db_test!(
 );
 
 db_test!(
+    a_page_after_a_cursor_looks_behind_it_only_when_asked,
+    settings = |s| { quiet(s) },
+    |app| {
+        for name in ["Anna", "Bertil", "Cesar", "David"] {
+            app.customer(&app.company, json!({ "name": name })).await;
+        }
+        for order in ["CREATED", "NAME"] {
+            let first = app
+                .ok(
+                    &app.company,
+                    &format!("{{ customers(orderBy: {{ field: {order}, direction: ASC }}, first: 2) {{ pageInfo {{ endCursor }} }} }}"),
+                    json!({}),
+                )
+                .await;
+            let after = &first["customers"]["pageInfo"]["endCursor"];
+            let page = |info: &str| {
+                format!(
+                    "{{ customers(orderBy: {{ field: {order}, direction: ASC }}, first: 2, after: {after}) {{ nodes {{ name }} {info} }} }}"
+                )
+            };
+            let (without, r) = statements_for(&app, &page("")).await;
+            assert_eq!(
+                r["customers"]["nodes"],
+                json!([{ "name": "Cesar" }, { "name": "David" }])
+            );
+            let (with, r) = statements_for(&app, &page("pageInfo { hasPreviousPage }")).await;
+            assert_eq!(r["customers"]["pageInfo"]["hasPreviousPage"], true, "{r}");
+            // Whether rows precede the cursor is one statement more, read
+            // only for a client that asks.
+            assert_eq!(with, without + 1, "{order}: {with} against {without}");
+        }
+    }
+);
+
+db_test!(
     a_page_reads_its_invoices_rows_in_one_statement,
     settings = |s| { quiet(s) },
     |app| {

@@ -90,8 +90,8 @@ fn beyond<E: EntityTrait>(
 
 /// Fetches one page of `select`, ordered by `sort`'s value if any and then
 /// by `key` (descending when `descending`), read as records `R`: the page's
-/// rows plus one tells whether more follow, and one probe at the cursor
-/// whether any precede.
+/// rows plus one tells whether more follow, and, when `far_side`, one probe
+/// at the cursor whether any lie on its other side.
 pub async fn fetch<R, E, C>(
     db: &C,
     select: Select<E>,
@@ -99,6 +99,7 @@ pub async fn fetch<R, E, C>(
     sort: Option<&SortBy<E>>,
     req: PageRequest,
     descending: bool,
+    far_side: bool,
 ) -> Result<Page<R>, crate::error::AppError>
 where
     E: EntityTrait,
@@ -125,13 +126,13 @@ where
     let items = E::Model::find_by_statement(stmt).all(db).await?;
     // Rows on the other side of the cursor (or at it).
     let behind = match cursor {
-        Some(c) => {
+        Some(c) if far_side => {
             let probe = select
                 .filter(beyond(key, sort, descending, c, !forward, true))
                 .into_query();
             db.query_one_raw(limited(db, &probe, 1)).await?.is_some()
         }
-        None => false,
+        _ => false,
     };
     Page::window(items, size, forward, behind).records()
 }
@@ -175,6 +176,7 @@ where
         &'a self,
         db: &'a DatabaseConnection,
         req: PageRequest,
+        far_side: bool,
     ) -> BoxFuture<'a, AppResult<Page<R>>> {
         Box::pin(fetch(
             db,
@@ -183,6 +185,7 @@ where
             self.sort.as_ref(),
             req,
             self.descending,
+            far_side,
         ))
     }
 

@@ -163,11 +163,14 @@ impl<R> Clone for Listing<R> {
 
 /// What a [`Listing`] reads: a page of its records, and how many there are.
 pub trait PageSource<R>: Send + Sync {
-    /// One page.
+    /// One page; whether rows lie on the far side of its cursor is found
+    /// out (one more statement) only when `far_side`, and is `false`
+    /// otherwise.
     fn page<'a>(
         &'a self,
         db: &'a DatabaseConnection,
         req: PageRequest,
+        far_side: bool,
     ) -> BoxFuture<'a, AppResult<Page<R>>>;
     /// How many rows the list has over all its pages.
     fn count<'a>(&'a self, db: &'a DatabaseConnection) -> BoxFuture<'a, AppResult<u64>>;
@@ -205,9 +208,14 @@ impl<R: 'static> Listing<R> {
         Self(Arc::new(source))
     }
 
-    /// One page of the list.
-    pub async fn page(&self, db: &DatabaseConnection, req: PageRequest) -> AppResult<Page<R>> {
-        self.0.page(db, req).await
+    /// One page of the list; `far_side` as for [`PageSource::page`].
+    pub async fn page(
+        &self,
+        db: &DatabaseConnection,
+        req: PageRequest,
+        far_side: bool,
+    ) -> AppResult<Page<R>> {
+        self.0.page(db, req, far_side).await
     }
 
     /// How many rows the list has.

@@ -204,9 +204,10 @@ impl PageSource<ContactRequest> for ContactRequests {
         &'a self,
         db: &'a DatabaseConnection,
         req: PageRequest,
+        far_side: bool,
     ) -> BoxFuture<'a, AppResult<Page<ContactRequest>>> {
         Box::pin(async move {
-            let page = self.rows.page(db, req).await?;
+            let page = self.rows.page(db, req, far_side).await?;
             let ids: Vec<CompanyId> = page
                 .items
                 .iter()

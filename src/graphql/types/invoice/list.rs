@@ -75,12 +75,7 @@ pub fn along(ctx: &Context<'_>, req: PageRequest) -> (Along, bool) {
         sale: node("sale") || node("listIcon"),
         width: brief::width(ctx, nodes.into_iter().chain(edges)),
     };
-    let info = look.field("pageInfo");
-    let other_side = match req {
-        PageRequest::Forward { .. } => info.field("hasPreviousPage").exists(),
-        PageRequest::Backward { .. } => info.field("hasNextPage").exists(),
-    };
-    (along, other_side)
+    (along, crate::graphql::connection::far_side_asked(ctx, req))
 }
 
 /// One page of invoices for a connection field, reading along what the
