@@ -36,8 +36,9 @@ impl<E: EntityTrait> Clone for SortBy<E> {
 
 /// The rows past a cursor along a key `id`, or along a sort value and then
 /// `id`: where (value, id) is larger (`larger`) or smaller than the
-/// cursor's, or equal too when `inclusive`. `pivot` is the statement that
-/// reads the cursor row's value, which the rows compare against.
+/// cursor's, or equal too when `inclusive`. `sort` is the value and the
+/// statement that reads the cursor row's value, which the rows compare
+/// against.
 pub fn past(
     id: Expr,
     sort: Option<(Expr, SelectStatement)>,
