@@ -138,7 +138,7 @@ where
     Page::window(items, size, forward, behind).records()
 }
 
-/// A [`Listing`] over one `SELECT`, paged by [`fetch`].
+/// A [`Listing`](super::Listing) over one `SELECT`, paged by [`fetch`].
 pub(super) struct Keyset<E: EntityTrait, R> {
     select: Select<E>,
     key: E::Column,
