@@ -28,6 +28,10 @@ pub struct Model {
     /// `name`'s key in Swedish alphabetical order ([`crate::text::sort_key`];
     /// empty without a name): what the customer list sorts by name.
     pub name_sort: String,
+    /// `customer_number`'s key with its digits compared as numbers
+    /// ([`crate::text::number_sort_key`]): what the customer list sorts by
+    /// number.
+    pub number_sort: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -29,6 +29,28 @@ pub fn sort_key(text: &str) -> String {
     })
 }
 
+/// A customer number's sort key: its text as [`sort_key`] has it, with each
+/// run of digits compared as a number: "9" before "10", "K9" before "K10".
+/// A run is written as its length in two digits (a customer number has at
+/// most 20 characters) and then its digits without leading zeros, so a
+/// shorter number sorts first and numbers of one length by their digits;
+/// "007" and "7" have the same key.
+pub fn number_sort_key(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 4);
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
+        out.push_str(&sort_key(&rest[..start]));
+        let run = &rest[start..];
+        let end = run.find(|c: char| !c.is_ascii_digit()).unwrap_or(run.len());
+        let digits = run[..end].trim_start_matches('0');
+        out.push_str(&format!("{:02}", digits.len()));
+        out.push_str(digits);
+        rest = &run[end..];
+    }
+    out.push_str(&sort_key(rest));
+    out
+}
+
 /// `text` lower-cased, each letter as `special` says, or else without its
 /// accents.
 fn lower_without_accents(text: &str, special: impl Fn(char) -> Option<char>) -> String {

@@ -129,6 +129,9 @@ pub enum CustomerSort {
     /// The name in Swedish alphabetical order (its key, migration 24); no
     /// name first.
     Name,
+    /// The customer number, its digits compared as numbers (its key,
+    /// migration 25).
+    Number,
 }
 
 /// The tenant's customers in `sort` order (reversed when `descending`),
@@ -140,18 +143,18 @@ pub fn listing(
     descending: bool,
 ) -> Listing<Customer> {
     let select = scoped(tenant).filter(search_condition(search));
-    match sort {
-        CustomerSort::Created => Listing::keyset(select, customer::Column::Id, descending),
-        CustomerSort::Name => Listing::sorted(
-            select,
-            customer::Column::Id,
-            SortBy {
-                value: customer::Column::NameSort,
-                pivot: scoped(tenant),
-            },
-            descending,
-        ),
-    }
+    let value = match sort {
+        CustomerSort::Created => {
+            return Listing::keyset(select, customer::Column::Id, descending);
+        }
+        CustomerSort::Name => customer::Column::NameSort,
+        CustomerSort::Number => customer::Column::NumberSort,
+    };
+    let sort = SortBy {
+        value,
+        pivot: scoped(tenant),
+    };
+    Listing::sorted(select, customer::Column::Id, sort, descending)
 }
 
 /// The first of the numbers `from`, `from + 1`, … `from + count - 1` that no
@@ -203,6 +206,7 @@ fn written(
     now: DateTime<Utc>,
 ) -> customer::ActiveModel {
     customer::ActiveModel {
+        number_sort: Set(entity::text::number_sort_key(&customer_number)),
         customer_number: Set(customer_number),
         name_search: Set(f.name.as_deref().map(entity::text::search_form)),
         name_sort: Set(entity::text::sort_key(

@@ -520,7 +520,7 @@ async fn a_record_read_by_position_refuses_a_null_or_another_type() {
     let absent = |sql: String| absent_in(sql, Width::Full);
     let columns = "1::bigint, 2::bigint, 'K1'::text, 'Kund AB'::text, NULL::text, NULL::text, \
                    NULL::text, NULL::text, NULL::text, NULL::text, 'SE'::text, now(), now(), \
-                   'kund ab'::text, 'kund ab'::text";
+                   'kund ab'::text, 'kund ab'::text, '0211'::text";
     let good = read(format!("SELECT {columns}")).await.unwrap();
     assert_eq!(
         (good.id, good.company_id, good.name.as_deref()),

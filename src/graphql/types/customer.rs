@@ -137,9 +137,12 @@ pub enum CustomerOrderField {
     /// The name in Swedish alphabetical order: case and accents aside, Å, Ä
     /// and Ö after Z; no name first.
     Name,
+    /// The customer number, its digits compared as numbers: 9 before 10,
+    /// K9 before K10.
+    CustomerNumber,
 }
 
-/// How to sort the customer list. Equal names keep creation order; every
+/// How to sort the customer list. Equal keys keep creation order; every
 /// sort pages by cursor in both directions at the same cost anywhere in the
 /// list.
 #[derive(async_graphql::InputObject, Copy, Clone, Debug)]
@@ -158,6 +161,7 @@ impl CustomerOrder {
             let sort = match o.field {
                 CustomerOrderField::Created => CustomerSort::Created,
                 CustomerOrderField::Name => CustomerSort::Name,
+                CustomerOrderField::CustomerNumber => CustomerSort::Number,
             };
             (sort, o.direction == OrderDirection::Desc)
         })

@@ -88,6 +88,7 @@ from_columns!(customer::Model {
     updated_at,
     name_search,
     name_sort,
+    number_sort,
 } brief {
     id,
     company_id,
