@@ -27,7 +27,6 @@ mod m20261207_000021_name_search_and_sort;
 mod m20261207_000022_nox_submissions;
 mod m20261207_000023_invoice_ocr;
 mod m20261207_000024_customer_sort;
-mod m20261207_000025_customer_number_sort;
 
 /// Runs `statements` one after another on the migration's connection.
 async fn run_all(m: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
@@ -72,7 +71,6 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000022_nox_submissions::Migration),
             Box::new(m20261207_000023_invoice_ocr::Migration),
             Box::new(m20261207_000024_customer_sort::Migration),
-            Box::new(m20261207_000025_customer_number_sort::Migration),
         ]
     }
 }

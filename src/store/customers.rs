@@ -130,7 +130,7 @@ pub enum CustomerSort {
     /// name first.
     Name,
     /// The customer number, its digits compared as numbers (its key,
-    /// migration 25).
+    /// migration 24).
     Number,
 }
 
