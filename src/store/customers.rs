@@ -120,7 +120,7 @@ fn identity_digits_match(search: &str) -> Option<Expr> {
 
 crate::store::by_id::key!(CustomerId => Customer, table customer, company CompanyId = company_id);
 
-/// What the customer list is sorted by; equal names keep creation order.
+/// What the customer list is sorted by; equal keys keep creation order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CustomerSort {
     /// Creation order.
