@@ -134,9 +134,13 @@ impl CoreMutation {
 
     /// Credits an invoice with a credit note (negative rows, linked to the
     /// invoice) that takes its total off the balance. Without `rows` the whole
-    /// invoice is credited; `rows` (positive amounts) credit part of it, at the
+    /// invoice is credited, row by row, or, after earlier credit notes, what
+    /// they left at each VAT rate (`VALIDATION` on `invoiceId` when nothing
+    /// is left); `rows` (positive amounts) credit part of it, at the
     /// invoice's VAT rates and, rate by rate, within the net it charged at that
-    /// rate less earlier credit notes (`VALIDATION`). An open
+    /// rate less earlier credit notes (`VALIDATION`). Its VAT at a rate is
+    /// what it takes off the VAT on the net left to credit there, so credit
+    /// notes that credit all of a rate take off all its VAT, to the öre. An open
     /// Nox Finans case is reduced, or closed as CREDITED. A sold invoice is
     /// refused (`INVOICE_SOLD`). The same `idempotencyKey` makes one credit note:
     /// a retry answers with that note, and the key sent with another amount,

@@ -11,6 +11,7 @@ mod books;
 mod brief;
 mod cli;
 mod clients;
+mod credits;
 mod drill;
 mod fuzz;
 mod house;

@@ -5,10 +5,15 @@
 //! credit notes together take off no more than the invoice's net at that
 //! rate. Rows come in as `(VAT rate in basis points, net öre)`; the rows of
 //! credit notes as stored, negative.
+//!
+//! A credit note's VAT at a rate is the fall it makes in the VAT on the net
+//! left to credit there ([`credit_totals`]), so credit notes that together
+//! credit a rate's whole net take off exactly the VAT the invoice charged at
+//! it, however they were split: the invoice closes to the öre.
 
 use std::collections::BTreeMap;
 
-use super::Row;
+use super::{Row, Totals, vat_on};
 use crate::domain::FieldError;
 use crate::domain::money::{Ore, from_ore};
 
@@ -70,6 +75,61 @@ pub fn credit_fits(
         }
     }
     Ok(())
+}
+
+/// What is left to credit at each rate the invoice charged, where anything
+/// is: `(VAT rate in basis points, net öre)`, by rate.
+pub fn left_to_credit(
+    invoiced: impl IntoIterator<Item = (i64, Ore)>,
+    credited: impl IntoIterator<Item = (i64, Ore)>,
+) -> Vec<(i64, Ore)> {
+    left_by_rate(invoiced, credited)
+        .into_iter()
+        .filter(|(_, net)| net.is_positive())
+        .collect()
+}
+
+/// Rows that credit `left` (as [`left_to_credit`] gives it), one a rate, each
+/// described as `description`.
+pub fn rows_crediting(left: &[(i64, Ore)], description: &str) -> Vec<Row> {
+    left.iter()
+        .map(|&(rate, net)| Row {
+            description: description.to_string(),
+            quantity_milli: 1000,
+            unit_price_ore: net,
+            vat_rate_bp: rate,
+            amount_ore: net,
+        })
+        .collect()
+}
+
+/// What a credit note of `credit` rows takes off, after the credit notes
+/// before it (`credited`); fails as [`credit_fits`] does. At each rate its
+/// VAT is the VAT on the net left to credit there before it less the VAT on
+/// what it leaves (each rounded to öre), so it is within an öre of the VAT on
+/// its own net, and the credits of a rate add up to the VAT the invoice
+/// charged at it.
+pub fn credit_totals<I, C>(invoiced: I, credited: C, credit: &[Row]) -> Result<Totals, FieldError>
+where
+    I: IntoIterator<Item = (i64, Ore)> + Clone,
+    C: IntoIterator<Item = (i64, Ore)> + Clone,
+{
+    credit_fits(invoiced.clone(), credited.clone(), credit)?;
+    let left = left_by_rate(invoiced, credited);
+    let asked = net_by_rate(credit.iter().map(Row::net_at_rate));
+    let net_ore: Ore = asked.values().sum();
+    let vat_ore: Ore = asked
+        .iter()
+        .map(|(rate, net)| {
+            let before = left.get(rate).copied().unwrap_or(Ore::ZERO);
+            vat_on(before, *rate) - vat_on(before - *net, *rate)
+        })
+        .sum();
+    Ok(Totals {
+        net_ore,
+        vat_ore,
+        total_ore: net_ore + vat_ore,
+    })
 }
 
 /// Whether new rows for an invoice still hold what its credit notes took

@@ -144,10 +144,7 @@ pub fn totals(rows: &[Row]) -> Result<Totals, FieldError> {
     let net_ore: Ore = net_by_rate.values().sum();
     let vat_ore: Ore = net_by_rate
         .iter()
-        .map(|(rate, net)| {
-            let vat = round_ore(from_ore(*net) * from_scaled(*rate, 4));
-            to_ore(vat).unwrap_or(Ore::new(i64::MAX))
-        })
+        .map(|(rate, net)| vat_on(*net, *rate))
         .sum();
     let total_ore = net_ore.saturating_add(vat_ore);
     if total_ore > MAX_AMOUNT_ORE {
@@ -161,6 +158,13 @@ pub fn totals(rows: &[Row]) -> Result<Totals, FieldError> {
         vat_ore,
         total_ore,
     })
+}
+
+/// The VAT on `net` at `rate_bp`, rounded to öre: an invoice's VAT at each
+/// of its rates.
+fn vat_on(net: Ore, rate_bp: i64) -> Ore {
+    let vat = round_ore(from_ore(net) * from_scaled(rate_bp, 4));
+    to_ore(vat).unwrap_or(Ore::new(i64::MAX))
 }
 
 stored_enum! {
@@ -367,7 +371,9 @@ stored_enum! {
 }
 
 mod credit;
-pub use credit::{credit_fits, keeps_credited, same_credit};
+pub use credit::{
+    credit_fits, credit_totals, keeps_credited, left_to_credit, rows_crediting, same_credit,
+};
 
 #[cfg(test)]
 mod tests;

@@ -322,6 +322,82 @@ proptest! {
 }
 
 #[test]
+fn a_credit_takes_off_the_fall_in_vat_on_what_is_left() {
+    // 100.02 at 25 %: VAT 25.005, so 25.01. Each half's own VAT is 12.5025,
+    // so 12.50; the first half takes 25.01 - 12.50 = 12.51.
+    let invoiced = [(2500, Ore::new(10_002))];
+    let half = [net_row(2500, 5_001)];
+    let first = credit_totals(invoiced, [], &half).unwrap();
+    assert_eq!(
+        (first.net_ore, first.vat_ore, first.total_ore),
+        (Ore::new(5_001), Ore::new(1_251), Ore::new(6_252))
+    );
+    let second = credit_totals(invoiced, [(2500, Ore::new(-5_001))], &half).unwrap();
+    assert_eq!(second.vat_ore, Ore::new(1_250));
+    assert_eq!(
+        first.vat_ore + second.vat_ore,
+        totals(&[net_row(2500, 10_002)]).unwrap().vat_ore
+    );
+    // Beyond the rate's net it fails as credit_fits does.
+    let err = credit_totals(
+        invoiced,
+        [(2500, Ore::new(-5_001))],
+        &[net_row(2500, 5_002)],
+    );
+    assert_eq!(err.err().map(|e| e.field), Some("rows".to_string()));
+    // What is left, by rate, and rows that credit it.
+    let left = left_to_credit(
+        [(2500, Ore::new(10_002)), (600, Ore::new(10_003))],
+        [(2500, Ore::new(-10_002)), (600, Ore::new(-3))],
+    );
+    assert_eq!(left, vec![(600, Ore::new(10_000))]);
+    assert_eq!(
+        rows_crediting(&left, "Kreditering"),
+        vec![net_row(600, 10_000)]
+    );
+}
+
+proptest! {
+    /// However the credits of an invoice are split, rate by rate, those that
+    /// take off a rate's whole net take off exactly the VAT the invoice
+    /// charged at it, and each takes within an öre of the VAT on its own net.
+    #[test]
+    fn credits_that_close_a_rate_take_off_its_whole_vat(
+        invoiced in proptest::collection::vec((0usize..4, 1i64..100_000), 1..5),
+        attempts in proptest::collection::vec((0usize..4, 1i64..50_000), 0..12),
+    ) {
+        let rates = VAT_RATES_BP;
+        let invoiced: Vec<(i64, Ore)> =
+            invoiced.iter().map(|(r, n)| (rates[*r], Ore::new(*n))).collect();
+        let mut credited: Vec<(i64, Ore)> = Vec::new();
+        let mut vat_taken: BTreeMap<i64, Ore> = BTreeMap::new();
+        let mut take = |credited: &mut Vec<(i64, Ore)>, row: Row| -> Result<(), TestCaseError> {
+            if let Ok(t) = credit_totals(invoiced.clone(), credited.clone(), std::slice::from_ref(&row)) {
+                let own = totals(std::slice::from_ref(&row)).unwrap().vat_ore;
+                prop_assert!((t.vat_ore - own).get().abs() <= 1, "{row:?}: {t:?} against {own:?}");
+                prop_assert_eq!(t.total_ore, t.net_ore + t.vat_ore);
+                *vat_taken.entry(row.vat_rate_bp).or_default() += t.vat_ore;
+                credited.push((row.vat_rate_bp, -row.amount_ore));
+            }
+            Ok(())
+        };
+        for (r, n) in attempts {
+            take(&mut credited, net_row(rates[r], n))?;
+        }
+        for (rate, net) in left_to_credit(invoiced.clone(), credited.clone()) {
+            take(&mut credited, net_row(rate, net.get()))?;
+        }
+        prop_assert!(left_to_credit(invoiced.clone(), credited.clone()).is_empty());
+        for &rate in rates {
+            let net: Ore = invoiced.iter().filter(|(r, _)| *r == rate).map(|(_, n)| *n).sum();
+            let charged = totals(&[net_row(rate, net.get())]).unwrap().vat_ore;
+            let taken = vat_taken.get(&rate).copied().unwrap_or(Ore::ZERO);
+            prop_assert_eq!(taken, if net.is_zero() { Ore::ZERO } else { charged }, "at {}", rate);
+        }
+    }
+}
+
+#[test]
 fn an_edit_keeps_at_each_rate_what_credit_notes_took_off() {
     // Credit notes took 400.00 off at 25 % (in two notes) and 100.00 at 6 %.
     let credited = [

@@ -3,6 +3,7 @@
 use super::*;
 use crate::domain::id::InvoiceId;
 use crate::domain::idempotency::idempotency_key;
+use crate::domain::invoice::{Row, credit_totals, left_to_credit, rows_crediting, same_credit};
 use crate::domain::money::Ore;
 
 /// A credit note and the invoice it credits.
@@ -17,7 +18,9 @@ pub struct Credited {
 /// Credits an invoice: a credit note with negative rows, linked to the
 /// invoice, takes its total off the invoice's balance (the customer's part; a
 /// house-work invoice's Skatteverket part is not credited here). Without rows
-/// the whole invoice is credited, row by row. An open Nox Finans case is
+/// all that is left to credit is credited ([`credit_all`]). Its VAT is
+/// [`credit_totals`]'s, so credits that take off a rate's whole net take off
+/// its whole VAT. An Nox Finans case is
 /// reduced, or closed as CREDITED; a sold invoice belongs to the financier and
 /// is refused (`INVOICE_SOLD`). The same key makes one credit note, and a
 /// retry answers with it.
@@ -30,38 +33,28 @@ pub async fn credit(
     key: &str,
 ) -> AppResult<Credited> {
     let key = idempotency_key(key)?;
+    let asked = rows.map(|r| parse_rows(&r)).transpose()?;
     let now = state.clock.now();
     let txn = state.begin_ordered().await?;
     let current = store::require_locked(&txn, tenant, invoice_id, "invoiceId").await?;
     let invoiced = store::rows_of(&txn, tenant, vec![current.id]).await?;
-    let parsed = match rows {
-        Some(r) => parse_rows(&r)?,
-        None => invoiced
-            .iter()
-            .map(|r| crate::domain::invoice::Row {
-                description: r.description.clone(),
-                quantity_milli: r.quantity_milli,
-                unit_price_ore: r.unit_price_ore,
-                vat_rate_bp: r.vat_rate_bp,
-                amount_ore: r.amount_ore,
-            })
-            .collect(),
-    };
-    let t = totals(&parsed)?;
+    let credited = store::credit_rows_of(&txn, tenant, &current).await?;
     if let Some(p) = store::payment_by_key(&txn, tenant, key).await? {
         let another =
             || AppError::conflict("this idempotency key was used for another payment or credit");
-        if p.invoice_id != invoice_id || p.payer != Payer::CreditNote || p.amount_ore != t.total_ore
-        {
-            return Err(another());
-        }
-        let note = p
-            .credit_note_id
-            .ok_or_else(|| AppError::Internal("a credit without its credit note".into()))?;
-        let note_rows = store::rows_of(&txn, tenant, vec![note]).await?;
-        if !crate::domain::invoice::same_credit(
-            note_rows.iter().map(store::InvoiceLine::net_at_rate),
-            &parsed,
+        let note = match p.credit_note_id {
+            Some(note) if p.invoice_id == invoice_id && p.payer == Payer::CreditNote => note,
+            _ => return Err(another()),
+        };
+        let (of_note, before): (Vec<_>, Vec<_>) =
+            credited.iter().partition(|r| r.invoice_id == note);
+        let expected = match asked {
+            Some(rows) => rows,
+            None => credit_all(&current, &invoiced, before.into_iter())?,
+        };
+        if !same_credit(
+            of_note.into_iter().map(store::InvoiceLine::net_at_rate),
+            &expected,
         ) {
             return Err(another());
         }
@@ -88,8 +81,11 @@ pub async fn credit(
             "the invoice is being sold; withdraw the sale before crediting it",
         ));
     }
-    let credited = store::credit_rows_of(&txn, tenant, &current).await?;
-    crate::domain::invoice::credit_fits(
+    let parsed = match asked {
+        Some(rows) => rows,
+        None => credit_all(&current, &invoiced, credited.iter())?,
+    };
+    let t = credit_totals(
         invoiced.iter().map(store::InvoiceLine::net_at_rate),
         credited.iter().map(store::InvoiceLine::net_at_rate),
         &parsed,
@@ -109,9 +105,9 @@ pub async fn credit(
             ),
         ));
     }
-    let negated: Vec<crate::domain::invoice::Row> = parsed
+    let negated: Vec<Row> = parsed
         .into_iter()
-        .map(|r| crate::domain::invoice::Row {
+        .map(|r| Row {
             description: r.description,
             quantity_milli: -r.quantity_milli,
             unit_price_ore: r.unit_price_ore,
@@ -167,4 +163,42 @@ pub async fn credit(
         credit_note,
         invoice: updated,
     })
+}
+
+/// The rows of a credit without rows: the invoice's own rows while nothing
+/// is credited, otherwise what `credited` left at each rate, one row a rate
+/// ("The rest of invoice 1001"). With nothing left, `VALIDATION` on
+/// `invoiceId`.
+fn credit_all<'a>(
+    current: &Invoice,
+    invoiced: &[store::InvoiceLine],
+    credited: impl Iterator<Item = &'a store::InvoiceLine>,
+) -> AppResult<Vec<Row>> {
+    let mut credited = credited.peekable();
+    if credited.peek().is_none() {
+        return Ok(invoiced
+            .iter()
+            .map(|r| Row {
+                description: r.description.clone(),
+                quantity_milli: r.quantity_milli,
+                unit_price_ore: r.unit_price_ore,
+                vat_rate_bp: r.vat_rate_bp,
+                amount_ore: r.amount_ore,
+            })
+            .collect());
+    }
+    let left = left_to_credit(
+        invoiced.iter().map(store::InvoiceLine::net_at_rate),
+        credited.map(store::InvoiceLine::net_at_rate),
+    );
+    if left.is_empty() {
+        return Err(AppError::validation(
+            "invoiceId",
+            "the invoice is credited in full: nothing is left to credit",
+        ));
+    }
+    Ok(rows_crediting(
+        &left,
+        &format!("The rest of invoice {}", current.invoice_number),
+    ))
 }
