@@ -9,9 +9,32 @@ pub trait Stored: Sized + Copy + 'static {
     /// The stored form.
     fn stored(self) -> &'static str;
     /// Reads the stored form; `None` for a name this version does not know
-    /// (callers treat that as an internal error, never as a default).
+    /// (callers treat that as an internal error, never as a default; a name
+    /// that is only shown reads as [`OrNewer`]).
     fn from_stored(s: &str) -> Option<Self> {
         Self::VALUES.iter().copied().find(|v| v.stored() == s)
+    }
+}
+
+/// A stored name of a set that is only shown, never acted on (a
+/// notification's kind): one this version knows, or one a newer version
+/// wrote, kept as it was written. During a rolling upgrade the older
+/// instances read the newer ones' rows this way, rather than fail on them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrNewer<T> {
+    /// A name this version knows.
+    Known(T),
+    /// A name only a newer version knows.
+    Newer(String),
+}
+
+impl<T: Stored> OrNewer<T> {
+    /// The stored name.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Known(t) => t.stored(),
+            Self::Newer(name) => name,
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 use super::Tenant;
 use super::page::Listing;
 use super::raw::flag;
+use crate::domain::OrNewer;
 use crate::domain::notification::NotificationKind;
 use crate::error::AppResult;
 
@@ -17,8 +18,8 @@ record!(
         id: NotificationId,
         /// The company notified.
         company_id: CompanyId,
-        /// What it is about.
-        kind: NotificationKind as stored,
+        /// What it is about; a kind a newer version wrote reads as its name.
+        kind: OrNewer<NotificationKind> as stored,
         /// The sentence shown.
         message: String,
         /// The invoice it concerns.

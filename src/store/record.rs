@@ -2,8 +2,8 @@
 
 use sea_orm::{ConnectionTrait, EntityTrait, Select};
 
-use crate::domain::Stored;
 use crate::domain::money::Ore;
+use crate::domain::{OrNewer, Stored};
 use crate::error::AppError;
 
 /// Declares a record the store hands out for a table row: the named fields,
@@ -129,6 +129,12 @@ impl<T: Stored> FromStored<Option<String>> for Option<T> {
             None => Ok(None),
             Some(text) => T::from_stored(&text).map(Some).ok_or(text),
         }
+    }
+}
+
+impl<T: Stored> FromStored<String> for OrNewer<T> {
+    fn from_column(value: String) -> Result<Self, String> {
+        Ok(T::from_stored(&value).map_or(Self::Newer(value), Self::Known))
     }
 }
 

@@ -533,3 +533,58 @@ async fn requests_recover_after_the_database_drops_the_servers_connections() {
     // At most one failure per pooled connection the database dropped.
     assert!(failed <= 20, "{failed} requests failed");
 }
+
+crate::db_test!(
+    a_notification_of_a_kind_a_newer_version_wrote_reads_as_its_name,
+    |app| {
+        use sea_orm::ConnectionTrait;
+        let mut ws = WsClient::connect(&app.base, Protocol::TransportWs, &app.company).await;
+        ws.subscribe(
+            "n",
+            "subscription($after: String) { notifications(after: $after) { notification { kind message read } } }",
+            json!({ "after": crate::helpers::cursor_zero() }),
+        )
+        .await;
+        crate::fixtures::activate(&app, crate::fixtures::agreement()).await;
+        assert_eq!(next_kind(&mut ws).await, "INVOICE_SALE_ACTIVATED");
+        // A newer version, running beside this one during an upgrade, wrote
+        // a notification of a kind this one does not know, and its event.
+        let db = invoice_finance::db::connect(&app.database_url)
+            .await
+            .unwrap();
+        db.execute_unprepared(
+            "INSERT INTO notification (company_id, kind, message, read, created_at) \
+             SELECT company_id, 'INVOICE_REMINDED', 'A reminder went out for invoice 1001', read, created_at \
+             FROM notification WHERE kind = 'INVOICE_SALE_ACTIVATED'; \
+             INSERT INTO outbox_event (company_id, topic, kind, subject_id, message, at, recorded_ms) \
+             SELECT company_id, 'NOTIFICATION', kind, id, message, created_at, 0 \
+             FROM notification WHERE kind = 'INVOICE_REMINDED'",
+        )
+        .await
+        .unwrap();
+        // The subscriber gets it by the name it was written with.
+        let got = ws.take("n", 1).await;
+        assert_eq!(
+            got[0]["data"]["notifications"]["notification"],
+            json!({ "kind": "INVOICE_REMINDED", "message": "A reminder went out for invoice 1001", "read": false }),
+            "{got:?}"
+        );
+        // So does the notification bar, which counts it and marks it read.
+        let bar = "{ unreadNotificationCount notifications { nodes { id kind message } } }";
+        let r = app.ok(&app.company, bar, json!({})).await;
+        assert_eq!(r["unreadNotificationCount"], 2, "{r}");
+        let nodes = r["notifications"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes[0]["kind"], "INVOICE_REMINDED", "newest first: {r}");
+        assert_eq!(nodes[1]["kind"], "INVOICE_SALE_ACTIVATED");
+        let r = app
+            .ok(
+                &app.company,
+                "mutation($ids: [ID!]!) { markNotificationsRead(ids: $ids) }",
+                json!({ "ids": [nodes[0]["id"]] }),
+            )
+            .await;
+        assert_eq!(r["markNotificationsRead"], 1, "{r}");
+        let r = app.ok(&app.company, bar, json!({})).await;
+        assert_eq!(r["unreadNotificationCount"], 1, "{r}");
+    }
+);

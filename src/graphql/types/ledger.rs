@@ -203,7 +203,9 @@ impl Notification {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
-    /// What it is about: `SALE_SENT`, `SALE_APPROVED`, `SALE_DENIED`, `SALE_PAID_OUT`, `INVOICE_SALE_ACTIVATED`, …
+    /// What it is about: `SALE_SENT`, `SALE_APPROVED`, `SALE_DENIED`, `SALE_PAID_OUT`,
+    /// `INVOICE_SALE_ACTIVATED`, … Kinds are added over time, so this is a string:
+    /// show `message` for one you do not know.
     async fn kind(&self) -> &str {
         self.0.kind.as_str()
     }
