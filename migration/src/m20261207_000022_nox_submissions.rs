@@ -2,9 +2,10 @@
 //! yet accepted (`noxFinansSubmissions`), oldest first. Those are few (Nox
 //! Finans accepts within minutes) among every case ever opened, and no index
 //! led to them: a page read the cases in id order and skipped the rest
-//! (10 ms at 100,000 cases on PostgreSQL, growing with the table). The
+//! (13 ms at 100,000 cases on PostgreSQL, growing with the table). The
 //! partial index holds the submitted cases only; a case leaves it when
-//! accepted or rejected, and a page reads 0.5 ms, one company's too.
+//! accepted or rejected, and a page reads in 0.12 ms, one company's in
+//! 0.15 ms (BENCHMARKS.md, twenty-sixth run).
 //!
 //! The bought sales left to collect (`salesToCollect`) get no index of their
 //! own: most bought sales are outstanding, so the primary key or

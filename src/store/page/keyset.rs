@@ -93,7 +93,7 @@ fn beyond<E: EntityTrait>(
 /// by `key` (descending when `descending`), read as records `R`: the page's
 /// rows plus one tells whether more follow, and, when `far_side`, one probe
 /// at the cursor whether any lie on its other side.
-pub async fn fetch<R, E, C>(
+pub(super) async fn fetch<R, E, C>(
     db: &C,
     select: Select<E>,
     key: E::Column,

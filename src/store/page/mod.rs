@@ -14,7 +14,7 @@ use crate::error::{AppError, AppResult};
 
 mod keyset;
 use keyset::Keyset;
-pub use keyset::{SortBy, fetch, past};
+pub use keyset::{SortBy, past};
 
 /// Which page a client asked for, after validation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,7 +178,7 @@ pub trait PageSource<R>: Send + Sync {
 
 impl<R: 'static> Listing<R> {
     /// The rows of `select`, keyed and ordered by `key` (descending when
-    /// `newest_first`), each page read by [`fetch`].
+    /// `newest_first`), each page read by [`fetch`](keyset::fetch).
     pub fn keyset<E>(select: Select<E>, key: E::Column, newest_first: bool) -> Self
     where
         E: EntityTrait,
@@ -191,7 +191,7 @@ impl<R: 'static> Listing<R> {
 
     /// The rows of `select` ordered by `sort`'s value and then by `key`
     /// (both descending when `descending`), keyed by `key`, each page read
-    /// by [`fetch`]. An index on the owner's column, the value and the key
+    /// by [`fetch`](keyset::fetch). An index on the owner's column, the value and the key
     /// keeps every page as cheap as the first.
     pub fn sorted<E>(select: Select<E>, key: E::Column, sort: SortBy<E>, descending: bool) -> Self
     where
