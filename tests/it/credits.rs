@@ -152,3 +152,32 @@ db_test!(
         assert_books_close(&app, &app.company).await;
     }
 );
+
+db_test!(a_case_credited_in_parts_closes_to_the_ore, |app| {
+    let customer = app.full_customer(&app.company).await;
+    let rows = json!([{ "description": "Arbete", "quantity": "1", "unitPrice": "100.02", "vatRate": "25" }]);
+    let inv = invoice_with(&app, &customer, json!({ "rows": rows })).await;
+    hand_over(&app, &inv, "INVOICE_SERVICE", Some("LETTER"), "send").await;
+    app.clock.advance(chrono::Duration::seconds(10));
+    wait_case(&app, &inv, "DELIVERED").await;
+    // 125.03 in two credit notes of half the net each: the case's capital
+    // reaches 0.00 and it closes, rather than go on to remind the customer
+    // of an öre.
+    let first = credit(&app, &inv, Some(json!([row("50.01", "25")])), "h1").await;
+    assert_eq!(
+        first["data"]["creditInvoice"]["invoice"]["status"], "UNPAID",
+        "{first}"
+    );
+    assert_eq!(
+        case_view(&app, &inv).await["noxFinans"]["status"],
+        "DELIVERED"
+    );
+    let second = credit(&app, &inv, Some(json!([row("50.01", "25")])), "h2").await;
+    assert_eq!(
+        second["data"]["creditInvoice"]["invoice"],
+        json!({ "balance": "0.00", "credited": "125.03", "status": "CREDITED" }),
+        "{second}"
+    );
+    wait_case(&app, &inv, "CREDITED").await;
+    assert_books_close(&app, &app.company).await;
+});
