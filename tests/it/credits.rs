@@ -1,10 +1,13 @@
-//! Credit notes that close: an invoice credited in parts, rate by rate, ends
-//! at nothing left to pay to the öre, and `creditInvoice` without rows
-//! credits what earlier credit notes left.
+//! Credit notes, end to end on both databases: a credit note lowers its
+//! invoice and any open Nox Finans case, credits only VAT the invoice
+//! charged, answers a retry with its own note, and leaves a fully credited
+//! invoice CREDITED. Credited in parts, rate by rate, an invoice closes to
+//! the öre, and `creditInvoice` without rows credits what earlier credit
+//! notes left. Every scenario ends by checking that the books close.
 
 use serde_json::{Value, json};
 
-use crate::books::assert_books_close;
+use crate::books::{assert_books_close, pay};
 use crate::db_test;
 use crate::fixtures::*;
 use crate::helpers::{TestApp, code, field};
@@ -179,5 +182,349 @@ db_test!(a_case_credited_in_parts_closes_to_the_ore, |app| {
         "{second}"
     );
     wait_case(&app, &inv, "CREDITED").await;
+    assert_books_close(&app, &app.company).await;
+});
+
+db_test!(a_retried_credit_answers_with_its_own_credit_note, |app| {
+    const CREDIT: &str = "mutation($id: ID!, $r: [InvoiceRowInput!], $k: String!) { creditInvoice(invoiceId: $id, rows: $r, idempotencyKey: $k) { creditNote { invoiceNumber rows { description } } invoice { balance } } }";
+    let customer = app.full_customer(&app.company).await;
+    let inv = invoice_on(&app, &customer, "2026-11-20", "30", "1000").await;
+    let credit = |key: &'static str, what: &'static str| {
+        let rows =
+            json!([{ "description": what, "quantity": "1", "unitPrice": "100", "vatRate": "25" }]);
+        app.gql(
+            &app.company,
+            CREDIT,
+            json!({ "id": inv, "r": rows, "k": key }),
+        )
+    };
+    // Two credits of the same amount, each with its own note.
+    let first = credit("cr-a", "Wrong colour").await;
+    let second = credit("cr-b", "Late delivery").await;
+    let note = |r: &Value| r["data"]["creditInvoice"]["creditNote"].clone();
+    assert_ne!(
+        note(&first)["invoiceNumber"],
+        note(&second)["invoiceNumber"],
+        "{first} {second}"
+    );
+    assert_eq!(
+        second["data"]["creditInvoice"]["invoice"]["balance"],
+        "1000.00"
+    );
+    // Each retry answers with the note its key made, and credits nothing more.
+    for (key, what, was) in [
+        ("cr-a", "Wrong colour", &first),
+        ("cr-b", "Late delivery", &second),
+    ] {
+        let again = credit(key, what).await;
+        assert_eq!(note(&again), note(was), "retry of {key}: {again}");
+        assert_eq!(
+            again["data"]["creditInvoice"]["invoice"]["balance"],
+            "1000.00"
+        );
+    }
+    // The same key for another amount, or for the same amount at another
+    // VAT rate (125 at 0 % against 100 + 25 % VAT), is another credit:
+    // refused.
+    for (price, rate) in [("100", "25"), ("125", "0")] {
+        let quantity = if rate == "25" { "2" } else { "1" };
+        let rows = json!([{ "description": "More", "quantity": quantity, "unitPrice": price, "vatRate": rate }]);
+        let r = app
+            .gql(
+                &app.company,
+                CREDIT,
+                json!({ "id": inv, "r": rows, "k": "cr-a" }),
+            )
+            .await;
+        assert_eq!(code(&r), "CONFLICT", "{price} at {rate} %: {r}");
+    }
+    // Credits recorded before payments named their notes are paired with
+    // them when the database is migrated.
+    crate::helpers::migrate_again_from(&app, "m20261206_000020").await;
+    for (key, what, was) in [
+        ("cr-b", "Late delivery", &second),
+        ("cr-a", "Wrong colour", &first),
+    ] {
+        let again = credit(key, what).await;
+        assert_eq!(
+            note(&again),
+            note(was),
+            "retry of {key} after migrating: {again}"
+        );
+    }
+    assert_books_close(&app, &app.company).await;
+});
+
+db_test!(a_credit_note_reduces_the_invoice_and_its_case, |app| {
+    let anna = private_customer(&app).await;
+    let inv = invoice_on(&app, &anna, "2026-11-20", "10", "1000").await;
+    const CREDIT: &str = "mutation($id: ID!, $r: [InvoiceRowInput!], $k: String!) { creditInvoice(invoiceId: $id, rows: $r, idempotencyKey: $k) { creditNote { id type total balance rows { quantity amount } creditsInvoice { id } } invoice { balance credited status } } }";
+    let discount =
+        json!([{ "description": "Rabatt", "quantity": "1", "unitPrice": "200", "vatRate": "25" }]);
+    let r = app
+        .ok(
+            &app.company,
+            CREDIT,
+            json!({ "id": inv, "r": discount, "k": "cr1" }),
+        )
+        .await["creditInvoice"]
+        .clone();
+    assert_eq!(r["creditNote"]["type"], "CREDIT_NOTE");
+    assert_eq!(r["creditNote"]["total"], "-250.00");
+    assert_eq!(
+        r["creditNote"]["rows"][0],
+        json!({ "quantity": "-1", "amount": "-200.00" })
+    );
+    assert_eq!(r["creditNote"]["creditsInvoice"]["id"], inv.as_str());
+    assert_eq!(
+        r["invoice"],
+        json!({ "balance": "1000.00", "credited": "250.00", "status": "UNPAID" })
+    );
+    let again = app
+        .ok(
+            &app.company,
+            CREDIT,
+            json!({ "id": inv, "r": discount, "k": "cr1" }),
+        )
+        .await["creditInvoice"]
+        .clone();
+    assert_eq!(
+        again["creditNote"]["id"], r["creditNote"]["id"],
+        "the same key, the same credit note"
+    );
+    assert_eq!(again["invoice"]["balance"], "1000.00");
+    // A credit note is part of the invoice it credits: it cannot be
+    // cancelled on its own.
+    let r = app
+        .gql(
+            &app.company,
+            "mutation($id: ID!) { cancelInvoice(id: $id) { cancelled } }",
+            json!({ "id": r["creditNote"]["id"] }),
+        )
+        .await;
+    assert_eq!(
+        (code(&r), crate::helpers::field(&r)),
+        ("VALIDATION", "id"),
+        "{r}"
+    );
+    assert!(r.to_string().contains("credit note"), "{r}");
+    // Nor is one made or edited as an invoice: the error names the input
+    // field a client shows it at.
+    let rows =
+        json!([{ "description": "Rabatt", "quantity": "1", "unitPrice": "200", "vatRate": "25" }]);
+    let input = json!({ "customerId": anna, "invoiceDate": "2026-11-20", "termsOfPayment": "30", "type": "CREDIT_NOTE", "rows": rows });
+    let r = app
+        .gql(
+            &app.company,
+            "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }",
+            json!({ "i": input }),
+        )
+        .await;
+    assert_eq!(
+        (code(&r), crate::helpers::field(&r)),
+        ("VALIDATION", "type"),
+        "{r}"
+    );
+    let mut input = input;
+    input["type"] = json!("INVOICE");
+    let r = app
+        .gql(
+            &app.company,
+            "mutation($id: ID!, $i: InvoiceInput!) { updateInvoice(id: $id, input: $i) { id } }",
+            json!({ "id": again["creditNote"]["id"], "i": input }),
+        )
+        .await;
+    assert_eq!(
+        (code(&r), crate::helpers::field(&r)),
+        ("VALIDATION", "id"),
+        "{r}"
+    );
+    // Handed to Nox Finans, then credited in full: the case closes as CREDITED.
+    hand_over(&app, &inv, "INVOICE_SERVICE", Some("LETTER"), "cr-send").await;
+    app.clock.advance(chrono::Duration::seconds(10));
+    wait_case(&app, &inv, "DELIVERED").await;
+    // Without rows, what the discount left: 800 and its VAT.
+    let r = app
+        .ok(&app.company, CREDIT, json!({ "id": inv, "k": "cr-all" }))
+        .await;
+    assert_eq!(r["creditInvoice"]["creditNote"]["total"], "-1000.00");
+    assert_eq!(r["creditInvoice"]["invoice"]["balance"], "0.00");
+    let rest = json!([{ "description": "Kreditering", "quantity": "1", "unitPrice": "800", "vatRate": "25" }]);
+    wait_case(&app, &inv, "CREDITED").await;
+    // Nothing left: it cannot be sent again; a credit note cannot be credited.
+    let credit_note = r["creditInvoice"]["creditNote"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .gql(
+            &app.company,
+            CREDIT,
+            json!({ "id": credit_note, "r": rest, "k": "cr3" }),
+        )
+        .await;
+    assert_eq!(code(&r), "VALIDATION");
+    let r = hand_over(&app, &inv, "INVOICE_SERVICE", Some("LETTER"), "cr-send2").await;
+    assert_eq!(r["accepted"], false);
+    assert!(
+        r["blockers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["code"] == "BALANCE_NOT_POSITIVE"),
+        "{r}"
+    );
+    assert_books_close(&app, &app.company).await;
+});
+
+db_test!(a_credit_note_credits_only_vat_the_invoice_charged, |app| {
+    let anna = private_customer(&app).await;
+    // 1 000 at 25 % (VAT 250) and 500 at 6 % (VAT 30): 1 780 in all.
+    let rows = json!([
+        { "description": "Arbete", "quantity": "1", "unitPrice": "1000", "vatRate": "25" },
+        { "description": "Bok", "quantity": "1", "unitPrice": "500", "vatRate": "6" }
+    ]);
+    let inv = invoice_with(&app, &anna, json!({ "rows": rows })).await;
+    const CREDIT: &str = "mutation($id: ID!, $r: [InvoiceRowInput!], $k: String!) { creditInvoice(invoiceId: $id, rows: $r, idempotencyKey: $k) { creditNote { total } invoice { balance credited } } }";
+    let row = |price: &str, rate: &str| json!({ "description": "Kreditering", "quantity": "1", "unitPrice": price, "vatRate": rate });
+    let refused = |rows: Value, k: &'static str| {
+        let app = &app;
+        let inv = inv.clone();
+        async move {
+            let r = app
+                .gql(
+                    &app.company,
+                    CREDIT,
+                    json!({ "id": inv, "r": rows, "k": k }),
+                )
+                .await;
+            assert_eq!(code(&r), "VALIDATION", "{k}: {r}");
+            crate::helpers::field(&r).to_string()
+        }
+    };
+    let unchanged = |balance: &'static str, credited: &'static str| {
+        let app = &app;
+        let inv = inv.clone();
+        async move {
+            let r = app
+                .ok(
+                    &app.company,
+                    "query($id: ID!) { invoice(id: $id) { balance credited } }",
+                    json!({ "id": inv }),
+                )
+                .await;
+            assert_eq!(
+                r["invoice"],
+                json!({ "balance": balance, "credited": credited })
+            );
+        }
+    };
+    // A rate the invoice never charged, second of two rows.
+    assert_eq!(
+        refused(json!([row("100", "25"), row("100", "12")]), "c1").await,
+        "rows[1].vatRate"
+    );
+    // Within what is left to pay (1 500 of 1 780), but more than the
+    // invoice's 1 000 at 25 %.
+    assert_eq!(refused(json!([row("1200", "25")]), "c2").await, "rows");
+    unchanged("1780.00", "0.00").await;
+    let r = app
+        .ok(
+            &app.company,
+            CREDIT,
+            json!({ "id": inv, "r": [row("600", "25")], "k": "c3" }),
+        )
+        .await;
+    assert_eq!(r["creditInvoice"]["invoice"]["balance"], "1030.00");
+    // 600 credited at 25 % already: 500 more would be 1 100 of 1 000.
+    assert_eq!(refused(json!([row("500", "25")]), "c4").await, "rows");
+    unchanged("1030.00", "750.00").await;
+    // What is left at each rate can be credited, to the last öre.
+    let r = app
+        .ok(
+            &app.company,
+            CREDIT,
+            json!({ "id": inv, "r": [row("400", "25"), row("500", "6")], "k": "c5" }),
+        )
+        .await;
+    assert_eq!(
+        r["creditInvoice"],
+        json!({ "creditNote": { "total": "-1030.00" }, "invoice": { "balance": "0.00", "credited": "1780.00" } })
+    );
+    // A retry still answers with its own note.
+    let again = app
+        .ok(
+            &app.company,
+            CREDIT,
+            json!({ "id": inv, "r": [row("600", "25")], "k": "c3" }),
+        )
+        .await;
+    assert_eq!(again["creditInvoice"]["creditNote"]["total"], "-750.00");
+    assert_books_close(&app, &app.company).await;
+});
+
+db_test!(a_fully_credited_invoice_is_credited_not_paid, |app| {
+    const CREDIT_ALL: &str = "mutation($id: ID!, $k: String!) { creditInvoice(invoiceId: $id, idempotencyKey: $k) { invoice { status balance } creditNote { id status } } }";
+    const STATUS: &str = "query($id: ID!) { invoice(id: $id) { status } }";
+    let customer = app.full_customer(&app.company).await;
+    // Credited whole: nothing was paid, so it is CREDITED, and so listed.
+    let credited = invoice_on(&app, &customer, "2026-11-20", "30", "1000").await;
+    let r = app
+        .ok(
+            &app.company,
+            CREDIT_ALL,
+            json!({ "id": credited, "k": "all" }),
+        )
+        .await;
+    assert_eq!(
+        r["creditInvoice"]["invoice"],
+        json!({ "status": "CREDITED", "balance": "0.00" })
+    );
+    let note = r["creditInvoice"]["creditNote"]["id"].clone();
+    assert_ne!(r["creditInvoice"]["creditNote"]["status"], "CREDITED");
+    // Part paid, the rest credited: PAID, as when paid in full.
+    let paid = invoice_on(&app, &customer, "2026-11-20", "30", "1000").await;
+    pay(&app, &paid, "250", "2026-11-21", "CUSTOMER", "part").await;
+    let rows =
+        json!([{ "description": "Rest", "quantity": "1", "unitPrice": "800", "vatRate": "25" }]);
+    app.ok(
+        &app.company,
+        "mutation($id: ID!, $r: [InvoiceRowInput!], $k: String!) { creditInvoice(invoiceId: $id, rows: $r, idempotencyKey: $k) { invoice { id } } }",
+        json!({ "id": paid, "r": rows, "k": "rest" }),
+    )
+    .await;
+    let status = |id: Value| {
+        let app = &app;
+        async move {
+            app.ok(&app.company, STATUS, json!({ "id": id })).await["invoice"]["status"].clone()
+        }
+    };
+    assert_eq!(status(json!(paid)).await, "PAID");
+    // The list's status filter agrees with each invoice's status.
+    let listed = |s: &'static str| {
+        let app = &app;
+        async move {
+            let r = app
+                .ok(
+                    &app.company,
+                    "query($s: [InvoiceStatus!]) { invoices(filter: { status: $s }) { nodes { id } } }",
+                    json!({ "s": [s] }),
+                )
+                .await;
+            r["invoices"]["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["id"].clone())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed("CREDITED").await, vec![json!(credited)]);
+    let paid_list = listed("PAID").await;
+    assert!(paid_list.contains(&json!(paid)) && !paid_list.contains(&json!(credited)));
+    assert!(
+        paid_list.contains(&note) == (status(note.clone()).await == "PAID"),
+        "the credit note's status and the filter agree"
+    );
     assert_books_close(&app, &app.company).await;
 });
