@@ -85,6 +85,10 @@ db_test!(credits_in_parts_take_off_the_whole_vat_to_the_ore, |app| {
         again["data"]["creditInvoice"]["creditNote"]["id"],
         rest["data"]["creditInvoice"]["creditNote"]["id"]
     );
+    // A key first sent with rows, sent again without: another credit, since
+    // what the notes before it left was the whole invoice.
+    let other = credit(&app, &inv, None, "h2").await;
+    assert_eq!(code(&other), "CONFLICT", "{other}");
     let none = credit(&app, &inv, None, "more").await;
     assert_eq!(
         (code(&none), field(&none)),

@@ -78,13 +78,23 @@ pub fn credit_fits(
 }
 
 /// What is left to credit at each rate the invoice charged, where anything
-/// is: `(VAT rate in basis points, net öre)`, by rate.
+/// is: `(VAT rate in basis points, net öre)`, the rates in the order the
+/// invoice's rows first charge them.
 pub fn left_to_credit(
     invoiced: impl IntoIterator<Item = (i64, Ore)>,
     credited: impl IntoIterator<Item = (i64, Ore)>,
 ) -> Vec<(i64, Ore)> {
-    left_by_rate(invoiced, credited)
+    let invoiced: Vec<(i64, Ore)> = invoiced.into_iter().collect();
+    let left = left_by_rate(invoiced.iter().copied(), credited);
+    let mut rates: Vec<i64> = Vec::new();
+    for (rate, _) in invoiced {
+        if !rates.contains(&rate) {
+            rates.push(rate);
+        }
+    }
+    rates
         .into_iter()
+        .filter_map(|rate| Some((rate, left.get(&rate).copied()?)))
         .filter(|(_, net)| net.is_positive())
         .collect()
 }

@@ -124,6 +124,25 @@ fn a_credit_takes_off_the_fall_in_vat_on_what_is_left() {
         [(2500, Ore::new(-10_002)), (600, Ore::new(-3))],
     );
     assert_eq!(left, vec![(600, Ore::new(10_000))]);
+    // In the order the invoice first charges each rate, not by rate.
+    let invoiced = [
+        (600, Ore::new(100)),
+        (2500, Ore::new(200)),
+        (600, Ore::new(300)),
+        (1200, Ore::new(400)),
+    ];
+    assert_eq!(
+        left_to_credit(invoiced, [(600, Ore::new(-400))]),
+        vec![(2500, Ore::new(200)), (1200, Ore::new(400))]
+    );
+    assert_eq!(
+        left_to_credit(invoiced, [(2500, Ore::new(-1))]),
+        vec![
+            (600, Ore::new(400)),
+            (2500, Ore::new(199)),
+            (1200, Ore::new(400))
+        ]
+    );
     assert_eq!(
         rows_crediting(&left, "Kreditering"),
         vec![net_row(600, 10_000)]
