@@ -138,9 +138,10 @@ impl CoreMutation {
     /// they left at each VAT rate (`VALIDATION` on `invoiceId` when nothing
     /// is left); `rows` (positive amounts) credit part of it, at the
     /// invoice's VAT rates and, rate by rate, within the net it charged at that
-    /// rate less earlier credit notes (`VALIDATION`). Its VAT at a rate is
-    /// what it takes off the VAT on the net left to credit there, so credit
-    /// notes that credit all of a rate take off all its VAT, to the öre. An open
+    /// rate less earlier credit notes (`VALIDATION`). Its VAT is the
+    /// invoice's VAT not yet credited less the VAT on what it leaves to
+    /// credit, so credit notes that credit all of it take off all its VAT,
+    /// to the öre. An open
     /// Nox Finans case is reduced, or closed as CREDITED. A sold invoice is
     /// refused (`INVOICE_SOLD`). The same `idempotencyKey` makes one credit note:
     /// a retry answers with that note, and the key sent with another amount,

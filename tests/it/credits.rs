@@ -160,6 +160,45 @@ db_test!(
     }
 );
 
+db_test!(
+    an_invoice_edited_between_credits_still_closes_to_the_ore,
+    |app| {
+        let anna = private_customer(&app).await;
+        let work = |net: &str| json!([{ "description": "Arbete", "quantity": "1", "unitPrice": net, "vatRate": "25" }]);
+        let inv = invoice_with(&app, &anna, json!({ "rows": work("100.02") })).await;
+        // Half of 100.02 takes 12.51 of its 25.01 VAT, leaving 12.50.
+        let half = credit(&app, &inv, Some(json!([row("50.01", "25")])), "half").await;
+        assert_eq!(
+            half["data"]["creditInvoice"]["creditNote"]["total"], "-62.52",
+            "{half}"
+        );
+        // The work is put at 100.03: VAT 25.0075, so still 25.01, and 50.02 is
+        // left to credit, whose own VAT would be 12.505, so 12.51, an öre more
+        // than the invoice has left.
+        let r = app
+        .ok(
+            &app.company,
+            "mutation($id: ID!, $i: InvoiceInput!) { updateInvoice(id: $id, input: $i) { total balance } }",
+            json!({ "id": inv, "i": { "customerId": anna, "invoiceDate": "2026-11-20", "termsOfPayment": "30", "rows": work("100.03") } }),
+        )
+        .await;
+        assert_eq!(
+            r["updateInvoice"],
+            json!({ "total": "125.04", "balance": "62.52" })
+        );
+        let rest = credit(&app, &inv, None, "rest").await;
+        assert_eq!(
+            rest["data"]["creditInvoice"]["creditNote"]["total"], "-62.52",
+            "{rest}"
+        );
+        assert_eq!(
+            rest["data"]["creditInvoice"]["invoice"],
+            json!({ "balance": "0.00", "credited": "125.04", "status": "CREDITED" })
+        );
+        assert_books_close(&app, &app.company).await;
+    }
+);
+
 db_test!(a_case_credited_in_parts_closes_to_the_ore, |app| {
     let customer = app.full_customer(&app.company).await;
     let rows = json!([{ "description": "Arbete", "quantity": "1", "unitPrice": "100.02", "vatRate": "25" }]);

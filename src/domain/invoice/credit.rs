@@ -6,10 +6,10 @@
 //! rate. Rows come in as `(VAT rate in basis points, net öre)`; the rows of
 //! credit notes as stored, negative.
 //!
-//! A credit note's VAT at a rate is the fall it makes in the VAT on the net
-//! left to credit there ([`credit_totals`]), so credit notes that together
-//! credit a rate's whole net take off exactly the VAT the invoice charged at
-//! it, however they were split: the invoice closes to the öre.
+//! A credit note's VAT is the fall it makes in the VAT left to credit
+//! ([`credit_totals`]), so credit notes that together credit the whole net
+//! take off exactly the VAT the invoice charged, however they were split:
+//! the invoice closes to the öre.
 
 use std::collections::BTreeMap;
 
@@ -114,27 +114,38 @@ pub fn rows_crediting(left: &[(i64, Ore)], description: &str) -> Vec<Row> {
 }
 
 /// What a credit note of `credit` rows takes off, after the credit notes
-/// before it (`credited`); fails as [`credit_fits`] does. At each rate its
-/// VAT is the VAT on the net left to credit there before it less the VAT on
-/// what it leaves (each rounded to öre), so it is within an öre of the VAT on
-/// its own net, and the credits of a rate add up to the VAT the invoice
-/// charged at it.
-pub fn credit_totals<I, C>(invoiced: I, credited: C, credit: &[Row]) -> Result<Totals, FieldError>
+/// before it: their rows (`credited`) and what they took off in all, VAT
+/// included (`credited_total`). Fails as [`credit_fits`] does.
+///
+/// Its VAT is the invoice's VAT not yet credited less the VAT on what it
+/// leaves to credit, rounded to öre at each rate. So it is within an öre a
+/// rate of the VAT on its own net, and a credit that leaves nothing takes
+/// off the last öre of the invoice's VAT, however earlier credits were split
+/// and however the invoice's rows changed between them.
+pub fn credit_totals<I, C>(
+    invoiced: I,
+    credited: C,
+    credited_total: Ore,
+    credit: &[Row],
+) -> Result<Totals, FieldError>
 where
     I: IntoIterator<Item = (i64, Ore)> + Clone,
     C: IntoIterator<Item = (i64, Ore)> + Clone,
 {
     credit_fits(invoiced.clone(), credited.clone(), credit)?;
-    let left = left_by_rate(invoiced, credited);
-    let asked = net_by_rate(credit.iter().map(Row::net_at_rate));
-    let net_ore: Ore = asked.values().sum();
-    let vat_ore: Ore = asked
-        .iter()
-        .map(|(rate, net)| {
-            let before = left.get(rate).copied().unwrap_or(Ore::ZERO);
-            vat_on(before, *rate) - vat_on(before - *net, *rate)
-        })
+    let charged: Ore = net_by_rate(invoiced.clone())
+        .into_iter()
+        .map(|(rate, net)| vat_on(net, rate))
         .sum();
+    let credited_net: Ore = credited.clone().into_iter().map(|(_, net)| -net).sum();
+    let vat_left = charged - (credited_total - credited_net);
+    let asked = net_by_rate(credit.iter().map(Row::net_at_rate));
+    let vat_left_after: Ore = left_by_rate(invoiced, credited)
+        .into_iter()
+        .map(|(rate, left)| vat_on(left - asked.get(&rate).copied().unwrap_or(Ore::ZERO), rate))
+        .sum();
+    let net_ore: Ore = asked.values().sum();
+    let vat_ore = vat_left - vat_left_after;
     Ok(Totals {
         net_ore,
         vat_ore,

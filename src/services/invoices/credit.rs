@@ -19,8 +19,8 @@ pub struct Credited {
 /// invoice, takes its total off the invoice's balance (the customer's part; a
 /// house-work invoice's Skatteverket part is not credited here). Without rows
 /// all that is left to credit is credited ([`credit_all`]). Its VAT is
-/// [`credit_totals`]'s, so credits that take off a rate's whole net take off
-/// its whole VAT. An Nox Finans case is
+/// [`credit_totals`]'s, so the credit that leaves nothing takes off the
+/// last öre of the invoice's VAT. An open Nox Finans case is
 /// reduced, or closed as CREDITED; a sold invoice belongs to the financier and
 /// is refused (`INVOICE_SOLD`). The same key makes one credit note, and a
 /// retry answers with it.
@@ -90,6 +90,7 @@ pub async fn credit(
     let t = credit_totals(
         invoiced.iter().map(store::InvoiceLine::net_at_rate),
         credited.iter().map(store::InvoiceLine::net_at_rate),
+        current.credited_ore,
         &parsed,
     )?;
     let left = crate::domain::invoice::customer_outstanding(

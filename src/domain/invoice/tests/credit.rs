@@ -100,24 +100,30 @@ fn a_credit_takes_off_the_fall_in_vat_on_what_is_left() {
     // so 12.50; the first half takes 25.01 - 12.50 = 12.51.
     let invoiced = [(2500, Ore::new(10_002))];
     let half = [net_row(2500, 5_001)];
-    let first = credit_totals(invoiced, [], &half).unwrap();
+    let first = credit_totals(invoiced, [], Ore::ZERO, &half).unwrap();
     assert_eq!(
         (first.net_ore, first.vat_ore, first.total_ore),
         (Ore::new(5_001), Ore::new(1_251), Ore::new(6_252))
     );
-    let second = credit_totals(invoiced, [(2500, Ore::new(-5_001))], &half).unwrap();
+    let before = [(2500, Ore::new(-5_001))];
+    let second = credit_totals(invoiced, before, first.total_ore, &half).unwrap();
     assert_eq!(second.vat_ore, Ore::new(1_250));
     assert_eq!(
         first.vat_ore + second.vat_ore,
         totals(&[net_row(2500, 10_002)]).unwrap().vat_ore
     );
     // Beyond the rate's net it fails as credit_fits does.
-    let err = credit_totals(
-        invoiced,
-        [(2500, Ore::new(-5_001))],
-        &[net_row(2500, 5_002)],
-    );
+    let err = credit_totals(invoiced, before, first.total_ore, &[net_row(2500, 5_002)]);
     assert_eq!(err.err().map(|e| e.field), Some("rows".to_string()));
+    // The invoice edited to 100.03 after the first half: VAT 25.0075, so
+    // still 25.01. The 50.02 left would have 12.505, so 12.51, of VAT of
+    // its own, but only 12.50 of the invoice's VAT is left to credit.
+    let edited = [(2500, Ore::new(10_003))];
+    let rest = credit_totals(edited, before, first.total_ore, &[net_row(2500, 5_002)]).unwrap();
+    assert_eq!(
+        (rest.vat_ore, rest.total_ore),
+        (Ore::new(1_250), Ore::new(6_252))
+    );
     // What is left, by rate, and rows that credit it.
     let left = left_to_credit(
         [(2500, Ore::new(10_002)), (600, Ore::new(10_003))],
@@ -162,14 +168,17 @@ proptest! {
         let invoiced: Vec<(i64, Ore)> =
             invoiced.iter().map(|(r, n)| (rates[*r], Ore::new(*n))).collect();
         let mut credited: Vec<(i64, Ore)> = Vec::new();
+        let mut credited_total = Ore::ZERO;
         let mut vat_taken: BTreeMap<i64, Ore> = BTreeMap::new();
         let mut take = |credited: &mut Vec<(i64, Ore)>, row: Row| -> Result<(), TestCaseError> {
-            if let Ok(t) = credit_totals(invoiced.clone(), credited.clone(), std::slice::from_ref(&row)) {
-                let own = totals(std::slice::from_ref(&row)).unwrap().vat_ore;
+            let asked = std::slice::from_ref(&row);
+            if let Ok(t) = credit_totals(invoiced.clone(), credited.clone(), credited_total, asked) {
+                let own = totals(asked).unwrap().vat_ore;
                 prop_assert!((t.vat_ore - own).get().abs() <= 1, "{row:?}: {t:?} against {own:?}");
                 prop_assert_eq!(t.total_ore, t.net_ore + t.vat_ore);
                 *vat_taken.entry(row.vat_rate_bp).or_default() += t.vat_ore;
                 credited.push((row.vat_rate_bp, -row.amount_ore));
+                credited_total += t.total_ore;
             }
             Ok(())
         };
@@ -185,6 +194,44 @@ proptest! {
             let charged = totals(&[net_row(rate, net.get())]).unwrap().vat_ore;
             let taken = vat_taken.get(&rate).copied().unwrap_or(Ore::ZERO);
             prop_assert_eq!(taken, if net.is_zero() { Ore::ZERO } else { charged }, "at {}", rate);
+        }
+    }
+}
+
+proptest! {
+    /// Credits of many rates at once, with the invoice's rows growing between
+    /// them: a credit that leaves nothing to credit takes off the last öre
+    /// of the invoice's VAT.
+    #[test]
+    fn the_last_credit_takes_off_the_last_ore_whatever_came_between(
+        invoiced in proptest::collection::vec((0usize..4, 1i64..100_000), 1..5),
+        steps in proptest::collection::vec(
+            (proptest::bool::weighted(0.3), proptest::collection::vec((0usize..4, 1i64..50_000), 1..3)),
+            0..10,
+        ),
+    ) {
+        let rates = VAT_RATES_BP;
+        let mut invoiced: Vec<(i64, Ore)> =
+            invoiced.iter().map(|(r, n)| (rates[*r], Ore::new(*n))).collect();
+        let mut credited: Vec<(i64, Ore)> = Vec::new();
+        let mut credited_total = Ore::ZERO;
+        for (edit, rows) in steps {
+            let rows: Vec<Row> = rows.iter().map(|(r, n)| net_row(rates[*r], *n)).collect();
+            if edit {
+                // An edit that adds rows keeps what the credit notes took off.
+                invoiced.extend(rows.iter().map(Row::net_at_rate));
+            } else if let Ok(t) = credit_totals(invoiced.clone(), credited.clone(), credited_total, &rows) {
+                credited.extend(rows.iter().map(|r| (r.vat_rate_bp, -r.amount_ore)));
+                credited_total += t.total_ore;
+            }
+        }
+        let rest = rows_crediting(&left_to_credit(invoiced.clone(), credited.clone()), "Rest");
+        let invoice = totals(&invoiced.iter().map(|(r, n)| net_row(*r, n.get())).collect::<Vec<_>>()).unwrap();
+        if rest.is_empty() {
+            prop_assert_eq!(credited_total, invoice.total_ore);
+        } else {
+            let t = credit_totals(invoiced.clone(), credited.clone(), credited_total, &rest).unwrap();
+            prop_assert_eq!(credited_total + t.total_ore, invoice.total_ore);
         }
     }
 }
