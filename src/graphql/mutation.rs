@@ -138,7 +138,9 @@ impl CoreMutation {
     /// they left at each VAT rate (`VALIDATION` on `invoiceId` when nothing
     /// is left); `rows` (positive amounts) credit part of it, at the
     /// invoice's VAT rates and, rate by rate, within the net it charged at that
-    /// rate less earlier credit notes (`VALIDATION`). Its VAT is the
+    /// rate less earlier credit notes (`VALIDATION`). On a ROT/RUT invoice
+    /// rows credit the customer's part; without rows, before Skatteverket
+    /// paid any of its part, the tax reduction goes too. Its VAT is the
     /// invoice's VAT not yet credited less the VAT on what it leaves to
     /// credit, so credit notes that credit all of it take off all its VAT,
     /// to the öre. An open

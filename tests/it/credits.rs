@@ -571,3 +571,77 @@ db_test!(a_fully_credited_invoice_is_credited_not_paid, |app| {
     );
     assert_books_close(&app, &app.company).await;
 });
+
+db_test!(
+    a_whole_credit_of_a_house_work_invoice_drops_its_unpaid_tax_reduction,
+    |app| {
+        const CREDIT_ALL: &str = "mutation($id: ID!, $k: String!) { creditInvoice(invoiceId: $id, idempotencyKey: $k) { creditNote { total } invoice { balance customerBalance credited status houseWork { deductibleAmount } } } }";
+        let anna = private_customer(&app).await;
+        let rot = |k: &'static str| {
+            let app = &app;
+            let anna = anna.clone();
+            async move {
+                let rows = json!([{ "description": "Snickeri", "quantity": "10", "unitPrice": "800", "vatRate": "25" }]);
+                let inv = invoice_with(app, &anna, json!({ "rows": rows, "houseWork": { "type": "ROT", "deductibleAmount": "3000" } })).await;
+                (inv, k)
+            }
+        };
+        // 10 000, of which Skatteverket owes 3 000 and the customer 7 000. The
+        // job is called off: the whole invoice is credited, and the tax
+        // reduction no one will claim goes with it.
+        let (inv, k) = rot("all").await;
+        let r = app
+            .ok(&app.company, CREDIT_ALL, json!({ "id": inv, "k": k }))
+            .await;
+        assert_eq!(
+            r["creditInvoice"],
+            json!({ "creditNote": { "total": "-10000.00" }, "invoice": { "balance": "0.00", "customerBalance": "0.00", "credited": "10000.00", "status": "CREDITED", "houseWork": null } })
+        );
+        // Rows credit the customer's part only, as before; the rest without
+        // rows is Skatteverket's part, and it goes too.
+        let (inv, k) = rot("rest").await;
+        let part = credit(&app, &inv, Some(json!([row("5600", "25")])), "part").await;
+        assert_eq!(
+            part["data"]["creditInvoice"]["invoice"],
+            json!({ "balance": "3000.00", "credited": "7000.00", "status": "UNPAID" }),
+            "{part}"
+        );
+        let more = credit(&app, &inv, Some(json!([row("0.01", "25")])), "more").await;
+        assert_eq!(
+            (code(&more), field(&more)),
+            ("VALIDATION", "rows"),
+            "{more}"
+        );
+        let r = app
+            .ok(&app.company, CREDIT_ALL, json!({ "id": inv, "k": k }))
+            .await;
+        assert_eq!(
+            r["creditInvoice"],
+            json!({ "creditNote": { "total": "-3000.00" }, "invoice": { "balance": "0.00", "customerBalance": "0.00", "credited": "10000.00", "status": "CREDITED", "houseWork": null } })
+        );
+        // Once Skatteverket has paid its part, that money is not the company's
+        // to credit: the whole credit is refused and nothing changes.
+        let (inv, k) = rot("paid").await;
+        let paid = pay(&app, &inv, "3000", "2026-11-21", "SKATTEVERKET", "skv").await;
+        assert_eq!(
+            paid["data"]["registerPayment"]["houseWork"]["skatteverketBalance"], "0.00",
+            "{paid}"
+        );
+        let r = app
+            .gql(&app.company, CREDIT_ALL, json!({ "id": inv, "k": k }))
+            .await;
+        assert_eq!((code(&r), field(&r)), ("VALIDATION", "rows"), "{r}");
+        let after = app
+        .ok(
+            &app.company,
+            "query($id: ID!) { invoice(id: $id) { balance credited houseWork { deductibleAmount skatteverketBalance } } }",
+            json!({ "id": inv }),
+        )
+        .await;
+        assert_eq!(
+            after["invoice"],
+            json!({ "balance": "7000.00", "credited": "0.00", "houseWork": { "deductibleAmount": "3000.00", "skatteverketBalance": "0.00" } })
+        );
+        assert_books_close(&app, &app.company).await;
+    }
+);

@@ -16,9 +16,10 @@ pub struct Credited {
 }
 
 /// Credits an invoice: a credit note with negative rows, linked to the
-/// invoice, takes its total off the invoice's balance (the customer's part; a
-/// house-work invoice's Skatteverket part is not credited here). Without rows
-/// all that is left to credit is credited ([`credit_all`]). Its VAT is
+/// invoice, takes its total off the invoice's balance. Rows credit the
+/// customer's part of a house-work invoice only. Without rows all that is
+/// left to credit is credited ([`credit_all`]); on a house-work invoice
+/// Skatteverket has paid none of, the tax reduction goes with it. Its VAT is
 /// [`credit_totals`]'s, so the credit that leaves nothing takes off the
 /// last öre of the invoice's VAT. An open Nox Finans case is
 /// reduced, or closed as CREDITED; a sold invoice belongs to the financier and
@@ -34,6 +35,7 @@ pub async fn credit(
 ) -> AppResult<Credited> {
     let key = idempotency_key(key)?;
     let asked = rows.map(|r| parse_rows(&r)).transpose()?;
+    let whole = asked.is_none();
     let now = state.clock.now();
     let txn = state.begin_ordered().await?;
     let current = store::require_locked(&txn, tenant, invoice_id, "invoiceId").await?;
@@ -93,11 +95,21 @@ pub async fn credit(
         current.credited_ore,
         &parsed,
     )?;
-    let left = crate::domain::invoice::customer_outstanding(
-        current.balance_ore,
-        current.house_work_deductible_ore,
-        current.house_work_paid_ore,
-    );
+    // Credited whole before Skatteverket paid any of its tax reduction, the
+    // invoice takes the reduction with it; otherwise a credit takes off the
+    // customer's part only.
+    let drops_reduction = whole
+        && current.house_work_deductible_ore.is_some()
+        && current.house_work_paid_ore.is_zero();
+    let left = if drops_reduction {
+        current.balance_ore
+    } else {
+        crate::domain::invoice::customer_outstanding(
+            current.balance_ore,
+            current.house_work_deductible_ore,
+            current.house_work_paid_ore,
+        )
+    };
     if !t.total_ore.is_positive() || t.total_ore > left {
         return Err(AppError::validation(
             "rows",
@@ -141,6 +153,9 @@ pub async fn credit(
     let credit_note =
         store::insert(&txn, tenant, number.to_string(), ocr, record, &negated, now).await?;
     store::link_credit_note(&txn, tenant, credit_note.id, current.id).await?;
+    if drops_reduction {
+        store::drop_house_work(&txn, tenant, current.id, now).await?;
+    }
     let case = crate::store::nox::open_case_locked(&txn, tenant, current.id).await?;
     let payment = NewPayment {
         invoice_id: current.id,

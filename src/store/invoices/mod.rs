@@ -320,6 +320,23 @@ pub async fn update<C: ConnectionTrait>(
     require(db, tenant, id, "id").await
 }
 
+/// Takes the ROT/RUT tax reduction off the tenant's invoice `id`: credited
+/// whole before Skatteverket paid any of it, it has no part left to claim.
+pub async fn drop_house_work<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    id: InvoiceId,
+    now: DateTime<Utc>,
+) -> AppResult<Invoice> {
+    let changes = invoice::ActiveModel {
+        house_work_type: Set(None),
+        house_work_deductible_ore: Set(None),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    write_flags(db, tenant, id, changes).await
+}
+
 /// A flag an invoice gets once and keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flag {
