@@ -136,7 +136,7 @@ impl CoreMutation {
     /// invoice) that takes its total off the balance. Without `rows` the whole
     /// invoice is credited, row by row, or, after earlier credit notes, what
     /// they left at each VAT rate (`VALIDATION` on `invoiceId` when nothing
-    /// is left); `rows` (positive amounts) credit part of it, at the
+    /// is left, or more than is left to pay); `rows` (positive amounts) credit part of it, at the
     /// invoice's VAT rates and, rate by rate, within the net it charged at that
     /// rate less earlier credit notes (`VALIDATION`). On a ROT/RUT invoice
     /// rows credit the customer's part; without rows, before Skatteverket

@@ -143,8 +143,12 @@ db_test!(
         // 800 net and its 200 VAT are left to credit, 500 to pay: the rest of
         // the rows is refused, and nothing changes.
         let r = credit(&app, &inv, None, "rest").await;
-        assert_eq!((code(&r), field(&r)), ("VALIDATION", "rows"), "{r}");
-        assert!(r.to_string().contains("500.00"), "{r}");
+        assert_eq!((code(&r), field(&r)), ("VALIDATION", "invoiceId"), "{r}");
+        assert!(
+            r.to_string()
+                .contains("what is left to credit (1000.00) is more than is left to pay (500.00)"),
+            "{r}"
+        );
         let after = app
             .ok(
                 &app.company,
@@ -630,7 +634,7 @@ db_test!(
         let r = app
             .gql(&app.company, CREDIT_ALL, json!({ "id": inv, "k": k }))
             .await;
-        assert_eq!((code(&r), field(&r)), ("VALIDATION", "rows"), "{r}");
+        assert_eq!((code(&r), field(&r)), ("VALIDATION", "invoiceId"), "{r}");
         let after = app
         .ok(
             &app.company,

@@ -56,10 +56,7 @@ pub async fn credit(
             Some(rows) => rows,
             None => credit_all(&current, &invoiced, before)?,
         };
-        if !same_credit(
-            of_note.into_iter().map(store::InvoiceLine::net_at_rate),
-            &expected,
-        ) {
+        if !same_credit(of_note.map(store::InvoiceLine::net_at_rate), &expected) {
             return Err(another());
         }
         return Ok(Credited {
@@ -110,6 +107,16 @@ pub async fn credit(
             current.house_work_paid_ore,
         )
     };
+    if whole && t.total_ore > left {
+        return Err(AppError::validation(
+            "invoiceId",
+            format!(
+                "what is left to credit ({}) is more than is left to pay ({}); credit part of it with rows",
+                from_ore(t.total_ore),
+                from_ore(left)
+            ),
+        ));
+    }
     if !t.total_ore.is_positive() || t.total_ore > left {
         return Err(AppError::validation(
             "rows",
