@@ -145,8 +145,9 @@ db_test!(
         let r = credit(&app, &inv, None, "rest").await;
         assert_eq!((code(&r), field(&r)), ("VALIDATION", "invoiceId"), "{r}");
         assert!(
-            r.to_string()
-                .contains("what is left to credit (1000.00) is more than is left to pay (500.00)"),
+            r.to_string().contains(
+                "what is left to credit (1000.00) is more than what is left to pay (500.00)"
+            ),
             "{r}"
         );
         let after = app
@@ -635,6 +636,12 @@ db_test!(
             .gql(&app.company, CREDIT_ALL, json!({ "id": inv, "k": k }))
             .await;
         assert_eq!((code(&r), field(&r)), ("VALIDATION", "invoiceId"), "{r}");
+        assert!(
+            r.to_string().contains(
+                "what is left to credit (10000.00) is more than the customer's part left to pay (7000.00)"
+            ),
+            "{r}"
+        );
         let after = app
         .ok(
             &app.company,

@@ -107,11 +107,17 @@ pub async fn credit(
             current.house_work_paid_ore,
         )
     };
+    // A credit of a house-work invoice is held to the customer's part.
+    let to_pay = if drops_reduction || current.house_work_deductible_ore.is_none() {
+        "what is left to pay"
+    } else {
+        "the customer's part left to pay"
+    };
     if whole && t.total_ore > left {
         return Err(AppError::validation(
             "invoiceId",
             format!(
-                "what is left to credit ({}) is more than is left to pay ({}); credit part of it with rows",
+                "what is left to credit ({}) is more than {to_pay} ({}); credit part of it with rows",
                 from_ore(t.total_ore),
                 from_ore(left)
             ),
@@ -121,7 +127,7 @@ pub async fn credit(
         return Err(AppError::validation(
             "rows",
             format!(
-                "the credit ({}) must be more than zero and at most what is left to pay ({})",
+                "the credit ({}) must be more than zero and at most {to_pay} ({})",
                 from_ore(t.total_ore),
                 from_ore(left)
             ),
