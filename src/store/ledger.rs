@@ -10,6 +10,7 @@ use sea_orm::{
 
 use super::page::Listing;
 use super::{Tenant, raw};
+use crate::domain::OrNewer;
 use crate::domain::ledger::{EntryKind, StatementLine, VoucherDraft};
 use crate::domain::money::Ore;
 use crate::error::{AppError, AppResult};
@@ -23,8 +24,9 @@ record!(
         company_id: CompanyId,
         /// Booking date.
         booked_on: NaiveDate,
-        /// What moved the money.
-        kind: EntryKind as stored,
+        /// What moved the money; a kind a newer version wrote reads as its
+        /// name.
+        kind: OrNewer<EntryKind> as stored,
         /// Text.
         description: String,
         /// Into the account (+) or out of it (-), in öre.

@@ -588,3 +588,39 @@ crate::db_test!(
         assert_eq!(r["unreadNotificationCount"], 1, "{r}");
     }
 );
+
+crate::db_test!(
+    a_statement_entry_of_a_kind_a_newer_version_wrote_reads_as_other,
+    |app| {
+        use sea_orm::ConnectionTrait;
+        crate::fixtures::activate(&app, crate::fixtures::agreement()).await;
+        // A newer version, running beside this one during an upgrade, booked
+        // an entry of a kind this one does not know.
+        let db = invoice_finance::db::connect(&app.database_url)
+            .await
+            .unwrap();
+        db.execute_unprepared(
+            "INSERT INTO statement_entry (company_id, booked_on, kind, description, amount_ore, balance_after_ore, created_at) \
+             SELECT company_id, '2026-11-20', 'REFUND', 'Refund of an overpayment', 12345, 12345, created_at \
+             FROM notification WHERE kind = 'INVOICE_SALE_ACTIVATED'",
+        )
+        .await
+        .unwrap();
+        // The statement shows it as OTHER, with its text and amount, and
+        // its balances count it.
+        let r = app
+            .ok(
+                &app.company,
+                "{ statement(from: \"2026-01-01\", to: \"2026-12-31\") { closingBalance entries { nodes { kind description amount balanceAfter } } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            r["statement"],
+            json!({ "closingBalance": "123.45", "entries": { "nodes": [
+                { "kind": "OTHER", "description": "Refund of an overpayment", "amount": "123.45", "balanceAfter": "123.45" }
+            ] } }),
+            "{r}"
+        );
+    }
+);

@@ -5,7 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::invoice::Invoice;
 use crate::client_error::GqlResult;
-use crate::domain::ledger::account_name;
+use crate::domain::OrNewer;
+use crate::domain::ledger::{EntryKind, account_name};
 use crate::domain::money::Ore;
 use crate::graphql::connection::Window;
 use crate::graphql::ids::encode_id;
@@ -16,7 +17,6 @@ use crate::store::ledger;
 
 /// What moved money on the payments account.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "crate::domain::ledger::EntryKind")]
 pub enum StatementEntryKind {
     /// A sold invoice's amount, in.
     InvoiceSold,
@@ -34,6 +34,25 @@ pub enum StatementEntryKind {
     FeesInvoiced,
     /// A correction.
     Adjustment,
+    /// A kind this server does not know yet: a newer version booked it
+    /// during an upgrade. Its description and amount stand.
+    Other,
+}
+
+impl From<&OrNewer<EntryKind>> for StatementEntryKind {
+    fn from(kind: &OrNewer<EntryKind>) -> Self {
+        match kind {
+            OrNewer::Known(EntryKind::InvoiceSold) => Self::InvoiceSold,
+            OrNewer::Known(EntryKind::SaleFee) => Self::SaleFee,
+            OrNewer::Known(EntryKind::CustomerPayment) => Self::CustomerPayment,
+            OrNewer::Known(EntryKind::ServiceFee) => Self::ServiceFee,
+            OrNewer::Known(EntryKind::Payout) => Self::Payout,
+            OrNewer::Known(EntryKind::Buyback) => Self::Buyback,
+            OrNewer::Known(EntryKind::FeesInvoiced) => Self::FeesInvoiced,
+            OrNewer::Known(EntryKind::Adjustment) => Self::Adjustment,
+            OrNewer::Newer(_) => Self::Other,
+        }
+    }
 }
 
 /// An immutable entry on the payments account (Kontoutdrag).
@@ -52,7 +71,7 @@ impl StatementEntry {
     }
     /// What moved the money.
     async fn kind(&self) -> StatementEntryKind {
-        self.0.kind.into()
+        (&self.0.kind).into()
     }
     /// Text.
     async fn description(&self) -> &str {
