@@ -27,6 +27,18 @@ async fn credit(app: &TestApp, invoice: &str, rows: Option<Value>, key: &str) ->
     .await
 }
 
+/// The invoice's fields in `selection`.
+async fn invoice(app: &TestApp, id: &str, selection: &str) -> Value {
+    let query = format!("query($id: ID!) {{ invoice(id: $id) {{ {selection} }} }}");
+    app.ok(&app.company, &query, json!({ "id": id })).await["invoice"].clone()
+}
+
+/// A credit without rows refused on `invoiceId`, saying `message`.
+fn refused_whole(r: &Value, message: &str) {
+    assert_eq!((code(r), field(r)), ("VALIDATION", "invoiceId"), "{r}");
+    assert!(r.to_string().contains(message), "{r}");
+}
+
 db_test!(credits_in_parts_take_off_the_whole_vat_to_the_ore, |app| {
     let anna = private_customer(&app).await;
     // 100.02 at 25 % (VAT 25.005, so 25.01) and 100.03 at 6 % (VAT 6.0018,
@@ -57,13 +69,7 @@ db_test!(credits_in_parts_take_off_the_whole_vat_to_the_ore, |app| {
     );
     // Without rows: what the credit notes left, one row a rate.
     let rest = credit(&app, &inv, None, "rest").await;
-    let number = app
-        .ok(
-            &app.company,
-            "query($id: ID!) { invoice(id: $id) { invoiceNumber } }",
-            json!({ "id": inv }),
-        )
-        .await["invoice"]["invoiceNumber"]
+    let number = invoice(&app, &inv, "invoiceNumber").await["invoiceNumber"]
         .as_str()
         .unwrap()
         .to_string();
@@ -90,12 +96,7 @@ db_test!(credits_in_parts_take_off_the_whole_vat_to_the_ore, |app| {
     let other = credit(&app, &inv, None, "h2").await;
     assert_eq!(code(&other), "CONFLICT", "{other}");
     let none = credit(&app, &inv, None, "more").await;
-    assert_eq!(
-        (code(&none), field(&none)),
-        ("VALIDATION", "invoiceId"),
-        "{none}"
-    );
-    assert!(none.to_string().contains("nothing is left"), "{none}");
+    refused_whole(&none, "nothing is left");
     assert_books_close(&app, &app.company).await;
 });
 
@@ -143,22 +144,12 @@ db_test!(
         // 800 net and its 200 VAT are left to credit, 500 to pay: the rest of
         // the rows is refused, and nothing changes.
         let r = credit(&app, &inv, None, "rest").await;
-        assert_eq!((code(&r), field(&r)), ("VALIDATION", "invoiceId"), "{r}");
-        assert!(
-            r.to_string().contains(
-                "what is left to credit (1000.00) is more than what is left to pay (500.00)"
-            ),
-            "{r}"
+        refused_whole(
+            &r,
+            "what is left to credit (1000.00) is more than what is left to pay (500.00)",
         );
-        let after = app
-            .ok(
-                &app.company,
-                "query($id: ID!) { invoice(id: $id) { balance credited } }",
-                json!({ "id": inv }),
-            )
-            .await;
         assert_eq!(
-            after["invoice"],
+            invoice(&app, &inv, "balance credited").await,
             json!({ "balance": "500.00", "credited": "250.00" })
         );
         assert_books_close(&app, &app.company).await;
@@ -635,22 +626,17 @@ db_test!(
         let r = app
             .gql(&app.company, CREDIT_ALL, json!({ "id": inv, "k": k }))
             .await;
-        assert_eq!((code(&r), field(&r)), ("VALIDATION", "invoiceId"), "{r}");
-        assert!(
-            r.to_string().contains(
-                "what is left to credit (10000.00) is more than the customer's part left to pay (7000.00)"
-            ),
-            "{r}"
+        refused_whole(
+            &r,
+            "what is left to credit (10000.00) is more than the customer's part left to pay (7000.00)",
         );
-        let after = app
-        .ok(
-            &app.company,
-            "query($id: ID!) { invoice(id: $id) { balance credited houseWork { deductibleAmount skatteverketBalance } } }",
-            json!({ "id": inv }),
-        )
-        .await;
         assert_eq!(
-            after["invoice"],
+            invoice(
+                &app,
+                &inv,
+                "balance credited houseWork { deductibleAmount skatteverketBalance }"
+            )
+            .await,
             json!({ "balance": "7000.00", "credited": "0.00", "houseWork": { "deductibleAmount": "3000.00", "skatteverketBalance": "0.00" } })
         );
         assert_books_close(&app, &app.company).await;
