@@ -98,20 +98,17 @@ pub async fn credit(
     let drops_reduction = whole
         && current.house_work_deductible_ore.is_some()
         && current.house_work_paid_ore.is_zero();
-    let left = if drops_reduction {
-        current.balance_ore
-    } else {
-        crate::domain::invoice::customer_outstanding(
-            current.balance_ore,
-            current.house_work_deductible_ore,
-            current.house_work_paid_ore,
-        )
-    };
-    // A credit of a house-work invoice is held to the customer's part.
-    let to_pay = if drops_reduction || current.house_work_deductible_ore.is_none() {
-        "what is left to pay"
-    } else {
-        "the customer's part left to pay"
+    let reduction = current
+        .house_work_deductible_ore
+        .filter(|_| !drops_reduction);
+    let left = crate::domain::invoice::customer_outstanding(
+        current.balance_ore,
+        reduction,
+        current.house_work_paid_ore,
+    );
+    let to_pay = match reduction {
+        Some(_) => "the customer's part left to pay",
+        None => "what is left to pay",
     };
     if whole && t.total_ore > left {
         return Err(AppError::validation(
