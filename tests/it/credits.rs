@@ -585,14 +585,22 @@ db_test!(
         // 10 000, of which Skatteverket owes 3 000 and the customer 7 000. The
         // job is called off: the whole invoice is credited, and the tax
         // reduction no one will claim goes with it.
+        // A whole credit that closes the invoice and drops its reduction,
+        // with a credit note of `note`.
+        let closes = |inv: String, k: &'static str, note: &'static str| {
+            let app = &app;
+            async move {
+                let r = app
+                    .ok(&app.company, CREDIT_ALL, json!({ "id": inv, "k": k }))
+                    .await;
+                assert_eq!(
+                    r["creditInvoice"],
+                    json!({ "creditNote": { "total": note }, "invoice": { "balance": "0.00", "customerBalance": "0.00", "credited": "10000.00", "status": "CREDITED", "houseWork": null } })
+                );
+            }
+        };
         let (inv, k) = rot("all").await;
-        let r = app
-            .ok(&app.company, CREDIT_ALL, json!({ "id": inv, "k": k }))
-            .await;
-        assert_eq!(
-            r["creditInvoice"],
-            json!({ "creditNote": { "total": "-10000.00" }, "invoice": { "balance": "0.00", "customerBalance": "0.00", "credited": "10000.00", "status": "CREDITED", "houseWork": null } })
-        );
+        closes(inv, k, "-10000.00").await;
         // Rows credit the customer's part only, as before; the rest without
         // rows is Skatteverket's part, and it goes too.
         let (inv, k) = rot("rest").await;
@@ -608,13 +616,7 @@ db_test!(
             ("VALIDATION", "rows"),
             "{more}"
         );
-        let r = app
-            .ok(&app.company, CREDIT_ALL, json!({ "id": inv, "k": k }))
-            .await;
-        assert_eq!(
-            r["creditInvoice"],
-            json!({ "creditNote": { "total": "-3000.00" }, "invoice": { "balance": "0.00", "customerBalance": "0.00", "credited": "10000.00", "status": "CREDITED", "houseWork": null } })
-        );
+        closes(inv, k, "-3000.00").await;
         // Once Skatteverket has paid its part, that money is not the company's
         // to credit: the whole credit is refused and nothing changes.
         let (inv, k) = rot("paid").await;
