@@ -7,8 +7,10 @@
 //! on SQLite, the lookup read every invoice. The B-tree index answers the
 //! equality directly on both.
 //!
-//! An OCR is one company's: two companies print the same OCRs (it is made
-//! from the invoice number), so the index is not unique.
+//! The index is not unique: OCRs were once made from the invoice number
+//! alone, so two companies' invoices of one number share one, and they keep
+//! the references they were sent with. Since OCRs carry the company's id as
+//! well (`ocr_for`), a new one names one invoice of all companies.
 
 use sea_orm_migration::prelude::*;
 

@@ -298,6 +298,58 @@ async fn an_ocr_is_looked_up_through_its_index() {
     }
 }
 
+// Customers of every company pay the financier for the invoices it bought,
+// into one account, naming the invoice's OCR reference: two companies'
+// invoices of the same number must not share one, or a payment names two
+// sales and the operator cannot tell whose customer paid.
+db_test!(a_payment_reference_names_one_sale_of_all_companies, |app| {
+    let ocr = async |token: &str, invoice: &str| {
+        let r = app
+            .ok(
+                token,
+                "query($id: ID!) { invoice(id: $id) { invoiceNumber ocr } }",
+                json!({ "id": invoice }),
+            )
+            .await;
+        let ocr = r["invoice"]["ocr"].as_str().unwrap().to_string();
+        (r["invoice"]["invoiceNumber"].clone(), ocr)
+    };
+    let mut sales = Vec::new();
+    let mut references = Vec::new();
+    for (token, key) in [(&app.company, "ours"), (&app.other, "theirs")] {
+        activate_for(&app, token, agreement()).await;
+        let customer = app.full_customer(token).await;
+        let invoice = app.invoice(token, &customer, "8000").await;
+        sales.push(sell_and_confirm_as(&app, token, &invoice, key).await);
+        references.push(ocr(token, &invoice).await);
+    }
+    let [(our_number, ours), (their_number, theirs)] = &references[..] else {
+        unreachable!()
+    };
+    assert_eq!(
+        our_number, their_number,
+        "each company numbers from the same start"
+    );
+    assert_ne!(
+        ours, theirs,
+        "two companies' invoices share a payment reference"
+    );
+    for reference in [ours, theirs] {
+        assert!(
+            invoice_finance::domain::identifiers::ocr_valid(reference),
+            "{reference}"
+        );
+    }
+    assert_eq!(
+        to_collect(&app, json!({ "o": ours })).await,
+        std::slice::from_ref(&sales[0])
+    );
+    assert_eq!(
+        to_collect(&app, json!({ "o": theirs })).await,
+        std::slice::from_ref(&sales[1])
+    );
+});
+
 db_test!(an_operator_finds_the_sales_left_to_collect, |app| {
     activate(&app, agreement()).await;
     let customer = app.full_customer(&app.company).await;

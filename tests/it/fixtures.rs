@@ -34,8 +34,12 @@ pub fn agreement() -> Value {
 
 /// The operator activates invoice sale for the first company.
 pub async fn activate(app: &TestApp, agreement: Value) {
-    let company =
-        app.ok(&app.company, "{ viewer { id } }", json!({})).await["viewer"]["id"].clone();
+    activate_for(app, &app.company, agreement).await;
+}
+
+/// The operator activates invoice sale for the company behind `token`.
+pub async fn activate_for(app: &TestApp, token: &str, agreement: Value) {
+    let company = app.ok(token, "{ viewer { id } }", json!({})).await["viewer"]["id"].clone();
     app.ok(
         &app.operator,
         ACTIVATE,
@@ -140,7 +144,12 @@ pub async fn invoice_on(
 
 /// The invoice with its sale, icon and sale history.
 pub async fn sale_of(app: &TestApp, invoice: &str) -> Value {
-    app.ok(&app.company, SALE, json!({ "id": invoice })).await["invoice"].clone()
+    sale_of_as(app, &app.company, invoice).await
+}
+
+/// [`sale_of`] as the company behind `token`.
+pub async fn sale_of_as(app: &TestApp, token: &str, invoice: &str) -> Value {
+    app.ok(token, SALE, json!({ "id": invoice })).await["invoice"].clone()
 }
 
 /// Quotes and sells the invoice under idempotency key `key`; the whole response.
@@ -162,9 +171,14 @@ pub async fn sell_as(app: &TestApp, token: &str, invoice: &str, key: &str) -> Va
 
 /// Waits until the invoice's sale has `status`.
 pub async fn wait_for_status(app: &TestApp, invoice: &str, status: &str) {
+    wait_for_status_as(app, &app.company, invoice, status).await;
+}
+
+/// [`wait_for_status`] as the company behind `token`.
+pub async fn wait_for_status_as(app: &TestApp, token: &str, invoice: &str, status: &str) {
     let what = format!("sale status {status}");
     app.eventually(&what, || async {
-        sale_of(app, invoice).await["sale"]["status"] == status
+        sale_of_as(app, token, invoice).await["sale"]["status"] == status
     })
     .await;
 }
@@ -173,17 +187,27 @@ pub async fn wait_for_status(app: &TestApp, invoice: &str, status: &str) {
 /// the rule engine has selected it for a spot check (a company's first sales
 /// always are); the sale's ID, the sale waiting for its check.
 pub async fn sell_to_spot_check(app: &TestApp, invoice: &str, key: &str) -> Value {
-    let r = sell(app, invoice, key).await;
+    sell_to_spot_check_as(app, &app.company, invoice, key).await
+}
+
+/// [`sell_to_spot_check`] by the company behind `token`.
+pub async fn sell_to_spot_check_as(app: &TestApp, token: &str, invoice: &str, key: &str) -> Value {
+    let r = sell_as(app, token, invoice, key).await;
     assert!(r.get("errors").is_none(), "{r}");
     app.clock.advance(chrono::Duration::seconds(10));
-    wait_for_status(app, invoice, "SPOT_CHECK").await;
+    wait_for_status_as(app, token, invoice, "SPOT_CHECK").await;
     r["data"]["sellInvoice"]["id"].clone()
 }
 
 /// [`sell_to_spot_check`], then the operator confirms it; the sale's ID,
 /// the sale approved.
 pub async fn sell_and_confirm(app: &TestApp, invoice: &str, key: &str) -> Value {
-    let id = sell_to_spot_check(app, invoice, key).await;
+    sell_and_confirm_as(app, &app.company, invoice, key).await
+}
+
+/// [`sell_and_confirm`] by the company behind `token`.
+pub async fn sell_and_confirm_as(app: &TestApp, token: &str, invoice: &str, key: &str) -> Value {
+    let id = sell_to_spot_check_as(app, token, invoice, key).await;
     let r = app
         .ok(
             &app.operator,

@@ -92,10 +92,37 @@ fn emails_phones_currencies() {
 
 #[test]
 fn ocr_examples() {
-    assert_eq!(ocr_for(1001), "100164");
+    assert_eq!(
+        ocr_for(CompanyId::new(7), 1001).as_deref(),
+        Some("10017184")
+    );
+    assert_eq!(
+        ocr_for(CompanyId::new(12), 1001).as_deref(),
+        Some("100112291")
+    );
+    assert!(ocr_valid("10017184"));
+    assert!(!ocr_valid("10017185"));
     assert!(ocr_valid("100164"));
-    assert!(!ocr_valid("100165"));
     assert!(!ocr_valid("1"));
+    // Ten digits of company id, or more than 25 digits in all, make none.
+    assert_eq!(ocr_for(CompanyId::new(1_000_000_000), 1001), None);
+    assert_eq!(ocr_for(CompanyId::new(-7), 1001), None);
+    let longest = 10u64.pow(13) - 1;
+    assert_eq!(
+        ocr_for(CompanyId::new(999_999_999), longest).map(|o| o.len()),
+        Some(OCR_MAX_DIGITS)
+    );
+    assert_eq!(ocr_for(CompanyId::new(999_999_999), longest + 1), None);
+}
+
+/// The company's id and invoice number an OCR reference of [`ocr_for`] was
+/// made of, read from its end.
+fn company_and_number(ocr: &str) -> (i64, u64) {
+    let payload = &ocr[..ocr.len() - 2];
+    let (rest, count) = payload.split_at(payload.len() - 1);
+    let count: usize = count.parse().unwrap();
+    let (number, company) = rest.split_at(rest.len() - count);
+    (company.parse().unwrap(), number.parse().unwrap())
 }
 
 #[test]
@@ -115,13 +142,35 @@ fn a_search_reads_as_identity_digits_only_when_typed_as_a_number() {
 }
 
 proptest! {
+    /// A reference is valid, tells its length, and names its company and
+    /// invoice number and no other pair: two companies' invoices never
+    /// share one, not even where the number's digits run on into the id's
+    /// (invoice 10011 of company 2 and invoice 1001 of company 12).
     #[test]
-    fn generated_ocr_is_valid(n in 1u64..10_000_000_000_000) {
-        let ocr = ocr_for(n);
+    fn generated_ocr_is_valid_and_names_one_invoice_of_all_companies(
+        company in 1i64..1_000_000_000,
+        n in 1u64..10_000_000_000_000,
+    ) {
+        let ocr = ocr_for(CompanyId::new(company), n).unwrap();
         prop_assert!(ocr_valid(&ocr));
-        prop_assert_eq!(&ocr[..ocr.len() - 2], n.to_string());
+        prop_assert!(ocr.len() <= OCR_MAX_DIGITS);
+        prop_assert!(ocr.starts_with(&n.to_string()));
         let length_digit = usize::from(ocr.as_bytes()[ocr.len() - 2] - b'0');
         prop_assert_eq!(length_digit, ocr.len() % 10);
+        prop_assert_eq!(company_and_number(&ocr), (company, n));
+        let digits = format!("{n}{company}");
+        for at in 1..digits.len() {
+            let (number, id) = digits.split_at(at);
+            let (Ok(m), Ok(c)) = (number.parse::<u64>(), id.parse::<i64>()) else {
+                continue;
+            };
+            if (c, m) != (company, n)
+                && !id.starts_with('0')
+                && let Some(other) = ocr_for(CompanyId::new(c), m)
+            {
+                prop_assert_ne!(other, ocr.clone(), "{} of {}", m, c);
+            }
+        }
     }
 
     #[test]

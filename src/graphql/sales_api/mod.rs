@@ -211,7 +211,9 @@ impl SaleQuery {
     /// Operators: sales the financier bought and has not collected in full
     /// (approved or paid out), oldest first, to record what comes in with
     /// `recordSaleCollection`; with `companyId`, one company's; with `ocr`,
-    /// the sale of the invoice a customer's payment names by its reference.
+    /// the sale of the invoice a customer's payment names by its reference
+    /// (one of all companies; a reference made before references carried
+    /// the company's id can name one sale of each company).
     #[graphql(complexity = "crate::graphql::connection::list_cost(first, 10, child_complexity)")]
     async fn sales_to_collect(
         &self,

@@ -142,7 +142,7 @@ pub async fn credit(
         .collect();
     let today = state.clock.today();
     let number = companies::next_number(&txn, tenant, Counter::Invoice).await?;
-    let ocr = ocr_for(u64::try_from(number).unwrap_or(0));
+    let ocr = super::payment_reference(tenant, number)?;
     let record = InvoiceRecord {
         customer_id: current.customer_id,
         customer_name: current.customer_name.clone(),

@@ -74,7 +74,7 @@ pub async fn create(state: &AppState, tenant: Tenant, input: InvoiceInput) -> Ap
     let txn = begin_write(&state.db).await?;
     let (record, rows) = build_record(&txn, tenant, input, None).await?;
     let number = companies::next_number(&txn, tenant, Counter::Invoice).await?;
-    let ocr = ocr_for(u64::try_from(number).unwrap_or(0));
+    let ocr = payment_reference(tenant, number)?;
     let created = store::insert(
         &txn,
         tenant,
@@ -87,6 +87,20 @@ pub async fn create(state: &AppState, tenant: Tenant, input: InvoiceInput) -> Ap
     .await?;
     txn.commit().await?;
     Ok(created)
+}
+
+/// The OCR reference of the company's invoice `number`
+/// ([`ocr_for`]: one invoice of all companies).
+fn payment_reference(tenant: Tenant, number: i64) -> AppResult<String> {
+    u64::try_from(number)
+        .ok()
+        .and_then(|n| ocr_for(tenant.company_id(), n))
+        .ok_or_else(|| {
+            AppError::Internal(format!(
+                "invoice number {number} of company {} makes no OCR reference",
+                tenant.company_id()
+            ))
+        })
 }
 
 fn ensure_editable(inv: &Invoice) -> AppResult<()> {

@@ -298,7 +298,10 @@ impl Invoice {
             .into(),
         })
     }
-    /// OCR payment reference, with length and check digit.
+    /// OCR payment reference: the invoice number, the company's id and the
+    /// count of its digits, a length digit and a check digit. No two
+    /// invoices of any companies share one, so a customer's payment to the
+    /// financier names one sale.
     async fn ocr(&self) -> &str {
         &self.0.ocr
     }
