@@ -2,6 +2,10 @@
 
 use async_graphql::SimpleObject;
 
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::store::page::{Page, PageRequest};
+
 /// The largest page a complexity counts: a bigger `first` is refused by the
 /// resolver with a VALIDATION error on `first`, which says more than a cost.
 const COST_PAGE_CAP: usize = 100;
@@ -30,7 +34,7 @@ pub struct PageInfo {
 
 impl PageInfo {
     /// Page info for a page of rows with these keys.
-    pub fn of<T>(page: &crate::store::page::Page<T>, key: impl Fn(&T) -> i64) -> Self {
+    pub fn of<T>(page: &Page<T>, key: impl Fn(&T) -> i64) -> Self {
         Self {
             has_next_page: page.has_next,
             has_previous_page: page.has_previous,
@@ -44,14 +48,11 @@ impl PageInfo {
 /// request's cursor: `hasPreviousPage` for a forward page, `hasNextPage` for
 /// a backward one. Finding out takes one more statement when a cursor is
 /// given, so a page that does not ask skips it (and answers `false`).
-pub fn far_side_asked(
-    ctx: &async_graphql::Context<'_>,
-    req: crate::store::page::PageRequest,
-) -> bool {
+pub fn far_side_asked(ctx: &async_graphql::Context<'_>, req: PageRequest) -> bool {
     let info = ctx.look_ahead().field("pageInfo");
     match req {
-        crate::store::page::PageRequest::Forward { .. } => info.field("hasPreviousPage").exists(),
-        crate::store::page::PageRequest::Backward { .. } => info.field("hasNextPage").exists(),
+        PageRequest::Forward { .. } => info.field("hasPreviousPage").exists(),
+        PageRequest::Backward { .. } => info.field("hasNextPage").exists(),
     }
 }
 
@@ -98,8 +99,7 @@ impl Window {
     pub fn request(
         self,
         ctx: &async_graphql::Context<'_>,
-    ) -> Result<(crate::state::AppState, crate::store::page::PageRequest), crate::error::AppError>
-    {
+    ) -> Result<(AppState, PageRequest), AppError> {
         let st = super::state(ctx).clone();
         let max = st.settings.max_page_size;
         let req = super::ids::page_request(self.first, self.after, self.last, self.before, max)?;
@@ -205,11 +205,8 @@ macro_rules! connection_types {
 }
 
 /// A deferred count query.
-pub type Counter = Box<
-    dyn Fn() -> futures_util::future::BoxFuture<'static, crate::error::AppResult<u64>>
-        + Send
-        + Sync,
->;
+pub type Counter =
+    Box<dyn Fn() -> futures_util::future::BoxFuture<'static, AppResult<u64>> + Send + Sync>;
 
 /// A [`Counter`] that counts `list`, only when a client asks for `totalCount`.
 pub fn count_of<T: 'static>(
