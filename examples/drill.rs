@@ -4,15 +4,17 @@
 //! Creates a fresh PostgreSQL database, starts several server processes on it
 //! (each with its worker and event hub, all on one fast clock), and lets N
 //! clients run a realistic mix for T seconds: create invoices, quote and sell
-//! (retrying with the same key), send to Nox Finans, register payments (again
-//! with repeated keys), pause, resume and recall cases, and operators resolving
-//! spot checks. Meanwhile it kills an instance with SIGKILL at random moments
+//! (retrying with the same key), send to Nox Finans, register payments and
+//! credit invoices in part or whole (again with repeated keys), pause, resume
+//! and recall cases, and operators resolving spot checks and recording what
+//! the financier collected of the sales it bought (repeated keys too). Meanwhile it kills an instance with SIGKILL at random moments
 //! and restarts it, and (with `--restart-postgres`) restarts PostgreSQL once.
 //! Then it lets the clock run until no job is due, and checks the books from
 //! the database: every voucher balances, each company's balance is the sum of
 //! its statement, each sale decided and paid at most once, no invoice both sold
-//! and handed over, each case's collections paid out or kept, no job stuck or
-//! dead, and a subscriber that resumed with `after` across the kills saw every
+//! and handed over, each case's collections paid out or kept, each invoice's
+//! credits the sum of its credit notes and each note paid in once, each
+//! sale's collected sum the sum of its collections, no job stuck or dead, and a subscriber that resumed with `after` across the kills saw every
 //! event once, in order. One summary line; a non-zero exit on any violation.
 //!
 //! ```text
@@ -292,7 +294,7 @@ async fn client(shared: Arc<Shared>, token: String, operator: String, seed: u64,
         n += 1;
         let key = format!("{seed}-{n}");
         let pick = |rng: &mut Rng, list: &Vec<String>| list.get(rng.below(list.len())).cloned();
-        match rng.below(10) {
+        match rng.below(12) {
             0..=2 => {
                 let date = s.app_today().pred_opt().unwrap_or_else(|| s.app_today());
                 let r = s.gql(&mut rng, &token, "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }",
@@ -412,6 +414,13 @@ async fn client(shared: Arc<Shared>, token: String, operator: String, seed: u64,
                 };
                 s.gql(&mut rng, &token, &m, json!({})).await;
             }
+            10 => {
+                let Some(inv) = pick(&mut rng, &invoices) else {
+                    continue;
+                };
+                credit(s, &mut rng, &token, &inv, &key).await;
+            }
+            11 => collect(s, &mut rng, &operator, &key).await,
             _ => {
                 let q = s
                     .gql(
@@ -439,6 +448,63 @@ async fn client(shared: Arc<Shared>, token: String, operator: String, seed: u64,
             }
         }
     }
+}
+
+/// Credits the invoice, one time in four in whole, otherwise 100.00 of it;
+/// the same key twice at once makes one credit note, the same in both
+/// answers.
+async fn credit(s: &Shared, rng: &mut Rng, token: &str, invoice: &str, key: &str) {
+    const CREDIT: &str = "mutation($id: ID!, $r: [InvoiceRowInput!], $k: String!) { creditInvoice(invoiceId: $id, rows: $r, idempotencyKey: $k) { creditNote { id } } }";
+    let rows = if rng.below(4) == 0 {
+        Value::Null
+    } else {
+        json!([{ "description": "Avdrag", "quantity": "1", "unitPrice": "80", "vatRate": "25" }])
+    };
+    let v = json!({ "id": invoice, "r": rows, "k": key });
+    let (mut r1, mut r2) = (Rng(rng.next() | 1), Rng(rng.next() | 1));
+    let (a, b) = tokio::join!(
+        s.gql(&mut r1, token, CREDIT, v.clone()),
+        s.gql(&mut r2, token, CREDIT, v.clone())
+    );
+    if let (Some(a), Some(b)) = (a, b) {
+        let (na, nb) = (
+            &a["data"]["creditInvoice"]["creditNote"]["id"],
+            &b["data"]["creditInvoice"]["creditNote"]["id"],
+        );
+        if !na.is_null() && !nb.is_null() && na != nb {
+            s.wrong(format!("one key, two credit notes: {a} {b}")).await;
+        }
+    }
+}
+
+/// The operator records 50.00 collected on one of the sales left to collect,
+/// the same key twice at once.
+async fn collect(s: &Shared, rng: &mut Rng, operator: &str, key: &str) {
+    let q = s
+        .gql(
+            rng,
+            operator,
+            "{ salesToCollect(first: 5) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    let ids: Vec<String> = q
+        .as_ref()
+        .and_then(|q| q["data"]["salesToCollect"]["nodes"].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|n| n["id"].as_str().map(str::to_string))
+        .collect();
+    let Some(sale) = ids.get(rng.below(ids.len())) else {
+        return;
+    };
+    const COLLECT: &str = "mutation($id: ID!, $k: String!, $d: Date!) { recordSaleCollection(saleId: $id, amount: \"50\", collectedOn: $d, idempotencyKey: $k) { collected } }";
+    let v = json!({ "id": sale, "k": format!("collect-{key}"), "d": s.app_today().to_string() });
+    let (mut r1, mut r2) = (Rng(rng.next() | 1), Rng(rng.next() | 1));
+    let _ = tokio::join!(
+        s.gql(&mut r1, operator, COLLECT, v.clone()),
+        s.gql(&mut r2, operator, COLLECT, v.clone())
+    );
 }
 
 fn position_of(cursor: &str) -> Option<i64> {
@@ -524,6 +590,8 @@ struct Report {
     sales: i64,
     cases: i64,
     payouts: i64,
+    credit_notes: i64,
+    collections: i64,
     events: usize,
     violations: Vec<String>,
     seconds: f64,
@@ -532,7 +600,7 @@ struct Report {
 impl Report {
     fn line(&self) -> String {
         format!(
-            "drill: {} requests ({} refused with a code, {} unavailable, {} internal), {} kills, {} database restarts, {} sales, {} Nox Finans cases, {} payouts, {} events followed, {} violations in {:.0} s",
+            "drill: {} requests ({} refused with a code, {} unavailable, {} internal), {} kills, {} database restarts, {} sales, {} Nox Finans cases, {} payouts, {} credit notes, {} collections, {} events followed, {} violations in {:.0} s",
             self.ops,
             self.refused,
             self.unavailable,
@@ -542,6 +610,8 @@ impl Report {
             self.sales,
             self.cases,
             self.payouts,
+            self.credit_notes,
+            self.collections,
             self.events,
             self.violations.len(),
             self.seconds
@@ -776,11 +846,35 @@ async fn run(args: Args) -> Result<Report> {
     check(
         scalar(
             &pool,
-            "SELECT COUNT(*) FROM invoice WHERE balance_ore < 0 OR balance_ore > total_ore",
+            "SELECT COUNT(*) FROM invoice WHERE CASE WHEN credits_invoice_id IS NULL \
+             THEN balance_ore < 0 OR balance_ore > total_ore - credited_ore \
+             ELSE balance_ore <> 0 OR total_ore >= 0 OR credited_ore <> 0 END",
         )
         .await?,
         "invoices with an impossible balance",
     );
+    check(
+        scalar(
+            &pool,
+            "SELECT COUNT(*) FROM invoice i WHERE i.credited_ore <> \
+        (SELECT COALESCE(-SUM(n.total_ore), 0) FROM invoice n WHERE n.credits_invoice_id = i.id) \
+        OR i.credited_ore <> (SELECT COALESCE(SUM(p.amount_ore), 0) FROM payment p \
+         WHERE p.invoice_id = i.id AND p.payer = 'CREDIT_NOTE')",
+        )
+        .await?,
+        "invoices whose credits are not the sum of their credit notes",
+    );
+    check(
+        scalar(
+            &pool,
+            "SELECT COUNT(*) FROM invoice n WHERE n.credits_invoice_id IS NOT NULL \
+        AND (SELECT COUNT(*) FROM payment p WHERE p.credit_note_id = n.id) <> 1",
+        )
+        .await?,
+        "credit notes not paid in exactly once",
+    );
+    check(scalar(&pool, "SELECT COUNT(*) FROM invoice_sale s WHERE s.collected_ore > s.amount_ore \
+        OR s.collected_ore <> (SELECT COALESCE(SUM(c.amount_ore), 0) FROM sale_collection c WHERE c.sale_id = s.id)").await?, "sales whose collected sum is not the sum of their collections");
     let app_now =
         origin_ms + (Utc::now().timestamp_millis() - origin_ms) * i64::from(args.clock_speed);
     check(scalar(&pool, &format!("SELECT COUNT(*) FROM job WHERE done = false AND dead = false AND run_at_ms <= {app_now} - 60000 * {}", args.clock_speed.max(1))).await?, "jobs stuck");
@@ -817,6 +911,12 @@ async fn run(args: Args) -> Result<Report> {
         "SELECT COUNT(*) FROM statement_entry WHERE kind = 'PAYOUT'",
     )
     .await?;
+    let credit_notes = scalar(
+        &pool,
+        "SELECT COUNT(*) FROM invoice WHERE credits_invoice_id IS NOT NULL",
+    )
+    .await?;
+    let collections = scalar(&pool, "SELECT COUNT(*) FROM sale_collection").await?;
     pool.close().await;
     for mut i in instances {
         if let Some(child) = i.child.as_mut() {
@@ -843,6 +943,8 @@ async fn run(args: Args) -> Result<Report> {
         sales,
         cases,
         payouts,
+        credit_notes,
+        collections,
         events,
         violations,
         seconds: started.elapsed().as_secs_f64(),

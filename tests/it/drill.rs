@@ -46,4 +46,23 @@ async fn a_short_drill_with_two_kills_finds_no_violation() {
     assert!(out.status.success(), "{summary}\n{stderr}");
     assert!(summary.contains(" 2 kills"), "{summary}");
     assert!(summary.contains(" 0 violations"), "{summary}");
+    // The mix reached what the books are checked on.
+    for what in ["sales", "Nox Finans cases", "credit notes", "collections"] {
+        assert!(count_of(summary, what) > 0, "no {what}: {summary}");
+    }
+}
+
+/// The number the summary gives before `what` (`… 216 sales, …`).
+fn count_of(summary: &str, what: &str) -> u64 {
+    summary
+        .split(", ")
+        .find_map(|part| {
+            part.strip_suffix(what)?
+                .trim()
+                .rsplit(' ')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0)
 }
