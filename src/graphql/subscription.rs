@@ -1,8 +1,12 @@
 //! Subscription root: live events from the outbox, resumable with `after`.
 
 use crate::domain::id::{CompanyId, InvoiceId};
+use std::time::Duration;
+
 use async_graphql::{Context, ID, Subscription};
 use futures_util::{Stream, StreamExt};
+use sea_orm::DatabaseConnection;
+use tokio::time::Instant;
 
 use super::ids::{decode_cursor, decode_id};
 use super::state;
@@ -46,11 +50,39 @@ fn company_filter(actor: &Actor) -> Result<Option<CompanyId>, AppError> {
     }
 }
 
+/// How long a stream keeps reading an event's subject while the database
+/// fails (a restart, dropped connections) before it ends with the error.
+const SUBJECT_RETRY_FOR: Duration = Duration::from_secs(30);
+
+/// The event's subject. A database error (a restart, a dropped connection)
+/// is tried again, waiting longer each time, for up to
+/// [`SUBJECT_RETRY_FOR`]; any other error, and the last database error,
+/// comes back.
+async fn subject_of(e: &HubEvent, db: &DatabaseConnection) -> Result<Subject, AppError> {
+    let deadline = Instant::now() + SUBJECT_RETRY_FOR;
+    let mut wait = Duration::from_millis(50);
+    loop {
+        match e.subject(db).await {
+            Err(err @ AppError::Database { .. }) if Instant::now() + wait < deadline => {
+                tracing::warn!(position = e.position, error = %err, "reading an event's subject failed; retrying");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(2));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// The events of `filter` after `after`, each with its subject (loaded once
 /// per event for all subscribers) turned into a GraphQL value by `build`;
 /// the execution's [`super::DeliveryMark`], if any, notes each event's commit
-/// time. An event `build` cannot turn into a value comes as an internal
-/// error in its place, and the stream goes on.
+/// time. An event `build` cannot turn into a value (a kind this version does
+/// not know, a subject gone) comes as an internal error in its place, and
+/// the stream goes on: reading it again would fail again. An event whose
+/// subject the database cannot read for [`SUBJECT_RETRY_FOR`] ends the
+/// stream with the error, and so does a failed read of the outbox: the
+/// subscriber resumes from its last cursor (`after`) and gets that event
+/// then, where going on would move its cursor past the event for good.
 fn live<T: Send + 'static>(
     ctx: &Context<'_>,
     filter: EventFilter,
@@ -60,25 +92,42 @@ fn live<T: Send + 'static>(
     let st = state(ctx);
     let mark = ctx.data_opt::<super::DeliveryMark>().cloned();
     let db = st.db.clone();
-    st.events.clone().stream(filter, after).then(move |item| {
+    let items = st.events.clone().stream(filter, after).then(move |item| {
         let db = db.clone();
         let mark = mark.clone();
         // Boxed, so an idle subscription does not carry the query future's
         // space inline.
         Box::pin(async move {
-            let e = item?;
+            let e = match item {
+                Ok(e) => e,
+                Err(err) => return (Err(err.into()), true),
+            };
             if let Some(m) = &mark {
                 m.0.store(
                     e.row.at.timestamp_millis(),
                     std::sync::atomic::Ordering::Relaxed,
                 );
             }
-            let subject = e.subject(&db).await?;
-            build(&e, subject).ok_or_else(|| {
+            let subject = match subject_of(&e, &db).await {
+                Ok(subject) => subject,
+                Err(err @ AppError::Database { .. }) => return (Err(err.into()), true),
+                Err(err) => return (Err(err.into()), false),
+            };
+            let value = build(&e, subject).ok_or_else(|| {
                 AppError::Internal(format!("event {} is about something else", e.position)).into()
-            })
+            });
+            (value, false)
         })
-    })
+    });
+    async_stream::stream! {
+        let mut items = Box::pin(items);
+        while let Some((item, last)) = items.next().await {
+            yield item;
+            if last {
+                break;
+            }
+        }
+    }
 }
 
 /// Live events.

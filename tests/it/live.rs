@@ -624,3 +624,97 @@ crate::db_test!(
         );
     }
 );
+
+/// The backends of the app's database that wait on a lock.
+async fn lock_waiters(admin: &sea_orm::DatabaseConnection) -> Vec<i32> {
+    use sea_orm::{ConnectionTrait, Statement};
+    admin
+        .query_all_raw(Statement::from_string(
+            admin.get_database_backend(),
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+             AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<i32>("", "pid").unwrap())
+        .collect()
+}
+
+/// An event whose subject cannot be read for a moment (the database drops
+/// the connection reading it, as in a restart) is delivered when the
+/// database answers again, in its place. Answering an error for it and going
+/// on would move the subscriber's cursor past it for good: a notification bar
+/// that resumes with `after` would never see it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_whose_subject_cannot_be_read_for_a_moment_is_not_skipped() {
+    use invoice_finance::store::begin_ordered;
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let Some(app) = TestApp::spawn_with(Backend::Postgres, |_| {}).await else {
+        return;
+    };
+    let db = invoice_finance::db::connect(&app.database_url)
+        .await
+        .unwrap();
+    let company = first_company(&db).await;
+    let t = begin_ordered(&db).await.unwrap();
+    queue(&t, company, NotificationKind::NoxAccepted, "first").await;
+    queue(&t, company, NotificationKind::NoxRejected, "second").await;
+    t.commit().await.unwrap();
+
+    // The subscriber replays both; reading the first one's notification
+    // waits behind a lock, and the database drops the connection that waits.
+    let lock = db.begin().await.unwrap();
+    lock.execute_unprepared("LOCK TABLE notification IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let mut ws = WsClient::connect(&app.base, Protocol::TransportWs, &app.company).await;
+    ws.subscribe(
+        "n",
+        "subscription($after: String) { notifications(after: $after) { notification { kind message } } }",
+        json!({ "after": crate::helpers::cursor_zero() }),
+    )
+    .await;
+    let admin = invoice_finance::db::connect(&app.database_url)
+        .await
+        .unwrap();
+    let waiting = async {
+        loop {
+            let pids = lock_waiters(&admin).await;
+            if !pids.is_empty() {
+                return pids;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    let dropped = tokio::time::timeout(std::time::Duration::from_secs(10), waiting)
+        .await
+        .expect("a read of the notification waits on the lock");
+    admin
+        .execute_unprepared(&format!(
+            "SELECT pg_terminate_backend(pid) FROM unnest(ARRAY{dropped:?}) AS pid"
+        ))
+        .await
+        .unwrap();
+    // The stream reads again (the first event, or, were it skipped, the
+    // second) and waits on the lock once more; then the lock goes.
+    app.eventually("a read on a new connection waits on the lock", || async {
+        lock_waiters(&admin)
+            .await
+            .iter()
+            .any(|pid| !dropped.contains(pid))
+    })
+    .await;
+    lock.rollback().await.unwrap();
+
+    let got = ws.take("n", 2).await;
+    let kinds: Vec<_> = got
+        .iter()
+        .map(|p| p["data"]["notifications"]["notification"]["kind"].clone())
+        .collect();
+    assert_eq!(
+        kinds,
+        [json!("NOX_ACCEPTED"), json!("NOX_REJECTED")],
+        "{got:?}"
+    );
+}
