@@ -3,11 +3,12 @@
 //!
 //! Creates a fresh PostgreSQL database, starts several server processes on it
 //! (each with its worker and event hub, all on one fast clock), and lets N
-//! clients run a realistic mix for T seconds: create invoices, quote and sell
-//! (retrying with the same key), send to Nox Finans, register payments and
-//! credit invoices in part or whole (again with repeated keys), pause, resume
-//! and recall cases, and operators resolving spot checks and recording what
-//! the financier collected of the sales it bought (repeated keys too). Meanwhile it kills an instance with SIGKILL at random moments
+//! clients run a realistic mix for T seconds: create and edit invoices, quote
+//! and sell (retrying with the same key) and withdraw sales, send to Nox
+//! Finans, register payments and credit invoices in part or whole (again with
+//! repeated keys), pause, resume and recall cases, and operators resolving
+//! spot checks and recording what the financier collected of the sales it
+//! bought (repeated keys too). Meanwhile it kills an instance with SIGKILL at random moments
 //! and restarts it, and (with `--restart-postgres`) restarts PostgreSQL once.
 //! Then it lets the clock run until no job is due, and checks the books from
 //! the database: every voucher balances, each company's balance is the sum of
@@ -294,7 +295,7 @@ async fn client(shared: Arc<Shared>, token: String, operator: String, seed: u64,
         n += 1;
         let key = format!("{seed}-{n}");
         let pick = |rng: &mut Rng, list: &Vec<String>| list.get(rng.below(list.len())).cloned();
-        match rng.below(12) {
+        match rng.below(13) {
             0..=2 => {
                 let date = s.app_today().pred_opt().unwrap_or_else(|| s.app_today());
                 let r = s.gql(&mut rng, &token, "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }",
@@ -421,6 +422,12 @@ async fn client(shared: Arc<Shared>, token: String, operator: String, seed: u64,
                 credit(s, &mut rng, &token, &inv, &key).await;
             }
             11 => collect(s, &mut rng, &operator, &key).await,
+            12 => {
+                let Some(inv) = pick(&mut rng, &invoices) else {
+                    continue;
+                };
+                edit_or_withdraw(s, &mut rng, &token, &customer, &inv).await;
+            }
             _ => {
                 let q = s
                     .gql(
@@ -474,6 +481,44 @@ async fn credit(s: &Shared, rng: &mut Rng, token: &str, invoice: &str, key: &str
         if !na.is_null() && !nb.is_null() && na != nb {
             s.wrong(format!("one key, two credit notes: {a} {b}")).await;
         }
+    }
+}
+
+/// Half the time edits the invoice to a new price (refused once it is sold,
+/// handed over, paid more than the new total or credited), otherwise
+/// withdraws its sale (refused once decided): each races the payments,
+/// credits, decisions and jobs of the other clients and instances.
+async fn edit_or_withdraw(s: &Shared, rng: &mut Rng, token: &str, customer: &str, invoice: &str) {
+    let r = s
+        .gql(
+            rng,
+            token,
+            "query($id: ID!) { invoice(id: $id) { invoiceDate sale { id } } }",
+            json!({ "id": invoice }),
+        )
+        .await;
+    let Some(inv) = r.as_ref().map(|r| &r["data"]["invoice"]) else {
+        return;
+    };
+    if rng.below(2) == 0 {
+        let price = ["800", "1000", "1200"][rng.below(3)];
+        let input = json!({ "customerId": customer, "invoiceDate": inv["invoiceDate"], "termsOfPayment": "10",
+            "rows": [{ "description": "Arbete", "quantity": "1", "unitPrice": price, "vatRate": "25" }] });
+        s.gql(
+            rng,
+            token,
+            "mutation($id: ID!, $i: InvoiceInput!) { updateInvoice(id: $id, input: $i) { id } }",
+            json!({ "id": invoice, "i": input }),
+        )
+        .await;
+    } else if let Some(sale) = inv["sale"]["id"].as_str() {
+        s.gql(
+            rng,
+            token,
+            "mutation($id: ID!) { withdrawInvoiceSale(saleId: $id) { id } }",
+            json!({ "id": sale }),
+        )
+        .await;
     }
 }
 
@@ -565,6 +610,11 @@ async fn subscriber(
                 let _ = ws
                     .send(Message::text(json!({ "type": "pong" }).to_string()))
                     .await;
+            }
+            // The server ended the subscription (it could not read an event
+            // for a while, or fell behind): resume from the last cursor.
+            if v["type"] == "complete" || v["type"] == "error" {
+                break;
             }
             if let Some(c) = v["payload"]["data"]["invoiceSaleEvents"]["cursor"].as_str() {
                 if let Some(seq) = position_of(c) {
@@ -896,11 +946,20 @@ async fn run(args: Args) -> Result<Report> {
             *counts.entry(*s).or_default() += 1;
         }
         let doubles = counts.values().filter(|n| **n > 1).count();
-        let missing = expected.iter().filter(|s| !counts.contains_key(s)).count();
+        let missed: Vec<i64> = expected
+            .iter()
+            .filter(|s| !counts.contains_key(s))
+            .copied()
+            .collect();
+        let missing = missed.len();
         let ordered = seen.windows(2).all(|w| w[0] < w[1]);
         if doubles > 0 || missing > 0 || !ordered {
+            // Where the missed ones lie: before the last event it saw (lost)
+            // or after it (not caught up).
+            let last_seen = seen.last().copied().unwrap_or(0);
+            let first: Vec<i64> = missed.iter().take(5).copied().collect();
             violations.push(format!(
-                "subscriber {i}: {missing} events missed, {doubles} repeated, in order: {ordered}"
+                "subscriber {i}: {missing} events missed (positions {first:?}, last seen {last_seen}, last written {last}), {doubles} repeated, in order: {ordered}"
             ));
         }
     }
