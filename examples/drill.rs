@@ -267,6 +267,25 @@ impl Shared {
         None
     }
 
+    /// The id of one of the first five sales of the operator's list `list`
+    /// (`spotCheckQueue`, `salesToCollect`), at random.
+    async fn one_of(&self, rng: &mut Rng, operator: &str, list: &str) -> Option<String> {
+        let q = self
+            .gql(
+                rng,
+                operator,
+                &format!("{{ {list}(first: 5) {{ nodes {{ id }} }} }}"),
+                json!({}),
+            )
+            .await?;
+        let ids: Vec<String> = q["data"][list]["nodes"]
+            .as_array()?
+            .iter()
+            .filter_map(|n| n["id"].as_str().map(str::to_string))
+            .collect();
+        ids.get(rng.below(ids.len())).cloned()
+    }
+
     async fn wrong(&self, what: String) {
         self.wrong.lock().await.push(what);
     }
@@ -429,22 +448,7 @@ async fn client(shared: Arc<Shared>, token: String, operator: String, seed: u64,
                 edit_or_withdraw(s, &mut rng, &token, &customer, &inv).await;
             }
             _ => {
-                let q = s
-                    .gql(
-                        &mut rng,
-                        &operator,
-                        "{ spotCheckQueue(first: 5) { edges { node { id } } } }",
-                        json!({}),
-                    )
-                    .await;
-                let ids: Vec<String> = q
-                    .as_ref()
-                    .and_then(|q| q["data"]["spotCheckQueue"]["edges"].as_array().cloned())
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(|e| e["node"]["id"].as_str().map(str::to_string))
-                    .collect();
-                if let Some(id) = ids.get(rng.below(ids.len())) {
+                if let Some(id) = s.one_of(&mut rng, &operator, "spotCheckQueue").await {
                     let outcome = if rng.below(5) == 0 {
                         "DISPUTED"
                     } else {
@@ -525,22 +529,7 @@ async fn edit_or_withdraw(s: &Shared, rng: &mut Rng, token: &str, customer: &str
 /// The operator records 50.00 collected on one of the sales left to collect,
 /// the same key twice at once.
 async fn collect(s: &Shared, rng: &mut Rng, operator: &str, key: &str) {
-    let q = s
-        .gql(
-            rng,
-            operator,
-            "{ salesToCollect(first: 5) { nodes { id } } }",
-            json!({}),
-        )
-        .await;
-    let ids: Vec<String> = q
-        .as_ref()
-        .and_then(|q| q["data"]["salesToCollect"]["nodes"].as_array().cloned())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|n| n["id"].as_str().map(str::to_string))
-        .collect();
-    let Some(sale) = ids.get(rng.below(ids.len())) else {
+    let Some(sale) = s.one_of(rng, operator, "salesToCollect").await else {
         return;
     };
     const COLLECT: &str = "mutation($id: ID!, $k: String!, $d: Date!) { recordSaleCollection(saleId: $id, amount: \"50\", collectedOn: $d, idempotencyKey: $k) { collected } }";

@@ -63,19 +63,26 @@ pub async fn first_company(db: &sea_orm::DatabaseConnection) -> invoice_finance:
     invoice_finance::store::companies::tenant(&c.into())
 }
 
-async fn listener_backends(admin: &sea_orm::DatabaseConnection) -> Vec<i32> {
+/// The other backends of the app's database for which `condition` holds.
+async fn backends_where(admin: &sea_orm::DatabaseConnection, condition: &str) -> Vec<i32> {
     use sea_orm::{ConnectionTrait, Statement};
     admin
         .query_all_raw(Statement::from_string(
             admin.get_database_backend(),
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
-             AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()",
+            format!(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+                 AND {condition} AND pid <> pg_backend_pid()"
+            ),
         ))
         .await
         .unwrap()
         .iter()
         .map(|r| r.try_get::<i32>("", "pid").unwrap())
         .collect()
+}
+
+async fn listener_backends(admin: &sea_orm::DatabaseConnection) -> Vec<i32> {
+    backends_where(admin, "query ILIKE 'LISTEN%'").await
 }
 
 /// Instance A's LISTEN connection is killed and an event is committed on B
@@ -627,18 +634,7 @@ crate::db_test!(
 
 /// The backends of the app's database that wait on a lock.
 async fn lock_waiters(admin: &sea_orm::DatabaseConnection) -> Vec<i32> {
-    use sea_orm::{ConnectionTrait, Statement};
-    admin
-        .query_all_raw(Statement::from_string(
-            admin.get_database_backend(),
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
-             AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
-        ))
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.try_get::<i32>("", "pid").unwrap())
-        .collect()
+    backends_where(admin, "wait_event_type = 'Lock'").await
 }
 
 /// An event whose subject cannot be read for a moment (the database drops
