@@ -169,6 +169,17 @@ pub struct Settings {
     #[arg(long, env = "EVENT_POLL_MS", default_value_t = 500, global = true)]
     pub event_poll_ms: u64,
 
+    /// How long a subscription keeps trying to read an event's subject while
+    /// the database fails, in milliseconds; then it ends, before that event,
+    /// and its client resumes with `after`.
+    #[arg(
+        long,
+        env = "EVENT_READ_RETRY_MS",
+        default_value_t = 30_000,
+        global = true
+    )]
+    pub event_read_retry_ms: u64,
+
     /// How many times faster than real time the app's clock runs (1: real
     /// time). With 1440 a demo lives a day per minute.
     #[arg(long, env = "CLOCK_SPEED", default_value_t = 1, global = true)]

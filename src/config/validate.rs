@@ -16,7 +16,7 @@ impl Settings {
         let above = |v: i64| u64::try_from(v).unwrap_or(u64::MAX);
         let month = 30 * 86_400;
         #[rustfmt::skip]
-        let ranges: [(&str, u64, u64, u64, &str); 26] = [
+        let ranges: [(&str, u64, u64, u64, &str); 27] = [
             ("DATABASE_POOL_SIZE", u64::from(s.database_pool_size), 1, 1_000, ""),
             ("MAX_BODY_BYTES", s.max_body_bytes as u64, 1024, 64 << 20, " bytes"),
             ("REQUEST_TIMEOUT_SECS", s.request_timeout_secs, 1, 3_600, " seconds"),
@@ -31,6 +31,7 @@ impl Settings {
             ("JOB_RETRY_BASE_MS", below(s.job_retry_base_ms), 1, 3_600_000, " ms"),
             ("JOB_MAX_ATTEMPTS", below(i64::from(s.job_max_attempts)), 1, 100, ""),
             ("EVENT_POLL_MS", s.event_poll_ms, 10, 60_000, " ms"),
+            ("EVENT_READ_RETRY_MS", s.event_read_retry_ms, 100, 3_600_000, " ms"),
             ("CLOCK_SPEED", u64::from(s.clock_speed), 1, 100_000, ""),
             ("WS_INIT_TIMEOUT_MS", s.ws_init_timeout_ms, 100, 600_000, " ms"),
             ("WS_PING_INTERVAL_MS", s.ws_ping_interval_ms, 100, 3_600_000, " ms"),

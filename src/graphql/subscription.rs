@@ -50,16 +50,16 @@ fn company_filter(actor: &Actor) -> Result<Option<CompanyId>, AppError> {
     }
 }
 
-/// How long a stream keeps reading an event's subject while the database
-/// fails (a restart, dropped connections) before it ends with the error.
-const SUBJECT_RETRY_FOR: Duration = Duration::from_secs(30);
-
 /// The event's subject. A database error (a restart, a dropped connection)
-/// is tried again, waiting longer each time, for up to
-/// [`SUBJECT_RETRY_FOR`]; any other error, and the last database error,
+/// is tried again, waiting longer each time, for up to `retry_for`
+/// (`EVENT_READ_RETRY_MS`); any other error, and the last database error,
 /// comes back.
-async fn subject_of(e: &HubEvent, db: &DatabaseConnection) -> Result<Subject, AppError> {
-    let deadline = Instant::now() + SUBJECT_RETRY_FOR;
+async fn subject_of(
+    e: &HubEvent,
+    db: &DatabaseConnection,
+    retry_for: Duration,
+) -> Result<Subject, AppError> {
+    let deadline = Instant::now() + retry_for;
     let mut wait = Duration::from_millis(50);
     loop {
         match e.subject(db).await {
@@ -79,7 +79,7 @@ async fn subject_of(e: &HubEvent, db: &DatabaseConnection) -> Result<Subject, Ap
 /// time. An event `build` cannot turn into a value (a kind this version does
 /// not know, a subject gone) comes as an internal error in its place, and
 /// the stream goes on: reading it again would fail again. An event whose
-/// subject the database cannot read for [`SUBJECT_RETRY_FOR`] ends the
+/// subject the database cannot read for `EVENT_READ_RETRY_MS` ends the
 /// stream with the error, and so does a failed read of the outbox: the
 /// subscriber resumes from its last cursor (`after`) and gets that event
 /// then, where going on would move its cursor past the event for good.
@@ -92,6 +92,7 @@ fn live<T: Send + 'static>(
     let st = state(ctx);
     let mark = ctx.data_opt::<super::DeliveryMark>().cloned();
     let db = st.db.clone();
+    let retry_for = Duration::from_millis(st.settings.event_read_retry_ms);
     let items = st.events.clone().stream(filter, after).then(move |item| {
         let db = db.clone();
         let mark = mark.clone();
@@ -108,7 +109,7 @@ fn live<T: Send + 'static>(
                     std::sync::atomic::Ordering::Relaxed,
                 );
             }
-            let subject = match subject_of(&e, &db).await {
+            let subject = match subject_of(&e, &db, retry_for).await {
                 Ok(subject) => subject,
                 Err(err @ AppError::Database { .. }) => return (Err(err.into()), true),
                 Err(err) => return (Err(err.into()), false),

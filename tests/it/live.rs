@@ -637,18 +637,26 @@ async fn lock_waiters(admin: &sea_orm::DatabaseConnection) -> Vec<i32> {
     backends_where(admin, "wait_event_type = 'Lock'").await
 }
 
-/// An event whose subject cannot be read for a moment (the database drops
-/// the connection reading it, as in a restart) is delivered when the
-/// database answers again, in its place. Answering an error for it and going
-/// on would move the subscriber's cursor past it for good: a notification bar
-/// that resumes with `after` would never see it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_event_whose_subject_cannot_be_read_for_a_moment_is_not_skipped() {
+/// Has the database drop the connections of `pids`.
+async fn terminate(admin: &sea_orm::DatabaseConnection, pids: &[i32]) {
+    use sea_orm::ConnectionTrait;
+    admin
+        .execute_unprepared(&format!(
+            "SELECT pg_terminate_backend(pid) FROM unnest(ARRAY{pids:?}::int[]) AS pid"
+        ))
+        .await
+        .unwrap();
+}
+
+/// Two notifications of the first company (NOX_ACCEPTED, then NOX_REJECTED)
+/// and their events, committed; then the notification table locked by the
+/// transaction returned, so every read of a notification waits. With a
+/// connection of the test's own to the app's database.
+async fn notifications_behind_a_lock(
+    app: &TestApp,
+) -> (sea_orm::DatabaseTransaction, sea_orm::DatabaseConnection) {
     use invoice_finance::store::begin_ordered;
     use sea_orm::{ConnectionTrait, TransactionTrait};
-    let Some(app) = TestApp::spawn_with(Backend::Postgres, |_| {}).await else {
-        return;
-    };
     let db = invoice_finance::db::connect(&app.database_url)
         .await
         .unwrap();
@@ -657,23 +665,43 @@ async fn an_event_whose_subject_cannot_be_read_for_a_moment_is_not_skipped() {
     queue(&t, company, NotificationKind::NoxAccepted, "first").await;
     queue(&t, company, NotificationKind::NoxRejected, "second").await;
     t.commit().await.unwrap();
-
-    // The subscriber replays both; reading the first one's notification
-    // waits behind a lock, and the database drops the connection that waits.
     let lock = db.begin().await.unwrap();
     lock.execute_unprepared("LOCK TABLE notification IN ACCESS EXCLUSIVE MODE")
         .await
         .unwrap();
+    (lock, db)
+}
+
+/// The kinds of the notifications in subscription payloads.
+fn notification_kinds(payloads: &[serde_json::Value]) -> Vec<serde_json::Value> {
+    payloads
+        .iter()
+        .map(|p| p["data"]["notifications"]["notification"]["kind"].clone())
+        .collect()
+}
+
+const RESUMING: &str = "subscription($after: String) { notifications(after: $after) { notification { kind message } } }";
+
+/// An event whose subject cannot be read for a moment (the database drops
+/// the connection reading it, as in a restart) is delivered when the
+/// database answers again, in its place. Answering an error for it and going
+/// on would move the subscriber's cursor past it for good: a notification bar
+/// that resumes with `after` would never see it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_whose_subject_cannot_be_read_for_a_moment_is_not_skipped() {
+    let Some(app) = TestApp::spawn_with(Backend::Postgres, |_| {}).await else {
+        return;
+    };
+    // The subscriber replays both; reading the first one's notification
+    // waits behind a lock, and the database drops the connection that waits.
+    let (lock, admin) = notifications_behind_a_lock(&app).await;
     let mut ws = WsClient::connect(&app.base, Protocol::TransportWs, &app.company).await;
     ws.subscribe(
         "n",
-        "subscription($after: String) { notifications(after: $after) { notification { kind message } } }",
+        RESUMING,
         json!({ "after": crate::helpers::cursor_zero() }),
     )
     .await;
-    let admin = invoice_finance::db::connect(&app.database_url)
-        .await
-        .unwrap();
     let waiting = async {
         loop {
             let pids = lock_waiters(&admin).await;
@@ -686,12 +714,7 @@ async fn an_event_whose_subject_cannot_be_read_for_a_moment_is_not_skipped() {
     let dropped = tokio::time::timeout(std::time::Duration::from_secs(10), waiting)
         .await
         .expect("a read of the notification waits on the lock");
-    admin
-        .execute_unprepared(&format!(
-            "SELECT pg_terminate_backend(pid) FROM unnest(ARRAY{dropped:?}) AS pid"
-        ))
-        .await
-        .unwrap();
+    terminate(&admin, &dropped).await;
     // The stream reads again (the first event, or, were it skipped, the
     // second) and waits on the lock once more; then the lock goes.
     app.eventually("a read on a new connection waits on the lock", || async {
@@ -704,12 +727,57 @@ async fn an_event_whose_subject_cannot_be_read_for_a_moment_is_not_skipped() {
     lock.rollback().await.unwrap();
 
     let got = ws.take("n", 2).await;
-    let kinds: Vec<_> = got
-        .iter()
-        .map(|p| p["data"]["notifications"]["notification"]["kind"].clone())
-        .collect();
     assert_eq!(
-        kinds,
+        notification_kinds(&got),
+        [json!("NOX_ACCEPTED"), json!("NOX_REJECTED")],
+        "{got:?}"
+    );
+}
+
+/// An event whose subject the database cannot read for all of
+/// `EVENT_READ_RETRY_MS` ends the subscription with an INTERNAL error before
+/// it: nothing after it is delivered in its stead, and the subscriber,
+/// resuming with its last cursor, gets it once the database answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_ends_before_an_event_the_database_will_not_give() {
+    let quick = |s: &mut invoice_finance::config::Settings| s.event_read_retry_ms = 1_000;
+    let Some(app) = TestApp::spawn_with(Backend::Postgres, quick).await else {
+        return;
+    };
+    // Every read of the first event's notification waits behind a lock, and
+    // the database drops each connection that waits, for longer than the
+    // subscription retries.
+    let (lock, admin) = notifications_behind_a_lock(&app).await;
+    let mut ws = WsClient::connect(&app.base, Protocol::TransportWs, &app.company).await;
+    let from_start = json!({ "after": crate::helpers::cursor_zero() });
+    ws.subscribe("n", RESUMING, from_start.clone()).await;
+    let mut messages = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while tokio::time::Instant::now() < deadline {
+        terminate(&admin, &lock_waiters(&admin).await).await;
+        if let Some(m) = ws.recv_json(std::time::Duration::from_millis(50)).await {
+            let done = m["type"] == "complete";
+            messages.push(m);
+            if done {
+                break;
+            }
+        }
+    }
+    let kinds: Vec<_> = messages.iter().map(|m| m["type"].clone()).collect();
+    assert_eq!(kinds, [json!("next"), json!("complete")], "{messages:#?}");
+    assert_eq!(messages[0]["payload"]["data"], serde_json::Value::Null);
+    assert_eq!(
+        messages[0]["payload"]["errors"][0]["extensions"]["code"], "INTERNAL",
+        "{messages:#?}"
+    );
+
+    // Once the database answers, resuming from the last cursor (none was
+    // delivered) brings both, in order.
+    lock.rollback().await.unwrap();
+    ws.subscribe("m", RESUMING, from_start).await;
+    let got = ws.take("m", 2).await;
+    assert_eq!(
+        notification_kinds(&got),
         [json!("NOX_ACCEPTED"), json!("NOX_REJECTED")],
         "{got:?}"
     );
