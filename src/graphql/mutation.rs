@@ -139,26 +139,44 @@ impl CoreMutation {
     /// is left, or more than is left to pay); `rows` (positive amounts) credit part of it, at the
     /// invoice's VAT rates and, rate by rate, within the net it charged at that
     /// rate less earlier credit notes (`VALIDATION`). On a ROT/RUT invoice
-    /// rows credit the customer's part; without rows, before Skatteverket
+    /// rows credit the customer's part, unless `houseWorkDeductibleAmount`
+    /// lowers the tax reduction with them; without rows, before Skatteverket
     /// paid any of its part, the tax reduction goes too. Its VAT is the
     /// invoice's VAT not yet credited less the VAT on what it leaves to
     /// credit, so credit notes that credit all of it take off all its VAT,
-    /// to the öre. An open
-    /// Nox Finans case is reduced, or closed as CREDITED. A sold invoice is
+    /// to the öre. An open Nox Finans case is reduced by the customer's part
+    /// of the credit, or closed as CREDITED. A sold invoice is
     /// refused (`INVOICE_SOLD`). The same `idempotencyKey` makes one credit note:
     /// a retry answers with that note, and the key sent with another amount,
-    /// or with other amounts at each VAT rate, is refused (`CONFLICT`).
+    /// with other amounts at each VAT rate, or with a tax reduction other
+    /// than the invoice's, is refused (`CONFLICT`).
     async fn credit_invoice(
         &self,
         ctx: &Context<'_>,
-        invoice_id: ID,
+        #[graphql(desc = "The invoice to credit.")] invoice_id: ID,
+        #[graphql(
+            desc = "The rows to credit, with positive amounts at the invoice's VAT rates; left out, all that is left to credit."
+        )]
         rows: Option<Vec<super::types::inputs::InvoiceRowInput>>,
+        #[graphql(
+            desc = "For a house-work (ROT/RUT) invoice, with `rows`: the tax reduction (deductible amount) after this credit, when it credits labour. The reduction can only fall, by at most the credit and not below what Skatteverket has paid; the fall is taken off Skatteverket's part and the rest of the credit off the customer's. `0` drops the house work. Left out, the credit takes off the customer's part only."
+        )]
+        house_work_deductible_amount: Option<Decimal>,
+        #[graphql(desc = "The client's key: the same key makes one credit note.")]
         idempotency_key: String,
     ) -> GqlResult<CreditInvoicePayload> {
         let t = tenant(ctx)?;
         let id = decode_id::<InvoiceId>(&invoice_id, "invoiceId")?;
         let rows = rows.map(|r| r.into_iter().map(Into::into).collect());
-        let c = invoices::credit(state(ctx), t, id, rows, &idempotency_key).await?;
+        let c = invoices::credit(
+            state(ctx),
+            t,
+            id,
+            rows,
+            house_work_deductible_amount.map(|d| d.0),
+            &idempotency_key,
+        )
+        .await?;
         Ok(CreditInvoicePayload {
             credit_note: Invoice::from(c.credit_note),
             invoice: Invoice::from(c.invoice),

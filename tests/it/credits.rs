@@ -644,3 +644,196 @@ db_test!(
         assert_books_close(&app, &app.company).await;
     }
 );
+
+const CREDIT_HOUSE_WORK: &str = "mutation($id: ID!, $r: [InvoiceRowInput!], $d: Decimal, $k: String!) { creditInvoice(invoiceId: $id, rows: $r, houseWorkDeductibleAmount: $d, idempotencyKey: $k) { creditNote { id total } invoice { balance customerBalance credited status houseWork { deductibleAmount skatteverketBalance } } } }";
+
+/// Credits `rows` of a house-work invoice, with the tax reduction `after`.
+async fn credit_house_work(
+    app: &TestApp,
+    invoice: &str,
+    rows: Option<Value>,
+    after: Option<&str>,
+    key: &str,
+) -> Value {
+    app.gql(
+        &app.company,
+        CREDIT_HOUSE_WORK,
+        json!({ "id": invoice, "r": rows, "d": after, "k": key }),
+    )
+    .await
+}
+
+/// A ROT invoice of 10 000 (8 000 of carpentry + 25 % VAT) dated 20 Nov on
+/// 10 days, with a tax reduction of 3 000: the customer owes 7 000.
+async fn rot_invoice(app: &TestApp, customer: &str) -> String {
+    let rows = json!([{ "description": "Snickeri", "quantity": "10", "unitPrice": "800", "vatRate": "25" }]);
+    invoice_with(
+        app,
+        customer,
+        json!({ "termsOfPayment": "10", "rows": rows, "houseWork": { "type": "ROT", "deductibleAmount": "3000" } }),
+    )
+    .await
+}
+
+db_test!(
+    a_credit_of_house_work_lowers_the_tax_reduction_with_it,
+    |app| {
+        let anna = private_customer(&app).await;
+        let inv = rot_invoice(&app, &anna).await;
+        hand_over(&app, &inv, "INVOICE_SERVICE", Some("LETTER"), "rot-send").await;
+        app.clock.advance(chrono::Duration::seconds(10));
+        wait_case(&app, &inv, "DELIVERED").await;
+        app.clock.set(stockholm(2026, 12, 2, 12, 0));
+        wait_case(&app, &inv, "OVERDUE_NOTICE_SENT").await;
+        app.clock.set(stockholm(2026, 12, 7, 12, 0));
+        wait_case(&app, &inv, "REMINDER_SENT").await;
+        app.clock.set(stockholm(2026, 12, 11, 12, 0));
+        let before = case_view(&app, &inv).await["noxFinans"].clone();
+        assert_eq!(before["capitalBalance"], "7000.00", "{before}");
+        // Two of the ten days of work are called off: 2 000 with VAT, and
+        // the tax reduction, 30 % of the labour, falls from 3 000 to 2 400.
+        // The customer's part falls by the rest, 1 400, to 5 600.
+        let r = credit_house_work(
+            &app,
+            &inv,
+            Some(json!([row("1600", "25")])),
+            Some("2400"),
+            "rot-2d",
+        )
+        .await;
+        assert_eq!(
+            r["data"]["creditInvoice"]["invoice"],
+            json!({ "balance": "8000.00", "customerBalance": "5600.00", "credited": "2000.00", "status": "OVERDUE", "houseWork": { "deductibleAmount": "2400.00", "skatteverketBalance": "2400.00" } }),
+            "{r}"
+        );
+        assert_eq!(
+            r["data"]["creditInvoice"]["creditNote"]["total"],
+            "-2000.00"
+        );
+        let after = case_view(&app, &inv).await["noxFinans"].clone();
+        assert_eq!(after["capitalBalance"], "5600.00", "{after}");
+        assert_eq!(
+            after["accruedInterest"], before["accruedInterest"],
+            "the credit does not change the interest of the days before it"
+        );
+        // A retry answers with the same note; the key with another
+        // reduction is another credit.
+        let again = credit_house_work(
+            &app,
+            &inv,
+            Some(json!([row("1600", "25")])),
+            Some("2400"),
+            "rot-2d",
+        )
+        .await;
+        assert_eq!(
+            again["data"]["creditInvoice"]["creditNote"]["id"],
+            r["data"]["creditInvoice"]["creditNote"]["id"],
+            "{again}"
+        );
+        let other = credit_house_work(
+            &app,
+            &inv,
+            Some(json!([row("1600", "25")])),
+            Some("2500"),
+            "rot-2d",
+        )
+        .await;
+        assert_eq!(code(&other), "CONFLICT", "{other}");
+        // Interest runs on 7 000 for the 11 days to the credit, then on
+        // 5 600: 7 000 × 9.75 % × 11 / 365 + 5 600 × 9.75 % × 10 / 365.
+        app.clock.set(stockholm(2026, 12, 21, 12, 0));
+        wait_case(&app, &inv, "DEBT_COLLECTION").await;
+        let later = case_view(&app, &inv).await["noxFinans"].clone();
+        assert_eq!(later["accruedInterest"], "35.53", "{later}");
+        // The customer pays the 5 600 and Skatteverket its 2 400: the
+        // invoice is paid and the case closes.
+        let r = pay(&app, &inv, "2400", "2026-12-21", "SKATTEVERKET", "rot-skv").await;
+        assert!(r.get("errors").is_none(), "{r}");
+        let r = pay(
+            &app,
+            &inv,
+            "2400.01",
+            "2026-12-21",
+            "SKATTEVERKET",
+            "rot-skv2",
+        )
+        .await;
+        assert_eq!(code(&r), "VALIDATION", "{r}");
+        assert_books_close(&app, &app.company).await;
+    }
+);
+
+db_test!(
+    a_credit_lowers_the_tax_reduction_only_within_the_credit_and_what_skatteverket_paid,
+    |app| {
+        let anna = private_customer(&app).await;
+        let inv = rot_invoice(&app, &anna).await;
+        let refused = |r: &Value, message: &str| {
+            assert_eq!(
+                (code(r), field(r)),
+                ("VALIDATION", "houseWorkDeductibleAmount"),
+                "{r}"
+            );
+            assert!(r.to_string().contains(message), "{r}");
+        };
+        let two_days = || Some(json!([row("1600", "25")]));
+        let r = credit_house_work(&app, &inv, two_days(), Some("3000.01"), "up").await;
+        refused(&r, "can lower the tax reduction (3000.00), not raise it");
+        let r = credit_house_work(&app, &inv, two_days(), Some("999.99"), "deep").await;
+        refused(&r, "falls by at most the credit (2000.00)");
+        let r = credit_house_work(&app, &inv, two_days(), Some("-1"), "neg").await;
+        refused(&r, "must not be negative");
+        let r = credit_house_work(&app, &inv, two_days(), Some("2400.001"), "ore").await;
+        refused(&r, "at most two decimals");
+        let r = credit_house_work(&app, &inv, None, Some("2400"), "whole").await;
+        refused(&r, "with rows");
+        let plain = invoice_of_10k(&app, &anna).await;
+        let r = credit_house_work(&app, &plain, two_days(), Some("0"), "plain").await;
+        refused(&r, "has no house work");
+        // Skatteverket has paid 2 500: the reduction cannot fall below it.
+        let paid = pay(&app, &inv, "2500", "2026-11-22", "SKATTEVERKET", "skv").await;
+        assert!(paid.get("errors").is_none(), "{paid}");
+        let r = credit_house_work(&app, &inv, two_days(), Some("2400"), "below").await;
+        refused(&r, "Skatteverket has paid 2500.00 of it");
+        let untouched = json!({ "balance": "7500.00", "customerBalance": "7000.00", "credited": "0.00", "status": "UNPAID", "houseWork": { "deductibleAmount": "3000.00", "skatteverketBalance": "500.00" } });
+        assert_eq!(
+            invoice(&app, &inv, "balance customerBalance credited status houseWork { deductibleAmount skatteverketBalance }").await,
+            untouched,
+            "a refused credit changes nothing"
+        );
+        // Down to what Skatteverket paid: 7 500 credited, 500 of it off
+        // Skatteverket's part and 7 000 off the customer's. What is left of
+        // the invoice is the 2 500 Skatteverket paid.
+        let r = credit_house_work(
+            &app,
+            &inv,
+            Some(json!([row("6000", "25")])),
+            Some("2500"),
+            "most",
+        )
+        .await;
+        assert_eq!(
+            r["data"]["creditInvoice"]["invoice"],
+            json!({ "balance": "0.00", "customerBalance": "0.00", "credited": "7500.00", "status": "PAID", "houseWork": { "deductibleAmount": "2500.00", "skatteverketBalance": "0.00" } }),
+            "{r}"
+        );
+        // On an invoice Skatteverket paid nothing of, a reduction of 0
+        // drops the house work.
+        let other = rot_invoice(&app, &anna).await;
+        let r = credit_house_work(
+            &app,
+            &other,
+            Some(json!([row("8000", "25")])),
+            Some("0"),
+            "all",
+        )
+        .await;
+        assert_eq!(
+            r["data"]["creditInvoice"]["invoice"],
+            json!({ "balance": "0.00", "customerBalance": "0.00", "credited": "10000.00", "status": "CREDITED", "houseWork": null }),
+            "{r}"
+        );
+        assert_books_close(&app, &app.company).await;
+    }
+);

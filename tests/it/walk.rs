@@ -24,9 +24,9 @@ use crate::fixtures::*;
 use crate::helpers::TestApp;
 use invoice_finance::clock::Clock;
 
-const VIEW: &str = "query($id: ID!) { invoice(id: $id) { total balance customerBalance credited status houseWork { skatteverketBalance } noxFinans { id status claim capitalBalance feesBalance collected { capital fees interest total kept paidOut pending } } } }";
+const VIEW: &str = "query($id: ID!) { invoice(id: $id) { total balance customerBalance credited status houseWork { deductibleAmount skatteverketBalance } noxFinans { id status claim capitalBalance feesBalance collected { capital fees interest total kept paidOut pending } } } }";
 const PAY: &str = "mutation($id: ID!, $a: Decimal!, $d: Date!, $p: PaymentPayer!, $k: String!) { registerPayment(invoiceId: $id, amount: $a, paidOn: $d, payer: $p, idempotencyKey: $k) { balance customerBalance } }";
-const CREDIT: &str = "mutation($id: ID!, $rows: [InvoiceRowInput!], $k: String!) { creditInvoice(invoiceId: $id, rows: $rows, idempotencyKey: $k) { creditNote { total } } }";
+const CREDIT: &str = "mutation($id: ID!, $rows: [InvoiceRowInput!], $d: Decimal, $k: String!) { creditInvoice(invoiceId: $id, rows: $rows, houseWorkDeductibleAmount: $d, idempotencyKey: $k) { creditNote { total } } }";
 
 /// The codes a step may be refused with; anything else fails the walk.
 const REFUSALS: &[&str] = &[
@@ -225,9 +225,22 @@ async fn walk(app: &TestApp, seed: u64, steps: u64) {
                     let rate = ["25", "12"][rng.below(2) as usize];
                     json!([{ "description": "Credit", "quantity": "1", "unitPrice": net.to_string(), "vatRate": rate }])
                 };
-                let vars = json!({ "id": inv, "rows": rows, "k": key });
-                let crediting = format!("{what}: credit {rows}");
                 let whole = rows.is_null();
+                let reduction = |v: &Value| match &v["houseWork"] {
+                    Value::Null => Decimal::ZERO,
+                    h => dec(&h["deductibleAmount"]),
+                };
+                // A credit of labour (at 25 %) on a house-work invoice may
+                // lower the tax reduction by 0, 30, 100 or 150 % of its net
+                // (the last more than the credit allows).
+                let labour = rows[0]["vatRate"] == "25" && !before["houseWork"].is_null();
+                let lowered = (labour && rng.below(2) == 0).then(|| {
+                    let share = Decimal::from([0, 3, 10, 15][rng.below(4) as usize]);
+                    let net = dec(&rows[0]["unitPrice"]);
+                    (reduction(&before) - net * share / Decimal::TEN).to_string()
+                });
+                let vars = json!({ "id": inv, "rows": rows, "d": lowered, "k": key });
+                let crediting = format!("{what}: credit {rows}, tax reduction {lowered:?}");
                 if let Some(r) = attempt(app, &app.company, CREDIT, vars, &crediting).await {
                     let after = view(app, &inv).await;
                     let note = -dec(&r["creditInvoice"]["creditNote"]["total"]);
@@ -236,6 +249,18 @@ async fn walk(app: &TestApp, seed: u64, steps: u64) {
                         note,
                         "{what}: {before} -> {after}"
                     );
+                    // The customer's part falls by what the credit does not
+                    // take off the tax reduction.
+                    if let Some(asked) = &lowered {
+                        let fall = reduction(&before) - reduction(&after);
+                        assert_eq!(reduction(&after), dec(&json!(asked)), "{what}");
+                        assert!(fall <= note, "{what}: {before} -> {after}");
+                        assert_eq!(
+                            dec(&before["customerBalance"]) - dec(&after["customerBalance"]),
+                            note - fall,
+                            "{what}: {before} -> {after}"
+                        );
+                    }
                     // Without rows, all that was left: every rate with its
                     // VAT to the öre, so nothing is left to pay.
                     if whole {

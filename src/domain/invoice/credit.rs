@@ -13,6 +13,8 @@
 
 use std::collections::BTreeMap;
 
+use rust_decimal::Decimal;
+
 use super::{Row, Totals, vat_on};
 use crate::domain::FieldError;
 use crate::domain::money::{Ore, from_ore};
@@ -181,4 +183,55 @@ pub fn keeps_credited(
 pub fn same_credit(note: impl IntoIterator<Item = (i64, Ore)>, asked: &[Row]) -> bool {
     let note = net_by_rate(note.into_iter().map(|(rate, net)| (rate, -net)));
     note == net_by_rate(asked.iter().map(Row::net_at_rate))
+}
+
+/// How much a credit of `credit_ore` that lowers a house-work invoice's tax
+/// reduction to `after` takes off it: the part of the credit that is
+/// Skatteverket's, the rest being the customer's. Crediting labour lowers
+/// the reduction, which is a share of the labour; the company says the
+/// reduction that is left. It can only fall, by at most the credit, and
+/// not below what Skatteverket has already paid (`paid_ore`). Fails on
+/// `houseWorkDeductibleAmount`, as on an invoice without house work
+/// (`deductible_ore` `None`).
+pub fn reduction_fall(
+    credit_ore: Ore,
+    deductible_ore: Option<Ore>,
+    paid_ore: Ore,
+    after: Decimal,
+) -> Result<Ore, FieldError> {
+    let field = "houseWorkDeductibleAmount";
+    let after = crate::domain::money::parse_amount(field, after, false)?;
+    let Some(deductible) = deductible_ore else {
+        return Err(FieldError::new(field, "the invoice has no house work"));
+    };
+    if after > deductible {
+        return Err(FieldError::new(
+            field,
+            format!(
+                "a credit can lower the tax reduction ({}), not raise it",
+                from_ore(deductible)
+            ),
+        ));
+    }
+    if after < paid_ore {
+        return Err(FieldError::new(
+            field,
+            format!(
+                "must not be less than the tax reduction Skatteverket has paid: Skatteverket has paid {} of it",
+                from_ore(paid_ore)
+            ),
+        ));
+    }
+    let fall = deductible - after;
+    if fall > credit_ore {
+        return Err(FieldError::new(
+            field,
+            format!(
+                "the tax reduction falls by at most the credit ({}); it would fall by {}",
+                from_ore(credit_ore),
+                from_ore(fall)
+            ),
+        ));
+    }
+    Ok(fall)
 }

@@ -372,7 +372,8 @@ stored_enum! {
 
 mod credit;
 pub use credit::{
-    credit_fits, credit_totals, keeps_credited, left_to_credit, rows_crediting, same_credit,
+    credit_fits, credit_totals, keeps_credited, left_to_credit, reduction_fall, rows_crediting,
+    same_credit,
 };
 
 #[cfg(test)]

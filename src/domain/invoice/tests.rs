@@ -230,3 +230,51 @@ fn an_edit_that_overpays_a_part_names_the_field() {
 }
 
 mod credit;
+
+proptest! {
+    /// A credit that lowers the tax reduction is accepted exactly when the
+    /// reduction does not rise, falls by at most the credit, and stays at
+    /// least what Skatteverket paid; then Skatteverket's part falls by the
+    /// fall and the customer's by the rest, and the two still make the
+    /// balance.
+    #[test]
+    fn a_credit_splits_between_the_customer_and_skatteverket(
+        deductible in 1i64..10_000,
+        paid in 0i64..10_000,
+        credit in 1i64..10_000,
+        after in 0i64..10_000,
+        customer_left in 0i64..10_000,
+    ) {
+        prop_assume!(paid <= deductible);
+        let result = reduction_fall(
+            Ore::new(credit),
+            Some(Ore::new(deductible)),
+            Ore::new(paid),
+            Decimal::new(after, 2),
+        );
+        let fits = after <= deductible && after >= paid && deductible - after <= credit;
+        prop_assert_eq!(result.is_ok(), fits, "{:?}", result);
+        if let Ok(fall) = result {
+            prop_assert_eq!(fall, Ore::new(deductible - after));
+            // Before: the balance is the customer's part and Skatteverket's.
+            let balance = Ore::new(customer_left + deductible - paid);
+            let before = customer_outstanding(balance, Some(Ore::new(deductible)), Ore::new(paid));
+            let after_balance = balance - Ore::new(credit);
+            let reduction = Some(Ore::new(after));
+            let customer = customer_outstanding(after_balance, reduction, Ore::new(paid));
+            prop_assert_eq!(customer, before - (Ore::new(credit) - fall));
+            prop_assert_eq!(
+                customer + skatteverket_outstanding(reduction, Ore::new(paid)),
+                after_balance
+            );
+        }
+    }
+}
+
+#[test]
+fn a_credit_lowers_no_reduction_of_an_invoice_without_house_work() {
+    let r = reduction_fall(Ore::new(100), None, Ore::ZERO, d("0"));
+    assert_eq!(r.unwrap_err().field, "houseWorkDeductibleAmount");
+    let r = reduction_fall(Ore::new(100), Some(Ore::new(300)), Ore::ZERO, d("2.001"));
+    assert!(r.is_err(), "öre only");
+}

@@ -3,7 +3,9 @@
 use super::*;
 use crate::domain::id::InvoiceId;
 use crate::domain::idempotency::idempotency_key;
-use crate::domain::invoice::{Row, credit_totals, left_to_credit, rows_crediting, same_credit};
+use crate::domain::invoice::{
+    Row, credit_totals, left_to_credit, reduction_fall, rows_crediting, same_credit,
+};
 use crate::domain::money::Ore;
 
 /// A credit note and the invoice it credits.
@@ -17,25 +19,36 @@ pub struct Credited {
 
 /// Credits an invoice: a credit note with negative rows, linked to the
 /// invoice, takes its total off the invoice's balance. Rows credit the
-/// customer's part of a house-work invoice only. Without rows all that is
-/// left to credit is credited ([`credit_all`]); on a house-work invoice
-/// Skatteverket has paid none of, the tax reduction goes with it. Its VAT is
+/// customer's part of a house-work invoice, unless `reduction_after` lowers
+/// the tax reduction with them ([`reduction_fall`]): then that fall is
+/// Skatteverket's part of the credit and the rest the customer's. Without
+/// rows all that is left to credit is credited ([`credit_all`]); on a
+/// house-work invoice Skatteverket has paid none of, the tax reduction goes
+/// with it. Its VAT is
 /// [`credit_totals`]'s, so the credit that leaves nothing takes off the
 /// last öre of the invoice's VAT. An open Nox Finans case is
-/// reduced, or closed as CREDITED; a sold invoice belongs to the financier and
-/// is refused (`INVOICE_SOLD`). The same key makes one credit note, and a
-/// retry answers with it.
+/// reduced by the customer's part of the credit, or closed as CREDITED; a
+/// sold invoice belongs to the financier and is refused (`INVOICE_SOLD`).
+/// The same key makes one credit note, and a retry answers with it while
+/// the reduction it asks for is the invoice's.
 #[tracing::instrument(skip(state, rows), fields(company = %tenant.company_id()))]
 pub async fn credit(
     state: &AppState,
     tenant: Tenant,
     invoice_id: InvoiceId,
     rows: Option<Vec<RowInput>>,
+    reduction_after: Option<Decimal>,
     key: &str,
 ) -> AppResult<Credited> {
     let key = idempotency_key(key)?;
     let asked = rows.map(|r| parse_rows(&r)).transpose()?;
     let whole = asked.is_none();
+    if whole && reduction_after.is_some() {
+        return Err(AppError::validation(
+            "houseWorkDeductibleAmount",
+            "the tax reduction is lowered by a credit with rows: say which rows are credited",
+        ));
+    }
     let now = state.clock.now();
     let txn = state.begin_ordered().await?;
     let current = store::require_locked(&txn, tenant, invoice_id, "invoiceId").await?;
@@ -56,7 +69,12 @@ pub async fn credit(
             Some(rows) => rows,
             None => credit_all(&current, &invoiced, before)?,
         };
-        if !same_credit(of_note.map(store::InvoiceLine::net_at_rate), &expected) {
+        let same_reduction = reduction_after.is_none_or(|after| {
+            Some(after) == current.house_work_deductible_ore.map(from_ore)
+                || (after.is_zero() && current.house_work_deductible_ore.is_none())
+        });
+        if !same_reduction || !same_credit(of_note.map(store::InvoiceLine::net_at_rate), &expected)
+        {
             return Err(another());
         }
         return Ok(Credited {
@@ -93,22 +111,39 @@ pub async fn credit(
         &parsed,
     )?;
     // Credited whole before Skatteverket paid any of its tax reduction, the
-    // invoice takes the reduction with it; otherwise a credit takes off the
-    // customer's part only.
+    // invoice takes the reduction with it; a credit of labour may lower it
+    // (`reduction_after`); otherwise a credit takes off the customer's part
+    // only.
     let drops_reduction = whole
         && current.house_work_deductible_ore.is_some()
         && current.house_work_paid_ore.is_zero();
-    let reduction = current
-        .house_work_deductible_ore
-        .filter(|_| !drops_reduction);
+    let lowered = reduction_after
+        .map(|after| {
+            let fall = reduction_fall(
+                t.total_ore,
+                current.house_work_deductible_ore,
+                current.house_work_paid_ore,
+                after,
+            )?;
+            let left = current.house_work_deductible_ore.unwrap_or(Ore::ZERO) - fall;
+            Ok::<_, AppError>((fall, Some(left).filter(|l| !l.is_zero())))
+        })
+        .transpose()?;
+    // What the credit takes off the tax reduction, and the reduction after.
+    let (fall, reduction) = match lowered {
+        Some(lowered) => lowered,
+        None if drops_reduction => (current.house_work_deductible_ore.unwrap_or(Ore::ZERO), None),
+        None => (Ore::ZERO, current.house_work_deductible_ore),
+    };
     let left = crate::domain::invoice::customer_outstanding(
         current.balance_ore,
         reduction,
         current.house_work_paid_ore,
     );
-    let to_pay = match reduction {
-        Some(_) => "the customer's part left to pay",
-        None => "what is left to pay",
+    let to_pay = match (reduction, lowered) {
+        (_, Some(_)) => "the customer's part left to pay with what it takes off the tax reduction",
+        (Some(_), None) => "the customer's part left to pay",
+        (None, None) => "what is left to pay",
     };
     if whole && t.total_ore > left {
         return Err(AppError::validation(
@@ -163,8 +198,8 @@ pub async fn credit(
     let credit_note =
         store::insert(&txn, tenant, number.to_string(), ocr, record, &negated, now).await?;
     store::link_credit_note(&txn, tenant, credit_note.id, current.id).await?;
-    if drops_reduction {
-        store::drop_house_work(&txn, tenant, current.id, now).await?;
+    if reduction != current.house_work_deductible_ore {
+        store::set_tax_reduction(&txn, tenant, current.id, reduction, now).await?;
     }
     let case = crate::store::nox::open_case_locked(&txn, tenant, current.id).await?;
     let payment = NewPayment {
@@ -177,12 +212,14 @@ pub async fn credit(
         interest_ore: Ore::ZERO,
         house_work_ore: Ore::ZERO,
         credit_ore: t.total_ore,
+        reduction_ore: fall,
         credit_note: Some(credit_note.id),
         paid_on: today,
     };
     let updated = store::add_payment(&txn, tenant, payment, now).await?;
-    if let Some(c) = &case {
-        crate::services::nox_case::reduce(&txn, state, tenant, &updated, c, t.total_ore, true)
+    let customer_part = t.total_ore - fall;
+    if let Some(c) = case.filter(|_| customer_part.is_positive()) {
+        crate::services::nox_case::reduce(&txn, state, tenant, &updated, &c, customer_part, true)
             .await?;
     }
     let credit_note = store::require(&txn, tenant, credit_note.id, "invoiceId").await?;

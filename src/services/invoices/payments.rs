@@ -123,6 +123,7 @@ async fn register_payment_once(
         interest_ore: Ore::ZERO,
         house_work_ore: Ore::ZERO,
         credit_ore: Ore::ZERO,
+        reduction_ore: Ore::ZERO,
         credit_note: None,
         paid_on,
     };

@@ -63,7 +63,15 @@ pub fn owed_from(
                 ore: p.capital_ore,
             })
             .collect();
-        let claim = inv.total_ore - inv.house_work_deductible_ore.unwrap_or(Ore::ZERO);
+        // The customer's part at the start: credit notes that lowered the
+        // tax reduction took the rest of their amount off it, so it was
+        // that much higher before them.
+        let lowered: Ore = payments
+            .iter()
+            .filter(|p| p.payer == Payer::CreditNote)
+            .map(|p| p.amount_ore - p.capital_ore)
+            .sum();
+        let claim = inv.total_ore - inv.house_work_deductible_ore.unwrap_or(Ore::ZERO) - lowered;
         accrued_interest_ore(claim, &reductions, inv.due_date, today)
     } else {
         Ore::ZERO

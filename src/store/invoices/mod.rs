@@ -320,20 +320,24 @@ pub async fn update<C: ConnectionTrait>(
     require(db, tenant, id, "id").await
 }
 
-/// Takes the ROT/RUT tax reduction off the tenant's invoice `id`: credited
-/// whole before Skatteverket paid any of it, it has no part left to claim.
-pub async fn drop_house_work<C: ConnectionTrait>(
+/// Sets the ROT/RUT tax reduction of the tenant's invoice `id` to
+/// `deductible`, for a credit that takes labour off; `None` drops the house
+/// work, as a whole credit before Skatteverket paid anything does.
+pub async fn set_tax_reduction<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
     id: InvoiceId,
+    deductible: Option<Ore>,
     now: DateTime<Utc>,
 ) -> AppResult<Invoice> {
-    let changes = invoice::ActiveModel {
-        house_work_type: Set(None),
-        house_work_deductible_ore: Set(None),
+    let mut changes = invoice::ActiveModel {
+        house_work_deductible_ore: Set(deductible.map(Ore::get)),
         updated_at: Set(now),
         ..Default::default()
     };
+    if deductible.is_none() {
+        changes.house_work_type = Set(None);
+    }
     write_flags(db, tenant, id, changes).await
 }
 

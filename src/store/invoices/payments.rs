@@ -26,6 +26,9 @@ pub struct NewPayment {
     pub house_work_ore: Ore,
     /// Off the invoice by a credit note.
     pub credit_ore: Ore,
+    /// The part of `credit_ore` that is Skatteverket's: what the credit took
+    /// off a house-work invoice's tax reduction. The rest is the customer's.
+    pub reduction_ore: Ore,
     /// The credit note that takes `credit_ore` off.
     pub credit_note: Option<InvoiceId>,
     /// The day it was paid.
@@ -34,6 +37,9 @@ pub struct NewPayment {
 
 /// Records a payment and lowers the balance by increments, refusing (with
 /// `CONFLICT`) when the part it pays has meanwhile become smaller than it.
+/// A credit that lowers the tax reduction lowers it first
+/// ([`set_tax_reduction`](super::set_tax_reduction)), so the customer's part
+/// it is checked against has grown by what it takes off the reduction.
 pub async fn add_payment<C: ConnectionTrait>(
     db: &C,
     tenant: Tenant,
@@ -72,7 +78,7 @@ pub async fn add_payment<C: ConnectionTrait>(
         paid_on: Set(p.paid_on),
         payer: Set(p.payer.as_str().to_string()),
         idempotency_key: Set(p.idempotency_key),
-        capital_ore: Set(customer_part.get()),
+        capital_ore: Set((customer_part - p.reduction_ore).get()),
         fees_ore: Set(p.fees_ore.get()),
         interest_ore: Set(p.interest_ore.get()),
         credit_note_id: Set(p.credit_note.map(InvoiceId::get)),
@@ -101,7 +107,9 @@ record!(
         payer: Payer as stored,
         /// The client's key: the same key records once.
         idempotency_key: Option<String>,
-        /// The part that paid the capital, in öre.
+        /// The part that paid the capital (the customer's part), in öre. A
+        /// credit note's payment has the rest of its amount taken off the
+        /// tax reduction.
         capital_ore: Ore,
         /// The part that paid fees, in öre.
         fees_ore: Ore,
