@@ -864,13 +864,7 @@ db_test!(interest_after_a_part_payment_is_counted_day_by_day, |app| {
     let anna = private_customer(&app).await;
     // 10 000 due 30 November.
     let inv = invoice_on(&app, &anna, "2026-11-20", "10", "8000").await;
-    hand_over(&app, &inv, "INVOICE_SERVICE", Some("LETTER"), "int").await;
-    app.clock.advance(chrono::Duration::seconds(10));
-    wait_case(&app, &inv, "DELIVERED").await;
-    app.clock.set(stockholm(2026, 12, 2, 12, 0));
-    wait_case(&app, &inv, "OVERDUE_NOTICE_SENT").await;
-    app.clock.set(stockholm(2026, 12, 7, 12, 0));
-    wait_case(&app, &inv, "REMINDER_SENT").await;
+    reminded(&app, &inv, "int").await;
     // 9 000 paid to the company on day 31 after the due date (the debt
     // collection notice, due 14 Dec, goes out first).
     app.clock.set(stockholm(2026, 12, 31, 12, 0));

@@ -680,13 +680,7 @@ db_test!(
     |app| {
         let anna = private_customer(&app).await;
         let inv = rot_invoice(&app, &anna).await;
-        hand_over(&app, &inv, "INVOICE_SERVICE", Some("LETTER"), "rot-send").await;
-        app.clock.advance(chrono::Duration::seconds(10));
-        wait_case(&app, &inv, "DELIVERED").await;
-        app.clock.set(stockholm(2026, 12, 2, 12, 0));
-        wait_case(&app, &inv, "OVERDUE_NOTICE_SENT").await;
-        app.clock.set(stockholm(2026, 12, 7, 12, 0));
-        wait_case(&app, &inv, "REMINDER_SENT").await;
+        reminded(&app, &inv, "rot-send").await;
         app.clock.set(stockholm(2026, 12, 11, 12, 0));
         let before = case_view(&app, &inv).await["noxFinans"].clone();
         assert_eq!(before["capitalBalance"], "7000.00", "{before}");

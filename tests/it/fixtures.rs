@@ -239,6 +239,18 @@ pub async fn case_view(app: &TestApp, invoice: &str) -> Value {
     app.ok(&app.company, CASE, json!({ "id": invoice })).await["invoice"].clone()
 }
 
+/// Hands the invoice (due 30 November) to Nox Finans by letter under `key`
+/// and lets its case run to the reminder, on 7 December at noon.
+pub async fn reminded(app: &TestApp, invoice: &str, key: &str) {
+    hand_over(app, invoice, "INVOICE_SERVICE", Some("LETTER"), key).await;
+    app.clock.advance(chrono::Duration::seconds(10));
+    wait_case(app, invoice, "DELIVERED").await;
+    app.clock.set(stockholm(2026, 12, 2, 12, 0));
+    wait_case(app, invoice, "OVERDUE_NOTICE_SENT").await;
+    app.clock.set(stockholm(2026, 12, 7, 12, 0));
+    wait_case(app, invoice, "REMINDER_SENT").await;
+}
+
 /// Waits until the invoice's Nox Finans case has `status`.
 pub async fn wait_case(app: &TestApp, invoice: &str, status: &str) {
     app.eventually(&format!("case status {status}"), || async {
