@@ -183,6 +183,32 @@ impl CoreMutation {
         })
     }
 
+    /// Records that Skatteverket denied part of a ROT/RUT invoice's tax
+    /// reduction (the customer had used up the year's reduction, say). The
+    /// reduction falls by `amount` and the customer owes it instead: the
+    /// customer's part grows by it, and an open Nox Finans case claims it
+    /// too, with interest from 30 days after it is recorded. On a sold
+    /// invoice, whose customer's part the financier bought, it leaves the
+    /// invoice (the balance falls by it) and the company invoices the
+    /// customer for it anew. Skatteverket can deny only what it has not paid
+    /// (`VALIDATION` on `amount`); an invoice without house work is
+    /// `VALIDATION` on `invoiceId`, one offered for sale `CONFLICT`. The same
+    /// `idempotencyKey` records once; sent with another invoice or amount it
+    /// is `CONFLICT`.
+    async fn record_tax_reduction_denial(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The house-work invoice.")] invoice_id: ID,
+        #[graphql(desc = "How much of the tax reduction Skatteverket denied.")] amount: Decimal,
+        #[graphql(desc = "The client's key: the same key records once.")] idempotency_key: String,
+    ) -> GqlResult<Invoice> {
+        let t = tenant(ctx)?;
+        let id = decode_id::<InvoiceId>(&invoice_id, "invoiceId")?;
+        Ok(Invoice::from(
+            invoices::deny_tax_reduction(state(ctx), t, id, amount.0, &idempotency_key).await?,
+        ))
+    }
+
     /// Registers a payment, saying who paid. The customer's payment may not
     /// exceed the customer's part, Skatteverket's not its part; a payment
     /// through Nox Finans pays the invoice first, then the customer's fees and

@@ -142,6 +142,17 @@ pub async fn invoice_on(
     .await
 }
 
+/// A row of a credit note: `net` at `rate` % VAT.
+pub fn row(net: &str, rate: &str) -> Value {
+    json!({ "description": "Kreditering", "quantity": "1", "unitPrice": net, "vatRate": rate })
+}
+
+/// The first company's invoice `id`: its fields in `selection`.
+pub async fn invoice(app: &TestApp, id: &str, selection: &str) -> Value {
+    let query = format!("query($id: ID!) {{ invoice(id: $id) {{ {selection} }} }}");
+    app.ok(&app.company, &query, json!({ "id": id })).await["invoice"].clone()
+}
+
 /// The invoice with its sale, icon and sale history.
 pub async fn sale_of(app: &TestApp, invoice: &str) -> Value {
     sale_of_as(app, &app.company, invoice).await

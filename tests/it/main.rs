@@ -15,6 +15,7 @@ mod credits;
 mod drill;
 mod fuzz;
 mod house;
+mod house_work;
 mod jobs;
 mod limits;
 mod live;

@@ -26,6 +26,7 @@ use invoice_finance::clock::Clock;
 
 const VIEW: &str = "query($id: ID!) { invoice(id: $id) { total balance customerBalance credited status houseWork { deductibleAmount skatteverketBalance } noxFinans { id status claim capitalBalance feesBalance collected { capital fees interest total kept paidOut pending } } } }";
 const PAY: &str = "mutation($id: ID!, $a: Decimal!, $d: Date!, $p: PaymentPayer!, $k: String!) { registerPayment(invoiceId: $id, amount: $a, paidOn: $d, payer: $p, idempotencyKey: $k) { balance customerBalance } }";
+const DENY: &str = "mutation($id: ID!, $a: Decimal!, $k: String!) { recordTaxReductionDenial(invoiceId: $id, amount: $a, idempotencyKey: $k) { balance } }";
 const CREDIT: &str = "mutation($id: ID!, $rows: [InvoiceRowInput!], $d: Decimal, $k: String!) { creditInvoice(invoiceId: $id, rows: $rows, houseWorkDeductibleAmount: $d, idempotencyKey: $k) { creditNote { total } } }";
 
 /// The codes a step may be refused with; anything else fails the walk.
@@ -215,6 +216,30 @@ async fn walk(app: &TestApp, seed: u64, steps: u64) {
                         payer.into(),
                         key.clone(),
                     ));
+                }
+            }
+            4 if !before["houseWork"].is_null() && rng.below(4) == 0 => {
+                // Skatteverket denies part of the tax reduction it has not
+                // paid (or, now and then, an öre more than that).
+                let unpaid = dec(&before["houseWork"]["skatteverketBalance"]);
+                let amount = match rng.below(3) {
+                    0 => unpaid + Decimal::new(1, 2),
+                    1 => unpaid,
+                    _ => (unpaid / Decimal::from(1 + rng.below(4))).round_dp(2),
+                };
+                let vars = json!({ "id": inv, "a": amount.to_string(), "k": key });
+                let denying = format!("{what}: deny {amount} of the tax reduction");
+                if attempt(app, &app.company, DENY, vars, &denying)
+                    .await
+                    .is_some()
+                {
+                    let after = view(app, &inv).await;
+                    assert_eq!(
+                        dec(&after["customerBalance"]) - dec(&before["customerBalance"]),
+                        amount,
+                        "{what}: {before} -> {after}"
+                    );
+                    assert_eq!(before["balance"], after["balance"], "{what}");
                 }
             }
             4 => {

@@ -209,6 +209,10 @@ stored_enum! {
         Skatteverket = "SKATTEVERKET",
         /// A credit note took the amount off.
         CreditNote = "CREDIT_NOTE",
+        /// Skatteverket denied the amount of the tax reduction: it moved from
+        /// Skatteverket's part to the customer's (or, on a sold invoice, left
+        /// the invoice). A movement between the parts, not a payment.
+        ReductionDenied = "REDUCTION_DENIED",
     }
 }
 

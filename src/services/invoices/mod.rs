@@ -3,11 +3,13 @@
 //! content in `record`.
 
 mod credit;
+mod denial;
 mod payments;
 mod record;
 
 use crate::domain::id::{CustomerId, InvoiceId};
 pub use credit::{Credited, credit};
+pub use denial::deny_tax_reduction;
 pub use payments::{PaymentInput, register_payment};
 use record::build_record;
 

@@ -74,6 +74,12 @@ async fn register_payment_once(
             "credit notes are made with creditInvoice",
         ));
     }
+    if input.payer == Payer::ReductionDenied {
+        return Err(AppError::validation(
+            "payer",
+            "a denied tax reduction is recorded with recordTaxReductionDenial",
+        ));
+    }
     let paid_on = input.paid_on;
     if paid_on > state.clock.today() {
         return Err(AppError::validation("paidOn", "must not be in the future"));
@@ -141,7 +147,7 @@ async fn register_payment_once(
             }
             payment.house_work_ore = amount_ore;
         }
-        Payer::Customer | Payer::CreditNote => {
+        Payer::Customer | Payer::CreditNote | Payer::ReductionDenied => {
             if amount_ore > customer_part {
                 return Err(too_much(customer_part));
             }

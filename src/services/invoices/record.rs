@@ -148,7 +148,7 @@ async fn keeps_payments<C: ConnectionTrait>(
     let first = store::payments_of(txn, tenant, current.id)
         .await?
         .into_iter()
-        .filter(|p| p.payer != Payer::CreditNote)
+        .filter(|p| !matches!(p.payer, Payer::CreditNote | Payer::ReductionDenied))
         .map(|p| p.paid_on)
         .min();
     if let Some(first) = first.filter(|d| kept.invoice_date > *d) {

@@ -14,7 +14,9 @@ mod timeline;
 
 pub use accept::{accept, reject};
 pub use control::{pause, recall, resume};
-pub use payments::{Owed, claims_interest, collect, invoice_fees, owed, owed_from, payout, reduce};
+pub use payments::{
+    Owed, claims_interest, collect, invoice_fees, owed, owed_from, payout, raise, reduce,
+};
 pub use timeline::step;
 
 use crate::domain::id::{CaseId, InvoiceId};

@@ -59,17 +59,27 @@ pub fn owed_from(
             .iter()
             .filter(|p| p.payer != Payer::Skatteverket)
             .map(|p| Reduction {
-                on: p.paid_on,
+                on: match p.payer {
+                    // A denied tax reduction is a new claim on the customer:
+                    // interest on it runs from 30 days after it is demanded
+                    // (räntelagen 4 § third paragraph), which is the day it
+                    // is recorded. Its capital is negative: the claim grows.
+                    Payer::ReductionDenied => p.paid_on + chrono::Days::new(30),
+                    _ => p.paid_on,
+                },
                 ore: p.capital_ore,
             })
             .collect();
-        // The customer's part at the start: credit notes that lowered the
-        // tax reduction took the rest of their amount off it, so it was
-        // that much higher before them.
+        // The customer's part at the start: the tax reduction was higher by
+        // what credit notes took off it (the rest of their amount) and by
+        // what Skatteverket denied.
         let lowered: Ore = payments
             .iter()
-            .filter(|p| p.payer == Payer::CreditNote)
-            .map(|p| p.amount_ore - p.capital_ore)
+            .map(|p| match p.payer {
+                Payer::CreditNote => p.amount_ore - p.capital_ore,
+                Payer::ReductionDenied => p.amount_ore,
+                _ => Ore::ZERO,
+            })
             .sum();
         let claim = inv.total_ore - inv.house_work_deductible_ore.unwrap_or(Ore::ZERO) - lowered;
         accrued_interest_ore(claim, &reductions, inv.due_date, today)
@@ -157,6 +167,31 @@ pub async fn reduce(
         CaseEvent::Pay
     };
     close_when_settled(txn, state, tenant, case.id, &inv.invoice_number, event).await
+}
+
+/// Tells an open case that Skatteverket denied `ore` of the invoice's tax
+/// reduction (inside that transaction): the customer owes it now, so the
+/// case claims it too.
+pub async fn raise(
+    txn: &Ordered,
+    state: &AppState,
+    tenant: Tenant,
+    inv: &Invoice,
+    case: &Case,
+    ore: Ore,
+) -> AppResult<()> {
+    if !store::raise_claim(txn, tenant, case.id, case.status, ore).await? {
+        return Err(AppError::conflict(
+            "the Nox Finans case changed meanwhile; try again",
+        ));
+    }
+    let message = format!(
+        "Skatteverket denied {} SEK of the tax reduction of invoice {}; Nox Finans now claims {} SEK of the customer",
+        from_ore(ore),
+        inv.invoice_number,
+        from_ore(case.capital_ore + ore)
+    );
+    record(txn, tenant, case, case.status, &message, state.clock.now()).await
 }
 
 async fn close_when_settled(

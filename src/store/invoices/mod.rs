@@ -17,8 +17,8 @@ pub use filter::InvoiceFilter;
 pub use holds::{Holder, hold, release};
 pub use list::{Along, InvoiceOrder, InvoiceSort, Listed, count, get_along, list};
 pub use payments::{
-    NewPayment, Payment, add_payment, link_credit_note, payment_by_key, payments_of,
-    payments_of_many, settle_sold,
+    Denial, NewPayment, Payment, add_payment, deny_reduction, link_credit_note, payment_by_key,
+    payments_of, payments_of_many, settle_sold,
 };
 pub use record::Invoice;
 

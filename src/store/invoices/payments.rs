@@ -90,6 +90,81 @@ pub async fn add_payment<C: ConnectionTrait>(
     require(db, tenant, p.invoice_id, "invoiceId").await
 }
 
+/// Skatteverket's denial of part of an invoice's tax reduction, to record.
+#[derive(Debug, Clone, Copy)]
+pub struct Denial<'a> {
+    /// The invoice.
+    pub invoice_id: InvoiceId,
+    /// How much of the reduction was denied.
+    pub denied_ore: Ore,
+    /// Whether it leaves the invoice (a sold invoice, whose customer's part
+    /// the financier bought) rather than join the customer's part.
+    pub leaves: bool,
+    /// The client's key.
+    pub key: &'a str,
+    /// The day it is recorded.
+    pub on: NaiveDate,
+}
+
+/// Records a [`Denial`]: the reduction falls by it, and the customer's part
+/// grows by it, or, when it leaves the invoice, the balance falls by it
+/// instead. `CONFLICT` when Skatteverket's unpaid part has meanwhile become
+/// smaller than it.
+pub async fn deny_reduction<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    d: Denial<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<Invoice> {
+    let Denial {
+        invoice_id,
+        denied_ore: denied,
+        leaves,
+        key,
+        on,
+    } = d;
+    let off_balance = if leaves { denied } else { Ore::ZERO };
+    let n = crate::store::raw::exec(
+        db,
+        "UPDATE invoice SET house_work_deductible_ore = house_work_deductible_ore - ?, \
+         balance_ore = balance_ore - ?, updated_at = ? \
+         WHERE id = ? AND company_id = ? \
+         AND house_work_deductible_ore - house_work_paid_ore >= ?",
+        [
+            denied.into(),
+            off_balance.into(),
+            now.into(),
+            invoice_id.into(),
+            tenant.company_id().into(),
+            denied.into(),
+        ],
+    )
+    .await?;
+    if n == 0 {
+        return Err(AppError::conflict(
+            "Skatteverket's part of the invoice changed meanwhile; try again",
+        ));
+    }
+    payment::ActiveModel {
+        company_id: Set(tenant.company_id().get()),
+        invoice_id: Set(invoice_id.get()),
+        amount_ore: Set(denied.get()),
+        paid_on: Set(on),
+        payer: Set(Payer::ReductionDenied.as_str().to_string()),
+        idempotency_key: Set(Some(key.to_string())),
+        // The customer's part grows by it.
+        capital_ore: Set((off_balance - denied).get()),
+        fees_ore: Set(0),
+        interest_ore: Set(0),
+        credit_note_id: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    require(db, tenant, invoice_id, "invoiceId").await
+}
+
 record!(
     /// A payment of an invoice (or a credit note set against it).
     Payment try_from payment::Model {

@@ -274,6 +274,32 @@ pub async fn add_money<C: ConnectionTrait>(
     Ok(n == 1)
 }
 
+/// Raises what an open case claims, its claim and its capital, by `ore`
+/// (Skatteverket denied that much of the tax reduction, so the customer owes
+/// it). `false` when the case is no longer open (a concurrent change).
+pub async fn raise_claim<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    id: CaseId,
+    status: NoxStatus,
+    ore: Ore,
+) -> AppResult<bool> {
+    let n = raw::exec(
+        db,
+        "UPDATE nox_case SET capital_ore = capital_ore + ?, claim_ore = claim_ore + ? \
+         WHERE id = ? AND company_id = ? AND status = ?",
+        [
+            ore.into(),
+            ore.into(),
+            id.into(),
+            tenant.company_id().into(),
+            status.as_str().into(),
+        ],
+    )
+    .await?;
+    Ok(n == 1)
+}
+
 /// Pays out exactly `pending_ore` of a case: compare-and-set on the pending
 /// amount, so the same money never leaves twice. `false` when the pending
 /// amount is no longer exactly that.

@@ -20,7 +20,7 @@ mod send_view;
 
 pub use cases::{
     CaseChange, CaseMoney, NewCase, add_money, cases_of, insert_case, locked, open_case_locked,
-    open_case_of, take_payout, transition,
+    open_case_of, raise_claim, take_payout, transition,
 };
 pub use send_view::{
     CandidateFilter, SendViewPage, SendViewRow, ViewSettings, send_view, send_view_count,
