@@ -219,6 +219,12 @@ pub async fn sell_and_confirm(app: &TestApp, invoice: &str, key: &str) -> Value 
 /// [`sell_and_confirm`] by the company behind `token`.
 pub async fn sell_and_confirm_as(app: &TestApp, token: &str, invoice: &str, key: &str) -> Value {
     let id = sell_to_spot_check_as(app, token, invoice, key).await;
+    confirm_spot_check(app, &id).await;
+    id
+}
+
+/// The operator confirms the spot check of sale `id`, which is approved.
+pub async fn confirm_spot_check(app: &TestApp, id: &Value) {
     let r = app
         .ok(
             &app.operator,
@@ -227,7 +233,6 @@ pub async fn sell_and_confirm_as(app: &TestApp, token: &str, invoice: &str, key:
         )
         .await;
     assert_eq!(r["resolveSpotCheck"]["status"], "APPROVED");
-    id
 }
 
 /// Hands the invoice to Nox Finans for `service`, delivered by `delivery`

@@ -119,9 +119,7 @@ pub async fn collect(
         pending_ore: a.total() - kept,
     };
     if !store::add_money(txn, tenant, case.id, money).await? {
-        return Err(AppError::conflict(
-            "the Nox Finans case changed meanwhile; try again",
-        ));
+        return Err(case_changed());
     }
     let number = &inv.invoice_number;
     let (lines, voucher) =
@@ -138,6 +136,11 @@ pub async fn collect(
         now,
     )
     .await
+}
+
+/// The answer when a case changed between its read and its write.
+fn case_changed() -> AppError {
+    AppError::conflict("the Nox Finans case changed meanwhile; try again")
 }
 
 /// Reports to the case a payment the customer made to the company directly, or
@@ -157,9 +160,7 @@ pub async fn reduce(
         ..CaseMoney::default()
     };
     if !store::add_money(txn, tenant, case.id, money).await? {
-        return Err(AppError::conflict(
-            "the Nox Finans case changed meanwhile; try again",
-        ));
+        return Err(case_changed());
     }
     let event = if by_credit {
         CaseEvent::Credit
@@ -181,9 +182,7 @@ pub async fn raise(
     ore: Ore,
 ) -> AppResult<()> {
     if !store::raise_claim(txn, tenant, case.id, case.status, ore).await? {
-        return Err(AppError::conflict(
-            "the Nox Finans case changed meanwhile; try again",
-        ));
+        return Err(case_changed());
     }
     let message = format!(
         "Skatteverket denied {} SEK of the tax reduction of invoice {}; Nox Finans now claims {} SEK of the customer",
