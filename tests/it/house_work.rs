@@ -351,3 +351,53 @@ db_test!(a_denied_tax_reduction_leaves_a_sold_invoice, |app| {
     assert_eq!(r["data"]["registerPayment"]["balance"], "0.00", "{r}");
     assert_books_close(&app, &app.company).await;
 });
+
+db_test!(skatteverkets_part_is_paid_or_denied_never_both, |app| {
+    let anna = private_customer(&app).await;
+    let mut invoices = Vec::new();
+    for _ in 0..8 {
+        invoices.push(rot_invoice(&app, &anna).await);
+    }
+    // For each invoice Skatteverket's payment of its whole part races
+    // its denial of the whole part, and the denial is sent twice under
+    // one key: each locks the invoice, and what comes second finds the
+    // part gone or its own denial recorded.
+    let races = invoices.iter().enumerate().map(|(i, inv)| {
+        let app = &app;
+        async move {
+            let (pay_key, key) = (format!("p{i}"), format!("d{i}"));
+            let pay = pay(app, inv, "3000", "2026-11-22", "SKATTEVERKET", &pay_key);
+            let (paid, denied, again) = tokio::join!(
+                pay,
+                deny(app, inv, "3000", &key),
+                deny(app, inv, "3000", &key)
+            );
+            (inv, paid, denied, again)
+        }
+    });
+    for (inv, paid, denied, again) in futures_util::future::join_all(races).await {
+        for r in [&paid, &denied, &again] {
+            let code = code(r);
+            assert!(["<none>", "VALIDATION", "CONFLICT"].contains(&code), "{r}");
+        }
+        let now = invoice(
+                &app,
+                inv,
+                "balance customerBalance houseWork { deductibleAmount skatteverketBalance paidBySkatteverket }",
+            )
+            .await;
+        let paid_won = paid.get("errors").is_none();
+        let denied_won = denied.get("errors").is_none() || again.get("errors").is_none();
+        assert!(
+            paid_won != denied_won,
+            "paid or denied, not both: {paid} {denied} {again}"
+        );
+        let expected = if paid_won {
+            json!({ "balance": "7000.00", "customerBalance": "7000.00", "houseWork": { "deductibleAmount": "3000.00", "skatteverketBalance": "0.00", "paidBySkatteverket": "3000.00" } })
+        } else {
+            json!({ "balance": "10000.00", "customerBalance": "10000.00", "houseWork": null })
+        };
+        assert_eq!(now, expected, "{paid} {denied} {again}");
+    }
+    assert_books_close(&app, &app.company).await;
+});
