@@ -71,6 +71,19 @@ pub async fn add_payment<C: ConnectionTrait>(
             "the payment is larger than what is left to pay on the invoice",
         ));
     }
+    let invoice_id = p.invoice_id;
+    insert_row(db, tenant, p, now).await?;
+    require(db, tenant, invoice_id, "invoiceId").await
+}
+
+/// Inserts the row of a payment whose amounts are already on the invoice:
+/// its capital is what it took off the customer's part.
+async fn insert_row<C: ConnectionTrait>(
+    db: &C,
+    tenant: Tenant,
+    p: NewPayment,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     payment::ActiveModel {
         company_id: Set(tenant.company_id().get()),
         invoice_id: Set(p.invoice_id.get()),
@@ -78,7 +91,7 @@ pub async fn add_payment<C: ConnectionTrait>(
         paid_on: Set(p.paid_on),
         payer: Set(p.payer.as_str().to_string()),
         idempotency_key: Set(p.idempotency_key),
-        capital_ore: Set((customer_part - p.reduction_ore).get()),
+        capital_ore: Set((p.capital_ore + p.credit_ore - p.reduction_ore).get()),
         fees_ore: Set(p.fees_ore.get()),
         interest_ore: Set(p.interest_ore.get()),
         credit_note_id: Set(p.credit_note.map(InvoiceId::get)),
@@ -87,7 +100,7 @@ pub async fn add_payment<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    require(db, tenant, p.invoice_id, "invoiceId").await
+    Ok(())
 }
 
 /// Skatteverket's denial of part of an invoice's tax reduction, to record.
@@ -145,23 +158,22 @@ pub async fn deny_reduction<C: ConnectionTrait>(
             "Skatteverket's part of the invoice changed meanwhile; try again",
         ));
     }
-    payment::ActiveModel {
-        company_id: Set(tenant.company_id().get()),
-        invoice_id: Set(invoice_id.get()),
-        amount_ore: Set(denied.get()),
-        paid_on: Set(on),
-        payer: Set(Payer::ReductionDenied.as_str().to_string()),
-        idempotency_key: Set(Some(key.to_string())),
-        // The customer's part grows by it.
-        capital_ore: Set((off_balance - denied).get()),
-        fees_ore: Set(0),
-        interest_ore: Set(0),
-        credit_note_id: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    let row = NewPayment {
+        invoice_id,
+        payer: Payer::ReductionDenied,
+        idempotency_key: Some(key.to_string()),
+        amount_ore: denied,
+        // The customer's part grows by it, unless it left the invoice.
+        capital_ore: off_balance - denied,
+        fees_ore: Ore::ZERO,
+        interest_ore: Ore::ZERO,
+        house_work_ore: Ore::ZERO,
+        credit_ore: Ore::ZERO,
+        reduction_ore: Ore::ZERO,
+        credit_note: None,
+        paid_on: on,
+    };
+    insert_row(db, tenant, row, now).await?;
     require(db, tenant, invoice_id, "invoiceId").await
 }
 
