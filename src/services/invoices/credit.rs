@@ -203,18 +203,10 @@ pub async fn credit(
     }
     let case = crate::store::nox::open_case_locked(&txn, tenant, current.id).await?;
     let payment = NewPayment {
-        invoice_id: current.id,
-        payer: Payer::CreditNote,
-        idempotency_key: Some(key.to_string()),
-        amount_ore: t.total_ore,
-        capital_ore: Ore::ZERO,
-        fees_ore: Ore::ZERO,
-        interest_ore: Ore::ZERO,
-        house_work_ore: Ore::ZERO,
         credit_ore: t.total_ore,
         reduction_ore: fall,
         credit_note: Some(credit_note.id),
-        paid_on: today,
+        ..NewPayment::of(current.id, Payer::CreditNote, key, t.total_ore, today)
     };
     let updated = store::add_payment(&txn, tenant, payment, now).await?;
     let customer_part = t.total_ore - fall;

@@ -119,20 +119,7 @@ async fn register_payment_once(
         )
     };
     let case = crate::store::nox::open_case_locked(&txn, tenant, current.id).await?;
-    let mut payment = NewPayment {
-        invoice_id: current.id,
-        payer: input.payer,
-        idempotency_key: Some(key),
-        amount_ore,
-        capital_ore: Ore::ZERO,
-        fees_ore: Ore::ZERO,
-        interest_ore: Ore::ZERO,
-        house_work_ore: Ore::ZERO,
-        credit_ore: Ore::ZERO,
-        reduction_ore: Ore::ZERO,
-        credit_note: None,
-        paid_on,
-    };
+    let mut payment = NewPayment::of(current.id, input.payer, &key, amount_ore, paid_on);
     let mut allocation = None;
     match input.payer {
         Payer::Skatteverket => {

@@ -35,6 +35,33 @@ pub struct NewPayment {
     pub paid_on: NaiveDate,
 }
 
+impl NewPayment {
+    /// A movement of `amount_ore` on the invoice under the client's `key`,
+    /// with nothing yet said of the parts it goes to: the use case sets them.
+    pub fn of(
+        invoice_id: InvoiceId,
+        payer: Payer,
+        key: &str,
+        amount_ore: Ore,
+        paid_on: NaiveDate,
+    ) -> Self {
+        Self {
+            invoice_id,
+            payer,
+            idempotency_key: Some(key.to_string()),
+            amount_ore,
+            capital_ore: Ore::ZERO,
+            fees_ore: Ore::ZERO,
+            interest_ore: Ore::ZERO,
+            house_work_ore: Ore::ZERO,
+            credit_ore: Ore::ZERO,
+            reduction_ore: Ore::ZERO,
+            credit_note: None,
+            paid_on,
+        }
+    }
+}
+
 /// Records a payment and lowers the balance by increments, refusing (with
 /// `CONFLICT`) when the part it pays has meanwhile become smaller than it.
 /// A credit that lowers the tax reduction lowers it first
@@ -159,19 +186,9 @@ pub async fn deny_reduction<C: ConnectionTrait>(
         ));
     }
     let row = NewPayment {
-        invoice_id,
-        payer: Payer::ReductionDenied,
-        idempotency_key: Some(key.to_string()),
-        amount_ore: denied,
         // The customer's part grows by it, unless it left the invoice.
         capital_ore: off_balance - denied,
-        fees_ore: Ore::ZERO,
-        interest_ore: Ore::ZERO,
-        house_work_ore: Ore::ZERO,
-        credit_ore: Ore::ZERO,
-        reduction_ore: Ore::ZERO,
-        credit_note: None,
-        paid_on: on,
+        ..NewPayment::of(invoice_id, Payer::ReductionDenied, key, denied, on)
     };
     insert_row(db, tenant, row, now).await?;
     require(db, tenant, invoice_id, "invoiceId").await
