@@ -5,8 +5,10 @@
 //! (each with its worker and event hub, all on one fast clock), and lets N
 //! clients run a realistic mix for T seconds: create and edit invoices, quote
 //! and sell (retrying with the same key) and withdraw sales, send to Nox
-//! Finans, register payments and credit invoices in part or whole (again with
-//! repeated keys), pause, resume and recall cases, and operators resolving
+//! Finans, register payments (the customer's, Nox Finans's and, on RUT
+//! invoices, Skatteverket's) and credit invoices in part or whole, record
+//! Skatteverket's denials of a tax reduction (again with repeated keys),
+//! pause, resume and recall cases, and operators resolving
 //! spot checks and recording what the financier collected of the sales it
 //! bought (repeated keys too). Meanwhile it kills an instance with SIGKILL at random moments
 //! and restarts it, and (with `--restart-postgres`) restarts PostgreSQL once.
@@ -15,7 +17,8 @@
 //! its statement, each sale decided and paid at most once, no invoice both sold
 //! and handed over, each case's collections paid out or kept, each invoice's
 //! credits the sum of its credit notes and each note paid in once, each
-//! sale's collected sum the sum of its collections, no job stuck or dead, and a subscriber that resumed with `after` across the kills saw every
+//! RUT invoice's Skatteverket part the sum of its payments and its tax
+//! reduction lowered once per denial, each sale's collected sum the sum of its collections, no job stuck or dead, and a subscriber that resumed with `after` across the kills saw every
 //! event once, in order. One summary line; a non-zero exit on any violation.
 //!
 //! ```text
@@ -317,9 +320,21 @@ async fn client(shared: Arc<Shared>, token: String, operator: String, seed: u64,
         match rng.below(13) {
             0..=2 => {
                 let date = s.app_today().pred_opt().unwrap_or_else(|| s.app_today());
-                let r = s.gql(&mut rng, &token, "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }",
-                    json!({ "i": { "customerId": customer, "invoiceDate": date.to_string(), "termsOfPayment": "10",
-                        "rows": [{ "description": "Arbete", "quantity": "1", "unitPrice": "1000", "vatRate": "25" }] } })).await;
+                // One invoice in three is RUT work, half of it Skatteverket's.
+                let mut input = json!({ "customerId": customer, "invoiceDate": date.to_string(), "termsOfPayment": "10",
+                    "rows": [{ "description": "Arbete", "quantity": "1", "unitPrice": "1000", "vatRate": "25" }] });
+                if rng.below(3) == 0 {
+                    input["houseWork"] =
+                        json!({ "type": "RUT", "deductibleAmount": HOUSE_WORK_DEDUCTIBLE });
+                }
+                let r = s
+                    .gql(
+                        &mut rng,
+                        &token,
+                        "mutation($i: InvoiceInput!) { createInvoice(input: $i) { id } }",
+                        json!({ "i": input }),
+                    )
+                    .await;
                 if let Some(id) = r
                     .as_ref()
                     .and_then(|r| r["data"]["createInvoice"]["id"].as_str())
@@ -391,11 +406,7 @@ async fn client(shared: Arc<Shared>, token: String, operator: String, seed: u64,
                 let Some(inv) = pick(&mut rng, &invoices) else {
                     continue;
                 };
-                let payer = if rng.below(3) == 0 {
-                    "CUSTOMER"
-                } else {
-                    "NOX_FINANS"
-                };
+                let payer = ["CUSTOMER", "SKATTEVERKET", "NOX_FINANS", "NOX_FINANS"][rng.below(4)];
                 const PAY: &str = "mutation($id: ID!, $p: PaymentPayer!, $k: String!, $d: Date!) { registerPayment(invoiceId: $id, amount: \"100\", paidOn: $d, payer: $p, idempotencyKey: $k) { balance } }";
                 let v = json!({ "id": inv, "p": payer, "k": key, "d": s.app_today().to_string() });
                 let (mut r1, mut r2) = (Rng(rng.next() | 1), Rng(rng.next() | 1));
@@ -438,7 +449,11 @@ async fn client(shared: Arc<Shared>, token: String, operator: String, seed: u64,
                 let Some(inv) = pick(&mut rng, &invoices) else {
                     continue;
                 };
-                credit(s, &mut rng, &token, &inv, &key).await;
+                if rng.below(3) == 0 {
+                    deny(s, &mut rng, &token, &inv, &key).await;
+                } else {
+                    credit(s, &mut rng, &token, &inv, &key).await;
+                }
             }
             11 => collect(s, &mut rng, &operator, &key).await,
             12 => {
@@ -486,6 +501,23 @@ async fn credit(s: &Shared, rng: &mut Rng, token: &str, invoice: &str, key: &str
             s.wrong(format!("one key, two credit notes: {a} {b}")).await;
         }
     }
+}
+
+/// The tax reduction of the drill's RUT invoices: half of 1 250.00.
+const HOUSE_WORK_DEDUCTIBLE: &str = "625";
+
+/// Records that Skatteverket denied 100.00 of the invoice's tax reduction
+/// (refused on an invoice without one, or with less than that unpaid),
+/// with the same key twice at once: the books check that the reduction
+/// fell once for each denial recorded.
+async fn deny(s: &Shared, rng: &mut Rng, token: &str, invoice: &str, key: &str) {
+    const DENY: &str = "mutation($id: ID!, $k: String!) { recordTaxReductionDenial(invoiceId: $id, amount: \"100\", idempotencyKey: $k) { id } }";
+    let v = json!({ "id": invoice, "k": key });
+    let (mut r1, mut r2) = (Rng(rng.next() | 1), Rng(rng.next() | 1));
+    let _ = tokio::join!(
+        s.gql(&mut r1, token, DENY, v.clone()),
+        s.gql(&mut r2, token, DENY, v.clone())
+    );
 }
 
 /// Half the time edits the invoice to a new price (refused once it is sold,
@@ -630,6 +662,7 @@ struct Report {
     cases: i64,
     payouts: i64,
     credit_notes: i64,
+    denials: i64,
     collections: i64,
     events: usize,
     violations: Vec<String>,
@@ -639,7 +672,7 @@ struct Report {
 impl Report {
     fn line(&self) -> String {
         format!(
-            "drill: {} requests ({} refused with a code, {} unavailable, {} internal), {} kills, {} database restarts, {} sales, {} Nox Finans cases, {} payouts, {} credit notes, {} collections, {} events followed, {} violations in {:.0} s",
+            "drill: {} requests ({} refused with a code, {} unavailable, {} internal), {} kills, {} database restarts, {} sales, {} Nox Finans cases, {} payouts, {} credit notes, {} tax reduction denials, {} collections, {} events followed, {} violations in {:.0} s",
             self.ops,
             self.refused,
             self.unavailable,
@@ -650,6 +683,7 @@ impl Report {
             self.cases,
             self.payouts,
             self.credit_notes,
+            self.denials,
             self.collections,
             self.events,
             self.violations.len(),
@@ -912,6 +946,34 @@ async fn run(args: Args) -> Result<Report> {
         .await?,
         "credit notes not paid in exactly once",
     );
+    check(
+        scalar(
+            &pool,
+            "SELECT COUNT(*) FROM invoice i WHERE i.house_work_paid_ore <> \
+        (SELECT COALESCE(SUM(p.amount_ore), 0) FROM payment p \
+         WHERE p.invoice_id = i.id AND p.payer = 'SKATTEVERKET') \
+        OR i.house_work_paid_ore > COALESCE(i.house_work_deductible_ore, 0)",
+        )
+        .await?,
+        "invoices whose Skatteverket part is not the sum of its payments, or above the tax reduction",
+    );
+    // Only denials lower a RUT invoice's reduction here: an edit drops the
+    // house work and a credit without rows may take it off, and neither
+    // happens to an invoice that keeps its reduction and has no credit.
+    check(
+        scalar(
+            &pool,
+            &format!(
+                "SELECT COUNT(*) FROM invoice i WHERE i.house_work_deductible_ore IS NOT NULL \
+        AND i.credited_ore = 0 AND i.house_work_deductible_ore + \
+        (SELECT COALESCE(SUM(p.amount_ore), 0) FROM payment p \
+         WHERE p.invoice_id = i.id AND p.payer = 'REDUCTION_DENIED') <> {}",
+                HOUSE_WORK_DEDUCTIBLE.parse::<i64>()? * 100
+            ),
+        )
+        .await?,
+        "invoices whose tax reduction did not fall once for each denial recorded",
+    );
     check(scalar(&pool, "SELECT COUNT(*) FROM invoice_sale s WHERE s.collected_ore > s.amount_ore \
         OR s.collected_ore <> (SELECT COALESCE(SUM(c.amount_ore), 0) FROM sale_collection c WHERE c.sale_id = s.id)").await?, "sales whose collected sum is not the sum of their collections");
     let app_now =
@@ -964,6 +1026,11 @@ async fn run(args: Args) -> Result<Report> {
         "SELECT COUNT(*) FROM invoice WHERE credits_invoice_id IS NOT NULL",
     )
     .await?;
+    let denials = scalar(
+        &pool,
+        "SELECT COUNT(*) FROM payment WHERE payer = 'REDUCTION_DENIED'",
+    )
+    .await?;
     let collections = scalar(&pool, "SELECT COUNT(*) FROM sale_collection").await?;
     pool.close().await;
     for mut i in instances {
@@ -992,6 +1059,7 @@ async fn run(args: Args) -> Result<Report> {
         cases,
         payouts,
         credit_notes,
+        denials,
         collections,
         events,
         violations,

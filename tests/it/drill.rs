@@ -47,7 +47,13 @@ async fn a_short_drill_with_two_kills_finds_no_violation() {
     assert!(summary.contains(" 2 kills"), "{summary}");
     assert!(summary.contains(" 0 violations"), "{summary}");
     // The mix reached what the books are checked on.
-    for what in ["sales", "Nox Finans cases", "credit notes", "collections"] {
+    for what in [
+        "sales",
+        "Nox Finans cases",
+        "credit notes",
+        "tax reduction denials",
+        "collections",
+    ] {
         assert!(count_of(summary, what) > 0, "no {what}: {summary}");
     }
 }
