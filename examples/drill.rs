@@ -561,11 +561,36 @@ async fn edit_or_withdraw(s: &Shared, rng: &mut Rng, token: &str, customer: &str
 /// The operator records 50.00 collected on one of the sales left to collect,
 /// the same key twice at once.
 async fn collect(s: &Shared, rng: &mut Rng, operator: &str, key: &str) {
-    let Some(sale) = s.one_of(rng, operator, "salesToCollect").await else {
+    // 50.00 of what is left: a RUT invoice's sale (625.00) ends on 25.00,
+    // which a collection of 50.00 would exceed, and the oldest sales would
+    // stand first in the list for good.
+    let q = s
+        .gql(
+            rng,
+            operator,
+            "{ salesToCollect(first: 5) { nodes { id amount collected } } }",
+            json!({}),
+        )
+        .await;
+    let Some(nodes) = q
+        .as_ref()
+        .and_then(|q| q["data"]["salesToCollect"]["nodes"].as_array())
+    else {
         return;
     };
-    const COLLECT: &str = "mutation($id: ID!, $k: String!, $d: Date!) { recordSaleCollection(saleId: $id, amount: \"50\", collectedOn: $d, idempotencyKey: $k) { collected } }";
-    let v = json!({ "id": sale, "k": format!("collect-{key}"), "d": s.app_today().to_string() });
+    let Some(sale) = nodes.get(rng.below(nodes.len())) else {
+        return;
+    };
+    let sek = |v: &Value| {
+        v.as_str()
+            .and_then(|a| a.parse::<rust_decimal::Decimal>().ok())
+    };
+    let (Some(amount), Some(collected)) = (sek(&sale["amount"]), sek(&sale["collected"])) else {
+        return;
+    };
+    let part = (amount - collected).min(rust_decimal::Decimal::from(50));
+    const COLLECT: &str = "mutation($id: ID!, $a: Decimal!, $k: String!, $d: Date!) { recordSaleCollection(saleId: $id, amount: $a, collectedOn: $d, idempotencyKey: $k) { collected } }";
+    let v = json!({ "id": sale["id"], "a": part.to_string(), "k": format!("collect-{key}"), "d": s.app_today().to_string() });
     let (mut r1, mut r2) = (Rng(rng.next() | 1), Rng(rng.next() | 1));
     let _ = tokio::join!(
         s.gql(&mut r1, operator, COLLECT, v.clone()),
