@@ -8,7 +8,8 @@
 //!
 //! A second walk does the same for invoice sales: invoices made, sold,
 //! spot-checked by the operator (each outcome), withdrawn, collected, paid
-//! and credited while sold or not, and hours and days passing. After every
+//! and credited while sold or not, RUT invoices paid or denied in part by
+//! Skatteverket while sold or not, and hours and days passing. After every
 //! step the books close, the running totals match the sales, and no invoice
 //! is both sold and with Nox Finans (even seeds also hand invoices over and
 //! recall them); at the end every approved sale is paid out and, while no
@@ -468,7 +469,7 @@ db_test!(nox_finans_cases_on_random_walks_stay_consistent, |app| {
     }
 });
 
-const SALE_VIEW: &str = "query($id: ID!) { invoice(id: $id) { balance status sale { id status amount payout totalFees } noxFinans { id status } } }";
+const SALE_VIEW: &str = "query($id: ID!) { invoice(id: $id) { balance customerBalance status houseWork { skatteverketBalance } sale { id status amount payout totalFees } noxFinans { id status } } }";
 const SELL_QUOTE: &str =
     "query($id: ID!) { invoiceSaleQuote(invoiceId: $id) { quoteId eligible } }";
 const SELL: &str = "mutation($i: SellInvoiceInput!) { sellInvoice(input: $i) { id status } }";
@@ -503,10 +504,22 @@ async fn sales_walk(app: &TestApp, seed: u64, steps: u64, nox_used: &mut bool) {
                 eprintln!("{what}: +{hours} hours");
             }
             (1 | 2, _) | (_, None) => {
-                let customer = &customers[rng.below(2) as usize];
-                let price = (500 + rng.below(30_000)).to_string();
-                invoices.push(invoice_on(app, customer, &today, "30", &price).await);
-                eprintln!("{what}: invoice of {price}");
+                let private = rng.below(2) == 0;
+                let price = 500 + rng.below(30_000);
+                // Half the private customer's invoices are RUT work, with a
+                // reduction of at most half the price with its VAT.
+                if private && rng.below(2) == 0 {
+                    let reduction = (price / 2).to_string();
+                    let rows = json!([{ "description": "Städning", "quantity": "1", "unitPrice": price.to_string(), "vatRate": "25" }]);
+                    invoices.push(invoice_with(app, &customers[0], json!({ "invoiceDate": today, "termsOfPayment": "30",
+                        "rows": rows, "houseWork": { "type": "RUT", "deductibleAmount": reduction } })).await);
+                    eprintln!("{what}: RUT invoice of {price}, reduction {reduction}");
+                } else {
+                    let customer = &customers[usize::from(!private)];
+                    let price = price.to_string();
+                    invoices.push(invoice_on(app, customer, &today, "30", &price).await);
+                    eprintln!("{what}: invoice of {price}");
+                }
             }
             (3 | 4, Some(inv)) => {
                 let q = app.ok(&app.company, SELL_QUOTE, json!({ "id": inv })).await;
@@ -577,6 +590,9 @@ async fn sales_walk(app: &TestApp, seed: u64, steps: u64, nox_used: &mut bool) {
                     ),
                 )
                 .await;
+            }
+            (11, Some(inv)) if !held["houseWork"].is_null() && rng.below(2) == 0 => {
+                skatteverket_step(app, &mut rng, &held, &inv, &key, &today, &what).await;
             }
             (11, Some(inv)) => {
                 let payer_step = rng.below(2) == 0;
@@ -654,6 +670,61 @@ async fn sales_walk(app: &TestApp, seed: u64, steps: u64, nox_used: &mut bool) {
     assert_books_close(app, &app.company).await;
     statuses_agree_with_the_filter(app).await;
     the_sales_to_collect_agree(app).await;
+}
+
+/// Skatteverket pays or denies part of a RUT invoice's reduction, sold or
+/// not (now and then more than it has left): a payment takes it off the
+/// balance; a denial moves it to the customer's part, or, once the invoice
+/// is sold (the financier bought only the customer's part), takes it off
+/// the invoice.
+async fn skatteverket_step(
+    app: &TestApp,
+    rng: &mut Rng,
+    before: &Value,
+    inv: &str,
+    key: &str,
+    today: &str,
+    what: &str,
+) {
+    let left = dec(&before["houseWork"]["skatteverketBalance"]);
+    let amount = match rng.below(4) {
+        0 => left + Decimal::new(1, 2),
+        1 => left,
+        _ => (left / Decimal::from(2 + rng.below(3))).round_dp(2),
+    };
+    let deny = rng.below(2) == 0;
+    let (query, vars) = if deny {
+        (
+            DENY,
+            json!({ "id": inv, "a": amount.to_string(), "k": key }),
+        )
+    } else {
+        let vars = json!({ "id": inv, "a": amount.to_string(), "d": today, "p": "SKATTEVERKET", "k": key });
+        (PAY, vars)
+    };
+    let doing = format!(
+        "{what}: Skatteverket {} {amount} with sale {}",
+        if deny { "denies" } else { "pays" },
+        before["sale"]["status"]
+    );
+    if attempt(app, &app.company, query, vars, &doing)
+        .await
+        .is_none()
+    {
+        return;
+    }
+    let after = app.ok(&app.company, SALE_VIEW, json!({ "id": inv })).await["invoice"].clone();
+    let fell = |field: &str| dec(&before[field]) - dec(&after[field]);
+    let sold = ["APPROVED", "PAID_OUT"].contains(&before["sale"]["status"].as_str().unwrap_or(""));
+    let expected = match (deny, sold) {
+        (false, _) | (true, true) => (amount, Decimal::ZERO),
+        (true, false) => (Decimal::ZERO, -amount),
+    };
+    assert_eq!(
+        (fell("balance"), fell("customerBalance")),
+        expected,
+        "{doing}: {before} -> {after}"
+    );
 }
 
 db_test!(sales_on_random_walks_close_their_books, |app| {
