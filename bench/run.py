@@ -165,11 +165,6 @@ def seed(database_url, extra):
     out = subprocess.run(cmd, capture_output=True, text=True, check=True,
                          env=dict(os.environ, LOG_LEVEL="warn"))
     log(out.stderr.strip())
-    if database_url.startswith("postgres"):
-        # A freshly written table is not yet vacuumed: its first readers
-        # set hint bits and index-only scans visit the heap, which halved
-        # Q1 in the first run after a seed. Settle it before timing.
-        psql(database_url, "VACUUM ANALYZE")
     values = dict(line.split("=", 1) for line in out.stdout.split() if "=" in line)
     companies = []
     n = 1

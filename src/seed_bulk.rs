@@ -130,7 +130,16 @@ pub async fn seed_bulk(state: &AppState, plan: &BulkPlan) -> AppResult<Vec<BulkC
     if out.iter().any(|c| c.created) {
         // Fresh statistics, so the planner sees the new volume at once
         // instead of after autovacuum's next pass: once, after every company.
-        raw::exec(&state.db, "ANALYZE", []).await?;
+        // On PostgreSQL the new rows are vacuumed too: until then their first
+        // readers set hint bits and index-only scans visit the heap, which
+        // halved an invoice page's rate in the first benchmark after a seed
+        // (BENCHMARKS.md, twenty-ninth run).
+        let settle = if state.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            "VACUUM ANALYZE"
+        } else {
+            "ANALYZE"
+        };
+        raw::exec(&state.db, settle, []).await?;
     }
     Ok(out)
 }

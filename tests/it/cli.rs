@@ -431,6 +431,33 @@ fn seed_bulk(db_url: &str) -> std::collections::HashMap<String, String> {
     parse_env(&lines)
 }
 
+/// On PostgreSQL, `seed-bulk` leaves what it wrote vacuumed and analyzed:
+/// the first reader of a fresh seed (the benchmark, or someone trying the
+/// server at scale) finds its pages settled, not half the rate
+/// (BENCHMARKS.md, twenty-ninth run).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_bulk_on_postgresql_leaves_its_tables_vacuumed_and_analyzed() {
+    use sqlx::Connection;
+    let Some((_db, db_url)) =
+        crate::helpers::TestDb::create(crate::helpers::Backend::Postgres).await
+    else {
+        return;
+    };
+    let made = seed_bulk(&db_url);
+    assert!(made.contains_key("BULK_COMPANY_3_TOKEN"), "{made:?}");
+    let mut c = sqlx::PgConnection::connect(&db_url).await.unwrap();
+    for table in ["invoice", "customer", "invoice_sale", "statement_entry"] {
+        let (vacuumed, analyzed): (bool, bool) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL \
+             FROM pg_stat_user_tables WHERE relname = '{table}'"
+        )))
+        .fetch_one(&mut c)
+        .await
+        .unwrap();
+        assert_eq!((vacuumed, analyzed), (true, true), "{table}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seed_bulk_creates_the_volume_once_and_its_tokens_see_their_own_company() {
     let dir = tempfile::tempdir().unwrap();
