@@ -558,12 +558,11 @@ async fn edit_or_withdraw(s: &Shared, rng: &mut Rng, token: &str, customer: &str
     }
 }
 
-/// The operator records 50.00 collected on one of the sales left to collect,
-/// the same key twice at once.
+/// The operator records 50.00 collected (or the rest, when less is left) on
+/// one of the five oldest sales left to collect, the same key twice at once.
+/// A RUT invoice's sale (625.00) ends on 25.00, which a collection of 50.00
+/// would exceed: such sales would stand first in the list for good.
 async fn collect(s: &Shared, rng: &mut Rng, operator: &str, key: &str) {
-    // 50.00 of what is left: a RUT invoice's sale (625.00) ends on 25.00,
-    // which a collection of 50.00 would exceed, and the oldest sales would
-    // stand first in the list for good.
     let q = s
         .gql(
             rng,
