@@ -95,11 +95,7 @@ pub async fn credit(
             current.invoice_number
         )));
     }
-    if crate::store::sales::has_live_sale(&txn, tenant, current.id).await? {
-        return Err(AppError::conflict(
-            "the invoice is being sold; withdraw the sale before crediting it",
-        ));
-    }
+    ensure_no_sale_being_decided(&txn, tenant, &current, "crediting it").await?;
     let parsed = match asked {
         Some(rows) => rows,
         None => credit_all(&current, &invoiced, credited.iter())?,

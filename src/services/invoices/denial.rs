@@ -60,11 +60,7 @@ pub async fn deny_tax_reduction(
             ),
         ));
     }
-    if !current.sold && crate::store::sales::has_live_sale(&txn, tenant, current.id).await? {
-        return Err(AppError::conflict(
-            "the invoice is being sold; withdraw the sale before recording the denial",
-        ));
-    }
+    ensure_no_sale_being_decided(&txn, tenant, &current, "recording the denial").await?;
     let now = state.clock.now();
     let today = state.clock.today();
     let denial = store::Denial {

@@ -112,6 +112,23 @@ fn ensure_editable(inv: &Invoice) -> AppResult<()> {
     Ok(())
 }
 
+/// Refuses a movement on an invoice whose sale is requested and not yet
+/// decided (its quote stands on the invoice as it is); the company withdraws
+/// the sale before `doing` it. A sold invoice passes: its sale is decided.
+async fn ensure_no_sale_being_decided<C: ConnectionTrait>(
+    txn: &C,
+    tenant: Tenant,
+    inv: &Invoice,
+    doing: &str,
+) -> AppResult<()> {
+    if !inv.sold && crate::store::sales::has_live_sale(txn, tenant, inv.id).await? {
+        return Err(AppError::conflict(format!(
+            "the invoice is being sold; withdraw the sale before {doing}"
+        )));
+    }
+    Ok(())
+}
+
 /// Refuses changes to the content of an invoice that is sold or being sold.
 async fn ensure_not_sold<C: ConnectionTrait>(
     txn: &C,
