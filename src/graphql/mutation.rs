@@ -103,7 +103,9 @@ impl CoreMutation {
     /// below what the customer paid (`VALIDATION`). An invoice with payments
     /// or credits keeps its customer and currency, an invoice date no later
     /// than its first payment, and at each VAT rate rows that hold what its
-    /// credit notes took off (`VALIDATION`).
+    /// credit notes took off (`VALIDATION`). Once Skatteverket has denied
+    /// part of its tax reduction, the reduction may stay or fall but not rise
+    /// (`VALIDATION`).
     async fn update_invoice(
         &self,
         ctx: &Context<'_>,

@@ -273,6 +273,82 @@ db_test!(a_denied_tax_reduction_is_the_customers_to_pay, |app| {
     assert_books_close(&app, &app.company).await;
 });
 
+db_test!(an_edit_does_not_claim_a_denied_reduction_again, |app| {
+    let anna = private_customer(&app).await;
+    let inv = rot_invoice(&app, &anna).await;
+    const EDIT: &str = "mutation($id: ID!, $i: InvoiceInput!) { updateInvoice(id: $id, input: $i) { customerBalance houseWork { type deductibleAmount } } }";
+    let edit = |invoice: &str, house_work: Value| {
+        let rows = json!([{ "description": "Snickeri", "quantity": "10", "unitPrice": "800", "vatRate": "25" }]);
+        let i = json!({ "customerId": anna, "invoiceDate": "2026-11-20", "termsOfPayment": "10", "rows": rows, "houseWork": house_work });
+        app.gql(&app.company, EDIT, json!({ "id": invoice, "i": i }))
+    };
+    let rot = |amount: &str| json!({ "type": "ROT", "deductibleAmount": amount });
+    // Before Skatteverket has said anything, the company may raise it.
+    let r = edit(&inv, rot("2400")).await;
+    assert!(r.get("errors").is_none(), "{r}");
+    let r = edit(&inv, rot("3000")).await;
+    assert!(r.get("errors").is_none(), "{r}");
+    // Skatteverket denies 1 000 of the 3 000. An edit that asks for it
+    // again, in part or whole, would claim what Skatteverket refused.
+    let r = deny(&app, &inv, "1000", "edit-d1").await;
+    assert!(r.get("errors").is_none(), "{r}");
+    for amount in ["3000", "2000.01"] {
+        let r = edit(&inv, rot(amount)).await;
+        assert_eq!(
+            (code(&r), field(&r)),
+            ("VALIDATION", "houseWork.deductibleAmount"),
+            "{amount}: {r}"
+        );
+        assert!(
+            r.to_string()
+                .contains("Skatteverket has denied part of the tax reduction"),
+            "{r}"
+        );
+    }
+    // Keeping it, or lowering it, claims nothing anew; a lowered reduction
+    // is then the most an edit may ask.
+    let r = edit(&inv, rot("2000")).await;
+    assert_eq!(
+        r["data"]["updateInvoice"],
+        json!({ "customerBalance": "8000.00", "houseWork": { "type": "ROT", "deductibleAmount": "2000.00" } }),
+        "{r}"
+    );
+    let r = edit(&inv, rot("1500")).await;
+    assert_eq!(
+        r["data"]["updateInvoice"]["customerBalance"], "8500.00",
+        "{r}"
+    );
+    let r = edit(&inv, rot("2000")).await;
+    assert_eq!(
+        (code(&r), field(&r)),
+        ("VALIDATION", "houseWork.deductibleAmount"),
+        "{r}"
+    );
+    // A reduction denied whole is not brought back by an edit either.
+    let other = rot_invoice(&app, &anna).await;
+    let r = deny(&app, &other, "3000", "edit-all").await;
+    assert!(r.get("errors").is_none(), "{r}");
+    let r = edit(&other, rot("100")).await;
+    assert_eq!((code(&r), field(&r)), ("VALIDATION", "houseWork"), "{r}");
+    let r = edit(&other, Value::Null).await;
+    assert_eq!(
+        r["data"]["updateInvoice"],
+        json!({ "customerBalance": "10000.00", "houseWork": null }),
+        "{r}"
+    );
+    assert_eq!(
+        invoice(
+            &app,
+            &inv,
+            "houseWork { deductibleAmount skatteverketBalance }"
+        )
+        .await,
+        json!({ "houseWork": { "deductibleAmount": "1500.00", "skatteverketBalance": "1500.00" } }),
+        "refused edits change nothing"
+    );
+    assert_books_close(&app, &app.company).await;
+});
+
 db_test!(an_open_case_claims_a_denied_tax_reduction, |app| {
     let anna = private_customer(&app).await;
     let inv = rot_invoice(&app, &anna).await;

@@ -216,74 +216,6 @@ stored_enum! {
     }
 }
 
-/// What has been paid on an invoice so far, by whom.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Paid {
-    /// By the customer, directly or through Nox Finans, and by credit notes.
-    pub customer_ore: Ore,
-    /// By Skatteverket, of a house-work invoice's tax reduction.
-    pub skatteverket_ore: Ore,
-}
-
-impl Paid {
-    /// All that has been paid, by anyone.
-    pub fn total_ore(self) -> Ore {
-        self.customer_ore + self.skatteverket_ore
-    }
-}
-
-/// Whether new content for an invoice still covers what has been paid on it:
-/// the total at least all that was paid, Skatteverket's part (the deductible)
-/// at least what Skatteverket paid, and the customer's part (the total less
-/// the deductible) at least what the customer paid. Otherwise a payment would
-/// stand on a part that no longer exists, and the invoice could not be paid
-/// to the end.
-pub fn covers_paid(
-    total_ore: Ore,
-    deductible_ore: Option<Ore>,
-    paid: Paid,
-) -> Result<(), FieldError> {
-    let field = "houseWork.deductibleAmount";
-    if total_ore < paid.total_ore() {
-        return Err(FieldError::new(
-            "rows",
-            "the new total is less than what has already been paid",
-        ));
-    }
-    let Some(deductible) = deductible_ore else {
-        return if paid.skatteverket_ore.is_positive() {
-            Err(FieldError::new(
-                "houseWork",
-                format!(
-                    "must be kept: Skatteverket has already paid {} of the tax reduction",
-                    from_ore(paid.skatteverket_ore)
-                ),
-            ))
-        } else {
-            Ok(())
-        };
-    };
-    if deductible < paid.skatteverket_ore {
-        return Err(FieldError::new(
-            field,
-            format!(
-                "must not be less than what Skatteverket has already paid ({})",
-                from_ore(paid.skatteverket_ore)
-            ),
-        ));
-    }
-    if total_ore - deductible < paid.customer_ore {
-        return Err(FieldError::new(
-            field,
-            format!(
-                "leaves the customer's part below what the customer has already paid ({})",
-                from_ore(paid.customer_ore)
-            ),
-        ));
-    }
-    Ok(())
-}
-
 /// Skatteverket's part of a house-work invoice still to be paid.
 pub fn skatteverket_outstanding(deductible_ore: Option<Ore>, house_work_paid_ore: Ore) -> Ore {
     (deductible_ore.unwrap_or(Ore::ZERO) - house_work_paid_ore).max(Ore::ZERO)
@@ -375,10 +307,12 @@ stored_enum! {
 }
 
 mod credit;
+mod edit;
 pub use credit::{
     credit_fits, credit_totals, keeps_credited, left_to_credit, reduction_fall, rows_crediting,
     same_credit,
 };
+pub use edit::{Paid, covers_paid, keeps_denied_reduction};
 
 #[cfg(test)]
 mod tests;

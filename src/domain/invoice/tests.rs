@@ -229,6 +229,27 @@ fn an_edit_that_overpays_a_part_names_the_field() {
     assert!(covers_paid(Ore::new(800), None, customer_only).is_ok());
 }
 
+#[test]
+fn after_a_denial_an_edit_may_keep_or_lower_the_reduction_but_not_raise_it() {
+    let on = |current: Option<i64>, asked: Option<i64>| {
+        keeps_denied_reduction(current.map(Ore::new), asked.map(Ore::new))
+            .err()
+            .map(|e| e.field)
+    };
+    // Denied 1 000 of 3 000: 2 000 stands.
+    assert_eq!(on(Some(200_000), Some(200_000)), None);
+    assert_eq!(on(Some(200_000), Some(150_000)), None);
+    assert_eq!(on(Some(200_000), None), None);
+    assert_eq!(
+        on(Some(200_000), Some(200_001)),
+        Some("houseWork.deductibleAmount".into())
+    );
+    // Denied whole: no reduction comes back.
+    assert_eq!(on(None, None), None);
+    assert_eq!(on(None, Some(0)), None);
+    assert_eq!(on(None, Some(1)), Some("houseWork".into()));
+}
+
 mod credit;
 
 proptest! {

@@ -1,7 +1,7 @@
 //! Checks and computes every column of an invoice from what a client sent.
 
 use super::*;
-use crate::domain::invoice::{Paid, covers_paid, keeps_credited};
+use crate::domain::invoice::{Paid, covers_paid, keeps_credited, keeps_denied_reduction};
 use crate::store::by_id;
 
 /// Checks and computes every column of an invoice from input, on top of `current`
@@ -68,14 +68,20 @@ pub(super) async fn build_record<C: ConnectionTrait>(
     };
     let paid = current.map_or(Paid::default(), Invoice::paid);
     covers_paid(t.total_ore, house_work_deductible_ore, paid)?;
-    if let Some(c) = current.filter(|_| !paid.total_ore().is_zero()) {
-        let kept = Kept {
-            customer: customer.id,
-            currency: &currency,
-            invoice_date: input.invoice_date,
-            rows: &rows,
-        };
-        keeps_payments(txn, tenant, c, kept).await?;
+    if let Some(c) = current {
+        let payments = store::payments_of(txn, tenant, c.id).await?;
+        if payments.iter().any(|p| p.payer == Payer::ReductionDenied) {
+            keeps_denied_reduction(c.house_work_deductible_ore, house_work_deductible_ore)?;
+        }
+        if !paid.total_ore().is_zero() {
+            let kept = Kept {
+                customer: customer.id,
+                currency: &currency,
+                invoice_date: input.invoice_date,
+                rows: &rows,
+            };
+            keeps_payments(txn, tenant, c, &payments, kept).await?;
+        }
     }
     // Printed name and address: from the customer on create, kept on update,
     // unless the client sends them; a change of customer takes the new one's.
@@ -131,6 +137,7 @@ async fn keeps_payments<C: ConnectionTrait>(
     txn: &C,
     tenant: Tenant,
     current: &Invoice,
+    payments: &[store::Payment],
     kept: Kept<'_>,
 ) -> AppResult<()> {
     if kept.customer != current.customer_id {
@@ -145,9 +152,8 @@ async fn keeps_payments<C: ConnectionTrait>(
             "the invoice has payments or credits in its currency, which it keeps",
         ));
     }
-    let first = store::payments_of(txn, tenant, current.id)
-        .await?
-        .into_iter()
+    let first = payments
+        .iter()
         .filter(|p| !matches!(p.payer, Payer::CreditNote | Payer::ReductionDenied))
         .map(|p| p.paid_on)
         .min();
