@@ -1,6 +1,7 @@
 //! Random walks over Nox Finans cases, on both databases: invoices handed
 //! over, then payments by each payer, credit notes, pauses, resumes,
-//! recalls and days passing, in an order drawn from a seed. After every step
+//! recalls, edits once a case has closed, and days passing, in an order
+//! drawn from a seed. After every step
 //! the invoice and its case agree, nothing is below zero, a retried payment
 //! answers as the first, and the books close; at the end each invoice's
 //! status and the list's status filter name the same invoices. `WALK_SEEDS` sets how many
@@ -29,6 +30,9 @@ const VIEW: &str = "query($id: ID!) { invoice(id: $id) { total balance customerB
 const PAY: &str = "mutation($id: ID!, $a: Decimal!, $d: Date!, $p: PaymentPayer!, $k: String!) { registerPayment(invoiceId: $id, amount: $a, paidOn: $d, payer: $p, idempotencyKey: $k) { balance customerBalance } }";
 const DENY: &str = "mutation($id: ID!, $a: Decimal!, $k: String!) { recordTaxReductionDenial(invoiceId: $id, amount: $a, idempotencyKey: $k) { balance } }";
 const CREDIT: &str = "mutation($id: ID!, $rows: [InvoiceRowInput!], $d: Decimal, $k: String!) { creditInvoice(invoiceId: $id, rows: $rows, houseWorkDeductibleAmount: $d, idempotencyKey: $k) { creditNote { total } } }";
+const CONTENT: &str = "query($id: ID!) { invoice(id: $id) { customer { id } invoiceDate termsOfPayment rows { description quantity unitPrice vatRate } houseWork { type deductibleAmount } } }";
+const EDIT: &str =
+    "mutation($id: ID!, $i: InvoiceInput!) { updateInvoice(id: $id, input: $i) { id } }";
 
 /// The codes a step may be refused with; anything else fails the walk.
 const REFUSALS: &[&str] = &[
@@ -84,6 +88,88 @@ async fn attempt(
     assert!(REFUSALS.contains(&code), "{what}: {r}");
     eprintln!("{what}: {code} {}", errors[0]["message"]);
     None
+}
+
+/// The tax reduction of an invoice (or of an input's `houseWork`), 0 without one.
+fn reduction(v: &Value) -> Decimal {
+    match &v["houseWork"] {
+        Value::Null => Decimal::ZERO,
+        h => dec(&h["deductibleAmount"]),
+    }
+}
+
+/// Whether the invoice has a Nox Finans case still running.
+fn open(v: &Value) -> bool {
+    let status = v["noxFinans"]["status"].as_str();
+    status.is_some_and(|s| !["PAID", "CREDITED", "RECALLED", "REJECTED"].contains(&s))
+}
+
+/// Edits an invoice no longer with Nox Finans: its rows' prices scaled by
+/// 80, 100 or 120 %, and its tax reduction kept, raised or lowered by a
+/// tenth, or dropped. An accepted edit keeps what was paid and credited
+/// (the total less the balance), and never raises a reduction Skatteverket
+/// has denied part of (`denied`); a refused one changes nothing.
+async fn edit(app: &TestApp, rng: &mut Rng, inv: &str, before: &Value, denied: bool, what: &str) {
+    let c = app.ok(&app.company, CONTENT, json!({ "id": inv })).await["invoice"].clone();
+    let factor = Decimal::from([8, 10, 12][rng.below(3) as usize]) / Decimal::TEN;
+    let rows: Vec<Value> = c["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r["unitPrice"] = json!((dec(&r["unitPrice"]) * factor).round_dp(2).to_string());
+            r
+        })
+        .collect();
+    let house_work = match &c["houseWork"] {
+        Value::Null => Value::Null,
+        h => {
+            let d = dec(&h["deductibleAmount"]);
+            let tenth = (d / Decimal::TEN).round_dp(2);
+            // After a denial, half the edits ask for more than is left.
+            let choice = if denied && rng.below(2) == 0 {
+                1
+            } else {
+                rng.below(4)
+            };
+            match choice {
+                0 => h.clone(),
+                1 => json!({ "type": h["type"], "deductibleAmount": (d + tenth).to_string() }),
+                2 => json!({ "type": h["type"], "deductibleAmount": (d - tenth).to_string() }),
+                _ => Value::Null,
+            }
+        }
+    };
+    let raised = reduction(&json!({ "houseWork": house_work })) > reduction(before);
+    let input = json!({ "customerId": c["customer"]["id"], "invoiceDate": c["invoiceDate"],
+        "termsOfPayment": c["termsOfPayment"], "rows": rows, "houseWork": house_work });
+    let editing = format!("{what}: edit, prices x {factor}, house work {house_work}");
+    let vars = json!({ "id": inv, "i": input });
+    if attempt(app, &app.company, EDIT, vars, &editing)
+        .await
+        .is_none()
+    {
+        let after = view(app, inv).await;
+        assert_eq!(&after, before, "{what}: a refused edit changes nothing");
+        return;
+    }
+    let after = view(app, inv).await;
+    assert!(
+        !(raised && denied),
+        "{what}: an edit claimed a denied tax reduction again: {before} -> {after}"
+    );
+    assert_eq!(
+        dec(&after["total"]) - dec(&after["balance"]),
+        dec(&before["total"]) - dec(&before["balance"]),
+        "{what}: an edit keeps what was paid and credited: {before} -> {after}"
+    );
+    assert_eq!(after["credited"], before["credited"], "{what}");
+    assert_eq!(
+        reduction(&after),
+        reduction(&json!({ "houseWork": house_work })),
+        "{what}"
+    );
 }
 
 /// The invoice and its case agree, and nothing is below zero.
@@ -156,6 +242,7 @@ async fn walk(app: &TestApp, seed: u64, steps: u64) {
         assert_eq!(r["accepted"], true, "{r}");
     }
     let mut paid: Vec<(String, String, String, String, String)> = Vec::new();
+    let mut denied: Vec<String> = Vec::new();
     for step in 0..steps {
         let i = rng.below(invoices.len() as u64) as usize;
         let inv = invoices[i].clone();
@@ -165,7 +252,7 @@ async fn walk(app: &TestApp, seed: u64, steps: u64) {
         let what = format!("seed {seed} step {step}");
         let case = before["noxFinans"]["id"].clone();
         let owed = dec(&before["customerBalance"]);
-        match rng.below(9) {
+        match rng.below(10) {
             0 | 1 => {
                 let days = [1, 2, 3, 7, 15, 30][rng.below(6) as usize];
                 app.clock.advance(Duration::days(days));
@@ -182,8 +269,11 @@ async fn walk(app: &TestApp, seed: u64, steps: u64) {
                         dec(part)
                     }
                 } else {
-                    owed + dec(&before["noxFinans"]["feesBalance"]).max(Decimal::ZERO)
-                        * Decimal::from(rng.below(2))
+                    let fees = match &before["noxFinans"]["feesBalance"] {
+                        Value::Null => Decimal::ZERO,
+                        f => dec(f).max(Decimal::ZERO),
+                    };
+                    owed + fees * Decimal::from(rng.below(2))
                 };
                 let amount = match rng.below(4) {
                     0 => base,
@@ -241,6 +331,7 @@ async fn walk(app: &TestApp, seed: u64, steps: u64) {
                         "{what}: {before} -> {after}"
                     );
                     assert_eq!(before["balance"], after["balance"], "{what}");
+                    denied.push(inv.clone());
                 }
             }
             4 => {
@@ -252,10 +343,6 @@ async fn walk(app: &TestApp, seed: u64, steps: u64) {
                     json!([{ "description": "Credit", "quantity": "1", "unitPrice": net.to_string(), "vatRate": rate }])
                 };
                 let whole = rows.is_null();
-                let reduction = |v: &Value| match &v["houseWork"] {
-                    Value::Null => Decimal::ZERO,
-                    h => dec(&h["deductibleAmount"]),
-                };
                 // A credit of labour (at 25 %) on a house-work invoice may
                 // lower the tax reduction by 0, 30, 100 or 150 % of its net
                 // (the last more than the credit allows).
@@ -351,6 +438,9 @@ async fn walk(app: &TestApp, seed: u64, steps: u64) {
                 );
                 eprintln!("{what}: retry {k}: ok");
             }
+            9 if !open(&before) => {
+                edit(app, &mut rng, &inv, &before, denied.contains(&inv), &what).await;
+            }
             _ => continue,
         }
         for inv in &invoices {
@@ -359,8 +449,10 @@ async fn walk(app: &TestApp, seed: u64, steps: u64) {
         assert_books_close(app, &app.company).await;
         // Now and then a new invoice joins the walk: every other one a RUT
         // invoice of a private customer, so that a tax reduction is often
-        // left to deny or to lower by a credit of labour.
-        if rng.below(12) == 0 && invoices.len() < 6 {
+        // left to deny or to lower by a credit of labour. One in three
+        // stays with the company, to be paid, credited, denied and edited
+        // without a case.
+        if rng.below(12) == 0 && invoices.len() < 7 {
             let date = app.clock.today().to_string();
             let new = if invoices.len() % 2 == 0 {
                 invoice_with(app, &anna, json!({ "invoiceDate": date, "termsOfPayment": "10",
@@ -370,8 +462,12 @@ async fn walk(app: &TestApp, seed: u64, steps: u64) {
             } else {
                 invoice_on(app, &firm, &date, "10", "2000").await
             };
-            let r = hand_over(app, &new, "INVOICE_SERVICE", None, &format!("{key}-new")).await;
-            eprintln!("{what}: new invoice handed over: {}", r["accepted"]);
+            if rng.below(3) == 0 {
+                eprintln!("{what}: new invoice kept by the company");
+            } else {
+                let r = hand_over(app, &new, "INVOICE_SERVICE", None, &format!("{key}-new")).await;
+                eprintln!("{what}: new invoice handed over: {}", r["accepted"]);
+            }
             invoices.push(new);
         }
     }
