@@ -8,8 +8,8 @@
 //! walks (default 2) and `WALK_STEPS` their length (default 40).
 //!
 //! A second walk does the same for invoice sales: invoices made, sold,
-//! spot-checked by the operator (each outcome), withdrawn, collected, paid
-//! and credited while sold or not, RUT invoices paid or denied in part by
+//! spot-checked by the operator (each outcome), withdrawn, collected, paid,
+//! credited and edited while sold or not, RUT invoices paid or denied in part by
 //! Skatteverket while sold or not, and hours and days passing. After every
 //! step the books close, the running totals match the sales, and no invoice
 //! is both sold and with Nox Finans (even seeds also hand invoices over and
@@ -104,7 +104,8 @@ fn open(v: &Value) -> bool {
     status.is_some_and(|s| !["PAID", "CREDITED", "RECALLED", "REJECTED"].contains(&s))
 }
 
-/// Edits an invoice no longer with Nox Finans: its rows' prices scaled by
+/// Edits an invoice (refused while it is sold, offered for sale or with
+/// Nox Finans): its rows' prices scaled by
 /// 80, 100 or 120 %, and its tax reduction kept, raised or lowered by a
 /// tenth, or dropped. An accepted edit keeps what was paid and credited
 /// (the total less the balance), and never raises a reduction Skatteverket
@@ -577,6 +578,7 @@ async fn sales_walk(app: &TestApp, seed: u64, steps: u64, nox_used: &mut bool) {
         app.full_customer(&app.company).await,
     ];
     let mut invoices: Vec<String> = Vec::new();
+    let mut denied: Vec<String> = Vec::new();
     // Odd seeds sell only; even ones also hand invoices to Nox Finans.
     let with_nox = seed.is_multiple_of(2);
     for step in 0..steps {
@@ -592,7 +594,7 @@ async fn sales_walk(app: &TestApp, seed: u64, steps: u64, nox_used: &mut bool) {
             None => Value::Null,
         };
         let sale = held["sale"].clone();
-        match (rng.below(14), pick.clone()) {
+        match (rng.below(15), pick.clone()) {
             (0, _) => {
                 let hours = [1, 6, 24, 24 * 3, 24 * 7][rng.below(5) as usize];
                 app.clock.advance(Duration::hours(hours));
@@ -688,7 +690,9 @@ async fn sales_walk(app: &TestApp, seed: u64, steps: u64, nox_used: &mut bool) {
                 .await;
             }
             (11, Some(inv)) if !held["houseWork"].is_null() && rng.below(2) == 0 => {
-                skatteverket_step(app, &mut rng, &held, &inv, &key, &today, &what).await;
+                if skatteverket_step(app, &mut rng, &held, &inv, &key, &today, &what).await {
+                    denied.push(inv);
+                }
             }
             (11, Some(inv)) => {
                 let payer_step = rng.below(2) == 0;
@@ -727,6 +731,10 @@ async fn sales_walk(app: &TestApp, seed: u64, steps: u64, nox_used: &mut bool) {
                 let q = "mutation($id: ID!) { recallFromNoxFinans(caseId: $id) { status } }";
                 let vars = json!({ "id": held["noxFinans"]["id"] });
                 attempt(app, &app.company, q, vars, &format!("{what}: recall")).await;
+            }
+            (14, Some(inv)) => {
+                let before = view(app, &inv).await;
+                edit(app, &mut rng, &inv, &before, denied.contains(&inv), &what).await;
             }
             _ => continue,
         }
@@ -772,7 +780,7 @@ async fn sales_walk(app: &TestApp, seed: u64, steps: u64, nox_used: &mut bool) {
 /// not (now and then more than it has left): a payment takes it off the
 /// balance; a denial moves it to the customer's part, or, once the invoice
 /// is sold (the financier bought only the customer's part), takes it off
-/// the invoice.
+/// the invoice. Whether a denial was recorded.
 async fn skatteverket_step(
     app: &TestApp,
     rng: &mut Rng,
@@ -781,7 +789,7 @@ async fn skatteverket_step(
     key: &str,
     today: &str,
     what: &str,
-) {
+) -> bool {
     let left = dec(&before["houseWork"]["skatteverketBalance"]);
     let amount = match rng.below(4) {
         0 => left + Decimal::new(1, 2),
@@ -807,7 +815,7 @@ async fn skatteverket_step(
         .await
         .is_none()
     {
-        return;
+        return false;
     }
     let after = app.ok(&app.company, SALE_VIEW, json!({ "id": inv })).await["invoice"].clone();
     let fell = |field: &str| dec(&before[field]) - dec(&after[field]);
@@ -821,6 +829,7 @@ async fn skatteverket_step(
         expected,
         "{doing}: {before} -> {after}"
     );
+    deny
 }
 
 db_test!(sales_on_random_walks_close_their_books, |app| {
