@@ -330,6 +330,7 @@ db_test!(an_edit_does_not_claim_a_denied_reduction_again, |app| {
     assert!(r.get("errors").is_none(), "{r}");
     let r = edit(&other, rot("100")).await;
     assert_eq!((code(&r), field(&r)), ("VALIDATION", "houseWork"), "{r}");
+    assert!(r.to_string().contains("none is left"), "{r}");
     let r = edit(&other, Value::Null).await;
     assert_eq!(
         r["data"]["updateInvoice"],
@@ -346,6 +347,11 @@ db_test!(an_edit_does_not_claim_a_denied_reduction_again, |app| {
         json!({ "houseWork": { "deductibleAmount": "1500.00", "skatteverketBalance": "1500.00" } }),
         "refused edits change nothing"
     );
+    // Dropped by an edit after a part was denied, none comes back either.
+    let r = edit(&inv, Value::Null).await;
+    assert_eq!(r["data"]["updateInvoice"]["houseWork"], Value::Null, "{r}");
+    let r = edit(&inv, rot("1")).await;
+    assert_eq!((code(&r), field(&r)), ("VALIDATION", "houseWork"), "{r}");
     assert_books_close(&app, &app.company).await;
 });
 

@@ -75,8 +75,9 @@ pub fn covers_paid(
 /// Whether an edit keeps what Skatteverket denied of an invoice's tax
 /// reduction (called once it has denied any): the reduction may stay or
 /// fall, but not rise above `current_ore`, what it stands at, or the edit
-/// would claim again what Skatteverket refused. A reduction denied whole
-/// (`None`) stays away.
+/// would claim again what Skatteverket refused. Once none is left
+/// (`None`: denied whole, or dropped by an edit after a denial), none comes
+/// back.
 pub fn keeps_denied_reduction(
     current_ore: Option<Ore>,
     deductible_ore: Option<Ore>,
@@ -87,7 +88,7 @@ pub fn keeps_denied_reduction(
     let Some(current) = current_ore else {
         return Err(FieldError::new(
             "houseWork",
-            "Skatteverket has denied the whole tax reduction: an edit may not claim it again",
+            "Skatteverket has denied part of the tax reduction, and none is left: an edit may not claim one again",
         ));
     };
     if asked > current {
