@@ -409,3 +409,73 @@ db_test!(
         }
     }
 );
+
+/// A sale that the company withdraws while one of its jobs is deciding it:
+/// the job's change finds the sale moved on, and the job ends there, as the
+/// decision is no longer its to take, instead of failing and being run
+/// again. Each withdrawal is held open on a connection of its own, so the
+/// job reads the sale as it was and then waits for it. One sale is
+/// withdrawn as its processing starts a spot check, another as its spot
+/// check's deadline passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_withdrawn_while_its_job_decides_it_ends_the_job() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let backend = crate::helpers::Backend::Postgres;
+    let Some(app) = TestApp::spawn_with(backend, |s| s.sale_processing_delay_secs = 60).await
+    else {
+        return;
+    };
+    activate(&app, agreement()).await;
+    let customer = app.full_customer(&app.company).await;
+    let db = invoice_finance::db::connect(&app.database_url)
+        .await
+        .unwrap();
+    let scalar = async |sql: String| {
+        let statement = sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, sql);
+        let row = db.query_one_raw(statement).await.unwrap().unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    };
+    // Withdraws the sale on its own connection while the clock moves by
+    // `ahead` and its job `kind` runs into the withdrawal; how the job ended.
+    let withdrawn_during = async |sale: i64, kind: &str, ahead: chrono::Duration| {
+        let withdrawal = db.begin().await.unwrap();
+        let sql = format!("UPDATE invoice_sale SET status = 'WITHDRAWN' WHERE id = {sale}");
+        withdrawal.execute_unprepared(&sql).await.unwrap();
+        app.clock.advance(ahead);
+        app.eventually(&format!("{kind} waits for the withdrawal"), || async {
+            scalar(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+                 AND query LIKE 'UPDATE \"invoice_sale\"%'"
+                    .into(),
+            )
+            .await
+                > 0
+        })
+        .await;
+        withdrawal.commit().await.unwrap();
+        let job = format!("FROM job WHERE kind = '{kind}' AND subject_id = {sale}");
+        app.eventually(&format!("{kind} has run"), || async {
+            scalar(format!(
+                "SELECT COUNT(*) {job} AND (done OR last_error IS NOT NULL)"
+            ))
+            .await
+                > 0
+        })
+        .await;
+        let done = scalar(format!("SELECT COUNT(*) {job} AND done")).await;
+        let failed = scalar(format!("SELECT COUNT(*) {job} AND last_error IS NOT NULL")).await;
+        (done, failed)
+    };
+    let first = app.invoice(&app.company, &customer, "1000").await;
+    let r = sell(&app, &first, "first").await;
+    let sale = number_of(r["data"]["sellInvoice"]["id"].as_str().unwrap());
+    let ended = withdrawn_during(sale, "PROCESS_SALE", chrono::Duration::seconds(61)).await;
+    assert_eq!(ended, (1, 0), "processing ends without an error");
+    let second = app.invoice(&app.company, &customer, "1000").await;
+    let r = sell(&app, &second, "second").await;
+    let sale = number_of(r["data"]["sellInvoice"]["id"].as_str().unwrap());
+    app.clock.advance(chrono::Duration::seconds(61));
+    wait_for_status(&app, &second, "SPOT_CHECK").await;
+    let ended = withdrawn_during(sale, "SPOT_CHECK_DEADLINE", chrono::Duration::days(7)).await;
+    assert_eq!(ended, (1, 0), "the deadline ends without an error");
+}

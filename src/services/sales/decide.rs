@@ -41,6 +41,8 @@ pub async fn process(state: &AppState, txn: &Ordered, job: &Job, sale: SaleId) -
                 }
             }
             None => {
+                // `None`: the company withdrew the sale meanwhile, and
+                // nothing is written.
                 decide_in(txn, state, tenant, &sale, basis, None).await?;
             }
         }
@@ -70,6 +72,8 @@ pub async fn spot_check_deadline(
     if let Some((tenant, sale)) = load_for_job(txn, job, sale).await?
         && sale.status == SaleStatus::SpotCheck
     {
+        // `None`: the operator resolved the check, or the company withdrew
+        // the sale, meanwhile; nothing is written.
         resolve_in(
             txn,
             state,
@@ -83,6 +87,8 @@ pub async fn spot_check_deadline(
     Ok(())
 }
 
+/// Resolves a sale's spot check with `outcome` and decides the sale; `None`
+/// when the sale had meanwhile left its spot check (nothing is written).
 async fn resolve_in(
     txn: &Ordered,
     state: &AppState,
@@ -90,16 +96,16 @@ async fn resolve_in(
     sale: &Sale,
     outcome: SpotCheckOutcome,
     note: Option<String>,
-) -> AppResult<Sale> {
+) -> AppResult<Option<Sale>> {
     let now = state.clock.now();
     let change = SaleChange::ResolveSpotCheck {
         outcome,
         note,
         at: now,
     };
-    let resolved = sales::transition(txn, tenant, sale.id, change)
-        .await?
-        .ok_or_else(|| AppError::conflict("the spot check is already resolved"))?;
+    let Some(resolved) = sales::transition(txn, tenant, sale.id, change).await? else {
+        return Ok(None);
+    };
     let message = format!(
         "Spot check resolved: {}",
         outcome.as_str().replace('_', " ").to_lowercase()
@@ -120,7 +126,11 @@ async fn resolve_in(
         tracing::warn!(rule = stored, sale = %resolved.id, "unknown stored spot-check rule");
     }
     let basis = basis(txn, tenant, resolved.invoice_id, state.clock.today()).await?;
-    decide_in(txn, state, tenant, &resolved, basis, Some((rule, outcome))).await
+    // The resolution above holds the sale: it cannot have moved on since.
+    decide_in(txn, state, tenant, &resolved, basis, Some((rule, outcome)))
+        .await?
+        .ok_or_else(|| AppError::conflict("the sale is already decided"))
+        .map(Some)
 }
 
 /// The longest internal note on a spot check, in characters.
@@ -148,7 +158,9 @@ pub async fn resolve_spot_check(
             sale.status
         )));
     }
-    let decided = resolve_in(&txn, state, tenant, &sale, outcome, note).await?;
+    let decided = resolve_in(&txn, state, tenant, &sale, outcome, note)
+        .await?
+        .ok_or_else(|| AppError::conflict("the spot check is already resolved"))?;
     audit::record(
         &txn,
         op,
@@ -171,7 +183,8 @@ pub async fn resolve_spot_check(
 }
 
 /// Decides a sale awaiting a decision, weighing its invoice by `basis`, and
-/// writes everything that follows.
+/// writes everything that follows; `None` when the sale had meanwhile moved
+/// on (withdrawn, say), with nothing written.
 async fn decide_in(
     txn: &Ordered,
     state: &AppState,
@@ -179,7 +192,7 @@ async fn decide_in(
     sale: &Sale,
     basis: sales::Basis,
     spot_check: Option<(Option<&'static sale::SpotCheckRule>, SpotCheckOutcome)>,
-) -> AppResult<Sale> {
+) -> AppResult<Option<Sale>> {
     let now = state.clock.now();
     let today = state.clock.today();
     let decision = sale::decide(&DecisionFacts {
@@ -198,7 +211,7 @@ async fn decide_in(
                 payout_date,
             };
             let Some(s) = sales::transition(txn, tenant, sale.id, change).await? else {
-                return Err(AppError::conflict("the sale is already decided"));
+                return Ok(None);
             };
             let fees = sale::fee_lines(s.invoice_fee_ore, s.factoring_fee_ore, s.percentage_bp);
             if !invoices::settle_sold(txn, tenant, s.invoice_id, s.amount_ore, now).await? {
@@ -218,7 +231,7 @@ async fn decide_in(
             let at =
                 crate::domain::time::stockholm_instant(payout_date, state.settings.payout_hour);
             jobs::schedule(txn, tenant, Task::Payout(s.id), at, now).await?;
-            Ok(s)
+            Ok(Some(s))
         }
         Decision::Deny(reason) => {
             let change = SaleChange::Deny {
@@ -227,7 +240,7 @@ async fn decide_in(
                 message: reason.message.clone(),
             };
             let Some(s) = sales::transition(txn, tenant, sale.id, change).await? else {
-                return Err(AppError::conflict("the sale is already decided"));
+                return Ok(None);
             };
             invoices::release(txn, tenant, s.invoice_id, Holder::Sale(s.id)).await?;
             let message = format!(
@@ -235,7 +248,7 @@ async fn decide_in(
                 reason.message
             );
             record(txn, tenant, &s, SaleEvent::Denied, &message, now).await?;
-            Ok(s)
+            Ok(Some(s))
         }
     }
 }
