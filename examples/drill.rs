@@ -251,6 +251,10 @@ impl Shared {
                             Some("INTERNAL") => {
                                 self.counts.internal.fetch_add(1, Ordering::Relaxed);
                             }
+                            // The database restarting under the request.
+                            Some("UNAVAILABLE") => {
+                                self.counts.unavailable.fetch_add(1, Ordering::Relaxed);
+                            }
                             Some(_) => {
                                 self.counts.refused.fetch_add(1, Ordering::Relaxed);
                             }

@@ -32,6 +32,9 @@ pub enum ErrorCode {
     InvoiceSold,
     /// A fault of ours (`extensions.requestId` to quote).
     Internal,
+    /// The database could not be reached, or dropped the connection (it
+    /// restarted, say); try again, a mutation with the same idempotency key.
+    Unavailable,
     /// The document does not parse.
     GraphqlParseFailed,
     /// The document does not validate against the schema.
@@ -85,6 +88,7 @@ impl ErrorCode {
         Self::QuoteChanged,
         Self::InvoiceSold,
         Self::Internal,
+        Self::Unavailable,
         Self::GraphqlParseFailed,
         Self::GraphqlValidationFailed,
         Self::BadUserInput,
@@ -118,6 +122,7 @@ impl ErrorCode {
             Self::QuoteChanged => "QUOTE_CHANGED",
             Self::InvoiceSold => "INVOICE_SOLD",
             Self::Internal => "INTERNAL",
+            Self::Unavailable => "UNAVAILABLE",
             Self::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
             Self::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
             Self::BadUserInput => "BAD_USER_INPUT",
@@ -217,6 +222,13 @@ impl From<AppError> for GqlError {
                     ext.set("reasons", async_graphql::Value::List(list));
                 }
                 err
+            }
+            AppError::Database { source } if crate::error::unavailable(&source) => {
+                tracing::warn!(error = %source, cause = ?std::error::Error::source(&source), "database unavailable");
+                with_code(
+                    "the database is unavailable; try again (a mutation with the same idempotency key)",
+                    ErrorCode::Unavailable,
+                )
             }
             e @ (AppError::Internal(_) | AppError::Database { .. }) => return internal(&e),
         };

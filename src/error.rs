@@ -136,6 +136,31 @@ impl From<DbErr> for AppError {
     }
 }
 
+/// Whether the database could not be reached or dropped the connection: the
+/// pool found no connection in time, the link broke, or PostgreSQL ended the
+/// session as it shut down or restarted (SQLSTATE classes `08` and `57P`).
+/// A retry may succeed; the client is told `UNAVAILABLE`, not `INTERNAL`.
+pub fn unavailable(e: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    let sqlx = match e {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(RuntimeErr::SqlxError(s))
+        | DbErr::Exec(RuntimeErr::SqlxError(s))
+        | DbErr::Query(RuntimeErr::SqlxError(s)) => s,
+        _ => return false,
+    };
+    match sqlx.as_ref() {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+        _ => false,
+    }
+}
+
 /// Result of the service and data layers.
 pub type AppResult<T> = Result<T, AppError>;
 
@@ -202,5 +227,22 @@ mod tests {
         assert!(matches!(broken, AppError::Database { .. }), "{broken:?}");
         let cause = std::error::Error::source(&broken).map(ToString::to_string);
         assert!(cause.is_some_and(|c| c.contains("no_such_table")));
+    }
+
+    #[tokio::test]
+    async fn only_a_database_out_of_reach_is_unavailable() {
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        let broken = db
+            .execute_unprepared("SELECT * FROM no_such_table")
+            .await
+            .unwrap_err();
+        assert!(!unavailable(&broken), "{broken:?}");
+        let timed_out = DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout);
+        assert!(unavailable(&timed_out));
+        let broken = sqlx::Error::Io(std::io::ErrorKind::ConnectionReset.into());
+        let reset = DbErr::Conn(sea_orm::RuntimeErr::SqlxError(std::sync::Arc::new(broken)));
+        assert!(unavailable(&reset));
+        let other = DbErr::Query(sea_orm::RuntimeErr::Internal("a bug".into()));
+        assert!(!unavailable(&other));
     }
 }
