@@ -1,5 +1,5 @@
 //! The error type of the data and service layers. The GraphQL edge maps it once
-//! to a client error with a stable `extensions.code` (see `graphql::error`).
+//! to a client error with a stable `extensions.code` (`client_error`).
 
 use sea_orm::{DbErr, SqlErr};
 
