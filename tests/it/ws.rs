@@ -225,6 +225,23 @@ impl WsClient {
         }
     }
 
+    /// Every message that arrives within `wait` (keep-alives skipped): what
+    /// a check that nothing came must read, since [`Self::next`] passes over
+    /// other operations' messages.
+    pub async fn all_within(&mut self, wait: Duration) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut out = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let Some(v) = self.recv_json(left).await else {
+                return out;
+            };
+            if !matches!(v["type"].as_str(), Some("ka" | "ping" | "pong")) {
+                out.push(v);
+            }
+        }
+    }
+
     /// The first message about operation `id` that is not its `complete`
     /// (its data or its error), or `Null` when none comes within `wait`.
     pub async fn answer(&mut self, id: &str, wait: Duration) -> Value {

@@ -6,6 +6,8 @@ use serde_json::{Value, json};
 use crate::db_test;
 use crate::helpers::TestApp;
 
+mod sweep;
+
 /// A well-formed ID of `kind` that exists nowhere.
 fn missing(kind: &str) -> String {
     use base64::Engine;
