@@ -138,7 +138,8 @@ impl From<DbErr> for AppError {
 
 /// Whether the database could not be reached or dropped the connection: the
 /// pool found no connection in time, the link broke, or PostgreSQL ended the
-/// session as it shut down or restarted (SQLSTATE classes `08` and `57P`).
+/// session as it shut down or restarted (SQLSTATE classes `08` and `57P`),
+/// or the SQLite file stayed locked by another writer past the busy timeout.
 /// A retry may succeed; the client is told `UNAVAILABLE`, not `INTERNAL`.
 pub fn unavailable(e: &DbErr) -> bool {
     use sea_orm::RuntimeErr;
@@ -154,9 +155,17 @@ pub fn unavailable(e: &DbErr) -> bool {
         | sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
         | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(d) => d
-            .code()
-            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+        sqlx::Error::Database(d) => match d.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
+            // SQLITE_BUSY and SQLITE_LOCKED, with their extended codes: the
+            // file stayed locked past the connection's busy timeout.
+            Some(_) => d
+                .code()
+                .and_then(|c| c.parse::<i32>().ok())
+                .is_some_and(|c| matches!(c & 0xff, 5 | 6)),
+            None => d
+                .code()
+                .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+        },
         _ => false,
     }
 }
@@ -180,7 +189,7 @@ impl<T> OrNotFound<T> for Option<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sea_orm::{ConnectionTrait, Database};
+    use sea_orm::{ConnectionTrait, Database, TransactionTrait};
 
     #[tokio::test]
     async fn database_errors_keep_their_cause() {
@@ -244,5 +253,52 @@ mod tests {
         assert!(unavailable(&reset));
         let other = DbErr::Query(sea_orm::RuntimeErr::Internal("a bug".into()));
         assert!(!unavailable(&other));
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_file_locked_past_the_wait_is_unavailable() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("locked.db").display()
+        );
+        let holder = Database::connect(&url).await.unwrap();
+        holder
+            .execute_unprepared("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+            .await
+            .unwrap();
+        // One connection, so that it is the one told not to wait.
+        let mut one = sea_orm::ConnectOptions::new(&url);
+        one.max_connections(1).min_connections(1);
+        let writer = Database::connect(one).await.unwrap();
+        writer
+            .execute_unprepared("PRAGMA busy_timeout = 0")
+            .await
+            .unwrap();
+        let held = holder.begin().await.unwrap();
+        held.execute_unprepared("INSERT INTO t (id) VALUES (1)")
+            .await
+            .unwrap();
+        let locked = writer
+            .execute_unprepared("INSERT INTO t (id) VALUES (2)")
+            .await
+            .unwrap_err();
+        assert!(
+            locked.to_string().contains("locked"),
+            "SQLite refused the second writer: {locked:?}"
+        );
+        assert!(unavailable(&locked), "{locked:?}");
+        held.rollback().await.unwrap();
+        // Once the lock is gone the write goes through, and another of
+        // SQLite's refusals is no reason to try again.
+        writer
+            .execute_unprepared("INSERT INTO t (id) VALUES (2)")
+            .await
+            .unwrap();
+        let twice = writer
+            .execute_unprepared("INSERT INTO t (id) VALUES (3), (3)")
+            .await
+            .unwrap_err();
+        assert!(!unavailable(&twice), "{twice:?}");
     }
 }
