@@ -33,7 +33,8 @@ pub enum ErrorCode {
     /// A fault of ours (`extensions.requestId` to quote).
     Internal,
     /// The database could not be reached, or dropped the connection (it
-    /// restarted, say); try again, a mutation with the same idempotency key.
+    /// restarted, say), or the SQLite file stayed locked by another writer;
+    /// try again, a mutation with the same idempotency key.
     Unavailable,
     /// The document does not parse.
     GraphqlParseFailed,
@@ -47,7 +48,8 @@ pub enum ErrorCode {
     QueryTooComplex,
     /// `__schema`/`__type` with `INTROSPECTION=false`.
     IntrospectionDisabled,
-    /// An operation over a WebSocket ran past `REQUEST_TIMEOUT_SECS`.
+    /// A request over HTTP (status 408) or an operation over a WebSocket ran
+    /// past `REQUEST_TIMEOUT_SECS`.
     Timeout,
     /// More than `WS_MAX_SUBSCRIPTIONS` on one socket.
     TooManySubscriptions,

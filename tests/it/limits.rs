@@ -721,3 +721,106 @@ fn cdn_fallback_hashes_match_the_locked_packages() {
         eprintln!("notice: no GraphiQL assets built in or installed; skipping the SRI check");
     }
 }
+
+/// Holds the database's write lock on the customers until dropped: on
+/// PostgreSQL a lock of the table, on SQLite the file's write lock.
+enum Blocker {
+    Postgres(sqlx::PgConnection),
+    Sqlite(sqlx::SqliteConnection),
+}
+
+impl Blocker {
+    async fn hold(app: &TestApp) -> Blocker {
+        use sqlx::Connection;
+        if app.database_url.starts_with("postgres") {
+            let mut c = sqlx::PgConnection::connect(&app.database_url)
+                .await
+                .unwrap();
+            sqlx::query("BEGIN").execute(&mut c).await.unwrap();
+            sqlx::query("LOCK TABLE customer IN ACCESS EXCLUSIVE MODE")
+                .execute(&mut c)
+                .await
+                .unwrap();
+            Blocker::Postgres(c)
+        } else {
+            let mut c = sqlx::SqliteConnection::connect(&app.database_url)
+                .await
+                .unwrap();
+            sqlx::query("BEGIN IMMEDIATE")
+                .execute(&mut c)
+                .await
+                .unwrap();
+            Blocker::Sqlite(c)
+        }
+    }
+
+    async fn release(self) {
+        match self {
+            Blocker::Postgres(mut c) => {
+                sqlx::query("ROLLBACK").execute(&mut c).await.unwrap();
+            }
+            Blocker::Sqlite(mut c) => {
+                sqlx::query("ROLLBACK").execute(&mut c).await.unwrap();
+            }
+        }
+    }
+}
+
+// A request over HTTP that runs past REQUEST_TIMEOUT_SECS is answered 408
+// with a GraphQL error a client can read (`TIMEOUT`), under either media
+// type, and a mutation stopped that way wrote nothing.
+db_test!(
+    a_request_past_the_timeout_gets_a_graphql_timeout_error,
+    settings = |s| {
+        s.request_timeout_secs = 1;
+    },
+    |app| {
+        let blocker = Blocker::hold(&app).await;
+        for (accept, query) in [
+            (
+                "application/graphql-response+json",
+                "{ customers { totalCount } }",
+            ),
+            (
+                "application/json",
+                "mutation { createCustomer(input: {name: \"Sent too late AB\"}) { id } }",
+            ),
+        ] {
+            let started = std::time::Instant::now();
+            let resp = app
+                .client
+                .post(&app.url)
+                .bearer_auth(&app.company)
+                .header("Accept", accept)
+                .json(&json!({ "query": query }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 408, "{accept}");
+            assert!(
+                resp.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with(accept),
+                "{accept}: {:?}",
+                resp.headers()
+            );
+            let body: Value = resp.json().await.unwrap();
+            assert_eq!(code(&body), "TIMEOUT", "{body}");
+            assert!(body.get("data").is_none(), "{body}");
+            assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        }
+        blocker.release().await;
+        let r = app
+            .ok(
+                &app.company,
+                "{ customers(search: \"Sent too late\") { totalCount } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            r["customers"]["totalCount"], 0,
+            "the stopped mutation wrote nothing"
+        );
+    }
+);
