@@ -77,6 +77,11 @@ pub fn router(state: HttpState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        // Inside CORS, so that a browser can read the 408 too.
+        .layer(axum::middleware::from_fn_with_state(
+            settings.request_timeout(),
+            timeout,
+        ))
         .layer(cors)
         // gzip or brotli as the client's Accept-Encoding asks; small bodies
         // and WebSocket upgrades pass as they are.
@@ -85,10 +90,6 @@ pub fn router(state: HttpState) -> Router {
                 .gzip(true)
                 .br(true),
         )
-        .layer(axum::middleware::from_fn_with_state(
-            settings.request_timeout(),
-            timeout,
-        ))
         .with_state(state)
 }
 

@@ -768,11 +768,13 @@ impl Blocker {
 
 // A request over HTTP that runs past REQUEST_TIMEOUT_SECS is answered 408
 // with a GraphQL error a client can read (`TIMEOUT`), under either media
-// type, and a mutation stopped that way wrote nothing.
+// type and from an allowed origin, and a mutation stopped that way wrote
+// nothing.
 db_test!(
     a_request_past_the_timeout_gets_a_graphql_timeout_error,
     settings = |s| {
         s.request_timeout_secs = 1;
+        s.cors_origins = vec!["https://app.example".into()];
     },
     |app| {
         let blocker = Blocker::hold(&app).await;
@@ -792,6 +794,7 @@ db_test!(
                 .post(&app.url)
                 .bearer_auth(&app.company)
                 .header("Accept", accept)
+                .header("Origin", "https://app.example")
                 .json(&json!({ "query": query }))
                 .send()
                 .await
@@ -804,6 +807,11 @@ db_test!(
                     .starts_with(accept),
                 "{accept}: {:?}",
                 resp.headers()
+            );
+            // A web app on an allowed origin can read it.
+            assert_eq!(
+                resp.headers()["access-control-allow-origin"],
+                "https://app.example"
             );
             let body: Value = resp.json().await.unwrap();
             assert_eq!(code(&body), "TIMEOUT", "{body}");
