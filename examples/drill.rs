@@ -255,6 +255,10 @@ impl Shared {
                             Some("UNAVAILABLE") => {
                                 self.counts.unavailable.fetch_add(1, Ordering::Relaxed);
                             }
+                            // The drill's tokens are good and never revoked.
+                            Some("UNAUTHENTICATED") => {
+                                self.wrong(format!("a good token was refused: {v}")).await;
+                            }
                             Some(_) => {
                                 self.counts.refused.fetch_add(1, Ordering::Relaxed);
                             }

@@ -125,6 +125,11 @@ impl AppError {
     pub fn is_conflict(&self) -> bool {
         matches!(self, Self::Conflict { .. } | Self::Duplicate { .. })
     }
+
+    /// The database was out of reach ([`unavailable`]): a retry may succeed.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Database { source } if unavailable(source))
+    }
 }
 
 impl From<DbErr> for AppError {

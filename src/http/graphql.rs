@@ -14,7 +14,8 @@ pub(super) async fn execute(
     let by_addr = || client.map_or(Ok(()), |ip| s.app.limits.check_addr(ip));
     let actor = match identify(&s.app, headers).await {
         Ok(a) => a,
-        Err(msg) => {
+        Err(TokenFailure::Unchecked(e)) => return unchecked(media, e),
+        Err(TokenFailure::Refused(msg)) => {
             // Guessing tokens counts against the address.
             if let Err(wait) = by_addr() {
                 return rate_limited(media, wait);

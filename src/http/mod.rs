@@ -11,7 +11,7 @@ mod graphql;
 mod media;
 
 pub use crate::client_error::is_request_error;
-use auth::{client_addr, identify, rate_limited};
+use auth::{TokenFailure, client_addr, identify, rate_limited, unchecked};
 use graphql::{graphql_get, graphql_post};
 pub use media::outcome;
 use media::{Media, error_response, json_response, negotiate};
@@ -187,7 +187,8 @@ async fn metrics(State(s): State<HttpState>, headers: HeaderMap) -> Response {
             render_metrics(&s.app).await
         }
         Ok(Some(_)) => (StatusCode::FORBIDDEN, "metrics are for operator tokens\n").into_response(),
-        Ok(None) | Err(_) => (
+        Err(TokenFailure::Unchecked(e)) => unchecked(Media::Json, e),
+        Ok(None) | Err(TokenFailure::Refused(_)) => (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Bearer")],
             "send an operator token (Authorization: Bearer ...) or set METRICS_ADDR\n",

@@ -544,6 +544,91 @@ async fn requests_recover_after_the_database_drops_the_servers_connections() {
     assert!((1..=20).contains(&failed), "{failed} requests failed");
 }
 
+/// A token the server has not checked yet meets a dropped connection when
+/// it is checked: the client is told to try again (HTTP 503 `UNAVAILABLE`,
+/// a WebSocket closed 1013), never that its token is refused (401, 4403),
+/// and the same token works once the pool has reconnected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_checked_while_the_database_drops_connections_is_not_refused() {
+    use sea_orm::{ConnectionTrait, Statement};
+    use tokio_tungstenite::tungstenite::Message;
+    let Some(app) = TestApp::spawn_with(Backend::Postgres, |_| {}).await else {
+        return;
+    };
+    let company =
+        app.ok(&app.company, "{ viewer { id } }", json!({})).await["viewer"]["id"].clone();
+    let mut fresh = Vec::new();
+    for i in 0..24 {
+        let r = app
+            .ok(
+                &app.operator,
+                "mutation($c: ID, $l: String!) { createApiToken(companyId: $c, label: $l) { secret } }",
+                json!({ "c": company, "l": format!("fresh {i}") }),
+            )
+            .await;
+        fresh.push(r["createApiToken"]["secret"].as_str().unwrap().to_string());
+    }
+    let admin = invoice_finance::db::connect(&app.database_url)
+        .await
+        .unwrap();
+    let drop_all = || async {
+        admin
+            .query_all_raw(Statement::from_string(
+                admin.get_database_backend(),
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            ))
+            .await
+            .unwrap()
+    };
+    // Over HTTP: each fresh token is checked on a pooled connection, the
+    // first ones on connections the database dropped.
+    assert!(!drop_all().await.is_empty(), "the server held connections");
+    let mut told_to_wait = 0;
+    for token in &fresh[..12] {
+        let resp = app
+            .client
+            .post(&app.url)
+            .bearer_auth(token)
+            .json(&json!({ "query": "{ viewer { id } }" }))
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let body: serde_json::Value = resp.json().await.unwrap();
+        match crate::helpers::code(&body) {
+            "<none>" => assert_eq!(body["data"]["viewer"]["id"], company, "{body}"),
+            "UNAVAILABLE" => {
+                assert_eq!(status, 503, "{body}");
+                told_to_wait += 1;
+            }
+            other => panic!("{other} ({status}) for a good token: {body}"),
+        }
+    }
+    assert!(told_to_wait >= 1, "no check met a dropped connection");
+    // Over a WebSocket: the same, at connection_init.
+    assert!(!drop_all().await.is_empty());
+    let mut closed_to_retry = 0;
+    for token in &fresh[12..] {
+        let (_c, first) = WsClient::connect_raw(
+            &app.base,
+            Protocol::TransportWs,
+            json!({ "Authorization": format!("Bearer {token}") }),
+        )
+        .await;
+        match first {
+            Some(Message::Text(t)) if t.contains("connection_ack") => {}
+            Some(Message::Close(Some(f))) if u16::from(f.code) == 1013 => closed_to_retry += 1,
+            other => panic!("a good token at connection_init: {other:?}"),
+        }
+    }
+    assert!(closed_to_retry >= 1, "no check met a dropped connection");
+    // Every token works now.
+    for token in &fresh {
+        app.ok(token, "{ viewer { id } }", json!({})).await;
+    }
+}
+
 crate::db_test!(
     a_notification_of_a_kind_a_newer_version_wrote_reads_as_its_name,
     |app| {

@@ -28,10 +28,15 @@ impl Conn {
                         self.send_json(&json!({"type": "connection_ack"})).await?;
                         self.send_json(&json!({"type": "ka"})).await
                     }
-                    Err(why) => {
-                        self.send_json(&json!({"type": "connection_error", "payload": {"message": why}}))
+                    Err(refused) => {
+                        self.send_json(&json!({"type": "connection_error", "payload": {"message": refused.message}}))
                             .await?;
-                        Err(close(close::FORBIDDEN, "Forbidden"))
+                        let reason = match refused.code {
+                            close::FORBIDDEN => "Forbidden",
+                            close::TRY_AGAIN_LATER => "Try again later",
+                            _ => "Internal error",
+                        };
+                        Err(close(refused.code, reason))
                     }
                 }
             }

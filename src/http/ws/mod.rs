@@ -66,6 +66,11 @@ pub const PROTOCOLS: [&str; 2] = ["graphql-transport-ws", "graphql-ws"];
 pub mod close {
     /// The server is shutting down (resume elsewhere with your cursor).
     pub const GOING_AWAY: u16 = 1001;
+    /// The token could not be checked for a fault of ours (RFC 6455).
+    pub const INTERNAL_ERROR: u16 = 1011;
+    /// The token could not be checked: the database was out of reach; try
+    /// again (RFC 6455's "Try Again Later").
+    pub const TRY_AGAIN_LATER: u16 = 1013;
     /// Malformed message.
     pub const BAD_REQUEST: u16 = 4400;
     /// `subscribe` before `connection_ack`.

@@ -32,7 +32,7 @@ impl Conn {
                         self.actor = Some(actor);
                         self.send_json(&json!({"type": "connection_ack"})).await
                     }
-                    Err(why) => Err(close(close::FORBIDDEN, format!("Forbidden: {why}"))),
+                    Err(refused) => Err(close(refused.code, refused.reason())),
                 }
             }
             "ping" => self.send_json(&json!({"type": "pong"})).await,
