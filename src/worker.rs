@@ -266,10 +266,16 @@ async fn run_job(state: &AppState, job: Job) {
         return;
     };
     let settings = &state.settings;
+    let failure = if e.is_unavailable() {
+        jobs::Failure::Unavailable
+    } else {
+        jobs::Failure::Counted
+    };
     match jobs::fail(
         &state.db,
         &job,
         &e.to_string(),
+        failure,
         settings.job_max_attempts,
         settings.job_retry_base_ms,
     )

@@ -268,21 +268,47 @@ pub async fn finish<C: ConnectionTrait>(db: &C, job: &Job) -> AppResult<()> {
     Ok(())
 }
 
+/// How a job's run failed, for [`fail`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// On its own account: the attempt counts.
+    Counted,
+    /// The database was out of reach (`AppError::is_unavailable`): the job
+    /// gets its attempt back, so an outage cannot leave it dead.
+    Unavailable,
+}
+
 /// Records a failure. The job is retried after a back-off that doubles with
 /// each attempt (from `retry_base_ms`, at most an hour); after `max_attempts`
-/// it is dead: left for an operator (`deadJobs`, `retryDeadJob`).
+/// it is dead: left for an operator (`deadJobs`, `retryDeadJob`). A
+/// [`Failure::Unavailable`] is retried after `retry_base_ms` and is never
+/// the last attempt.
 pub async fn fail<C: ConnectionTrait>(
     db: &C,
     job: &Job,
     error: &str,
+    failure: Failure,
     max_attempts: i32,
     retry_base_ms: i64,
 ) -> AppResult<bool> {
-    let dead = job.attempts >= max_attempts;
-    let shift = u32::try_from(job.attempts.clamp(1, 20) - 1).unwrap_or(0);
+    let counted = failure == Failure::Counted;
+    let dead = counted && job.attempts >= max_attempts;
+    let shift = if counted {
+        u32::try_from(job.attempts.clamp(1, 20) - 1).unwrap_or(0)
+    } else {
+        0
+    };
     let backoff = retry_base_ms.saturating_mul(1i64 << shift).min(3_600_000);
     let error: String = error.chars().take(2000).collect();
-    job::Entity::update_many()
+    let mut update = job::Entity::update_many();
+    if !counted {
+        // The claim counted this run; it did not happen on the job's account.
+        update = update.col_expr(
+            job::Column::Attempts,
+            sea_orm::ExprTrait::sub(sea_orm::sea_query::Expr::col(job::Column::Attempts), 1),
+        );
+    }
+    update
         .col_expr(
             job::Column::LastError,
             sea_orm::sea_query::Expr::value(error),

@@ -440,3 +440,61 @@ pub async fn fee_invoice_jobs(
         jobs::schedule(db, tenant, task, at, at).await.unwrap();
     }
 }
+
+/// A job whose connection the database drops under it (a restart, a
+/// failover) has not failed on its own account: it is tried again without
+/// spending one of its attempts, so an outage cannot leave it dead. With one
+/// attempt allowed, the sale's processing job meets a dropped connection
+/// while it waits for the sale's row, and still decides the sale.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_whose_connection_is_dropped_keeps_its_attempts() {
+    use crate::fixtures::*;
+    use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
+    let Some(app) = crate::helpers::TestApp::spawn_with(crate::helpers::Backend::Postgres, |s| {
+        s.sale_processing_delay_secs = 60;
+        s.job_max_attempts = 1;
+        s.job_retry_base_ms = 100;
+    })
+    .await
+    else {
+        return;
+    };
+    activate(&app, agreement()).await;
+    let customer = app.full_customer(&app.company).await;
+    let invoice = invoice_of_10k(&app, &customer).await;
+    sell(&app, &invoice, "dropped").await;
+    let db = invoice_finance::db::connect(&app.database_url)
+        .await
+        .unwrap();
+    let pids = async |sql: &str| -> Vec<i32> {
+        let statement = Statement::from_string(sea_orm::DbBackend::Postgres, sql);
+        db.query_all_raw(statement)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get_by_index::<i32>(0).unwrap())
+            .collect()
+    };
+    // Another session holds the sale's row; the job reads the sale, then
+    // waits for the row to change it.
+    let holder = db.begin().await.unwrap();
+    holder
+        .execute_unprepared("SELECT id FROM invoice_sale FOR UPDATE")
+        .await
+        .unwrap();
+    app.clock.advance(chrono::Duration::seconds(61));
+    const WAITING: &str = "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+         AND query LIKE 'UPDATE \"invoice_sale\"%'";
+    app.eventually("the job waits for the sale's row", || async {
+        !pids(WAITING).await.is_empty()
+    })
+    .await;
+    let waiting = pids(WAITING).await;
+    let dropped = pids(&format!("SELECT pg_terminate_backend({})::int", waiting[0])).await;
+    assert_eq!(dropped, vec![1], "the job's connection is dropped");
+    holder.rollback().await.unwrap();
+    // Tried again, and the sale decided (the first sales are spot-checked).
+    wait_for_status(&app, &invoice, "SPOT_CHECK").await;
+    let dead = pids("SELECT COUNT(*)::int FROM job WHERE dead").await;
+    assert_eq!(dead, vec![0], "no job is dead");
+}
