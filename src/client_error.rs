@@ -226,16 +226,23 @@ impl From<AppError> for GqlError {
                 err
             }
             AppError::Database { source } if crate::error::unavailable(&source) => {
-                tracing::warn!(error = %source, cause = ?std::error::Error::source(&source), "database unavailable");
-                with_code(
-                    "the database is unavailable; try again (a mutation with the same idempotency key)",
-                    ErrorCode::Unavailable,
-                )
+                return unavailable(&source);
             }
             e @ (AppError::Internal(_) | AppError::Database { .. }) => return internal(&e),
         };
         GqlError(err)
     }
+}
+
+/// `UNAVAILABLE` for the client: the database was out of reach
+/// ([`crate::error::unavailable`]), so a retry may succeed; `e` and its
+/// cause for the log.
+pub fn unavailable(e: &(dyn std::error::Error + 'static)) -> GqlError {
+    tracing::warn!(error = %e, cause = ?e.source(), "database unavailable");
+    GqlError(with_code(
+        "the database is unavailable; try again (a mutation with the same idempotency key)",
+        ErrorCode::Unavailable,
+    ))
 }
 
 /// `INTERNAL` for the client, with a request id to quote; `e` and its cause

@@ -148,11 +148,17 @@ impl Loader<VoucherId> for VoucherRowsLoader {
     }
 }
 
-/// A batch that failed is an internal error of every field that waited for
-/// it; the log keeps the error's cause.
+/// A batch that failed is an error of every field that waited for it:
+/// `UNAVAILABLE` when the database was out of reach, otherwise `INTERNAL`;
+/// the log keeps the error's cause.
 impl From<LoadError> for crate::client_error::GqlError {
     fn from(e: LoadError) -> Self {
-        crate::client_error::internal(e.0.as_ref())
+        let e = e.0.as_ref();
+        if e.is_unavailable() {
+            crate::client_error::unavailable(e)
+        } else {
+            crate::client_error::internal(e)
+        }
     }
 }
 

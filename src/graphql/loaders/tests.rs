@@ -48,3 +48,24 @@ fn a_loaders_database_error_is_logged_with_its_cause() {
         GqlError::from(LoadError(std::sync::Arc::new(failed())))
     });
 }
+
+#[test]
+fn a_loaders_batch_cut_off_by_the_database_is_unavailable() {
+    // The pool found no connection in time, or the database dropped the
+    // batch's: the fields that waited for it are told to try again, as a
+    // resolver reading directly is, not that the server failed.
+    let cut_off = || {
+        AppError::from(DbErr::ConnectionAcquire(
+            sea_orm::error::ConnAcquireErr::Timeout,
+        ))
+    };
+    let code = |e: GqlError| e.0.extensions.and_then(|x| x.get("code").cloned());
+    let unavailable = Some(async_graphql::Value::from("UNAVAILABLE"));
+    assert_eq!(code(GqlError::from(cut_off())), unavailable, "directly");
+    let shared = LoadError(std::sync::Arc::new(cut_off()));
+    assert_eq!(
+        code(GqlError::from(shared)),
+        unavailable,
+        "through a loader"
+    );
+}
