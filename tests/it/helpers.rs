@@ -516,3 +516,48 @@ pub async fn rows_read(txn: &sea_orm::DatabaseTransaction, table: &str) -> i64 {
         .unwrap();
     row.try_get::<i64>("", "n").unwrap()
 }
+
+/// Holds the customers' write lock until released, so that a write to them
+/// waits: on PostgreSQL a lock of the table (reads of it wait too), on
+/// SQLite the file's write lock (reads go on).
+pub enum Blocker {
+    Postgres(sqlx::PgConnection),
+    Sqlite(sqlx::SqliteConnection),
+}
+
+impl Blocker {
+    pub async fn hold(app: &TestApp) -> Blocker {
+        use sqlx::Connection;
+        if app.database_url.starts_with("postgres") {
+            let mut c = sqlx::PgConnection::connect(&app.database_url)
+                .await
+                .unwrap();
+            sqlx::query("BEGIN").execute(&mut c).await.unwrap();
+            sqlx::query("LOCK TABLE customer IN ACCESS EXCLUSIVE MODE")
+                .execute(&mut c)
+                .await
+                .unwrap();
+            Blocker::Postgres(c)
+        } else {
+            let mut c = sqlx::SqliteConnection::connect(&app.database_url)
+                .await
+                .unwrap();
+            sqlx::query("BEGIN IMMEDIATE")
+                .execute(&mut c)
+                .await
+                .unwrap();
+            Blocker::Sqlite(c)
+        }
+    }
+
+    pub async fn release(self) {
+        match self {
+            Blocker::Postgres(mut c) => {
+                sqlx::query("ROLLBACK").execute(&mut c).await.unwrap();
+            }
+            Blocker::Sqlite(mut c) => {
+                sqlx::query("ROLLBACK").execute(&mut c).await.unwrap();
+            }
+        }
+    }
+}

@@ -758,7 +758,6 @@ async fn metrics_addr_serves_metrics_apart_and_introspection_can_be_off() {
 /// another session makes the query wait (PostgreSQL).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_websocket_operation_past_the_timeout_is_stopped() {
-    use sqlx::Connection;
     let Some(app) = TestApp::spawn_with(crate::helpers::Backend::Postgres, |s| {
         s.request_timeout_secs = 1;
     })
@@ -767,20 +766,13 @@ async fn a_websocket_operation_past_the_timeout_is_stopped() {
         return;
     };
     let mut ws = WsClient::connect(&app.base, Protocol::TransportWs, &app.company).await;
-    let mut blocker = sqlx::PgConnection::connect(&app.database_url)
-        .await
-        .unwrap();
-    sqlx::query("BEGIN").execute(&mut blocker).await.unwrap();
-    sqlx::query("LOCK TABLE customer IN ACCESS EXCLUSIVE MODE")
-        .execute(&mut blocker)
-        .await
-        .unwrap();
+    let blocker = crate::helpers::Blocker::hold(&app).await;
     let started = std::time::Instant::now();
     ws.subscribe("slow", "{ customers { totalCount } }", json!({}))
         .await;
     let answer = ws.answer("slow", Duration::from_secs(10)).await;
     let took = started.elapsed();
-    sqlx::query("ROLLBACK").execute(&mut blocker).await.unwrap();
+    blocker.release().await;
     assert_eq!(error_code(&answer), Some("TIMEOUT"), "{answer}");
     assert!(took < Duration::from_secs(5), "{took:?}");
     // The socket still serves.
