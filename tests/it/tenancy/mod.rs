@@ -321,3 +321,63 @@ db_test!(
         }
     }
 );
+
+// An idempotency key is the company's own: the same keys sent by two
+// companies make two payments, two credit notes, two sales and two Nox
+// Finans cases, each answered to its own company, and a retry by either
+// answers its own again. (Within a company a payment and a credit note
+// share one namespace of keys, so they have a key each.)
+db_test!(
+    the_same_idempotency_key_in_two_companies_is_two_requests,
+    |app| {
+        use crate::fixtures::*;
+        const PAY: &str = "mutation($id: ID!) { registerPayment(invoiceId: $id, amount: \"100\", paidOn: \"2026-11-21\", payer: CUSTOMER, idempotencyKey: \"shared-pay\") { id balance } }";
+        const CREDIT: &str = "mutation($id: ID!) { creditInvoice(invoiceId: $id, rows: [{description: \"Credit\", quantity: \"1\", unitPrice: \"80\", vatRate: \"25\"}], idempotencyKey: \"shared-credit\") { creditNote { id } invoice { id balance } } }";
+        const SEND: &str = "mutation($id: ID!) { sendToNoxFinans(input: {invoiceIds: [$id], service: INVOICE_SERVICE, delivery: LETTER, idempotencyKey: \"shared\"}) { results { accepted case { id } } } }";
+        let mut answers = Vec::new();
+        for token in [&app.company, &app.other] {
+            activate_for(&app, token, agreement()).await;
+            let customer = app.full_customer(token).await;
+            let paid = app.invoice(token, &customer, "1000").await;
+            let sold = app.invoice(token, &customer, "8000").await;
+            let sent = app.invoice(token, &customer, "1000").await;
+            let mut mine = Vec::new();
+            for (round, balance) in [(0, "1150.00"), (1, "1050.00")] {
+                // The payment's answer is the invoice as it stands: after the
+                // credit note on the retry.
+                let pay = app.ok(token, PAY, json!({ "id": paid })).await;
+                assert_eq!(pay["registerPayment"]["id"], json!(paid));
+                assert_eq!(pay["registerPayment"]["balance"], balance, "round {round}");
+                let credit = app.ok(token, CREDIT, json!({ "id": paid })).await;
+                assert_eq!(
+                    credit["creditInvoice"]["invoice"]["balance"], "1050.00",
+                    "one credit note"
+                );
+                let sale = crate::fixtures::sell_as(&app, token, &sold, "shared").await;
+                assert!(sale.get("errors").is_none(), "{sale}");
+                let case = app.ok(token, SEND, json!({ "id": sent })).await;
+                assert_eq!(
+                    case["sendToNoxFinans"]["results"][0]["accepted"], true,
+                    "{case}"
+                );
+                mine.push(json!([
+                    credit["creditInvoice"]["creditNote"]["id"],
+                    sale["data"]["sellInvoice"]["id"],
+                    case["sendToNoxFinans"]["results"][0]["case"]["id"],
+                ]));
+            }
+            // The retry answered with the same credit note, sale and case.
+            assert_eq!(mine[0], mine[1]);
+            answers.push(mine[0].clone());
+        }
+        // Each company's are its own.
+        for (a, b) in answers[0]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(answers[1].as_array().unwrap())
+        {
+            assert_ne!(a, b);
+        }
+    }
+);
