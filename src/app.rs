@@ -63,6 +63,15 @@ pub async fn open_state(
         .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
     let limits = Arc::new(crate::ratelimit::RateLimits::new(&settings));
     let sampling_key = sampling_key(&db, &settings, clock.now()).await?;
+    let reference_rates = settings
+        .reference_rates()
+        .map_err(|e| sea_orm::DbErr::Custom(format!("REFERENCE_RATES: {e}")))?;
+    if let Some(from) = reference_rates.unset_half_year(clock.today()) {
+        tracing::warn!(
+            half_year = %from,
+            "no reference rate is given for the half-year from {from}: late-payment interest goes on at the last one known; set Riksbanken's rate with REFERENCE_RATES={from}=<percent>"
+        );
+    }
     Ok(AppState {
         db,
         clock,
@@ -75,6 +84,7 @@ pub async fn open_state(
         persisted: Arc::default(),
         documents: Arc::default(),
         sampling_key: Arc::new(sampling_key),
+        reference_rates: Arc::new(reference_rates),
     })
 }
 

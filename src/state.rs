@@ -36,6 +36,9 @@ pub struct AppState {
     pub documents: Arc<crate::documents::Documents>,
     /// Request rate limits per token and per client address.
     pub limits: Arc<crate::ratelimit::RateLimits>,
+    /// The reference rates late-payment interest is counted at: the built-in
+    /// ones with `REFERENCE_RATES`.
+    pub reference_rates: Arc<crate::domain::nox::ReferenceRates>,
 }
 
 impl AppState {

@@ -65,6 +65,13 @@ pub struct Settings {
     #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',', global = true)]
     pub cors_origins: Vec<String>,
 
+    /// Reference rates (Riksbanken's referensränta) beyond those this version
+    /// knows, each `YYYY-MM-DD=PERCENT` from the day it takes effect,
+    /// comma-separated (e.g. `2027-01-01=2.25`); one for a known day
+    /// replaces it. Late-payment interest is the rate in force plus 8 %.
+    #[arg(long, env = "REFERENCE_RATES", value_delimiter = ',', global = true)]
+    pub reference_rates: Vec<String>,
+
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 256 * 1024, global = true)]
     pub max_body_bytes: usize,
@@ -324,6 +331,19 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The reference rates interest is counted at: the built-in ones with
+    /// `REFERENCE_RATES`; the first entry that does not read, named.
+    pub fn reference_rates(&self) -> Result<crate::domain::nox::ReferenceRates, String> {
+        let mut more = Vec::new();
+        for entry in self.reference_rates.iter().filter(|e| !e.trim().is_empty()) {
+            more.push(
+                crate::domain::nox::parse_reference_rate(entry)
+                    .map_err(|why| format!("`{entry}`: {why}"))?,
+            );
+        }
+        Ok(crate::domain::nox::ReferenceRates::built_in().with(more))
+    }
+
     /// The request timeout as a [`Duration`].
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)

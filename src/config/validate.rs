@@ -50,6 +50,9 @@ impl Settings {
                 bad.push(format!("{name}={v}: must be between {lo} and {hi}{unit}"));
             }
         }
+        if let Err(why) = s.reference_rates() {
+            bad.push(format!("REFERENCE_RATES {why}"));
+        }
         for origin in &s.cors_origins {
             if let Err(why) = check_origin(origin.trim()) {
                 bad.push(format!("CORS_ORIGINS `{origin}`: {why}"));

@@ -860,6 +860,27 @@ db_test!(
     }
 );
 
+// A reference rate given with REFERENCE_RATES counts from its day: 2.50 %
+// from 1 January 2027 makes December's days 9.75 % and January's 10.50 %.
+db_test!(
+    a_reference_rate_from_the_settings_counts_from_its_day,
+    settings = |s| {
+        s.reference_rates = vec!["2027-01-01=2.50".into()];
+    },
+    |app| {
+        let anna = private_customer(&app).await;
+        // 10 000 due 30 November.
+        let inv = invoice_on(&app, &anna, "2026-11-20", "10", "8000").await;
+        reminded(&app, &inv, "rate").await;
+        // 10 000 × (9.75 % × 31 + 10.50 % × 10) / 365 = 111.58, where the
+        // built-in rates give 10 000 × 9.75 % × 41 / 365 = 109.52.
+        app.clock.set(stockholm(2027, 1, 10, 12, 0));
+        wait_case(&app, &inv, "DEBT_COLLECTION").await;
+        let c = case_view(&app, &inv).await["noxFinans"].clone();
+        assert_eq!(c["accruedInterest"], "111.58", "{c}");
+    }
+);
+
 db_test!(interest_after_a_part_payment_is_counted_day_by_day, |app| {
     let anna = private_customer(&app).await;
     // 10 000 due 30 November.

@@ -349,6 +349,7 @@ fn bad_settings_are_named_at_start_without_a_panic() {
         .env("WORKER_POLL_MS", "0")
         .env("DATABASE_POOL_SIZE", "0")
         .env("SPOT_CHECK_SECRET", "short")
+        .env("REFERENCE_RATES", "2027-01-01=2.25,2027-07-01=2,5")
         .env("DATABASE_URL", "sqlite::memory:")
         .output()
         .unwrap();
@@ -360,6 +361,7 @@ fn bad_settings_are_named_at_start_without_a_panic() {
         "WORKER_POLL_MS",
         "DATABASE_POOL_SIZE",
         "SPOT_CHECK_SECRET",
+        "REFERENCE_RATES `5`",
     ] {
         assert!(stderr.contains(name), "{name} not named in {stderr}");
     }

@@ -90,21 +90,95 @@ pub fn step_date(due: NaiveDate, days: u64) -> NaiveDate {
     due.checked_add_days(Days::new(days)).unwrap_or(due)
 }
 
-/// The reference rate (referensränta) in basis points, by the date it took
-/// effect; late-payment interest is the rate in force plus 8 percentage points.
-pub const REFERENCE_RATES: &[(i32, u32, u32, i64)] = &[
+/// The reference rates (referensränta) this version knows, in basis points,
+/// by the date each took effect. Riksbanken sets the rate for each
+/// half-year (1 January and 1 July); a newer one is given with the
+/// `REFERENCE_RATES` setting ([`ReferenceRates::with`]).
+const BUILT_IN_RATES: &[(i32, u32, u32, i64)] = &[
     (2025, 1, 1, 250),
     (2025, 7, 1, 200),
     (2026, 1, 1, 175),
     (2026, 7, 1, 175),
 ];
 
-/// The reference rate in force on `day`, in basis points.
-pub fn reference_rate_bp(day: NaiveDate) -> i64 {
-    REFERENCE_RATES
-        .iter()
-        .rfind(|(y, m, d, _)| NaiveDate::from_ymd_opt(*y, *m, *d).is_some_and(|from| from <= day))
-        .map_or(0, |(.., bp)| *bp)
+/// The reference rates late-payment interest is counted at: the rate in
+/// force on a day is the last one that took effect on or before it, plus 8
+/// percentage points (räntelagen 6 §).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferenceRates(Vec<(NaiveDate, i64)>);
+
+impl Default for ReferenceRates {
+    fn default() -> Self {
+        Self::built_in()
+    }
+}
+
+impl ReferenceRates {
+    /// The rates this version knows.
+    pub fn built_in() -> Self {
+        Self(
+            BUILT_IN_RATES
+                .iter()
+                .filter_map(|&(y, m, d, bp)| Some((NaiveDate::from_ymd_opt(y, m, d)?, bp)))
+                .collect(),
+        )
+    }
+
+    /// These rates with `more` (each from its date, in basis points): a
+    /// rate for a date already known replaces it.
+    pub fn with(mut self, more: impl IntoIterator<Item = (NaiveDate, i64)>) -> Self {
+        for (from, bp) in more {
+            self.0.retain(|(d, _)| *d != from);
+            self.0.push((from, bp));
+        }
+        self.0.sort_by_key(|(d, _)| *d);
+        self
+    }
+
+    /// The rate in force on `day`, in basis points (0 before the first).
+    pub fn bp_on(&self, day: NaiveDate) -> i64 {
+        self.0
+            .iter()
+            .rfind(|(from, _)| *from <= day)
+            .map_or(0, |(_, bp)| *bp)
+    }
+
+    /// The first day of the half-year `day` falls in, when no rate took
+    /// effect on or after it: the rate of the half-year has not been given,
+    /// and the last one known goes on counting.
+    pub fn unset_half_year(&self, day: NaiveDate) -> Option<NaiveDate> {
+        use chrono::Datelike;
+        let start = NaiveDate::from_ymd_opt(day.year(), if day.month() < 7 { 1 } else { 7 }, 1)?;
+        (!self.0.iter().any(|(from, _)| *from >= start)).then_some(start)
+    }
+}
+
+/// Reads one `REFERENCE_RATES` entry, `YYYY-MM-DD=PERCENT` (e.g.
+/// `2027-01-01=2.25`): the date it takes effect and the rate in basis
+/// points, from 0 to 20 % in hundredths of a percent.
+pub fn parse_reference_rate(entry: &str) -> Result<(NaiveDate, i64), String> {
+    let (date, rate) = entry
+        .trim()
+        .split_once('=')
+        .ok_or("must be DATE=PERCENT, e.g. 2027-01-01=2.25")?;
+    let from = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("`{date}` is not a date (YYYY-MM-DD)"))?;
+    let percent: rust_decimal::Decimal = rate
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{rate}` is not a percentage (e.g. 2.25)"))?;
+    let bp = percent * rust_decimal::Decimal::ONE_HUNDRED;
+    if bp.fract() != rust_decimal::Decimal::ZERO
+        || percent.is_sign_negative()
+        || percent > rust_decimal::Decimal::from(20)
+    {
+        return Err(format!(
+            "`{rate}` must be a percentage from 0 to 20 in hundredths (e.g. 2.25)"
+        ));
+    }
+    let bp = rust_decimal::prelude::ToPrimitive::to_i64(&bp)
+        .ok_or_else(|| format!("`{rate}` is out of range"))?;
+    Ok((from, bp))
 }
 
 /// VAT on the recall fee, in basis points.

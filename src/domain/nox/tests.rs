@@ -262,3 +262,74 @@ fn a_key_reused_for_another_hand_over_names_what_differs() {
         reused("recallInsteadOfMonitoring")
     );
 }
+
+#[test]
+fn a_newer_reference_rate_counts_from_its_day() {
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let due = day(2026, 11, 30);
+    let until = day(2027, 1, 10);
+    // 2.50 % from 1 January 2027: December at 9.75 %, ten January days at
+    // 10.50 %: 10 000 × (9.75 % × 31 + 10.50 % × 10) / 365 = 111.58.
+    let rates = ReferenceRates::built_in().with([(day(2027, 1, 1), 250)]);
+    assert_eq!(
+        crate::domain::nox_case::accrued_interest_ore(&rates, Ore::new(1_000_000), &[], due, until),
+        Ore::new(11_158)
+    );
+    // Without it, 1.75 % goes on: 10 000 × 9.75 % × 41 / 365 = 109.52.
+    assert_eq!(
+        crate::domain::nox_case::accrued_interest_ore(
+            &ReferenceRates::built_in(),
+            Ore::new(1_000_000),
+            &[],
+            due,
+            until
+        ),
+        Ore::new(10_952)
+    );
+    // A rate given for a day already known replaces it.
+    let replaced = ReferenceRates::built_in().with([(day(2026, 7, 1), 300)]);
+    assert_eq!(replaced.bp_on(day(2026, 12, 1)), 300);
+    assert_eq!(replaced.bp_on(day(2026, 6, 30)), 175);
+    // The half-year with no rate given is named, once its first day has come.
+    assert_eq!(
+        ReferenceRates::built_in().unset_half_year(day(2026, 12, 8)),
+        None
+    );
+    assert_eq!(
+        ReferenceRates::built_in().unset_half_year(day(2027, 1, 1)),
+        Some(day(2027, 1, 1))
+    );
+    assert_eq!(rates.unset_half_year(day(2027, 6, 30)), None);
+    assert_eq!(
+        rates.unset_half_year(day(2027, 7, 1)),
+        Some(day(2027, 7, 1))
+    );
+}
+
+#[test]
+fn a_reference_rate_setting_is_a_date_and_a_percentage() {
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    assert_eq!(
+        parse_reference_rate("2027-01-01=2.25"),
+        Ok((day(2027, 1, 1), 225))
+    );
+    assert_eq!(
+        parse_reference_rate(" 2027-07-01 = 0 "),
+        Ok((day(2027, 7, 1), 0))
+    );
+    assert_eq!(
+        parse_reference_rate("2027-07-01=20"),
+        Ok((day(2027, 7, 1), 2000))
+    );
+    for bad in [
+        "2027-01-01",
+        "2027-13-01=2",
+        "01/01/2027=2",
+        "2027-01-01=two",
+        "2027-01-01=2.255",
+        "2027-01-01=-1",
+        "2027-01-01=20.01",
+    ] {
+        assert!(parse_reference_rate(bad).is_err(), "{bad:?} was read");
+    }
+}

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::money::{Ore, from_ore, round_ore, to_ore};
-use super::nox::{reference_rate_bp, step_date};
+use super::nox::{ReferenceRates, step_date};
 
 stored_enum! {
     /// Where a case stands.
@@ -248,9 +248,11 @@ pub struct Reduction {
 
 /// Late-payment interest on a claim from the day after `due` through `until`:
 /// each day on what was outstanding that day (the claim less the reductions made
-/// before that day) at that day's reference rate + 8 percentage points, / 365;
-/// rounded to öre once, at the end (the one rounding point is `money::round_ore`).
+/// before that day) at that day's reference rate (from `rates`) + 8
+/// percentage points, / 365; rounded to öre once, at the end (the one
+/// rounding point is `money::round_ore`).
 pub fn accrued_interest_ore(
+    rates: &ReferenceRates,
     claim_ore: Ore,
     reductions: &[Reduction],
     due: NaiveDate,
@@ -273,7 +275,7 @@ pub fn accrued_interest_ore(
             next += 1;
         }
         if outstanding.is_positive() {
-            let rate = Decimal::new(reference_rate_bp(day) + 800, 4);
+            let rate = Decimal::new(rates.bp_on(day) + 800, 4);
             total += from_ore(outstanding) * rate / Decimal::from(365);
         }
     }

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::domain::money::Ore;
+use crate::domain::nox::ReferenceRates;
 use proptest::prelude::*;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -137,17 +138,35 @@ fn interest_follows_what_was_outstanding_each_day() {
         ore: Ore::new(900_000),
     }];
     assert_eq!(
-        accrued_interest_ore(Ore::new(1_000_000), &r, due, until),
+        accrued_interest_ore(
+            &ReferenceRates::built_in(),
+            Ore::new(1_000_000),
+            &r,
+            due,
+            until
+        ),
         Ore::new(9082)
     );
     // Without the payment: the whole 10 000 for 61 days.
     assert_eq!(
-        accrued_interest_ore(Ore::new(1_000_000), &[], due, until),
+        accrued_interest_ore(
+            &ReferenceRates::built_in(),
+            Ore::new(1_000_000),
+            &[],
+            due,
+            until
+        ),
         Ore::new(16_295)
     );
     // Nothing accrues before the due date or once paid in full.
     assert_eq!(
-        accrued_interest_ore(Ore::new(1_000_000), &[], due, due),
+        accrued_interest_ore(
+            &ReferenceRates::built_in(),
+            Ore::new(1_000_000),
+            &[],
+            due,
+            due
+        ),
         Ore::ZERO
     );
     let full = [Reduction {
@@ -155,7 +174,13 @@ fn interest_follows_what_was_outstanding_each_day() {
         ore: Ore::new(1_000_000),
     }];
     assert_eq!(
-        accrued_interest_ore(Ore::new(1_000_000), &full, due, until),
+        accrued_interest_ore(
+            &ReferenceRates::built_in(),
+            Ore::new(1_000_000),
+            &full,
+            due,
+            until
+        ),
         Ore::ZERO
     );
 }
@@ -290,10 +315,10 @@ proptest! {
         let part = part.min(claim);
         let until = due.checked_add_days(chrono::Days::new(day + later)).unwrap();
         let on = due.checked_add_days(chrono::Days::new(day)).unwrap();
-        let with = accrued_interest_ore(Ore::new(claim), &[Reduction { on, ore: Ore::new(part) }], due, until);
-        let without = accrued_interest_ore(Ore::new(claim), &[], due, until);
+        let with = accrued_interest_ore(&ReferenceRates::built_in(), Ore::new(claim), &[Reduction { on, ore: Ore::new(part) }], due, until);
+        let without = accrued_interest_ore(&ReferenceRates::built_in(), Ore::new(claim), &[], due, until);
         prop_assert!(with <= without);
-        prop_assert!(with >= accrued_interest_ore(Ore::new(claim - part), &[], due, until));
+        prop_assert!(with >= accrued_interest_ore(&ReferenceRates::built_in(), Ore::new(claim - part), &[], due, until));
     }
 }
 
@@ -303,12 +328,19 @@ fn interest_is_reference_rate_plus_eight() {
     // 10 000 SEK for 365 days at 1.75 % + 8 % = 975.00 SEK.
     let a_year = NaiveDate::from_ymd_opt(2027, 11, 30).unwrap();
     assert_eq!(
-        accrued_interest_ore(Ore::new(1_000_000), &[], due, a_year),
+        accrued_interest_ore(
+            &ReferenceRates::built_in(),
+            Ore::new(1_000_000),
+            &[],
+            due,
+            a_year
+        ),
         Ore::new(97_500)
     );
     // 10 days: 10 000 × 9.75 % × 10 / 365 = 26.71.
     assert_eq!(
         accrued_interest_ore(
+            &ReferenceRates::built_in(),
             Ore::new(1_000_000),
             &[],
             due,
@@ -317,11 +349,17 @@ fn interest_is_reference_rate_plus_eight() {
         Ore::new(2671)
     );
     assert_eq!(
-        accrued_interest_ore(Ore::new(1_000_000), &[], due, due),
+        accrued_interest_ore(
+            &ReferenceRates::built_in(),
+            Ore::new(1_000_000),
+            &[],
+            due,
+            due
+        ),
         Ore::ZERO
     );
     assert_eq!(
-        crate::domain::nox::reference_rate_bp(NaiveDate::from_ymd_opt(2025, 8, 1).unwrap()),
+        ReferenceRates::built_in().bp_on(NaiveDate::from_ymd_opt(2025, 8, 1).unwrap()),
         200
     );
 }

@@ -212,11 +212,13 @@ impl NoxFinansCase {
         } else {
             Vec::new()
         };
+        let state = state(ctx);
         Ok(owed_from(
             &self.0,
             &inv,
             &payments,
-            state(ctx).clock.today(),
+            &state.reference_rates,
+            state.clock.today(),
         ))
     }
 }

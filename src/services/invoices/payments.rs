@@ -148,7 +148,15 @@ async fn register_payment_once(
                 ));
             };
             let today = state.clock.today();
-            let owed = crate::services::nox_case::owed(&txn, tenant, c, &current, today).await?;
+            let owed = crate::services::nox_case::owed(
+                &txn,
+                tenant,
+                c,
+                &current,
+                &state.reference_rates,
+                today,
+            )
+            .await?;
             let a = allocate(
                 amount_ore,
                 c.capital_ore.min(customer_part),

@@ -25,7 +25,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use crate::domain::invoice::Payer;
 use crate::domain::ledger::{self, NOX_SERIES};
 use crate::domain::money::{Ore, from_ore};
-use crate::domain::nox::{self, RECALL_VAT_BP, price};
+use crate::domain::nox::{self, RECALL_VAT_BP, ReferenceRates, price};
 use crate::domain::nox_case::{
     Allocation, CaseEvent, CaseFacts, MAX_PAUSE_DAYS, NoxStatus, Reduction, Step,
     accrued_interest_ore, allowed_from, kept_of_collection, next_step, payout_split,

@@ -28,6 +28,7 @@ pub async fn owed<C: sea_orm::ConnectionTrait>(
     tenant: Tenant,
     case: &Case,
     inv: &Invoice,
+    rates: &ReferenceRates,
     today: NaiveDate,
 ) -> AppResult<Owed> {
     let payments = if claims_interest(case) {
@@ -35,7 +36,7 @@ pub async fn owed<C: sea_orm::ConnectionTrait>(
     } else {
         Vec::new()
     };
-    Ok(owed_from(case, inv, &payments, today))
+    Ok(owed_from(case, inv, &payments, rates, today))
 }
 
 /// Whether the case is open and charges interest, so that [`owed_from`]
@@ -49,6 +50,7 @@ pub fn owed_from(
     case: &Case,
     inv: &Invoice,
     payments: &[crate::store::invoices::Payment],
+    rates: &ReferenceRates,
     today: NaiveDate,
 ) -> Owed {
     if !case.status.is_open() {
@@ -82,7 +84,7 @@ pub fn owed_from(
             })
             .sum();
         let claim = inv.total_ore - inv.house_work_deductible_ore.unwrap_or(Ore::ZERO) - lowered;
-        accrued_interest_ore(claim, &reductions, inv.due_date, today)
+        accrued_interest_ore(rates, claim, &reductions, inv.due_date, today)
     } else {
         Ore::ZERO
     };
