@@ -5,6 +5,11 @@ use crate::domain::money::Ore;
 use crate::domain::nox::ReferenceRates;
 use proptest::prelude::*;
 
+/// [`accrued_interest_ore`] at the built-in reference rates.
+fn interest(claim: Ore, reductions: &[Reduction], due: NaiveDate, until: NaiveDate) -> Ore {
+    accrued_interest_ore(&ReferenceRates::built_in(), claim, reductions, due, until)
+}
+
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
 }
@@ -138,51 +143,21 @@ fn interest_follows_what_was_outstanding_each_day() {
         ore: Ore::new(900_000),
     }];
     assert_eq!(
-        accrued_interest_ore(
-            &ReferenceRates::built_in(),
-            Ore::new(1_000_000),
-            &r,
-            due,
-            until
-        ),
+        interest(Ore::new(1_000_000), &r, due, until),
         Ore::new(9082)
     );
     // Without the payment: the whole 10 000 for 61 days.
     assert_eq!(
-        accrued_interest_ore(
-            &ReferenceRates::built_in(),
-            Ore::new(1_000_000),
-            &[],
-            due,
-            until
-        ),
+        interest(Ore::new(1_000_000), &[], due, until),
         Ore::new(16_295)
     );
     // Nothing accrues before the due date or once paid in full.
-    assert_eq!(
-        accrued_interest_ore(
-            &ReferenceRates::built_in(),
-            Ore::new(1_000_000),
-            &[],
-            due,
-            due
-        ),
-        Ore::ZERO
-    );
+    assert_eq!(interest(Ore::new(1_000_000), &[], due, due), Ore::ZERO);
     let full = [Reduction {
         on: due,
         ore: Ore::new(1_000_000),
     }];
-    assert_eq!(
-        accrued_interest_ore(
-            &ReferenceRates::built_in(),
-            Ore::new(1_000_000),
-            &full,
-            due,
-            until
-        ),
-        Ore::ZERO
-    );
+    assert_eq!(interest(Ore::new(1_000_000), &full, due, until), Ore::ZERO);
 }
 
 #[test]
@@ -315,10 +290,10 @@ proptest! {
         let part = part.min(claim);
         let until = due.checked_add_days(chrono::Days::new(day + later)).unwrap();
         let on = due.checked_add_days(chrono::Days::new(day)).unwrap();
-        let with = accrued_interest_ore(&ReferenceRates::built_in(), Ore::new(claim), &[Reduction { on, ore: Ore::new(part) }], due, until);
-        let without = accrued_interest_ore(&ReferenceRates::built_in(), Ore::new(claim), &[], due, until);
+        let with = interest(Ore::new(claim), &[Reduction { on, ore: Ore::new(part) }], due, until);
+        let without = interest(Ore::new(claim), &[], due, until);
         prop_assert!(with <= without);
-        prop_assert!(with >= accrued_interest_ore(&ReferenceRates::built_in(), Ore::new(claim - part), &[], due, until));
+        prop_assert!(with >= interest(Ore::new(claim - part), &[], due, until));
     }
 }
 
@@ -328,19 +303,12 @@ fn interest_is_reference_rate_plus_eight() {
     // 10 000 SEK for 365 days at 1.75 % + 8 % = 975.00 SEK.
     let a_year = NaiveDate::from_ymd_opt(2027, 11, 30).unwrap();
     assert_eq!(
-        accrued_interest_ore(
-            &ReferenceRates::built_in(),
-            Ore::new(1_000_000),
-            &[],
-            due,
-            a_year
-        ),
+        interest(Ore::new(1_000_000), &[], due, a_year),
         Ore::new(97_500)
     );
     // 10 days: 10 000 × 9.75 % × 10 / 365 = 26.71.
     assert_eq!(
-        accrued_interest_ore(
-            &ReferenceRates::built_in(),
+        interest(
             Ore::new(1_000_000),
             &[],
             due,
@@ -348,16 +316,7 @@ fn interest_is_reference_rate_plus_eight() {
         ),
         Ore::new(2671)
     );
-    assert_eq!(
-        accrued_interest_ore(
-            &ReferenceRates::built_in(),
-            Ore::new(1_000_000),
-            &[],
-            due,
-            due
-        ),
-        Ore::ZERO
-    );
+    assert_eq!(interest(Ore::new(1_000_000), &[], due, due), Ore::ZERO);
     assert_eq!(
         ReferenceRates::built_in().bp_on(NaiveDate::from_ymd_opt(2025, 8, 1).unwrap()),
         200
