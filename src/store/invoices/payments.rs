@@ -65,7 +65,7 @@ impl NewPayment {
 /// Records a payment and lowers the balance by increments, refusing (with
 /// `CONFLICT`) when the part it pays has meanwhile become smaller than it.
 /// A credit that lowers the tax reduction lowers it first
-/// ([`set_tax_reduction`](super::set_tax_reduction)), so the customer's part
+/// ([`set_tax_reduction`]), so the customer's part
 /// it is checked against has grown by what it takes off the reduction.
 pub async fn add_payment<C: ConnectionTrait>(
     db: &C,
