@@ -68,7 +68,8 @@ pub struct Settings {
     /// Reference rates (Riksbanken's referensränta) beyond those this version
     /// knows, each `YYYY-MM-DD=PERCENT` from the day it takes effect,
     /// comma-separated (e.g. `2027-01-01=2.25`); one for a known day
-    /// replaces it. Late-payment interest is the rate in force plus 8 %.
+    /// replaces it. Late-payment interest is the rate in force plus 8
+    /// percentage points.
     #[arg(long, env = "REFERENCE_RATES", value_delimiter = ',', global = true)]
     pub reference_rates: Vec<String>,
 
