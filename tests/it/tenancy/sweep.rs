@@ -15,7 +15,8 @@ use crate::helpers::TestApp;
 use crate::ws::{Protocol, WsClient};
 
 /// What each company sees of its own data, and what the operator sees of
-/// API tokens and dead jobs: the sweep must leave all of it as it was.
+/// API tokens, dead jobs and the spot-check queue: the sweep must leave all
+/// of it as it was.
 const SNAPSHOT: &str = "{ viewer { id name paymentsAccountBalance } \
     customers(first: 100) { nodes { id name email } } \
     invoices(first: 100) { nodes { id total balance status cancelled sent customer { id } \
